@@ -1,0 +1,13 @@
+//! `#[no_blocking]`: NOT YET IMPLEMENTED (placeholder owned by the no_blocking work item).
+
+use proc_macro2::TokenStream;
+
+/// Placeholder: reports that the attribute is not implemented and keeps the item.
+pub(crate) fn expand(_args: TokenStream, item: TokenStream) -> TokenStream {
+    let error = syn::Error::new(
+        proc_macro2::Span::call_site(),
+        "`#[no_blocking]` is not implemented yet",
+    )
+    .into_compile_error();
+    quote::quote!(#error #item)
+}

@@ -1,0 +1,4 @@
+//! PLACEHOLDER module owned by the background work item.
+
+#[doc(hidden)]
+pub mod __private {}

@@ -1,0 +1,4 @@
+//! PLACEHOLDER module owned by the watchdog work item.
+
+#[doc(hidden)]
+pub mod __private {}

@@ -1,0 +1,49 @@
+//! # async-hygiene
+//!
+//! Attributes that make tokio code fast and correct by construction. Each one turns a
+//! fix for a common async pitfall into something the compiler enforces or the runtime
+//! reports:
+//!
+//! | pitfall | attribute |
+//! |---|---|
+//! | blocking libraries inside async code | [`#[no_blocking]`](no_blocking) rejects them at compile time |
+//! | independent awaits written one after another | [`#[concurrent]`](concurrent) joins them along their data dependencies |
+//! | CPU-bound work on the event loop | [`#[offload]`](offload) moves a sync fn to tokio's blocking pool |
+//! | awaiting non-critical work | [`#[background]`](background) spawns it onto a tracked registry |
+//! | too many tasks at once | [`#[bounded(n)]`](bounded) and the [`limit`] helpers |
+//! | blocking the compiler cannot see | the [`watchdog`] (feature `watchdog`) |
+//!
+//! Depend on this crate alone; it re-exports the macros and the runtime.
+
+#[doc = include_str!("docs/no_blocking.md")]
+#[doc(inline)]
+pub use async_hygiene_macros::no_blocking;
+
+#[doc = include_str!("docs/concurrent.md")]
+#[doc(inline)]
+pub use async_hygiene_macros::concurrent;
+
+#[doc = include_str!("docs/bounded.md")]
+#[doc(inline)]
+pub use async_hygiene_macros::bounded;
+
+#[doc = include_str!("docs/background.md")]
+#[doc(inline)]
+pub use async_hygiene_macros::background;
+
+#[doc = include_str!("docs/offload.md")]
+#[doc(inline)]
+pub use async_hygiene_macros::offload;
+
+#[doc(inline)]
+pub use async_hygiene_runtime::{background as registry, limit, watchdog};
+
+/// Support for generated code. Not public API: everything here may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use ::async_hygiene_runtime::__private::*;
+    pub use ::core;
+    pub use ::futures;
+    pub use ::std;
+    pub use ::tokio;
+}
