@@ -1,4 +1,672 @@
-//! PLACEHOLDER module owned by the background work item.
+//! The background-work registry behind `#[background]`, and [`shutdown`].
+//!
+//! A [`Registry`] runs fire-and-forget work so that none of it is lost or fails silently:
+//!
+//! - every job is tracked (tokio-util's [`TaskTracker`]), so [`Registry::shutdown`] can wait
+//!   for all of them, including jobs started from inside other jobs;
+//! - a panicking job is caught, reported through `tracing::error!` with its name, and
+//!   counted; it never cancels another job (supervisor semantics);
+//! - at the shutdown deadline the jobs still running are abandoned (dropped at their next
+//!   `.await`) and reported by name in the [`ShutdownReport`].
+//!
+//! # Scoping
+//!
+//! Each tokio runtime has its own default registry, created on first use and removed when
+//! the runtime is dropped. `#[background]` functions, [`spawn`] and [`shutdown`] use the
+//! registry of the *current* runtime, so tests that run in parallel (each `#[tokio::test]`
+//! has its own runtime) never wait for, or are blocked by, each other's jobs.
+//!
+//! Work started from inside a job goes to that job's registry, whatever runtime or default
+//! it would otherwise use, so shutting a registry down also waits for the work its jobs
+//! start. An explicit registry ([`Registry::new`], `#[background(registry = …)]`) isolates
+//! a subsystem that is shut down on its own.
+//!
+//! [`TaskTracker`]: tokio_util::task::TaskTracker
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::{pin, Pin};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures::FutureExt as _;
+use tokio::runtime::{Handle, Id};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+tokio::task_local! {
+    /// The registry of the job this task is running, so work started from inside a job is
+    /// tracked by the same registry and still accepted while it shuts down.
+    static ENCLOSING_JOB_REGISTRY: Registry;
+}
+
+/// Tracks background jobs, reports their panics and shuts them down with a deadline.
+///
+/// Cloning is cheap and yields a handle to the same registry. Most code uses the current
+/// runtime's default registry through `#[background]`, [`spawn`] and [`shutdown`]; create
+/// one explicitly to shut down a subsystem's work on its own:
+///
+/// ```
+/// use std::time::Duration;
+/// use async_hygiene::registry::Registry;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let mailer = Registry::new();
+/// mailer.spawn("send_welcome_mail", async { /* … */ });
+/// let report = mailer.shutdown(Duration::from_secs(5)).await;
+/// assert_eq!(report.completed, 1);
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Registry {
+    inner: Arc<RegistryInner>,
+}
+
+struct RegistryInner {
+    tracker: TaskTracker,
+    /// Cancelled at the shutdown deadline: every job still running observes it at its next
+    /// poll and is dropped (abandoned).
+    deadline_passed: CancellationToken,
+    completed: AtomicUsize,
+    panicked: AtomicUsize,
+    rejected: AtomicUsize,
+    /// Names of the jobs abandoned at a shutdown deadline, one entry per job.
+    abandoned: Mutex<Vec<&'static str>>,
+    /// Set when the runtime this registry is the default of has been dropped, so a cached
+    /// copy is never mistaken for the registry of a later runtime that reuses the id.
+    runtime_gone: AtomicBool,
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registry")
+            .field("running", &self.running())
+            .field("completed", &self.completed())
+            .field("panicked", &self.panicked())
+            .field("shut_down", &self.is_shut_down())
+            .finish()
+    }
+}
+
+impl Registry {
+    /// Creates an empty registry, independent of the runtime defaults.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            inner: Arc::new(RegistryInner {
+                tracker: TaskTracker::new(),
+                deadline_passed: CancellationToken::new(),
+                completed: AtomicUsize::new(0),
+                panicked: AtomicUsize::new(0),
+                rejected: AtomicUsize::new(0),
+                abandoned: Mutex::new(Vec::new()),
+                runtime_gone: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// The registry new work goes to from here: the registry of the enclosing job when
+    /// called from inside background work, otherwise the current runtime's default.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime, with the same message as `tokio::spawn`.
+    #[must_use]
+    #[track_caller]
+    pub fn current() -> Self {
+        ENCLOSING_JOB_REGISTRY
+            .try_with(Self::clone)
+            .unwrap_or_else(|_| Self::of_current_runtime())
+    }
+
+    /// The current runtime's default registry (the one [`shutdown`] acts on).
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime, with the same message as `tokio::spawn`.
+    #[must_use]
+    #[track_caller]
+    pub fn of_current_runtime() -> Self {
+        // `Handle::current` panics outside a runtime with tokio's own message, and
+        // `#[track_caller]` makes the panic point at the user's call.
+        let handle = Handle::current();
+        let id = handle.id();
+        let cached = RUNTIME_REGISTRY_CACHE.with(|cache| {
+            let cache = cache.borrow();
+            cache
+                .as_ref()
+                .filter(|(cached_id, registry)| {
+                    *cached_id == id && !registry.inner.runtime_gone.load(Ordering::Acquire)
+                })
+                .map(|(_, registry)| registry.clone())
+        });
+        if let Some(registry) = cached {
+            return registry;
+        }
+        let registry = runtime_registry(&handle, id);
+        RUNTIME_REGISTRY_CACHE.with(|cache| *cache.borrow_mut() = Some((id, registry.clone())));
+        registry
+    }
+
+    /// Spawns `job` as tracked background work named `name` and returns at once.
+    ///
+    /// The returned handle may be awaited for the job's output or dropped: the job runs to
+    /// completion either way. After [`shutdown`](Self::shutdown) has begun, new work is
+    /// refused (the handle resolves to [`BackgroundError::Rejected`] and a warning is
+    /// logged), except work started from inside this registry's own jobs, which is still
+    /// tracked and waited for.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime, with the same message as `tokio::spawn`.
+    #[track_caller]
+    pub fn spawn<F>(&self, name: &'static str, job: F) -> BackgroundHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        if self.refuses_new_work() {
+            self.inner.rejected.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(
+                job = name,
+                "background job rejected: its registry is shutting down"
+            );
+            return BackgroundHandle {
+                join: None,
+                name,
+            };
+        }
+        let join = self.inner.tracker.spawn(ENCLOSING_JOB_REGISTRY.scope(
+            self.clone(),
+            run_job(Arc::clone(&self.inner), name, job),
+        ));
+        BackgroundHandle {
+            join: Some(join),
+            name,
+        }
+    }
+
+    /// Stops accepting new work, waits for all tracked work until `timeout` has passed,
+    /// abandons what is still running then, and reports.
+    ///
+    /// Abandoned jobs are dropped at their next `.await`, like `JoinHandle::abort`; a job
+    /// that blocks its thread without ever yielding cannot be stopped (move such work to
+    /// `#[offload]`). Jobs that its jobs start while it waits are waited for too. Calling
+    /// it again waits for whatever is still tracked; the counters are cumulative.
+    ///
+    /// Do not await it from inside a job of the same registry: that job would wait for
+    /// itself until the deadline and then be abandoned.
+    pub async fn shutdown(&self, timeout: Duration) -> ShutdownReport {
+        let inner = &self.inner;
+        inner.tracker.close();
+        if tokio::time::timeout(timeout, inner.tracker.wait())
+            .await
+            .is_err()
+        {
+            inner.deadline_passed.cancel();
+            // Every job still running now sees the cancellation at its next poll and exits
+            // at once, so this second wait only lets them record themselves.
+            inner.tracker.wait().await;
+        }
+        let mut abandoned_names = inner
+            .abandoned
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        abandoned_names.sort_unstable();
+        let report = ShutdownReport {
+            completed: inner.completed.load(Ordering::Acquire),
+            panicked: inner.panicked.load(Ordering::Acquire),
+            abandoned: abandoned_names.len(),
+            rejected: inner.rejected.load(Ordering::Acquire),
+            abandoned_names,
+        };
+        if report.abandoned > 0 || report.panicked > 0 {
+            tracing::warn!(%report, "background work shut down");
+        } else {
+            tracing::debug!(%report, "background work shut down");
+        }
+        report
+    }
+
+    /// How many jobs are running or waiting to run.
+    #[must_use]
+    pub fn running(&self) -> usize {
+        self.inner.tracker.len()
+    }
+
+    /// How many jobs ran to completion.
+    #[must_use]
+    pub fn completed(&self) -> usize {
+        self.inner.completed.load(Ordering::Relaxed)
+    }
+
+    /// How many jobs panicked.
+    #[must_use]
+    pub fn panicked(&self) -> usize {
+        self.inner.panicked.load(Ordering::Relaxed)
+    }
+
+    /// Whether [`shutdown`](Self::shutdown) has begun: new top-level work is refused.
+    #[must_use]
+    pub fn is_shut_down(&self) -> bool {
+        self.inner.tracker.is_closed()
+    }
+
+    /// Whether two handles point at the same registry.
+    #[must_use]
+    pub fn ptr_eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    fn refuses_new_work(&self) -> bool {
+        self.inner.tracker.is_closed() && !self.is_enclosing_job_registry()
+    }
+
+    fn is_enclosing_job_registry(&self) -> bool {
+        ENCLOSING_JOB_REGISTRY
+            .try_with(|enclosing| enclosing.ptr_eq(self))
+            .unwrap_or(false)
+    }
+}
+
+/// Runs one job: catches its panic, watches the shutdown deadline, and counts the outcome.
+async fn run_job<F>(
+    inner: Arc<RegistryInner>,
+    name: &'static str,
+    job: F,
+) -> Result<F::Output, BackgroundError>
+where
+    F: Future,
+{
+    // The job owns its future; a panic inside it cannot leave shared state half-updated
+    // for anyone but the job itself, which is dropped right after.
+    let mut job = pin!(AssertUnwindSafe(job).catch_unwind());
+    let mut deadline_passed = pin!(inner.deadline_passed.cancelled());
+    let outcome = std::future::poll_fn(|cx| {
+        if deadline_passed.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(None);
+        }
+        job.as_mut().poll(cx).map(Some)
+    })
+    .await;
+    match outcome {
+        Some(Ok(output)) => {
+            inner.completed.fetch_add(1, Ordering::Release);
+            Ok(output)
+        }
+        Some(Err(payload)) => {
+            let message = panic_message(&*payload);
+            tracing::error!(job = name, panic = %message, "background job panicked");
+            inner.panicked.fetch_add(1, Ordering::Release);
+            Err(BackgroundError::Panicked { job: name, message })
+        }
+        None => {
+            inner
+                .abandoned
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(name);
+            Err(BackgroundError::Abandoned { job: name })
+        }
+    }
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(message) = payload.downcast_ref::<&'static str>() {
+        (*message).to_owned()
+    } else if let Some(message) = payload.downcast_ref::<String>() {
+        message.clone()
+    } else {
+        "<non-string panic payload>".to_owned()
+    }
+}
+
+static RUNTIME_REGISTRIES: Mutex<Option<HashMap<Id, Registry>>> = Mutex::new(None);
+
+thread_local! {
+    /// The last runtime registry looked up on this thread: a worker thread serves one
+    /// runtime, so this skips the global lock on almost every call.
+    static RUNTIME_REGISTRY_CACHE: std::cell::RefCell<Option<(Id, Registry)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The default registry of the runtime `handle` points at, created on first use.
+fn runtime_registry(handle: &Handle, id: Id) -> Registry {
+    let mut registries = RUNTIME_REGISTRIES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    let registries = registries.get_or_insert_with(HashMap::new);
+    if let Some(registry) = registries.get(&id) {
+        return registry.clone();
+    }
+    let registry = Registry::new();
+    registries.insert(id, registry.clone());
+    // tokio has no runtime-drop hook, but it drops every task when the runtime goes away:
+    // a task that never completes is one, and its guard forgets the registry then.
+    let guard = ForgetRegistryOnRuntimeDrop {
+        id,
+        registry: registry.clone(),
+    };
+    drop(handle.spawn(async move {
+        let _guard = guard;
+        std::future::pending::<()>().await;
+    }));
+    registry
+}
+
+struct ForgetRegistryOnRuntimeDrop {
+    id: Id,
+    registry: Registry,
+}
+
+impl Drop for ForgetRegistryOnRuntimeDrop {
+    fn drop(&mut self) {
+        self.registry
+            .inner
+            .runtime_gone
+            .store(true, Ordering::Release);
+        let mut registries = RUNTIME_REGISTRIES
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(registries) = registries.as_mut() {
+            if registries
+                .get(&self.id)
+                .is_some_and(|registry| registry.ptr_eq(&self.registry))
+            {
+                registries.remove(&self.id);
+            }
+        }
+    }
+}
+
+/// Spawns `job` as tracked background work on [`Registry::current`]; see
+/// [`Registry::spawn`].
+///
+/// Use it for work started from inside background work that is not a `#[background]`
+/// function, so that [`shutdown`] waits for it too.
+///
+/// # Panics
+///
+/// Outside a tokio runtime, with the same message as `tokio::spawn`.
+#[track_caller]
+pub fn spawn<F>(name: &'static str, job: F) -> BackgroundHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    Registry::current().spawn(name, job)
+}
+
+/// Shuts down the current runtime's default registry: stops accepting new background
+/// work, waits for all tracked work until `timeout` has passed, abandons what is still
+/// running then, and reports. See [`Registry::shutdown`].
+///
+/// # Panics
+///
+/// Outside a tokio runtime, with the same message as `tokio::spawn`.
+pub async fn shutdown(timeout: Duration) -> ShutdownReport {
+    Registry::of_current_runtime().shutdown(timeout).await
+}
+
+/// What [`shutdown`] found.
+///
+/// The counters cover the registry's whole life, not only the shutdown window.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct ShutdownReport {
+    /// Jobs that ran to completion.
+    pub completed: usize,
+    /// Jobs whose body panicked (each was reported through `tracing::error!`).
+    pub panicked: usize,
+    /// Jobs still running at the deadline, dropped unfinished.
+    pub abandoned: usize,
+    /// Calls refused because the registry was already shutting down.
+    pub rejected: usize,
+    /// The names of the abandoned jobs, one entry per job, sorted.
+    pub abandoned_names: Vec<&'static str>,
+}
+
+impl ShutdownReport {
+    /// Whether every job that was started ran to completion.
+    #[must_use]
+    pub fn is_clean(&self) -> bool {
+        self.panicked == 0 && self.abandoned == 0 && self.rejected == 0
+    }
+}
+
+impl fmt::Display for ShutdownReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} completed, {} panicked, {} abandoned",
+            self.completed, self.panicked, self.abandoned
+        )?;
+        if self.rejected > 0 {
+            write!(f, ", {} rejected", self.rejected)?;
+        }
+        let mut names = self.abandoned_names.iter().peekable();
+        if names.peek().is_some() {
+            f.write_str(" (")?;
+            let mut first = true;
+            while let Some(name) = names.next() {
+                let mut count = 1;
+                while names.next_if_eq(&name).is_some() {
+                    count += 1;
+                }
+                if !first {
+                    f.write_str(", ")?;
+                }
+                first = false;
+                if count == 1 {
+                    f.write_str(name)?;
+                } else {
+                    write!(f, "{name} ×{count}")?;
+                }
+            }
+            f.write_str(")")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a background job produced no output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BackgroundError {
+    /// The job panicked; the panic was reported through `tracing::error!` and counted.
+    Panicked {
+        /// The job's name.
+        job: &'static str,
+        /// The panic message (`<non-string panic payload>` when it was not a string).
+        message: String,
+    },
+    /// The job was still running at the shutdown deadline, or its runtime shut down.
+    Abandoned {
+        /// The job's name.
+        job: &'static str,
+    },
+    /// The job was not started: its registry was already shutting down.
+    Rejected {
+        /// The job's name.
+        job: &'static str,
+    },
+}
+
+impl fmt::Display for BackgroundError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Panicked { job, message } => {
+                write!(f, "background job `{job}` panicked: {message}")
+            }
+            Self::Abandoned { job } => write!(
+                f,
+                "background job `{job}` was abandoned unfinished at shutdown"
+            ),
+            Self::Rejected { job } => write!(
+                f,
+                "background job `{job}` was not started: its registry is shutting down"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for BackgroundError {}
+
+/// The handle a `#[background]` function returns.
+///
+/// Dropping it is the normal use: the job keeps running, tracked by its registry. Await it
+/// to get the job's output, or why there is none.
+pub struct BackgroundHandle<T> {
+    /// `None` when the job was rejected.
+    join: Option<JoinHandle<Result<T, BackgroundError>>>,
+    name: &'static str,
+}
+
+impl<T> BackgroundHandle<T> {
+    /// The job's name (the function's name for `#[background]`).
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Whether the job has finished (or was never started).
+    #[must_use]
+    pub fn is_finished(&self) -> bool {
+        self.join.as_ref().is_none_or(JoinHandle::is_finished)
+    }
+}
+
+impl<T> fmt::Debug for BackgroundHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BackgroundHandle")
+            .field("name", &self.name)
+            .field("finished", &self.is_finished())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> Future for BackgroundHandle<T> {
+    type Output = Result<T, BackgroundError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let name = this.name;
+        let Some(join) = this.join.as_mut() else {
+            return Poll::Ready(Err(BackgroundError::Rejected { job: name }));
+        };
+        Pin::new(join).poll(cx).map(|joined| match joined {
+            Ok(outcome) => outcome,
+            // The job catches its own panics, so a join error means tokio dropped it:
+            // its runtime shut down before it finished.
+            Err(_) => Err(BackgroundError::Abandoned { job: name }),
+        })
+    }
+}
 
 #[doc(hidden)]
-pub mod __private {}
+pub mod __private {
+    use std::future::Future;
+
+    use tokio::sync::{Semaphore, SemaphorePermit};
+
+    pub use super::BackgroundHandle;
+    pub use super::Registry as BackgroundRegistry;
+
+    /// `#[background]` without a registry argument.
+    #[track_caller]
+    pub fn background_spawn<F>(name: &'static str, job: F) -> BackgroundHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        super::Registry::current().spawn(name, job)
+    }
+
+    /// `#[background(registry = …)]`.
+    #[track_caller]
+    pub fn background_spawn_on<F>(
+        registry: &super::Registry,
+        name: &'static str,
+        job: F,
+    ) -> BackgroundHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        registry.spawn(name, job)
+    }
+
+    /// `#[background(limit = n)]`: waits for one of the function's `n` slots, then spawns;
+    /// the slot is held until the job ends, however it ends.
+    pub async fn background_spawn_limited<F>(
+        registry: Option<&super::Registry>,
+        slots: &'static Semaphore,
+        name: &'static str,
+        job: F,
+    ) -> BackgroundHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let registry = registry.map_or_else(super::Registry::current, Clone::clone);
+        if registry.refuses_new_work() {
+            // Rejected at once rather than after waiting for a slot.
+            return registry.spawn(name, job);
+        }
+        // The semaphore is never closed, so `acquire` cannot fail.
+        let permit: Option<SemaphorePermit<'static>> = slots.acquire().await.ok();
+        registry.spawn(name, async move {
+            let _slot = permit;
+            job.await
+        })
+    }
+
+    /// A `const`-constructible slot pool for `#[background(limit = n)]`.
+    #[must_use]
+    pub const fn background_slots(limit: usize) -> Semaphore {
+        assert!(limit > 0, "`#[background(limit = n)]` needs `n` > 0");
+        Semaphore::const_new(limit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_display_groups_names() {
+        let report = ShutdownReport {
+            completed: 3,
+            panicked: 1,
+            abandoned: 3,
+            rejected: 0,
+            abandoned_names: vec!["flush", "send", "send"],
+        };
+        assert_eq!(
+            report.to_string(),
+            "3 completed, 1 panicked, 3 abandoned (flush, send ×2)"
+        );
+        assert!(!report.is_clean());
+    }
+
+    #[test]
+    fn panic_messages() {
+        assert_eq!(panic_message(&"static"), "static");
+        assert_eq!(panic_message(&String::from("owned")), "owned");
+        assert_eq!(panic_message(&3_u8), "<non-string panic payload>");
+    }
+}
