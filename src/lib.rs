@@ -38,6 +38,9 @@ pub use async_hygiene_macros::offload;
 #[doc(inline)]
 pub use async_hygiene_runtime::{background as registry, limit, watchdog};
 
+#[doc(inline)]
+pub use async_hygiene_runtime::background::{shutdown, ShutdownReport};
+
 /// Support for generated code. Not public API: everything here may change in any release.
 #[doc(hidden)]
 pub mod __private {
