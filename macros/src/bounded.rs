@@ -1,13 +1,630 @@
-//! `#[bounded]`: NOT YET IMPLEMENTED (placeholder owned by the bounded work item).
+//! `#[bounded(n)]`: at most `n` executions of an async fn's body at once, across all callers.
+//!
+//! Parse (`BoundedArgs`) → validate against the function (`validate`) → expand
+//! (`expand_bounded`). Every problem is collected and reported together, next to the
+//! unchanged item so that the rest of the crate still type-checks.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::parse::{ParseStream, Parser};
+use syn::spanned::Spanned;
+use syn::{
+    Block, Expr, ExprLit, ExprPath, ExprUnary, Ident, ItemFn, Lit, LitInt, Stmt, Token, UnOp,
+};
 
-/// Placeholder: reports that the attribute is not implemented and keeps the item.
-pub(crate) fn expand(_args: TokenStream, item: TokenStream) -> TokenStream {
-    let error = syn::Error::new(
-        proc_macro2::Span::call_site(),
-        "`#[bounded]` is not implemented yet",
+const ACCEPTED_FORMS: &str = "accepted forms:\n\
+    - `#[bounded(8)]`: a positive integer literal\n\
+    - `#[bounded(MAX_CALLS)]`: a path to a `const` of type `usize`\n\
+    - `#[bounded(limit = DB)]`: a shared `async_hygiene::limit::Limit`, e.g. `static DB: Limit = Limit::new(\"db\", 8);`\n\
+    each optionally followed by `, timeout = \"250ms\"` (units ns, us, ms, s, m, h) or \
+    `, timeout = <expression of type Duration>`";
+
+/// The largest capacity tokio's semaphore accepts (`Semaphore::MAX_PERMITS`).
+const MAX_PERMITS: u128 = (usize::MAX >> 3) as u128;
+
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    let parsed_args = parse_args(args);
+    let function = match syn::parse2::<ItemFn>(item.clone()) {
+        Ok(function) => function,
+        Err(_) if looks_like_fn(item.clone()) => {
+            // A syntax error inside the body: emit the item untouched and let rustc report
+            // its own, precise error.
+            return item;
+        }
+        Err(_) => {
+            let mut error = syn::Error::new(
+                Span::call_site(),
+                "`#[bounded]` applies to an `async fn` with a body",
+            );
+            if let Err(args_error) = parsed_args {
+                error.combine(args_error);
+            }
+            return with_errors(&error, &item);
+        }
+    };
+    let args = parsed_args.and_then(|args| {
+        validate(&args, &function)?;
+        Ok(args)
+    });
+    let args = match (args, async_body_mut(&mut function.clone())) {
+        (Ok(args), Some(_)) => args,
+        (Ok(_), None) => return with_errors(&not_async_error(&function), &item),
+        (Err(mut error), body) => {
+            if body.is_none() {
+                error.combine(not_async_error(&function));
+            }
+            return with_errors(&error, &item);
+        }
+    };
+    expand_bounded(&args, function).into_token_stream()
+}
+
+fn with_errors(error: &syn::Error, item: &TokenStream) -> TokenStream {
+    let error = error.to_compile_error();
+    quote!(#error #item)
+}
+
+fn looks_like_fn(item: TokenStream) -> bool {
+    let parse_header = |input: ParseStream<'_>| {
+        input.call(syn::Attribute::parse_outer)?;
+        input.parse::<syn::Visibility>()?;
+        input.parse::<syn::Signature>()?;
+        input.parse::<proc_macro2::Group>()?;
+        Ok(())
+    };
+    parse_header.parse2(item).is_ok()
+}
+
+fn not_async_error(function: &ItemFn) -> syn::Error {
+    syn::Error::new_spanned(
+        function.sig.fn_token,
+        "`#[bounded]` applies to an `async fn`; to bound a sync fn, make it `async` or call it \
+         through `async_hygiene::offload`. If another attribute (such as `#[tokio::test]`) \
+         turned this fn into a sync one, put `#[bounded]` above that attribute",
     )
-    .into_compile_error();
-    quote::quote!(#error #item)
+}
+
+/// Where the permit comes from.
+enum LimitSource {
+    /// `#[bounded(8)]` / `#[bounded(MAX)]`: a `static` declared inside the function.
+    Own { capacity: TokenStream },
+    /// `#[bounded(limit = DB)]`: a limit the user declared, evaluated inside the body.
+    Shared { key: Ident, limit: Expr },
+}
+
+struct Timeout {
+    key: Ident,
+    /// An expression of type `core::time::Duration`.
+    duration: TokenStream,
+}
+
+struct BoundedArgs {
+    source: LimitSource,
+    timeout: Option<Timeout>,
+}
+
+/// Collects every problem in the arguments, then fails with all of them at once.
+#[derive(Default)]
+struct Errors(Option<syn::Error>);
+
+impl Errors {
+    fn push(&mut self, error: syn::Error) {
+        match &mut self.0 {
+            Some(existing) => existing.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    fn push_spanned(&mut self, tokens: impl ToTokens, message: impl std::fmt::Display) {
+        self.push(syn::Error::new_spanned(tokens, message));
+    }
+}
+
+fn parse_args(args: TokenStream) -> syn::Result<BoundedArgs> {
+    let args_span = if args.is_empty() {
+        Span::call_site()
+    } else {
+        args.span()
+    };
+    let parser = |input: ParseStream<'_>| parse_args_from(input, args_span);
+    match parser.parse2(args) {
+        Ok(checked) => checked,
+        Err(mut syntax_error) => {
+            // The tokens are not even `key = value` pairs: say what would have been right.
+            syntax_error.combine(syn::Error::new(args_span, ACCEPTED_FORMS));
+            Err(syntax_error)
+        }
+    }
+}
+
+/// Outer `Err`: the arguments do not parse. Inner `Err`: they parse, but are wrong.
+fn parse_args_from(
+    input: ParseStream<'_>,
+    args_span: Span,
+) -> syn::Result<syn::Result<BoundedArgs>> {
+    let mut errors = Errors::default();
+    let mut capacity: Option<(TokenStream, Span)> = None;
+    let mut shared: Option<(Ident, Expr)> = None;
+    let mut timeout: Option<Timeout> = None;
+
+    while !input.is_empty() {
+        if input.peek(Ident) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
+            let key: Ident = input.parse()?;
+            input.parse::<Token![=]>()?;
+            match key.to_string().as_str() {
+                "limit" => {
+                    let limit: Expr = input.parse()?;
+                    if shared.is_some() {
+                        errors.push_spanned(&key, "duplicate argument `limit`");
+                    } else {
+                        shared = Some((key, limit));
+                    }
+                }
+                "timeout" => {
+                    let value: Expr = input.parse()?;
+                    match parse_timeout(&value) {
+                        Ok(duration) if timeout.is_none() => {
+                            timeout = Some(Timeout { key, duration });
+                        }
+                        Ok(_) => errors.push_spanned(&key, "duplicate argument `timeout`"),
+                        Err(error) => errors.push(error),
+                    }
+                }
+                unknown => {
+                    input.parse::<Expr>()?;
+                    errors.push_spanned(
+                        &key,
+                        format!("unknown argument `{unknown}` for `#[bounded]`; {ACCEPTED_FORMS}"),
+                    );
+                }
+            }
+        } else {
+            let value: Expr = input.parse()?;
+            match parse_capacity(&value) {
+                Ok(tokens) if capacity.is_none() => capacity = Some((tokens, value.span())),
+                Ok(_) => errors.push_spanned(
+                    &value,
+                    "duplicate limit: `#[bounded]` takes one capacity; to share one limit \
+                     between functions, use `limit = NAME`",
+                ),
+                Err(error) => errors.push(error),
+            }
+        }
+        if !input.is_empty() {
+            input.parse::<Token![,]>()?;
+        }
+    }
+
+    let source = match (capacity, shared) {
+        (Some((capacity, _)), None) => Some(LimitSource::Own { capacity }),
+        (None, Some((key, limit))) => Some(LimitSource::Shared { key, limit }),
+        (Some((_, span)), Some((key, _))) => {
+            errors.push(syn::Error::new(
+                span,
+                "give either a capacity or `limit = …`, not both: a shared limit already has its capacity",
+            ));
+            errors.push_spanned(&key, "`limit` given here");
+            None
+        }
+        (None, None) => {
+            if errors.0.is_none() {
+                errors.push(syn::Error::new(
+                    args_span,
+                    format!("`#[bounded]` needs a limit; {ACCEPTED_FORMS}"),
+                ));
+            }
+            None
+        }
+    };
+    Ok(match (errors.0, source) {
+        (None, Some(source)) => Ok(BoundedArgs { source, timeout }),
+        (Some(error), _) => Err(error),
+        // `source` is only `None` after an error was pushed.
+        (None, None) => Err(syn::Error::new(args_span, ACCEPTED_FORMS)),
+    })
+}
+
+fn parse_capacity(value: &Expr) -> syn::Result<TokenStream> {
+    match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) => {
+            let suffix = int.suffix();
+            if !(suffix.is_empty() || suffix == "usize") {
+                return Err(syn::Error::new_spanned(
+                    int,
+                    format!("the capacity is a `usize`; drop the `{suffix}` suffix"),
+                ));
+            }
+            let capacity: u128 = int.base10_parse()?;
+            if capacity == 0 {
+                return Err(syn::Error::new_spanned(
+                    int,
+                    "`#[bounded(0)]` would make every call wait forever; the capacity must be at least 1",
+                ));
+            }
+            if capacity > MAX_PERMITS {
+                return Err(syn::Error::new_spanned(
+                    int,
+                    format!("the capacity must be at most {MAX_PERMITS} (tokio's `Semaphore::MAX_PERMITS`)"),
+                ));
+            }
+            Ok(LitInt::new(&capacity.to_string(), int.span()).into_token_stream())
+        }
+        Expr::Unary(ExprUnary {
+            op: UnOp::Neg(_),
+            expr,
+            ..
+        }) if matches!(**expr, Expr::Lit(_)) => Err(syn::Error::new_spanned(
+            value,
+            "the capacity cannot be negative; it counts how many calls may run at once (at least 1)",
+        )),
+        Expr::Path(ExprPath {
+            qself: None, path, ..
+        }) => {
+            if let Some(self_segment) = path.segments.iter().find(|s| s.ident == "Self") {
+                return Err(syn::Error::new_spanned(
+                    &self_segment.ident,
+                    "the limit is a `static` shared by every call, so its capacity cannot use \
+                     `Self`; name a `const` outside the impl, e.g. `#[bounded(MAX_CALLS)]`",
+                ));
+            }
+            Ok(path.to_token_stream())
+        }
+        _ => Err(syn::Error::new_spanned(
+            value,
+            format!("expected a positive integer literal or a const path; {ACCEPTED_FORMS}"),
+        )),
+    }
+}
+
+/// Reads `timeout = "250ms"` at compile time; any other expression is used as a `Duration`.
+fn parse_timeout(value: &Expr) -> syn::Result<TokenStream> {
+    match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(text),
+            ..
+        }) => {
+            let nanos = parse_duration_nanos(&text.value()).ok_or_else(|| {
+                syn::Error::new_spanned(
+                    text,
+                    "expected a duration such as \"250ms\", \"2s\" or \"1m\" \
+                     (an integer and one of the units ns, us, ms, s, m, h)",
+                )
+            })?;
+            let nanos = LitInt::new(&format!("{nanos}u64"), text.span());
+            Ok(quote_spanned! {text.span()=>
+                ::async_hygiene::__private::core::time::Duration::from_nanos(#nanos)
+            })
+        }
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) => Err(syn::Error::new_spanned(
+            int,
+            format!(
+                "a bare number has no unit; write `timeout = \"{}ms\"` or `timeout = \"{}s\"`",
+                int.base10_digits(),
+                int.base10_digits()
+            ),
+        )),
+        other => Ok(other.to_token_stream()),
+    }
+}
+
+fn parse_duration_nanos(text: &str) -> Option<u64> {
+    let digits_end = text.find(|c: char| !c.is_ascii_digit())?;
+    let (amount, unit) = text.split_at(digits_end);
+    let amount: u64 = amount.parse().ok()?;
+    let nanos_per_unit: u64 = match unit {
+        "ns" => 1,
+        "us" | "µs" => 1_000,
+        "ms" => 1_000_000,
+        "s" => 1_000_000_000,
+        "m" => 60 * 1_000_000_000,
+        "h" => 3_600 * 1_000_000_000,
+        _ => return None,
+    };
+    amount.checked_mul(nanos_per_unit)
+}
+
+/// Checks the arguments against the function they annotate.
+fn validate(args: &BoundedArgs, function: &ItemFn) -> syn::Result<()> {
+    let mut errors = Errors::default();
+    if let LimitSource::Own { capacity } = &args.source {
+        let capacity = capacity.to_string();
+        let generic = function
+            .sig
+            .generics
+            .params
+            .iter()
+            .find_map(|param| match param {
+                syn::GenericParam::Const(param) if param.ident == capacity => Some(&param.ident),
+                _ => None,
+            });
+        if let Some(generic) = generic {
+            errors.push_spanned(
+                generic,
+                "the limit is one `static` shared by every instantiation of this fn, so its \
+                 capacity cannot be a const generic; use a `const` item",
+            );
+        }
+    }
+    if let Some(timeout) = &args.timeout {
+        let returns_result_like = match &function.sig.output {
+            syn::ReturnType::Default => false,
+            syn::ReturnType::Type(_, ty) => matches!(**ty, syn::Type::Path(_)),
+        };
+        if !returns_result_like {
+            errors.push_spanned(
+                &timeout.key,
+                format!(
+                    "`timeout` returns `Err(E::from(LimitTimeout))` when no permit frees in time, \
+                     so `{}` must return `Result<T, E>` with `E: From<async_hygiene::limit::LimitTimeout>`",
+                    function.sig.ident
+                ),
+            );
+        }
+    }
+    if let Some(other) = function.attrs.iter().find(|attr| {
+        attr.path()
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "bounded")
+    }) {
+        errors.push_spanned(
+            other,
+            "`#[bounded]` given twice; to bound one function by two limits, acquire the second \
+             inside the body with `LIMIT.acquire().await`",
+        );
+    }
+    errors.0.map_or(Ok(()), Err)
+}
+
+/// The body whose execution is bounded: an `async fn`'s block, or the `async move` block
+/// that `#[async_trait]` (applied first, on the impl) left in `Box::pin(async move { … })`.
+fn async_body_mut(function: &mut ItemFn) -> Option<&mut Block> {
+    if function.sig.asyncness.is_some() {
+        return Some(&mut function.block);
+    }
+    match function.block.stmts.last_mut() {
+        Some(Stmt::Expr(Expr::Call(call), None))
+            if call.args.len() == 1 && is_box_pin(&call.func) =>
+        {
+            match call.args.first_mut() {
+                Some(Expr::Async(async_block)) => Some(&mut async_block.block),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+fn is_box_pin(func: &Expr) -> bool {
+    let Expr::Path(ExprPath { path, .. }) = func else {
+        return false;
+    };
+    let mut names = path.segments.iter().rev().map(|segment| &segment.ident);
+    matches!((names.next(), names.next()), (Some(pin), Some(boxed)) if pin == "pin" && boxed == "Box")
+}
+
+// Input:
+//     #[bounded(8, timeout = "1s")]
+//     async fn fetch(url: Url) -> Result<Page, Error> { body }
+//
+// Output:
+//     async fn fetch(url: Url) -> Result<Page, Error> {
+//         static __ASYNC_HYGIENE_LIMIT: BoundedLimit =
+//             BoundedLimit::new(concat!(module_path!(), "::fetch"), 8);
+//         let __async_hygiene_permit =
+//             match bounded_acquire_own_timeout(&__ASYNC_HYGIENE_LIMIT, Duration::from_nanos(..)).await {
+//                 Ok(permit) => permit,
+//                 Err(timeout) => return Err(bounded_timeout_error(timeout)),
+//             };
+//         body
+//     }
+//
+// The signature is untouched and the body stays the fn's own block, so `return`, `?`,
+// return-type inference, `impl Trait` and `self` behave exactly as written. The permit is
+// the first local, hence dropped last: it is held until the body's own locals are gone.
+// `#[bounded(limit = DB)]` acquires `&(DB)` instead of declaring a static.
+fn expand_bounded(args: &BoundedArgs, mut function: ItemFn) -> ItemFn {
+    let private = quote!(::async_hygiene::__private);
+    let permit = Ident::new("__async_hygiene_permit", Span::mixed_site());
+    let (declare_limit, limit_ref, acquire_span, own) = match &args.source {
+        LimitSource::Own { capacity } => {
+            let limit = format_ident!("__ASYNC_HYGIENE_LIMIT");
+            let name = function.sig.ident.to_string();
+            let declare = quote_spanned! {capacity.span()=>
+                static #limit: #private::BoundedLimit = #private::BoundedLimit::new(
+                    #private::core::concat!(#private::core::module_path!(), "::", #name),
+                    #capacity,
+                );
+            };
+            (Some(declare), quote!(&#limit), capacity.span(), true)
+        }
+        LimitSource::Shared { key, limit } => (
+            None,
+            quote_spanned!(limit.span()=> &(#limit)),
+            key.span(),
+            false,
+        ),
+    };
+    let acquire = match (&args.timeout, own) {
+        (None, true) => quote_spanned! {acquire_span=>
+            #private::bounded_acquire_own(#limit_ref).await
+        },
+        (None, false) => quote_spanned! {acquire_span=>
+            #private::bounded_acquire(#limit_ref).await
+        },
+        (Some(Timeout { key, duration }), own) => {
+            let acquire_timeout = if own {
+                quote!(bounded_acquire_own_timeout)
+            } else {
+                quote!(bounded_acquire_timeout)
+            };
+            quote_spanned! {key.span()=>
+                match #private::#acquire_timeout(#limit_ref, #duration).await {
+                    #private::core::result::Result::Ok(permit) => permit,
+                    #private::core::result::Result::Err(timeout) => {
+                        return #private::core::result::Result::Err(
+                            #private::bounded_timeout_error(timeout),
+                        );
+                    }
+                }
+            }
+        }
+    };
+    let prologue: Block = syn::parse_quote! {{
+        #declare_limit
+        let #permit = #acquire;
+    }};
+    let sig = function.sig.clone();
+    if let Some(body) = async_body_mut(&mut function) {
+        let mut stmts = prologue.stmts;
+        stmts.append(&mut body.stmts);
+        body.stmts = stmts;
+        let bounded_body = std::mem::replace(body, syn::parse_quote!({}));
+        *body = crate::watch::instrument_body(&sig, bounded_body);
+    }
+    function
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expand_str(args: &str, item: &str) -> String {
+        let args: TokenStream = args.parse().unwrap_or_default();
+        let item: TokenStream = item.parse().unwrap_or_default();
+        expand(args, item).to_string()
+    }
+
+    fn errors_of(args: &str, item: &str) -> Vec<String> {
+        let args: TokenStream = args.parse().unwrap_or_default();
+        let item: TokenStream = item.parse().unwrap_or_default();
+        let function: ItemFn = syn::parse2(item).expect("test items parse");
+        let result = parse_args(args).and_then(|args| validate(&args, &function));
+        match result {
+            Ok(()) => Vec::new(),
+            Err(error) => error.into_iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    const ITEM: &str = "async fn f() -> Result<(), E> { work().await }";
+
+    #[test]
+    fn literal_capacity_declares_a_static_and_acquires_first() {
+        let out = expand_str("8", "async fn f(x: u32) -> u32 { x + 1 }");
+        let expected = "async fn f (x : u32) -> u32 { \
+            static __ASYNC_HYGIENE_LIMIT : :: async_hygiene :: __private :: BoundedLimit = \
+            :: async_hygiene :: __private :: BoundedLimit :: new (\
+            :: async_hygiene :: __private :: core :: concat ! (\
+            :: async_hygiene :: __private :: core :: module_path ! () , \"::\" , \"f\") , 8 ,) ; \
+            let __async_hygiene_permit = :: async_hygiene :: __private :: bounded_acquire_own \
+            (& __ASYNC_HYGIENE_LIMIT) . await ; \
+            x + 1 }";
+        assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn shared_limit_acquires_the_users_limit() {
+        let out = expand_str("limit = self.db", "async fn f(&self) { g().await }");
+        assert!(!out.contains("static"), "{out}");
+        assert!(
+            out.contains("bounded_acquire (& (self . db)) . await"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn timeout_string_is_read_at_compile_time() {
+        let out = expand_str("2, timeout = \"250ms\"", ITEM);
+        assert!(
+            out.contains("Duration :: from_nanos (250000000u64)"),
+            "{out}"
+        );
+        assert!(out.contains("bounded_timeout_error (timeout)"), "{out}");
+        assert_eq!(parse_duration_nanos("2s"), Some(2_000_000_000));
+        assert_eq!(parse_duration_nanos("1h"), Some(3_600_000_000_000));
+        assert_eq!(parse_duration_nanos("10"), None);
+        assert_eq!(parse_duration_nanos("ms"), None);
+        assert_eq!(parse_duration_nanos("5 ms"), None);
+    }
+
+    #[test]
+    fn async_trait_bodies_are_bounded_inside_the_boxed_block() {
+        let item = "fn f<'a>(&'a self) -> Pin<Box<dyn Future<Output = u8> + Send + 'a>> { \
+                    Box::pin(async move { let __ret: u8 = { 1 }; __ret }) }";
+        let out = expand_str("3", item);
+        assert!(
+            out.contains("Box :: pin (async move { static __ASYNC_HYGIENE_LIMIT"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn every_misuse_is_reported_at_once() {
+        let errors = errors_of("0, limit = DB, bogus = 1, timeout = 5", ITEM);
+        assert_eq!(errors.len(), 3, "{errors:#?}");
+        assert!(errors[0].starts_with("`#[bounded(0)]` would make every call wait forever"));
+        assert!(errors[1].starts_with("unknown argument `bogus`"));
+        assert!(errors[2].starts_with("a bare number has no unit"));
+    }
+
+    #[test]
+    fn capacity_errors() {
+        let first = |args: &str| errors_of(args, ITEM).into_iter().next().unwrap_or_default();
+        assert!(first("-3").starts_with("the capacity cannot be negative"));
+        assert!(first("2.5").starts_with("expected a positive integer literal or a const path"));
+        assert!(first("8u8").starts_with("the capacity is a `usize`"));
+        assert!(first("4, 5").starts_with("duplicate limit"));
+        assert!(first("Self::MAX").contains("cannot use `Self`"));
+        assert!(first("4, limit = DB").starts_with("give either a capacity or `limit = …`"));
+        assert!(first("").starts_with("`#[bounded]` needs a limit"));
+        assert!(first("limit = A, limit = B").starts_with("duplicate argument `limit`"));
+        assert!(first("1, timeout = \"1s\", timeout = \"2s\"")
+            .starts_with("duplicate argument `timeout`"));
+        assert!(errors_of("MAX_DB", ITEM).is_empty());
+        assert!(errors_of("limit = DB, timeout = Duration::from_secs(1)", ITEM).is_empty());
+    }
+
+    #[test]
+    fn function_level_errors() {
+        let unit = errors_of("1, timeout = \"1s\"", "async fn f() {}");
+        assert!(
+            unit[0].starts_with("`timeout` returns `Err(E::from(LimitTimeout))`"),
+            "{unit:?}"
+        );
+        let generic = errors_of("N", "async fn f<const N: usize>() {}");
+        assert!(
+            generic[0].contains("cannot be a const generic"),
+            "{generic:?}"
+        );
+        let twice = errors_of("1", "#[bounded(2)] async fn f() {}");
+        assert!(
+            twice[0].starts_with("`#[bounded]` given twice"),
+            "{twice:?}"
+        );
+    }
+
+    #[test]
+    fn errors_keep_the_original_item() {
+        let out = expand_str("0", "async fn keep_me() {}");
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(out.ends_with("async fn keep_me () { }"), "{out}");
+        let sync = expand_str("1", "fn sync_fn() {}");
+        assert!(sync.contains("applies to an `async fn`"), "{sync}");
+        assert!(sync.ends_with("fn sync_fn () { }"), "{sync}");
+        let not_fn = expand_str("1", "struct S;");
+        assert!(
+            not_fn.contains("applies to an `async fn` with a body"),
+            "{not_fn}"
+        );
+        assert!(not_fn.ends_with("struct S ;"), "{not_fn}");
+        // A body that does not parse is left to rustc, untouched.
+        assert_eq!(
+            expand_str("1", "async fn f() { let = ; }"),
+            "async fn f () { let = ; }"
+        );
+    }
 }
