@@ -1,0 +1,274 @@
+//! The poll watchdog, with real clocks (a paused clock does not advance while a thread
+//! blocks): blocking of 250 ms against the default 100 ms threshold, so a loaded machine
+//! does not make fast bodies look slow.
+//!
+//! `cargo test --workspace` builds the facade without the `watchdog` feature, so the
+//! watched path is exercised through `watch_body_on!`, the exact wrapper the attributes'
+//! `watch_body!` becomes when the feature is on; the attribute itself is checked to emit
+//! the plain body. `cargo test --test watchdog --features watchdog` runs the same file
+//! with the attribute watched end to end.
+//!
+//! Every test watches its own functions and looks only for reports naming them: the
+//! counter and the recent reports are process-wide and the tests run in parallel.
+
+use std::num::ParseIntError;
+use std::time::{Duration, Instant};
+
+use async_hygiene::watchdog::{self, SlowPoll};
+
+const BLOCKING: Duration = Duration::from_millis(250);
+
+/// Reports naming a function whose path ends with `suffix`.
+fn reports_for(suffix: &str) -> Vec<SlowPoll> {
+    watchdog::recent_slow_polls()
+        .into_iter()
+        .filter(|report| report.function.ends_with(suffix))
+        .collect()
+}
+
+/// Sync code in another module: the blocking no attribute can see.
+mod storage {
+    use std::time::{Duration, Instant};
+
+    pub(crate) fn load_config(blocking: Duration) -> u32 {
+        std::thread::sleep(blocking);
+        7
+    }
+
+    /// A CPU-bound loop standing in for parsing or hashing on the event loop.
+    pub(crate) fn checksum(budget: Duration) -> u64 {
+        let start = Instant::now();
+        let mut hash = 0xcbf2_9ce4_8422_2325_u64;
+        while start.elapsed() < budget {
+            for byte in 0..=255_u8 {
+                hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        std::hint::black_box(hash)
+    }
+}
+
+const HANDLER_LINE: u32 = line!() + 1;
+async fn handler(id: u32) -> Result<u32, Box<dyn std::error::Error>> {
+    async_hygiene::__private::watch_body_on!(
+        name = "handler",
+        output = Result<u32, Box<dyn std::error::Error>>,
+        body = {
+            tokio::task::yield_now().await;
+            // `?` converts into the boxed error: it compiles only because `output` pins
+            // the type of the async block the body moved into.
+            let base: u32 = "3".parse()?;
+            Ok(base + id + storage::load_config(BLOCKING))
+        }
+    )
+}
+
+#[tokio::test]
+async fn a_hidden_sleep_in_a_sync_callee_is_reported_with_name_and_location() {
+    let before = watchdog::slow_poll_count();
+    assert_eq!(handler(1).await.ok(), Some(11));
+
+    let reports = reports_for("::handler");
+    assert_eq!(reports.len(), 1, "{reports:#?}");
+    let report = &reports[0];
+    assert_eq!(report.function, "watchdog::handler");
+    assert_eq!(report.file, file!());
+    assert_eq!(report.line, HANDLER_LINE + 1);
+    assert!(report.duration >= BLOCKING, "{report:?}");
+    assert_eq!(report.threshold, watchdog::DEFAULT_THRESHOLD);
+    assert!(watchdog::slow_poll_count() > before);
+
+    let message = report.to_string();
+    assert!(
+        message.starts_with(&format!(
+            "a poll of `watchdog::handler` ({}:{}:",
+            file!(),
+            HANDLER_LINE + 1
+        )),
+        "{message}"
+    );
+    assert!(message.contains("spawn_blocking"), "{message}");
+}
+
+async fn hashes(budget: Duration) -> u64 {
+    async_hygiene::__private::watch_body_on!(
+        name = "hashes",
+        output = u64,
+        body = { storage::checksum(budget) }
+    )
+}
+
+#[tokio::test]
+async fn a_cpu_heavy_loop_is_reported() {
+    hashes(BLOCKING).await;
+    let reports = reports_for("::hashes");
+    assert_eq!(reports.len(), 1, "{reports:#?}");
+    assert!(reports[0].duration >= BLOCKING);
+}
+
+async fn fast(values: Vec<u32>) -> u32 {
+    async_hygiene::__private::watch_body_on!(
+        name = "fast",
+        output = u32,
+        body = {
+            let mut total = 0;
+            for value in values {
+                tokio::task::yield_now().await;
+                total += value;
+            }
+            total
+        }
+    )
+}
+
+#[tokio::test]
+async fn fast_polls_are_not_reported() {
+    assert_eq!(fast((1..=100).collect()).await, 5050);
+    assert!(reports_for("::fast").is_empty());
+}
+
+/// Blocking split over several polls, each below the threshold, is not one slow poll.
+async fn sliced(slices: u32) {
+    async_hygiene::__private::watch_body_on!(
+        name = "sliced",
+        output = (),
+        body = {
+            for _ in 0..slices {
+                std::thread::sleep(Duration::from_millis(20));
+                tokio::task::yield_now().await;
+            }
+        }
+    );
+}
+
+#[tokio::test]
+async fn only_single_polls_above_the_threshold_count() {
+    let start = Instant::now();
+    sliced(15).await;
+    assert!(start.elapsed() >= Duration::from_millis(300));
+    assert!(reports_for("::sliced").is_empty());
+}
+
+async fn blocking_leaf() {
+    async_hygiene::__private::watch_body_on!(
+        name = "blocking_leaf",
+        output = (),
+        body = {
+            storage::load_config(BLOCKING);
+        }
+    );
+}
+
+async fn caller_of_blocking_leaf() {
+    async_hygiene::__private::watch_body_on!(
+        name = "caller_of_blocking_leaf",
+        output = (),
+        body = {
+            tokio::task::yield_now().await;
+            blocking_leaf().await;
+        }
+    );
+}
+
+#[tokio::test]
+async fn nested_blocking_is_reported_once_against_the_innermost_fn() {
+    caller_of_blocking_leaf().await;
+    assert_eq!(reports_for("::blocking_leaf").len(), 1);
+    assert!(reports_for("::caller_of_blocking_leaf").is_empty());
+}
+
+struct Store {
+    name: String,
+}
+
+impl Store {
+    /// A method borrowing from `self`, whose return type has an elided lifetime.
+    async fn slow_name(&self, suffix: &str) -> Result<&str, ParseIntError> {
+        async_hygiene::__private::watch_body_on!(
+            name = "slow_name",
+            output = Result<&str, ParseIntError>,
+            body = {
+                let _: u8 = suffix.parse()?;
+                storage::load_config(BLOCKING);
+                Ok(self.name.as_str())
+            }
+        )
+    }
+}
+
+#[tokio::test]
+async fn methods_are_named_with_their_type() {
+    let store = Store {
+        name: "primary".to_owned(),
+    };
+    assert_eq!(store.slow_name("1").await, Ok("primary"));
+    assert!(store.slow_name("x").await.is_err());
+    let reports = reports_for("::slow_name");
+    assert_eq!(reports.len(), 1, "{reports:#?}");
+    assert_eq!(reports[0].function, "watchdog::Store::slow_name");
+}
+
+async fn impl_trait_output() -> impl std::fmt::Display {
+    async_hygiene::__private::watch_body_on!(
+        name = "impl_trait_output",
+        body = {
+            tokio::task::yield_now().await;
+            42
+        }
+    )
+}
+
+#[tokio::test]
+async fn impl_trait_return_types_are_inferred() {
+    assert_eq!(impl_trait_output().await.to_string(), "42");
+}
+
+/// The switch the attributes emit: without the feature, exactly the plain body.
+#[tokio::test]
+async fn the_switch_is_the_plain_body_without_the_feature() {
+    let blocking = Duration::from_millis(1);
+    let plain = async { storage::load_config(blocking) };
+    let switched = async {
+        async_hygiene::__private::watch_body!(
+            name = "switched",
+            output = u32,
+            body = { storage::load_config(blocking) }
+        )
+    };
+    let watched = async {
+        async_hygiene::__private::watch_body_on!(
+            name = "switched",
+            output = u32,
+            body = { storage::load_config(blocking) }
+        )
+    };
+    if cfg!(feature = "watchdog") {
+        assert_eq!(size_of_val(&switched), size_of_val(&watched));
+    } else {
+        assert_eq!(size_of_val(&switched), size_of_val(&plain));
+        assert!(size_of_val(&watched) > size_of_val(&plain));
+    }
+    assert_eq!(switched.await + plain.await + watched.await, 21);
+    assert_eq!(watchdog::COMPILED_IN, cfg!(feature = "watchdog"));
+}
+
+/// Through a real attribute: `#[bounded]` emits its body via `instrument_body`.
+const BOUNDED_LINE: u32 = line!() + 2;
+#[async_hygiene::bounded(4)]
+async fn bounded_blocking(id: u32) -> Result<u32, ParseIntError> {
+    let base: u32 = "2".parse()?;
+    Ok(base + id + storage::load_config(BLOCKING))
+}
+
+#[tokio::test]
+async fn an_annotated_fn_is_watched_exactly_when_the_feature_is_on() {
+    assert_eq!(bounded_blocking(1).await, Ok(10));
+    let reports = reports_for("::bounded_blocking");
+    if cfg!(feature = "watchdog") {
+        assert_eq!(reports.len(), 1, "{reports:#?}");
+        assert_eq!(reports[0].function, "watchdog::bounded_blocking");
+        assert_eq!((reports[0].file, reports[0].line), (file!(), BOUNDED_LINE));
+    } else {
+        assert!(reports.is_empty(), "{reports:#?}");
+    }
+}
