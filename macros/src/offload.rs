@@ -1,13 +1,158 @@
-//! `#[offload]`: NOT YET IMPLEMENTED (placeholder owned by the offload work item).
+//! `#[offload]`: a sync fn becomes an `async fn` with the same name, arguments and return
+//! type, whose body runs on tokio's blocking pool.
+//!
+//! Parse (`FnItem`) → validate (`validate`) → expand (`expand_offload`). Every problem is
+//! reported together, next to the unchanged item.
 
 use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::{ReturnType, Token};
 
-/// Placeholder: reports that the attribute is not implemented and keeps the item.
-pub(crate) fn expand(_args: TokenStream, item: TokenStream) -> TokenStream {
-    let error = syn::Error::new(
-        proc_macro2::Span::call_site(),
-        "`#[offload]` is not implemented yet",
-    )
-    .into_compile_error();
-    quote::quote!(#error #item)
+use crate::background::signature::{
+    borrow_errors, capture_all_arguments, not_a_function, returns_impl_trait,
+    unsupported_qualifiers, with_errors, FnItem,
+};
+
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    let args_error = (!args.is_empty()).then(|| {
+        syn::Error::new_spanned(args, "`#[offload]` takes no arguments: write `#[offload]`")
+    });
+    let Ok(function) = syn::parse2::<FnItem>(item.clone()) else {
+        let mut error = not_a_function(&item, "`#[offload]` applies to a sync `fn`");
+        if let Some(args_error) = args_error {
+            error.combine(args_error);
+        }
+        return with_errors(&error, item);
+    };
+    let errors = args_error.into_iter().chain(validate(&function));
+    match errors.reduce(|mut all, error| {
+        all.combine(error);
+        all
+    }) {
+        Some(error) => with_errors(&error, item),
+        None => expand_offload(function),
+    }
+}
+
+fn validate(function: &FnItem) -> Vec<syn::Error> {
+    let sig = &function.sig;
+    let mut errors = Vec::new();
+    if let Some(asyncness) = &sig.asyncness {
+        errors.push(syn::Error::new(
+            asyncness.span,
+            "`#[offload]` applies to a sync `fn`: it runs the body on tokio's blocking pool \
+             and makes the function `async`. Remove `async`, or, to run async work without \
+             awaiting it, use `#[background]`",
+        ));
+    }
+    errors.extend(unsupported_qualifiers(sig, "offload"));
+    errors.extend(borrow_errors(
+        sig,
+        "offload",
+        "runs the body on another thread (tokio's blocking pool)",
+    ));
+    errors
+}
+
+// Input:
+//     #[offload]
+//     pub fn checksum(bytes: Vec<u8>, _: Permit) -> u64 { body }
+//
+// Output:
+//     pub async fn checksum(bytes: Vec<u8>, __async_hygiene_arg1: Permit) -> u64 {
+//         ::async_hygiene::__private::offload_run(move || -> u64 {
+//             let _ = &bytes;
+//             let _ = &__async_hygiene_arg1;
+//             { body }
+//         })
+//         .await
+//     }
+fn expand_offload(function: FnItem) -> TokenStream {
+    let FnItem {
+        attrs,
+        vis,
+        mut sig,
+        body,
+    } = function;
+    let captures = capture_all_arguments(&mut sig);
+    // The closure's return type keeps inference (`?`, `.into()`, `collect()`) as it was in
+    // the sync fn; an `impl Trait` output cannot be written there and is inferred instead.
+    let closure_output = match &sig.output {
+        ReturnType::Type(arrow, ty) if !returns_impl_trait(&sig.output) => quote!(#arrow #ty),
+        _ => TokenStream::new(),
+    };
+    let name_span = sig.ident.span();
+    sig.asyncness = Some(Token![async](sig.fn_token.span));
+    // Spanned on the function's name, so a missing `Send` or `'static` bound points there.
+    let run = quote_spanned!(name_span=>
+        ::async_hygiene::__private::offload_run(move || #closure_output { #captures #body })
+    );
+    quote! {
+        #(#attrs)*
+        #vis #sig {
+            #run.await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_moves_into_a_blocking_closure() {
+        let expanded = expand(
+            quote!(),
+            quote!(
+                pub fn checksum(bytes: Vec<u8>, _: Permit) -> u64 {
+                    bytes.iter().map(|&b| u64::from(b)).sum()
+                }
+            ),
+        );
+        let expected = quote! {
+            pub async fn checksum(bytes: Vec<u8>, __async_hygiene_arg1: Permit) -> u64 {
+                ::async_hygiene::__private::offload_run(move || -> u64 {
+                    let _ = &bytes;
+                    let _ = &__async_hygiene_arg1;
+                    { bytes.iter().map(|&b| u64::from(b)).sum() }
+                })
+                .await
+            }
+        };
+        assert_eq!(expanded.to_string(), expected.to_string());
+    }
+
+    #[test]
+    fn impl_trait_output_is_inferred() {
+        let expanded = expand(
+            quote!(),
+            quote!(
+                fn f() -> impl Display {
+                    1
+                }
+            ),
+        );
+        assert!(expanded.to_string().contains("offload_run (move || {"));
+    }
+
+    #[test]
+    fn every_problem_is_reported_and_the_item_kept() {
+        let item = quote!(
+            async unsafe fn f(&self, path: &Path) {}
+        );
+        let expanded = expand(quote!(threads = 2), item.clone()).to_string();
+        for needle in [
+            "takes no arguments",
+            "applies to a sync `fn`",
+            "`unsafe fn`",
+            "cannot borrow `self`",
+            "argument `path` cannot borrow: take an owned `PathBuf`",
+        ] {
+            assert!(
+                expanded.contains(needle),
+                "missing {needle:?} in {expanded}"
+            );
+        }
+        assert!(expanded.ends_with(&item.to_string()));
+    }
 }

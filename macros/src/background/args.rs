@@ -1,0 +1,175 @@
+//! The arguments of `#[background(...)]`.
+
+use proc_macro2::{Span, TokenStream};
+use syn::parse::{ParseStream, Parser};
+use syn::{Expr, LitInt, Path, Token};
+
+pub(crate) const ACCEPTED_FORMS: &str = "`#[background]` accepts:\n\
+    - `#[background]`: spawn onto the current registry\n\
+    - `#[background(limit = 8)]` or `#[background(limit = MAX_JOBS)]`: at most that many \
+    bodies at once (a positive integer literal, or a path to a `const` of type `usize`); \
+    the function becomes `async` and its call waits for a free slot\n\
+    - `#[background(registry = REGISTRY)]`: spawn onto an explicit \
+    `async_hygiene::registry::Registry` (any expression that derefs to one)\n\
+    - both, separated by a comma";
+
+mod keyword {
+    syn::custom_keyword!(limit);
+    syn::custom_keyword!(registry);
+}
+
+/// The per-function cap of `#[background(limit = …)]`.
+pub(crate) enum Limit {
+    Literal(LitInt),
+    Const(Path),
+}
+
+#[derive(Default)]
+pub(crate) struct BackgroundArgs {
+    pub(crate) limit: Option<Limit>,
+    pub(crate) registry: Option<Expr>,
+}
+
+/// Parses every argument, collecting all problems into one error.
+pub(crate) fn parse(args: TokenStream) -> syn::Result<BackgroundArgs> {
+    let parser = |input: ParseStream<'_>| {
+        let mut parsed = BackgroundArgs::default();
+        let mut errors: Option<syn::Error> = None;
+        let mut report = |error: syn::Error| match &mut errors {
+            Some(errors) => errors.combine(error),
+            None => errors = Some(error),
+        };
+        while !input.is_empty() {
+            let lookahead = input.lookahead1();
+            if lookahead.peek(keyword::limit) {
+                let key: keyword::limit = input.parse()?;
+                input.parse::<Token![=]>()?;
+                match parse_limit(input)? {
+                    Ok(_) if parsed.limit.is_some() => {
+                        report(syn::Error::new(key.span, "duplicate argument `limit`"));
+                    }
+                    Ok(limit) => parsed.limit = Some(limit),
+                    Err(error) => report(error),
+                }
+            } else if lookahead.peek(keyword::registry) {
+                let key: keyword::registry = input.parse()?;
+                input.parse::<Token![=]>()?;
+                let registry: Expr = input.parse()?;
+                if parsed.registry.is_some() {
+                    report(syn::Error::new(key.span, "duplicate argument `registry`"));
+                } else {
+                    parsed.registry = Some(registry);
+                }
+            } else {
+                let unknown: proc_macro2::TokenTree = input.parse()?;
+                report(syn::Error::new(
+                    unknown.span(),
+                    format!("unknown argument `{unknown}`; {ACCEPTED_FORMS}"),
+                ));
+                // Skip its value, so the arguments after it are still checked.
+                while !input.is_empty() && !input.peek(Token![,]) {
+                    input.parse::<proc_macro2::TokenTree>()?;
+                }
+            }
+            if input.is_empty() {
+                break;
+            }
+            input.parse::<Token![,]>()?;
+        }
+        errors.map_or(Ok(parsed), Err)
+    };
+    parser.parse2(args).map_err(|error| {
+        // syn's own messages ("expected `=`") do not say what the attribute accepts.
+        if error.to_string().contains(ACCEPTED_FORMS) {
+            error
+        } else {
+            let mut combined = syn::Error::new(error.span(), ACCEPTED_FORMS);
+            combined.combine(error);
+            combined
+        }
+    })
+}
+
+/// The outer `Result` is a syntax error; the inner one a value that parsed but is not a
+/// valid limit, reported while the remaining arguments are still checked.
+fn parse_limit(input: ParseStream<'_>) -> syn::Result<syn::Result<Limit>> {
+    if input.peek(Token![-]) {
+        let minus: Token![-] = input.parse()?;
+        let literal: LitInt = input.parse()?;
+        return Ok(Err(syn::Error::new(
+            minus.span,
+            format!("`limit` must be positive, not -{literal}"),
+        )));
+    }
+    if input.peek(LitInt) {
+        let literal: LitInt = input.parse()?;
+        return Ok(match literal.base10_parse::<usize>() {
+            Ok(0) => Err(syn::Error::new(
+                literal.span(),
+                "`limit` may not be 0: no job could ever run",
+            )),
+            Ok(_) => Ok(Limit::Literal(literal)),
+            Err(error) => Err(syn::Error::new(
+                literal.span(),
+                format!("`limit` must be a `usize`: {error}"),
+            )),
+        });
+    }
+    if input.peek(syn::Ident) || input.peek(Token![::]) || input.peek(Token![crate]) {
+        return Ok(Ok(Limit::Const(input.call(Path::parse_mod_style)?)));
+    }
+    let value: Expr = input.parse()?;
+    Ok(Err(syn::Error::new_spanned(
+        value,
+        "`limit` must be a positive integer literal or a path to a `const` of type `usize`",
+    )))
+}
+
+impl Limit {
+    pub(crate) fn span(&self) -> Span {
+        match self {
+            Self::Literal(literal) => literal.span(),
+            Self::Const(path) => syn::spanned::Spanned::span(path),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    fn message(args: TokenStream) -> String {
+        match parse(args) {
+            Ok(_) => String::from("ok"),
+            Err(error) => error
+                .into_iter()
+                .map(|error| error.to_string())
+                .collect::<Vec<_>>()
+                .join(" | "),
+        }
+    }
+
+    #[test]
+    fn accepted_forms() {
+        let args = parse(quote!()).unwrap();
+        assert!(args.limit.is_none() && args.registry.is_none());
+        let args = parse(quote!(limit = 8, registry = crate::JOBS)).unwrap();
+        assert!(matches!(args.limit, Some(Limit::Literal(_))));
+        assert!(args.registry.is_some());
+        let args = parse(quote!(registry = jobs(), limit = MAX_JOBS,)).unwrap();
+        assert!(matches!(args.limit, Some(Limit::Const(_))));
+    }
+
+    #[test]
+    fn rejected_forms_say_what_is_accepted() {
+        assert!(message(quote!(limit = 0)).contains("may not be 0"));
+        assert!(message(quote!(limit = -3)).contains("must be positive, not -3"));
+        assert!(message(quote!(limit = "8")).contains("positive integer literal or a path"));
+        assert!(message(quote!(limit = 1, limit = 2)).contains("duplicate argument `limit`"));
+        let unknown = message(quote!(lmit = 2));
+        assert!(unknown.contains("unknown argument `lmit`"), "{unknown}");
+        assert!(unknown.contains("#[background(limit = 8)]"));
+        assert!(message(quote!(limit 8)).contains(ACCEPTED_FORMS));
+    }
+}

@@ -1,0 +1,286 @@
+//! `#[background]`: an async fn becomes a plain fn that spawns its body onto a tracked
+//! registry and returns a handle at once.
+//!
+//! Parse (`args::parse`, `FnItem`) → validate (`validate`) → expand (`expand_background`).
+//! Every problem is reported together, next to the unchanged item.
+
+mod args;
+pub(crate) mod signature;
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::{ReturnType, Token};
+
+use self::args::{BackgroundArgs, Limit};
+use self::signature::{
+    borrow_errors, capture_all_arguments, not_a_function, returns_impl_trait,
+    unsupported_qualifiers, with_errors, FnItem,
+};
+
+/// Attributes that rewrite an `async fn` body: below `#[background]` they would be applied
+/// to the plain fn it produces, and wrap the spawn instead of the work.
+const ASYNC_BODY_ATTRIBUTES: &[&str] = &[
+    "bounded",
+    "no_blocking",
+    "concurrent",
+    "watch",
+    "instrument",
+];
+
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    let parsed_args = args::parse(args);
+    let Ok(function) = syn::parse2::<FnItem>(item.clone()) else {
+        let mut error = not_a_function(&item, "`#[background]` applies to an `async fn`");
+        if let Err(args_error) = parsed_args {
+            error.combine(args_error);
+        }
+        return with_errors(&error, item);
+    };
+    let mut errors: Vec<syn::Error> = parsed_args.as_ref().err().cloned().into_iter().collect();
+    errors.extend(validate(&function));
+    match (parsed_args, combine(errors)) {
+        (Ok(args), None) => expand_background(&args, function),
+        (_, Some(error)) | (Err(error), None) => with_errors(&error, item),
+    }
+}
+
+fn combine(errors: Vec<syn::Error>) -> Option<syn::Error> {
+    errors.into_iter().reduce(|mut all, error| {
+        all.combine(error);
+        all
+    })
+}
+
+fn validate(function: &FnItem) -> Vec<syn::Error> {
+    let sig = &function.sig;
+    let mut errors = Vec::new();
+    if sig.asyncness.is_none() {
+        errors.push(syn::Error::new(
+            sig.fn_token.span,
+            "`#[background]` applies to an `async fn`: it runs the body as a tracked task. \
+             To move a sync fn's blocking or CPU-heavy body off the event loop, use \
+             `#[offload]`",
+        ));
+    }
+    errors.extend(unsupported_qualifiers(sig, "background"));
+    errors.extend(borrow_errors(
+        sig,
+        "background",
+        "runs the body after the call has returned",
+    ));
+    for attr in &function.attrs {
+        let Some(last) = attr.path().segments.last() else {
+            continue;
+        };
+        let name = last.ident.to_string();
+        if ASYNC_BODY_ATTRIBUTES.contains(&name.as_str()) {
+            errors.push(syn::Error::new_spanned(
+                attr,
+                format!(
+                    "`#[{name}]` must come before (above) `#[background]`: attributes apply \
+                     top-down, and `#[{name}]` needs the `async fn` that `#[background]` \
+                     turns into a plain fn"
+                ),
+            ));
+        }
+    }
+    errors
+}
+
+// Input:
+//     #[background]
+//     pub async fn record(event: Event, _: Guard) -> Result<(), Error> { body }
+//
+// Output:
+//     #[track_caller]
+//     pub fn record(event: Event, __async_hygiene_arg1: Guard)
+//         -> ::async_hygiene::__private::BackgroundHandle<Result<(), Error>>
+//     {
+//         ::async_hygiene::__private::background_spawn("record", async move {
+//             let _ = &event;
+//             let _ = &__async_hygiene_arg1;
+//             let __async_hygiene_output: Result<(), Error> = { body };
+//             __async_hygiene_output
+//         })
+//     }
+//
+// With `registry = R` the call is `background_spawn_on(&(R), …)`. With `limit = N` the
+// function stays `async` and waits for a slot before spawning:
+//     pub async fn record(…) -> …BackgroundHandle<…> {
+//         static __ASYNC_HYGIENE_SLOTS: …Semaphore = …background_slots(N);
+//         …background_spawn_limited(&__ASYNC_HYGIENE_SLOTS, "record", async move { … }).await
+//     }
+fn expand_background(args: &BackgroundArgs, function: FnItem) -> TokenStream {
+    let FnItem {
+        attrs,
+        vis,
+        mut sig,
+        body,
+    } = function;
+    let name = syn::LitStr::new(&sig.ident.to_string(), sig.ident.span());
+    let captures = capture_all_arguments(&mut sig);
+    let output_ty = match &sig.output {
+        ReturnType::Default => quote!(()),
+        ReturnType::Type(_, ty) => ty.to_token_stream(),
+    };
+    // The annotation makes a wrong body type fail on the body, as it would have before,
+    // instead of on the spawn call; an `impl Trait` output cannot be written there.
+    let output = syn::Ident::new("__async_hygiene_output", Span::mixed_site());
+    let body = if returns_impl_trait(&sig.output) {
+        body.to_token_stream()
+    } else {
+        quote!(let #output: #output_ty = #body; #output)
+    };
+    let job = quote!(async move { #captures #body });
+    let name_span = sig.ident.span();
+    sig.output = syn::parse_quote_spanned!(name_span=>
+        -> ::async_hygiene::__private::BackgroundHandle<#output_ty>
+    );
+    // Spanned on the function's name, so "future cannot be sent between threads safely"
+    // and missing `'static` bounds point at the function, not at the attribute.
+    let spawn = match (&args.limit, &args.registry) {
+        (None, None) => quote_spanned!(name_span=>
+            ::async_hygiene::__private::background_spawn(#name, #job)
+        ),
+        (None, Some(registry)) => quote_spanned!(name_span=>
+            ::async_hygiene::__private::background_spawn_on(&(#registry), #name, #job)
+        ),
+        (Some(limit), registry) => {
+            let slots = syn::Ident::new("__ASYNC_HYGIENE_SLOTS", Span::mixed_site());
+            let limit = match limit {
+                Limit::Literal(literal) => literal.to_token_stream(),
+                Limit::Const(path) => quote_spanned!(limit.span()=> #path),
+            };
+            let spawn = match registry {
+                None => quote_spanned!(name_span=>
+                    ::async_hygiene::__private::background_spawn_limited(&#slots, #name, #job)
+                ),
+                Some(registry) => quote_spanned!(name_span=>
+                    ::async_hygiene::__private::background_spawn_limited_on(
+                        &(#registry), &#slots, #name, #job,
+                    )
+                ),
+            };
+            sig.asyncness = Some(Token![async](sig.fn_token.span));
+            return quote! {
+                #(#attrs)*
+                #vis #sig {
+                    static #slots: ::async_hygiene::__private::tokio::sync::Semaphore =
+                        ::async_hygiene::__private::background_slots(#limit);
+                    #spawn.await
+                }
+            };
+        }
+    };
+    sig.asyncness = None;
+    quote! {
+        #(#attrs)*
+        #[track_caller]
+        #vis #sig {
+            #spawn
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expand_str(args: TokenStream, item: TokenStream) -> String {
+        expand(args, item).to_string()
+    }
+
+    #[test]
+    fn plain_expansion_spawns_the_body_and_returns_a_handle() {
+        let expanded = expand_str(
+            quote!(),
+            quote!(
+                /// Records it.
+                pub async fn record(event: Event, mut tries: u8) -> Result<(), Error> {
+                    send(event).await
+                }
+            ),
+        );
+        let expected = quote! {
+            #[doc = r" Records it."]
+            #[track_caller]
+            pub fn record(event: Event, mut tries: u8)
+                -> ::async_hygiene::__private::BackgroundHandle<Result<(), Error> >
+            {
+                ::async_hygiene::__private::background_spawn("record", async move {
+                    let _ = &event;
+                    let _ = &tries;
+                    let __async_hygiene_output: Result<(), Error> = { send(event).await };
+                    __async_hygiene_output
+                })
+            }
+        };
+        assert_eq!(expanded, expected.to_string());
+    }
+
+    #[test]
+    fn limit_keeps_the_function_async_and_waits_for_a_slot() {
+        let expanded = expand_str(
+            quote!(limit = 4, registry = JOBS),
+            quote!(
+                async fn flush(self: Arc<Self>) {}
+            ),
+        );
+        assert!(expanded.starts_with("async fn flush (self : Arc < Self >)"));
+        assert!(expanded.contains("background_slots (4)"));
+        assert!(expanded.contains(
+            "background_spawn_limited_on (& (JOBS) , & __ASYNC_HYGIENE_SLOTS , \"flush\""
+        ));
+        assert!(expanded.contains("let _ = & self ;"));
+        assert!(expanded.ends_with(". await }"));
+    }
+
+    #[test]
+    fn impl_trait_output_is_not_annotated() {
+        let expanded = expand_str(
+            quote!(),
+            quote!(
+                async fn f() -> impl Display {
+                    1
+                }
+            ),
+        );
+        assert!(expanded.contains("BackgroundHandle < impl Display >"));
+        assert!(!expanded.contains("__async_hygiene_output"));
+    }
+
+    #[test]
+    fn every_problem_is_reported_and_the_item_kept() {
+        let item = quote!(
+            #[bounded(2)]
+            unsafe fn f(&self, name: &str) {}
+        );
+        let expanded = expand_str(quote!(limit = 0, colour = 2), item.clone());
+        for needle in [
+            "may not be 0",
+            "applies to an `async fn`",
+            "`unsafe fn`",
+            "cannot borrow `self`",
+            "argument `name` cannot borrow: take an owned `String`",
+            "`#[bounded]` must come before (above) `#[background]`",
+        ] {
+            assert!(
+                expanded.contains(needle),
+                "missing {needle:?} in {expanded}"
+            );
+        }
+        assert!(expanded.ends_with(&item.to_string()));
+    }
+
+    #[test]
+    fn non_functions_are_rejected_and_kept() {
+        let expanded = expand_str(
+            quote!(),
+            quote!(
+                struct S;
+            ),
+        );
+        assert!(expanded.contains("`#[background]` applies to an `async fn`"));
+        assert!(expanded.ends_with("struct S ;"));
+    }
+}
