@@ -79,8 +79,8 @@ fn not_async_error(function: &ItemFn) -> syn::Error {
     syn::Error::new_spanned(
         function.sig.fn_token,
         "`#[bounded]` applies to an `async fn`; to bound a sync fn, make it `async` or call it \
-         through `async_hygiene::offload`. If another attribute (such as `#[tokio::test]`) \
-         turned this fn into a sync one, put `#[bounded]` above that attribute",
+         through `async_hygiene::offload`. If another attribute (such as `#[tokio::main]` or \
+         `#[tokio::test]`) turned this fn into a sync one, put `#[bounded]` above that attribute",
     )
 }
 
@@ -443,12 +443,16 @@ fn is_box_pin(func: &Expr) -> bool {
 // the first local, hence dropped last: it is held until the body's own locals are gone.
 // `#[bounded(limit = DB)]` acquires `&(DB)` instead of declaring a static.
 fn expand_bounded(args: &BoundedArgs, mut function: ItemFn) -> ItemFn {
-    let private = quote!(::async_hygiene::__private);
+    // Generated paths carry the span of the argument they come from, so a type error
+    // (a `limit` that is not a `Limit`, an error type without `From<LimitTimeout>`, a const
+    // capacity of 0) points at that argument rather than at the whole attribute.
+    let private = |span: Span| quote_spanned!(span=> ::async_hygiene::__private);
     let permit = Ident::new("__async_hygiene_permit", Span::mixed_site());
     let (declare_limit, limit_ref, acquire_span, own) = match &args.source {
         LimitSource::Own { capacity } => {
             let limit = format_ident!("__ASYNC_HYGIENE_LIMIT");
             let name = function.sig.ident.to_string();
+            let private = private(capacity.span());
             let declare = quote_spanned! {capacity.span()=>
                 static #limit: #private::BoundedLimit = #private::BoundedLimit::new(
                     #private::core::concat!(#private::core::module_path!(), "::", #name),
@@ -465,24 +469,30 @@ fn expand_bounded(args: &BoundedArgs, mut function: ItemFn) -> ItemFn {
         ),
     };
     let acquire = match (&args.timeout, own) {
-        (None, true) => quote_spanned! {acquire_span=>
-            #private::bounded_acquire_own(#limit_ref).await
-        },
-        (None, false) => quote_spanned! {acquire_span=>
-            #private::bounded_acquire(#limit_ref).await
-        },
-        (Some(Timeout { key, duration }), own) => {
-            let acquire_timeout = if own {
-                quote!(bounded_acquire_own_timeout)
+        (None, own) => {
+            let private = private(acquire_span);
+            let acquire = if own {
+                quote_spanned!(acquire_span=> bounded_acquire_own)
             } else {
-                quote!(bounded_acquire_timeout)
+                quote_spanned!(acquire_span=> bounded_acquire)
             };
+            quote_spanned! {acquire_span=> #private::#acquire(#limit_ref).await }
+        }
+        (Some(Timeout { key, duration }), own) => {
+            let private = private(key.span());
+            let acquire_timeout = if own {
+                quote_spanned!(key.span()=> bounded_acquire_own_timeout)
+            } else {
+                quote_spanned!(key.span()=> bounded_acquire_timeout)
+            };
+            let acquired = Ident::new("__async_hygiene_acquired", Span::mixed_site());
+            let timed_out = Ident::new("__async_hygiene_timed_out", Span::mixed_site());
             quote_spanned! {key.span()=>
                 match #private::#acquire_timeout(#limit_ref, #duration).await {
-                    #private::core::result::Result::Ok(permit) => permit,
-                    #private::core::result::Result::Err(timeout) => {
+                    #private::core::result::Result::Ok(#acquired) => #acquired,
+                    #private::core::result::Result::Err(#timed_out) => {
                         return #private::core::result::Result::Err(
-                            #private::bounded_timeout_error(timeout),
+                            #private::bounded_timeout_error(#timed_out),
                         );
                     }
                 }
@@ -567,7 +577,7 @@ mod tests {
         assert!(out.contains("Duration :: from_millis (250u64)"), "{out}");
         assert!(expand_str("1, timeout = \"2m\"", ITEM).contains("Duration :: from_secs (120u64)"));
         assert!(expand_str("1, timeout = \"7ns\"", ITEM).contains("Duration :: from_nanos (7u64)"));
-        assert!(out.contains("return :: async_hygiene :: __private :: core :: result :: Result :: Err (:: async_hygiene :: __private :: bounded_timeout_error (timeout) ,) ;"), "{out}");
+        assert!(out.contains("return :: async_hygiene :: __private :: core :: result :: Result :: Err (:: async_hygiene :: __private :: bounded_timeout_error (__async_hygiene_timed_out) ,) ;"), "{out}");
         assert_eq!(parse_duration_nanos("2s"), Some(2_000_000_000));
         assert_eq!(parse_duration_nanos("1h"), Some(3_600_000_000_000));
         assert_eq!(parse_duration_nanos("10"), None);

@@ -1,0 +1,8 @@
+use async_hygiene::bounded;
+
+#[bounded(4)]
+struct Client;
+
+fn main() {
+    let _ = Client;
+}
