@@ -184,15 +184,11 @@ impl Registry {
                 job = name,
                 "background job rejected: its registry is shutting down"
             );
-            return BackgroundHandle {
-                join: None,
-                name,
-            };
+            return BackgroundHandle { join: None, name };
         }
-        let join = self.inner.tracker.spawn(ENCLOSING_JOB_REGISTRY.scope(
-            self.clone(),
-            run_job(Arc::clone(&self.inner), name, job),
-        ));
+        let join = self.inner.tracker.spawn(
+            ENCLOSING_JOB_REGISTRY.scope(self.clone(), run_job(Arc::clone(&self.inner), name, job)),
+        );
         BackgroundHandle {
             join: Some(join),
             name,
@@ -613,7 +609,6 @@ pub mod __private {
     /// `#[background(limit = n)]`: waits for one of the function's `n` slots, then spawns;
     /// the slot is held until the job ends, however it ends.
     pub async fn background_spawn_limited<F>(
-        registry: Option<&super::Registry>,
         slots: &'static Semaphore,
         name: &'static str,
         job: F,
@@ -622,7 +617,33 @@ pub mod __private {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let registry = registry.map_or_else(super::Registry::current, Clone::clone);
+        spawn_in_slot(&super::Registry::current(), slots, name, job).await
+    }
+
+    /// `#[background(limit = n, registry = …)]`.
+    pub async fn background_spawn_limited_on<F>(
+        registry: &super::Registry,
+        slots: &'static Semaphore,
+        name: &'static str,
+        job: F,
+    ) -> BackgroundHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        spawn_in_slot(registry, slots, name, job).await
+    }
+
+    async fn spawn_in_slot<F>(
+        registry: &super::Registry,
+        slots: &'static Semaphore,
+        name: &'static str,
+        job: F,
+    ) -> BackgroundHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
         if registry.refuses_new_work() {
             // Rejected at once rather than after waiting for a slot.
             return registry.spawn(name, job);
