@@ -1,0 +1,62 @@
+//! Configuration from the environment. Its own test binary: it sets process-wide
+//! environment variables, and the watchdog reads them once.
+
+use std::time::Duration;
+
+use async_hygiene::watchdog::{self, ConfigError, Mode, MODE_ENV, THRESHOLD_ENV};
+
+async fn watched() -> u8 {
+    async_hygiene::__private::watch_body_on!(name = "watched", output = u8, body = { 1 })
+}
+
+#[test]
+fn modes_parse_case_insensitively_and_reject_the_rest() {
+    assert_eq!(" Strict ".parse::<Mode>(), Ok(Mode::Strict));
+    assert_eq!("off".parse::<Mode>(), Ok(Mode::Off));
+    assert_eq!("WARN".parse::<Mode>(), Ok(Mode::Warn));
+    let error = "stirct".parse::<Mode>().expect_err("a typo is not a mode");
+    assert_eq!(error, ConfigError::InvalidMode("stirct".to_owned()));
+    assert_eq!(
+        error.to_string(),
+        "ASYNC_HYGIENE_WATCHDOG=\"stirct\" is not a watchdog mode; expected one of `off`, `warn`, `strict`"
+    );
+}
+
+#[tokio::test]
+async fn the_environment_configures_the_first_watched_poll() {
+    // `set_var` races with threads reading the environment; this binary's other test
+    // does not read it.
+    std::env::set_var(MODE_ENV, "stirct");
+    std::env::set_var(THRESHOLD_ENV, "0.5");
+    assert_eq!(
+        watchdog::init_from_env(),
+        Err(ConfigError::InvalidMode("stirct".to_owned()))
+    );
+    // A typo must not silently weaken a strict CI run: the first watched poll panics.
+    let error = tokio::spawn(watched())
+        .await
+        .expect_err("a malformed mode panics at the first watched poll");
+    let payload = error.into_panic();
+    let message = payload
+        .downcast_ref::<String>()
+        .expect("a formatted message");
+    assert!(
+        message.contains("ASYNC_HYGIENE_WATCHDOG=\"stirct\""),
+        "{message}"
+    );
+
+    std::env::set_var(MODE_ENV, "strict");
+    std::env::set_var(THRESHOLD_ENV, "-3");
+    let error = watchdog::init_from_env().expect_err("negative thresholds are rejected");
+    assert_eq!(error, ConfigError::InvalidThreshold("-3".to_owned()));
+    assert!(error.to_string().contains("milliseconds"), "{error}");
+
+    std::env::set_var(THRESHOLD_ENV, "0.5");
+    assert_eq!(watched().await, 1);
+    assert_eq!(watchdog::mode(), Mode::Strict);
+    assert_eq!(watchdog::threshold(), Duration::from_micros(500));
+
+    // Code overrides the environment.
+    watchdog::set_mode(Mode::Warn);
+    assert_eq!(watchdog::mode(), Mode::Warn);
+}

@@ -1,0 +1,62 @@
+//! Strict mode panics, so a test suite fails where something blocks. Its own test binary:
+//! the mode is process-wide and would turn the reports of `tests/watchdog.rs` into panics.
+
+use std::time::Duration;
+
+use async_hygiene::watchdog::{self, Mode};
+
+async fn blocks_for(duration: Duration) -> u32 {
+    async_hygiene::__private::watch_body_on!(
+        name = "blocks_for",
+        output = u32,
+        body = {
+            tokio::task::yield_now().await;
+            std::thread::sleep(duration);
+            1
+        }
+    )
+}
+
+#[tokio::test]
+async fn strict_mode_panics_after_recording_the_report() {
+    watchdog::set_mode(Mode::Strict);
+    watchdog::set_threshold(Duration::from_millis(50));
+    assert_eq!(watchdog::mode(), Mode::Strict);
+
+    // Below the threshold: strict mode changes nothing.
+    assert_eq!(blocks_for(Duration::from_millis(1)).await, 1);
+    assert_eq!(watchdog::slow_poll_count(), 0);
+
+    let error = tokio::spawn(blocks_for(Duration::from_millis(200)))
+        .await
+        .expect_err("a poll above the threshold panics in strict mode");
+    let payload = error.into_panic();
+    let message = payload
+        .downcast_ref::<String>()
+        .expect("the panic carries a formatted message");
+    assert!(
+        message.starts_with(
+            "async-hygiene watchdog (strict mode): a poll of `watchdog_strict::blocks_for` \
+             (tests/watchdog_strict.rs:9:"
+        ),
+        "{message}"
+    );
+    assert!(message.contains("(threshold 50ms)"), "{message}");
+
+    // The report is recorded before the panic, for code that inspects it afterwards.
+    assert_eq!(watchdog::slow_poll_count(), 1);
+    let reports = watchdog::recent_slow_polls();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].function, "watchdog_strict::blocks_for");
+    assert!(reports[0].duration >= Duration::from_millis(200));
+
+    // Off: nothing is timed, nothing reported.
+    watchdog::set_mode(Mode::Off);
+    assert_eq!(blocks_for(Duration::from_millis(200)).await, 1);
+    assert_eq!(watchdog::slow_poll_count(), 1);
+
+    watchdog::reset();
+    assert_eq!(watchdog::slow_poll_count(), 0);
+    assert!(watchdog::recent_slow_polls().is_empty());
+    assert_eq!(watchdog::mode(), Mode::Off);
+}
