@@ -582,54 +582,57 @@ pub mod __private {
     pub use super::BackgroundHandle;
     pub use super::Registry as BackgroundRegistry;
 
+    // The output type comes first so generated code can name it (`::<Output, _>`): the
+    // async block's `?` and `.into()` then infer as they did in the original `async fn`.
+
     /// `#[background]` without a registry argument.
     #[track_caller]
-    pub fn background_spawn<F>(name: &'static str, job: F) -> BackgroundHandle<F::Output>
+    pub fn background_spawn<T, F>(name: &'static str, job: F) -> BackgroundHandle<T>
     where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
+        F: Future<Output = T> + Send + 'static,
+        T: Send + 'static,
     {
         super::Registry::current().spawn(name, job)
     }
 
     /// `#[background(registry = …)]`.
     #[track_caller]
-    pub fn background_spawn_on<F>(
+    pub fn background_spawn_on<T, F>(
         registry: &super::Registry,
         name: &'static str,
         job: F,
-    ) -> BackgroundHandle<F::Output>
+    ) -> BackgroundHandle<T>
     where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
+        F: Future<Output = T> + Send + 'static,
+        T: Send + 'static,
     {
         registry.spawn(name, job)
     }
 
     /// `#[background(limit = n)]`: waits for one of the function's `n` slots, then spawns;
     /// the slot is held until the job ends, however it ends.
-    pub async fn background_spawn_limited<F>(
+    pub async fn background_spawn_limited<T, F>(
         slots: &'static Semaphore,
         name: &'static str,
         job: F,
-    ) -> BackgroundHandle<F::Output>
+    ) -> BackgroundHandle<T>
     where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
+        F: Future<Output = T> + Send + 'static,
+        T: Send + 'static,
     {
         spawn_in_slot(&super::Registry::current(), slots, name, job).await
     }
 
     /// `#[background(limit = n, registry = …)]`.
-    pub async fn background_spawn_limited_on<F>(
+    pub async fn background_spawn_limited_on<T, F>(
         registry: &super::Registry,
         slots: &'static Semaphore,
         name: &'static str,
         job: F,
-    ) -> BackgroundHandle<F::Output>
+    ) -> BackgroundHandle<T>
     where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
+        F: Future<Output = T> + Send + 'static,
+        T: Send + 'static,
     {
         spawn_in_slot(registry, slots, name, job).await
     }

@@ -96,12 +96,14 @@ fn validate(function: &FnItem) -> Vec<syn::Error> {
 //     pub fn record(event: Event, __async_hygiene_arg1: Guard)
 //         -> ::async_hygiene::__private::BackgroundHandle<Result<(), Error>>
 //     {
-//         ::async_hygiene::__private::background_spawn("record", async move {
-//             let _ = &event;
-//             let _ = &__async_hygiene_arg1;
-//             let __async_hygiene_output: Result<(), Error> = { body };
-//             __async_hygiene_output
-//         })
+//         ::async_hygiene::__private::background_spawn::<Result<(), Error>, _>(
+//             "record",
+//             async move {
+//                 let _ = &event;
+//                 let _ = &__async_hygiene_arg1;
+//                 { body }
+//             },
+//         )
 //     }
 //
 // With `registry = R` the call is `background_spawn_on(&(R), …)`. With `limit = N` the
@@ -123,13 +125,12 @@ fn expand_background(args: &BackgroundArgs, function: FnItem) -> TokenStream {
         ReturnType::Default => quote!(()),
         ReturnType::Type(_, ty) => ty.to_token_stream(),
     };
-    // The annotation makes a wrong body type fail on the body, as it would have before,
-    // instead of on the spawn call; an `impl Trait` output cannot be written there.
-    let output = syn::Ident::new("__async_hygiene_output", Span::mixed_site());
-    let body = if returns_impl_trait(&sig.output) {
-        body.to_token_stream()
+    // Naming the output type on the spawn call lets rustc infer the body (`?`, `.into()`)
+    // as it did in the `async fn`; an `impl Trait` output cannot be named and is inferred.
+    let output_generic = if returns_impl_trait(&sig.output) {
+        TokenStream::new()
     } else {
-        quote!(let #output: #output_ty = #body; #output)
+        quote!(::<#output_ty, _>)
     };
     let job = quote!(async move { #captures #body });
     let name_span = sig.ident.span();
@@ -140,10 +141,10 @@ fn expand_background(args: &BackgroundArgs, function: FnItem) -> TokenStream {
     // and missing `'static` bounds point at the function, not at the attribute.
     let spawn = match (&args.limit, &args.registry) {
         (None, None) => quote_spanned!(name_span=>
-            ::async_hygiene::__private::background_spawn(#name, #job)
+            ::async_hygiene::__private::background_spawn #output_generic (#name, #job)
         ),
         (None, Some(registry)) => quote_spanned!(name_span=>
-            ::async_hygiene::__private::background_spawn_on(&(#registry), #name, #job)
+            ::async_hygiene::__private::background_spawn_on #output_generic (&(#registry), #name, #job)
         ),
         (Some(limit), registry) => {
             let slots = syn::Ident::new("__ASYNC_HYGIENE_SLOTS", Span::mixed_site());
@@ -153,10 +154,10 @@ fn expand_background(args: &BackgroundArgs, function: FnItem) -> TokenStream {
             };
             let spawn = match registry {
                 None => quote_spanned!(name_span=>
-                    ::async_hygiene::__private::background_spawn_limited(&#slots, #name, #job)
+                    ::async_hygiene::__private::background_spawn_limited #output_generic (&#slots, #name, #job)
                 ),
                 Some(registry) => quote_spanned!(name_span=>
-                    ::async_hygiene::__private::background_spawn_limited_on(
+                    ::async_hygiene::__private::background_spawn_limited_on #output_generic (
                         &(#registry), &#slots, #name, #job,
                     )
                 ),
@@ -207,11 +208,10 @@ mod tests {
             pub fn record(event: Event, mut tries: u8)
                 -> ::async_hygiene::__private::BackgroundHandle<Result<(), Error> >
             {
-                ::async_hygiene::__private::background_spawn("record", async move {
+                ::async_hygiene::__private::background_spawn::<Result<(), Error>, _>("record", async move {
                     let _ = &event;
                     let _ = &tries;
-                    let __async_hygiene_output: Result<(), Error> = { send(event).await };
-                    __async_hygiene_output
+                    { send(event).await }
                 })
             }
         };
@@ -229,7 +229,7 @@ mod tests {
         assert!(expanded.starts_with("async fn flush (self : Arc < Self >)"));
         assert!(expanded.contains("background_slots (4)"));
         assert!(expanded.contains(
-            "background_spawn_limited_on (& (JOBS) , & __ASYNC_HYGIENE_SLOTS , \"flush\""
+            "background_spawn_limited_on :: < () , _ > (& (JOBS) , & __ASYNC_HYGIENE_SLOTS , \"flush\""
         ));
         assert!(expanded.contains("let _ = & self ;"));
         assert!(expanded.ends_with(". await }"));
@@ -246,7 +246,7 @@ mod tests {
             ),
         );
         assert!(expanded.contains("BackgroundHandle < impl Display >"));
-        assert!(!expanded.contains("__async_hygiene_output"));
+        assert!(expanded.contains("background_spawn (\"f\""));
     }
 
     #[test]
