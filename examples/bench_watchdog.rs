@@ -1,0 +1,216 @@
+//! Overhead of the poll watchdog on poll-heavy workloads, against the plain body in the
+//! same run.
+//!
+//! ```sh
+//! cargo run --release --example bench_watchdog
+//! ```
+//!
+//! Each workload runs three identical bodies: plain (what the attributes emit without the
+//! `watchdog` feature), watched (what they emit with it: `watch_body_on!`, used directly
+//! here so that the comparison needs no feature switch), and watched with the mode set to
+//! `off` at run time. The variants alternate over several rounds on one current-thread
+//! runtime and the median of each is reported, so a busy machine slows all three alike.
+
+use std::time::{Duration, Instant};
+
+use async_hygiene::watchdog::{self, Mode};
+
+/// Tasks running at once, so every yield goes through tokio's scheduler queue.
+const TASKS: usize = 64;
+/// Polls per task in the yield workload.
+const YIELDS: u32 = 4_000;
+/// Messages through the channel workload.
+const MESSAGES: u32 = 200_000;
+const ROUNDS: usize = 9;
+
+/// The work one poll of a request handler does between awaits: parse a small record.
+fn parse_record(record: &str) -> u64 {
+    record
+        .split(',')
+        .filter_map(|field| field.trim().parse::<u64>().ok())
+        .sum()
+}
+
+mod plain {
+    use super::parse_record;
+
+    pub(crate) async fn yields(count: u32) -> u64 {
+        let mut total = 0_u64;
+        for i in 0..count {
+            tokio::task::yield_now().await;
+            total = total.wrapping_add(u64::from(i));
+        }
+        total
+    }
+
+    pub(crate) async fn handle(mut receiver: tokio::sync::mpsc::Receiver<String>) -> u64 {
+        let mut total = 0;
+        while let Some(record) = receiver.recv().await {
+            total += parse_record(&record);
+        }
+        total
+    }
+}
+
+mod watched {
+    use super::parse_record;
+
+    pub(crate) async fn yields(count: u32) -> u64 {
+        async_hygiene::__private::watch_body_on!(
+            name = "yields",
+            output = u64,
+            body = {
+                let mut total = 0_u64;
+                for i in 0..count {
+                    tokio::task::yield_now().await;
+                    total = total.wrapping_add(u64::from(i));
+                }
+                total
+            }
+        )
+    }
+
+    pub(crate) async fn handle(mut receiver: tokio::sync::mpsc::Receiver<String>) -> u64 {
+        async_hygiene::__private::watch_body_on!(
+            name = "handle",
+            output = u64,
+            body = {
+                let mut total = 0;
+                while let Some(record) = receiver.recv().await {
+                    total += parse_record(&record);
+                }
+                total
+            }
+        )
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Variant {
+    Plain,
+    Watched,
+    WatchedModeOff,
+}
+
+impl Variant {
+    const ALL: [Variant; 3] = [Variant::Plain, Variant::Watched, Variant::WatchedModeOff];
+
+    fn label(self) -> &'static str {
+        match self {
+            Variant::Plain => "plain body",
+            Variant::Watched => "watched (warn)",
+            Variant::WatchedModeOff => "watched, mode off",
+        }
+    }
+
+    fn mode(self) -> Mode {
+        if self == Variant::WatchedModeOff {
+            Mode::Off
+        } else {
+            Mode::Warn
+        }
+    }
+}
+
+/// 64 tasks yielding: every poll does almost nothing, the worst case for a per-poll cost.
+async fn yield_workload(variant: Variant) -> (Duration, u64) {
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|_| match variant {
+            Variant::Plain => tokio::spawn(plain::yields(YIELDS)),
+            _ => tokio::spawn(watched::yields(YIELDS)),
+        })
+        .collect();
+    let mut checksum = 0_u64;
+    for task in tasks {
+        checksum = checksum.wrapping_add(task.await.expect("the benchmark tasks do not panic"));
+    }
+    let polls = u64::try_from(TASKS).unwrap_or(u64::MAX) * u64::from(YIELDS + 1);
+    std::hint::black_box(checksum);
+    (start.elapsed(), polls)
+}
+
+/// A handler task receiving records over a bounded channel and parsing each: one poll per
+/// message or per channel hand-over, as in a request loop.
+async fn channel_workload(variant: Variant) -> (Duration, u64) {
+    let (sender, receiver) = tokio::sync::mpsc::channel::<String>(64);
+    let start = Instant::now();
+    let handler = match variant {
+        Variant::Plain => tokio::spawn(plain::handle(receiver)),
+        _ => tokio::spawn(watched::handle(receiver)),
+    };
+    for i in 0..MESSAGES {
+        let record = format!("{i}, 17, 4096, {}, 3", i % 977);
+        sender
+            .send(record)
+            .await
+            .expect("the handler lives until the sender is dropped");
+    }
+    drop(sender);
+    let total = handler.await.expect("the handler does not panic");
+    std::hint::black_box(total);
+    (start.elapsed(), u64::from(MESSAGES))
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort_unstable();
+    samples[samples.len() / 2]
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a current-thread runtime builds");
+    // The watched bodies must never be slow here; a report would distort the timing.
+    watchdog::set_threshold(Duration::from_secs(10));
+
+    println!(
+        "poll watchdog overhead, median of {ROUNDS} alternating rounds (release build: {})",
+        !cfg!(debug_assertions)
+    );
+    println!();
+    println!("| workload | variant | time | per unit | vs plain |\n|---|---|---:|---:|---:|");
+    type Workload =
+        fn(Variant) -> std::pin::Pin<Box<dyn std::future::Future<Output = (Duration, u64)>>>;
+    let workloads: [(&str, &str, Workload); 2] = [
+        ("64 tasks x 4,000 yields", "poll", |v| {
+            Box::pin(yield_workload(v))
+        }),
+        ("200,000 records over mpsc", "record", |v| {
+            Box::pin(channel_workload(v))
+        }),
+    ];
+    for (name, unit, workload) in workloads {
+        let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); Variant::ALL.len()];
+        let mut units = 0;
+        // One warm-up round, then alternate the variants so drift hits them alike.
+        for round in 0..=ROUNDS {
+            for (index, variant) in Variant::ALL.into_iter().enumerate() {
+                watchdog::set_mode(variant.mode());
+                let (elapsed, count) = runtime.block_on(workload(variant));
+                units = count;
+                if round > 0 {
+                    samples[index].push(elapsed);
+                }
+            }
+        }
+        let medians: Vec<Duration> = samples.into_iter().map(median).collect();
+        let plain = medians[0];
+        for (variant, elapsed) in Variant::ALL.into_iter().zip(&medians) {
+            #[allow(clippy::cast_precision_loss)] // unit counts are far below 2^52
+            let per_unit = elapsed.as_secs_f64() * 1e9 / units as f64;
+            println!(
+                "| {name} | {} | {:.1} ms | {per_unit:.1} ns/{unit} | {:.3} |",
+                variant.label(),
+                elapsed.as_secs_f64() * 1e3,
+                elapsed.as_secs_f64() / plain.as_secs_f64(),
+            );
+        }
+    }
+    assert_eq!(
+        watchdog::slow_poll_count(),
+        0,
+        "a benchmark poll exceeded 10 s"
+    );
+}
