@@ -1,0 +1,710 @@
+//! Rewrites one block: finds the runs of movable `let`s, schedules each run and emits
+//! nested joins. Nested blocks are rewritten first, each on its own.
+//!
+//! Input:
+//!
+//! ```text
+//! let user = db.user(id).await?;          // 0
+//! let url = format!("{base}/{id}");       // 1 (no await: zero cost)
+//! let feed = http.get(&url).await?;       // 2 uses 1
+//! let prefs = db.prefs(id).await;         // 3
+//! render(user, feed, prefs)
+//! ```
+//!
+//! Output (paths shortened; `__v*` and `__Failure` are `mixed_site` names):
+//!
+//! ```text
+//! let url = format!("{base}/{id}");
+//! let (__v0, __v2, __v3) = {
+//!     enum __Failure<T0, T2> { N0(T0), N2(T2) }
+//!     match try_join!(
+//!         async { match ConcurrentTry::concurrent_branch(db.user(id).await) {
+//!             Ok(value) => Ok(value), Err(residual) => Err(__Failure::N0(residual)) } },
+//!         async { … http.get(&url).await … __Failure::N2 … },
+//!         async { Ok(db.prefs(id).await) },
+//!     ) {
+//!         Ok(values) => values,
+//!         // Each failure re-enters the user's own `?`, with its own conversion.
+//!         Err(__Failure::N0(residual)) => match residual? {},
+//!         Err(__Failure::N2(residual)) => match residual? {},
+//!     }
+//! };
+//! let user = __v0;
+//! let feed = __v2;
+//! let prefs = __v3;
+//! render(user, feed, prefs)
+//! ```
+
+use std::collections::{BTreeSet, HashMap};
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::visit_mut::{self, VisitMut};
+use syn::{Attribute, Block, Expr, Ident, Pat, Stmt};
+
+use super::names::{pattern_bindings, Binding, ExprFacts};
+use super::schedule::{schedule, DependencyGraph, Schedule};
+
+/// Is this attribute the statement marker `#[concurrent::barrier]`?
+pub(crate) fn is_marker(attr: &Attribute) -> bool {
+    let segments: Vec<String> = attr
+        .path()
+        .segments
+        .iter()
+        .map(|segment| segment.ident.to_string())
+        .collect();
+    segments == ["concurrent", "barrier"]
+}
+
+/// The attributes of an expression, where outer attributes of a statement land.
+pub(crate) fn expr_attrs_mut(expr: &mut Expr) -> Option<&mut Vec<Attribute>> {
+    Some(match expr {
+        Expr::Array(e) => &mut e.attrs,
+        Expr::Assign(e) => &mut e.attrs,
+        Expr::Async(e) => &mut e.attrs,
+        Expr::Await(e) => &mut e.attrs,
+        Expr::Binary(e) => &mut e.attrs,
+        Expr::Block(e) => &mut e.attrs,
+        Expr::Break(e) => &mut e.attrs,
+        Expr::Call(e) => &mut e.attrs,
+        Expr::Cast(e) => &mut e.attrs,
+        Expr::Closure(e) => &mut e.attrs,
+        Expr::Const(e) => &mut e.attrs,
+        Expr::Continue(e) => &mut e.attrs,
+        Expr::Field(e) => &mut e.attrs,
+        Expr::ForLoop(e) => &mut e.attrs,
+        Expr::Group(e) => &mut e.attrs,
+        Expr::If(e) => &mut e.attrs,
+        Expr::Index(e) => &mut e.attrs,
+        Expr::Infer(e) => &mut e.attrs,
+        Expr::Let(e) => &mut e.attrs,
+        Expr::Lit(e) => &mut e.attrs,
+        Expr::Loop(e) => &mut e.attrs,
+        Expr::Macro(e) => &mut e.attrs,
+        Expr::Match(e) => &mut e.attrs,
+        Expr::MethodCall(e) => &mut e.attrs,
+        Expr::Paren(e) => &mut e.attrs,
+        Expr::Path(e) => &mut e.attrs,
+        Expr::Range(e) => &mut e.attrs,
+        Expr::RawAddr(e) => &mut e.attrs,
+        Expr::Reference(e) => &mut e.attrs,
+        Expr::Repeat(e) => &mut e.attrs,
+        Expr::Return(e) => &mut e.attrs,
+        Expr::Struct(e) => &mut e.attrs,
+        Expr::Try(e) => &mut e.attrs,
+        Expr::TryBlock(e) => &mut e.attrs,
+        Expr::Tuple(e) => &mut e.attrs,
+        Expr::Unary(e) => &mut e.attrs,
+        Expr::Unsafe(e) => &mut e.attrs,
+        Expr::While(e) => &mut e.attrs,
+        Expr::Yield(e) => &mut e.attrs,
+        _ => return None,
+    })
+}
+
+/// Removes markers from `attrs`; returns the removed ones.
+pub(crate) fn take_markers(attrs: &mut Vec<Attribute>) -> Vec<Attribute> {
+    let (markers, kept): (Vec<Attribute>, Vec<Attribute>) =
+        std::mem::take(attrs).into_iter().partition(is_marker);
+    *attrs = kept;
+    markers
+}
+
+fn statement_attrs_mut(stmt: &mut Stmt) -> Option<&mut Vec<Attribute>> {
+    match stmt {
+        Stmt::Local(local) => Some(&mut local.attrs),
+        Stmt::Macro(mac) => Some(&mut mac.attrs),
+        Stmt::Expr(expr, _) => expr_attrs_mut(expr),
+        Stmt::Item(_) => None,
+    }
+}
+
+/// What the rewrite needs to know about one statement of a block.
+struct StmtInfo {
+    /// Names bound at the block's level (only `let`s bind any).
+    binds: Vec<Binding>,
+    /// Names read or written, over-approximated.
+    touches: BTreeSet<String>,
+    /// `Some` if the statement may move.
+    node: Option<Node>,
+}
+
+struct Node {
+    awaits: bool,
+    /// The `?` ending the initializer: the statement joins fail-fast.
+    fail_fast: Option<syn::token::Question>,
+}
+
+fn classify(stmt: &Stmt, marked: bool) -> StmtInfo {
+    let Stmt::Local(local) = stmt else {
+        let facts = ExprFacts::of_stmt(stmt);
+        return StmtInfo {
+            binds: Vec::new(),
+            touches: facts.uses.into_iter().chain(facts.writes).collect(),
+            node: None,
+        };
+    };
+    let bindings = pattern_bindings(&local.pat);
+    let mut touches = BTreeSet::new();
+    let mut node = None;
+    if let Some(init) = &local.init {
+        let (expr, fail_fast) = match &*init.expr {
+            Expr::Try(try_expr) => (&*try_expr.expr, Some(try_expr.question_token)),
+            other => (other, None),
+        };
+        let facts = ExprFacts::of_expr(expr);
+        touches.extend(facts.uses.iter().cloned());
+        touches.extend(facts.writes.iter().cloned());
+        if let Some((_, diverge)) = &init.diverge {
+            let facts = ExprFacts::of_expr(diverge);
+            touches.extend(facts.uses.into_iter().chain(facts.writes));
+        }
+        let movable = !marked
+            && local.attrs.is_empty()
+            && init.diverge.is_none()
+            && facts.pin.is_none()
+            && bindings.as_ref().is_some_and(|bindings| {
+                bindings.iter().all(|binding| {
+                    // `ref` bindings would borrow from the branch; `_guard`s are kept
+                    // where they are because their scope is their purpose.
+                    let name = binding.ident.to_string();
+                    !binding.by_ref && !(name.starts_with('_') && name.len() > 1)
+                })
+            })
+            // `let r = &fetch().await;` borrows a temporary that would die in its branch.
+            && !(facts.awaits && matches!(expr, Expr::Reference(_)));
+        if movable {
+            node = Some(Node {
+                awaits: facts.awaits,
+                fail_fast,
+            });
+        }
+    }
+    StmtInfo {
+        binds: bindings.unwrap_or_default(),
+        touches,
+        node,
+    }
+}
+
+/// Rewrites every block of a function body, innermost last.
+pub(crate) struct BlockRewriter<'a> {
+    /// Names some code may write through (see `names::mutable_names`).
+    pub(crate) mutables: &'a BTreeSet<String>,
+    /// Misused markers.
+    pub(crate) errors: Vec<syn::Error>,
+}
+
+impl VisitMut for BlockRewriter<'_> {
+    fn visit_block_mut(&mut self, block: &mut Block) {
+        self.rewrite(block);
+    }
+
+    // A nested fn is rewritten only by its own `#[concurrent]`.
+    fn visit_item_mut(&mut self, _item: &mut syn::Item) {}
+}
+
+impl BlockRewriter<'_> {
+    fn rewrite(&mut self, block: &mut Block) {
+        let mut stmts = std::mem::take(&mut block.stmts);
+        let infos: Vec<StmtInfo> = stmts
+            .iter_mut()
+            .map(|stmt| {
+                let markers = statement_attrs_mut(stmt)
+                    .map(take_markers)
+                    .unwrap_or_default();
+                for marker in &markers {
+                    if !matches!(marker.meta, syn::Meta::Path(_)) {
+                        self.errors.push(syn::Error::new_spanned(
+                            marker,
+                            "`#[concurrent::barrier]` takes no arguments",
+                        ));
+                    }
+                }
+                classify(stmt, !markers.is_empty())
+            })
+            .collect();
+        // Analysis above saw the source; the nested rewrites below only add joins.
+        for stmt in &mut stmts {
+            self.visit_stmt_mut(stmt);
+        }
+        block.stmts = BlockPlan::new(&infos, self.mutables).emit(stmts);
+    }
+}
+
+/// Name resolution over one block, and the runs of movable statements in it.
+struct BlockPlan<'a> {
+    infos: &'a [StmtInfo],
+    mutables: &'a BTreeSet<String>,
+    /// `users[(binder, name)]`: the statements whose use of `name` resolves to the
+    /// binding made by statement `binder`.
+    users: HashMap<(usize, String), Vec<usize>>,
+    /// `depends_on[i]`: the statements whose bindings statement `i` uses.
+    depends_on: Vec<BTreeSet<usize>>,
+}
+
+impl<'a> BlockPlan<'a> {
+    fn new(infos: &'a [StmtInfo], mutables: &'a BTreeSet<String>) -> Self {
+        let mut binder_of: HashMap<String, usize> = HashMap::new();
+        let mut users: HashMap<(usize, String), Vec<usize>> = HashMap::new();
+        let mut depends_on = vec![BTreeSet::new(); infos.len()];
+        for (index, info) in infos.iter().enumerate() {
+            for name in &info.touches {
+                if let Some(&binder) = binder_of.get(name) {
+                    users.entry((binder, name.clone())).or_default().push(index);
+                    depends_on[index].insert(binder);
+                }
+            }
+            for binding in &info.binds {
+                binder_of.insert(binding.ident.to_string(), index);
+            }
+        }
+        Self {
+            infos,
+            mutables,
+            users,
+            depends_on,
+        }
+    }
+
+    fn emit(&self, stmts: Vec<Stmt>) -> Vec<Stmt> {
+        let mut output = Vec::with_capacity(stmts.len());
+        let mut run: Vec<usize> = Vec::new();
+        let mut slots: Vec<Option<Stmt>> = stmts.into_iter().map(Some).collect();
+        for index in 0..=slots.len() {
+            let movable = self
+                .infos
+                .get(index)
+                .is_some_and(|info| info.node.is_some());
+            if movable {
+                run.push(index);
+                continue;
+            }
+            if !run.is_empty() {
+                output.extend(self.emit_run(&std::mem::take(&mut run), &mut slots));
+            }
+            if let Some(stmt) = slots.get_mut(index).and_then(Option::take) {
+                output.push(stmt);
+            }
+        }
+        output
+    }
+
+    fn graph(&self, run: &[usize]) -> DependencyGraph {
+        let local = |stmt: usize| run.iter().position(|&member| member == stmt);
+        let mut edges = Vec::new();
+        for (later, &stmt) in run.iter().enumerate() {
+            // Data: a use depends on the binding it resolves to.
+            edges.extend(
+                self.depends_on[stmt]
+                    .iter()
+                    .filter_map(|&binder| local(binder))
+                    .map(|earlier| (earlier, later)),
+            );
+            let info = &self.infos[stmt];
+            for (earlier, &previous) in run[..later].iter().enumerate() {
+                let before = &self.infos[previous];
+                // A rebinding waits for every earlier use of the old binding, so a use
+                // moved after the join never sees the new one.
+                let rebinds_used = info
+                    .binds
+                    .iter()
+                    .any(|binding| before.touches.contains(&binding.ident.to_string()));
+                // Writes through a mutable name keep their order with every touch.
+                let shares_mutable = touched_names(info)
+                    .intersection(&touched_names(before))
+                    .any(|name| self.mutables.contains(name));
+                if rebinds_used || shares_mutable {
+                    edges.push((earlier, later));
+                }
+            }
+        }
+        let awaits = run
+            .iter()
+            .map(|&stmt| {
+                self.infos[stmt]
+                    .node
+                    .as_ref()
+                    .is_some_and(|node| node.awaits)
+            })
+            .collect();
+        DependencyGraph::new(awaits, edges)
+    }
+
+    fn emit_run(&self, run: &[usize], slots: &mut [Option<Stmt>]) -> Vec<Stmt> {
+        let plan = schedule(&self.graph(run));
+        let originals: Vec<Stmt> = run.iter().filter_map(|&stmt| slots[stmt].take()).collect();
+        if !plan.is_concurrent() || originals.len() != run.len() {
+            return originals;
+        }
+        let run_emitter = RunEmitter {
+            plan: self,
+            run,
+            stmts: &originals,
+        };
+        run_emitter.emit(&plan, None)
+    }
+}
+
+fn touched_names(info: &StmtInfo) -> BTreeSet<String> {
+    info.touches
+        .iter()
+        .cloned()
+        .chain(info.binds.iter().map(|binding| binding.ident.to_string()))
+        .collect()
+}
+
+/// The failure enum of one top-level fail-fast join.
+struct Failure {
+    name: Ident,
+}
+
+/// Emits one scheduled run; nodes are positions in `run`.
+struct RunEmitter<'a> {
+    plan: &'a BlockPlan<'a>,
+    run: &'a [usize],
+    stmts: &'a [Stmt],
+}
+
+/// One value leaving a branch.
+struct Export {
+    node: usize,
+    /// The branch's binding of the value (unused for a branch that is the value).
+    ident: Option<Ident>,
+    temp: Ident,
+    /// The statement binding it after the join.
+    rebind: Stmt,
+}
+
+fn mixed(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}
+
+fn private() -> TokenStream {
+    quote!(::async_hygiene::__private)
+}
+
+impl RunEmitter<'_> {
+    fn info(&self, node: usize) -> &StmtInfo {
+        &self.plan.infos[self.run[node]]
+    }
+
+    fn fail_fast(&self, node: usize) -> Option<syn::token::Question> {
+        self.info(node)
+            .node
+            .as_ref()
+            .and_then(|node| node.fail_fast)
+    }
+
+    /// `failure`: `Some` inside a branch of a fail-fast join.
+    fn emit(&self, schedule: &Schedule, failure: Option<&Failure>) -> Vec<Stmt> {
+        match schedule {
+            Schedule::Leaf(node) => vec![self.leaf(*node, failure)],
+            Schedule::Series(steps) => steps
+                .iter()
+                .flat_map(|step| self.emit(step, failure))
+                .collect(),
+            Schedule::Parallel(branches) => self.join(branches, failure),
+        }
+    }
+
+    /// A statement inside a branch: a trailing `?` becomes "fail the join".
+    ///
+    /// Input:  `let user = db.user(id).await?;`
+    /// Output: `let user = match ConcurrentTry::concurrent_branch(db.user(id).await) {
+    ///              Ok(value) => value,
+    ///              Err(residual) => return Err(__Failure::N0(residual)),
+    ///          };`
+    fn leaf(&self, node: usize, failure: Option<&Failure>) -> Stmt {
+        let mut stmt = self.stmts[node].clone();
+        let Some(failure) = failure else {
+            return stmt;
+        };
+        if let Stmt::Local(local) = &mut stmt {
+            if let (Some(question), Some(init)) = (self.fail_fast(node), local.init.as_mut()) {
+                if let Expr::Try(try_expr) = &*init.expr {
+                    let inner = &try_expr.expr;
+                    let private = private();
+                    let variant = format_ident!("N{}", node, span = Span::mixed_site());
+                    let name = &failure.name;
+                    init.expr = Box::new(syn::parse_quote_spanned! {question.span=>
+                        match #private::ConcurrentTry::concurrent_branch(#inner) {
+                            #private::core::result::Result::Ok(value) => value,
+                            #private::core::result::Result::Err(residual) => {
+                                return #private::core::result::Result::Err(#name::#variant(residual));
+                            }
+                        }
+                    });
+                }
+            }
+            if pattern_has_mut(&local.pat) {
+                local.attrs.push(syn::parse_quote!(#[allow(unused_mut)]));
+            }
+        }
+        stmt
+    }
+
+    fn fail_fast_nodes(&self, schedule: &Schedule) -> Vec<usize> {
+        schedule
+            .nodes()
+            .into_iter()
+            .filter(|&node| self.fail_fast(node).is_some())
+            .collect()
+    }
+
+    /// Input: branches of a `Parallel`. Output: one `let` destructuring the join, then
+    /// the user's bindings, in source order.
+    fn join(&self, branches: &[Schedule], outer: Option<&Failure>) -> Vec<Stmt> {
+        let private = private();
+        let fallible: Vec<usize> = branches
+            .iter()
+            .flat_map(|branch| self.fail_fast_nodes(branch))
+            .collect();
+        let own_failure = Failure {
+            name: mixed("__AsyncHygieneFailure"),
+        };
+        let failure = outer.unwrap_or(&own_failure);
+        let mut futures = Vec::new();
+        let mut patterns = Vec::new();
+        let mut exports = Vec::new();
+        for branch in branches {
+            let (future, pattern, branch_exports) =
+                self.branch(branch, failure, !fallible.is_empty());
+            futures.push(future);
+            patterns.push(pattern);
+            exports.extend(branch_exports);
+        }
+        exports.sort_by_key(|export| export.node);
+        let destructure = quote!((#(#patterns),*));
+        let join_stmt: Stmt = if fallible.is_empty() {
+            syn::parse_quote! {
+                let #destructure = #private::tokio::join!(#(#futures),*);
+            }
+        } else if outer.is_some() {
+            syn::parse_quote! {
+                let #destructure = match #private::tokio::try_join!(#(#futures),*) {
+                    #private::core::result::Result::Ok(values) => values,
+                    #private::core::result::Result::Err(failure) => {
+                        return #private::core::result::Result::Err(failure);
+                    }
+                };
+            }
+        } else {
+            let name = &failure.name;
+            let variants: Vec<Ident> = fallible
+                .iter()
+                .map(|node| format_ident!("N{}", node, span = Span::mixed_site()))
+                .collect();
+            let params: Vec<Ident> = fallible
+                .iter()
+                .map(|node| format_ident!("T{}", node, span = Span::mixed_site()))
+                .collect();
+            // `residual?` is the user's own `?` (same span, same conversion), applied
+            // to the residual of the branch that failed first.
+            let rethrows = fallible.iter().zip(&variants).map(|(&node, variant)| {
+                let question = self.fail_fast(node).unwrap_or_default();
+                let residual = mixed("residual");
+                quote_spanned! {question.span=>
+                    #private::core::result::Result::Err(#name::#variant(#residual)) => {
+                        match #residual #question {}
+                    }
+                }
+            });
+            syn::parse_quote! {
+                let #destructure = {
+                    enum #name<#(#params),*> { #(#variants(#params)),* }
+                    match #private::tokio::try_join!(#(#futures),*) {
+                        #private::core::result::Result::Ok(values) => values,
+                        #(#rethrows)*
+                    }
+                };
+            }
+        };
+        let mut stmts = vec![join_stmt];
+        stmts.extend(exports.into_iter().map(|export| export.rebind));
+        stmts
+    }
+
+    /// One branch of a join: its future, the pattern receiving its output, and the
+    /// values it hands back.
+    fn branch(
+        &self,
+        branch: &Schedule,
+        failure: &Failure,
+        fallible: bool,
+    ) -> (TokenStream, TokenStream, Vec<Export>) {
+        let private = private();
+        let wrap = |value: TokenStream| {
+            if fallible {
+                quote!(#private::core::result::Result::Ok(#value))
+            } else {
+                value
+            }
+        };
+        if let Schedule::Leaf(node) = branch {
+            if let Some((pat, init)) = self.simple_leaf(*node) {
+                // Input: `let x = f().await;`  Output: `async { f().await }`, `let x = __v;`
+                let temp = format_ident!("__async_hygiene_{}", node, span = Span::mixed_site());
+                let value = match self.leaf(*node, Some(failure)) {
+                    Stmt::Local(syn::Local {
+                        init: Some(rewritten),
+                        ..
+                    }) if self.fail_fast(*node).is_some() => {
+                        let expr = &rewritten.expr;
+                        quote!(#expr)
+                    }
+                    _ => quote!(#init),
+                };
+                let future = {
+                    let value = wrap(value);
+                    quote!(async { #value })
+                };
+                let rebind = syn::parse_quote!(let #pat = #temp;);
+                return (
+                    future,
+                    quote!(#temp),
+                    vec![Export {
+                        node: *node,
+                        ident: None,
+                        temp,
+                        rebind,
+                    }],
+                );
+            }
+        }
+        let nodes = branch.nodes();
+        let stmts = self.emit(branch, Some(failure));
+        let mut exports = Vec::new();
+        for (position, &node) in nodes.iter().enumerate() {
+            for binding in &self.info(node).binds {
+                let name = binding.ident.to_string();
+                let shadowed = nodes[position + 1..].iter().any(|&later| {
+                    self.info(later)
+                        .binds
+                        .iter()
+                        .any(|other| other.ident == binding.ident)
+                });
+                if shadowed || !self.used_outside(node, &name, &nodes) {
+                    continue;
+                }
+                let temp = format_ident!(
+                    "__async_hygiene_{}_{}",
+                    node,
+                    binding.ident,
+                    span = Span::mixed_site()
+                );
+                let ident = &binding.ident;
+                let rebind = if binding.mutable {
+                    syn::parse_quote!(#[allow(unused_mut)] let mut #ident = #temp;)
+                } else {
+                    syn::parse_quote!(let #ident = #temp;)
+                };
+                exports.push(Export {
+                    node,
+                    ident: Some(ident.clone()),
+                    temp,
+                    rebind,
+                });
+            }
+        }
+        let idents: Vec<&Ident> = exports
+            .iter()
+            .filter_map(|export| export.ident.as_ref())
+            .collect();
+        let temps: Vec<&Ident> = exports.iter().map(|export| &export.temp).collect();
+        let (value, pattern) = match temps.as_slice() {
+            [one] => (quote!(#(#idents)*), quote!(#one)),
+            _ => (quote!((#(#idents),*)), quote!((#(#temps),*))),
+        };
+        let value = wrap(value);
+        (quote!(async { #(#stmts)* #value }), pattern, exports)
+    }
+
+    /// `let x = init;` or `let mut x = init;` without a type: the branch can produce
+    /// the value itself.
+    fn simple_leaf(&self, node: usize) -> Option<(&Pat, &Expr)> {
+        let Stmt::Local(local) = &self.stmts[node] else {
+            return None;
+        };
+        let Pat::Ident(ident) = &local.pat else {
+            return None;
+        };
+        if ident.subpat.is_some() || ident.by_ref.is_some() {
+            return None;
+        }
+        local.init.as_ref().map(|init| (&local.pat, &*init.expr))
+    }
+
+    fn used_outside(&self, node: usize, name: &str, branch: &[usize]) -> bool {
+        let stmt = self.run[node];
+        let inside: BTreeSet<usize> = branch.iter().map(|&member| self.run[member]).collect();
+        self.plan
+            .users
+            .get(&(stmt, name.to_owned()))
+            .is_some_and(|users| users.iter().any(|user| !inside.contains(user)))
+    }
+}
+
+fn pattern_has_mut(pat: &Pat) -> bool {
+    pattern_bindings(pat).is_some_and(|bindings| bindings.iter().any(|binding| binding.mutable))
+}
+
+/// Strips markers everywhere (used for the item emitted next to errors) and reports
+/// those not on a statement.
+pub(crate) struct MarkerStripper {
+    pub(crate) misplaced: Vec<syn::Error>,
+    /// Whether markers on statements count as misplaced.
+    pub(crate) statements_too: bool,
+}
+
+impl MarkerStripper {
+    fn strip(&mut self, attrs: &mut Vec<Attribute>) {
+        for marker in take_markers(attrs) {
+            self.misplaced.push(syn::Error::new_spanned(
+                marker,
+                "`#[concurrent::barrier]` marks a statement of a `#[concurrent]` function: \
+                 put it on a `let` (or another statement) directly in a block",
+            ));
+        }
+    }
+}
+
+impl VisitMut for MarkerStripper {
+    fn visit_stmt_mut(&mut self, stmt: &mut Stmt) {
+        if !self.statements_too {
+            if let Some(attrs) = statement_attrs_mut(stmt) {
+                take_markers(attrs);
+            }
+        }
+        visit_mut::visit_stmt_mut(self, stmt);
+    }
+
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        if let Some(attrs) = expr_attrs_mut(expr) {
+            self.strip(attrs);
+        }
+        visit_mut::visit_expr_mut(self, expr);
+    }
+
+    fn visit_local_mut(&mut self, local: &mut syn::Local) {
+        self.strip(&mut local.attrs);
+        visit_mut::visit_local_mut(self, local);
+    }
+
+    fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
+        self.strip(&mut arm.attrs);
+        visit_mut::visit_arm_mut(self, arm);
+    }
+
+    fn visit_field_value_mut(&mut self, field: &mut syn::FieldValue) {
+        self.strip(&mut field.attrs);
+        visit_mut::visit_field_value_mut(self, field);
+    }
+
+    fn visit_pat_type_mut(&mut self, pat: &mut syn::PatType) {
+        self.strip(&mut pat.attrs);
+        visit_mut::visit_pat_type_mut(self, pat);
+    }
+
+    fn visit_item_mut(&mut self, _item: &mut syn::Item) {}
+}

@@ -1,0 +1,647 @@
+//! Use/def analysis of one statement: which names it binds, reads and writes, whether
+//! it awaits, and whether it can leave the block in a way a join cannot reproduce.
+//!
+//! Everything here over-approximates on purpose. A name counted as used when it is not
+//! only adds an ordering edge (less concurrency); a name missed would let a statement
+//! read an older binding (wrong results). So closure parameters are not subtracted,
+//! every identifier inside a macro call counts, and so does every `{name}` capture in a
+//! string literal.
+
+use std::collections::BTreeSet;
+
+use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
+use syn::visit::{self, Visit};
+use syn::{BinOp, Expr, Pat, UnOp};
+
+/// Macros whose expansion adds no hidden `?`, `return`, `break` or binding, so reading
+/// their tokens is enough. Anything else in an initializer pins the statement.
+const TRANSPARENT_MACROS: &[&str] = &[
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "cfg",
+    "column",
+    "concat",
+    "dbg",
+    "debug",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "debug_span",
+    "env",
+    "eprint",
+    "eprintln",
+    "error",
+    "error_span",
+    "event",
+    "file",
+    "format",
+    "format_args",
+    "include_bytes",
+    "include_str",
+    "info",
+    "info_span",
+    "join",
+    "line",
+    "matches",
+    "module_path",
+    "option_env",
+    "panic",
+    "print",
+    "println",
+    "span",
+    "stringify",
+    "todo",
+    "trace",
+    "trace_span",
+    "try_join",
+    "unimplemented",
+    "unreachable",
+    "vec",
+    "warn",
+    "warn_span",
+    "write",
+    "writeln",
+];
+
+/// Transparent macros that await their operands themselves, without an `.await` token.
+const AWAITING_MACROS: &[&str] = &["join", "try_join"];
+
+/// Why a statement may not move: it can leave the enclosing block early, or hides
+/// what it does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Pin {
+    /// `?` somewhere other than at the very end of the initializer.
+    NestedTry,
+    /// `return` in the initializer.
+    Return,
+    /// `break`/`continue` aimed at a loop outside the initializer.
+    LoopExit,
+    /// A macro whose expansion the attribute cannot see.
+    OpaqueMacro(String),
+}
+
+/// What one expression does with names, as far as syntax can tell.
+#[derive(Default, Debug)]
+pub(crate) struct ExprFacts {
+    /// Names read, written, borrowed or captured.
+    pub(crate) uses: BTreeSet<String>,
+    /// Names assigned, `&mut`-borrowed or otherwise written.
+    pub(crate) writes: BTreeSet<String>,
+    /// Whether evaluating the expression suspends (an `.await` outside closures and
+    /// async blocks, which are lazy).
+    pub(crate) awaits: bool,
+    /// The first reason the expression must keep its place, if any.
+    pub(crate) pin: Option<(Pin, Span)>,
+}
+
+impl ExprFacts {
+    pub(crate) fn of_expr(expr: &Expr) -> Self {
+        let mut scan = ExprScan::default();
+        scan.visit_expr(expr);
+        scan.facts
+    }
+
+    pub(crate) fn of_stmt(stmt: &syn::Stmt) -> Self {
+        let mut scan = ExprScan::default();
+        scan.visit_stmt(stmt);
+        scan.facts
+    }
+
+    fn pin(&mut self, pin: Pin, span: Span) {
+        if self.pin.is_none() {
+            self.pin = Some((pin, span));
+        }
+    }
+}
+
+#[derive(Default)]
+struct ExprScan {
+    facts: ExprFacts,
+    /// Inside a closure or an async block: nothing there runs (or returns) now.
+    lazy_depth: usize,
+    /// Loops entered inside the expression; an unlabelled `break` there stays local.
+    loop_depth: usize,
+    /// Labels declared inside the expression.
+    labels: Vec<String>,
+}
+
+impl ExprScan {
+    fn lazy<F: FnOnce(&mut Self)>(&mut self, f: F) {
+        self.lazy_depth += 1;
+        let loops = std::mem::take(&mut self.loop_depth);
+        f(self);
+        self.loop_depth = loops;
+        self.lazy_depth -= 1;
+    }
+
+    fn in_loop<F: FnOnce(&mut Self)>(&mut self, label: Option<&syn::Label>, f: F) {
+        if let Some(label) = label {
+            self.labels.push(label.name.ident.to_string());
+        }
+        self.loop_depth += 1;
+        f(self);
+        self.loop_depth -= 1;
+        if label.is_some() {
+            self.labels.pop();
+        }
+    }
+
+    fn exits(&mut self, label: Option<&syn::Lifetime>, span: Span) {
+        if self.lazy_depth > 0 {
+            return;
+        }
+        let local = match label {
+            Some(label) => self.labels.contains(&label.ident.to_string()),
+            None => self.loop_depth > 0,
+        };
+        if !local {
+            self.facts.pin(Pin::LoopExit, span);
+        }
+    }
+
+    fn write_place(&mut self, place: &Expr) {
+        if let Some(root) = place_root(place) {
+            self.facts.writes.insert(root);
+        }
+    }
+}
+
+/// The local a place expression starts from: `a` in `a.b[3].c` or `*a`.
+fn place_root(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Path(path) if path.qself.is_none() => path.path.get_ident().map(ToString::to_string),
+        Expr::Field(field) => place_root(&field.base),
+        Expr::Index(index) => place_root(&index.expr),
+        Expr::Paren(paren) => place_root(&paren.expr),
+        Expr::Group(group) => place_root(&group.expr),
+        Expr::Unary(unary) if matches!(unary.op, UnOp::Deref(_)) => place_root(&unary.expr),
+        Expr::MethodCall(call) => place_root(&call.receiver),
+        _ => None,
+    }
+}
+
+fn is_compound_assign(op: &BinOp) -> bool {
+    matches!(
+        op,
+        BinOp::AddAssign(_)
+            | BinOp::SubAssign(_)
+            | BinOp::MulAssign(_)
+            | BinOp::DivAssign(_)
+            | BinOp::RemAssign(_)
+            | BinOp::BitXorAssign(_)
+            | BinOp::BitAndAssign(_)
+            | BinOp::BitOrAssign(_)
+            | BinOp::ShlAssign(_)
+            | BinOp::ShrAssign(_)
+    )
+}
+
+impl<'ast> Visit<'ast> for ExprScan {
+    fn visit_expr_path(&mut self, expr: &'ast syn::ExprPath) {
+        if expr.qself.is_none() {
+            if let Some(ident) = expr.path.get_ident() {
+                self.facts.uses.insert(ident.to_string());
+            }
+        }
+        visit::visit_expr_path(self, expr);
+    }
+
+    fn visit_expr_await(&mut self, expr: &'ast syn::ExprAwait) {
+        if self.lazy_depth == 0 {
+            self.facts.awaits = true;
+        }
+        visit::visit_expr_await(self, expr);
+    }
+
+    fn visit_expr_try(&mut self, expr: &'ast syn::ExprTry) {
+        if self.lazy_depth == 0 {
+            self.facts.pin(Pin::NestedTry, expr.question_token.span);
+        }
+        visit::visit_expr_try(self, expr);
+    }
+
+    fn visit_expr_return(&mut self, expr: &'ast syn::ExprReturn) {
+        if self.lazy_depth == 0 {
+            self.facts.pin(Pin::Return, expr.return_token.span);
+        }
+        visit::visit_expr_return(self, expr);
+    }
+
+    fn visit_expr_break(&mut self, expr: &'ast syn::ExprBreak) {
+        self.exits(expr.label.as_ref(), expr.break_token.span);
+        visit::visit_expr_break(self, expr);
+    }
+
+    fn visit_expr_continue(&mut self, expr: &'ast syn::ExprContinue) {
+        self.exits(expr.label.as_ref(), expr.continue_token.span);
+        visit::visit_expr_continue(self, expr);
+    }
+
+    fn visit_expr_loop(&mut self, expr: &'ast syn::ExprLoop) {
+        self.in_loop(expr.label.as_ref(), |scan| {
+            visit::visit_expr_loop(scan, expr)
+        });
+    }
+
+    fn visit_expr_while(&mut self, expr: &'ast syn::ExprWhile) {
+        self.in_loop(expr.label.as_ref(), |scan| {
+            visit::visit_expr_while(scan, expr)
+        });
+    }
+
+    fn visit_expr_for_loop(&mut self, expr: &'ast syn::ExprForLoop) {
+        // The iterator expression runs once, outside the loop, but treating it as inside
+        // only makes an unlabelled `break` there (a syntax error anyway) look local.
+        self.in_loop(expr.label.as_ref(), |scan| {
+            visit::visit_expr_for_loop(scan, expr);
+        });
+    }
+
+    fn visit_expr_block(&mut self, expr: &'ast syn::ExprBlock) {
+        match &expr.label {
+            // `break 'a value` out of a labelled block stays inside the expression.
+            Some(label) => {
+                self.labels.push(label.name.ident.to_string());
+                visit::visit_expr_block(self, expr);
+                self.labels.pop();
+            }
+            None => visit::visit_expr_block(self, expr),
+        }
+    }
+
+    fn visit_expr_closure(&mut self, expr: &'ast syn::ExprClosure) {
+        self.lazy(|scan| visit::visit_expr_closure(scan, expr));
+    }
+
+    fn visit_expr_async(&mut self, expr: &'ast syn::ExprAsync) {
+        self.lazy(|scan| visit::visit_expr_async(scan, expr));
+    }
+
+    fn visit_expr_assign(&mut self, expr: &'ast syn::ExprAssign) {
+        self.write_place(&expr.left);
+        visit::visit_expr_assign(self, expr);
+    }
+
+    fn visit_expr_binary(&mut self, expr: &'ast syn::ExprBinary) {
+        if is_compound_assign(&expr.op) {
+            self.write_place(&expr.left);
+        }
+        visit::visit_expr_binary(self, expr);
+    }
+
+    fn visit_expr_reference(&mut self, expr: &'ast syn::ExprReference) {
+        if expr.mutability.is_some() {
+            self.write_place(&expr.expr);
+        }
+        visit::visit_expr_reference(self, expr);
+    }
+
+    fn visit_expr_raw_addr(&mut self, expr: &'ast syn::ExprRawAddr) {
+        self.write_place(&expr.expr);
+        visit::visit_expr_raw_addr(self, expr);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|segment| segment.ident.to_string())
+            .unwrap_or_default();
+        self.scan_macro_call(&name, mac.path_span(), mac.tokens.clone());
+    }
+
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        match expr {
+            Expr::Verbatim(tokens) => self.scan_tokens(tokens.clone()),
+            _ => visit::visit_expr(self, expr),
+        }
+    }
+
+    // Items cannot capture locals and their `return`s are their own.
+    fn visit_item(&mut self, _item: &'ast syn::Item) {}
+}
+
+/// The span of a macro's path, for errors about the macro.
+trait MacroPathSpan {
+    fn path_span(&self) -> Span;
+}
+
+impl MacroPathSpan for syn::Macro {
+    fn path_span(&self) -> Span {
+        self.path
+            .segments
+            .last()
+            .map_or_else(Span::call_site, |segment| segment.ident.span())
+    }
+}
+
+impl ExprScan {
+    fn scan_macro_call(&mut self, name: &str, span: Span, tokens: TokenStream) {
+        if !TRANSPARENT_MACROS.contains(&name) {
+            self.facts.pin(Pin::OpaqueMacro(name.to_owned()), span);
+        }
+        if AWAITING_MACROS.contains(&name) && self.lazy_depth == 0 {
+            self.facts.awaits = true;
+        }
+        self.scan_tokens(tokens);
+    }
+
+    /// Reads macro arguments as tokens: they need not be expressions.
+    fn scan_tokens(&mut self, tokens: TokenStream) {
+        let trees: Vec<TokenTree> = tokens.into_iter().collect();
+        for (index, tree) in trees.iter().enumerate() {
+            let previous = index.checked_sub(1).and_then(|before| trees.get(before));
+            let next = trees.get(index + 1);
+            let after_dot = matches!(previous, Some(TokenTree::Punct(p)) if p.as_char() == '.');
+            match tree {
+                TokenTree::Group(group) => {
+                    // `|x| { … }` and `async { … }` bodies inside macros are not told
+                    // apart from eager code here: the over-approximation is safe.
+                    if group.delimiter() != Delimiter::None || !group.stream().is_empty() {
+                        self.scan_tokens(group.stream());
+                    }
+                }
+                TokenTree::Ident(ident) => {
+                    let text = ident.to_string();
+                    let bang = matches!(next, Some(TokenTree::Punct(p)) if p.as_char() == '!');
+                    match text.as_str() {
+                        "await" if after_dot => {
+                            if self.lazy_depth == 0 {
+                                self.facts.awaits = true;
+                            }
+                        }
+                        "return" if self.lazy_depth == 0 => {
+                            self.facts.pin(Pin::Return, ident.span());
+                        }
+                        "break" | "continue" if self.lazy_depth == 0 => {
+                            // Loops inside macro arguments are rare; assume the worst.
+                            self.facts.pin(Pin::LoopExit, ident.span());
+                        }
+                        "mut" => {
+                            if let Some(TokenTree::Ident(target)) = next {
+                                self.facts.writes.insert(target.to_string());
+                            }
+                        }
+                        _ if bang && !after_dot => {
+                            // A nested macro call: `name!(…)`; its tokens follow as a group.
+                            if !TRANSPARENT_MACROS.contains(&text.as_str()) {
+                                self.facts.pin(Pin::OpaqueMacro(text.clone()), ident.span());
+                            }
+                            if AWAITING_MACROS.contains(&text.as_str()) && self.lazy_depth == 0 {
+                                self.facts.awaits = true;
+                            }
+                        }
+                        _ if !after_dot => {
+                            self.facts.uses.insert(text);
+                        }
+                        _ => {}
+                    }
+                }
+                TokenTree::Punct(punct) => {
+                    if punct.as_char() == '?' && self.lazy_depth == 0 {
+                        self.facts.pin(Pin::NestedTry, punct.span());
+                    }
+                }
+                TokenTree::Literal(literal) => {
+                    self.facts.uses.extend(format_captures(literal));
+                }
+            }
+        }
+    }
+}
+
+/// Names captured by a format string: `x` and `w` in `"{x:>w$}"`. Any string literal in
+/// a macro call counts, since a user macro may forward it to `format!`.
+pub(crate) fn format_captures(literal: &proc_macro2::Literal) -> Vec<String> {
+    let Ok(string) = syn::parse2::<syn::LitStr>(TokenTree::Literal(literal.clone()).into()) else {
+        return Vec::new();
+    };
+    let text = string.value();
+    let mut names = Vec::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '{' {
+            continue;
+        }
+        if chars.peek() == Some(&'{') {
+            chars.next();
+            continue;
+        }
+        let mut placeholder = String::new();
+        for inner in chars.by_ref() {
+            if inner == '}' {
+                break;
+            }
+            placeholder.push(inner);
+        }
+        let (argument, spec) = placeholder
+            .split_once(':')
+            .unwrap_or((placeholder.as_str(), ""));
+        if is_identifier(argument.trim()) {
+            names.push(argument.trim().to_owned());
+        }
+        // `width$` and `.precision$` name arguments too.
+        for piece in spec.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$')) {
+            if let Some(name) = piece.strip_suffix('$') {
+                if is_identifier(name) {
+                    names.push(name.to_owned());
+                }
+            }
+        }
+    }
+    names
+}
+
+fn is_identifier(text: &str) -> bool {
+    let mut chars = text.chars();
+    matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_')
+        && text != "_"
+}
+
+/// One name bound by a pattern.
+#[derive(Clone, Debug)]
+pub(crate) struct Binding {
+    pub(crate) ident: syn::Ident,
+    pub(crate) mutable: bool,
+    pub(crate) by_ref: bool,
+}
+
+/// Every name a pattern binds, or `None` if the pattern hides them (a macro).
+pub(crate) fn pattern_bindings(pat: &Pat) -> Option<Vec<Binding>> {
+    #[derive(Default)]
+    struct Bindings {
+        found: Vec<Binding>,
+        opaque: bool,
+    }
+    impl<'ast> Visit<'ast> for Bindings {
+        fn visit_pat_ident(&mut self, pat: &'ast syn::PatIdent) {
+            self.found.push(Binding {
+                ident: pat.ident.clone(),
+                mutable: pat.mutability.is_some(),
+                by_ref: pat.by_ref.is_some(),
+            });
+            visit::visit_pat_ident(self, pat);
+        }
+        fn visit_expr_macro(&mut self, _pat: &'ast syn::ExprMacro) {
+            self.opaque = true;
+        }
+        // Types and paths inside patterns name no locals.
+        fn visit_type(&mut self, _ty: &'ast syn::Type) {}
+        fn visit_expr(&mut self, _expr: &'ast Expr) {}
+    }
+    let mut bindings = Bindings::default();
+    bindings.visit_pat(pat);
+    (!bindings.opaque).then_some(bindings.found)
+}
+
+/// Names that some code in the function may write through: `mut` bindings, parameters
+/// of type `&mut T`, a `&mut self`/`mut self` receiver, and every place assigned or
+/// `&mut`-borrowed. Statements touching one of these keep their relative order.
+pub(crate) fn mutable_names(sig: &syn::Signature, body: &syn::Block) -> BTreeSet<String> {
+    #[derive(Default)]
+    struct Mutables {
+        names: BTreeSet<String>,
+    }
+    impl<'ast> Visit<'ast> for Mutables {
+        fn visit_pat_ident(&mut self, pat: &'ast syn::PatIdent) {
+            if pat.mutability.is_some() || pat.by_ref.is_some() {
+                self.names.insert(pat.ident.to_string());
+            }
+            visit::visit_pat_ident(self, pat);
+        }
+        fn visit_local(&mut self, local: &'ast syn::Local) {
+            if let Pat::Type(typed) = &local.pat {
+                if is_mut_reference(&typed.ty) {
+                    self.names.extend(binding_names(&typed.pat));
+                }
+            }
+            if let Some(init) = &local.init {
+                if let Expr::Reference(reference) = &*init.expr {
+                    if reference.mutability.is_some() {
+                        self.names.extend(binding_names(&local.pat));
+                    }
+                }
+            }
+            visit::visit_local(self, local);
+        }
+        fn visit_expr(&mut self, expr: &'ast Expr) {
+            let facts = ExprFacts::of_expr(expr);
+            self.names.extend(facts.writes);
+            visit::visit_expr(self, expr);
+        }
+    }
+    let mut mutables = Mutables::default();
+    for input in &sig.inputs {
+        match input {
+            syn::FnArg::Receiver(receiver) => {
+                let by_mut_reference = match &receiver.kind {
+                    syn::ReceiverKind::Reference(_, _, mutability) => mutability.is_some(),
+                    syn::ReceiverKind::Typed(_, ty) => is_mut_reference(ty),
+                    _ => false,
+                };
+                if receiver.mutability.is_some() || by_mut_reference {
+                    mutables.names.insert("self".to_owned());
+                }
+            }
+            syn::FnArg::Typed(typed) => {
+                if is_mut_reference(&typed.ty) {
+                    mutables.names.extend(binding_names(&typed.pat));
+                }
+                mutables.visit_pat(&typed.pat);
+            }
+        }
+    }
+    mutables.visit_block(body);
+    mutables.names
+}
+
+fn binding_names(pat: &Pat) -> Vec<String> {
+    pattern_bindings(pat)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|binding| binding.ident.to_string())
+        .collect()
+}
+
+fn is_mut_reference(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Reference(reference) => reference.mutability.is_some(),
+        syn::Type::Paren(paren) => is_mut_reference(&paren.elem),
+        syn::Type::Group(group) => is_mut_reference(&group.elem),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(source: &str) -> ExprFacts {
+        ExprFacts::of_expr(&syn::parse_str(source).expect("test expression parses"))
+    }
+
+    #[test]
+    fn format_string_captures_count_as_uses() {
+        let facts = facts(r#"format!("{x} {y:?} {:>w$.p$} {{z}} {0}", a)"#);
+        let uses: Vec<_> = facts.uses.iter().map(String::as_str).collect();
+        assert_eq!(uses, ["a", "p", "w", "x", "y"]);
+        assert!(facts.pin.is_none());
+    }
+
+    #[test]
+    fn closures_capture_but_do_not_await_now() {
+        let facts = facts("items.iter().map(|i| i + offset).collect::<Vec<_>>()");
+        assert!(facts.uses.contains("offset") && facts.uses.contains("items"));
+        assert!(!facts.awaits);
+        let facts = facts_of_async();
+        assert!(!facts.awaits && facts.pin.is_none());
+    }
+
+    fn facts_of_async() -> ExprFacts {
+        facts("async { fetch(id).await? }")
+    }
+
+    #[test]
+    fn await_inside_control_flow_is_one_node() {
+        let facts = facts("if cached { local } else { remote(key).await }");
+        assert!(facts.awaits);
+        assert!(facts.pin.is_none());
+    }
+
+    #[test]
+    fn divergence_pins_the_statement() {
+        assert_eq!(
+            facts("f(g()?).await").pin.map(|p| p.0),
+            Some(Pin::NestedTry)
+        );
+        assert_eq!(
+            facts("match x { Some(v) => v, None => return 0 }")
+                .pin
+                .map(|p| p.0),
+            Some(Pin::Return)
+        );
+        assert_eq!(
+            facts("if done { break } else { 1 }").pin.map(|p| p.0),
+            Some(Pin::LoopExit)
+        );
+        assert!(facts("loop { if done { break 3 } }").pin.is_none());
+        assert!(facts("'outer: { if done { break 'outer 3 } 4 }")
+            .pin
+            .is_none());
+        assert_eq!(
+            facts("my_try!(x)").pin.map(|p| p.0),
+            Some(Pin::OpaqueMacro("my_try".to_owned()))
+        );
+        assert_eq!(facts("vec![a?]").pin.map(|p| p.0), Some(Pin::NestedTry));
+    }
+
+    #[test]
+    fn writes_are_found_through_places() {
+        let facts = facts("{ a.b[0] = 1; *c += 2; f(&mut d.e); v.push(3) }");
+        let writes: Vec<_> = facts.writes.iter().map(String::as_str).collect();
+        assert_eq!(writes, ["a", "c", "d"]);
+    }
+}
