@@ -12,6 +12,7 @@
 //!   are (the same measurement: 0.07 MiB).
 //!
 //! ```
+//! # use async_hygiene_runtime as async_hygiene;
 //! use async_hygiene::limit::{self, Limit};
 //! use futures::StreamExt as _;
 //!
@@ -54,15 +55,21 @@ use tokio::task::JoinHandle;
 /// that uses the same resource:
 ///
 /// ```
-/// use async_hygiene::{bounded, limit::Limit};
+/// # use async_hygiene_runtime as async_hygiene;
+/// use async_hygiene::limit::Limit;
 ///
 /// static DB: Limit = Limit::new("db", 8);
 ///
-/// #[bounded(limit = DB)]
-/// async fn read_user(id: u64) -> String { format!("user {id}") }
+/// // What `#[bounded(limit = DB)]` does for a whole function body:
+/// async fn read_user(id: u64) -> String {
+///     let _permit = DB.acquire().await;
+///     format!("user {id}")
+/// }
 ///
-/// #[bounded(limit = DB)]
-/// async fn write_user(id: u64) { let _ = id; }
+/// async fn write_user(id: u64) {
+///     let _permit = DB.acquire().await;
+///     let _ = id;
+/// }
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
@@ -211,20 +218,17 @@ static REGISTRY: Mutex<Vec<&'static Limit>> = Mutex::new(Vec::new());
 /// [`Limit::register`]. This is how code reads the gauges of a limit it cannot name.
 ///
 /// ```
-/// use async_hygiene::{bounded, limit};
+/// # use async_hygiene_runtime as async_hygiene;
+/// use async_hygiene::limit::{self, Limit};
 ///
-/// #[bounded(4)]
-/// async fn resize(width: u32) -> u32 { width / 2 }
+/// static THUMBNAILS: Limit = Limit::new("thumbnails", 4);
 ///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// resize(800).await;
-/// let resize_limit = limit::registered()
+/// THUMBNAILS.register();
+/// let found = limit::registered()
 ///     .into_iter()
-///     .find(|l| l.name().ends_with("::resize"))
+///     .find(|l| l.name() == "thumbnails")
 ///     .unwrap();
-/// assert_eq!((resize_limit.capacity(), resize_limit.in_flight()), (4, 0));
-/// # }
+/// assert_eq!((found.capacity(), found.in_flight()), (4, 0));
 /// ```
 #[must_use]
 pub fn registered() -> Vec<&'static Limit> {
@@ -384,6 +388,7 @@ impl Limit {
     /// instead of creating every task up front.
     ///
     /// ```
+    /// # use async_hygiene_runtime as async_hygiene;
     /// use async_hygiene::limit::Limit;
     ///
     /// static UPLOADS: Limit = Limit::new("uploads", 4);
