@@ -1,0 +1,414 @@
+//! `#[no_blocking]`: rejects blocking calls in async code at compile time.
+//!
+//! parse (args, `async-hygiene.toml`, the item) → scan each async body against the
+//! [`BlockingCatalogue`] → emit the item unchanged plus one error per blocking call.
+//!
+//! The item is never rewritten beyond two things: the watchdog hook
+//! (`watch::instrument_body`, the plain body unless the `watchdog` feature is on) and,
+//! when the crate has an `async-hygiene.toml`, a `const _` that `include_bytes!`s it so
+//! that cargo rebuilds the crate when the file changes.
+
+mod args;
+mod catalogue;
+mod config;
+mod imports;
+mod locks;
+mod scan;
+#[cfg(test)]
+mod tests;
+
+use std::path::Path;
+
+use proc_macro2::TokenStream;
+use quote::{quote, ToTokens};
+use syn::visit::Visit;
+use syn::{Attribute, Block, Expr, ImplItem, Item, ItemImpl, Meta, Signature, Stmt};
+
+use self::args::Args;
+use self::catalogue::BlockingCatalogue;
+use self::imports::Imports;
+use self::scan::Scanner;
+use crate::watch;
+
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Vec::new();
+    let mut crate_catalogue = BlockingCatalogue::builtin();
+    let loaded = config::load();
+    if let Some(loaded) = &loaded {
+        apply_config(&mut crate_catalogue, loaded, &mut errors);
+    }
+    let args = args::parse(args).unwrap_or_else(|error| {
+        // Still check the body with the crate's policy: every problem in one compile.
+        errors.push(error);
+        Args::default()
+    });
+    let tracking = loaded
+        .as_ref()
+        .and_then(|loaded| tracking_item(&loaded.path));
+    let expanded = match syn::parse2::<Item>(item.clone()) {
+        Ok(parsed) => {
+            let catalogue = with_args(&crate_catalogue, &args, &mut errors);
+            expand_item(parsed, &catalogue, tracking.as_ref(), &mut errors)
+        }
+        // A syntax error in the item: emit it as it is so rustc reports the real error.
+        Err(_) => item,
+    };
+    let errors = errors.into_iter().map(syn::Error::into_compile_error);
+    quote!(#expanded #(#errors)*)
+}
+
+/// Input/Output by item kind (`T` = the tracking `const _`, only with a config file):
+///
+/// ```text
+/// async fn f() { body }          →  async fn f() { T; instrument_body({ body }) }
+/// impl S { async fn f() {..} }   →  T; impl S { async fn f() { instrument_body(..) } }
+/// mod m { async fn f() {..} }    →  T; mod m { async fn f() { instrument_body(..) } }
+/// fn f() {..}, struct, trait..   →  the item, and an error naming what is accepted
+/// ```
+fn expand_item(
+    item: Item,
+    catalogue: &BlockingCatalogue,
+    tracking: Option<&Item>,
+    errors: &mut Vec<syn::Error>,
+) -> TokenStream {
+    match item {
+        Item::Fn(mut function) => {
+            let checked = check_fn(
+                &function.sig,
+                &mut function.block,
+                catalogue,
+                &Imports::default(),
+                errors,
+            );
+            if checked {
+                if let Some(tracking) = tracking {
+                    function.block.stmts.insert(0, Stmt::Item(tracking.clone()));
+                }
+            } else {
+                let sig = &function.sig;
+                let name = &sig.ident;
+                errors.push(syn::Error::new_spanned(
+                    quote!(#sig),
+                    format!(
+                        "`#[no_blocking]` checks async code, and `fn {name}` is not async \
+                         (blocking is fine in sync code): put it on an `async fn`, an `impl` \
+                         block or an inline `mod`, whose async fns it checks"
+                    ),
+                ));
+            }
+            function.into_token_stream()
+        }
+        Item::Impl(mut item_impl) => {
+            check_impl(&mut item_impl, catalogue, &Imports::default(), errors);
+            quote!(#tracking #item_impl)
+        }
+        Item::Mod(mut item_mod) => {
+            if let Some((_, items)) = &mut item_mod.content {
+                check_mod(items, catalogue, errors);
+            } else {
+                let name = &item_mod.ident;
+                errors.push(syn::Error::new_spanned(
+                    quote!(#name),
+                    format!(
+                        "`#[no_blocking]` needs an inline `mod {name} {{ .. }}`: a macro cannot \
+                         read the file of `mod {name};`; put the attribute on the impl blocks \
+                         and async fns in that file instead"
+                    ),
+                ));
+            }
+            quote!(#tracking #item_mod)
+        }
+        other => {
+            errors.push(misuse(&other));
+            other.into_token_stream()
+        }
+    }
+}
+
+fn misuse(item: &Item) -> syn::Error {
+    let accepted = "`#[no_blocking]` applies to an `async fn`, an `impl` block or an inline \
+                    `mod` (whose async fns it checks)";
+    let (head, kind) = match item {
+        Item::Struct(item) => {
+            let (keyword, ident) = (&item.struct_token, &item.ident);
+            (quote!(#keyword #ident), "a struct")
+        }
+        Item::Enum(item) => {
+            let (keyword, ident) = (&item.enum_token, &item.ident);
+            (quote!(#keyword #ident), "an enum")
+        }
+        Item::Trait(item) => {
+            let (trait_token, ident) = (&item.trait_token, &item.ident);
+            return syn::Error::new_spanned(
+                quote!(#trait_token #ident),
+                format!(
+                    "{accepted}, not to a trait: put it on the `impl` blocks of `{ident}` \
+                     (default method bodies in the trait are not checked)"
+                ),
+            );
+        }
+        Item::Const(item) => (item.ident.to_token_stream(), "a const"),
+        Item::Static(item) => (item.ident.to_token_stream(), "a static"),
+        Item::Type(item) => (item.ident.to_token_stream(), "a type alias"),
+        Item::Use(item) => (item.use_token.to_token_stream(), "a `use` item"),
+        _ => (item.to_token_stream(), "this item"),
+    };
+    syn::Error::new_spanned(head, format!("{accepted}, not to {kind}"))
+}
+
+/// Checks every async fn of an impl block; sync fns stay untouched.
+fn check_impl(
+    item_impl: &mut ItemImpl,
+    catalogue: &BlockingCatalogue,
+    imports: &Imports,
+    errors: &mut Vec<syn::Error>,
+) {
+    for impl_item in &mut item_impl.items {
+        if let ImplItem::Fn(function) = impl_item {
+            let local = nested_policy(&mut function.attrs, catalogue, errors);
+            let catalogue = local.as_ref().unwrap_or(catalogue);
+            check_fn(
+                &function.sig,
+                &mut function.block,
+                catalogue,
+                imports,
+                errors,
+            );
+        }
+    }
+}
+
+/// Checks the async fns of a module, its impl blocks and inline submodules.
+fn check_mod(items: &mut [Item], catalogue: &BlockingCatalogue, errors: &mut Vec<syn::Error>) {
+    let mut imports = Imports::default();
+    imports.add_items(items);
+    for item in items {
+        match item {
+            Item::Fn(function) => {
+                let local = nested_policy(&mut function.attrs, catalogue, errors);
+                let catalogue = local.as_ref().unwrap_or(catalogue);
+                check_fn(
+                    &function.sig,
+                    &mut function.block,
+                    catalogue,
+                    &imports,
+                    errors,
+                );
+            }
+            Item::Impl(item_impl) => {
+                let local = nested_policy(&mut item_impl.attrs, catalogue, errors);
+                let catalogue = local.as_ref().unwrap_or(catalogue);
+                check_impl(item_impl, catalogue, &imports, errors);
+            }
+            Item::Mod(item_mod) => {
+                let local = nested_policy(&mut item_mod.attrs, catalogue, errors);
+                let catalogue = local.as_ref().unwrap_or(catalogue);
+                if let Some((_, items)) = &mut item_mod.content {
+                    check_mod(items, catalogue, errors);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A `#[no_blocking(..)]` on an item inside an annotated impl or mod refines the outer
+/// policy for that item. It is consumed here, so the item is not checked twice.
+fn nested_policy(
+    attrs: &mut Vec<Attribute>,
+    catalogue: &BlockingCatalogue,
+    errors: &mut Vec<syn::Error>,
+) -> Option<BlockingCatalogue> {
+    let index = attrs.iter().position(|attr| {
+        attr.path()
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "no_blocking")
+    })?;
+    let attr = attrs.remove(index);
+    let args = match &attr.meta {
+        Meta::Path(_) => Ok(Args::default()),
+        Meta::List(list) => args::parse(list.tokens.clone()),
+        Meta::NameValue(_) => Err(syn::Error::new_spanned(&attr, args::ACCEPTED_FORMS)),
+    };
+    match args {
+        Ok(args) => Some(with_args(catalogue, &args, errors)),
+        Err(error) => {
+            errors.push(error);
+            None
+        }
+    }
+}
+
+/// What a fn body is, as far as blocking is concerned.
+enum FnShape<'a> {
+    /// `async fn`.
+    Async,
+    /// A method rewritten by `#[async_trait]` before this attribute ran:
+    /// `fn f(..) -> Pin<Box<dyn Future ..>> { Box::pin(async move { .. }) }`.
+    AsyncTrait,
+    /// A fn rewritten by `#[tokio::main]`/`#[tokio::test]` before this attribute ran:
+    /// `let body = async { .. }; .. runtime.block_on(body)`. Only the async blocks are
+    /// the user's code; the `block_on` is tokio's.
+    TokioEntry(Vec<&'a Expr>),
+    /// Sync code: blocking is fine.
+    Sync,
+}
+
+fn fn_shape<'a>(sig: &Signature, block: &'a Block) -> FnShape<'a> {
+    if sig.asyncness.is_some() {
+        return FnShape::Async;
+    }
+    if let [Stmt::Expr(Expr::Call(call), None)] = block.stmts.as_slice() {
+        let is_box_pin = matches!(&*call.func, Expr::Path(func)
+            if func.path.segments.len() >= 2
+                && func.path.segments.iter().rev().take(2).map(|s| s.ident.to_string())
+                    .eq(["pin", "Box"]));
+        if is_box_pin && matches!(call.args.first(), Some(Expr::Async(_))) {
+            return FnShape::AsyncTrait;
+        }
+    }
+    let bodies: Vec<(&syn::Ident, &'a Expr)> = block
+        .stmts
+        .iter()
+        .filter_map(|stmt| match stmt {
+            Stmt::Local(local) => match (&local.pat, &local.init) {
+                (syn::Pat::Ident(name), Some(init)) if matches!(*init.expr, Expr::Async(_)) => {
+                    Some((&name.ident, &*init.expr))
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    if !bodies.is_empty() && bodies.iter().any(|(name, _)| blocks_on(block, name)) {
+        return FnShape::TokioEntry(bodies.into_iter().map(|(_, body)| body).collect());
+    }
+    FnShape::Sync
+}
+
+/// Whether the block calls `.block_on(name)`.
+fn blocks_on(block: &Block, name: &syn::Ident) -> bool {
+    struct BlockOn<'n> {
+        name: &'n syn::Ident,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for BlockOn<'_> {
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            if call.method == "block_on"
+                && call.args.len() == 1
+                && matches!(&call.args[0], Expr::Path(path) if path.path.is_ident(self.name))
+            {
+                self.found = true;
+            }
+            syn::visit::visit_expr_method_call(self, call);
+        }
+    }
+    let mut finder = BlockOn { name, found: false };
+    finder.visit_block(block);
+    finder.found
+}
+
+/// Scans one fn body. Returns `false` for sync code, which is left alone.
+fn check_fn(
+    sig: &Signature,
+    block: &mut Block,
+    catalogue: &BlockingCatalogue,
+    imports: &Imports,
+    errors: &mut Vec<syn::Error>,
+) -> bool {
+    // Another of our attributes may have run first and wrapped the body in the watch.
+    let plain = watch::plain_body(block.clone());
+    let mut imports = imports.clone();
+    imports.add_body(&plain);
+    let mut scanner = Scanner::new(catalogue, &imports);
+    match fn_shape(sig, &plain) {
+        FnShape::Async => {
+            scanner.visit_block(&plain);
+            errors.append(&mut scanner.errors);
+            *block = watch::instrument_body(sig, plain);
+        }
+        FnShape::AsyncTrait => {
+            scanner.visit_block(&plain);
+            errors.append(&mut scanner.errors);
+        }
+        FnShape::TokioEntry(bodies) => {
+            for body in bodies {
+                scanner.expr_with(body, scan::Use::Value);
+            }
+            errors.append(&mut scanner.errors);
+        }
+        FnShape::Sync => return false,
+    }
+    true
+}
+
+/// The crate's `async-hygiene.toml`, applied to the built-in catalogue.
+fn apply_config(
+    catalogue: &mut BlockingCatalogue,
+    loaded: &config::LoadedConfig,
+    errors: &mut Vec<syn::Error>,
+) {
+    let call_site = proc_macro2::Span::call_site();
+    match &loaded.config {
+        Ok(config) => {
+            for rule in &config.deny {
+                catalogue.deny(&rule.rule, &rule.text, "this crate's `async-hygiene.toml`");
+            }
+            for rule in &config.allow {
+                if !catalogue.allow(&rule.rule) {
+                    errors.push(syn::Error::new(
+                        call_site,
+                        format!(
+                            "{}:{}: `{}` matches no blocking call that `#[no_blocking]` \
+                             checks, so there is nothing to allow",
+                            loaded.path.display(),
+                            rule.line,
+                            rule.rule
+                        ),
+                    ));
+                }
+            }
+        }
+        Err(message) => errors.push(syn::Error::new(
+            call_site,
+            format!("malformed {}: {message}", config::FILE_NAME),
+        )),
+    }
+}
+
+/// The catalogue with an attribute's `deny`/`allow` rules applied.
+fn with_args(
+    catalogue: &BlockingCatalogue,
+    args: &Args,
+    errors: &mut Vec<syn::Error>,
+) -> BlockingCatalogue {
+    let mut catalogue = catalogue.clone();
+    for rule in &args.deny {
+        let instead = rule.text.as_deref().unwrap_or_default();
+        catalogue.deny(&rule.rule, instead, "`#[no_blocking(deny(..))]`");
+    }
+    for rule in &args.allow {
+        if !catalogue.allow(&rule.rule) {
+            errors.push(syn::Error::new(
+                rule.span,
+                format!(
+                    "`{}` matches no blocking call that `#[no_blocking]` checks, so there is \
+                     nothing to allow",
+                    rule.rule
+                ),
+            ));
+        }
+    }
+    catalogue
+}
+
+/// `const _: &[u8] = include_bytes!("/abs/async-hygiene.toml");`: rustc records the
+/// file as an input of the crate, so cargo rebuilds (and re-runs this macro) when it
+/// changes. The bytes are never used, so nothing reaches the binary.
+fn tracking_item(path: &Path) -> Option<Item> {
+    let path = path.to_str()?;
+    Some(syn::parse_quote! {
+        const _: &[u8] = ::async_hygiene::__private::core::include_bytes!(#path);
+    })
+}

@@ -1,0 +1,580 @@
+//! The visitor that walks an async body and reports blocking calls.
+//!
+//! Each expression is visited knowing how its value is used ([`Use`]): a future is
+//! awaited or handed on, a blocking call's result is consumed as a value. That use is
+//! what tells `rx.recv().await` (tokio) from `rx.recv().unwrap()` (std) when the types
+//! are out of sight.
+
+use std::collections::HashMap;
+
+use proc_macro2::{TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::parse::{ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::visit::{self, Visit};
+use syn::{Block, Expr, ExprCall, ExprMethodCall, Item, Local, Macro, Pat, Stmt, Token};
+
+use super::catalogue::{BlockingCatalogue, Entry, Origin, PathMatch, Shape, ORIGINS};
+use super::imports::Imports;
+use super::locks;
+
+/// How the value of an expression is used by its parent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Use {
+    /// Consumed: the receiver of a method, `?`, a scrutinee, a statement, a `let` whose
+    /// name is never awaited. A future used this way would be a type error, so a call
+    /// with an ambiguous name here is the blocking one.
+    Value,
+    /// Passed as it is to a call or macro, which may take a future.
+    HandedOn,
+    /// Awaited: `.await`, an operand of `join!`/`select!`, a direct argument of an
+    /// awaited call or of `spawn`/`timeout`/`Box::pin`, or bound to a name that is
+    /// awaited or handed on later.
+    Awaited,
+}
+
+/// Calls whose arguments run elsewhere: they are the fix, not the problem.
+const OFFLOADS: &[&str] = &["spawn_blocking", "block_in_place"];
+/// Calls that run a closure argument on another thread (`std::thread::spawn`,
+/// `thread::scope`, `Builder::spawn`, a scope's `s.spawn`). tokio's spawns take a
+/// future, never a closure, so a closure argument tells them apart.
+const THREAD_SPAWNS: &[&str] = &["spawn", "spawn_scoped", "scope"];
+/// Calls whose arguments are futures that will be polled.
+const FUTURE_TAKERS: &[&str] = &[
+    "spawn",
+    "spawn_local",
+    "spawn_on",
+    "timeout",
+    "timeout_at",
+    "unconstrained",
+    "pin",
+    "select",
+    "join",
+    "join_all",
+    "try_join_all",
+    "instrument",
+    "run_until",
+    "scope",
+    "sync_scope",
+];
+/// Methods that only futures have: their receiver is a future, not a value.
+const FUTURE_COMBINATORS: &[&str] = &[
+    "fuse",
+    "boxed",
+    "boxed_local",
+    "then",
+    "instrument",
+    "in_current_span",
+    "with_current_subscriber",
+    "shared",
+    "now_or_never",
+    "into_future",
+    "catch_unwind",
+    "left_future",
+    "right_future",
+    "remote_handle",
+    "map_ok",
+    "err_into",
+    "ok_into",
+];
+
+/// Macros that await their operands.
+const AWAITING_MACROS: &[&str] = &["join", "try_join", "select", "select_biased"];
+/// Macros that pin a future so it can be awaited.
+const PINNING_MACROS: &[&str] = &["pin", "pin_mut"];
+/// The escape hatch: its operand is not checked.
+pub(super) const ESCAPE_HATCH: &str = "allow_blocking";
+
+pub(super) struct Scanner<'a> {
+    catalogue: &'a BlockingCatalogue,
+    imports: &'a Imports,
+    /// Locals bound to a std value whose methods block: `let mut cmd = Command::new(..)`.
+    origins: HashMap<String, Origin>,
+    /// How the next expression visited is used; reset to `Value` as it is taken.
+    pending: Use,
+    pub(super) errors: Vec<syn::Error>,
+}
+
+impl<'a> Scanner<'a> {
+    pub(super) fn new(catalogue: &'a BlockingCatalogue, imports: &'a Imports) -> Self {
+        Scanner {
+            catalogue,
+            imports,
+            origins: HashMap::new(),
+            pending: Use::Value,
+            errors: Vec::new(),
+        }
+    }
+
+    pub(super) fn expr_with(&mut self, expr: &Expr, use_: Use) {
+        self.pending = use_;
+        self.visit_expr(expr);
+    }
+
+    fn report(&mut self, entry: &Entry, tokens: impl ToTokens) {
+        self.errors
+            .push(syn::Error::new_spanned(tokens, entry.message()));
+    }
+
+    pub(super) fn stmts(&mut self, stmts: &[Stmt]) {
+        for (index, stmt) in stmts.iter().enumerate() {
+            let rest = &stmts[index + 1..];
+            match stmt {
+                Stmt::Local(local) => self.local(local, rest),
+                // Nested items are other functions: sync code, not this body.
+                Stmt::Item(_) => {}
+                Stmt::Expr(expr, _) => self.expr_with(expr, Use::Value),
+                Stmt::Macro(stmt_macro) => self.mac(&stmt_macro.mac),
+            }
+        }
+    }
+
+    fn local(&mut self, local: &Local, rest: &[Stmt]) {
+        if let Some(guard) = locks::guard_held_across_await(self.catalogue, local, rest) {
+            self.errors.push(guard);
+        }
+        let Some(init) = &local.init else { return };
+        let name = bound_name(&local.pat);
+        if let Some(name) = &name {
+            if let Some(origin) = self.origin_of(&init.expr) {
+                self.origins.insert(name.clone(), origin);
+            }
+            // `let work = || ..; spawn_blocking(work)`: the closure is the fix.
+            if matches!(&*init.expr, Expr::Closure(_)) && handed_to_offload(name, rest) {
+                return;
+            }
+        }
+        let use_ = match &name {
+            Some(name) if name != "_" && used_as_future(name, rest) => Use::Awaited,
+            _ => Use::Value,
+        };
+        self.expr_with(&init.expr, use_);
+        if let Some((_, diverge)) = &init.diverge {
+            self.expr_with(diverge, Use::Value);
+        }
+    }
+
+    fn call(&mut self, call: &ExprCall, use_: Use) {
+        let Expr::Path(func) = &*call.func else {
+            self.expr_with(&call.func, Use::Value);
+            self.args(call.args.iter(), Use::HandedOn);
+            return;
+        };
+        if func.qself.is_some() {
+            self.args(call.args.iter(), Use::HandedOn);
+            return;
+        }
+        let last = func
+            .path
+            .segments
+            .last()
+            .map(|segment| segment.ident.to_string())
+            .unwrap_or_default();
+        if OFFLOADS.contains(&last.as_str()) {
+            self.args(
+                call.args.iter().filter(|arg| !is_closure(arg)),
+                Use::HandedOn,
+            );
+            return;
+        }
+        if THREAD_SPAWNS.contains(&last.as_str()) && call.args.iter().any(is_sync_closure) {
+            self.args(
+                call.args.iter().filter(|arg| !is_sync_closure(arg)),
+                Use::HandedOn,
+            );
+            return;
+        }
+        let candidates = self.imports.resolve(&func.path);
+        if let Some((entry, matched)) = self.catalogue.path_call(&candidates) {
+            if matched == PathMatch::Full || use_ != Use::Awaited {
+                let entry = entry.clone();
+                self.report(&entry, call);
+            }
+        }
+        let args_use = if use_ == Use::Awaited || FUTURE_TAKERS.contains(&last.as_str()) {
+            Use::Awaited
+        } else {
+            Use::HandedOn
+        };
+        self.args(call.args.iter(), args_use);
+    }
+
+    fn method_call(&mut self, call: &ExprMethodCall, use_: Use) {
+        let name = call.method.to_string();
+        if OFFLOADS.contains(&name.as_str()) {
+            self.expr_with(&call.receiver, Use::Value);
+            self.args(
+                call.args.iter().filter(|arg| !is_closure(arg)),
+                Use::HandedOn,
+            );
+            return;
+        }
+        if THREAD_SPAWNS.contains(&name.as_str()) && call.args.iter().any(is_sync_closure) {
+            self.expr_with(&call.receiver, Use::Value);
+            self.args(
+                call.args.iter().filter(|arg| !is_sync_closure(arg)),
+                Use::HandedOn,
+            );
+            return;
+        }
+        let found = self
+            .catalogue
+            .methods(&name)
+            .find(|entry| self.method_matches(entry, call, use_))
+            .cloned();
+        if let Some(entry) = found {
+            self.report(&entry, call);
+        }
+        let receiver_use = if use_ == Use::Awaited {
+            Use::Awaited
+        } else if FUTURE_COMBINATORS.contains(&name.as_str()) {
+            Use::HandedOn
+        } else {
+            Use::Value
+        };
+        self.expr_with(&call.receiver, receiver_use);
+        let args_use = if use_ == Use::Awaited || FUTURE_TAKERS.contains(&name.as_str()) {
+            Use::Awaited
+        } else {
+            Use::HandedOn
+        };
+        self.args(call.args.iter(), args_use);
+    }
+
+    fn method_matches(&self, entry: &Entry, call: &ExprMethodCall, use_: Use) -> bool {
+        let super::catalogue::Pattern::Method { shape, .. } = &entry.pattern else {
+            return false;
+        };
+        match shape {
+            Shape::Always => true,
+            Shape::NotAwaited => use_ != Use::Awaited,
+            Shape::Arity(arity) => call.args.len() == *arity && use_ == Use::Value,
+            Shape::MutRefArg => {
+                use_ == Use::Value
+                    && call.args.len() == 1
+                    && matches!(
+                        call.args.first(),
+                        Some(Expr::Reference(reference)) if reference.mutability.is_some()
+                    )
+            }
+            Shape::OnOrigin(origin) => {
+                use_ != Use::Awaited && self.origin_of(&call.receiver) == Some(*origin)
+            }
+            Shape::GuardAcrossAwait => false,
+        }
+    }
+
+    fn args<'e>(&mut self, args: impl Iterator<Item = &'e Expr>, use_: Use) {
+        for arg in args {
+            self.expr_with(arg, use_);
+        }
+    }
+
+    /// The std type a receiver chain starts from: `Command::new("ls").arg("x")` or a
+    /// local bound to one.
+    fn origin_of(&self, expr: &Expr) -> Option<Origin> {
+        match expr {
+            Expr::MethodCall(call) => self.origin_of(&call.receiver),
+            Expr::Try(inner) => self.origin_of(&inner.expr),
+            Expr::Paren(inner) => self.origin_of(&inner.expr),
+            Expr::Group(inner) => self.origin_of(&inner.expr),
+            Expr::Reference(inner) => self.origin_of(&inner.expr),
+            Expr::Call(call) => {
+                let Expr::Path(func) = &*call.func else {
+                    return None;
+                };
+                let candidates = self.imports.resolve(&func.path);
+                ORIGINS.iter().find_map(|(canonical, min_written, origin)| {
+                    let canonical: Vec<String> = canonical.split("::").map(str::to_owned).collect();
+                    candidates
+                        .iter()
+                        .any(|written| {
+                            super::catalogue::match_path(written, &canonical, *min_written)
+                                .is_some()
+                        })
+                        .then_some(*origin)
+                })
+            }
+            Expr::Path(path) => path
+                .path
+                .get_ident()
+                .and_then(|ident| self.origins.get(&ident.to_string()).copied()),
+            _ => None,
+        }
+    }
+
+    /// Macro arguments that parse as expressions are checked; the rest cannot be seen.
+    pub(super) fn mac(&mut self, mac: &Macro) {
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|segment| segment.ident.to_string())
+            .unwrap_or_default();
+        if name == ESCAPE_HATCH {
+            return;
+        }
+        let tokens = mac.tokens.clone();
+        if AWAITING_MACROS.contains(&name.as_str()) {
+            if name.starts_with("select") {
+                if let Ok(branches) = parse_select.parse2(tokens) {
+                    for branch in branches {
+                        self.expr_with(&branch.future, Use::Awaited);
+                        if let Some(condition) = &branch.condition {
+                            self.expr_with(condition, Use::Value);
+                        }
+                        self.expr_with(&branch.handler, Use::Value);
+                    }
+                }
+                return;
+            }
+            if let Ok(operands) = parse_join_operands.parse2(tokens) {
+                self.args(operands.iter(), Use::Awaited);
+            }
+            return;
+        }
+        let use_ = if PINNING_MACROS.contains(&name.as_str()) {
+            Use::Awaited
+        } else {
+            Use::Value
+        };
+        if let Ok(operands) = Punctuated::<Expr, Token![,]>::parse_terminated.parse2(tokens.clone())
+        {
+            self.args(operands.iter(), use_);
+        } else if let Ok(stmts) = Block::parse_within.parse2(tokens) {
+            if use_ == Use::Awaited {
+                // `tokio::pin! { let fut = make(); }`
+                for stmt in &stmts {
+                    if let Stmt::Local(Local {
+                        init: Some(init), ..
+                    }) = stmt
+                    {
+                        self.expr_with(&init.expr, Use::Awaited);
+                    }
+                }
+            } else {
+                self.stmts(&stmts);
+            }
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Scanner<'_> {
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        let use_ = std::mem::replace(&mut self.pending, Use::Value);
+        match expr {
+            Expr::Await(await_expr) => self.expr_with(&await_expr.base, Use::Awaited),
+            Expr::Paren(inner) => self.expr_with(&inner.expr, use_),
+            Expr::Group(inner) => self.expr_with(&inner.expr, use_),
+            Expr::Reference(inner) => self.expr_with(&inner.expr, use_),
+            Expr::Call(call) => self.call(call, use_),
+            Expr::MethodCall(call) => self.method_call(call, use_),
+            Expr::Macro(expr_macro) => self.mac(&expr_macro.mac),
+            _ => visit::visit_expr(self, expr),
+        }
+    }
+
+    fn visit_block(&mut self, block: &'ast Block) {
+        self.stmts(&block.stmts);
+    }
+
+    fn visit_item(&mut self, _: &'ast Item) {}
+
+    fn visit_macro(&mut self, mac: &'ast Macro) {
+        self.mac(mac);
+    }
+}
+
+/// The name a `let` binds when its pattern is a single identifier (`_` included).
+fn bound_name(pat: &Pat) -> Option<String> {
+    match pat {
+        Pat::Ident(ident) if ident.subpat.is_none() => Some(ident.ident.to_string()),
+        Pat::Type(typed) => bound_name(&typed.pat),
+        Pat::Wild(_) => Some("_".to_owned()),
+        _ => None,
+    }
+}
+
+fn is_closure(expr: &Expr) -> bool {
+    matches!(peel(expr), Expr::Closure(_))
+}
+
+fn is_sync_closure(expr: &Expr) -> bool {
+    matches!(peel(expr), Expr::Closure(closure) if closure.asyncness.is_none())
+}
+
+/// Strips parentheses, invisible groups and borrows: `(&mut fut)` is `fut`.
+pub(super) fn peel(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Paren(inner) => peel(&inner.expr),
+        Expr::Group(inner) => peel(&inner.expr),
+        Expr::Reference(inner) => peel(&inner.expr),
+        _ => expr,
+    }
+}
+
+fn is_name(expr: &Expr, name: &str) -> bool {
+    matches!(peel(expr), Expr::Path(path) if path.qself.is_none() && path.path.is_ident(name))
+}
+
+fn tokens_mention(tokens: TokenStream, name: &str) -> bool {
+    tokens.into_iter().any(|tree| match tree {
+        TokenTree::Ident(ident) => ident == name,
+        TokenTree::Group(group) => tokens_mention(group.stream(), name),
+        _ => false,
+    })
+}
+
+/// Whether a later statement uses `name` as a future: awaits it, hands it to a call or
+/// a macro, or calls a future-only method on it. Then the `let` that bound it holds a
+/// future, not the result of a blocking call.
+fn used_as_future(name: &str, rest: &[Stmt]) -> bool {
+    struct FutureUse<'n> {
+        name: &'n str,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for FutureUse<'_> {
+        fn visit_expr(&mut self, expr: &'ast Expr) {
+            match expr {
+                Expr::Await(await_expr) if is_name(&await_expr.base, self.name) => {
+                    self.found = true;
+                }
+                Expr::Call(call) if call.args.iter().any(|arg| is_name(arg, self.name)) => {
+                    self.found = true;
+                }
+                Expr::MethodCall(call)
+                    if call.args.iter().any(|arg| is_name(arg, self.name))
+                        || (is_name(&call.receiver, self.name)
+                            && FUTURE_COMBINATORS.contains(&call.method.to_string().as_str())) =>
+                {
+                    self.found = true;
+                }
+                _ => visit::visit_expr(self, expr),
+            }
+        }
+        fn visit_local(&mut self, local: &'ast Local) {
+            // `let other = fut;` moves it on: follow no further, assume a future.
+            if local
+                .init
+                .as_ref()
+                .is_some_and(|init| is_name(&init.expr, self.name))
+            {
+                self.found = true;
+            }
+            visit::visit_local(self, local);
+        }
+        fn visit_macro(&mut self, mac: &'ast Macro) {
+            if tokens_mention(mac.tokens.clone(), self.name) {
+                self.found = true;
+            }
+        }
+        fn visit_item(&mut self, _: &'ast Item) {}
+    }
+    let mut finder = FutureUse { name, found: false };
+    for stmt in rest {
+        finder.visit_stmt(stmt);
+    }
+    finder.found
+}
+
+/// Whether a later statement hands `name` to `spawn_blocking`, `block_in_place` or a
+/// thread spawn.
+fn handed_to_offload(name: &str, rest: &[Stmt]) -> bool {
+    struct Offloaded<'n> {
+        name: &'n str,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Offloaded<'_> {
+        fn visit_expr_call(&mut self, call: &'ast ExprCall) {
+            if let Expr::Path(func) = &*call.func {
+                let is_offload = func.path.segments.last().is_some_and(|segment| {
+                    OFFLOADS.contains(&segment.ident.to_string().as_str())
+                        || THREAD_SPAWNS.contains(&segment.ident.to_string().as_str())
+                });
+                if is_offload && call.args.iter().any(|arg| is_name(arg, self.name)) {
+                    self.found = true;
+                }
+            }
+            visit::visit_expr_call(self, call);
+        }
+        fn visit_expr_method_call(&mut self, call: &'ast ExprMethodCall) {
+            let method = call.method.to_string();
+            if (OFFLOADS.contains(&method.as_str()) || THREAD_SPAWNS.contains(&method.as_str()))
+                && call.args.iter().any(|arg| is_name(arg, self.name))
+            {
+                self.found = true;
+            }
+            visit::visit_expr_method_call(self, call);
+        }
+        fn visit_item(&mut self, _: &'ast Item) {}
+    }
+    let mut finder = Offloaded { name, found: false };
+    for stmt in rest {
+        finder.visit_stmt(stmt);
+    }
+    finder.found
+}
+
+/// `a, b, c` with tokio's optional leading `biased;`.
+fn parse_join_operands(input: ParseStream<'_>) -> syn::Result<Punctuated<Expr, Token![,]>> {
+    skip_biased(input)?;
+    Punctuated::parse_terminated(input)
+}
+
+fn skip_biased(input: ParseStream<'_>) -> syn::Result<()> {
+    if input.peek(syn::Ident) && input.peek2(Token![;]) {
+        let fork = input.fork();
+        let ident: syn::Ident = fork.parse()?;
+        if ident == "biased" {
+            input.parse::<syn::Ident>()?;
+            input.parse::<Token![;]>()?;
+        }
+    }
+    Ok(())
+}
+
+struct SelectBranch {
+    future: Expr,
+    condition: Option<Expr>,
+    handler: Expr,
+}
+
+/// `pattern = future [, if condition] => handler,` … `[else => handler]`.
+fn parse_select(input: ParseStream<'_>) -> syn::Result<Vec<SelectBranch>> {
+    skip_biased(input)?;
+    let mut branches = Vec::new();
+    while !input.is_empty() {
+        if input.peek(Token![else]) {
+            input.parse::<Token![else]>()?;
+            input.parse::<Token![=>]>()?;
+            let handler: Expr = input.parse()?;
+            branches.push(SelectBranch {
+                future: Expr::Verbatim(TokenStream::new()),
+                condition: None,
+                handler,
+            });
+        } else {
+            Pat::parse_multi_with_leading_vert(input)?;
+            input.parse::<Token![=]>()?;
+            let future: Expr = input.parse()?;
+            let condition = if input.peek(Token![,]) && input.peek2(Token![if]) {
+                input.parse::<Token![,]>()?;
+                input.parse::<Token![if]>()?;
+                Some(input.parse()?)
+            } else {
+                None
+            };
+            input.parse::<Token![=>]>()?;
+            let handler: Expr = input.parse()?;
+            branches.push(SelectBranch {
+                future,
+                condition,
+                handler,
+            });
+        }
+        if input.peek(Token![,]) {
+            input.parse::<Token![,]>()?;
+        }
+    }
+    Ok(branches)
+}

@@ -1,0 +1,501 @@
+//! Unit tests of the matcher over proc_macro2 input: what is flagged, what is not, and
+//! the messages.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::catalogue::BlockingCatalogue;
+use super::{args, config, expand_item, with_args};
+
+/// The error messages `#[no_blocking(args)]` reports on `item`.
+fn check_with(args: TokenStream, item: TokenStream) -> Vec<String> {
+    let mut errors = Vec::new();
+    let args = match args::parse(args) {
+        Ok(args) => args,
+        Err(error) => return error.into_iter().map(|e| e.to_string()).collect(),
+    };
+    let catalogue = with_args(&BlockingCatalogue::builtin(), &args, &mut errors);
+    let item = syn::parse2(item).expect("test input is an item");
+    expand_item(item, &catalogue, None, &mut errors);
+    errors
+        .into_iter()
+        .flat_map(|error| error.into_iter().map(|e| e.to_string()).collect::<Vec<_>>())
+        .collect()
+}
+
+fn check(item: TokenStream) -> Vec<String> {
+    check_with(TokenStream::new(), item)
+}
+
+/// Asserts exactly one error, mentioning `needle`.
+#[track_caller]
+fn assert_flags(item: TokenStream, needle: &str) {
+    let errors = check(item);
+    assert_eq!(
+        errors.len(),
+        1,
+        "expected one error with {needle:?}, got {errors:#?}"
+    );
+    assert!(
+        errors[0].contains(needle),
+        "{needle:?} not in {:?}",
+        errors[0]
+    );
+}
+
+#[track_caller]
+fn assert_clean(item: TokenStream) {
+    let errors = check(item);
+    assert!(errors.is_empty(), "expected no error, got {errors:#?}");
+}
+
+#[test]
+fn message_teaches_the_fix() {
+    let errors = check(quote! {
+        async fn load(path: &str) -> String { std::fs::read_to_string(path).unwrap() }
+    });
+    assert_eq!(
+        errors,
+        ["`std::fs::read_to_string` blocks the executor thread; use \
+          `tokio::fs::read_to_string(..).await`, or move the work into \
+          `tokio::task::spawn_blocking`"]
+    );
+}
+
+#[test]
+fn every_category_is_caught() {
+    let cases = [
+        (quote!(std::thread::sleep(d);), "`std::thread::sleep`"),
+        (quote!(thread::sleep(d);), "`std::thread::sleep`"),
+        (quote!(let f = File::open(p)?;), "`std::fs::File::open`"),
+        (quote!(fs::write(p, b"x")?;), "`std::fs::write`"),
+        (
+            quote!(let f = std::fs::OpenOptions::new().append(true).open(p)?;),
+            "OpenOptions::open",
+        ),
+        (quote!(io::copy(&mut r, &mut w)?;), "`std::io::copy`"),
+        (
+            quote!(io::stdin().read_line(&mut line)?;),
+            "reading `std::io::stdin()`",
+        ),
+        (
+            quote!(let s = TcpStream::connect(addr)?;),
+            "`std::net::TcpStream::connect`",
+        ),
+        (
+            quote!(let a = ("example.com", 80).to_socket_addrs()?;),
+            "to_socket_addrs",
+        ),
+        (
+            quote!(let out = Command::new("ls").arg("-l").output()?;),
+            "`std::process::Command::output`",
+        ),
+        (quote!(child.wait()?;), "`.wait()`"),
+        (quote!(let v = rx.recv().unwrap();), "mpsc::Receiver::recv"),
+        (quote!(let g = cvar.wait(g).unwrap();), "Condvar::wait"),
+        (quote!(barrier.wait();), "`.wait()`"),
+        (quote!(handle.join().unwrap();), "JoinHandle::join"),
+        (quote!(rt.block_on(fut);), "Runtime::block_on"),
+        (quote!(let v = rx.blocking_recv();), "`.blocking_recv(..)`"),
+        (
+            quote!(futures::executor::block_on(fut);),
+            "`futures::executor::block_on`",
+        ),
+        (
+            quote!(let body = reqwest::blocking::get(url)?.text()?;),
+            "`reqwest::blocking`",
+        ),
+        (quote!(let body = ureq::get(url).call()?;), "`ureq`"),
+        (
+            quote!(let c = postgres::Client::connect(url, NoTls)?;),
+            "`postgres::Client::connect`",
+        ),
+        (
+            quote!(let c = rusqlite::Connection::open(p)?;),
+            "`rusqlite::Connection::open`",
+        ),
+        (
+            quote!(let c = client.get_connection()?;),
+            "redis::Client::get_connection",
+        ),
+        (quote!(let rows = users.load(&mut conn)?;), "RunQueryDsl"),
+    ];
+    for (stmt, needle) in cases {
+        assert_flags(quote!(async fn f() { #stmt }), needle);
+    }
+}
+
+#[test]
+fn guard_alive_at_a_later_await_is_flagged() {
+    assert_flags(
+        quote! {
+            async fn f(state: &std::sync::Mutex<u32>) {
+                let mut guard = state.lock().unwrap();
+                *guard += 1;
+                tokio::task::yield_now().await;
+            }
+        },
+        "still alive at a later `.await`",
+    );
+    assert_flags(
+        quote! {
+            async fn f(state: &parking_lot::RwLock<u32>) {
+                let guard = state.write();
+                tokio::join!(a(), b());
+            }
+        },
+        "`RwLock` guard",
+    );
+}
+
+#[test]
+fn short_locks_are_fine() {
+    assert_clean(quote! {
+        async fn f(state: &std::sync::Mutex<u32>, shared: &tokio::sync::Mutex<u32>) {
+            *state.lock().unwrap() += 1;
+            let copy = *state.lock().unwrap();
+            {
+                let mut guard = state.lock().unwrap();
+                *guard += copy;
+            }
+            let guard = state.lock().unwrap();
+            let value = *guard;
+            drop(guard);
+            let _ = state.lock();
+            let mut async_guard = shared.lock().await;
+            *async_guard += value;
+            tokio::task::yield_now().await;
+        }
+    });
+}
+
+#[test]
+fn awaited_and_handed_on_futures_are_not_flagged() {
+    assert_clean(quote! {
+        async fn f() {
+            let text = fs::read_to_string(p).await?;
+            let file = File::open(p).await?;
+            let msg = rx.recv().await;
+            let next = timeout(d, rx.recv()).await;
+            let (a, b) = tokio::join!(fs::read(a), fs::read(b));
+            let (a, b) = futures::try_join!(fs::read(a), fs::read(b))?;
+            tokio::select! {
+                Some(m) = rx.recv() => handle(m),
+                _ = handle.join(), if ready => {}
+                else => {}
+            }
+            let later = fs::read(p);
+            let bytes = later.await?;
+            let pending = rx.recv();
+            tokio::pin!(pending);
+            let joined = handle.join().fuse();
+            let out = Command::new("ls").output().await?;
+        }
+    });
+}
+
+#[test]
+fn offloaded_work_is_not_flagged() {
+    assert_clean(quote! {
+        async fn f() {
+            let text = tokio::task::spawn_blocking(move || std::fs::read_to_string(p)).await;
+            let n = tokio::task::block_in_place(|| { std::thread::sleep(d); 1 });
+            let t = std::thread::spawn(move || rx.recv().unwrap());
+            std::thread::scope(|s| { s.spawn(|| std::thread::sleep(d)); });
+            let work = move || std::fs::read(p);
+            let bytes = handle.spawn_blocking(work).await;
+            let escaped = async_hygiene::allow_blocking!("startup only", std::fs::read(p));
+        }
+    });
+}
+
+#[test]
+fn nested_fns_and_look_alikes_are_not_flagged() {
+    assert_clean(quote! {
+        async fn f() {
+            fn sync_helper() { std::thread::sleep(d); }
+            let line = parts.join(",");
+            let full = path.join("x");
+            for line in text.lines() {}
+            tx.send(1).unwrap();
+            let status = response.status();
+            let value = store::read_to_string(k).await;
+            let value = store::read_to_string(k);
+            let n = counter.load(Ordering::SeqCst);
+            let x = tokio::fs::read_to_string(p);
+            x.await;
+        }
+    });
+}
+
+#[test]
+fn imports_inside_the_item_are_followed() {
+    assert_flags(
+        quote! {
+            async fn f() {
+                use std::thread::sleep as nap;
+                nap(d);
+            }
+        },
+        "`std::thread::sleep`",
+    );
+    // `fs` is tokio's here, so the un-awaited future is not std's blocking call.
+    assert_clean(quote! {
+        async fn f() {
+            use tokio::fs;
+            let read = fs::read(p);
+            drop(read);
+        }
+    });
+    // With std imported, even an awaited-looking call is std's.
+    assert_flags(
+        quote! {
+            async fn f() {
+                use std::fs::*;
+                let s = read_to_string(p);
+            }
+        },
+        "`std::fs::read_to_string`",
+    );
+}
+
+#[test]
+fn the_whole_body_is_searched() {
+    let errors = check(quote! {
+        async fn f() {
+            tokio::spawn(async move { std::thread::sleep(d) });
+            let v: Vec<_> = paths.iter().map(|p| std::fs::read(p)).collect();
+            println!("{}", std::fs::read_to_string(p).unwrap());
+            if a { std::thread::sleep(d) } else { std::fs::remove_file(p).unwrap() }
+            match x { _ => std::io::copy(&mut r, &mut w) }
+            loop { std::thread::sleep(d); }
+            while cond { let h = handle.join(); }
+            assert!(std::fs::metadata(p).is_ok());
+            let c = async || std::thread::sleep(d);
+        }
+    });
+    assert_eq!(errors.len(), 10, "{errors:#?}");
+}
+
+#[test]
+fn impl_blocks_and_modules_check_async_fns_only() {
+    let errors = check(quote! {
+        impl Store {
+            fn sync_load(&self) { std::thread::sleep(d) }
+            async fn load(&self) { std::thread::sleep(d) }
+        }
+    });
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    let errors = check(quote! {
+        mod service {
+            use std::fs;
+            fn sync_load() { fs::read(p); }
+            async fn load() { fs::read(p); }
+            impl S { async fn run(&self) { fs::write(p, b""); } }
+            mod inner { async fn g() { std::thread::sleep(d) } }
+        }
+    });
+    assert_eq!(errors.len(), 3, "{errors:#?}");
+}
+
+#[test]
+fn stacked_shapes_are_recognised() {
+    // `#[async_trait]` ran first.
+    assert_flags(
+        quote! {
+            fn get<'a>(&'a self) -> Pin<Box<dyn Future<Output = u32> + Send + 'a>> {
+                Box::pin(async move { std::thread::sleep(d); 1 })
+            }
+        },
+        "`std::thread::sleep`",
+    );
+    // `#[tokio::main]` ran first: its own `block_on` is not reported.
+    assert_flags(
+        quote! {
+            fn main() {
+                let body = async { std::thread::sleep(d); };
+                let body = { body };
+                {
+                    return tokio::runtime::Builder::new_multi_thread()
+                        .enable_all().build().expect("Failed building the Runtime")
+                        .block_on(body);
+                }
+            }
+        },
+        "`std::thread::sleep`",
+    );
+}
+
+#[test]
+fn misuse_names_what_is_accepted() {
+    for item in [
+        quote!(
+            fn sync_fn() {}
+        ),
+        quote!(
+            struct S;
+        ),
+        quote!(
+            trait T {}
+        ),
+        quote!(
+            mod m;
+        ),
+        quote!(
+            const C: u8 = 1;
+        ),
+    ] {
+        let errors = check(item);
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].contains("an `async fn`, an `impl` block or an inline `mod`")
+                || errors[0].contains("inline `mod m { .. }`"),
+            "{errors:?}"
+        );
+    }
+}
+
+#[test]
+fn policy_denies_and_allows() {
+    let item = quote! {
+        async fn f() {
+            let rows = db::query_sync(q);
+            let meta = std::fs::metadata(p)?;
+            let msg = rx.recv().unwrap();
+            let v = client.fetch_sync();
+        }
+    };
+    let errors = check_with(
+        quote!(
+            deny(db::query_sync = "use `db::query(..).await`", .fetch_sync = "use `.fetch().await`"),
+            allow(std::fs::metadata, .recv = "crossbeam, drained without waiting")
+        ),
+        item,
+    );
+    assert_eq!(
+        errors,
+        [
+            "`db::query_sync` is denied by `#[no_blocking(deny(..))]`; use `db::query(..).await`",
+            "`.fetch_sync(..)` is denied by `#[no_blocking(deny(..))]`; use `.fetch().await`",
+        ]
+    );
+}
+
+#[test]
+fn bad_args_list_the_accepted_forms() {
+    for args in [
+        quote!(forbid(x)),
+        quote!(deny(x)),
+        quote!(deny(x = "")),
+        quote!(allow("x")),
+        quote!(42),
+    ] {
+        let errors = check_with(
+            args.clone(),
+            quote!(
+                async fn f() {}
+            ),
+        );
+        assert!(!errors.is_empty(), "{args}");
+        assert!(
+            errors[0].contains("accepts")
+                || errors[0].contains("deny(x = ")
+                || errors[0].contains("empty"),
+            "{errors:?}"
+        );
+    }
+    let errors = check_with(
+        quote!(allow(std::fs::not_a_thing)),
+        quote!(
+            async fn f() {}
+        ),
+    );
+    assert_eq!(
+        errors,
+        ["`std::fs::not_a_thing` matches no blocking call that `#[no_blocking]` checks, so there is nothing to allow"]
+    );
+}
+
+#[test]
+fn every_violation_is_reported_and_the_item_kept() {
+    let item = quote! {
+        async fn f() {
+            std::thread::sleep(d);
+            std::fs::read(p);
+        }
+    };
+    let output = super::expand(TokenStream::new(), item).to_string();
+    assert_eq!(output.matches("compile_error").count(), 2, "{output}");
+    assert!(output.contains("async fn f"), "{output}");
+}
+
+#[test]
+fn never_panics_on_odd_input() {
+    for item in [
+        quote!(),
+        quote!(async fn),
+        quote!(async fn f() { let = ; }),
+        quote!(
+            async fn f() {
+                foo!(,,,);
+                select! { => };
+                join!(;;);
+                pin!(@);
+            }
+        ),
+        quote!(impl {}),
+    ] {
+        let _ = super::expand(TokenStream::new(), item);
+    }
+    let _ = super::expand(
+        quote!(deny(= "x")),
+        quote!(
+            async fn f() {}
+        ),
+    );
+}
+
+#[test]
+fn config_file_format() {
+    let text = r#"
+# the crate's own sync wrappers
+[no_blocking.deny]
+"db::query_sync" = "use `db::query(..).await`"   # trailing comment
+".fetch_sync" = 'use `.fetch().await`'
+
+[other_tool]
+anything = goes
+
+[no_blocking.allow]
+"std::fs::metadata" = "local disk, measured"
+"#;
+    let parsed = config::parse(text).expect("valid config");
+    assert_eq!(parsed.deny.len(), 2);
+    assert_eq!(parsed.deny[0].text, "use `db::query(..).await`");
+    assert_eq!(parsed.deny[1].line, 5);
+    assert_eq!(parsed.allow.len(), 1);
+
+    for (text, error) in [
+        (
+            "[no_blocking.deny]\ndb::query = \"x\"",
+            "2: expected `\"path\" = \"text\"`",
+        ),
+        ("[no_blocking.deny]\n\"db::q\" \"x\"", "2: expected `=`"),
+        (
+            "[no_blocking.deny]\n\"db::q\" = x",
+            "2: the value must be a quoted string",
+        ),
+        (
+            "[no_blocking.deny]\n\"db::q\" = \"\"",
+            "2: the replacement text",
+        ),
+        ("\n\n[no_blocking.forbid]", "3: unknown table"),
+        ("[no_blocking.allow]\n\"1x\" = \"\"", "2: `1x` is neither"),
+    ] {
+        let message = config::parse(text).expect_err(text);
+        assert!(
+            message.starts_with(error),
+            "{message:?} should start with {error:?}"
+        );
+    }
+}
