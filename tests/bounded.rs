@@ -527,3 +527,32 @@ async fn spawn_waits_for_a_permit_before_creating_the_task() {
     assert_eq!(start.elapsed(), Duration::from_millis(30));
     assert_eq!(UPLOADS.in_flight(), 0);
 }
+
+/// Generated code names only absolute `::async_hygiene::__private` paths and hygienic
+/// locals, so none of these user items can capture or break it.
+mod shadowing {
+    #![allow(dead_code, non_upper_case_globals)]
+
+    use ::async_hygiene::bounded;
+
+    mod core {}
+    mod std {}
+    mod async_hygiene {}
+    struct Duration;
+    struct BoundedLimit;
+    struct Limit;
+    const permit: u8 = 0;
+    const timeout: u8 = 0;
+    const acquired: u8 = 0;
+    type Result<T> = ::std::result::Result<T, ::std::io::Error>;
+
+    #[bounded(2, timeout = "1s")]
+    pub(super) async fn shadowed(x: u32) -> Result<u32> {
+        Ok(x + 1)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn generated_code_ignores_the_users_names() {
+    assert_eq!(shadowing::shadowed(1).await.expect("a free permit"), 2);
+}
