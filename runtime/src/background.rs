@@ -662,7 +662,6 @@ pub mod __private {
     /// A `const`-constructible slot pool for `#[background(limit = n)]`.
     #[must_use]
     pub const fn background_slots(limit: usize) -> Semaphore {
-        assert!(limit > 0, "`#[background(limit = n)]` needs `n` > 0");
         Semaphore::const_new(limit)
     }
 }

@@ -76,17 +76,14 @@ pub(crate) fn parse(args: TokenStream) -> syn::Result<BackgroundArgs> {
             }
             input.parse::<Token![,]>()?;
         }
-        errors.map_or(Ok(parsed), Err)
+        Ok(errors.map_or(Ok(parsed), Err))
     };
-    parser.parse2(args).map_err(|error| {
+    parser.parse2(args).unwrap_or_else(|syntax_error| {
         // syn's own messages ("expected `=`") do not say what the attribute accepts.
-        if error.to_string().contains(ACCEPTED_FORMS) {
-            error
-        } else {
-            let mut combined = syn::Error::new(error.span(), ACCEPTED_FORMS);
-            combined.combine(error);
-            combined
-        }
+        Err(syn::Error::new(
+            syntax_error.span(),
+            format!("{syntax_error}; {ACCEPTED_FORMS}"),
+        ))
     })
 }
 
@@ -170,6 +167,10 @@ mod tests {
         let unknown = message(quote!(lmit = 2));
         assert!(unknown.contains("unknown argument `lmit`"), "{unknown}");
         assert!(unknown.contains("#[background(limit = 8)]"));
-        assert!(message(quote!(limit 8)).contains(ACCEPTED_FORMS));
+        assert!(message(quote!(limit 8)).starts_with("expected `=`; `#[background]` accepts"));
+        assert_eq!(
+            message(quote!(limit = 0, lmit = 2)).matches(" | ").count(),
+            1
+        );
     }
 }

@@ -148,9 +148,20 @@ fn expand_background(args: &BackgroundArgs, function: FnItem) -> TokenStream {
         ),
         (Some(limit), registry) => {
             let slots = syn::Ident::new("__ASYNC_HYGIENE_SLOTS", Span::mixed_site());
-            let limit = match limit {
-                Limit::Literal(literal) => literal.to_token_stream(),
-                Limit::Const(path) => quote_spanned!(limit.span()=> #path),
+            // A literal was checked here; a `const` can only be checked by the compiler,
+            // spanned on its name.
+            let (limit, check) = match limit {
+                Limit::Literal(literal) => (literal.to_token_stream(), TokenStream::new()),
+                Limit::Const(path) => {
+                    let message = format!(
+                        "`#[background(limit = {})]`: the limit may not be 0",
+                        path.to_token_stream().to_string().replace(' ', "")
+                    );
+                    let check = quote_spanned!(limit.span()=>
+                        const _: () = ::async_hygiene::__private::core::assert!(#path > 0, #message);
+                    );
+                    (quote_spanned!(limit.span()=> #path), check)
+                }
             };
             let spawn = match registry {
                 None => quote_spanned!(name_span=>
@@ -166,6 +177,7 @@ fn expand_background(args: &BackgroundArgs, function: FnItem) -> TokenStream {
             return quote! {
                 #(#attrs)*
                 #vis #sig {
+                    #check
                     static #slots: ::async_hygiene::__private::tokio::sync::Semaphore =
                         ::async_hygiene::__private::background_slots(#limit);
                     #spawn.await

@@ -4,7 +4,6 @@
 use proc_macro2::{Group, Span, TokenStream};
 use quote::ToTokens;
 use syn::parse::{Parse, ParseStream};
-use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{
     Attribute, FnArg, GenericArgument, Lifetime, Pat, PathArguments, ReceiverKind, ReturnType,
@@ -109,8 +108,8 @@ pub(crate) fn borrow_errors(sig: &Signature, attribute: &str, reason: &str) -> V
                     _ => false,
                 };
                 if borrows {
-                    errors.push(syn::Error::new(
-                        receiver.span(),
+                    errors.push(syn::Error::new_spanned(
+                        receiver,
                         format!(
                             "`#[{attribute}]` {reason}, so it cannot borrow `self`: take \
                              `self: Arc<Self>` and call it on an `Arc`, or take `self` by value"
@@ -124,8 +123,8 @@ pub(crate) fn borrow_errors(sig: &Signature, attribute: &str, reason: &str) -> V
                         Pat::Ident(pat) => format!("argument `{}`", pat.ident),
                         _ => "this argument".to_owned(),
                     };
-                    errors.push(syn::Error::new(
-                        typed.span(),
+                    errors.push(syn::Error::new_spanned(
+                        typed,
                         format!(
                             "`#[{attribute}]` {reason}, so {name} cannot borrow: {}",
                             borrow.advice("take")
@@ -137,8 +136,8 @@ pub(crate) fn borrow_errors(sig: &Signature, attribute: &str, reason: &str) -> V
     }
     if let ReturnType::Type(_, ty) = &sig.output {
         if let Some(borrow) = first_borrow(ty) {
-            errors.push(syn::Error::new(
-                ty.span(),
+            errors.push(syn::Error::new_spanned(
+                ty,
                 format!(
                     "`#[{attribute}]` {reason}, so its output cannot borrow: {}",
                     borrow.advice("return")

@@ -1,0 +1,8 @@
+use async_hygiene::background;
+
+#[background]
+fn flush(lines: Vec<String>) {
+    drop(lines);
+}
+
+fn main() {}

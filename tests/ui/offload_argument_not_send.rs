@@ -1,0 +1,10 @@
+use std::rc::Rc;
+
+use async_hygiene::offload;
+
+#[offload]
+fn checksum(bytes: Rc<Vec<u8>>) -> u64 {
+    bytes.iter().map(|&byte| u64::from(byte)).sum()
+}
+
+fn main() {}
