@@ -556,3 +556,47 @@ mod shadowing {
 async fn generated_code_ignores_the_users_names() {
     assert_eq!(shadowing::shadowed(1).await.expect("a free permit"), 2);
 }
+
+/// A capacity known only at run time: any place that derefs to a `Limit` works.
+static CONFIGURED: std::sync::LazyLock<Limit> = std::sync::LazyLock::new(|| {
+    let from_config = "3";
+    Limit::try_new("configured", from_config.parse().unwrap_or(1)).expect("a valid capacity")
+});
+
+#[bounded(limit = CONFIGURED)]
+async fn configured_call() {
+    sleep(Duration::from_millis(10)).await;
+}
+
+struct Shared {
+    limit: Arc<Limit>,
+}
+
+impl Shared {
+    #[bounded(limit = self.limit)]
+    async fn call(&self) {
+        sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn limits_behind_lazy_lock_and_arc() {
+    let start = Instant::now();
+    futures::future::join_all((0..6).map(|_| configured_call())).await;
+    assert_eq!(start.elapsed(), Duration::from_millis(20));
+
+    let limit = Arc::new(Limit::new("arc", 1));
+    let (a, b) = (
+        Shared {
+            limit: Arc::clone(&limit),
+        },
+        Shared { limit },
+    );
+    let start = Instant::now();
+    tokio::join!(a.call(), b.call());
+    assert_eq!(
+        start.elapsed(),
+        Duration::from_millis(20),
+        "both instances share one permit"
+    );
+}
