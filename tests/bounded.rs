@@ -600,3 +600,19 @@ async fn limits_behind_lazy_lock_and_arc() {
         "both instances share one permit"
     );
 }
+
+/// `#[offload]` above `#[bounded]` makes the sync fn async first, then bounds it: at most
+/// two of these occupy blocking-pool threads at once.
+#[async_hygiene::offload]
+#[bounded(2)]
+fn checksum(bytes: Vec<u8>) -> u32 {
+    bytes.iter().map(|&b| u32::from(b)).sum()
+}
+
+#[tokio::test]
+async fn stacks_below_offload() {
+    let sums = futures::future::join_all((0..6_u8).map(|n| checksum(vec![n; 4]))).await;
+    assert_eq!(sums, [0, 4, 8, 12, 16, 20]);
+    let limit = own_limit("checksum");
+    assert_eq!((limit.capacity(), limit.in_flight()), (2, 0));
+}

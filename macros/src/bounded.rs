@@ -28,8 +28,11 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         Ok(function) => function,
         Err(_) if looks_like_fn(item.clone()) => {
             // A syntax error inside the body: emit the item untouched and let rustc report
-            // its own, precise error.
-            return item;
+            // its own, precise error, next to ours about the arguments if any.
+            return match parsed_args {
+                Ok(_) => item,
+                Err(error) => with_errors(&error, &item),
+            };
         }
         Err(_) => {
             let mut error = syn::Error::new(
@@ -78,9 +81,10 @@ fn looks_like_fn(item: TokenStream) -> bool {
 fn not_async_error(function: &ItemFn) -> syn::Error {
     syn::Error::new_spanned(
         function.sig.fn_token,
-        "`#[bounded]` applies to an `async fn`; to bound a sync fn, make it `async` or call it \
-         through `async_hygiene::offload`. If another attribute (such as `#[tokio::main]` or \
-         `#[tokio::test]`) turned this fn into a sync one, put `#[bounded]` above that attribute",
+        "`#[bounded]` applies to an `async fn`; for a CPU-heavy sync fn, put `#[offload]` \
+         above `#[bounded]` to make it async first. If another attribute (such as \
+         `#[tokio::main]` or `#[tokio::test]`) turned this fn into a sync one, put `#[bounded]` \
+         above that attribute",
     )
 }
 
@@ -660,5 +664,8 @@ mod tests {
             expand_str("1", "async fn f() { let = ; }"),
             "async fn f () { let = ; }"
         );
+        let both = expand_str("0", "async fn f() { let = ; }");
+        assert!(both.contains("compile_error"), "{both}");
+        assert!(both.ends_with("async fn f () { let = ; }"), "{both}");
     }
 }
