@@ -19,6 +19,45 @@
 #[doc(inline)]
 pub use async_hygiene_macros::no_blocking;
 
+/// Marks one blocking call in async code as deliberate, with the reason:
+/// `allow_blocking!("reason", expr)` is `expr`, and [`#[no_blocking]`](no_blocking) does
+/// not look inside it.
+///
+/// The reason must be a non-empty string literal, so every exception is greppable and
+/// explained. The macro works with or without `#[no_blocking]` around it.
+///
+/// ```
+/// # async fn start() -> std::io::Result<()> {
+/// let manifest = async_hygiene::allow_blocking!(
+///     "read once at start-up, before the server accepts connections",
+///     std::fs::read_to_string("Cargo.toml")
+/// )?;
+/// # drop(manifest);
+/// # Ok(())
+/// # }
+/// ```
+#[macro_export]
+macro_rules! allow_blocking {
+    ("", $($expr:tt)*) => {
+        $crate::__private::core::compile_error!(
+            "allow_blocking! needs a reason: say why this blocking call is fine"
+        )
+    };
+    ($reason:literal, $expr:expr $(,)?) => {{
+        const _: &str = $reason;
+        const _: () = $crate::__private::core::assert!(
+            !$crate::__private::core::primitive::str::is_empty($reason),
+            "allow_blocking!: the reason must say why this blocking call is fine"
+        );
+        $expr
+    }};
+    ($($expr:tt)*) => {
+        $crate::__private::core::compile_error!(
+            "allow_blocking! needs a reason first: `allow_blocking!(\"why this blocking call is fine\", expr)`"
+        )
+    };
+}
+
 #[doc = include_str!("docs/concurrent.md")]
 #[doc(inline)]
 pub use async_hygiene_macros::concurrent;

@@ -6,7 +6,8 @@
 //! #[no_blocking(allow(std::fs::metadata, .recv = "crossbeam channel drained without waiting"))]
 //! ```
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
+use quote::ToTokens;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Ident, LitStr, Token};
@@ -23,7 +24,8 @@ pub(super) struct PolicyRule {
     pub(super) rule: Rule,
     /// `deny`: the replacement text. `allow`: the reason, if given.
     pub(super) text: Option<String>,
-    pub(super) span: Span,
+    /// The rule as written, to span errors on.
+    pub(super) tokens: TokenStream,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -54,7 +56,7 @@ fn parse_args(input: ParseStream<'_>) -> syn::Result<Args> {
                             args.deny.push(PolicyRule {
                                 rule: arg.rule,
                                 text: Some(text.value()),
-                                span: arg.span,
+                                tokens: arg.tokens.clone(),
                             });
                         }
                         Some(text) => combine(
@@ -66,8 +68,8 @@ fn parse_args(input: ParseStream<'_>) -> syn::Result<Args> {
                         ),
                         None => combine(
                             &mut errors,
-                            syn::Error::new(
-                                arg.span,
+                            syn::Error::new_spanned(
+                                &arg.tokens,
                                 format!(
                                     "`deny({rule})` needs the text of the fix: \
                                      `deny({rule} = \"use .. instead\")`",
@@ -80,7 +82,7 @@ fn parse_args(input: ParseStream<'_>) -> syn::Result<Args> {
                     args.allow.push(PolicyRule {
                         rule: arg.rule,
                         text: arg.text.map(|text| text.value()),
-                        span: arg.span,
+                        tokens: arg.tokens.clone(),
                     });
                 }
             }
@@ -111,15 +113,17 @@ fn combine(errors: &mut Option<syn::Error>, error: syn::Error) {
 struct RuleArg {
     rule: Rule,
     text: Option<LitStr>,
-    span: Span,
+    tokens: TokenStream,
 }
 
 impl Parse for RuleArg {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let span = input.span();
+        let mut tokens = TokenStream::new();
         let rule = if input.peek(Token![.]) {
-            input.parse::<Token![.]>()?;
+            let dot: Token![.] = input.parse()?;
             let name: Ident = input.parse()?;
+            dot.to_tokens(&mut tokens);
+            name.to_tokens(&mut tokens);
             Rule::Method(name.to_string())
         } else {
             let path = input.call(syn::Path::parse_mod_style).map_err(|error| {
@@ -128,6 +132,7 @@ impl Parse for RuleArg {
                     format!("expected a path or `.method`: {ACCEPTED_FORMS}"),
                 )
             })?;
+            path.to_tokens(&mut tokens);
             Rule::Path(
                 path.segments
                     .iter()
@@ -141,7 +146,7 @@ impl Parse for RuleArg {
         } else {
             None
         };
-        Ok(RuleArg { rule, text, span })
+        Ok(RuleArg { rule, text, tokens })
     }
 }
 

@@ -85,10 +85,9 @@ fn expand_item(
                     function.block.stmts.insert(0, Stmt::Item(tracking.clone()));
                 }
             } else {
-                let sig = &function.sig;
-                let name = &sig.ident;
+                let (fn_token, name) = (&function.sig.fn_token, &function.sig.ident);
                 errors.push(syn::Error::new_spanned(
-                    quote!(#sig),
+                    quote!(#fn_token #name),
                     format!(
                         "`#[no_blocking]` checks async code, and `fn {name}` is not async \
                          (blocking is fine in sync code): put it on an `async fn`, an `impl` \
@@ -390,8 +389,8 @@ fn with_args(
     }
     for rule in &args.allow {
         if !catalogue.allow(&rule.rule) {
-            errors.push(syn::Error::new(
-                rule.span,
+            errors.push(syn::Error::new_spanned(
+                &rule.tokens,
                 format!(
                     "`{}` matches no blocking call that `#[no_blocking]` checks, so there is \
                      nothing to allow",

@@ -1,0 +1,10 @@
+use async_hygiene::no_blocking;
+
+use std::sync::Barrier;
+
+#[no_blocking]
+async fn rendezvous(barrier: &Barrier) -> bool {
+    barrier.wait().is_leader()
+}
+
+fn main() {}
