@@ -466,7 +466,16 @@ async fn zero_in_flight_is_a_typed_error_not_a_hang() {
     let error = limit::for_each(0..3, 0, |_| async {})
         .await
         .expect_err("0 is rejected");
-    assert_eq!(error, limit::LimitError::Zero { name: "map" });
+    assert_eq!(
+        error,
+        limit::LimitError::Zero {
+            name: "limit::for_each"
+        }
+    );
+    assert_eq!(
+        error.to_string(),
+        "limit `limit::for_each` must allow at least 1 call in flight; 0 would make every call wait forever"
+    );
     assert!(limit::map_stream(futures::stream::iter([1]), 0, |x| async move { x }).is_err());
 }
 

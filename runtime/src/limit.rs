@@ -474,7 +474,7 @@ where
     F: FnMut(I::Item) -> Fut,
     Fut: Future,
 {
-    map_stream(stream::iter(items), in_flight, call)
+    checked_map("limit::map", stream::iter(items), in_flight, call)
 }
 
 /// [`map`] over a stream instead of an iterator.
@@ -488,10 +488,23 @@ where
     F: FnMut(S::Item) -> Fut,
     Fut: Future,
 {
-    match Limit::check("map", in_flight) {
-        Ok(()) => Ok(BoundedMap::new(items, in_flight, call)),
-        Err(error) => Err(error),
-    }
+    checked_map("limit::map_stream", items, in_flight, call)
+}
+
+/// `name` is the helper the caller used, so that a `LimitError` names it.
+fn checked_map<S, F, Fut>(
+    name: &'static str,
+    items: S,
+    in_flight: usize,
+    call: F,
+) -> Result<BoundedMap<S, F, Fut>, LimitError>
+where
+    S: Stream,
+    F: FnMut(S::Item) -> Fut,
+    Fut: Future,
+{
+    Limit::check(name, in_flight)?;
+    Ok(BoundedMap::new(items, in_flight, call))
 }
 
 /// Runs `call` on every item with at most `in_flight` calls running; returns when all are
@@ -502,7 +515,7 @@ where
     F: FnMut(I::Item) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let mut calls = map(items, in_flight, call)?;
+    let mut calls = checked_map("limit::for_each", stream::iter(items), in_flight, call)?;
     while calls.next().await.is_some() {}
     Ok(())
 }
