@@ -168,7 +168,7 @@ fn classify(stmt: &Stmt, marked: bool) -> StmtInfo {
                     // `ref` bindings would borrow from the branch; `_guard`s are kept
                     // where they are because their scope is their purpose.
                     let name = binding.ident.to_string();
-                    !binding.by_ref && !(name.starts_with('_') && name.len() > 1)
+                    !(binding.by_ref || name.starts_with('_') && name.len() > 1)
                 })
             })
             // `let r = &fetch().await;` borrows a temporary that would die in its branch.
@@ -427,14 +427,15 @@ impl RunEmitter<'_> {
                     let private = private();
                     let variant = format_ident!("N{}", node, span = Span::mixed_site());
                     let name = &failure.name;
-                    init.expr = Box::new(syn::parse_quote_spanned! {question.span=>
+                    let branch: Expr = syn::parse_quote_spanned! {question.span=>
                         match #private::ConcurrentTry::concurrent_branch(#inner) {
                             #private::core::result::Result::Ok(value) => value,
                             #private::core::result::Result::Err(residual) => {
                                 return #private::core::result::Result::Err(#name::#variant(residual));
                             }
                         }
-                    });
+                    };
+                    *init.expr = branch;
                 }
             }
             if pattern_has_mut(&local.pat) {
@@ -456,10 +457,11 @@ impl RunEmitter<'_> {
     /// the user's bindings, in source order.
     fn join(&self, branches: &[Schedule], outer: Option<&Failure>) -> Vec<Stmt> {
         let private = private();
-        let fallible: Vec<usize> = branches
+        let mut fallible: Vec<usize> = branches
             .iter()
             .flat_map(|branch| self.fail_fast_nodes(branch))
             .collect();
+        fallible.sort_unstable();
         let own_failure = Failure {
             name: mixed("__AsyncHygieneFailure"),
         };
@@ -545,20 +547,24 @@ impl RunEmitter<'_> {
             if let Some((pat, init)) = self.simple_leaf(*node) {
                 // Input: `let x = f().await;`  Output: `async { f().await }`, `let x = __v;`
                 let temp = format_ident!("__async_hygiene_{}", node, span = Span::mixed_site());
-                let value = match self.leaf(*node, Some(failure)) {
-                    Stmt::Local(syn::Local {
-                        init: Some(rewritten),
-                        ..
-                    }) if self.fail_fast(*node).is_some() => {
-                        let expr = &rewritten.expr;
-                        quote!(#expr)
-                    }
-                    _ => quote!(#init),
-                };
-                let future = {
-                    let value = wrap(value);
-                    quote!(async { #value })
-                };
+                let future =
+                    if let (Some(question), Expr::Try(try_expr)) = (self.fail_fast(*node), init) {
+                        // Input: `let x = f().await?;`
+                        // Output: `async { ConcurrentTry::concurrent_branch(f().await)
+                        //              .map_err(__AsyncHygieneFailure::N3) }`
+                        let inner = &try_expr.expr;
+                        let name = &failure.name;
+                        let variant = format_ident!("N{}", node, span = Span::mixed_site());
+                        quote_spanned! {question.span=>
+                            async {
+                                #private::ConcurrentTry::concurrent_branch(#inner)
+                                    .map_err(#name::#variant)
+                            }
+                        }
+                    } else {
+                        let value = wrap(quote!(#init));
+                        quote!(async { #value })
+                    };
                 let rebind = syn::parse_quote!(let #pat = #temp;);
                 return (
                     future,

@@ -240,13 +240,13 @@ impl<'ast> Visit<'ast> for ExprScan {
 
     fn visit_expr_loop(&mut self, expr: &'ast syn::ExprLoop) {
         self.in_loop(expr.label.as_ref(), |scan| {
-            visit::visit_expr_loop(scan, expr)
+            visit::visit_expr_loop(scan, expr);
         });
     }
 
     fn visit_expr_while(&mut self, expr: &'ast syn::ExprWhile) {
         self.in_loop(expr.label.as_ref(), |scan| {
-            visit::visit_expr_while(scan, expr)
+            visit::visit_expr_while(scan, expr);
         });
     }
 
@@ -367,11 +367,10 @@ impl ExprScan {
                     let text = ident.to_string();
                     let bang = matches!(next, Some(TokenTree::Punct(p)) if p.as_char() == '!');
                     match text.as_str() {
-                        "await" if after_dot => {
-                            if self.lazy_depth == 0 {
-                                self.facts.awaits = true;
-                            }
+                        "await" if after_dot && self.lazy_depth == 0 => {
+                            self.facts.awaits = true;
                         }
+                        "await" if after_dot => {}
                         "return" if self.lazy_depth == 0 => {
                             self.facts.pin(Pin::Return, ident.span());
                         }

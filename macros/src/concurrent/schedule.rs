@@ -178,7 +178,6 @@ fn decompose(graph: &DependencyGraph, nodes: &[usize]) -> Schedule {
 
 /// Maximal groups of `nodes` with no order between groups, in source order.
 fn components(graph: &DependencyGraph, nodes: &[usize]) -> Vec<Vec<usize>> {
-    let mut group_of: Vec<usize> = (0..nodes.len()).collect();
     fn root(group_of: &mut [usize], mut at: usize) -> usize {
         while group_of[at] != at {
             group_of[at] = group_of[group_of[at]];
@@ -186,6 +185,7 @@ fn components(graph: &DependencyGraph, nodes: &[usize]) -> Vec<Vec<usize>> {
         }
         at
     }
+    let mut group_of: Vec<usize> = (0..nodes.len()).collect();
     for a in 0..nodes.len() {
         for b in a + 1..nodes.len() {
             if graph.ordered(nodes[a], nodes[b]) {

@@ -1,0 +1,79 @@
+// The seed's user report: three fetches, then the analytics that need the profile, then
+// a log line that must stay after everything (an expression statement is a barrier).
+async fn generate_user_report(user_id: u64) -> anyhow::Result<Report> {
+    let (
+        (__async_hygiene_0_profile, __async_hygiene_4_analytics),
+        __async_hygiene_1,
+        __async_hygiene_2,
+    ) = {
+        enum __AsyncHygieneFailure<T0, T1, T2, T4> {
+            N0(T0),
+            N1(T1),
+            N2(T2),
+            N4(T4),
+        }
+        match ::async_hygiene::__private::tokio::try_join!(
+            async {
+                let profile = match ::async_hygiene::__private::ConcurrentTry::concurrent_branch(
+                    get_user_profile(user_id).await,
+                ) {
+                    ::async_hygiene::__private::core::result::Result::Ok(value) => value,
+                    ::async_hygiene::__private::core::result::Result::Err(residual) => {
+                        return ::async_hygiene::__private::core::result::Result::Err(
+                            __AsyncHygieneFailure::N0(residual),
+                        );
+                    }
+                };
+                let url = format!("https://api.example.com/analytics/{}", profile.region);
+                let analytics = match ::async_hygiene::__private::ConcurrentTry::concurrent_branch(
+                    fetch_analytics(&url).await,
+                ) {
+                    ::async_hygiene::__private::core::result::Result::Ok(value) => value,
+                    ::async_hygiene::__private::core::result::Result::Err(residual) => {
+                        return ::async_hygiene::__private::core::result::Result::Err(
+                            __AsyncHygieneFailure::N4(residual),
+                        );
+                    }
+                };
+                ::async_hygiene::__private::core::result::Result::Ok((profile, analytics))
+            },
+            async {
+                ::async_hygiene::__private::ConcurrentTry::concurrent_branch(
+                    get_user_orders(user_id).await,
+                )
+                .map_err(__AsyncHygieneFailure::N1)
+            },
+            async {
+                ::async_hygiene::__private::ConcurrentTry::concurrent_branch(
+                    get_user_reviews(user_id).await,
+                )
+                .map_err(__AsyncHygieneFailure::N2)
+            }
+        ) {
+            ::async_hygiene::__private::core::result::Result::Ok(values) => values,
+            ::async_hygiene::__private::core::result::Result::Err(__AsyncHygieneFailure::N0(
+                residual,
+            )) => match residual? {},
+            ::async_hygiene::__private::core::result::Result::Err(__AsyncHygieneFailure::N1(
+                residual,
+            )) => match residual? {},
+            ::async_hygiene::__private::core::result::Result::Err(__AsyncHygieneFailure::N2(
+                residual,
+            )) => match residual? {},
+            ::async_hygiene::__private::core::result::Result::Err(__AsyncHygieneFailure::N4(
+                residual,
+            )) => match residual? {},
+        }
+    };
+    let profile = __async_hygiene_0_profile;
+    let orders = __async_hygiene_1;
+    let reviews = __async_hygiene_2;
+    let analytics = __async_hygiene_4_analytics;
+    log_report_generation(user_id).await;
+    Ok(Report {
+        profile,
+        orders,
+        reviews,
+        analytics,
+    })
+}

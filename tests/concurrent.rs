@@ -1,0 +1,567 @@
+//! `#[concurrent]` behaviour on tokio's paused clock: elapsed virtual time is exact, so
+//! every test asserts the critical path, and results equal to the sequential body.
+
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use async_hygiene::concurrent;
+use tokio::time::{sleep, Instant};
+
+/// Waits `ms` of virtual time, then yields `value`.
+async fn after<T>(ms: u64, value: T) -> T {
+    sleep(Duration::from_millis(ms)).await;
+    value
+}
+
+/// Runs `future` and returns its output with the virtual time it took.
+async fn timed<F: std::future::Future>(future: F) -> (F::Output, Duration) {
+    let start = Instant::now();
+    let output = future.await;
+    (output, start.elapsed())
+}
+
+fn ms(ms: u64) -> Duration {
+    Duration::from_millis(ms)
+}
+
+/// Defines the same body twice: as written (`$sequential`) and under `#[concurrent]`.
+macro_rules! both {
+    ($sequential:ident, $concurrent:ident, ($($arg:ident: $ty:ty),*) -> $ret:ty $body:block) => {
+        async fn $sequential($($arg: $ty),*) -> $ret $body
+        #[concurrent]
+        async fn $concurrent($($arg: $ty),*) -> $ret $body
+    };
+}
+
+// ---------------------------------------------------------------- the seed's examples
+
+#[derive(Debug, PartialEq)]
+struct Dashboard {
+    notifications: Vec<&'static str>,
+    activity: Vec<&'static str>,
+    messages: u32,
+}
+
+both!(dashboard_as_written, dashboard, () -> Dashboard {
+    let notifications = after(100, vec!["build passed"]).await;
+    let activity = after(150, vec!["pushed"]).await;
+    let messages = after(200, 3).await;
+    Dashboard { notifications, activity, messages }
+});
+
+#[tokio::test(start_paused = true)]
+async fn seed_dashboard_takes_the_longest_call_not_the_sum() {
+    let (expected, sequential) = timed(dashboard_as_written()).await;
+    let (actual, concurrent) = timed(dashboard()).await;
+    assert_eq!(actual, expected);
+    assert_eq!(sequential, ms(450));
+    assert_eq!(concurrent, ms(200));
+}
+
+#[derive(Debug, PartialEq)]
+struct Report {
+    profile: String,
+    orders: u32,
+    reviews: u32,
+    analytics: u64,
+}
+
+async fn heavy_data_processing(data: u64) -> u64 {
+    // The CPU part belongs on the blocking pool (`#[offload]`); here it is a timer.
+    after(200, data * 2).await
+}
+
+static REPORTS_LOGGED: AtomicU32 = AtomicU32::new(0);
+
+async fn log_report_generation(_user_id: u64) {
+    after(50, ()).await;
+    REPORTS_LOGGED.fetch_add(1, Ordering::SeqCst);
+}
+
+both!(user_report_as_written, user_report, (user_id: u64) -> Report {
+    let profile = after(100, format!("user {user_id}")).await;
+    let orders = after(150, 7).await;
+    let reviews = after(120, 2).await;
+    let data = after(80, user_id + 1).await;
+    let processed_data = heavy_data_processing(data).await;
+    log_report_generation(user_id).await;
+    Report { profile, orders, reviews, analytics: processed_data }
+});
+
+#[tokio::test(start_paused = true)]
+async fn seed_user_report_joins_along_the_data_dependencies() {
+    let (expected, sequential) = timed(user_report_as_written(9)).await;
+    let (actual, concurrent) = timed(user_report(9)).await;
+    assert_eq!(actual, expected);
+    assert_eq!(sequential, ms(100 + 150 + 120 + 80 + 200 + 50));
+    // Critical path: max(100, 150, 120, 80 + 200) then the log line (a barrier).
+    assert_eq!(concurrent, ms(280 + 50));
+    assert_eq!(REPORTS_LOGGED.load(Ordering::SeqCst), 2);
+}
+
+// ---------------------------------------------------------------- dependencies
+
+both!(chains_as_written, chains, (base: u64) -> (u64, u64, String) {
+    let a = after(30, base + 1).await;
+    let b = after(100, base + 2).await;
+    // No await: a zero-cost node; it must not serialize what follows.
+    let label = format!("{a}:{b}");
+    let c = after(40, a * 10).await;
+    let d = after(50, c + 1).await;
+    (b, d, label)
+});
+
+#[tokio::test(start_paused = true)]
+async fn independent_chains_run_side_by_side() {
+    let (expected, sequential) = timed(chains_as_written(1)).await;
+    let (actual, concurrent) = timed(chains(1)).await;
+    assert_eq!(actual, expected);
+    assert_eq!(sequential, ms(220));
+    // max(30 + 40 + 50, 100)
+    assert_eq!(concurrent, ms(120));
+}
+
+both!(shadowing_as_written, shadowing, () -> (u32, u32, String) {
+    let x = after(10, 1).await;
+    let y = after(30, 2).await;
+    // Uses the first `x`, then shadows it.
+    let x = after(20, x + 10).await;
+    let msg = format!("{x}-{y}");
+    let y = after(5, y * 100).await;
+    (x, y, msg)
+});
+
+#[tokio::test(start_paused = true)]
+async fn uses_resolve_to_the_binding_in_scope() {
+    let (expected, _) = timed(shadowing_as_written()).await;
+    let (actual, concurrent) = timed(shadowing()).await;
+    assert_eq!(actual, (11, 200, "11-2".to_owned()));
+    assert_eq!(actual, expected);
+    // max(10 + 20, 30 + 5)
+    assert_eq!(concurrent, ms(35));
+}
+
+both!(captures_as_written, captures, () -> (String, Vec<u32>, u32) {
+    let n = after(10, 3).await;
+    let prefix = after(20, 7_u32).await;
+    let n = after(30, n + 1).await;
+    // Names used only in a format string, a closure and a macro still order the lets.
+    let shown = after(5, format!("{prefix}-{n:>width$}", width = 3)).await;
+    let scaled = after(5, (0..n).map(|i| i * n + prefix).collect::<Vec<_>>()).await;
+    let total = after(5, u32::from(matches!(prefix, 7)) + n).await;
+    (shown, scaled, total)
+});
+
+#[tokio::test(start_paused = true)]
+async fn names_inside_closures_macros_and_format_strings_count() {
+    let (expected, _) = timed(captures_as_written()).await;
+    let (actual, concurrent) = timed(captures()).await;
+    assert_eq!(actual, expected);
+    assert_eq!(actual, ("7-  4".to_owned(), vec![7, 11, 15, 19], 5));
+    // max(10 + 30, 20) + 5: the last three need both `prefix` and the second `n`.
+    assert_eq!(concurrent, ms(45));
+}
+
+#[derive(Debug, PartialEq, Clone, Copy)]
+struct Point {
+    x: u32,
+    y: u32,
+}
+
+both!(patterns_as_written, patterns, () -> (u32, u32, u32, Vec<u32>) {
+    let (a, b) = after(10, (1, 2)).await;
+    let Point { x, y: why } = after(20, Point { x: 3, y: 4 }).await;
+    let mut list = after(30, vec![a]).await;
+    let (first, mut second): (u32, u32) = after(40, (5, 6)).await;
+    second += 1;
+    list.push(b + x + why + first + second);
+    (a, b, x + why, list)
+});
+
+#[tokio::test(start_paused = true)]
+async fn patterns_and_mut_bindings_survive_the_join() {
+    let (expected, _) = timed(patterns_as_written()).await;
+    let (actual, concurrent) = timed(patterns()).await;
+    assert_eq!(actual, expected);
+    // `list` depends on `a`: max(10 + 30, 20, 40).
+    assert_eq!(concurrent, ms(40));
+}
+
+both!(nested_as_written, nested, (cold: bool) -> (u32, u32) {
+    let first = if cold {
+        let remote = after(100, 1).await;
+        let backup = after(100, 2).await;
+        remote + backup
+    } else {
+        0
+    };
+    let second = match after(10, cold.then_some(5)).await {
+        Some(wait) => after(50, wait).await,
+        None => 6,
+    };
+    (first, second)
+});
+
+#[tokio::test(start_paused = true)]
+async fn awaits_inside_control_flow_form_one_node_and_inner_blocks_are_rewritten() {
+    let (expected, sequential) = timed(nested_as_written(true)).await;
+    let (actual, concurrent) = timed(nested(true)).await;
+    assert_eq!(actual, expected);
+    assert_eq!(sequential, ms(260));
+    // Inner block: max(100, 100); beside it, 10 + 50.
+    assert_eq!(concurrent, ms(100));
+}
+
+both!(in_loop_as_written, in_loop, (rounds: u32) -> u32 {
+    let mut total = 0;
+    for round in 0..rounds {
+        let a = after(10, round).await;
+        let b = after(20, round * 2).await;
+        total += a + b;
+    }
+    total
+});
+
+#[tokio::test(start_paused = true)]
+async fn loop_bodies_are_rewritten_per_iteration() {
+    let (expected, _) = timed(in_loop_as_written(4)).await;
+    let (actual, concurrent) = timed(in_loop(4)).await;
+    assert_eq!(actual, expected);
+    assert_eq!(concurrent, ms(4 * 20));
+}
+
+both!(n_shape_as_written, n_shape, () -> u32 {
+    let a = after(10, 1).await;
+    let b = after(100, 2).await;
+    let c = after(10, a + b).await;
+    let d = after(100, a * 5).await;
+    c + d
+});
+
+#[tokio::test(start_paused = true)]
+async fn an_n_shape_is_never_slower_than_its_layers() {
+    let (expected, _) = timed(n_shape_as_written()).await;
+    let (actual, concurrent) = timed(n_shape()).await;
+    assert_eq!(actual, expected);
+    // Layers {a, b} then {c, d}: 100 + 100. (The critical path, 110, needs a shared
+    // future; see the README.)
+    assert_eq!(concurrent, ms(200));
+}
+
+// ---------------------------------------------------------------- `?` and fail-fast
+
+#[derive(Debug, PartialEq)]
+enum AppError {
+    Io(std::io::ErrorKind),
+    Parse(String),
+}
+
+impl From<std::io::Error> for AppError {
+    fn from(error: std::io::Error) -> Self {
+        AppError::Io(error.kind())
+    }
+}
+
+#[derive(Debug)]
+struct ParseError(String);
+
+impl From<ParseError> for AppError {
+    fn from(error: ParseError) -> Self {
+        AppError::Parse(error.0)
+    }
+}
+
+/// How many calls started and finished; one pair per test, as tests run in parallel.
+struct Calls {
+    started: AtomicU32,
+    finished: AtomicU32,
+}
+
+impl Calls {
+    const fn new() -> Self {
+        Calls {
+            started: AtomicU32::new(0),
+            finished: AtomicU32::new(0),
+        }
+    }
+
+    fn counts(&self) -> (u32, u32) {
+        (
+            self.started.load(Ordering::SeqCst),
+            self.finished.load(Ordering::SeqCst),
+        )
+    }
+}
+
+static LOAD_CALLS: Calls = Calls::new();
+static FAILING_LOAD_CALLS: Calls = Calls::new();
+static CANCELLED_CALLS: Calls = Calls::new();
+
+async fn read_file(ms: u64, fail: bool) -> std::io::Result<u32> {
+    after(ms, ()).await;
+    if fail {
+        Err(std::io::ErrorKind::NotFound.into())
+    } else {
+        Ok(1)
+    }
+}
+
+async fn parse(ms: u64, fail: bool) -> Result<u32, ParseError> {
+    after(ms, ()).await;
+    if fail {
+        Err(ParseError("bad".into()))
+    } else {
+        Ok(2)
+    }
+}
+
+async fn tracked(calls: &Calls, ms: u64) -> u32 {
+    calls.started.fetch_add(1, Ordering::SeqCst);
+    after(ms, ()).await;
+    calls.finished.fetch_add(1, Ordering::SeqCst);
+    3
+}
+
+both!(load_as_written, load, (calls: &'static Calls, io_fails: bool, parse_fails: bool) -> Result<u32, AppError> {
+    let file = read_file(50, io_fails).await?;
+    let parsed = parse(80, parse_fails).await?;
+    let slow = tracked(calls, 500).await;
+    Ok(file + parsed + slow)
+});
+
+#[tokio::test(start_paused = true)]
+async fn each_branch_keeps_its_own_question_mark_conversion() {
+    let (expected, _) = timed(load_as_written(&LOAD_CALLS, false, false)).await;
+    let (actual, concurrent) = timed(load(&LOAD_CALLS, false, false)).await;
+    assert_eq!(actual, expected);
+    assert_eq!(actual, Ok(6));
+    assert_eq!(concurrent, ms(500));
+    assert_eq!(
+        load(&LOAD_CALLS, true, false).await,
+        Err(AppError::Io(std::io::ErrorKind::NotFound))
+    );
+    assert_eq!(
+        load(&LOAD_CALLS, false, true).await,
+        Err(AppError::Parse("bad".into()))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_first_failure_wins_and_drops_its_siblings() {
+    // Both fail; the io error happens first (50 ms < 80 ms).
+    let (result, elapsed) = timed(load(&FAILING_LOAD_CALLS, true, true)).await;
+    assert_eq!(result, Err(AppError::Io(std::io::ErrorKind::NotFound)));
+    assert_eq!(elapsed, ms(50));
+    // The slow sibling started (a difference from the sequential code) and was dropped.
+    sleep(ms(1000)).await;
+    assert_eq!(FAILING_LOAD_CALLS.counts(), (1, 0));
+    // Failing later: the parse error at 80 ms.
+    let (result, elapsed) = timed(load(&FAILING_LOAD_CALLS, false, true)).await;
+    assert_eq!(result, Err(AppError::Parse("bad".into())));
+    assert_eq!(elapsed, ms(80));
+    assert_eq!(FAILING_LOAD_CALLS.counts(), (2, 0));
+}
+
+type BoxResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+#[concurrent]
+async fn through_an_alias(fail: bool) -> BoxResult<u32> {
+    let a = read_file(10, fail).await?;
+    let b: u32 = after(20, "41").await.parse()?;
+    Ok(a + b)
+}
+
+#[concurrent]
+async fn through_io_result(fail: bool) -> std::io::Result<u32> {
+    let a = read_file(10, fail).await?;
+    let b = read_file(20, false).await?;
+    Ok(a + b)
+}
+
+#[concurrent]
+async fn through_option(missing: bool) -> Option<u32> {
+    let a = after(10, if missing { None } else { Some(1) }).await?;
+    let b = after(20, Some(2)).await?;
+    Some(a + b)
+}
+
+#[tokio::test(start_paused = true)]
+async fn fail_fast_works_through_aliases_io_result_and_option() {
+    let (value, elapsed) = timed(through_an_alias(false)).await;
+    assert_eq!(value.ok(), Some(42));
+    // `after(..).await.parse()?` ends in `?`: it joins fail-fast like the other.
+    assert_eq!(elapsed, ms(20));
+    assert!(through_an_alias(true).await.is_err());
+    let (value, elapsed) = timed(through_io_result(false)).await;
+    assert_eq!(value.ok(), Some(2));
+    assert_eq!(elapsed, ms(20));
+    let (value, elapsed) = timed(through_io_result(true)).await;
+    assert!(value.is_err());
+    assert_eq!(elapsed, ms(10));
+    let (value, elapsed) = timed(through_option(false)).await;
+    assert_eq!(value, Some(3));
+    assert_eq!(elapsed, ms(20));
+    let (value, elapsed) = timed(through_option(true)).await;
+    assert_eq!(value, None);
+    assert_eq!(elapsed, ms(10));
+}
+
+#[concurrent]
+async fn let_else_is_a_barrier(found: bool) -> u32 {
+    let Some(a) = after(10, found.then_some(1)).await else {
+        return 0;
+    };
+    let b = after(20, 2).await;
+    a + b
+}
+
+#[tokio::test(start_paused = true)]
+async fn let_else_keeps_its_place() {
+    let (value, elapsed) = timed(let_else_is_a_barrier(true)).await;
+    assert_eq!(value, 3);
+    assert_eq!(elapsed, ms(30));
+    let (value, elapsed) = timed(let_else_is_a_barrier(false)).await;
+    assert_eq!(value, 0);
+    assert_eq!(elapsed, ms(10));
+}
+
+// ---------------------------------------------------------------- effects and opt-outs
+
+struct Store {
+    value: RefCell<u32>,
+    log: RefCell<Vec<&'static str>>,
+}
+
+impl Store {
+    fn new() -> Self {
+        Store {
+            value: RefCell::new(0),
+            log: RefCell::new(Vec::new()),
+        }
+    }
+
+    async fn put(&self, value: u32) {
+        after(10, ()).await;
+        *self.value.borrow_mut() = value;
+    }
+
+    async fn get(&self, ms: u64, what: &'static str) -> u32 {
+        self.log.borrow_mut().push(what);
+        after(ms, ()).await;
+        *self.value.borrow()
+    }
+}
+
+#[concurrent]
+async fn write_then_read(store: &Store) -> (u32, u32) {
+    // An expression statement is a barrier: the write lands before the reads start.
+    store.put(7).await;
+    let a = store.get(10, "a").await;
+    let b = store.get(10, "b").await;
+    (a, b)
+}
+
+#[concurrent]
+async fn marked(store: &Store) -> (u32, u32) {
+    let a = store.get(10, "a").await;
+    #[concurrent::barrier]
+    let b = store.get(10, "b").await;
+    (a, b)
+}
+
+#[tokio::test(start_paused = true)]
+async fn statements_and_the_marker_are_barriers() {
+    let store = Store::new();
+    let (value, elapsed) = timed(write_then_read(&store)).await;
+    assert_eq!(value, (7, 7));
+    assert_eq!(elapsed, ms(20));
+    let store = Store::new();
+    let (_, elapsed) = timed(marked(&store)).await;
+    assert_eq!(elapsed, ms(20));
+}
+
+#[concurrent]
+async fn first_poll_in_source_order(store: &Store) -> u32 {
+    let c = store.get(30, "c").await;
+    let a = store.get(10, "a").await;
+    let b = store.get(20, "b").await;
+    a + b + c
+}
+
+#[tokio::test(start_paused = true)]
+async fn branches_start_in_source_order() {
+    let store = Store::new();
+    let (_, elapsed) = timed(first_poll_in_source_order(&store)).await;
+    assert_eq!(elapsed, ms(30));
+    assert_eq!(*store.log.borrow(), ["c", "a", "b"]);
+}
+
+async fn push_after(log: &mut Vec<u32>, ms: u64, value: u32) -> u32 {
+    after(ms, ()).await;
+    log.push(value);
+    value
+}
+
+both!(mutation_as_written, mutation, () -> (Vec<u32>, u32) {
+    let mut log = Vec::new();
+    let a = push_after(&mut log, 30, 1).await;
+    let other = after(40, 9).await;
+    let b = push_after(&mut log, 10, 2).await;
+    let c = push_after(&mut log, 5, a + b).await;
+    (log, other + c)
+});
+
+#[tokio::test(start_paused = true)]
+async fn writes_through_a_name_keep_their_order() {
+    let (expected, _) = timed(mutation_as_written()).await;
+    let (actual, concurrent) = timed(mutation()).await;
+    assert_eq!(actual, expected);
+    assert_eq!(actual.0, [1, 2, 3]);
+    // The `&mut log` chain (30 + 10 + 5) beside the independent 40.
+    assert_eq!(concurrent, ms(45));
+}
+
+#[concurrent]
+async fn guard_binding(lock: &tokio::sync::Mutex<u32>) -> u32 {
+    let _guard = lock.lock().await;
+    let a = after(10, 1).await;
+    let b = after(10, 2).await;
+    a + b
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_underscore_guard_keeps_its_scope() {
+    let lock = tokio::sync::Mutex::new(0);
+    let (value, elapsed) = timed(guard_binding(&lock)).await;
+    assert_eq!(value, 3);
+    assert_eq!(elapsed, ms(10));
+}
+
+#[concurrent]
+async fn nothing_to_join(seed: u32) -> u32 {
+    let a = after(10, seed).await;
+    let b = after(10, a + 1).await;
+    b * 2
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_chain_compiles_to_the_original_body() {
+    let (value, elapsed) = timed(nothing_to_join(1)).await;
+    assert_eq!(value, 4);
+    assert_eq!(elapsed, ms(20));
+}
+
+#[concurrent]
+async fn two_tracked() -> u32 {
+    let a = tracked(&CANCELLED_CALLS, 100).await;
+    let b = tracked(&CANCELLED_CALLS, 100).await;
+    a + b
+}
+
+#[tokio::test(start_paused = true)]
+async fn cancelling_midway_may_leave_more_calls_started() {
+    assert!(tokio::time::timeout(ms(50), two_tracked()).await.is_err());
+    // Sequentially only the first would have started.
+    assert_eq!(CANCELLED_CALLS.counts(), (2, 0));
+}
