@@ -266,6 +266,13 @@ fn parse_capacity(value: &Expr) -> syn::Result<TokenStream> {
         Expr::Path(ExprPath {
             qself: None, path, ..
         }) => {
+            if let Some(key) = path.get_ident().filter(|key| *key == "limit" || *key == "timeout") {
+                let example = if key == "limit" { "DB" } else { "\"250ms\"" };
+                return Err(syn::Error::new_spanned(
+                    key,
+                    format!("`{key}` needs a value: `{key} = {example}`; {ACCEPTED_FORMS}"),
+                ));
+            }
             if let Some(self_segment) = path.segments.iter().find(|s| s.ident == "Self") {
                 return Err(syn::Error::new_spanned(
                     &self_segment.ident,
@@ -643,6 +650,37 @@ mod tests {
             twice[0].starts_with("`#[bounded]` given twice"),
             "{twice:?}"
         );
+    }
+
+    #[test]
+    fn malformed_arguments_are_errors_never_panics() {
+        for args in [
+            "(",
+            "limit =",
+            "= 3",
+            "timeout",
+            ",",
+            "8,,",
+            "limit = DB,,",
+            "8 9",
+            "\"8\"",
+            "timeout = \"\"",
+            "timeout = \"18446744073709551615h\"",
+            "99999999999999999999999",
+            "-",
+            "8; 9",
+            "limit: DB",
+        ] {
+            let errors = errors_of(args, ITEM);
+            assert!(!errors.is_empty(), "`{args}` was accepted");
+            let out = expand_str(args, ITEM);
+            assert!(out.contains("compile_error"), "{out}");
+            assert!(
+                out.ends_with("{ work () . await }"),
+                "`{args}` lost the item: {out}"
+            );
+        }
+        assert!(errors_of("8,", ITEM).is_empty(), "a trailing comma is fine");
     }
 
     #[test]
