@@ -426,6 +426,10 @@ impl Limit {
     ///
     /// The next item is taken from `items` only when a call finishes, so memory is
     /// O(capacity). Other users of the same limit count too: the calls share its permits.
+    ///
+    /// `call` must not acquire this limit itself (e.g. a `#[bounded(limit = …)]` function on
+    /// the same limit): with every permit held by the outer calls, the inner ones would wait
+    /// forever.
     pub fn map<'a, I, F, Fut>(
         &'a self,
         items: I,
