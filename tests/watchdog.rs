@@ -17,6 +17,9 @@ use std::time::{Duration, Instant};
 use async_hygiene::watchdog::{self, SlowPoll};
 
 const BLOCKING: Duration = Duration::from_millis(250);
+/// With the default threshold, durations come from the coarse clock: lower bounds short by
+/// one tick (5 ms) plus however late the ticker thread is scheduled on a loaded machine.
+const AT_LEAST: Duration = Duration::from_millis(200);
 
 /// Reports naming a function whose path ends with `suffix`.
 fn reports_for(suffix: &str) -> Vec<SlowPoll> {
@@ -74,7 +77,7 @@ async fn a_hidden_sleep_in_a_sync_callee_is_reported_with_name_and_location() {
     assert_eq!(report.function, "watchdog::handler");
     assert_eq!(report.file, file!());
     assert_eq!(report.line, HANDLER_LINE + 1);
-    assert!(report.duration >= BLOCKING, "{report:?}");
+    assert!(report.duration >= AT_LEAST, "{report:?}");
     assert_eq!(report.threshold, watchdog::DEFAULT_THRESHOLD);
     assert!(watchdog::slow_poll_count() > before);
 
@@ -103,7 +106,7 @@ async fn a_cpu_heavy_loop_is_reported() {
     hashes(BLOCKING).await;
     let reports = reports_for("::hashes");
     assert_eq!(reports.len(), 1, "{reports:#?}");
-    assert!(reports[0].duration >= BLOCKING);
+    assert!(reports[0].duration >= AT_LEAST);
 }
 
 async fn fast(values: Vec<u32>) -> u32 {

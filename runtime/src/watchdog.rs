@@ -24,8 +24,19 @@
 //!   to get it as a [`ConfigError`] instead.
 //!
 //! The feature behaves the same in debug and release builds: turning it on is the
-//! decision. The cost is two `Instant::now()` calls and two thread-local accesses per poll
-//! (`cargo run --release --example bench_watchdog --features watchdog` measures it).
+//! decision, and warn mode is cheap enough for a staging or canary deployment.
+//!
+//! # Cost and precision
+//!
+//! With a threshold of [`COARSE_CLOCK_MIN_THRESHOLD`] (20 ms) or more, which includes the
+//! default, a poll is timed against a coarse clock kept by a ticker thread (started at the
+//! first watched poll, waking every threshold/20, between 1 and 5 ms): two relaxed atomic
+//! loads and a few thread-local accesses per poll, about 10 ns, and a measured duration
+//! that is a lower bound, short of the truth by one tick plus however late the ticker was
+//! scheduled. It can miss a slow poll when the machine is too loaded to run the ticker, but
+//! never reports a fast one. Below
+//! 20 ms each poll reads `Instant::now()` twice (about 50 ns) and the duration is exact.
+//! `cargo run --release --example bench_watchdog` measures both against the plain body.
 //!
 //! # Reports
 //!
@@ -39,6 +50,7 @@
 //! polls already reported, is above the threshold.
 //!
 //! ```
+//! # extern crate async_hygiene_runtime as async_hygiene;
 //! use async_hygiene::watchdog::{self, Mode};
 //! use std::time::Duration;
 //!
@@ -310,7 +322,9 @@ pub struct SlowPoll {
     pub line: u32,
     /// The column of the fn's name.
     pub column: u32,
-    /// How long the poll took.
+    /// How long the poll took: exact below [`COARSE_CLOCK_MIN_THRESHOLD`], otherwise a
+    /// lower bound, short by one tick of the coarse clock (at most 5 ms) on a machine that
+    /// runs the ticker thread on time.
     pub duration: Duration,
     /// The part of `duration` spent in nested watched fns whose slow polls were reported
     /// on their own.
@@ -337,6 +351,100 @@ impl fmt::Display for SlowPoll {
             "; move blocking or CPU-heavy work to `tokio::task::spawn_blocking` or an \
              `#[offload]` fn",
         )
+    }
+}
+
+/// Thresholds from this one up are measured with the coarse clock (see [`clock`]); below
+/// it, each poll reads `Instant::now()` twice.
+pub const COARSE_CLOCK_MIN_THRESHOLD: Duration = Duration::from_millis(20);
+
+/// A coarse clock for timing polls at the cost of two relaxed atomic loads, not two
+/// `Instant::now()` calls (about 50 ns a poll on a 2-core VM, which doubles the cost of
+/// an empty poll).
+///
+/// A ticker thread sleeps one tick (a twentieth of the threshold, 1 to 5 ms), then
+/// numbers the tick and records the `Instant` it woke at in a ring. A poll reads the tick
+/// number before and after. Every tick numbered in between woke inside the poll, and ticks
+/// are at least `TICK_MIN` apart because `sleep` never returns early, so
+/// `now - woke_at(first tick after the start)` is a *lower bound* of the poll's duration,
+/// short of the truth by one tick when the ticker is scheduled on time. A slow ticker (an overloaded machine) can make
+/// the watchdog miss a slow poll, never invent one, and only polls that spanned two ticks
+/// or more read the clock at all.
+mod clock {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use std::sync::{Once, OnceLock};
+    use std::time::{Duration, Instant};
+
+    const TICK_MIN: Duration = Duration::from_millis(1);
+    const TICK_MAX: Duration = Duration::from_millis(5);
+    const RING_LEN: usize = 1024;
+    /// Ticks of the ring that a reader trusts: the ticker may be overwriting the oldest.
+    const RING_TRUSTED: u64 = RING_LEN as u64 - 16;
+
+    static BASE: OnceLock<Instant> = OnceLock::new();
+    static TICKS: AtomicU64 = AtomicU64::new(0);
+    static WOKE_AT_NANOS: [AtomicU64; RING_LEN] = [const { AtomicU64::new(0) }; RING_LEN];
+    static START: Once = Once::new();
+    static RUNNING: AtomicBool = AtomicBool::new(false);
+
+    fn now_nanos() -> u64 {
+        super::duration_to_nanos(BASE.get_or_init(Instant::now).elapsed())
+    }
+
+    fn slot(tick: u64) -> &'static AtomicU64 {
+        // The remainder is below `RING_LEN`, a `usize`: no truncation.
+        #[allow(clippy::cast_possible_truncation)]
+        &WOKE_AT_NANOS[(tick % RING_LEN as u64) as usize]
+    }
+
+    /// Starts the ticker on first use; `false` if the thread could not be spawned.
+    #[inline]
+    pub(super) fn ticking() -> bool {
+        START.call_once(|| {
+            slot(0).store(now_nanos(), Ordering::Relaxed);
+            let spawned = std::thread::Builder::new()
+                .name("async-hygiene-watchdog".to_owned())
+                .spawn(run)
+                .is_ok();
+            RUNNING.store(spawned, Ordering::Relaxed);
+        });
+        RUNNING.load(Ordering::Relaxed)
+    }
+
+    fn run() {
+        loop {
+            let threshold = Duration::from_nanos(super::THRESHOLD_NANOS.load(Ordering::Relaxed));
+            std::thread::sleep((threshold / 20).clamp(TICK_MIN, TICK_MAX));
+            let tick = TICKS.load(Ordering::Relaxed) + 1;
+            slot(tick).store(now_nanos(), Ordering::Relaxed);
+            TICKS.store(tick, Ordering::Release);
+        }
+    }
+
+    #[inline]
+    pub(super) fn tick() -> u64 {
+        TICKS.load(Ordering::Relaxed)
+    }
+
+    /// A lower bound of the time since `tick()` returned `start`, short by at most a tick.
+    #[inline]
+    pub(super) fn elapsed_since_tick(start: u64) -> Duration {
+        let end = TICKS.load(Ordering::Acquire);
+        if end < start + 2 {
+            // Less than two ticks (≤ 10 ms): below any threshold this clock is used for.
+            return Duration::ZERO;
+        }
+        elapsed_slow(start, end)
+    }
+
+    #[cold]
+    fn elapsed_slow(start: u64, end: u64) -> Duration {
+        let now = now_nanos();
+        let first_inside = (start + 1).max(end.saturating_sub(RING_TRUSTED));
+        // Ticks that fell out of the ring still each account for at least `TICK_MIN`.
+        let forgotten = first_inside - (start + 1);
+        let since_first = now.saturating_sub(slot(first_inside).load(Ordering::Relaxed));
+        Duration::from_nanos(since_first) + TICK_MIN * u32::try_from(forgotten).unwrap_or(u32::MAX)
     }
 }
 
@@ -392,8 +500,10 @@ fn report(site: &'static __private::WatchSite, duration: Duration, nested: Durat
 /// Support for the code the attributes generate. Not public API.
 #[doc(hidden)]
 pub mod __private {
-    use super::{current_mode, report, Context, Duration, Future, Instant, Mode, Pin, Poll};
-    use super::{duration_to_nanos, NESTED_REPORTED_NANOS, THRESHOLD_NANOS};
+    use super::{clock, current_mode, report, Context, Duration, Future, Instant, Mode, Pin, Poll};
+    use super::{
+        duration_to_nanos, COARSE_CLOCK_MIN_THRESHOLD, NESTED_REPORTED_NANOS, THRESHOLD_NANOS,
+    };
     use std::sync::atomic::Ordering;
 
     pub use crate::{
@@ -471,12 +581,6 @@ pub mod __private {
         segments
     }
 
-    /// Awaits `future`, timing each of its polls against the watchdog's threshold.
-    pub async fn watch_future<F: Future>(site: &'static WatchSite, future: F) -> F::Output {
-        let mut future = std::pin::pin!(future);
-        std::future::poll_fn(move |cx| watch_poll(site, future.as_mut(), cx)).await
-    }
-
     /// Polls `future` once, timing the poll.
     #[inline]
     pub fn watch_poll<F: Future + ?Sized>(
@@ -487,12 +591,21 @@ pub mod __private {
         if current_mode() == Mode::Off {
             return future.poll(cx);
         }
+        let threshold_nanos = THRESHOLD_NANOS.load(Ordering::Relaxed);
         let enclosing = NESTED_REPORTED_NANOS.replace(0);
-        let start = Instant::now();
-        let poll = future.poll(cx);
-        let duration = start.elapsed();
+        let (poll, duration) = if threshold_nanos >= duration_to_nanos(COARSE_CLOCK_MIN_THRESHOLD)
+            && clock::ticking()
+        {
+            let start = clock::tick();
+            let poll = future.poll(cx);
+            (poll, clock::elapsed_since_tick(start))
+        } else {
+            let start = Instant::now();
+            let poll = future.poll(cx);
+            (poll, start.elapsed())
+        };
         let nested = Duration::from_nanos(NESTED_REPORTED_NANOS.get());
-        let threshold = Duration::from_nanos(THRESHOLD_NANOS.load(Ordering::Relaxed));
+        let threshold = Duration::from_nanos(threshold_nanos);
         let slow = duration.saturating_sub(nested) > threshold;
         // What this poll tells an enclosing watched poll has been reported already: all of
         // it when it is slow itself, else only what nested polls reported.
@@ -553,11 +666,12 @@ macro_rules! __async_hygiene_watch_body {
 /// {
 ///     struct AsyncHygieneWatchMarker;   // its type_name is the fn's path
 ///     static SITE: WatchSite = WatchSite::new("f", file!(), line!(), column!(), …);
-///     watch_future(&SITE, async move {
+///     let mut watched = pin!(async move {
 ///         // Fixes the block's output type, so `?` and `return` infer as in the fn.
 ///         if let Some(ret) = None::<Ret> { return ret; }
 ///         body
-///     }).await
+///     });
+///     poll_fn(|cx| watch_poll(&SITE, watched.as_mut(), cx)).await
 /// }
 /// ```
 #[doc(hidden)]
@@ -587,6 +701,16 @@ macro_rules! __async_hygiene_watch_body_on {
                 $crate::__private::watch_core::column!(),
                 $crate::__private::watch_core::any::type_name::<AsyncHygieneWatchMarker>,
             );
-        $crate::__private::watch_future(&ASYNC_HYGIENE_WATCH_SITE, $future).await
+        // Pinned in the fn's own future and polled through `poll_fn`: no extra state
+        // machine around the body.
+        let mut async_hygiene_watched = $crate::__private::watch_core::pin::pin!($future);
+        $crate::__private::watch_core::future::poll_fn(|cx| {
+            $crate::__private::watch_poll(
+                &ASYNC_HYGIENE_WATCH_SITE,
+                async_hygiene_watched.as_mut(),
+                cx,
+            )
+        })
+        .await
     }};
 }
