@@ -89,6 +89,7 @@ async fn offloaded_work() -> u64 {
 async fn look_alikes(parts: &[&str], text: &str) -> (String, usize, std::path::PathBuf) {
     mod store {
         pub(super) async fn read_to_string(key: &str) -> String {
+            tokio::task::yield_now().await;
             key.to_uppercase()
         }
     }
@@ -104,6 +105,9 @@ async fn look_alikes(parts: &[&str], text: &str) -> (String, usize, std::path::P
 
 /// A std mutex for short sections is what tokio recommends: only a guard that is still
 /// alive at an `.await` is a problem.
+// clippy's MIR-based lint still counts a guard passed to `drop` as held at the next
+// await; the guard here is gone before it.
+#[allow(clippy::await_holding_lock)]
 #[no_blocking]
 async fn short_locks(state: Arc<Mutex<u32>>, shared: Arc<tokio::sync::Mutex<u32>>) -> u32 {
     *state.lock().expect("not poisoned") += 1;
@@ -125,6 +129,7 @@ async fn short_locks(state: Arc<Mutex<u32>>, shared: Arc<tokio::sync::Mutex<u32>
 /// The escape hatch: explicit, greppable, with a reason.
 #[no_blocking]
 async fn escape_hatch() -> usize {
+    tokio::task::yield_now().await;
     let manifest = allow_blocking!(
         "read once at start-up, before serving",
         std::fs::read_to_string("Cargo.toml")
@@ -139,6 +144,7 @@ async fn escape_hatch() -> usize {
     allow(std::fs::metadata = "a stat of a local file")
 )]
 async fn with_policy() -> bool {
+    tokio::task::yield_now().await;
     std::fs::metadata("Cargo.toml").is_ok()
 }
 
@@ -174,6 +180,7 @@ mod service {
 
     #[async_hygiene::no_blocking(allow(std::fs::metadata))]
     pub(super) async fn stat() -> bool {
+        tokio::task::yield_now().await;
         std::fs::metadata("Cargo.toml").is_ok()
     }
 

@@ -1,4 +1,4 @@
-//! A std or parking_lot lock guard held across an `.await`.
+//! A std or `parking_lot` lock guard held across an `.await`.
 //!
 //! A short critical section with a std `Mutex` is what tokio recommends, so `.lock()`
 //! alone is fine. The hazard is a guard that is still alive when the task suspends:

@@ -116,13 +116,15 @@ impl<'a> Scanner<'a> {
             .push(syn::Error::new_spanned(tokens, entry.message()));
     }
 
-    pub(super) fn stmts(&mut self, stmts: &[Stmt]) {
+    /// Visits statements; `tail` is how the block's value (its tail expression) is used.
+    pub(super) fn stmts(&mut self, stmts: &[Stmt], tail: Use) {
         for (index, stmt) in stmts.iter().enumerate() {
             let rest = &stmts[index + 1..];
             match stmt {
                 Stmt::Local(local) => self.local(local, rest),
                 // Nested items are other functions: sync code, not this body.
                 Stmt::Item(_) => {}
+                Stmt::Expr(expr, None) if rest.is_empty() => self.expr_with(expr, tail),
                 Stmt::Expr(expr, _) => self.expr_with(expr, Use::Value),
                 Stmt::Macro(stmt_macro) => self.mac(&stmt_macro.mac),
             }
@@ -353,7 +355,7 @@ impl<'a> Scanner<'a> {
                     }
                 }
             } else {
-                self.stmts(&stmts);
+                self.stmts(&stmts, Use::Value);
             }
         }
     }
@@ -370,12 +372,18 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
             Expr::Call(call) => self.call(call, use_),
             Expr::MethodCall(call) => self.method_call(call, use_),
             Expr::Macro(expr_macro) => self.mac(&expr_macro.mac),
+            // A sync closure returns its value to a caller that may await it
+            // (`retry(|| rx.recv())`): its result is handed on, not consumed here.
+            Expr::Closure(closure) if closure.asyncness.is_none() => match &*closure.body {
+                Expr::Block(block) => self.stmts(&block.block.stmts, Use::HandedOn),
+                body => self.expr_with(body, Use::HandedOn),
+            },
             _ => visit::visit_expr(self, expr),
         }
     }
 
     fn visit_block(&mut self, block: &'ast Block) {
-        self.stmts(&block.stmts);
+        self.stmts(&block.stmts, Use::Value);
     }
 
     fn visit_item(&mut self, _: &'ast Item) {}

@@ -1,4 +1,4 @@
-//! Unit tests of the matcher over proc_macro2 input: what is flagged, what is not, and
+//! Unit tests of the matcher over `proc_macro2` input: what is flagged, what is not, and
 //! the messages.
 
 use proc_macro2::TokenStream;
@@ -95,6 +95,10 @@ fn every_category_is_caught() {
         (quote!(let g = cvar.wait(g).unwrap();), "Condvar::wait"),
         (quote!(barrier.wait();), "`.wait()`"),
         (quote!(handle.join().unwrap();), "JoinHandle::join"),
+        (
+            quote!(let all: Vec<_> = hs.into_iter().map(|h| h.join().unwrap()).collect();),
+            "JoinHandle::join",
+        ),
         (quote!(rt.block_on(fut);), "Runtime::block_on"),
         (quote!(let v = rx.blocking_recv();), "`.blocking_recv(..)`"),
         (
@@ -224,6 +228,8 @@ fn nested_fns_and_look_alikes_are_not_flagged() {
             let n = counter.load(Ordering::SeqCst);
             let x = tokio::fs::read_to_string(p);
             x.await;
+            let next = retry(|| rx.recv()).await;
+            let accepted = retry(|| { log(); listener.accept() }).await;
         }
     });
 }
