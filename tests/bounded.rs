@@ -509,6 +509,39 @@ async fn limit_map_shares_permits_with_bounded_functions() {
     assert_eq!(SHARED_DB.in_flight(), 0);
 }
 
+#[tokio::test(start_paused = true)]
+async fn limit_map_stream_takes_items_only_when_a_slot_frees() {
+    let (sender, receiver) = tokio::sync::mpsc::channel::<u64>(1);
+    let producer = tokio::spawn(async move {
+        for item in 0..8 {
+            sender.send(item).await.expect("the consumer is alive");
+        }
+    });
+    let start = Instant::now();
+    let items = tokio_stream_from(receiver);
+    let mut outputs: Vec<u64> = SHARED_DB
+        .map_stream(items, |item| async move {
+            sleep(Duration::from_millis(10)).await;
+            item * 2
+        })
+        .collect()
+        .await;
+    outputs.sort_unstable();
+    assert_eq!(outputs, [0, 2, 4, 6, 8, 10, 12, 14]);
+    // 8 items, 4 permits: two rounds.
+    assert_eq!(start.elapsed(), Duration::from_millis(20));
+    producer.await.expect("no panic");
+}
+
+/// An mpsc receiver as a stream, without the tokio-stream crate.
+fn tokio_stream_from<T>(
+    receiver: tokio::sync::mpsc::Receiver<T>,
+) -> impl futures::Stream<Item = T> {
+    futures::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|item| (item, receiver))
+    })
+}
+
 static UPLOADS: Limit = Limit::new("uploads", 3);
 
 #[tokio::test(start_paused = true)]

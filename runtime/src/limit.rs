@@ -433,7 +433,7 @@ impl Limit {
     pub fn map<'a, I, F, Fut>(
         &'a self,
         items: I,
-        mut call: F,
+        call: F,
     ) -> impl Stream<Item = Fut::Output> + 'a
     where
         I: IntoIterator,
@@ -441,7 +441,21 @@ impl Limit {
         F: FnMut(I::Item) -> Fut + 'a,
         Fut: Future + 'a,
     {
-        BoundedMap::new(stream::iter(items), self.capacity, move |item| {
+        self.map_stream(stream::iter(items), call)
+    }
+
+    /// [`Limit::map`] over a stream instead of an iterator.
+    pub fn map_stream<'a, S, F, Fut>(
+        &'a self,
+        items: S,
+        mut call: F,
+    ) -> impl Stream<Item = Fut::Output> + 'a
+    where
+        S: Stream + 'a,
+        F: FnMut(S::Item) -> Fut + 'a,
+        Fut: Future + 'a,
+    {
+        BoundedMap::new(items, self.capacity, move |item| {
             let call = call(item);
             async move {
                 let _permit = self.acquire().await;
