@@ -430,11 +430,7 @@ impl Limit {
     /// `call` must not acquire this limit itself (e.g. a `#[bounded(limit = …)]` function on
     /// the same limit): with every permit held by the outer calls, the inner ones would wait
     /// forever.
-    pub fn map<'a, I, F, Fut>(
-        &'a self,
-        items: I,
-        call: F,
-    ) -> impl Stream<Item = Fut::Output> + 'a
+    pub fn map<'a, I, F, Fut>(&'a self, items: I, call: F) -> impl Stream<Item = Fut::Output> + 'a
     where
         I: IntoIterator,
         I::IntoIter: 'a,
