@@ -347,3 +347,46 @@ fn reports_are_tracing_warnings_with_structured_fields() {
         assert!(event.contains(field), "{field} not in {event}");
     }
 }
+
+/// The request handlers of an application: blocking hidden one call away, where
+/// `#[no_blocking]`'s static check cannot see it.
+mod handlers {
+    use super::{storage, BLOCKING};
+    use std::num::ParseIntError;
+
+    pub(crate) const GET_USER_LINE: u32 = line!() + 2;
+    #[async_hygiene::no_blocking]
+    pub(crate) async fn get_user(id: u32) -> Result<u32, ParseIntError> {
+        let base: u32 = "5".parse()?;
+        tokio::task::yield_now().await;
+        Ok(base + id + storage::load_config(BLOCKING))
+    }
+
+    pub(crate) const STACKED_LINE: u32 = line!() + 3;
+    #[async_hygiene::no_blocking]
+    #[async_hygiene::bounded(2)]
+    pub(crate) async fn stacked(id: u32) -> u32 {
+        id + storage::load_config(BLOCKING)
+    }
+}
+
+#[tokio::test]
+async fn no_blocking_fns_are_watched_exactly_when_the_feature_is_on() {
+    assert_eq!(handlers::get_user(1).await, Ok(13));
+    assert_eq!(handlers::stacked(1).await, 8);
+    let get_user = reports_for("::get_user");
+    let stacked = reports_for("::stacked");
+    if cfg!(feature = "watchdog") {
+        assert_eq!(get_user.len(), 1, "{get_user:#?}");
+        assert_eq!(get_user[0].function, "watchdog::handlers::get_user");
+        assert_eq!(
+            (get_user[0].file, get_user[0].line),
+            (file!(), handlers::GET_USER_LINE)
+        );
+        // Two attributes, one watch: one report, at the fn.
+        assert_eq!(stacked.len(), 1, "{stacked:#?}");
+        assert_eq!(stacked[0].line, handlers::STACKED_LINE);
+    } else {
+        assert!(get_user.is_empty() && stacked.is_empty());
+    }
+}
