@@ -4,6 +4,7 @@
 //! #[no_blocking]
 //! #[no_blocking(deny(db::query_sync = "use `db::query(..).await`", .fetch_sync = "use `.fetch().await`"))]
 //! #[no_blocking(allow(std::fs::metadata, .recv = "crossbeam channel drained without waiting"))]
+//! #[no_blocking(offload(crate::pool::run_sync, .interact))]
 //! ```
 
 use proc_macro2::TokenStream;
@@ -14,9 +15,11 @@ use syn::{Ident, LitStr, Token};
 
 use super::catalogue::Rule;
 
-pub(super) const ACCEPTED_FORMS: &str = "`#[no_blocking]` accepts no arguments, or \
-    `deny(path = \"what to use instead\", .method = \"what to use instead\", ..)` and \
-    `allow(path, .method, ..)` (an allowed rule may carry its reason: `path = \"reason\"`)";
+pub(super) const ACCEPTED_FORMS: &str = "`#[no_blocking]` accepts no arguments, or any of \
+    `deny(path = \"what to use instead\", .method = \"what to use instead\", ..)`, \
+    `allow(path, .method, ..)` and `offload(path, .method, ..)` (calls whose closure \
+    arguments run off the executor thread); an allowed or offload rule may carry its \
+    reason: `path = \"reason\"`";
 
 /// One `deny` or `allow` rule with the tokens to span errors on.
 #[derive(Clone, Debug)]
@@ -32,6 +35,7 @@ pub(super) struct PolicyRule {
 pub(super) struct Args {
     pub(super) deny: Vec<PolicyRule>,
     pub(super) allow: Vec<PolicyRule>,
+    pub(super) offload: Vec<PolicyRule>,
 }
 
 pub(super) fn parse(args: TokenStream) -> syn::Result<Args> {
@@ -46,7 +50,7 @@ fn parse_args(input: ParseStream<'_>) -> syn::Result<Args> {
             .parse()
             .map_err(|error| syn::Error::new(error.span(), ACCEPTED_FORMS))?;
         let content;
-        if keyword == "deny" || keyword == "allow" {
+        if keyword == "deny" || keyword == "allow" || keyword == "offload" {
             syn::parenthesized!(content in input);
             let rules = Punctuated::<RuleArg, Token![,]>::parse_terminated(&content)?;
             for arg in rules {
@@ -79,11 +83,16 @@ fn parse_args(input: ParseStream<'_>) -> syn::Result<Args> {
                         ),
                     }
                 } else {
-                    args.allow.push(PolicyRule {
+                    let rule = PolicyRule {
                         rule: arg.rule,
                         text: arg.text.map(|text| text.value()),
                         tokens: arg.tokens.clone(),
-                    });
+                    };
+                    if keyword == "allow" {
+                        args.allow.push(rule);
+                    } else {
+                        args.offload.push(rule);
+                    }
                 }
             }
         } else {

@@ -110,6 +110,9 @@ impl fmt::Display for Rule {
 #[derive(Clone, Debug)]
 pub(super) struct BlockingCatalogue {
     entries: Vec<Entry>,
+    /// Calls whose closure arguments run off the executor thread, so blocking there is
+    /// the fix: `spawn_blocking`, `block_in_place`, and a crate's own wrappers.
+    offloads: Vec<Rule>,
 }
 
 fn split(path: &str) -> Vec<String> {
@@ -438,8 +441,11 @@ impl BlockingCatalogue {
             "blocking_lock",
             "blocking_read",
             "blocking_write",
+            "blocking_lock_owned",
             "blocking_acquire",
             "blocking_acquire_many",
+            "blocking_acquire_owned",
+            "blocking_acquire_many_owned",
         ] {
             let plain = &name["blocking_".len()..];
             method(
@@ -484,7 +490,38 @@ impl BlockingCatalogue {
             );
         }
 
-        BlockingCatalogue { entries }
+        BlockingCatalogue {
+            entries,
+            offloads: vec![
+                Rule::Method("spawn_blocking".to_owned()),
+                Rule::Method("block_in_place".to_owned()),
+            ],
+        }
+    }
+
+    /// Declares a crate's own offload wrapper (`asyncify(|| ..)`, `.interact(|conn| ..)`).
+    pub(super) fn offload(&mut self, rule: &Rule) {
+        self.offloads.push(rule.clone());
+    }
+
+    /// Whether a path call runs its closure arguments off the executor thread. A
+    /// `.name` rule matches functions of that name on any path too.
+    pub(super) fn is_offload_call(&self, candidates: &[Vec<String>]) -> bool {
+        self.offloads.iter().any(|rule| match rule {
+            Rule::Method(name) => candidates
+                .iter()
+                .any(|written| written.last() == Some(name)),
+            Rule::Path(path) => candidates
+                .iter()
+                .any(|written| match_path(written, path, path.len().min(2)).is_some()),
+        })
+    }
+
+    /// Whether a method runs its closure arguments off the executor thread.
+    pub(super) fn is_offload_method(&self, method: &str) -> bool {
+        self.offloads
+            .iter()
+            .any(|rule| matches!(rule, Rule::Method(name) if name == method))
     }
 
     /// Adds a crate's own blocking call. `source` says where the rule comes from, so the

@@ -7,6 +7,9 @@
 //!
 //! [no_blocking.allow]
 //! "std::fs::metadata" = "stat of a local file, measured well under a millisecond"
+//!
+//! [no_blocking.offload]
+//! "crate::pool::run_sync" = "runs its closure on the blocking pool"
 //! ```
 //!
 //! The format is the subset of TOML shown above (tables, `"key" = "value"` with basic or
@@ -31,6 +34,7 @@ pub(super) struct ConfigRule {
 pub(super) struct CrateConfig {
     pub(super) deny: Vec<ConfigRule>,
     pub(super) allow: Vec<ConfigRule>,
+    pub(super) offload: Vec<ConfigRule>,
 }
 
 /// The file as found: its path (so the expansion can make cargo track it, even when it
@@ -58,6 +62,7 @@ pub(super) fn load() -> Option<LoadedConfig> {
 enum Table {
     Deny,
     Allow,
+    Offload,
     /// Another tool's table, or keys before any table.
     Other,
 }
@@ -81,10 +86,11 @@ pub(super) fn parse(text: &str) -> Result<CrateConfig, String> {
             table = match name {
                 "no_blocking.deny" => Table::Deny,
                 "no_blocking.allow" => Table::Allow,
+                "no_blocking.offload" => Table::Offload,
                 _ if name == "no_blocking" || name.starts_with("no_blocking.") => {
                     return Err(format!(
                         "{line}: unknown table `[{name}]`; `no_blocking` reads \
-                         `[no_blocking.deny]` and `[no_blocking.allow]`"
+                         `[no_blocking.deny]`, `[no_blocking.allow]` and `[no_blocking.offload]`"
                     ));
                 }
                 _ => Table::Other,
@@ -124,6 +130,7 @@ pub(super) fn parse(text: &str) -> Result<CrateConfig, String> {
         match table {
             Table::Deny => config.deny.push(entry),
             Table::Allow => config.allow.push(entry),
+            Table::Offload => config.offload.push(entry),
             Table::Other => {}
         }
     }

@@ -368,6 +368,9 @@ fn apply_config(
             for rule in &config.deny {
                 catalogue.deny(&rule.rule, &rule.text, "this crate's `async-hygiene.toml`");
             }
+            for rule in &config.offload {
+                catalogue.offload(&rule.rule);
+            }
             for rule in &config.allow {
                 if !catalogue.allow(&rule.rule) {
                     errors.push(syn::Error::new(
@@ -400,6 +403,9 @@ fn with_args(
     for rule in &args.deny {
         let instead = rule.text.as_deref().unwrap_or_default();
         catalogue.deny(&rule.rule, instead, "`#[no_blocking(deny(..))]`");
+    }
+    for rule in &args.offload {
+        catalogue.offload(&rule.rule);
     }
     for rule in &args.allow {
         if !catalogue.allow(&rule.rule) {

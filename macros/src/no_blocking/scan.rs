@@ -33,8 +33,6 @@ pub(super) enum Use {
     Awaited,
 }
 
-/// Calls whose arguments run elsewhere: they are the fix, not the problem.
-const OFFLOADS: &[&str] = &["spawn_blocking", "block_in_place"];
 /// Calls that run a closure argument on another thread (`std::thread::spawn`,
 /// `thread::scope`, `Builder::spawn`, a scope's `s.spawn`). tokio's spawns take a
 /// future, never a closure, so a closure argument tells them apart.
@@ -142,7 +140,7 @@ impl<'a> Scanner<'a> {
                 self.origins.insert(name.clone(), origin);
             }
             // `let work = || ..; spawn_blocking(work)`: the closure is the fix.
-            if matches!(&*init.expr, Expr::Closure(_)) && handed_to_offload(name, rest) {
+            if matches!(&*init.expr, Expr::Closure(_)) && self.handed_to_offload(name, rest) {
                 return;
             }
         }
@@ -172,7 +170,9 @@ impl<'a> Scanner<'a> {
             .last()
             .map(|segment| segment.ident.to_string())
             .unwrap_or_default();
-        if OFFLOADS.contains(&last.as_str()) {
+        let candidates = self.imports.resolve(&func.path);
+        // `spawn_blocking(|| ..)`: the closure is the fix, not the problem.
+        if self.catalogue.is_offload_call(&candidates) {
             self.args(
                 call.args.iter().filter(|arg| !is_closure(arg)),
                 Use::HandedOn,
@@ -186,7 +186,6 @@ impl<'a> Scanner<'a> {
             );
             return;
         }
-        let candidates = self.imports.resolve(&func.path);
         if let Some((entry, matched)) = self.catalogue.path_call(&candidates) {
             if matched == PathMatch::Full || use_ != Use::Awaited {
                 let entry = entry.clone();
@@ -203,7 +202,7 @@ impl<'a> Scanner<'a> {
 
     fn method_call(&mut self, call: &ExprMethodCall, use_: Use) {
         let name = call.method.to_string();
-        if OFFLOADS.contains(&name.as_str()) {
+        if self.catalogue.is_offload_method(&name) {
             self.expr_with(&call.receiver, Use::Value);
             self.args(
                 call.args.iter().filter(|arg| !is_closure(arg)),
@@ -303,6 +302,51 @@ impl<'a> Scanner<'a> {
                 .and_then(|ident| self.origins.get(&ident.to_string()).copied()),
             _ => None,
         }
+    }
+
+    /// Whether a later statement hands the closure bound to `name` to an offload
+    /// (`spawn_blocking(work)`) or a thread spawn.
+    fn handed_to_offload(&self, name: &str, rest: &[Stmt]) -> bool {
+        struct Offloaded<'s, 'n> {
+            scanner: &'s Scanner<'s>,
+            name: &'n str,
+            found: bool,
+        }
+        impl<'ast> Visit<'ast> for Offloaded<'_, '_> {
+            fn visit_expr_call(&mut self, call: &'ast ExprCall) {
+                if let Expr::Path(func) = &*call.func {
+                    let candidates = self.scanner.imports.resolve(&func.path);
+                    let is_offload = self.scanner.catalogue.is_offload_call(&candidates)
+                        || func.path.segments.last().is_some_and(|segment| {
+                            THREAD_SPAWNS.contains(&segment.ident.to_string().as_str())
+                        });
+                    if is_offload && call.args.iter().any(|arg| is_name(arg, self.name)) {
+                        self.found = true;
+                    }
+                }
+                visit::visit_expr_call(self, call);
+            }
+            fn visit_expr_method_call(&mut self, call: &'ast ExprMethodCall) {
+                let method = call.method.to_string();
+                if (self.scanner.catalogue.is_offload_method(&method)
+                    || THREAD_SPAWNS.contains(&method.as_str()))
+                    && call.args.iter().any(|arg| is_name(arg, self.name))
+                {
+                    self.found = true;
+                }
+                visit::visit_expr_method_call(self, call);
+            }
+            fn visit_item(&mut self, _: &'ast Item) {}
+        }
+        let mut finder = Offloaded {
+            scanner: self,
+            name,
+            found: false,
+        };
+        for stmt in rest {
+            finder.visit_stmt(stmt);
+        }
+        finder.found
     }
 
     /// Macro arguments that parse as expressions are checked; the rest cannot be seen.
@@ -479,44 +523,6 @@ fn used_as_future(name: &str, rest: &[Stmt]) -> bool {
         fn visit_item(&mut self, _: &'ast Item) {}
     }
     let mut finder = FutureUse { name, found: false };
-    for stmt in rest {
-        finder.visit_stmt(stmt);
-    }
-    finder.found
-}
-
-/// Whether a later statement hands `name` to `spawn_blocking`, `block_in_place` or a
-/// thread spawn.
-fn handed_to_offload(name: &str, rest: &[Stmt]) -> bool {
-    struct Offloaded<'n> {
-        name: &'n str,
-        found: bool,
-    }
-    impl<'ast> Visit<'ast> for Offloaded<'_> {
-        fn visit_expr_call(&mut self, call: &'ast ExprCall) {
-            if let Expr::Path(func) = &*call.func {
-                let is_offload = func.path.segments.last().is_some_and(|segment| {
-                    OFFLOADS.contains(&segment.ident.to_string().as_str())
-                        || THREAD_SPAWNS.contains(&segment.ident.to_string().as_str())
-                });
-                if is_offload && call.args.iter().any(|arg| is_name(arg, self.name)) {
-                    self.found = true;
-                }
-            }
-            visit::visit_expr_call(self, call);
-        }
-        fn visit_expr_method_call(&mut self, call: &'ast ExprMethodCall) {
-            let method = call.method.to_string();
-            if (OFFLOADS.contains(&method.as_str()) || THREAD_SPAWNS.contains(&method.as_str()))
-                && call.args.iter().any(|arg| is_name(arg, self.name))
-            {
-                self.found = true;
-            }
-            visit::visit_expr_method_call(self, call);
-        }
-        fn visit_item(&mut self, _: &'ast Item) {}
-    }
-    let mut finder = Offloaded { name, found: false };
     for stmt in rest {
         finder.visit_stmt(stmt);
     }
