@@ -24,26 +24,39 @@
 //! [`TaskTracker`]: tokio_util::task::TaskTracker
 
 use std::any::Any;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::pin::{pin, Pin};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use futures::future::CatchUnwind;
 use futures::FutureExt as _;
 use tokio::runtime::{Handle, Id};
+use tokio::sync::futures::OwnedNotified;
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-tokio::task_local! {
-    /// The registry of the job this task is running, so work started from inside a job is
-    /// tracked by the same registry and still accepted while it shuts down.
-    static ENCLOSING_JOB_REGISTRY: Registry;
+thread_local! {
+    /// The registry of the job being polled on this thread, so work started from inside a
+    /// job is tracked by the same registry and still accepted while it shuts down.
+    static ENCLOSING_JOB_REGISTRY: Cell<Option<Registry>> = const { Cell::new(None) };
+}
+
+/// A clone of the registry of the job being polled on this thread, if any.
+fn enclosing_job_registry() -> Option<Registry> {
+    ENCLOSING_JOB_REGISTRY.with(|enclosing| {
+        let registry = enclosing.take();
+        let copy = registry.clone();
+        enclosing.set(registry);
+        copy
+    })
 }
 
 /// Tracks background jobs, reports their panics and shuts them down with a deadline.
@@ -71,9 +84,13 @@ pub struct Registry {
 
 struct RegistryInner {
     tracker: TaskTracker,
-    /// Cancelled at the shutdown deadline: every job still running observes it at its next
-    /// poll and is dropped (abandoned).
-    deadline_passed: CancellationToken,
+    /// Set at the shutdown deadline: every job still running sees it at its next poll and
+    /// is dropped (abandoned).
+    deadline_passed: AtomicBool,
+    /// Wakes the jobs waiting on something else when `deadline_passed` is set. A job only
+    /// registers here once it has returned `Pending`, so work that finishes in its first
+    /// poll never touches this shared waiter list.
+    deadline_wakeup: Arc<Notify>,
     completed: AtomicUsize,
     panicked: AtomicUsize,
     rejected: AtomicUsize,
@@ -108,7 +125,8 @@ impl Registry {
         Self {
             inner: Arc::new(RegistryInner {
                 tracker: TaskTracker::new(),
-                deadline_passed: CancellationToken::new(),
+                deadline_passed: AtomicBool::new(false),
+                deadline_wakeup: Arc::new(Notify::new()),
                 completed: AtomicUsize::new(0),
                 panicked: AtomicUsize::new(0),
                 rejected: AtomicUsize::new(0),
@@ -127,9 +145,7 @@ impl Registry {
     #[must_use]
     #[track_caller]
     pub fn current() -> Self {
-        ENCLOSING_JOB_REGISTRY
-            .try_with(Self::clone)
-            .unwrap_or_else(|_| Self::of_current_runtime())
+        enclosing_job_registry().unwrap_or_else(Self::of_current_runtime)
     }
 
     /// The current runtime's default registry (the one [`shutdown`] acts on).
@@ -178,6 +194,17 @@ impl Registry {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        self.clone().spawn_owned(name, job)
+    }
+
+    /// [`spawn`](Self::spawn) that moves this handle into the job: one reference-count
+    /// increment fewer on a counter every worker thread shares.
+    #[track_caller]
+    fn spawn_owned<F>(self, name: &'static str, job: F) -> BackgroundHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
         if self.refuses_new_work() {
             self.inner.rejected.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(
@@ -186,9 +213,13 @@ impl Registry {
             );
             return BackgroundHandle { join: None, name };
         }
-        let join = self.inner.tracker.spawn(
-            ENCLOSING_JOB_REGISTRY.scope(self.clone(), run_job(Arc::clone(&self.inner), name, job)),
-        );
+        let tracker = self.inner.tracker.clone();
+        let join = tracker.spawn(Supervised {
+            job: AssertUnwindSafe(job).catch_unwind(),
+            registry: Some(self),
+            name,
+            deadline_wakeup: None,
+        });
         BackgroundHandle {
             join: Some(join),
             name,
@@ -212,7 +243,8 @@ impl Registry {
             .await
             .is_err()
         {
-            inner.deadline_passed.cancel();
+            inner.deadline_passed.store(true, Ordering::Release);
+            inner.deadline_wakeup.notify_waiters();
             // Every job still running now sees the cancellation at its next poll and exits
             // at once, so this second wait only lets them record themselves.
             inner.tracker.wait().await;
@@ -273,51 +305,87 @@ impl Registry {
     }
 
     fn is_enclosing_job_registry(&self) -> bool {
-        ENCLOSING_JOB_REGISTRY
-            .try_with(|enclosing| enclosing.ptr_eq(self))
-            .unwrap_or(false)
+        ENCLOSING_JOB_REGISTRY.with(|enclosing| {
+            let registry = enclosing.take();
+            let is_self = registry
+                .as_ref()
+                .is_some_and(|registry| registry.ptr_eq(self));
+            enclosing.set(registry);
+            is_self
+        })
+    }
+
+    fn record_abandoned(&self, name: &'static str) -> BackgroundError {
+        self.inner
+            .abandoned
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(name);
+        BackgroundError::Abandoned { job: name }
     }
 }
 
-/// Runs one job: catches its panic, watches the shutdown deadline, and counts the outcome.
-async fn run_job<F>(
-    inner: Arc<RegistryInner>,
-    name: &'static str,
-    job: F,
-) -> Result<F::Output, BackgroundError>
-where
-    F: Future,
-{
-    // The job owns its future; a panic inside it cannot leave shared state half-updated
-    // for anyone but the job itself, which is dropped right after.
-    let mut job = pin!(AssertUnwindSafe(job).catch_unwind());
-    let mut deadline_passed = pin!(inner.deadline_passed.cancelled());
-    let outcome = std::future::poll_fn(|cx| {
-        if deadline_passed.as_mut().poll(cx).is_ready() {
-            return Poll::Ready(None);
+pin_project_lite::pin_project! {
+    /// One job as its task runs it: catches its panic, makes its registry the enclosing
+    /// one while it is polled, drops it at the shutdown deadline, and counts the outcome.
+    ///
+    /// A hand-written future rather than an `async fn` wrapper: an `async fn` keeps its
+    /// argument and the pinned copy it polls side by side, doubling every job's size.
+    struct Supervised<F> {
+        #[pin]
+        job: CatchUnwind<AssertUnwindSafe<F>>,
+        // `None` only while the job is being polled: the registry is then in
+        // `ENCLOSING_JOB_REGISTRY`, moved rather than cloned.
+        registry: Option<Registry>,
+        name: &'static str,
+        // Boxed, and only once the job has returned `Pending`: a job that finishes in its
+        // first poll never touches the shared waiter list.
+        deadline_wakeup: Option<Pin<Box<OwnedNotified>>>,
+    }
+}
+
+impl<F: Future> Future for Supervised<F> {
+    type Output = Result<F::Output, BackgroundError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let name = *this.name;
+        let registry = this
+            .registry
+            .take()
+            .expect("a background job is not polled after it completed");
+        if registry.inner.deadline_passed.load(Ordering::Acquire) {
+            return Poll::Ready(Err(registry.record_abandoned(name)));
         }
-        job.as_mut().poll(cx).map(Some)
-    })
-    .await;
-    match outcome {
-        Some(Ok(output)) => {
-            inner.completed.fetch_add(1, Ordering::Release);
-            Ok(output)
+        let outer = ENCLOSING_JOB_REGISTRY.replace(Some(registry));
+        let polled = this.job.poll(cx);
+        let registry = ENCLOSING_JOB_REGISTRY
+            .replace(outer)
+            .expect("the enclosing registry is restored by the poll that set it");
+        let inner = &*registry.inner;
+        match polled {
+            Poll::Ready(Ok(output)) => {
+                inner.completed.fetch_add(1, Ordering::Release);
+                return Poll::Ready(Ok(output));
+            }
+            Poll::Ready(Err(payload)) => {
+                let message = panic_message(&*payload);
+                tracing::error!(job = name, panic = %message, "background job panicked");
+                inner.panicked.fetch_add(1, Ordering::Release);
+                return Poll::Ready(Err(BackgroundError::Panicked { job: name, message }));
+            }
+            Poll::Pending => {}
         }
-        Some(Err(payload)) => {
-            let message = panic_message(&*payload);
-            tracing::error!(job = name, panic = %message, "background job panicked");
-            inner.panicked.fetch_add(1, Ordering::Release);
-            Err(BackgroundError::Panicked { job: name, message })
+        let wakeup = this
+            .deadline_wakeup
+            .get_or_insert_with(|| Box::pin(Arc::clone(&inner.deadline_wakeup).notified_owned()));
+        // Registers this task. `notify_waiters` reaches every `Notified` created before it
+        // ran, and the flag is read again below for one created after.
+        if wakeup.as_mut().poll(cx).is_ready() || inner.deadline_passed.load(Ordering::Acquire) {
+            return Poll::Ready(Err(registry.record_abandoned(name)));
         }
-        None => {
-            inner
-                .abandoned
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(name);
-            Err(BackgroundError::Abandoned { job: name })
-        }
+        *this.registry = Some(registry);
+        Poll::Pending
     }
 }
 
@@ -404,7 +472,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    Registry::current().spawn(name, job)
+    Registry::current().spawn_owned(name, job)
 }
 
 /// Shuts down the current runtime's default registry: stops accepting new background
@@ -592,7 +660,7 @@ pub mod __private {
         F: Future<Output = T> + Send + 'static,
         T: Send + 'static,
     {
-        super::Registry::current().spawn(name, job)
+        super::Registry::current().spawn_owned(name, job)
     }
 
     /// `#[background(registry = …)]`.
@@ -620,7 +688,7 @@ pub mod __private {
         F: Future<Output = T> + Send + 'static,
         T: Send + 'static,
     {
-        spawn_in_slot(&super::Registry::current(), slots, name, job).await
+        spawn_in_slot(super::Registry::current(), slots, name, job).await
     }
 
     /// `#[background(limit = n, registry = …)]`.
@@ -634,11 +702,11 @@ pub mod __private {
         F: Future<Output = T> + Send + 'static,
         T: Send + 'static,
     {
-        spawn_in_slot(registry, slots, name, job).await
+        spawn_in_slot(registry.clone(), slots, name, job).await
     }
 
     async fn spawn_in_slot<F>(
-        registry: &super::Registry,
+        registry: super::Registry,
         slots: &'static Semaphore,
         name: &'static str,
         job: F,
@@ -653,7 +721,7 @@ pub mod __private {
         }
         // The semaphore is never closed, so `acquire` cannot fail.
         let permit: Option<SemaphorePermit<'static>> = slots.acquire().await.ok();
-        registry.spawn(name, async move {
+        registry.spawn_owned(name, async move {
             let _slot = permit;
             job.await
         })
