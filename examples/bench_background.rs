@@ -1,0 +1,225 @@
+//! What `#[background]` costs over a bare `tokio::spawn`, measured in one run as a ratio
+//! against that baseline: nanoseconds per spawn and heap bytes per task.
+//!
+//! ```text
+//! cargo run --release --example bench_background
+//! ```
+//!
+//! Three workloads, each the median of several rounds:
+//! - *spawn only*: `TASKS` spawns on a current-thread runtime, timed before any task runs,
+//!   with the heap bytes they hold (the cost of queued work);
+//! - *spawn and run*: the same tasks run to completion, one thread;
+//! - *multi-thread*: spawned from one task while two workers run them.
+//!
+//! Goal (issue 4): `#[background]` ≤ 1.5× bare `tokio::spawn`.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use async_hygiene::background;
+use async_hygiene::registry::Registry;
+
+const TASKS: usize = 100_000;
+const ROUNDS: usize = 9;
+
+/// Counts the heap bytes currently allocated, to report bytes per queued task.
+struct CountingAllocator;
+
+static LIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every method forwards to `System` with the caller's arguments unchanged, so
+// `System`'s guarantees hold; the counter is only bookkeeping.
+#[allow(unsafe_code)]
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded as is; the caller upholds `GlobalAlloc::alloc`'s contract.
+        let pointer = unsafe { System.alloc(layout) };
+        if !pointer.is_null() {
+            LIVE_BYTES.fetch_add(layout.size(), Ordering::Relaxed);
+        }
+        pointer
+    }
+
+    unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
+        // SAFETY: forwarded as is; `pointer` came from `alloc` with this `layout`.
+        unsafe { System.dealloc(pointer, layout) };
+        LIVE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+#[background]
+async fn record(sample: u64) {
+    black_box(sample);
+}
+
+fn record_bare(sample: u64) {
+    drop(tokio::spawn(async move {
+        black_box(sample);
+    }));
+}
+
+#[derive(Clone, Copy)]
+enum Spawner {
+    Bare,
+    Background,
+}
+
+impl Spawner {
+    fn spawn(self, sample: u64) {
+        match self {
+            Self::Bare => record_bare(sample),
+            Self::Background => drop(record(sample)),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Bare => "tokio::spawn",
+            Self::Background => "#[background]",
+        }
+    }
+}
+
+struct Measurement {
+    spawn_ns: f64,
+    bytes_per_task: f64,
+    spawn_and_run_ns: f64,
+    multi_thread_ns: f64,
+}
+
+fn current_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a current-thread runtime")
+}
+
+/// Spawns on a current-thread runtime: nothing runs until the loop yields, so the loop
+/// times the spawns alone and the heap holds every queued task.
+fn spawn_only(spawner: Spawner) -> (Duration, usize) {
+    current_thread().block_on(async {
+        // Create the runtime's registry outside the timed loop, as in a long-lived app.
+        let _ = Registry::of_current_runtime();
+        let before = LIVE_BYTES.load(Ordering::Relaxed);
+        let started = Instant::now();
+        for sample in 0..TASKS as u64 {
+            spawner.spawn(sample);
+        }
+        let elapsed = started.elapsed();
+        let held = LIVE_BYTES.load(Ordering::Relaxed).saturating_sub(before);
+        drain().await;
+        (elapsed, held)
+    })
+}
+
+fn spawn_and_run(spawner: Spawner) -> Duration {
+    current_thread().block_on(async {
+        let _ = Registry::of_current_runtime();
+        let started = Instant::now();
+        for sample in 0..TASKS as u64 {
+            spawner.spawn(sample);
+            if sample % 64 == 0 {
+                tokio::task::yield_now().await;
+            }
+        }
+        drain().await;
+        started.elapsed()
+    })
+}
+
+fn multi_thread(spawner: Spawner) -> Duration {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a multi-thread runtime");
+    runtime.block_on(async {
+        tokio::spawn(async move {
+            let _ = Registry::of_current_runtime();
+            let started = Instant::now();
+            for sample in 0..TASKS as u64 {
+                spawner.spawn(sample);
+            }
+            drain().await;
+            started.elapsed()
+        })
+        .await
+        .expect("the spawning task")
+    })
+}
+
+/// Waits until every task spawned so far has finished (`alive_tasks` counts only ours
+/// and the registry's runtime-drop sentinel).
+async fn drain() {
+    let metrics = tokio::runtime::Handle::current().metrics();
+    while metrics.num_alive_tasks() > 2 {
+        tokio::task::yield_now().await;
+    }
+}
+
+fn median(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+/// Runs every workload for every spawner, alternating spawners within each round so a
+/// noisy neighbour on the machine hits both alike, and keeps each median.
+#[allow(clippy::cast_precision_loss)] // counts far below 2^52
+fn measure_all(spawners: &[Spawner]) -> Vec<Measurement> {
+    let per_task = |duration: Duration| duration.as_nanos() as f64 / TASKS as f64;
+    let mut samples = vec![[Vec::new(), Vec::new(), Vec::new(), Vec::new()]; spawners.len()];
+    for _ in 0..ROUNDS {
+        for (spawner, samples) in spawners.iter().zip(&mut samples) {
+            let (elapsed, held) = spawn_only(*spawner);
+            samples[0].push(per_task(elapsed));
+            samples[1].push(held as f64 / TASKS as f64);
+            samples[2].push(per_task(spawn_and_run(*spawner)));
+            samples[3].push(per_task(multi_thread(*spawner)));
+        }
+    }
+    samples
+        .into_iter()
+        .map(|[spawn, bytes, run, multi]| Measurement {
+            spawn_ns: median(spawn),
+            bytes_per_task: median(bytes),
+            spawn_and_run_ns: median(run),
+            multi_thread_ns: median(multi),
+        })
+        .collect()
+}
+
+fn main() {
+    let spawners = [Spawner::Bare, Spawner::Background];
+    // Warm-up: allocator pools, code paths, the registry map.
+    measure_all(&spawners);
+    let results = measure_all(&spawners);
+    let (bare, ours) = (&results[0], &results[1]);
+    println!("{TASKS} tasks per round, median of {ROUNDS} rounds\n");
+    println!(
+        "{:<16} {:>14} {:>14} {:>18} {:>18}",
+        "", "spawn ns", "bytes/task", "spawn+run ns", "multi-thread ns"
+    );
+    for (spawner, m) in spawners.iter().zip(&results) {
+        println!(
+            "{:<16} {:>14.0} {:>14.0} {:>18.0} {:>18.0}",
+            spawner.name(),
+            m.spawn_ns,
+            m.bytes_per_task,
+            m.spawn_and_run_ns,
+            m.multi_thread_ns
+        );
+    }
+    println!(
+        "{:<16} {:>13.2}× {:>13.2}× {:>17.2}× {:>17.2}×   (goal ≤ 1.5×)",
+        "ratio",
+        ours.spawn_ns / bare.spawn_ns,
+        ours.bytes_per_task / bare.bytes_per_task,
+        ours.spawn_and_run_ns / bare.spawn_and_run_ns,
+        ours.multi_thread_ns / bare.multi_thread_ns
+    );
+}
