@@ -304,12 +304,14 @@ impl<'a> BlockPlan<'a> {
             let info = &self.infos[stmt];
             for (earlier, &previous) in run[..later].iter().enumerate() {
                 let before = &self.infos[previous];
-                // A rebinding waits for every earlier use of the old binding, so a use
-                // moved after the join never sees the new one.
-                let rebinds_used = info
-                    .binds
-                    .iter()
-                    .any(|binding| before.touches.contains(&binding.ident.to_string()));
+                // A rebinding waits for every earlier use and binding of the name, so a
+                // use moved after the join never sees the new binding, and the binding
+                // visible after the run is the last one in the source.
+                let rebinds_used = info.binds.iter().any(|binding| {
+                    let name = binding.ident.to_string();
+                    before.touches.contains(&name)
+                        || before.binds.iter().any(|earlier| earlier.ident == name)
+                });
                 // Writes through a mutable name keep their order with every touch.
                 let shares_mutable = touched_names(info)
                     .intersection(&touched_names(before))
