@@ -582,3 +582,62 @@ fn survey() {
     }
     println!("survey: {async_fns} `async fn`s, {reported} reports");
 }
+
+#[test]
+fn the_item_is_emitted_as_written() {
+    let item: syn::ItemFn = syn::parse_quote! {
+        async fn load<'a, T: Clone>(&'a self, key: T) -> impl Display + 'a { self.get(key).await }
+    };
+    let mut expected = item.clone();
+    expected.block = Box::new(crate::watch::instrument_body(
+        &item.sig,
+        (*item.block).clone(),
+    ));
+    let output = super::expand(TokenStream::new(), quote!(#item));
+    assert_eq!(output.to_string(), quote!(#expected).to_string());
+
+    let sync_only = quote! {
+        impl Store {
+            fn get(&self) -> u32 { std::thread::sleep(d); 1 }
+        }
+    };
+    let output = super::expand(TokenStream::new(), sync_only.clone());
+    assert_eq!(output.to_string(), sync_only.to_string());
+}
+
+#[test]
+fn config_file_is_tracked() {
+    let tracking = super::tracking_item(std::path::Path::new("/app/async-hygiene.toml"))
+        .expect("a UTF-8 path");
+    let tracking_tokens = quote!(#tracking).to_string();
+    assert!(
+        tracking_tokens.contains("include_bytes ! (\"/app/async-hygiene.toml\")"),
+        "{tracking_tokens}"
+    );
+    let catalogue = BlockingCatalogue::builtin();
+    let mut errors = Vec::new();
+    let function = expand_item(
+        syn::parse_quote!(
+            async fn f() {
+                g().await
+            }
+        ),
+        &catalogue,
+        Some(&tracking),
+        &mut errors,
+    )
+    .to_string();
+    assert!(
+        function.starts_with("async fn f () { const _"),
+        "{function}"
+    );
+    let item_impl = expand_item(
+        syn::parse_quote!(impl S { async fn f(&self) { g().await } }),
+        &catalogue,
+        Some(&tracking),
+        &mut errors,
+    )
+    .to_string();
+    assert!(item_impl.starts_with("const _"), "{item_impl}");
+    assert!(errors.is_empty());
+}
