@@ -67,7 +67,7 @@ fn enclosing_job_registry() -> Option<Registry> {
 ///
 /// ```
 /// use std::time::Duration;
-/// use async_hygiene::registry::Registry;
+/// use async_hygiene_runtime::background::Registry;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
