@@ -114,36 +114,126 @@ fn drops(stmt: &Stmt, name: &str) -> bool {
     finder.found
 }
 
-/// Whether a statement suspends this future: an `.await` or an awaiting macro outside
-/// nested `async` blocks, closures and items (those are other futures or functions).
+/// Finds a suspension point: an `.await` or an awaiting macro outside nested `async`
+/// blocks, closures and items (those are other futures or functions).
+struct AwaitFinder {
+    found: bool,
+}
+
+impl<'ast> Visit<'ast> for AwaitFinder {
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        match expr {
+            Expr::Await(_) => self.found = true,
+            Expr::Async(_) | Expr::Closure(_) => {}
+            _ => visit::visit_expr(self, expr),
+        }
+    }
+    fn visit_macro(&mut self, mac: &'ast Macro) {
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|segment| segment.ident.to_string())
+            .unwrap_or_default();
+        if AWAITING_MACROS.contains(&name.as_str()) || tokens_await(mac.tokens.clone()) {
+            self.found = true;
+        }
+    }
+    fn visit_item(&mut self, _: &'ast Item) {}
+}
+
+/// Whether a statement suspends this future.
 pub(super) fn awaits(stmt: &Stmt) -> bool {
-    struct Await {
-        found: bool,
-    }
-    impl<'ast> Visit<'ast> for Await {
-        fn visit_expr(&mut self, expr: &'ast Expr) {
-            match expr {
-                Expr::Await(_) => self.found = true,
-                Expr::Async(_) | Expr::Closure(_) => {}
-                _ => visit::visit_expr(self, expr),
-            }
-        }
-        fn visit_macro(&mut self, mac: &'ast Macro) {
-            let name = mac
-                .path
-                .segments
-                .last()
-                .map(|segment| segment.ident.to_string())
-                .unwrap_or_default();
-            if AWAITING_MACROS.contains(&name.as_str()) || tokens_await(mac.tokens.clone()) {
-                self.found = true;
-            }
-        }
-        fn visit_item(&mut self, _: &'ast Item) {}
-    }
-    let mut finder = Await { found: false };
+    let mut finder = AwaitFinder { found: false };
     finder.visit_stmt(stmt);
     finder.found
+}
+
+/// A guard created in the scrutinee of a `match`, `if let` or `while let` and still alive
+/// in a body that awaits. Temporaries of a scrutinee live until the end of the whole
+/// expression, so this holds the lock across the await:
+///
+/// ```text
+/// match cache.lock().unwrap().get(&key).cloned() {   // guard: a temporary of the scrutinee
+///     Some(value) => value,
+///     None => fetch(key).await,                       // ...still alive here
+/// }
+/// ```
+pub(super) fn scrutinee_guard(catalogue: &BlockingCatalogue, expr: &Expr) -> Option<syn::Error> {
+    let (scrutinee, construct, bodies_await) = match expr {
+        Expr::Match(expr_match) => {
+            let mut finder = AwaitFinder { found: false };
+            for arm in &expr_match.arms {
+                finder.visit_arm(arm);
+            }
+            (&*expr_match.expr, "match", finder.found)
+        }
+        Expr::If(expr_if) => {
+            let Expr::Let(expr_let) = &*expr_if.cond else {
+                return None;
+            };
+            // Only the `then` block: since edition 2024 the temporaries are dropped
+            // before `else`.
+            let mut finder = AwaitFinder { found: false };
+            finder.visit_block(&expr_if.then_branch);
+            (&*expr_let.expr, "if let", finder.found)
+        }
+        Expr::While(expr_while) => {
+            let Expr::Let(expr_let) = &*expr_while.cond else {
+                return None;
+            };
+            let mut finder = AwaitFinder { found: false };
+            finder.visit_block(&expr_while.body);
+            (&*expr_let.expr, "while let", finder.found)
+        }
+        _ => return None,
+    };
+    if !bodies_await {
+        return None;
+    }
+    let lock_call = temporary_lock_call(scrutinee)?;
+    let method = lock_call.method.to_string();
+    let entry = catalogue.guard(&method)?;
+    let message = format!(
+        "{} is a temporary of this `{construct}` scrutinee, so it lives until the end of \
+         the `{construct}`, across the `.await` in its body: every other task that takes \
+         this lock blocks its executor thread meanwhile (or deadlocks); bind what you need \
+         first (`let value = ...;`) and `{construct}` on that, or use `tokio::sync::{}` and \
+         `.{method}().await`",
+        entry.what,
+        if method == "lock" { "Mutex" } else { "RwLock" },
+    );
+    Some(syn::Error::new_spanned(lock_call, message))
+}
+
+/// A `.lock()`/`.read()`/`.write()` call in an expression whose temporaries it would
+/// create (not inside nested blocks, closures or `async` blocks, and not awaited).
+fn temporary_lock_call(expr: &Expr) -> Option<&ExprMethodCall> {
+    match expr {
+        Expr::MethodCall(call)
+            if call.args.is_empty()
+                && matches!(call.method.to_string().as_str(), "lock" | "read" | "write") =>
+        {
+            Some(call)
+        }
+        Expr::MethodCall(call) => temporary_lock_call(&call.receiver)
+            .or_else(|| call.args.iter().find_map(temporary_lock_call)),
+        // `m.lock().await` is tokio's: look past it, into the receiver.
+        Expr::Await(await_expr) => match &*await_expr.base {
+            Expr::MethodCall(call) => temporary_lock_call(&call.receiver),
+            base => temporary_lock_call(base),
+        },
+        Expr::Call(call) => call.args.iter().find_map(temporary_lock_call),
+        Expr::Try(inner) => temporary_lock_call(&inner.expr),
+        Expr::Paren(inner) => temporary_lock_call(&inner.expr),
+        Expr::Group(inner) => temporary_lock_call(&inner.expr),
+        Expr::Reference(inner) => temporary_lock_call(&inner.expr),
+        Expr::Unary(inner) => temporary_lock_call(&inner.expr),
+        Expr::Field(inner) => temporary_lock_call(&inner.base),
+        Expr::Index(inner) => temporary_lock_call(&inner.expr),
+        Expr::Tuple(tuple) => tuple.elems.iter().find_map(temporary_lock_call),
+        _ => None,
+    }
 }
 
 /// `. await` anywhere in a macro's tokens (`println!("{}", f().await)`).

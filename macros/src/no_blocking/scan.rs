@@ -408,6 +408,9 @@ impl<'a> Scanner<'a> {
 impl<'ast> Visit<'ast> for Scanner<'_> {
     fn visit_expr(&mut self, expr: &'ast Expr) {
         let use_ = std::mem::replace(&mut self.pending, Use::Value);
+        if let Some(guard) = locks::scrutinee_guard(self.catalogue, expr) {
+            self.errors.push(guard);
+        }
         match expr {
             Expr::Await(await_expr) => self.expr_with(&await_expr.base, Use::Awaited),
             Expr::Paren(inner) => self.expr_with(&inner.expr, use_),

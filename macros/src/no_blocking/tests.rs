@@ -153,6 +153,39 @@ fn guard_alive_at_a_later_await_is_flagged() {
 }
 
 #[test]
+fn guard_in_a_scrutinee_is_flagged() {
+    for body in [
+        quote! {
+            match cache.lock().unwrap().get(&key).cloned() {
+                Some(value) => value,
+                None => fetch(key).await,
+            }
+        },
+        quote! {
+            if let Some(job) = queue.lock().unwrap().pop_front() {
+                job.run().await;
+            }
+        },
+        quote! {
+            while let Some(job) = queue.write().pop() {
+                job.await;
+            }
+        },
+    ] {
+        assert_flags(quote!(async fn f() { #body }), "is a temporary of this");
+    }
+    assert_clean(quote! {
+        async fn f() {
+            let next = queue.lock().unwrap().pop_front();
+            if let Some(job) = next { job.await; }
+            if queue.lock().unwrap().is_empty() { refill().await; }
+            match shared.lock().await.pop() { Some(job) => job.await, None => {} }
+            match cache.lock().unwrap().get(&key) { Some(v) => v.len(), None => 0 };
+        }
+    });
+}
+
+#[test]
 fn short_locks_are_fine() {
     assert_clean(quote! {
         async fn f(state: &std::sync::Mutex<u32>, shared: &tokio::sync::Mutex<u32>) {
