@@ -131,28 +131,33 @@ impl Schedule {
 
 /// Schedules every node of `graph`.
 ///
-/// Zero-cost nodes (no `.await`) with nothing after them in the run go last, and those
-/// with nothing before them go first: they cost no time there, and leaving them in the
-/// graph could turn a series-parallel graph into an "N" for no gain. The rest is split
-/// into series and parallel parts recursively; a part that is neither (it contains an
-/// "N") is run layer by layer, by depth.
+/// Zero-cost nodes (no `.await`) move out of the graph first, since leaving them in could
+/// turn a series-parallel graph into an "N" for no gain: to the front if something
+/// depends on them or if they come before every await of the run (so
+/// `let start = Instant::now();` still starts the clock first), else to the back, after
+/// what they read. The rest is split into series and parallel parts recursively; a part
+/// that is neither (it contains an "N") runs layer by layer.
 pub(crate) fn schedule(graph: &DependencyGraph) -> Schedule {
+    let first_await = graph.awaits.iter().position(|&awaits| awaits);
     let mut core: Vec<usize> = (0..graph.len()).collect();
-    let mut tail = Vec::new();
     let mut head = Vec::new();
+    let mut tail = Vec::new();
+    let hoist = |core: &mut Vec<usize>, head: &mut Vec<usize>| loop {
+        let source = core.iter().position(|&node| {
+            !graph.awaits[node]
+                && !graph.has_predecessor_in(node, core)
+                && (graph.has_successor_in(node, core) || first_await.is_none_or(|at| node < at))
+        });
+        let Some(position) = source else { break };
+        head.push(core.remove(position));
+    };
+    hoist(&mut core, &mut head);
     loop {
         let sink = core
             .iter()
             .rposition(|&node| !graph.awaits[node] && !graph.has_successor_in(node, &core));
         let Some(position) = sink else { break };
         tail.push(core.remove(position));
-    }
-    loop {
-        let source = core
-            .iter()
-            .position(|&node| !graph.awaits[node] && !graph.has_predecessor_in(node, &core));
-        let Some(position) = source else { break };
-        head.push(core.remove(position));
     }
     tail.reverse();
     let mut parts: Vec<Schedule> = head.into_iter().map(Schedule::Leaf).collect();
@@ -301,6 +306,15 @@ mod tests {
                 &[false, true, true, false],
                 &[(0, 1), (0, 2), (1, 3), (2, 3)]
             ),
+            Series(vec![Leaf(0), Parallel(vec![Leaf(1), Leaf(2)]), Leaf(3)])
+        );
+    }
+
+    #[test]
+    fn a_leading_zero_cost_node_stays_in_front() {
+        // 0: `let start = Instant::now();`, then two awaits, then 3 reads 1 and 2.
+        assert_eq!(
+            plan(&[false, true, true, false], &[(1, 3), (2, 3)]),
             Series(vec![Leaf(0), Parallel(vec![Leaf(1), Leaf(2)]), Leaf(3)])
         );
     }
