@@ -109,8 +109,11 @@ fn validate(function: &FnItem) -> Vec<syn::Error> {
 // With `registry = R` the call is `background_spawn_on(&(R), …)`. With `limit = N` the
 // function stays `async` and waits for a slot before spawning:
 //     pub async fn record(…) -> …BackgroundHandle<…> {
-//         static __ASYNC_HYGIENE_SLOTS: …Semaphore = …background_slots(N);
-//         …background_spawn_limited(&__ASYNC_HYGIENE_SLOTS, "record", async move { … }).await
+//         let __async_hygiene_slots: &'static …Semaphore = {
+//             static __ASYNC_HYGIENE_SLOTS: …Semaphore = …background_slots(N);
+//             &__ASYNC_HYGIENE_SLOTS
+//         };
+//         …background_spawn_limited(__async_hygiene_slots, "record", async move { … }).await
 //     }
 fn expand_background(args: &BackgroundArgs, function: FnItem) -> TokenStream {
     let FnItem {
@@ -147,7 +150,8 @@ fn expand_background(args: &BackgroundArgs, function: FnItem) -> TokenStream {
             ::async_hygiene::__private::background_spawn_on #output_generic (&(#registry), #name, #job)
         ),
         (Some(limit), registry) => {
-            let slots = syn::Ident::new("__ASYNC_HYGIENE_SLOTS", Span::mixed_site());
+            let slots = syn::Ident::new("__async_hygiene_slots", Span::mixed_site());
+            let slots_static = syn::Ident::new("__ASYNC_HYGIENE_SLOTS", Span::mixed_site());
             // A literal was checked here; a `const` can only be checked by the compiler,
             // spanned on its name.
             let (limit, check) = match limit {
@@ -165,11 +169,11 @@ fn expand_background(args: &BackgroundArgs, function: FnItem) -> TokenStream {
             };
             let spawn = match registry {
                 None => quote_spanned!(name_span=>
-                    ::async_hygiene::__private::background_spawn_limited #output_generic (&#slots, #name, #job)
+                    ::async_hygiene::__private::background_spawn_limited #output_generic (#slots, #name, #job)
                 ),
                 Some(registry) => quote_spanned!(name_span=>
                     ::async_hygiene::__private::background_spawn_limited_on #output_generic (
-                        &(#registry), &#slots, #name, #job,
+                        &(#registry), #slots, #name, #job,
                     )
                 ),
             };
@@ -177,9 +181,13 @@ fn expand_background(args: &BackgroundArgs, function: FnItem) -> TokenStream {
             return quote! {
                 #(#attrs)*
                 #vis #sig {
-                    #check
-                    static #slots: ::async_hygiene::__private::tokio::sync::Semaphore =
-                        ::async_hygiene::__private::background_slots(#limit);
+                    // In its own block, so the body cannot see (or collide with) it.
+                    let #slots: &'static ::async_hygiene::__private::tokio::sync::Semaphore = {
+                        #check
+                        static #slots_static: ::async_hygiene::__private::tokio::sync::Semaphore =
+                            ::async_hygiene::__private::background_slots(#limit);
+                        &#slots_static
+                    };
                     #spawn.await
                 }
             };
@@ -241,7 +249,7 @@ mod tests {
         assert!(expanded.starts_with("async fn flush (self : Arc < Self >)"));
         assert!(expanded.contains("background_slots (4)"));
         assert!(expanded.contains(
-            "background_spawn_limited_on :: < () , _ > (& (JOBS) , & __ASYNC_HYGIENE_SLOTS , \"flush\""
+            "background_spawn_limited_on :: < () , _ > (& (JOBS) , __async_hygiene_slots , \"flush\""
         ));
         assert!(expanded.contains("let _ = & self ;"));
         assert!(expanded.ends_with(". await }"));
