@@ -80,6 +80,8 @@ const FUTURE_COMBINATORS: &[&str] = &[
 const AWAITING_MACROS: &[&str] = &["join", "try_join", "select", "select_biased"];
 /// Macros that pin a future so it can be awaited.
 const PINNING_MACROS: &[&str] = &["pin", "pin_mut"];
+/// The watchdog's wrappers (`watch::instrument_body`): `name = "f", .., body = { .. }`.
+const WATCH_MACROS: &[&str] = &["watch_body", "watch_body_on"];
 /// The escape hatch: its operand is not checked.
 pub(super) const ESCAPE_HATCH: &str = "allow_blocking";
 
@@ -361,6 +363,12 @@ impl<'a> Scanner<'a> {
             return;
         }
         let tokens = mac.tokens.clone();
+        if WATCH_MACROS.contains(&name.as_str()) {
+            if let Some(body) = watched_body(tokens) {
+                self.stmts(&body.stmts, Use::Value);
+            }
+            return;
+        }
         if AWAITING_MACROS.contains(&name.as_str()) {
             if name.starts_with("select") {
                 if let Ok(branches) = parse_select.parse2(tokens) {
@@ -530,6 +538,21 @@ fn used_as_future(name: &str, rest: &[Stmt]) -> bool {
         finder.visit_stmt(stmt);
     }
     finder.found
+}
+
+/// The `body = { .. }` argument of a watch macro.
+fn watched_body(tokens: TokenStream) -> Option<Block> {
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    trees.windows(3).find_map(|window| match window {
+        [TokenTree::Ident(key), TokenTree::Punct(eq), TokenTree::Group(group)]
+            if key == "body"
+                && eq.as_char() == '='
+                && group.delimiter() == proc_macro2::Delimiter::Brace =>
+        {
+            syn::parse2(TokenTree::Group(group.clone()).into()).ok()
+        }
+        _ => None,
+    })
 }
 
 /// `a, b, c` with tokio's optional leading `biased;`.

@@ -671,3 +671,33 @@ fn config_file_is_tracked() {
     assert!(item_impl.starts_with("const _"), "{item_impl}");
     assert!(errors.is_empty());
 }
+
+#[test]
+fn stacks_below_our_other_attributes() {
+    // `#[bounded(2)]` above `#[no_blocking]` runs first and wraps the body in the watch.
+    let bounded = crate::bounded::expand(
+        quote!(2),
+        quote!(
+            async fn f(x: u32) -> u32 {
+                std::thread::sleep(d);
+                g(x).await
+            }
+        ),
+    );
+    let errors = check(bounded);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(errors[0].contains("`std::thread::sleep`"), "{errors:#?}");
+    // A watch call anywhere in the body is looked into.
+    assert_flags(
+        quote! {
+            async fn f() {
+                ::async_hygiene::__private::watch_body!(
+                    name = "f",
+                    output = (),
+                    body = { std::fs::read(p); }
+                )
+            }
+        },
+        "`std::fs::read`",
+    );
+}
