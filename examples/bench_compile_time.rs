@@ -6,31 +6,38 @@
 //! cargo run --release --example bench_compile_time -- 200 1      # fns, rounds
 //! ```
 //!
-//! The crates are generated under `<target dir>/bench-compile-time/`, in one workspace
-//! with one lock file (copied from this workspace, so it builds offline) and identical
-//! dependencies: only the attribute differs. Dependencies are built once in a warm-up;
+//! The crates are generated under `<target dir>/bench-compile-time/`, each its own
+//! workspace (so the `watchdog` feature of one variant does not unify into the others)
+//! with this workspace's lock file (so it builds offline) and identical dependencies: only
+//! the attribute differs. They share one target directory. Dependencies are built once in a warm-up;
 //! each measured build then recompiles only the generated crate, non-incrementally.
 //!
-//! - **build**: wall time of `cargo rustc` for the crate (a debug build, what `cargo test`
-//!   and `cargo run` pay after an edit);
+//! - **build**: rustc's `total` timer for the crate (a debug build, what `cargo test` and
+//!   `cargo run` pay after an edit), which leaves out cargo and any dependency that had to
+//!   be rebuilt; the command's wall time when rustc does not report it;
 //! - **expansion**: rustc's own `expand_crate` timer (`-Z time-passes`, read through
 //!   `RUSTC_BOOTSTRAP=1` on stable): the time spent running the attribute macros and
 //!   the `macro_rules!` they emit. It is `n/a` when rustc does not report it.
 //!
 //! The goal is to be no slower than `#[tracing::instrument]`.
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// The variants built: the crate name suffix and the attribute on every fn.
-const VARIANTS: [(&str, Option<&str>); 5] = [
-    ("plain", None),
-    ("instrument", Some("#[tracing::instrument]")),
-    ("no_blocking", Some("#[async_hygiene::no_blocking]")),
-    ("concurrent", Some("#[async_hygiene::concurrent]")),
-    ("bounded", Some("#[async_hygiene::bounded(8)]")),
+/// The variants built: the crate name suffix, the attribute on every fn, and whether the
+/// facade's `watchdog` feature is on.
+const VARIANTS: [(&str, Option<&str>, bool); 6] = [
+    ("plain", None, false),
+    ("instrument", Some("#[tracing::instrument]"), false),
+    ("no_blocking", Some("#[async_hygiene::no_blocking]"), false),
+    ("concurrent", Some("#[async_hygiene::concurrent]"), false),
+    ("bounded", Some("#[async_hygiene::bounded(8)]"), false),
+    (
+        "no_blocking_watchdog",
+        Some("#[async_hygiene::no_blocking]"),
+        true,
+    ),
 ];
 
 /// One generated fn: a parse with `?`, two independent awaits (which `#[concurrent]`
@@ -61,26 +68,27 @@ fn generated_lib(fns: usize, attribute: Option<&str>) -> String {
     source
 }
 
-fn generated_manifest(variant: &str, facade: &Path) -> String {
+/// A crate that is its own workspace, so that the `watchdog` feature of one variant does
+/// not unify into the others.
+fn generated_manifest(variant: &str, facade: &Path, watchdog: bool) -> String {
     format!(
-        "[package]
+        "[workspace]
+
+[package]
 name = \"bench-{name}\"
 version = \"0.0.0\"
 edition = \"2021\"
 publish = false
 
 [dependencies]
-async-hygiene = {{ path = {facade:?} }}
+async-hygiene = {{ path = {facade:?}, features = [{features}] }}
 tokio = {{ version = \"1\", features = [\"rt\", \"macros\", \"time\"] }}
 tracing = {{ version = \"0.1\", default-features = false, features = [\"std\", \"attributes\"] }}
 ",
         name = variant.replace('_', "-"),
         facade = facade.display().to_string(),
+        features = if watchdog { "\"watchdog\"" } else { "" },
     )
-}
-
-fn package_name(variant: &str) -> String {
-    format!("bench-{}", variant.replace('_', "-"))
 }
 
 fn write(path: &Path, contents: &str) {
@@ -93,17 +101,20 @@ fn write(path: &Path, contents: &str) {
 }
 
 struct Build {
-    wall: Duration,
+    /// rustc's `total` for the crate, else the wall time of the cargo command.
+    compile: Duration,
     expansion: Option<Duration>,
 }
 
 /// Builds one generated crate, returning `None` (and printing rustc's output) when it
 /// does not compile.
 fn build(root: &Path, variant: &str, offline: bool) -> Option<Build> {
+    let manifest = root.join(variant).join("Cargo.toml");
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     command
         .current_dir(root)
-        .args(["rustc", "--quiet", "--lib", "-p", &package_name(variant)])
+        .args(["rustc", "--quiet", "--lib", "--manifest-path"])
+        .arg(&manifest)
         .args(offline.then_some("--offline"))
         .args(["--", "-Z", "time-passes"])
         .env("RUSTC_BOOTSTRAP", "1")
@@ -126,16 +137,17 @@ fn build(root: &Path, variant: &str, offline: bool) -> Option<Build> {
         return None;
     }
     Some(Build {
-        wall,
-        expansion: expand_time(&stderr),
+        compile: pass_time(&stderr, "total").unwrap_or(wall),
+        expansion: pass_time(&stderr, "expand_crate"),
     })
 }
 
-/// Reads `time:   0.123; rss: …  expand_crate` from `-Z time-passes`.
-fn expand_time(stderr: &str) -> Option<Duration> {
+/// Reads `time:   0.123; rss: …  <pass>` from `-Z time-passes` (the last such line).
+fn pass_time(stderr: &str, pass: &str) -> Option<Duration> {
     stderr
         .lines()
-        .filter(|line| line.trim_end().ends_with("expand_crate"))
+        .rev()
+        .filter(|line| line.split_whitespace().last() == Some(pass))
         .find_map(|line| {
             let seconds = line.strip_prefix("time:")?.split(';').next()?.trim();
             Duration::try_from_secs_f64(seconds.parse().ok()?).ok()
@@ -179,25 +191,18 @@ fn main() {
         std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| facade.join("target"), PathBuf::from);
     let root = target.join("bench-compile-time");
 
-    let mut members = String::new();
-    for (variant, attribute) in VARIANTS {
-        let _ = write!(members, "{variant:?}, ");
-        write(
-            &root.join(variant).join("Cargo.toml"),
-            &generated_manifest(variant, &facade),
-        );
-        write(
-            &root.join(variant).join("src/lib.rs"),
-            &generated_lib(fns, attribute),
-        );
-    }
-    write(
-        &root.join("Cargo.toml"),
-        &format!("[workspace]\nmembers = [{members}]\nresolver = \"2\"\n"),
-    );
     // The same versions as this workspace, and no network needed.
     let lock = facade.join("Cargo.lock");
-    let offline = std::fs::copy(&lock, root.join("Cargo.lock")).is_ok();
+    let mut offline = true;
+    for (variant, attribute, watchdog) in VARIANTS {
+        let dir = root.join(variant);
+        write(
+            &dir.join("Cargo.toml"),
+            &generated_manifest(variant, &facade, watchdog),
+        );
+        write(&dir.join("src/lib.rs"), &generated_lib(fns, attribute));
+        offline &= std::fs::copy(&lock, dir.join("Cargo.lock")).is_ok();
+    }
 
     println!(
         "{fns} async fns per crate, {rounds} round(s), generated in {}",
@@ -208,13 +213,13 @@ fn main() {
         vec![(Vec::new(), Vec::new()); VARIANTS.len()];
     let mut builds = vec![true; VARIANTS.len()];
     for round in 0..=rounds {
-        for (index, (variant, _)) in VARIANTS.into_iter().enumerate() {
+        for (index, (variant, _, _)) in VARIANTS.into_iter().enumerate() {
             if !builds[index] {
                 continue;
             }
             match build(&root, variant, offline) {
                 Some(result) if round > 0 => {
-                    samples[index].0.push(result.wall);
+                    samples[index].0.push(result.compile);
                     samples[index].1.extend(result.expansion);
                 }
                 Some(_) => {}
@@ -229,7 +234,7 @@ fn main() {
 
     let medians: Vec<(Option<Duration>, Option<Duration>)> = samples
         .into_iter()
-        .map(|(walls, expansions)| (median(walls), median(expansions)))
+        .map(|(compiles, expansions)| (median(compiles), median(expansions)))
         .collect();
     let (plain_build, _) = medians[0];
     let (instrument_build, instrument_expansion) = medians[1];
@@ -238,10 +243,14 @@ fn main() {
         "| attribute on each fn | expansion | vs instrument | build | vs plain | vs instrument |"
     );
     println!("|---|---:|---:|---:|---:|---:|");
-    for ((variant, attribute), (index, (wall, expansion))) in
+    for ((variant, attribute, watchdog), (index, (compile, expansion))) in
         VARIANTS.into_iter().zip(medians.into_iter().enumerate())
     {
-        let label = attribute.map_or_else(|| format!("none ({variant})"), |a| format!("`{a}`"));
+        let label = match (attribute, watchdog) {
+            (None, _) => format!("none ({variant})"),
+            (Some(attribute), false) => format!("`{attribute}`"),
+            (Some(attribute), true) => format!("`{attribute}`, feature `watchdog`"),
+        };
         if !builds[index] {
             println!("| {label} | does not build | | | | |");
             continue;
@@ -250,9 +259,9 @@ fn main() {
             "| {label} | {} | {} | {:.2} s | {} | {} |",
             millis(expansion),
             ratio(expansion, instrument_expansion),
-            wall.map_or(f64::NAN, |wall| wall.as_secs_f64()),
-            ratio(wall, plain_build),
-            ratio(wall, instrument_build),
+            compile.map_or(f64::NAN, |compile| compile.as_secs_f64()),
+            ratio(compile, plain_build),
+            ratio(compile, instrument_build),
         );
     }
 }

@@ -44,16 +44,24 @@ const WATCH_MACROS: [&str; 2] = ["watch_body", "watch_body_on"];
 /// contains `impl Trait`, which cannot be named in the body. The macro call carries the
 /// span of the fn's name, which is the location `line!()` reports.
 ///
-/// A body that is not `async`, or that already contains the watch (two of our attributes
-/// stacked), is returned unchanged.
+/// `body` must run in an async context: the body of the `async fn` `sig`, or the body of
+/// the `async move` block a non-async `sig` returns (what `#[async_trait]` makes of an
+/// `async fn`: `fn f(..) -> Pin<Box<dyn Future<Output = T> + ..>> { Box::pin(async move
+/// { body }) }`). For a non-async `sig` the return type is not the body's output, so
+/// `output` is left out; `#[async_trait]` pins it inside the body already.
+///
+/// A body that already contains the watch (two of our attributes stacked) is returned
+/// unchanged.
 pub(crate) fn instrument_body(sig: &Signature, body: Block) -> Block {
-    if sig.asyncness.is_none() || is_instrumented(&body) {
+    if is_instrumented(&body) {
         return body;
     }
     let span = sig.ident.span();
     let name = syn::LitStr::new(&sig.ident.unraw().to_string(), span);
-    let output =
-        nameable_output(&sig.output).map(|output| quote_spanned!(span=> output = #output,));
+    let output = sig
+        .asyncness
+        .and_then(|_| nameable_output(&sig.output))
+        .map(|output| quote_spanned!(span=> output = #output,));
     let brace_token = body.brace_token;
     let watch = Macro {
         path: watch_path(span),
@@ -231,8 +239,11 @@ mod tests {
     }
 
     #[test]
-    fn sync_bodies_are_left_alone() {
-        assert_eq!(instrument("fn f() -> u8 { 1 }"), tokens("{ 1 }"));
+    fn async_block_bodies_of_sync_signatures_leave_output_to_the_block() {
+        assert_eq!(
+            instrument("fn f() -> Pin<Box<dyn Future<Output = u8> + Send>> { 1 }"),
+            tokens("{ ::async_hygiene::__private::watch_body!(name = \"f\", body = { 1 }) }")
+        );
     }
 
     #[test]
