@@ -110,12 +110,47 @@ pub(crate) fn take_markers(attrs: &mut Vec<Attribute>) -> Vec<Attribute> {
     markers
 }
 
-fn statement_attrs_mut(stmt: &mut Stmt) -> Option<&mut Vec<Attribute>> {
+/// Removes the markers written before a statement, wherever syn put them.
+fn take_statement_markers(stmt: &mut Stmt) -> Vec<Attribute> {
     match stmt {
+        Stmt::Local(local) => take_markers(&mut local.attrs),
+        Stmt::Macro(mac) => take_markers(&mut mac.attrs),
+        Stmt::Expr(expr, _) => take_leading_markers(expr),
+        Stmt::Item(_) => Vec::new(),
+    }
+}
+
+/// syn keeps the outer attributes of an expression statement on the whole postfix
+/// expression, but on the left operand of a binary one (`#[a] x += 1`).
+fn take_leading_markers(expr: &mut Expr) -> Vec<Attribute> {
+    let found = expr_attrs_mut(expr).map(take_markers).unwrap_or_default();
+    if !found.is_empty() {
+        return found;
+    }
+    match expr {
+        Expr::Binary(binary) => take_leading_markers(&mut binary.left),
+        Expr::Assign(assign) => take_leading_markers(&mut assign.left),
+        Expr::Cast(cast) => take_leading_markers(&mut cast.expr),
+        Expr::Range(range) => range
+            .start
+            .as_mut()
+            .map(|start| take_leading_markers(start))
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// Puts statement markers back (on the statement's own attributes) after a pass that
+/// must not see them.
+fn restore_statement_markers(stmt: &mut Stmt, markers: Vec<Attribute>) {
+    let attrs = match stmt {
         Stmt::Local(local) => Some(&mut local.attrs),
         Stmt::Macro(mac) => Some(&mut mac.attrs),
         Stmt::Expr(expr, _) => expr_attrs_mut(expr),
         Stmt::Item(_) => None,
+    };
+    if let Some(attrs) = attrs {
+        attrs.splice(0..0, markers);
     }
 }
 
@@ -210,9 +245,7 @@ impl BlockRewriter<'_> {
         let infos: Vec<StmtInfo> = stmts
             .iter_mut()
             .map(|stmt| {
-                let markers = statement_attrs_mut(stmt)
-                    .map(take_markers)
-                    .unwrap_or_default();
+                let markers = take_statement_markers(stmt);
                 for marker in &markers {
                     if !matches!(marker.meta, syn::Meta::Path(_)) {
                         self.errors.push(syn::Error::new_spanned(
@@ -657,11 +690,11 @@ fn pattern_has_mut(pat: &Pat) -> bool {
     pattern_bindings(pat).is_some_and(|bindings| bindings.iter().any(|binding| binding.mutable))
 }
 
-/// Strips markers everywhere (used for the item emitted next to errors) and reports
-/// those not on a statement.
+/// Finds markers that are not on a statement, reports and removes them. With
+/// `statements_too`, markers on statements are removed as well (for the function
+/// emitted as written next to errors); without, they stay for the rewrite.
 pub(crate) struct MarkerStripper {
     pub(crate) misplaced: Vec<syn::Error>,
-    /// Whether markers on statements count as misplaced.
     pub(crate) statements_too: bool,
 }
 
@@ -679,12 +712,11 @@ impl MarkerStripper {
 
 impl VisitMut for MarkerStripper {
     fn visit_stmt_mut(&mut self, stmt: &mut Stmt) {
-        if !self.statements_too {
-            if let Some(attrs) = statement_attrs_mut(stmt) {
-                take_markers(attrs);
-            }
-        }
+        let markers = take_statement_markers(stmt);
         visit_mut::visit_stmt_mut(self, stmt);
+        if !self.statements_too {
+            restore_statement_markers(stmt, markers);
+        }
     }
 
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
@@ -715,4 +747,25 @@ impl VisitMut for MarkerStripper {
     }
 
     fn visit_item_mut(&mut self, _item: &mut syn::Item) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statement_markers_are_found_where_syn_puts_them() {
+        for source in [
+            "#[concurrent::barrier] let b = fetch(2).await;",
+            "#[concurrent::barrier] store.put(7).await;",
+            "#[concurrent::barrier] a += f().await;",
+            "#[concurrent::barrier] log!(x);",
+        ] {
+            let mut stmt: Stmt = syn::parse_str(source).expect("statement parses");
+            let markers = take_statement_markers(&mut stmt);
+            assert_eq!(markers.len(), 1, "{source}");
+            restore_statement_markers(&mut stmt, markers);
+            assert_eq!(take_statement_markers(&mut stmt).len(), 1, "{source}");
+        }
+    }
 }

@@ -53,7 +53,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             let mut original = function;
             let mut stripper = MarkerStripper {
                 misplaced: Vec::new(),
-                statements_too: false,
+                statements_too: true,
             };
             stripper.visit_block_mut(&mut original.block);
             let error = error.into_compile_error();
@@ -82,6 +82,13 @@ fn rewrite(args: TokenStream, mut function: syn::ItemFn) -> syn::Result<syn::Ite
              `async` (nor does it contain an `async` block)",
         ));
     }
+    // Misplaced markers first: the rewrite hides statements inside `join!` calls.
+    let mut stripper = MarkerStripper {
+        misplaced: Vec::new(),
+        statements_too: false,
+    };
+    stripper.visit_block_mut(&mut function.block);
+    errors.append(&mut stripper.misplaced);
     let mutables = names::mutable_names(&function.sig, &function.block);
     let mut rewriter = BlockRewriter {
         mutables: &mutables,
@@ -89,12 +96,6 @@ fn rewrite(args: TokenStream, mut function: syn::ItemFn) -> syn::Result<syn::Ite
     };
     rewriter.visit_block_mut(&mut function.block);
     errors.append(&mut rewriter.errors);
-    let mut stripper = MarkerStripper {
-        misplaced: Vec::new(),
-        statements_too: true,
-    };
-    stripper.visit_block_mut(&mut function.block);
-    errors.append(&mut stripper.misplaced);
     if let Some(combined) = errors.into_iter().reduce(|mut all, next| {
         all.combine(next);
         all

@@ -1,0 +1,8 @@
+use async_hygiene::concurrent;
+
+#[concurrent]
+struct Dashboard {
+    messages: u32,
+}
+
+fn main() {}
