@@ -133,10 +133,12 @@ fn expand_background(args: &BackgroundArgs, function: FnItem) -> TokenStream {
     let output_generic = if returns_impl_trait(&sig.output) {
         TokenStream::new()
     } else {
-        quote!(::<#output_ty, _>)
+        quote_spanned!(sig.ident.span()=> ::<#output_ty, _>)
     };
-    let job = quote!(async move { #captures #body });
     let name_span = sig.ident.span();
+    // Spanned on the function's name like the spawn call: a missing `'static` bound on a
+    // type parameter is reported there, with rustc's suggestion to add it.
+    let job = quote_spanned!(name_span=> async move { #captures #body });
     sig.output = syn::parse_quote_spanned!(name_span=>
         -> ::async_hygiene::__private::BackgroundHandle<#output_ty>
     );

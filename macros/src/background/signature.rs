@@ -259,7 +259,7 @@ pub(crate) fn capture_all_arguments(sig: &mut Signature) -> TokenStream {
         match input {
             FnArg::Receiver(receiver) => {
                 let self_token = receiver.self_token;
-                captures.extend(quote::quote!(let _ = &#self_token;));
+                captures.extend(quote::quote_spanned!(self_token.span=> let _ = &#self_token;));
             }
             FnArg::Typed(typed) => {
                 if let Pat::Wild(wild) = &*typed.pat {
@@ -272,8 +272,10 @@ pub(crate) fn capture_all_arguments(sig: &mut Signature) -> TokenStream {
                 }
                 let mut bindings = Bindings::default();
                 bindings.visit_pat(&typed.pat);
+                // Spanned on the argument, where rustc then reports a capture that is not
+                // `'static` or not `Send`.
                 for ident in bindings.idents {
-                    captures.extend(quote::quote!(let _ = &#ident;));
+                    captures.extend(quote::quote_spanned!(ident.span()=> let _ = &#ident;));
                 }
             }
         }
