@@ -276,78 +276,6 @@ async fn an_annotated_fn_is_watched_exactly_when_the_feature_is_on() {
     }
 }
 
-/// Records the events it sees: enough of a `tracing` subscriber to check the report's
-/// level, target and fields.
-#[derive(Default)]
-struct EventLog(std::sync::Mutex<Vec<String>>);
-
-impl tracing::Subscriber for EventLog {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        tracing::span::Id::from_u64(1)
-    }
-    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-    fn event(&self, event: &tracing::Event<'_>) {
-        struct Fields(String);
-        impl tracing::field::Visit for Fields {
-            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-                use std::fmt::Write as _;
-                // Writing to a `String` cannot fail.
-                let _ = write!(self.0, " {}={value:?}", field.name());
-            }
-        }
-        let metadata = event.metadata();
-        let mut fields = Fields(format!("{} {}:", metadata.level(), metadata.target()));
-        event.record(&mut fields);
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(fields.0);
-    }
-    fn enter(&self, _: &tracing::span::Id) {}
-    fn exit(&self, _: &tracing::span::Id) {}
-}
-
-async fn traced() {
-    async_hygiene::__private::watch_body_on!(
-        name = "traced",
-        output = (),
-        body = {
-            storage::load_config(BLOCKING);
-        }
-    );
-}
-
-#[test]
-fn reports_are_tracing_warnings_with_structured_fields() {
-    let log = std::sync::Arc::new(EventLog::default());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .expect("a current-thread runtime builds");
-    // Scoped to this thread, where the current-thread runtime polls.
-    tracing::subscriber::with_default(log.clone(), || runtime.block_on(traced()));
-    let events = log
-        .0
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    assert_eq!(events.len(), 1, "{events:#?}");
-    let event = &events[0];
-    assert!(
-        event.starts_with("WARN async_hygiene::watchdog: message=a poll of `watchdog::traced`"),
-        "{event}"
-    );
-    for field in [
-        " function=watchdog::traced",
-        " file=\"tests/watchdog.rs\"",
-        " threshold_us=100000",
-    ] {
-        assert!(event.contains(field), "{field} not in {event}");
-    }
-}
-
 /// The request handlers of an application: blocking hidden one call away, where
 /// `#[no_blocking]`'s static check cannot see it.
 mod handlers {
@@ -388,5 +316,39 @@ async fn no_blocking_fns_are_watched_exactly_when_the_feature_is_on() {
         assert_eq!(stacked[0].line, handlers::STACKED_LINE);
     } else {
         assert!(get_user.is_empty() && stacked.is_empty());
+    }
+}
+
+#[async_trait::async_trait]
+trait Repository {
+    async fn load(&self, key: &str) -> Result<u32, ParseIntError>;
+}
+
+struct SlowRepository;
+
+/// `#[async_trait]` expands first and turns the method into a sync fn returning a boxed
+/// `async move` block; `#[bounded]` then watches that block's body.
+#[async_trait::async_trait]
+impl Repository for SlowRepository {
+    #[async_hygiene::bounded(2)]
+    async fn load(&self, key: &str) -> Result<u32, ParseIntError> {
+        let value: u32 = key.parse()?;
+        Ok(value + storage::load_config(BLOCKING))
+    }
+}
+
+#[tokio::test]
+async fn async_trait_methods_are_watched_when_the_feature_is_on() {
+    assert_eq!(SlowRepository.load("1").await, Ok(8));
+    assert!(SlowRepository.load("x").await.is_err());
+    let reports = reports_for("::load");
+    if cfg!(feature = "watchdog") {
+        assert_eq!(reports.len(), 1, "{reports:#?}");
+        assert_eq!(
+            reports[0].function,
+            "<watchdog::SlowRepository as watchdog::Repository>::load"
+        );
+    } else {
+        assert!(reports.is_empty(), "{reports:#?}");
     }
 }
