@@ -410,17 +410,22 @@ thread_local! {
 
 /// The default registry of the runtime `handle` points at, created on first use.
 fn runtime_registry(handle: &Handle, id: Id) -> Registry {
-    let mut registries = RUNTIME_REGISTRIES
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
-    let registries = registries.get_or_insert_with(HashMap::new);
-    if let Some(registry) = registries.get(&id) {
-        return registry.clone();
-    }
-    let registry = Registry::new();
-    registries.insert(id, registry.clone());
+    let registry = {
+        let mut registries = RUNTIME_REGISTRIES
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let registries = registries.get_or_insert_with(HashMap::new);
+        if let Some(registry) = registries.get(&id) {
+            return registry.clone();
+        }
+        let registry = Registry::new();
+        registries.insert(id, registry.clone());
+        registry
+    };
     // tokio has no runtime-drop hook, but it drops every task when the runtime goes away:
-    // a task that never completes is one, and its guard forgets the registry then.
+    // a task that never completes is one, and its guard forgets the registry then. Spawned
+    // after the lock is released: on a runtime already shutting down, tokio drops the task
+    // (and the guard, which takes the lock) inside `spawn`.
     let guard = ForgetRegistryOnRuntimeDrop {
         id,
         registry: registry.clone(),
@@ -752,6 +757,28 @@ mod tests {
             "3 completed, 1 panicked, 3 abandoned (flush, send ×2)"
         );
         assert!(!report.is_clean());
+    }
+
+    fn is_registered(id: Id) -> bool {
+        RUNTIME_REGISTRIES
+            .lock()
+            .unwrap()
+            .as_ref()
+            .is_some_and(|registries| registries.contains_key(&id))
+    }
+
+    #[test]
+    fn a_runtime_registry_is_forgotten_when_its_runtime_is_dropped() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let (id, registry) =
+            runtime.block_on(async { (Handle::current().id(), Registry::of_current_runtime()) });
+        assert!(is_registered(id));
+        assert!(runtime.block_on(async { Registry::of_current_runtime().ptr_eq(&registry) }));
+        drop(runtime);
+        assert!(!is_registered(id));
+        assert!(registry.inner.runtime_gone.load(Ordering::Acquire));
     }
 
     #[test]
