@@ -427,6 +427,18 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
             Expr::Call(call) => self.call(call, use_),
             Expr::MethodCall(call) => self.method_call(call, use_),
             Expr::Macro(expr_macro) => self.mac(&expr_macro.mac),
+            // Values stored in an aggregate may be futures awaited later.
+            Expr::Tuple(tuple) => self.args(tuple.elems.iter(), Use::HandedOn),
+            Expr::Array(array) => self.args(array.elems.iter(), Use::HandedOn),
+            Expr::Struct(expr_struct) => {
+                self.args(
+                    expr_struct.fields.iter().map(|field| &field.expr),
+                    Use::HandedOn,
+                );
+                if let Some(rest) = &expr_struct.rest {
+                    self.expr_with(rest, Use::Value);
+                }
+            }
             // A sync closure returns its value to a caller that may await it
             // (`retry(|| rx.recv())`): its result is handed on, not consumed here.
             Expr::Closure(closure) if closure.asyncness.is_none() => match &*closure.body {

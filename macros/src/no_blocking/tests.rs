@@ -262,6 +262,8 @@ fn nested_fns_and_look_alikes_are_not_flagged() {
             let x = tokio::fs::read_to_string(p);
             x.await;
             let next = retry(|| rx.recv()).await;
+            let (left, right) = (rx.recv(), ry.recv());
+            let pending = Pending { next: rx.recv(), all: [a.recv(), b.recv()] };
             let accepted = retry(|| { log(); listener.accept() }).await;
         }
     });
