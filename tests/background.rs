@@ -177,21 +177,6 @@ fn current_thread_runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-#[test]
-fn outside_a_runtime_it_panics_like_tokio_spawn() {
-    let ours = std::panic::catch_unwind(|| add(1, 2)).unwrap_err();
-    let tokios = std::panic::catch_unwind(|| tokio::spawn(async {})).unwrap_err();
-    let message = |payload: &(dyn std::any::Any + Send)| {
-        payload
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| payload.downcast_ref::<&str>().map(ToString::to_string))
-            .unwrap()
-    };
-    assert_eq!(message(&*ours), message(&*tokios));
-    assert!(message(&*ours).contains("must be called from the context of a Tokio 1.x runtime"));
-}
-
 static RUNNING: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
 

@@ -145,7 +145,12 @@ impl Registry {
     #[must_use]
     #[track_caller]
     pub fn current() -> Self {
-        enclosing_job_registry().unwrap_or_else(Self::of_current_runtime)
+        // A `match`, not `unwrap_or_else(Self::of_current_runtime)`: `#[track_caller]` does
+        // not pass through a function pointer, and the panic must name the user's call.
+        match enclosing_job_registry() {
+            Some(registry) => registry,
+            None => Self::of_current_runtime(),
+        }
     }
 
     /// The current runtime's default registry (the one [`shutdown`] acts on).
