@@ -368,6 +368,30 @@ fn stacked_shapes_are_recognised() {
 }
 
 #[test]
+fn tokio_test_shape_is_recognised() {
+    // What `#[tokio::test]` emits when it runs first (tokio-macros 2.7).
+    let errors = check(quote! {
+        #[::core::prelude::v1::test]
+        fn reads() {
+            let body = async { let text = std::fs::read_to_string(p); };
+            ::tokio::pin!(body);
+            let body: ::core::pin::Pin<&mut dyn ::core::future::Future<Output = ()>> = body;
+            #[allow(clippy::expect_used)]
+            {
+                return ::tokio::runtime::Builder::new_current_thread()
+                    .enable_all().build().expect("Failed building the Runtime")
+                    .block_on(body);
+            }
+        }
+    });
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0].contains("`std::fs::read_to_string`"),
+        "{errors:#?}"
+    );
+}
+
+#[test]
 fn misuse_names_what_is_accepted() {
     for item in [
         quote!(
