@@ -24,7 +24,7 @@
 //! [`TaskTracker`]: tokio_util::task::TaskTracker
 
 use std::any::Any;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
@@ -161,24 +161,43 @@ impl Registry {
     #[must_use]
     #[track_caller]
     pub fn of_current_runtime() -> Self {
-        // `Handle::current` panics outside a runtime with tokio's own message, and
-        // `#[track_caller]` makes the panic point at the user's call.
-        let handle = Handle::current();
-        let id = handle.id();
+        // Task ids are unique across runtimes, so a task that spawns again (a loop of
+        // calls) finds its runtime's registry without `Handle::current`, whose reference
+        // count every worker thread shares.
+        let task = tokio::task::try_id();
         let cached = RUNTIME_REGISTRY_CACHE.with(|cache| {
             let cache = cache.borrow();
             cache
                 .as_ref()
-                .filter(|(cached_id, registry)| {
-                    *cached_id == id && !registry.inner.runtime_gone.load(Ordering::Acquire)
-                })
-                .map(|(_, registry)| registry.clone())
+                .filter(|cached| task.is_some() && cached.task == task && cached.is_live())
+                .map(|cached| cached.registry.clone())
         });
         if let Some(registry) = cached {
             return registry;
         }
-        let registry = runtime_registry(&handle, id);
-        RUNTIME_REGISTRY_CACHE.with(|cache| *cache.borrow_mut() = Some((id, registry.clone())));
+        // `Handle::current` panics outside a runtime with tokio's own message, and
+        // `#[track_caller]` makes the panic point at the user's call.
+        let handle = Handle::current();
+        let runtime = handle.id();
+        let cached = RUNTIME_REGISTRY_CACHE.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            let cached = cache
+                .as_mut()
+                .filter(|cached| cached.runtime == runtime && cached.is_live())?;
+            cached.task = task;
+            Some(cached.registry.clone())
+        });
+        if let Some(registry) = cached {
+            return registry;
+        }
+        let registry = runtime_registry(&handle, runtime);
+        RUNTIME_REGISTRY_CACHE.with(|cache| {
+            *cache.borrow_mut() = Some(CachedRegistry {
+                runtime,
+                task,
+                registry: registry.clone(),
+            });
+        });
         registry
     }
 
@@ -409,8 +428,20 @@ static RUNTIME_REGISTRIES: Mutex<Option<HashMap<Id, Registry>>> = Mutex::new(Non
 thread_local! {
     /// The last runtime registry looked up on this thread: a worker thread serves one
     /// runtime, so this skips the global lock on almost every call.
-    static RUNTIME_REGISTRY_CACHE: std::cell::RefCell<Option<(Id, Registry)>> =
-        const { std::cell::RefCell::new(None) };
+    static RUNTIME_REGISTRY_CACHE: RefCell<Option<CachedRegistry>> = const { RefCell::new(None) };
+}
+
+struct CachedRegistry {
+    runtime: Id,
+    /// The task that last looked it up (`None` outside a task, in `block_on`).
+    task: Option<tokio::task::Id>,
+    registry: Registry,
+}
+
+impl CachedRegistry {
+    fn is_live(&self) -> bool {
+        !self.registry.inner.runtime_gone.load(Ordering::Acquire)
+    }
 }
 
 /// The default registry of the runtime `handle` points at, created on first use.
