@@ -321,3 +321,34 @@ async fn a_panicking_job_can_be_rethrown_by_an_interested_caller() {
     let payload = futures::FutureExt::catch_unwind(outcome).await.unwrap_err();
     assert_eq!(payload.downcast_ref::<String>().unwrap(), "rethrown");
 }
+
+#[background(limit = 1)]
+async fn exclusive(fail: bool) -> &'static str {
+    sleep(Duration::from_secs(1)).await;
+    assert!(!fail, "exclusive job failed");
+    "done"
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slot_comes_back_after_a_panic_and_after_a_cancelled_wait() {
+    let failing = exclusive(true).await;
+    // This caller gives up while waiting for the slot: nothing leaks.
+    let gave_up = tokio::time::timeout(Duration::from_millis(500), exclusive(false)).await;
+    assert!(gave_up.is_err());
+    assert!(matches!(
+        failing.await,
+        Err(BackgroundError::Panicked {
+            job: "exclusive",
+            ..
+        })
+    ));
+    let started = Instant::now();
+    let next = exclusive(false).await;
+    assert_eq!(
+        started.elapsed(),
+        Duration::ZERO,
+        "the slot was free at once"
+    );
+    assert!(!next.is_finished());
+    assert_eq!(next.await, Ok("done"));
+}
