@@ -565,3 +565,51 @@ async fn cancelling_midway_may_leave_more_calls_started() {
     // Sequentially only the first would have started.
     assert_eq!(CANCELLED_CALLS.counts(), (2, 0));
 }
+
+/// Generated code names nothing the caller's scope can shadow.
+mod hygiene {
+    #![allow(dead_code, non_camel_case_types, non_upper_case_globals)]
+
+    use async_hygiene::concurrent;
+
+    mod core {}
+    mod std {}
+    mod tokio {}
+    mod futures {}
+    struct __AsyncHygieneFailure;
+    struct Result;
+    struct Ok;
+    struct Err;
+    const value: u8 = 0;
+    const values: u8 = 0;
+    const residual: u8 = 0;
+    const failure: u8 = 0;
+
+    async fn fetch(ms: u64, fail: bool) -> ::core::result::Result<u64, ::std::io::Error> {
+        super::after(ms, ()).await;
+        if fail {
+            ::core::result::Result::Err(::std::io::ErrorKind::Other.into())
+        } else {
+            ::core::result::Result::Ok(ms)
+        }
+    }
+
+    #[concurrent]
+    pub(super) async fn shadowed(fail: bool) -> ::core::result::Result<u64, ::std::io::Error> {
+        let __async_hygiene_0 = fetch(10, false).await?;
+        let b = fetch(20, fail).await?;
+        let c = fetch(30, false).await?;
+        ::core::result::Result::Ok(__async_hygiene_0 + b + c)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn generated_names_cannot_be_shadowed() {
+    let (sum, elapsed) = timed(hygiene::shadowed(false)).await;
+    assert_eq!(sum.ok(), Some(60));
+    // `__async_hygiene_0` starts with `_`: kept in place like a guard, then 20 || 30.
+    assert_eq!(elapsed, ms(40));
+    let (sum, elapsed) = timed(hygiene::shadowed(true)).await;
+    assert!(sum.is_err());
+    assert_eq!(elapsed, ms(30));
+}

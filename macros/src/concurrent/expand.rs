@@ -462,11 +462,15 @@ impl RunEmitter<'_> {
                     let private = private();
                     let variant = format_ident!("N{}", node, span = Span::mixed_site());
                     let name = &failure.name;
+                    let (value, residual) = (
+                        mixed("__async_hygiene_value"),
+                        mixed("__async_hygiene_residual"),
+                    );
                     let branch: Expr = syn::parse_quote_spanned! {question.span=>
                         match #private::ConcurrentTry::concurrent_branch(#inner) {
-                            #private::core::result::Result::Ok(value) => value,
-                            #private::core::result::Result::Err(residual) => {
-                                return #private::core::result::Result::Err(#name::#variant(residual));
+                            #private::core::result::Result::Ok(#value) => #value,
+                            #private::core::result::Result::Err(#residual) => {
+                                return #private::core::result::Result::Err(#name::#variant(#residual));
                             }
                         }
                     };
@@ -513,6 +517,10 @@ impl RunEmitter<'_> {
         }
         exports.sort_by_key(|export| export.node);
         let destructure = quote!((#(#patterns),*));
+        let (values, failed) = (
+            mixed("__async_hygiene_values"),
+            mixed("__async_hygiene_failure"),
+        );
         let join_stmt: Stmt = if fallible.is_empty() {
             syn::parse_quote! {
                 let #destructure = #private::tokio::join!(#(#futures),*);
@@ -520,9 +528,9 @@ impl RunEmitter<'_> {
         } else if outer.is_some() {
             syn::parse_quote! {
                 let #destructure = match #private::tokio::try_join!(#(#futures),*) {
-                    #private::core::result::Result::Ok(values) => values,
-                    #private::core::result::Result::Err(failure) => {
-                        return #private::core::result::Result::Err(failure);
+                    #private::core::result::Result::Ok(#values) => #values,
+                    #private::core::result::Result::Err(#failed) => {
+                        return #private::core::result::Result::Err(#failed);
                     }
                 };
             }
@@ -540,7 +548,7 @@ impl RunEmitter<'_> {
             // to the residual of the branch that failed first.
             let rethrows = fallible.iter().zip(&variants).map(|(&node, variant)| {
                 let question = self.fail_fast(node).unwrap_or_default();
-                let residual = mixed("residual");
+                let residual = mixed("__async_hygiene_residual");
                 quote_spanned! {question.span=>
                     #private::core::result::Result::Err(#name::#variant(#residual)) => {
                         match #residual #question {}
@@ -551,7 +559,7 @@ impl RunEmitter<'_> {
                 let #destructure = {
                     enum #name<#(#params),*> { #(#variants(#params)),* }
                     match #private::tokio::try_join!(#(#futures),*) {
-                        #private::core::result::Result::Ok(values) => values,
+                        #private::core::result::Result::Ok(#values) => #values,
                         #(#rethrows)*
                     }
                 };

@@ -21,13 +21,15 @@ async fn load(store: &Store) -> Result<Config, AppError> {
             },
             async { ::async_hygiene::__private::core::result::Result::Ok(store.defaults().await) }
         ) {
-            ::async_hygiene::__private::core::result::Result::Ok(values) => values,
+            ::async_hygiene::__private::core::result::Result::Ok(__async_hygiene_values) => {
+                __async_hygiene_values
+            }
             ::async_hygiene::__private::core::result::Result::Err(__AsyncHygieneFailure::N0(
-                residual,
-            )) => match residual? {},
+                __async_hygiene_residual,
+            )) => match __async_hygiene_residual? {},
             ::async_hygiene::__private::core::result::Result::Err(__AsyncHygieneFailure::N1(
-                residual,
-            )) => match residual? {},
+                __async_hygiene_residual,
+            )) => match __async_hygiene_residual? {},
         }
     };
     let raw = __async_hygiene_0;
@@ -53,13 +55,15 @@ async fn first_names(db: &Db) -> Option<(String, String)> {
                     .map_err(__AsyncHygieneFailure::N1)
             }
         ) {
-            ::async_hygiene::__private::core::result::Result::Ok(values) => values,
+            ::async_hygiene::__private::core::result::Result::Ok(__async_hygiene_values) => {
+                __async_hygiene_values
+            }
             ::async_hygiene::__private::core::result::Result::Err(__AsyncHygieneFailure::N0(
-                residual,
-            )) => match residual? {},
+                __async_hygiene_residual,
+            )) => match __async_hygiene_residual? {},
             ::async_hygiene::__private::core::result::Result::Err(__AsyncHygieneFailure::N1(
-                residual,
-            )) => match residual? {},
+                __async_hygiene_residual,
+            )) => match __async_hygiene_residual? {},
         }
     };
     let alice = __async_hygiene_0;

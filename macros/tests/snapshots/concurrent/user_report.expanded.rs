@@ -17,10 +17,14 @@ async fn generate_user_report(user_id: u64) -> anyhow::Result<Report> {
                 let profile = match ::async_hygiene::__private::ConcurrentTry::concurrent_branch(
                     get_user_profile(user_id).await,
                 ) {
-                    ::async_hygiene::__private::core::result::Result::Ok(value) => value,
-                    ::async_hygiene::__private::core::result::Result::Err(residual) => {
+                    ::async_hygiene::__private::core::result::Result::Ok(__async_hygiene_value) => {
+                        __async_hygiene_value
+                    }
+                    ::async_hygiene::__private::core::result::Result::Err(
+                        __async_hygiene_residual,
+                    ) => {
                         return ::async_hygiene::__private::core::result::Result::Err(
-                            __AsyncHygieneFailure::N0(residual),
+                            __AsyncHygieneFailure::N0(__async_hygiene_residual),
                         );
                     }
                 };
@@ -28,10 +32,14 @@ async fn generate_user_report(user_id: u64) -> anyhow::Result<Report> {
                 let analytics = match ::async_hygiene::__private::ConcurrentTry::concurrent_branch(
                     fetch_analytics(&url).await,
                 ) {
-                    ::async_hygiene::__private::core::result::Result::Ok(value) => value,
-                    ::async_hygiene::__private::core::result::Result::Err(residual) => {
+                    ::async_hygiene::__private::core::result::Result::Ok(__async_hygiene_value) => {
+                        __async_hygiene_value
+                    }
+                    ::async_hygiene::__private::core::result::Result::Err(
+                        __async_hygiene_residual,
+                    ) => {
                         return ::async_hygiene::__private::core::result::Result::Err(
-                            __AsyncHygieneFailure::N4(residual),
+                            __AsyncHygieneFailure::N4(__async_hygiene_residual),
                         );
                     }
                 };
@@ -50,19 +58,21 @@ async fn generate_user_report(user_id: u64) -> anyhow::Result<Report> {
                 .map_err(__AsyncHygieneFailure::N2)
             }
         ) {
-            ::async_hygiene::__private::core::result::Result::Ok(values) => values,
+            ::async_hygiene::__private::core::result::Result::Ok(__async_hygiene_values) => {
+                __async_hygiene_values
+            }
             ::async_hygiene::__private::core::result::Result::Err(__AsyncHygieneFailure::N0(
-                residual,
-            )) => match residual? {},
+                __async_hygiene_residual,
+            )) => match __async_hygiene_residual? {},
             ::async_hygiene::__private::core::result::Result::Err(__AsyncHygieneFailure::N1(
-                residual,
-            )) => match residual? {},
+                __async_hygiene_residual,
+            )) => match __async_hygiene_residual? {},
             ::async_hygiene::__private::core::result::Result::Err(__AsyncHygieneFailure::N2(
-                residual,
-            )) => match residual? {},
+                __async_hygiene_residual,
+            )) => match __async_hygiene_residual? {},
             ::async_hygiene::__private::core::result::Result::Err(__AsyncHygieneFailure::N4(
-                residual,
-            )) => match residual? {},
+                __async_hygiene_residual,
+            )) => match __async_hygiene_residual? {},
         }
     };
     let profile = __async_hygiene_0_profile;
