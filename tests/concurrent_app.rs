@@ -82,7 +82,7 @@ struct Session<'db> {
     cache: HashMap<u64, User>,
 }
 
-impl<'db> Session<'db> {
+impl Session<'_> {
     #[concurrent]
     async fn load(&mut self, ids: &[u64]) -> AppResult<usize> {
         for &id in ids {
