@@ -31,6 +31,17 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let function: syn::ItemFn = match syn::parse2(item.clone()) {
         Ok(function) => function,
         Err(error) => {
+            if let Ok(declaration) = syn::parse2::<syn::TraitItemFn>(item.clone()) {
+                if declaration.default.is_none() {
+                    let error = syn::Error::new_spanned(
+                        &declaration.sig.ident,
+                        "`#[concurrent]` rewrites a function body, and this declaration has \
+                         none: put the attribute on the implementations",
+                    )
+                    .into_compile_error();
+                    return quote!(#error #item);
+                }
+            }
             // A syntax error inside a fn: let rustc report it on the tokens as written.
             if looks_like_fn(&item) {
                 return item;

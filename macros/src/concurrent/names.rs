@@ -526,11 +526,6 @@ pub(crate) fn mutable_names(sig: &syn::Signature, body: &syn::Block) -> BTreeSet
             }
             visit::visit_local(self, local);
         }
-        fn visit_expr(&mut self, expr: &'ast Expr) {
-            let facts = ExprFacts::of_expr(expr);
-            self.names.extend(facts.writes);
-            visit::visit_expr(self, expr);
-        }
     }
     let mut mutables = Mutables::default();
     for input in &sig.inputs {
@@ -554,6 +549,10 @@ pub(crate) fn mutable_names(sig: &syn::Signature, body: &syn::Block) -> BTreeSet
         }
     }
     mutables.visit_block(body);
+    // Writes anywhere in the body, in one pass.
+    let mut writes = ExprScan::default();
+    writes.visit_block(body);
+    mutables.names.extend(writes.facts.writes);
     mutables.names
 }
 
