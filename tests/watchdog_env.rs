@@ -56,7 +56,14 @@ async fn the_environment_configures_the_first_watched_poll() {
     assert_eq!(watchdog::mode(), Mode::Strict);
     assert_eq!(watchdog::threshold(), Duration::from_micros(500));
 
-    // Code overrides the environment.
+    // Code overrides the environment, and later implicit reads do not undo it.
+    watchdog::set_threshold(Duration::from_millis(30));
     watchdog::set_mode(Mode::Warn);
     assert_eq!(watchdog::mode(), Mode::Warn);
+    assert_eq!(watchdog::threshold(), Duration::from_millis(30));
+
+    // An explicit read applies the environment again.
+    watchdog::init_from_env().expect("the environment is well-formed now");
+    assert_eq!(watchdog::mode(), Mode::Strict);
+    assert_eq!(watchdog::threshold(), Duration::from_micros(500));
 }

@@ -206,37 +206,57 @@ const fn duration_to_nanos(duration: Duration) -> u64 {
     }
 }
 
-/// Reads `ASYNC_HYGIENE_WATCHDOG` and `ASYNC_HYGIENE_WATCHDOG_MS` now, applying the values
-/// that are set, and returns the first malformed one as an error (leaving the defaults).
+/// Reads `ASYNC_HYGIENE_WATCHDOG` and `ASYNC_HYGIENE_WATCHDOG_MS` now and applies them,
+/// or returns the first malformed one as an error (applying neither).
 ///
-/// Optional: the first watched poll reads the environment anyway, but panics on a
-/// malformed value. Settings made with [`set_mode`] or [`set_threshold`] after this call
-/// override the environment.
+/// Optional: the first use of the watchdog (a watched poll, [`mode`], [`set_mode`], …)
+/// reads the environment anyway, once, and a watched poll panics on a malformed value.
+/// Settings made with [`set_mode`] or [`set_threshold`] after this call override the
+/// environment.
 pub fn init_from_env() -> Result<(), ConfigError> {
+    apply_env(true)
+}
+
+fn apply_env(overwrite: bool) -> Result<(), ConfigError> {
     let mode = match std::env::var(MODE_ENV) {
         Ok(value) => value.parse()?,
         Err(_) => Mode::default(),
     };
-    if let Ok(value) = std::env::var(THRESHOLD_ENV) {
-        THRESHOLD_NANOS.store(
-            duration_to_nanos(parse_threshold_ms(&value)?),
-            Ordering::Relaxed,
-        );
+    let threshold = match std::env::var(THRESHOLD_ENV) {
+        Ok(value) => Some(parse_threshold_ms(&value)?),
+        Err(_) => None,
+    };
+    // The implicit first read must not undo a `set_mode` or `set_threshold` that another
+    // thread made meanwhile: it applies the environment only while nothing is set.
+    let applies = overwrite
+        || MODE
+            .compare_exchange(
+                Mode::UNINITIALISED,
+                mode.to_u8(),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            )
+            .is_ok();
+    if applies {
+        MODE.store(mode.to_u8(), Ordering::Relaxed);
+        if let Some(threshold) = threshold {
+            THRESHOLD_NANOS.store(duration_to_nanos(threshold), Ordering::Relaxed);
+        }
     }
-    // Only the first initialisation wins, so that an explicit `set_mode` made before a
-    // concurrent first poll is not overwritten by the environment.
-    let _ = MODE.compare_exchange(
-        Mode::UNINITIALISED,
-        mode.to_u8(),
-        Ordering::Relaxed,
-        Ordering::Relaxed,
-    );
     Ok(())
+}
+
+/// Reads the environment if nothing has been configured yet; a malformed value is left
+/// for the first watched poll to report.
+fn ensure_initialised() {
+    if MODE.load(Ordering::Relaxed) == Mode::UNINITIALISED {
+        let _ = apply_env(false);
+    }
 }
 
 #[cold]
 fn init_from_env_or_panic() -> Mode {
-    if let Err(error) = init_from_env() {
+    if let Err(error) = apply_env(false) {
         panic!("async-hygiene watchdog: {error}");
     }
     Mode::from_u8(MODE.load(Ordering::Relaxed))
@@ -264,7 +284,7 @@ pub fn mode() -> Mode {
 /// Sets the mode for every watched fn of the process, overriding the environment.
 pub fn set_mode(mode: Mode) {
     // Read the environment first so that its threshold still applies.
-    let _ = init_from_env();
+    ensure_initialised();
     MODE.store(mode.to_u8(), Ordering::Relaxed);
 }
 
@@ -272,14 +292,16 @@ pub fn set_mode(mode: Mode) {
 /// else [`DEFAULT_THRESHOLD`].
 #[must_use]
 pub fn threshold() -> Duration {
-    let _ = current_mode();
+    ensure_initialised();
     Duration::from_nanos(THRESHOLD_NANOS.load(Ordering::Relaxed))
 }
 
-/// Sets the threshold above which one poll is reported. [`Duration::ZERO`] reports every
-/// poll, which is a way to see how often and how long a fn is polled.
+/// Sets the threshold above which one poll is reported. From
+/// [`COARSE_CLOCK_MIN_THRESHOLD`] up polls are timed with the coarse clock, below it with
+/// `Instant` (see the module docs). [`Duration::ZERO`] reports every poll, which is a way
+/// to see how often and how long a fn is polled.
 pub fn set_threshold(threshold: Duration) {
-    let _ = current_mode();
+    ensure_initialised();
     THRESHOLD_NANOS.store(duration_to_nanos(threshold), Ordering::Relaxed);
 }
 
