@@ -5,6 +5,9 @@ pub(crate) mod __private {
     use core::convert::Infallible;
     use core::ops::ControlFlow;
 
+    /// Short names for the generated code, which must not rely on the prelude.
+    pub use core::result::Result::{Err as ConcurrentErr, Ok as ConcurrentOk};
+
     /// The operand of a `?` that ends a `let` joined by `#[concurrent]`.
     ///
     /// The branch stops at the first failure and hands back the *residual* (`Err(e)` as

@@ -419,6 +419,11 @@ fn private() -> TokenStream {
     quote!(::async_hygiene::__private)
 }
 
+/// The support path, spanned at the user's `?` so that a type error points there.
+fn private_at(span: Span) -> TokenStream {
+    quote_spanned!(span=> ::async_hygiene::__private)
+}
+
 impl RunEmitter<'_> {
     fn info(&self, node: usize) -> &StmtInfo {
         &self.plan.infos[self.run[node]]
@@ -459,7 +464,7 @@ impl RunEmitter<'_> {
             if let (Some(question), Some(init)) = (self.fail_fast(node), local.init.as_mut()) {
                 if let Expr::Try(try_expr) = &*init.expr {
                     let inner = &try_expr.expr;
-                    let private = private();
+                    let private = private_at(question.span);
                     let variant = format_ident!("N{}", node, span = Span::mixed_site());
                     let name = &failure.name;
                     let (value, residual) = (
@@ -468,9 +473,9 @@ impl RunEmitter<'_> {
                     );
                     let branch: Expr = syn::parse_quote_spanned! {question.span=>
                         match #private::ConcurrentTry::concurrent_branch(#inner) {
-                            #private::core::result::Result::Ok(#value) => #value,
-                            #private::core::result::Result::Err(#residual) => {
-                                return #private::core::result::Result::Err(#name::#variant(#residual));
+                            #private::ConcurrentOk(#value) => #value,
+                            #private::ConcurrentErr(#residual) => {
+                                return #private::ConcurrentErr(#name::#variant(#residual));
                             }
                         }
                     };
@@ -528,9 +533,9 @@ impl RunEmitter<'_> {
         } else if outer.is_some() {
             syn::parse_quote! {
                 let #destructure = match #private::tokio::try_join!(#(#futures),*) {
-                    #private::core::result::Result::Ok(#values) => #values,
-                    #private::core::result::Result::Err(#failed) => {
-                        return #private::core::result::Result::Err(#failed);
+                    #private::ConcurrentOk(#values) => #values,
+                    #private::ConcurrentErr(#failed) => {
+                        return #private::ConcurrentErr(#failed);
                     }
                 };
             }
@@ -549,8 +554,9 @@ impl RunEmitter<'_> {
             let rethrows = fallible.iter().zip(&variants).map(|(&node, variant)| {
                 let question = self.fail_fast(node).unwrap_or_default();
                 let residual = mixed("__async_hygiene_residual");
+                let private = private_at(question.span);
                 quote_spanned! {question.span=>
-                    #private::core::result::Result::Err(#name::#variant(#residual)) => {
+                    #private::ConcurrentErr(#name::#variant(#residual)) => {
                         match #residual #question {}
                     }
                 }
@@ -559,7 +565,7 @@ impl RunEmitter<'_> {
                 let #destructure = {
                     enum #name<#(#params),*> { #(#variants(#params)),* }
                     match #private::tokio::try_join!(#(#futures),*) {
-                        #private::core::result::Result::Ok(#values) => #values,
+                        #private::ConcurrentOk(#values) => #values,
                         #(#rethrows)*
                     }
                 };
@@ -581,7 +587,7 @@ impl RunEmitter<'_> {
         let private = private();
         let wrap = |value: TokenStream| {
             if fallible {
-                quote!(#private::core::result::Result::Ok(#value))
+                quote!(#private::ConcurrentOk(#value))
             } else {
                 value
             }
@@ -598,6 +604,7 @@ impl RunEmitter<'_> {
                         let inner = &try_expr.expr;
                         let name = &failure.name;
                         let variant = format_ident!("N{}", node, span = Span::mixed_site());
+                        let private = private_at(question.span);
                         quote_spanned! {question.span=>
                             async {
                                 #private::ConcurrentTry::concurrent_branch(#inner)

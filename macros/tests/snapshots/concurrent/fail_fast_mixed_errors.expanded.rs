@@ -19,15 +19,15 @@ async fn load(store: &Store) -> Result<Config, AppError> {
                 )
                 .map_err(__AsyncHygieneFailure::N1)
             },
-            async { ::async_hygiene::__private::core::result::Result::Ok(store.defaults().await) }
+            async { ::async_hygiene::__private::ConcurrentOk(store.defaults().await) }
         ) {
-            ::async_hygiene::__private::core::result::Result::Ok(__async_hygiene_values) => {
+            ::async_hygiene::__private::ConcurrentOk(__async_hygiene_values) => {
                 __async_hygiene_values
             }
-            ::async_hygiene::__private::core::result::Result::Err(__AsyncHygieneFailure::N0(
+            ::async_hygiene::__private::ConcurrentErr(__AsyncHygieneFailure::N0(
                 __async_hygiene_residual,
             )) => match __async_hygiene_residual? {},
-            ::async_hygiene::__private::core::result::Result::Err(__AsyncHygieneFailure::N1(
+            ::async_hygiene::__private::ConcurrentErr(__AsyncHygieneFailure::N1(
                 __async_hygiene_residual,
             )) => match __async_hygiene_residual? {},
         }
@@ -55,13 +55,13 @@ async fn first_names(db: &Db) -> Option<(String, String)> {
                     .map_err(__AsyncHygieneFailure::N1)
             }
         ) {
-            ::async_hygiene::__private::core::result::Result::Ok(__async_hygiene_values) => {
+            ::async_hygiene::__private::ConcurrentOk(__async_hygiene_values) => {
                 __async_hygiene_values
             }
-            ::async_hygiene::__private::core::result::Result::Err(__AsyncHygieneFailure::N0(
+            ::async_hygiene::__private::ConcurrentErr(__AsyncHygieneFailure::N0(
                 __async_hygiene_residual,
             )) => match __async_hygiene_residual? {},
-            ::async_hygiene::__private::core::result::Result::Err(__AsyncHygieneFailure::N1(
+            ::async_hygiene::__private::ConcurrentErr(__AsyncHygieneFailure::N1(
                 __async_hygiene_residual,
             )) => match __async_hygiene_residual? {},
         }

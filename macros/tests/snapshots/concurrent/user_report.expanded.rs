@@ -17,13 +17,11 @@ async fn generate_user_report(user_id: u64) -> anyhow::Result<Report> {
                 let profile = match ::async_hygiene::__private::ConcurrentTry::concurrent_branch(
                     get_user_profile(user_id).await,
                 ) {
-                    ::async_hygiene::__private::core::result::Result::Ok(__async_hygiene_value) => {
+                    ::async_hygiene::__private::ConcurrentOk(__async_hygiene_value) => {
                         __async_hygiene_value
                     }
-                    ::async_hygiene::__private::core::result::Result::Err(
-                        __async_hygiene_residual,
-                    ) => {
-                        return ::async_hygiene::__private::core::result::Result::Err(
+                    ::async_hygiene::__private::ConcurrentErr(__async_hygiene_residual) => {
+                        return ::async_hygiene::__private::ConcurrentErr(
                             __AsyncHygieneFailure::N0(__async_hygiene_residual),
                         );
                     }
@@ -32,18 +30,16 @@ async fn generate_user_report(user_id: u64) -> anyhow::Result<Report> {
                 let analytics = match ::async_hygiene::__private::ConcurrentTry::concurrent_branch(
                     fetch_analytics(&url).await,
                 ) {
-                    ::async_hygiene::__private::core::result::Result::Ok(__async_hygiene_value) => {
+                    ::async_hygiene::__private::ConcurrentOk(__async_hygiene_value) => {
                         __async_hygiene_value
                     }
-                    ::async_hygiene::__private::core::result::Result::Err(
-                        __async_hygiene_residual,
-                    ) => {
-                        return ::async_hygiene::__private::core::result::Result::Err(
+                    ::async_hygiene::__private::ConcurrentErr(__async_hygiene_residual) => {
+                        return ::async_hygiene::__private::ConcurrentErr(
                             __AsyncHygieneFailure::N4(__async_hygiene_residual),
                         );
                     }
                 };
-                ::async_hygiene::__private::core::result::Result::Ok((profile, analytics))
+                ::async_hygiene::__private::ConcurrentOk((profile, analytics))
             },
             async {
                 ::async_hygiene::__private::ConcurrentTry::concurrent_branch(
@@ -58,19 +54,19 @@ async fn generate_user_report(user_id: u64) -> anyhow::Result<Report> {
                 .map_err(__AsyncHygieneFailure::N2)
             }
         ) {
-            ::async_hygiene::__private::core::result::Result::Ok(__async_hygiene_values) => {
+            ::async_hygiene::__private::ConcurrentOk(__async_hygiene_values) => {
                 __async_hygiene_values
             }
-            ::async_hygiene::__private::core::result::Result::Err(__AsyncHygieneFailure::N0(
+            ::async_hygiene::__private::ConcurrentErr(__AsyncHygieneFailure::N0(
                 __async_hygiene_residual,
             )) => match __async_hygiene_residual? {},
-            ::async_hygiene::__private::core::result::Result::Err(__AsyncHygieneFailure::N1(
+            ::async_hygiene::__private::ConcurrentErr(__AsyncHygieneFailure::N1(
                 __async_hygiene_residual,
             )) => match __async_hygiene_residual? {},
-            ::async_hygiene::__private::core::result::Result::Err(__AsyncHygieneFailure::N2(
+            ::async_hygiene::__private::ConcurrentErr(__AsyncHygieneFailure::N2(
                 __async_hygiene_residual,
             )) => match __async_hygiene_residual? {},
-            ::async_hygiene::__private::core::result::Result::Err(__AsyncHygieneFailure::N4(
+            ::async_hygiene::__private::ConcurrentErr(__AsyncHygieneFailure::N4(
                 __async_hygiene_residual,
             )) => match __async_hygiene_residual? {},
         }
