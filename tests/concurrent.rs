@@ -1,5 +1,9 @@
 //! `#[concurrent]` behaviour on tokio's paused clock: elapsed virtual time is exact, so
 //! every test asserts the critical path, and results equal to the sequential body.
+//!
+//! The generated code must not warn in a user's crate: under `cargo clippy` this file
+//! denies the pedantic group and rustc's unused lints.
+#![deny(unused, clippy::pedantic)]
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU32, Ordering};
