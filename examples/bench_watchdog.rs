@@ -5,10 +5,11 @@
 //! cargo run --release --example bench_watchdog
 //! ```
 //!
-//! Each workload runs three identical bodies: plain (what the attributes emit without the
+//! Each workload runs identical bodies: plain (what the attributes emit without the
 //! `watchdog` feature), watched (what they emit with it: `watch_body_on!`, used directly
-//! here so that the comparison needs no feature switch), and watched with the mode set to
-//! `off` at run time. The variants alternate over several rounds on one current-thread
+//! here so that the comparison needs no feature switch) with the default coarse clock and
+//! with the exact clock of thresholds below 20 ms, and watched with the mode set to `off`
+//! at run time. The variants alternate over several rounds on one current-thread
 //! runtime and the median of each is reported, so a busy machine slows all three alike.
 
 use std::time::{Duration, Instant};
@@ -88,27 +89,43 @@ mod watched {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Variant {
     Plain,
+    /// Threshold 10 s: the coarse ticker clock.
     Watched,
+    /// Threshold 19 ms: `Instant::now()` twice per poll.
+    WatchedExact,
     WatchedModeOff,
 }
 
 impl Variant {
-    const ALL: [Variant; 3] = [Variant::Plain, Variant::Watched, Variant::WatchedModeOff];
+    const ALL: [Variant; 4] = [
+        Variant::Plain,
+        Variant::Watched,
+        Variant::WatchedExact,
+        Variant::WatchedModeOff,
+    ];
 
     fn label(self) -> &'static str {
         match self {
             Variant::Plain => "plain body",
-            Variant::Watched => "watched (warn)",
+            Variant::Watched => "watched (warn, coarse clock)",
+            Variant::WatchedExact => "watched (warn, exact clock)",
             Variant::WatchedModeOff => "watched, mode off",
         }
     }
 
-    fn mode(self) -> Mode {
-        if self == Variant::WatchedModeOff {
+    fn configure(self) {
+        watchdog::set_mode(if self == Variant::WatchedModeOff {
             Mode::Off
         } else {
             Mode::Warn
-        }
+        });
+        // Far above any poll here, so that no report distorts the timing; 19 ms is just
+        // below the coarse clock's range.
+        watchdog::set_threshold(if self == Variant::WatchedExact {
+            Duration::from_millis(19)
+        } else {
+            Duration::from_secs(10)
+        });
     }
 }
 
@@ -167,9 +184,6 @@ fn main() {
         .enable_all()
         .build()
         .expect("a current-thread runtime builds");
-    // The watched bodies must never be slow here; a report would distort the timing.
-    watchdog::set_threshold(Duration::from_secs(10));
-
     println!(
         "poll watchdog overhead, median of {ROUNDS} alternating rounds (release build: {})",
         !cfg!(debug_assertions)
@@ -190,7 +204,7 @@ fn main() {
         // One warm-up round, then alternate the variants so drift hits them alike.
         for round in 0..=ROUNDS {
             for (index, variant) in Variant::ALL.into_iter().enumerate() {
-                watchdog::set_mode(variant.mode());
+                variant.configure();
                 let (elapsed, count) = runtime.block_on(workload(variant));
                 units = count;
                 if round > 0 {
@@ -211,9 +225,8 @@ fn main() {
             );
         }
     }
-    assert_eq!(
-        watchdog::slow_poll_count(),
-        0,
-        "a benchmark poll exceeded 10 s"
-    );
+    let reports = watchdog::slow_poll_count();
+    if reports > 0 {
+        println!("\n{reports} poll(s) above 19 ms were reported (the machine is loaded): rerun");
+    }
 }
