@@ -39,6 +39,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Attribute, Block, Expr, Ident, Pat, Stmt};
 
@@ -613,7 +614,9 @@ impl RunEmitter<'_> {
                         }
                     } else {
                         let value = wrap(quote!(#init));
-                        quote!(async { #value })
+                        // Spanned at the user's initializer: a borrow error in the join
+                        // (a value moved here and borrowed in a sibling) points at it.
+                        quote_spanned!(init.span()=> async { #value })
                     };
                 let rebind = syn::parse_quote!(let #pat = #temp;);
                 return (
@@ -673,7 +676,14 @@ impl RunEmitter<'_> {
             _ => (quote!((#(#idents),*)), quote!((#(#temps),*))),
         };
         let value = wrap(value);
-        (quote!(async { #(#stmts)* #value }), pattern, exports)
+        let span = nodes
+            .first()
+            .map_or_else(Span::call_site, |&node| self.stmts[node].span());
+        (
+            quote_spanned!(span=> async { #(#stmts)* #value }),
+            pattern,
+            exports,
+        )
     }
 
     /// `let x = init;` or `let mut x = init;` without a type: the branch can produce
