@@ -352,3 +352,28 @@ async fn async_trait_methods_are_watched_when_the_feature_is_on() {
         assert!(reports.is_empty(), "{reports:#?}");
     }
 }
+
+/// The expansion names nothing the user can shadow, and its locals do not capture theirs.
+mod shadowing {
+    #![allow(dead_code, non_camel_case_types, clippy::unused_async)]
+
+    mod core {}
+    mod std {}
+    struct AsyncHygieneWatchMarker;
+    static ASYNC_HYGIENE_WATCH_SITE: u8 = 0;
+    struct Option;
+
+    pub(crate) async fn shadowed(cx: u8) -> Result<u8, ()> {
+        let async_hygiene_watched = 40;
+        async_hygiene::__private::watch_body_on!(
+            name = "shadowed",
+            output = Result<u8, ()>,
+            body = { Ok(async_hygiene_watched + cx + ASYNC_HYGIENE_WATCH_SITE) }
+        )
+    }
+}
+
+#[tokio::test]
+async fn the_expansion_is_hygienic() {
+    assert_eq!(shadowing::shadowed(2).await, Ok(42));
+}

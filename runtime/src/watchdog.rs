@@ -686,14 +686,17 @@ macro_rules! __async_hygiene_watch_body {
 /// Output:
 /// ```text
 /// {
-///     struct AsyncHygieneWatchMarker;   // its type_name is the fn's path
-///     static SITE: WatchSite = WatchSite::new("f", file!(), line!(), column!(), …);
+///     let site = {
+///         struct AsyncHygieneWatchMarker;   // its type_name is the fn's path
+///         static SITE: WatchSite = WatchSite::new("f", file!(), line!(), column!(), …);
+///         &SITE
+///     };
 ///     let mut watched = pin!(async move {
 ///         // Fixes the block's output type, so `?` and `return` infer as in the fn.
 ///         if let Some(ret) = None::<Ret> { return ret; }
 ///         body
 ///     });
-///     poll_fn(|cx| watch_poll(&SITE, watched.as_mut(), cx)).await
+///     poll_fn(|cx| watch_poll(site, watched.as_mut(), cx)).await
 /// }
 /// ```
 #[doc(hidden)]
@@ -714,24 +717,25 @@ macro_rules! __async_hygiene_watch_body_on {
         $crate::__async_hygiene_watch_body_on!(@expand $name, async move $body)
     };
     (@expand $name:literal, $future:expr) => {{
-        struct AsyncHygieneWatchMarker;
-        static ASYNC_HYGIENE_WATCH_SITE: $crate::__private::WatchSite =
-            $crate::__private::WatchSite::new(
-                $name,
-                $crate::__private::watch_core::file!(),
-                $crate::__private::watch_core::line!(),
-                $crate::__private::watch_core::column!(),
-                $crate::__private::watch_core::any::type_name::<AsyncHygieneWatchMarker>,
-            );
+        // Items are not hygienic in `macro_rules!`: declared in their own block, they
+        // cannot shadow a name the body uses.
+        let async_hygiene_site: &'static $crate::__private::WatchSite = {
+            struct AsyncHygieneWatchMarker;
+            static ASYNC_HYGIENE_WATCH_SITE: $crate::__private::WatchSite =
+                $crate::__private::WatchSite::new(
+                    $name,
+                    $crate::__private::watch_core::file!(),
+                    $crate::__private::watch_core::line!(),
+                    $crate::__private::watch_core::column!(),
+                    $crate::__private::watch_core::any::type_name::<AsyncHygieneWatchMarker>,
+                );
+            &ASYNC_HYGIENE_WATCH_SITE
+        };
         // Pinned in the fn's own future and polled through `poll_fn`: no extra state
         // machine around the body.
         let mut async_hygiene_watched = $crate::__private::watch_core::pin::pin!($future);
         $crate::__private::watch_core::future::poll_fn(|cx| {
-            $crate::__private::watch_poll(
-                &ASYNC_HYGIENE_WATCH_SITE,
-                async_hygiene_watched.as_mut(),
-                cx,
-            )
+            $crate::__private::watch_poll(async_hygiene_site, async_hygiene_watched.as_mut(), cx)
         })
         .await
     }};
