@@ -376,8 +376,9 @@ impl fmt::Display for SlowPoll {
     }
 }
 
-/// Thresholds from this one up are measured with the coarse clock (see [`clock`]); below
-/// it, each poll reads `Instant::now()` twice.
+/// Thresholds from this one up are measured with the coarse clock of a ticker thread
+/// (see "Cost and precision" in the [module docs](self)); below it, each poll reads
+/// `Instant::now()` twice.
 pub const COARSE_CLOCK_MIN_THRESHOLD: Duration = Duration::from_millis(20);
 
 /// A coarse clock for timing polls at the cost of two relaxed atomic loads, not two
