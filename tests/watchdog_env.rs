@@ -27,7 +27,7 @@ async fn the_environment_configures_the_first_watched_poll() {
     // `set_var` races with threads reading the environment; this binary's other test
     // does not read it.
     std::env::set_var(MODE_ENV, "stirct");
-    std::env::set_var(THRESHOLD_ENV, "0.5");
+    std::env::set_var(THRESHOLD_ENV, "250.5");
     assert_eq!(
         watchdog::init_from_env(),
         Err(ConfigError::InvalidMode("stirct".to_owned()))
@@ -51,10 +51,10 @@ async fn the_environment_configures_the_first_watched_poll() {
     assert_eq!(error, ConfigError::InvalidThreshold("-3".to_owned()));
     assert!(error.to_string().contains("milliseconds"), "{error}");
 
-    std::env::set_var(THRESHOLD_ENV, "0.5");
+    std::env::set_var(THRESHOLD_ENV, "250.5");
     assert_eq!(watched().await, 1);
     assert_eq!(watchdog::mode(), Mode::Strict);
-    assert_eq!(watchdog::threshold(), Duration::from_micros(500));
+    assert_eq!(watchdog::threshold(), Duration::from_micros(250_500));
 
     // Code overrides the environment, and later implicit reads do not undo it.
     watchdog::set_threshold(Duration::from_millis(30));
@@ -65,5 +65,5 @@ async fn the_environment_configures_the_first_watched_poll() {
     // An explicit read applies the environment again.
     watchdog::init_from_env().expect("the environment is well-formed now");
     assert_eq!(watchdog::mode(), Mode::Strict);
-    assert_eq!(watchdog::threshold(), Duration::from_micros(500));
+    assert_eq!(watchdog::threshold(), Duration::from_micros(250_500));
 }
