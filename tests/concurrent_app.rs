@@ -217,6 +217,23 @@ async fn checked_inside(db: &Db) -> AppResult<usize> {
     Ok(a.name.len() + b.name.len())
 }
 
+// Unit-returning: the watch call ends with `;`, which the second attribute must see through.
+#[no_blocking]
+#[concurrent]
+async fn unit_checked_outside(db: &Db) {
+    let a = db.user(1).await;
+    let b = db.user(2).await;
+    assert!(a.is_ok() && b.is_ok());
+}
+
+#[concurrent]
+#[no_blocking]
+async fn unit_checked_inside(db: &Db) {
+    let a = db.user(1).await;
+    let b = db.user(2).await;
+    assert!(a.is_ok() && b.is_ok());
+}
+
 fn db() -> Db {
     Db::new(&[(1, "ada"), (2, "bob"), (3, "cy")])
 }
@@ -305,6 +322,8 @@ async fn stacked_with_tracing_and_no_blocking() {
     assert_eq!((len, elapsed), (Ok(7), ms(10)));
     let (len, elapsed) = timed(checked_inside(&db)).await;
     assert_eq!((len, elapsed), (Ok(6), ms(10)));
+    assert_eq!(timed(unit_checked_outside(&db)).await.1, ms(10));
+    assert_eq!(timed(unit_checked_inside(&db)).await.1, ms(10));
 }
 
 #[concurrent]
