@@ -1,5 +1,6 @@
 //! Rewrites one block: finds the runs of movable `let`s, schedules each run and emits
-//! nested joins. Nested blocks are rewritten first, each on its own.
+//! nested joins. Each block is analysed as written; the blocks nested in its statements
+//! are rewritten (on their own) before its runs are emitted.
 //!
 //! Input:
 //!
@@ -11,29 +12,35 @@
 //! render(user, feed, prefs)
 //! ```
 //!
-//! Output (paths shortened; `__v*` and `__Failure` are `mixed_site` names):
+//! Output (`::async_hygiene::__private::` shortened to `_::`; the `__async_hygiene_*`
+//! names and `__AsyncHygieneFailure` are `mixed_site`):
 //!
 //! ```text
 //! let url = format!("{base}/{id}");
-//! let (__v0, __v2, __v3) = {
-//!     enum __Failure<T0, T2> { N0(T0), N2(T2) }
-//!     match try_join!(
-//!         async { match ConcurrentTry::concurrent_branch(db.user(id).await) {
-//!             Ok(value) => Ok(value), Err(residual) => Err(__Failure::N0(residual)) } },
-//!         async { … http.get(&url).await … __Failure::N2 … },
-//!         async { Ok(db.prefs(id).await) },
+//! let (__async_hygiene_0, __async_hygiene_2, __async_hygiene_3) = {
+//!     enum __AsyncHygieneFailure<T0, T2> { N0(T0), N2(T2) }
+//!     match _::tokio::try_join!(
+//!         async { _::ConcurrentTry::concurrent_branch(db.user(id).await)
+//!                     .map_err(__AsyncHygieneFailure::N0) },
+//!         async { _::ConcurrentTry::concurrent_branch(http.get(&url).await)
+//!                     .map_err(__AsyncHygieneFailure::N2) },
+//!         async { _::ConcurrentOk(db.prefs(id).await) },
 //!     ) {
-//!         Ok(values) => values,
-//!         // Each failure re-enters the user's own `?`, with its own conversion.
-//!         Err(__Failure::N0(residual)) => match residual? {},
-//!         Err(__Failure::N2(residual)) => match residual? {},
+//!         _::ConcurrentOk(values) => values,
+//!         // The failure re-enters the user's own `?` (same span, same conversion).
+//!         _::ConcurrentErr(__AsyncHygieneFailure::N0(residual)) => match residual? {},
+//!         _::ConcurrentErr(__AsyncHygieneFailure::N2(residual)) => match residual? {},
 //!     }
 //! };
-//! let user = __v0;
-//! let feed = __v2;
-//! let prefs = __v3;
+//! let user = __async_hygiene_0;
+//! let feed = __async_hygiene_2;
+//! let prefs = __async_hygiene_3;
 //! render(user, feed, prefs)
 //! ```
+//!
+//! A branch holding several statements runs them in order and hands back, as a tuple,
+//! the bindings used after it; the snapshots in `macros/tests/snapshots/concurrent/`
+//! show every shape.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -223,7 +230,7 @@ fn classify(stmt: &Stmt, marked: bool) -> StmtInfo {
     }
 }
 
-/// Rewrites every block of a function body, innermost last.
+/// Rewrites every block of a function body (not of nested items).
 pub(crate) struct BlockRewriter<'a> {
     /// Names some code may write through (see `names::mutable_names`).
     pub(crate) mutables: &'a BTreeSet<String>,
