@@ -526,6 +526,40 @@ async fn writes_through_a_name_keep_their_order() {
     assert_eq!(concurrent, ms(45));
 }
 
+#[derive(Default)]
+struct Tally {
+    seen: Vec<u32>,
+}
+
+impl Tally {
+    async fn record(&mut self, ms: u64, value: u32) -> usize {
+        after(ms, ()).await;
+        self.seen.push(value);
+        self.seen.len()
+    }
+}
+
+both!(method_on_mut_as_written, method_on_mut, () -> (Vec<u32>, usize, u32, String) {
+    let mut tally = Tally::default();
+    // `&mut self` methods on a `mut` binding: these keep their order (and borrowck
+    // would reject them joined).
+    let first = tally.record(30, 1).await;
+    let other = after(50, 7).await;
+    let second = tally.record(10, 2).await;
+    let (ref label, _) = (after(5, format!("{first}{second}")).await, ());
+    (tally.seen, first + second, other, label.clone())
+});
+
+#[tokio::test(start_paused = true)]
+async fn method_calls_on_a_mut_binding_keep_their_order() {
+    let (expected, _) = timed(method_on_mut_as_written()).await;
+    let (actual, concurrent) = timed(method_on_mut()).await;
+    assert_eq!(actual, expected);
+    assert_eq!(actual.0, [1, 2]);
+    // (30 + 10) beside 50, then the `ref` binding, kept in place: 5.
+    assert_eq!(concurrent, ms(55));
+}
+
 #[concurrent]
 async fn guard_binding(lock: &tokio::sync::Mutex<u32>) -> u32 {
     let _guard = lock.lock().await;
