@@ -546,7 +546,7 @@ both!(method_on_mut_as_written, method_on_mut, () -> (Vec<u32>, usize, u32, Stri
     let first = tally.record(30, 1).await;
     let other = after(50, 7).await;
     let second = tally.record(10, 2).await;
-    let (ref label, _) = (after(5, format!("{first}{second}")).await, ());
+    let (ref label, ()) = (after(5, format!("{first}{second}")).await, ());
     (tally.seen, first + second, other, label.clone())
 });
 
