@@ -382,17 +382,16 @@ impl fmt::Display for SlowPoll {
 pub const COARSE_CLOCK_MIN_THRESHOLD: Duration = Duration::from_millis(20);
 
 /// A coarse clock for timing polls at the cost of two relaxed atomic loads, not two
-/// `Instant::now()` calls (about 50 ns a poll on a 2-core VM, which doubles the cost of
-/// an empty poll).
+/// `Instant::now()` calls (about 60 ns a poll on a 2-core VM, more than an empty poll
+/// costs).
 ///
-/// A ticker thread sleeps one tick (a twentieth of the threshold, 1 to 5 ms), then
-/// numbers the tick and records the `Instant` it woke at in a ring. A poll reads the tick
-/// number before and after. Every tick numbered in between woke inside the poll, and ticks
-/// are at least `TICK_MIN` apart because `sleep` never returns early, so
-/// `now - woke_at(first tick after the start)` is a *lower bound* of the poll's duration,
-/// short of the truth by one tick when the ticker is scheduled on time. A slow ticker (an overloaded machine) can make
-/// the watchdog miss a slow poll, never invent one, and only polls that spanned two ticks
-/// or more read the clock at all.
+/// A ticker thread sleeps one tick (a twentieth of the threshold, 1 to 5 ms), publishes
+/// the tick's number, then records the time it published it in a ring. A poll reads the
+/// number before and after. Every tick numbered after the start was published after the
+/// poll began, so `now - published_at(start + 1)` is a *lower bound* of the poll's
+/// duration, short of the truth by about one tick when the ticker runs on time. Only a
+/// poll that spans two ticks or more reads the clock at all. An overloaded machine that
+/// delays the ticker can make the watchdog miss a slow poll, never invent one.
 mod clock {
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
     use std::sync::{Once, OnceLock};
@@ -439,8 +438,11 @@ mod clock {
             let threshold = Duration::from_nanos(super::THRESHOLD_NANOS.load(Ordering::Relaxed));
             std::thread::sleep((threshold / 20).clamp(TICK_MIN, TICK_MAX));
             let tick = TICKS.load(Ordering::Relaxed) + 1;
-            slot(tick).store(now_nanos(), Ordering::Relaxed);
+            // Publish first, then take the time: a poll that read an older number began
+            // before this time, which is what makes it a lower bound. Readers use a slot
+            // only once the next tick is published, so they never see it unwritten.
             TICKS.store(tick, Ordering::Release);
+            slot(tick).store(now_nanos(), Ordering::Release);
         }
     }
 
@@ -449,12 +451,13 @@ mod clock {
         TICKS.load(Ordering::Relaxed)
     }
 
-    /// A lower bound of the time since `tick()` returned `start`, short by at most a tick.
+    /// A lower bound of the time since `tick()` returned `start`, short by about a tick.
     #[inline]
     pub(super) fn elapsed_since_tick(start: u64) -> Duration {
         let end = TICKS.load(Ordering::Acquire);
         if end < start + 2 {
-            // Less than two ticks (≤ 10 ms): below any threshold this clock is used for.
+            // At most one tick inside (about 10 ms at most on time): below any threshold
+            // this clock is used for.
             return Duration::ZERO;
         }
         elapsed_slow(start, end)
@@ -463,7 +466,9 @@ mod clock {
     #[cold]
     fn elapsed_slow(start: u64, end: u64) -> Duration {
         let now = now_nanos();
+        // `end`'s own slot may not be written yet; every earlier one is (acquire above).
         let first_inside = (start + 1).max(end.saturating_sub(RING_TRUSTED));
+        debug_assert!(first_inside < end);
         // Ticks that fell out of the ring still each account for at least `TICK_MIN`.
         let forgotten = first_inside - (start + 1);
         let since_first = now.saturating_sub(slot(first_inside).load(Ordering::Relaxed));
