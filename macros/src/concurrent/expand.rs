@@ -205,7 +205,7 @@ fn classify(stmt: &Stmt, marked: bool) -> StmtInfo {
         let movable = !marked
             && local.attrs.is_empty()
             && init.diverge.is_none()
-            && facts.pin.is_none()
+            && facts.anchor.is_none()
             && bindings.as_ref().is_some_and(|bindings| {
                 bindings.iter().all(|binding| {
                     // `ref` bindings would borrow from the branch; `_guard`s are kept

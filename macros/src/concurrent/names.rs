@@ -67,10 +67,10 @@ const TRANSPARENT_MACROS: &[&str] = &[
 /// Transparent macros that await their operands themselves, without an `.await` token.
 const AWAITING_MACROS: &[&str] = &["join", "try_join"];
 
-/// Why a statement may not move: it can leave the enclosing block early, or hides
+/// Why a statement keeps its place: it can leave the enclosing block early, or hides
 /// what it does.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Pin {
+pub(crate) enum Anchor {
     /// `?` somewhere other than at the very end of the initializer.
     NestedTry,
     /// `return` in the initializer.
@@ -92,7 +92,7 @@ pub(crate) struct ExprFacts {
     /// async blocks, which are lazy).
     pub(crate) awaits: bool,
     /// The first reason the expression must keep its place, if any.
-    pub(crate) pin: Option<(Pin, Span)>,
+    pub(crate) anchor: Option<(Anchor, Span)>,
 }
 
 impl ExprFacts {
@@ -108,9 +108,9 @@ impl ExprFacts {
         scan.facts
     }
 
-    fn pin(&mut self, pin: Pin, span: Span) {
-        if self.pin.is_none() {
-            self.pin = Some((pin, span));
+    fn anchor(&mut self, anchor: Anchor, span: Span) {
+        if self.anchor.is_none() {
+            self.anchor = Some((anchor, span));
         }
     }
 }
@@ -156,7 +156,7 @@ impl ExprScan {
             None => self.loop_depth > 0,
         };
         if !local {
-            self.facts.pin(Pin::LoopExit, span);
+            self.facts.anchor(Anchor::LoopExit, span);
         }
     }
 
@@ -216,14 +216,15 @@ impl<'ast> Visit<'ast> for ExprScan {
 
     fn visit_expr_try(&mut self, expr: &'ast syn::ExprTry) {
         if self.lazy_depth == 0 {
-            self.facts.pin(Pin::NestedTry, expr.question_token.span);
+            self.facts
+                .anchor(Anchor::NestedTry, expr.question_token.span);
         }
         visit::visit_expr_try(self, expr);
     }
 
     fn visit_expr_return(&mut self, expr: &'ast syn::ExprReturn) {
         if self.lazy_depth == 0 {
-            self.facts.pin(Pin::Return, expr.return_token.span);
+            self.facts.anchor(Anchor::Return, expr.return_token.span);
         }
         visit::visit_expr_return(self, expr);
     }
@@ -309,7 +310,7 @@ impl<'ast> Visit<'ast> for ExprScan {
             .last()
             .map(|segment| segment.ident.to_string())
             .unwrap_or_default();
-        self.scan_macro_call(&name, mac.path_span(), mac.tokens.clone());
+        self.scan_macro_call(&name, macro_name_span(mac), mac.tokens.clone());
     }
 
     fn visit_expr(&mut self, expr: &'ast Expr) {
@@ -323,24 +324,19 @@ impl<'ast> Visit<'ast> for ExprScan {
     fn visit_item(&mut self, _item: &'ast syn::Item) {}
 }
 
-/// The span of a macro's path, for errors about the macro.
-trait MacroPathSpan {
-    fn path_span(&self) -> Span;
-}
-
-impl MacroPathSpan for syn::Macro {
-    fn path_span(&self) -> Span {
-        self.path
-            .segments
-            .last()
-            .map_or_else(Span::call_site, |segment| segment.ident.span())
-    }
+/// The span of a macro's name, for the reason a statement keeps its place.
+fn macro_name_span(mac: &syn::Macro) -> Span {
+    mac.path
+        .segments
+        .last()
+        .map_or_else(Span::call_site, |segment| segment.ident.span())
 }
 
 impl ExprScan {
     fn scan_macro_call(&mut self, name: &str, span: Span, tokens: TokenStream) {
         if !TRANSPARENT_MACROS.contains(&name) {
-            self.facts.pin(Pin::OpaqueMacro(name.to_owned()), span);
+            self.facts
+                .anchor(Anchor::OpaqueMacro(name.to_owned()), span);
         }
         if AWAITING_MACROS.contains(&name) && self.lazy_depth == 0 {
             self.facts.awaits = true;
@@ -372,11 +368,11 @@ impl ExprScan {
                         }
                         "await" if after_dot => {}
                         "return" if self.lazy_depth == 0 => {
-                            self.facts.pin(Pin::Return, ident.span());
+                            self.facts.anchor(Anchor::Return, ident.span());
                         }
                         "break" | "continue" if self.lazy_depth == 0 => {
                             // Loops inside macro arguments are rare; assume the worst.
-                            self.facts.pin(Pin::LoopExit, ident.span());
+                            self.facts.anchor(Anchor::LoopExit, ident.span());
                         }
                         "mut" => {
                             if let Some(TokenTree::Ident(target)) = next {
@@ -386,7 +382,8 @@ impl ExprScan {
                         _ if bang && !after_dot => {
                             // A nested macro call: `name!(…)`; its tokens follow as a group.
                             if !TRANSPARENT_MACROS.contains(&text.as_str()) {
-                                self.facts.pin(Pin::OpaqueMacro(text.clone()), ident.span());
+                                self.facts
+                                    .anchor(Anchor::OpaqueMacro(text.clone()), ident.span());
                             }
                             if AWAITING_MACROS.contains(&text.as_str()) && self.lazy_depth == 0 {
                                 self.facts.awaits = true;
@@ -400,7 +397,7 @@ impl ExprScan {
                 }
                 TokenTree::Punct(punct) => {
                     if punct.as_char() == '?' && self.lazy_depth == 0 {
-                        self.facts.pin(Pin::NestedTry, punct.span());
+                        self.facts.anchor(Anchor::NestedTry, punct.span());
                     }
                 }
                 TokenTree::Literal(literal) => {
@@ -586,7 +583,7 @@ mod tests {
         let facts = facts(r#"format!("{x} {y:?} {:>w$.p$} {{z}} {0}", a)"#);
         let uses: Vec<_> = facts.uses.iter().map(String::as_str).collect();
         assert_eq!(uses, ["a", "p", "w", "x", "y"]);
-        assert!(facts.pin.is_none());
+        assert!(facts.anchor.is_none());
     }
 
     #[test]
@@ -595,7 +592,7 @@ mod tests {
         assert!(facts.uses.contains("offset") && facts.uses.contains("items"));
         assert!(!facts.awaits);
         let facts = facts_of_async();
-        assert!(!facts.awaits && facts.pin.is_none());
+        assert!(!facts.awaits && facts.anchor.is_none());
     }
 
     fn facts_of_async() -> ExprFacts {
@@ -606,34 +603,37 @@ mod tests {
     fn await_inside_control_flow_is_one_node() {
         let facts = facts("if cached { local } else { remote(key).await }");
         assert!(facts.awaits);
-        assert!(facts.pin.is_none());
+        assert!(facts.anchor.is_none());
     }
 
     #[test]
     fn divergence_pins_the_statement() {
         assert_eq!(
-            facts("f(g()?).await").pin.map(|p| p.0),
-            Some(Pin::NestedTry)
+            facts("f(g()?).await").anchor.map(|p| p.0),
+            Some(Anchor::NestedTry)
         );
         assert_eq!(
             facts("match x { Some(v) => v, None => return 0 }")
-                .pin
+                .anchor
                 .map(|p| p.0),
-            Some(Pin::Return)
+            Some(Anchor::Return)
         );
         assert_eq!(
-            facts("if done { break } else { 1 }").pin.map(|p| p.0),
-            Some(Pin::LoopExit)
+            facts("if done { break } else { 1 }").anchor.map(|p| p.0),
+            Some(Anchor::LoopExit)
         );
-        assert!(facts("loop { if done { break 3 } }").pin.is_none());
+        assert!(facts("loop { if done { break 3 } }").anchor.is_none());
         assert!(facts("'outer: { if done { break 'outer 3 } 4 }")
-            .pin
+            .anchor
             .is_none());
         assert_eq!(
-            facts("my_try!(x)").pin.map(|p| p.0),
-            Some(Pin::OpaqueMacro("my_try".to_owned()))
+            facts("my_try!(x)").anchor.map(|p| p.0),
+            Some(Anchor::OpaqueMacro("my_try".to_owned()))
         );
-        assert_eq!(facts("vec![a?]").pin.map(|p| p.0), Some(Pin::NestedTry));
+        assert_eq!(
+            facts("vec![a?]").anchor.map(|p| p.0),
+            Some(Anchor::NestedTry)
+        );
     }
 
     #[test]
