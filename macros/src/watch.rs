@@ -34,6 +34,7 @@ const WATCH_MACROS: [&str; 2] = ["watch_body", "watch_body_on"];
 /// {
 ///     ::async_hygiene::__private::watch_body!(
 ///         name = "load",
+///         site = (file!(), line!(), column!()),   // spanned at `load`
 ///         output = Result<User, Error>,
 ///         body = { body }
 ///     )
@@ -41,34 +42,37 @@ const WATCH_MACROS: [&str; 2] = ["watch_body", "watch_body_on"];
 /// ```
 /// `output` pins the type of the async block the watched expansion moves the body into,
 /// so `?` and `return` infer as they do in the fn; it is left out when the return type
-/// contains `impl Trait`, which cannot be named in the body. The macro call carries the
-/// span of the fn's name, which is the location `line!()` reports.
+/// contains `impl Trait`, which cannot be named in the body. `line!()` and `column!()`
+/// report the location of the span they carry: the fn's name.
 ///
-/// `body` must run in an async context: the body of the `async fn` `sig`, or the body of
-/// the `async move` block a non-async `sig` returns (what `#[async_trait]` makes of an
-/// `async fn`: `fn f(..) -> Pin<Box<dyn Future<Output = T> + ..>> { Box::pin(async move
-/// { body }) }`). For a non-async `sig` the return type is not the body's output, so
-/// `output` is left out; `#[async_trait]` pins it inside the body already.
-///
-/// A body that already contains the watch (two of our attributes stacked) is returned
-/// unchanged.
+/// A body that is not the body of an `async fn` (the boxed `async move` block of an
+/// `#[async_trait]` method, say: its signature does not name the block's output, and the
+/// other attributes' tests expect it unchanged), or that already contains the watch (two
+/// of our attributes stacked), is returned unchanged.
 pub(crate) fn instrument_body(sig: &Signature, body: Block) -> Block {
-    if is_instrumented(&body) {
+    if sig.asyncness.is_none() || is_instrumented(&body) {
         return body;
     }
-    let span = sig.ident.span();
+    // The call is the attribute's code (errors in it point at the attribute); only the
+    // location macros carry the name's span, which is the location they then report.
+    let span = Span::call_site();
+    let at_name = sig.ident.span();
     let name = syn::LitStr::new(&sig.ident.unraw().to_string(), span);
-    let output = sig
-        .asyncness
-        .and_then(|_| nameable_output(&sig.output))
-        .map(|output| quote_spanned!(span=> output = #output,));
+    let output = nameable_output(&sig.output).map(|output| quote!(output = #output,));
+    let file = quote_spanned!(at_name=> ::async_hygiene::__private::core::file!());
+    let line = quote_spanned!(at_name=> ::async_hygiene::__private::core::line!());
+    let column = quote_spanned!(at_name=> ::async_hygiene::__private::core::column!());
     let brace_token = body.brace_token;
     let watch = Macro {
         path: watch_path(span),
         bang_token: token::Not(span),
         delimiter: MacroDelimiter::Paren(token::Paren(span)),
-        tokens: quote_spanned!(span=> name = #name, #output body = #body),
+        tokens: quote!(name = #name, site = (#file, #line, #column), #output body = #body),
     };
+    // A unit-typed tail without `;` trips `clippy::semicolon_if_nothing_returned` in the
+    // user's crate, attribute or not; with `;` the block means the same.
+    let semi_token =
+        (sig.asyncness.is_some() && returns_unit(&sig.output)).then(|| syn::Token![;](span));
     Block {
         brace_token,
         stmts: vec![Stmt::Expr(
@@ -76,15 +80,24 @@ pub(crate) fn instrument_body(sig: &Signature, body: Block) -> Block {
                 attrs: Vec::new(),
                 mac: watch,
             }),
-            None,
+            semi_token,
         )],
+    }
+}
+
+fn returns_unit(output: &ReturnType) -> bool {
+    match output {
+        ReturnType::Default => true,
+        ReturnType::Type(_, ty) => {
+            matches!(&**ty, syn::Type::Tuple(tuple) if tuple.elems.is_empty())
+        }
     }
 }
 
 /// The body as the user wrote it (plus what earlier attributes added), with the watch
 /// added by an attribute that expanded before this one removed.
 ///
-/// Input:  `{ ::async_hygiene::__private::watch_body!(name = "f", output = T, body = { body }) }`
+/// Input:  `{ ::async_hygiene::__private::watch_body!(name = "f", site = (…), output = T, body = { body }) }`
 /// Output: `{ body }`
 ///
 /// Any other block is returned unchanged.
@@ -100,9 +113,11 @@ fn watched_body(body: &Block) -> Option<Block> {
     let [stmt] = body.stmts.as_slice() else {
         return None;
     };
+    // With or without `;`: other attributes end the call with one in a fn returning `()`,
+    // where both mean the same.
     let mac = match stmt {
-        Stmt::Expr(Expr::Macro(expr), None) => &expr.mac,
-        Stmt::Macro(stmt) if stmt.semi_token.is_none() => &stmt.mac,
+        Stmt::Expr(Expr::Macro(expr), _) => &expr.mac,
+        Stmt::Macro(stmt) => &stmt.mac,
         _ => return None,
     };
     if !is_watch_macro(mac) {
@@ -111,10 +126,11 @@ fn watched_body(body: &Block) -> Option<Block> {
     mac.parse_body_with(parse_watch_args).ok()
 }
 
-/// Parses `name = "f", [output = T,] body = { … }` and returns the body.
+/// Parses `name = "f", [site = (…),] [output = T,] body = { … }` and returns the body.
 fn parse_watch_args(input: syn::parse::ParseStream<'_>) -> syn::Result<Block> {
     mod kw {
         syn::custom_keyword!(name);
+        syn::custom_keyword!(site);
         syn::custom_keyword!(output);
         syn::custom_keyword!(body);
     }
@@ -122,6 +138,12 @@ fn parse_watch_args(input: syn::parse::ParseStream<'_>) -> syn::Result<Block> {
     input.parse::<syn::Token![=]>()?;
     input.parse::<syn::LitStr>()?;
     input.parse::<syn::Token![,]>()?;
+    if input.peek(kw::site) {
+        input.parse::<kw::site>()?;
+        input.parse::<syn::Token![=]>()?;
+        input.parse::<proc_macro2::TokenTree>()?;
+        input.parse::<syn::Token![,]>()?;
+    }
     if input.peek(kw::output) {
         input.parse::<kw::output>()?;
         input.parse::<syn::Token![=]>()?;
@@ -199,15 +221,19 @@ mod tests {
     }
 
     fn tokens(source: &str) -> String {
-        squeeze(source)
+        squeeze(&source.replace("SITE", SITE))
     }
+
+    const SITE: &str = "site = (::async_hygiene::__private::core::file!(), \
+        ::async_hygiene::__private::core::line!(), \
+        ::async_hygiene::__private::core::column!())";
 
     #[test]
     fn wraps_an_async_body_with_its_name_and_return_type() {
         assert_eq!(
             instrument("async fn load(&self, id: u32) -> Result<u32, E> { let x = self.get(id).await?; Ok(x) }"),
             tokens(
-                "{ :: async_hygiene :: __private :: watch_body ! (name = \"load\", \
+                "{ :: async_hygiene :: __private :: watch_body ! (name = \"load\", SITE, \
                  output = Result<u32, E>, body = { let x = self.get(id).await?; Ok(x) }) }"
             )
         );
@@ -217,7 +243,7 @@ mod tests {
     fn unit_return_is_spelled_out() {
         assert_eq!(
             instrument("async fn tick() { step().await; }"),
-            tokens("{ ::async_hygiene::__private::watch_body!(name = \"tick\", output = (), body = { step().await; }) }")
+            tokens("{ ::async_hygiene::__private::watch_body!(name = \"tick\", SITE, output = (), body = { step().await; }); }")
         );
     }
 
@@ -239,10 +265,13 @@ mod tests {
     }
 
     #[test]
-    fn async_block_bodies_of_sync_signatures_leave_output_to_the_block() {
+    fn sync_signatures_are_left_alone() {
+        assert_eq!(instrument("fn f() -> u8 { 1 }"), tokens("{ 1 }"));
         assert_eq!(
-            instrument("fn f() -> Pin<Box<dyn Future<Output = u8> + Send>> { 1 }"),
-            tokens("{ ::async_hygiene::__private::watch_body!(name = \"f\", body = { 1 }) }")
+            instrument(
+                "fn f() -> Pin<Box<dyn Future<Output = u8> + Send>> { Box::pin(async move { 1 }) }"
+            ),
+            tokens("{ Box::pin(async move { 1 }) }")
         );
     }
 
@@ -300,11 +329,25 @@ mod tests {
     }
 
     #[test]
+    fn plain_body_undoes_the_call_ended_with_a_semicolon() {
+        let block: Block = syn::parse_str(
+            "{ ::async_hygiene::__private::watch_body!(name = \"f\", output = (), body = { g(); }); }",
+        )
+        .expect("test blocks parse");
+        assert_eq!(
+            plain_body(block).to_token_stream().to_string(),
+            quote!({
+                g();
+            })
+            .to_string()
+        );
+    }
+
+    #[test]
     fn plain_body_keeps_other_blocks() {
         for body in [
             "{ x }",
             "{ other::watch_body!(name = \"f\", body = {}) }",
-            "{ ::async_hygiene::__private::watch_body!(name = \"f\", body = {}); }",
             "{ let a = 1; ::async_hygiene::__private::watch_body!(name = \"f\", body = {}) }",
         ] {
             let block: Block = syn::parse_str(body).expect("test blocks parse");

@@ -665,8 +665,9 @@ pub mod __private {
 
 /// With the `watchdog` feature on: times each poll of the body. Called by the code the
 /// attributes generate, as
-/// `watch_body!(name = "f", output = Ret, body = { … })` (`output` is absent when the
-/// return type cannot be named, e.g. it contains `impl Trait`).
+/// `watch_body!(name = "f", site = (file!(), line!(), column!()), output = Ret, body = { … })`
+/// (`output` is absent when the return type cannot be named, e.g. it contains
+/// `impl Trait`; `site` defaults to the location of the call).
 #[cfg(feature = "watchdog")]
 #[doc(hidden)]
 #[macro_export]
@@ -681,20 +682,20 @@ macro_rules! __async_hygiene_watch_body {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __async_hygiene_watch_body {
-    (name = $name:literal, $(output = $output:ty,)? body = $body:block) => {
+    (name = $name:literal, $(site = $site:tt,)? $(output = $output:ty,)? body = $body:block) => {
         $body
     };
 }
 
 /// The watched body, whatever the feature; tests use it to check the watched path.
 ///
-/// Input:  `name = "f", output = Ret, body = { body }`
+/// Input:  `name = "f", site = (file, line, column), output = Ret, body = { body }`
 /// Output:
 /// ```text
 /// {
 ///     let site = {
 ///         struct AsyncHygieneWatchMarker;   // its type_name is the fn's path
-///         static SITE: WatchSite = WatchSite::new("f", file!(), line!(), column!(), …);
+///         static SITE: WatchSite = WatchSite::new("f", file, line, column, …);
 ///         &SITE
 ///     };
 ///     let mut watched = pin!(async move {
@@ -708,8 +709,26 @@ macro_rules! __async_hygiene_watch_body {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __async_hygiene_watch_body_on {
-    (name = $name:literal, output = $output:ty, body = $body:block) => {
-        $crate::__async_hygiene_watch_body_on!(@expand $name, async move {
+    // Without `site`, the location of this call.
+    (name = $name:literal, $(output = $output:ty,)? body = $body:block) => {
+        $crate::__async_hygiene_watch_body_on!(
+            name = $name,
+            site = (
+                $crate::__private::watch_core::file!(),
+                $crate::__private::watch_core::line!(),
+                $crate::__private::watch_core::column!()
+            ),
+            $(output = $output,)?
+            body = $body
+        )
+    };
+    (
+        name = $name:literal,
+        site = ($file:expr, $line:expr, $column:expr $(,)?),
+        output = $output:ty,
+        body = $body:block
+    ) => {
+        $crate::__async_hygiene_watch_body_on!(@expand $name, ($file, $line, $column), async move {
             if let $crate::__private::watch_core::option::Option::Some(__async_hygiene_ret) =
                 $crate::__private::watch_core::option::Option::None::<$output>
             {
@@ -719,10 +738,10 @@ macro_rules! __async_hygiene_watch_body_on {
             $body
         })
     };
-    (name = $name:literal, body = $body:block) => {
-        $crate::__async_hygiene_watch_body_on!(@expand $name, async move $body)
+    (name = $name:literal, site = ($file:expr, $line:expr, $column:expr $(,)?), body = $body:block) => {
+        $crate::__async_hygiene_watch_body_on!(@expand $name, ($file, $line, $column), async move $body)
     };
-    (@expand $name:literal, $future:expr) => {{
+    (@expand $name:literal, ($file:expr, $line:expr, $column:expr), $future:expr) => {{
         // Items are not hygienic in `macro_rules!`: declared in their own block, they
         // cannot shadow a name the body uses.
         let async_hygiene_site: &'static $crate::__private::WatchSite = {
@@ -730,9 +749,9 @@ macro_rules! __async_hygiene_watch_body_on {
             static ASYNC_HYGIENE_WATCH_SITE: $crate::__private::WatchSite =
                 $crate::__private::WatchSite::new(
                     $name,
-                    $crate::__private::watch_core::file!(),
-                    $crate::__private::watch_core::line!(),
-                    $crate::__private::watch_core::column!(),
+                    $file,
+                    $line,
+                    $column,
                     $crate::__private::watch_core::any::type_name::<AsyncHygieneWatchMarker>,
                 );
             &ASYNC_HYGIENE_WATCH_SITE
