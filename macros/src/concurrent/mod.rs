@@ -56,7 +56,8 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     match rewrite(args, function.clone()) {
         Ok(mut rewritten) => {
-            watch(&mut rewritten);
+            let body = crate::watch::instrument_body(&rewritten.sig, *rewritten.block);
+            rewritten.block = Box::new(body);
             rewritten.into_token_stream()
         }
         Err(error) => {
@@ -75,9 +76,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 /// The checks and the rewrite, without the watchdog hook (the snapshots show this).
 fn rewrite(args: TokenStream, mut function: syn::ItemFn) -> syn::Result<syn::ItemFn> {
     // Another of our attributes above this one already wrapped the body for the watchdog.
-    if let Some(body) = async_body_mut(&mut function) {
-        *body = unwatched(std::mem::replace(body, syn::parse_quote!({})));
-    }
+    function.block = Box::new(crate::watch::plain_body(*function.block));
     let mut errors = Vec::new();
     if !args.is_empty() {
         errors.push(syn::Error::new_spanned(args, USAGE));
@@ -115,64 +114,6 @@ fn rewrite(args: TokenStream, mut function: syn::ItemFn) -> syn::Result<syn::Ite
         return Err(combined);
     }
     Ok(function)
-}
-
-/// The block that runs as the future: an `async fn`'s body, or the `async move` block
-/// `#[async_trait]` (applied first, on the impl) left in `Box::pin(async move { … })`.
-/// Other async blocks (`#[tokio::test]`'s) are rewritten but not watched.
-fn async_body_mut(function: &mut syn::ItemFn) -> Option<&mut syn::Block> {
-    if function.sig.asyncness.is_some() {
-        return Some(&mut function.block);
-    }
-    let Some(syn::Stmt::Expr(syn::Expr::Call(call), None)) = function.block.stmts.last_mut() else {
-        return None;
-    };
-    let is_box_pin = matches!(&*call.func, syn::Expr::Path(path)
-        if path.path.segments.len() >= 2
-            && path.path.segments.iter().rev().take(2).map(|s| s.ident.to_string()).eq(["pin", "Box"]));
-    if !is_box_pin || call.args.len() != 1 {
-        return None;
-    }
-    match call.args.first_mut() {
-        Some(syn::Expr::Async(block)) => Some(&mut block.block),
-        _ => None,
-    }
-}
-
-/// Hands the future's body to the watchdog hook.
-fn watch(function: &mut syn::ItemFn) {
-    let sig = function.sig.clone();
-    let unit = sig.asyncness.is_some() && matches!(sig.output, syn::ReturnType::Default);
-    if let Some(body) = async_body_mut(function) {
-        let mut watched =
-            crate::watch::instrument_body(&sig, std::mem::replace(body, syn::parse_quote!({})));
-        // `{ watch_body!(..) }` in a fn returning `()` trips clippy's
-        // `semicolon_if_nothing_returned` in the user's crate (the call carries the fn
-        // name's span); `#[no_blocking]` ends it with `;` for the same reason.
-        if unit {
-            if let Some(syn::Stmt::Expr(expr @ syn::Expr::Macro(_), semi @ None)) =
-                watched.stmts.last_mut()
-            {
-                *semi = Some(syn::Token![;](syn::spanned::Spanned::span(&*expr)));
-            }
-        }
-        *body = watched;
-    }
-}
-
-/// `watch::plain_body`, also for a watch call ended with `;` (see [`watch`]).
-fn unwatched(body: syn::Block) -> syn::Block {
-    let mut candidate = body.clone();
-    if let [syn::Stmt::Macro(mac)] = candidate.stmts.as_mut_slice() {
-        mac.semi_token = None;
-    }
-    let before = candidate.to_token_stream().to_string();
-    let plain = crate::watch::plain_body(candidate);
-    if plain.to_token_stream().to_string() == before {
-        // Not a watch call: the body as written, `;` included.
-        return body;
-    }
-    plain
 }
 
 fn looks_like_fn(item: &TokenStream) -> bool {
