@@ -226,6 +226,8 @@ async fn start_session(user: u64) -> usize {
 // 4. CPU-bound work with and without `#[offload]`.
 // ---------------------------------------------------------------------------------------
 
+// The pitfall itself: an async fn that never yields while it computes.
+#[allow(clippy::unused_async)]
 async fn checksum_inline(data: Vec<u64>) -> u64 {
     heavy_data_processing(&data)
 }
@@ -333,10 +335,14 @@ fn ms(duration: Duration) -> String {
     format!("{:.0} ms", duration.as_secs_f64() * 1e3)
 }
 
+#[allow(clippy::cast_precision_loss)] // display figures
 fn mib(bytes: usize) -> String {
-    #[allow(clippy::cast_precision_loss)] // a display figure
-    let mib = bytes as f64 / (1024.0 * 1024.0);
-    format!("{mib:.2} MiB")
+    format!("{:.2} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+#[allow(clippy::cast_precision_loss)] // display figures
+fn times_less(before: usize, after: usize) -> String {
+    format!("{:.0}× less", before as f64 / after.max(1) as f64)
 }
 
 fn faster(before: Duration, after: Duration) -> String {
@@ -481,7 +487,7 @@ async fn main() {
         "peak heap",
         mib(unbounded.1),
         mib(bounded.1),
-        format!("{:.0}× less", unbounded.1 as f64 / bounded.1.max(1) as f64),
+        times_less(unbounded.1, bounded.1),
     );
     table.row(
         "",
