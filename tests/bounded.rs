@@ -509,6 +509,10 @@ async fn limit_map_shares_permits_with_bounded_functions() {
     assert_eq!(SHARED_DB.in_flight(), 0);
 }
 
+/// Its own limit: tests run in parallel, and a limit shared with another test would make
+/// both timings depend on the interleaving.
+static STREAM_DB: Limit = Limit::new("stream_db", 4);
+
 #[tokio::test(start_paused = true)]
 async fn limit_map_stream_takes_items_only_when_a_slot_frees() {
     let (sender, receiver) = tokio::sync::mpsc::channel::<u64>(1);
@@ -519,7 +523,7 @@ async fn limit_map_stream_takes_items_only_when_a_slot_frees() {
     });
     let start = Instant::now();
     let items = tokio_stream_from(receiver);
-    let mut outputs: Vec<u64> = SHARED_DB
+    let mut outputs: Vec<u64> = STREAM_DB
         .map_stream(items, |item| async move {
             sleep(Duration::from_millis(10)).await;
             item * 2
