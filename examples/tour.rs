@@ -2,7 +2,7 @@
 //! with one of the attributes, measured in this run.
 //!
 //! ```text
-//! cargo run --example tour            # about 10 s; --release changes nothing material
+//! cargo run --example tour --features watchdog   # about 5 s; row 3 needs the feature
 //! ```
 //!
 //! Every figure in the printed table is measured here, not quoted: latencies with
