@@ -13,9 +13,7 @@
 //!
 //! Goal (issue 4): `#[background]` ≤ 1.5× bare `tokio::spawn`.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use async_hygiene::background;
@@ -24,33 +22,11 @@ use async_hygiene::registry::Registry;
 const TASKS: usize = 100_000;
 const ROUNDS: usize = 9;
 
-/// Counts the heap bytes currently allocated, to report bytes per queued task.
-struct CountingAllocator;
-
-static LIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every method forwards to `System` with the caller's arguments unchanged, so
-// `System`'s guarantees hold; the counter is only bookkeeping.
-#[allow(unsafe_code)]
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded as is; the caller upholds `GlobalAlloc::alloc`'s contract.
-        let pointer = unsafe { System.alloc(layout) };
-        if !pointer.is_null() {
-            LIVE_BYTES.fetch_add(layout.size(), Ordering::Relaxed);
-        }
-        pointer
-    }
-
-    unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
-        // SAFETY: forwarded as is; `pointer` came from `alloc` with this `layout`.
-        unsafe { System.dealloc(pointer, layout) };
-        LIVE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
 
 #[global_allocator]
-static ALLOCATOR: CountingAllocator = CountingAllocator;
+static ALLOCATOR: counting_alloc::CountingAllocator = counting_alloc::CountingAllocator;
 
 #[background]
 async fn record(sample: u64) {
@@ -105,13 +81,13 @@ fn spawn_only(spawner: Spawner) -> (Duration, usize) {
     current_thread().block_on(async {
         // Create the runtime's registry outside the timed loop, as in a long-lived app.
         let _ = Registry::of_current_runtime();
-        let before = LIVE_BYTES.load(Ordering::Relaxed);
+        let before = counting_alloc::live_bytes();
         let started = Instant::now();
         for sample in 0..TASKS as u64 {
             spawner.spawn(sample);
         }
         let elapsed = started.elapsed();
-        let held = LIVE_BYTES.load(Ordering::Relaxed).saturating_sub(before);
+        let held = counting_alloc::live_bytes().saturating_sub(before);
         drain().await;
         (elapsed, held)
     })

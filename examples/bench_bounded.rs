@@ -15,55 +15,18 @@
 //! Each variant runs several rounds, alternating with its baseline so that both see the
 //! same machine state; the best round of each is compared.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use async_hygiene::{bounded, limit};
 use futures::StreamExt as _;
 use tokio::sync::Semaphore;
 
-/// The system allocator, counting live bytes and their peak.
-struct CountingAllocator;
-
-static LIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
-static PEAK_BYTES: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every method forwards to `System` with the caller's arguments unchanged, so
-// `System`'s guarantees are ours; the counters only observe sizes.
-#[allow(unsafe_code)]
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let pointer = System.alloc(layout);
-        if !pointer.is_null() {
-            record_growth(layout.size());
-        }
-        pointer
-    }
-
-    unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
-        System.dealloc(pointer, layout);
-        LIVE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-
-    unsafe fn realloc(&self, pointer: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let moved = System.realloc(pointer, layout, new_size);
-        if !moved.is_null() {
-            LIVE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
-            record_growth(new_size);
-        }
-        moved
-    }
-}
-
-fn record_growth(bytes: usize) {
-    let live = LIVE_BYTES.fetch_add(bytes, Ordering::Relaxed) + bytes;
-    PEAK_BYTES.fetch_max(live, Ordering::Relaxed);
-}
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
 
 #[global_allocator]
-static ALLOCATOR: CountingAllocator = CountingAllocator;
+static ALLOCATOR: counting_alloc::CountingAllocator = counting_alloc::CountingAllocator;
 
 const ROUNDS: usize = 7;
 
@@ -164,15 +127,15 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = u64>,
 {
-    let baseline = LIVE_BYTES.load(Ordering::Relaxed);
-    PEAK_BYTES.store(baseline, Ordering::Relaxed);
+    let baseline = counting_alloc::live_bytes();
+    counting_alloc::reset_peak();
     let start = Instant::now();
     let sum = run().await;
     let elapsed = start.elapsed();
     assert_eq!(sum, ITEMS * (ITEMS - 1) / 2, "every item is processed once");
     Run {
         elapsed,
-        peak_heap: PEAK_BYTES.load(Ordering::Relaxed).saturating_sub(baseline),
+        peak_heap: counting_alloc::peak_bytes().saturating_sub(baseline),
     }
 }
 

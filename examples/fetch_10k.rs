@@ -9,53 +9,17 @@
 //! request would. The point to read in the output: `#[bounded]` caps *execution* (in
 //! flight) but not *creation* (memory); the caller-side helpers cap both.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use async_hygiene::bounded;
 use async_hygiene::limit::{self, Limit};
 
-/// The system allocator, counting live bytes and their peak.
-struct CountingAllocator;
-
-static LIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
-static PEAK_BYTES: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every method forwards to `System` with the caller's arguments unchanged, so
-// `System`'s guarantees are ours; the counters only observe sizes.
-#[allow(unsafe_code)]
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let pointer = System.alloc(layout);
-        if !pointer.is_null() {
-            record_growth(layout.size());
-        }
-        pointer
-    }
-
-    unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
-        System.dealloc(pointer, layout);
-        LIVE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-
-    unsafe fn realloc(&self, pointer: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let moved = System.realloc(pointer, layout, new_size);
-        if !moved.is_null() {
-            LIVE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
-            record_growth(new_size);
-        }
-        moved
-    }
-}
-
-fn record_growth(bytes: usize) {
-    let live = LIVE_BYTES.fetch_add(bytes, Ordering::Relaxed) + bytes;
-    PEAK_BYTES.fetch_max(live, Ordering::Relaxed);
-}
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
 
 #[global_allocator]
-static ALLOCATOR: CountingAllocator = CountingAllocator;
+static ALLOCATOR: counting_alloc::CountingAllocator = counting_alloc::CountingAllocator;
 
 const FETCHES: usize = 10_000;
 const LIMIT: usize = 50;
@@ -90,13 +54,13 @@ struct Outcome {
 
 async fn measure<F: std::future::Future<Output = usize>>(scenario: F) -> Outcome {
     PEAK_IN_FLIGHT.store(0, Ordering::Relaxed);
-    let baseline = LIVE_BYTES.load(Ordering::Relaxed);
-    PEAK_BYTES.store(baseline, Ordering::Relaxed);
+    let baseline = counting_alloc::live_bytes();
+    counting_alloc::reset_peak();
     let start = Instant::now();
     let checksum = scenario.await;
     Outcome {
         peak_in_flight: PEAK_IN_FLIGHT.load(Ordering::Relaxed),
-        peak_heap: PEAK_BYTES.load(Ordering::Relaxed).saturating_sub(baseline),
+        peak_heap: counting_alloc::peak_bytes().saturating_sub(baseline),
         elapsed: start.elapsed(),
         checksum,
     }

@@ -17,7 +17,8 @@ static PEAK_BYTES: AtomicUsize = AtomicUsize::new(0);
 #[allow(unsafe_code)]
 unsafe impl GlobalAlloc for CountingAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let pointer = System.alloc(layout);
+        // SAFETY: forwarded as is; the caller upholds `GlobalAlloc::alloc`'s contract.
+        let pointer = unsafe { System.alloc(layout) };
         if !pointer.is_null() {
             record_growth(layout.size());
         }
@@ -25,12 +26,14 @@ unsafe impl GlobalAlloc for CountingAllocator {
     }
 
     unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
-        System.dealloc(pointer, layout);
+        // SAFETY: forwarded as is; `pointer` came from this allocator with `layout`.
+        unsafe { System.dealloc(pointer, layout) };
         LIVE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
     }
 
     unsafe fn realloc(&self, pointer: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let moved = System.realloc(pointer, layout, new_size);
+        // SAFETY: forwarded as is; the caller upholds `GlobalAlloc::realloc`'s contract.
+        let moved = unsafe { System.realloc(pointer, layout, new_size) };
         if !moved.is_null() {
             LIVE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
             record_growth(new_size);
