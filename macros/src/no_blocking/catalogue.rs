@@ -16,9 +16,13 @@ pub(super) enum Pattern {
         min_written: usize,
     },
     /// A call of anything under a module: `ureq::get(..)`, `reqwest::blocking::Client::new()`.
+    /// A shortened path (`blocking::get`, after a `use reqwest::blocking` the item cannot
+    /// see) matches only when its next segment is one of `items`: a user's own module
+    /// named `blocking` is not reqwest's.
     Module {
         prefix: Vec<String>,
         min_written: usize,
+        items: &'static [&'static str],
     },
     /// A method call, recognised by its name and the shape of the call.
     Method { name: String, shape: Shape },
@@ -276,11 +280,16 @@ impl BlockingCatalogue {
             );
         }
 
-        let mut module = |prefix: &str, min_written: usize, why: &str, instead: &str| {
+        let mut module = |prefix: &str,
+                          min_written: usize,
+                          items: &'static [&'static str],
+                          why: &str,
+                          instead: &str| {
             entries.push(Entry {
                 pattern: Pattern::Module {
                     prefix: split(prefix),
                     min_written,
+                    items,
                 },
                 what: format!("`{prefix}`"),
                 why: why.to_owned(),
@@ -290,6 +299,14 @@ impl BlockingCatalogue {
         module(
             "reqwest::blocking",
             2,
+            &[
+                "get",
+                "Client",
+                "ClientBuilder",
+                "Request",
+                "RequestBuilder",
+                "Response",
+            ],
             "is a blocking HTTP client: it blocks the executor thread and panics when used \
              inside a tokio runtime",
             "use `reqwest::Client` with `.send().await`",
@@ -297,6 +314,7 @@ impl BlockingCatalogue {
         module(
             "ureq",
             1,
+            &[],
             "is a blocking HTTP client and blocks the executor thread",
             "use `reqwest::Client` with `.send().await`, or move the request into \
              `tokio::task::spawn_blocking`",
@@ -575,7 +593,8 @@ impl BlockingCatalogue {
                     Pattern::Module {
                         prefix,
                         min_written,
-                    } => match_module(written, prefix, *min_written),
+                        items,
+                    } => match_module(written, prefix, *min_written, items),
                     Pattern::Method { .. } => None,
                 };
                 match found {
@@ -633,16 +652,24 @@ pub(super) fn match_path(
     }
 }
 
-fn match_module(written: &[String], prefix: &[String], min_written: usize) -> Option<PathMatch> {
+fn match_module(
+    written: &[String],
+    prefix: &[String],
+    min_written: usize,
+    items: &[&str],
+) -> Option<PathMatch> {
     if written.len() > prefix.len() && written.starts_with(prefix) {
         return Some(PathMatch::Full);
     }
     // `blocking::get` written after `use reqwest::blocking` outside the item: the path
-    // starts with a tail of the prefix.
+    // starts with a tail of the prefix, followed by one of the module's own items.
     (1..prefix.len())
         .map(|tail| &prefix[prefix.len() - tail..])
         .any(|tail| {
-            written.len() > tail.len() && written.len() >= min_written && written.starts_with(tail)
+            written.len() > tail.len()
+                && written.len() >= min_written
+                && written.starts_with(tail)
+                && (items.is_empty() || items.contains(&written[tail.len()].as_str()))
         })
         .then_some(PathMatch::Shortened)
 }

@@ -109,6 +109,14 @@ fn every_category_is_caught() {
             quote!(let body = reqwest::blocking::get(url)?.text()?;),
             "`reqwest::blocking`",
         ),
+        (
+            quote!(let body = blocking::get(url)?.text()?;),
+            "`reqwest::blocking`",
+        ),
+        (
+            quote!(let client = blocking::Client::new();),
+            "`reqwest::blocking`",
+        ),
         (quote!(let body = ureq::get(url).call()?;), "`ureq`"),
         (
             quote!(let c = postgres::Client::connect(url, NoTls)?;),
@@ -127,6 +135,17 @@ fn every_category_is_caught() {
     for (stmt, needle) in cases {
         assert_flags(quote!(async fn f() { #stmt }), needle);
     }
+}
+
+#[test]
+fn a_users_own_module_named_blocking_is_not_reqwest() {
+    assert_clean(quote! {
+        async fn f() {
+            let settings = blocking::hidden();
+            let report = crate::jobs::blocking::summarise(settings);
+            drop(report);
+        }
+    });
 }
 
 #[test]
