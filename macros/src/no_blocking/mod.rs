@@ -326,7 +326,6 @@ fn check_fn(
             scanner.visit_block(&plain);
             errors.append(&mut scanner.errors);
             *block = watch::instrument_body(sig, plain);
-            end_unit_tail_with_semicolon(sig, block);
         }
         FnShape::AsyncTrait => {
             scanner.visit_block(&plain);
@@ -341,19 +340,6 @@ fn check_fn(
         FnShape::Sync => return false,
     }
     true
-}
-
-/// `{ ::async_hygiene::__private::watch_body!(..) }` in a fn returning `()` trips
-/// `clippy::semicolon_if_nothing_returned` in the user's crate (the call carries the
-/// fn name's span). A `;` after a unit-typed tail changes nothing else.
-fn end_unit_tail_with_semicolon(sig: &Signature, block: &mut Block) {
-    if !matches!(sig.output, syn::ReturnType::Default) {
-        return;
-    }
-    if let Some(Stmt::Expr(expr @ Expr::Macro(_), semi @ None)) = block.stmts.last_mut() {
-        let span = syn::spanned::Spanned::span(&*expr);
-        *semi = Some(syn::Token![;](span));
-    }
 }
 
 /// The crate's `async-hygiene.toml`, applied to the built-in catalogue.
