@@ -14,6 +14,61 @@
 //! | blocking the compiler cannot see | the [`watchdog`] (feature `watchdog`) |
 //!
 //! Depend on this crate alone; it re-exports the macros and the runtime.
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! use async_hygiene::{background, bounded, concurrent, no_blocking, offload};
+//!
+//! async fn price(item: u32) -> u64 {
+//!     tokio::time::sleep(Duration::from_millis(100)).await;
+//!     u64::from(item) * 3
+//! }
+//!
+//! async fn stock(item: u32) -> u32 {
+//!     tokio::time::sleep(Duration::from_millis(150)).await;
+//!     item % 10
+//! }
+//!
+//! /// CPU-bound: runs on tokio's blocking pool, the caller just awaits it.
+//! #[offload]
+//! fn score(price: u64, stock: u32) -> u64 {
+//!     (0..10_000_u64).fold(price, |acc, n| acc.wrapping_add(n % u64::from(stock + 1)))
+//! }
+//!
+//! /// Not worth making the caller wait for: tracked, and drained by `shutdown`.
+//! #[background]
+//! async fn audit(item: u32) {
+//!     tokio::time::sleep(Duration::from_millis(50)).await;
+//!     assert!(item > 0);
+//! }
+//!
+//! #[bounded(8)]   // at most 8 quotes computed at once, across all callers
+//! #[no_blocking]  // a `std::fs::read` or `thread::sleep` in here is a compile error
+//! #[concurrent]   // `price` and `stock` are independent: one join, 150 ms, not 250 ms
+//! async fn quote(item: u32) -> u64 {
+//!     let price = price(item).await;
+//!     let stock = stock(item).await;
+//!     let score = score(price, stock).await;
+//!     audit(item);
+//!     score
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() {
+//! let start = tokio::time::Instant::now();
+//! assert_eq!(quote(7).await, quote_as_written(7).await);
+//! let report = async_hygiene::shutdown(Duration::from_secs(1)).await;
+//! assert_eq!((report.completed, report.panicked, report.abandoned), (1, 0, 0));
+//! // 150 ms for `quote` (the longest of its two awaits) and 250 ms as written.
+//! assert_eq!(start.elapsed(), Duration::from_millis(400));
+//! # }
+//! # async fn quote_as_written(item: u32) -> u64 {
+//! #     let price = price(item).await;
+//! #     let stock = stock(item).await;
+//! #     score(price, stock).await
+//! # }
+//! ```
 
 #[doc = include_str!("docs/no_blocking.md")]
 #[doc(inline)]
