@@ -41,6 +41,7 @@ use tokio::runtime::{Handle, Id};
 use tokio::sync::futures::OwnedNotified;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
+use tokio_util::task::task_tracker::TaskTrackerToken;
 use tokio_util::task::TaskTracker;
 
 thread_local! {
@@ -237,12 +238,15 @@ impl Registry {
             );
             return BackgroundHandle { join: None, name };
         }
-        let tracker = self.inner.tracker.clone();
-        let join = tracker.spawn(Supervised {
+        // What `TaskTracker::spawn` does, with the token taken before `self` moves into the
+        // job: no clone of the tracker, whose reference count every worker thread shares.
+        let tracked = self.inner.tracker.token();
+        let join = tokio::task::spawn(Supervised {
             job: AssertUnwindSafe(job).catch_unwind(),
             registry: Some(self),
             name,
             deadline_wakeup: None,
+            _tracked: tracked,
         });
         BackgroundHandle {
             join: Some(join),
@@ -365,6 +369,9 @@ pin_project_lite::pin_project! {
         // Boxed, and only once the job has returned `Pending`: a job that finishes in its
         // first poll never touches the shared waiter list.
         deadline_wakeup: Option<Pin<Box<OwnedNotified>>>,
+        // Last, so it is dropped last: the registry counts the job until the job's future,
+        // and the arguments it owns, are gone.
+        _tracked: TaskTrackerToken,
     }
 }
 
