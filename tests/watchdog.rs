@@ -322,28 +322,90 @@ async fn no_blocking_fns_are_watched_exactly_when_the_feature_is_on() {
 #[async_trait::async_trait]
 trait Repository {
     async fn load(&self, key: &str) -> Result<u32, ParseIntError>;
+
+    async fn store(&mut self, value: u32);
+
+    /// A provided method: `#[async_trait]` rewrites it in the trait itself.
+    #[async_hygiene::bounded(2)]
+    async fn reload(&self, key: u32) -> u32 {
+        tokio::task::yield_now().await;
+        key + storage::load_config(BLOCKING)
+    }
 }
 
-struct SlowRepository;
+struct SlowRepository(u32);
 
-/// `#[async_trait]` expands first and turns the method into a sync fn returning a boxed
-/// `async move` block: `#[bounded]` still bounds it, but the watchdog leaves such bodies
-/// alone (a known limit: the signature does not name the block's output).
+async fn echo(value: u32) -> u32 {
+    tokio::task::yield_now().await;
+    value
+}
+
+/// `#[async_trait]` expands first and turns each method into a sync fn returning
+/// `Box::pin(async move { body })`: our attributes then see that shape, and the watch goes
+/// inside the boxed future.
 #[async_trait::async_trait]
 impl Repository for SlowRepository {
     #[async_hygiene::bounded(2)]
     async fn load(&self, key: &str) -> Result<u32, ParseIntError> {
         let value: u32 = key.parse()?;
-        Ok(value + storage::load_config(BLOCKING))
+        Ok(value + self.0 + storage::load_config(BLOCKING))
+    }
+
+    #[async_hygiene::concurrent]
+    async fn store(&mut self, value: u32) {
+        let first = echo(value).await;
+        let second = echo(storage::load_config(BLOCKING)).await;
+        self.0 = first + second;
     }
 }
 
+/// The line of this file that contains `text`: where a report must point.
+fn line_of(text: &str) -> u32 {
+    let index = include_str!("watchdog.rs")
+        .lines()
+        .position(|line| line.contains(text))
+        .expect("the text is in this file");
+    u32::try_from(index + 1).expect("this file is short")
+}
+
 #[tokio::test]
-async fn async_trait_methods_compile_and_are_not_watched() {
-    assert_eq!(SlowRepository.load("1").await, Ok(8));
-    assert!(SlowRepository.load("x").await.is_err());
-    let reports = reports_for("::load");
-    assert!(reports.is_empty(), "{reports:#?}");
+async fn async_trait_methods_are_watched_exactly_when_the_feature_is_on() {
+    let mut repository = SlowRepository(1);
+    assert_eq!(repository.load("1").await, Ok(9));
+    assert!(repository.load("x").await.is_err());
+    // Through `dyn`: the boxed future is the watched one.
+    let object: &mut (dyn Repository + Send + Sync) = &mut repository;
+    object.store(2).await;
+    assert_eq!(object.reload(3).await, 10);
+    assert_eq!(repository.0, 9);
+
+    let load = reports_for("::load");
+    let store = reports_for("::store");
+    let reload = reports_for("::reload");
+    if cfg!(feature = "watchdog") {
+        assert_eq!(load.len(), 1, "{load:#?}");
+        assert_eq!(
+            load[0].function,
+            "<watchdog::SlowRepository as watchdog::Repository>::load"
+        );
+        assert_eq!(
+            (load[0].file, load[0].line),
+            (
+                file!(),
+                line_of("async fn load(&self, key: &str) -> Result<u32, ParseIntError> {")
+            )
+        );
+        assert_eq!(store.len(), 1, "{store:#?}");
+        assert_eq!(
+            store[0].line,
+            line_of("async fn store(&mut self, value: u32) {")
+        );
+        assert_eq!(reload.len(), 1, "{reload:#?}");
+        assert_eq!(reload[0].line, line_of("async fn reload("));
+        assert_eq!(reload[0].function, "watchdog::Repository::reload");
+    } else {
+        assert!(load.is_empty() && store.is_empty() && reload.is_empty());
+    }
 }
 
 /// The expansion names nothing the user can shadow, and its locals do not capture theirs.

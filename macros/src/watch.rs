@@ -4,7 +4,10 @@
 //! - call [`plain_body`] on the body of the item you receive, before analysing it: when
 //!   another of our attributes ran first (it sits above yours), the body arrives already
 //!   wrapped, and its statements are hidden inside a macro call;
-//! - call [`instrument_body`] on the final body of an `async fn` and emit the returned block.
+//! - call [`instrument_body`] on the final body of an `async fn` and emit the returned
+//!   block. Under `#[async_trait]`, which expands first and leaves a sync fn returning
+//!   `Box::pin(async move { body })`, pass either the fn's whole block or the `async move`
+//!   block's body: both are watched.
 //!
 //! The switch between the watched and the plain body is not made here: a proc macro
 //! cannot see which features its facade was built with. The block calls
@@ -17,7 +20,10 @@ use proc_macro2::Span;
 use quote::{quote, quote_spanned};
 use syn::ext::IdentExt as _;
 use syn::visit::Visit;
-use syn::{token, Block, Expr, ExprMacro, Macro, MacroDelimiter, ReturnType, Signature, Stmt};
+use syn::{
+    token, Block, Expr, ExprMacro, GenericArgument, Macro, MacroDelimiter, PathArguments,
+    ReturnType, Signature, Stmt, Type, TypeParamBound,
+};
 
 /// The macros of the runtime crate that the emitted code calls, as the last path segment
 /// after `__private`.
@@ -45,12 +51,40 @@ const WATCH_MACROS: [&str; 2] = ["watch_body", "watch_body_on"];
 /// contains `impl Trait`, which cannot be named in the body. `line!()` and `column!()`
 /// report the location of the span they carry: the fn's name.
 ///
-/// A body that is not the body of an `async fn` (the boxed `async move` block of an
-/// `#[async_trait]` method, say: its signature does not name the block's output, and the
-/// other attributes' tests expect it unchanged), or that already contains the watch (two
-/// of our attributes stacked), is returned unchanged.
-pub(crate) fn instrument_body(sig: &Signature, body: Block) -> Block {
-    if sig.asyncness.is_none() || is_instrumented(&body) {
+/// An `#[async_trait]` method (a sync fn with async-trait's `'async_trait` lifetime) is
+/// watched inside its boxed future, with `output` read from `dyn Future<Output = T>`:
+/// ```text
+/// fn load<'life0, 'async_trait>(&'life0 self, id: u32)
+///     -> Pin<Box<dyn Future<Output = Result<User, Error>> + Send + 'async_trait>>
+/// { Box::pin(async move { body }) }
+/// ```
+/// becomes `{ Box::pin(async move { watch_body!(name = "load", …, body = { body }) }) }`;
+/// given the `async move` block's body alone (`{ body }`, as `#[bounded]` passes it), the
+/// result is that body wrapped as for an `async fn`.
+///
+/// Any other sync fn (a hand-written boxed future, `#[tokio::test]`'s expansion) is left
+/// alone: it is not an `async fn`. So is a body that already contains the watch (two of
+/// our attributes stacked).
+pub(crate) fn instrument_body(sig: &Signature, mut body: Block) -> Block {
+    if sig.asyncness.is_none() {
+        if !is_async_trait_method(sig) {
+            return body;
+        }
+        // The fn's whole block, not the future's body (see above).
+        if boxed_tail(&mut body).is_some() {
+            if let Some(future_body) = boxed_async_move_body(&mut body) {
+                let plain = std::mem::replace(future_body, syn::parse_quote!({}));
+                *future_body = watch(sig, plain);
+            }
+            return body;
+        }
+    }
+    watch(sig, body)
+}
+
+/// The watch call around `body`, the body of `sig`'s future.
+fn watch(sig: &Signature, body: Block) -> Block {
+    if is_instrumented(&body) {
         return body;
     }
     // The call is the attribute's code (errors in it point at the attribute); only the
@@ -58,7 +92,11 @@ pub(crate) fn instrument_body(sig: &Signature, body: Block) -> Block {
     let span = Span::call_site();
     let at_name = sig.ident.span();
     let name = syn::LitStr::new(&sig.ident.unraw().to_string(), span);
-    let output = nameable_output(&sig.output).map(|output| quote!(output = #output,));
+    let future_output = future_output(sig);
+    let output = future_output
+        .as_ref()
+        .filter(|output| !contains_impl_trait(output))
+        .map(|output| quote!(output = #output,));
     let file = quote_spanned!(at_name=> ::async_hygiene::__private::core::file!());
     let line = quote_spanned!(at_name=> ::async_hygiene::__private::core::line!());
     let column = quote_spanned!(at_name=> ::async_hygiene::__private::core::column!());
@@ -71,8 +109,10 @@ pub(crate) fn instrument_body(sig: &Signature, body: Block) -> Block {
     };
     // A unit-typed tail without `;` trips `clippy::semicolon_if_nothing_returned` in the
     // user's crate, attribute or not; with `;` the block means the same.
-    let semi_token =
-        (sig.asyncness.is_some() && returns_unit(&sig.output)).then(|| syn::Token![;](span));
+    let semi_token = future_output
+        .as_ref()
+        .is_some_and(|output| matches!(output, Type::Tuple(tuple) if tuple.elems.is_empty()))
+        .then(|| syn::Token![;](span));
     Block {
         brace_token,
         stmts: vec![Stmt::Expr(
@@ -85,12 +125,99 @@ pub(crate) fn instrument_body(sig: &Signature, body: Block) -> Block {
     }
 }
 
-fn returns_unit(output: &ReturnType) -> bool {
-    match output {
-        ReturnType::Default => true,
-        ReturnType::Type(_, ty) => {
-            matches!(&**ty, syn::Type::Tuple(tuple) if tuple.elems.is_empty())
+/// The output type of `sig`'s future: the return type of an `async fn`, the `T` of
+/// `Pin<Box<dyn Future<Output = T> + …>>` for an `#[async_trait]` method.
+fn future_output(sig: &Signature) -> Option<Type> {
+    match (&sig.asyncness, &sig.output) {
+        (Some(_), ReturnType::Type(_, ty)) => Some((**ty).clone()),
+        (Some(_), ReturnType::Default) => Some(syn::parse_quote!(())),
+        (None, ReturnType::Type(_, ty)) => boxed_future_output(ty).cloned(),
+        (None, ReturnType::Default) => None,
+    }
+}
+
+/// `T` in `Pin<Box<dyn Future<Output = T> + …>>`, whatever the paths' prefixes.
+fn boxed_future_output(ty: &Type) -> Option<&Type> {
+    let pinned = single_type_argument(ty, "Pin")?;
+    let Type::TraitObject(object) = single_type_argument(pinned, "Box")? else {
+        return None;
+    };
+    object.bounds.iter().find_map(|bound| {
+        let TypeParamBound::Trait(bound) = bound else {
+            return None;
+        };
+        let future = bound.path.segments.last()?;
+        let PathArguments::AngleBracketed(arguments) = &future.arguments else {
+            return None;
+        };
+        if future.ident != "Future" {
+            return None;
         }
+        arguments.args.iter().find_map(|argument| match argument {
+            GenericArgument::AssocType(assoc) if assoc.ident == "Output" => Some(&assoc.ty),
+            _ => None,
+        })
+    })
+}
+
+/// `A` in `…::name<A>`.
+fn single_type_argument<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    let PathArguments::AngleBracketed(arguments) = &last.arguments else {
+        return None;
+    };
+    match (
+        last.ident == name,
+        arguments.args.first(),
+        arguments.args.len(),
+    ) {
+        (true, Some(GenericArgument::Type(argument)), 1) => Some(argument),
+        _ => None,
+    }
+}
+
+/// Whether `sig` is what `#[async_trait]` makes of an `async fn`: it always adds the
+/// lifetime `'async_trait`, which a hand-written fn has no reason to name.
+fn is_async_trait_method(sig: &Signature) -> bool {
+    sig.generics
+        .lifetimes()
+        .any(|param| param.lifetime.ident == "async_trait")
+}
+
+/// The argument of `Box::pin(…)` when it is the tail of `block`: where `#[async_trait]`
+/// (and attributes that keep its shape, such as `#[tracing::instrument]`) put the future
+/// of an async fn.
+fn boxed_tail(block: &mut Block) -> Option<&mut Expr> {
+    let Some(Stmt::Expr(Expr::Call(call), None)) = block.stmts.last_mut() else {
+        return None;
+    };
+    let Expr::Path(func) = &*call.func else {
+        return None;
+    };
+    let mut names = func
+        .path
+        .segments
+        .iter()
+        .rev()
+        .map(|segment| &segment.ident);
+    let is_box_pin = matches!((names.next(), names.next()),
+        (Some(pin), Some(boxed)) if pin == "pin" && boxed == "Box");
+    if !is_box_pin || call.args.len() != 1 {
+        return None;
+    }
+    call.args.first_mut()
+}
+
+/// The body of the `async move` block in a tail `Box::pin(async move { … })`.
+fn boxed_async_move_body(block: &mut Block) -> Option<&mut Block> {
+    match boxed_tail(block)? {
+        // Without `move`, the block borrows what it uses: moving it into the watch's own
+        // `async move` block would change what it captures.
+        Expr::Async(async_block) if async_block.capture.is_some() => Some(&mut async_block.block),
+        _ => None,
     }
 }
 
@@ -100,12 +227,22 @@ fn returns_unit(output: &ReturnType) -> bool {
 /// Input:  `{ ::async_hygiene::__private::watch_body!(name = "f", site = (…), output = T, body = { body }) }`
 /// Output: `{ body }`
 ///
+/// and, for an `#[async_trait]` method's whole block,
+///
+/// Input:  `{ Box::pin(async move { ::async_hygiene::__private::watch_body!(…, body = { body }) }) }`
+/// Output: `{ Box::pin(async move { body }) }`
+///
 /// Any other block is returned unchanged.
-pub(crate) fn plain_body(body: Block) -> Block {
-    match watched_body(&body) {
-        Some(inner) => inner,
-        None => body,
+pub(crate) fn plain_body(mut body: Block) -> Block {
+    if let Some(inner) = watched_body(&body) {
+        return inner;
     }
+    if let Some(future_body) = boxed_async_move_body(&mut body) {
+        if let Some(inner) = watched_body(future_body) {
+            *future_body = inner;
+        }
+    }
+    body
 }
 
 /// The `body = { … }` argument of a block that is exactly one watch call.
@@ -182,22 +319,17 @@ fn is_instrumented(body: &Block) -> bool {
     finder.0
 }
 
-/// The return type as a type the body can name, or `None` when it contains `impl Trait`.
-fn nameable_output(output: &ReturnType) -> Option<proc_macro2::TokenStream> {
+/// Whether `ty` contains `impl Trait`, which the body cannot name.
+fn contains_impl_trait(ty: &Type) -> bool {
     struct FindImplTrait(bool);
     impl<'ast> Visit<'ast> for FindImplTrait {
         fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {
             self.0 = true;
         }
     }
-    match output {
-        ReturnType::Default => Some(quote!(())),
-        ReturnType::Type(_, ty) => {
-            let mut finder = FindImplTrait(false);
-            finder.visit_type(ty);
-            (!finder.0).then(|| quote!(#ty))
-        }
-    }
+    let mut finder = FindImplTrait(false);
+    finder.visit_type(ty);
+    finder.0
 }
 
 #[cfg(test)]
@@ -272,6 +404,112 @@ mod tests {
                 "fn f() -> Pin<Box<dyn Future<Output = u8> + Send>> { Box::pin(async move { 1 }) }"
             ),
             tokens("{ Box::pin(async move { 1 }) }")
+        );
+    }
+
+    /// What `#[async_trait]` 0.1 makes of `async fn load(&self, key: &str) -> Result<u32, E>`.
+    const ASYNC_TRAIT_LOAD: &str = "fn load<'life0, 'life1, 'async_trait>(&'life0 self, key: &'life1 str) \
+        -> ::core::pin::Pin<Box<dyn ::core::future::Future<Output = Result<u32, E>> \
+            + ::core::marker::Send + 'async_trait>> \
+        where 'life0: 'async_trait, 'life1: 'async_trait, Self: 'async_trait \
+        { Box::pin(async move { \
+            if let ::core::option::Option::Some(__ret) = ::core::option::Option::None::<Result<u32, E>> { \
+                #[allow(unreachable_code)] return __ret; } \
+            let __self = self; \
+            let __ret: Result<u32, E> = { let v = key.parse()?; Ok(v) }; \
+            #[allow(unreachable_code)] __ret }) }";
+
+    #[test]
+    fn async_trait_methods_are_watched_inside_the_boxed_future() {
+        let out = instrument(ASYNC_TRAIT_LOAD);
+        assert!(
+            out.starts_with(&tokens(
+                "{ Box::pin(async move { ::async_hygiene::__private::watch_body!(name = \"load\", \
+                 SITE, output = Result<u32, E>, body = { if let"
+            )),
+            "{out}"
+        );
+        assert!(out.ends_with(&tokens("__ret }) }) }")), "{out}");
+    }
+
+    #[test]
+    fn an_async_trait_body_passed_alone_is_watched_as_an_async_fn_body() {
+        // `#[bounded]` finds the `async move` block itself and passes its body.
+        let function: syn::ItemFn = syn::parse_str(
+            "fn tick<'life0, 'async_trait>(&'life0 self) \
+             -> Pin<Box<dyn Future<Output = ()> + Send + 'async_trait>> \
+             { Box::pin(async move { let __self = self; let _: () = { step().await; }; }) }",
+        )
+        .expect("test items parse");
+        let Some(Stmt::Expr(Expr::Call(call), None)) = function.block.stmts.last() else {
+            panic!("the async-trait shape");
+        };
+        let Some(Expr::Async(future)) = call.args.first() else {
+            panic!("the async-trait shape");
+        };
+        let out = instrument_body(&function.sig, future.block.clone())
+            .to_token_stream()
+            .to_string();
+        // A unit future: the call ends with `;` as in an `async fn`.
+        assert_eq!(
+            squeeze(&out),
+            tokens(
+                "{ ::async_hygiene::__private::watch_body!(name = \"tick\", SITE, output = (), \
+                 body = { let __self = self; let _: () = { step().await; }; }); }"
+            )
+        );
+    }
+
+    #[test]
+    fn boxed_futures_that_are_not_async_trait_methods_are_left_alone() {
+        for item in [
+            // Hand-written: not an `async fn`, whatever attributes it has.
+            "fn f<'a>(&'a self) -> Pin<Box<dyn Future<Output = u8> + Send + 'a>> { Box::pin(async move { 1 }) }",
+            // A block without `move` borrows; the watch's `async move` would move instead.
+            "fn f<'async_trait>() -> Pin<Box<dyn Future<Output = u8> + 'async_trait>> { Box::pin(async { 1 }) }",
+        ] {
+            let function: syn::ItemFn = syn::parse_str(item).expect("test items parse");
+            assert_eq!(instrument(item), squeeze(&function.block.to_token_stream().to_string()));
+        }
+    }
+
+    #[test]
+    fn the_output_of_a_boxed_future_is_read_from_any_path_spelling() {
+        for (ret, output) in [
+            ("Pin<Box<dyn Future<Output = u8>>>", Some("u8")),
+            (
+                "::core::pin::Pin<Box<dyn ::core::future::Future<Output = Vec<&'a str>> + Send + 'a>>",
+                Some("Vec<&'a str>"),
+            ),
+            ("Pin<Box<dyn Send + Future<Output = ()>>>", Some("()")),
+            ("Pin<Box<u8>>", None),
+            ("Box<dyn Future<Output = u8>>", None),
+            ("Pin<Box<dyn Stream<Item = u8>>>", None),
+        ] {
+            let ty: Type = syn::parse_str(ret).expect("test types parse");
+            assert_eq!(
+                boxed_future_output(&ty).map(|ty| squeeze(&ty.to_token_stream().to_string())),
+                output.map(squeeze),
+                "{ret}"
+            );
+        }
+    }
+
+    #[test]
+    fn plain_body_undoes_the_watch_of_an_async_trait_method() {
+        let function: syn::ItemFn = syn::parse_str(ASYNC_TRAIT_LOAD).expect("test items parse");
+        let plain = function.block.to_token_stream().to_string();
+        let watched = instrument_body(&function.sig, (*function.block).clone());
+        assert_ne!(watched.to_token_stream().to_string(), plain);
+        assert_eq!(
+            plain_body(watched.clone()).to_token_stream().to_string(),
+            plain
+        );
+        // Stacked attributes: the whole block and the future's body both count as watched.
+        let twice = instrument_body(&function.sig, watched.clone());
+        assert_eq!(
+            twice.to_token_stream().to_string(),
+            watched.to_token_stream().to_string()
         );
     }
 
