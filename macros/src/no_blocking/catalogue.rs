@@ -24,8 +24,14 @@ pub(super) enum Pattern {
         min_written: usize,
         items: &'static [&'static str],
     },
-    /// A method call, recognised by its name and the shape of the call.
-    Method { name: String, shape: Shape },
+    /// A method call, recognised by its name and the shape of the call. `paths` are the
+    /// methods it stands for (`std::sync::mpsc::Receiver::recv`), so that an `allow` rule
+    /// can name one by its path.
+    Method {
+        name: String,
+        shape: Shape,
+        paths: Vec<Vec<String>>,
+    },
 }
 
 /// The call shapes that make an ambiguous method name a blocking call.
@@ -320,21 +326,27 @@ impl BlockingCatalogue {
              `tokio::task::spawn_blocking`",
         );
 
-        let mut method = |name: &str, shape: Shape, what: &str, why: &str, instead: &str| {
-            entries.push(Entry {
-                pattern: Pattern::Method {
-                    name: name.to_owned(),
-                    shape,
-                },
-                what: what.to_owned(),
-                why: why.to_owned(),
-                instead: instead.to_owned(),
-            });
-        };
+        let mut method =
+            |name: &str, owners: &[&str], shape: Shape, what: &str, why: &str, instead: &str| {
+                entries.push(Entry {
+                    pattern: Pattern::Method {
+                        name: name.to_owned(),
+                        shape,
+                        paths: owners
+                            .iter()
+                            .map(|owner| split(&format!("{owner}::{name}")))
+                            .collect(),
+                    },
+                    what: what.to_owned(),
+                    why: why.to_owned(),
+                    instead: instead.to_owned(),
+                });
+            };
 
         // std sync waits
         method(
             "recv",
+            &["std::sync::mpsc::Receiver"],
             Shape::Arity(0),
             "`.recv()` that is not awaited (std `mpsc::Receiver::recv`)",
             blocks,
@@ -342,6 +354,7 @@ impl BlockingCatalogue {
         );
         method(
             "recv_timeout",
+            &["std::sync::mpsc::Receiver"],
             Shape::Arity(1),
             "`.recv_timeout(..)` (std `mpsc::Receiver::recv_timeout`)",
             blocks,
@@ -349,6 +362,7 @@ impl BlockingCatalogue {
         );
         method(
             "join",
+            &["std::thread::JoinHandle", "std::thread::ScopedJoinHandle"],
             Shape::Arity(0),
             "`.join()` with no arguments and not awaited (std `thread::JoinHandle::join`)",
             "blocks the executor thread until the thread ends",
@@ -356,6 +370,7 @@ impl BlockingCatalogue {
         );
         method(
             "wait",
+            &["std::sync::Barrier", "std::process::Child"],
             Shape::Arity(0),
             "`.wait()` that is not awaited (std `Barrier::wait` or `process::Child::wait`)",
             blocks,
@@ -365,6 +380,7 @@ impl BlockingCatalogue {
             let arity = if name == "wait" { 1 } else { 2 };
             method(
                 name,
+                &["std::sync::Condvar"],
                 Shape::Arity(arity),
                 &format!("`.{name}(..)` on a guard (std `Condvar::{name}`)"),
                 blocks,
@@ -373,6 +389,7 @@ impl BlockingCatalogue {
         }
         method(
             "wait_timeout_while",
+            &["std::sync::Condvar"],
             Shape::Arity(3),
             "`.wait_timeout_while(..)` (std `Condvar::wait_timeout_while`)",
             blocks,
@@ -383,6 +400,7 @@ impl BlockingCatalogue {
         for name in ["output", "status"] {
             method(
                 name,
+                &["std::process::Command"],
                 Shape::OnOrigin(Origin::Command),
                 &format!("`std::process::Command::{name}`"),
                 "blocks the executor thread until the child process exits",
@@ -391,6 +409,7 @@ impl BlockingCatalogue {
         }
         method(
             "wait_with_output",
+            &["std::process::Child"],
             Shape::Arity(0),
             "`.wait_with_output()` (std `process::Child::wait_with_output`)",
             "blocks the executor thread until the child process exits",
@@ -400,6 +419,7 @@ impl BlockingCatalogue {
         // files opened through OpenOptions
         method(
             "open",
+            &["std::fs::OpenOptions"],
             Shape::OnOrigin(Origin::OpenOptions),
             "`std::fs::OpenOptions::open`",
             blocks,
@@ -419,6 +439,7 @@ impl BlockingCatalogue {
         ] {
             method(
                 name,
+                &["std::io::Stdin", "std::io::StdinLock"],
                 Shape::OnOrigin(Origin::Stdin),
                 &format!("reading `std::io::stdin()` with `.{name}(..)`"),
                 "blocks the executor thread until the user types",
@@ -430,6 +451,7 @@ impl BlockingCatalogue {
         // network, by method
         method(
             "to_socket_addrs",
+            &["std::net::ToSocketAddrs"],
             Shape::Arity(0),
             "`.to_socket_addrs()` (std `ToSocketAddrs`)",
             "resolves names with blocking DNS on the executor thread",
@@ -437,6 +459,7 @@ impl BlockingCatalogue {
         );
         method(
             "accept",
+            &["std::net::TcpListener", "std::os::unix::net::UnixListener"],
             Shape::Arity(0),
             "`.accept()` that is not awaited (std `TcpListener::accept`)",
             blocks,
@@ -446,6 +469,7 @@ impl BlockingCatalogue {
         // tokio's own blocking entry points
         method(
             "block_on",
+            &["tokio::runtime::Runtime", "tokio::runtime::Handle"],
             Shape::Always,
             "`.block_on(..)` (tokio `Runtime::block_on` / `Handle::block_on`)",
             "panics inside a runtime (\"Cannot start a runtime from within a runtime\") and \
@@ -466,8 +490,16 @@ impl BlockingCatalogue {
             "blocking_acquire_many_owned",
         ] {
             let plain = &name["blocking_".len()..];
+            let owner = match plain {
+                "recv" | "recv_many" => "tokio::sync::mpsc::Receiver",
+                "send" => "tokio::sync::mpsc::Sender",
+                "lock" | "lock_owned" => "tokio::sync::Mutex",
+                "read" | "write" => "tokio::sync::RwLock",
+                _ => "tokio::sync::Semaphore",
+            };
             method(
                 name,
+                &[owner],
                 Shape::Always,
                 &format!("`.{name}(..)` (tokio)"),
                 "panics when called inside a tokio runtime and would block the executor thread",
@@ -480,6 +512,7 @@ impl BlockingCatalogue {
             let arity = usize::from(name != "get_connection");
             method(
                 name,
+                &["redis::Client"],
                 Shape::Arity(arity),
                 &format!("`.{name}(..)` (`redis::Client::{name}`)"),
                 "opens a blocking redis connection on the executor thread",
@@ -489,6 +522,7 @@ impl BlockingCatalogue {
         for name in ["load", "get_result", "get_results", "execute", "first"] {
             method(
                 name,
+                &["diesel::RunQueryDsl"],
                 Shape::MutRefArg,
                 &format!("`.{name}(&mut conn)` that is not awaited (diesel's sync `RunQueryDsl`)"),
                 "runs a blocking query on the executor thread",
@@ -501,6 +535,7 @@ impl BlockingCatalogue {
         for (name, ty) in [("lock", "Mutex"), ("read", "RwLock"), ("write", "RwLock")] {
             method(
                 name,
+                &[&format!("std::sync::{ty}"), &format!("parking_lot::{ty}")],
                 Shape::GuardAcrossAwait,
                 &format!("a std/parking_lot `{ty}` guard (`.{name}()`)"),
                 "",
@@ -553,6 +588,7 @@ impl BlockingCatalogue {
             Rule::Method(name) => Pattern::Method {
                 name: name.clone(),
                 shape: Shape::NotAwaited,
+                paths: Vec::new(),
             },
         };
         let what = match rule {
@@ -621,7 +657,7 @@ impl BlockingCatalogue {
         self.entries.iter().find(|entry| {
             matches!(
                 &entry.pattern,
-                Pattern::Method { name: n, shape: Shape::GuardAcrossAwait } if n == name
+                Pattern::Method { name: n, shape: Shape::GuardAcrossAwait, .. } if n == name
             )
         })
     }
@@ -632,6 +668,9 @@ fn allows(rule: &Rule, pattern: &Pattern) -> bool {
         (Rule::Path(allowed), Pattern::Path { canonical, .. }) => canonical.ends_with(allowed),
         (Rule::Path(allowed), Pattern::Module { prefix, .. }) => {
             prefix.ends_with(allowed) || allowed.starts_with(prefix)
+        }
+        (Rule::Path(allowed), Pattern::Method { paths, .. }) => {
+            paths.iter().any(|path| path.ends_with(allowed))
         }
         (Rule::Method(allowed), Pattern::Method { name, .. }) => allowed == name,
         _ => false,

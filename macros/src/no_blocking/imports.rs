@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use syn::visit::Visit;
 use syn::{Block, Item, ItemUse, Path, UseTree};
 
-/// Names brought into scope by `use` items, as full paths.
+/// Names brought into scope by `use` items, as full paths, and by local item definitions
+/// (as `self::name`).
 #[derive(Clone, Debug, Default)]
 pub(super) struct Imports {
     /// `use std::fs::File as F;` → `F` = `std::fs::File`.
@@ -17,17 +18,40 @@ pub(super) struct Imports {
 }
 
 impl Imports {
-    /// Adds the `use` items among `items` (a module's scope).
+    /// Adds the `use` items and item definitions among `items` (a module's scope).
     pub(super) fn add_items(&mut self, items: &[Item]) {
         for item in items {
-            if let Item::Use(item_use) = item {
-                self.add_use(item_use);
-            }
+            self.add_item(item);
         }
     }
 
-    /// Adds the `use` items anywhere in a fn body, nested blocks included but not the
-    /// bodies of nested fn items (they are other functions and are not checked).
+    /// A `use` item, or an item defined here: a local `mod fs { .. }`, `struct File` or
+    /// `fn sleep` shadows std's names in this scope, so `fs::read(..)` is not std's.
+    fn add_item(&mut self, item: &Item) {
+        let defined = match item {
+            Item::Use(item_use) => {
+                self.add_use(item_use);
+                return;
+            }
+            Item::Mod(item) => &item.ident,
+            Item::Struct(item) => &item.ident,
+            Item::Enum(item) => &item.ident,
+            Item::Union(item) => &item.ident,
+            Item::Fn(item) => &item.sig.ident,
+            Item::Type(item) => &item.ident,
+            Item::Trait(item) => &item.ident,
+            Item::Const(item) => &item.ident,
+            Item::Static(item) => &item.ident,
+            _ => return,
+        };
+        let name = defined.to_string();
+        self.aliases
+            .insert(name.clone(), vec!["self".to_owned(), name]);
+    }
+
+    /// Adds the `use` items and item definitions anywhere in a fn body, nested blocks
+    /// included but not the bodies of nested fn items (they are other functions and are
+    /// not checked).
     ///
     /// A `use` in an inner block is treated as if it covered the whole body: a coarse
     /// scope, but it only ever refines how a path is read.
@@ -35,9 +59,7 @@ impl Imports {
         struct UseCollector<'a>(&'a mut Imports);
         impl<'ast> Visit<'ast> for UseCollector<'_> {
             fn visit_item(&mut self, item: &'ast Item) {
-                if let Item::Use(item_use) = item {
-                    self.0.add_use(item_use);
-                }
+                self.0.add_item(item);
             }
         }
         UseCollector(self).visit_block(block);

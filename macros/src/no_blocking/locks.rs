@@ -89,12 +89,21 @@ fn lock_call(init: &Expr) -> Option<&ExprMethodCall> {
     }
 }
 
-/// Whether a statement passes `name` to `drop` (anywhere in it: a drop in one branch
-/// ends the check, which errs towards no false alarm).
+/// Whether a statement ends the guard's life here: `drop(name)`, or `name` moved by value
+/// into a call (`MutexGuard::map(name, ..)`, `consume(name)`; a guard is not `Copy`) in a
+/// statement that does not await (`write(name).await` holds it in that future). Anywhere
+/// in the statement: a drop in one branch ends the check, which errs towards no false
+/// alarm.
 fn drops(stmt: &Stmt, name: &str) -> bool {
     struct Drop<'n> {
         name: &'n str,
-        found: bool,
+        dropped: bool,
+        moved: bool,
+    }
+    impl Drop<'_> {
+        fn moves_guard(&self, arg: &Expr) -> bool {
+            matches!(unparen(arg), Expr::Path(path) if path.path.is_ident(self.name))
+        }
     }
     impl<'ast> Visit<'ast> for Drop<'_> {
         fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
@@ -102,16 +111,32 @@ fn drops(stmt: &Stmt, name: &str) -> bool {
                 if func.path.segments.last().is_some_and(|segment| segment.ident == "drop"));
             let drops_name = call.args.len() == 1
                 && matches!(peel(&call.args[0]), Expr::Path(path) if path.path.is_ident(self.name));
-            if is_drop && drops_name {
-                self.found = true;
-            }
+            self.dropped |= is_drop && drops_name;
+            self.moved |= call.args.iter().any(|arg| self.moves_guard(arg));
             visit::visit_expr_call(self, call);
+        }
+        fn visit_expr_method_call(&mut self, call: &'ast ExprMethodCall) {
+            self.moved |= call.args.iter().any(|arg| self.moves_guard(arg));
+            visit::visit_expr_method_call(self, call);
         }
         fn visit_item(&mut self, _: &'ast Item) {}
     }
-    let mut finder = Drop { name, found: false };
+    let mut finder = Drop {
+        name,
+        dropped: false,
+        moved: false,
+    };
     finder.visit_stmt(stmt);
-    finder.found
+    finder.dropped || (finder.moved && !awaits(stmt))
+}
+
+/// Strips parentheses and invisible groups, not borrows: `&guard` does not move it.
+fn unparen(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Paren(inner) => unparen(&inner.expr),
+        Expr::Group(inner) => unparen(&inner.expr),
+        _ => expr,
+    }
 }
 
 /// Finds a suspension point: an `.await` or an awaiting macro outside nested `async`

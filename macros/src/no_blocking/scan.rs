@@ -76,6 +76,20 @@ const FUTURE_COMBINATORS: &[&str] = &[
     "ok_into",
 ];
 
+/// Methods of `Result`/`Option` only: their receiver is consumed as a value even inside
+/// an awaited expression (`tx.send(rx.recv().unwrap()).await`, or a `let` whose name is
+/// handed on later), so a blocking call there is not a future.
+const VALUE_METHODS: &[&str] = &[
+    "unwrap",
+    "expect",
+    "unwrap_or",
+    "unwrap_or_else",
+    "unwrap_or_default",
+    "unwrap_err",
+    "expect_err",
+    "unwrap_unchecked",
+];
+
 /// Macros that await their operands.
 const AWAITING_MACROS: &[&str] = &["join", "try_join", "select", "select_biased"];
 /// Macros that pin a future so it can be awaited.
@@ -138,9 +152,11 @@ impl<'a> Scanner<'a> {
         let Some(init) = &local.init else { return };
         let name = bound_name(&local.pat);
         if let Some(name) = &name {
-            if let Some(origin) = self.origin_of(&init.expr) {
-                self.origins.insert(name.clone(), origin);
-            }
+            // A rebinding shadows the old local, origin included.
+            match self.origin_of(&init.expr) {
+                Some(origin) => self.origins.insert(name.clone(), origin),
+                None => self.origins.remove(name),
+            };
             // `let work = || ..; spawn_blocking(work)`: the closure is the fix.
             if matches!(&*init.expr, Expr::Closure(_)) && self.handed_to_offload(name, rest) {
                 return;
@@ -228,7 +244,9 @@ impl<'a> Scanner<'a> {
         if let Some(entry) = found {
             self.report(&entry, call);
         }
-        let receiver_use = if use_ == Use::Awaited {
+        let receiver_use = if VALUE_METHODS.contains(&name.as_str()) {
+            Use::Value
+        } else if use_ == Use::Awaited {
             Use::Awaited
         } else if FUTURE_COMBINATORS.contains(&name.as_str()) {
             Use::HandedOn
@@ -474,8 +492,21 @@ fn is_closure(expr: &Expr) -> bool {
     matches!(peel(expr), Expr::Closure(_))
 }
 
+/// A closure that runs as sync code: not `async`, and not a future factory
+/// (`|| async move { .. }`, whose future runs on the executor like any other).
 fn is_sync_closure(expr: &Expr) -> bool {
-    matches!(peel(expr), Expr::Closure(closure) if closure.asyncness.is_none())
+    let Expr::Closure(closure) = peel(expr) else {
+        return false;
+    };
+    let returns_future = match &*closure.body {
+        Expr::Async(_) => true,
+        Expr::Block(block) => matches!(
+            block.block.stmts.last(),
+            Some(Stmt::Expr(Expr::Async(_), None))
+        ),
+        _ => false,
+    };
+    closure.asyncness.is_none() && !returns_future
 }
 
 /// Strips parentheses, invisible groups and borrows: `(&mut fut)` is `fut`.
@@ -591,6 +622,26 @@ struct SelectBranch {
     handler: Expr,
 }
 
+mod kw {
+    syn::custom_keyword!(default);
+    syn::custom_keyword!(complete);
+}
+
+/// A branch's handler. A block needs no comma after it, and must be parsed as a block:
+/// as an expression, `{ .. } (a, b) = next => ..` would read on as a call and an
+/// assignment, and the whole `select!` would go unchecked.
+fn select_handler(input: ParseStream<'_>) -> syn::Result<Expr> {
+    if input.peek(syn::token::Brace) {
+        let block: Block = input.parse()?;
+        return Ok(Expr::Block(syn::ExprBlock {
+            attrs: Vec::new(),
+            label: None,
+            block,
+        }));
+    }
+    input.parse()
+}
+
 /// `pattern = future [, if condition] => handler,` … `[else => handler]`.
 fn parse_select(input: ParseStream<'_>) -> syn::Result<Vec<SelectBranch>> {
     skip_biased(input)?;
@@ -599,11 +650,19 @@ fn parse_select(input: ParseStream<'_>) -> syn::Result<Vec<SelectBranch>> {
         if input.peek(Token![else]) {
             input.parse::<Token![else]>()?;
             input.parse::<Token![=>]>()?;
-            let handler: Expr = input.parse()?;
             branches.push(SelectBranch {
                 future: Expr::Verbatim(TokenStream::new()),
                 condition: None,
-                handler,
+                handler: select_handler(input)?,
+            });
+        } else if (input.peek(kw::default) || input.peek(kw::complete)) && input.peek2(Token![=>]) {
+            // `futures::select!`'s `default => ..` and `complete => ..` branches.
+            input.parse::<syn::Ident>()?;
+            input.parse::<Token![=>]>()?;
+            branches.push(SelectBranch {
+                future: Expr::Verbatim(TokenStream::new()),
+                condition: None,
+                handler: select_handler(input)?,
             });
         } else {
             Pat::parse_multi_with_leading_vert(input)?;
@@ -617,11 +676,10 @@ fn parse_select(input: ParseStream<'_>) -> syn::Result<Vec<SelectBranch>> {
                 None
             };
             input.parse::<Token![=>]>()?;
-            let handler: Expr = input.parse()?;
             branches.push(SelectBranch {
                 future,
                 condition,
-                handler,
+                handler: select_handler(input)?,
             });
         }
         if input.peek(Token![,]) {

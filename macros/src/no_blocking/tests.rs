@@ -746,3 +746,197 @@ fn stacks_below_our_other_attributes() {
         "`std::fs::read`",
     );
 }
+
+#[test]
+fn unwrapped_results_are_values_even_inside_awaited_code() {
+    // `unwrap`/`expect` exist on `Result`/`Option` only: what they consume is a value,
+    // even as the argument of an awaited call or in a `let` whose name is handed on.
+    for body in [
+        quote!(tx.send(rx.recv().unwrap()).await;),
+        quote!(tx.send(rx.recv().expect("sender alive")).await;),
+        quote! {
+            let msg = rx.recv().unwrap();
+            handle(msg);
+        },
+        quote! {
+            let result = worker.join().unwrap_or_default();
+            results.push(result);
+        },
+        quote!(let contents = fs::read_to_string(p).unwrap(); store(contents).await;),
+    ] {
+        let errors = check(quote!(async fn f() { #body }));
+        assert_eq!(errors.len(), 1, "{body}: {errors:#?}");
+    }
+    assert_clean(quote! {
+        async fn f() {
+            let next = pending.take().unwrap().await;
+            let value = rx.recv().await.unwrap();
+            let handle = handles.pop().expect("one left");
+            handle.await;
+        }
+    });
+}
+
+#[test]
+fn every_select_branch_form_is_checked() {
+    // A block handler needs no comma; the next branch may start with `(`, which an
+    // expression parser would read as a call of the block.
+    let errors = check(quote! {
+        async fn f() {
+            loop {
+                tokio::select! {
+                    biased;
+                    Some(job) = rx.recv() => { run(job).await }
+                    (a, b) = pair() => { std::thread::sleep(d); }
+                    _ = tick.tick(), if ready => std::fs::remove_file(p).unwrap(),
+                    else => break,
+                }
+            }
+        }
+    });
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    // `futures::select!`'s `default` and `complete` branches.
+    let errors = check(quote! {
+        async fn f() {
+            futures::select! {
+                x = a => { std::thread::sleep(d); },
+                default => { std::thread::sleep(d); },
+                complete => break,
+            }
+        }
+    });
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+}
+
+#[test]
+fn a_closure_returning_a_future_is_not_thread_work() {
+    assert_flags(
+        quote! {
+            async fn f() {
+                pool.spawn(|| async move { std::thread::sleep(d) });
+            }
+        },
+        "`std::thread::sleep`",
+    );
+    assert_flags(
+        quote! {
+            async fn f() {
+                spawn(move || { log(); async move { rx.recv().unwrap() } });
+            }
+        },
+        "mpsc::Receiver::recv",
+    );
+}
+
+#[test]
+fn a_guard_moved_into_a_call_is_gone() {
+    assert_clean(quote! {
+        async fn f() {
+            let guard = state.lock().unwrap();
+            let entry = MutexGuard::map(guard, |s| &mut s.entry);
+            let other = queue.lock().unwrap();
+            consume(other);
+            tokio::task::yield_now().await;
+        }
+    });
+    // ...unless the call that takes it is itself awaited: that future holds the guard.
+    assert_flags(
+        quote! {
+            async fn f() {
+                let guard = state.lock().unwrap();
+                write_out(guard).await;
+            }
+        },
+        "still alive at a later `.await`",
+    );
+    // A borrow does not move it.
+    assert_flags(
+        quote! {
+            async fn f() {
+                let guard = state.lock().unwrap();
+                log(&guard);
+                tokio::task::yield_now().await;
+            }
+        },
+        "still alive at a later `.await`",
+    );
+}
+
+#[test]
+fn items_defined_in_the_item_shadow_std_names() {
+    // A module of the user's own named `fs`, `thread` or `net`, or a type named `File`,
+    // defined inside the annotated item, is not std's.
+    assert_clean(quote! {
+        mod service {
+            mod fs {
+                pub fn read(key: &str) -> Vec<u8> { key.as_bytes().to_vec() }
+            }
+            struct File;
+            async fn load(key: &str) -> usize {
+                let bytes = fs::read(key);
+                let file = File::open(key);
+                bytes.len()
+            }
+        }
+    });
+    assert_clean(quote! {
+        async fn f() {
+            mod thread {
+                pub fn sleep(_: u32) {}
+            }
+            thread::sleep(1);
+        }
+    });
+    // Without a local definition, the shortened path is std's.
+    assert_flags(
+        quote!(
+            async fn f() {
+                thread::sleep(d);
+            }
+        ),
+        "`std::thread::sleep`",
+    );
+}
+
+#[test]
+fn a_shadowed_local_loses_its_origin() {
+    assert_clean(quote! {
+        async fn f() {
+            let cmd = Command::new("ls");
+            let out = cmd.output().await?;
+            let cmd = Request::builder();
+            let status = cmd.status();
+        }
+    });
+    assert_flags(
+        quote! {
+            async fn f() {
+                let stdin = std::io::stdin();
+                let read = stdin.read_line(&mut line)?;
+            }
+        },
+        "reading `std::io::stdin()`",
+    );
+}
+
+#[test]
+fn allow_names_method_entries_by_path() {
+    let item = quote! {
+        async fn f() {
+            let out = Command::new("ls").output()?;
+            let msg = rx.recv().unwrap();
+            let guard = state.lock().unwrap();
+            tokio::task::yield_now().await;
+        }
+    };
+    assert_eq!(check(item.clone()).len(), 3);
+    let errors = check_with(
+        quote!(allow(
+            std::process::Command::output = "a one-off at start-up",
+            mpsc::Receiver::recv,
+            parking_lot::Mutex::lock
+        )),
+        item,
+    );
+    assert!(errors.is_empty(), "{errors:#?}");
+}
