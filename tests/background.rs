@@ -145,10 +145,14 @@ fn registries_of_parallel_runtimes_never_wait_for_each_other() {
     let (release_tx, release_rx) = tokio::sync::oneshot::channel::<()>();
     let other = std::thread::spawn(move || {
         current_thread_runtime().block_on(async move {
-            never_finishes_until(release_rx);
+            let pending = never_finishes_until(release_rx);
             blocked_tx.send(()).unwrap();
+            // Released only after the main runtime's shutdown has returned.
+            assert_eq!(pending.await, Ok(()));
+            // That shutdown neither closed nor drained this runtime's registry.
+            assert_eq!(add(2, 2).await, Ok(4));
             let report = shutdown(Duration::from_secs(60)).await;
-            assert_eq!(report.completed, 1);
+            assert_eq!((report.completed, report.rejected), (2, 0));
         });
     });
     blocked_rx.recv().unwrap();
@@ -198,6 +202,8 @@ async fn limit_makes_the_call_wait_for_a_slot() {
     for id in 0..30 {
         // The call itself waits: the 4th caller resumes when the 1st job has ended.
         handles.push(upload(id).await);
+        // Memory stays bounded: no job is created, let alone queued, beyond the limit.
+        assert!(Registry::of_current_runtime().running() <= MAX_UPLOADS);
     }
     // 30 jobs, 3 at a time, 1 s each: the last one got its slot after 9 s.
     assert_eq!(started.elapsed(), Duration::from_secs(9));
