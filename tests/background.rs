@@ -358,3 +358,55 @@ async fn a_slot_comes_back_after_a_panic_and_after_a_cancelled_wait() {
     assert!(!next.is_finished());
     assert_eq!(next.await, Ok("done"));
 }
+
+static INDEXING: LazyLock<Concurrency> = LazyLock::new(Concurrency::default);
+
+/// `#[bounded]` above `#[background]`: every call spawns at once, and at most two bodies
+/// run at a time (the limit bounds execution; `limit = n` would bound the spawning).
+#[async_hygiene::bounded(2)]
+#[background]
+async fn reindex(delay: Duration) {
+    let _running = INDEXING.enter();
+    sleep(delay).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn bounded_above_background_bounds_the_jobs_bodies() {
+    let started = Instant::now();
+    for _ in 0..10 {
+        reindex(Duration::from_millis(10));
+    }
+    assert_eq!(
+        started.elapsed(),
+        Duration::ZERO,
+        "each call returned at once"
+    );
+    let report = shutdown(Duration::from_secs(1)).await;
+    assert_eq!(report.completed, 10);
+    // 10 bodies of 10 ms, 2 at a time.
+    assert_eq!(started.elapsed(), Duration::from_millis(50));
+    assert_eq!(INDEXING.peak.load(Ordering::SeqCst), 2);
+}
+
+/// How many bodies run at once, and the most ever seen.
+#[derive(Default)]
+struct Concurrency {
+    now: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+impl Concurrency {
+    fn enter(&self) -> ConcurrencyGuard<'_> {
+        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(now, Ordering::SeqCst);
+        ConcurrencyGuard(self)
+    }
+}
+
+struct ConcurrencyGuard<'a>(&'a Concurrency);
+
+impl Drop for ConcurrencyGuard<'_> {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, Ordering::SeqCst);
+    }
+}
