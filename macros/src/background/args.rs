@@ -93,9 +93,10 @@ fn parse_limit(input: ParseStream<'_>) -> syn::Result<syn::Result<Limit>> {
     if input.peek(Token![-]) {
         let minus: Token![-] = input.parse()?;
         let literal: LitInt = input.parse()?;
-        return Ok(Err(syn::Error::new(
-            minus.span,
-            format!("`limit` must be positive, not -{literal}"),
+        // Spanned on `-` through the number, so the whole value is underlined.
+        return Ok(Err(syn::Error::new_spanned(
+            quote::quote!(#minus #literal),
+            format!("`limit` must be positive (how many bodies may run at once), not -{literal}"),
         )));
     }
     if input.peek(LitInt) {
@@ -161,7 +162,8 @@ mod tests {
     #[test]
     fn rejected_forms_say_what_is_accepted() {
         assert!(message(quote!(limit = 0)).contains("may not be 0"));
-        assert!(message(quote!(limit = -3)).contains("must be positive, not -3"));
+        assert!(message(quote!(limit = -3))
+            .contains("must be positive (how many bodies may run at once), not -3"));
         assert!(message(quote!(limit = "8")).contains("positive integer literal or a path"));
         assert!(message(quote!(limit = 1, limit = 2)).contains("duplicate argument `limit`"));
         let unknown = message(quote!(lmit = 2));

@@ -1,0 +1,8 @@
+use async_hygiene::background;
+
+#[background]
+struct Mailer;
+
+fn main() {
+    let _ = Mailer;
+}

@@ -1,0 +1,8 @@
+use async_hygiene::offload;
+
+#[offload]
+struct Checksum;
+
+fn main() {
+    let _ = Checksum;
+}
