@@ -229,23 +229,26 @@ impl BlockingCatalogue {
         for (canonical, instead) in [
             (
                 "std::net::TcpStream::connect",
-                "tokio::net::TcpStream::connect",
+                "tokio::net::TcpStream::connect(..).await",
             ),
             (
                 "std::net::TcpStream::connect_timeout",
-                "tokio::time::timeout(d, tokio::net::TcpStream::connect(..))",
+                "tokio::time::timeout(d, tokio::net::TcpStream::connect(..)).await",
             ),
             (
                 "std::net::TcpListener::bind",
-                "tokio::net::TcpListener::bind",
+                "tokio::net::TcpListener::bind(..).await",
             ),
-            ("std::net::UdpSocket::bind", "tokio::net::UdpSocket::bind"),
+            (
+                "std::net::UdpSocket::bind",
+                "tokio::net::UdpSocket::bind(..).await",
+            ),
             (
                 "std::os::unix::net::UnixStream::connect",
-                "tokio::net::UnixStream::connect",
+                "tokio::net::UnixStream::connect(..).await",
             ),
         ] {
-            path(canonical, 2, blocks, format!("use `{instead}(..).await`"));
+            path(canonical, 2, blocks, format!("use `{instead}`"));
         }
 
         // tokio's own, and other executors
@@ -350,7 +353,8 @@ impl BlockingCatalogue {
             Shape::Arity(0),
             "`.recv()` that is not awaited (std `mpsc::Receiver::recv`)",
             blocks,
-            "use `tokio::sync::mpsc` and `.recv().await`",
+            "use `tokio::sync::mpsc` and `.recv().await`, or receive from a std channel \
+             inside `tokio::task::spawn_blocking`",
         );
         method(
             "recv_timeout",
@@ -550,6 +554,12 @@ impl BlockingCatalogue {
                 Rule::Method("block_in_place".to_owned()),
             ],
         }
+    }
+
+    /// Every entry, in table order.
+    #[cfg(test)]
+    pub(super) fn entries(&self) -> &[Entry] {
+        &self.entries
     }
 
     /// Declares a crate's own offload wrapper (`asyncify(|| ..)`, `.interact(|conn| ..)`).

@@ -940,3 +940,42 @@ fn allow_names_method_entries_by_path() {
     );
     assert!(errors.is_empty(), "{errors:#?}");
 }
+
+#[test]
+fn every_message_names_a_well_formed_fix() {
+    for entry in BlockingCatalogue::builtin().entries() {
+        let message = entry.message();
+        if entry.why.is_empty() {
+            continue; // lock guards build their own message (see `locks.rs`)
+        }
+        assert!(
+            message.contains("; use ")
+                || message.contains("; `.await`")
+                || message.contains("; wait on")
+                || message.contains("; poll")
+                || message.contains("; run "),
+            "no fix in {message:?}"
+        );
+        assert!(
+            !message.contains(")(.."),
+            "a call written twice in {message:?}"
+        );
+        assert_eq!(
+            message.matches('`').count() % 2,
+            0,
+            "unbalanced backticks in {message:?}"
+        );
+    }
+    let errors = check(quote!(
+        async fn f() {
+            let s = TcpStream::connect_timeout(&addr, d)?;
+        }
+    ));
+    assert_eq!(
+        errors,
+        [
+            "`std::net::TcpStream::connect_timeout` blocks the executor thread; use \
+          `tokio::time::timeout(d, tokio::net::TcpStream::connect(..)).await`"
+        ]
+    );
+}
