@@ -37,7 +37,8 @@ pub(super) enum Pattern {
 /// The call shapes that make an ambiguous method name a blocking call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Shape {
-    /// The name alone is unambiguous: `.block_on(..)`, `.blocking_recv()`.
+    /// The name alone is unambiguous: `.block_on(..)`, `.blocking_recv()`,
+    /// `.to_socket_addrs()`.
     Always,
     /// Any call that is not awaited (the `.method` rules of a crate's policy).
     NotAwaited,
@@ -84,8 +85,42 @@ pub(super) struct Entry {
 }
 
 impl Entry {
+    /// The message of a call matched by its full path, or by the name and shape of a
+    /// method call. A shape match says how to silence it when the method is not the
+    /// blocking one: a macro cannot see the receiver's type.
     pub(super) fn message(&self) -> String {
-        format!("{} {}; {}", self.what, self.why, self.instead)
+        let message = format!("{} {}; {}", self.what, self.why, self.instead);
+        match &self.pattern {
+            Pattern::Method {
+                name,
+                shape: Shape::Arity(_) | Shape::MutRefArg,
+                paths,
+            } => {
+                let owner = paths.first().and_then(|path| path.first());
+                let owner = owner.map_or("std", String::as_str);
+                format!(
+                    "{message} (matched by name: if this `.{name}` is not {owner}'s, add \
+                     `allow(.{name})` to the attribute)"
+                )
+            }
+            _ => message,
+        }
+    }
+
+    /// The message of a call matched by a shortened path (`fs::read`, `File::open`),
+    /// which may name the user's own item.
+    pub(super) fn message_for_shortened(&self, written: &str) -> String {
+        let owner = match &self.pattern {
+            Pattern::Path { canonical, .. } => canonical.first(),
+            Pattern::Module { prefix, .. } => prefix.first(),
+            Pattern::Method { .. } => None,
+        };
+        let owner = owner.map_or("std", String::as_str);
+        format!(
+            "{} (`{written}` was read as {owner}'s: if it is your own, write its path \
+             from `crate::`)",
+            self.message()
+        )
     }
 }
 
@@ -456,7 +491,7 @@ impl BlockingCatalogue {
         method(
             "to_socket_addrs",
             &["std::net::ToSocketAddrs"],
-            Shape::Arity(0),
+            Shape::Always,
             "`.to_socket_addrs()` (std `ToSocketAddrs`)",
             "resolves names with blocking DNS on the executor thread",
             "use `tokio::net::lookup_host(..).await`",

@@ -125,9 +125,8 @@ impl<'a> Scanner<'a> {
         self.visit_expr(expr);
     }
 
-    fn report(&mut self, entry: &Entry, tokens: impl ToTokens) {
-        self.errors
-            .push(syn::Error::new_spanned(tokens, entry.message()));
+    fn report(&mut self, message: String, tokens: impl ToTokens) {
+        self.errors.push(syn::Error::new_spanned(tokens, message));
     }
 
     /// Visits statements; `tail` is how the block's value (its tail expression) is used.
@@ -205,9 +204,17 @@ impl<'a> Scanner<'a> {
             return;
         }
         if let Some((entry, matched)) = self.catalogue.path_call(&candidates) {
-            if matched == PathMatch::Full || use_ != Use::Awaited {
-                let entry = entry.clone();
-                self.report(&entry, call);
+            let message = match matched {
+                PathMatch::Full => Some(entry.message()),
+                // A shortened path may be the user's own: say how to show that it is.
+                PathMatch::Shortened if use_ != Use::Awaited => {
+                    let written = func.path.to_token_stream().to_string().replace(' ', "");
+                    Some(entry.message_for_shortened(&written))
+                }
+                PathMatch::Shortened => None,
+            };
+            if let Some(message) = message {
+                self.report(message, call);
             }
         }
         let args_use = if use_ == Use::Awaited || FUTURE_TAKERS.contains(&last.as_str()) {
@@ -242,7 +249,7 @@ impl<'a> Scanner<'a> {
             .find(|entry| self.method_matches(entry, call, use_))
             .cloned();
         if let Some(entry) = found {
-            self.report(&entry, call);
+            self.report(entry.message(), call);
         }
         let receiver_use = if VALUE_METHODS.contains(&name.as_str()) {
             Use::Value

@@ -975,7 +975,63 @@ fn every_message_names_a_well_formed_fix() {
         errors,
         [
             "`std::net::TcpStream::connect_timeout` blocks the executor thread; use \
-          `tokio::time::timeout(d, tokio::net::TcpStream::connect(..)).await`"
+             `tokio::time::timeout(d, tokio::net::TcpStream::connect(..)).await` \
+             (`TcpStream::connect_timeout` was read as std's: if it is your own, write \
+             its path from `crate::`)"
         ]
     );
+}
+
+#[test]
+fn own_modules_named_like_std_ones() {
+    // Written from `crate::`/`self::`/`super::`, a module of the user's own named `fs`,
+    // `thread`, `net`, `process`, `blocking` or `ureq` is never std's (or reqwest's).
+    assert_clean(quote! {
+        async fn f() {
+            let bytes = crate::fs::read(key);
+            self::thread::sleep(ticks);
+            let peer = super::net::TcpStream::connect(addr);
+            let status = crate::process::Command::new("deploy").status();
+            let body = crate::clients::ureq::get(url);
+            let page = crate::blocking::get(url);
+            let job = blocking::hidden();
+        }
+    });
+    // A shortened path is read as std's, and the error says how to show it is not.
+    let errors = check(quote!(
+        async fn f() {
+            let bytes = fs::read(key);
+        }
+    ));
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0].ends_with(
+            "(`fs::read` was read as std's: if it is your own, write its path from `crate::`)"
+        ),
+        "{errors:#?}"
+    );
+    let errors = check(quote!(
+        async fn f() {
+            let page = blocking::get(url);
+        }
+    ));
+    assert!(
+        errors[0].contains("(`blocking::get` was read as reqwest's"),
+        "{errors:#?}"
+    );
+    // A method matched by its name says how to allow it.
+    let item = quote!(
+        async fn f() {
+            let friend = invitation.accept()?;
+        }
+    );
+    let errors = check(item.clone());
+    assert!(
+        errors[0].ends_with(
+            "(matched by name: if this `.accept` is not std's, add `allow(.accept)` to the \
+             attribute)"
+        ),
+        "{errors:#?}"
+    );
+    assert!(check_with(quote!(allow(.accept)), item).is_empty());
 }
