@@ -180,6 +180,70 @@ async fn nested_blocking_is_reported_once_against_the_innermost_fn() {
     assert!(reports_for("::caller_of_blocking_leaf").is_empty());
 }
 
+async fn blocks_then_awaits_middle() {
+    async_hygiene::__private::watch_body_on!(
+        name = "blocks_then_awaits_middle",
+        output = (),
+        body = {
+            storage::load_config(BLOCKING);
+            awaits_inner_then_blocks().await;
+        }
+    );
+}
+
+async fn awaits_inner_then_blocks() {
+    async_hygiene::__private::watch_body_on!(
+        name = "awaits_inner_then_blocks",
+        output = (),
+        body = {
+            blocks_innermost().await;
+            storage::load_config(BLOCKING);
+        }
+    );
+}
+
+async fn blocks_innermost() {
+    async_hygiene::__private::watch_body_on!(
+        name = "blocks_innermost",
+        output = (),
+        body = {
+            storage::load_config(BLOCKING);
+        }
+    );
+}
+
+/// Three watched fns in one poll, each blocking on its own: each is reported once, with
+/// exactly the time its nested fns reported as `nested`.
+#[tokio::test]
+async fn each_level_reports_only_its_own_blocking() {
+    blocks_then_awaits_middle().await;
+    let only = |suffix: &str| {
+        let reports = reports_for(suffix);
+        assert_eq!(reports.len(), 1, "{reports:#?}");
+        reports[0].clone()
+    };
+    let inner = only("::blocks_innermost");
+    let middle = only("::awaits_inner_then_blocks");
+    let outer = only("::blocks_then_awaits_middle");
+    assert!(
+        inner.duration >= AT_LEAST && inner.nested.is_zero(),
+        "{inner:?}"
+    );
+    assert_eq!(middle.nested, inner.duration, "{middle:?}");
+    assert!(
+        middle.duration.saturating_sub(middle.nested) >= AT_LEAST,
+        "{middle:?}"
+    );
+    assert_eq!(outer.nested, middle.duration, "{outer:?}");
+    assert!(
+        outer.duration.saturating_sub(outer.nested) >= AT_LEAST,
+        "{outer:?}"
+    );
+    assert!(outer
+        .to_string()
+        .contains("of it in nested fns reported separately"));
+}
+
 struct Store {
     name: String,
 }
