@@ -125,6 +125,25 @@ impl Repository {
         .expect("checksum task")
     }
 
+    /// Fan-out: futures pushed into a set or mapped into `join_all`, polled together.
+    async fn total_size(&self, keys: &[&str]) -> io::Result<u64> {
+        let mut pending = futures::stream::FuturesUnordered::new();
+        for key in keys {
+            pending.push(fs::metadata(self.path_of(key)));
+        }
+        let mut total = 0;
+        while let Some(metadata) = futures::StreamExt::next(&mut pending).await {
+            total += metadata?.len();
+        }
+        let texts =
+            futures::future::join_all(keys.iter().map(|key| fs::read_to_string(self.path_of(key))))
+                .await;
+        for text in texts {
+            total += u64::try_from(text?.len()).unwrap_or(u64::MAX);
+        }
+        Ok(total)
+    }
+
     /// Futures bound to names and awaited later, and a joined batch.
     async fn report(&self, keys: &[&str]) -> io::Result<(String, u64, usize)> {
         let listing = self.keys_csv();
@@ -309,6 +328,7 @@ async fn the_service_runs_unchanged() {
     );
     assert_eq!(repo.keys_csv().await, "a,b,c");
     assert_eq!(repo.checksum("a").await.expect("checksum"), u64::from(b'1'));
+    assert_eq!(repo.total_size(&["a", "b"]).await.expect("sizes"), 2 * 2);
     let (listing, is_dir, found) = repo.report(&["a", "c", "zz"]).await.expect("report");
     assert_eq!((listing.as_str(), is_dir, found), ("a,b,c", 1, 2));
 

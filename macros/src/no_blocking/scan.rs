@@ -55,6 +55,25 @@ const FUTURE_TAKERS: &[&str] = &[
     "scope",
     "sync_scope",
 ];
+/// Methods whose closure arguments return futures (`StreamExt::then`,
+/// `for_each_concurrent`), or that store a future to be polled later
+/// (`FuturesUnordered::push`, a `Vec` handed to `join_all`): their arguments count as
+/// awaited, as a future bound to a name awaited later does.
+const FUTURE_ARGUMENT_METHODS: &[&str] = &[
+    "then",
+    "for_each_concurrent",
+    "try_for_each_concurrent",
+    "push",
+    "push_back",
+    "push_front",
+];
+/// Stream methods whose receiver yields futures: `.map(|k| fetch(k)).buffer_unordered(8)`.
+const FUTURE_STREAM_METHODS: &[&str] = &[
+    "buffered",
+    "buffer_unordered",
+    "try_buffered",
+    "try_buffer_unordered",
+];
 /// Methods that only futures have: their receiver is a future, not a value.
 const FUTURE_COMBINATORS: &[&str] = &[
     "fuse",
@@ -253,7 +272,7 @@ impl<'a> Scanner<'a> {
         }
         let receiver_use = if VALUE_METHODS.contains(&name.as_str()) {
             Use::Value
-        } else if use_ == Use::Awaited {
+        } else if use_ == Use::Awaited || FUTURE_STREAM_METHODS.contains(&name.as_str()) {
             Use::Awaited
         } else if FUTURE_COMBINATORS.contains(&name.as_str()) {
             Use::HandedOn
@@ -261,7 +280,10 @@ impl<'a> Scanner<'a> {
             Use::Value
         };
         self.expr_with(&call.receiver, receiver_use);
-        let args_use = if use_ == Use::Awaited || FUTURE_TAKERS.contains(&name.as_str()) {
+        let args_use = if use_ == Use::Awaited
+            || FUTURE_TAKERS.contains(&name.as_str())
+            || FUTURE_ARGUMENT_METHODS.contains(&name.as_str())
+        {
             Use::Awaited
         } else {
             Use::HandedOn
@@ -465,11 +487,20 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
                 }
             }
             // A sync closure returns its value to a caller that may await it
-            // (`retry(|| rx.recv())`): its result is handed on, not consumed here.
-            Expr::Closure(closure) if closure.asyncness.is_none() => match &*closure.body {
-                Expr::Block(block) => self.stmts(&block.block.stmts, Use::HandedOn),
-                body => self.expr_with(body, Use::HandedOn),
-            },
+            // (`retry(|| rx.recv())`): its result is handed on, not consumed here. Where
+            // the closure itself is awaited (`join_all(keys.map(|k| fs::read(k)))`,
+            // `stream.then(|k| ..)`), what it returns is a future.
+            Expr::Closure(closure) if closure.asyncness.is_none() => {
+                let returns = if use_ == Use::Awaited {
+                    Use::Awaited
+                } else {
+                    Use::HandedOn
+                };
+                match &*closure.body {
+                    Expr::Block(block) => self.stmts(&block.block.stmts, returns),
+                    body => self.expr_with(body, returns),
+                }
+            }
             _ => visit::visit_expr(self, expr),
         }
     }

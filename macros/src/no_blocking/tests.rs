@@ -1035,3 +1035,38 @@ fn own_modules_named_like_std_ones() {
     );
     assert!(check_with(quote!(allow(.accept)), item).is_empty());
 }
+
+#[test]
+fn futures_collected_for_later_are_awaited() {
+    // `fs` is tokio's, imported outside the item: these futures are polled later.
+    assert_clean(quote! {
+        async fn f() {
+            let texts = futures::future::join_all(paths.iter().map(|p| fs::read_to_string(p))).await;
+            let mut tasks = FuturesUnordered::new();
+            for p in paths {
+                tasks.push(fs::read(p));
+            }
+            let mut opened = Vec::new();
+            opened.push(File::open(p));
+            let files = join_all(opened).await;
+            let copies = stream.then(|p| fs::copy(p, backup)).collect::<Vec<_>>().await;
+            let bodies = futures::stream::iter(urls)
+                .map(|url| TcpStream::connect(url))
+                .buffer_unordered(8)
+                .collect::<Vec<_>>()
+                .await;
+            let retried = retry(|| fs::read(p)).await;
+        }
+    });
+    // The same calls consumed as values are std's.
+    let errors = check(quote! {
+        async fn f() {
+            let texts = paths.iter().map(|p| fs::read_to_string(p)).collect::<io::Result<Vec<_>>>()?;
+            let mut sizes = Vec::new();
+            sizes.push(fs::read(p)?.len());
+            let Ok(next) = rx.recv() else { return };
+            if let Ok(file) = File::open(p) {}
+        }
+    });
+    assert_eq!(errors.len(), 4, "{errors:#?}");
+}
