@@ -21,12 +21,10 @@ use syn::visit::{self, Visit};
 use syn::{Expr, ExprMethodCall, Item, Local, Macro, Pat, Stmt};
 
 use super::catalogue::BlockingCatalogue;
-use super::scan::peel;
+use super::scan::{peel, tokens_mention, AWAITING_MACROS, FUTURE_TAKERS, PINNING_MACROS};
 
 /// Methods that unwrap a `LockResult` into the guard.
 const UNWRAPS: &[&str] = &["unwrap", "expect", "unwrap_or_else"];
-/// Macros that await their operands.
-const AWAITING_MACROS: &[&str] = &["join", "try_join", "select", "select_biased"];
 
 /// The error for a guard bound by `local` and still alive at an `.await` in `rest`.
 pub(super) fn guard_held_across_await(
@@ -35,8 +33,15 @@ pub(super) fn guard_held_across_await(
     rest: &[Stmt],
 ) -> Option<syn::Error> {
     let name = guard_name(&local.pat)?;
-    let lock_call = lock_call(&local.init.as_ref()?.expr)?;
+    let init = &local.init.as_ref()?.expr;
+    let lock_call = lock_call(init)?;
     let entry = catalogue.guard(&lock_call.method.to_string())?;
+    // `let lock = mutex.lock(); .. lock.await`: tokio's lock future, awaited later. (Not
+    // after `.unwrap()` or `?`: that is a guard.)
+    let unwrapped = !matches!(&**init, Expr::MethodCall(call) if std::ptr::eq(call, lock_call));
+    if !unwrapped && rest.iter().any(|stmt| polls(stmt, &name)) {
+        return None;
+    }
     for stmt in rest {
         if drops(stmt, &name) {
             return None;
@@ -128,6 +133,49 @@ fn drops(stmt: &Stmt, name: &str) -> bool {
     };
     finder.visit_stmt(stmt);
     finder.dropped || (finder.moved && !awaits(stmt))
+}
+
+/// Whether a statement polls the future bound to `name`: `name.await`, `name` moved
+/// into `timeout`/`spawn`/`Box::pin`.., or named in `select!`/`join!`/`pin!`. Stricter
+/// than a call argument, which is what a `parking_lot` guard is too.
+fn polls(stmt: &Stmt, name: &str) -> bool {
+    struct Polls<'n> {
+        name: &'n str,
+        found: bool,
+    }
+    impl Polls<'_> {
+        fn is_name(&self, expr: &Expr) -> bool {
+            matches!(unparen(expr), Expr::Path(path) if path.path.is_ident(self.name))
+        }
+    }
+    impl<'ast> Visit<'ast> for Polls<'_> {
+        fn visit_expr(&mut self, expr: &'ast Expr) {
+            match expr {
+                Expr::Await(await_expr) if self.is_name(&await_expr.base) => self.found = true,
+                Expr::Call(call)
+                    if matches!(&*call.func, Expr::Path(func) if func.path.segments.last()
+                        .is_some_and(|last| FUTURE_TAKERS.contains(&last.ident.to_string().as_str())))
+                        && call.args.iter().any(|arg| self.is_name(arg)) =>
+                {
+                    self.found = true;
+                }
+                _ => visit::visit_expr(self, expr),
+            }
+        }
+        fn visit_macro(&mut self, mac: &'ast Macro) {
+            let polling = mac.path.segments.last().is_some_and(|last| {
+                let last = last.ident.to_string();
+                AWAITING_MACROS.contains(&last.as_str()) || PINNING_MACROS.contains(&last.as_str())
+            });
+            if polling && tokens_mention(mac.tokens.clone(), self.name) {
+                self.found = true;
+            }
+        }
+        fn visit_item(&mut self, _: &'ast Item) {}
+    }
+    let mut finder = Polls { name, found: false };
+    finder.visit_stmt(stmt);
+    finder.found
 }
 
 /// Strips parentheses and invisible groups, not borrows: `&guard` does not move it.

@@ -38,7 +38,7 @@ pub(super) enum Use {
 /// future, never a closure, so a closure argument tells them apart.
 const THREAD_SPAWNS: &[&str] = &["spawn", "spawn_scoped", "scope"];
 /// Calls whose arguments are futures that will be polled.
-const FUTURE_TAKERS: &[&str] = &[
+pub(super) const FUTURE_TAKERS: &[&str] = &[
     "spawn",
     "spawn_local",
     "spawn_on",
@@ -110,9 +110,9 @@ const VALUE_METHODS: &[&str] = &[
 ];
 
 /// Macros that await their operands.
-const AWAITING_MACROS: &[&str] = &["join", "try_join", "select", "select_biased"];
+pub(super) const AWAITING_MACROS: &[&str] = &["join", "try_join", "select", "select_biased"];
 /// Macros that pin a future so it can be awaited.
-const PINNING_MACROS: &[&str] = &["pin", "pin_mut"];
+pub(super) const PINNING_MACROS: &[&str] = &["pin", "pin_mut"];
 /// The watchdog's wrappers (`watch::instrument_body`): `name = "f", .., body = { .. }`.
 const WATCH_MACROS: &[&str] = &["watch_body", "watch_body_on"];
 /// The escape hatch: its operand is not checked.
@@ -561,7 +561,7 @@ fn is_name(expr: &Expr, name: &str) -> bool {
     matches!(peel(expr), Expr::Path(path) if path.qself.is_none() && path.path.is_ident(name))
 }
 
-fn tokens_mention(tokens: TokenStream, name: &str) -> bool {
+pub(super) fn tokens_mention(tokens: TokenStream, name: &str) -> bool {
     tokens.into_iter().any(|tree| match tree {
         TokenTree::Ident(ident) => ident == name,
         TokenTree::Group(group) => tokens_mention(group.stream(), name),

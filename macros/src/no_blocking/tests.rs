@@ -218,6 +218,10 @@ fn short_locks_are_fine() {
             let value = *guard;
             drop(guard);
             let _ = state.lock();
+            let pending = shared.lock();
+            let guard = tokio::time::timeout(d, pending).await;
+            let queued = shared.write();
+            tokio::select! { slot = queued => drop(slot), () = sleep(d) => {} }
             let mut async_guard = shared.lock().await;
             *async_guard += value;
             tokio::task::yield_now().await;
@@ -845,6 +849,17 @@ fn a_guard_moved_into_a_call_is_gone() {
             async fn f() {
                 let guard = state.lock().unwrap();
                 write_out(guard).await;
+            }
+        },
+        "still alive at a later `.await`",
+    );
+    // A `parking_lot` guard (no `unwrap`) handed to a call by reference is not a future.
+    assert_flags(
+        quote! {
+            async fn f() {
+                let guard = state.lock();
+                log(&guard);
+                tokio::task::yield_now().await;
             }
         },
         "still alive at a later `.await`",
