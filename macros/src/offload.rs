@@ -9,7 +9,7 @@ use quote::{quote, quote_spanned};
 use syn::{ReturnType, Token};
 
 use crate::background::signature::{
-    borrow_errors, capture_all_arguments, not_a_function, returns_impl_trait,
+    body_block, borrow_errors, capture_all_arguments, not_a_function, returns_impl_trait,
     unsupported_qualifiers, with_errors, FnItem,
 };
 
@@ -56,14 +56,14 @@ fn validate(function: &FnItem) -> Vec<syn::Error> {
 
 // Input:
 //     #[offload]
-//     pub fn checksum(bytes: Vec<u8>, _: Permit) -> u64 { body }
+//     pub fn checksum(bytes: Vec<u8>, _: Permit) -> u64 { stmts }
 //
 // Output:
 //     pub async fn checksum(bytes: Vec<u8>, __async_hygiene_arg1: Permit) -> u64 {
 //         ::async_hygiene::__private::offload_run(move || -> u64 {
 //             let _ = &bytes;
 //             let _ = &__async_hygiene_arg1;
-//             { body }
+//             stmts
 //         })
 //         .await
 //     }
@@ -84,8 +84,9 @@ fn expand_offload(function: FnItem) -> TokenStream {
     let name_span = sig.ident.span();
     sig.asyncness = Some(Token![async](sig.fn_token.span));
     // Spanned on the function's name, so a missing `Send` or `'static` bound points there.
+    let block = body_block(captures, &body, name_span);
     let run = quote_spanned!(name_span=>
-        ::async_hygiene::__private::offload_run(move || #closure_output { #captures #body })
+        ::async_hygiene::__private::offload_run(move || #closure_output #block)
     );
     quote! {
         #(#attrs)*
@@ -114,7 +115,7 @@ mod tests {
                 ::async_hygiene::__private::offload_run(move || -> u64 {
                     let _ = &bytes;
                     let _ = &__async_hygiene_arg1;
-                    { bytes.iter().map(|&b| u64::from(b)).sum() }
+                    bytes.iter().map(|&b| u64::from(b)).sum()
                 })
                 .await
             }

@@ -13,7 +13,7 @@ use syn::{ReturnType, Token};
 
 use self::args::{BackgroundArgs, Limit};
 use self::signature::{
-    borrow_errors, capture_all_arguments, not_a_function, returns_impl_trait,
+    body_block, borrow_errors, capture_all_arguments, not_a_function, returns_impl_trait,
     unsupported_qualifiers, with_errors, FnItem,
 };
 
@@ -89,7 +89,7 @@ fn validate(function: &FnItem) -> Vec<syn::Error> {
 
 // Input:
 //     #[background]
-//     pub async fn record(event: Event, _: Guard) -> Result<(), Error> { body }
+//     pub async fn record(event: Event, _: Guard) -> Result<(), Error> { stmts }
 //
 // Output:
 //     #[track_caller]
@@ -101,7 +101,8 @@ fn validate(function: &FnItem) -> Vec<syn::Error> {
 //             async move {
 //                 let _ = &event;
 //                 let _ = &__async_hygiene_arg1;
-//                 { body }
+//                 stmts
+//                 // (the body's statements, not its block: see `body_block`)
 //             },
 //         )
 //     }
@@ -138,7 +139,8 @@ fn expand_background(args: &BackgroundArgs, function: FnItem) -> TokenStream {
     let name_span = sig.ident.span();
     // Spanned on the function's name like the spawn call: a missing `'static` bound on a
     // type parameter is reported there, with rustc's suggestion to add it.
-    let job = quote_spanned!(name_span=> async move { #captures #body });
+    let block = body_block(captures, &body, name_span);
+    let job = quote_spanned!(name_span=> async move #block);
     sig.output = syn::parse_quote_spanned!(name_span=>
         -> ::async_hygiene::__private::BackgroundHandle<#output_ty>
     );
@@ -233,7 +235,7 @@ mod tests {
                 ::async_hygiene::__private::background_spawn::<Result<(), Error>, _>("record", async move {
                     let _ = &event;
                     let _ = &tries;
-                    { send(event).await }
+                    send(event).await
                 })
             }
         };

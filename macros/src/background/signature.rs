@@ -1,13 +1,13 @@
 //! What `#[background]` and `#[offload]` share: the function read with its body left
 //! unparsed, and the check that nothing in its signature borrows from the caller.
 
-use proc_macro2::{Group, Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Span, TokenStream};
 use quote::ToTokens;
-use syn::parse::{Parse, ParseStream};
+use syn::parse::{Parse, ParseStream, Parser};
 use syn::visit::Visit;
 use syn::{
-    Attribute, FnArg, GenericArgument, Lifetime, Pat, PathArguments, ReceiverKind, ReturnType,
-    Signature, Type, TypeReference, Visibility,
+    AttrStyle, Attribute, FnArg, GenericArgument, Lifetime, Pat, PathArguments, ReceiverKind,
+    ReturnType, Signature, Type, TypeReference, Visibility,
 };
 
 /// A function whose body is kept as raw tokens: both attributes move the body unchanged,
@@ -28,12 +28,56 @@ impl Parse for FnItem {
         if body.delimiter() != proc_macro2::Delimiter::Brace {
             return Err(syn::Error::new(body.span(), "expected a function body"));
         }
+        let (inner_attrs, body) = take_inner_attributes(body);
+        let mut attrs = attrs;
+        attrs.extend(inner_attrs);
         Ok(Self {
             attrs,
             vis,
             sig,
             body,
         })
+    }
+}
+
+/// The block the body runs in: the argument captures, then the body's own statements.
+///
+/// The statements are spliced into one block (with braces spanned at `span`) rather than
+/// nesting the body's block inside it: rustc's `unused_braces` lint flags a one-line block
+/// that is the tail of another block (`async fn f() -> u8 { 1 }`), and the lint would
+/// point at the user's braces. The body's inner attributes were moved to the fn by
+/// [`FnItem`]'s parser, so none is left to need a block of its own.
+pub(crate) fn body_block(captures: TokenStream, body: &Group, span: Span) -> TokenStream {
+    let mut stmts = captures;
+    stmts.extend(body.stream());
+    let mut block = Group::new(Delimiter::Brace, stmts);
+    block.set_span(span);
+    block.into_token_stream()
+}
+
+/// Splits a fn body's inner attributes (`#![allow(…)]`, `//!`) off as outer attributes:
+/// inside a fn's body they apply to the fn itself, and on the generated fn they still do.
+fn take_inner_attributes(body: Group) -> (Vec<Attribute>, Group) {
+    let parser = |input: ParseStream<'_>| {
+        let attrs = input.call(Attribute::parse_inner)?;
+        let rest: TokenStream = input.parse()?;
+        Ok((attrs, rest))
+    };
+    match parser.parse2(body.stream()) {
+        Ok((attrs, rest)) if !attrs.is_empty() => {
+            let mut stmts = Group::new(Delimiter::Brace, rest);
+            stmts.set_span(body.span());
+            let outer = attrs
+                .into_iter()
+                .map(|mut attr| {
+                    attr.style = AttrStyle::Outer;
+                    attr
+                })
+                .collect();
+            (outer, stmts)
+        }
+        // No inner attributes, or malformed ones: rustc reports those on the body as is.
+        _ => (Vec::new(), body),
     }
 }
 
@@ -359,6 +403,28 @@ mod tests {
         let errors = errors_of("async fn f() -> Option<&'a str>");
         assert_eq!(errors.len(), 1);
         assert!(errors[0].contains("its output cannot borrow"));
+    }
+
+    #[test]
+    fn the_body_is_spliced_and_its_inner_attributes_move_to_the_fn() {
+        let captures = quote::quote!(let _ = &a;);
+        let plain: Group = syn::parse_str("{ a + 1 }").unwrap();
+        assert_eq!(
+            body_block(captures, &plain, Span::call_site()).to_string(),
+            "{ let _ = & a ; a + 1 }"
+        );
+        let function: FnItem =
+            syn::parse_str("#[inline] fn f(a: u8) -> u8 { #![allow(unused)] //! Doc.\n a + 1 }")
+                .unwrap();
+        let attrs = function
+            .attrs
+            .iter()
+            .map(|attr| attr.to_token_stream().to_string());
+        assert_eq!(
+            attrs.collect::<Vec<_>>(),
+            ["# [inline]", "# [allow (unused)]", "# [doc = \" Doc.\"]"]
+        );
+        assert_eq!(function.body.to_string(), "{ a + 1 }");
     }
 
     #[test]
