@@ -51,6 +51,12 @@ fn parse_args(input: ParseStream<'_>) -> syn::Result<Args> {
             .map_err(|error| syn::Error::new(error.span(), ACCEPTED_FORMS))?;
         let content;
         if keyword == "deny" || keyword == "allow" || keyword == "offload" {
+            if !input.peek(syn::token::Paren) {
+                return Err(syn::Error::new(
+                    keyword.span(),
+                    format!("`{keyword}` takes a list, `{keyword}(..)`: {ACCEPTED_FORMS}"),
+                ));
+            }
             syn::parenthesized!(content in input);
             let rules = Punctuated::<RuleArg, Token![,]>::parse_terminated(&content)?;
             for arg in rules {
@@ -102,7 +108,12 @@ fn parse_args(input: ParseStream<'_>) -> syn::Result<Args> {
             ));
         }
         if !input.is_empty() {
-            input.parse::<Token![,]>()?;
+            input.parse::<Token![,]>().map_err(|error| {
+                syn::Error::new(
+                    error.span(),
+                    format!("expected `,` between arguments: {ACCEPTED_FORMS}"),
+                )
+            })?;
         }
     }
     match errors {

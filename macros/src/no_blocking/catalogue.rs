@@ -381,6 +381,19 @@ impl BlockingCatalogue {
                 });
             };
 
+        // A child spawned from a std `Command`: before the generic `.wait()` below, so
+        // the message names the exact method.
+        for name in ["wait", "wait_with_output"] {
+            method(
+                name,
+                &["std::process::Child"],
+                Shape::OnOrigin(Origin::Command),
+                &format!("`std::process::Child::{name}`"),
+                "blocks the executor thread until the child process exits",
+                &format!("use `tokio::process::Command` and `.{name}().await` on its child"),
+            );
+        }
+
         // std sync waits
         method(
             "recv",

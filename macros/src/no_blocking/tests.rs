@@ -496,6 +496,8 @@ fn bad_args_list_the_accepted_forms() {
         quote!(deny(x = "")),
         quote!(allow("x")),
         quote!(42),
+        quote!(allow),
+        quote!(deny(x = "y") allow(z)),
     ] {
         let errors = check_with(
             args.clone(),
@@ -554,10 +556,41 @@ fn never_panics_on_odd_input() {
     ] {
         let _ = super::expand(TokenStream::new(), item);
     }
-    let _ = super::expand(
+    for args in [
         quote!(deny(= "x")),
+        quote!(deny(.)),
+        quote!(deny(a::)),
+        quote!(allow(.recv = 1)),
+        quote!(deny(x = "y",,)),
+        quote!(deny(x = "y") allow(z)),
+        quote!(allow),
+        quote!(= = =),
+    ] {
+        let output = super::expand(
+            args.clone(),
+            quote!(
+                async fn f() {}
+            ),
+        )
+        .to_string();
+        assert!(output.contains("async fn f"), "{args}: {output}");
+        assert!(output.contains("compile_error"), "{args}: {output}");
+    }
+    // Odd bodies: every select!/join! form, closures returning closures, labelled blocks.
+    let _ = super::expand(
+        TokenStream::new(),
         quote!(
-            async fn f() {}
+            async fn f() {
+                tokio::select! { biased; };
+                tokio::select! { x = => {} };
+                futures::select! { default => , complete };
+                tokio::join!(biased;);
+                let g = || || || std::thread::sleep(d);
+                'outer: {
+                    break 'outer;
+                }
+                let _ = async || m.lock();
+            }
         ),
     );
 }
