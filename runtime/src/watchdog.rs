@@ -30,12 +30,12 @@
 //!
 //! With a threshold of [`COARSE_CLOCK_MIN_THRESHOLD`] (20 ms) or more, which includes the
 //! default, a poll is timed against a coarse clock kept by a ticker thread (started at the
-//! first watched poll, waking every threshold/20, between 1 and 5 ms): two relaxed atomic
-//! loads and a few thread-local accesses per poll, about 10 ns, and a measured duration
-//! that is a lower bound, short of the truth by one tick plus however late the ticker was
-//! scheduled. It can miss a slow poll when the machine is too loaded to run the ticker, but
-//! never reports a fast one. Below
-//! 20 ms each poll reads `Instant::now()` twice (about 50 ns) and the duration is exact.
+//! first watched poll, waking every threshold/20, between 1 and 5 ms): a few uncontended
+//! atomic loads and a thread-local read per poll, about 2 ns with the wrapper, and a
+//! measured duration that is a lower bound, short of the truth by one tick plus however
+//! late the ticker was scheduled. It can miss a slow poll when the machine is too loaded to
+//! run the ticker, but never reports a fast one. Below 20 ms each poll reads
+//! `Instant::now()` twice (about 25 ns) and the duration is exact.
 //! `cargo run --release --example bench_watchdog` measures both against the plain body.
 //!
 //! # Reports
@@ -381,8 +381,8 @@ impl fmt::Display for SlowPoll {
 /// `Instant::now()` twice.
 pub const COARSE_CLOCK_MIN_THRESHOLD: Duration = Duration::from_millis(20);
 
-/// A coarse clock for timing polls at the cost of two relaxed atomic loads, not two
-/// `Instant::now()` calls (about 60 ns a poll on a 2-core VM, more than an empty poll
+/// A coarse clock for timing polls at the cost of two atomic loads, not two
+/// `Instant::now()` calls (about 25 ns a poll on a 2-core VM, more than an empty poll
 /// costs).
 ///
 /// A ticker thread sleeps one tick (a twentieth of the threshold, 1 to 5 ms), publishes
