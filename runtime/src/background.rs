@@ -258,8 +258,8 @@ impl Registry {
     /// abandons what is still running then, and reports.
     ///
     /// Abandoned jobs are dropped at their next `.await`, like `JoinHandle::abort`; a job
-    /// that blocks its thread without ever yielding cannot be stopped (move such work to
-    /// `#[offload]`). Jobs that its jobs start while it waits are waited for too. Calling
+    /// that blocks its thread without ever yielding cannot be stopped, and `shutdown` then
+    /// returns only once that poll ends (move such work to `#[offload]`). Jobs that its jobs start while it waits are waited for too. Calling
     /// it again waits for whatever is still tracked; the counters are cumulative.
     ///
     /// Do not await it from inside a job of the same registry: that job would wait for
