@@ -187,6 +187,23 @@ mod service {
     pub(super) fn sync_sleep() {
         std::thread::sleep(Duration::from_millis(1));
     }
+
+    /// A trait's default async fns are checked too; its sync ones are not.
+    pub(super) trait Greeter {
+        fn name(&self) -> String {
+            std::thread::sleep(Duration::from_millis(1));
+            "sync".to_owned()
+        }
+
+        async fn greet(&self) -> String {
+            sleep(Duration::from_millis(1)).await;
+            format!("hello {}", self.name())
+        }
+    }
+
+    pub(super) struct Anyone;
+
+    impl Greeter for Anyone {}
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -210,6 +227,10 @@ async fn annotated_code_runs_unchanged() {
     assert_eq!(service::pause().await, 1);
     assert!(service::stat().await);
     service::sync_sleep();
+    assert_eq!(
+        service::Greeter::greet(&service::Anyone).await,
+        "hello sync"
+    );
 }
 
 // ---- stacking, both orders ----

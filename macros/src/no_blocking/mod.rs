@@ -22,7 +22,7 @@ use std::path::Path;
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
 use syn::visit::Visit;
-use syn::{Attribute, Block, Expr, ImplItem, Item, ItemImpl, Meta, Signature, Stmt};
+use syn::{Attribute, Block, Expr, ImplItem, Item, ItemImpl, Meta, Signature, Stmt, TraitItem};
 
 use self::args::Args;
 use self::catalogue::BlockingCatalogue;
@@ -141,8 +141,8 @@ fn misuse(item: &Item) -> syn::Error {
             return syn::Error::new_spanned(
                 quote!(#trait_token #ident),
                 format!(
-                    "{accepted}, not to a trait: put it on the `impl` blocks of `{ident}` \
-                     (default method bodies in the trait are not checked)"
+                    "{accepted}, not to a trait: put it on the `impl` blocks of `{ident}`, \
+                     or on an inline `mod` around the trait to check its default async fns"
                 ),
             );
         }
@@ -204,6 +204,18 @@ fn check_mod(items: &mut [Item], catalogue: &BlockingCatalogue, errors: &mut Vec
                 let catalogue = local.as_ref().unwrap_or(catalogue);
                 if let Some((_, items)) = &mut item_mod.content {
                     check_mod(items, catalogue, errors);
+                }
+            }
+            // The default bodies of a trait's async fns are the module's code too.
+            Item::Trait(item_trait) => {
+                let local = nested_policy(&mut item_trait.attrs, catalogue, errors);
+                let catalogue = local.as_ref().unwrap_or(catalogue);
+                for trait_item in &mut item_trait.items {
+                    if let TraitItem::Fn(function) = trait_item {
+                        if let Some(block) = &mut function.default {
+                            check_fn(&function.sig, block, catalogue, &imports, errors);
+                        }
+                    }
                 }
             }
             _ => {}

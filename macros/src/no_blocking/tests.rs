@@ -357,9 +357,14 @@ fn impl_blocks_and_modules_check_async_fns_only() {
             async fn load() { fs::read(p); }
             impl S { async fn run(&self) { fs::write(p, b""); } }
             mod inner { async fn g() { std::thread::sleep(d) } }
+            trait Load {
+                async fn load(&self) { fs::read(p); }
+                fn load_sync(&self) { fs::read(p); }
+                async fn required(&self);
+            }
         }
     });
-    assert_eq!(errors.len(), 3, "{errors:#?}");
+    assert_eq!(errors.len(), 4, "{errors:#?}");
 }
 
 #[test]
