@@ -105,11 +105,6 @@ fn drops(stmt: &Stmt, name: &str) -> bool {
         dropped: bool,
         moved: bool,
     }
-    impl Drop<'_> {
-        fn moves_guard(&self, arg: &Expr) -> bool {
-            matches!(unparen(arg), Expr::Path(path) if path.path.is_ident(self.name))
-        }
-    }
     impl<'ast> Visit<'ast> for Drop<'_> {
         fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
             let is_drop = matches!(&*call.func, Expr::Path(func)
@@ -117,11 +112,11 @@ fn drops(stmt: &Stmt, name: &str) -> bool {
             let drops_name = call.args.len() == 1
                 && matches!(peel(&call.args[0]), Expr::Path(path) if path.path.is_ident(self.name));
             self.dropped |= is_drop && drops_name;
-            self.moved |= call.args.iter().any(|arg| self.moves_guard(arg));
+            self.moved |= call.args.iter().any(|arg| is_value(arg, self.name));
             visit::visit_expr_call(self, call);
         }
         fn visit_expr_method_call(&mut self, call: &'ast ExprMethodCall) {
-            self.moved |= call.args.iter().any(|arg| self.moves_guard(arg));
+            self.moved |= call.args.iter().any(|arg| is_value(arg, self.name));
             visit::visit_expr_method_call(self, call);
         }
         fn visit_item(&mut self, _: &'ast Item) {}
@@ -143,19 +138,16 @@ fn polls(stmt: &Stmt, name: &str) -> bool {
         name: &'n str,
         found: bool,
     }
-    impl Polls<'_> {
-        fn is_name(&self, expr: &Expr) -> bool {
-            matches!(unparen(expr), Expr::Path(path) if path.path.is_ident(self.name))
-        }
-    }
     impl<'ast> Visit<'ast> for Polls<'_> {
         fn visit_expr(&mut self, expr: &'ast Expr) {
             match expr {
-                Expr::Await(await_expr) if self.is_name(&await_expr.base) => self.found = true,
+                Expr::Await(await_expr) if is_value(&await_expr.base, self.name) => {
+                    self.found = true
+                }
                 Expr::Call(call)
                     if matches!(&*call.func, Expr::Path(func) if func.path.segments.last()
                         .is_some_and(|last| FUTURE_TAKERS.contains(&last.ident.to_string().as_str())))
-                        && call.args.iter().any(|arg| self.is_name(arg)) =>
+                        && call.args.iter().any(|arg| is_value(arg, self.name)) =>
                 {
                     self.found = true;
                 }
@@ -178,12 +170,14 @@ fn polls(stmt: &Stmt, name: &str) -> bool {
     finder.found
 }
 
-/// Strips parentheses and invisible groups, not borrows: `&guard` does not move it.
-fn unparen(expr: &Expr) -> &Expr {
+/// Whether `expr` is the local `name` itself, by value: parentheses and invisible groups
+/// are looked through, borrows are not (`&guard` neither moves nor polls it).
+fn is_value(expr: &Expr, name: &str) -> bool {
     match expr {
-        Expr::Paren(inner) => unparen(&inner.expr),
-        Expr::Group(inner) => unparen(&inner.expr),
-        _ => expr,
+        Expr::Paren(inner) => is_value(&inner.expr, name),
+        Expr::Group(inner) => is_value(&inner.expr, name),
+        Expr::Path(path) => path.qself.is_none() && path.path.is_ident(name),
+        _ => false,
     }
 }
 
