@@ -389,6 +389,9 @@ trait Repository {
 
     async fn store(&mut self, value: u32);
 
+    /// Borrows from `self` and the argument: the pinned output names elided lifetimes.
+    async fn label<'a>(&'a self, prefix: &'a str) -> Result<&'a str, ParseIntError>;
+
     /// A provided method: `#[async_trait]` rewrites it in the trait itself.
     #[async_hygiene::bounded(2)]
     async fn reload(&self, key: u32) -> u32 {
@@ -421,6 +424,12 @@ impl Repository for SlowRepository {
         let second = echo(storage::load_config(BLOCKING)).await;
         self.0 = first + second;
     }
+
+    #[async_hygiene::bounded(2)]
+    async fn label<'a>(&'a self, prefix: &'a str) -> Result<&'a str, ParseIntError> {
+        let _: u32 = prefix.parse()?;
+        Ok(if self.0 > 0 { prefix } else { "none" })
+    }
 }
 
 /// The line of this file that contains `text`: where a report must point.
@@ -442,6 +451,8 @@ async fn async_trait_methods_are_watched_exactly_when_the_feature_is_on() {
     object.store(2).await;
     assert_eq!(object.reload(3).await, 10);
     assert_eq!(repository.0, 9);
+    assert_eq!(repository.label("12").await, Ok("12"));
+    assert!(repository.label("x").await.is_err());
 
     let load = reports_for("::load");
     let store = reports_for("::store");
