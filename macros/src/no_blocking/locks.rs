@@ -142,7 +142,7 @@ fn polls(stmt: &Stmt, name: &str) -> bool {
         fn visit_expr(&mut self, expr: &'ast Expr) {
             match expr {
                 Expr::Await(await_expr) if is_value(&await_expr.base, self.name) => {
-                    self.found = true
+                    self.found = true;
                 }
                 Expr::Call(call)
                     if matches!(&*call.func, Expr::Path(func) if func.path.segments.last()
