@@ -78,8 +78,8 @@ pub use async_hygiene_macros::no_blocking;
 /// `allow_blocking!("reason", expr)` is `expr`, and [`#[no_blocking]`](no_blocking) does
 /// not look inside it.
 ///
-/// The reason must be a non-empty string literal, so every exception is greppable and
-/// explained. The macro works with or without `#[no_blocking]` around it.
+/// The reason must be a string literal that is not blank, so every exception is
+/// greppable and explained. The macro works with or without `#[no_blocking]` around it.
 ///
 /// ```
 /// # async fn start() -> std::io::Result<()> {
@@ -101,7 +101,9 @@ macro_rules! allow_blocking {
     ($reason:literal, $expr:expr $(,)?) => {{
         const _: &str = $reason;
         const _: () = $crate::__private::core::assert!(
-            !$crate::__private::core::primitive::str::is_empty($reason),
+            !$crate::__private::core::primitive::str::is_empty(
+                $crate::__private::core::primitive::str::trim_ascii($reason)
+            ),
             "allow_blocking!: the reason must say why this blocking call is fine"
         );
         $expr
