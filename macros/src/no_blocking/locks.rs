@@ -7,7 +7,8 @@
 //!
 //! ```text
 //! let guard = state.lock().unwrap();   // `.lock()`/`.read()`/`.write()`, no arguments,
-//!                                      // then only unwrap/expect/unwrap_or_else/`?`
+//!                                      // then only unwrap/expect/unwrap_or_else,
+//!                                      // map_err/ok and `?`
 //! ...                                  // no `drop(guard)` in between
 //! fetch().await;                       // a later `.await` of the same block → error
 //! ```
@@ -23,8 +24,8 @@ use syn::{Expr, ExprMethodCall, Item, Local, Macro, Pat, Stmt};
 use super::catalogue::BlockingCatalogue;
 use super::scan::{peel, tokens_mention, AWAITING_MACROS, FUTURE_TAKERS, PINNING_MACROS};
 
-/// Methods that unwrap a `LockResult` into the guard.
-const UNWRAPS: &[&str] = &["unwrap", "expect", "unwrap_or_else"];
+/// Methods that unwrap a `LockResult` into the guard (`map_err`/`ok` then `?`).
+const UNWRAPS: &[&str] = &["unwrap", "expect", "unwrap_or_else", "map_err", "ok"];
 
 /// The error for a guard bound by `local` and still alive at an `.await` in `rest`.
 pub(super) fn guard_held_across_await(

@@ -172,6 +172,24 @@ fn guard_alive_at_a_later_await_is_flagged() {
 }
 
 #[test]
+fn guard_behind_map_err_or_ok_is_flagged() {
+    for init in [
+        quote!(state.lock().map_err(|_| Error::Poisoned)?),
+        quote!(state.write().ok()?),
+    ] {
+        assert_flags(
+            quote! {
+                async fn f() {
+                    let guard = #init;
+                    tokio::task::yield_now().await;
+                }
+            },
+            "still alive at a later `.await`",
+        );
+    }
+}
+
+#[test]
 fn guard_in_a_scrutinee_is_flagged() {
     for body in [
         quote! {
