@@ -188,9 +188,15 @@ async fn main() {
     println!("2. {ITEMS} items at limit {WIDTH}, each yielding once, best of {ROUNDS}");
     let (mut baseline_time, mut ours_time) = (Duration::MAX, Duration::MAX);
     let (mut baseline_heap, mut ours_heap) = (0, 0);
-    for _ in 0..ROUNDS {
-        let baseline = measure_stream(with_buffer_unordered).await;
-        let ours = measure_stream(with_limit_map).await;
+    for round in 0..ROUNDS {
+        // Alternate which runs first, so neither always inherits the other's heap state.
+        let (baseline, ours) = if round % 2 == 0 {
+            let baseline = measure_stream(with_buffer_unordered).await;
+            (baseline, measure_stream(with_limit_map).await)
+        } else {
+            let ours = measure_stream(with_limit_map).await;
+            (measure_stream(with_buffer_unordered).await, ours)
+        };
         baseline_time = baseline_time.min(baseline.elapsed);
         ours_time = ours_time.min(ours.elapsed);
         baseline_heap = baseline_heap.max(baseline.peak_heap);
