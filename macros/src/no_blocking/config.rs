@@ -46,8 +46,12 @@ pub(super) struct LoadedConfig {
 
 /// Reads `$CARGO_MANIFEST_DIR/async-hygiene.toml`, if there is one.
 pub(super) fn load() -> Option<LoadedConfig> {
-    let dir = std::env::var_os("CARGO_MANIFEST_DIR")?;
-    let path = Path::new(&dir).join(FILE_NAME);
+    load_from(Path::new(&std::env::var_os("CARGO_MANIFEST_DIR")?))
+}
+
+/// Reads `dir/async-hygiene.toml`, if there is one.
+pub(super) fn load_from(dir: &Path) -> Option<LoadedConfig> {
+    let path = dir.join(FILE_NAME);
     if !path.is_file() {
         return None;
     }

@@ -1141,3 +1141,63 @@ fn futures_collected_for_later_are_awaited() {
     });
     assert_eq!(errors.len(), 4, "{errors:#?}");
 }
+
+#[test]
+fn the_crate_wide_file_applies_and_is_tracked() {
+    let dir = std::env::temp_dir().join(format!("no_blocking_config_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    assert!(config::load_from(&dir).is_none(), "no file, no policy");
+    std::fs::write(
+        dir.join(config::FILE_NAME),
+        "[no_blocking.deny]\n\".query_sync\" = \"use `.query().await`\"\n\
+         [no_blocking.allow]\n\"std::fs::metadata\" = \"local stat\"\n",
+    )
+    .expect("write config");
+    let loaded = config::load_from(&dir).expect("the file is found");
+    let mut catalogue = BlockingCatalogue::builtin();
+    let mut errors = Vec::new();
+    super::apply_config(&mut catalogue, &loaded, &mut errors);
+    let tracking = super::tracking_item(&loaded.path).expect("a UTF-8 path");
+    let output = expand_item(
+        syn::parse_quote! {
+            async fn f() {
+                let meta = std::fs::metadata(p);
+                let rows = db.query_sync();
+            }
+        },
+        &catalogue,
+        Some(&tracking),
+        &mut errors,
+    )
+    .to_string();
+    let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        messages,
+        ["`.query_sync(..)` is denied by this crate's `async-hygiene.toml`; use `.query().await`"]
+    );
+    assert!(
+        output.contains(&format!(
+            "include_bytes ! ({:?})",
+            loaded.path.display().to_string()
+        )),
+        "{output}"
+    );
+    // A malformed file is one error naming the file and the line; it is still tracked.
+    std::fs::write(
+        dir.join(config::FILE_NAME),
+        "[no_blocking.deny]\nnot quoted = 1\n",
+    )
+    .expect("write config");
+    let loaded = config::load_from(&dir).expect("the file is found");
+    let mut errors = Vec::new();
+    super::apply_config(&mut BlockingCatalogue::builtin(), &loaded, &mut errors);
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0]
+            .to_string()
+            .contains("async-hygiene.toml:2: expected"),
+        "{}",
+        errors[0]
+    );
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
