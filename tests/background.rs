@@ -410,3 +410,21 @@ impl Drop for ConcurrencyGuard<'_> {
         self.0.now.fetch_sub(1, Ordering::SeqCst);
     }
 }
+
+/// `#[offload]` above `#[background]`: CPU-heavy work, tracked, that the caller does not
+/// await. `#[offload]` makes the sync fn async first; `#[background]` then spawns it.
+#[async_hygiene::offload]
+#[background]
+fn checksum_later(bytes: Vec<u8>) -> u64 {
+    bytes.iter().map(|&byte| u64::from(byte)).sum()
+}
+
+#[tokio::test]
+async fn offload_above_background_spawns_tracked_blocking_work() {
+    let handle = checksum_later(vec![1, 2, 3]);
+    assert_eq!(handle.name(), "checksum_later");
+    checksum_later(vec![4]);
+    let report = shutdown(Duration::from_secs(60)).await;
+    assert_eq!((report.completed, report.abandoned), (2, 0));
+    assert_eq!(handle.await, Ok(6));
+}

@@ -54,13 +54,26 @@ fn combine(errors: Vec<syn::Error>) -> Option<syn::Error> {
 fn validate(function: &FnItem) -> Vec<syn::Error> {
     let sig = &function.sig;
     let mut errors = Vec::new();
-    if sig.asyncness.is_none() {
-        errors.push(syn::Error::new(
+    let offload_below = function.attrs.iter().find(|attr| {
+        attr.path()
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "offload")
+    });
+    match (sig.asyncness, offload_below) {
+        (Some(_), _) => {}
+        (None, Some(offload)) => errors.push(syn::Error::new_spanned(
+            offload,
+            "`#[offload]` must come before (above) `#[background]`: attributes apply \
+             top-down, and `#[offload]` first makes the sync fn the `async fn` that \
+             `#[background]` spawns (tracked CPU-heavy work that the caller does not await)",
+        )),
+        (None, None) => errors.push(syn::Error::new(
             sig.fn_token.span,
             "`#[background]` applies to an `async fn`: it runs the body as a tracked task. \
              To move a sync fn's blocking or CPU-heavy body off the event loop, use \
              `#[offload]`",
-        ));
+        )),
     }
     errors.extend(unsupported_qualifiers(sig, "background"));
     errors.extend(borrow_errors(
