@@ -264,6 +264,10 @@ impl Registry {
     ///
     /// Do not await it from inside a job of the same registry: that job would wait for
     /// itself until the deadline and then be abandoned.
+    ///
+    /// # Panics
+    ///
+    /// On a runtime built without its timer (`enable_time`), like `tokio::time::timeout`.
     pub async fn shutdown(&self, timeout: Duration) -> ShutdownReport {
         let inner = &self.inner;
         inner.tracker.close();
@@ -529,7 +533,8 @@ where
 ///
 /// # Panics
 ///
-/// Outside a tokio runtime, with the same message as `tokio::spawn`.
+/// Outside a tokio runtime, with the same message as `tokio::spawn`, and on a runtime
+/// built without its timer.
 pub async fn shutdown(timeout: Duration) -> ShutdownReport {
     Registry::of_current_runtime().shutdown(timeout).await
 }
