@@ -483,6 +483,51 @@ async fn async_trait_methods_are_watched_exactly_when_the_feature_is_on() {
     }
 }
 
+#[async_trait::async_trait]
+trait Stacked {
+    async fn bounded_then_concurrent(&self, value: u32) -> u32;
+    async fn concurrent_then_bounded(&self, value: u32) -> u32;
+}
+
+/// Our attributes stacked under `#[async_trait]`: each unwraps the watch of the one above
+/// it inside the boxed future, and the fn ends up watched once.
+#[async_trait::async_trait]
+impl Stacked for SlowRepository {
+    #[async_hygiene::bounded(2)]
+    #[async_hygiene::concurrent]
+    async fn bounded_then_concurrent(&self, value: u32) -> u32 {
+        let first = echo(value).await;
+        let second = echo(storage::load_config(BLOCKING)).await;
+        first + second + self.0
+    }
+
+    #[async_hygiene::concurrent]
+    #[async_hygiene::bounded(2)]
+    async fn concurrent_then_bounded(&self, value: u32) -> u32 {
+        let first = echo(value).await;
+        let second = echo(storage::load_config(BLOCKING)).await;
+        first + second + self.0
+    }
+}
+
+#[tokio::test]
+async fn stacked_attributes_watch_an_async_trait_method_once() {
+    let repository = SlowRepository(1);
+    assert_eq!(repository.bounded_then_concurrent(2).await, 10);
+    assert_eq!(repository.concurrent_then_bounded(3).await, 11);
+    for name in ["::bounded_then_concurrent", "::concurrent_then_bounded"] {
+        let reports = reports_for(name);
+        if cfg!(feature = "watchdog") {
+            assert_eq!(reports.len(), 1, "{reports:#?}");
+            assert!(reports[0]
+                .function
+                .starts_with("<watchdog::SlowRepository as watchdog::Stacked>::"));
+        } else {
+            assert!(reports.is_empty(), "{reports:#?}");
+        }
+    }
+}
+
 /// The expansion names nothing the user can shadow, and its locals do not capture theirs.
 mod shadowing {
     #![allow(dead_code, non_camel_case_types, clippy::unused_async)]
