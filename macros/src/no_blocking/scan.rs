@@ -158,7 +158,7 @@ impl<'a> Scanner<'a> {
                 Stmt::Item(_) => {}
                 Stmt::Expr(expr, None) if rest.is_empty() => self.expr_with(expr, tail),
                 Stmt::Expr(expr, _) => self.expr_with(expr, Use::Value),
-                Stmt::Macro(stmt_macro) => self.mac(&stmt_macro.mac),
+                Stmt::Macro(stmt_macro) => self.mac(&stmt_macro.mac, Use::Value),
             }
         }
     }
@@ -180,9 +180,12 @@ impl<'a> Scanner<'a> {
                 return;
             }
         }
-        let use_ = match &name {
-            Some(name) if name != "_" && used_as_future(name, rest) => Use::Awaited,
-            _ => Use::Value,
+        let mut names = Vec::new();
+        bound_names(&local.pat, &mut names);
+        let use_ = if names.iter().any(|name| used_as_future(name, rest)) {
+            Use::Awaited
+        } else {
+            Use::Value
         };
         self.expr_with(&init.expr, use_);
         if let Some((_, diverge)) = &init.diverge {
@@ -399,7 +402,8 @@ impl<'a> Scanner<'a> {
     }
 
     /// Macro arguments that parse as expressions are checked; the rest cannot be seen.
-    pub(super) fn mac(&mut self, mac: &Macro) {
+    /// `use_` is how the macro's value is used: `vec![..]` stores its operands.
+    pub(super) fn mac(&mut self, mac: &Macro, use_: Use) {
         let name = mac
             .path
             .segments
@@ -436,6 +440,8 @@ impl<'a> Scanner<'a> {
         }
         let use_ = if PINNING_MACROS.contains(&name.as_str()) {
             Use::Awaited
+        } else if name == "vec" {
+            stored(use_)
         } else {
             Use::Value
         };
@@ -473,14 +479,15 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
             Expr::Reference(inner) => self.expr_with(&inner.expr, use_),
             Expr::Call(call) => self.call(call, use_),
             Expr::MethodCall(call) => self.method_call(call, use_),
-            Expr::Macro(expr_macro) => self.mac(&expr_macro.mac),
-            // Values stored in an aggregate may be futures awaited later.
-            Expr::Tuple(tuple) => self.args(tuple.elems.iter(), Use::HandedOn),
-            Expr::Array(array) => self.args(array.elems.iter(), Use::HandedOn),
+            Expr::Macro(expr_macro) => self.mac(&expr_macro.mac, use_),
+            // Values stored in an aggregate may be futures awaited later, and are when
+            // the aggregate is (`let futs = [a(), b()]; join_all(futs).await`).
+            Expr::Tuple(tuple) => self.args(tuple.elems.iter(), stored(use_)),
+            Expr::Array(array) => self.args(array.elems.iter(), stored(use_)),
             Expr::Struct(expr_struct) => {
                 self.args(
                     expr_struct.fields.iter().map(|field| &field.expr),
-                    Use::HandedOn,
+                    stored(use_),
                 );
                 if let Some(rest) = &expr_struct.rest {
                     self.expr_with(rest, Use::Value);
@@ -512,7 +519,7 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
     fn visit_item(&mut self, _: &'ast Item) {}
 
     fn visit_macro(&mut self, mac: &'ast Macro) {
-        self.mac(mac);
+        self.mac(mac, Use::Value);
     }
 }
 
@@ -523,6 +530,39 @@ fn bound_name(pat: &Pat) -> Option<String> {
         Pat::Type(typed) => bound_name(&typed.pat),
         Pat::Wild(_) => Some("_".to_owned()),
         _ => None,
+    }
+}
+
+/// Every name a `let` pattern binds, through tuples, slices, structs and references
+/// (`let (a, b) = (x(), y());`).
+fn bound_names(pat: &Pat, names: &mut Vec<String>) {
+    match pat {
+        Pat::Ident(ident) => {
+            names.push(ident.ident.to_string());
+            if let Some((_, subpat)) = &ident.subpat {
+                bound_names(subpat, names);
+            }
+        }
+        Pat::Type(typed) => bound_names(&typed.pat, names),
+        Pat::Reference(reference) => bound_names(&reference.pat, names),
+        Pat::Paren(inner) => bound_names(&inner.pat, names),
+        Pat::Tuple(tuple) => tuple.elems.iter().for_each(|elem| bound_names(elem, names)),
+        Pat::TupleStruct(tuple) => tuple.elems.iter().for_each(|elem| bound_names(elem, names)),
+        Pat::Slice(slice) => slice.elems.iter().for_each(|elem| bound_names(elem, names)),
+        Pat::Struct(pat_struct) => pat_struct
+            .fields
+            .iter()
+            .for_each(|field| bound_names(&field.pat, names)),
+        _ => {}
+    }
+}
+
+/// How the values stored in an aggregate are used, given how the aggregate is.
+fn stored(aggregate: Use) -> Use {
+    if aggregate == Use::Awaited {
+        Use::Awaited
+    } else {
+        Use::HandedOn
     }
 }
 

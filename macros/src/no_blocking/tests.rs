@@ -1201,3 +1201,27 @@ fn the_crate_wide_file_applies_and_is_tracked() {
     );
     std::fs::remove_dir_all(&dir).expect("clean up");
 }
+
+#[test]
+fn futures_stored_in_aggregates_are_awaited_with_them() {
+    assert_clean(quote! {
+        async fn f() {
+            let futs = [fs::read(a), fs::read(b)];
+            join_all(futs).await;
+            let (left, right) = (fs::read(x), fs::read(y));
+            tokio::join!(left, right);
+            let batch = vec![File::open(a), File::open(b)];
+            let opened = join_all(batch).await;
+            let (first, second) = futures::future::join(fs::read(x), fs::read(y)).await;
+        }
+    });
+    // Consumed values in the same shapes are std's.
+    let errors = check(quote! {
+        async fn f() {
+            let (left, right) = (fs::read(x)?, fs::read(y)?);
+            let sizes = [fs::read(a).unwrap().len()];
+            let bodies = vec![fs::read_to_string(a)];
+        }
+    });
+    assert_eq!(errors.len(), 4, "{errors:#?}");
+}
