@@ -428,3 +428,31 @@ async fn offload_above_background_spawns_tracked_blocking_work() {
     assert_eq!((report.completed, report.abandoned), (2, 0));
     assert_eq!(handle.await, Ok(6));
 }
+
+#[background(limit = 1)]
+async fn single_lane(delay: Duration) -> Duration {
+    sleep(delay).await;
+    delay
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_caller_still_waiting_for_a_slot_at_shutdown_is_rejected() {
+    let running = single_lane(Duration::from_secs(1)).await;
+    let waiting = tokio::spawn(single_lane(Duration::from_secs(1)));
+    tokio::task::yield_now().await;
+    assert!(!waiting.is_finished(), "the only slot is taken");
+
+    let started = Instant::now();
+    let report = shutdown(Duration::from_secs(10)).await;
+    // Shutdown waited for the running job only; the waiting caller got the slot after it
+    // and was refused rather than started.
+    assert_eq!(started.elapsed(), Duration::from_secs(1));
+    assert_eq!((report.completed, report.abandoned), (1, 0));
+    assert_eq!(running.await, Ok(Duration::from_secs(1)));
+    let refused = waiting.await.expect("the caller does not panic");
+    assert_eq!(
+        refused.await,
+        Err(BackgroundError::Rejected { job: "single_lane" })
+    );
+    assert_eq!(shutdown(Duration::ZERO).await.rejected, 1);
+}
