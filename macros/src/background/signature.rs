@@ -13,6 +13,7 @@ use syn::{
 /// A function whose body is kept as raw tokens: both attributes move the body unchanged,
 /// so a syntax error in it reaches rustc untouched and is reported there, precisely.
 pub(crate) struct FnItem {
+    /// The fn's attributes, followed by its body's inner ones (`#![…]`) made outer.
     pub(crate) attrs: Vec<Attribute>,
     pub(crate) vis: Visibility,
     pub(crate) sig: Signature,
