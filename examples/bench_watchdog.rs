@@ -2,8 +2,8 @@
 //! same run.
 //!
 //! ```sh
-//! cargo run --release --example bench_watchdog          # 15 rounds
-//! cargo run --release --example bench_watchdog -- 41    # rounds
+//! cargo run --release --example bench_watchdog          # 31 rounds
+//! cargo run --release --example bench_watchdog -- 61    # rounds
 //! ```
 //!
 //! Each workload runs identical bodies: plain (what the attributes emit without the
@@ -27,7 +27,7 @@ const YIELDS: u32 = 4_000;
 const MESSAGES: u32 = 200_000;
 /// Polls in the direct workload.
 const DIRECT_POLLS: u32 = 2_000_000;
-const DEFAULT_ROUNDS: usize = 15;
+const DEFAULT_ROUNDS: usize = 31;
 
 /// The work one poll of a request handler does between awaits: parse a small record.
 fn parse_record(record: &str) -> u64 {
