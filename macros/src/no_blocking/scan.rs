@@ -648,8 +648,23 @@ fn used_as_future(name: &str, rest: &[Stmt]) -> bool {
             visit::visit_local(self, local);
         }
         fn visit_macro(&mut self, mac: &'ast Macro) {
-            if tokens_mention(mac.tokens.clone(), self.name) {
-                self.found = true;
+            // `select!`/`join!`/`pin!` poll what they name. Other macros whose operands
+            // parse are looked into like code (`println!("{:?}", msg)` only formats it);
+            // in the rest, a mention is taken as a use as a future.
+            let polls = mac.path.segments.last().is_some_and(|last| {
+                let last = last.ident.to_string();
+                AWAITING_MACROS.contains(&last.as_str()) || PINNING_MACROS.contains(&last.as_str())
+            });
+            let operands = if polls {
+                None
+            } else {
+                Punctuated::<Expr, Token![,]>::parse_terminated
+                    .parse2(mac.tokens.clone())
+                    .ok()
+            };
+            match operands {
+                Some(operands) => operands.iter().for_each(|operand| self.visit_expr(operand)),
+                None => self.found |= tokens_mention(mac.tokens.clone(), self.name),
             }
         }
         fn visit_item(&mut self, _: &'ast Item) {}

@@ -1203,6 +1203,31 @@ fn the_crate_wide_file_applies_and_is_tracked() {
 }
 
 #[test]
+fn a_name_only_formatted_by_a_macro_is_a_value() {
+    let errors = check(quote! {
+        async fn f() {
+            let msg = rx.recv();
+            println!("{:?}", msg);
+            let text = fs::read_to_string(p);
+            tracing::info!("{}", text.is_ok());
+        }
+    });
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert_clean(quote! {
+        async fn f() {
+            let next = rx.recv();
+            tokio::select! { v = next => {} }
+            let read = fs::read(p);
+            tokio::pin!(read);
+            let opened = File::open(p);
+            log!(opened.await);
+            let dialled = TcpStream::connect(a);
+            my_runtime_macro!(=> dialled);
+        }
+    });
+}
+
+#[test]
 fn futures_stored_in_aggregates_are_awaited_with_them() {
     assert_clean(quote! {
         async fn f() {
