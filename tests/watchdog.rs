@@ -392,6 +392,9 @@ trait Repository {
     /// Borrows from `self` and the argument: the pinned output names elided lifetimes.
     async fn label<'a>(&'a self, prefix: &'a str) -> Result<&'a str, ParseIntError>;
 
+    /// An elided lifetime in the output.
+    async fn kind(&self) -> &str;
+
     /// A provided method: `#[async_trait]` rewrites it in the trait itself.
     #[async_hygiene::bounded(2)]
     async fn reload(&self, key: u32) -> u32 {
@@ -430,6 +433,16 @@ impl Repository for SlowRepository {
         let _: u32 = prefix.parse()?;
         Ok(if self.0 > 0 { prefix } else { "none" })
     }
+
+    #[async_hygiene::concurrent]
+    async fn kind(&self) -> &str {
+        let id = echo(self.0).await;
+        if id > 0 {
+            "slow"
+        } else {
+            "idle"
+        }
+    }
 }
 
 /// The line of this file that contains `text`: where a report must point.
@@ -453,6 +466,7 @@ async fn async_trait_methods_are_watched_exactly_when_the_feature_is_on() {
     assert_eq!(repository.0, 9);
     assert_eq!(repository.label("12").await, Ok("12"));
     assert!(repository.label("x").await.is_err());
+    assert_eq!(repository.kind().await, "slow");
 
     let load = reports_for("::load");
     let store = reports_for("::store");
