@@ -598,12 +598,29 @@ mod tests {
 
     #[test]
     fn async_trait_bodies_are_bounded_inside_the_boxed_block() {
-        let item = "fn f<'a>(&'a self) -> Pin<Box<dyn Future<Output = u8> + Send + 'a>> { \
+        let item = "fn f<'life0, 'async_trait>(&'life0 self) \
+                    -> Pin<Box<dyn Future<Output = u8> + Send + 'async_trait>> { \
                     Box::pin(async move { let __ret: u8 = { 1 }; __ret }) }";
         let out = expand_str("3", item);
         assert!(
             out.contains("Box :: pin (async move { static __ASYNC_HYGIENE_LIMIT"),
             "{out}"
+        );
+        // The watch goes inside the boxed future too, around the acquire.
+        let watched = expand(
+            "3".parse().unwrap_or_default(),
+            item.parse().unwrap_or_default(),
+        )
+        .to_string();
+        assert!(
+            watched.contains(
+                "Box :: pin (async move { :: async_hygiene :: __private :: watch_body ! (name = \"f\""
+            ),
+            "{watched}"
+        );
+        assert!(
+            watched.contains("body = { static __ASYNC_HYGIENE_LIMIT"),
+            "{watched}"
         );
     }
 
