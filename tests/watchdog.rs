@@ -395,6 +395,9 @@ trait Repository {
     /// An elided lifetime in the output.
     async fn kind(&self) -> &str;
 
+    /// Checked by `#[no_blocking]` alone.
+    async fn refresh(&self) -> u32;
+
     /// A provided method: `#[async_trait]` rewrites it in the trait itself.
     #[async_hygiene::bounded(2)]
     async fn reload(&self, key: u32) -> u32 {
@@ -434,6 +437,12 @@ impl Repository for SlowRepository {
         Ok(if self.0 > 0 { prefix } else { "none" })
     }
 
+    #[async_hygiene::no_blocking]
+    async fn refresh(&self) -> u32 {
+        tokio::task::yield_now().await;
+        self.0 + storage::load_config(BLOCKING)
+    }
+
     #[async_hygiene::concurrent]
     async fn kind(&self) -> &str {
         let id = echo(self.0).await;
@@ -467,10 +476,12 @@ async fn async_trait_methods_are_watched_exactly_when_the_feature_is_on() {
     assert_eq!(repository.label("12").await, Ok("12"));
     assert!(repository.label("x").await.is_err());
     assert_eq!(repository.kind().await, "slow");
+    assert_eq!(repository.refresh().await, 16);
 
     let load = reports_for("::load");
     let store = reports_for("::store");
     let reload = reports_for("::reload");
+    let refresh = reports_for("::refresh");
     if cfg!(feature = "watchdog") {
         assert_eq!(load.len(), 1, "{load:#?}");
         assert_eq!(
@@ -492,8 +503,10 @@ async fn async_trait_methods_are_watched_exactly_when_the_feature_is_on() {
         assert_eq!(reload.len(), 1, "{reload:#?}");
         assert_eq!(reload[0].line, line_of("async fn reload("));
         assert_eq!(reload[0].function, "watchdog::Repository::reload");
+        assert_eq!(refresh.len(), 1, "{refresh:#?}");
+        assert_eq!(refresh[0].line, line_of("async fn refresh(&self) -> u32 {"));
     } else {
-        assert!(load.is_empty() && store.is_empty() && reload.is_empty());
+        assert!(load.is_empty() && store.is_empty() && reload.is_empty() && refresh.is_empty());
     }
 }
 

@@ -342,6 +342,9 @@ fn check_fn(
         FnShape::AsyncTrait => {
             scanner.visit_block(&plain);
             errors.append(&mut scanner.errors);
+            // `watch` recognises the boxed `async move` block by its `'async_trait`
+            // lifetime and watches inside it.
+            *block = watch::instrument_body(sig, plain);
         }
         FnShape::TokioEntry(bodies) => {
             for body in bodies {
