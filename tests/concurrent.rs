@@ -501,6 +501,80 @@ async fn branches_start_in_source_order() {
     assert_eq!(*store.log.borrow(), ["c", "a", "b"]);
 }
 
+// Seven branches: wider than the widest join function, so the joins nest; one branch is
+// a chain (`e` then `e2`), an `async` block among futures handed over as they are.
+#[concurrent]
+async fn wide(store: &Store) -> u32 {
+    let va = store.get(70, "a").await;
+    let vb = store.get(10, "b").await;
+    let vc = store.get(60, "c").await;
+    let vd = store.get(20, "d").await;
+    let ve = store.get(50, "e").await;
+    let ve2 = store.get(ve.into(), "e2").await;
+    let vf = store.get(30, "f").await;
+    let vg = store.get(40, "g").await;
+    va + vb + vc + vd + ve2 + vf + vg
+}
+
+#[tokio::test(start_paused = true)]
+async fn wide_joins_nest_and_keep_the_first_poll_in_source_order() {
+    let store = Store::new();
+    *store.value.borrow_mut() = 5;
+    let (value, elapsed) = timed(wide(&store)).await;
+    assert_eq!(value, 35);
+    // `e` (50 ms) then `e2` (5 ms, its value) is shorter than `a`.
+    assert_eq!(elapsed, ms(70));
+    assert_eq!(
+        *store.log.borrow(),
+        ["a", "b", "c", "d", "e", "f", "g", "e2"]
+    );
+}
+
+async fn step(id: u32, ms: u64, fail: u32) -> Result<u32, u32> {
+    after(ms, ()).await;
+    if id == fail {
+        Err(id)
+    } else {
+        Ok(id)
+    }
+}
+
+// Eleven fallible branches, one of them a chain: more than the widest failure type holds,
+// so the last ones report through a nested one.
+both!(many_fallible_as_written, many_fallible, (fail: u32) -> Result<u32, u32> {
+    let v0 = step(0, 110, fail).await?;
+    let v1 = step(1, 100, fail).await?;
+    let v2 = step(2, 90, fail).await?;
+    let v3 = step(3, 80, fail).await?;
+    let v4 = step(4, 70, fail).await?;
+    let v5 = step(5, 60, fail).await?;
+    let v6 = step(6, 50, fail).await?;
+    let v7 = step(7, 40, fail).await?;
+    let v8 = step(8, 30, fail).await?;
+    let v9 = step(9, 20, fail).await?;
+    let v10 = step(10 + v9 - 9, 15, fail).await?;
+    Ok(v0 + v1 + v2 + v3 + v4 + v5 + v6 + v7 + v8 + v9 + v10)
+});
+
+#[tokio::test(start_paused = true)]
+async fn every_branch_of_a_wide_fail_fast_join_reports_its_own_failure() {
+    let (expected, _) = timed(many_fallible_as_written(u32::MAX)).await;
+    let (actual, elapsed) = timed(many_fallible(u32::MAX)).await;
+    assert_eq!((actual, expected), (Ok(55), Ok(55)));
+    assert_eq!(elapsed, ms(110));
+    for fail in 0..=10 {
+        let (expected, _) = timed(many_fallible_as_written(fail)).await;
+        let (actual, elapsed) = timed(many_fallible(fail)).await;
+        assert_eq!((actual, expected), (Err(fail), Err(fail)));
+        let failed_at = if fail == 10 {
+            35
+        } else {
+            110 - 10 * u64::from(fail)
+        };
+        assert_eq!(elapsed, ms(failed_at), "branch {fail}");
+    }
+}
+
 async fn push_after(log: &mut Vec<u32>, ms: u64, value: u32) -> u32 {
     after(ms, ()).await;
     log.push(value);

@@ -3,7 +3,12 @@
 // `pub(crate)`: the crate root re-exports the contents, not the module.
 pub(crate) mod __private {
     use core::convert::Infallible;
+    use core::future::{Future, IntoFuture};
     use core::ops::ControlFlow;
+    use core::pin::Pin;
+    use core::task::{ready, Context, Poll};
+
+    use futures::future::{self, FutureExt};
 
     /// Short names for the generated code, which must not rely on the prelude.
     pub use core::result::Result::{Err as ConcurrentErr, Ok as ConcurrentOk};
@@ -27,6 +32,240 @@ pub(crate) mod __private {
         type Residual;
         /// `Ok(output)` to continue, `Err(residual)` to stop the join.
         fn concurrent_branch(self) -> Result<Self::Output, Self::Residual>;
+    }
+
+    pin_project_lite::pin_project! {
+        /// A branch `let x = f().await?;` of a fail-fast join, without an `async` block:
+        /// `f()`'s output through [`ConcurrentTry`], a failure as the join's variant of it.
+        #[must_use = "futures do nothing unless you `.await` or poll them"]
+        pub struct ConcurrentTryBranch<F, V> {
+            #[pin]
+            future: F,
+            variant: Option<V>,
+        }
+    }
+
+    /// Wraps `future` as a fail-fast branch whose failure is `variant(residual)`.
+    ///
+    /// Unbounded on purpose: when `?` does not apply to the output, the one error is the
+    /// join's need for a `Future` here, spanned where the macro puts this call (the
+    /// user's `let … = …?`), instead of one error per bound and per use.
+    #[inline]
+    pub fn concurrent_try<F: IntoFuture, V>(
+        future: F,
+        variant: V,
+    ) -> ConcurrentTryBranch<F::IntoFuture, V> {
+        ConcurrentTryBranch {
+            future: future.into_future(),
+            variant: Some(variant),
+        }
+    }
+
+    impl<F, V, E> Future for ConcurrentTryBranch<F, V>
+    where
+        F: Future,
+        F::Output: ConcurrentTry,
+        V: FnOnce(<F::Output as ConcurrentTry>::Residual) -> E,
+    {
+        type Output = Result<<F::Output as ConcurrentTry>::Output, E>;
+
+        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+            let this = self.project();
+            let output = ready!(this.future.poll(cx));
+            let variant = this
+                .variant
+                .take()
+                .expect("a `#[concurrent]` branch polled after it completed");
+            Poll::Ready(output.concurrent_branch().map_err(variant))
+        }
+    }
+
+    /// A branch `let x = f().await;` of a fail-fast join: it never fails.
+    #[inline]
+    pub fn concurrent_ok<F: IntoFuture, E>(
+        future: F,
+    ) -> impl Future<Output = Result<F::Output, E>> {
+        future.into_future().map(Ok)
+    }
+
+    // Functions rather than `tokio::join!`: a macro_rules join expands its polling code
+    // again at every call site, and each branch needs an `async` block to become a future;
+    // a generic function is checked once, and takes a branch's future (`f()` of
+    // `let x = f().await;`) as it is. `futures`' joins poll every branch in argument
+    // order, every time, which keeps the first poll in source order. Wider joins nest.
+    // Written out rather than generated, so that an error's note shows one signature.
+
+    /// Joins 2 branches of a `#[concurrent]` group, polled in source order.
+    #[inline]
+    pub fn concurrent_join2<A: IntoFuture, B: IntoFuture>(
+        first: A,
+        second: B,
+    ) -> impl Future<Output = (A::Output, B::Output)> {
+        future::join(first.into_future(), second.into_future())
+    }
+
+    /// Joins 3 branches of a `#[concurrent]` group, polled in source order.
+    #[inline]
+    pub fn concurrent_join3<A: IntoFuture, B: IntoFuture, C: IntoFuture>(
+        first: A,
+        second: B,
+        third: C,
+    ) -> impl Future<Output = (A::Output, B::Output, C::Output)> {
+        future::join3(
+            first.into_future(),
+            second.into_future(),
+            third.into_future(),
+        )
+    }
+
+    /// Joins 4 branches of a `#[concurrent]` group, polled in source order.
+    #[inline]
+    pub fn concurrent_join4<A: IntoFuture, B: IntoFuture, C: IntoFuture, D: IntoFuture>(
+        first: A,
+        second: B,
+        third: C,
+        fourth: D,
+    ) -> impl Future<Output = (A::Output, B::Output, C::Output, D::Output)> {
+        future::join4(
+            first.into_future(),
+            second.into_future(),
+            third.into_future(),
+            fourth.into_future(),
+        )
+    }
+
+    /// Joins 5 branches of a `#[concurrent]` group, polled in source order.
+    #[inline]
+    #[allow(clippy::type_complexity)] // the output of a join is the tuple of its branches
+    pub fn concurrent_join5<
+        A: IntoFuture,
+        B: IntoFuture,
+        C: IntoFuture,
+        D: IntoFuture,
+        F: IntoFuture,
+    >(
+        first: A,
+        second: B,
+        third: C,
+        fourth: D,
+        fifth: F,
+    ) -> impl Future<Output = (A::Output, B::Output, C::Output, D::Output, F::Output)> {
+        future::join5(
+            first.into_future(),
+            second.into_future(),
+            third.into_future(),
+            fourth.into_future(),
+            fifth.into_future(),
+        )
+    }
+
+    /// Joins 2 branches of a fail-fast `#[concurrent]` group, polled in source order: the
+    /// first failure ends the join, and the other branches are dropped with it.
+    #[inline]
+    pub fn concurrent_try_join2<E, TA, TB, A, B>(
+        first: A,
+        second: B,
+    ) -> impl Future<Output = Result<(TA, TB), E>>
+    where
+        A: IntoFuture<Output = Result<TA, E>>,
+        B: IntoFuture<Output = Result<TB, E>>,
+    {
+        future::try_join(first.into_future(), second.into_future())
+    }
+
+    /// Joins 3 branches of a fail-fast `#[concurrent]` group (see [`concurrent_try_join2`]).
+    #[inline]
+    pub fn concurrent_try_join3<E, TA, TB, TC, A, B, C>(
+        first: A,
+        second: B,
+        third: C,
+    ) -> impl Future<Output = Result<(TA, TB, TC), E>>
+    where
+        A: IntoFuture<Output = Result<TA, E>>,
+        B: IntoFuture<Output = Result<TB, E>>,
+        C: IntoFuture<Output = Result<TC, E>>,
+    {
+        future::try_join3(
+            first.into_future(),
+            second.into_future(),
+            third.into_future(),
+        )
+    }
+
+    /// Joins 4 branches of a fail-fast `#[concurrent]` group (see [`concurrent_try_join2`]).
+    #[inline]
+    pub fn concurrent_try_join4<E, TA, TB, TC, TD, A, B, C, D>(
+        first: A,
+        second: B,
+        third: C,
+        fourth: D,
+    ) -> impl Future<Output = Result<(TA, TB, TC, TD), E>>
+    where
+        A: IntoFuture<Output = Result<TA, E>>,
+        B: IntoFuture<Output = Result<TB, E>>,
+        C: IntoFuture<Output = Result<TC, E>>,
+        D: IntoFuture<Output = Result<TD, E>>,
+    {
+        future::try_join4(
+            first.into_future(),
+            second.into_future(),
+            third.into_future(),
+            fourth.into_future(),
+        )
+    }
+
+    /// Joins 5 branches of a fail-fast `#[concurrent]` group (see [`concurrent_try_join2`]).
+    #[inline]
+    pub fn concurrent_try_join5<E, TA, TB, TC, TD, TF, A, B, C, D, F>(
+        first: A,
+        second: B,
+        third: C,
+        fourth: D,
+        fifth: F,
+    ) -> impl Future<Output = Result<(TA, TB, TC, TD, TF), E>>
+    where
+        A: IntoFuture<Output = Result<TA, E>>,
+        B: IntoFuture<Output = Result<TB, E>>,
+        C: IntoFuture<Output = Result<TC, E>>,
+        D: IntoFuture<Output = Result<TD, E>>,
+        F: IntoFuture<Output = Result<TF, E>>,
+    {
+        future::try_join5(
+            first.into_future(),
+            second.into_future(),
+            third.into_future(),
+            fourth.into_future(),
+            fifth.into_future(),
+        )
+    }
+
+    // The first failure of a fail-fast join with N fallible branches: which branch failed
+    // (the variant) and its residual. Shared types rather than an enum declared in each
+    // user's function: an item inside a function body makes rustc generate code for that
+    // function's future even when nothing polls it, which doubled the build time of
+    // crates full of joined `?`s. A join with more than 8 fallible branches nests the
+    // rest in `N7`.
+    macro_rules! failures {
+        ($($arity:literal: $failure:ident ($($variant:ident $T:ident),+);)+) => {$(
+            #[doc = concat!("The first failure of a fail-fast `#[concurrent]` join with ", $arity, " fallible branches.")]
+            pub enum $failure<$($T),+> {
+                $(
+                    #[doc = concat!("Branch ", stringify!($variant), " failed first, with this residual.")]
+                    $variant($T),
+                )+
+            }
+        )+};
+    }
+
+    failures! {
+        1: ConcurrentFailure1 (N0 A);
+        2: ConcurrentFailure2 (N0 A, N1 B);
+        3: ConcurrentFailure3 (N0 A, N1 B, N2 C);
+        4: ConcurrentFailure4 (N0 A, N1 B, N2 C, N3 D);
+        5: ConcurrentFailure5 (N0 A, N1 B, N2 C, N3 D, N4 E);
+        6: ConcurrentFailure6 (N0 A, N1 B, N2 C, N3 D, N4 E, N5 F);
+        7: ConcurrentFailure7 (N0 A, N1 B, N2 C, N3 D, N4 E, N5 F, N6 G);
+        8: ConcurrentFailure8 (N0 A, N1 B, N2 C, N3 D, N4 E, N5 F, N6 G, N7 H);
     }
 
     impl<T, E> ConcurrentTry for Result<T, E> {

@@ -13,30 +13,33 @@
 //! ```
 //!
 //! Output (`::async_hygiene::__private::` shortened to `_::`; the `__async_hygiene_*`
-//! names and `__AsyncHygieneFailure` are `mixed_site`):
+//! names are `mixed_site`):
 //!
 //! ```text
 //! let url = format!("{base}/{id}");
-//! let (__async_hygiene_0, __async_hygiene_2, __async_hygiene_3) = {
-//!     enum __AsyncHygieneFailure<T0, T2> { N0(T0), N2(T2) }
-//!     match _::tokio::try_join!(
-//!         async { _::ConcurrentTry::concurrent_branch(db.user(id).await)
-//!                     .map_err(__AsyncHygieneFailure::N0) },
-//!         async { _::ConcurrentTry::concurrent_branch(http.get(&url).await)
-//!                     .map_err(__AsyncHygieneFailure::N2) },
-//!         async { _::ConcurrentOk(db.prefs(id).await) },
-//!     ) {
+//! let (__async_hygiene_0, __async_hygiene_2, __async_hygiene_3) =
+//!     match _::concurrent_try_join3(
+//!         _::concurrent_try(db.user(id), _::ConcurrentFailure2::N0),
+//!         _::concurrent_try(http.get(&url), _::ConcurrentFailure2::N1),
+//!         _::concurrent_ok(db.prefs(id)),
+//!     ).await {
 //!         _::ConcurrentOk(values) => values,
 //!         // The failure re-enters the user's own `?` (same span, same conversion).
-//!         _::ConcurrentErr(__AsyncHygieneFailure::N0(residual)) => match residual? {},
-//!         _::ConcurrentErr(__AsyncHygieneFailure::N2(residual)) => match residual? {},
-//!     }
-//! };
+//!         _::ConcurrentErr(_::ConcurrentFailure2::N0(residual)) => match residual? {},
+//!         _::ConcurrentErr(_::ConcurrentFailure2::N1(residual)) => match residual? {},
+//!     };
 //! let user = __async_hygiene_0;
 //! let feed = __async_hygiene_2;
 //! let prefs = __async_hygiene_3;
 //! render(user, feed, prefs)
 //! ```
+//!
+//! Joins are generic functions of the runtime (`concurrent_join2..5`, nested beyond 5)
+//! rather than `tokio::join!`, and a branch `let x = f(…).await;` hands `f(…)` to the join
+//! as it is. A `macro_rules!` join, an `async` block per branch and an enum declared in
+//! the function each cost compile time at every call site (with an item declared in its
+//! body, a future was compiled to machine code even when nothing polled it): that made
+//! `#[concurrent]` 1.4× slower to build than `#[tracing::instrument]`; see the README.
 //!
 //! A branch holding several statements runs them in order and hands back, as a tuple,
 //! the bindings used after it; the snapshots in `macros/tests/snapshots/concurrent/`
@@ -44,7 +47,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
@@ -397,9 +400,68 @@ fn touched_names(info: &StmtInfo) -> BTreeSet<String> {
         .collect()
 }
 
-/// The failure enum of one top-level fail-fast join.
+/// How the fallible nodes of one top-level fail-fast join report which of them failed
+/// first: through the runtime's `ConcurrentFailureN` enums, nested in `N7` beyond 8.
 struct Failure {
-    name: Ident,
+    /// For each fallible node: the `(arity, variant)` of each enum level, outermost first.
+    paths: HashMap<usize, Vec<(usize, usize)>>,
+}
+
+/// The widest `ConcurrentFailureN` in the runtime.
+const MAX_FAILURE_ARITY: usize = 8;
+
+impl Failure {
+    fn new(fallible: &[usize]) -> Self {
+        let mut paths = HashMap::new();
+        let mut prefix = Vec::new();
+        let mut rest = fallible;
+        loop {
+            if rest.len() <= MAX_FAILURE_ARITY {
+                for (variant, &node) in rest.iter().enumerate() {
+                    let mut path = prefix.clone();
+                    path.push((rest.len(), variant));
+                    paths.insert(node, path);
+                }
+                return Self { paths };
+            }
+            let (direct, nested) = rest.split_at(MAX_FAILURE_ARITY - 1);
+            for (variant, &node) in direct.iter().enumerate() {
+                let mut path = prefix.clone();
+                path.push((MAX_FAILURE_ARITY, variant));
+                paths.insert(node, path);
+            }
+            prefix.push((MAX_FAILURE_ARITY, MAX_FAILURE_ARITY - 1));
+            rest = nested;
+        }
+    }
+
+    /// `node`'s failure holding `value`: an expression, or a pattern when `value` is one.
+    ///
+    /// Input: node 8 of 9 fallible nodes, `r`. Output: `ConcurrentFailure8::N7(ConcurrentFailure2::N1(r))`.
+    fn wrap(&self, node: usize, value: TokenStream) -> TokenStream {
+        let private = private();
+        let path = self.paths.get(&node).map_or(&[][..], Vec::as_slice);
+        path.iter().rev().fold(value, |inner, &(arity, variant)| {
+            let failure = format_ident!("ConcurrentFailure{}", arity);
+            let variant = format_ident!("N{}", variant);
+            quote!(#private::#failure::#variant(#inner))
+        })
+    }
+
+    /// `node`'s failure as a function of the residual: the variant itself when it is not
+    /// nested (a closure costs the compiler more than a path).
+    fn constructor(&self, node: usize) -> TokenStream {
+        let private = private();
+        if let Some(&[(arity, variant)]) = self.paths.get(&node).map(Vec::as_slice) {
+            let failure = format_ident!("ConcurrentFailure{}", arity);
+            let variant = format_ident!("N{}", variant);
+            quote!(#private::#failure::#variant)
+        } else {
+            let residual = mixed("__async_hygiene_residual");
+            let wrapped = self.wrap(node, quote!(#residual));
+            quote!(|#residual| #wrapped)
+        }
+    }
 }
 
 /// Emits one scheduled run; nodes are positions in `run`.
@@ -461,7 +523,7 @@ impl RunEmitter<'_> {
     /// Input:  `let user = db.user(id).await?;`
     /// Output: `let user = match ConcurrentTry::concurrent_branch(db.user(id).await) {
     ///              Ok(value) => value,
-    ///              Err(residual) => return Err(__Failure::N0(residual)),
+    ///              Err(residual) => return Err(ConcurrentFailure2::N0(residual)),
     ///          };`
     fn leaf(&self, node: usize, failure: Option<&Failure>) -> Stmt {
         let mut stmt = self.stmts[node].clone();
@@ -473,17 +535,16 @@ impl RunEmitter<'_> {
                 if let Expr::Try(try_expr) = &*init.expr {
                     let inner = &try_expr.expr;
                     let private = private_at(question.span);
-                    let variant = format_ident!("N{}", node, span = Span::mixed_site());
-                    let name = &failure.name;
                     let (value, residual) = (
                         mixed("__async_hygiene_value"),
                         mixed("__async_hygiene_residual"),
                     );
+                    let failed = failure.wrap(node, quote!(#residual));
                     let branch: Expr = syn::parse_quote_spanned! {question.span=>
                         match #private::ConcurrentTry::concurrent_branch(#inner) {
                             #private::ConcurrentOk(#value) => #value,
                             #private::ConcurrentErr(#residual) => {
-                                return #private::ConcurrentErr(#name::#variant(#residual));
+                                return #private::ConcurrentErr(#failed);
                             }
                         }
                     };
@@ -514,10 +575,13 @@ impl RunEmitter<'_> {
             .flat_map(|branch| self.fail_fast_nodes(branch))
             .collect();
         fallible.sort_unstable();
-        let own_failure = Failure {
-            name: mixed("__AsyncHygieneFailure"),
+        let own_failure;
+        let failure = if let Some(outer) = outer {
+            outer
+        } else {
+            own_failure = Failure::new(&fallible);
+            &own_failure
         };
-        let failure = outer.unwrap_or(&own_failure);
         let mut futures = Vec::new();
         let mut patterns = Vec::new();
         let mut exports = Vec::new();
@@ -529,18 +593,18 @@ impl RunEmitter<'_> {
             exports.extend(branch_exports);
         }
         exports.sort_by_key(|export| export.node);
-        let destructure = quote!((#(#patterns),*));
+        let (call, destructure) = join_call(&futures, &patterns, !fallible.is_empty());
         let (values, failed) = (
             mixed("__async_hygiene_values"),
             mixed("__async_hygiene_failure"),
         );
         let join_stmt: Stmt = if fallible.is_empty() {
             syn::parse_quote! {
-                let #destructure = #private::tokio::join!(#(#futures),*);
+                let #destructure = #call.await;
             }
         } else if outer.is_some() {
             syn::parse_quote! {
-                let #destructure = match #private::tokio::try_join!(#(#futures),*) {
+                let #destructure = match #call.await {
                     #private::ConcurrentOk(#values) => #values,
                     #private::ConcurrentErr(#failed) => {
                         return #private::ConcurrentErr(#failed);
@@ -548,34 +612,21 @@ impl RunEmitter<'_> {
                 };
             }
         } else {
-            let name = &failure.name;
-            let variants: Vec<Ident> = fallible
-                .iter()
-                .map(|node| format_ident!("N{}", node, span = Span::mixed_site()))
-                .collect();
-            let params: Vec<Ident> = fallible
-                .iter()
-                .map(|node| format_ident!("T{}", node, span = Span::mixed_site()))
-                .collect();
             // `residual?` is the user's own `?` (same span, same conversion), applied
             // to the residual of the branch that failed first.
-            let rethrows = fallible.iter().zip(&variants).map(|(&node, variant)| {
+            let rethrows = fallible.iter().map(|&node| {
                 let question = self.fail_fast(node).unwrap_or_default();
                 let residual = mixed("__async_hygiene_residual");
                 let private = private_at(question.span);
+                let failed = failure.wrap(node, quote!(#residual));
                 quote_spanned! {question.span=>
-                    #private::ConcurrentErr(#name::#variant(#residual)) => {
-                        match #residual #question {}
-                    }
+                    #private::ConcurrentErr(#failed) => match #residual #question {},
                 }
             });
             syn::parse_quote! {
-                let #destructure = {
-                    enum #name<#(#params),*> { #(#variants(#params)),* }
-                    match #private::tokio::try_join!(#(#futures),*) {
-                        #private::ConcurrentOk(#values) => #values,
-                        #(#rethrows)*
-                    }
+                let #destructure = match #call.await {
+                    #private::ConcurrentOk(#values) => #values,
+                    #(#rethrows)*
                 };
             }
         };
@@ -602,29 +653,8 @@ impl RunEmitter<'_> {
         };
         if let Schedule::Leaf(node) = branch {
             if let Some((pat, init)) = self.simple_leaf(*node) {
-                // Input: `let x = f().await;`  Output: `async { f().await }`, `let x = __v;`
                 let temp = format_ident!("__async_hygiene_{}", node, span = Span::mixed_site());
-                let future =
-                    if let (Some(question), Expr::Try(try_expr)) = (self.fail_fast(*node), init) {
-                        // Input: `let x = f().await?;`
-                        // Output: `async { ConcurrentTry::concurrent_branch(f().await)
-                        //              .map_err(__AsyncHygieneFailure::N3) }`
-                        let inner = &try_expr.expr;
-                        let name = &failure.name;
-                        let variant = format_ident!("N{}", node, span = Span::mixed_site());
-                        let private = private_at(question.span);
-                        quote_spanned! {question.span=>
-                            async {
-                                #private::ConcurrentTry::concurrent_branch(#inner)
-                                    .map_err(#name::#variant)
-                            }
-                        }
-                    } else {
-                        let value = wrap(quote!(#init));
-                        // Spanned at the user's initializer: a borrow error in the join
-                        // (a value moved here and borrowed in a sibling) points at it.
-                        quote_spanned!(init.span()=> async { #value })
-                    };
+                let future = self.leaf_future(*node, init, failure, fallible);
                 let rebind = syn::parse_quote!(let #pat = #temp;);
                 return (
                     future,
@@ -693,6 +723,59 @@ impl RunEmitter<'_> {
         )
     }
 
+    /// The future of a branch that is one `let x = init;`.
+    fn leaf_future(
+        &self,
+        node: usize,
+        init: &Expr,
+        failure: &Failure,
+        fallible: bool,
+    ) -> TokenStream {
+        let question = self.fail_fast(node);
+        let value = match (question, init) {
+            (Some(_), Expr::Try(try_expr)) => &*try_expr.expr,
+            _ => init,
+        };
+        let Some(future) = awaited_future(value) else {
+            // Input: `let x = f().await + 1;`  Output: `async { f().await + 1 }`
+            let value = if let (Some(question), Expr::Try(_)) = (question, init) {
+                let private = private_at(question.span);
+                let constructor = failure.constructor(node);
+                quote_spanned! {question.span=>
+                    #private::ConcurrentTry::concurrent_branch(#value).map_err(#constructor)
+                }
+            } else if fallible {
+                let private = private();
+                quote!(#private::ConcurrentOk(#init))
+            } else {
+                quote!(#init)
+            };
+            // Spanned at the user's initializer: a borrow error in the join (a value
+            // moved here and borrowed in a sibling) points at it.
+            return quote_spanned!(init.span()=> async { #value });
+        };
+        // Input: `let x = f().await;`  Output: `f()`, which the join awaits.
+        match question {
+            Some(question) => {
+                // Input: `let x = f().await?;`
+                // Output: `concurrent_try(f(), ConcurrentFailure2::N0)`, spanned from `f` to
+                // `?`: a `?` the join cannot apply is reported once, on all of that.
+                let function =
+                    quote_spanned!(future.span()=> ::async_hygiene::__private::concurrent_try);
+                let constructor = failure.constructor(node);
+                let mut arguments =
+                    Group::new(Delimiter::Parenthesis, quote!(#future, #constructor));
+                arguments.set_span(question.span);
+                quote!(#function #arguments)
+            }
+            None if fallible => {
+                let private = private();
+                quote!(#private::concurrent_ok(#future))
+            }
+            None => quote!(#future),
+        }
+    }
+
     /// `let x = init;` or `let mut x = init;` without a type: the branch can produce
     /// the value itself.
     fn simple_leaf(&self, node: usize) -> Option<(&Pat, &Expr)> {
@@ -716,6 +799,57 @@ impl RunEmitter<'_> {
             .get(&(stmt, name.to_owned()))
             .is_some_and(|users| users.iter().any(|user| !inside.contains(user)))
     }
+}
+
+/// `f(…)` of an initializer `f(…).await` whose `f(…)` does not suspend: the join can
+/// take that future as it is, without an `async` block (which costs the compiler a
+/// coroutine per branch). `f(…)` then runs when the join is built, just before the first
+/// branch is polled, as in a hand-written `join!(f(…), g(…))`.
+fn awaited_future(init: &Expr) -> Option<&Expr> {
+    let Expr::Await(awaited) = init else {
+        return None;
+    };
+    let sync = awaited.attrs.is_empty() && !ExprFacts::of_expr(&awaited.base).awaits;
+    sync.then_some(&*awaited.base)
+}
+
+/// The widest join in the runtime.
+const MAX_JOIN_ARITY: usize = 5;
+
+/// The join of `futures` (fail-fast if `fallible`), and the pattern of its output.
+///
+/// Input: 7 futures. Output: `concurrent_join5(f0, f1, f2, f3, concurrent_join3(f4, f5, f6))`
+/// and `(p0, p1, p2, p3, (p4, p5, p6))`: the same source-order polls, one level deeper.
+fn join_call(
+    futures: &[TokenStream],
+    patterns: &[TokenStream],
+    fallible: bool,
+) -> (TokenStream, TokenStream) {
+    if let ([future], [pattern]) = (futures, patterns) {
+        return (future.clone(), pattern.clone());
+    }
+    let split = if futures.len() > MAX_JOIN_ARITY {
+        MAX_JOIN_ARITY - 1
+    } else {
+        futures.len()
+    };
+    let mut arguments = futures[..split].to_vec();
+    let mut destructure = patterns[..split].to_vec();
+    if split < futures.len() {
+        let (call, pattern) = join_call(&futures[split..], &patterns[split..], fallible);
+        arguments.push(call);
+        destructure.push(pattern);
+    }
+    let private = private();
+    let join = if fallible {
+        format_ident!("concurrent_try_join{}", arguments.len())
+    } else {
+        format_ident!("concurrent_join{}", arguments.len())
+    };
+    (
+        quote!(#private::#join(#(#arguments),*)),
+        quote!((#(#destructure),*)),
+    )
 }
 
 fn pattern_has_mut(pat: &Pat) -> bool {

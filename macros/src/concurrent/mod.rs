@@ -4,7 +4,8 @@
 //! parse (`expand`) → analyze each block (`names`: use/def facts of a statement;
 //! `expand::BlockPlan`: name resolution and the dependency graph of each run of movable
 //! `let`s) → schedule (`schedule`: series-parallel decomposition, layering for the
-//! rest) → emit nested `join!`/`try_join!` (`expand::RunEmitter`).
+//! rest) → emit nested calls of the runtime's `concurrent_join*`/`concurrent_try_join*`
+//! (`expand::RunEmitter`).
 
 mod expand;
 mod names;
@@ -93,7 +94,7 @@ fn rewrite(args: TokenStream, mut function: syn::ItemFn) -> syn::Result<syn::Ite
              `async` (nor does it contain an `async` block)",
         ));
     }
-    // Misplaced markers first: the rewrite hides statements inside `join!` calls.
+    // Misplaced markers first: the rewrite moves statements into join branches.
     let mut stripper = MarkerStripper {
         misplaced: Vec::new(),
         statements_too: false,

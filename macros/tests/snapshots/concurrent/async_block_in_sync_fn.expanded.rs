@@ -2,36 +2,29 @@
 // an async block. The blocks inside are rewritten; `?` re-enters in the async block.
 fn load<'a>(&'a self, id: u64) -> Pin<Box<dyn Future<Output = io::Result<u64>> + Send + 'a>> {
     Box::pin(async move {
-        let (__async_hygiene_0, __async_hygiene_1) = {
-            enum __AsyncHygieneFailure<T0, T1> {
-                N0(T0),
-                N1(T1),
-            }
-            match ::async_hygiene::__private::tokio::try_join!(
-                async {
-                    ::async_hygiene::__private::ConcurrentTry::concurrent_branch(
-                        self.fetch(id).await,
-                    )
-                    .map_err(__AsyncHygieneFailure::N0)
-                },
-                async {
-                    ::async_hygiene::__private::ConcurrentTry::concurrent_branch(
-                        self.fetch(id + 1).await,
-                    )
-                    .map_err(__AsyncHygieneFailure::N1)
-                }
-            ) {
+        let (__async_hygiene_0, __async_hygiene_1) =
+            match ::async_hygiene::__private::concurrent_try_join2(
+                ::async_hygiene::__private::concurrent_try(
+                    self.fetch(id),
+                    ::async_hygiene::__private::ConcurrentFailure2::N0,
+                ),
+                ::async_hygiene::__private::concurrent_try(
+                    self.fetch(id + 1),
+                    ::async_hygiene::__private::ConcurrentFailure2::N1,
+                ),
+            )
+            .await
+            {
                 ::async_hygiene::__private::ConcurrentOk(__async_hygiene_values) => {
                     __async_hygiene_values
                 }
-                ::async_hygiene::__private::ConcurrentErr(__AsyncHygieneFailure::N0(
-                    __async_hygiene_residual,
-                )) => match __async_hygiene_residual? {},
-                ::async_hygiene::__private::ConcurrentErr(__AsyncHygieneFailure::N1(
-                    __async_hygiene_residual,
-                )) => match __async_hygiene_residual? {},
-            }
-        };
+                ::async_hygiene::__private::ConcurrentErr(
+                    ::async_hygiene::__private::ConcurrentFailure2::N0(__async_hygiene_residual),
+                ) => match __async_hygiene_residual? {},
+                ::async_hygiene::__private::ConcurrentErr(
+                    ::async_hygiene::__private::ConcurrentFailure2::N1(__async_hygiene_residual),
+                ) => match __async_hygiene_residual? {},
+            };
         let a = __async_hygiene_0;
         let b = __async_hygiene_1;
         Ok(a + b)

@@ -11,9 +11,7 @@ async fn barriers(store: &Store, mut log: Vec<String>) -> u32 {
     };
     let _permit = store.permit().await;
     let (__async_hygiene_0, __async_hygiene_1) =
-        ::async_hygiene::__private::tokio::join!(async { store.get("f").await }, async {
-            store.get("g").await
-        });
+        ::async_hygiene::__private::concurrent_join2(store.get("f"), store.get("g")).await;
     let f = __async_hygiene_0;
     let g = __async_hygiene_1;
     log.push(format!("{f}"));

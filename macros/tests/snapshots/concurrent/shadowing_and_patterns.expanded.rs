@@ -4,7 +4,7 @@ async fn shadowing(api: &Api) -> (u64, String, Vec<u8>) {
     let (
         (__async_hygiene_2_avatar, __async_hygiene_3_user),
         (__async_hygiene_1_name, __async_hygiene_1_tags),
-    ) = ::async_hygiene::__private::tokio::join!(
+    ) = ::async_hygiene::__private::concurrent_join2(
         async {
             let user = api.user_id().await;
             let avatar = api.avatar(user).await;
@@ -15,8 +15,9 @@ async fn shadowing(api: &Api) -> (u64, String, Vec<u8>) {
             #[allow(unused_mut)]
             let (name, mut tags) = api.profile().await;
             (name, tags)
-        }
-    );
+        },
+    )
+    .await;
     let name = __async_hygiene_1_name;
     #[allow(unused_mut)]
     let mut tags = __async_hygiene_1_tags;

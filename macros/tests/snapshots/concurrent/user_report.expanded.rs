@@ -5,71 +5,63 @@ async fn generate_user_report(user_id: u64) -> anyhow::Result<Report> {
         (__async_hygiene_0_profile, __async_hygiene_4_analytics),
         __async_hygiene_1,
         __async_hygiene_2,
-    ) = {
-        enum __AsyncHygieneFailure<T0, T1, T2, T4> {
-            N0(T0),
-            N1(T1),
-            N2(T2),
-            N4(T4),
-        }
-        match ::async_hygiene::__private::tokio::try_join!(
-            async {
-                let profile = match ::async_hygiene::__private::ConcurrentTry::concurrent_branch(
-                    get_user_profile(user_id).await,
-                ) {
-                    ::async_hygiene::__private::ConcurrentOk(__async_hygiene_value) => {
-                        __async_hygiene_value
-                    }
-                    ::async_hygiene::__private::ConcurrentErr(__async_hygiene_residual) => {
-                        return ::async_hygiene::__private::ConcurrentErr(
-                            __AsyncHygieneFailure::N0(__async_hygiene_residual),
-                        );
-                    }
-                };
-                let url = format!("https://api.example.com/analytics/{}", profile.region);
-                let analytics = match ::async_hygiene::__private::ConcurrentTry::concurrent_branch(
-                    fetch_analytics(&url).await,
-                ) {
-                    ::async_hygiene::__private::ConcurrentOk(__async_hygiene_value) => {
-                        __async_hygiene_value
-                    }
-                    ::async_hygiene::__private::ConcurrentErr(__async_hygiene_residual) => {
-                        return ::async_hygiene::__private::ConcurrentErr(
-                            __AsyncHygieneFailure::N4(__async_hygiene_residual),
-                        );
-                    }
-                };
-                ::async_hygiene::__private::ConcurrentOk((profile, analytics))
-            },
-            async {
-                ::async_hygiene::__private::ConcurrentTry::concurrent_branch(
-                    get_user_orders(user_id).await,
-                )
-                .map_err(__AsyncHygieneFailure::N1)
-            },
-            async {
-                ::async_hygiene::__private::ConcurrentTry::concurrent_branch(
-                    get_user_reviews(user_id).await,
-                )
-                .map_err(__AsyncHygieneFailure::N2)
-            }
-        ) {
-            ::async_hygiene::__private::ConcurrentOk(__async_hygiene_values) => {
-                __async_hygiene_values
-            }
-            ::async_hygiene::__private::ConcurrentErr(__AsyncHygieneFailure::N0(
-                __async_hygiene_residual,
-            )) => match __async_hygiene_residual? {},
-            ::async_hygiene::__private::ConcurrentErr(__AsyncHygieneFailure::N1(
-                __async_hygiene_residual,
-            )) => match __async_hygiene_residual? {},
-            ::async_hygiene::__private::ConcurrentErr(__AsyncHygieneFailure::N2(
-                __async_hygiene_residual,
-            )) => match __async_hygiene_residual? {},
-            ::async_hygiene::__private::ConcurrentErr(__AsyncHygieneFailure::N4(
-                __async_hygiene_residual,
-            )) => match __async_hygiene_residual? {},
-        }
+    ) = match ::async_hygiene::__private::concurrent_try_join3(
+        async {
+            let profile = match ::async_hygiene::__private::ConcurrentTry::concurrent_branch(
+                get_user_profile(user_id).await,
+            ) {
+                ::async_hygiene::__private::ConcurrentOk(__async_hygiene_value) => {
+                    __async_hygiene_value
+                }
+                ::async_hygiene::__private::ConcurrentErr(__async_hygiene_residual) => {
+                    return ::async_hygiene::__private::ConcurrentErr(
+                        ::async_hygiene::__private::ConcurrentFailure4::N0(
+                            __async_hygiene_residual,
+                        ),
+                    );
+                }
+            };
+            let url = format!("https://api.example.com/analytics/{}", profile.region);
+            let analytics = match ::async_hygiene::__private::ConcurrentTry::concurrent_branch(
+                fetch_analytics(&url).await,
+            ) {
+                ::async_hygiene::__private::ConcurrentOk(__async_hygiene_value) => {
+                    __async_hygiene_value
+                }
+                ::async_hygiene::__private::ConcurrentErr(__async_hygiene_residual) => {
+                    return ::async_hygiene::__private::ConcurrentErr(
+                        ::async_hygiene::__private::ConcurrentFailure4::N3(
+                            __async_hygiene_residual,
+                        ),
+                    );
+                }
+            };
+            ::async_hygiene::__private::ConcurrentOk((profile, analytics))
+        },
+        ::async_hygiene::__private::concurrent_try(
+            get_user_orders(user_id),
+            ::async_hygiene::__private::ConcurrentFailure4::N1,
+        ),
+        ::async_hygiene::__private::concurrent_try(
+            get_user_reviews(user_id),
+            ::async_hygiene::__private::ConcurrentFailure4::N2,
+        ),
+    )
+    .await
+    {
+        ::async_hygiene::__private::ConcurrentOk(__async_hygiene_values) => __async_hygiene_values,
+        ::async_hygiene::__private::ConcurrentErr(
+            ::async_hygiene::__private::ConcurrentFailure4::N0(__async_hygiene_residual),
+        ) => match __async_hygiene_residual? {},
+        ::async_hygiene::__private::ConcurrentErr(
+            ::async_hygiene::__private::ConcurrentFailure4::N1(__async_hygiene_residual),
+        ) => match __async_hygiene_residual? {},
+        ::async_hygiene::__private::ConcurrentErr(
+            ::async_hygiene::__private::ConcurrentFailure4::N2(__async_hygiene_residual),
+        ) => match __async_hygiene_residual? {},
+        ::async_hygiene::__private::ConcurrentErr(
+            ::async_hygiene::__private::ConcurrentFailure4::N3(__async_hygiene_residual),
+        ) => match __async_hygiene_residual? {},
     };
     let profile = __async_hygiene_0_profile;
     let orders = __async_hygiene_1;
