@@ -575,6 +575,87 @@ async fn every_branch_of_a_wide_fail_fast_join_reports_its_own_failure() {
     }
 }
 
+/// Awaitable through `IntoFuture` only, like a request builder.
+struct Delay(u64);
+
+impl std::future::IntoFuture for Delay {
+    type Output = u64;
+    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = u64>>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(after(self.0, self.0))
+    }
+}
+
+/// `IntoFuture` with a fallible output.
+struct Check(u64, bool);
+
+impl std::future::IntoFuture for Check {
+    type Output = Result<u64, String>;
+    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output>>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        let Check(ms, ok) = self;
+        Box::pin(async move {
+            after(ms, ()).await;
+            if ok {
+                Ok(ms)
+            } else {
+                Err(format!("check {ms}"))
+            }
+        })
+    }
+}
+
+#[concurrent]
+async fn into_futures(ok: bool) -> Result<u64, String> {
+    let a = Delay(30).await;
+    let b = Delay(20).await;
+    let c = Check(10, ok).await?;
+    Ok(a + b + c)
+}
+
+#[tokio::test(start_paused = true)]
+async fn into_future_values_join_like_futures() {
+    let (value, elapsed) = timed(into_futures(true)).await;
+    assert_eq!((value, elapsed), (Ok(60), ms(30)));
+    let (value, elapsed) = timed(into_futures(false)).await;
+    assert_eq!((value, elapsed), (Err("check 10".to_owned()), ms(10)));
+}
+
+/// Records when it is called, apart from when its future is first polled.
+fn called<'a>(
+    log: &'a RefCell<Vec<&'static str>>,
+    name: &'static str,
+) -> impl std::future::Future<Output = u32> + 'a {
+    log.borrow_mut().push(name);
+    async move {
+        log.borrow_mut().push("polled");
+        after(10, 1).await
+    }
+}
+
+#[concurrent]
+async fn call_order(log: &RefCell<Vec<&'static str>>) -> u32 {
+    let a = called(log, "a").await;
+    let a2 = called(log, if a > 0 { "a2" } else { "none" }).await;
+    let b = called(log, "b").await;
+    a2 + b
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_one_call_branch_is_called_when_the_join_starts() {
+    // Documented: `b`'s branch is `called(…)` handed to the join as it is, so it is
+    // called before the first branch (`a`, then `a2`) starts; polls follow the source.
+    let log = RefCell::new(Vec::new());
+    let (value, elapsed) = timed(call_order(&log)).await;
+    assert_eq!((value, elapsed), (2, ms(20)));
+    assert_eq!(
+        *log.borrow(),
+        ["b", "a", "polled", "polled", "a2", "polled"]
+    );
+}
+
 async fn push_after(log: &mut Vec<u32>, ms: u64, value: u32) -> u32 {
     after(ms, ()).await;
     log.push(value);
