@@ -10,52 +10,12 @@ use std::time::{Duration, Instant};
 use async_hygiene::concurrent;
 use tokio::time::sleep;
 
+#[path = "support/seed_dashboard.rs"]
+mod seed_dashboard;
+
+use seed_dashboard::{dashboard, dashboard_as_written};
+
 const ROUNDS: usize = 7;
-
-async fn get_user_notifications(user: u64) -> Vec<String> {
-    sleep(Duration::from_millis(100)).await;
-    vec![format!("welcome back, user {user}")]
-}
-
-async fn get_recent_activity(user: u64) -> Vec<String> {
-    sleep(Duration::from_millis(150)).await;
-    vec![format!("user {user} pushed 3 commits")]
-}
-
-async fn get_unread_messages(user: u64) -> u32 {
-    sleep(Duration::from_millis(200)).await;
-    u32::try_from(user % 7).unwrap_or(0)
-}
-
-#[derive(Debug, PartialEq)]
-struct Dashboard {
-    notifications: Vec<String>,
-    activity: Vec<String>,
-    messages: u32,
-}
-
-async fn dashboard_as_written(user: u64) -> Dashboard {
-    let notifications = get_user_notifications(user).await;
-    let activity = get_recent_activity(user).await;
-    let messages = get_unread_messages(user).await;
-    Dashboard {
-        notifications,
-        activity,
-        messages,
-    }
-}
-
-#[concurrent]
-async fn dashboard(user: u64) -> Dashboard {
-    let notifications = get_user_notifications(user).await;
-    let activity = get_recent_activity(user).await;
-    let messages = get_unread_messages(user).await;
-    Dashboard {
-        notifications,
-        activity,
-        messages,
-    }
-}
 
 async fn get_user_profile(user: u64) -> Result<String, std::io::Error> {
     sleep(Duration::from_millis(100)).await;

@@ -39,21 +39,6 @@ mod services {
 
     use tokio::time::sleep;
 
-    pub(crate) async fn get_user_notifications(user: u64) -> Vec<String> {
-        sleep(Duration::from_millis(100)).await;
-        vec![format!("welcome back, user {user}")]
-    }
-
-    pub(crate) async fn get_recent_activity(user: u64) -> Vec<String> {
-        sleep(Duration::from_millis(150)).await;
-        vec![format!("user {user} pushed 3 commits")]
-    }
-
-    pub(crate) async fn get_unread_messages(user: u64) -> u64 {
-        sleep(Duration::from_millis(200)).await;
-        user % 7
-    }
-
     pub(crate) async fn get_user_profile(user: u64) -> String {
         sleep(Duration::from_millis(100)).await;
         format!("profile of user {user}")
@@ -113,8 +98,7 @@ mod services {
 }
 
 use services::{
-    analytics_get, blocking_analytics_get, get_recent_activity, get_unread_messages,
-    get_user_notifications, get_user_orders, get_user_profile, get_user_reviews,
+    analytics_get, blocking_analytics_get, get_user_orders, get_user_profile, get_user_reviews,
     heavy_data_processing, send_logs_to_external_service,
 };
 
@@ -124,35 +108,10 @@ static LOGS_SENT: AtomicUsize = AtomicUsize::new(0);
 // 1. Sequential awaits.
 // ---------------------------------------------------------------------------------------
 
-#[derive(Debug, PartialEq)]
-struct Dashboard {
-    notifications: Vec<String>,
-    activity: Vec<String>,
-    messages: u64,
-}
+#[path = "support/seed_dashboard.rs"]
+mod seed_dashboard;
 
-async fn dashboard_as_written(user: u64) -> Dashboard {
-    let notifications = get_user_notifications(user).await;
-    let activity = get_recent_activity(user).await;
-    let messages = get_unread_messages(user).await;
-    Dashboard {
-        notifications,
-        activity,
-        messages,
-    }
-}
-
-#[concurrent]
-async fn dashboard(user: u64) -> Dashboard {
-    let notifications = get_user_notifications(user).await;
-    let activity = get_recent_activity(user).await;
-    let messages = get_unread_messages(user).await;
-    Dashboard {
-        notifications,
-        activity,
-        messages,
-    }
-}
+use seed_dashboard::{dashboard, dashboard_as_written};
 
 // ---------------------------------------------------------------------------------------
 // 2. The seed's user report: every pitfall at once, then every fix.
