@@ -3,12 +3,17 @@
 //! is only reliable when no other test thread emits events at the same time.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_hygiene::registry::BackgroundError;
 use async_hygiene::{background, shutdown};
 use tokio::time::sleep;
+
+#[path = "support/event_log.rs"]
+mod event_log;
+
+use event_log::EventLog;
 
 #[background]
 async fn count_after(delay: Duration, counter: Arc<AtomicUsize>) {
@@ -24,7 +29,10 @@ async fn explode(message: String) {
 
 #[tokio::test(start_paused = true)]
 async fn a_panic_is_reported_counted_and_never_cancels_a_sibling() {
-    let (events, _recording) = capture_events();
+    // A current-thread runtime runs every job on the test's thread, where the log is the
+    // default subscriber while the guard lives.
+    let log = Arc::new(EventLog::default());
+    let _recording = tracing::subscriber::set_default(Arc::clone(&log));
     let counter = Arc::new(AtomicUsize::new(0));
     let sibling = count_after(Duration::from_millis(50), Arc::clone(&counter));
     let failing = explode("disk full".to_owned());
@@ -42,7 +50,7 @@ async fn a_panic_is_reported_counted_and_never_cancels_a_sibling() {
     assert_eq!((report.completed, report.panicked), (1, 2));
     assert_eq!(counter.load(Ordering::SeqCst), 1);
 
-    let events = events.lock().unwrap();
+    let events = log.events();
     let panics: Vec<&String> = events
         .iter()
         .filter(|event| event.starts_with("ERROR"))
@@ -55,46 +63,4 @@ async fn a_panic_is_reported_counted_and_never_cancels_a_sibling() {
             "{panics:#?}"
         );
     }
-}
-
-/// Records every `tracing` event emitted on this thread as `LEVEL field=value …`.
-/// A current-thread runtime runs every job on the test's thread, where the recorder is
-/// the default subscriber while the guard lives.
-fn capture_events() -> (Arc<Mutex<Vec<String>>>, tracing::subscriber::DefaultGuard) {
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let guard = tracing::subscriber::set_default(EventRecorder(Arc::clone(&events)));
-    (events, guard)
-}
-
-struct EventRecorder(Arc<Mutex<Vec<String>>>);
-
-impl tracing::Subscriber for EventRecorder {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-
-    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        tracing::span::Id::from_u64(1)
-    }
-
-    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
-
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-
-    fn event(&self, event: &tracing::Event<'_>) {
-        struct Fields(String);
-        impl tracing::field::Visit for Fields {
-            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-                use std::fmt::Write as _;
-                let _ = write!(self.0, " {}={value:?}", field.name());
-            }
-        }
-        let mut fields = Fields(event.metadata().level().to_string());
-        event.record(&mut fields);
-        self.0.lock().unwrap().push(fields.0);
-    }
-
-    fn enter(&self, _: &tracing::span::Id) {}
-
-    fn exit(&self, _: &tracing::span::Id) {}
 }

@@ -12,40 +12,10 @@ fn load_config(blocking: Duration) -> u32 {
     7
 }
 
-/// Records the events it sees: enough of a `tracing` subscriber to check the report's
-/// level, target and fields.
-#[derive(Default)]
-struct EventLog(std::sync::Mutex<Vec<String>>);
+#[path = "support/event_log.rs"]
+mod event_log;
 
-impl tracing::Subscriber for EventLog {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        tracing::span::Id::from_u64(1)
-    }
-    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-    fn event(&self, event: &tracing::Event<'_>) {
-        struct Fields(String);
-        impl tracing::field::Visit for Fields {
-            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-                use std::fmt::Write as _;
-                // Writing to a `String` cannot fail.
-                let _ = write!(self.0, " {}={value:?}", field.name());
-            }
-        }
-        let metadata = event.metadata();
-        let mut fields = Fields(format!("{} {}:", metadata.level(), metadata.target()));
-        event.record(&mut fields);
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(fields.0);
-    }
-    fn enter(&self, _: &tracing::span::Id) {}
-    fn exit(&self, _: &tracing::span::Id) {}
-}
+use event_log::EventLog;
 
 async fn traced() {
     async_hygiene::__private::watch_body_on!(
@@ -65,10 +35,7 @@ fn reports_are_tracing_warnings_with_structured_fields() {
         .expect("a current-thread runtime builds");
     // Scoped to this thread, where the current-thread runtime polls.
     tracing::subscriber::with_default(log.clone(), || runtime.block_on(traced()));
-    let events = log
-        .0
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let events = log.events();
     assert_eq!(events.len(), 1, "{events:#?}");
     let event = &events[0];
     assert!(
