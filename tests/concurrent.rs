@@ -467,6 +467,17 @@ async fn write_then_read(store: &Store) -> (u32, u32) {
 }
 
 #[concurrent]
+async fn write_ignoring_the_result_then_read(store: &Store) -> (u32, u32) {
+    // `let _ = …` and `let () = …` bind nothing: they exist for their effect, like an
+    // expression statement, and stay barriers.
+    let _ = store.put(7).await;
+    let a = store.get(10, "a").await;
+    let () = store.put(8).await;
+    let b = store.get(10, "b").await;
+    (a, b)
+}
+
+#[concurrent]
 async fn marked(store: &Store) -> (u32, u32) {
     let a = store.get(10, "a").await;
     #[concurrent::barrier]
@@ -480,6 +491,10 @@ async fn statements_and_the_marker_are_barriers() {
     let (value, elapsed) = timed(write_then_read(&store)).await;
     assert_eq!(value, (7, 7));
     assert_eq!(elapsed, ms(20));
+    let store = Store::new();
+    let (value, elapsed) = timed(write_ignoring_the_result_then_read(&store)).await;
+    assert_eq!(value, (7, 8));
+    assert_eq!(elapsed, ms(40));
     let store = Store::new();
     let (_, elapsed) = timed(marked(&store)).await;
     assert_eq!(elapsed, ms(20));

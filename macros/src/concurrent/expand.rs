@@ -210,7 +210,10 @@ fn classify(stmt: &Stmt, marked: bool) -> StmtInfo {
             && init.diverge.is_none()
             && facts.anchor.is_none()
             && bindings.as_ref().is_some_and(|bindings| {
-                bindings.iter().all(|binding| {
+                // A `let` that binds nothing (`let _ = put().await;`, `let () = …`) exists
+                // for its effect, like an expression statement: it stays a barrier.
+                !bindings.is_empty()
+                    && bindings.iter().all(|binding| {
                     // `ref` bindings would borrow from the branch; `_guard`s are kept
                     // where they are because their scope is their purpose.
                     let name = binding.ident.to_string();
