@@ -51,9 +51,10 @@ pub(super) fn guard_held_across_await(
             let message = format!(
                 "{} bound to `{name}` is still alive at a later `.await` in this block: \
                  while the task is suspended, every other task that takes this lock blocks \
-                 its executor thread (or deadlocks); drop the guard before awaiting \
-                 (`drop({name})` or an inner block), or use `tokio::sync::{}` and \
-                 `.{}().await`",
+                 its executor thread (or deadlocks); end the guard's scope before awaiting \
+                 with an inner block `{{ let {name} = …; … }}` (after a `drop({name})` the \
+                 future still counts as holding it and is not `Send`), or use \
+                 `tokio::sync::{}` and `.{}().await`",
                 entry.what,
                 if lock_call.method == "lock" {
                     "Mutex"
