@@ -249,6 +249,7 @@ impl Limit {
     /// If `capacity` is `0` or above [`Limit::MAX`]. In a `static` or `const` that panic is a
     /// compile error; use [`Limit::try_new`] for a capacity read at run time.
     #[must_use]
+    #[track_caller]
     pub const fn new(name: &'static str, capacity: usize) -> Self {
         match Self::check(name, capacity) {
             Ok(()) => Self::new_unchecked(name, capacity),
