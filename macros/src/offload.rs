@@ -29,9 +29,35 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         all.combine(error);
         all
     }) {
-        Some(error) => with_errors(&error, item),
+        Some(error) => match caller_facing_item(&function) {
+            Some(fallback) => with_errors(&error, fallback),
+            None => with_errors(&error, item),
+        },
         None => expand_offload(function),
     }
+}
+
+/// On error, the item as its callers expect it: `async`, with the body run inline. A call
+/// site's `.await` then type-checks and the attribute's own error is the only one, instead
+/// of "`u64` is not a future" at every caller. `None` where the signature cannot simply
+/// become `async` (already async, `const`, `extern`, variadic): the item stays as written.
+fn caller_facing_item(function: &FnItem) -> Option<TokenStream> {
+    let FnItem {
+        attrs,
+        vis,
+        sig,
+        body,
+    } = function;
+    if sig.asyncness.is_some()
+        || sig.constness.is_some()
+        || sig.abi.is_some()
+        || sig.variadic.is_some()
+    {
+        return None;
+    }
+    let mut sig = sig.clone();
+    sig.asyncness = Some(Token![async](sig.fn_token.span));
+    Some(quote!(#(#attrs)* #vis #sig #body))
 }
 
 fn validate(function: &FnItem) -> Vec<syn::Error> {
