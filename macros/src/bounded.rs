@@ -79,13 +79,42 @@ fn looks_like_fn(item: TokenStream) -> bool {
 }
 
 fn not_async_error(function: &ItemFn) -> syn::Error {
+    if built_by_a_runtime_attribute(function) {
+        // The source says `async fn`: the attribute above ours already rewrote it. Point
+        // at our attribute, whose position is the mistake.
+        return syn::Error::new(
+            Span::call_site(),
+            "`#[bounded]` must be placed above `#[tokio::main]`/`#[tokio::test]`: that \
+             attribute ran first and already turned the `async fn` into a sync fn that \
+             builds a runtime, so there is no async body left to bound",
+        );
+    }
     syn::Error::new_spanned(
         function.sig.fn_token,
         "`#[bounded]` applies to an `async fn`; for a CPU-heavy sync fn, put `#[offload]` \
-         above `#[bounded]` to make it async first. If another attribute (such as \
-         `#[tokio::main]` or `#[tokio::test]`) turned this fn into a sync one, put `#[bounded]` \
-         above that attribute",
+         above `#[bounded]` to make it async first",
     )
+}
+
+/// Whether a sync fn is what `#[tokio::main]`/`#[tokio::test]` leave: a body that builds a
+/// runtime (`Builder::new_…`) and `block_on`s the original async body.
+fn built_by_a_runtime_attribute(function: &ItemFn) -> bool {
+    fn mentions(tokens: TokenStream, wanted: &mut [(&str, bool)]) {
+        for token in tokens {
+            match token {
+                proc_macro2::TokenTree::Ident(ident) => {
+                    for (name, seen) in wanted.iter_mut() {
+                        *seen |= ident == name;
+                    }
+                }
+                proc_macro2::TokenTree::Group(group) => mentions(group.stream(), wanted),
+                _ => {}
+            }
+        }
+    }
+    let mut wanted = [("Builder", false), ("block_on", false)];
+    mentions(function.block.to_token_stream(), &mut wanted);
+    wanted.iter().all(|(_, seen)| *seen)
 }
 
 /// Where the permit comes from.
