@@ -10,6 +10,11 @@ use async_hygiene::registry::{BackgroundError, Registry};
 use async_hygiene::{background, shutdown};
 use tokio::time::{sleep, Instant};
 
+#[path = "support/concurrency.rs"]
+mod concurrency;
+
+use concurrency::Concurrency;
+
 #[background]
 async fn count_after(delay: Duration, counter: Arc<AtomicUsize>) {
     sleep(delay).await;
@@ -359,7 +364,7 @@ async fn a_slot_comes_back_after_a_panic_and_after_a_cancelled_wait() {
     assert_eq!(next.await, Ok("done"));
 }
 
-static INDEXING: LazyLock<Concurrency> = LazyLock::new(Concurrency::default);
+static INDEXING: Concurrency = Concurrency::new();
 
 /// `#[bounded]` above `#[background]`: every call spawns at once, and at most two bodies
 /// run at a time (the limit bounds execution; `limit = n` would bound the spawning).
@@ -385,30 +390,7 @@ async fn bounded_above_background_bounds_the_jobs_bodies() {
     assert_eq!(report.completed, 10);
     // 10 bodies of 10 ms, 2 at a time.
     assert_eq!(started.elapsed(), Duration::from_millis(50));
-    assert_eq!(INDEXING.peak.load(Ordering::SeqCst), 2);
-}
-
-/// How many bodies run at once, and the most ever seen.
-#[derive(Default)]
-struct Concurrency {
-    now: AtomicUsize,
-    peak: AtomicUsize,
-}
-
-impl Concurrency {
-    fn enter(&self) -> ConcurrencyGuard<'_> {
-        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
-        self.peak.fetch_max(now, Ordering::SeqCst);
-        ConcurrencyGuard(self)
-    }
-}
-
-struct ConcurrencyGuard<'a>(&'a Concurrency);
-
-impl Drop for ConcurrencyGuard<'_> {
-    fn drop(&mut self) {
-        self.0.now.fetch_sub(1, Ordering::SeqCst);
-    }
+    assert_eq!(INDEXING.peak(), 2);
 }
 
 /// `#[offload]` above `#[background]`: CPU-heavy work, tracked, that the caller does not

@@ -9,6 +9,11 @@ use async_hygiene::limit::{self, Limit, LimitTimeout};
 use futures::StreamExt as _;
 use tokio::time::{sleep, Instant};
 
+#[path = "support/concurrency.rs"]
+mod concurrency;
+
+use concurrency::Concurrency;
+
 /// The limit `#[bounded(n)]` declared inside `bounded::<function>`; it registers itself on
 /// the function's first call.
 fn own_limit(function: &str) -> &'static Limit {
@@ -19,37 +24,7 @@ fn own_limit(function: &str) -> &'static Limit {
         .unwrap_or_else(|| panic!("no registered limit named {name}"))
 }
 
-/// Tracks how many bodies run at once, and the most ever seen.
-#[derive(Default)]
-struct Concurrency {
-    now: AtomicUsize,
-    peak: AtomicUsize,
-}
-
-impl Concurrency {
-    fn enter(&self) -> ConcurrencyGuard<'_> {
-        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
-        self.peak.fetch_max(now, Ordering::SeqCst);
-        ConcurrencyGuard(self)
-    }
-
-    fn peak(&self) -> usize {
-        self.peak.load(Ordering::SeqCst)
-    }
-}
-
-struct ConcurrencyGuard<'a>(&'a Concurrency);
-
-impl Drop for ConcurrencyGuard<'_> {
-    fn drop(&mut self) {
-        self.0.now.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-static TEN_THOUSAND: Concurrency = Concurrency {
-    now: AtomicUsize::new(0),
-    peak: AtomicUsize::new(0),
-};
+static TEN_THOUSAND: Concurrency = Concurrency::new();
 
 #[bounded(8)]
 async fn ten_ms_of_work(id: usize) -> usize {
@@ -288,10 +263,7 @@ async fn methods_can_use_a_limit_per_instance() {
     assert_eq!(pool.bump().await, 5);
 }
 
-static GENERIC_SEEN: Concurrency = Concurrency {
-    now: AtomicUsize::new(0),
-    peak: AtomicUsize::new(0),
-};
+static GENERIC_SEEN: Concurrency = Concurrency::new();
 
 /// One limit for every `T`: the `static` inside a generic fn is not per instantiation.
 #[bounded(1)]
@@ -428,23 +400,6 @@ async fn map_creates_calls_lazily_with_at_most_n_alive() {
     outputs.sort_unstable();
     assert_eq!(outputs, (0..1_000).collect::<Vec<_>>());
     assert_eq!(alive.peak(), 10);
-}
-
-impl Concurrency {
-    /// Like `enter`, for a guard that must outlive the borrow (moved into a future).
-    fn enter_owned(self: &Arc<Self>) -> OwnedConcurrencyGuard {
-        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
-        self.peak.fetch_max(now, Ordering::SeqCst);
-        OwnedConcurrencyGuard(Arc::clone(self))
-    }
-}
-
-struct OwnedConcurrencyGuard(Arc<Concurrency>);
-
-impl Drop for OwnedConcurrencyGuard {
-    fn drop(&mut self) {
-        self.0.now.fetch_sub(1, Ordering::SeqCst);
-    }
 }
 
 #[tokio::test(start_paused = true)]
