@@ -432,6 +432,107 @@ async fn let_else_keeps_its_place() {
 
 // ---------------------------------------------------------------- effects and opt-outs
 
+// A `let` that takes a lock, a permit or a borrow stays where it is: joined with an
+// earlier await, it would hold the guard while that await waits (field report: a UDP
+// forwarder took its map's read lock while waiting for the next packet; a writer queued
+// behind it, and the second `read()` deadlocked behind the writer).
+
+type PacketMap = std::sync::Arc<tokio::sync::RwLock<std::collections::HashMap<u32, u32>>>;
+
+#[concurrent]
+async fn forward_step(rx: &mut tokio::sync::mpsc::Receiver<u32>, map: &PacketMap) -> Option<u32> {
+    let key = rx.recv().await?; // wait for the next packet
+    let m = map.read().await; // then look it up
+    if m.get(&key).is_none() {
+        drop(m);
+        map.write().await.insert(key, 0);
+        return None;
+    }
+    let m = map.read().await; // the first guard is still alive (shadowed), as upstream
+    m.get(&key).copied()
+}
+
+#[concurrent]
+async fn next_and_store(
+    rx: &mut tokio::sync::mpsc::Receiver<u32>,
+    log: &tokio::sync::Mutex<Vec<u32>>,
+) {
+    let msg = rx.recv().await;
+    let mut g = log.lock().await;
+    g.extend(msg);
+}
+
+#[concurrent]
+async fn next_with_permit(
+    rx: &mut tokio::sync::mpsc::Receiver<u32>,
+    sem: &tokio::sync::Semaphore,
+) -> Option<u32> {
+    let msg = rx.recv().await;
+    let permit = sem.acquire().await.ok()?;
+    let value = msg.map(|m| m + 1);
+    drop(permit);
+    value
+}
+
+/// Fails (instead of hanging) when the guard is taken before the packet arrives.
+const DEADLOCK: &str = "deadlock: the guard was taken while waiting for the packet";
+
+#[tokio::test(start_paused = true)]
+async fn a_read_lock_is_not_taken_while_waiting_for_the_network() {
+    let map: PacketMap = std::sync::Arc::new(tokio::sync::RwLock::new([(1, 5)].into()));
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1);
+    let forwarder = tokio::spawn({
+        let map = map.clone();
+        async move { forward_step(&mut rx, &map).await }
+    });
+    sleep(ms(1)).await; // the forwarder now waits for a packet
+    let writer = tokio::spawn({
+        let map = map.clone();
+        async move { map.write().await.insert(2, 7) }
+    });
+    sleep(ms(1)).await; // the writer is done, or queued behind a read guard
+    tx.send(1).await.expect("the forwarder is alive");
+    let found = tokio::time::timeout(ms(1_000), forwarder)
+        .await
+        .expect(DEADLOCK)
+        .expect("the forwarder does not panic");
+    assert_eq!(found, Some(5));
+    assert_eq!(writer.await.expect("the writer does not panic"), None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_mutex_and_a_permit_are_not_taken_while_waiting() {
+    let log = std::sync::Arc::new(tokio::sync::Mutex::new(Vec::new()));
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1);
+    let store = tokio::spawn({
+        let log = log.clone();
+        async move { next_and_store(&mut rx, &log).await }
+    });
+    sleep(ms(1)).await;
+    // As written, the lock is free while `next_and_store` waits for a message.
+    tokio::time::timeout(ms(1_000), log.lock())
+        .await
+        .expect(DEADLOCK)
+        .push(1);
+    tx.send(2).await.expect("the receiver is alive");
+    store.await.expect("no panic");
+    assert_eq!(*log.lock().await, [1, 2]);
+
+    let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(1));
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1);
+    let next = tokio::spawn({
+        let sem = sem.clone();
+        async move { next_with_permit(&mut rx, &sem).await }
+    });
+    sleep(ms(1)).await;
+    let permit = tokio::time::timeout(ms(1_000), sem.acquire())
+        .await
+        .expect(DEADLOCK);
+    drop(permit);
+    tx.send(2).await.expect("the receiver is alive");
+    assert_eq!(next.await.expect("no panic"), Some(3));
+}
+
 struct Store {
     value: RefCell<u32>,
     log: RefCell<Vec<&'static str>>,

@@ -79,6 +79,63 @@ pub(crate) enum Anchor {
     LoopExit,
     /// A macro whose expansion the attribute cannot see.
     OpaqueMacro(String),
+    /// A call that takes a lock, a permit or a borrow (`.lock()`, `.acquire()`,
+    /// `span.enter()`, …): the value's lifetime is its purpose, so it must not start
+    /// earlier than written.
+    Acquisition(String),
+}
+
+/// Methods whose result is a guard, a permit or a borrow: taking one earlier than written
+/// holds it while unrelated code waits (a read lock held across `rx.recv().await` lets a
+/// queued writer deadlock the next `read()`). Matched by name, awaited or not, whatever the
+/// receiver: syntax cannot tell `tokio::sync::Mutex::lock` from another `lock`, and keeping a
+/// statement in place never changes what a program does.
+const ACQUIRING_METHODS: &[&str] = &[
+    "lock",
+    "read",
+    "write",
+    "upgradable_read",
+    "read_recursive",
+    "upgrade",
+    "acquire",
+    "reserve",
+    "enter",
+    "entered",
+    "borrow",
+    "borrow_mut",
+    "borrow_and_update",
+    "try_borrow",
+    "try_borrow_mut",
+];
+
+/// Families of the methods above: `try_lock_for`, `acquire_many`, `try_reserve`,
+/// `blocking_lock`, … (`read_to_string`, `write_all` are I/O, not guards.)
+const ACQUIRING_PREFIXES: &[&str] = &[
+    "lock_",
+    "try_lock",
+    "try_read",
+    "try_write",
+    "try_upgrad",
+    "acquire_",
+    "try_acquire",
+    "reserve_",
+    "try_reserve",
+    "blocking_lock",
+    "blocking_read",
+    "blocking_write",
+    "blocking_acquire",
+];
+
+/// Whether a method (or a `Type::method` path call) named `name` takes a guard, a permit or
+/// a borrow. Any `*_owned` form counts (`read_owned`, `acquire_many_owned`), except the
+/// conversions `to_owned` and `into_owned`, and so does parking_lot's `*_arc`.
+pub(crate) fn is_acquisition(name: &str) -> bool {
+    ACQUIRING_METHODS.contains(&name)
+        || ACQUIRING_PREFIXES
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+        || (name.ends_with("_owned") && name != "to_owned" && name != "into_owned")
+        || name.ends_with("_arc")
 }
 
 /// What one expression does with names, as far as syntax can tell.
@@ -205,6 +262,32 @@ impl<'ast> Visit<'ast> for ExprScan {
             }
         }
         visit::visit_expr_path(self, expr);
+    }
+
+    fn visit_expr_method_call(&mut self, expr: &'ast syn::ExprMethodCall) {
+        let name = expr.method.to_string();
+        if self.lazy_depth == 0 && is_acquisition(&name) {
+            self.facts
+                .anchor(Anchor::Acquisition(name), expr.method.span());
+        }
+        visit::visit_expr_method_call(self, expr);
+    }
+
+    fn visit_expr_call(&mut self, expr: &'ast syn::ExprCall) {
+        // `Mutex::lock(&m)`, `Semaphore::acquire_owned(sem)`: a method called through its
+        // type. A lowercase path (`tokio::fs::read`) is a function, not a guard.
+        if let Expr::Path(path) = &*expr.func {
+            let segments = &path.path.segments;
+            if let [.., ty, method] = segments.iter().collect::<Vec<_>>()[..] {
+                let name = method.ident.to_string();
+                let is_type = ty.ident.to_string().starts_with(char::is_uppercase);
+                if self.lazy_depth == 0 && is_type && is_acquisition(&name) {
+                    self.facts
+                        .anchor(Anchor::Acquisition(name), method.ident.span());
+                }
+            }
+        }
+        visit::visit_expr_call(self, expr);
     }
 
     fn visit_expr_await(&mut self, expr: &'ast syn::ExprAwait) {
@@ -391,6 +474,12 @@ impl ExprScan {
                         }
                         _ if !after_dot => {
                             self.facts.uses.insert(text);
+                        }
+                        _ if self.lazy_depth == 0
+                            && is_acquisition(&text)
+                            && matches!(next, Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis) =>
+                        {
+                            self.facts.anchor(Anchor::Acquisition(text), ident.span());
                         }
                         _ => {}
                     }
@@ -634,6 +723,44 @@ mod tests {
             facts("vec![a?]").anchor.map(|p| p.0),
             Some(Anchor::NestedTry)
         );
+    }
+
+    #[test]
+    fn acquisitions_pin_the_statement() {
+        for source in [
+            "map.read().await",
+            "log.lock().await",
+            "sem.acquire().await.unwrap()",
+            "sem.clone().acquire_many_owned(2).await",
+            "lock.try_lock_for(timeout)",
+            "lock.upgradable_read()",
+            "rw.write_arc()",
+            "span.enter()",
+            "cell.borrow_mut().len()",
+            "tx.reserve().await",
+            "Mutex::lock(&m).await",
+            "if cached { None } else { Some(m.lock().await.len()) }",
+            r#"format!("{}", m.lock().unwrap().len())"#,
+        ] {
+            assert!(
+                matches!(facts(source).anchor, Some((Anchor::Acquisition(_), _))),
+                "{source} takes a guard"
+            );
+        }
+        for source in [
+            "tokio::fs::read(path).await",
+            "file.read_to_string(&mut text).await",
+            "name.to_owned()",
+            "cow.into_owned()",
+            "async move { m.lock().await.len() }",
+            "items.iter().map(|m| m.lock().unwrap().len()).count()",
+            "client.get(url).send().await",
+        ] {
+            assert!(
+                facts(source).anchor.is_none(),
+                "{source} takes no guard now"
+            );
+        }
     }
 
     #[test]
