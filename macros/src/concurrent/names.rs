@@ -128,7 +128,7 @@ const ACQUIRING_PREFIXES: &[&str] = &[
 
 /// Whether a method (or a `Type::method` path call) named `name` takes a guard, a permit or
 /// a borrow. Any `*_owned` form counts (`read_owned`, `acquire_many_owned`), except the
-/// conversions `to_owned` and `into_owned`, and so does parking_lot's `*_arc`.
+/// conversions `to_owned` and `into_owned`, and so does `parking_lot`'s `*_arc`.
 pub(crate) fn is_acquisition(name: &str) -> bool {
     ACQUIRING_METHODS.contains(&name)
         || ACQUIRING_PREFIXES
