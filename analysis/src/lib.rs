@@ -1,0 +1,18 @@
+//! The rules of async-hygiene, as plain functions over `syn` types, shared by the
+//! attributes (`async-hygiene-macros`) and the whole-crate checker (`cargo-async-hygiene`).
+//! One set of rules: a rule fixed here is fixed for both, with the same messages.
+//!
+//! Callers turn the typed results into what they print: the macros into spanned
+//! `compile_error!`s, the checker into rustc-style diagnostics with file, line and column.
+//!
+//! | module | what it decides |
+//! |---|---|
+//! | [`shape`] | what shape the attributes above left a fn in (plain `async fn`, `#[async_trait]` boxed body, `#[tokio::main]`/`#[tokio::test]` entry, sync fn) |
+//! | [`blocking`] | which calls in async code block the thread: the catalogue, the scanner, guards held across `.await`, import resolution; typed findings |
+//! | [`policy`] | `async-hygiene.toml`: the crate's deny/allow/offload lists and lint levels |
+//! | [`concurrent`] | `#[concurrent]`'s plan: use/def facts, the dependency graph, the schedule, and why each statement that did not move stayed |
+
+pub mod blocking;
+pub mod concurrent;
+pub mod policy;
+pub mod shape;
