@@ -547,11 +547,12 @@ fn expand_bounded(args: &BoundedArgs, mut function: ItemFn) -> ItemFn {
     if let Some(body) = async_body_mut(&mut function) {
         // An attribute of ours above this one already wrapped the body in the watch: unwrap
         // it so the single watch added below covers the acquire too.
-        let mut plain = crate::watch::plain_body(std::mem::replace(body, syn::parse_quote!({})));
+        let mut plain =
+            crate::watchdog_hook::plain_body(std::mem::replace(body, syn::parse_quote!({})));
         let mut stmts = prologue.stmts;
         stmts.append(&mut plain.stmts);
         plain.stmts = stmts;
-        *body = crate::watch::instrument_body(&sig, plain);
+        *body = crate::watchdog_hook::instrument_body(&sig, plain);
     }
     function
 }
@@ -567,7 +568,7 @@ mod tests {
         let expanded = expand(args, item);
         match syn::parse2::<ItemFn>(expanded.clone()) {
             Ok(mut function) => {
-                *function.block = crate::watch::plain_body(*function.block);
+                *function.block = crate::watchdog_hook::plain_body(*function.block);
                 function.into_token_stream().to_string()
             }
             Err(_) => expanded.to_string(),

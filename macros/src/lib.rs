@@ -10,7 +10,7 @@ mod bounded;
 mod concurrent;
 mod no_blocking;
 mod offload;
-mod watch;
+mod watchdog_hook;
 
 use proc_macro::TokenStream;
 

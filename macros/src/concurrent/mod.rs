@@ -57,7 +57,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     match rewrite(args, function.clone()) {
         Ok(mut rewritten) => {
-            let body = crate::watch::instrument_body(&rewritten.sig, *rewritten.block);
+            let body = crate::watchdog_hook::instrument_body(&rewritten.sig, *rewritten.block);
             rewritten.block = Box::new(body);
             rewritten.into_token_stream()
         }
@@ -77,7 +77,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 /// The checks and the rewrite, without the watchdog hook (the snapshots show this).
 fn rewrite(args: TokenStream, mut function: syn::ItemFn) -> syn::Result<syn::ItemFn> {
     // Another of our attributes above this one already wrapped the body for the watchdog.
-    function.block = Box::new(crate::watch::plain_body(*function.block));
+    function.block = Box::new(crate::watchdog_hook::plain_body(*function.block));
     let mut errors = Vec::new();
     if !args.is_empty() {
         errors.push(syn::Error::new_spanned(args, USAGE));

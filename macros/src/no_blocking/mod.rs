@@ -4,7 +4,7 @@
 //! [`BlockingCatalogue`] → emit the item unchanged plus one error per blocking call.
 //!
 //! The item is never rewritten beyond two things: the watchdog hook
-//! (`watch::instrument_body`, the plain body unless the `watchdog` feature is on) and,
+//! (`watchdog_hook::instrument_body`, the plain body unless the `watchdog` feature is on) and,
 //! when the crate has an `async-hygiene.toml`, a `const _` that `include_bytes!`s it so
 //! that cargo rebuilds the crate when the file changes.
 
@@ -28,7 +28,7 @@ use self::args::Args;
 use self::catalogue::BlockingCatalogue;
 use self::imports::Imports;
 use self::scan::Scanner;
-use crate::watch;
+use crate::watchdog_hook;
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Vec::new();
@@ -329,7 +329,7 @@ fn check_fn(
     errors: &mut Vec<syn::Error>,
 ) -> bool {
     // Another of our attributes may have run first and wrapped the body in the watch.
-    let plain = watch::plain_body(block.clone());
+    let plain = watchdog_hook::plain_body(block.clone());
     let mut imports = imports.clone();
     imports.add_body(&plain);
     let mut scanner = Scanner::new(catalogue, &imports);
@@ -337,14 +337,14 @@ fn check_fn(
         FnShape::Async => {
             scanner.visit_block(&plain);
             errors.append(&mut scanner.errors);
-            *block = watch::instrument_body(sig, plain);
+            *block = watchdog_hook::instrument_body(sig, plain);
         }
         FnShape::AsyncTrait => {
             scanner.visit_block(&plain);
             errors.append(&mut scanner.errors);
             // `watch` recognises the boxed `async move` block by its `'async_trait`
             // lifetime and watches inside it.
-            *block = watch::instrument_body(sig, plain);
+            *block = watchdog_hook::instrument_body(sig, plain);
         }
         FnShape::TokioEntry(bodies) => {
             for body in bodies {
