@@ -14,9 +14,9 @@ mod schedule;
 #[cfg(test)]
 mod snapshots;
 
+use async_hygiene_analysis::shape::{self, Classified, FnShape};
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
-use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
 
 use self::expand::{BlockRewriter, MarkerStripper};
@@ -29,9 +29,11 @@ const USAGE: &str = "`#[concurrent]` takes no arguments: write `#[concurrent]` o
 /// joins (see `expand.rs`), passed through the watchdog hook. On any error: the errors,
 /// and the function as written (markers removed) so the crate still type-checks.
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
-    let function: syn::ItemFn = match syn::parse2(item.clone()) {
-        Ok(function) => function,
-        Err(error) => {
+    let function = match shape::classify(&item) {
+        Classified::Fn(function, _) => *function,
+        // A syntax error inside a fn: let rustc report it on the tokens as written.
+        Classified::FnWithInvalidBody => return item,
+        Classified::NotAFn(error) => {
             if let Ok(declaration) = syn::parse2::<syn::TraitItemFn>(item.clone()) {
                 if declaration.default.is_none() {
                     let error = syn::Error::new_spanned(
@@ -42,10 +44,6 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                     .into_compile_error();
                     return quote!(#error #item);
                 }
-            }
-            // A syntax error inside a fn: let rustc report it on the tokens as written.
-            if looks_like_fn(&item) {
-                return item;
             }
             let error = syn::Error::new(
                 error.span(),
@@ -87,7 +85,9 @@ fn rewrite(args: TokenStream, mut function: syn::ItemFn) -> syn::Result<syn::Ite
             constness,
             "`#[concurrent]` cannot apply to a `const fn`: it joins awaits of an `async fn`",
         ));
-    } else if function.sig.asyncness.is_none() && !contains_async_block(&function.block) {
+    } else if shape::fn_shape(&function.sig, &function.block) == FnShape::Sync {
+        // Every other shape holds async code: an `async fn`, or a sync fn holding the async
+        // body, as after `#[async_trait]` or `#[tokio::test]` ran first.
         errors.push(syn::Error::new_spanned(
             function.sig.fn_token,
             "`#[concurrent]` joins the awaits of an `async fn`, and this function is not \
@@ -117,23 +117,38 @@ fn rewrite(args: TokenStream, mut function: syn::ItemFn) -> syn::Result<syn::Ite
     Ok(function)
 }
 
-fn looks_like_fn(item: &TokenStream) -> bool {
-    item.clone()
-        .into_iter()
-        .any(|tree| matches!(tree, proc_macro2::TokenTree::Ident(ident) if ident == "fn"))
-}
+#[cfg(test)]
+mod tests {
+    use quote::quote;
 
-/// A non-async fn may still hold the async body, as after `#[async_trait]` or
-/// `#[tokio::test]` ran first.
-fn contains_async_block(block: &syn::Block) -> bool {
-    struct Finder(bool);
-    impl<'ast> Visit<'ast> for Finder {
-        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {
-            self.0 = true;
+    #[test]
+    fn items_that_only_mention_fn_are_rejected_and_kept() {
+        for item in [
+            quote!(
+                type Loader = fn() -> u8;
+            ),
+            quote!(
+                static LOADER: fn() = load;
+            ),
+            quote!(
+                pub const PICK: fn(u8) -> u8 = |x| x;
+            ),
+        ] {
+            let out = super::expand(quote!(), item.clone()).to_string();
+            assert!(
+                out.contains("`#[concurrent]` applies to an `async fn` with a body"),
+                "{out}"
+            );
+            assert!(out.ends_with(&item.to_string()), "{out}");
         }
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
-    let mut finder = Finder(false);
-    finder.visit_block(block);
-    finder.0
+
+    #[test]
+    fn a_fn_whose_body_does_not_parse_is_left_to_rustc() {
+        let item: proc_macro2::TokenStream = "async fn f() { let = ; }".parse().unwrap_or_default();
+        assert_eq!(
+            super::expand(quote!(), item.clone()).to_string(),
+            item.to_string()
+        );
+    }
 }

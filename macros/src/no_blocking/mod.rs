@@ -19,10 +19,11 @@ mod tests;
 
 use std::path::Path;
 
+use async_hygiene_analysis::shape::{self, FnShape};
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
 use syn::visit::Visit;
-use syn::{Attribute, Block, Expr, ImplItem, Item, ItemImpl, Meta, Signature, Stmt, TraitItem};
+use syn::{Attribute, Block, ImplItem, Item, ItemImpl, Meta, Signature, Stmt, TraitItem};
 
 use self::args::Args;
 use self::catalogue::BlockingCatalogue;
@@ -251,75 +252,6 @@ fn nested_policy(
     }
 }
 
-/// What a fn body is, as far as blocking is concerned.
-enum FnShape<'a> {
-    /// `async fn`.
-    Async,
-    /// A method rewritten by `#[async_trait]` before this attribute ran:
-    /// `fn f(..) -> Pin<Box<dyn Future ..>> { Box::pin(async move { .. }) }`.
-    AsyncTrait,
-    /// A fn rewritten by `#[tokio::main]`/`#[tokio::test]` before this attribute ran:
-    /// `let body = async { .. }; .. runtime.block_on(body)`. Only the async blocks are
-    /// the user's code; the `block_on` is tokio's.
-    TokioEntry(Vec<&'a Expr>),
-    /// Sync code: blocking is fine.
-    Sync,
-}
-
-fn fn_shape<'a>(sig: &Signature, block: &'a Block) -> FnShape<'a> {
-    if sig.asyncness.is_some() {
-        return FnShape::Async;
-    }
-    if let [Stmt::Expr(Expr::Call(call), None)] = block.stmts.as_slice() {
-        let is_box_pin = matches!(&*call.func, Expr::Path(func)
-            if func.path.segments.len() >= 2
-                && func.path.segments.iter().rev().take(2).map(|s| s.ident.to_string())
-                    .eq(["pin", "Box"]));
-        if is_box_pin && matches!(call.args.first(), Some(Expr::Async(_))) {
-            return FnShape::AsyncTrait;
-        }
-    }
-    let bodies: Vec<(&syn::Ident, &'a Expr)> = block
-        .stmts
-        .iter()
-        .filter_map(|stmt| match stmt {
-            Stmt::Local(local) => match (&local.pat, &local.init) {
-                (syn::Pat::Ident(name), Some(init)) if matches!(*init.expr, Expr::Async(_)) => {
-                    Some((&name.ident, &*init.expr))
-                }
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect();
-    if !bodies.is_empty() && bodies.iter().any(|(name, _)| blocks_on(block, name)) {
-        return FnShape::TokioEntry(bodies.into_iter().map(|(_, body)| body).collect());
-    }
-    FnShape::Sync
-}
-
-/// Whether the block calls `.block_on(name)`.
-fn blocks_on(block: &Block, name: &syn::Ident) -> bool {
-    struct BlockOn<'n> {
-        name: &'n syn::Ident,
-        found: bool,
-    }
-    impl<'ast> Visit<'ast> for BlockOn<'_> {
-        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
-            if call.method == "block_on"
-                && call.args.len() == 1
-                && matches!(&call.args[0], Expr::Path(path) if path.path.is_ident(self.name))
-            {
-                self.found = true;
-            }
-            syn::visit::visit_expr_method_call(self, call);
-        }
-    }
-    let mut finder = BlockOn { name, found: false };
-    finder.visit_block(block);
-    finder.found
-}
-
 /// Scans one fn body. Returns `false` for sync code, which is left alone.
 fn check_fn(
     sig: &Signature,
@@ -333,26 +265,23 @@ fn check_fn(
     let mut imports = imports.clone();
     imports.add_body(&plain);
     let mut scanner = Scanner::new(catalogue, &imports);
-    match fn_shape(sig, &plain) {
-        FnShape::Async => {
+    match shape::fn_shape(sig, &plain) {
+        // The whole block: under `#[async_trait]`, what runs before the boxed future runs
+        // in the caller's poll too.
+        FnShape::AsyncFn | FnShape::AsyncTrait => {
             scanner.visit_block(&plain);
             errors.append(&mut scanner.errors);
             *block = watchdog_hook::instrument_body(sig, plain);
         }
-        FnShape::AsyncTrait => {
-            scanner.visit_block(&plain);
-            errors.append(&mut scanner.errors);
-            // `watch` recognises the boxed `async move` block by its `'async_trait`
-            // lifetime and watches inside it.
-            *block = watchdog_hook::instrument_body(sig, plain);
-        }
-        FnShape::TokioEntry(bodies) => {
-            for body in bodies {
-                scanner.expr_with(body, scan::Use::Value);
+        // Only the async blocks are the user's code; the `block_on` is tokio's.
+        FnShape::RuntimeEntry => {
+            for body in shape::runtime_entry_bodies(&plain) {
+                scanner.visit_expr_async(body);
             }
             errors.append(&mut scanner.errors);
         }
-        FnShape::Sync => return false,
+        // Sync code: blocking is fine.
+        FnShape::SyncWithAsyncBlock | FnShape::Sync | FnShape::NotAFn => return false,
     }
     true
 }
