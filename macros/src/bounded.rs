@@ -11,6 +11,9 @@ use syn::spanned::Spanned;
 
 use async_hygiene_analysis::shape::{self, Classified, FnShape};
 
+use crate::errors::{with_errors, Errors};
+use crate::item::find_attribute;
+use crate::private::Private;
 use crate::watchdog_hook;
 use syn::{Block, Expr, ExprLit, ExprPath, ExprUnary, Ident, ItemFn, Lit, LitInt, Token, UnOp};
 
@@ -65,11 +68,6 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     expand_bounded(&args, function).into_token_stream()
 }
 
-fn with_errors(error: &syn::Error, item: &TokenStream) -> TokenStream {
-    let error = error.to_compile_error();
-    quote!(#error #item)
-}
-
 fn not_async_error(function: &ItemFn, shape: FnShape) -> syn::Error {
     if shape == FnShape::RuntimeEntry {
         // The source says `async fn`: the attribute above ours already rewrote it. Point
@@ -105,23 +103,6 @@ struct Timeout {
 struct BoundedArgs {
     source: LimitSource,
     timeout: Option<Timeout>,
-}
-
-/// Collects every problem in the arguments, then fails with all of them at once.
-#[derive(Default)]
-struct Errors(Option<syn::Error>);
-
-impl Errors {
-    fn push(&mut self, error: syn::Error) {
-        match &mut self.0 {
-            Some(existing) => existing.combine(error),
-            None => self.0 = Some(error),
-        }
-    }
-
-    fn push_spanned(&mut self, tokens: impl ToTokens, message: impl std::fmt::Display) {
-        self.push(syn::Error::new_spanned(tokens, message));
-    }
 }
 
 fn parse_args(args: TokenStream) -> syn::Result<BoundedArgs> {
@@ -211,7 +192,7 @@ fn parse_args_from(
             None
         }
         (None, None) => {
-            if errors.0.is_none() {
+            if errors.is_empty() {
                 errors.push(syn::Error::new(
                     args_span,
                     format!("`#[bounded]` needs a limit; {ACCEPTED_FORMS}"),
@@ -220,7 +201,7 @@ fn parse_args_from(
             None
         }
     };
-    Ok(match (errors.0, source) {
+    Ok(match (errors.into_error(), source) {
         (None, Some(source)) => Ok(BoundedArgs { source, timeout }),
         (Some(error), _) => Err(error),
         // `source` is only `None` after an error was pushed.
@@ -334,7 +315,8 @@ fn duration_tokens(nanos: u64) -> TokenStream {
     });
     let constructor = Ident::new(constructor, Span::call_site());
     let amount = LitInt::new(&format!("{amount}u64"), Span::call_site());
-    quote!(::async_hygiene::__private::core::time::Duration::#constructor(#amount))
+    let private = Private::call_site();
+    quote!(#private::core::time::Duration::#constructor(#amount))
 }
 
 fn parse_duration_nanos(text: &str) -> Option<u64> {
@@ -391,19 +373,14 @@ fn validate(args: &BoundedArgs, function: &ItemFn) -> syn::Result<()> {
             );
         }
     }
-    if let Some(other) = function.attrs.iter().find(|attr| {
-        attr.path()
-            .segments
-            .last()
-            .is_some_and(|segment| segment.ident == "bounded")
-    }) {
+    if let Some(other) = find_attribute(&function.attrs, "bounded") {
         errors.push_spanned(
             other,
             "`#[bounded]` given twice; to bound one function by two limits, acquire the second \
              inside the body with `LIMIT.acquire().await`",
         );
     }
-    errors.0.map_or(Ok(()), Err)
+    errors.finish(())
 }
 
 // Input:
@@ -430,7 +407,7 @@ fn expand_bounded(args: &BoundedArgs, mut function: ItemFn) -> ItemFn {
     // Generated paths carry the span of the argument they come from, so a type error
     // (a `limit` that is not a `Limit`, an error type without `From<LimitTimeout>`, a const
     // capacity of 0) points at that argument rather than at the whole attribute.
-    let private = |span: Span| quote_spanned!(span=> ::async_hygiene::__private);
+    let private = Private::at;
     let permit = Ident::new("__async_hygiene_permit", Span::mixed_site());
     let (declare_limit, limit_ref, acquire_span, own) = match &args.source {
         LimitSource::Own { capacity } => {

@@ -8,8 +8,11 @@
 mod background;
 mod bounded;
 mod concurrent;
+mod errors;
+mod item;
 mod no_blocking;
 mod offload;
+mod private;
 mod watchdog_hook;
 
 use proc_macro::TokenStream;

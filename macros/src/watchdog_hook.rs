@@ -26,6 +26,9 @@ use syn::{
     ReturnType, Signature, Stmt, Type, TypeParamBound,
 };
 
+use crate::item::contains_impl_trait;
+use crate::private::Private;
+
 /// The macros of the runtime crate that the emitted code calls, as the last path segment
 /// after `__private`.
 const WATCH_MACROS: [&str; 2] = ["watch_body", "watch_body_on"];
@@ -101,9 +104,10 @@ fn watch(sig: &Signature, body: Block) -> Block {
         .as_ref()
         .filter(|output| !contains_impl_trait(output))
         .map(|output| quote!(output = #output,));
-    let file = quote_spanned!(at_name=> ::async_hygiene::__private::core::file!());
-    let line = quote_spanned!(at_name=> ::async_hygiene::__private::core::line!());
-    let column = quote_spanned!(at_name=> ::async_hygiene::__private::core::column!());
+    let private = Private::at(at_name);
+    let file = quote_spanned!(at_name=> #private::core::file!());
+    let line = quote_spanned!(at_name=> #private::core::line!());
+    let column = quote_spanned!(at_name=> #private::core::column!());
     let brace_token = body.brace_token;
     let watch = Macro {
         path: watch_path(span),
@@ -255,7 +259,8 @@ fn parse_watch_args(input: syn::parse::ParseStream<'_>) -> syn::Result<Block> {
 }
 
 fn watch_path(span: Span) -> syn::Path {
-    syn::parse_quote_spanned!(span=> ::async_hygiene::__private::watch_body)
+    let private = Private::at(span);
+    syn::parse_quote_spanned!(span=> #private::watch_body)
 }
 
 fn is_watch_macro(mac: &Macro) -> bool {
@@ -278,19 +283,6 @@ fn is_instrumented(body: &Block) -> bool {
     }
     let mut finder = FindWatch(false);
     finder.visit_block(body);
-    finder.0
-}
-
-/// Whether `ty` contains `impl Trait`, which the body cannot name.
-fn contains_impl_trait(ty: &Type) -> bool {
-    struct FindImplTrait(bool);
-    impl<'ast> Visit<'ast> for FindImplTrait {
-        fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {
-            self.0 = true;
-        }
-    }
-    let mut finder = FindImplTrait(false);
-    finder.visit_type(ty);
     finder.0
 }
 

@@ -16,10 +16,11 @@ mod snapshots;
 
 use async_hygiene_analysis::shape::{self, Classified, FnShape};
 use proc_macro2::TokenStream;
-use quote::{quote, ToTokens};
+use quote::ToTokens;
 use syn::visit_mut::VisitMut;
 
 use self::expand::{BlockRewriter, MarkerStripper};
+use crate::errors::{with_errors, Errors};
 
 const USAGE: &str = "`#[concurrent]` takes no arguments: write `#[concurrent]` on an `async fn`, \
      and `#[concurrent::barrier]` on a statement that must keep its place";
@@ -40,17 +41,15 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                         &declaration.sig.ident,
                         "`#[concurrent]` rewrites a function body, and this declaration has \
                          none: put the attribute on the implementations",
-                    )
-                    .into_compile_error();
-                    return quote!(#error #item);
+                    );
+                    return with_errors(&error, item);
                 }
             }
             let error = syn::Error::new(
                 error.span(),
                 "`#[concurrent]` applies to an `async fn` with a body",
-            )
-            .into_compile_error();
-            return quote!(#error #item);
+            );
+            return with_errors(&error, item);
         }
     };
     match rewrite(args, function.clone()) {
@@ -66,8 +65,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 statements_too: true,
             };
             stripper.visit_block_mut(&mut original.block);
-            let error = error.into_compile_error();
-            quote!(#error #original)
+            with_errors(&error, original)
         }
     }
 }
@@ -76,7 +74,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 fn rewrite(args: TokenStream, mut function: syn::ItemFn) -> syn::Result<syn::ItemFn> {
     // Another of our attributes above this one already wrapped the body for the watchdog.
     function.block = Box::new(crate::watchdog_hook::plain_body(*function.block));
-    let mut errors = Vec::new();
+    let mut errors = Errors::default();
     if !args.is_empty() {
         errors.push(syn::Error::new_spanned(args, USAGE));
     }
@@ -100,21 +98,15 @@ fn rewrite(args: TokenStream, mut function: syn::ItemFn) -> syn::Result<syn::Ite
         statements_too: false,
     };
     stripper.visit_block_mut(&mut function.block);
-    errors.append(&mut stripper.misplaced);
+    errors.extend(stripper.misplaced);
     let mutables = names::mutable_names(&function.sig, &function.block);
     let mut rewriter = BlockRewriter {
         mutables: &mutables,
         errors: Vec::new(),
     };
     rewriter.visit_block_mut(&mut function.block);
-    errors.append(&mut rewriter.errors);
-    if let Some(combined) = errors.into_iter().reduce(|mut all, next| {
-        all.combine(next);
-        all
-    }) {
-        return Err(combined);
-    }
-    Ok(function)
+    errors.extend(rewriter.errors);
+    errors.finish(function)
 }
 
 #[cfg(test)]

@@ -29,6 +29,8 @@ use self::args::Args;
 use self::catalogue::BlockingCatalogue;
 use self::imports::Imports;
 use self::scan::Scanner;
+use crate::item::last_segment_is;
+use crate::private::Private;
 use crate::watchdog_hook;
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -231,12 +233,9 @@ fn nested_policy(
     catalogue: &BlockingCatalogue,
     errors: &mut Vec<syn::Error>,
 ) -> Option<BlockingCatalogue> {
-    let index = attrs.iter().position(|attr| {
-        attr.path()
-            .segments
-            .last()
-            .is_some_and(|segment| segment.ident == "no_blocking")
-    })?;
+    let index = attrs
+        .iter()
+        .position(|attr| last_segment_is(attr.path(), "no_blocking"))?;
     let attr = attrs.remove(index);
     let args = match &attr.meta {
         Meta::Path(_) => Ok(Args::default()),
@@ -357,7 +356,8 @@ fn with_args(
 /// changes. The bytes are never used, so nothing reaches the binary.
 fn tracking_item(path: &Path) -> Option<Item> {
     let path = path.to_str()?;
+    let private = Private::call_site();
     Some(syn::parse_quote! {
-        const _: &[u8] = ::async_hygiene::__private::core::include_bytes!(#path);
+        const _: &[u8] = #private::core::include_bytes!(#path);
     })
 }
