@@ -6,7 +6,10 @@
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
+use syn::parse::{Parse, ParseStream};
 use syn::{ReturnType, Token};
+
+use crate::arguments::no_arguments;
 
 use crate::errors::{with_errors, Errors};
 use crate::item::{
@@ -16,9 +19,7 @@ use crate::item::{
 use crate::private::Private;
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
-    let args_error = (!args.is_empty()).then(|| {
-        syn::Error::new_spanned(args, "`#[offload]` takes no arguments: write `#[offload]`")
-    });
+    let args_error = syn::parse2::<OffloadArgs>(args).err();
     let Ok(function) = syn::parse2::<FnItem>(item.clone()) else {
         let mut error = not_a_function(&item, "`#[offload]` applies to a sync `fn`");
         if let Some(args_error) = args_error {
@@ -33,6 +34,16 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             None => with_errors(&error, item),
         },
         None => expand_offload(function),
+    }
+}
+
+/// `#[offload]`'s arguments: none.
+struct OffloadArgs;
+
+impl Parse for OffloadArgs {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        no_arguments(input, "`#[offload]` takes no arguments: write `#[offload]`")?;
+        Ok(Self)
     }
 }
 

@@ -23,7 +23,7 @@ use crate::private::Private;
 const ASYNC_BODY_ATTRIBUTES: &[&str] = &["bounded", "no_blocking", "concurrent", "instrument"];
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
-    let parsed_args = args::parse(args);
+    let parsed_args = syn::parse2::<BackgroundArgs>(args);
     let Ok(function) = syn::parse2::<FnItem>(item.clone()) else {
         let mut error = not_a_function(&item, "`#[background]` applies to an `async fn`");
         if let Err(args_error) = parsed_args {
