@@ -14,6 +14,8 @@ mod item;
 mod no_blocking;
 mod offload;
 mod private;
+#[cfg(test)]
+mod snapshots;
 mod watchdog_hook;
 
 use proc_macro::TokenStream;

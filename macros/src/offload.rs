@@ -138,42 +138,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn body_moves_into_a_blocking_closure() {
-        let expanded = expand(
-            quote!(),
-            quote!(
-                pub fn checksum(bytes: Vec<u8>, _: Permit) -> u64 {
-                    bytes.iter().map(|&b| u64::from(b)).sum()
-                }
-            ),
-        );
-        let expected = quote! {
-            pub async fn checksum(bytes: Vec<u8>, __async_hygiene_arg1: Permit) -> u64 {
-                ::async_hygiene::__private::offload_run(move || -> u64 {
-                    let _ = &bytes;
-                    let _ = &__async_hygiene_arg1;
-                    bytes.iter().map(|&b| u64::from(b)).sum()
-                })
-                .await
-            }
-        };
-        assert_eq!(expanded.to_string(), expected.to_string());
-    }
-
-    #[test]
-    fn impl_trait_output_is_inferred() {
-        let expanded = expand(
-            quote!(),
-            quote!(
-                fn f() -> impl Display {
-                    1
-                }
-            ),
-        );
-        assert!(expanded.to_string().contains("offload_run (move || {"));
-    }
-
-    #[test]
     fn every_problem_is_reported_and_the_item_kept() {
         let item = quote!(
             async unsafe fn f(&self, path: &Path) {}
@@ -192,5 +156,10 @@ mod tests {
             );
         }
         assert!(expanded.ends_with(&item.to_string()));
+    }
+
+    #[test]
+    fn snapshots() {
+        crate::snapshots::check("offload", super::expand);
     }
 }

@@ -288,7 +288,7 @@ fn duration_tokens(nanos: u64) -> TokenStream {
     quote!(#private::core::time::Duration::#constructor(#amount))
 }
 
-pub(super) fn parse_duration_nanos(text: &str) -> Option<u64> {
+fn parse_duration_nanos(text: &str) -> Option<u64> {
     let digits_end = text.find(|c: char| !c.is_ascii_digit())?;
     let (amount, unit) = text.split_at(digits_end);
     let amount: u64 = amount.parse().ok()?;
@@ -302,4 +302,28 @@ pub(super) fn parse_duration_nanos(text: &str) -> Option<u64> {
         _ => return None,
     };
     amount.checked_mul(nanos_per_unit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_an_integer_and_a_unit() {
+        assert_eq!(parse_duration_nanos("250ms"), Some(250_000_000));
+        assert_eq!(parse_duration_nanos("2s"), Some(2_000_000_000));
+        assert_eq!(parse_duration_nanos("1h"), Some(3_600_000_000_000));
+        assert_eq!(parse_duration_nanos("10"), None);
+        assert_eq!(parse_duration_nanos("ms"), None);
+        assert_eq!(parse_duration_nanos("5 ms"), None);
+        assert_eq!(parse_duration_nanos("18446744073709551615h"), None);
+        // The largest exact unit, spelled as generated code.
+        assert_eq!(
+            duration_tokens(120_000_000_000).to_string(),
+            ":: async_hygiene :: __private :: core :: time :: Duration :: from_secs (120u64)"
+        );
+        assert!(duration_tokens(7)
+            .to_string()
+            .ends_with("from_nanos (7u64)"));
+    }
 }

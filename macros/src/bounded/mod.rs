@@ -127,7 +127,6 @@ fn validate(args: &BoundedArgs, function: &ItemFn) -> syn::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::args::parse_duration_nanos;
     use super::*;
 
     /// The expansion, without the watchdog's wrapper (tested by its own module).
@@ -158,54 +157,11 @@ mod tests {
     const ITEM: &str = "async fn f() -> Result<(), E> { work().await }";
 
     #[test]
-    fn literal_capacity_declares_a_static_and_acquires_first() {
-        let out = expand_str("8", "async fn f(x: u32) -> u32 { x + 1 }");
-        let expected = "async fn f (x : u32) -> u32 { \
-            static __ASYNC_HYGIENE_LIMIT : :: async_hygiene :: __private :: BoundedLimit = \
-            :: async_hygiene :: __private :: BoundedLimit :: new (\
-            :: async_hygiene :: __private :: core :: concat ! (\
-            :: async_hygiene :: __private :: core :: module_path ! () , \"::\" , \"f\") , 8 ,) ; \
-            let __async_hygiene_permit = :: async_hygiene :: __private :: bounded_acquire_own \
-            (& __ASYNC_HYGIENE_LIMIT) . await ; \
-            x + 1 }";
-        assert_eq!(out, expected);
-    }
-
-    #[test]
-    fn shared_limit_acquires_the_users_limit() {
-        let out = expand_str("limit = self.db", "async fn f(&self) { g().await }");
-        assert!(!out.contains("static"), "{out}");
-        assert!(
-            out.contains("bounded_acquire (& (self . db)) . await"),
-            "{out}"
-        );
-    }
-
-    #[test]
-    fn timeout_string_is_read_at_compile_time() {
-        let out = expand_str("2, timeout = \"250ms\"", ITEM);
-        assert!(out.contains("Duration :: from_millis (250u64)"), "{out}");
-        assert!(expand_str("1, timeout = \"2m\"", ITEM).contains("Duration :: from_secs (120u64)"));
-        assert!(expand_str("1, timeout = \"7ns\"", ITEM).contains("Duration :: from_nanos (7u64)"));
-        assert!(out.contains("return :: async_hygiene :: __private :: core :: result :: Result :: Err (:: async_hygiene :: __private :: bounded_timeout_error (__async_hygiene_timed_out) ,) ;"), "{out}");
-        assert_eq!(parse_duration_nanos("2s"), Some(2_000_000_000));
-        assert_eq!(parse_duration_nanos("1h"), Some(3_600_000_000_000));
-        assert_eq!(parse_duration_nanos("10"), None);
-        assert_eq!(parse_duration_nanos("ms"), None);
-        assert_eq!(parse_duration_nanos("5 ms"), None);
-    }
-
-    #[test]
-    fn async_trait_bodies_are_bounded_inside_the_boxed_block() {
+    fn the_watch_of_an_async_trait_method_wraps_the_acquire_inside_the_boxed_future() {
+        // The snapshots show the expansion without the watch; this is where it goes.
         let item = "fn f<'life0, 'async_trait>(&'life0 self) \
                     -> Pin<Box<dyn Future<Output = u8> + Send + 'async_trait>> { \
                     Box::pin(async move { let __ret: u8 = { 1 }; __ret }) }";
-        let out = expand_str("3", item);
-        assert!(
-            out.contains("Box :: pin (async move { static __ASYNC_HYGIENE_LIMIT"),
-            "{out}"
-        );
-        // The watch goes inside the boxed future too, around the acquire.
         let watched = expand(
             "3".parse().unwrap_or_default(),
             item.parse().unwrap_or_default(),
@@ -321,5 +277,12 @@ mod tests {
         let both = expand_str("0", "async fn f() { let = ; }");
         assert!(both.contains("compile_error"), "{both}");
         assert!(both.ends_with("async fn f () { let = ; }"), "{both}");
+    }
+
+    #[test]
+    fn snapshots() {
+        crate::snapshots::check("bounded", |args, item| {
+            crate::snapshots::without_watch(super::expand(args, item))
+        });
     }
 }

@@ -1250,3 +1250,10 @@ fn futures_stored_in_aggregates_are_awaited_with_them() {
     });
     assert_eq!(errors.len(), 4, "{errors:#?}");
 }
+
+#[test]
+fn snapshots() {
+    crate::snapshots::check("no_blocking", |args, item| {
+        crate::snapshots::without_watch(super::expand(args, item))
+    });
+}
