@@ -197,6 +197,23 @@ async fn renamed_bindings_reach_every_use() {
     assert_eq!(concurrent, ms(40));
 }
 
+// A raw identifier is renamed too (the hygienic name drops the `r#`).
+both!(shadowed_raw_as_written, shadowed_raw, () -> (u32, u32) {
+    let r#type = after(10, 1).await;
+    let kind = after(20, r#type + 1).await;
+    let r#type = after(30, 5).await;
+    (kind, r#type)
+});
+
+#[tokio::test(start_paused = true)]
+async fn a_shadowed_raw_identifier_joins() {
+    let (expected, _) = timed(shadowed_raw_as_written()).await;
+    let (actual, concurrent) = timed(shadowed_raw()).await;
+    assert_eq!(actual, (2, 5));
+    assert_eq!(actual, expected);
+    assert_eq!(concurrent, ms(30));
+}
+
 // A shadowed name read in a format string is not renamed (a string literal's `{x}`
 // cannot be reached safely): the new binding still waits for that read.
 both!(shadowed_in_format_as_written, shadowed_in_format, () -> (String, u32) {

@@ -1,7 +1,7 @@
 //! `#[concurrent]`'s analysis: which `let`s of an async fn can run concurrently, and how.
 //!
 //! parse (the caller) → facts of each statement ([`names`]: names bound, read and written,
-//! awaits, what pins it) → one [`BlockPlan`] per block ([`plan`]: each statement moves or
+//! awaits, what pins it) → one [`BlockPlan`] per block (`plan.rs`: each statement moves or
 //! [`Stay`]s with a [`StayReason`]; name resolution; the runs of movable `let`s between
 //! barriers; the dependency graph of each run with an [`EdgeReason`] per [`Edge`]; the
 //! bindings [`Rename`]d so that shadowing does not serialise) → the [`Schedule`] of each

@@ -132,7 +132,12 @@ fn rename_shadowed(plan: &BlockPlan, stmts: &mut [Stmt]) -> Renamed {
         let Some(Stmt::Local(binder)) = stmts.get_mut(rename.binder) else {
             continue;
         };
-        let hygienic = format!("__async_hygiene_shadowed_{}_{}", rename.name, rename.binder);
+        // `r#type` is renamed too; the hygienic name needs no `r#`.
+        let hygienic = format!(
+            "__async_hygiene_shadowed_{}_{}",
+            rename.name.trim_start_matches("r#"),
+            rename.binder
+        );
         let mut renamer = Renamer {
             from: &rename.name,
             to: &hygienic,

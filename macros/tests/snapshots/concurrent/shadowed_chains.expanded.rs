@@ -37,3 +37,17 @@ async fn format_capture_keeps_its_edge(api: &Api) -> (String, u8) {
     let n = api.c().await;
     (label, n)
 }
+async fn raw_identifier(api: &Api) -> (u8, u8) {
+    let (__async_hygiene_1_kind, __async_hygiene_2) = ::async_hygiene::__private::concurrent_join2(
+        async {
+            let __async_hygiene_shadowed_type_0 = api.a().await;
+            let kind = api.b(__async_hygiene_shadowed_type_0).await;
+            kind
+        },
+        api.c(),
+    )
+    .await;
+    let kind = __async_hygiene_1_kind;
+    let r#type = __async_hygiene_2;
+    (kind, r#type)
+}

@@ -21,3 +21,12 @@ async fn format_capture_keeps_its_edge(api: &Api) -> (String, u8) {
     let n = api.c().await;
     (label, n)
 }
+
+// A raw identifier is renamed like any other name.
+#[concurrent]
+async fn raw_identifier(api: &Api) -> (u8, u8) {
+    let r#type = api.a().await;
+    let kind = api.b(r#type).await;
+    let r#type = api.c().await;
+    (kind, r#type)
+}
