@@ -27,7 +27,7 @@ use syn::{
 
 /// The macros of the runtime crate that the emitted code calls, as the last path segment
 /// after `__private`.
-const WATCH_MACROS: [&str; 2] = ["watch_body", "watch_body_on"];
+use async_hygiene_analysis::blocking::WATCH_MACROS;
 
 /// Wraps the body of the async fn `sig` so that the watchdog can time each poll.
 ///

@@ -1,4 +1,4 @@
-//! The attribute's arguments: a per-item policy on top of the built-in catalogue.
+//! The attribute's arguments: a per-item policy on top of the crate's.
 //!
 //! ```text
 //! #[no_blocking]
@@ -6,14 +6,15 @@
 //! #[no_blocking(allow(std::fs::metadata, .recv = "crossbeam channel drained without waiting"))]
 //! #[no_blocking(offload(crate::pool::run_sync, .interact))]
 //! ```
+//!
+//! Parsing goes on after a problem, so that every problem is reported in one compile:
+//! a bad list or rule is skipped and parsing resumes at the next comma.
 
+use async_hygiene_analysis::policy::Rule;
 use proc_macro2::TokenStream;
 use quote::ToTokens;
-use syn::parse::{Parse, ParseStream, Parser};
-use syn::punctuated::Punctuated;
+use syn::parse::{Parse, ParseStream};
 use syn::{Ident, LitStr, Token};
-
-use super::catalogue::Rule;
 
 pub(super) const ACCEPTED_FORMS: &str = "`#[no_blocking]` accepts no arguments, or any of \
     `deny(path = \"what to use instead\", .method = \"what to use instead\", ..)`, \
@@ -21,111 +22,190 @@ pub(super) const ACCEPTED_FORMS: &str = "`#[no_blocking]` accepts no arguments, 
     arguments run off the executor thread); an allowed or offload rule may carry its \
     reason: `path = \"reason\"`";
 
-/// One `deny` or `allow` rule with the tokens to span errors on.
+/// One `deny`, `allow` or `offload` rule with the tokens to span errors on.
 #[derive(Clone, Debug)]
 pub(super) struct PolicyRule {
     pub(super) rule: Rule,
-    /// `deny`: the replacement text. `allow`: the reason, if given.
+    /// `deny`: the replacement text. `allow`/`offload`: the reason, if given.
     pub(super) text: Option<String>,
     /// The rule as written, to span errors on.
     pub(super) tokens: TokenStream,
 }
 
+/// `#[no_blocking(..)]`'s arguments. Parsing fails with every problem combined; the
+/// rules that parsed are lost then, and the body is still checked with the crate's policy.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Args {
     pub(super) deny: Vec<PolicyRule>,
     pub(super) allow: Vec<PolicyRule>,
     pub(super) offload: Vec<PolicyRule>,
+    /// Which lists were given, to reject a second `deny(..)` and the like.
+    given: Vec<String>,
 }
 
-pub(super) fn parse(args: TokenStream) -> syn::Result<Args> {
-    parse_args.parse2(args)
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum List {
+    Deny,
+    Allow,
+    Offload,
 }
 
-fn parse_args(input: ParseStream<'_>) -> syn::Result<Args> {
-    let mut args = Args::default();
-    let mut errors: Option<syn::Error> = None;
-    while !input.is_empty() {
-        let keyword: Ident = input
-            .parse()
-            .map_err(|error| syn::Error::new(error.span(), ACCEPTED_FORMS))?;
-        let content;
-        if keyword == "deny" || keyword == "allow" || keyword == "offload" {
-            if !input.peek(syn::token::Paren) {
-                return Err(syn::Error::new(
-                    keyword.span(),
-                    format!("`{keyword}` takes a list, `{keyword}(..)`: {ACCEPTED_FORMS}"),
+impl Args {
+    /// The tokio-style setter: one place for the checks of a list as a whole.
+    fn set_list(&mut self, keyword: &Ident, list: List, rules: Vec<RuleArg>) -> syn::Result<()> {
+        let name = keyword.to_string();
+        if self.given.contains(&name) {
+            return Err(syn::Error::new(
+                keyword.span(),
+                format!("`{name}` is given twice: put all its rules in one `{name}(..)`"),
+            ));
+        }
+        self.given.push(name);
+        let mut errors = Errors::default();
+        for arg in rules {
+            if let Some(previous) = self.find(&arg.rule) {
+                errors.push(syn::Error::new_spanned(
+                    &arg.tokens,
+                    format!("`{}` is already in `{previous}(..)`", arg.rule),
                 ));
+                continue;
             }
-            syn::parenthesized!(content in input);
-            let rules = Punctuated::<RuleArg, Token![,]>::parse_terminated(&content)?;
-            for arg in rules {
-                if keyword == "deny" {
-                    match arg.text {
-                        Some(text) if !text.value().trim().is_empty() => {
-                            args.deny.push(PolicyRule {
-                                rule: arg.rule,
-                                text: Some(text.value()),
-                                tokens: arg.tokens.clone(),
-                            });
-                        }
-                        Some(text) => combine(
-                            &mut errors,
-                            syn::Error::new(
-                                text.span(),
-                                "the replacement text is empty: say what to use instead",
-                            ),
-                        ),
-                        None => combine(
-                            &mut errors,
-                            syn::Error::new_spanned(
-                                &arg.tokens,
-                                format!(
-                                    "`deny({rule})` needs the text of the fix: \
-                                     `deny({rule} = \"use .. instead\")`",
-                                    rule = arg.rule
-                                ),
-                            ),
-                        ),
+            let text = arg.text.as_ref().map(LitStr::value);
+            match list {
+                List::Deny => match &text {
+                    Some(text) if !text.trim().is_empty() => {}
+                    Some(_) => {
+                        errors.push(syn::Error::new_spanned(
+                            &arg.text,
+                            "the replacement text is empty: say what to use instead",
+                        ));
+                        continue;
                     }
-                } else {
-                    let rule = PolicyRule {
-                        rule: arg.rule,
-                        text: arg.text.map(|text| text.value()),
-                        tokens: arg.tokens.clone(),
-                    };
-                    if keyword == "allow" {
-                        args.allow.push(rule);
-                    } else {
-                        args.offload.push(rule);
+                    None => {
+                        errors.push(syn::Error::new_spanned(
+                            &arg.tokens,
+                            format!(
+                                "`deny({rule})` needs the text of the fix: \
+                                 `deny({rule} = \"use .. instead\")`",
+                                rule = arg.rule
+                            ),
+                        ));
+                        continue;
                     }
+                },
+                List::Allow | List::Offload => {}
+            }
+            let rule = PolicyRule {
+                rule: arg.rule,
+                text,
+                tokens: arg.tokens,
+            };
+            match list {
+                List::Deny => self.deny.push(rule),
+                List::Allow => self.allow.push(rule),
+                List::Offload => self.offload.push(rule),
+            }
+        }
+        errors.finish()
+    }
+
+    /// The list a rule is already in.
+    fn find(&self, rule: &Rule) -> Option<&'static str> {
+        [
+            ("deny", &self.deny),
+            ("allow", &self.allow),
+            ("offload", &self.offload),
+        ]
+        .into_iter()
+        .find(|(_, rules)| rules.iter().any(|given| given.rule == *rule))
+        .map(|(name, _)| name)
+    }
+}
+
+impl Parse for Args {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut args = Args::default();
+        let mut errors = Errors::default();
+        while !input.is_empty() {
+            if let Err(error) = parse_list(input, &mut args) {
+                errors.push(error);
+                skip_to_comma(input);
+            }
+            if !input.is_empty() {
+                if let Err(error) = input.parse::<Token![,]>() {
+                    errors.push(syn::Error::new(
+                        error.span(),
+                        format!("expected `,` between arguments: {ACCEPTED_FORMS}"),
+                    ));
+                    skip_to_comma(input);
+                    let _ = input.parse::<Option<Token![,]>>();
                 }
             }
-        } else {
+        }
+        errors.finish().map(|()| args)
+    }
+}
+
+/// `deny(..)`, `allow(..)` or `offload(..)`.
+fn parse_list(input: ParseStream<'_>, args: &mut Args) -> syn::Result<()> {
+    let keyword: Ident = input
+        .parse()
+        .map_err(|error| syn::Error::new(error.span(), ACCEPTED_FORMS))?;
+    let list = match keyword.to_string().as_str() {
+        "deny" => List::Deny,
+        "allow" => List::Allow,
+        "offload" => List::Offload,
+        _ => {
+            // Skip its list too, so that parsing resumes at the next argument.
+            if input.peek(syn::token::Paren) {
+                let _: TokenStream = input.parse::<proc_macro2::Group>()?.stream();
+            }
             return Err(syn::Error::new(
                 keyword.span(),
                 format!("unknown argument `{keyword}`: {ACCEPTED_FORMS}"),
             ));
         }
-        if !input.is_empty() {
-            input.parse::<Token![,]>().map_err(|error| {
-                syn::Error::new(
-                    error.span(),
-                    format!("expected `,` between arguments: {ACCEPTED_FORMS}"),
-                )
-            })?;
-        }
+    };
+    if !input.peek(syn::token::Paren) {
+        return Err(syn::Error::new(
+            keyword.span(),
+            format!("`{keyword}` takes a list, `{keyword}(..)`: {ACCEPTED_FORMS}"),
+        ));
     }
-    match errors {
-        Some(errors) => Err(errors),
-        None => Ok(args),
-    }
+    let content;
+    syn::parenthesized!(content in input);
+    let rules = content.parse_terminated(RuleArg::parse, Token![,])?;
+    args.set_list(&keyword, list, rules.into_iter().collect())
 }
 
-fn combine(errors: &mut Option<syn::Error>, error: syn::Error) {
-    match errors {
-        Some(errors) => errors.combine(error),
-        None => *errors = Some(error),
+/// Skips the tokens of a bad argument, up to the next top-level comma.
+fn skip_to_comma(input: ParseStream<'_>) {
+    let _ = input.step(|cursor| {
+        let mut rest = *cursor;
+        while let Some((tree, next)) = rest.token_tree() {
+            if matches!(&tree, proc_macro2::TokenTree::Punct(punct) if punct.as_char() == ',') {
+                return Ok(((), rest));
+            }
+            rest = next;
+        }
+        Ok(((), rest))
+    });
+}
+
+/// Every error of one parse, reported together.
+#[derive(Default)]
+struct Errors(Option<syn::Error>);
+
+impl Errors {
+    fn push(&mut self, error: syn::Error) {
+        match &mut self.0 {
+            Some(errors) => errors.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    fn finish(self) -> syn::Result<()> {
+        self.0.map_or(Ok(()), Err)
     }
 }
 
@@ -153,12 +233,7 @@ impl Parse for RuleArg {
                 )
             })?;
             path.to_tokens(&mut tokens);
-            Rule::Path(
-                path.segments
-                    .iter()
-                    .map(|segment| segment.ident.to_string())
-                    .collect(),
-            )
+            Rule::from_path(&path)
         };
         let text = if input.peek(Token![=]) {
             input.parse::<Token![=]>()?;
@@ -168,20 +243,4 @@ impl Parse for RuleArg {
         };
         Ok(RuleArg { rule, text, tokens })
     }
-}
-
-/// Parses a rule written as text (a key of `async-hygiene.toml`).
-pub(super) fn parse_rule(text: &str) -> Option<Rule> {
-    let text = text.trim();
-    if let Some(method) = text.strip_prefix('.') {
-        let ident: Ident = syn::parse_str(method).ok()?;
-        return Some(Rule::Method(ident.to_string()));
-    }
-    let path = syn::Path::parse_mod_style.parse_str(text).ok()?;
-    Some(Rule::Path(
-        path.segments
-            .iter()
-            .map(|segment| segment.ident.to_string())
-            .collect(),
-    ))
 }

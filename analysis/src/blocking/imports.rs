@@ -1,25 +1,92 @@
-//! The `use` items the annotated item itself contains. They are all a macro can see of
-//! name resolution: a `use` outside the item is invisible, so shortened paths are
-//! matched by their tail instead (see `catalogue::PathMatch`).
+//! Name resolution as far as the rules need it: the `use` items and item definitions in
+//! view. An attribute sees only the item it annotates (a `use` at the top of the file is
+//! invisible to a macro), so shortened paths are matched by their tail and distinctive
+//! bare names are read as std's; the checker sees whole modules and says so with
+//! [`Imports::module`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use syn::visit::Visit;
-use syn::{Block, Item, ItemUse, Path, UseTree};
+use syn::{Block, Expr, FnArg, Item, ItemUse, Path, Signature, UseTree};
 
 /// Names brought into scope by `use` items, as full paths, and by local item definitions
 /// (as `self::name`).
+///
+/// ```
+/// use async_hygiene_analysis::blocking::Imports;
+///
+/// let file: syn::File = syn::parse_quote! {
+///     use std::thread::sleep;
+///     use tokio::fs::{self as afs, read_to_string};
+/// };
+/// let imports = Imports::module(&file.items);
+/// let path: syn::Path = syn::parse_quote!(sleep);
+/// assert_eq!(imports.resolve(&path), [["std", "thread", "sleep"]]);
+/// let path: syn::Path = syn::parse_quote!(afs::write);
+/// assert_eq!(imports.resolve(&path), [["tokio", "fs", "write"]]);
+/// ```
 #[derive(Clone, Debug, Default)]
-pub(super) struct Imports {
+pub struct Imports {
     /// `use std::fs::File as F;` → `F` = `std::fs::File`.
     aliases: HashMap<String, Vec<String>>,
     /// `use std::fs::*;` → `std::fs`.
     globs: Vec<Vec<String>>,
+    /// Whether every name of the scope is in view: see [`Imports::complete`].
+    complete: bool,
+    /// Parameters and `let`/closure/pattern bindings: a local `sleep` shadows any fn
+    /// of that name.
+    locals: HashSet<String>,
 }
 
 impl Imports {
+    /// The scope of a whole module (a file's items, or an inline module's): its `use`
+    /// items and item definitions, with nothing else in scope. Glob imports of the
+    /// crate's own modules (`use super::*;`) are kept as paths; a caller that resolves
+    /// them can [`insert`](Imports::insert) what they bring.
+    #[must_use]
+    pub fn module(items: &[Item]) -> Imports {
+        let mut imports = Imports {
+            complete: true,
+            ..Imports::default()
+        };
+        imports.add_items(items);
+        imports
+    }
+
+    /// Whether the scope is entirely in view ([`Imports::module`]), or only partly (the
+    /// default: what one annotated item contains). In a partial view, a bare call of a
+    /// distinctive std name (`sleep(d)`, `read_dir(p)`) that nothing in view defines or
+    /// imports, and whose result is consumed as a value, is read as std's: the `use` may
+    /// be out of sight, and tokio's namesakes return futures.
+    #[must_use]
+    pub fn complete(&self) -> bool {
+        self.complete
+    }
+
+    /// Declares that `name` stands for `path` here, as a resolved `use` does:
+    /// `insert("nap", ["std", "thread", "sleep"])`.
+    pub fn insert(&mut self, name: impl Into<String>, path: Vec<String>) {
+        self.aliases.insert(name.into(), path);
+    }
+
+    /// Adds a fn's parameters as locals.
+    pub fn add_signature(&mut self, sig: &Signature) {
+        let mut collector = UseCollector(self);
+        for input in &sig.inputs {
+            if let FnArg::Typed(typed) = input {
+                collector.visit_pat(&typed.pat);
+            }
+        }
+    }
+
+    /// Whether `name` is a parameter or a local binding in view.
+    #[must_use]
+    pub fn is_local(&self, name: &str) -> bool {
+        self.locals.contains(name)
+    }
+
     /// Adds the `use` items and item definitions among `items` (a module's scope).
-    pub(super) fn add_items(&mut self, items: &[Item]) {
+    pub fn add_items(&mut self, items: &[Item]) {
         for item in items {
             self.add_item(item);
         }
@@ -49,20 +116,19 @@ impl Imports {
             .insert(name.clone(), vec!["self".to_owned(), name]);
     }
 
-    /// Adds the `use` items and item definitions anywhere in a fn body, nested blocks
-    /// included but not the bodies of nested fn items (they are other functions and are
-    /// not checked).
+    /// Adds the `use` items, item definitions and local bindings anywhere in a fn body,
+    /// nested blocks included but not the bodies of nested fn items (they are other
+    /// functions and are not checked).
     ///
     /// A `use` in an inner block is treated as if it covered the whole body: a coarse
     /// scope, but it only ever refines how a path is read.
-    pub(super) fn add_body(&mut self, block: &Block) {
-        struct UseCollector<'a>(&'a mut Imports);
-        impl<'ast> Visit<'ast> for UseCollector<'_> {
-            fn visit_item(&mut self, item: &'ast Item) {
-                self.0.add_item(item);
-            }
-        }
+    pub fn add_body(&mut self, block: &Block) {
         UseCollector(self).visit_block(block);
+    }
+
+    /// [`add_body`](Imports::add_body) for an expression (an `async` block, a closure).
+    pub fn add_expr(&mut self, expr: &Expr) {
+        UseCollector(self).visit_expr(expr);
     }
 
     fn add_use(&mut self, item_use: &ItemUse) {
@@ -109,7 +175,8 @@ impl Imports {
     /// What a written path may stand for: itself with an imported first segment
     /// replaced, or, when nothing imports that segment, itself and each glob import
     /// followed by it.
-    pub(super) fn resolve(&self, path: &Path) -> Vec<Vec<String>> {
+    #[must_use]
+    pub fn resolve(&self, path: &Path) -> Vec<Vec<String>> {
         let written: Vec<String> = path
             .segments
             .iter()
@@ -118,11 +185,7 @@ impl Imports {
         self.resolve_segments(written, path.leading_colon.is_some())
     }
 
-    pub(super) fn resolve_segments(
-        &self,
-        written: Vec<String>,
-        absolute: bool,
-    ) -> Vec<Vec<String>> {
+    fn resolve_segments(&self, written: Vec<String>, absolute: bool) -> Vec<Vec<String>> {
         if absolute {
             return vec![written];
         }
@@ -141,5 +204,17 @@ impl Imports {
             candidates.push(candidate);
         }
         candidates
+    }
+}
+
+struct UseCollector<'a>(&'a mut Imports);
+
+impl<'ast> Visit<'ast> for UseCollector<'_> {
+    fn visit_item(&mut self, item: &'ast Item) {
+        self.0.add_item(item);
+    }
+    fn visit_pat_ident(&mut self, pat: &'ast syn::PatIdent) {
+        self.0.locals.insert(pat.ident.to_string());
+        syn::visit::visit_pat_ident(self, pat);
     }
 }
