@@ -16,6 +16,8 @@ use quote::ToTokens;
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, LitStr, Token};
 
+use crate::errors::Errors;
+
 pub(super) const ACCEPTED_FORMS: &str = "`#[no_blocking]` accepts no arguments, or any of \
     `deny(path = \"what to use instead\", .method = \"what to use instead\", ..)`, \
     `allow(path, .method, ..)` and `offload(path, .method, ..)` (calls whose closure \
@@ -106,7 +108,7 @@ impl Args {
                 List::Offload => self.offload.push(rule),
             }
         }
-        errors.finish()
+        errors.finish(())
     }
 
     /// The list a rule is already in.
@@ -142,7 +144,7 @@ impl Parse for Args {
                 }
             }
         }
-        errors.finish().map(|()| args)
+        errors.finish(args)
     }
 }
 
@@ -190,23 +192,6 @@ fn skip_to_comma(input: ParseStream<'_>) {
         }
         Ok(((), rest))
     });
-}
-
-/// Every error of one parse, reported together.
-#[derive(Default)]
-struct Errors(Option<syn::Error>);
-
-impl Errors {
-    fn push(&mut self, error: syn::Error) {
-        match &mut self.0 {
-            Some(errors) => errors.combine(error),
-            None => self.0 = Some(error),
-        }
-    }
-
-    fn finish(self) -> syn::Result<()> {
-        self.0.map_or(Ok(()), Err)
-    }
 }
 
 /// `path [= "text"]` or `.method [= "text"]`.
