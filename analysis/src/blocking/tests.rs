@@ -427,56 +427,6 @@ fn offload_wrappers_are_the_fix() {
 }
 
 #[test]
-fn config_file_format() {
-    let text = r#"
-# the crate's own sync wrappers
-[no_blocking.deny]
-"db::query_sync" = "use `db::query(..).await`"   # trailing comment
-".fetch_sync" = 'use `.fetch().await`'
-
-[other_tool]
-anything = goes
-
-[no_blocking.allow]
-"std::fs::metadata" = "local disk, measured"
-
-[no_blocking.offload]
-"crate::pool::run_sync" = "runs on the blocking pool"
-".interact" = "deadpool's blocking-pool hand-off"
-"#;
-    let parsed = policy::parse(text).expect("valid config");
-    assert_eq!(parsed.deny.len(), 2);
-    assert_eq!(parsed.deny[0].text, "use `db::query(..).await`");
-    assert_eq!(parsed.deny[1].line, 5);
-    assert_eq!(parsed.allow.len(), 1);
-    assert_eq!(parsed.offload.len(), 2);
-
-    for (text, error) in [
-        (
-            "[no_blocking.deny]\ndb::query = \"x\"",
-            "2: expected `\"path\" = \"text\"`",
-        ),
-        ("[no_blocking.deny]\n\"db::q\" \"x\"", "2: expected `=`"),
-        (
-            "[no_blocking.deny]\n\"db::q\" = x",
-            "2: the value must be a quoted string",
-        ),
-        (
-            "[no_blocking.deny]\n\"db::q\" = \"\"",
-            "2: the replacement text",
-        ),
-        ("\n\n[no_blocking.forbid]", "3: unknown table"),
-        ("[no_blocking.allow]\n\"1x\" = \"\"", "2: `1x` is neither"),
-    ] {
-        let message = policy::parse(text).expect_err(text).to_string();
-        assert!(
-            message.starts_with(error),
-            "{message:?} should start with {error:?}"
-        );
-    }
-}
-
-#[test]
 fn unwrapped_results_are_values_even_inside_awaited_code() {
     // `unwrap`/`expect` exist on `Result`/`Option` only: what they consume is a value,
     // even as the argument of an awaited call or in a `let` whose name is handed on.

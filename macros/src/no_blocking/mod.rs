@@ -9,20 +9,18 @@
 //! when the crate has an `async-hygiene.toml`, a `const _` that `include_bytes!`s it so
 //! that cargo rebuilds the crate when the file changes.
 
-mod args;
 #[cfg(test)]
 mod tests;
 
 use std::path::Path;
 
 use async_hygiene_analysis::blocking::{self, BlockingCatalogue, Context, Finding, Imports};
-use async_hygiene_analysis::policy::{self, LoadedPolicy};
+use async_hygiene_analysis::policy::{self, AttributePolicy, LoadedPolicy, ATTRIBUTE_FORMS};
 use async_hygiene_analysis::shape::{self, FnShape};
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
 use syn::{Attribute, Block, ImplItem, Item, ItemImpl, Meta, Signature, Stmt, TraitItem};
 
-use self::args::Args;
 use crate::item::last_segment_is;
 use crate::private::Private;
 use crate::watchdog_hook;
@@ -35,10 +33,10 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     if let Some(loaded) = &loaded {
         apply_policy_file(&mut crate_catalogue, loaded, &mut errors);
     }
-    let args = syn::parse2::<Args>(args).unwrap_or_else(|error| {
+    let args = syn::parse2::<AttributePolicy>(args).unwrap_or_else(|error| {
         // Still check the body with the crate's policy: every problem in one compile.
         errors.push(error);
-        Args::default()
+        AttributePolicy::default()
     });
     let tracking = loaded
         .as_ref()
@@ -266,9 +264,9 @@ fn nested_policy(
         .position(|attr| last_segment_is(attr.path(), "no_blocking"))?;
     let attr = attrs.remove(index);
     let args = match &attr.meta {
-        Meta::Path(_) => Ok(Args::default()),
-        Meta::List(list) => syn::parse2::<Args>(list.tokens.clone()),
-        Meta::NameValue(_) => Err(syn::Error::new_spanned(&attr, args::ACCEPTED_FORMS)),
+        Meta::Path(_) => Ok(AttributePolicy::default()),
+        Meta::List(list) => syn::parse2::<AttributePolicy>(list.tokens.clone()),
+        Meta::NameValue(_) => Err(syn::Error::new_spanned(&attr, ATTRIBUTE_FORMS)),
     };
     match args {
         Ok(args) => Some(with_args(catalogue, &args, errors)),
@@ -347,28 +345,22 @@ fn apply_policy_file(
 /// The catalogue with an attribute's `deny`/`allow` rules applied.
 fn with_args(
     catalogue: &BlockingCatalogue,
-    args: &Args,
+    args: &AttributePolicy,
     errors: &mut Vec<syn::Error>,
 ) -> BlockingCatalogue {
     let mut catalogue = catalogue.clone();
-    for rule in &args.deny {
-        let instead = rule.text.as_deref().unwrap_or_default();
-        catalogue.deny(&rule.rule, instead, "`#[no_blocking(deny(..))]`");
-    }
-    for rule in &args.offload {
-        catalogue.offload(&rule.rule);
-    }
-    for rule in &args.allow {
-        if !catalogue.allow(&rule.rule) {
-            errors.push(syn::Error::new_spanned(
-                &rule.tokens,
-                format!(
-                    "`{}` matches no blocking call that `#[no_blocking]` checks, so there is \
-                     nothing to allow",
-                    rule.rule
-                ),
-            ));
-        }
+    for rule in catalogue.apply(&args.policy, "`#[no_blocking(deny(..))]`") {
+        let tokens = rule
+            .location
+            .map_or_else(TokenStream::new, |location| location.tokens());
+        errors.push(syn::Error::new_spanned(
+            tokens,
+            format!(
+                "`{}` matches no blocking call that `#[no_blocking]` checks, so there is \
+                 nothing to allow",
+                rule.rule
+            ),
+        ));
     }
     catalogue
 }

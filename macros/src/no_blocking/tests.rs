@@ -7,12 +7,14 @@ use async_hygiene_analysis::policy as config;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{expand_item, with_args, Args};
+use async_hygiene_analysis::policy::AttributePolicy;
+
+use super::{expand_item, with_args};
 
 /// The error messages `#[no_blocking(args)]` reports on `item`.
 fn check_with(args: TokenStream, item: TokenStream) -> Vec<String> {
     let mut errors = Vec::new();
-    let args = match syn::parse2::<Args>(args) {
+    let args = match syn::parse2::<AttributePolicy>(args) {
         Ok(args) => args,
         Err(error) => return error.into_iter().map(|e| e.to_string()).collect(),
     };

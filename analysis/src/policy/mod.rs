@@ -17,6 +17,9 @@
 //! sequential-awaits = "warn"
 //! ```
 //!
+//! The same rules can be written on an item, `#[no_blocking(deny(..), allow(..),
+//! offload(..))]`: [`AttributePolicy`] parses them.
+//!
 //! The format is the subset of TOML shown above (tables, `key = "value"` with basic or
 //! literal strings, `#` comments), parsed here to keep dependencies out of every build.
 //! Tables other than `[no_blocking.*]` and `[lints]` belong to other tools and are
@@ -28,7 +31,11 @@ use std::str::FromStr;
 
 use syn::parse::Parser;
 
-use crate::findings::Lint;
+use crate::findings::{Lint, Location};
+
+mod attribute;
+
+pub use self::attribute::{AttributePolicy, ATTRIBUTE_FORMS};
 
 /// The policy file's name.
 pub const FILE_NAME: &str = "async-hygiene.toml";
@@ -93,15 +100,18 @@ impl FromStr for Rule {
     }
 }
 
-/// One rule of the file, with its line for error messages.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One rule of a policy, with where it is written for error messages.
+#[derive(Clone, Debug)]
 pub struct PolicyRule {
     /// What the rule names.
     pub rule: Rule,
-    /// `deny`: the replacement text. `allow` and `offload`: the reason.
+    /// `deny`: the replacement text. `allow` and `offload`: the reason (empty when none
+    /// is given).
     pub text: String,
-    /// The line in the file (1-based); 0 for a rule that does not come from a file.
+    /// The line in the file (1-based); 0 for a rule written in an attribute.
     pub line: usize,
+    /// The rule's tokens in an attribute; `None` in the file.
+    pub location: Option<Location>,
 }
 
 /// How a rule's findings are reported by the checker.
@@ -175,7 +185,7 @@ impl Lints {
 
 /// A crate's policy: its own blocking calls, the built-in ones it allows, its offload
 /// wrappers, and the checker's lint levels.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct Policy {
     /// `[no_blocking.deny]`: blocking calls of the crate's own, with what to use instead.
     pub deny: Vec<PolicyRule>,
@@ -328,6 +338,7 @@ pub fn parse(text: &str) -> Result<Policy, PolicyError> {
             rule,
             text: value,
             line,
+            location: None,
         };
         match table {
             Table::Deny => policy.deny.push(entry),
@@ -374,4 +385,91 @@ fn parse_string(text: &str) -> Option<(String, &str)> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Level, Lint};
+
+    #[test]
+    fn config_file_format() {
+        let text = r#"
+    # the crate's own sync wrappers
+    [no_blocking.deny]
+    "db::query_sync" = "use `db::query(..).await`"   # trailing comment
+    ".fetch_sync" = 'use `.fetch().await`'
+
+    [other_tool]
+    anything = goes
+
+    [no_blocking.allow]
+    "std::fs::metadata" = "local disk, measured"
+
+    [no_blocking.offload]
+    "crate::pool::run_sync" = "runs on the blocking pool"
+    ".interact" = "deadpool's blocking-pool hand-off"
+    "#;
+        let parsed = super::parse(text).expect("valid config");
+        assert_eq!(parsed.deny.len(), 2);
+        assert_eq!(parsed.deny[0].text, "use `db::query(..).await`");
+        assert_eq!(parsed.deny[1].line, 5);
+        assert_eq!(parsed.allow.len(), 1);
+        assert_eq!(parsed.offload.len(), 2);
+
+        for (text, error) in [
+            (
+                "[no_blocking.deny]\ndb::query = \"x\"",
+                "2: expected `\"path\" = \"text\"`",
+            ),
+            ("[no_blocking.deny]\n\"db::q\" \"x\"", "2: expected `=`"),
+            (
+                "[no_blocking.deny]\n\"db::q\" = x",
+                "2: the value must be a quoted string",
+            ),
+            (
+                "[no_blocking.deny]\n\"db::q\" = \"\"",
+                "2: the replacement text",
+            ),
+            ("\n\n[no_blocking.forbid]", "3: unknown table"),
+            ("[no_blocking.allow]\n\"1x\" = \"\"", "2: `1x` is neither"),
+        ] {
+            let message = super::parse(text).expect_err(text).to_string();
+            assert!(
+                message.starts_with(error),
+                "{message:?} should start with {error:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn lint_levels() {
+        let policy = super::parse(
+            "[lints]\nblocking = \"warn\"  # for now\n\"sequential-awaits\" = 'allow'\n",
+        )
+        .expect("valid lints");
+        assert_eq!(policy.lints.level(Lint::Blocking), Level::Warn);
+        assert_eq!(policy.lints.level(Lint::LockAcrossAwait), Level::Deny);
+        assert_eq!(policy.lints.level(Lint::SequentialAwaits), Level::Allow);
+        for (text, error) in [
+            (
+                "[lints]\nblocking-calls = \"deny\"",
+                "2: unknown lint `blocking-calls`",
+            ),
+            (
+                "[lints]\nblocking = \"forbid\"",
+                "2: `forbid` is not a level",
+            ),
+            (
+                "[lints]\nblocking = deny",
+                "2: the value must be a quoted string",
+            ),
+            ("[lints]\n= \"deny\"", "2: expected `lint = \"level\"`"),
+        ] {
+            let message = super::parse(text).expect_err(text).to_string();
+            assert!(
+                message.starts_with(error),
+                "{message:?} should start with {error:?}"
+            );
+        }
+    }
 }

@@ -10,37 +10,40 @@
 //! Parsing goes on after a problem, so that every problem is reported in one compile:
 //! a bad list or rule is skipped and parsing resumes at the next comma.
 
-use async_hygiene_analysis::policy::Rule;
 use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, LitStr, Token};
 
-use crate::errors::Errors;
+use super::{Policy, PolicyRule, Rule};
+use crate::findings::Location;
 
-pub(super) const ACCEPTED_FORMS: &str = "`#[no_blocking]` accepts no arguments, or any of \
+/// What the attribute accepts, for its errors.
+pub const ATTRIBUTE_FORMS: &str = "`#[no_blocking]` accepts no arguments, or any of \
     `deny(path = \"what to use instead\", .method = \"what to use instead\", ..)`, \
     `allow(path, .method, ..)` and `offload(path, .method, ..)` (calls whose closure \
     arguments run off the executor thread); an allowed or offload rule may carry its \
     reason: `path = \"reason\"`";
 
-/// One `deny`, `allow` or `offload` rule with the tokens to span errors on.
-#[derive(Clone, Debug)]
-pub(super) struct PolicyRule {
-    pub(super) rule: Rule,
-    /// `deny`: the replacement text. `allow`/`offload`: the reason, if given.
-    pub(super) text: Option<String>,
-    /// The rule as written, to span errors on.
-    pub(super) tokens: TokenStream,
-}
-
-/// `#[no_blocking(..)]`'s arguments. Parsing fails with every problem combined; the
-/// rules that parsed are lost then, and the body is still checked with the crate's policy.
+/// `#[no_blocking(deny(..), allow(..), offload(..))]`'s arguments: the policy an item
+/// adds to the crate's (its `lints` are the defaults). Parsing fails with every problem
+/// combined. The attribute and the checker read an item's arguments with this one parser.
+///
+/// ```
+/// use async_hygiene_analysis::policy::AttributePolicy;
+///
+/// let args: AttributePolicy = syn::parse_quote!(
+///     deny(db::query_sync = "use `db::query(..).await`"), allow(.recv, std::fs::metadata = "local stat")
+/// );
+/// assert_eq!(args.policy.deny[0].rule.to_string(), "db::query_sync");
+/// assert_eq!(args.policy.allow[1].text, "local stat");
+/// let error = syn::parse_str::<AttributePolicy>("deny(x), forbid(y)").err().unwrap();
+/// assert_eq!(error.into_iter().count(), 2, "every problem at once");
+/// ```
 #[derive(Clone, Debug, Default)]
-pub(super) struct Args {
-    pub(super) deny: Vec<PolicyRule>,
-    pub(super) allow: Vec<PolicyRule>,
-    pub(super) offload: Vec<PolicyRule>,
+pub struct AttributePolicy {
+    /// The rules, each with its tokens as [`PolicyRule::location`].
+    pub policy: Policy,
     /// Which lists were given, to reject a second `deny(..)` and the like.
     given: Vec<String>,
 }
@@ -52,7 +55,7 @@ enum List {
     Offload,
 }
 
-impl Args {
+impl AttributePolicy {
     /// The tokio-style setter: one place for the checks of a list as a whole.
     fn set_list(&mut self, keyword: &Ident, list: List, rules: Vec<RuleArg>) -> syn::Result<()> {
         let name = keyword.to_string();
@@ -73,8 +76,8 @@ impl Args {
                 continue;
             }
             let text = arg.text.as_ref().map(LitStr::value);
-            match list {
-                List::Deny => match &text {
+            if list == List::Deny {
+                match &text {
                     Some(text) if !text.trim().is_empty() => {}
                     Some(_) => {
                         errors.push(syn::Error::new_spanned(
@@ -94,29 +97,29 @@ impl Args {
                         ));
                         continue;
                     }
-                },
-                List::Allow | List::Offload => {}
+                }
             }
             let rule = PolicyRule {
                 rule: arg.rule,
-                text,
-                tokens: arg.tokens,
+                text: text.unwrap_or_default(),
+                line: 0,
+                location: Some(Location::of(&arg.tokens)),
             };
             match list {
-                List::Deny => self.deny.push(rule),
-                List::Allow => self.allow.push(rule),
-                List::Offload => self.offload.push(rule),
+                List::Deny => self.policy.deny.push(rule),
+                List::Allow => self.policy.allow.push(rule),
+                List::Offload => self.policy.offload.push(rule),
             }
         }
-        errors.finish(())
+        errors.finish()
     }
 
     /// The list a rule is already in.
     fn find(&self, rule: &Rule) -> Option<&'static str> {
         [
-            ("deny", &self.deny),
-            ("allow", &self.allow),
-            ("offload", &self.offload),
+            ("deny", &self.policy.deny),
+            ("allow", &self.policy.allow),
+            ("offload", &self.policy.offload),
         ]
         .into_iter()
         .find(|(_, rules)| rules.iter().any(|given| given.rule == *rule))
@@ -124,9 +127,9 @@ impl Args {
     }
 }
 
-impl Parse for Args {
+impl Parse for AttributePolicy {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let mut args = Args::default();
+        let mut args = AttributePolicy::default();
         let mut errors = Errors::default();
         while !input.is_empty() {
             if let Err(error) = parse_list(input, &mut args) {
@@ -137,22 +140,22 @@ impl Parse for Args {
                 if let Err(error) = input.parse::<Token![,]>() {
                     errors.push(syn::Error::new(
                         error.span(),
-                        format!("expected `,` between arguments: {ACCEPTED_FORMS}"),
+                        format!("expected `,` between arguments: {ATTRIBUTE_FORMS}"),
                     ));
                     skip_to_comma(input);
                     let _ = input.parse::<Option<Token![,]>>();
                 }
             }
         }
-        errors.finish(args)
+        errors.finish().map(|()| args)
     }
 }
 
 /// `deny(..)`, `allow(..)` or `offload(..)`.
-fn parse_list(input: ParseStream<'_>, args: &mut Args) -> syn::Result<()> {
+fn parse_list(input: ParseStream<'_>, args: &mut AttributePolicy) -> syn::Result<()> {
     let keyword: Ident = input
         .parse()
-        .map_err(|error| syn::Error::new(error.span(), ACCEPTED_FORMS))?;
+        .map_err(|error| syn::Error::new(error.span(), ATTRIBUTE_FORMS))?;
     let list = match keyword.to_string().as_str() {
         "deny" => List::Deny,
         "allow" => List::Allow,
@@ -164,14 +167,14 @@ fn parse_list(input: ParseStream<'_>, args: &mut Args) -> syn::Result<()> {
             }
             return Err(syn::Error::new(
                 keyword.span(),
-                format!("unknown argument `{keyword}`: {ACCEPTED_FORMS}"),
+                format!("unknown argument `{keyword}`: {ATTRIBUTE_FORMS}"),
             ));
         }
     };
     if !input.peek(syn::token::Paren) {
         return Err(syn::Error::new(
             keyword.span(),
-            format!("`{keyword}` takes a list, `{keyword}(..)`: {ACCEPTED_FORMS}"),
+            format!("`{keyword}` takes a list, `{keyword}(..)`: {ATTRIBUTE_FORMS}"),
         ));
     }
     let content;
@@ -194,6 +197,23 @@ fn skip_to_comma(input: ParseStream<'_>) {
     });
 }
 
+/// Every error of one parse, reported together.
+#[derive(Default)]
+struct Errors(Option<syn::Error>);
+
+impl Errors {
+    fn push(&mut self, error: syn::Error) {
+        match &mut self.0 {
+            Some(errors) => errors.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    fn finish(self) -> syn::Result<()> {
+        self.0.map_or(Ok(()), Err)
+    }
+}
+
 /// `path [= "text"]` or `.method [= "text"]`.
 struct RuleArg {
     rule: Rule,
@@ -214,7 +234,7 @@ impl Parse for RuleArg {
             let path = input.call(syn::Path::parse_mod_style).map_err(|error| {
                 syn::Error::new(
                     error.span(),
-                    format!("expected a path or `.method`: {ACCEPTED_FORMS}"),
+                    format!("expected a path or `.method`: {ATTRIBUTE_FORMS}"),
                 )
             })?;
             path.to_tokens(&mut tokens);
@@ -227,5 +247,46 @@ impl Parse for RuleArg {
             None
         };
         Ok(RuleArg { rule, text, tokens })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AttributePolicy;
+
+    fn errors(args: &str) -> Vec<String> {
+        match syn::parse_str::<AttributePolicy>(args) {
+            Ok(_) => Vec::new(),
+            Err(error) => error.into_iter().map(|error| error.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        assert_eq!(
+            errors(r#"deny(x), forbid(y), allow("z"), offload(.interact)"#),
+            [
+                "`deny(x)` needs the text of the fix: `deny(x = \"use .. instead\")`",
+                &format!("unknown argument `forbid`: {}", super::ATTRIBUTE_FORMS),
+                &format!("expected a path or `.method`: {}", super::ATTRIBUTE_FORMS),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_list_or_a_rule_given_twice_is_an_error() {
+        assert_eq!(
+            errors(r#"deny(a = "x"), deny(b = "y")"#),
+            ["`deny` is given twice: put all its rules in one `deny(..)`"]
+        );
+        assert_eq!(
+            errors(r#"deny(a::b = "x"), allow(.recv, a::b)"#),
+            ["`a::b` is already in `deny(..)`"]
+        );
+        assert_eq!(
+            errors("offload(.interact, .interact)"),
+            ["`.interact` is already in `offload(..)`"]
+        );
+        assert!(errors(r#"deny(a = "x"), allow(.recv), offload(run)"#).is_empty());
     }
 }
