@@ -22,7 +22,9 @@ use syn::visit::{self, Visit};
 use syn::{Expr, ExprMethodCall, Item, Local, Macro, Pat, Stmt};
 
 use super::catalogue::BlockingCatalogue;
-use super::scan::{peel, tokens_mention, AWAITING_MACROS, FUTURE_TAKERS, PINNING_MACROS};
+use super::scan::{
+    last_segment, peel, tokens_mention, AWAITING_MACROS, FUTURE_TAKERS, PINNING_MACROS,
+};
 use crate::findings::{Finding, Label, Lint, Location};
 
 /// Methods that unwrap a `LockResult` into the guard (`map_err`/`ok` then `?`).
@@ -242,12 +244,7 @@ impl<'ast> Visit<'ast> for AwaitFinder {
         if self.found.is_some() {
             return;
         }
-        let name = mac
-            .path
-            .segments
-            .last()
-            .map(|segment| segment.ident.to_string())
-            .unwrap_or_default();
+        let name = last_segment(&mac.path);
         if AWAITING_MACROS.contains(&name.as_str()) {
             self.found = Some(Suspension {
                 location: Location {

@@ -69,8 +69,9 @@ pub enum Context {
 }
 
 /// Scans a fn body (or any block) in `context`. `imports` are the names in view
-/// outside the block; the block's own `use` items, item definitions and local bindings
-/// are added. Findings come in source order.
+/// outside the block (for a fn, add its parameters with [`Imports::add_signature`]: a
+/// parameter named `sleep` is not std's); the block's own `use` items, item definitions
+/// and local bindings are added here. Findings come in source order.
 #[must_use]
 pub fn scan_block(
     block: &Block,

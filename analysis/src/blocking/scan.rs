@@ -231,26 +231,15 @@ impl<'a> Scanner<'a> {
             self.args(call.args.iter(), Use::HandedOn);
             return;
         }
-        let last = func
-            .path
-            .segments
-            .last()
-            .map(|segment| segment.ident.to_string())
-            .unwrap_or_default();
+        let last = last_segment(&func.path);
         let candidates = self.imports.resolve(&func.path);
         // `spawn_blocking(|| ..)`: the closure is the fix, not the problem.
-        if self.catalogue.is_offload_call(&candidates) {
-            self.args(
-                call.args.iter().filter(|arg| !is_offloaded_work(arg)),
-                Use::HandedOn,
-            );
-            return;
-        }
-        if THREAD_SPAWNS.contains(&last.as_str()) && call.args.iter().any(is_sync_closure) {
-            self.args(
-                call.args.iter().filter(|arg| !is_sync_closure(arg)),
-                Use::HandedOn,
-            );
+        if let Some(is_work) = offloaded_work(
+            self.catalogue.is_offload_call(&candidates),
+            &last,
+            &call.args,
+        ) {
+            self.args(call.args.iter().filter(|arg| !is_work(arg)), Use::HandedOn);
             return;
         }
         let bare_names = !self.imports.complete();
@@ -285,20 +274,11 @@ impl<'a> Scanner<'a> {
 
     fn method_call(&mut self, call: &ExprMethodCall, use_: Use) {
         let name = call.method.to_string();
-        if self.catalogue.is_offload_method(&name) {
+        if let Some(is_work) =
+            offloaded_work(self.catalogue.is_offload_method(&name), &name, &call.args)
+        {
             self.expr_with(&call.receiver, Use::Value);
-            self.args(
-                call.args.iter().filter(|arg| !is_offloaded_work(arg)),
-                Use::HandedOn,
-            );
-            return;
-        }
-        if THREAD_SPAWNS.contains(&name.as_str()) && call.args.iter().any(is_sync_closure) {
-            self.expr_with(&call.receiver, Use::Value);
-            self.args(
-                call.args.iter().filter(|arg| !is_sync_closure(arg)),
-                Use::HandedOn,
-            );
+            self.args(call.args.iter().filter(|arg| !is_work(arg)), Use::HandedOn);
             return;
         }
         let found = self
@@ -451,12 +431,7 @@ impl<'a> Scanner<'a> {
     /// Macro arguments that parse as expressions are checked; the rest cannot be seen.
     /// `use_` is how the macro's value is used: `vec![..]` stores its operands.
     pub(crate) fn mac(&mut self, mac: &Macro, use_: Use) {
-        let name = mac
-            .path
-            .segments
-            .last()
-            .map(|segment| segment.ident.to_string())
-            .unwrap_or_default();
+        let name = last_segment(&mac.path);
         if name == ESCAPE_HATCH {
             return;
         }
@@ -703,6 +678,14 @@ fn is_sync_closure(expr: &Expr) -> bool {
     closure.asyncness.is_none() && !returns_future
 }
 
+/// The last segment of a path, `""` for none: what a macro or a call is named by.
+pub(crate) fn last_segment(path: &syn::Path) -> String {
+    path.segments
+        .last()
+        .map(|segment| segment.ident.to_string())
+        .unwrap_or_default()
+}
+
 /// Strips parentheses, invisible groups and borrows: `(&mut fut)` is `fut`.
 pub(crate) fn peel(expr: &Expr) -> &Expr {
     match expr {
@@ -909,20 +892,31 @@ pub(crate) fn runs_off_executor(
             let Expr::Path(func) = &*call.func else {
                 return false;
             };
-            let thread_spawn = func
-                .path
-                .segments
-                .last()
-                .is_some_and(|last| THREAD_SPAWNS.contains(&last.ident.to_string().as_str()))
-                && call.args.iter().any(is_sync_closure);
-            thread_spawn || catalogue.is_offload_call(&imports.resolve(&func.path))
+            let offload = catalogue.is_offload_call(&imports.resolve(&func.path));
+            offloaded_work(offload, &last_segment(&func.path), &call.args).is_some()
         }
         Expr::MethodCall(call) => {
             let name = call.method.to_string();
-            catalogue.is_offload_method(&name)
-                || (THREAD_SPAWNS.contains(&name.as_str()) && call.args.iter().any(is_sync_closure))
+            offloaded_work(catalogue.is_offload_method(&name), &name, &call.args).is_some()
         }
         _ => false,
+    }
+}
+
+/// Which arguments of a call named `name` run off the executor thread, if it runs any:
+/// an offload call's closures and fn paths (`offload`: the policy names it), or the sync
+/// closures of a thread spawn (tokio's spawns take a future, never a closure).
+fn offloaded_work(
+    offload: bool,
+    name: &str,
+    args: &Punctuated<Expr, Token![,]>,
+) -> Option<fn(&Expr) -> bool> {
+    if offload {
+        Some(is_offloaded_work)
+    } else if THREAD_SPAWNS.contains(&name) && args.iter().any(is_sync_closure) {
+        Some(is_sync_closure)
+    } else {
+        None
     }
 }
 
