@@ -79,6 +79,12 @@ impl Imports {
         }
     }
 
+    /// Whether a `use` in view may give `name` another meaning: an import or definition
+    /// of it, or any glob import.
+    pub(crate) fn may_import(&self, name: &str) -> bool {
+        self.aliases.contains_key(name) || !self.globs.is_empty()
+    }
+
     /// Whether `name` is a parameter or a local binding in view.
     #[must_use]
     pub fn is_local(&self, name: &str) -> bool {

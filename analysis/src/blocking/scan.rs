@@ -518,7 +518,14 @@ impl<'a> Scanner<'a> {
     /// `use` in view resolves) counts: `fs::read` may be tokio's, handed on as a future
     /// factory.
     fn path_value(&mut self, path: &syn::ExprPath) {
-        if path.qself.is_some() {
+        // Most paths are locals (`x`): only an import can make one name a std fn.
+        let single = path.path.leading_colon.is_none() && path.path.segments.len() == 1;
+        if path.qself.is_some()
+            || (single
+                && !self
+                    .imports
+                    .may_import(&path.path.segments[0].ident.to_string()))
+        {
             return;
         }
         let candidates = self.imports.resolve(&path.path);
