@@ -334,7 +334,9 @@ macro_rules! guard {
     };
 }
 
-const SYNC_RECEIVERS: &[&str] = &[
+/// The sync channels' receiver types: `recv` blocks, iterating blocks.
+pub(crate) const SYNC_RECEIVERS: &[&str] = &[
+    "crossbeam::channel::Receiver",
     "std::sync::mpsc::Receiver",
     "crossbeam_channel::Receiver",
     "flume::Receiver",

@@ -7,7 +7,9 @@
 use std::collections::{HashMap, HashSet};
 
 use syn::visit::Visit;
-use syn::{Block, Expr, FnArg, Item, ItemUse, Path, Signature, UseTree};
+use syn::{Block, Expr, FnArg, Item, ItemUse, Pat, Path, Signature, Type, UseTree};
+
+use super::catalogue::{Origin, SYNC_RECEIVERS};
 
 /// Names brought into scope by `use` items, as full paths, and by local item definitions
 /// (as `self::name`).
@@ -36,6 +38,18 @@ pub struct Imports {
     /// Parameters and `let`/closure/pattern bindings: a local `sleep` shadows any fn
     /// of that name.
     locals: HashSet<String>,
+    /// Parameters typed as a value whose methods block (a sync channel's receiver).
+    parameter_origins: HashMap<String, Origin>,
+}
+
+/// `&T`, `&mut T`, `(T)` → `T`.
+fn peel_type(ty: &Type) -> &Type {
+    match ty {
+        Type::Reference(reference) => peel_type(&reference.elem),
+        Type::Paren(inner) => peel_type(&inner.elem),
+        Type::Group(inner) => peel_type(&inner.elem),
+        _ => ty,
+    }
 }
 
 impl Imports {
@@ -71,12 +85,34 @@ impl Imports {
 
     /// Adds a fn's parameters as locals.
     pub fn add_signature(&mut self, sig: &Signature) {
-        let mut collector = UseCollector(self);
         for input in &sig.inputs {
-            if let FnArg::Typed(typed) = input {
-                collector.visit_pat(&typed.pat);
+            let FnArg::Typed(typed) = input else { continue };
+            UseCollector(self).visit_pat(&typed.pat);
+            // `rx: std::sync::mpsc::Receiver<T>` (a full path, or one a `use` in view
+            // resolves; `mpsc::Receiver` may be tokio's).
+            let (Pat::Ident(name), Type::Path(ty)) = (&*typed.pat, peel_type(&typed.ty)) else {
+                continue;
+            };
+            let resolved = self.resolve(&ty.path);
+            let receiver = SYNC_RECEIVERS.iter().any(|receiver| {
+                let receiver: Vec<&str> = receiver.split("::").collect();
+                resolved.iter().any(|written| {
+                    written
+                        .iter()
+                        .map(String::as_str)
+                        .eq(receiver.iter().copied())
+                })
+            });
+            if receiver && ty.qself.is_none() {
+                self.parameter_origins
+                    .insert(name.ident.to_string(), Origin::SyncReceiver);
             }
         }
+    }
+
+    /// Parameters whose type gives them an [`Origin`].
+    pub(crate) fn parameter_origins(&self) -> &HashMap<String, Origin> {
+        &self.parameter_origins
     }
 
     /// Whether a `use` in view may give `name` another meaning: an import or definition

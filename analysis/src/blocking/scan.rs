@@ -145,7 +145,7 @@ impl<'a> Scanner<'a> {
             catalogue,
             imports,
             context,
-            origins: HashMap::new(),
+            origins: imports.parameter_origins().clone(),
             pending: Use::Value,
             findings: Vec::new(),
         }

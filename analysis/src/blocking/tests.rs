@@ -1028,3 +1028,29 @@ fn sync_bodies_are_scanned_for_a_call_graph() {
         );
     }
 }
+
+#[test]
+fn a_receiver_typed_in_the_signature_is_a_sync_receiver() {
+    for ty in [
+        quote!(std::sync::mpsc::Receiver<Job>),
+        quote!(&crossbeam_channel::Receiver<Job>),
+        quote!(flume::Receiver<Job>),
+    ] {
+        assert_flags(
+            quote! {
+                async fn drain(jobs: #ty) {
+                    for job in jobs { run(job).await; }
+                }
+            },
+            "iterating a sync channel receiver",
+        );
+    }
+    // `mpsc::Receiver` may be tokio's (a `for` over it would not compile, but `.iter()`
+    // is not tokio's either way): only a path that names the sync type counts.
+    assert_clean(quote! {
+        async fn drain(jobs: mpsc::Receiver<Job>, more: tokio::sync::mpsc::Receiver<Job>) {
+            let all: Vec<_> = jobs.iter().collect();
+            let rest: Vec<_> = more.into_iter().collect();
+        }
+    });
+}
