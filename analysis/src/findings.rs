@@ -2,6 +2,11 @@
 //! the fix, and secondary [`Label`]s. Callers render it: the macros as one spanned
 //! `compile_error!` per finding (its [`Display`](fmt::Display) text), the checker as a
 //! rustc-style diagnostic (headline, labels, `help:`, `note:`).
+//!
+//! A finding holds `proc_macro2` spans, which are neither `Send` nor `Sync`: a caller
+//! that parses files on several threads turns each finding into its own form (file,
+//! line and column, read with proc-macro2's `span-locations`) on the thread that parsed
+//! the file.
 
 use std::fmt;
 
