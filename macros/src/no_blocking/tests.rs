@@ -560,3 +560,10 @@ fn a_guard_held_across_an_await_points_at_the_await_too() {
         "{output}"
     );
 }
+
+#[test]
+fn snapshots() {
+    crate::snapshots::check("no_blocking", |args, item| {
+        crate::snapshots::without_watch(super::expand(args, item))
+    });
+}
