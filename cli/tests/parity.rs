@@ -182,20 +182,18 @@ fn the_checker_reports_what_the_attribute_reports_on_its_ui_cases() {
 }
 
 #[test]
-fn on_the_attribute_pass_cases_the_checker_adds_only_call_chains_and_unannotated_code() {
-    for (file, chains_expected, unannotated) in [
-        // `load_sync`, the trait's sync `name` and `sync_sleep`: sync helpers the
-        // annotated async fns call, which the attribute cannot follow.
-        ("no_blocking.rs", &[166, 200, 229][..], &[][..]),
-        ("no_blocking_lints.rs", &[][..], &[][..]),
-        // `Repository::open` creates directories; line 372 joins a std thread inside an
-        // unannotated `#[tokio::test]`: both real, neither seen by the attribute.
-        ("no_blocking_service.rs", &[321][..], &[372][..]),
+fn on_the_attribute_pass_cases_the_checker_reports_nothing_either() {
+    // It found five places the attribute cannot see, each since allowed with its reason
+    // (`allow_blocking!`): three sync helpers that annotated async fns call
+    // (`no_blocking.rs`), `Repository::open` creating directories and a std thread
+    // joined inside an unannotated `#[tokio::test]` (`no_blocking_service.rs`).
+    for file in [
+        "no_blocking.rs",
+        "no_blocking_lints.rs",
+        "no_blocking_service.rs",
     ] {
         let (direct, chains) = checker_reports(&workspace_tests().join(file));
-        let chain_lines: Vec<u64> = chains.iter().map(|(line, _)| *line).collect();
-        assert_eq!(chain_lines, chains_expected, "{file}: {chains:?}");
-        let direct_lines: Vec<u64> = direct.iter().map(|(line, _, _)| *line).collect();
-        assert_eq!(direct_lines, unannotated, "{file}: {direct:?}");
+        assert!(direct.is_empty(), "{file}: {direct:?}");
+        assert!(chains.is_empty(), "{file}: {chains:?}");
     }
 }
