@@ -742,9 +742,9 @@ impl<'f> CallGraph<'f> {
         .with_note(format!("call chain: {}", links.join(" → ")))
         .with_note(format!("{}; {}", leaf.message, leaf.help));
         diagnostic = diagnostic.with_help(format!(
-            "make `{last}` async ({}) and await it, or run `{first}` off the executor: \
-             `#[offload]` on it, or `tokio::task::spawn_blocking(move || {first}(..)).await`",
-            leaf.help
+            "make `{last}` async with that replacement and `.await` it up the chain, or run \
+             `{first}` off the executor: `#[offload]` on it, or \
+             `tokio::task::spawn_blocking(move || {first}(..)).await`"
         ));
         diagnostic.secondary.push(crate::diagnostic::Label {
             location: leaf.location.clone(),
