@@ -152,9 +152,11 @@ fn chain_through_modules_is_reported_at_the_async_call_with_its_notes() {
     assert_eq!(secondary[0]["file_name"], "src/fs_util.rs");
     assert_eq!(secondary[0]["line_start"], 2);
 
-    // A method through `pub use`, an inline `#[path]` module, a direct call.
+    // A method through `pub use`, an inline `#[path]` module, a module declared inside an
+    // item macro (`cfg_jobs! { mod jobs; }`), a direct call.
     let lines: BTreeSet<(String, u64, String)> = reported(&messages);
     let expected: BTreeSet<(String, u64, String)> = [
+        ("src/jobs.rs", 2),
         ("src/lib.rs", 11),
         ("src/lib.rs", 12),
         ("src/net/mod.rs", 6),
@@ -277,7 +279,14 @@ fn sarif_lists_rules_and_results_with_regions() {
         .collect();
     assert!(rules.contains(&"async-hygiene::blocking"));
     assert!(rules.contains(&"async-hygiene::sequential-awaits"));
-    let result = &run["results"][0];
+    let result = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|result| {
+            result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "src/lib.rs"
+        })
+        .expect("a result in src/lib.rs");
     assert_eq!(result["ruleId"], "async-hygiene::blocking");
     assert_eq!(result["level"], "error");
     let location = &result["locations"][0]["physicalLocation"];
@@ -295,7 +304,7 @@ fn human_output_looks_like_rustc() {
     assert!(stdout.contains("= note: call chain: `load_config` at src/config.rs:4"));
     assert!(stdout.contains("= help: make `read_file` async"));
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(stderr.contains("4 errors, 0 warnings"), "{stderr}");
+    assert!(stderr.contains("5 errors, 0 warnings"), "{stderr}");
 }
 
 #[test]
