@@ -193,13 +193,13 @@ fn a_workspace_is_one_call_graph_with_or_without_cargo() {
         let row = at(&messages, "app/src/main.rs", 5);
         assert_eq!(
             children(row, "note")[0],
-            "call chain: `row` at storage/src/lib.rs:9 → `read_row` at \
-             storage/src/backend/disk.rs:8 → `std::fs::File::open`"
+            "call chain: `row` at crates/storage/src/lib.rs:9 → `read_row` at \
+             crates/storage/src/backend/disk.rs:8 → `std::fs::File::open`"
         );
         let settings = at(&messages, "app/src/main.rs", 4);
         assert_eq!(
             children(settings, "note")[0],
-            "call chain: `read_settings` at storage/src/backend/disk.rs:4 → `std::fs::read`"
+            "call chain: `read_settings` at crates/storage/src/backend/disk.rs:4 → `std::fs::read`"
         );
     }
 }
