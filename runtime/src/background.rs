@@ -469,42 +469,25 @@ fn runtime_registry(handle: &Handle, id: Id) -> Registry {
         registries.insert(id, registry.clone());
         registry
     };
-    // tokio has no runtime-drop hook, but it drops every task when the runtime goes away:
-    // a task that never completes is one, and its guard forgets the registry then. Spawned
-    // after the lock is released: on a runtime already shutting down, tokio drops the task
-    // (and the guard, which takes the lock) inside `spawn`.
-    let guard = ForgetRegistryOnRuntimeDrop {
-        id,
-        registry: registry.clone(),
-    };
-    drop(handle.spawn(async move {
-        let _guard = guard;
-        std::future::pending::<()>().await;
-    }));
+    // Called after the lock is released: on a runtime already shutting down, the hook runs
+    // (and takes the lock) inside this call.
+    let forgotten = registry.clone();
+    crate::runtime_scope::on_runtime_drop(handle, move || forget_runtime_registry(id, &forgotten));
     registry
 }
 
-struct ForgetRegistryOnRuntimeDrop {
-    id: Id,
-    registry: Registry,
-}
-
-impl Drop for ForgetRegistryOnRuntimeDrop {
-    fn drop(&mut self) {
-        self.registry
-            .inner
-            .runtime_gone
-            .store(true, Ordering::Release);
-        let mut registries = RUNTIME_REGISTRIES
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(registries) = registries.as_mut() {
-            if registries
-                .get(&self.id)
-                .is_some_and(|registry| registry.ptr_eq(&self.registry))
-            {
-                registries.remove(&self.id);
-            }
+/// Marks `registry` gone and removes it from the map, unless a later one replaced it.
+fn forget_runtime_registry(id: Id, registry: &Registry) {
+    registry.inner.runtime_gone.store(true, Ordering::Release);
+    let mut registries = RUNTIME_REGISTRIES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    if let Some(registries) = registries.as_mut() {
+        if registries
+            .get(&id)
+            .is_some_and(|current| current.ptr_eq(registry))
+        {
+            registries.remove(&id);
         }
     }
 }
