@@ -5,12 +5,18 @@
 //! and delegates: the parsing, analysis and expansion are plain functions in the modules
 //! below, unit-tested without a compiler run.
 
+mod arguments;
 mod background;
 mod bounded;
 mod concurrent;
+mod errors;
+mod item;
 mod no_blocking;
 mod offload;
-mod watch;
+mod private;
+#[cfg(test)]
+mod snapshots;
+mod watchdog_hook;
 
 use proc_macro::TokenStream;
 

@@ -6,17 +6,20 @@
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
+use syn::parse::{Parse, ParseStream};
 use syn::{ReturnType, Token};
 
-use crate::background::signature::{
+use crate::arguments::no_arguments;
+
+use crate::errors::{with_errors, Errors};
+use crate::item::{
     body_block, borrow_errors, capture_all_arguments, not_a_function, returns_impl_trait,
-    unsupported_qualifiers, with_errors, FnItem,
+    unsupported_qualifiers, FnItem,
 };
+use crate::private::Private;
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
-    let args_error = (!args.is_empty()).then(|| {
-        syn::Error::new_spanned(args, "`#[offload]` takes no arguments: write `#[offload]`")
-    });
+    let args_error = syn::parse2::<OffloadArgs>(args).err();
     let Ok(function) = syn::parse2::<FnItem>(item.clone()) else {
         let mut error = not_a_function(&item, "`#[offload]` applies to a sync `fn`");
         if let Some(args_error) = args_error {
@@ -24,16 +27,23 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         }
         return with_errors(&error, item);
     };
-    let errors = args_error.into_iter().chain(validate(&function));
-    match errors.reduce(|mut all, error| {
-        all.combine(error);
-        all
-    }) {
+    let errors: Errors = args_error.into_iter().chain(validate(&function)).collect();
+    match errors.into_error() {
         Some(error) => match caller_facing_item(&function) {
             Some(fallback) => with_errors(&error, fallback),
             None => with_errors(&error, item),
         },
         None => expand_offload(function),
+    }
+}
+
+/// `#[offload]`'s arguments: none.
+struct OffloadArgs;
+
+impl Parse for OffloadArgs {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        no_arguments(input, "`#[offload]` takes no arguments: write `#[offload]`")?;
+        Ok(Self)
     }
 }
 
@@ -111,8 +121,9 @@ fn expand_offload(function: FnItem) -> TokenStream {
     sig.asyncness = Some(Token![async](sig.fn_token.span));
     // Spanned on the function's name, so a missing `Send` or `'static` bound points there.
     let block = body_block(captures, &body, name_span);
+    let private = Private::at(name_span);
     let run = quote_spanned!(name_span=>
-        ::async_hygiene::__private::offload_run(move || #closure_output #block)
+        #private::offload_run(move || #closure_output #block)
     );
     quote! {
         #(#attrs)*
@@ -125,42 +136,6 @@ fn expand_offload(function: FnItem) -> TokenStream {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn body_moves_into_a_blocking_closure() {
-        let expanded = expand(
-            quote!(),
-            quote!(
-                pub fn checksum(bytes: Vec<u8>, _: Permit) -> u64 {
-                    bytes.iter().map(|&b| u64::from(b)).sum()
-                }
-            ),
-        );
-        let expected = quote! {
-            pub async fn checksum(bytes: Vec<u8>, __async_hygiene_arg1: Permit) -> u64 {
-                ::async_hygiene::__private::offload_run(move || -> u64 {
-                    let _ = &bytes;
-                    let _ = &__async_hygiene_arg1;
-                    bytes.iter().map(|&b| u64::from(b)).sum()
-                })
-                .await
-            }
-        };
-        assert_eq!(expanded.to_string(), expected.to_string());
-    }
-
-    #[test]
-    fn impl_trait_output_is_inferred() {
-        let expanded = expand(
-            quote!(),
-            quote!(
-                fn f() -> impl Display {
-                    1
-                }
-            ),
-        );
-        assert!(expanded.to_string().contains("offload_run (move || {"));
-    }
 
     #[test]
     fn every_problem_is_reported_and_the_item_kept() {
@@ -181,5 +156,10 @@ mod tests {
             );
         }
         assert!(expanded.ends_with(&item.to_string()));
+    }
+
+    #[test]
+    fn snapshots() {
+        crate::snapshots::check("offload", super::expand);
     }
 }

@@ -7,8 +7,8 @@
 //! (`#[no_blocking]`, `#[concurrent]`, `#[bounded]`) times each poll of its body and
 //! reports any poll above a threshold with the function's path, its source location and
 //! the measured duration — Python's asyncio debug mode, for tokio, on stable Rust.
-//! Methods under `#[async_trait]` are watched inside their boxed future when they carry
-//! `#[bounded]` or `#[concurrent]` (not yet under `#[no_blocking]` alone).
+//! Methods under `#[async_trait]` are watched inside their boxed future under any of the
+//! three, `#[no_blocking]` alone included.
 //!
 //! # Switching it on
 //!
