@@ -681,7 +681,8 @@ impl<T> Future for BackgroundHandle<T> {
 pub mod __private {
     use std::future::Future;
 
-    use tokio::sync::{Semaphore, SemaphorePermit};
+    use crate::limit::__private::FnLimit;
+    use crate::limit::Limit;
 
     pub use super::BackgroundHandle;
 
@@ -712,10 +713,10 @@ pub mod __private {
         registry.spawn(name, job)
     }
 
-    /// `#[background(limit = n)]`: waits for one of the function's `n` slots, then spawns;
-    /// the slot is held until the job ends, however it ends.
+    /// `#[background(limit = …)]`: waits for a permit of the function's limit, then
+    /// spawns; the permit is held until the job ends, however it ends.
     pub async fn background_spawn_limited<T, F>(
-        slots: &'static Semaphore,
+        limit: &'static FnLimit,
         name: &'static str,
         job: F,
     ) -> BackgroundHandle<T>
@@ -723,13 +724,13 @@ pub mod __private {
         F: Future<Output = T> + Send + 'static,
         T: Send + 'static,
     {
-        spawn_in_slot(super::Registry::current(), slots, name, job).await
+        spawn_with_permit(super::Registry::current(), limit.get(), name, job).await
     }
 
-    /// `#[background(limit = n, registry = …)]`.
+    /// `#[background(limit = …, registry = …)]`.
     pub async fn background_spawn_limited_on<T, F>(
         registry: &super::Registry,
-        slots: &'static Semaphore,
+        limit: &'static FnLimit,
         name: &'static str,
         job: F,
     ) -> BackgroundHandle<T>
@@ -737,12 +738,12 @@ pub mod __private {
         F: Future<Output = T> + Send + 'static,
         T: Send + 'static,
     {
-        spawn_in_slot(registry.clone(), slots, name, job).await
+        spawn_with_permit(registry.clone(), limit.get(), name, job).await
     }
 
-    async fn spawn_in_slot<F>(
+    async fn spawn_with_permit<F>(
         registry: super::Registry,
-        slots: &'static Semaphore,
+        limit: &'static Limit,
         name: &'static str,
         job: F,
     ) -> BackgroundHandle<F::Output>
@@ -751,21 +752,14 @@ pub mod __private {
         F::Output: Send + 'static,
     {
         if registry.refuses_new_work() {
-            // Rejected at once rather than after waiting for a slot.
+            // Rejected at once rather than after waiting for a permit.
             return registry.spawn(name, job);
         }
-        // The semaphore is never closed, so `acquire` cannot fail.
-        let permit: Option<SemaphorePermit<'static>> = slots.acquire().await.ok();
+        let permit = limit.acquire().await;
         registry.spawn_owned(name, async move {
-            let _slot = permit;
+            let _permit = permit;
             job.await
         })
-    }
-
-    /// A `const`-constructible slot pool for `#[background(limit = n)]`.
-    #[must_use]
-    pub const fn background_slots(limit: usize) -> Semaphore {
-        Semaphore::const_new(limit)
     }
 }
 

@@ -887,6 +887,72 @@ pub mod __private {
         }
     }
 
+    /// The limit of `#[background(limit = …)]`: the function's own (a count) or a shared
+    /// `static` [`Limit`], told apart by the type of the argument (see [`LimitArg`]).
+    pub enum FnLimit {
+        /// `limit = 8` or `limit = MAX_JOBS` (a `const` of type `usize`).
+        Own(Limit),
+        /// `limit = DB` (a `static` [`Limit`]).
+        Shared(&'static Limit),
+    }
+
+    impl FnLimit {
+        /// The function's own limit of `capacity`; 0 is a compile error in the `static`.
+        #[track_caller]
+        #[must_use]
+        pub const fn own(name: &'static str, capacity: usize) -> Self {
+            Self::Own(Limit::new(name, capacity))
+        }
+
+        /// The limit to acquire; a function's own limit registers itself on first use, as
+        /// `#[bounded(n)]`'s does.
+        #[inline]
+        pub fn get(&'static self) -> &'static Limit {
+            match self {
+                Self::Own(limit) => {
+                    bounded_register(limit);
+                    limit
+                }
+                Self::Shared(limit) => limit,
+            }
+        }
+    }
+
+    /// The argument of `limit = PATH`, resolved by its type in a `const` context: the
+    /// generated `static` calls `LimitArg(&PATH).fn_limit(name)`, and only `usize` and
+    /// [`Limit`] have that method (an inherent `const fn` on each instantiation).
+    pub struct LimitArg<T: LimitKind + 'static>(pub &'static T);
+
+    /// The types `limit = PATH` accepts; the bound turns any other into a message that
+    /// says so.
+    #[diagnostic::on_unimplemented(
+        message = "`limit = …` takes a count (a `const` of type `usize`) or a shared `static` `Limit`, not `{Self}`",
+        label = "neither a `usize` count nor a `Limit`"
+    )]
+    pub trait LimitKind {}
+
+    impl LimitKind for usize {}
+    impl LimitKind for Limit {}
+
+    impl LimitArg<usize> {
+        /// A count: the function's own limit. `zero` is the compile error for a `const` 0,
+        /// naming the attribute and the path.
+        #[track_caller]
+        #[must_use]
+        pub const fn fn_limit(self, name: &'static str, zero: &'static str) -> FnLimit {
+            assert!(*self.0 != 0, "{}", zero);
+            FnLimit::own(name, *self.0)
+        }
+    }
+
+    impl LimitArg<Limit> {
+        /// A shared limit.
+        #[must_use]
+        pub const fn fn_limit(self, _name: &'static str, _zero: &'static str) -> FnLimit {
+            FnLimit::Shared(self.0)
+        }
+    }
+
     /// Converts a timeout into the function's error type, naming the conversion in the
     /// compiler's message when `E: From<LimitTimeout>` is missing.
     #[inline]
