@@ -56,7 +56,7 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures::stream::{self, Fuse, FuturesUnordered, Stream, StreamExt as _};
+use futures::stream::{self, BufferUnordered, Stream, StreamExt as _};
 use tokio::runtime::{Handle, Id};
 use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio::task::JoinHandle;
@@ -712,8 +712,8 @@ impl fmt::Debug for Limit {
 /// they complete (not in input order).
 ///
 /// Lazy: an item is taken from `items` and its future created only when a slot is free,
-/// so memory is O(`in_flight`), not O(items). The same contract as
-/// `futures::StreamExt::buffer_unordered`, with a typed error instead of a hang for `0`.
+/// so memory is O(`in_flight`), not O(items). It is `futures::StreamExt::buffer_unordered`,
+/// with a typed error instead of a hang for `0`.
 pub fn map<I, F, Fut>(
     items: I,
     in_flight: usize,
@@ -770,27 +770,33 @@ where
     Ok(())
 }
 
-/// The stream returned by [`map`] and [`map_stream`].
+/// The stream returned by [`map`] and [`map_stream`]: futures'
+/// [`buffer_unordered`](futures::StreamExt::buffer_unordered) over `items` mapped through
+/// `call`, built only once the limit is known not to be 0.
 #[must_use = "streams do nothing unless polled"]
-pub struct BoundedMap<S, F, Fut> {
-    // Boxed so the stream is `Unpin` without unsafe pin projection; one allocation per
-    // stream, not per item.
-    items: Pin<Box<Fuse<S>>>,
-    call: F,
-    running: FuturesUnordered<Fut>,
+pub struct BoundedMap<S, F, Fut>
+where
+    S: Stream,
+    F: FnMut(S::Item) -> Fut,
+    Fut: Future,
+{
+    // Boxed so the stream is `Unpin` whatever `S` and `Fut` are (callers `.next()` it
+    // without pinning); one allocation per stream, not per item.
+    calls: Pin<Box<BufferUnordered<stream::Map<S, F>>>>,
     in_flight: usize,
 }
 
-// No field is structurally pinned: `items` is boxed, `FuturesUnordered` pins its futures
-// in their own allocations, and `call` is only ever used through `&mut`.
-impl<S, F, Fut> Unpin for BoundedMap<S, F, Fut> {}
-
-impl<S: Stream, F, Fut> BoundedMap<S, F, Fut> {
+impl<S, F, Fut> BoundedMap<S, F, Fut>
+where
+    S: Stream,
+    F: FnMut(S::Item) -> Fut,
+    Fut: Future,
+{
+    /// `in_flight` must not be 0: `buffer_unordered(0)` would never poll a call.
     fn new(items: S, in_flight: usize, call: F) -> Self {
+        debug_assert!(in_flight > 0, "checked by the caller");
         Self {
-            items: Box::pin(items.fuse()),
-            call,
-            running: FuturesUnordered::new(),
+            calls: Box::pin(items.map(call).buffer_unordered(in_flight)),
             in_flight,
         }
     }
@@ -804,34 +810,25 @@ where
 {
     type Item = Fut::Output;
 
+    #[inline]
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        while this.running.len() < this.in_flight {
-            match this.items.as_mut().poll_next(cx) {
-                Poll::Ready(Some(item)) => this.running.push((this.call)(item)),
-                Poll::Ready(None) | Poll::Pending => break,
-            }
-        }
-        match this.running.poll_next_unpin(cx) {
-            Poll::Ready(None) if !this.items.is_done() => Poll::Pending,
-            other => other,
-        }
+        self.get_mut().calls.as_mut().poll_next(cx)
     }
 
+    #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let (low, high) = self.items.size_hint();
-        let running = self.running.len();
-        (
-            low.saturating_add(running),
-            high.and_then(|high| high.checked_add(running)),
-        )
+        self.calls.size_hint()
     }
 }
 
-impl<S, F, Fut> fmt::Debug for BoundedMap<S, F, Fut> {
+impl<S, F, Fut> fmt::Debug for BoundedMap<S, F, Fut>
+where
+    S: Stream,
+    F: FnMut(S::Item) -> Fut,
+    Fut: Future,
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BoundedMap")
-            .field("running", &self.running.len())
             .field("in_flight", &self.in_flight)
             .finish_non_exhaustive()
     }
