@@ -5,6 +5,7 @@
 //! and delegates: the parsing, analysis and expansion are plain functions in the modules
 //! below, unit-tested without a compiler run.
 
+mod await_marks;
 mod background;
 mod bounded;
 mod concurrent;

@@ -101,11 +101,12 @@ fn watch(sig: &Signature, body: Block) -> Block {
     let line = quote_spanned!(at_name=> ::async_hygiene::__private::core::line!());
     let column = quote_spanned!(at_name=> ::async_hygiene::__private::core::column!());
     let brace_token = body.brace_token;
+    let marked = crate::await_marks::marked_argument(&body);
     let watch = Macro {
         path: watch_path(span),
         bang_token: token::Not(span),
         delimiter: MacroDelimiter::Paren(token::Paren(span)),
-        tokens: quote!(name = #name, site = (#file, #line, #column), #output body = #body),
+        tokens: quote!(name = #name, site = (#file, #line, #column), #output body = #body #marked),
     };
     // A unit-typed tail without `;` trips `clippy::semicolon_if_nothing_returned` in the
     // user's crate, attribute or not; with `;` the block means the same.
@@ -289,7 +290,9 @@ fn parse_watch_args(input: syn::parse::ParseStream<'_>) -> syn::Result<Block> {
     }
     input.parse::<kw::body>()?;
     input.parse::<syn::Token![=]>()?;
-    input.parse()
+    let body = input.parse()?;
+    crate::await_marks::skip_marked_argument(input)?;
+    Ok(body)
 }
 
 fn watch_path(span: Span) -> syn::Path {
@@ -343,13 +346,11 @@ mod tests {
         text.chars().filter(|c| !c.is_whitespace()).collect()
     }
 
+    /// The watch, without the `marked` body (`await_marks` tests it).
     fn instrument(item: &str) -> String {
         let function: syn::ItemFn = syn::parse_str(item).expect("test items parse");
-        squeeze(
-            &instrument_body(&function.sig, *function.block)
-                .to_token_stream()
-                .to_string(),
-        )
+        let out = instrument_body(&function.sig, *function.block).to_token_stream();
+        squeeze(&crate::await_marks::without_marked(out).to_string())
     }
 
     fn tokens(source: &str) -> String {
@@ -447,9 +448,10 @@ mod tests {
         let Some(Expr::Async(future)) = call.args.first() else {
             panic!("the async-trait shape");
         };
-        let out = instrument_body(&function.sig, future.block.clone())
-            .to_token_stream()
-            .to_string();
+        let out = crate::await_marks::without_marked(
+            instrument_body(&function.sig, future.block.clone()).to_token_stream(),
+        )
+        .to_string();
         // A unit future: the call ends with `;` as in an `async fn`.
         assert_eq!(
             squeeze(&out),

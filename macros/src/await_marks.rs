@@ -1,0 +1,147 @@
+//! Marks each `.await` of a watched body with its source location, so that the watchdog
+//! reports a slow poll as the stretch of lines it ran, not just the fn.
+//!
+//! Input:
+//! ```text
+//! let user = db.user(id).await?;
+//! let feed = http.get(&url).await?;
+//! ```
+//! Output (`::async_hygiene::__private::` shortened to `_::`; each call is spanned at its
+//! `await` keyword, so `#[track_caller]` records the user's line and column):
+//! ```text
+//! let user = _::at_await(db.user(id)).await?;
+//! let feed = _::at_await(http.get(&url)).await?;
+//! ```
+//! `at_await` stores the location in a thread-local slot and returns the future as
+//! `.await` takes it: the poll that ends pending ends at the last await it reached. The
+//! expression and its temporaries are evaluated as before, in the same statement.
+//!
+//! Awaits in nested items are other functions' and stay as they are; awaits inside macro
+//! calls (`tokio::join!`, `select!`) are tokens the attribute does not parse, and a poll
+//! that suspends in one is reported as ending at an unmarked await.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::visit_mut::{self, VisitMut};
+use syn::{Block, Expr, Item};
+
+/// `body` with each `.await` outside nested items marked (see the module docs).
+pub(crate) fn mark_awaits(body: &Block) -> Block {
+    let mut marked = body.clone();
+    AwaitMarker.visit_block_mut(&mut marked);
+    marked
+}
+
+/// The `marked = { … }` argument of the watch call for `body`.
+pub(crate) fn marked_argument(body: &Block) -> TokenStream {
+    let marked = mark_awaits(body);
+    quote!(, marked = #marked)
+}
+
+struct AwaitMarker;
+
+impl VisitMut for AwaitMarker {
+    fn visit_item_mut(&mut self, _: &mut Item) {}
+
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        // Inner awaits first: `f(x.await).await` marks both.
+        visit_mut::visit_expr_mut(self, expr);
+        if let Expr::Await(awaited) = expr {
+            let span = awaited.await_token.span;
+            let base = &awaited.base;
+            *awaited.base = syn::parse_quote_spanned!(span=>
+                ::async_hygiene::__private::at_await(#base)
+            );
+        }
+    }
+}
+
+/// Parses and drops a `, marked = { … }` argument after the body, if there is one.
+pub(crate) fn skip_marked_argument(input: syn::parse::ParseStream<'_>) -> syn::Result<()> {
+    syn::custom_keyword!(marked);
+    if input.peek(syn::Token![,]) && input.peek2(marked) {
+        input.parse::<syn::Token![,]>()?;
+        input.parse::<marked>()?;
+        input.parse::<syn::Token![=]>()?;
+        input.parse::<Block>()?;
+    }
+    Ok(())
+}
+
+/// `tokens` without any `, marked = { … }` argument, for tests of the rest of the watch.
+#[cfg(test)]
+pub(crate) fn without_marked(tokens: TokenStream) -> TokenStream {
+    use proc_macro2::{Group, TokenTree};
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut kept = Vec::new();
+    let mut index = 0;
+    while index < trees.len() {
+        if let [TokenTree::Punct(comma), TokenTree::Ident(key), TokenTree::Punct(eq), TokenTree::Group(_), ..] =
+            &trees[index..]
+        {
+            if comma.as_char() == ',' && key == "marked" && eq.as_char() == '=' {
+                index += 4;
+                continue;
+            }
+        }
+        kept.push(match &trees[index] {
+            TokenTree::Group(group) => {
+                let mut inner = Group::new(group.delimiter(), without_marked(group.stream()));
+                inner.set_span(group.span());
+                TokenTree::Group(inner)
+            }
+            tree => tree.clone(),
+        });
+        index += 1;
+    }
+    kept.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::ToTokens;
+
+    fn marked(body: &str) -> String {
+        let block: Block = syn::parse_str(body).expect("test blocks parse");
+        mark_awaits(&block).to_token_stream().to_string()
+    }
+
+    fn expected(body: TokenStream) -> String {
+        body.to_string()
+    }
+
+    #[test]
+    fn each_await_is_marked_inner_ones_too() {
+        assert_eq!(
+            marked("{ let user = db.user(id).await?; send(load(x.await).await) }"),
+            expected(quote!({
+                let user = ::async_hygiene::__private::at_await(db.user(id)).await?;
+                send(::async_hygiene::__private::at_await(load(
+                    ::async_hygiene::__private::at_await(x).await
+                ))
+                .await)
+            }))
+        );
+    }
+
+    #[test]
+    fn awaits_in_async_blocks_and_closures_are_marked_but_not_in_nested_fns() {
+        assert_eq!(
+            marked("{ let a = async move { f().await }; async fn g() { h().await } a.await }"),
+            expected(quote!({
+                let a = async move { ::async_hygiene::__private::at_await(f()).await };
+                async fn g() {
+                    h().await
+                }
+                ::async_hygiene::__private::at_await(a).await
+            }))
+        );
+    }
+
+    #[test]
+    fn a_body_without_awaits_is_unchanged() {
+        assert_eq!(marked("{ let x = 1; x + 1 }"), marked("{ let x = 1; x + 1 }"));
+        assert!(!marked("{ let x = 1; x + 1 }").contains("at_await"));
+    }
+}
