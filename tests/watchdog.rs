@@ -109,7 +109,10 @@ async fn a_hidden_sleep_in_a_sync_callee_is_reported_with_name_and_location() {
         )),
         "{message}"
     );
-    assert!(message.contains(") and the return (threshold 100ms)"), "{message}");
+    assert!(
+        message.contains(") and the return (threshold 100ms)"),
+        "{message}"
+    );
     let stats = watchdog::stats_for("watchdog::handler").expect("the fn was polled");
     assert!(stats.polls >= 2 && stats.slow_polls >= 1, "{stats:?}");
     assert!(message.contains("spawn_blocking"), "{message}");
@@ -500,7 +503,6 @@ async fn use_repository() {
     assert!(repository.label("x").await.is_err());
     assert_eq!(repository.kind().await, "slow");
     assert_eq!(repository.refresh().await, 16);
-
 }
 
 #[tokio::test]

@@ -44,9 +44,8 @@ async fn strict_mode_panics_after_recording_the_report() {
     );
     // Watched without the attribute: the yield before the sleep is not marked.
     assert!(
-        message.contains(
-            "between an unmarked await of the fn (tests/watchdog_strict.rs:9:"
-        ) && message.contains(") and the return (threshold 100ms)"),
+        message.contains("between an unmarked await of the fn (tests/watchdog_strict.rs:9:")
+            && message.contains(") and the return (threshold 100ms)"),
         "{message}"
     );
     assert!(message.contains("(threshold 100ms)"), "{message}");

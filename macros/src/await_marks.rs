@@ -117,10 +117,12 @@ mod tests {
             marked("{ let user = db.user(id).await?; send(load(x.await).await) }"),
             expected(quote!({
                 let user = ::async_hygiene::__private::at_await(db.user(id)).await?;
-                send(::async_hygiene::__private::at_await(load(
-                    ::async_hygiene::__private::at_await(x).await
-                ))
-                .await)
+                send(
+                    ::async_hygiene::__private::at_await(load(
+                        ::async_hygiene::__private::at_await(x).await,
+                    ))
+                    .await,
+                )
             }))
         );
     }
@@ -141,7 +143,10 @@ mod tests {
 
     #[test]
     fn a_body_without_awaits_is_unchanged() {
-        assert_eq!(marked("{ let x = 1; x + 1 }"), marked("{ let x = 1; x + 1 }"));
+        assert_eq!(
+            marked("{ let x = 1; x + 1 }"),
+            marked("{ let x = 1; x + 1 }")
+        );
         assert!(!marked("{ let x = 1; x + 1 }").contains("at_await"));
     }
 }

@@ -212,8 +212,7 @@ fn parse_ms(value: &str) -> Option<Duration> {
 static MODE: AtomicU8 = AtomicU8::new(Mode::UNINITIALISED);
 // u64 nanoseconds cover 584 years: no threshold anyone sets overflows it.
 static THRESHOLD_NANOS: AtomicU64 = AtomicU64::new(duration_to_nanos(DEFAULT_THRESHOLD));
-static HANG_THRESHOLD_NANOS: AtomicU64 =
-    AtomicU64::new(duration_to_nanos(DEFAULT_HANG_THRESHOLD));
+static HANG_THRESHOLD_NANOS: AtomicU64 = AtomicU64::new(duration_to_nanos(DEFAULT_HANG_THRESHOLD));
 static SLOW_POLLS: AtomicU64 = AtomicU64::new(0);
 
 const fn duration_to_nanos(duration: Duration) -> u64 {
@@ -369,7 +368,6 @@ pub fn reset() {
 /// (see "Cost and precision" in the [module docs](self)); below it, each poll reads
 /// `Instant::now()` twice.
 pub const COARSE_CLOCK_MIN_THRESHOLD: Duration = Duration::from_millis(20);
-
 
 /// Support for the code the attributes generate. Not public API.
 #[doc(hidden)]

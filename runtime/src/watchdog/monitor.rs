@@ -135,7 +135,9 @@ pub(super) fn encode(resumed_at: Resume) -> u64 {
 static SLOTS: Mutex<Vec<Weak<PollSlot>>> = Mutex::new(Vec::new());
 
 fn lock_slots() -> std::sync::MutexGuard<'static, Vec<Weak<PollSlot>>> {
-    SLOTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    SLOTS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A slot for the calling thread, registered with the monitor.
@@ -160,7 +162,9 @@ pub(super) fn scan(now: u64) {
             continue;
         }
         let running_for = clock::elapsed(poll.start_tick, now);
-        if running_for <= hang_threshold || slot.read().map(|again| again.running) != Some(poll.running) {
+        if running_for <= hang_threshold
+            || slot.read().map(|again| again.running) != Some(poll.running)
+        {
             continue;
         }
         slot.reported.store(poll.running, Ordering::Relaxed);
@@ -192,7 +196,7 @@ fn report_hang(poll: &Published, running_for: Duration, hang_threshold: Duration
         running_for,
         hang_threshold,
     };
-    site.stats.record_hang();
+    site.stats.record_hang(&hang);
     let strict = current_mode() == Mode::Strict;
     tracing::error!(
         target: "async_hygiene::watchdog",

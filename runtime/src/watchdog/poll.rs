@@ -178,8 +178,7 @@ pub fn watch_poll<F: Future + ?Sized>(
     let site_id = site.id();
     let threshold_nanos = THRESHOLD_NANOS.load(Ordering::Relaxed);
     let ticking = clock::ticking();
-    let exact_start = (threshold_nanos < duration_to_nanos(COARSE_CLOCK_MIN_THRESHOLD)
-        || !ticking)
+    let exact_start = (threshold_nanos < duration_to_nanos(COARSE_CLOCK_MIN_THRESHOLD) || !ticking)
         .then(Instant::now);
     let reported_before = REPORTED_NANOS.get();
     let outer_await = AWAIT_AT.replace(match *resumed {

@@ -76,7 +76,11 @@ impl<F: Future> Future for Collect<F> {
             .sink
             .take()
             .map(|sink| {
-                std::mem::take(&mut *sink.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+                std::mem::take(
+                    &mut *sink
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner),
+                )
             })
             .unwrap_or_default();
         Poll::Ready((output, Reports { slow_polls }))
@@ -138,7 +142,11 @@ impl Reports {
     #[track_caller]
     pub fn assert_no_slow_polls(&self) {
         if !self.slow_polls.is_empty() {
-            let list: Vec<String> = self.slow_polls.iter().map(|report| format!("  {report}")).collect();
+            let list: Vec<String> = self
+                .slow_polls
+                .iter()
+                .map(|report| format!("  {report}"))
+                .collect();
             panic!(
                 "the watchdog reported {} slow poll(s):\n{}",
                 self.slow_polls.len(),

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use super::__private::WatchSite;
-use super::{duration_to_nanos, SlowPoll};
+use super::{duration_to_nanos, Hang, SlowPoll};
 
 /// What the watchdog measured of one watched fn since the start of the process (or
 /// [`reset`](super::reset)).
@@ -31,6 +31,8 @@ pub struct FnStats {
     pub over_threshold: Duration,
     /// The longest slow poll, with its stretch.
     pub longest: Option<SlowPoll>,
+    /// The last hang reported, with where the stuck poll resumed.
+    pub last_hang: Option<Hang>,
 }
 
 /// The counters of one fn, inside its `WatchSite`.
@@ -41,6 +43,7 @@ pub(super) struct SiteStats {
     hangs: AtomicU64,
     over_threshold_nanos: AtomicU64,
     longest: Mutex<Option<SlowPoll>>,
+    last_hang: Mutex<Option<Hang>>,
 }
 
 impl SiteStats {
@@ -51,6 +54,7 @@ impl SiteStats {
             hangs: AtomicU64::new(0),
             over_threshold_nanos: AtomicU64::new(0),
             longest: Mutex::new(None),
+            last_hang: Mutex::new(None),
         }
     }
 
@@ -67,7 +71,7 @@ impl SiteStats {
             .saturating_sub(slow_poll.threshold);
         self.over_threshold_nanos
             .fetch_add(duration_to_nanos(over), Ordering::Relaxed);
-        let mut longest = self.lock_longest();
+        let mut longest = lock(&self.longest);
         if longest
             .as_ref()
             .is_none_or(|longest| longest.duration < slow_poll.duration)
@@ -76,18 +80,14 @@ impl SiteStats {
         }
     }
 
-    pub(super) fn record_hang(&self) {
+    pub(super) fn record_hang(&self, hang: &Hang) {
         self.hangs.fetch_add(1, Ordering::Relaxed);
-    }
-
-    fn lock_longest(&self) -> std::sync::MutexGuard<'_, Option<SlowPoll>> {
-        self.longest
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        *lock(&self.last_hang) = Some(hang.clone());
     }
 
     fn reset(&self) {
-        let mut longest = self.lock_longest();
+        let mut longest = lock(&self.longest);
+        *lock(&self.last_hang) = None;
         self.polls.store(0, Ordering::Relaxed);
         self.slow_polls.store(0, Ordering::Relaxed);
         self.hangs.store(0, Ordering::Relaxed);
@@ -96,11 +96,20 @@ impl SiteStats {
     }
 }
 
+/// A report under its lock; a panic while it was held cannot leave it inconsistent.
+fn lock<T>(report: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    report
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Every site polled so far; a site's id is its index plus one.
 static SITES: Mutex<Vec<&'static WatchSite>> = Mutex::new(Vec::new());
 
 fn lock_sites() -> std::sync::MutexGuard<'static, Vec<&'static WatchSite>> {
-    SITES.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    SITES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Registers `site` at its first poll and returns its id (never 0).
@@ -165,8 +174,11 @@ impl WatchSite {
             polls: stats.polls.load(Ordering::Relaxed),
             slow_polls: stats.slow_polls.load(Ordering::Relaxed),
             hangs: stats.hangs.load(Ordering::Relaxed),
-            over_threshold: Duration::from_nanos(stats.over_threshold_nanos.load(Ordering::Relaxed)),
-            longest: stats.lock_longest().clone(),
+            over_threshold: Duration::from_nanos(
+                stats.over_threshold_nanos.load(Ordering::Relaxed),
+            ),
+            longest: lock(&stats.longest).clone(),
+            last_hang: lock(&stats.last_hang).clone(),
         }
     }
 }

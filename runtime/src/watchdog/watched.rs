@@ -107,14 +107,19 @@ fn site_for(name: &'static str, location: &'static Location<'static>) -> &'stati
     type Key = (&'static str, &'static str, u32, u32);
     static SITES: Mutex<Option<HashMap<Key, &'static WatchSite>>> = Mutex::new(None);
     let key = (name, location.file(), location.line(), location.column());
-    let mut sites = SITES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    sites.get_or_insert_with(HashMap::new).entry(key).or_insert_with(|| {
-        Box::leak(Box::new(WatchSite::named(
-            name,
-            location.file(),
-            location.line(),
-            location.column(),
-            None,
-        )))
-    })
+    let mut sites = SITES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    sites
+        .get_or_insert_with(HashMap::new)
+        .entry(key)
+        .or_insert_with(|| {
+            Box::leak(Box::new(WatchSite::named(
+                name,
+                location.file(),
+                location.line(),
+                location.column(),
+                None,
+            )))
+        })
 }
