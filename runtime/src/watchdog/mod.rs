@@ -72,6 +72,7 @@ use std::time::Duration;
 
 mod clock;
 mod monitor;
+pub use monitor::MAX_MONITORED_THREADS;
 mod poll;
 mod report;
 mod scope;

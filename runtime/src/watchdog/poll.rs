@@ -1,15 +1,14 @@
 //! The code every watched poll runs (support for the code the attributes generate).
 
-use std::cell::{Cell, OnceCell};
+use std::cell::Cell;
 use std::future::{Future, IntoFuture};
 use std::panic::Location;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use super::monitor::{self, PollSlot};
+use super::monitor;
 use super::report::{print_if_unobserved, Point, SlowPoll, Stretch};
 use super::stats::{self, SiteStats};
 use super::{clock, current_mode, duration_to_nanos, scope, Mode};
@@ -45,8 +44,6 @@ thread_local! {
     /// difference is what nested watched polls reported, which the outer fn leaves to the
     /// innermost. A fast poll never writes it.
     static REPORTED_NANOS: Cell<u64> = const { Cell::new(0) };
-    /// The running poll, published for the hang monitor.
-    static SLOT: OnceCell<Arc<PollSlot>> = const { OnceCell::new() };
 }
 
 /// Marks an `.await` of a watched body: `f(x).await` becomes `at_await(f(x)).await`,
@@ -172,6 +169,7 @@ pub fn watch_poll<F: Future + ?Sized>(
     future: Pin<&mut F>,
     cx: &mut Context<'_>,
 ) -> Poll<F::Output> {
+    // No closure between here and the report below: `#[track_caller]` does not cross one.
     if current_mode() == Mode::Off {
         return future.poll(cx);
     }
@@ -185,16 +183,14 @@ pub fn watch_poll<F: Future + ?Sized>(
         Resume::Await(location) => Some(location),
         Resume::Start | Resume::Unmarked => None,
     });
-    // No closure between here and the report: `#[track_caller]` does not cross one.
-    let (poll, start_tick, end_tick) = SLOT.with(|slot| {
-        let slot = slot.get_or_init(monitor::register_thread);
-        let start_tick = clock::tick();
-        let outer = slot.enter(start_tick, site_id, monitor::encode(*resumed));
-        let poll = future.poll(cx);
-        let end_tick = clock::tick();
+    let slot = monitor::current_slot();
+    let start_tick = clock::tick();
+    let outer = slot.map(|slot| slot.enter(monitor::Published::new(site_id, *resumed, start_tick)));
+    let poll = future.poll(cx);
+    let end_tick = clock::tick();
+    if let (Some(slot), Some(outer)) = (slot, outer) {
         slot.leave(outer, start_tick, end_tick);
-        (poll, start_tick, end_tick)
-    });
+    }
     let reached = AWAIT_AT.replace(outer_await);
     site.stats.record_poll();
     let duration = match exact_start {

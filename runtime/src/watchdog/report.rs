@@ -17,7 +17,8 @@ pub enum Point {
         file: &'static str,
         /// The line of the `await` keyword.
         line: u32,
-        /// The column of the `await` keyword.
+        /// The column of the `await` keyword; 0 in a [`Hang`], which has room for the
+        /// line only.
         column: u32,
     },
     /// An await the watchdog did not mark: one inside a macro call (`tokio::join!`,
@@ -44,6 +45,12 @@ impl Point {
                 "the start of the fn ({}:{}:{})",
                 function.0, function.1, function.2
             ),
+            // A hang has no column: see `monitor`.
+            Point::Await {
+                file,
+                line,
+                column: 0,
+            } => format!("the await at {file}:{line}"),
             Point::Await { file, line, column } => format!("the await at {file}:{line}:{column}"),
             Point::Unmarked => format!(
                 "an unmarked await of the fn ({}:{}:{})",

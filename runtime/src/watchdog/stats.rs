@@ -20,7 +20,8 @@ pub struct FnStats {
     pub line: u32,
     /// The column of the fn's name.
     pub column: u32,
-    /// Polls of the fn's body made while the watchdog was on (mode `warn` or `strict`).
+    /// Polls of the fn's body made while the watchdog was on (mode `warn` or `strict`);
+    /// a lower bound when several threads poll the fn at once (see the module docs).
     pub polls: u64,
     /// Polls above the threshold.
     pub slow_polls: u64,
@@ -58,9 +59,13 @@ impl SiteStats {
         }
     }
 
+    /// Counts a poll with a plain load and store, not a locked `fetch_add`, which would
+    /// cost more than the rest of the watch: when several threads poll the same fn at the
+    /// same instant, an increment can be lost, so the count is a lower bound then.
     #[inline]
     pub(super) fn record_poll(&self) {
-        self.polls.fetch_add(1, Ordering::Relaxed);
+        let polls = self.polls.load(Ordering::Relaxed);
+        self.polls.store(polls.wrapping_add(1), Ordering::Relaxed);
     }
 
     pub(super) fn record_slow_poll(&self, slow_poll: &SlowPoll) {
