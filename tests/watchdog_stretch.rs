@@ -239,3 +239,45 @@ async fn a_poll_stuck_in_a_loop_is_reported_while_it_runs() {
         "{hang}"
     );
 }
+
+/// Not annotated: a future from a library, or a task an application spawns in `main`.
+async fn third_party_work() -> u32 {
+    tokio::task::yield_now().await;
+    load_config();
+    3
+}
+
+#[tokio::test]
+async fn a_future_watched_by_name_is_reported_at_its_call_site() {
+    let line = line!() + 1;
+    let (value, reports) =
+        watchdog::collect(watchdog::watch("third_party", third_party_work())).await;
+    assert_eq!(value, 3);
+    assert_eq!(reports.slow_polls.len(), 1, "{reports:#?}");
+    let report = &reports.slow_polls[0];
+    assert_eq!(report.function, "third_party");
+    assert_eq!((report.file, report.line), (file!(), line));
+    // Its awaits are not marked: the stretch runs from an await the watchdog cannot name.
+    assert_eq!(
+        report.stretch,
+        Stretch {
+            from: Point::Unmarked,
+            to: Point::Return
+        }
+    );
+    let stats = watchdog::stats_for("third_party").expect("watched by name");
+    assert!(stats.polls >= 2 && stats.slow_polls >= 1, "{stats:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_spawned_with_a_name_reports_into_the_scope_that_spawned_it() {
+    let line = line!() + 2;
+    let ((), reports) = watchdog::collect(async {
+        let task = watchdog::spawn_watched("background_refresh", third_party_work());
+        assert_eq!(task.await.expect("the task does not panic"), 3);
+    })
+    .await;
+    let spawned = reports.of("background_refresh");
+    assert_eq!(spawned.len(), 1, "{reports:#?}");
+    assert_eq!((spawned[0].file, spawned[0].line), (file!(), line));
+}

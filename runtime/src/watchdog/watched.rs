@@ -29,8 +29,10 @@ use super::scope;
 /// ```
 #[track_caller]
 pub fn watch<F: Future>(name: &'static str, future: F) -> Watched<F> {
+    // Outside the closure: `#[track_caller]` does not reach into one.
+    let location = Location::caller();
     Watched {
-        site: cfg!(feature = "watchdog").then(|| site_for(name, Location::caller())),
+        site: cfg!(feature = "watchdog").then(|| site_for(name, location)),
         resumed: Resume::Start,
         scope: None,
         future,
