@@ -102,42 +102,38 @@ mod tests {
     use super::*;
     use quote::ToTokens;
 
-    fn marked(body: &str) -> String {
-        let block: Block = syn::parse_str(body).expect("test blocks parse");
-        mark_awaits(&block).to_token_stream().to_string()
+    fn squeeze(text: &str) -> String {
+        text.chars().filter(|c| !c.is_whitespace()).collect()
     }
 
-    fn expected(body: TokenStream) -> String {
-        body.to_string()
+    fn marked(body: &str) -> String {
+        let block: Block = syn::parse_str(body).expect("test blocks parse");
+        squeeze(&mark_awaits(&block).to_token_stream().to_string())
+    }
+
+    fn expected(body: &str) -> String {
+        squeeze(&body.replace("_::", "::async_hygiene::__private::"))
     }
 
     #[test]
     fn each_await_is_marked_inner_ones_too() {
         assert_eq!(
             marked("{ let user = db.user(id).await?; send(load(x.await).await) }"),
-            expected(quote!({
-                let user = ::async_hygiene::__private::at_await(db.user(id)).await?;
-                send(
-                    ::async_hygiene::__private::at_await(load(
-                        ::async_hygiene::__private::at_await(x).await,
-                    ))
-                    .await,
-                )
-            }))
+            expected(
+                "{ let user = _::at_await(db.user(id)).await?; \
+                 send(_::at_await(load(_::at_await(x).await)).await) }"
+            )
         );
     }
 
     #[test]
-    fn awaits_in_async_blocks_and_closures_are_marked_but_not_in_nested_fns() {
+    fn awaits_in_async_blocks_are_marked_but_not_in_nested_fns() {
         assert_eq!(
             marked("{ let a = async move { f().await }; async fn g() { h().await } a.await }"),
-            expected(quote!({
-                let a = async move { ::async_hygiene::__private::at_await(f()).await };
-                async fn g() {
-                    h().await
-                }
-                ::async_hygiene::__private::at_await(a).await
-            }))
+            expected(
+                "{ let a = async move { _::at_await(f()).await }; \
+                 async fn g() { h().await } _::at_await(a).await }"
+            )
         );
     }
 
@@ -145,8 +141,28 @@ mod tests {
     fn a_body_without_awaits_is_unchanged() {
         assert_eq!(
             marked("{ let x = 1; x + 1 }"),
-            marked("{ let x = 1; x + 1 }")
+            expected("{ let x = 1; x + 1 }")
         );
-        assert!(!marked("{ let x = 1; x + 1 }").contains("at_await"));
+    }
+
+    #[test]
+    fn the_watch_carries_the_marked_body_after_the_plain_one() {
+        let function: syn::ItemFn =
+            syn::parse_str("async fn f() -> u8 { g().await }").expect("test items parse");
+        let out = squeeze(
+            &crate::watchdog_hook::instrument_body(&function.sig, *function.block)
+                .to_token_stream()
+                .to_string(),
+        );
+        assert!(
+            out.ends_with(&expected(
+                "body = { g().await }, marked = { _::at_await(g()).await }) }"
+            )),
+            "{out}"
+        );
+        assert_eq!(
+            squeeze(&without_marked(out.parse().expect("tokens")).to_string()),
+            squeeze(&out.replace(&expected(", marked = { _::at_await(g()).await }"), ""))
+        );
     }
 }

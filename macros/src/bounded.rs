@@ -8,9 +8,14 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
-use syn::{
-    Block, Expr, ExprLit, ExprPath, ExprUnary, Ident, ItemFn, Lit, LitInt, Stmt, Token, UnOp,
-};
+
+use async_hygiene_analysis::shape::{self, Classified, FnShape};
+
+use crate::errors::{with_errors, Errors};
+use crate::item::find_attribute;
+use crate::private::Private;
+use crate::watchdog_hook;
+use syn::{Block, Expr, ExprLit, ExprPath, ExprUnary, Ident, ItemFn, Lit, LitInt, Token, UnOp};
 
 const ACCEPTED_FORMS: &str = "accepted forms:\n\
     - `#[bounded(8)]`: a positive integer literal\n\
@@ -24,9 +29,9 @@ const MAX_PERMITS: u128 = (usize::MAX >> 3) as u128;
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let parsed_args = parse_args(args);
-    let function = match syn::parse2::<ItemFn>(item.clone()) {
-        Ok(function) => function,
-        Err(_) if looks_like_fn(item.clone()) => {
+    let (function, shape) = match shape::classify(&item) {
+        Classified::Fn(function, shape) => (*function, shape),
+        Classified::FnWithInvalidBody => {
             // A syntax error inside the body: emit the item untouched and let rustc report
             // its own, precise error, next to ours about the arguments if any.
             return match parsed_args {
@@ -34,7 +39,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 Err(error) => with_errors(&error, &item),
             };
         }
-        Err(_) => {
+        Classified::NotAFn(_) => {
             let mut error = syn::Error::new(
                 Span::call_site(),
                 "`#[bounded]` applies to an `async fn` with a body",
@@ -49,12 +54,13 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         validate(&args, &function)?;
         Ok(args)
     });
-    let args = match (args, async_body_mut(&mut function.clone())) {
-        (Ok(args), Some(_)) => args,
-        (Ok(_), None) => return with_errors(&not_async_error(&function), &item),
-        (Err(mut error), body) => {
-            if body.is_none() {
-                error.combine(not_async_error(&function));
+    let has_async_body = shape.async_body(&function.block).is_some();
+    let args = match (args, has_async_body) {
+        (Ok(args), true) => args,
+        (Ok(_), false) => return with_errors(&not_async_error(&function, shape), &item),
+        (Err(mut error), has_async_body) => {
+            if !has_async_body {
+                error.combine(not_async_error(&function, shape));
             }
             return with_errors(&error, &item);
         }
@@ -62,24 +68,8 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     expand_bounded(&args, function).into_token_stream()
 }
 
-fn with_errors(error: &syn::Error, item: &TokenStream) -> TokenStream {
-    let error = error.to_compile_error();
-    quote!(#error #item)
-}
-
-fn looks_like_fn(item: TokenStream) -> bool {
-    let parse_header = |input: ParseStream<'_>| {
-        input.call(syn::Attribute::parse_outer)?;
-        input.parse::<syn::Visibility>()?;
-        input.parse::<syn::Signature>()?;
-        input.parse::<proc_macro2::Group>()?;
-        Ok(())
-    };
-    parse_header.parse2(item).is_ok()
-}
-
-fn not_async_error(function: &ItemFn) -> syn::Error {
-    if built_by_a_runtime_attribute(function) {
+fn not_async_error(function: &ItemFn, shape: FnShape) -> syn::Error {
+    if shape == FnShape::RuntimeEntry {
         // The source says `async fn`: the attribute above ours already rewrote it. Point
         // at our attribute, whose position is the mistake.
         return syn::Error::new(
@@ -94,27 +84,6 @@ fn not_async_error(function: &ItemFn) -> syn::Error {
         "`#[bounded]` applies to an `async fn`; for a CPU-heavy sync fn, put `#[offload]` \
          above `#[bounded]` to make it async first",
     )
-}
-
-/// Whether a sync fn is what `#[tokio::main]`/`#[tokio::test]` leave: a body that builds a
-/// runtime (`Builder::new_…`) and `block_on`s the original async body.
-fn built_by_a_runtime_attribute(function: &ItemFn) -> bool {
-    fn mentions(tokens: TokenStream, wanted: &mut [(&str, bool)]) {
-        for token in tokens {
-            match token {
-                proc_macro2::TokenTree::Ident(ident) => {
-                    for (name, seen) in wanted.iter_mut() {
-                        *seen |= ident == name;
-                    }
-                }
-                proc_macro2::TokenTree::Group(group) => mentions(group.stream(), wanted),
-                _ => {}
-            }
-        }
-    }
-    let mut wanted = [("Builder", false), ("block_on", false)];
-    mentions(function.block.to_token_stream(), &mut wanted);
-    wanted.iter().all(|(_, seen)| *seen)
 }
 
 /// Where the permit comes from.
@@ -134,23 +103,6 @@ struct Timeout {
 struct BoundedArgs {
     source: LimitSource,
     timeout: Option<Timeout>,
-}
-
-/// Collects every problem in the arguments, then fails with all of them at once.
-#[derive(Default)]
-struct Errors(Option<syn::Error>);
-
-impl Errors {
-    fn push(&mut self, error: syn::Error) {
-        match &mut self.0 {
-            Some(existing) => existing.combine(error),
-            None => self.0 = Some(error),
-        }
-    }
-
-    fn push_spanned(&mut self, tokens: impl ToTokens, message: impl std::fmt::Display) {
-        self.push(syn::Error::new_spanned(tokens, message));
-    }
 }
 
 fn parse_args(args: TokenStream) -> syn::Result<BoundedArgs> {
@@ -240,7 +192,7 @@ fn parse_args_from(
             None
         }
         (None, None) => {
-            if errors.0.is_none() {
+            if errors.is_empty() {
                 errors.push(syn::Error::new(
                     args_span,
                     format!("`#[bounded]` needs a limit; {ACCEPTED_FORMS}"),
@@ -249,7 +201,7 @@ fn parse_args_from(
             None
         }
     };
-    Ok(match (errors.0, source) {
+    Ok(match (errors.into_error(), source) {
         (None, Some(source)) => Ok(BoundedArgs { source, timeout }),
         (Some(error), _) => Err(error),
         // `source` is only `None` after an error was pushed.
@@ -363,7 +315,8 @@ fn duration_tokens(nanos: u64) -> TokenStream {
     });
     let constructor = Ident::new(constructor, Span::call_site());
     let amount = LitInt::new(&format!("{amount}u64"), Span::call_site());
-    quote!(::async_hygiene::__private::core::time::Duration::#constructor(#amount))
+    let private = Private::call_site();
+    quote!(#private::core::time::Duration::#constructor(#amount))
 }
 
 fn parse_duration_nanos(text: &str) -> Option<u64> {
@@ -420,46 +373,14 @@ fn validate(args: &BoundedArgs, function: &ItemFn) -> syn::Result<()> {
             );
         }
     }
-    if let Some(other) = function.attrs.iter().find(|attr| {
-        attr.path()
-            .segments
-            .last()
-            .is_some_and(|segment| segment.ident == "bounded")
-    }) {
+    if let Some(other) = find_attribute(&function.attrs, "bounded") {
         errors.push_spanned(
             other,
             "`#[bounded]` given twice; to bound one function by two limits, acquire the second \
              inside the body with `LIMIT.acquire().await`",
         );
     }
-    errors.0.map_or(Ok(()), Err)
-}
-
-/// The body whose execution is bounded: an `async fn`'s block, or the `async move` block
-/// that `#[async_trait]` (applied first, on the impl) left in `Box::pin(async move { … })`.
-fn async_body_mut(function: &mut ItemFn) -> Option<&mut Block> {
-    if function.sig.asyncness.is_some() {
-        return Some(&mut function.block);
-    }
-    match function.block.stmts.last_mut() {
-        Some(Stmt::Expr(Expr::Call(call), None))
-            if call.args.len() == 1 && is_box_pin(&call.func) =>
-        {
-            match call.args.first_mut() {
-                Some(Expr::Async(async_block)) => Some(&mut async_block.block),
-                _ => None,
-            }
-        }
-        _ => None,
-    }
-}
-
-fn is_box_pin(func: &Expr) -> bool {
-    let Expr::Path(ExprPath { path, .. }) = func else {
-        return false;
-    };
-    let mut names = path.segments.iter().rev().map(|segment| &segment.ident);
-    matches!((names.next(), names.next()), (Some(pin), Some(boxed)) if pin == "pin" && boxed == "Box")
+    errors.finish(())
 }
 
 // Input:
@@ -486,7 +407,7 @@ fn expand_bounded(args: &BoundedArgs, mut function: ItemFn) -> ItemFn {
     // Generated paths carry the span of the argument they come from, so a type error
     // (a `limit` that is not a `Limit`, an error type without `From<LimitTimeout>`, a const
     // capacity of 0) points at that argument rather than at the whole attribute.
-    let private = |span: Span| quote_spanned!(span=> ::async_hygiene::__private);
+    let private = Private::at;
     let permit = Ident::new("__async_hygiene_permit", Span::mixed_site());
     let (declare_limit, limit_ref, acquire_span, own) = match &args.source {
         LimitSource::Own { capacity } => {
@@ -543,16 +464,17 @@ fn expand_bounded(args: &BoundedArgs, mut function: ItemFn) -> ItemFn {
         #declare_limit
         let #permit = #acquire;
     }};
-    let sig = function.sig.clone();
-    if let Some(body) = async_body_mut(&mut function) {
-        // An attribute of ours above this one already wrapped the body in the watch: unwrap
-        // it so the single watch added below covers the acquire too.
-        let mut plain = crate::watch::plain_body(std::mem::replace(body, syn::parse_quote!({})));
+    // An attribute of ours above this one already wrapped the body in the watch: unwrap
+    // it so the single watch added below covers the acquire too.
+    let mut block = watchdog_hook::plain_body(*function.block);
+    // The body whose execution is bounded: an `async fn`'s block, or the `async` block that
+    // `#[async_trait]` (applied first, on the impl) left in `Box::pin(async move { … })`.
+    if let Some(body) = shape::fn_shape(&function.sig, &block).async_body_mut(&mut block) {
         let mut stmts = prologue.stmts;
-        stmts.append(&mut plain.stmts);
-        plain.stmts = stmts;
-        *body = crate::watch::instrument_body(&sig, plain);
+        stmts.append(&mut body.stmts);
+        body.stmts = stmts;
     }
+    function.block = Box::new(watchdog_hook::instrument_body(&function.sig, block));
     function
 }
 
@@ -567,7 +489,7 @@ mod tests {
         let expanded = expand(args, item);
         match syn::parse2::<ItemFn>(expanded.clone()) {
             Ok(mut function) => {
-                *function.block = crate::watch::plain_body(*function.block);
+                *function.block = watchdog_hook::plain_body(*function.block);
                 function.into_token_stream().to_string()
             }
             Err(_) => expanded.to_string(),

@@ -9,9 +9,12 @@ mod await_marks;
 mod background;
 mod bounded;
 mod concurrent;
+mod errors;
+mod item;
 mod no_blocking;
 mod offload;
-mod watch;
+mod private;
+mod watchdog_hook;
 
 use proc_macro::TokenStream;
 

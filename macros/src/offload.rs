@@ -8,10 +8,12 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::{ReturnType, Token};
 
-use crate::background::signature::{
+use crate::errors::{with_errors, Errors};
+use crate::item::{
     body_block, borrow_errors, capture_all_arguments, not_a_function, returns_impl_trait,
-    unsupported_qualifiers, with_errors, FnItem,
+    unsupported_qualifiers, FnItem,
 };
+use crate::private::Private;
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let args_error = (!args.is_empty()).then(|| {
@@ -24,11 +26,8 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         }
         return with_errors(&error, item);
     };
-    let errors = args_error.into_iter().chain(validate(&function));
-    match errors.reduce(|mut all, error| {
-        all.combine(error);
-        all
-    }) {
+    let errors: Errors = args_error.into_iter().chain(validate(&function)).collect();
+    match errors.into_error() {
         Some(error) => match caller_facing_item(&function) {
             Some(fallback) => with_errors(&error, fallback),
             None => with_errors(&error, item),
@@ -111,8 +110,9 @@ fn expand_offload(function: FnItem) -> TokenStream {
     sig.asyncness = Some(Token![async](sig.fn_token.span));
     // Spanned on the function's name, so a missing `Send` or `'static` bound points there.
     let block = body_block(captures, &body, name_span);
+    let private = Private::at(name_span);
     let run = quote_spanned!(name_span=>
-        ::async_hygiene::__private::offload_run(move || #closure_output #block)
+        #private::offload_run(move || #closure_output #block)
     );
     quote! {
         #(#attrs)*

@@ -5,27 +5,22 @@
 //! Every problem is reported together, next to the unchanged item.
 
 mod args;
-pub(crate) mod signature;
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::{ReturnType, Token};
 
 use self::args::{BackgroundArgs, Limit};
-use self::signature::{
-    body_block, borrow_errors, capture_all_arguments, not_a_function, returns_impl_trait,
-    unsupported_qualifiers, with_errors, FnItem,
+use crate::errors::{with_errors, Errors};
+use crate::item::{
+    body_block, borrow_errors, capture_all_arguments, find_attribute, last_segment_is,
+    not_a_function, returns_impl_trait, unsupported_qualifiers, FnItem,
 };
+use crate::private::Private;
 
 /// Attributes that rewrite an `async fn` body: below `#[background]` they would be applied
 /// to the plain fn it produces, and wrap the spawn instead of the work.
-const ASYNC_BODY_ATTRIBUTES: &[&str] = &[
-    "bounded",
-    "no_blocking",
-    "concurrent",
-    "watch",
-    "instrument",
-];
+const ASYNC_BODY_ATTRIBUTES: &[&str] = &["bounded", "no_blocking", "concurrent", "instrument"];
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let parsed_args = args::parse(args);
@@ -36,30 +31,18 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         }
         return with_errors(&error, item);
     };
-    let mut errors: Vec<syn::Error> = parsed_args.as_ref().err().cloned().into_iter().collect();
+    let mut errors: Errors = parsed_args.as_ref().err().cloned().into_iter().collect();
     errors.extend(validate(&function));
-    match (parsed_args, combine(errors)) {
+    match (parsed_args, errors.into_error()) {
         (Ok(args), None) => expand_background(&args, function),
         (_, Some(error)) | (Err(error), None) => with_errors(&error, item),
     }
 }
 
-fn combine(errors: Vec<syn::Error>) -> Option<syn::Error> {
-    errors.into_iter().reduce(|mut all, error| {
-        all.combine(error);
-        all
-    })
-}
-
 fn validate(function: &FnItem) -> Vec<syn::Error> {
     let sig = &function.sig;
     let mut errors = Vec::new();
-    let offload_below = function.attrs.iter().find(|attr| {
-        attr.path()
-            .segments
-            .last()
-            .is_some_and(|segment| segment.ident == "offload")
-    });
+    let offload_below = find_attribute(&function.attrs, "offload");
     match (sig.asyncness, offload_below) {
         (Some(_), _) => {}
         (None, Some(offload)) => errors.push(syn::Error::new_spanned(
@@ -82,20 +65,20 @@ fn validate(function: &FnItem) -> Vec<syn::Error> {
         "runs the body after the call has returned",
     ));
     for attr in &function.attrs {
-        let Some(last) = attr.path().segments.last() else {
+        let Some(name) = ASYNC_BODY_ATTRIBUTES
+            .iter()
+            .find(|name| last_segment_is(attr.path(), name))
+        else {
             continue;
         };
-        let name = last.ident.to_string();
-        if ASYNC_BODY_ATTRIBUTES.contains(&name.as_str()) {
-            errors.push(syn::Error::new_spanned(
-                attr,
-                format!(
-                    "`#[{name}]` must come before (above) `#[background]`: attributes apply \
-                     top-down, and `#[{name}]` needs the `async fn` that `#[background]` \
-                     turns into a plain fn"
-                ),
-            ));
-        }
+        errors.push(syn::Error::new_spanned(
+            attr,
+            format!(
+                "`#[{name}]` must come before (above) `#[background]`: attributes apply \
+                 top-down, and `#[{name}]` needs the `async fn` that `#[background]` \
+                 turns into a plain fn"
+            ),
+        ));
     }
     errors
 }
@@ -150,21 +133,22 @@ fn expand_background(args: &BackgroundArgs, function: FnItem) -> TokenStream {
         quote_spanned!(sig.ident.span()=> ::<#output_ty, _>)
     };
     let name_span = sig.ident.span();
+    let at_name = Private::at(name_span);
     // Spanned on the function's name like the spawn call: a missing `'static` bound on a
     // type parameter is reported there, with rustc's suggestion to add it.
     let block = body_block(captures, &body, name_span);
     let job = quote_spanned!(name_span=> async move #block);
     sig.output = syn::parse_quote_spanned!(name_span=>
-        -> ::async_hygiene::__private::BackgroundHandle<#output_ty>
+        -> #at_name::BackgroundHandle<#output_ty>
     );
     // Spanned on the function's name, so "future cannot be sent between threads safely"
     // and missing `'static` bounds point at the function, not at the attribute.
     let spawn = match (&args.limit, &args.registry) {
         (None, None) => quote_spanned!(name_span=>
-            ::async_hygiene::__private::background_spawn #output_generic (#name, #job)
+            #at_name::background_spawn #output_generic (#name, #job)
         ),
         (None, Some(registry)) => quote_spanned!(name_span=>
-            ::async_hygiene::__private::background_spawn_on #output_generic (&(#registry), #name, #job)
+            #at_name::background_spawn_on #output_generic (&(#registry), #name, #job)
         ),
         (Some(limit), registry) => {
             let slots = syn::Ident::new("__async_hygiene_slots", Span::mixed_site());
@@ -174,35 +158,37 @@ fn expand_background(args: &BackgroundArgs, function: FnItem) -> TokenStream {
             let (limit, check) = match limit {
                 Limit::Literal(literal) => (literal.to_token_stream(), TokenStream::new()),
                 Limit::Const(path) => {
+                    let at_limit = Private::at(limit.span());
                     let message = format!(
                         "`#[background(limit = {})]`: the limit may not be 0",
                         path.to_token_stream().to_string().replace(' ', "")
                     );
                     let check = quote_spanned!(limit.span()=>
-                        const _: () = ::async_hygiene::__private::core::assert!(#path > 0, #message);
+                        const _: () = #at_limit::core::assert!(#path > 0, #message);
                     );
                     (quote_spanned!(limit.span()=> #path), check)
                 }
             };
             let spawn = match registry {
                 None => quote_spanned!(name_span=>
-                    ::async_hygiene::__private::background_spawn_limited #output_generic (#slots, #name, #job)
+                    #at_name::background_spawn_limited #output_generic (#slots, #name, #job)
                 ),
                 Some(registry) => quote_spanned!(name_span=>
-                    ::async_hygiene::__private::background_spawn_limited_on #output_generic (
+                    #at_name::background_spawn_limited_on #output_generic (
                         &(#registry), #slots, #name, #job,
                     )
                 ),
             };
             sig.asyncness = Some(Token![async](sig.fn_token.span));
+            let private = Private::call_site();
             return quote! {
                 #(#attrs)*
                 #vis #sig {
                     // In its own block, so the body cannot see (or collide with) it.
-                    let #slots: &'static ::async_hygiene::__private::tokio::sync::Semaphore = {
+                    let #slots: &'static #private::tokio::sync::Semaphore = {
                         #check
-                        static #slots_static: ::async_hygiene::__private::tokio::sync::Semaphore =
-                            ::async_hygiene::__private::background_slots(#limit);
+                        static #slots_static: #private::tokio::sync::Semaphore =
+                            #private::background_slots(#limit);
                         &#slots_static
                     };
                     #spawn.await

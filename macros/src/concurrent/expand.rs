@@ -55,6 +55,7 @@ use syn::{Attribute, Block, Expr, Ident, Pat, Stmt};
 
 use super::names::{pattern_bindings, Binding, ExprFacts};
 use super::schedule::{schedule, DependencyGraph, Schedule};
+use crate::private::Private;
 
 /// Is this attribute the statement marker `#[concurrent::barrier]`?
 pub(crate) fn is_marker(attr: &Attribute) -> bool {
@@ -442,7 +443,7 @@ impl Failure {
     ///
     /// Input: node 8 of 9 fallible nodes, `r`. Output: `ConcurrentFailure8::N7(ConcurrentFailure2::N1(r))`.
     fn wrap(&self, node: usize, value: TokenStream) -> TokenStream {
-        let private = private();
+        let private = Private::call_site();
         let path = self.paths.get(&node).map_or(&[][..], Vec::as_slice);
         path.iter().rev().fold(value, |inner, &(arity, variant)| {
             let failure = format_ident!("ConcurrentFailure{}", arity);
@@ -454,7 +455,7 @@ impl Failure {
     /// `node`'s failure as a function of the residual: the variant itself when it is not
     /// nested (a closure costs the compiler more than a path).
     fn constructor(&self, node: usize) -> TokenStream {
-        let private = private();
+        let private = Private::call_site();
         if let Some(&[(arity, variant)]) = self.paths.get(&node).map(Vec::as_slice) {
             let failure = format_ident!("ConcurrentFailure{}", arity);
             let variant = format_ident!("N{}", variant);
@@ -486,15 +487,6 @@ struct Export {
 
 fn mixed(name: &str) -> Ident {
     Ident::new(name, Span::mixed_site())
-}
-
-fn private() -> TokenStream {
-    quote!(::async_hygiene::__private)
-}
-
-/// The support path, spanned at the user's `?` so that a type error points there.
-fn private_at(span: Span) -> TokenStream {
-    quote_spanned!(span=> ::async_hygiene::__private)
 }
 
 impl RunEmitter<'_> {
@@ -537,7 +529,7 @@ impl RunEmitter<'_> {
             if let (Some(question), Some(init)) = (self.fail_fast(node), local.init.as_mut()) {
                 if let Expr::Try(try_expr) = &*init.expr {
                     let inner = &try_expr.expr;
-                    let private = private_at(question.span);
+                    let private = Private::at(question.span);
                     let (value, residual) = (
                         mixed("__async_hygiene_value"),
                         mixed("__async_hygiene_residual"),
@@ -572,7 +564,7 @@ impl RunEmitter<'_> {
     /// Input: branches of a `Parallel`. Output: one `let` destructuring the join, then
     /// the user's bindings, in source order.
     fn join(&self, branches: &[Schedule], outer: Option<&Failure>) -> Vec<Stmt> {
-        let private = private();
+        let private = Private::call_site();
         let mut fallible: Vec<usize> = branches
             .iter()
             .flat_map(|branch| self.fail_fast_nodes(branch))
@@ -620,7 +612,7 @@ impl RunEmitter<'_> {
             let rethrows = fallible.iter().map(|&node| {
                 let question = self.fail_fast(node).unwrap_or_default();
                 let residual = mixed("__async_hygiene_residual");
-                let private = private_at(question.span);
+                let private = Private::at(question.span);
                 let failed = failure.wrap(node, quote!(#residual));
                 quote_spanned! {question.span=>
                     #private::ConcurrentErr(#failed) => match #residual #question {},
@@ -646,7 +638,7 @@ impl RunEmitter<'_> {
         failure: &Failure,
         fallible: bool,
     ) -> (TokenStream, TokenStream, Vec<Export>) {
-        let private = private();
+        let private = Private::call_site();
         let wrap = |value: TokenStream| {
             if fallible {
                 quote!(#private::ConcurrentOk(#value))
@@ -742,13 +734,13 @@ impl RunEmitter<'_> {
         let Some(future) = awaited_future(value) else {
             // Input: `let x = f().await + 1;`  Output: `async { f().await + 1 }`
             let value = if let (Some(question), Expr::Try(_)) = (question, init) {
-                let private = private_at(question.span);
+                let private = Private::at(question.span);
                 let constructor = failure.constructor(node);
                 quote_spanned! {question.span=>
                     #private::ConcurrentTry::concurrent_branch(#value).map_err(#constructor)
                 }
             } else if fallible {
-                let private = private();
+                let private = Private::call_site();
                 quote!(#private::ConcurrentOk(#init))
             } else {
                 quote!(#init)
@@ -763,8 +755,8 @@ impl RunEmitter<'_> {
                 // Input: `let x = f().await?;`
                 // Output: `concurrent_try(f(), ConcurrentFailure2::N0)`, spanned from `f` to
                 // `?`: a `?` the join cannot apply is reported once, on all of that.
-                let function =
-                    quote_spanned!(future.span()=> ::async_hygiene::__private::concurrent_try);
+                let private = Private::at(future.span());
+                let function = quote_spanned!(future.span()=> #private::concurrent_try);
                 let constructor = failure.constructor(node);
                 let mut arguments =
                     Group::new(Delimiter::Parenthesis, quote!(#future, #constructor));
@@ -772,7 +764,7 @@ impl RunEmitter<'_> {
                 quote!(#function #arguments)
             }
             None if fallible => {
-                let private = private();
+                let private = Private::call_site();
                 quote!(#private::concurrent_ok(#future))
             }
             None => quote!(#future),
@@ -843,7 +835,7 @@ fn join_call(
         arguments.push(call);
         destructure.push(pattern);
     }
-    let private = private();
+    let private = Private::call_site();
     let join = if fallible {
         format_ident!("concurrent_try_join{}", arguments.len())
     } else {

@@ -14,12 +14,13 @@ mod schedule;
 #[cfg(test)]
 mod snapshots;
 
+use async_hygiene_analysis::shape::{self, Classified, FnShape};
 use proc_macro2::TokenStream;
-use quote::{quote, ToTokens};
-use syn::visit::Visit;
+use quote::ToTokens;
 use syn::visit_mut::VisitMut;
 
 use self::expand::{BlockRewriter, MarkerStripper};
+use crate::errors::{with_errors, Errors};
 
 const USAGE: &str = "`#[concurrent]` takes no arguments: write `#[concurrent]` on an `async fn`, \
      and `#[concurrent::barrier]` on a statement that must keep its place";
@@ -29,35 +30,31 @@ const USAGE: &str = "`#[concurrent]` takes no arguments: write `#[concurrent]` o
 /// joins (see `expand.rs`), passed through the watchdog hook. On any error: the errors,
 /// and the function as written (markers removed) so the crate still type-checks.
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
-    let function: syn::ItemFn = match syn::parse2(item.clone()) {
-        Ok(function) => function,
-        Err(error) => {
+    let function = match shape::classify(&item) {
+        Classified::Fn(function, _) => *function,
+        // A syntax error inside a fn: let rustc report it on the tokens as written.
+        Classified::FnWithInvalidBody => return item,
+        Classified::NotAFn(error) => {
             if let Ok(declaration) = syn::parse2::<syn::TraitItemFn>(item.clone()) {
                 if declaration.default.is_none() {
                     let error = syn::Error::new_spanned(
                         &declaration.sig.ident,
                         "`#[concurrent]` rewrites a function body, and this declaration has \
                          none: put the attribute on the implementations",
-                    )
-                    .into_compile_error();
-                    return quote!(#error #item);
+                    );
+                    return with_errors(&error, item);
                 }
-            }
-            // A syntax error inside a fn: let rustc report it on the tokens as written.
-            if looks_like_fn(&item) {
-                return item;
             }
             let error = syn::Error::new(
                 error.span(),
                 "`#[concurrent]` applies to an `async fn` with a body",
-            )
-            .into_compile_error();
-            return quote!(#error #item);
+            );
+            return with_errors(&error, item);
         }
     };
     match rewrite(args, function.clone()) {
         Ok(mut rewritten) => {
-            let body = crate::watch::instrument_body(&rewritten.sig, *rewritten.block);
+            let body = crate::watchdog_hook::instrument_body(&rewritten.sig, *rewritten.block);
             rewritten.block = Box::new(body);
             rewritten.into_token_stream()
         }
@@ -68,8 +65,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 statements_too: true,
             };
             stripper.visit_block_mut(&mut original.block);
-            let error = error.into_compile_error();
-            quote!(#error #original)
+            with_errors(&error, original)
         }
     }
 }
@@ -77,8 +73,8 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 /// The checks and the rewrite, without the watchdog hook (the snapshots show this).
 fn rewrite(args: TokenStream, mut function: syn::ItemFn) -> syn::Result<syn::ItemFn> {
     // Another of our attributes above this one already wrapped the body for the watchdog.
-    function.block = Box::new(crate::watch::plain_body(*function.block));
-    let mut errors = Vec::new();
+    function.block = Box::new(crate::watchdog_hook::plain_body(*function.block));
+    let mut errors = Errors::default();
     if !args.is_empty() {
         errors.push(syn::Error::new_spanned(args, USAGE));
     }
@@ -87,7 +83,9 @@ fn rewrite(args: TokenStream, mut function: syn::ItemFn) -> syn::Result<syn::Ite
             constness,
             "`#[concurrent]` cannot apply to a `const fn`: it joins awaits of an `async fn`",
         ));
-    } else if function.sig.asyncness.is_none() && !contains_async_block(&function.block) {
+    } else if shape::fn_shape(&function.sig, &function.block) == FnShape::Sync {
+        // Every other shape holds async code: an `async fn`, or a sync fn holding the async
+        // body, as after `#[async_trait]` or `#[tokio::test]` ran first.
         errors.push(syn::Error::new_spanned(
             function.sig.fn_token,
             "`#[concurrent]` joins the awaits of an `async fn`, and this function is not \
@@ -100,40 +98,49 @@ fn rewrite(args: TokenStream, mut function: syn::ItemFn) -> syn::Result<syn::Ite
         statements_too: false,
     };
     stripper.visit_block_mut(&mut function.block);
-    errors.append(&mut stripper.misplaced);
+    errors.extend(stripper.misplaced);
     let mutables = names::mutable_names(&function.sig, &function.block);
     let mut rewriter = BlockRewriter {
         mutables: &mutables,
         errors: Vec::new(),
     };
     rewriter.visit_block_mut(&mut function.block);
-    errors.append(&mut rewriter.errors);
-    if let Some(combined) = errors.into_iter().reduce(|mut all, next| {
-        all.combine(next);
-        all
-    }) {
-        return Err(combined);
-    }
-    Ok(function)
+    errors.extend(rewriter.errors);
+    errors.finish(function)
 }
 
-fn looks_like_fn(item: &TokenStream) -> bool {
-    item.clone()
-        .into_iter()
-        .any(|tree| matches!(tree, proc_macro2::TokenTree::Ident(ident) if ident == "fn"))
-}
+#[cfg(test)]
+mod tests {
+    use quote::quote;
 
-/// A non-async fn may still hold the async body, as after `#[async_trait]` or
-/// `#[tokio::test]` ran first.
-fn contains_async_block(block: &syn::Block) -> bool {
-    struct Finder(bool);
-    impl<'ast> Visit<'ast> for Finder {
-        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {
-            self.0 = true;
+    #[test]
+    fn items_that_only_mention_fn_are_rejected_and_kept() {
+        for item in [
+            quote!(
+                type Loader = fn() -> u8;
+            ),
+            quote!(
+                static LOADER: fn() = load;
+            ),
+            quote!(
+                pub const PICK: fn(u8) -> u8 = |x| x;
+            ),
+        ] {
+            let out = super::expand(quote!(), item.clone()).to_string();
+            assert!(
+                out.contains("`#[concurrent]` applies to an `async fn` with a body"),
+                "{out}"
+            );
+            assert!(out.ends_with(&item.to_string()), "{out}");
         }
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
-    let mut finder = Finder(false);
-    finder.visit_block(block);
-    finder.0
+
+    #[test]
+    fn a_fn_whose_body_does_not_parse_is_left_to_rustc() {
+        let item: proc_macro2::TokenStream = "async fn f() { let = ; }".parse().unwrap_or_default();
+        assert_eq!(
+            super::expand(quote!(), item.clone()).to_string(),
+            item.to_string()
+        );
+    }
 }

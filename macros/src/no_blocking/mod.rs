@@ -4,7 +4,7 @@
 //! [`BlockingCatalogue`] → emit the item unchanged plus one error per blocking call.
 //!
 //! The item is never rewritten beyond two things: the watchdog hook
-//! (`watch::instrument_body`, the plain body unless the `watchdog` feature is on) and,
+//! (`watchdog_hook::instrument_body`, the plain body unless the `watchdog` feature is on) and,
 //! when the crate has an `async-hygiene.toml`, a `const _` that `include_bytes!`s it so
 //! that cargo rebuilds the crate when the file changes.
 
@@ -19,16 +19,19 @@ mod tests;
 
 use std::path::Path;
 
+use async_hygiene_analysis::shape::{self, FnShape};
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
 use syn::visit::Visit;
-use syn::{Attribute, Block, Expr, ImplItem, Item, ItemImpl, Meta, Signature, Stmt, TraitItem};
+use syn::{Attribute, Block, ImplItem, Item, ItemImpl, Meta, Signature, Stmt, TraitItem};
 
 use self::args::Args;
 use self::catalogue::BlockingCatalogue;
 use self::imports::Imports;
 use self::scan::Scanner;
-use crate::watch;
+use crate::item::last_segment_is;
+use crate::private::Private;
+use crate::watchdog_hook;
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Vec::new();
@@ -230,12 +233,9 @@ fn nested_policy(
     catalogue: &BlockingCatalogue,
     errors: &mut Vec<syn::Error>,
 ) -> Option<BlockingCatalogue> {
-    let index = attrs.iter().position(|attr| {
-        attr.path()
-            .segments
-            .last()
-            .is_some_and(|segment| segment.ident == "no_blocking")
-    })?;
+    let index = attrs
+        .iter()
+        .position(|attr| last_segment_is(attr.path(), "no_blocking"))?;
     let attr = attrs.remove(index);
     let args = match &attr.meta {
         Meta::Path(_) => Ok(Args::default()),
@@ -251,75 +251,6 @@ fn nested_policy(
     }
 }
 
-/// What a fn body is, as far as blocking is concerned.
-enum FnShape<'a> {
-    /// `async fn`.
-    Async,
-    /// A method rewritten by `#[async_trait]` before this attribute ran:
-    /// `fn f(..) -> Pin<Box<dyn Future ..>> { Box::pin(async move { .. }) }`.
-    AsyncTrait,
-    /// A fn rewritten by `#[tokio::main]`/`#[tokio::test]` before this attribute ran:
-    /// `let body = async { .. }; .. runtime.block_on(body)`. Only the async blocks are
-    /// the user's code; the `block_on` is tokio's.
-    TokioEntry(Vec<&'a Expr>),
-    /// Sync code: blocking is fine.
-    Sync,
-}
-
-fn fn_shape<'a>(sig: &Signature, block: &'a Block) -> FnShape<'a> {
-    if sig.asyncness.is_some() {
-        return FnShape::Async;
-    }
-    if let [Stmt::Expr(Expr::Call(call), None)] = block.stmts.as_slice() {
-        let is_box_pin = matches!(&*call.func, Expr::Path(func)
-            if func.path.segments.len() >= 2
-                && func.path.segments.iter().rev().take(2).map(|s| s.ident.to_string())
-                    .eq(["pin", "Box"]));
-        if is_box_pin && matches!(call.args.first(), Some(Expr::Async(_))) {
-            return FnShape::AsyncTrait;
-        }
-    }
-    let bodies: Vec<(&syn::Ident, &'a Expr)> = block
-        .stmts
-        .iter()
-        .filter_map(|stmt| match stmt {
-            Stmt::Local(local) => match (&local.pat, &local.init) {
-                (syn::Pat::Ident(name), Some(init)) if matches!(*init.expr, Expr::Async(_)) => {
-                    Some((&name.ident, &*init.expr))
-                }
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect();
-    if !bodies.is_empty() && bodies.iter().any(|(name, _)| blocks_on(block, name)) {
-        return FnShape::TokioEntry(bodies.into_iter().map(|(_, body)| body).collect());
-    }
-    FnShape::Sync
-}
-
-/// Whether the block calls `.block_on(name)`.
-fn blocks_on(block: &Block, name: &syn::Ident) -> bool {
-    struct BlockOn<'n> {
-        name: &'n syn::Ident,
-        found: bool,
-    }
-    impl<'ast> Visit<'ast> for BlockOn<'_> {
-        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
-            if call.method == "block_on"
-                && call.args.len() == 1
-                && matches!(&call.args[0], Expr::Path(path) if path.path.is_ident(self.name))
-            {
-                self.found = true;
-            }
-            syn::visit::visit_expr_method_call(self, call);
-        }
-    }
-    let mut finder = BlockOn { name, found: false };
-    finder.visit_block(block);
-    finder.found
-}
-
 /// Scans one fn body. Returns `false` for sync code, which is left alone.
 fn check_fn(
     sig: &Signature,
@@ -329,30 +260,27 @@ fn check_fn(
     errors: &mut Vec<syn::Error>,
 ) -> bool {
     // Another of our attributes may have run first and wrapped the body in the watch.
-    let plain = watch::plain_body(block.clone());
+    let plain = watchdog_hook::plain_body(block.clone());
     let mut imports = imports.clone();
     imports.add_body(&plain);
     let mut scanner = Scanner::new(catalogue, &imports);
-    match fn_shape(sig, &plain) {
-        FnShape::Async => {
+    match shape::fn_shape(sig, &plain) {
+        // The whole block: under `#[async_trait]`, what runs before the boxed future runs
+        // in the caller's poll too.
+        FnShape::AsyncFn | FnShape::AsyncTrait => {
             scanner.visit_block(&plain);
             errors.append(&mut scanner.errors);
-            *block = watch::instrument_body(sig, plain);
+            *block = watchdog_hook::instrument_body(sig, plain);
         }
-        FnShape::AsyncTrait => {
-            scanner.visit_block(&plain);
-            errors.append(&mut scanner.errors);
-            // `watch` recognises the boxed `async move` block by its `'async_trait`
-            // lifetime and watches inside it.
-            *block = watch::instrument_body(sig, plain);
-        }
-        FnShape::TokioEntry(bodies) => {
-            for body in bodies {
-                scanner.expr_with(body, scan::Use::Value);
+        // Only the async blocks are the user's code; the `block_on` is tokio's.
+        FnShape::RuntimeEntry => {
+            for body in shape::runtime_entry_bodies(&plain) {
+                scanner.visit_expr_async(body);
             }
             errors.append(&mut scanner.errors);
         }
-        FnShape::Sync => return false,
+        // Sync code: blocking is fine.
+        FnShape::SyncWithAsyncBlock | FnShape::Sync | FnShape::NotAFn => return false,
     }
     true
 }
@@ -428,7 +356,8 @@ fn with_args(
 /// changes. The bytes are never used, so nothing reaches the binary.
 fn tracking_item(path: &Path) -> Option<Item> {
     let path = path.to_str()?;
+    let private = Private::call_site();
     Some(syn::parse_quote! {
-        const _: &[u8] = ::async_hygiene::__private::core::include_bytes!(#path);
+        const _: &[u8] = #private::core::include_bytes!(#path);
     })
 }

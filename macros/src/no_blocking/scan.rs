@@ -113,7 +113,7 @@ const VALUE_METHODS: &[&str] = &[
 pub(super) const AWAITING_MACROS: &[&str] = &["join", "try_join", "select", "select_biased"];
 /// Macros that pin a future so it can be awaited.
 pub(super) const PINNING_MACROS: &[&str] = &["pin", "pin_mut"];
-/// The watchdog's wrappers (`watch::instrument_body`): `name = "f", .., body = { .. }`.
+/// The watchdog's wrappers (`watchdog_hook::instrument_body`): `name = "f", .., body = { .. }`.
 const WATCH_MACROS: &[&str] = &["watch_body", "watch_body_on"];
 /// The escape hatch: its operand is not checked.
 pub(super) const ESCAPE_HATCH: &str = "allow_blocking";

@@ -727,7 +727,7 @@ fn the_item_is_emitted_as_written() {
         async fn load<'a, T: Clone>(&'a self, key: T) -> impl Display + 'a { self.get(key).await }
     };
     let mut expected = item.clone();
-    *expected.block = crate::watch::instrument_body(&item.sig, (*item.block).clone());
+    *expected.block = crate::watchdog_hook::instrument_body(&item.sig, (*item.block).clone());
     let output = super::expand(TokenStream::new(), quote!(#item));
     assert_eq!(output.to_string(), quote!(#expected).to_string());
 

@@ -16,6 +16,7 @@
 //! turns on): without it, the macro expands to the body itself, so the emitted code is the
 //! plain body at zero cost.
 
+use async_hygiene_analysis::shape::{self, FnShape};
 use proc_macro2::Span;
 use quote::{quote, quote_spanned};
 use syn::ext::IdentExt as _;
@@ -24,6 +25,9 @@ use syn::{
     token, Block, Expr, ExprMacro, GenericArgument, Macro, MacroDelimiter, PathArguments,
     ReturnType, Signature, Stmt, Type, TypeParamBound,
 };
+
+use crate::item::contains_impl_trait;
+use crate::private::Private;
 
 /// The macros of the runtime crate that the emitted code calls, as the last path segment
 /// after `__private`.
@@ -51,35 +55,38 @@ const WATCH_MACROS: [&str; 2] = ["watch_body", "watch_body_on"];
 /// contains `impl Trait`, which cannot be named in the body. `line!()` and `column!()`
 /// report the location of the span they carry: the fn's name.
 ///
-/// An `#[async_trait]` method (a sync fn with async-trait's `'async_trait` lifetime) is
-/// watched inside its boxed future, with `output` read from `dyn Future<Output = T>`:
+/// An `#[async_trait]` method ([`FnShape::AsyncTrait`]: a sync fn whose tail is
+/// `Box::pin(async move { … })`, hand-written ones included) is watched inside its boxed
+/// future, with `output` read from `dyn Future<Output = T>`:
 /// ```text
 /// fn load<'life0, 'async_trait>(&'life0 self, id: u32)
 ///     -> Pin<Box<dyn Future<Output = Result<User, Error>> + Send + 'async_trait>>
 /// { Box::pin(async move { body }) }
 /// ```
-/// becomes `{ Box::pin(async move { watch_body!(name = "load", …, body = { body }) }) }`;
-/// given the `async move` block's body alone (`{ body }`, as `#[bounded]` passes it), the
-/// result is that body wrapped as for an `async fn`.
+/// becomes `{ Box::pin(async move { watch_body!(name = "load", …, body = { body }) }) }`.
+/// Pass the fn's whole block: the shape is read from it.
 ///
-/// Any other sync fn (a hand-written boxed future, `#[tokio::test]`'s expansion) is left
-/// alone: it is not an `async fn`. So is a body that already contains the watch (two of
-/// our attributes stacked).
+/// Any other sync fn (`#[tokio::test]`'s expansion, a boxed future whose output type is
+/// spelled through an alias) is left alone: there is no `async fn` body to watch. So is a
+/// body that already contains the watch (two of our attributes stacked).
 pub(crate) fn instrument_body(sig: &Signature, mut body: Block) -> Block {
-    if sig.asyncness.is_none() {
-        if !is_async_trait_method(sig) {
-            return body;
-        }
-        // The fn's whole block, not the future's body (see above).
-        if boxed_tail(&mut body).is_some() {
-            if let Some(future_body) = boxed_async_move_body(&mut body) {
-                let plain = std::mem::replace(future_body, syn::parse_quote!({}));
-                *future_body = watch(sig, plain);
+    match shape::fn_shape(sig, &body) {
+        FnShape::AsyncFn => watch(sig, body),
+        FnShape::AsyncTrait => {
+            // Only where the output can be named (inference of `?` and `return` in the
+            // moved body depends on it) and the block is `async move` (without `move` it
+            // borrows what it uses; the watch's own `async move` block would move it).
+            let watchable = future_output(sig).is_some();
+            if let Some(future) = shape::boxed_async_block_mut(&mut body)
+                .filter(|future| watchable && future.capture.is_some())
+            {
+                let plain = std::mem::replace(&mut future.block, syn::parse_quote!({}));
+                future.block = watch(sig, plain);
             }
-            return body;
+            body
         }
+        _ => body,
     }
-    watch(sig, body)
 }
 
 /// The watch call around `body`, the body of `sig`'s future.
@@ -97,9 +104,10 @@ fn watch(sig: &Signature, body: Block) -> Block {
         .as_ref()
         .filter(|output| !contains_impl_trait(output))
         .map(|output| quote!(output = #output,));
-    let file = quote_spanned!(at_name=> ::async_hygiene::__private::core::file!());
-    let line = quote_spanned!(at_name=> ::async_hygiene::__private::core::line!());
-    let column = quote_spanned!(at_name=> ::async_hygiene::__private::core::column!());
+    let private = Private::at(at_name);
+    let file = quote_spanned!(at_name=> #private::core::file!());
+    let line = quote_spanned!(at_name=> #private::core::line!());
+    let column = quote_spanned!(at_name=> #private::core::column!());
     let brace_token = body.brace_token;
     let marked = crate::await_marks::marked_argument(&body);
     let watch = Macro {
@@ -180,48 +188,6 @@ fn single_type_argument<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
     }
 }
 
-/// Whether `sig` is what `#[async_trait]` makes of an `async fn`: it always adds the
-/// lifetime `'async_trait`, which a hand-written fn has no reason to name.
-fn is_async_trait_method(sig: &Signature) -> bool {
-    sig.generics
-        .lifetimes()
-        .any(|param| param.lifetime.ident == "async_trait")
-}
-
-/// The argument of `Box::pin(…)` when it is the tail of `block`: where `#[async_trait]`
-/// (and attributes that keep its shape, such as `#[tracing::instrument]`) put the future
-/// of an async fn.
-fn boxed_tail(block: &mut Block) -> Option<&mut Expr> {
-    let Some(Stmt::Expr(Expr::Call(call), None)) = block.stmts.last_mut() else {
-        return None;
-    };
-    let Expr::Path(func) = &*call.func else {
-        return None;
-    };
-    let mut names = func
-        .path
-        .segments
-        .iter()
-        .rev()
-        .map(|segment| &segment.ident);
-    let is_box_pin = matches!((names.next(), names.next()),
-        (Some(pin), Some(boxed)) if pin == "pin" && boxed == "Box");
-    if !is_box_pin || call.args.len() != 1 {
-        return None;
-    }
-    call.args.first_mut()
-}
-
-/// The body of the `async move` block in a tail `Box::pin(async move { … })`.
-fn boxed_async_move_body(block: &mut Block) -> Option<&mut Block> {
-    match boxed_tail(block)? {
-        // Without `move`, the block borrows what it uses: moving it into the watch's own
-        // `async move` block would change what it captures.
-        Expr::Async(async_block) if async_block.capture.is_some() => Some(&mut async_block.block),
-        _ => None,
-    }
-}
-
 /// The body as the user wrote it (plus what earlier attributes added), with the watch
 /// added by an attribute that expanded before this one removed.
 ///
@@ -238,9 +204,9 @@ pub(crate) fn plain_body(mut body: Block) -> Block {
     if let Some(inner) = watched_body(&body) {
         return inner;
     }
-    if let Some(future_body) = boxed_async_move_body(&mut body) {
-        if let Some(inner) = watched_body(future_body) {
-            *future_body = inner;
+    if let Some(future) = shape::boxed_async_block_mut(&mut body) {
+        if let Some(inner) = watched_body(&future.block) {
+            future.block = inner;
         }
     }
     body
@@ -296,7 +262,8 @@ fn parse_watch_args(input: syn::parse::ParseStream<'_>) -> syn::Result<Block> {
 }
 
 fn watch_path(span: Span) -> syn::Path {
-    syn::parse_quote_spanned!(span=> ::async_hygiene::__private::watch_body)
+    let private = Private::at(span);
+    syn::parse_quote_spanned!(span=> #private::watch_body)
 }
 
 fn is_watch_macro(mac: &Macro) -> bool {
@@ -319,19 +286,6 @@ fn is_instrumented(body: &Block) -> bool {
     }
     let mut finder = FindWatch(false);
     finder.visit_block(body);
-    finder.0
-}
-
-/// Whether `ty` contains `impl Trait`, which the body cannot name.
-fn contains_impl_trait(ty: &Type) -> bool {
-    struct FindImplTrait(bool);
-    impl<'ast> Visit<'ast> for FindImplTrait {
-        fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {
-            self.0 = true;
-        }
-    }
-    let mut finder = FindImplTrait(false);
-    finder.visit_type(ty);
     finder.0
 }
 
@@ -401,10 +355,23 @@ mod tests {
     fn sync_signatures_are_left_alone() {
         assert_eq!(instrument("fn f() -> u8 { 1 }"), tokens("{ 1 }"));
         assert_eq!(
+            instrument("fn f() -> impl Future<Output = u8> { async move { 1 } }"),
+            tokens("{ async move { 1 } }")
+        );
+    }
+
+    #[test]
+    fn hand_written_boxed_futures_are_watched_like_async_trait_methods() {
+        // The shape `#[bounded]` and `#[no_blocking]` treat as an async body is watched
+        // too: the attributes agree on what is async code.
+        assert_eq!(
             instrument(
                 "fn f() -> Pin<Box<dyn Future<Output = u8> + Send>> { Box::pin(async move { 1 }) }"
             ),
-            tokens("{ Box::pin(async move { 1 }) }")
+            tokens(
+                "{ Box::pin(async move { ::async_hygiene::__private::watch_body!(name = \"f\", \
+                 SITE, output = u8, body = { 1 }) }) }"
+            )
         );
     }
 
@@ -434,39 +401,10 @@ mod tests {
     }
 
     #[test]
-    fn an_async_trait_body_passed_alone_is_watched_as_an_async_fn_body() {
-        // `#[bounded]` finds the `async move` block itself and passes its body.
-        let function: syn::ItemFn = syn::parse_str(
-            "fn tick<'life0, 'async_trait>(&'life0 self) \
-             -> Pin<Box<dyn Future<Output = ()> + Send + 'async_trait>> \
-             { Box::pin(async move { let __self = self; let _: () = { step().await; }; }) }",
-        )
-        .expect("test items parse");
-        let Some(Stmt::Expr(Expr::Call(call), None)) = function.block.stmts.last() else {
-            panic!("the async-trait shape");
-        };
-        let Some(Expr::Async(future)) = call.args.first() else {
-            panic!("the async-trait shape");
-        };
-        let out = crate::await_marks::without_marked(
-            instrument_body(&function.sig, future.block.clone()).to_token_stream(),
-        )
-        .to_string();
-        // A unit future: the call ends with `;` as in an `async fn`.
-        assert_eq!(
-            squeeze(&out),
-            tokens(
-                "{ ::async_hygiene::__private::watch_body!(name = \"tick\", SITE, output = (), \
-                 body = { let __self = self; let _: () = { step().await; }; }); }"
-            )
-        );
-    }
-
-    #[test]
-    fn boxed_futures_that_are_not_async_trait_methods_are_left_alone() {
+    fn boxed_futures_that_cannot_be_watched_are_left_alone() {
         for item in [
-            // Hand-written: not an `async fn`, whatever attributes it has.
-            "fn f<'a>(&'a self) -> Pin<Box<dyn Future<Output = u8> + Send + 'a>> { Box::pin(async move { 1 }) }",
+            // The output is spelled through an alias: the watch could not pin it.
+            "fn f<'a>(&'a self) -> BoxFuture<'a, u8> { Box::pin(async move { 1 }) }",
             // A block without `move` borrows; the watch's `async move` would move instead.
             "fn f<'async_trait>() -> Pin<Box<dyn Future<Output = u8> + 'async_trait>> { Box::pin(async { 1 }) }",
         ] {

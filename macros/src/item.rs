@@ -1,5 +1,6 @@
-//! What `#[background]` and `#[offload]` share: the function read with its body left
-//! unparsed, and the check that nothing in its signature borrows from the caller.
+//! What the attributes share about the item they annotate: the function read with its body
+//! left unparsed (`#[background]`, `#[offload]`), the checks that nothing in its signature
+//! borrows from the caller, and how an attribute is recognised by its last path segment.
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream};
 use quote::ToTokens;
@@ -80,14 +81,6 @@ fn take_inner_attributes(body: Group) -> (Vec<Attribute>, Group) {
         // No inner attributes, or malformed ones: rustc reports those on the body as is.
         _ => (Vec::new(), body),
     }
-}
-
-/// Emits the errors next to the untouched item, so the rest of the crate still
-/// type-checks and rust-analyzer keeps working.
-pub(crate) fn with_errors(error: &syn::Error, item: TokenStream) -> TokenStream {
-    let mut tokens = error.to_compile_error();
-    tokens.extend(item);
-    tokens
 }
 
 /// Where the item is not a function with a body at all.
@@ -347,6 +340,14 @@ impl<'ast> Visit<'ast> for Bindings {
 /// Whether the return type hides its concrete type (`impl Trait`), which may not appear in
 /// a `let` annotation or a closure's return type.
 pub(crate) fn returns_impl_trait(output: &ReturnType) -> bool {
+    match output {
+        ReturnType::Default => false,
+        ReturnType::Type(_, ty) => contains_impl_trait(ty),
+    }
+}
+
+/// Whether `ty` contains `impl Trait` anywhere, which the body cannot name.
+pub(crate) fn contains_impl_trait(ty: &Type) -> bool {
     struct ImplTraitFinder(bool);
     impl<'ast> Visit<'ast> for ImplTraitFinder {
         fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {
@@ -354,8 +355,21 @@ pub(crate) fn returns_impl_trait(output: &ReturnType) -> bool {
         }
     }
     let mut finder = ImplTraitFinder(false);
-    finder.visit_return_type(output);
+    finder.visit_type(ty);
     finder.0
+}
+
+/// Whether `path` ends in `name`: `#[bounded]`, `#[async_hygiene::bounded]` and a
+/// re-export's path all name the same attribute.
+pub(crate) fn last_segment_is(path: &syn::Path, name: &str) -> bool {
+    path.segments
+        .last()
+        .is_some_and(|segment| segment.ident == name)
+}
+
+/// The first attribute whose path ends in `name`.
+pub(crate) fn find_attribute<'a>(attrs: &'a [Attribute], name: &str) -> Option<&'a Attribute> {
+    attrs.iter().find(|attr| last_segment_is(attr.path(), name))
 }
 
 #[cfg(test)]
