@@ -267,11 +267,12 @@ fn report(site: &'static WatchSite, duration: Duration, nested: Duration, stretc
     SLOW_POLLS.fetch_add(1, Ordering::Relaxed);
     site.stats.record_slow_poll(&slow_poll);
     scope::record(&slow_poll);
-    if current_mode() == Mode::Strict {
-        // Reported at the caller of `watch_poll` (`#[track_caller]` all the way): the
-        // user's fn, not a line of this crate.
-        panic!("async-hygiene watchdog (strict mode): {slow_poll}");
-    }
+    // Reported at the caller of `watch_poll` (`#[track_caller]` all the way): the user's
+    // fn, not a line of this crate.
+    assert!(
+        current_mode() != Mode::Strict,
+        "async-hygiene watchdog (strict mode): {slow_poll}"
+    );
 }
 
 #[cfg(test)]
