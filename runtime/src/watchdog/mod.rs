@@ -1,25 +1,41 @@
-//! The poll watchdog: names the async fn whose poll blocked the executor thread.
+//! The poll watchdog: names the lines whose poll blocked the executor thread, and a poll
+//! that hangs while it hangs.
 //!
 //! The compiler cannot see blocking hidden in a sync callee (a helper in another module
 //! that sleeps, reads a file or spins on CPU work). At run time it is visible: one poll of
 //! the future takes far longer than a poll should. With the `watchdog` feature on, every
 //! async fn annotated with one of the attributes that keep an async body
-//! (`#[no_blocking]`, `#[concurrent]`, `#[bounded]`) times each poll of its body and
-//! reports any poll above a threshold with the function's path, its source location and
-//! the measured duration — Python's asyncio debug mode, for tokio, on stable Rust.
-//! Methods under `#[async_trait]` are watched inside their boxed future when they carry
-//! `#[bounded]` or `#[concurrent]` (not yet under `#[no_blocking]` alone).
+//! (`#[no_blocking]`, `#[concurrent]`, `#[bounded]`, also on `#[async_trait]` methods)
+//! times each poll of its body and reports a poll above the threshold as the *stretch of
+//! code* it ran, between two points where the fn can suspend:
+//!
+//! ```text
+//! WARN async_hygiene::watchdog: `orders::verify_address` blocked its executor thread for 150.2ms between the start of the fn (src/service.rs:64:10) and the await at src/service.rs:71:41 (threshold 100ms); move blocking or CPU-heavy work to `tokio::task::spawn_blocking` or an `#[offload]` fn
+//! ```
+//!
+//! A poll resumes where the previous one suspended and runs to the next await that is
+//! pending, or to the return: the attributes mark each `.await` of the body with its
+//! location (one thread-local store, see [`Stretch`]), so the blocking call is between
+//! the two lines named. `in the await at …` means the poll resumed in that await and was
+//! pending in it again: the blocking is inside the awaited future.
+//!
+//! A poll that never returns (a deadlock through a nested `block_on`, an endless loop) is
+//! reported *while it runs*, by a monitor thread, once it has run past the hang threshold
+//! (1 s by default), with the fn, where the poll resumed and how long it has run: a
+//! [`Hang`].
 //!
 //! # Switching it on
 //!
 //! - **Compile time**: the facade's feature `watchdog` (usually only for tests and
 //!   staging: `cargo test --features async-hygiene/watchdog`). Without it the attributes
-//!   emit the plain body: no wrapper, no clock read, identical future size.
-//! - **Run time**, when compiled in: [`set_mode`] / [`set_threshold`], or the environment,
-//!   read once at the first watched poll:
+//!   emit the plain body: no wrapper, no marks, no clock read, identical future size.
+//! - **Run time**, when compiled in: [`set_mode`], [`set_threshold`],
+//!   [`set_hang_threshold`], or the environment, read once at the first watched poll:
 //!   - `ASYNC_HYGIENE_WATCHDOG=off|warn|strict` (default `warn`);
 //!   - `ASYNC_HYGIENE_WATCHDOG_MS=<milliseconds>`, decimals allowed (`0.05` is 50 µs);
-//!     default [`DEFAULT_THRESHOLD`], 100 ms as in asyncio.
+//!     default [`DEFAULT_THRESHOLD`], 100 ms as in asyncio;
+//!   - `ASYNC_HYGIENE_WATCHDOG_HANG_MS=<milliseconds>`; default
+//!     [`DEFAULT_HANG_THRESHOLD`], 1 s as tokio-console's "never yielded".
 //!
 //!   A malformed value panics at the first watched poll (a typo in `strict` must not
 //!   silently turn a failing CI run into a passing one); call [`init_from_env`] at start-up
@@ -28,28 +44,42 @@
 //! The feature behaves the same in debug and release builds: turning it on is the
 //! decision, and warn mode is cheap enough for a staging or canary deployment.
 //!
+//! # Reports
+//!
+//! - [`Mode::Warn`]: a slow poll is a `tracing::warn!` (target `async_hygiene::watchdog`,
+//!   fields `function`, `file`, `line`, `column`, `duration_us`, `threshold_us`), a hang a
+//!   `tracing::error!`. When no tracing subscriber is installed, the report is written to
+//!   the process's stderr handle directly, not through `eprintln!`, which libtest captures:
+//!   under plain `cargo test` the reports of *passing* tests show too. Each fn's numbers
+//!   are kept in its [`FnStats`] ([`stats`], [`stats_for`]); a test checks its own future
+//!   with [`collect`], without process-wide state.
+//! - [`Mode::Strict`]: a slow poll is recorded as in warn mode, then panics. The panic
+//!   is raised at the watched fn (`#[track_caller]` from the generated code down), so
+//!   "panicked at" names the user's file and line, not this crate. A hang is reported,
+//!   then the process **aborts**: the stuck thread cannot be unwound from the monitor, and
+//!   a CI run that waits for it would die at its own timeout with no name.
+//!
+//! When a watched fn awaits another watched fn that blocks, only the innermost is
+//! reported: the outer poll is reported only if its own time, excluding the nested slow
+//! polls already reported, is above the threshold (and the same for hangs).
+//!
+//! Futures no attribute instruments (the tasks an application spawns in `main`, a
+//! library's future) are watched by name with [`watch`] and [`spawn_watched`], named at
+//! their call site.
+//!
 //! # Cost and precision
 //!
 //! With a threshold of [`COARSE_CLOCK_MIN_THRESHOLD`] (20 ms) or more, which includes the
 //! default, a poll is timed against a coarse clock kept by a ticker thread (started at the
-//! first watched poll, waking every threshold/20, between 1 and 5 ms): a few uncontended
-//! atomic loads and a thread-local read per poll, about 2 ns with the wrapper, and a
-//! measured duration that is a lower bound, short of the truth by one tick plus however
-//! late the ticker was scheduled. It can miss a slow poll when the machine is too loaded to
-//! run the ticker, but never reports a fast one. Below 20 ms each poll reads
-//! `Instant::now()` twice (about 25 ns) and the duration is exact.
-//! `cargo run --release --example bench_watchdog` measures both against the plain body.
-//!
-//! # Reports
-//!
-//! [`Mode::Warn`] emits a `tracing::warn!` (target `async_hygiene::watchdog`; printed to
-//! stderr when no tracing subscriber is installed), increments [`slow_poll_count`] and
-//! keeps the report in [`recent_slow_polls`]. [`Mode::Strict`] records the same and then
-//! panics, so a test suite fails where something blocks.
-//!
-//! When a watched fn awaits another watched fn that blocks, only the innermost is
-//! reported: the outer poll is reported only if its own time, excluding the nested slow
-//! polls already reported, is above the threshold.
+//! first watched poll, waking every threshold/20, between 1 and 5 ms; it is also the hang
+//! monitor). Per poll: a few uncontended atomic loads, the thread's monitor slot written
+//! twice (one word, plain stores), two thread-local accesses for the await marks and one
+//! per marked await; `cargo run --release --features watchdog --example bench_watchdog`
+//! measures it against the plain body (about 7 ns a poll on a loaded 2-core VM, see the
+//! README). The duration is a lower bound, short of the truth by one tick plus however
+//! late the ticker was scheduled: the watchdog can miss a slow poll when the machine is
+//! too loaded to run the ticker, but never reports a fast one. Below 20 ms each poll
+//! reads `Instant::now()` twice (about 25 ns more) and the duration is exact.
 //!
 //! ```
 //! # extern crate async_hygiene_runtime as async_hygiene;
@@ -60,6 +90,7 @@
 //! watchdog::set_threshold(Duration::from_millis(20));
 //! assert_eq!(watchdog::mode(), Mode::Strict);
 //! assert_eq!(watchdog::threshold(), Duration::from_millis(20));
+//! watchdog::set_hang_threshold(Duration::from_secs(5));
 //! for stats in watchdog::stats() {
 //!     eprintln!("{}: {} polls, {} slow", stats.function, stats.polls, stats.slow_polls);
 //! }
@@ -115,10 +146,11 @@ pub const HANG_THRESHOLD_ENV: &str = "ASYNC_HYGIENE_WATCHDOG_HANG_MS";
 pub enum Mode {
     /// Do not time polls (one atomic load per poll remains).
     Off,
-    /// Report through `tracing::warn!`, the counter and the recent reports.
+    /// Report slow polls and hangs (tracing, or stderr), count them in [`stats`].
     #[default]
     Warn,
-    /// Report as [`Mode::Warn`] does, then panic.
+    /// Report as [`Mode::Warn`] does, then panic at the watched fn on a slow poll, abort
+    /// the process on a hang.
     Strict,
 }
 

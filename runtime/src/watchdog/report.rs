@@ -5,6 +5,15 @@ use std::io::Write as _;
 use std::panic::Location;
 use std::time::Duration;
 
+/// Whether `path` (`krate::api::Service::get_user`) names the fn `name`: the whole path,
+/// or its last segments (`get_user`, `Service::get_user`).
+pub(super) fn path_names(path: &str, name: &str) -> bool {
+    path == name
+        || path
+            .strip_suffix(name)
+            .is_some_and(|prefix| prefix.ends_with("::"))
+}
+
 /// One end of the stretch of code a poll ran: where it resumed or where it stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]

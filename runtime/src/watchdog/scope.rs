@@ -7,6 +7,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
+use super::report::path_names;
 use super::SlowPoll;
 
 type Sink = Arc<Mutex<Vec<SlowPoll>>>;
@@ -124,13 +125,7 @@ impl Reports {
     pub fn of(&self, function: &str) -> Vec<&SlowPoll> {
         self.slow_polls
             .iter()
-            .filter(|report| {
-                report.function == function
-                    || report
-                        .function
-                        .strip_suffix(function)
-                        .is_some_and(|prefix| prefix.ends_with("::"))
-            })
+            .filter(|report| path_names(&report.function, function))
             .collect()
     }
 

@@ -5,6 +5,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use super::__private::WatchSite;
+use super::report::path_names;
 use super::{duration_to_nanos, Hang, SlowPoll};
 
 /// What the watchdog measured of one watched fn since the start of the process (or
@@ -159,13 +160,9 @@ pub fn stats() -> Vec<FnStats> {
 /// (`"get_user"`, `"api::Service::get_user"`); the first polled if several match.
 #[must_use]
 pub fn stats_for(function: &str) -> Option<FnStats> {
-    stats().into_iter().find(|stats| {
-        stats.function == function
-            || stats
-                .function
-                .strip_suffix(function)
-                .is_some_and(|prefix| prefix.ends_with("::"))
-    })
+    stats()
+        .into_iter()
+        .find(|stats| path_names(&stats.function, function))
 }
 
 impl WatchSite {
