@@ -75,7 +75,7 @@
 //! monitor). Per poll: a few uncontended atomic loads, the thread's monitor slot written
 //! twice (one word, plain stores), two thread-local accesses for the await marks and one
 //! per marked await; `cargo run --release --features watchdog --example bench_watchdog`
-//! measures it against the plain body (about 7 ns a poll on a loaded 2-core VM, see the
+//! measures it against the plain body (about 3 ns a poll of its own on a 2-core VM, see the
 //! README). The duration is a lower bound, short of the truth by one tick plus however
 //! late the ticker was scheduled: the watchdog can miss a slow poll when the machine is
 //! too loaded to run the ticker, but never reports a fast one. Below 20 ms each poll
