@@ -472,10 +472,15 @@ async fn watch_hidden_blocking() -> (String, String) {
         Some(report) => (
             count.to_string(),
             format!(
-                "names `{}` at {}:{} ({})",
+                "names `{}`, {}:{}-{} ({})",
                 report.function.rsplit("::").next().unwrap_or_default(),
                 report.file,
                 report.line,
+                // The stretch the poll ran: from the fn's start to the await it reached.
+                match report.stretch.to {
+                    watchdog::Point::Await { line, .. } => line.to_string(),
+                    _ => "return".to_owned(),
+                },
                 ms(report.duration)
             ),
         ),
