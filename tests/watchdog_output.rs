@@ -142,3 +142,89 @@ fn strict_mode_aborts_on_a_hang_after_reporting_it() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+#[ignore = "run by `strict_mode_names_the_call_site_of_a_future_watched_by_name` in a child process"]
+async fn child_strict_watched_by_name() {
+    let work = async {
+        tokio::task::yield_now().await;
+        load_config(Duration::from_millis(200))
+    };
+    async_hygiene::watchdog::watch("named_work", work).await;
+}
+
+#[test]
+fn strict_mode_names_the_call_site_of_a_future_watched_by_name() {
+    let output = run_child(
+        "child_strict_watched_by_name",
+        &[("ASYNC_HYGIENE_WATCHDOG", "strict")],
+    );
+    let all = format!("{}\n{}", text(&output.stdout), text(&output.stderr));
+    // Without the feature, `watch` polls the future as it is: nothing to fail.
+    assert_eq!(
+        output.status.success(),
+        !async_hygiene::watchdog::COMPILED_IN,
+        "{all}"
+    );
+    if async_hygiene::watchdog::COMPILED_IN {
+        let line = line_of("async_hygiene::watchdog::watch(\"named_work\", work)");
+        assert!(
+            all.contains(&format!("(watched at tests/watchdog_output.rs:{line}:")),
+            "{all}"
+        );
+        assert!(!all.contains("panicked at runtime/"), "{all}");
+    }
+}
+
+#[cfg(feature = "watchdog")]
+#[async_hygiene::no_blocking]
+async fn annotated_handler() -> u32 {
+    tokio::task::yield_now().await;
+    load_config(Duration::from_millis(200))
+}
+
+#[cfg(feature = "watchdog")]
+#[tokio::test]
+#[ignore = "run by `strict_mode_panics_at_the_annotated_fn` in a child process"]
+async fn child_strict_annotated() {
+    assert_eq!(annotated_handler().await, 7);
+}
+
+/// With the attribute, the panic is raised at the attribute that watches the fn (the
+/// generated call carries its span), and the message names the fn and its stretch.
+#[cfg(feature = "watchdog")]
+#[test]
+fn strict_mode_panics_at_the_annotated_fn() {
+    let output = run_child(
+        "child_strict_annotated",
+        &[("ASYNC_HYGIENE_WATCHDOG", "strict")],
+    );
+    let all = format!("{}\n{}", text(&output.stdout), text(&output.stderr));
+    assert!(!output.status.success(), "{all}");
+    let line = line_of("async fn annotated_handler() -> u32 {");
+    assert!(
+        all.contains(&format!(
+            "panicked at tests/watchdog_output.rs:{}:1:",
+            line - 1
+        )),
+        "{all}"
+    );
+    assert!(
+        all.contains("`watchdog_output::annotated_handler` blocked its executor thread for "),
+        "{all}"
+    );
+    assert!(!all.contains("panicked at runtime/"), "{all}");
+    assert!(
+        all.contains(" between the await at tests/watchdog_output.rs:"),
+        "{all}"
+    );
+}
+
+/// The line of this file that contains `text`.
+fn line_of(text: &str) -> u32 {
+    let index = include_str!("watchdog_output.rs")
+        .lines()
+        .position(|line| line.contains(text))
+        .expect("the text is in this file");
+    u32::try_from(index + 1).expect("a short file")
+}

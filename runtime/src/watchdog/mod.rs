@@ -54,8 +54,10 @@
 //!   are kept in its [`FnStats`] ([`stats`], [`stats_for`]); a test checks its own future
 //!   with [`collect`], without process-wide state.
 //! - [`Mode::Strict`]: a slow poll is recorded as in warn mode, then panics. The panic
-//!   is raised at the watched fn (`#[track_caller]` from the generated code down), so
-//!   "panicked at" names the user's file and line, not this crate. A hang is reported,
+//!   is raised at the attribute that watches the fn (`#[track_caller]` from the
+//!   generated code down), so "panicked at" names the user's file and line, not this
+//!   crate; a future watched by name unwinds (`resume_unwind`, no "panicked at") with the
+//!   location of its `watch` call in the message. A hang is reported,
 //!   then the process **aborts**: the stuck thread cannot be unwound from the monitor, and
 //!   a CI run that waits for it would die at its own timeout with no name.
 //!

@@ -2,6 +2,7 @@
 
 use std::cell::Cell;
 use std::future::{Future, IntoFuture};
+use std::io::Write as _;
 use std::panic::Location;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -267,12 +268,24 @@ fn report(site: &'static WatchSite, duration: Duration, nested: Duration, stretc
     SLOW_POLLS.fetch_add(1, Ordering::Relaxed);
     site.stats.record_slow_poll(&slow_poll);
     scope::record(&slow_poll);
-    // Reported at the caller of `watch_poll` (`#[track_caller]` all the way): the user's
+    if current_mode() != Mode::Strict {
+        return;
+    }
+    let message = format!("async-hygiene watchdog (strict mode): {slow_poll}");
+    if site.marker_type_name.is_none() {
+        // A future watched by name is polled from `Watched::poll`, a line of this crate
+        // that `#[track_caller]` cannot see past: unwind without the panic hook's
+        // "panicked at", and name the `watch` call instead.
+        let line = format!(
+            "{message} (watched at {}:{}:{})\n",
+            site.file, site.line, site.column
+        );
+        let _ = std::io::stderr().lock().write_all(line.as_bytes());
+        std::panic::resume_unwind(Box::new(message));
+    }
+    // Raised at the caller of `watch_poll` (`#[track_caller]` all the way): the watched
     // fn, not a line of this crate.
-    assert!(
-        current_mode() != Mode::Strict,
-        "async-hygiene watchdog (strict mode): {slow_poll}"
-    );
+    panic!("{message}");
 }
 
 #[cfg(test)]
