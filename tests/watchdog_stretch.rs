@@ -74,6 +74,70 @@ async fn awaits_a_blocking_callee() {
     unwatched_callee().await; // await of the callee
 }
 
+#[async_hygiene::no_blocking]
+async fn blocks_before_a_join() -> u32 {
+    load_config();
+    let (a, b) = tokio::join!(echo(1), echo(2)); // join after the block
+    load_config();
+    tokio::select! { // select after the join
+        c = echo(a + b) => c,
+    }
+}
+
+async fn echo(value: u32) -> u32 {
+    tokio::task::yield_now().await;
+    value
+}
+
+/// The first line of this file containing `text`, other than the one asking.
+fn line_of(text: &str) -> u32 {
+    let index = include_str!("watchdog_stretch.rs")
+        .lines()
+        .position(|line| line.contains(text) && !line.contains("line_of("))
+        .expect("the text is in this file");
+    u32::try_from(index + 1).expect("a short file")
+}
+
+/// The macro at the line of this file containing `marker`.
+fn macro_at(marker: &str, name: &str) -> Point {
+    let (index, line) = include_str!("watchdog_stretch.rs")
+        .lines()
+        .enumerate()
+        .find(|(_, line)| line.contains(marker))
+        .expect("the marker is in this file");
+    let column = line.find(name).expect("the line calls the macro") + 1;
+    Point::Await {
+        file: file!(),
+        line: u32::try_from(index + 1).expect("a short file"),
+        column: u32::try_from(column).expect("a short line"),
+    }
+}
+
+#[tokio::test]
+async fn a_join_or_select_is_marked_as_one_await_at_its_name() {
+    let ((), reports) = watchdog::collect(async {
+        assert_eq!(blocks_before_a_join().await, 3);
+    })
+    .await;
+    let stretches: Vec<Stretch> = reports.slow_polls.iter().map(|poll| poll.stretch).collect();
+    let join = macro_at("// join after the block", "tokio::join");
+    let select = macro_at("// select after the join", "tokio::select");
+    assert_eq!(
+        stretches,
+        [
+            Stretch {
+                from: Point::Start,
+                to: join,
+            },
+            Stretch {
+                from: join,
+                to: select,
+            },
+        ],
+        "{reports:#?}"
+    );
+}
+
 #[tokio::test]
 async fn a_block_before_the_first_await_is_the_stretch_from_the_start() {
     let report = slow_poll_of(blocks_before_the_first_await()).await;
@@ -249,7 +313,7 @@ async fn third_party_work() -> u32 {
 
 #[tokio::test]
 async fn a_future_watched_by_name_is_reported_at_its_call_site() {
-    let line = line!() + 1;
+    let line = line_of("watchdog::collect(watchdog::watch(\"third_party\"");
     let (value, reports) =
         watchdog::collect(watchdog::watch("third_party", third_party_work())).await;
     assert_eq!(value, 3);
@@ -271,7 +335,7 @@ async fn a_future_watched_by_name_is_reported_at_its_call_site() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_task_spawned_with_a_name_reports_into_the_scope_that_spawned_it() {
-    let line = line!() + 2;
+    let line = line_of("let task = watchdog::spawn_watched(");
     let ((), reports) = watchdog::collect(async {
         let task = watchdog::spawn_watched("background_refresh", third_party_work());
         assert_eq!(task.await.expect("the task does not panic"), 3);

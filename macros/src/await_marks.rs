@@ -16,14 +16,21 @@
 //! `.await` takes it: the poll that ends pending ends at the last await it reached. The
 //! expression and its temporaries are evaluated as before, in the same statement.
 //!
-//! Awaits in nested items are other functions' and stay as they are; awaits inside macro
-//! calls (`tokio::join!`, `select!`) are tokens the attribute does not parse, and a poll
-//! that suspends in one is reported as ending at an unmarked await.
+//! The macros that await their operands (`join!`, `try_join!`, `select!`,
+//! `select_biased!`, by their last path segment) are marked as one await, at the macro's
+//! name: `let (a, b) = join!(f(), g());` becomes
+//! `let (a, b) = (_::at_await_macro(), join!(f(), g())).1;` (a tuple, so temporaries live
+//! as long as before), and a statement `select! { … }` gets `_::at_await_macro();` before
+//! it. Awaits written inside other macro calls (`assert_eq!(f().await, 1)`) are tokens
+//! the attribute does not parse: a poll that suspends in one is reported as ending at the
+//! last marked await. Awaits in nested items are other functions' and stay as they are.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::visit_mut::{self, VisitMut};
-use syn::{Block, Expr, Item};
+use syn::{Block, Expr, Item, Macro, Stmt};
+
+use crate::no_blocking::scan::AWAITING_MACROS;
 
 /// `body` with each `.await` outside nested items marked (see the module docs).
 pub(crate) fn mark_awaits(body: &Block) -> Block {
@@ -40,18 +47,51 @@ pub(crate) fn marked_argument(body: &Block) -> TokenStream {
 
 struct AwaitMarker;
 
+/// Whether `mac` awaits its operands: `join!`, `tokio::select!`, ….
+fn awaits_operands(mac: &Macro) -> bool {
+    mac.path
+        .segments
+        .last()
+        .is_some_and(|last| AWAITING_MACROS.iter().any(|name| last.ident == name))
+}
+
 impl VisitMut for AwaitMarker {
     fn visit_item_mut(&mut self, _: &mut Item) {}
+
+    fn visit_block_mut(&mut self, block: &mut Block) {
+        visit_mut::visit_block_mut(self, block);
+        let stmts = std::mem::take(&mut block.stmts);
+        for stmt in stmts {
+            if let Stmt::Macro(statement) = &stmt {
+                if awaits_operands(&statement.mac) {
+                    let span = syn::spanned::Spanned::span(&statement.mac.path);
+                    block.stmts.push(syn::parse_quote_spanned!(span=>
+                        ::async_hygiene::__private::at_await_macro();
+                    ));
+                }
+            }
+            block.stmts.push(stmt);
+        }
+    }
 
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
         // Inner awaits first: `f(x.await).await` marks both.
         visit_mut::visit_expr_mut(self, expr);
-        if let Expr::Await(awaited) = expr {
-            let span = awaited.await_token.span;
-            let base = &awaited.base;
-            *awaited.base = syn::parse_quote_spanned!(span=>
-                ::async_hygiene::__private::at_await(#base)
-            );
+        match expr {
+            Expr::Await(awaited) => {
+                let span = awaited.await_token.span;
+                let base = &awaited.base;
+                *awaited.base = syn::parse_quote_spanned!(span=>
+                    ::async_hygiene::__private::at_await(#base)
+                );
+            }
+            Expr::Macro(call) if awaits_operands(&call.mac) => {
+                let span = syn::spanned::Spanned::span(&call.mac.path);
+                *expr = syn::parse_quote_spanned!(span=>
+                    (::async_hygiene::__private::at_await_macro(), #call).1
+                );
+            }
+            _ => {}
         }
     }
 }
@@ -133,6 +173,23 @@ mod tests {
             expected(
                 "{ let a = async move { _::at_await(f()).await }; \
                  async fn g() { h().await } _::at_await(a).await }"
+            )
+        );
+    }
+
+    #[test]
+    fn macros_that_await_their_operands_are_marked_as_one_await() {
+        assert_eq!(
+            marked(
+                "{ let (a, b) = tokio::join!(f(), g()); \
+                 tokio::select! { x = h() => x, } \
+                 assert_eq!(k().await, 1); }"
+            ),
+            expected(
+                "{ let (a, b) = (_::at_await_macro(), tokio::join!(f(), g())).1; \
+                 _::at_await_macro(); \
+                 tokio::select! { x = h() => x, } \
+                 assert_eq!(k().await, 1); }"
             )
         );
     }

@@ -13,7 +13,7 @@ mod catalogue;
 mod config;
 mod imports;
 mod locks;
-mod scan;
+pub(crate) mod scan;
 #[cfg(test)]
 mod tests;
 

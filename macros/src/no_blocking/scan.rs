@@ -110,7 +110,7 @@ const VALUE_METHODS: &[&str] = &[
 ];
 
 /// Macros that await their operands.
-pub(super) const AWAITING_MACROS: &[&str] = &["join", "try_join", "select", "select_biased"];
+pub(crate) const AWAITING_MACROS: &[&str] = &["join", "try_join", "select", "select_biased"];
 /// Macros that pin a future so it can be awaited.
 pub(super) const PINNING_MACROS: &[&str] = &["pin", "pin_mut"];
 /// The watchdog's wrappers (`watchdog_hook::instrument_body`): `name = "f", .., body = { .. }`.

@@ -407,7 +407,7 @@ pub const COARSE_CLOCK_MIN_THRESHOLD: Duration = Duration::from_millis(20);
 /// Support for the code the attributes generate. Not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use super::poll::{at_await, watch_poll, Resume, WatchSite};
+    pub use super::poll::{at_await, at_await_macro, watch_poll, Resume, WatchSite};
     pub use crate::{
         __async_hygiene_watch_body as watch_body, __async_hygiene_watch_body_on as watch_body_on,
     };

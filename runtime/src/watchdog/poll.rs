@@ -59,6 +59,14 @@ pub fn at_await<F: IntoFuture>(future: F) -> F::IntoFuture {
     future.into_future()
 }
 
+/// Marks a macro that awaits its operands (`join!`, `select!`) as one await, at the
+/// macro's name: `(at_await_macro(), join!(…)).1`.
+#[inline]
+#[track_caller]
+pub fn at_await_macro() {
+    AWAIT_AT.set(Some(Location::caller()));
+}
+
 /// Where a watched fn is: one `static` per annotated fn, which also holds its statistics.
 #[derive(Debug)]
 pub struct WatchSite {
