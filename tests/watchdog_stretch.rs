@@ -345,3 +345,25 @@ async fn a_task_spawned_with_a_name_reports_into_the_scope_that_spawned_it() {
     assert_eq!(spawned.len(), 1, "{reports:#?}");
     assert_eq!((spawned[0].file, spawned[0].line), (file!(), line));
 }
+
+#[async_hygiene::no_blocking]
+async fn panics_in_a_poll() {
+    tokio::task::yield_now().await;
+    // Unwinds without the panic hook, whose backtrace (under `RUST_BACKTRACE`) can take
+    // longer than the hang threshold on a loaded machine, while the poll still runs.
+    std::panic::resume_unwind(Box::new("a bug in the handler"));
+}
+
+/// A poll that unwinds ends for the monitor too: it must not be reported as a hang later.
+#[tokio::test]
+async fn a_poll_that_panics_is_not_left_running_for_the_monitor() {
+    watchdog::set_hang_threshold(HANG_THRESHOLD);
+    let error = tokio::spawn(panics_in_a_poll())
+        .await
+        .expect_err("the task panicked");
+    assert!(error.is_panic());
+    // Idle past the hang threshold: a poll left published would be reported by now.
+    tokio::time::sleep(HANG_THRESHOLD + Duration::from_millis(300)).await;
+    let stats = watchdog::stats_for("panics_in_a_poll").expect("polled");
+    assert_eq!(stats.hangs, 0, "{stats:?}");
+}

@@ -188,19 +188,11 @@ pub fn watch_poll<F: Future + ?Sized>(
     let exact_start = (threshold_nanos < duration_to_nanos(COARSE_CLOCK_MIN_THRESHOLD) || !ticking)
         .then(Instant::now);
     let reported_before = REPORTED_NANOS.get();
-    let outer_await = AWAIT_AT.replace(match *resumed {
-        Resume::Await(location) => Some(location),
-        Resume::Start | Resume::Unmarked => None,
-    });
-    let slot = monitor::current_slot();
-    let start_tick = clock::tick();
-    let outer = slot.map(|slot| slot.enter(monitor::Published::new(site_id, *resumed, start_tick)));
+    let frame = PollFrame::enter(site_id, *resumed);
+    let start_tick = frame.start_tick;
     let poll = future.poll(cx);
     let end_tick = clock::tick();
-    if let (Some(slot), Some(outer)) = (slot, outer) {
-        slot.leave(outer, start_tick, end_tick);
-    }
-    let reached = AWAIT_AT.replace(outer_await);
+    let reached = frame.leave(end_tick);
     site.stats.record_poll();
     let duration = match exact_start {
         Some(start) => {
@@ -224,6 +216,59 @@ pub fn watch_poll<F: Future + ?Sized>(
         *resumed = reached.map_or(Resume::Unmarked, Resume::Await);
     }
     poll
+}
+
+/// What a watched poll changes in its thread's state, restored when it ends, also when it
+/// unwinds: a panic in the body (or a strict-mode report of a nested fn) must not leave
+/// the monitor a poll that no longer runs, which it would report as a hang.
+struct PollFrame {
+    slot: Option<(&'static monitor::PollSlot, monitor::Published)>,
+    start_tick: u64,
+    outer_await: Option<&'static Location<'static>>,
+}
+
+impl PollFrame {
+    #[inline]
+    fn enter(site_id: u32, resumed: Resume) -> Self {
+        let outer_await = AWAIT_AT.replace(match resumed {
+            Resume::Await(location) => Some(location),
+            Resume::Start | Resume::Unmarked => None,
+        });
+        let start_tick = clock::tick();
+        let slot = monitor::current_slot().map(|slot| {
+            let outer = slot.enter(monitor::Published::new(site_id, resumed, start_tick));
+            (slot, outer)
+        });
+        PollFrame {
+            slot,
+            start_tick,
+            outer_await,
+        }
+    }
+
+    /// Restores the state and returns the last await the poll reached.
+    #[inline]
+    fn leave(self, end_tick: u64) -> Option<&'static Location<'static>> {
+        let reached = AWAIT_AT.get();
+        self.restore(end_tick);
+        std::mem::forget(self);
+        reached
+    }
+
+    #[inline]
+    fn restore(&self, end_tick: u64) {
+        AWAIT_AT.set(self.outer_await);
+        if let Some((slot, outer)) = self.slot {
+            slot.leave(outer, self.start_tick, end_tick);
+        }
+    }
+}
+
+impl Drop for PollFrame {
+    /// Only on unwinding: [`PollFrame::leave`] forgets the frame.
+    fn drop(&mut self) {
+        self.restore(clock::tick());
+    }
 }
 
 /// Decides whether a poll that took `duration` is slow, and reports it. `reported_before`

@@ -69,9 +69,9 @@ impl<F: Future> Future for Collect<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let outer = SINK.replace(this.sink.take());
+        let scope = Entered::enter(this.sink.take());
         let poll = this.future.poll(cx);
-        *this.sink = SINK.replace(outer);
+        *this.sink = scope.leave();
         let output = std::task::ready!(poll);
         let slow_polls = this
             .sink
@@ -105,10 +105,37 @@ pub(super) fn poll_in<F: Future + ?Sized>(
     let Some(sink) = sink else {
         return future.poll(cx);
     };
-    let outer = SINK.replace(Some(Arc::clone(sink)));
+    let scope = Entered::enter(Some(Arc::clone(sink)));
     let poll = future.poll(cx);
-    SINK.set(outer);
+    scope.leave();
     poll
+}
+
+/// A scope entered on this thread, left when the poll ends, also when it unwinds.
+struct Entered {
+    /// The scope to restore; `None` once left.
+    outer: Option<Option<Sink>>,
+}
+
+impl Entered {
+    fn enter(sink: Option<Sink>) -> Self {
+        Entered {
+            outer: Some(SINK.replace(sink)),
+        }
+    }
+
+    /// Leaves the scope and returns its sink.
+    fn leave(mut self) -> Option<Sink> {
+        SINK.replace(self.outer.take().flatten())
+    }
+}
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        if let Some(outer) = self.outer.take() {
+            SINK.set(outer);
+        }
+    }
 }
 
 /// The slow polls one [`collect`] scope saw, in the order they were reported.
