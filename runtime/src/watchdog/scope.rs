@@ -113,27 +113,30 @@ pub(super) fn poll_in<F: Future + ?Sized>(
 
 /// A scope entered on this thread, left when the poll ends, also when it unwinds.
 struct Entered {
-    /// The scope to restore; `None` once left.
-    outer: Option<Option<Sink>>,
+    /// The scope to restore.
+    outer: Option<Sink>,
+    left: bool,
 }
 
 impl Entered {
     fn enter(sink: Option<Sink>) -> Self {
         Entered {
-            outer: Some(SINK.replace(sink)),
+            outer: SINK.replace(sink),
+            left: false,
         }
     }
 
     /// Leaves the scope and returns its sink.
     fn leave(mut self) -> Option<Sink> {
-        SINK.replace(self.outer.take().flatten())
+        self.left = true;
+        SINK.replace(self.outer.take())
     }
 }
 
 impl Drop for Entered {
     fn drop(&mut self) {
-        if let Some(outer) = self.outer.take() {
-            SINK.set(outer);
+        if !self.left {
+            SINK.set(self.outer.take());
         }
     }
 }
