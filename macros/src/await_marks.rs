@@ -30,7 +30,9 @@ use quote::quote;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Block, Expr, Item, Macro, Stmt};
 
-use crate::no_blocking::scan::AWAITING_MACROS;
+/// The macros that await their operands. The same list as the blocking scanner's in
+/// `async_hygiene_analysis::blocking`, which does not export it.
+const AWAITING_MACROS: &[&str] = &["join", "try_join", "select", "select_biased"];
 
 /// `body` with each `.await` outside nested items marked (see the module docs).
 pub(crate) fn mark_awaits(body: &Block) -> Block {

@@ -29,9 +29,9 @@ use syn::{
 use crate::item::contains_impl_trait;
 use crate::private::Private;
 
-/// The macros of the runtime crate that the emitted code calls, as the last path segment
-/// after `__private`.
-const WATCH_MACROS: [&str; 2] = ["watch_body", "watch_body_on"];
+// The macros of the runtime crate that the emitted code calls, as the last path segment
+// after `__private`: one list, shared with the blocking scanner, which looks into them.
+use async_hygiene_analysis::blocking::WATCH_MACROS;
 
 /// Wraps the body of the async fn `sig` so that the watchdog can time each poll.
 ///

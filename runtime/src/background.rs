@@ -701,7 +701,6 @@ pub mod __private {
     use tokio::sync::{Semaphore, SemaphorePermit};
 
     pub use super::BackgroundHandle;
-    pub use super::Registry as BackgroundRegistry;
 
     // The output type comes first so generated code can name it (`::<Output, _>`): the
     // async block's `?` and `.into()` then infer as they did in the original `async fn`.

@@ -1,8 +1,11 @@
 //! The arguments of `#[background(...)]`.
 
-use proc_macro2::{Span, TokenStream};
-use syn::parse::{ParseStream, Parser};
+use proc_macro2::Span;
+use syn::parse::{Parse, ParseStream};
 use syn::{Expr, LitInt, Path, Token};
+
+use crate::arguments::{nonzero_count, set_once, unknown_argument, CountError};
+use crate::errors::Errors;
 
 pub(crate) const ACCEPTED_FORMS: &str = "`#[background]` accepts:\n\
     - `#[background]`: spawn onto the current registry\n\
@@ -24,47 +27,61 @@ pub(crate) enum Limit {
     Const(Path),
 }
 
+/// `#[background(…)]`'s arguments, checked: every problem is reported at once.
 #[derive(Default)]
 pub(crate) struct BackgroundArgs {
     pub(crate) limit: Option<Limit>,
     pub(crate) registry: Option<Expr>,
 }
 
-/// Parses every argument, collecting all problems into one error.
-pub(crate) fn parse(args: TokenStream) -> syn::Result<BackgroundArgs> {
-    let parser = |input: ParseStream<'_>| {
-        let mut parsed = BackgroundArgs::default();
-        let mut errors: Option<syn::Error> = None;
-        let mut report = |error: syn::Error| match &mut errors {
-            Some(errors) => errors.combine(error),
-            None => errors = Some(error),
-        };
+impl Parse for BackgroundArgs {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut builder = Builder::default();
+        match builder.parse_each(input) {
+            Ok(()) => builder.errors.finish(builder.args),
+            // syn's own messages ("expected `=`") do not say what the attribute accepts.
+            Err(syntax_error) => Err(builder.errors.ending_with(syn::Error::new(
+                syntax_error.span(),
+                format!("{syntax_error}; {ACCEPTED_FORMS}"),
+            ))),
+        }
+    }
+}
+
+/// The arguments as they are read, one setter per argument.
+#[derive(Default)]
+struct Builder {
+    args: BackgroundArgs,
+    errors: Errors,
+}
+
+impl Builder {
+    /// `Err` only where the tokens are not `key = value` pairs.
+    fn parse_each(&mut self, input: ParseStream<'_>) -> syn::Result<()> {
         while !input.is_empty() {
             let lookahead = input.lookahead1();
             if lookahead.peek(keyword::limit) {
                 let key: keyword::limit = input.parse()?;
                 input.parse::<Token![=]>()?;
-                match parse_limit(input)? {
-                    Ok(_) if parsed.limit.is_some() => {
-                        report(syn::Error::new(key.span, "duplicate argument `limit`"));
-                    }
-                    Ok(limit) => parsed.limit = Some(limit),
-                    Err(error) => report(error),
-                }
+                let limit = parse_limit(input)?;
+                self.set_limit(key.span, limit);
             } else if lookahead.peek(keyword::registry) {
                 let key: keyword::registry = input.parse()?;
                 input.parse::<Token![=]>()?;
                 let registry: Expr = input.parse()?;
-                if parsed.registry.is_some() {
-                    report(syn::Error::new(key.span, "duplicate argument `registry`"));
-                } else {
-                    parsed.registry = Some(registry);
-                }
+                set_once(
+                    &mut self.args.registry,
+                    registry,
+                    key.span,
+                    "registry",
+                    &mut self.errors,
+                );
             } else {
                 let unknown: proc_macro2::TokenTree = input.parse()?;
-                report(syn::Error::new(
+                self.errors.push(unknown_argument(
                     unknown.span(),
-                    format!("unknown argument `{unknown}`; {ACCEPTED_FORMS}"),
+                    &unknown,
+                    &format!("; {ACCEPTED_FORMS}"),
                 ));
                 // Skip its value, so the arguments after it are still checked.
                 while !input.is_empty() && !input.peek(Token![,]) {
@@ -76,15 +93,15 @@ pub(crate) fn parse(args: TokenStream) -> syn::Result<BackgroundArgs> {
             }
             input.parse::<Token![,]>()?;
         }
-        Ok(errors.map_or(Ok(parsed), Err))
-    };
-    parser.parse2(args).unwrap_or_else(|syntax_error| {
-        // syn's own messages ("expected `=`") do not say what the attribute accepts.
-        Err(syn::Error::new(
-            syntax_error.span(),
-            format!("{syntax_error}; {ACCEPTED_FORMS}"),
-        ))
-    })
+        Ok(())
+    }
+
+    fn set_limit(&mut self, key: Span, limit: syn::Result<Limit>) {
+        match limit {
+            Ok(limit) => set_once(&mut self.args.limit, limit, key, "limit", &mut self.errors),
+            Err(error) => self.errors.push(error),
+        }
+    }
 }
 
 /// The outer `Result` is a syntax error; the inner one a value that parsed but is not a
@@ -101,13 +118,17 @@ fn parse_limit(input: ParseStream<'_>) -> syn::Result<syn::Result<Limit>> {
     }
     if input.peek(LitInt) {
         let literal: LitInt = input.parse()?;
-        return Ok(match literal.base10_parse::<usize>() {
-            Ok(0) => Err(syn::Error::new(
+        return Ok(match nonzero_count(&literal) {
+            Ok(count) if usize::try_from(count).is_ok() => Ok(Limit::Literal(literal)),
+            Ok(_) => Err(syn::Error::new(
+                literal.span(),
+                format!("`limit` must be a `usize`: at most {}", usize::MAX),
+            )),
+            Err(CountError::Zero) => Err(syn::Error::new(
                 literal.span(),
                 "`limit` may not be 0: no job could ever run",
             )),
-            Ok(_) => Ok(Limit::Literal(literal)),
-            Err(error) => Err(syn::Error::new(
+            Err(CountError::Invalid(error)) => Err(syn::Error::new(
                 literal.span(),
                 format!("`limit` must be a `usize`: {error}"),
             )),
@@ -135,7 +156,12 @@ impl Limit {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proc_macro2::TokenStream;
     use quote::quote;
+
+    fn parse(args: TokenStream) -> syn::Result<BackgroundArgs> {
+        syn::parse2(args)
+    }
 
     fn message(args: TokenStream) -> String {
         match parse(args) {

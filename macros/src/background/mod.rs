@@ -23,7 +23,7 @@ use crate::private::Private;
 const ASYNC_BODY_ATTRIBUTES: &[&str] = &["bounded", "no_blocking", "concurrent", "instrument"];
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
-    let parsed_args = args::parse(args);
+    let parsed_args = syn::parse2::<BackgroundArgs>(args);
     let Ok(function) = syn::parse2::<FnItem>(item.clone()) else {
         let mut error = not_a_function(&item, "`#[background]` applies to an `async fn`");
         if let Err(args_error) = parsed_args {
@@ -215,64 +215,6 @@ mod tests {
     }
 
     #[test]
-    fn plain_expansion_spawns_the_body_and_returns_a_handle() {
-        let expanded = expand_str(
-            quote!(),
-            quote!(
-                /// Records it.
-                pub async fn record(event: Event, mut tries: u8) -> Result<(), Error> {
-                    send(event).await
-                }
-            ),
-        );
-        let expected = quote! {
-            #[doc = r" Records it."]
-            #[track_caller]
-            pub fn record(event: Event, mut tries: u8)
-                -> ::async_hygiene::__private::BackgroundHandle<Result<(), Error> >
-            {
-                ::async_hygiene::__private::background_spawn::<Result<(), Error>, _>("record", async move {
-                    let _ = &event;
-                    let _ = &tries;
-                    send(event).await
-                })
-            }
-        };
-        assert_eq!(expanded, expected.to_string());
-    }
-
-    #[test]
-    fn limit_keeps_the_function_async_and_waits_for_a_slot() {
-        let expanded = expand_str(
-            quote!(limit = 4, registry = JOBS),
-            quote!(
-                async fn flush(self: Arc<Self>) {}
-            ),
-        );
-        assert!(expanded.starts_with("async fn flush (self : Arc < Self >)"));
-        assert!(expanded.contains("background_slots (4)"));
-        assert!(expanded.contains(
-            "background_spawn_limited_on :: < () , _ > (& (JOBS) , __async_hygiene_slots , \"flush\""
-        ));
-        assert!(expanded.contains("let _ = & self ;"));
-        assert!(expanded.ends_with(". await }"));
-    }
-
-    #[test]
-    fn impl_trait_output_is_not_annotated() {
-        let expanded = expand_str(
-            quote!(),
-            quote!(
-                async fn f() -> impl Display {
-                    1
-                }
-            ),
-        );
-        assert!(expanded.contains("BackgroundHandle < impl Display >"));
-        assert!(expanded.contains("background_spawn (\"f\""));
-    }
-
-    #[test]
     fn every_problem_is_reported_and_the_item_kept() {
         let item = quote!(
             #[bounded(2)]
@@ -305,5 +247,10 @@ mod tests {
         );
         assert!(expanded.contains("`#[background]` applies to an `async fn`"));
         assert!(expanded.ends_with("struct S ;"));
+    }
+
+    #[test]
+    fn snapshots() {
+        crate::snapshots::check("background", super::expand);
     }
 }

@@ -22,17 +22,20 @@ use syn::visit::{self, Visit};
 use syn::{Expr, ExprMethodCall, Item, Local, Macro, Pat, Stmt};
 
 use super::catalogue::BlockingCatalogue;
-use super::scan::{peel, tokens_mention, AWAITING_MACROS, FUTURE_TAKERS, PINNING_MACROS};
+use super::scan::{
+    last_segment, peel, tokens_mention, AWAITING_MACROS, FUTURE_TAKERS, PINNING_MACROS,
+};
+use crate::findings::{Finding, Label, Lint, Location};
 
 /// Methods that unwrap a `LockResult` into the guard (`map_err`/`ok` then `?`).
 const UNWRAPS: &[&str] = &["unwrap", "expect", "unwrap_or_else", "map_err", "ok"];
 
-/// The error for a guard bound by `local` and still alive at an `.await` in `rest`.
+/// The finding for a guard bound by `local` and still alive at an `.await` in `rest`.
 pub(super) fn guard_held_across_await(
     catalogue: &BlockingCatalogue,
     local: &Local,
     rest: &[Stmt],
-) -> Option<syn::Error> {
+) -> Option<Finding> {
     let name = guard_name(&local.pat)?;
     let init = &local.init.as_ref()?.expr;
     let lock_call = lock_call(init)?;
@@ -47,23 +50,31 @@ pub(super) fn guard_held_across_await(
         if drops(stmt, &name) {
             return None;
         }
-        if awaits(stmt) {
+        if let Some(suspension) = first_suspension(stmt) {
             let message = format!(
                 "{} bound to `{name}` is still alive at a later `.await` in this block: \
                  while the task is suspended, every other task that takes this lock blocks \
-                 its executor thread (or deadlocks); end the guard's scope before awaiting \
-                 with an inner block `{{ let {name} = …; … }}` (after a `drop({name})` the \
-                 future still counts as holding it and is not `Send`), or use \
-                 `tokio::sync::{}` and `.{}().await`",
+                 its executor thread (or deadlocks)",
                 entry.what,
-                if lock_call.method == "lock" {
-                    "Mutex"
-                } else {
-                    "RwLock"
-                },
+            );
+            let help = format!(
+                "end the guard's scope before awaiting with an inner block \
+                 `{{ let {name} = …; … }}` (after a `drop({name})` the future still counts as \
+                 holding it and is not `Send`), or use `tokio::sync::{}` and `.{}().await`",
+                tokio_lock(&lock_call.method),
                 lock_call.method,
             );
-            return Some(syn::Error::new_spanned(lock_call, message));
+            let mut finding = Finding::new(
+                Lint::LockAcrossAwait,
+                Location::of(lock_call),
+                message,
+                help,
+            );
+            finding.labels.push(Label {
+                location: suspension.location,
+                message: format!("`{name}` is still held here, {}", suspension.what),
+            });
+            return Some(finding);
         }
     }
     None
@@ -183,39 +194,89 @@ fn is_value(expr: &Expr, name: &str) -> bool {
     }
 }
 
-/// Finds a suspension point: an `.await` or an awaiting macro outside nested `async`
-/// blocks, closures and items (those are other futures or functions).
+fn tokio_lock(method: &syn::Ident) -> &'static str {
+    if method == "lock" {
+        "Mutex"
+    } else {
+        "RwLock"
+    }
+}
+
+/// Where a future suspends: an `.await`, or a macro that awaits.
+struct Suspension {
+    location: Location,
+    /// "across this `.await`", "across this `join!`".
+    what: String,
+}
+
+/// Finds the first suspension point outside nested `async` blocks, closures and items
+/// (those are other futures or functions).
+#[derive(Default)]
 struct AwaitFinder {
-    found: bool,
+    found: Option<Suspension>,
 }
 
 impl<'ast> Visit<'ast> for AwaitFinder {
     fn visit_expr(&mut self, expr: &'ast Expr) {
+        if self.found.is_some() {
+            return;
+        }
         match expr {
-            Expr::Await(_) => self.found = true,
+            Expr::Await(await_expr) => {
+                // The operand's own awaits come first: `a.await.b().await` suspends at
+                // `a.await` first.
+                self.visit_expr(&await_expr.base);
+                if self.found.is_none() {
+                    self.found = Some(Suspension {
+                        location: Location {
+                            first: await_expr.dot_token.span,
+                            last: await_expr.await_token.span,
+                        },
+                        what: "across this `.await`".to_owned(),
+                    });
+                }
+            }
             Expr::Async(_) | Expr::Closure(_) => {}
             _ => visit::visit_expr(self, expr),
         }
     }
     fn visit_macro(&mut self, mac: &'ast Macro) {
-        let name = mac
-            .path
-            .segments
-            .last()
-            .map(|segment| segment.ident.to_string())
-            .unwrap_or_default();
-        if AWAITING_MACROS.contains(&name.as_str()) || tokens_await(mac.tokens.clone()) {
-            self.found = true;
+        if self.found.is_some() {
+            return;
+        }
+        let name = last_segment(&mac.path);
+        if AWAITING_MACROS.contains(&name.as_str()) {
+            self.found = Some(Suspension {
+                location: Location {
+                    first: mac
+                        .path
+                        .segments
+                        .first()
+                        .map_or(mac.bang_token.span, |s| s.ident.span()),
+                    last: mac.bang_token.span,
+                },
+                what: format!("across this `{name}!`"),
+            });
+        } else if let Some(span) = tokens_await(mac.tokens.clone()) {
+            self.found = Some(Suspension {
+                location: Location::at(span),
+                what: "across this `.await`".to_owned(),
+            });
         }
     }
     fn visit_item(&mut self, _: &'ast Item) {}
 }
 
-/// Whether a statement suspends this future.
-pub(super) fn awaits(stmt: &Stmt) -> bool {
-    let mut finder = AwaitFinder { found: false };
+/// Where a statement first suspends this future, if it does.
+fn first_suspension(stmt: &Stmt) -> Option<Suspension> {
+    let mut finder = AwaitFinder::default();
     finder.visit_stmt(stmt);
     finder.found
+}
+
+/// Whether a statement suspends this future.
+pub(super) fn awaits(stmt: &Stmt) -> bool {
+    first_suspension(stmt).is_some()
 }
 
 /// A guard created in the scrutinee of a `match`, `if let` or `while let` and still alive
@@ -228,10 +289,10 @@ pub(super) fn awaits(stmt: &Stmt) -> bool {
 ///     None => fetch(key).await,                       // ...still alive here
 /// }
 /// ```
-pub(super) fn scrutinee_guard(catalogue: &BlockingCatalogue, expr: &Expr) -> Option<syn::Error> {
-    let (scrutinee, construct, bodies_await) = match expr {
+pub(super) fn scrutinee_guard(catalogue: &BlockingCatalogue, expr: &Expr) -> Option<Finding> {
+    let (scrutinee, construct, suspension) = match expr {
         Expr::Match(expr_match) => {
-            let mut finder = AwaitFinder { found: false };
+            let mut finder = AwaitFinder::default();
             for arm in &expr_match.arms {
                 finder.visit_arm(arm);
             }
@@ -243,7 +304,7 @@ pub(super) fn scrutinee_guard(catalogue: &BlockingCatalogue, expr: &Expr) -> Opt
             };
             // Only the `then` block: since edition 2024 the temporaries are dropped
             // before `else`.
-            let mut finder = AwaitFinder { found: false };
+            let mut finder = AwaitFinder::default();
             finder.visit_block(&expr_if.then_branch);
             (&*expr_let.expr, "if let", finder.found)
         }
@@ -251,28 +312,38 @@ pub(super) fn scrutinee_guard(catalogue: &BlockingCatalogue, expr: &Expr) -> Opt
             let Expr::Let(expr_let) = &*expr_while.cond else {
                 return None;
             };
-            let mut finder = AwaitFinder { found: false };
+            let mut finder = AwaitFinder::default();
             finder.visit_block(&expr_while.body);
             (&*expr_let.expr, "while let", finder.found)
         }
         _ => return None,
     };
-    if !bodies_await {
-        return None;
-    }
+    let suspension = suspension?;
     let lock_call = temporary_lock_call(scrutinee)?;
-    let method = lock_call.method.to_string();
-    let entry = catalogue.guard(&method)?;
+    let method = &lock_call.method;
+    let entry = catalogue.guard(&method.to_string())?;
     let message = format!(
         "{} is a temporary of this `{construct}` scrutinee, so it lives until the end of \
          the `{construct}`, across the `.await` in its body: every other task that takes \
-         this lock blocks its executor thread meanwhile (or deadlocks); bind what you need \
-         first (`let value = ...;`) and `{construct}` on that, or use `tokio::sync::{}` and \
-         `.{method}().await`",
+         this lock blocks its executor thread meanwhile (or deadlocks)",
         entry.what,
-        if method == "lock" { "Mutex" } else { "RwLock" },
     );
-    Some(syn::Error::new_spanned(lock_call, message))
+    let help = format!(
+        "bind what you need first (`let value = ...;`) and `{construct}` on that, or use \
+         `tokio::sync::{}` and `.{method}().await`",
+        tokio_lock(method),
+    );
+    let mut finding = Finding::new(
+        Lint::LockAcrossAwait,
+        Location::of(lock_call),
+        message,
+        help,
+    );
+    finding.labels.push(Label {
+        location: suspension.location,
+        message: format!("the guard is still held here, {}", suspension.what),
+    });
+    Some(finding)
 }
 
 /// A `.lock()`/`.read()`/`.write()` call in an expression whose temporaries it would
@@ -305,26 +376,26 @@ fn temporary_lock_call(expr: &Expr) -> Option<&ExprMethodCall> {
     }
 }
 
-/// `. await` anywhere in a macro's tokens (`println!("{}", f().await)`).
-fn tokens_await(tokens: TokenStream) -> bool {
+/// The first `. await` in a macro's tokens (`println!("{}", f().await)`).
+fn tokens_await(tokens: TokenStream) -> Option<proc_macro2::Span> {
     let mut after_dot = false;
     for tree in tokens {
         match tree {
             TokenTree::Punct(punct) => after_dot = punct.as_char() == '.',
             TokenTree::Ident(ident) => {
                 if after_dot && ident == "await" {
-                    return true;
+                    return Some(ident.span());
                 }
                 after_dot = false;
             }
             TokenTree::Group(group) => {
-                if tokens_await(group.stream()) {
-                    return true;
+                if let Some(span) = tokens_await(group.stream()) {
+                    return Some(span);
                 }
                 after_dot = false;
             }
             TokenTree::Literal(_) => after_dot = false,
         }
     }
-    false
+    None
 }

@@ -12,15 +12,18 @@ use quote::ToTokens;
 use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::visit::{self, Visit};
-use syn::{Block, Expr, ExprCall, ExprMethodCall, Item, Local, Macro, Pat, Stmt, Token};
+use syn::{
+    Block, Expr, ExprCall, ExprForLoop, ExprMethodCall, Item, Local, Macro, Pat, Stmt, Token,
+};
 
-use super::catalogue::{BlockingCatalogue, Entry, Origin, PathMatch, Shape, ORIGINS};
+use super::catalogue::{BlockingCatalogue, Entry, Origin, PathMatch, Pattern, Shape, ORIGINS};
 use super::imports::Imports;
-use super::locks;
+use super::{locks, Context};
+use crate::findings::{Finding, Lint, Location};
 
 /// How the value of an expression is used by its parent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Use {
+pub(crate) enum Use {
     /// Consumed: the receiver of a method, `?`, a scrutinee, a statement, a `let` whose
     /// name is never awaited. A future used this way would be a type error, so a call
     /// with an ambiguous name here is the blocking one.
@@ -113,43 +116,59 @@ const VALUE_METHODS: &[&str] = &[
 pub(crate) const AWAITING_MACROS: &[&str] = &["join", "try_join", "select", "select_biased"];
 /// Macros that pin a future so it can be awaited.
 pub(super) const PINNING_MACROS: &[&str] = &["pin", "pin_mut"];
-/// The watchdog's wrappers (`watchdog_hook::instrument_body`): `name = "f", .., body = { .. }`.
-const WATCH_MACROS: &[&str] = &["watch_body", "watch_body_on"];
+/// The macros of the runtime crate that the attributes' watchdog hook wraps an async body
+/// in (`::async_hygiene::__private::watch_body!(name = "f", .., body = { .. })`), as the
+/// last path segment. The scanner looks into their `body`, so an attribute that runs
+/// after another of ours still sees the user's code.
+pub const WATCH_MACROS: [&str; 2] = ["watch_body", "watch_body_on"];
 /// The escape hatch: its operand is not checked.
 pub(super) const ESCAPE_HATCH: &str = "allow_blocking";
 
-pub(super) struct Scanner<'a> {
+pub(crate) struct Scanner<'a> {
     catalogue: &'a BlockingCatalogue,
     imports: &'a Imports,
+    context: Context,
     /// Locals bound to a std value whose methods block: `let mut cmd = Command::new(..)`.
     origins: HashMap<String, Origin>,
     /// How the next expression visited is used; reset to `Value` as it is taken.
     pending: Use,
-    pub(super) errors: Vec<syn::Error>,
+    pub(crate) findings: Vec<Finding>,
 }
 
 impl<'a> Scanner<'a> {
-    pub(super) fn new(catalogue: &'a BlockingCatalogue, imports: &'a Imports) -> Self {
+    pub(crate) fn new(
+        catalogue: &'a BlockingCatalogue,
+        imports: &'a Imports,
+        context: Context,
+    ) -> Self {
         Scanner {
             catalogue,
             imports,
-            origins: HashMap::new(),
+            context,
+            origins: imports.parameter_origins().clone(),
             pending: Use::Value,
-            errors: Vec::new(),
+            findings: Vec::new(),
         }
     }
 
-    pub(super) fn expr_with(&mut self, expr: &Expr, use_: Use) {
+    pub(crate) fn expr_with(&mut self, expr: &Expr, use_: Use) {
         self.pending = use_;
         self.visit_expr(expr);
     }
 
-    fn report(&mut self, message: String, tokens: impl ToTokens) {
-        self.errors.push(syn::Error::new_spanned(tokens, message));
+    fn report(&mut self, entry: &Entry, tokens: &impl ToTokens, note: Option<String>) {
+        let mut finding = Finding::new(
+            Lint::Blocking,
+            Location::of(tokens),
+            entry.message(),
+            entry.instead.to_string(),
+        );
+        finding.notes.extend(note);
+        self.findings.push(finding);
     }
 
     /// Visits statements; `tail` is how the block's value (its tail expression) is used.
-    pub(super) fn stmts(&mut self, stmts: &[Stmt], tail: Use) {
+    pub(crate) fn stmts(&mut self, stmts: &[Stmt], tail: Use) {
         for (index, stmt) in stmts.iter().enumerate() {
             let rest = &stmts[index + 1..];
             match stmt {
@@ -165,23 +184,32 @@ impl<'a> Scanner<'a> {
 
     fn local(&mut self, local: &Local, rest: &[Stmt]) {
         if let Some(guard) = locks::guard_held_across_await(self.catalogue, local, rest) {
-            self.errors.push(guard);
+            self.findings.push(guard);
+        }
+        let mut names = Vec::new();
+        bound_names(&local.pat, &mut names);
+        // A rebinding shadows the old local, origin included.
+        for name in &names {
+            self.origins.remove(name);
         }
         let Some(init) = &local.init else { return };
         let name = bound_name(&local.pat);
+        let origin = self.origin_of(&init.expr);
         if let Some(name) = &name {
-            // A rebinding shadows the old local, origin included.
-            match self.origin_of(&init.expr) {
-                Some(origin) => self.origins.insert(name.clone(), origin),
-                None => self.origins.remove(name),
-            };
+            if let Some(origin) = origin {
+                self.origins.insert(name.clone(), origin);
+            }
             // `let work = || ..; spawn_blocking(work)`: the closure is the fix.
             if matches!(&*init.expr, Expr::Closure(_)) && self.handed_to_offload(name, rest) {
                 return;
             }
         }
-        let mut names = Vec::new();
-        bound_names(&local.pat, &mut names);
+        // `let (tx, rx) = std::sync::mpsc::channel();`: `rx` is a sync receiver.
+        if origin == Some(Origin::SyncChannel) {
+            if let Some(receiver) = pair_second_name(&local.pat) {
+                self.origins.insert(receiver, Origin::SyncReceiver);
+            }
+        }
         let use_ = if names.iter().any(|name| used_as_future(name, rest)) {
             Use::Awaited
         } else {
@@ -203,40 +231,37 @@ impl<'a> Scanner<'a> {
             self.args(call.args.iter(), Use::HandedOn);
             return;
         }
-        let last = func
-            .path
-            .segments
-            .last()
-            .map(|segment| segment.ident.to_string())
-            .unwrap_or_default();
+        let last = last_segment(&func.path);
         let candidates = self.imports.resolve(&func.path);
         // `spawn_blocking(|| ..)`: the closure is the fix, not the problem.
-        if self.catalogue.is_offload_call(&candidates) {
-            self.args(
-                call.args.iter().filter(|arg| !is_closure(arg)),
-                Use::HandedOn,
-            );
+        if let Some(is_work) = offloaded_work(
+            self.catalogue.is_offload_call(&candidates),
+            &last,
+            &call.args,
+        ) {
+            self.args(call.args.iter().filter(|arg| !is_work(arg)), Use::HandedOn);
             return;
         }
-        if THREAD_SPAWNS.contains(&last.as_str()) && call.args.iter().any(is_sync_closure) {
-            self.args(
-                call.args.iter().filter(|arg| !is_sync_closure(arg)),
-                Use::HandedOn,
-            );
-            return;
-        }
-        if let Some((entry, matched)) = self.catalogue.path_call(&candidates) {
-            let message = match matched {
-                PathMatch::Full => Some(entry.message()),
+        let bare_names = !self.imports.complete();
+        if let Some((entry, matched)) = self.catalogue.path_call(&candidates, bare_names) {
+            let reported = match matched {
+                PathMatch::Full => Some(None),
                 // A shortened path may be the user's own: say how to show that it is.
-                PathMatch::Shortened if use_ != Use::Awaited => {
-                    let written = func.path.to_token_stream().to_string().replace(' ', "");
-                    Some(entry.message_for_shortened(&written))
+                PathMatch::Shortened if use_ != Use::Awaited => Some(Some(&func.path)),
+                // A bare name consumed as a value cannot be tokio's (those are futures),
+                // unless the name is a local of the item (`sleep: impl Fn(Duration)`).
+                PathMatch::Bare if use_ == Use::Value && !self.imports.is_local(&last) => {
+                    Some(Some(&func.path))
                 }
-                PathMatch::Shortened => None,
+                PathMatch::Shortened | PathMatch::Bare => None,
             };
-            if let Some(message) = message {
-                self.report(message, call);
+            if let Some(shortened) = reported {
+                let note = shortened.map(|path| {
+                    let written = path.to_token_stream().to_string().replace(' ', "");
+                    entry.shortened_path_note(&written)
+                });
+                let entry = entry.clone();
+                self.report(&entry, call, note);
             }
         }
         let args_use = if use_ == Use::Awaited || FUTURE_TAKERS.contains(&last.as_str()) {
@@ -249,20 +274,11 @@ impl<'a> Scanner<'a> {
 
     fn method_call(&mut self, call: &ExprMethodCall, use_: Use) {
         let name = call.method.to_string();
-        if self.catalogue.is_offload_method(&name) {
+        if let Some(is_work) =
+            offloaded_work(self.catalogue.is_offload_method(&name), &name, &call.args)
+        {
             self.expr_with(&call.receiver, Use::Value);
-            self.args(
-                call.args.iter().filter(|arg| !is_closure(arg)),
-                Use::HandedOn,
-            );
-            return;
-        }
-        if THREAD_SPAWNS.contains(&name.as_str()) && call.args.iter().any(is_sync_closure) {
-            self.expr_with(&call.receiver, Use::Value);
-            self.args(
-                call.args.iter().filter(|arg| !is_sync_closure(arg)),
-                Use::HandedOn,
-            );
+            self.args(call.args.iter().filter(|arg| !is_work(arg)), Use::HandedOn);
             return;
         }
         let found = self
@@ -271,7 +287,8 @@ impl<'a> Scanner<'a> {
             .find(|entry| self.method_matches(entry, call, use_))
             .cloned();
         if let Some(entry) = found {
-            self.report(entry.message(), call);
+            let note = entry.name_match_note();
+            self.report(&entry, call, note);
         }
         let receiver_use = if VALUE_METHODS.contains(&name.as_str()) {
             Use::Value
@@ -295,7 +312,7 @@ impl<'a> Scanner<'a> {
     }
 
     fn method_matches(&self, entry: &Entry, call: &ExprMethodCall, use_: Use) -> bool {
-        let super::catalogue::Pattern::Method { shape, .. } = &entry.pattern else {
+        let Pattern::Method { shape, .. } = &entry.pattern else {
             return false;
         };
         match shape {
@@ -337,15 +354,25 @@ impl<'a> Scanner<'a> {
                     return None;
                 };
                 let candidates = self.imports.resolve(&func.path);
-                ORIGINS.iter().find_map(|(canonical, min_written, origin)| {
-                    let canonical: Vec<String> = canonical.split("::").map(str::to_owned).collect();
-                    candidates
-                        .iter()
-                        .any(|written| {
-                            super::catalogue::match_path(written, &canonical, *min_written)
-                                .is_some()
-                        })
-                        .then_some(*origin)
+                ORIGINS.iter().find_map(|constructor| {
+                    let canonical: Vec<String> = constructor
+                        .canonical
+                        .split("::")
+                        .map(str::to_owned)
+                        .collect();
+                    let arity_fits = constructor
+                        .arity
+                        .is_none_or(|arity| arity == call.args.len());
+                    (arity_fits
+                        && candidates.iter().any(|written| {
+                            super::catalogue::match_path(
+                                written,
+                                &canonical,
+                                constructor.min_written,
+                            )
+                            .is_some()
+                        }))
+                    .then_some(constructor.origin)
                 })
             }
             Expr::Path(path) => path
@@ -403,13 +430,8 @@ impl<'a> Scanner<'a> {
 
     /// Macro arguments that parse as expressions are checked; the rest cannot be seen.
     /// `use_` is how the macro's value is used: `vec![..]` stores its operands.
-    pub(super) fn mac(&mut self, mac: &Macro, use_: Use) {
-        let name = mac
-            .path
-            .segments
-            .last()
-            .map(|segment| segment.ident.to_string())
-            .unwrap_or_default();
+    pub(crate) fn mac(&mut self, mac: &Macro, use_: Use) {
+        let name = last_segment(&mac.path);
         if name == ESCAPE_HATCH {
             return;
         }
@@ -464,15 +486,76 @@ impl<'a> Scanner<'a> {
             }
         }
     }
+    /// `for item in rx { .. }` over a sync channel's receiver: `IntoIterator::into_iter`,
+    /// which blocks at every item until every sender is gone.
+    fn for_loop(&mut self, for_loop: &ExprForLoop) {
+        let iterated = peel(&for_loop.expr);
+        if matches!(iterated, Expr::Path(_))
+            && self.origin_of(iterated) == Some(Origin::SyncReceiver)
+        {
+            let entry = self
+                .catalogue
+                .methods("into_iter")
+                .find(|entry| {
+                    matches!(
+                        entry.pattern,
+                        Pattern::Method {
+                            shape: Shape::OnOrigin(Origin::SyncReceiver),
+                            ..
+                        }
+                    )
+                })
+                .cloned();
+            if let Some(entry) = entry {
+                self.report(&entry, &for_loop.expr, None);
+            }
+        }
+        visit::visit_expr_for_loop(self, for_loop);
+    }
+
+    /// A path used as a value: `opts.cacert.as_deref().map(std::fs::read)` calls
+    /// `std::fs::read` as surely as `std::fs::read(p)` does. Only a full path (or one a
+    /// `use` in view resolves) counts: `fs::read` may be tokio's, handed on as a future
+    /// factory.
+    fn path_value(&mut self, path: &syn::ExprPath) {
+        // Most paths are locals (`x`): only an import can make one name a std fn.
+        let single = path.path.leading_colon.is_none() && path.path.segments.len() == 1;
+        if path.qself.is_some()
+            || (single
+                && !self
+                    .imports
+                    .may_import(&path.path.segments[0].ident.to_string()))
+        {
+            return;
+        }
+        let candidates = self.imports.resolve(&path.path);
+        let found = self
+            .catalogue
+            .path_call(&candidates, false)
+            .filter(|(entry, matched)| {
+                *matched == PathMatch::Full && matches!(entry.pattern, Pattern::Path { .. })
+            })
+            .map(|(entry, _)| entry.clone());
+        if let Some(entry) = found {
+            self.report(&entry, path, None);
+        }
+    }
 }
 
 impl<'ast> Visit<'ast> for Scanner<'_> {
     fn visit_expr(&mut self, expr: &'ast Expr) {
         let use_ = std::mem::replace(&mut self.pending, Use::Value);
         if let Some(guard) = locks::scrutinee_guard(self.catalogue, expr) {
-            self.errors.push(guard);
+            self.findings.push(guard);
         }
         match expr {
+            // In sync code, an `async` block or closure is another context: its caller
+            // scans it as async code.
+            Expr::Async(_) if self.context == Context::Sync => {}
+            Expr::Closure(closure)
+                if closure.asyncness.is_some() && self.context == Context::Sync => {}
+            Expr::ForLoop(for_loop) => self.for_loop(for_loop),
+            Expr::Path(path) => self.path_value(path),
             Expr::Await(await_expr) => self.expr_with(&await_expr.base, Use::Awaited),
             Expr::Paren(inner) => self.expr_with(&inner.expr, use_),
             Expr::Group(inner) => self.expr_with(&inner.expr, use_),
@@ -523,6 +606,19 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
     }
 }
 
+/// The second name of a pair pattern: `rx` in `let (tx, rx) = ..`.
+fn pair_second_name(pat: &Pat) -> Option<String> {
+    match pat {
+        Pat::Type(typed) => pair_second_name(&typed.pat),
+        Pat::Tuple(tuple) if tuple.elems.len() == 2 => match &tuple.elems[1] {
+            Pat::Ident(ident) if ident.subpat.is_none() => Some(ident.ident.to_string()),
+            Pat::Type(typed) => bound_name(&typed.pat),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// The name a `let` binds when its pattern is a single identifier (`_` included).
 fn bound_name(pat: &Pat) -> Option<String> {
     match pat {
@@ -566,8 +662,10 @@ fn stored(aggregate: Use) -> Use {
     }
 }
 
-fn is_closure(expr: &Expr) -> bool {
-    matches!(peel(expr), Expr::Closure(_))
+/// What an offload call runs off the executor: a closure, or a fn named by its path
+/// (`spawn_blocking(std::fs::read)` would not type-check, but `pool.interact(load)` does).
+fn is_offloaded_work(expr: &Expr) -> bool {
+    matches!(peel(expr), Expr::Closure(_) | Expr::Path(_))
 }
 
 /// A closure that runs as sync code: not `async`, and not a future factory
@@ -587,8 +685,16 @@ fn is_sync_closure(expr: &Expr) -> bool {
     closure.asyncness.is_none() && !returns_future
 }
 
+/// The last segment of a path, `""` for none: what a macro or a call is named by.
+pub(crate) fn last_segment(path: &syn::Path) -> String {
+    path.segments
+        .last()
+        .map(|segment| segment.ident.to_string())
+        .unwrap_or_default()
+}
+
 /// Strips parentheses, invisible groups and borrows: `(&mut fut)` is `fut`.
-pub(super) fn peel(expr: &Expr) -> &Expr {
+pub(crate) fn peel(expr: &Expr) -> &Expr {
     match expr {
         Expr::Paren(inner) => peel(&inner.expr),
         Expr::Group(inner) => peel(&inner.expr),
@@ -780,4 +886,61 @@ fn parse_select(input: ParseStream<'_>) -> syn::Result<Vec<SelectBranch>> {
         }
     }
     Ok(branches)
+}
+
+/// See [`super::runs_off_executor`].
+pub(crate) fn runs_off_executor(
+    call: &Expr,
+    catalogue: &BlockingCatalogue,
+    imports: &Imports,
+) -> bool {
+    match peel(call) {
+        Expr::Call(call) => {
+            let Expr::Path(func) = &*call.func else {
+                return false;
+            };
+            let offload = catalogue.is_offload_call(&imports.resolve(&func.path));
+            offloaded_work(offload, &last_segment(&func.path), &call.args).is_some()
+        }
+        Expr::MethodCall(call) => {
+            let name = call.method.to_string();
+            offloaded_work(catalogue.is_offload_method(&name), &name, &call.args).is_some()
+        }
+        _ => false,
+    }
+}
+
+/// Which arguments of a call named `name` run off the executor thread, if it runs any:
+/// an offload call's closures and fn paths (`offload`: the policy names it), or the sync
+/// closures of a thread spawn (tokio's spawns take a future, never a closure).
+fn offloaded_work(
+    offload: bool,
+    name: &str,
+    args: &Punctuated<Expr, Token![,]>,
+) -> Option<fn(&Expr) -> bool> {
+    if offload {
+        Some(is_offloaded_work)
+    } else if THREAD_SPAWNS.contains(&name) && args.iter().any(is_sync_closure) {
+        Some(is_sync_closure)
+    } else {
+        None
+    }
+}
+
+/// See [`super::async_contexts`].
+pub(crate) fn async_contexts(block: &Block) -> Vec<&Expr> {
+    struct AsyncContexts<'ast>(Vec<&'ast Expr>);
+    impl<'ast> Visit<'ast> for AsyncContexts<'ast> {
+        fn visit_expr(&mut self, expr: &'ast Expr) {
+            match expr {
+                Expr::Async(_) => self.0.push(expr),
+                Expr::Closure(closure) if closure.asyncness.is_some() => self.0.push(expr),
+                _ => visit::visit_expr(self, expr),
+            }
+        }
+        fn visit_item(&mut self, _: &'ast Item) {}
+    }
+    let mut finder = AsyncContexts(Vec::new());
+    finder.visit_block(block);
+    finder.0
 }
