@@ -470,22 +470,23 @@ async fn main() {
 /// Runs `start_session` with the watchdog on, and describes what it reported.
 async fn watch_hidden_blocking() -> (String, String) {
     watchdog::set_threshold(Duration::from_millis(50));
-    let before = watchdog::slow_poll_count();
-    let session = observe(start_session(3)).await;
+    let (session, reports) = watchdog::collect(observe(start_session(3))).await;
     assert_eq!(session.output, 43);
-    let reports: Vec<_> = watchdog::recent_slow_polls()
-        .into_iter()
-        .filter(|report| report.function.ends_with("start_session"))
-        .collect();
-    let count = watchdog::slow_poll_count() - before;
+    let reports = reports.of("start_session");
+    let count = reports.len();
     match reports.last() {
         Some(report) => (
             count.to_string(),
             format!(
-                "names `{}` at {}:{} ({})",
+                "names `{}`, {}:{}-{} ({})",
                 report.function.rsplit("::").next().unwrap_or_default(),
                 report.file,
                 report.line,
+                // The stretch the poll ran: from the fn's start to the await it reached.
+                match report.stretch.to {
+                    watchdog::Point::Await { line, .. } => line.to_string(),
+                    _ => "return".to_owned(),
+                },
                 ms(report.duration)
             ),
         ),

@@ -43,7 +43,8 @@ fn reports_are_tracing_warnings_with_structured_fields() {
     let event = &events[0];
     assert!(
         event.starts_with(
-            "WARN async_hygiene::watchdog: message=a poll of `watchdog_tracing::traced`"
+            "WARN async_hygiene::watchdog: message=`watchdog_tracing::traced` blocked its \
+             executor thread for "
         ),
         "{event}"
     );
