@@ -146,6 +146,92 @@ async fn uses_resolve_to_the_binding_in_scope() {
     assert_eq!(concurrent, ms(35));
 }
 
+// Issue 8 item 2: a shadowed name no longer serialises independent chains. The first `x`
+// is renamed in the moved code, so `a → b` and `c → d` join: 2 steps, not 4.
+both!(shadowed_chains_as_written, shadowed_chains, () -> (u32, u32, u32) {
+    let x = after(10, 1).await;
+    let y = after(20, x + 1).await;
+    let x = after(15, 100).await;
+    let z = after(25, x + 1).await;
+    (x, y, z)
+});
+
+#[tokio::test(start_paused = true)]
+async fn shadowing_does_not_serialise_independent_chains() {
+    let (expected, sequential) = timed(shadowed_chains_as_written()).await;
+    let (actual, concurrent) = timed(shadowed_chains()).await;
+    // The `x` visible after the join is the last one in the source.
+    assert_eq!(actual, (100, 2, 101));
+    assert_eq!(actual, expected);
+    assert_eq!(sequential, ms(10 + 20 + 15 + 25));
+    // max(10 + 20, 15 + 25): before the rename, 4 steps (70 ms).
+    assert_eq!(concurrent, ms(40));
+}
+
+#[derive(Debug, PartialEq)]
+struct Pair {
+    x: u32,
+    y: u32,
+}
+
+// The renamed binding reaches a struct shorthand, a closure and a nested block; three
+// bindings of one name each get their own chain, and the value read after the join is
+// the third.
+both!(shadowed_everywhere_as_written, shadowed_everywhere, () -> (Pair, Vec<u32>, u32, u32) {
+    let x = after(10, 1).await;
+    let pair = after(30, Pair { x, y: 2 }).await;
+    let x = after(20, 10).await;
+    let scaled = after(10, (1..=3).map(|i| i * x).collect::<Vec<_>>()).await;
+    let x = after(5, 7).await;
+    let sum = after(30, { let doubled = x * 2; doubled + x }).await;
+    (pair, scaled, sum, x)
+});
+
+#[tokio::test(start_paused = true)]
+async fn renamed_bindings_reach_every_use() {
+    let (expected, _) = timed(shadowed_everywhere_as_written()).await;
+    let (actual, concurrent) = timed(shadowed_everywhere()).await;
+    assert_eq!(actual, (Pair { x: 1, y: 2 }, vec![10, 20, 30], 21, 7));
+    assert_eq!(actual, expected);
+    // max(10 + 30, 20 + 10, 5 + 30)
+    assert_eq!(concurrent, ms(40));
+}
+
+// A raw identifier is renamed too (the hygienic name drops the `r#`).
+both!(shadowed_raw_as_written, shadowed_raw, () -> (u32, u32) {
+    let r#type = after(10, 1).await;
+    let kind = after(20, r#type + 1).await;
+    let r#type = after(30, 5).await;
+    (kind, r#type)
+});
+
+#[tokio::test(start_paused = true)]
+async fn a_shadowed_raw_identifier_joins() {
+    let (expected, _) = timed(shadowed_raw_as_written()).await;
+    let (actual, concurrent) = timed(shadowed_raw()).await;
+    assert_eq!(actual, (2, 5));
+    assert_eq!(actual, expected);
+    assert_eq!(concurrent, ms(30));
+}
+
+// A shadowed name read in a format string is not renamed (a string literal's `{x}`
+// cannot be reached safely): the new binding still waits for that read.
+both!(shadowed_in_format_as_written, shadowed_in_format, () -> (String, u32) {
+    let x = after(10, 1).await;
+    let label = after(20, format!("x={x}")).await;
+    let x = after(30, 2).await;
+    (label, x)
+});
+
+#[tokio::test(start_paused = true)]
+async fn a_format_capture_keeps_the_shadowing_order() {
+    let (expected, _) = timed(shadowed_in_format_as_written()).await;
+    let (actual, concurrent) = timed(shadowed_in_format()).await;
+    assert_eq!(actual, ("x=1".to_owned(), 2));
+    assert_eq!(actual, expected);
+    assert_eq!(concurrent, ms(10 + 20 + 30));
+}
+
 both!(captures_as_written, captures, () -> (String, Vec<u32>, u32) {
     let n = after(10, 3).await;
     let prefix = after(20, 7_u32).await;

@@ -70,6 +70,14 @@ async fn barrier() {
     sleep(Duration::from_millis(BARRIER_MS)).await;
 }
 
+/// Holds `guard` (a mutex guard or a semaphore permit) for `ms`: the `let` that takes it
+/// must stay a barrier, or the guard would be held while earlier awaits wait.
+async fn hold<G>(guard: G, id: usize, ms: u64, inputs: &[u64]) -> u64 {
+    sleep(Duration::from_millis(ms)).await;
+    drop(guard);
+    mix(id, inputs)
+}
+
 const BARRIER_MS: u64 = 5;
 
 /// The same body as written and under `#[concurrent]`.
@@ -132,7 +140,7 @@ fn committed_file_is_fresh() {
     );
 }
 
-// case 0: series-parallel; critical path 140 ms, layered bound 170 ms
+// case 0: series-parallel; critical path 140 ms, layered bound 170 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_0, case_0_concurrent, fail, {
     let v3 = custom_step(3, 80, &[], fail).await?;
     let v0 = custom_step(0, 50, &[], fail).await?;
@@ -173,16 +181,17 @@ async fn case_0_matches() {
     .await;
 }
 
-// case 1: series-parallel; critical path 330 ms, layered bound 330 ms
+// case 1: series-parallel; critical path 190 ms, layered bound 230 ms; shadowings in a run 1 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_1, case_1_concurrent, fail, {
-    let v0 = plain(0, 90, &[]).await;
     let v1 = plain(1, 60, &[]).await;
-    let v2 = custom_step(2, 90, &[v0, v1], fail).await?;
-    let v3 = io_step(3, 100, &[v0, v1], fail).await?;
-    let v5 = custom_step(5, 50, &[v2, v3], fail).await?;
-    let v1 = io_step(4, 20, &[v2, v3], fail).await?;
-    let v6 = plain(6, 90, &[v1, v5]).await;
-    Ok(mix(1000, &[v0, v1, v2, v3, v5, v6]))
+    let v2 = custom_step(2, 70, &[v1], fail).await?;
+    let v4 = plain(4, 20, &[v1]).await;
+    let v3 = io_step(3, 100, &[v1], fail).await?;
+    let v1 = io_step(5, 20, &[v1], fail).await?;
+    let v0 = plain(0, 100, &[]).await;
+    let v7 = io_step(7, 30, &[v0, v2, v3, v4, v1], fail).await?;
+    let v6 = io_step(6, 30, &[v0, v2, v3, v4, v1], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2, v3, v4, v6, v7]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -191,46 +200,56 @@ async fn case_1_matches() {
         "case 1",
         Box::pin(case_1(NO_FAILURE)),
         Box::pin(case_1_concurrent(NO_FAILURE)),
-        Expected::Exactly(330),
+        Expected::Exactly(190),
     )
     .await;
     check(
         "case 1, node 2 fails",
         Box::pin(case_1(2)),
         Box::pin(case_1_concurrent(2)),
-        Expected::Exactly(180),
+        Expected::Exactly(130),
     )
     .await;
     check(
         "case 1, node 3 fails",
         Box::pin(case_1(3)),
         Box::pin(case_1_concurrent(3)),
-        Expected::Exactly(190),
+        Expected::Exactly(160),
     )
     .await;
     check(
         "case 1, node 5 fails",
         Box::pin(case_1(5)),
         Box::pin(case_1_concurrent(5)),
-        Expected::Exactly(240),
+        Expected::Exactly(80),
     )
     .await;
     check(
-        "case 1, node 4 fails",
-        Box::pin(case_1(4)),
-        Box::pin(case_1_concurrent(4)),
-        Expected::Exactly(210),
+        "case 1, node 7 fails",
+        Box::pin(case_1(7)),
+        Box::pin(case_1_concurrent(7)),
+        Expected::Exactly(190),
+    )
+    .await;
+    check(
+        "case 1, node 6 fails",
+        Box::pin(case_1(6)),
+        Box::pin(case_1_concurrent(6)),
+        Expected::Exactly(190),
     )
     .await;
 }
 
-// case 2: series-parallel; critical path 180 ms, layered bound 180 ms
+// case 2: series-parallel; critical path 145 ms, layered bound 145 ms; shadowings in a run 0 (0 across independent chains), across runs 1; lock nodes 0
 case!(case_2, case_2_concurrent, fail, {
-    let v0 = plain(0, 80, &[]).await;
-    let v0 = io_step(1, 20, &[v0], fail).await?;
-    let v0 = custom_step(2, 80, &[v0], fail).await?;
-    let v3 = mix(3, &[v0]);
-    Ok(mix(1000, &[v0, v3]))
+    let v0 = custom_step(0, 20, &[], fail).await?;
+    let v1 = mix(1, &[v0]);
+    let v2 = custom_step(2, 80, &[v1], fail).await?;
+    let v3 = plain(3, 80, &[v1]).await;
+    barrier().await;
+    let v3 = custom_step(4, 40, &[v3], fail).await?;
+    let v5 = io_step(5, 20, &[v1], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2, v3, v5]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -239,36 +258,53 @@ async fn case_2_matches() {
         "case 2",
         Box::pin(case_2(NO_FAILURE)),
         Box::pin(case_2_concurrent(NO_FAILURE)),
-        Expected::Exactly(180),
+        Expected::Exactly(145),
     )
     .await;
     check(
-        "case 2, node 1 fails",
-        Box::pin(case_2(1)),
-        Box::pin(case_2_concurrent(1)),
-        Expected::Exactly(100),
+        "case 2, node 0 fails",
+        Box::pin(case_2(0)),
+        Box::pin(case_2_concurrent(0)),
+        Expected::Exactly(20),
     )
     .await;
     check(
         "case 2, node 2 fails",
         Box::pin(case_2(2)),
         Box::pin(case_2_concurrent(2)),
-        Expected::Exactly(180),
+        Expected::Exactly(100),
+    )
+    .await;
+    check(
+        "case 2, node 4 fails",
+        Box::pin(case_2(4)),
+        Box::pin(case_2_concurrent(4)),
+        Expected::Exactly(145),
+    )
+    .await;
+    check(
+        "case 2, node 5 fails",
+        Box::pin(case_2(5)),
+        Box::pin(case_2_concurrent(5)),
+        Expected::Exactly(125),
     )
     .await;
 }
 
-// case 3: any DAG; critical path 255 ms, layered bound 265 ms
+// case 3: any DAG; critical path 310 ms, layered bound 310 ms; shadowings in a run 0 (0 across independent chains), across runs 1; lock nodes 1
 case!(case_3, case_3_concurrent, fail, {
-    let v0 = plain(0, 20, &[]).await;
-    let v3 = custom_step(3, 10, &[], fail).await?;
-    let v3 = plain(1, 80, &[]).await;
+    let lock = tokio::sync::Mutex::new(());
+    let sem = tokio::sync::Semaphore::new(1);
+    let v1 = plain(1, 80, &[]).await;
+    let v0 = hold(lock.lock().await, 0, 40, &[]).await;
+    let v2 = mix(2, &[v0]);
     barrier().await;
-    let v2 = custom_step(2, 50, &[v3], fail).await?;
-    let v4 = plain(4, 70, &[v0]).await;
-    let v5 = plain(5, 90, &[v0]).await;
-    let v5 = io_step(6, 70, &[v3, v5], fail).await?;
-    Ok(mix(1000, &[v0, v2, v3, v4, v5]))
+    let v3 = plain(3, 80, &[v1, v2]).await;
+    let v5 = io_step(5, 80, &[v3], fail).await?;
+    let v0 = mix(4, &[v1, v2]);
+    barrier().await;
+    let v6 = custom_step(6, 20, &[v2, v0], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2, v3, v5, v6]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -277,20 +313,13 @@ async fn case_3_matches() {
         "case 3",
         Box::pin(case_3(NO_FAILURE)),
         Box::pin(case_3_concurrent(NO_FAILURE)),
-        Expected::Between(255, 265),
+        Expected::Between(310, 310),
     )
     .await;
     check(
-        "case 3, node 3 fails",
-        Box::pin(case_3(3)),
-        Box::pin(case_3_concurrent(3)),
-        Expected::Any,
-    )
-    .await;
-    check(
-        "case 3, node 2 fails",
-        Box::pin(case_3(2)),
-        Box::pin(case_3_concurrent(2)),
+        "case 3, node 5 fails",
+        Box::pin(case_3(5)),
+        Box::pin(case_3_concurrent(5)),
         Expected::Any,
     )
     .await;
@@ -303,18 +332,13 @@ async fn case_3_matches() {
     .await;
 }
 
-// case 4: series-parallel; critical path 135 ms, layered bound 135 ms
+// case 4: series-parallel; critical path 150 ms, layered bound 150 ms; shadowings in a run 1 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_4, case_4_concurrent, fail, {
-    let v5 = mix(5, &[]);
-    let v6 = plain(6, 100, &[]).await;
-    let v5 = io_step(7, 10, &[v5, v6], fail).await?;
-    let v4 = plain(4, 80, &[]).await;
-    let v1 = custom_step(1, 90, &[], fail).await?;
-    let v0 = io_step(0, 50, &[], fail).await?;
-    barrier().await;
-    let v2 = io_step(2, 20, &[v0, v1], fail).await?;
-    let v3 = mix(3, &[v0, v1]);
-    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5, v6]))
+    let v0 = mix(0, &[]);
+    let v1 = plain(1, 10, &[]).await;
+    let v2 = io_step(2, 90, &[v1], fail).await?;
+    let v2 = io_step(3, 50, &[v2], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -323,48 +347,35 @@ async fn case_4_matches() {
         "case 4",
         Box::pin(case_4(NO_FAILURE)),
         Box::pin(case_4_concurrent(NO_FAILURE)),
-        Expected::Exactly(135),
-    )
-    .await;
-    check(
-        "case 4, node 7 fails",
-        Box::pin(case_4(7)),
-        Box::pin(case_4_concurrent(7)),
-        Expected::Exactly(110),
-    )
-    .await;
-    check(
-        "case 4, node 1 fails",
-        Box::pin(case_4(1)),
-        Box::pin(case_4_concurrent(1)),
-        Expected::Exactly(90),
-    )
-    .await;
-    check(
-        "case 4, node 0 fails",
-        Box::pin(case_4(0)),
-        Box::pin(case_4_concurrent(0)),
-        Expected::Exactly(50),
+        Expected::Exactly(150),
     )
     .await;
     check(
         "case 4, node 2 fails",
         Box::pin(case_4(2)),
         Box::pin(case_4_concurrent(2)),
-        Expected::Exactly(135),
+        Expected::Exactly(100),
+    )
+    .await;
+    check(
+        "case 4, node 3 fails",
+        Box::pin(case_4(3)),
+        Box::pin(case_4_concurrent(3)),
+        Expected::Exactly(150),
     )
     .await;
 }
 
-// case 5: series-parallel; critical path 110 ms, layered bound 190 ms
+// case 5: series-parallel; critical path 370 ms, layered bound 370 ms; shadowings in a run 2 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_5, case_5_concurrent, fail, {
-    let v3 = io_step(3, 10, &[], fail).await?;
-    let v4 = plain(4, 100, &[v3]).await;
-    let v1 = plain(1, 90, &[]).await;
-    let v3 = mix(5, &[v4]);
-    let v0 = plain(0, 90, &[]).await;
-    let v0 = plain(2, 20, &[v0, v1]).await;
-    Ok(mix(1000, &[v0, v1, v3, v4]))
+    let v2 = plain(2, 20, &[]).await;
+    let v0 = custom_step(0, 100, &[], fail).await?;
+    let v2 = custom_step(3, 40, &[v2], fail).await?;
+    let v1 = plain(1, 80, &[v0]).await;
+    let v2 = plain(4, 100, &[v1, v2]).await;
+    let v5 = mix(5, &[v2]);
+    let v6 = plain(6, 90, &[v2]).await;
+    Ok(mix(1000, &[v0, v1, v2, v5, v6]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -373,25 +384,31 @@ async fn case_5_matches() {
         "case 5",
         Box::pin(case_5(NO_FAILURE)),
         Box::pin(case_5_concurrent(NO_FAILURE)),
-        Expected::Exactly(110),
+        Expected::Exactly(370),
+    )
+    .await;
+    check(
+        "case 5, node 0 fails",
+        Box::pin(case_5(0)),
+        Box::pin(case_5_concurrent(0)),
+        Expected::Exactly(100),
     )
     .await;
     check(
         "case 5, node 3 fails",
         Box::pin(case_5(3)),
         Box::pin(case_5_concurrent(3)),
-        Expected::Exactly(10),
+        Expected::Exactly(60),
     )
     .await;
 }
 
-// case 6: series-parallel; critical path 220 ms, layered bound 220 ms
+// case 6: series-parallel; critical path 160 ms, layered bound 160 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_6, case_6_concurrent, fail, {
-    let v0 = io_step(0, 90, &[], fail).await?;
-    let v0 = plain(1, 70, &[v0]).await;
-    let v2 = plain(2, 60, &[v0]).await;
-    let v3 = io_step(3, 20, &[v0], fail).await?;
-    Ok(mix(1000, &[v0, v2, v3]))
+    let v0 = plain(0, 60, &[]).await;
+    let v1 = io_step(1, 20, &[v0], fail).await?;
+    let v2 = plain(2, 80, &[v1]).await;
+    Ok(mix(1000, &[v0, v1, v2]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -400,30 +417,23 @@ async fn case_6_matches() {
         "case 6",
         Box::pin(case_6(NO_FAILURE)),
         Box::pin(case_6_concurrent(NO_FAILURE)),
-        Expected::Exactly(220),
+        Expected::Exactly(160),
     )
     .await;
     check(
-        "case 6, node 0 fails",
-        Box::pin(case_6(0)),
-        Box::pin(case_6_concurrent(0)),
-        Expected::Exactly(90),
-    )
-    .await;
-    check(
-        "case 6, node 3 fails",
-        Box::pin(case_6(3)),
-        Box::pin(case_6_concurrent(3)),
-        Expected::Exactly(180),
+        "case 6, node 1 fails",
+        Box::pin(case_6(1)),
+        Box::pin(case_6_concurrent(1)),
+        Expected::Exactly(80),
     )
     .await;
 }
 
-// case 7: any DAG; critical path 120 ms, layered bound 160 ms
+// case 7: any DAG; critical path 90 ms, layered bound 90 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_7, case_7_concurrent, fail, {
-    let v0 = plain(0, 100, &[]).await;
-    let v1 = plain(1, 60, &[]).await;
-    let v2 = custom_step(2, 60, &[v1], fail).await?;
+    let v0 = custom_step(0, 70, &[], fail).await?;
+    let v1 = io_step(1, 80, &[], fail).await?;
+    let v2 = io_step(2, 10, &[v0, v1], fail).await?;
     Ok(mix(1000, &[v0, v1, v2]))
 });
 
@@ -433,7 +443,21 @@ async fn case_7_matches() {
         "case 7",
         Box::pin(case_7(NO_FAILURE)),
         Box::pin(case_7_concurrent(NO_FAILURE)),
-        Expected::Between(120, 160),
+        Expected::Between(90, 90),
+    )
+    .await;
+    check(
+        "case 7, node 0 fails",
+        Box::pin(case_7(0)),
+        Box::pin(case_7_concurrent(0)),
+        Expected::Any,
+    )
+    .await;
+    check(
+        "case 7, node 1 fails",
+        Box::pin(case_7(1)),
+        Box::pin(case_7_concurrent(1)),
+        Expected::Any,
     )
     .await;
     check(
@@ -445,13 +469,13 @@ async fn case_7_matches() {
     .await;
 }
 
-// case 8: series-parallel; critical path 110 ms, layered bound 110 ms
+// case 8: series-parallel; critical path 110 ms, layered bound 110 ms; shadowings in a run 1 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_8, case_8_concurrent, fail, {
     let v1 = custom_step(1, 40, &[], fail).await?;
     let v0 = plain(0, 20, &[]).await;
     let v3 = io_step(3, 60, &[v0, v1], fail).await?;
-    let v2 = plain(2, 70, &[v0, v1]).await;
-    Ok(mix(1000, &[v0, v1, v2, v3]))
+    let v1 = plain(2, 70, &[v0, v1]).await;
+    Ok(mix(1000, &[v0, v1, v3]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -479,17 +503,18 @@ async fn case_8_matches() {
     .await;
 }
 
-// case 9: series-parallel; critical path 205 ms, layered bound 205 ms
+// case 9: series-parallel; critical path 185 ms, layered bound 225 ms; shadowings in a run 1 (1 across independent chains), across runs 1; lock nodes 0
 case!(case_9, case_9_concurrent, fail, {
-    let v0 = mix(0, &[]);
-    let v1 = plain(1, 30, &[v0]).await;
-    let v5 = mix(5, &[v0]);
+    let v0 = plain(0, 30, &[]).await;
+    let v7 = io_step(7, 20, &[], fail).await?;
+    let v3 = plain(3, 90, &[]).await;
+    let v1 = custom_step(1, 40, &[v0], fail).await?;
+    let v4 = mix(4, &[]);
+    let v0 = custom_step(6, 40, &[], fail).await?;
     barrier().await;
-    let v6 = mix(6, &[v0]);
-    let v2 = custom_step(2, 40, &[v1], fail).await?;
-    let v3 = plain(3, 90, &[v2]).await;
-    let v4 = plain(4, 40, &[v3]).await;
-    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5, v6]))
+    let v2 = plain(2, 90, &[v1]).await;
+    let v3 = plain(5, 50, &[v4]).await;
+    Ok(mix(1000, &[v0, v1, v2, v3, v4, v7]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -498,28 +523,38 @@ async fn case_9_matches() {
         "case 9",
         Box::pin(case_9(NO_FAILURE)),
         Box::pin(case_9_concurrent(NO_FAILURE)),
-        Expected::Exactly(205),
+        Expected::Exactly(185),
     )
     .await;
     check(
-        "case 9, node 2 fails",
-        Box::pin(case_9(2)),
-        Box::pin(case_9_concurrent(2)),
-        Expected::Exactly(75),
+        "case 9, node 7 fails",
+        Box::pin(case_9(7)),
+        Box::pin(case_9_concurrent(7)),
+        Expected::Exactly(20),
+    )
+    .await;
+    check(
+        "case 9, node 1 fails",
+        Box::pin(case_9(1)),
+        Box::pin(case_9_concurrent(1)),
+        Expected::Exactly(70),
+    )
+    .await;
+    check(
+        "case 9, node 6 fails",
+        Box::pin(case_9(6)),
+        Box::pin(case_9_concurrent(6)),
+        Expected::Exactly(40),
     )
     .await;
 }
 
-// case 10: series-parallel; critical path 90 ms, layered bound 130 ms
+// case 10: series-parallel; critical path 40 ms, layered bound 80 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_10, case_10_concurrent, fail, {
-    let v1 = plain(1, 70, &[]).await;
-    let v0 = io_step(0, 90, &[], fail).await?;
-    let v5 = plain(5, 10, &[]).await;
-    let v2 = custom_step(2, 30, &[], fail).await?;
-    let v3 = plain(3, 10, &[v2]).await;
-    let v5 = custom_step(6, 40, &[v5], fail).await?;
-    let v4 = mix(4, &[]);
-    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5]))
+    let v0 = mix(0, &[]);
+    let v2 = io_step(2, 40, &[], fail).await?;
+    let v1 = custom_step(1, 40, &[v0], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -528,38 +563,37 @@ async fn case_10_matches() {
         "case 10",
         Box::pin(case_10(NO_FAILURE)),
         Box::pin(case_10_concurrent(NO_FAILURE)),
-        Expected::Exactly(90),
-    )
-    .await;
-    check(
-        "case 10, node 0 fails",
-        Box::pin(case_10(0)),
-        Box::pin(case_10_concurrent(0)),
-        Expected::Exactly(90),
+        Expected::Exactly(40),
     )
     .await;
     check(
         "case 10, node 2 fails",
         Box::pin(case_10(2)),
         Box::pin(case_10_concurrent(2)),
-        Expected::Exactly(30),
+        Expected::Exactly(40),
     )
     .await;
     check(
-        "case 10, node 6 fails",
-        Box::pin(case_10(6)),
-        Box::pin(case_10_concurrent(6)),
-        Expected::Exactly(50),
+        "case 10, node 1 fails",
+        Box::pin(case_10(1)),
+        Box::pin(case_10_concurrent(1)),
+        Expected::Exactly(40),
     )
     .await;
 }
 
-// case 11: any DAG; critical path 210 ms, layered bound 210 ms
+// case 11: any DAG; critical path 255 ms, layered bound 265 ms; shadowings in a run 3 (3 across independent chains), across runs 0; lock nodes 0
 case!(case_11, case_11_concurrent, fail, {
-    let v0 = plain(0, 100, &[]).await;
-    let v0 = io_step(1, 30, &[], fail).await?;
-    let v2 = plain(2, 80, &[v0]).await;
-    Ok(mix(1000, &[v0, v2]))
+    let v0 = plain(0, 90, &[]).await;
+    let v1 = mix(1, &[]);
+    let v3 = custom_step(3, 10, &[v1], fail).await?;
+    let v2 = mix(2, &[v0]);
+    let v2 = mix(4, &[v1, v3]);
+    barrier().await;
+    let v6 = plain(6, 100, &[v0, v2]).await;
+    let v6 = io_step(5, 30, &[v1, v3, v2], fail).await?;
+    let v6 = io_step(7, 30, &[v3, v2], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2, v3, v6]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -568,28 +602,39 @@ async fn case_11_matches() {
         "case 11",
         Box::pin(case_11(NO_FAILURE)),
         Box::pin(case_11_concurrent(NO_FAILURE)),
-        Expected::Between(210, 210),
+        Expected::Between(255, 265),
     )
     .await;
     check(
-        "case 11, node 1 fails",
-        Box::pin(case_11(1)),
-        Box::pin(case_11_concurrent(1)),
+        "case 11, node 3 fails",
+        Box::pin(case_11(3)),
+        Box::pin(case_11_concurrent(3)),
+        Expected::Any,
+    )
+    .await;
+    check(
+        "case 11, node 5 fails",
+        Box::pin(case_11(5)),
+        Box::pin(case_11_concurrent(5)),
+        Expected::Any,
+    )
+    .await;
+    check(
+        "case 11, node 7 fails",
+        Box::pin(case_11(7)),
+        Box::pin(case_11_concurrent(7)),
         Expected::Any,
     )
     .await;
 }
 
-// case 12: series-parallel; critical path 80 ms, layered bound 120 ms
+// case 12: series-parallel; critical path 135 ms, layered bound 135 ms; shadowings in a run 0 (0 across independent chains), across runs 1; lock nodes 0
 case!(case_12, case_12_concurrent, fail, {
-    let v1 = io_step(1, 10, &[], fail).await?;
-    let v5 = plain(5, 10, &[]).await;
-    let v0 = plain(0, 20, &[]).await;
-    let v2 = plain(2, 40, &[v0, v1]).await;
-    let v5 = mix(6, &[v5]);
-    let v3 = io_step(3, 50, &[], fail).await?;
-    let v4 = plain(4, 80, &[]).await;
-    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5]))
+    let v0 = custom_step(0, 40, &[], fail).await?;
+    barrier().await;
+    let v2 = io_step(2, 90, &[], fail).await?;
+    let v0 = custom_step(1, 40, &[], fail).await?;
+    Ok(mix(1000, &[v0, v2]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -598,32 +643,43 @@ async fn case_12_matches() {
         "case 12",
         Box::pin(case_12(NO_FAILURE)),
         Box::pin(case_12_concurrent(NO_FAILURE)),
-        Expected::Exactly(80),
+        Expected::Exactly(135),
+    )
+    .await;
+    check(
+        "case 12, node 0 fails",
+        Box::pin(case_12(0)),
+        Box::pin(case_12_concurrent(0)),
+        Expected::Exactly(40),
+    )
+    .await;
+    check(
+        "case 12, node 2 fails",
+        Box::pin(case_12(2)),
+        Box::pin(case_12_concurrent(2)),
+        Expected::Exactly(135),
     )
     .await;
     check(
         "case 12, node 1 fails",
         Box::pin(case_12(1)),
         Box::pin(case_12_concurrent(1)),
-        Expected::Exactly(10),
-    )
-    .await;
-    check(
-        "case 12, node 3 fails",
-        Box::pin(case_12(3)),
-        Box::pin(case_12_concurrent(3)),
-        Expected::Exactly(50),
+        Expected::Exactly(85),
     )
     .await;
 }
 
-// case 13: series-parallel; critical path 80 ms, layered bound 80 ms
+// case 13: series-parallel; critical path 260 ms, layered bound 260 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 1
 case!(case_13, case_13_concurrent, fail, {
-    let v0 = custom_step(0, 30, &[], fail).await?;
-    let v1 = plain(1, 30, &[]).await;
-    let v3 = io_step(3, 50, &[v0, v1], fail).await?;
-    let v2 = plain(2, 40, &[v0, v1]).await;
-    Ok(mix(1000, &[v0, v1, v2, v3]))
+    let lock = tokio::sync::Mutex::new(());
+    let sem = tokio::sync::Semaphore::new(1);
+    let v1 = hold(sem.acquire().await, 1, 80, &[]).await;
+    let v2 = plain(2, 60, &[v1]).await;
+    let v3 = plain(3, 30, &[v2]).await;
+    let v0 = plain(0, 40, &[]).await;
+    let v4 = mix(4, &[v3]);
+    let v5 = custom_step(5, 90, &[v4], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -632,31 +688,23 @@ async fn case_13_matches() {
         "case 13",
         Box::pin(case_13(NO_FAILURE)),
         Box::pin(case_13_concurrent(NO_FAILURE)),
-        Expected::Exactly(80),
+        Expected::Exactly(260),
     )
     .await;
     check(
-        "case 13, node 0 fails",
-        Box::pin(case_13(0)),
-        Box::pin(case_13_concurrent(0)),
-        Expected::Exactly(30),
-    )
-    .await;
-    check(
-        "case 13, node 3 fails",
-        Box::pin(case_13(3)),
-        Box::pin(case_13_concurrent(3)),
-        Expected::Exactly(80),
+        "case 13, node 5 fails",
+        Box::pin(case_13(5)),
+        Box::pin(case_13_concurrent(5)),
+        Expected::Exactly(260),
     )
     .await;
 }
 
-// case 14: series-parallel; critical path 180 ms, layered bound 180 ms
+// case 14: series-parallel; critical path 80 ms, layered bound 80 ms; shadowings in a run 1 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_14, case_14_concurrent, fail, {
-    let v0 = plain(0, 60, &[]).await;
-    let v1 = plain(1, 30, &[v0]).await;
-    let v1 = mix(2, &[v1]);
-    let v0 = custom_step(3, 90, &[v1], fail).await?;
+    let v1 = io_step(1, 40, &[], fail).await?;
+    let v0 = mix(0, &[]);
+    let v1 = custom_step(2, 40, &[v1], fail).await?;
     Ok(mix(1000, &[v0, v1]))
 });
 
@@ -666,28 +714,36 @@ async fn case_14_matches() {
         "case 14",
         Box::pin(case_14(NO_FAILURE)),
         Box::pin(case_14_concurrent(NO_FAILURE)),
-        Expected::Exactly(180),
+        Expected::Exactly(80),
     )
     .await;
     check(
-        "case 14, node 3 fails",
-        Box::pin(case_14(3)),
-        Box::pin(case_14_concurrent(3)),
-        Expected::Exactly(180),
+        "case 14, node 1 fails",
+        Box::pin(case_14(1)),
+        Box::pin(case_14_concurrent(1)),
+        Expected::Exactly(40),
+    )
+    .await;
+    check(
+        "case 14, node 2 fails",
+        Box::pin(case_14(2)),
+        Box::pin(case_14_concurrent(2)),
+        Expected::Exactly(80),
     )
     .await;
 }
 
-// case 15: any DAG; critical path 135 ms, layered bound 135 ms
+// case 15: any DAG; critical path 170 ms, layered bound 230 ms; shadowings in a run 1 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_15, case_15_concurrent, fail, {
-    let v1 = custom_step(1, 70, &[], fail).await?;
-    let v2 = custom_step(2, 70, &[], fail).await?;
-    let v3 = plain(3, 90, &[]).await;
-    let v0 = custom_step(0, 70, &[], fail).await?;
-    let v4 = mix(4, &[v0]);
-    barrier().await;
-    let v5 = plain(5, 40, &[v0, v2, v3]).await;
-    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5]))
+    let v0 = plain(0, 30, &[]).await;
+    let v2 = custom_step(2, 10, &[v0], fail).await?;
+    let v4 = plain(4, 70, &[v0, v2]).await;
+    let v0 = io_step(1, 50, &[v0], fail).await?;
+    let v3 = io_step(3, 10, &[v0], fail).await?;
+    let v5 = plain(5, 60, &[v0, v2, v3, v4]).await;
+    let v6 = custom_step(6, 40, &[v2, v3, v4], fail).await?;
+    let v7 = io_step(7, 90, &[v2], fail).await?;
+    Ok(mix(1000, &[v0, v2, v3, v4, v5, v6, v7]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -696,14 +752,7 @@ async fn case_15_matches() {
         "case 15",
         Box::pin(case_15(NO_FAILURE)),
         Box::pin(case_15_concurrent(NO_FAILURE)),
-        Expected::Between(135, 135),
-    )
-    .await;
-    check(
-        "case 15, node 1 fails",
-        Box::pin(case_15(1)),
-        Box::pin(case_15_concurrent(1)),
-        Expected::Any,
+        Expected::Between(170, 230),
     )
     .await;
     check(
@@ -714,21 +763,48 @@ async fn case_15_matches() {
     )
     .await;
     check(
-        "case 15, node 0 fails",
-        Box::pin(case_15(0)),
-        Box::pin(case_15_concurrent(0)),
+        "case 15, node 1 fails",
+        Box::pin(case_15(1)),
+        Box::pin(case_15_concurrent(1)),
+        Expected::Any,
+    )
+    .await;
+    check(
+        "case 15, node 3 fails",
+        Box::pin(case_15(3)),
+        Box::pin(case_15_concurrent(3)),
+        Expected::Any,
+    )
+    .await;
+    check(
+        "case 15, node 6 fails",
+        Box::pin(case_15(6)),
+        Box::pin(case_15_concurrent(6)),
+        Expected::Any,
+    )
+    .await;
+    check(
+        "case 15, node 7 fails",
+        Box::pin(case_15(7)),
+        Box::pin(case_15_concurrent(7)),
         Expected::Any,
     )
     .await;
 }
 
-// case 16: series-parallel; critical path 90 ms, layered bound 110 ms
+// case 16: series-parallel; critical path 280 ms, layered bound 410 ms; shadowings in a run 1 (0 across independent chains), across runs 4; lock nodes 1
 case!(case_16, case_16_concurrent, fail, {
-    let v2 = io_step(2, 30, &[], fail).await?;
-    let v0 = mix(0, &[]);
-    let v1 = plain(1, 80, &[v0]).await;
-    let v3 = io_step(3, 60, &[v2], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2, v3]))
+    let lock = tokio::sync::Mutex::new(());
+    let sem = tokio::sync::Semaphore::new(1);
+    let v0 = plain(0, 10, &[]).await;
+    let v7 = custom_step(7, 70, &[], fail).await?;
+    let v2 = custom_step(2, 100, &[v0], fail).await?;
+    let v7 = hold(sem.acquire().await, 1, 70, &[v0]).await;
+    let v2 = io_step(3, 100, &[], fail).await?;
+    let v0 = plain(4, 20, &[]).await;
+    let v7 = plain(5, 70, &[v0]).await;
+    let v0 = plain(6, 60, &[v0]).await;
+    Ok(mix(1000, &[v0, v2, v7]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -737,32 +813,39 @@ async fn case_16_matches() {
         "case 16",
         Box::pin(case_16(NO_FAILURE)),
         Box::pin(case_16_concurrent(NO_FAILURE)),
-        Expected::Exactly(90),
+        Expected::Exactly(280),
+    )
+    .await;
+    check(
+        "case 16, node 7 fails",
+        Box::pin(case_16(7)),
+        Box::pin(case_16_concurrent(7)),
+        Expected::Exactly(70),
     )
     .await;
     check(
         "case 16, node 2 fails",
         Box::pin(case_16(2)),
         Box::pin(case_16_concurrent(2)),
-        Expected::Exactly(30),
+        Expected::Exactly(110),
     )
     .await;
     check(
         "case 16, node 3 fails",
         Box::pin(case_16(3)),
         Box::pin(case_16_concurrent(3)),
-        Expected::Exactly(90),
+        Expected::Exactly(280),
     )
     .await;
 }
 
-// case 17: series-parallel; critical path 120 ms, layered bound 150 ms
+// case 17: series-parallel; critical path 80 ms, layered bound 80 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_17, case_17_concurrent, fail, {
-    let v3 = plain(3, 100, &[]).await;
-    let v1 = plain(1, 70, &[]).await;
-    let v0 = mix(0, &[]);
-    let v4 = plain(4, 40, &[]).await;
-    let v2 = custom_step(2, 50, &[v1], fail).await?;
+    let v0 = io_step(0, 70, &[], fail).await?;
+    let v2 = custom_step(2, 30, &[], fail).await?;
+    let v3 = plain(3, 30, &[]).await;
+    let v4 = plain(4, 20, &[]).await;
+    let v1 = plain(1, 80, &[]).await;
     Ok(mix(1000, &[v0, v1, v2, v3, v4]))
 });
 
@@ -772,28 +855,35 @@ async fn case_17_matches() {
         "case 17",
         Box::pin(case_17(NO_FAILURE)),
         Box::pin(case_17_concurrent(NO_FAILURE)),
-        Expected::Exactly(120),
+        Expected::Exactly(80),
+    )
+    .await;
+    check(
+        "case 17, node 0 fails",
+        Box::pin(case_17(0)),
+        Box::pin(case_17_concurrent(0)),
+        Expected::Exactly(70),
     )
     .await;
     check(
         "case 17, node 2 fails",
         Box::pin(case_17(2)),
         Box::pin(case_17_concurrent(2)),
-        Expected::Exactly(120),
+        Expected::Exactly(30),
     )
     .await;
 }
 
-// case 18: series-parallel; critical path 280 ms, layered bound 300 ms
+// case 18: series-parallel; critical path 150 ms, layered bound 150 ms; shadowings in a run 1 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_18, case_18_concurrent, fail, {
-    let v0 = custom_step(0, 80, &[], fail).await?;
-    let v0 = custom_step(1, 90, &[v0], fail).await?;
-    let v2 = io_step(2, 100, &[], fail).await?;
-    let v4 = mix(4, &[v0, v2]);
-    let v3 = custom_step(3, 50, &[v0, v2], fail).await?;
-    let v0 = plain(5, 60, &[v3, v4]).await;
-    let v6 = io_step(6, 10, &[v3, v4], fail).await?;
-    Ok(mix(1000, &[v0, v2, v3, v4, v6]))
+    let v3 = mix(3, &[]);
+    let v0 = plain(0, 60, &[]).await;
+    let v1 = io_step(1, 60, &[], fail).await?;
+    let v2 = io_step(2, 30, &[v1], fail).await?;
+    let v4 = mix(4, &[v2, v3]);
+    let v5 = custom_step(5, 20, &[v0, v4], fail).await?;
+    let v5 = custom_step(6, 40, &[v5], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -802,54 +892,47 @@ async fn case_18_matches() {
         "case 18",
         Box::pin(case_18(NO_FAILURE)),
         Box::pin(case_18_concurrent(NO_FAILURE)),
-        Expected::Exactly(280),
-    )
-    .await;
-    check(
-        "case 18, node 0 fails",
-        Box::pin(case_18(0)),
-        Box::pin(case_18_concurrent(0)),
-        Expected::Exactly(80),
+        Expected::Exactly(150),
     )
     .await;
     check(
         "case 18, node 1 fails",
         Box::pin(case_18(1)),
         Box::pin(case_18_concurrent(1)),
-        Expected::Exactly(170),
+        Expected::Exactly(60),
     )
     .await;
     check(
         "case 18, node 2 fails",
         Box::pin(case_18(2)),
         Box::pin(case_18_concurrent(2)),
-        Expected::Exactly(100),
+        Expected::Exactly(90),
     )
     .await;
     check(
-        "case 18, node 3 fails",
-        Box::pin(case_18(3)),
-        Box::pin(case_18_concurrent(3)),
-        Expected::Exactly(220),
+        "case 18, node 5 fails",
+        Box::pin(case_18(5)),
+        Box::pin(case_18_concurrent(5)),
+        Expected::Exactly(110),
     )
     .await;
     check(
         "case 18, node 6 fails",
         Box::pin(case_18(6)),
         Box::pin(case_18_concurrent(6)),
-        Expected::Exactly(230),
+        Expected::Exactly(150),
     )
     .await;
 }
 
-// case 19: any DAG; critical path 80 ms, layered bound 140 ms
+// case 19: any DAG; critical path 170 ms, layered bound 170 ms; shadowings in a run 1 (1 across independent chains), across runs 0; lock nodes 0
 case!(case_19, case_19_concurrent, fail, {
-    let v4 = plain(4, 70, &[]).await;
-    let v2 = custom_step(2, 10, &[], fail).await?;
-    let v2 = mix(0, &[]);
-    let v2 = plain(1, 20, &[v2]).await;
-    let v3 = io_step(3, 50, &[v2], fail).await?;
-    Ok(mix(1000, &[v2, v3, v4]))
+    let v1 = plain(1, 70, &[]).await;
+    let v4 = io_step(4, 100, &[v1], fail).await?;
+    let v0 = plain(0, 60, &[]).await;
+    let v0 = plain(2, 80, &[v1]).await;
+    let v3 = plain(3, 50, &[v1]).await;
+    Ok(mix(1000, &[v0, v1, v3, v4]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -858,35 +941,29 @@ async fn case_19_matches() {
         "case 19",
         Box::pin(case_19(NO_FAILURE)),
         Box::pin(case_19_concurrent(NO_FAILURE)),
-        Expected::Between(80, 140),
+        Expected::Between(170, 170),
     )
     .await;
     check(
-        "case 19, node 2 fails",
-        Box::pin(case_19(2)),
-        Box::pin(case_19_concurrent(2)),
-        Expected::Any,
-    )
-    .await;
-    check(
-        "case 19, node 3 fails",
-        Box::pin(case_19(3)),
-        Box::pin(case_19_concurrent(3)),
+        "case 19, node 4 fails",
+        Box::pin(case_19(4)),
+        Box::pin(case_19_concurrent(4)),
         Expected::Any,
     )
     .await;
 }
 
-// case 20: series-parallel; critical path 105 ms, layered bound 105 ms
+// case 20: series-parallel; critical path 260 ms, layered bound 260 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_20, case_20_concurrent, fail, {
-    let v2 = io_step(2, 60, &[], fail).await?;
     let v0 = mix(0, &[]);
-    let v2 = plain(3, 20, &[v2]).await;
-    barrier().await;
-    let v4 = custom_step(4, 20, &[], fail).await?;
-    let v2 = mix(5, &[v2, v4]);
-    let v1 = mix(1, &[v0]);
-    Ok(mix(1000, &[v0, v1, v2, v4]))
+    let v1 = plain(1, 100, &[]).await;
+    let v2 = custom_step(2, 100, &[], fail).await?;
+    let v4 = custom_step(4, 70, &[v0, v1, v2], fail).await?;
+    let v7 = plain(7, 20, &[v0, v1, v2]).await;
+    let v6 = mix(6, &[v4]);
+    let v3 = plain(3, 20, &[v0, v1, v2]).await;
+    let v5 = custom_step(5, 90, &[v4], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5, v6, v7]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -895,33 +972,38 @@ async fn case_20_matches() {
         "case 20",
         Box::pin(case_20(NO_FAILURE)),
         Box::pin(case_20_concurrent(NO_FAILURE)),
-        Expected::Exactly(105),
+        Expected::Exactly(260),
     )
     .await;
     check(
         "case 20, node 2 fails",
         Box::pin(case_20(2)),
         Box::pin(case_20_concurrent(2)),
-        Expected::Exactly(60),
+        Expected::Exactly(100),
     )
     .await;
     check(
         "case 20, node 4 fails",
         Box::pin(case_20(4)),
         Box::pin(case_20_concurrent(4)),
-        Expected::Exactly(105),
+        Expected::Exactly(170),
+    )
+    .await;
+    check(
+        "case 20, node 5 fails",
+        Box::pin(case_20(5)),
+        Box::pin(case_20_concurrent(5)),
+        Expected::Exactly(260),
     )
     .await;
 }
 
-// case 21: series-parallel; critical path 280 ms, layered bound 280 ms
+// case 21: series-parallel; critical path 100 ms, layered bound 100 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_21, case_21_concurrent, fail, {
-    let v2 = custom_step(2, 100, &[], fail).await?;
-    let v0 = custom_step(0, 70, &[], fail).await?;
-    let v1 = plain(1, 50, &[]).await;
-    let v2 = plain(3, 100, &[v0, v1, v2]).await;
-    let v4 = custom_step(4, 80, &[v2], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2, v4]))
+    let v0 = custom_step(0, 100, &[], fail).await?;
+    let v1 = io_step(1, 100, &[], fail).await?;
+    let v2 = custom_step(2, 30, &[], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -930,13 +1012,6 @@ async fn case_21_matches() {
         "case 21",
         Box::pin(case_21(NO_FAILURE)),
         Box::pin(case_21_concurrent(NO_FAILURE)),
-        Expected::Exactly(280),
-    )
-    .await;
-    check(
-        "case 21, node 2 fails",
-        Box::pin(case_21(2)),
-        Box::pin(case_21_concurrent(2)),
         Expected::Exactly(100),
     )
     .await;
@@ -944,29 +1019,32 @@ async fn case_21_matches() {
         "case 21, node 0 fails",
         Box::pin(case_21(0)),
         Box::pin(case_21_concurrent(0)),
-        Expected::Exactly(70),
+        Expected::Exactly(100),
     )
     .await;
     check(
-        "case 21, node 4 fails",
-        Box::pin(case_21(4)),
-        Box::pin(case_21_concurrent(4)),
-        Expected::Exactly(280),
+        "case 21, node 1 fails",
+        Box::pin(case_21(1)),
+        Box::pin(case_21_concurrent(1)),
+        Expected::Exactly(100),
+    )
+    .await;
+    check(
+        "case 21, node 2 fails",
+        Box::pin(case_21(2)),
+        Box::pin(case_21_concurrent(2)),
+        Expected::Exactly(30),
     )
     .await;
 }
 
-// case 22: series-parallel; critical path 290 ms, layered bound 290 ms
+// case 22: series-parallel; critical path 120 ms, layered bound 120 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_22, case_22_concurrent, fail, {
     let v0 = custom_step(0, 20, &[], fail).await?;
-    let v1 = io_step(1, 80, &[], fail).await?;
-    let v3 = plain(3, 20, &[v0, v1]).await;
-    let v4 = plain(4, 90, &[v0, v1]).await;
-    let v6 = io_step(6, 80, &[v3, v4], fail).await?;
-    let v2 = mix(2, &[v0, v1]);
-    let v5 = plain(5, 100, &[v3, v4]).await;
-    let v7 = io_step(7, 20, &[v5, v6], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5, v6, v7]))
+    let v1 = custom_step(1, 60, &[], fail).await?;
+    let v2 = mix(2, &[]);
+    let v3 = plain(3, 60, &[v0, v1, v2]).await;
+    Ok(mix(1000, &[v0, v1, v2, v3]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -975,7 +1053,7 @@ async fn case_22_matches() {
         "case 22",
         Box::pin(case_22(NO_FAILURE)),
         Box::pin(case_22_concurrent(NO_FAILURE)),
-        Expected::Exactly(290),
+        Expected::Exactly(120),
     )
     .await;
     check(
@@ -989,35 +1067,20 @@ async fn case_22_matches() {
         "case 22, node 1 fails",
         Box::pin(case_22(1)),
         Box::pin(case_22_concurrent(1)),
-        Expected::Exactly(80),
-    )
-    .await;
-    check(
-        "case 22, node 6 fails",
-        Box::pin(case_22(6)),
-        Box::pin(case_22_concurrent(6)),
-        Expected::Exactly(250),
-    )
-    .await;
-    check(
-        "case 22, node 7 fails",
-        Box::pin(case_22(7)),
-        Box::pin(case_22_concurrent(7)),
-        Expected::Exactly(290),
+        Expected::Exactly(60),
     )
     .await;
 }
 
-// case 23: any DAG; critical path 240 ms, layered bound 240 ms
+// case 23: any DAG; critical path 250 ms, layered bound 250 ms; shadowings in a run 1 (1 across independent chains), across runs 0; lock nodes 1
 case!(case_23, case_23_concurrent, fail, {
-    let v2 = io_step(2, 20, &[], fail).await?;
-    let v4 = custom_step(4, 30, &[], fail).await?;
-    let v0 = io_step(0, 60, &[], fail).await?;
-    let v1 = plain(1, 70, &[v0]).await;
-    let v3 = io_step(3, 50, &[v0, v1], fail).await?;
-    let v6 = plain(6, 10, &[v3]).await;
-    let v5 = io_step(5, 60, &[v3], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5, v6]))
+    let lock = tokio::sync::Mutex::new(());
+    let sem = tokio::sync::Semaphore::new(1);
+    let v0 = custom_step(0, 40, &[], fail).await?;
+    let v1 = plain(1, 50, &[v0]).await;
+    let v1 = io_step(2, 90, &[v0], fail).await?;
+    let v3 = hold(sem.acquire().await, 3, 70, &[]).await;
+    Ok(mix(1000, &[v0, v1, v3]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -1026,21 +1089,7 @@ async fn case_23_matches() {
         "case 23",
         Box::pin(case_23(NO_FAILURE)),
         Box::pin(case_23_concurrent(NO_FAILURE)),
-        Expected::Between(240, 240),
-    )
-    .await;
-    check(
-        "case 23, node 2 fails",
-        Box::pin(case_23(2)),
-        Box::pin(case_23_concurrent(2)),
-        Expected::Any,
-    )
-    .await;
-    check(
-        "case 23, node 4 fails",
-        Box::pin(case_23(4)),
-        Box::pin(case_23_concurrent(4)),
-        Expected::Any,
+        Expected::Between(250, 250),
     )
     .await;
     check(
@@ -1051,29 +1100,25 @@ async fn case_23_matches() {
     )
     .await;
     check(
-        "case 23, node 3 fails",
-        Box::pin(case_23(3)),
-        Box::pin(case_23_concurrent(3)),
-        Expected::Any,
-    )
-    .await;
-    check(
-        "case 23, node 5 fails",
-        Box::pin(case_23(5)),
-        Box::pin(case_23_concurrent(5)),
+        "case 23, node 2 fails",
+        Box::pin(case_23(2)),
+        Box::pin(case_23_concurrent(2)),
         Expected::Any,
     )
     .await;
 }
 
-// case 24: series-parallel; critical path 155 ms, layered bound 235 ms
+// case 24: series-parallel; critical path 220 ms, layered bound 220 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 2
 case!(case_24, case_24_concurrent, fail, {
-    let v0 = plain(0, 70, &[]).await;
-    let v2 = plain(2, 30, &[]).await;
+    let lock = tokio::sync::Mutex::new(());
+    let sem = tokio::sync::Semaphore::new(1);
+    let v3 = custom_step(3, 20, &[], fail).await?;
     barrier().await;
-    let v3 = mix(3, &[]);
-    let v1 = plain(1, 80, &[v0]).await;
-    let v4 = plain(4, 80, &[v3]).await;
+    let v1 = hold(sem.acquire().await, 1, 90, &[]).await;
+    let v2 = hold(lock.lock().await, 2, 90, &[]).await;
+    barrier().await;
+    let v0 = plain(0, 10, &[]).await;
+    let v4 = mix(4, &[v0, v1, v2, v3]);
     Ok(mix(1000, &[v0, v1, v2, v3, v4]))
 });
 
@@ -1083,17 +1128,27 @@ async fn case_24_matches() {
         "case 24",
         Box::pin(case_24(NO_FAILURE)),
         Box::pin(case_24_concurrent(NO_FAILURE)),
-        Expected::Exactly(155),
+        Expected::Exactly(220),
+    )
+    .await;
+    check(
+        "case 24, node 3 fails",
+        Box::pin(case_24(3)),
+        Box::pin(case_24_concurrent(3)),
+        Expected::Exactly(20),
     )
     .await;
 }
 
-// case 25: series-parallel; critical path 90 ms, layered bound 90 ms
+// case 25: series-parallel; critical path 50 ms, layered bound 50 ms; shadowings in a run 0 (0 across independent chains), across runs 2; lock nodes 1
 case!(case_25, case_25_concurrent, fail, {
-    let v2 = mix(2, &[]);
-    let v1 = plain(1, 90, &[]).await;
-    let v0 = plain(0, 90, &[]).await;
-    Ok(mix(1000, &[v0, v1, v2]))
+    let lock = tokio::sync::Mutex::new(());
+    let sem = tokio::sync::Semaphore::new(1);
+    let v0 = mix(0, &[]);
+    let v1 = mix(1, &[]);
+    let v1 = hold(lock.lock().await, 2, 30, &[v1]).await;
+    let v0 = plain(3, 20, &[v1]).await;
+    Ok(mix(1000, &[v0, v1]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -1102,17 +1157,24 @@ async fn case_25_matches() {
         "case 25",
         Box::pin(case_25(NO_FAILURE)),
         Box::pin(case_25_concurrent(NO_FAILURE)),
-        Expected::Exactly(90),
+        Expected::Exactly(50),
     )
     .await;
 }
 
-// case 26: series-parallel; critical path 180 ms, layered bound 180 ms
+// case 26: series-parallel; critical path 350 ms, layered bound 350 ms; shadowings in a run 1 (0 across independent chains), across runs 1; lock nodes 0
 case!(case_26, case_26_concurrent, fail, {
-    let v0 = plain(0, 80, &[]).await;
-    let v1 = io_step(1, 100, &[v0], fail).await?;
-    let v2 = custom_step(2, 90, &[v0], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2]))
+    let v1 = mix(1, &[]);
+    let v0 = plain(0, 40, &[]).await;
+    let v7 = io_step(7, 90, &[], fail).await?;
+    barrier().await;
+    let v7 = custom_step(2, 100, &[v1], fail).await?;
+    let v4 = io_step(4, 60, &[v0, v7], fail).await?;
+    barrier().await;
+    let v5 = io_step(5, 60, &[v0, v7], fail).await?;
+    let v3 = custom_step(3, 20, &[v0, v7], fail).await?;
+    let v5 = io_step(6, 30, &[v3, v4, v5], fail).await?;
+    Ok(mix(1000, &[v0, v1, v3, v4, v5, v7]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -1121,33 +1183,61 @@ async fn case_26_matches() {
         "case 26",
         Box::pin(case_26(NO_FAILURE)),
         Box::pin(case_26_concurrent(NO_FAILURE)),
-        Expected::Exactly(180),
+        Expected::Exactly(350),
     )
     .await;
     check(
-        "case 26, node 1 fails",
-        Box::pin(case_26(1)),
-        Box::pin(case_26_concurrent(1)),
-        Expected::Exactly(180),
+        "case 26, node 7 fails",
+        Box::pin(case_26(7)),
+        Box::pin(case_26_concurrent(7)),
+        Expected::Exactly(90),
     )
     .await;
     check(
         "case 26, node 2 fails",
         Box::pin(case_26(2)),
         Box::pin(case_26_concurrent(2)),
-        Expected::Exactly(170),
+        Expected::Exactly(195),
+    )
+    .await;
+    check(
+        "case 26, node 4 fails",
+        Box::pin(case_26(4)),
+        Box::pin(case_26_concurrent(4)),
+        Expected::Exactly(255),
+    )
+    .await;
+    check(
+        "case 26, node 5 fails",
+        Box::pin(case_26(5)),
+        Box::pin(case_26_concurrent(5)),
+        Expected::Exactly(320),
+    )
+    .await;
+    check(
+        "case 26, node 3 fails",
+        Box::pin(case_26(3)),
+        Box::pin(case_26_concurrent(3)),
+        Expected::Exactly(280),
+    )
+    .await;
+    check(
+        "case 26, node 6 fails",
+        Box::pin(case_26(6)),
+        Box::pin(case_26_concurrent(6)),
+        Expected::Exactly(350),
     )
     .await;
 }
 
-// case 27: any DAG; critical path 320 ms, layered bound 320 ms
+// case 27: any DAG; critical path 130 ms, layered bound 140 ms; shadowings in a run 1 (1 across independent chains), across runs 0; lock nodes 0
 case!(case_27, case_27_concurrent, fail, {
-    let v0 = io_step(0, 90, &[], fail).await?;
-    let v0 = io_step(1, 90, &[], fail).await?;
-    let v2 = plain(2, 40, &[v0]).await;
-    let v3 = plain(3, 100, &[v0, v2]).await;
-    let v4 = mix(4, &[v0, v2]);
-    Ok(mix(1000, &[v0, v2, v3, v4]))
+    let v0 = mix(0, &[]);
+    let v3 = io_step(3, 90, &[], fail).await?;
+    let v1 = io_step(1, 60, &[], fail).await?;
+    let v2 = plain(2, 10, &[v1]).await;
+    let v3 = custom_step(4, 40, &[v0, v2], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2, v3]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -1156,13 +1246,13 @@ async fn case_27_matches() {
         "case 27",
         Box::pin(case_27(NO_FAILURE)),
         Box::pin(case_27_concurrent(NO_FAILURE)),
-        Expected::Between(320, 320),
+        Expected::Between(130, 140),
     )
     .await;
     check(
-        "case 27, node 0 fails",
-        Box::pin(case_27(0)),
-        Box::pin(case_27_concurrent(0)),
+        "case 27, node 3 fails",
+        Box::pin(case_27(3)),
+        Box::pin(case_27_concurrent(3)),
         Expected::Any,
     )
     .await;
@@ -1173,15 +1263,22 @@ async fn case_27_matches() {
         Expected::Any,
     )
     .await;
+    check(
+        "case 27, node 4 fails",
+        Box::pin(case_27(4)),
+        Box::pin(case_27_concurrent(4)),
+        Expected::Any,
+    )
+    .await;
 }
 
-// case 28: series-parallel; critical path 90 ms, layered bound 90 ms
+// case 28: series-parallel; critical path 50 ms, layered bound 50 ms; shadowings in a run 1 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_28, case_28_concurrent, fail, {
-    let v2 = custom_step(2, 50, &[], fail).await?;
-    let v3 = io_step(3, 90, &[], fail).await?;
-    let v0 = io_step(0, 60, &[], fail).await?;
-    let v1 = plain(1, 90, &[]).await;
-    Ok(mix(1000, &[v0, v1, v2, v3]))
+    let v2 = custom_step(2, 40, &[], fail).await?;
+    let v1 = mix(1, &[]);
+    let v0 = mix(0, &[]);
+    let v0 = io_step(3, 10, &[v0, v1, v2], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -1190,42 +1287,36 @@ async fn case_28_matches() {
         "case 28",
         Box::pin(case_28(NO_FAILURE)),
         Box::pin(case_28_concurrent(NO_FAILURE)),
-        Expected::Exactly(90),
+        Expected::Exactly(50),
     )
     .await;
     check(
         "case 28, node 2 fails",
         Box::pin(case_28(2)),
         Box::pin(case_28_concurrent(2)),
-        Expected::Exactly(50),
+        Expected::Exactly(40),
     )
     .await;
     check(
         "case 28, node 3 fails",
         Box::pin(case_28(3)),
         Box::pin(case_28_concurrent(3)),
-        Expected::Exactly(90),
-    )
-    .await;
-    check(
-        "case 28, node 0 fails",
-        Box::pin(case_28(0)),
-        Box::pin(case_28_concurrent(0)),
-        Expected::Exactly(60),
+        Expected::Exactly(50),
     )
     .await;
 }
 
-// case 29: series-parallel; critical path 240 ms, layered bound 260 ms
+// case 29: series-parallel; critical path 335 ms, layered bound 335 ms; shadowings in a run 0 (0 across independent chains), across runs 2; lock nodes 0
 case!(case_29, case_29_concurrent, fail, {
-    let v0 = plain(0, 50, &[]).await;
-    let v1 = plain(1, 30, &[v0]).await;
-    let v2 = plain(2, 30, &[v1]).await;
-    let v4 = io_step(4, 60, &[v1], fail).await?;
-    let v5 = io_step(5, 90, &[v1], fail).await?;
-    let v3 = plain(3, 20, &[v2]).await;
-    let v6 = io_step(6, 70, &[v3, v4, v5], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5, v6]))
+    let v0 = custom_step(0, 70, &[], fail).await?;
+    let v1 = plain(1, 50, &[v0]).await;
+    let v2 = mix(2, &[v1]);
+    let v4 = io_step(4, 10, &[v2], fail).await?;
+    barrier().await;
+    let v1 = plain(3, 60, &[v2]).await;
+    let v0 = plain(5, 50, &[v1, v4]).await;
+    let v6 = io_step(6, 90, &[v0], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2, v4, v6]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -1234,42 +1325,44 @@ async fn case_29_matches() {
         "case 29",
         Box::pin(case_29(NO_FAILURE)),
         Box::pin(case_29_concurrent(NO_FAILURE)),
-        Expected::Exactly(240),
+        Expected::Exactly(335),
+    )
+    .await;
+    check(
+        "case 29, node 0 fails",
+        Box::pin(case_29(0)),
+        Box::pin(case_29_concurrent(0)),
+        Expected::Exactly(70),
     )
     .await;
     check(
         "case 29, node 4 fails",
         Box::pin(case_29(4)),
         Box::pin(case_29_concurrent(4)),
-        Expected::Exactly(140),
-    )
-    .await;
-    check(
-        "case 29, node 5 fails",
-        Box::pin(case_29(5)),
-        Box::pin(case_29_concurrent(5)),
-        Expected::Exactly(170),
+        Expected::Exactly(130),
     )
     .await;
     check(
         "case 29, node 6 fails",
         Box::pin(case_29(6)),
         Box::pin(case_29_concurrent(6)),
-        Expected::Exactly(240),
+        Expected::Exactly(335),
     )
     .await;
 }
 
-// case 30: series-parallel; critical path 170 ms, layered bound 170 ms
+// case 30: series-parallel; critical path 260 ms, layered bound 260 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 1
 case!(case_30, case_30_concurrent, fail, {
-    let v0 = plain(0, 50, &[]).await;
-    let v3 = custom_step(3, 50, &[], fail).await?;
-    let v1 = mix(1, &[]);
-    let v2 = io_step(2, 20, &[], fail).await?;
-    let v4 = plain(4, 80, &[v2, v3]).await;
-    let v5 = io_step(5, 40, &[v0, v1, v4], fail).await?;
-    let v1 = mix(6, &[v5]);
-    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5]))
+    let lock = tokio::sync::Mutex::new(());
+    let sem = tokio::sync::Semaphore::new(1);
+    let v0 = custom_step(0, 70, &[], fail).await?;
+    let v1 = custom_step(1, 40, &[v0], fail).await?;
+    let v2 = io_step(2, 40, &[v1], fail).await?;
+    let v6 = mix(6, &[v2]);
+    let v3 = hold(sem.acquire().await, 3, 60, &[v2]).await;
+    let v4 = mix(4, &[v3]);
+    let v5 = io_step(5, 50, &[v4], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5, v6]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -1278,40 +1371,50 @@ async fn case_30_matches() {
         "case 30",
         Box::pin(case_30(NO_FAILURE)),
         Box::pin(case_30_concurrent(NO_FAILURE)),
-        Expected::Exactly(170),
+        Expected::Exactly(260),
     )
     .await;
     check(
-        "case 30, node 3 fails",
-        Box::pin(case_30(3)),
-        Box::pin(case_30_concurrent(3)),
-        Expected::Exactly(50),
+        "case 30, node 0 fails",
+        Box::pin(case_30(0)),
+        Box::pin(case_30_concurrent(0)),
+        Expected::Exactly(70),
+    )
+    .await;
+    check(
+        "case 30, node 1 fails",
+        Box::pin(case_30(1)),
+        Box::pin(case_30_concurrent(1)),
+        Expected::Exactly(110),
     )
     .await;
     check(
         "case 30, node 2 fails",
         Box::pin(case_30(2)),
         Box::pin(case_30_concurrent(2)),
-        Expected::Exactly(20),
+        Expected::Exactly(150),
     )
     .await;
     check(
         "case 30, node 5 fails",
         Box::pin(case_30(5)),
         Box::pin(case_30_concurrent(5)),
-        Expected::Exactly(170),
+        Expected::Exactly(260),
     )
     .await;
 }
 
-// case 31: any DAG; critical path 70 ms, layered bound 90 ms
+// case 31: any DAG; critical path 205 ms, layered bound 205 ms; shadowings in a run 2 (2 across independent chains), across runs 1; lock nodes 0
 case!(case_31, case_31_concurrent, fail, {
-    let v1 = plain(1, 40, &[]).await;
-    let v1 = custom_step(2, 10, &[v1], fail).await?;
-    let v0 = plain(0, 70, &[]).await;
-    let v4 = io_step(4, 10, &[v1], fail).await?;
-    let v3 = plain(3, 20, &[]).await;
-    Ok(mix(1000, &[v0, v1, v3, v4]))
+    let v2 = plain(2, 40, &[]).await;
+    let v4 = plain(4, 20, &[]).await;
+    let v1 = mix(1, &[]);
+    barrier().await;
+    let v3 = mix(3, &[v1]);
+    let v3 = custom_step(0, 90, &[], fail).await?;
+    let v1 = io_step(6, 30, &[v3], fail).await?;
+    let v1 = plain(5, 40, &[v3, v2, v4]).await;
+    Ok(mix(1000, &[v1, v2, v3, v4]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -1320,36 +1423,35 @@ async fn case_31_matches() {
         "case 31",
         Box::pin(case_31(NO_FAILURE)),
         Box::pin(case_31_concurrent(NO_FAILURE)),
-        Expected::Between(70, 90),
+        Expected::Between(205, 205),
     )
     .await;
     check(
-        "case 31, node 2 fails",
-        Box::pin(case_31(2)),
-        Box::pin(case_31_concurrent(2)),
+        "case 31, node 0 fails",
+        Box::pin(case_31(0)),
+        Box::pin(case_31_concurrent(0)),
         Expected::Any,
     )
     .await;
     check(
-        "case 31, node 4 fails",
-        Box::pin(case_31(4)),
-        Box::pin(case_31_concurrent(4)),
+        "case 31, node 6 fails",
+        Box::pin(case_31(6)),
+        Box::pin(case_31_concurrent(6)),
         Expected::Any,
     )
     .await;
 }
 
-// case 32: series-parallel; critical path 200 ms, layered bound 220 ms
+// case 32: series-parallel; critical path 135 ms, layered bound 135 ms; shadowings in a run 0 (0 across independent chains), across runs 2; lock nodes 0
 case!(case_32, case_32_concurrent, fail, {
-    let v1 = io_step(1, 20, &[], fail).await?;
-    let v7 = mix(7, &[]);
-    let v0 = custom_step(0, 40, &[], fail).await?;
-    let v4 = plain(4, 20, &[v1]).await;
-    let v2 = io_step(2, 20, &[v1], fail).await?;
-    let v3 = plain(3, 60, &[v2]).await;
-    let v6 = plain(6, 100, &[v3, v4]).await;
-    let v5 = plain(5, 90, &[v3, v4]).await;
-    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5, v6, v7]))
+    let v3 = plain(3, 100, &[]).await;
+    let v2 = mix(2, &[]);
+    let v1 = custom_step(1, 100, &[], fail).await?;
+    let v0 = custom_step(0, 80, &[], fail).await?;
+    barrier().await;
+    let v0 = custom_step(4, 10, &[v0, v1, v2, v3], fail).await?;
+    let v2 = plain(5, 20, &[v0]).await;
+    Ok(mix(1000, &[v0, v1, v2, v3]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -1358,44 +1460,39 @@ async fn case_32_matches() {
         "case 32",
         Box::pin(case_32(NO_FAILURE)),
         Box::pin(case_32_concurrent(NO_FAILURE)),
-        Expected::Exactly(200),
+        Expected::Exactly(135),
     )
     .await;
     check(
         "case 32, node 1 fails",
         Box::pin(case_32(1)),
         Box::pin(case_32_concurrent(1)),
-        Expected::Exactly(20),
+        Expected::Exactly(100),
     )
     .await;
     check(
         "case 32, node 0 fails",
         Box::pin(case_32(0)),
         Box::pin(case_32_concurrent(0)),
-        Expected::Exactly(40),
+        Expected::Exactly(80),
     )
     .await;
     check(
-        "case 32, node 2 fails",
-        Box::pin(case_32(2)),
-        Box::pin(case_32_concurrent(2)),
-        Expected::Exactly(40),
+        "case 32, node 4 fails",
+        Box::pin(case_32(4)),
+        Box::pin(case_32_concurrent(4)),
+        Expected::Exactly(115),
     )
     .await;
 }
 
-// case 33: series-parallel; critical path 85 ms, layered bound 85 ms
+// case 33: series-parallel; critical path 110 ms, layered bound 160 ms; shadowings in a run 1 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_33, case_33_concurrent, fail, {
-    let v0 = mix(0, &[]);
-    barrier().await;
-    let v1 = io_step(1, 30, &[v0], fail).await?;
-    let v7 = custom_step(7, 80, &[], fail).await?;
-    let v2 = custom_step(2, 20, &[v0], fail).await?;
-    let v4 = io_step(4, 60, &[], fail).await?;
-    let v3 = plain(3, 40, &[v0]).await;
-    let v6 = plain(6, 30, &[]).await;
-    let v5 = plain(5, 10, &[]).await;
-    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5, v6, v7]))
+    let v2 = custom_step(2, 40, &[], fail).await?;
+    let v3 = plain(3, 70, &[]).await;
+    let v0 = io_step(0, 20, &[], fail).await?;
+    let v0 = io_step(1, 90, &[v0], fail).await?;
+    Ok(mix(1000, &[v0, v2, v3]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -1404,45 +1501,38 @@ async fn case_33_matches() {
         "case 33",
         Box::pin(case_33(NO_FAILURE)),
         Box::pin(case_33_concurrent(NO_FAILURE)),
-        Expected::Exactly(85),
-    )
-    .await;
-    check(
-        "case 33, node 1 fails",
-        Box::pin(case_33(1)),
-        Box::pin(case_33_concurrent(1)),
-        Expected::Exactly(35),
-    )
-    .await;
-    check(
-        "case 33, node 7 fails",
-        Box::pin(case_33(7)),
-        Box::pin(case_33_concurrent(7)),
-        Expected::Exactly(85),
+        Expected::Exactly(110),
     )
     .await;
     check(
         "case 33, node 2 fails",
         Box::pin(case_33(2)),
         Box::pin(case_33_concurrent(2)),
-        Expected::Exactly(25),
+        Expected::Exactly(40),
     )
     .await;
     check(
-        "case 33, node 4 fails",
-        Box::pin(case_33(4)),
-        Box::pin(case_33_concurrent(4)),
-        Expected::Exactly(65),
+        "case 33, node 0 fails",
+        Box::pin(case_33(0)),
+        Box::pin(case_33_concurrent(0)),
+        Expected::Exactly(20),
+    )
+    .await;
+    check(
+        "case 33, node 1 fails",
+        Box::pin(case_33(1)),
+        Box::pin(case_33_concurrent(1)),
+        Expected::Exactly(110),
     )
     .await;
 }
 
-// case 34: series-parallel; critical path 100 ms, layered bound 100 ms
+// case 34: series-parallel; critical path 100 ms, layered bound 190 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_34, case_34_concurrent, fail, {
+    let v3 = plain(3, 20, &[]).await;
+    let v0 = mix(0, &[]);
     let v2 = plain(2, 90, &[]).await;
-    let v0 = io_step(0, 20, &[], fail).await?;
-    let v3 = custom_step(3, 100, &[], fail).await?;
-    let v1 = plain(1, 60, &[]).await;
+    let v1 = plain(1, 100, &[v0]).await;
     Ok(mix(1000, &[v0, v1, v2, v3]))
 });
 
@@ -1455,28 +1545,15 @@ async fn case_34_matches() {
         Expected::Exactly(100),
     )
     .await;
-    check(
-        "case 34, node 0 fails",
-        Box::pin(case_34(0)),
-        Box::pin(case_34_concurrent(0)),
-        Expected::Exactly(20),
-    )
-    .await;
-    check(
-        "case 34, node 3 fails",
-        Box::pin(case_34(3)),
-        Box::pin(case_34_concurrent(3)),
-        Expected::Exactly(100),
-    )
-    .await;
 }
 
-// case 35: any DAG; critical path 110 ms, layered bound 110 ms
+// case 35: any DAG; critical path 120 ms, layered bound 120 ms; shadowings in a run 1 (1 across independent chains), across runs 0; lock nodes 0
 case!(case_35, case_35_concurrent, fail, {
-    let v2 = io_step(2, 70, &[], fail).await?;
-    let v0 = plain(0, 70, &[]).await;
-    let v0 = io_step(1, 40, &[v0], fail).await?;
-    Ok(mix(1000, &[v0, v2]))
+    let v0 = plain(0, 50, &[]).await;
+    let v2 = plain(2, 10, &[v0]).await;
+    let v1 = plain(1, 50, &[]).await;
+    let v1 = custom_step(3, 60, &[v0, v2], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -1485,32 +1562,31 @@ async fn case_35_matches() {
         "case 35",
         Box::pin(case_35(NO_FAILURE)),
         Box::pin(case_35_concurrent(NO_FAILURE)),
-        Expected::Between(110, 110),
+        Expected::Between(120, 120),
     )
     .await;
     check(
-        "case 35, node 2 fails",
-        Box::pin(case_35(2)),
-        Box::pin(case_35_concurrent(2)),
-        Expected::Any,
-    )
-    .await;
-    check(
-        "case 35, node 1 fails",
-        Box::pin(case_35(1)),
-        Box::pin(case_35_concurrent(1)),
+        "case 35, node 3 fails",
+        Box::pin(case_35(3)),
+        Box::pin(case_35_concurrent(3)),
         Expected::Any,
     )
     .await;
 }
 
-// case 36: series-parallel; critical path 155 ms, layered bound 155 ms
+// case 36: series-parallel; critical path 455 ms, layered bound 455 ms; shadowings in a run 0 (0 across independent chains), across runs 2; lock nodes 2
 case!(case_36, case_36_concurrent, fail, {
-    let v1 = io_step(1, 40, &[], fail).await?;
+    let lock = tokio::sync::Mutex::new(());
+    let sem = tokio::sync::Semaphore::new(1);
+    let v0 = plain(0, 100, &[]).await;
     barrier().await;
-    let v0 = plain(0, 20, &[]).await;
-    let v2 = io_step(2, 90, &[v0, v1], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2]))
+    let v1 = io_step(1, 90, &[v0], fail).await?;
+    let v4 = plain(4, 10, &[v1]).await;
+    let v4 = hold(sem.acquire().await, 5, 100, &[v4]).await;
+    let v2 = io_step(2, 20, &[v1], fail).await?;
+    let v4 = hold(lock.lock().await, 6, 90, &[v0]).await;
+    let v3 = plain(3, 40, &[v1]).await;
+    Ok(mix(1000, &[v0, v1, v2, v3, v4]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -1519,32 +1595,36 @@ async fn case_36_matches() {
         "case 36",
         Box::pin(case_36(NO_FAILURE)),
         Box::pin(case_36_concurrent(NO_FAILURE)),
-        Expected::Exactly(155),
+        Expected::Exactly(455),
     )
     .await;
     check(
         "case 36, node 1 fails",
         Box::pin(case_36(1)),
         Box::pin(case_36_concurrent(1)),
-        Expected::Exactly(40),
+        Expected::Exactly(195),
     )
     .await;
     check(
         "case 36, node 2 fails",
         Box::pin(case_36(2)),
         Box::pin(case_36_concurrent(2)),
-        Expected::Exactly(155),
+        Expected::Exactly(325),
     )
     .await;
 }
 
-// case 37: series-parallel; critical path 100 ms, layered bound 100 ms
+// case 37: series-parallel; critical path 170 ms, layered bound 200 ms; shadowings in a run 0 (0 across independent chains), across runs 1; lock nodes 0
 case!(case_37, case_37_concurrent, fail, {
-    let v1 = plain(1, 80, &[]).await;
-    let v2 = plain(2, 100, &[]).await;
-    let v0 = plain(0, 60, &[]).await;
-    let v3 = mix(3, &[v2]);
-    Ok(mix(1000, &[v0, v1, v2, v3]))
+    let v0 = custom_step(0, 60, &[], fail).await?;
+    let v4 = custom_step(4, 50, &[], fail).await?;
+    barrier().await;
+    let v0 = plain(1, 10, &[v0]).await;
+    let v3 = io_step(3, 70, &[], fail).await?;
+    let v2 = custom_step(2, 30, &[v0], fail).await?;
+    barrier().await;
+    let v5 = custom_step(5, 30, &[v4], fail).await?;
+    Ok(mix(1000, &[v0, v2, v3, v4, v5]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -1553,19 +1633,57 @@ async fn case_37_matches() {
         "case 37",
         Box::pin(case_37(NO_FAILURE)),
         Box::pin(case_37_concurrent(NO_FAILURE)),
-        Expected::Exactly(100),
+        Expected::Exactly(170),
+    )
+    .await;
+    check(
+        "case 37, node 0 fails",
+        Box::pin(case_37(0)),
+        Box::pin(case_37_concurrent(0)),
+        Expected::Exactly(60),
+    )
+    .await;
+    check(
+        "case 37, node 4 fails",
+        Box::pin(case_37(4)),
+        Box::pin(case_37_concurrent(4)),
+        Expected::Exactly(50),
+    )
+    .await;
+    check(
+        "case 37, node 3 fails",
+        Box::pin(case_37(3)),
+        Box::pin(case_37_concurrent(3)),
+        Expected::Exactly(135),
+    )
+    .await;
+    check(
+        "case 37, node 2 fails",
+        Box::pin(case_37(2)),
+        Box::pin(case_37_concurrent(2)),
+        Expected::Exactly(105),
+    )
+    .await;
+    check(
+        "case 37, node 5 fails",
+        Box::pin(case_37(5)),
+        Box::pin(case_37_concurrent(5)),
+        Expected::Exactly(170),
     )
     .await;
 }
 
-// case 38: series-parallel; critical path 110 ms, layered bound 120 ms
+// case 38: series-parallel; critical path 170 ms, layered bound 170 ms; shadowings in a run 1 (0 across independent chains), across runs 0; lock nodes 1
 case!(case_38, case_38_concurrent, fail, {
-    let v4 = plain(4, 10, &[]).await;
-    let v0 = mix(0, &[]);
-    let v1 = plain(1, 10, &[v0]).await;
-    let v0 = mix(2, &[v1]);
-    let v3 = plain(3, 100, &[v1]).await;
-    Ok(mix(1000, &[v0, v1, v3, v4]))
+    let lock = tokio::sync::Mutex::new(());
+    let sem = tokio::sync::Semaphore::new(1);
+    let v4 = hold(lock.lock().await, 4, 10, &[]).await;
+    let v2 = plain(2, 100, &[]).await;
+    let v3 = io_step(3, 50, &[], fail).await?;
+    let v1 = custom_step(1, 40, &[], fail).await?;
+    let v1 = io_step(5, 60, &[v1, v2, v3, v4], fail).await?;
+    let v0 = plain(0, 60, &[]).await;
+    Ok(mix(1000, &[v0, v1, v2, v3, v4]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -1574,16 +1692,38 @@ async fn case_38_matches() {
         "case 38",
         Box::pin(case_38(NO_FAILURE)),
         Box::pin(case_38_concurrent(NO_FAILURE)),
-        Expected::Exactly(110),
+        Expected::Exactly(170),
+    )
+    .await;
+    check(
+        "case 38, node 3 fails",
+        Box::pin(case_38(3)),
+        Box::pin(case_38_concurrent(3)),
+        Expected::Exactly(60),
+    )
+    .await;
+    check(
+        "case 38, node 1 fails",
+        Box::pin(case_38(1)),
+        Box::pin(case_38_concurrent(1)),
+        Expected::Exactly(50),
+    )
+    .await;
+    check(
+        "case 38, node 5 fails",
+        Box::pin(case_38(5)),
+        Box::pin(case_38_concurrent(5)),
+        Expected::Exactly(170),
     )
     .await;
 }
 
-// case 39: any DAG; critical path 80 ms, layered bound 80 ms
+// case 39: any DAG; critical path 160 ms, layered bound 160 ms; shadowings in a run 2 (1 across independent chains), across runs 0; lock nodes 0
 case!(case_39, case_39_concurrent, fail, {
-    let v0 = io_step(0, 80, &[], fail).await?;
-    let v2 = custom_step(2, 10, &[], fail).await?;
-    let v0 = mix(1, &[]);
+    let v0 = custom_step(0, 80, &[], fail).await?;
+    let v2 = plain(2, 30, &[]).await;
+    let v0 = io_step(1, 40, &[], fail).await?;
+    let v0 = custom_step(3, 40, &[v0, v2], fail).await?;
     Ok(mix(1000, &[v0, v2]))
 });
 
@@ -1593,7 +1733,7 @@ async fn case_39_matches() {
         "case 39",
         Box::pin(case_39(NO_FAILURE)),
         Box::pin(case_39_concurrent(NO_FAILURE)),
-        Expected::Between(80, 80),
+        Expected::Between(160, 160),
     )
     .await;
     check(
@@ -1604,23 +1744,28 @@ async fn case_39_matches() {
     )
     .await;
     check(
-        "case 39, node 2 fails",
-        Box::pin(case_39(2)),
-        Box::pin(case_39_concurrent(2)),
+        "case 39, node 1 fails",
+        Box::pin(case_39(1)),
+        Box::pin(case_39_concurrent(1)),
+        Expected::Any,
+    )
+    .await;
+    check(
+        "case 39, node 3 fails",
+        Box::pin(case_39(3)),
+        Box::pin(case_39_concurrent(3)),
         Expected::Any,
     )
     .await;
 }
 
-// case 40: series-parallel; critical path 220 ms, layered bound 220 ms
+// case 40: series-parallel; critical path 100 ms, layered bound 100 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_40, case_40_concurrent, fail, {
-    let v0 = plain(0, 10, &[]).await;
-    let v1 = plain(1, 100, &[v0]).await;
-    let v2 = custom_step(2, 20, &[v1], fail).await?;
-    let v3 = mix(3, &[v2]);
-    let v2 = custom_step(4, 50, &[v3], fail).await?;
-    let v5 = custom_step(5, 40, &[v2], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2, v3, v5]))
+    let v3 = custom_step(3, 20, &[], fail).await?;
+    let v2 = custom_step(2, 100, &[], fail).await?;
+    let v0 = plain(0, 100, &[]).await;
+    let v1 = io_step(1, 50, &[], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2, v3]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -1629,42 +1774,38 @@ async fn case_40_matches() {
         "case 40",
         Box::pin(case_40(NO_FAILURE)),
         Box::pin(case_40_concurrent(NO_FAILURE)),
-        Expected::Exactly(220),
+        Expected::Exactly(100),
+    )
+    .await;
+    check(
+        "case 40, node 3 fails",
+        Box::pin(case_40(3)),
+        Box::pin(case_40_concurrent(3)),
+        Expected::Exactly(20),
     )
     .await;
     check(
         "case 40, node 2 fails",
         Box::pin(case_40(2)),
         Box::pin(case_40_concurrent(2)),
-        Expected::Exactly(130),
+        Expected::Exactly(100),
     )
     .await;
     check(
-        "case 40, node 4 fails",
-        Box::pin(case_40(4)),
-        Box::pin(case_40_concurrent(4)),
-        Expected::Exactly(180),
-    )
-    .await;
-    check(
-        "case 40, node 5 fails",
-        Box::pin(case_40(5)),
-        Box::pin(case_40_concurrent(5)),
-        Expected::Exactly(220),
+        "case 40, node 1 fails",
+        Box::pin(case_40(1)),
+        Box::pin(case_40_concurrent(1)),
+        Expected::Exactly(50),
     )
     .await;
 }
 
-// case 41: series-parallel; critical path 280 ms, layered bound 280 ms
+// case 41: series-parallel; critical path 80 ms, layered bound 100 ms; shadowings in a run 1 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_41, case_41_concurrent, fail, {
-    let v0 = plain(0, 30, &[]).await;
-    let v1 = custom_step(1, 30, &[v0], fail).await?;
-    let v2 = plain(2, 80, &[v1]).await;
-    let v2 = io_step(3, 70, &[v2], fail).await?;
-    let v4 = plain(4, 60, &[v1]).await;
-    let v1 = plain(5, 40, &[v2, v4]).await;
-    let v0 = io_step(6, 70, &[v2, v4], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2, v4]))
+    let v0 = plain(0, 10, &[]).await;
+    let v0 = plain(1, 20, &[v0]).await;
+    let v2 = io_step(2, 80, &[], fail).await?;
+    Ok(mix(1000, &[v0, v2]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -1673,40 +1814,25 @@ async fn case_41_matches() {
         "case 41",
         Box::pin(case_41(NO_FAILURE)),
         Box::pin(case_41_concurrent(NO_FAILURE)),
-        Expected::Exactly(280),
+        Expected::Exactly(80),
     )
     .await;
     check(
-        "case 41, node 1 fails",
-        Box::pin(case_41(1)),
-        Box::pin(case_41_concurrent(1)),
-        Expected::Exactly(60),
-    )
-    .await;
-    check(
-        "case 41, node 3 fails",
-        Box::pin(case_41(3)),
-        Box::pin(case_41_concurrent(3)),
-        Expected::Exactly(210),
-    )
-    .await;
-    check(
-        "case 41, node 6 fails",
-        Box::pin(case_41(6)),
-        Box::pin(case_41_concurrent(6)),
-        Expected::Exactly(280),
+        "case 41, node 2 fails",
+        Box::pin(case_41(2)),
+        Box::pin(case_41_concurrent(2)),
+        Expected::Exactly(80),
     )
     .await;
 }
 
-// case 42: series-parallel; critical path 130 ms, layered bound 130 ms
+// case 42: series-parallel; critical path 135 ms, layered bound 135 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_42, case_42_concurrent, fail, {
-    let v1 = io_step(1, 30, &[], fail).await?;
-    let v0 = plain(0, 20, &[]).await;
-    let v3 = plain(3, 20, &[]).await;
-    let v4 = mix(4, &[v3]);
-    let v2 = custom_step(2, 100, &[v1], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2, v3, v4]))
+    let v0 = plain(0, 90, &[]).await;
+    let v1 = io_step(1, 40, &[], fail).await?;
+    barrier().await;
+    let v2 = custom_step(2, 40, &[v1], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -1715,36 +1841,32 @@ async fn case_42_matches() {
         "case 42",
         Box::pin(case_42(NO_FAILURE)),
         Box::pin(case_42_concurrent(NO_FAILURE)),
-        Expected::Exactly(130),
+        Expected::Exactly(135),
     )
     .await;
     check(
         "case 42, node 1 fails",
         Box::pin(case_42(1)),
         Box::pin(case_42_concurrent(1)),
-        Expected::Exactly(30),
+        Expected::Exactly(40),
     )
     .await;
     check(
         "case 42, node 2 fails",
         Box::pin(case_42(2)),
         Box::pin(case_42_concurrent(2)),
-        Expected::Exactly(130),
+        Expected::Exactly(135),
     )
     .await;
 }
 
-// case 43: any DAG; critical path 160 ms, layered bound 240 ms
+// case 43: any DAG; critical path 160 ms, layered bound 170 ms; shadowings in a run 1 (1 across independent chains), across runs 0; lock nodes 0
 case!(case_43, case_43_concurrent, fail, {
-    let v2 = mix(2, &[]);
-    let v2 = custom_step(3, 40, &[v2], fail).await?;
-    let v1 = io_step(1, 10, &[], fail).await?;
-    let v0 = io_step(0, 100, &[], fail).await?;
-    let v0 = plain(6, 60, &[v1]).await;
-    let v5 = plain(5, 80, &[v2]).await;
-    let v7 = mix(7, &[v0]);
-    let v4 = plain(4, 50, &[v1, v2]).await;
-    Ok(mix(1000, &[v0, v1, v2, v4, v5, v7]))
+    let v1 = plain(1, 20, &[]).await;
+    let v0 = io_step(0, 90, &[], fail).await?;
+    let v0 = plain(2, 70, &[]).await;
+    let v3 = io_step(3, 100, &[], fail).await?;
+    Ok(mix(1000, &[v0, v1, v3]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -1753,21 +1875,7 @@ async fn case_43_matches() {
         "case 43",
         Box::pin(case_43(NO_FAILURE)),
         Box::pin(case_43_concurrent(NO_FAILURE)),
-        Expected::Between(160, 240),
-    )
-    .await;
-    check(
-        "case 43, node 3 fails",
-        Box::pin(case_43(3)),
-        Box::pin(case_43_concurrent(3)),
-        Expected::Any,
-    )
-    .await;
-    check(
-        "case 43, node 1 fails",
-        Box::pin(case_43(1)),
-        Box::pin(case_43_concurrent(1)),
-        Expected::Any,
+        Expected::Between(160, 170),
     )
     .await;
     check(
@@ -1777,15 +1885,28 @@ async fn case_43_matches() {
         Expected::Any,
     )
     .await;
+    check(
+        "case 43, node 3 fails",
+        Box::pin(case_43(3)),
+        Box::pin(case_43_concurrent(3)),
+        Expected::Any,
+    )
+    .await;
 }
 
-// case 44: series-parallel; critical path 175 ms, layered bound 175 ms
+// case 44: series-parallel; critical path 270 ms, layered bound 270 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_44, case_44_concurrent, fail, {
-    let v0 = plain(0, 90, &[]).await;
+    let v3 = plain(3, 80, &[]).await;
     barrier().await;
-    let v1 = io_step(1, 40, &[], fail).await?;
-    let v2 = custom_step(2, 40, &[v1], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2]))
+    let v2 = plain(2, 100, &[]).await;
+    let v1 = custom_step(1, 10, &[], fail).await?;
+    let v0 = plain(0, 60, &[]).await;
+    let v4 = io_step(4, 10, &[v2, v3], fail).await?;
+    barrier().await;
+    let v7 = plain(7, 30, &[v0, v1, v4]).await;
+    let v5 = plain(5, 40, &[v0, v1, v4]).await;
+    let v6 = custom_step(6, 30, &[v5], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5, v6, v7]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -1794,35 +1915,40 @@ async fn case_44_matches() {
         "case 44",
         Box::pin(case_44(NO_FAILURE)),
         Box::pin(case_44_concurrent(NO_FAILURE)),
-        Expected::Exactly(175),
+        Expected::Exactly(270),
     )
     .await;
     check(
         "case 44, node 1 fails",
         Box::pin(case_44(1)),
         Box::pin(case_44_concurrent(1)),
-        Expected::Exactly(135),
+        Expected::Exactly(95),
     )
     .await;
     check(
-        "case 44, node 2 fails",
-        Box::pin(case_44(2)),
-        Box::pin(case_44_concurrent(2)),
-        Expected::Exactly(175),
+        "case 44, node 4 fails",
+        Box::pin(case_44(4)),
+        Box::pin(case_44_concurrent(4)),
+        Expected::Exactly(195),
+    )
+    .await;
+    check(
+        "case 44, node 6 fails",
+        Box::pin(case_44(6)),
+        Box::pin(case_44_concurrent(6)),
+        Expected::Exactly(270),
     )
     .await;
 }
 
-// case 45: series-parallel; critical path 210 ms, layered bound 250 ms
+// case 45: series-parallel; critical path 140 ms, layered bound 140 ms; shadowings in a run 0 (0 across independent chains), across runs 1; lock nodes 1
 case!(case_45, case_45_concurrent, fail, {
-    let v0 = plain(0, 80, &[]).await;
-    let v1 = mix(1, &[v0]);
-    let v0 = io_step(5, 70, &[v1], fail).await?;
-    let v6 = plain(6, 30, &[v1]).await;
-    let v2 = custom_step(2, 30, &[v1], fail).await?;
-    let v4 = custom_step(4, 100, &[v2], fail).await?;
-    let v3 = plain(3, 40, &[v2]).await;
-    Ok(mix(1000, &[v0, v1, v2, v3, v4, v6]))
+    let lock = tokio::sync::Mutex::new(());
+    let sem = tokio::sync::Semaphore::new(1);
+    let v1 = custom_step(1, 100, &[], fail).await?;
+    let v0 = mix(0, &[]);
+    let v0 = hold(lock.lock().await, 2, 40, &[]).await;
+    Ok(mix(1000, &[v0, v1]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -1831,41 +1957,25 @@ async fn case_45_matches() {
         "case 45",
         Box::pin(case_45(NO_FAILURE)),
         Box::pin(case_45_concurrent(NO_FAILURE)),
-        Expected::Exactly(210),
+        Expected::Exactly(140),
     )
     .await;
     check(
-        "case 45, node 5 fails",
-        Box::pin(case_45(5)),
-        Box::pin(case_45_concurrent(5)),
-        Expected::Exactly(150),
-    )
-    .await;
-    check(
-        "case 45, node 2 fails",
-        Box::pin(case_45(2)),
-        Box::pin(case_45_concurrent(2)),
-        Expected::Exactly(110),
-    )
-    .await;
-    check(
-        "case 45, node 4 fails",
-        Box::pin(case_45(4)),
-        Box::pin(case_45_concurrent(4)),
-        Expected::Exactly(210),
+        "case 45, node 1 fails",
+        Box::pin(case_45(1)),
+        Box::pin(case_45_concurrent(1)),
+        Expected::Exactly(100),
     )
     .await;
 }
 
-// case 46: series-parallel; critical path 215 ms, layered bound 215 ms
+// case 46: series-parallel; critical path 140 ms, layered bound 140 ms; shadowings in a run 1 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_46, case_46_concurrent, fail, {
-    let v0 = plain(0, 50, &[]).await;
-    barrier().await;
-    let v1 = plain(1, 40, &[]).await;
-    let v2 = plain(2, 70, &[]).await;
-    let v3 = mix(3, &[v2]);
-    let v0 = io_step(4, 90, &[v0, v1, v3], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2, v3]))
+    let v0 = io_step(0, 10, &[], fail).await?;
+    let v1 = io_step(1, 60, &[v0], fail).await?;
+    let v2 = custom_step(2, 40, &[v1], fail).await?;
+    let v1 = plain(3, 70, &[v1]).await;
+    Ok(mix(1000, &[v0, v1, v2]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -1874,24 +1984,44 @@ async fn case_46_matches() {
         "case 46",
         Box::pin(case_46(NO_FAILURE)),
         Box::pin(case_46_concurrent(NO_FAILURE)),
-        Expected::Exactly(215),
+        Expected::Exactly(140),
     )
     .await;
     check(
-        "case 46, node 4 fails",
-        Box::pin(case_46(4)),
-        Box::pin(case_46_concurrent(4)),
-        Expected::Exactly(215),
+        "case 46, node 0 fails",
+        Box::pin(case_46(0)),
+        Box::pin(case_46_concurrent(0)),
+        Expected::Exactly(10),
+    )
+    .await;
+    check(
+        "case 46, node 1 fails",
+        Box::pin(case_46(1)),
+        Box::pin(case_46_concurrent(1)),
+        Expected::Exactly(70),
+    )
+    .await;
+    check(
+        "case 46, node 2 fails",
+        Box::pin(case_46(2)),
+        Box::pin(case_46_concurrent(2)),
+        Expected::Exactly(110),
     )
     .await;
 }
 
-// case 47: any DAG; critical path 90 ms, layered bound 90 ms
+// case 47: any DAG; critical path 245 ms, layered bound 265 ms; shadowings in a run 3 (2 across independent chains), across runs 1; lock nodes 0
 case!(case_47, case_47_concurrent, fail, {
-    let v0 = custom_step(0, 30, &[], fail).await?;
-    let v1 = plain(1, 20, &[v0]).await;
-    let v2 = custom_step(2, 40, &[v0, v1], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2]))
+    let v0 = io_step(0, 50, &[], fail).await?;
+    let v6 = custom_step(6, 80, &[], fail).await?;
+    let v1 = io_step(1, 20, &[v0], fail).await?;
+    barrier().await;
+    let v6 = io_step(2, 10, &[v0], fail).await?;
+    let v7 = plain(7, 40, &[v0, v6]).await;
+    let v7 = io_step(3, 40, &[v1, v6], fail).await?;
+    let v6 = mix(4, &[v0, v1]);
+    let v7 = plain(5, 70, &[v7, v6]).await;
+    Ok(mix(1000, &[v0, v1, v6, v7]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -1900,7 +2030,7 @@ async fn case_47_matches() {
         "case 47",
         Box::pin(case_47(NO_FAILURE)),
         Box::pin(case_47_concurrent(NO_FAILURE)),
-        Expected::Between(90, 90),
+        Expected::Between(245, 265),
     )
     .await;
     check(
@@ -1911,25 +2041,41 @@ async fn case_47_matches() {
     )
     .await;
     check(
+        "case 47, node 6 fails",
+        Box::pin(case_47(6)),
+        Box::pin(case_47_concurrent(6)),
+        Expected::Any,
+    )
+    .await;
+    check(
+        "case 47, node 1 fails",
+        Box::pin(case_47(1)),
+        Box::pin(case_47_concurrent(1)),
+        Expected::Any,
+    )
+    .await;
+    check(
         "case 47, node 2 fails",
         Box::pin(case_47(2)),
         Box::pin(case_47_concurrent(2)),
         Expected::Any,
     )
     .await;
+    check(
+        "case 47, node 3 fails",
+        Box::pin(case_47(3)),
+        Box::pin(case_47_concurrent(3)),
+        Expected::Any,
+    )
+    .await;
 }
 
-// case 48: series-parallel; critical path 285 ms, layered bound 285 ms
+// case 48: series-parallel; critical path 80 ms, layered bound 80 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_48, case_48_concurrent, fail, {
-    let v1 = plain(1, 40, &[]).await;
-    barrier().await;
-    let v0 = io_step(0, 60, &[], fail).await?;
-    let v2 = mix(2, &[]);
-    let v2 = io_step(3, 60, &[v0, v1, v2], fail).await?;
-    let v4 = plain(4, 80, &[v2]).await;
-    let v5 = custom_step(5, 20, &[v4], fail).await?;
-    let v6 = plain(6, 20, &[v5]).await;
-    Ok(mix(1000, &[v0, v1, v2, v4, v5, v6]))
+    let v0 = plain(0, 40, &[]).await;
+    let v1 = plain(1, 40, &[v0]).await;
+    let v2 = mix(2, &[v1]);
+    Ok(mix(1000, &[v0, v1, v2]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -1938,39 +2084,20 @@ async fn case_48_matches() {
         "case 48",
         Box::pin(case_48(NO_FAILURE)),
         Box::pin(case_48_concurrent(NO_FAILURE)),
-        Expected::Exactly(285),
-    )
-    .await;
-    check(
-        "case 48, node 0 fails",
-        Box::pin(case_48(0)),
-        Box::pin(case_48_concurrent(0)),
-        Expected::Exactly(105),
-    )
-    .await;
-    check(
-        "case 48, node 3 fails",
-        Box::pin(case_48(3)),
-        Box::pin(case_48_concurrent(3)),
-        Expected::Exactly(165),
-    )
-    .await;
-    check(
-        "case 48, node 5 fails",
-        Box::pin(case_48(5)),
-        Box::pin(case_48_concurrent(5)),
-        Expected::Exactly(265),
+        Expected::Exactly(80),
     )
     .await;
 }
 
-// case 49: series-parallel; critical path 270 ms, layered bound 270 ms
+// case 49: series-parallel; critical path 360 ms, layered bound 360 ms; shadowings in a run 1 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_49, case_49_concurrent, fail, {
-    let v0 = custom_step(0, 80, &[], fail).await?;
-    let v1 = io_step(1, 90, &[v0], fail).await?;
-    let v0 = plain(2, 100, &[v1]).await;
-    let v3 = mix(3, &[v0]);
-    Ok(mix(1000, &[v0, v1, v3]))
+    let v2 = io_step(2, 20, &[], fail).await?;
+    let v0 = io_step(0, 40, &[], fail).await?;
+    let v1 = plain(1, 70, &[v0]).await;
+    let v3 = plain(3, 100, &[v1, v2]).await;
+    let v4 = plain(4, 100, &[v3]).await;
+    let v3 = custom_step(5, 50, &[v4], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2, v3, v4]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -1979,35 +2106,42 @@ async fn case_49_matches() {
         "case 49",
         Box::pin(case_49(NO_FAILURE)),
         Box::pin(case_49_concurrent(NO_FAILURE)),
-        Expected::Exactly(270),
+        Expected::Exactly(360),
+    )
+    .await;
+    check(
+        "case 49, node 2 fails",
+        Box::pin(case_49(2)),
+        Box::pin(case_49_concurrent(2)),
+        Expected::Exactly(20),
     )
     .await;
     check(
         "case 49, node 0 fails",
         Box::pin(case_49(0)),
         Box::pin(case_49_concurrent(0)),
-        Expected::Exactly(80),
+        Expected::Exactly(40),
     )
     .await;
     check(
-        "case 49, node 1 fails",
-        Box::pin(case_49(1)),
-        Box::pin(case_49_concurrent(1)),
-        Expected::Exactly(170),
+        "case 49, node 5 fails",
+        Box::pin(case_49(5)),
+        Box::pin(case_49_concurrent(5)),
+        Expected::Exactly(360),
     )
     .await;
 }
 
-// case 50: series-parallel; critical path 380 ms, layered bound 380 ms
+// case 50: series-parallel; critical path 110 ms, layered bound 110 ms; shadowings in a run 1 (0 across independent chains), across runs 0; lock nodes 1
 case!(case_50, case_50_concurrent, fail, {
-    let v1 = plain(1, 60, &[]).await;
-    let v0 = plain(0, 90, &[]).await;
-    let v2 = custom_step(2, 50, &[v0, v1], fail).await?;
-    let v3 = io_step(3, 50, &[v0, v1], fail).await?;
-    let v4 = custom_step(4, 70, &[v2, v3], fail).await?;
-    let v0 = plain(5, 90, &[v4]).await;
-    let v6 = custom_step(6, 80, &[v0], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2, v3, v4, v6]))
+    let lock = tokio::sync::Mutex::new(());
+    let sem = tokio::sync::Semaphore::new(1);
+    let v0 = hold(lock.lock().await, 0, 60, &[]).await;
+    let v1 = mix(1, &[v0]);
+    let v2 = custom_step(2, 10, &[v0], fail).await?;
+    let v3 = mix(3, &[v2]);
+    let v2 = plain(4, 40, &[v1, v3]).await;
+    Ok(mix(1000, &[v0, v1, v2, v3]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -2016,52 +2150,28 @@ async fn case_50_matches() {
         "case 50",
         Box::pin(case_50(NO_FAILURE)),
         Box::pin(case_50_concurrent(NO_FAILURE)),
-        Expected::Exactly(380),
+        Expected::Exactly(110),
     )
     .await;
     check(
         "case 50, node 2 fails",
         Box::pin(case_50(2)),
         Box::pin(case_50_concurrent(2)),
-        Expected::Exactly(140),
-    )
-    .await;
-    check(
-        "case 50, node 3 fails",
-        Box::pin(case_50(3)),
-        Box::pin(case_50_concurrent(3)),
-        Expected::Exactly(140),
-    )
-    .await;
-    check(
-        "case 50, node 4 fails",
-        Box::pin(case_50(4)),
-        Box::pin(case_50_concurrent(4)),
-        Expected::Exactly(210),
-    )
-    .await;
-    check(
-        "case 50, node 6 fails",
-        Box::pin(case_50(6)),
-        Box::pin(case_50_concurrent(6)),
-        Expected::Exactly(380),
+        Expected::Exactly(70),
     )
     .await;
 }
 
-// case 51: any DAG; critical path 230 ms, layered bound 230 ms
+// case 51: any DAG; critical path 200 ms, layered bound 200 ms; shadowings in a run 2 (2 across independent chains), across runs 0; lock nodes 0
 case!(case_51, case_51_concurrent, fail, {
-    let v2 = plain(2, 90, &[]).await;
-    let v1 = io_step(1, 60, &[], fail).await?;
-    let v0 = plain(0, 20, &[]).await;
-    barrier().await;
-    let v2 = mix(4, &[v2]);
-    let v6 = io_step(6, 40, &[v0, v2], fail).await?;
-    barrier().await;
-    let v7 = plain(7, 70, &[]).await;
-    let v3 = io_step(3, 90, &[v1], fail).await?;
-    let v5 = custom_step(5, 60, &[v2], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2, v3, v5, v6, v7]))
+    let v0 = plain(0, 70, &[]).await;
+    let v4 = mix(4, &[]);
+    let v1 = custom_step(1, 70, &[], fail).await?;
+    let v5 = mix(5, &[v0, v1, v4]);
+    let v6 = custom_step(6, 50, &[v0, v4, v5], fail).await?;
+    let v0 = io_step(2, 60, &[v1], fail).await?;
+    let v0 = custom_step(3, 70, &[v1], fail).await?;
+    Ok(mix(1000, &[v0, v1, v4, v5, v6]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -2070,7 +2180,7 @@ async fn case_51_matches() {
         "case 51",
         Box::pin(case_51(NO_FAILURE)),
         Box::pin(case_51_concurrent(NO_FAILURE)),
-        Expected::Between(230, 230),
+        Expected::Between(200, 200),
     )
     .await;
     check(
@@ -2088,30 +2198,29 @@ async fn case_51_matches() {
     )
     .await;
     check(
+        "case 51, node 2 fails",
+        Box::pin(case_51(2)),
+        Box::pin(case_51_concurrent(2)),
+        Expected::Any,
+    )
+    .await;
+    check(
         "case 51, node 3 fails",
         Box::pin(case_51(3)),
         Box::pin(case_51_concurrent(3)),
         Expected::Any,
     )
     .await;
-    check(
-        "case 51, node 5 fails",
-        Box::pin(case_51(5)),
-        Box::pin(case_51_concurrent(5)),
-        Expected::Any,
-    )
-    .await;
 }
 
-// case 52: series-parallel; critical path 240 ms, layered bound 240 ms
+// case 52: series-parallel; critical path 50 ms, layered bound 50 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_52, case_52_concurrent, fail, {
-    let v2 = custom_step(2, 50, &[], fail).await?;
-    let v1 = io_step(1, 20, &[], fail).await?;
-    let v0 = plain(0, 60, &[]).await;
-    let v3 = custom_step(3, 70, &[v0, v1, v2], fail).await?;
-    let v4 = io_step(4, 80, &[v3], fail).await?;
-    let v5 = plain(5, 30, &[v4]).await;
-    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5]))
+    let v0 = plain(0, 10, &[]).await;
+    let v2 = io_step(2, 50, &[], fail).await?;
+    let v1 = custom_step(1, 10, &[], fail).await?;
+    let v4 = io_step(4, 30, &[], fail).await?;
+    let v3 = mix(3, &[v0, v1, v2]);
+    Ok(mix(1000, &[v0, v1, v2, v3, v4]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -2120,7 +2229,7 @@ async fn case_52_matches() {
         "case 52",
         Box::pin(case_52(NO_FAILURE)),
         Box::pin(case_52_concurrent(NO_FAILURE)),
-        Expected::Exactly(240),
+        Expected::Exactly(50),
     )
     .await;
     check(
@@ -2134,33 +2243,27 @@ async fn case_52_matches() {
         "case 52, node 1 fails",
         Box::pin(case_52(1)),
         Box::pin(case_52_concurrent(1)),
-        Expected::Exactly(20),
-    )
-    .await;
-    check(
-        "case 52, node 3 fails",
-        Box::pin(case_52(3)),
-        Box::pin(case_52_concurrent(3)),
-        Expected::Exactly(130),
+        Expected::Exactly(10),
     )
     .await;
     check(
         "case 52, node 4 fails",
         Box::pin(case_52(4)),
         Box::pin(case_52_concurrent(4)),
-        Expected::Exactly(210),
+        Expected::Exactly(30),
     )
     .await;
 }
 
-// case 53: series-parallel; critical path 140 ms, layered bound 170 ms
+// case 53: series-parallel; critical path 100 ms, layered bound 140 ms; shadowings in a run 1 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_53, case_53_concurrent, fail, {
-    let v2 = plain(2, 80, &[]).await;
-    let v1 = mix(1, &[]);
-    let v0 = plain(0, 20, &[]).await;
-    let v3 = io_step(3, 50, &[], fail).await?;
-    let v4 = custom_step(4, 90, &[v3], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2, v3, v4]))
+    let v4 = io_step(4, 70, &[], fail).await?;
+    let v5 = plain(5, 80, &[]).await;
+    let v3 = io_step(3, 60, &[], fail).await?;
+    let v0 = custom_step(0, 40, &[], fail).await?;
+    let v1 = custom_step(1, 10, &[v0], fail).await?;
+    let v0 = plain(2, 60, &[v0]).await;
+    Ok(mix(1000, &[v0, v1, v3, v4, v5]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -2169,35 +2272,48 @@ async fn case_53_matches() {
         "case 53",
         Box::pin(case_53(NO_FAILURE)),
         Box::pin(case_53_concurrent(NO_FAILURE)),
-        Expected::Exactly(140),
-    )
-    .await;
-    check(
-        "case 53, node 3 fails",
-        Box::pin(case_53(3)),
-        Box::pin(case_53_concurrent(3)),
-        Expected::Exactly(50),
+        Expected::Exactly(100),
     )
     .await;
     check(
         "case 53, node 4 fails",
         Box::pin(case_53(4)),
         Box::pin(case_53_concurrent(4)),
-        Expected::Exactly(140),
+        Expected::Exactly(70),
+    )
+    .await;
+    check(
+        "case 53, node 3 fails",
+        Box::pin(case_53(3)),
+        Box::pin(case_53_concurrent(3)),
+        Expected::Exactly(60),
+    )
+    .await;
+    check(
+        "case 53, node 0 fails",
+        Box::pin(case_53(0)),
+        Box::pin(case_53_concurrent(0)),
+        Expected::Exactly(40),
+    )
+    .await;
+    check(
+        "case 53, node 1 fails",
+        Box::pin(case_53(1)),
+        Box::pin(case_53_concurrent(1)),
+        Expected::Exactly(50),
     )
     .await;
 }
 
-// case 54: series-parallel; critical path 120 ms, layered bound 120 ms
+// case 54: series-parallel; critical path 170 ms, layered bound 170 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_54, case_54_concurrent, fail, {
-    let v1 = io_step(1, 30, &[], fail).await?;
-    let v0 = custom_step(0, 10, &[], fail).await?;
-    let v5 = io_step(5, 90, &[], fail).await?;
-    let v6 = plain(6, 30, &[v5]).await;
-    let v3 = mix(3, &[]);
-    let v3 = mix(4, &[v3]);
-    let v1 = custom_step(2, 30, &[v1], fail).await?;
-    Ok(mix(1000, &[v0, v1, v3, v5, v6]))
+    let v0 = plain(0, 30, &[]).await;
+    let v1 = plain(1, 40, &[v0]).await;
+    let v5 = mix(5, &[v1]);
+    let v2 = custom_step(2, 90, &[v1], fail).await?;
+    let v4 = mix(4, &[v1]);
+    let v3 = plain(3, 100, &[v1]).await;
+    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -2206,47 +2322,24 @@ async fn case_54_matches() {
         "case 54",
         Box::pin(case_54(NO_FAILURE)),
         Box::pin(case_54_concurrent(NO_FAILURE)),
-        Expected::Exactly(120),
-    )
-    .await;
-    check(
-        "case 54, node 1 fails",
-        Box::pin(case_54(1)),
-        Box::pin(case_54_concurrent(1)),
-        Expected::Exactly(30),
-    )
-    .await;
-    check(
-        "case 54, node 0 fails",
-        Box::pin(case_54(0)),
-        Box::pin(case_54_concurrent(0)),
-        Expected::Exactly(10),
-    )
-    .await;
-    check(
-        "case 54, node 5 fails",
-        Box::pin(case_54(5)),
-        Box::pin(case_54_concurrent(5)),
-        Expected::Exactly(90),
+        Expected::Exactly(170),
     )
     .await;
     check(
         "case 54, node 2 fails",
         Box::pin(case_54(2)),
         Box::pin(case_54_concurrent(2)),
-        Expected::Exactly(60),
+        Expected::Exactly(160),
     )
     .await;
 }
 
-// case 55: any DAG; critical path 150 ms, layered bound 150 ms
+// case 55: any DAG; critical path 150 ms, layered bound 150 ms; shadowings in a run 1 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_55, case_55_concurrent, fail, {
-    let v4 = plain(4, 10, &[]).await;
-    let v1 = plain(1, 50, &[]).await;
-    let v2 = io_step(2, 30, &[], fail).await?;
-    let v0 = plain(0, 80, &[]).await;
-    let v3 = io_step(3, 70, &[v0], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2, v3, v4]))
+    let v0 = plain(0, 70, &[]).await;
+    let v1 = custom_step(1, 10, &[v0], fail).await?;
+    let v0 = io_step(2, 70, &[v0, v1], fail).await?;
+    Ok(mix(1000, &[v0, v1]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -2259,29 +2352,32 @@ async fn case_55_matches() {
     )
     .await;
     check(
+        "case 55, node 1 fails",
+        Box::pin(case_55(1)),
+        Box::pin(case_55_concurrent(1)),
+        Expected::Any,
+    )
+    .await;
+    check(
         "case 55, node 2 fails",
         Box::pin(case_55(2)),
         Box::pin(case_55_concurrent(2)),
         Expected::Any,
     )
     .await;
-    check(
-        "case 55, node 3 fails",
-        Box::pin(case_55(3)),
-        Box::pin(case_55_concurrent(3)),
-        Expected::Any,
-    )
-    .await;
 }
 
-// case 56: series-parallel; critical path 200 ms, layered bound 280 ms
+// case 56: series-parallel; critical path 300 ms, layered bound 300 ms; shadowings in a run 0 (0 across independent chains), across runs 2; lock nodes 0
 case!(case_56, case_56_concurrent, fail, {
-    let v2 = io_step(2, 100, &[], fail).await?;
-    let v0 = plain(0, 30, &[]).await;
-    let v1 = custom_step(1, 100, &[v0], fail).await?;
-    let v3 = plain(3, 20, &[v2]).await;
-    let v4 = plain(4, 80, &[v3]).await;
-    Ok(mix(1000, &[v0, v1, v2, v3, v4]))
+    let v0 = custom_step(0, 70, &[], fail).await?;
+    barrier().await;
+    let v1 = io_step(1, 100, &[v0], fail).await?;
+    let v0 = mix(2, &[v1]);
+    let v3 = plain(3, 80, &[v0]).await;
+    let v4 = io_step(4, 10, &[v3], fail).await?;
+    barrier().await;
+    let v3 = io_step(5, 30, &[v3], fail).await?;
+    Ok(mix(1000, &[v0, v1, v3, v4]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -2290,37 +2386,47 @@ async fn case_56_matches() {
         "case 56",
         Box::pin(case_56(NO_FAILURE)),
         Box::pin(case_56_concurrent(NO_FAILURE)),
-        Expected::Exactly(200),
+        Expected::Exactly(300),
     )
     .await;
     check(
-        "case 56, node 2 fails",
-        Box::pin(case_56(2)),
-        Box::pin(case_56_concurrent(2)),
-        Expected::Exactly(100),
+        "case 56, node 0 fails",
+        Box::pin(case_56(0)),
+        Box::pin(case_56_concurrent(0)),
+        Expected::Exactly(70),
     )
     .await;
     check(
         "case 56, node 1 fails",
         Box::pin(case_56(1)),
         Box::pin(case_56_concurrent(1)),
-        Expected::Exactly(130),
+        Expected::Exactly(175),
+    )
+    .await;
+    check(
+        "case 56, node 4 fails",
+        Box::pin(case_56(4)),
+        Box::pin(case_56_concurrent(4)),
+        Expected::Exactly(265),
+    )
+    .await;
+    check(
+        "case 56, node 5 fails",
+        Box::pin(case_56(5)),
+        Box::pin(case_56_concurrent(5)),
+        Expected::Exactly(300),
     )
     .await;
 }
 
-// case 57: series-parallel; critical path 85 ms, layered bound 105 ms
+// case 57: series-parallel; critical path 60 ms, layered bound 60 ms; shadowings in a run 0 (0 across independent chains), across runs 1; lock nodes 1
 case!(case_57, case_57_concurrent, fail, {
+    let lock = tokio::sync::Mutex::new(());
+    let sem = tokio::sync::Semaphore::new(1);
     let v0 = mix(0, &[]);
-    barrier().await;
-    let v7 = io_step(7, 10, &[v0], fail).await?;
-    let v2 = io_step(2, 10, &[v0], fail).await?;
-    let v1 = io_step(1, 40, &[v0], fail).await?;
-    let v6 = mix(6, &[v0]);
-    let v5 = plain(5, 80, &[v0]).await;
-    let v3 = plain(3, 10, &[v0]).await;
-    let v3 = plain(4, 20, &[v1, v2, v3]).await;
-    Ok(mix(1000, &[v0, v1, v2, v3, v5, v6, v7]))
+    let v1 = hold(sem.acquire().await, 1, 10, &[]).await;
+    let v0 = plain(2, 50, &[v1]).await;
+    Ok(mix(1000, &[v0, v1]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -2329,40 +2435,18 @@ async fn case_57_matches() {
         "case 57",
         Box::pin(case_57(NO_FAILURE)),
         Box::pin(case_57_concurrent(NO_FAILURE)),
-        Expected::Exactly(85),
-    )
-    .await;
-    check(
-        "case 57, node 7 fails",
-        Box::pin(case_57(7)),
-        Box::pin(case_57_concurrent(7)),
-        Expected::Exactly(15),
-    )
-    .await;
-    check(
-        "case 57, node 2 fails",
-        Box::pin(case_57(2)),
-        Box::pin(case_57_concurrent(2)),
-        Expected::Exactly(15),
-    )
-    .await;
-    check(
-        "case 57, node 1 fails",
-        Box::pin(case_57(1)),
-        Box::pin(case_57_concurrent(1)),
-        Expected::Exactly(45),
+        Expected::Exactly(60),
     )
     .await;
 }
 
-// case 58: series-parallel; critical path 140 ms, layered bound 140 ms
+// case 58: series-parallel; critical path 80 ms, layered bound 90 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_58, case_58_concurrent, fail, {
-    let v0 = custom_step(0, 30, &[], fail).await?;
-    let v2 = plain(2, 40, &[v0]).await;
-    let v4 = io_step(4, 10, &[], fail).await?;
-    let v1 = plain(1, 100, &[v0]).await;
-    let v4 = io_step(5, 60, &[v4], fail).await?;
-    let v3 = plain(3, 10, &[v1, v2]).await;
+    let v2 = plain(2, 30, &[]).await;
+    let v1 = io_step(1, 80, &[], fail).await?;
+    let v0 = plain(0, 50, &[]).await;
+    let v3 = custom_step(3, 60, &[], fail).await?;
+    let v4 = io_step(4, 10, &[v3], fail).await?;
     Ok(mix(1000, &[v0, v1, v2, v3, v4]))
 });
 
@@ -2372,41 +2456,42 @@ async fn case_58_matches() {
         "case 58",
         Box::pin(case_58(NO_FAILURE)),
         Box::pin(case_58_concurrent(NO_FAILURE)),
-        Expected::Exactly(140),
+        Expected::Exactly(80),
     )
     .await;
     check(
-        "case 58, node 0 fails",
-        Box::pin(case_58(0)),
-        Box::pin(case_58_concurrent(0)),
-        Expected::Exactly(30),
+        "case 58, node 1 fails",
+        Box::pin(case_58(1)),
+        Box::pin(case_58_concurrent(1)),
+        Expected::Exactly(80),
+    )
+    .await;
+    check(
+        "case 58, node 3 fails",
+        Box::pin(case_58(3)),
+        Box::pin(case_58_concurrent(3)),
+        Expected::Exactly(60),
     )
     .await;
     check(
         "case 58, node 4 fails",
         Box::pin(case_58(4)),
         Box::pin(case_58_concurrent(4)),
-        Expected::Exactly(10),
-    )
-    .await;
-    check(
-        "case 58, node 5 fails",
-        Box::pin(case_58(5)),
-        Box::pin(case_58_concurrent(5)),
         Expected::Exactly(70),
     )
     .await;
 }
 
-// case 59: any DAG; critical path 200 ms, layered bound 200 ms
+// case 59: any DAG; critical path 165 ms, layered bound 165 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_59, case_59_concurrent, fail, {
-    let v1 = io_step(1, 10, &[], fail).await?;
-    let v3 = io_step(3, 20, &[v1], fail).await?;
-    let v1 = mix(0, &[]);
-    let v2 = plain(2, 30, &[v1]).await;
-    let v2 = io_step(4, 70, &[v3], fail).await?;
-    let v5 = plain(5, 70, &[v2]).await;
-    Ok(mix(1000, &[v1, v2, v3, v5]))
+    let v3 = io_step(3, 40, &[], fail).await?;
+    let v1 = mix(1, &[]);
+    let v2 = mix(2, &[v1]);
+    barrier().await;
+    let v0 = io_step(0, 70, &[], fail).await?;
+    let v4 = custom_step(4, 60, &[v1, v2], fail).await?;
+    let v5 = custom_step(5, 50, &[v0, v3], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -2415,14 +2500,7 @@ async fn case_59_matches() {
         "case 59",
         Box::pin(case_59(NO_FAILURE)),
         Box::pin(case_59_concurrent(NO_FAILURE)),
-        Expected::Between(200, 200),
-    )
-    .await;
-    check(
-        "case 59, node 1 fails",
-        Box::pin(case_59(1)),
-        Box::pin(case_59_concurrent(1)),
-        Expected::Any,
+        Expected::Between(165, 165),
     )
     .await;
     check(
@@ -2433,20 +2511,35 @@ async fn case_59_matches() {
     )
     .await;
     check(
+        "case 59, node 0 fails",
+        Box::pin(case_59(0)),
+        Box::pin(case_59_concurrent(0)),
+        Expected::Any,
+    )
+    .await;
+    check(
         "case 59, node 4 fails",
         Box::pin(case_59(4)),
         Box::pin(case_59_concurrent(4)),
         Expected::Any,
     )
     .await;
+    check(
+        "case 59, node 5 fails",
+        Box::pin(case_59(5)),
+        Box::pin(case_59_concurrent(5)),
+        Expected::Any,
+    )
+    .await;
 }
 
-// case 60: series-parallel; critical path 70 ms, layered bound 70 ms
+// case 60: series-parallel; critical path 80 ms, layered bound 80 ms; shadowings in a run 2 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_60, case_60_concurrent, fail, {
-    let v2 = plain(2, 70, &[]).await;
-    let v1 = plain(1, 10, &[]).await;
-    let v0 = plain(0, 40, &[]).await;
-    Ok(mix(1000, &[v0, v1, v2]))
+    let v2 = plain(2, 80, &[]).await;
+    let v2 = mix(3, &[v2]);
+    let v0 = plain(0, 20, &[]).await;
+    let v0 = mix(1, &[v0]);
+    Ok(mix(1000, &[v0, v2]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -2455,21 +2548,23 @@ async fn case_60_matches() {
         "case 60",
         Box::pin(case_60(NO_FAILURE)),
         Box::pin(case_60_concurrent(NO_FAILURE)),
-        Expected::Exactly(70),
+        Expected::Exactly(80),
     )
     .await;
 }
 
-// case 61: series-parallel; critical path 60 ms, layered bound 60 ms
+// case 61: series-parallel; critical path 155 ms, layered bound 155 ms; shadowings in a run 0 (0 across independent chains), across runs 3; lock nodes 1
 case!(case_61, case_61_concurrent, fail, {
-    let v4 = plain(4, 50, &[]).await;
-    let v5 = plain(5, 10, &[]).await;
-    let v2 = plain(2, 10, &[]).await;
-    let v3 = plain(3, 30, &[]).await;
-    let v1 = io_step(1, 60, &[], fail).await?;
-    let v6 = custom_step(6, 10, &[], fail).await?;
-    let v0 = plain(0, 40, &[]).await;
-    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5, v6]))
+    let lock = tokio::sync::Mutex::new(());
+    let sem = tokio::sync::Semaphore::new(1);
+    let v0 = io_step(0, 30, &[], fail).await?;
+    barrier().await;
+    let v2 = plain(2, 80, &[]).await;
+    let v0 = mix(4, &[v2]);
+    let v1 = mix(1, &[]);
+    let v1 = hold(sem.acquire().await, 3, 40, &[v2]).await;
+    let v1 = mix(5, &[v2]);
+    Ok(mix(1000, &[v0, v1, v2]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -2478,35 +2573,29 @@ async fn case_61_matches() {
         "case 61",
         Box::pin(case_61(NO_FAILURE)),
         Box::pin(case_61_concurrent(NO_FAILURE)),
-        Expected::Exactly(60),
+        Expected::Exactly(155),
     )
     .await;
     check(
-        "case 61, node 1 fails",
-        Box::pin(case_61(1)),
-        Box::pin(case_61_concurrent(1)),
-        Expected::Exactly(60),
-    )
-    .await;
-    check(
-        "case 61, node 6 fails",
-        Box::pin(case_61(6)),
-        Box::pin(case_61_concurrent(6)),
-        Expected::Exactly(10),
+        "case 61, node 0 fails",
+        Box::pin(case_61(0)),
+        Box::pin(case_61_concurrent(0)),
+        Expected::Exactly(30),
     )
     .await;
 }
 
-// case 62: series-parallel; critical path 180 ms, layered bound 210 ms
+// case 62: series-parallel; critical path 180 ms, layered bound 220 ms; shadowings in a run 2 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_62, case_62_concurrent, fail, {
-    let v1 = plain(1, 50, &[]).await;
-    let v0 = plain(0, 80, &[]).await;
-    let v4 = custom_step(4, 10, &[], fail).await?;
-    let v2 = io_step(2, 70, &[v1], fail).await?;
-    let v3 = plain(3, 20, &[v0, v2]).await;
-    let v5 = custom_step(5, 40, &[v3, v4], fail).await?;
-    let v0 = io_step(6, 20, &[v3, v4], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5]))
+    let v6 = mix(6, &[]);
+    let v6 = io_step(7, 80, &[v6], fail).await?;
+    let v0 = custom_step(0, 100, &[], fail).await?;
+    let v1 = plain(1, 40, &[v0]).await;
+    let v0 = plain(4, 10, &[v1]).await;
+    let v2 = io_step(2, 40, &[v1], fail).await?;
+    let v5 = plain(5, 30, &[v1]).await;
+    let v3 = mix(3, &[v1]);
+    Ok(mix(1000, &[v0, v1, v2, v3, v5, v6]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -2519,46 +2608,36 @@ async fn case_62_matches() {
     )
     .await;
     check(
-        "case 62, node 4 fails",
-        Box::pin(case_62(4)),
-        Box::pin(case_62_concurrent(4)),
-        Expected::Exactly(10),
+        "case 62, node 7 fails",
+        Box::pin(case_62(7)),
+        Box::pin(case_62_concurrent(7)),
+        Expected::Exactly(80),
+    )
+    .await;
+    check(
+        "case 62, node 0 fails",
+        Box::pin(case_62(0)),
+        Box::pin(case_62_concurrent(0)),
+        Expected::Exactly(100),
     )
     .await;
     check(
         "case 62, node 2 fails",
         Box::pin(case_62(2)),
         Box::pin(case_62_concurrent(2)),
-        Expected::Exactly(120),
-    )
-    .await;
-    check(
-        "case 62, node 5 fails",
-        Box::pin(case_62(5)),
-        Box::pin(case_62_concurrent(5)),
         Expected::Exactly(180),
-    )
-    .await;
-    check(
-        "case 62, node 6 fails",
-        Box::pin(case_62(6)),
-        Box::pin(case_62_concurrent(6)),
-        Expected::Exactly(160),
     )
     .await;
 }
 
-// case 63: any DAG; critical path 240 ms, layered bound 300 ms
+// case 63: any DAG; critical path 130 ms, layered bound 130 ms; shadowings in a run 2 (2 across independent chains), across runs 0; lock nodes 0
 case!(case_63, case_63_concurrent, fail, {
-    let v5 = plain(5, 70, &[]).await;
-    let v1 = custom_step(1, 10, &[], fail).await?;
-    let v3 = custom_step(3, 90, &[v1], fail).await?;
-    let v1 = io_step(0, 30, &[], fail).await?;
-    let v2 = plain(2, 60, &[v1]).await;
-    let v4 = plain(4, 30, &[v2, v3]).await;
-    let v6 = custom_step(6, 10, &[v4], fail).await?;
-    let v7 = io_step(7, 10, &[v4, v5, v6], fail).await?;
-    Ok(mix(1000, &[v1, v2, v3, v4, v5, v6, v7]))
+    let v3 = custom_step(3, 20, &[], fail).await?;
+    let v3 = custom_step(0, 90, &[], fail).await?;
+    let v2 = mix(2, &[]);
+    let v4 = io_step(4, 20, &[v3], fail).await?;
+    let v2 = mix(1, &[]);
+    Ok(mix(1000, &[v2, v3, v4]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -2567,14 +2646,7 @@ async fn case_63_matches() {
         "case 63",
         Box::pin(case_63(NO_FAILURE)),
         Box::pin(case_63_concurrent(NO_FAILURE)),
-        Expected::Between(240, 300),
-    )
-    .await;
-    check(
-        "case 63, node 1 fails",
-        Box::pin(case_63(1)),
-        Box::pin(case_63_concurrent(1)),
-        Expected::Any,
+        Expected::Between(130, 130),
     )
     .await;
     check(
@@ -2592,27 +2664,23 @@ async fn case_63_matches() {
     )
     .await;
     check(
-        "case 63, node 6 fails",
-        Box::pin(case_63(6)),
-        Box::pin(case_63_concurrent(6)),
-        Expected::Any,
-    )
-    .await;
-    check(
-        "case 63, node 7 fails",
-        Box::pin(case_63(7)),
-        Box::pin(case_63_concurrent(7)),
+        "case 63, node 4 fails",
+        Box::pin(case_63(4)),
+        Box::pin(case_63_concurrent(4)),
         Expected::Any,
     )
     .await;
 }
 
-// case 64: series-parallel; critical path 70 ms, layered bound 100 ms
+// case 64: series-parallel; critical path 200 ms, layered bound 220 ms; shadowings in a run 1 (0 across independent chains), across runs 0; lock nodes 1
 case!(case_64, case_64_concurrent, fail, {
-    let v0 = mix(0, &[]);
-    let v2 = custom_step(2, 30, &[], fail).await?;
-    let v1 = plain(1, 70, &[v0]).await;
-    Ok(mix(1000, &[v0, v1, v2]))
+    let lock = tokio::sync::Mutex::new(());
+    let sem = tokio::sync::Semaphore::new(1);
+    let v0 = plain(0, 70, &[]).await;
+    let v1 = custom_step(1, 50, &[], fail).await?;
+    let v1 = io_step(2, 50, &[v1], fail).await?;
+    let v3 = hold(sem.acquire().await, 3, 100, &[]).await;
+    Ok(mix(1000, &[v0, v1, v3]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -2621,26 +2689,35 @@ async fn case_64_matches() {
         "case 64",
         Box::pin(case_64(NO_FAILURE)),
         Box::pin(case_64_concurrent(NO_FAILURE)),
-        Expected::Exactly(70),
+        Expected::Exactly(200),
+    )
+    .await;
+    check(
+        "case 64, node 1 fails",
+        Box::pin(case_64(1)),
+        Box::pin(case_64_concurrent(1)),
+        Expected::Exactly(50),
     )
     .await;
     check(
         "case 64, node 2 fails",
         Box::pin(case_64(2)),
         Box::pin(case_64_concurrent(2)),
-        Expected::Exactly(30),
+        Expected::Exactly(100),
     )
     .await;
 }
 
-// case 65: series-parallel; critical path 320 ms, layered bound 340 ms
+// case 65: series-parallel; critical path 190 ms, layered bound 190 ms; shadowings in a run 1 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_65, case_65_concurrent, fail, {
+    let v3 = io_step(3, 70, &[], fail).await?;
+    let v4 = io_step(4, 50, &[], fail).await?;
+    let v5 = plain(5, 20, &[]).await;
     let v0 = custom_step(0, 90, &[], fail).await?;
-    let v1 = io_step(1, 60, &[v0], fail).await?;
-    let v3 = io_step(3, 70, &[v1], fail).await?;
-    let v2 = plain(2, 90, &[v1]).await;
-    let v4 = plain(4, 100, &[v3]).await;
-    Ok(mix(1000, &[v0, v1, v2, v3, v4]))
+    let v0 = io_step(1, 60, &[v0], fail).await?;
+    let v6 = io_step(6, 50, &[v4, v5], fail).await?;
+    let v2 = io_step(2, 40, &[v0], fail).await?;
+    Ok(mix(1000, &[v0, v2, v3, v4, v5, v6]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -2649,7 +2726,21 @@ async fn case_65_matches() {
         "case 65",
         Box::pin(case_65(NO_FAILURE)),
         Box::pin(case_65_concurrent(NO_FAILURE)),
-        Expected::Exactly(320),
+        Expected::Exactly(190),
+    )
+    .await;
+    check(
+        "case 65, node 3 fails",
+        Box::pin(case_65(3)),
+        Box::pin(case_65_concurrent(3)),
+        Expected::Exactly(70),
+    )
+    .await;
+    check(
+        "case 65, node 4 fails",
+        Box::pin(case_65(4)),
+        Box::pin(case_65_concurrent(4)),
+        Expected::Exactly(50),
     )
     .await;
     check(
@@ -2667,23 +2758,28 @@ async fn case_65_matches() {
     )
     .await;
     check(
-        "case 65, node 3 fails",
-        Box::pin(case_65(3)),
-        Box::pin(case_65_concurrent(3)),
-        Expected::Exactly(220),
+        "case 65, node 6 fails",
+        Box::pin(case_65(6)),
+        Box::pin(case_65_concurrent(6)),
+        Expected::Exactly(100),
+    )
+    .await;
+    check(
+        "case 65, node 2 fails",
+        Box::pin(case_65(2)),
+        Box::pin(case_65_concurrent(2)),
+        Expected::Exactly(190),
     )
     .await;
 }
 
-// case 66: series-parallel; critical path 150 ms, layered bound 150 ms
+// case 66: series-parallel; critical path 80 ms, layered bound 80 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_66, case_66_concurrent, fail, {
-    let v0 = io_step(0, 50, &[], fail).await?;
-    let v2 = plain(2, 20, &[v0]).await;
-    let v1 = plain(1, 10, &[v0]).await;
-    let v4 = mix(4, &[v1, v2]);
-    let v3 = mix(3, &[v1, v2]);
-    let v5 = custom_step(5, 80, &[v3, v4], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5]))
+    let v1 = plain(1, 80, &[]).await;
+    let v0 = mix(0, &[]);
+    let v2 = mix(2, &[]);
+    let v3 = mix(3, &[v2]);
+    Ok(mix(1000, &[v0, v1, v2, v3]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -2692,33 +2788,18 @@ async fn case_66_matches() {
         "case 66",
         Box::pin(case_66(NO_FAILURE)),
         Box::pin(case_66_concurrent(NO_FAILURE)),
-        Expected::Exactly(150),
-    )
-    .await;
-    check(
-        "case 66, node 0 fails",
-        Box::pin(case_66(0)),
-        Box::pin(case_66_concurrent(0)),
-        Expected::Exactly(50),
-    )
-    .await;
-    check(
-        "case 66, node 5 fails",
-        Box::pin(case_66(5)),
-        Box::pin(case_66_concurrent(5)),
-        Expected::Exactly(150),
+        Expected::Exactly(80),
     )
     .await;
 }
 
-// case 67: any DAG; critical path 140 ms, layered bound 140 ms
+// case 67: any DAG; critical path 70 ms, layered bound 120 ms; shadowings in a run 1 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_67, case_67_concurrent, fail, {
-    let v1 = io_step(1, 100, &[], fail).await?;
-    let v0 = plain(0, 60, &[]).await;
-    let v2 = mix(2, &[v0]);
-    let v1 = plain(3, 40, &[v2]).await;
-    let v4 = plain(4, 20, &[v0, v2]).await;
-    Ok(mix(1000, &[v0, v1, v2, v4]))
+    let v1 = mix(1, &[]);
+    let v2 = io_step(2, 70, &[], fail).await?;
+    let v1 = io_step(3, 50, &[v1], fail).await?;
+    let v0 = mix(0, &[]);
+    Ok(mix(1000, &[v0, v1, v2]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -2727,29 +2808,36 @@ async fn case_67_matches() {
         "case 67",
         Box::pin(case_67(NO_FAILURE)),
         Box::pin(case_67_concurrent(NO_FAILURE)),
-        Expected::Between(140, 140),
+        Expected::Between(70, 120),
     )
     .await;
     check(
-        "case 67, node 1 fails",
-        Box::pin(case_67(1)),
-        Box::pin(case_67_concurrent(1)),
+        "case 67, node 2 fails",
+        Box::pin(case_67(2)),
+        Box::pin(case_67_concurrent(2)),
+        Expected::Any,
+    )
+    .await;
+    check(
+        "case 67, node 3 fails",
+        Box::pin(case_67(3)),
+        Box::pin(case_67_concurrent(3)),
         Expected::Any,
     )
     .await;
 }
 
-// case 68: series-parallel; critical path 210 ms, layered bound 220 ms
+// case 68: series-parallel; critical path 130 ms, layered bound 170 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 1
 case!(case_68, case_68_concurrent, fail, {
-    let v0 = plain(0, 20, &[]).await;
-    let v1 = plain(1, 10, &[]).await;
-    let v2 = mix(2, &[v1]);
-    let v3 = io_step(3, 60, &[v2], fail).await?;
-    let v1 = mix(4, &[v3]);
-    let v2 = plain(5, 40, &[v1]).await;
-    let v6 = io_step(6, 30, &[v2], fail).await?;
-    let v6 = plain(7, 70, &[v6]).await;
-    Ok(mix(1000, &[v0, v1, v2, v3, v6]))
+    let lock = tokio::sync::Mutex::new(());
+    let sem = tokio::sync::Semaphore::new(1);
+    let v3 = plain(3, 20, &[]).await;
+    let v4 = custom_step(4, 50, &[], fail).await?;
+    let v0 = io_step(0, 10, &[], fail).await?;
+    let v1 = io_step(1, 20, &[v0], fail).await?;
+    let v2 = plain(2, 50, &[v0]).await;
+    let v5 = hold(sem.acquire().await, 5, 70, &[v3, v4]).await;
+    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -2758,33 +2846,40 @@ async fn case_68_matches() {
         "case 68",
         Box::pin(case_68(NO_FAILURE)),
         Box::pin(case_68_concurrent(NO_FAILURE)),
-        Expected::Exactly(210),
+        Expected::Exactly(130),
     )
     .await;
     check(
-        "case 68, node 3 fails",
-        Box::pin(case_68(3)),
-        Box::pin(case_68_concurrent(3)),
-        Expected::Exactly(70),
+        "case 68, node 4 fails",
+        Box::pin(case_68(4)),
+        Box::pin(case_68_concurrent(4)),
+        Expected::Exactly(50),
     )
     .await;
     check(
-        "case 68, node 6 fails",
-        Box::pin(case_68(6)),
-        Box::pin(case_68_concurrent(6)),
-        Expected::Exactly(140),
+        "case 68, node 0 fails",
+        Box::pin(case_68(0)),
+        Box::pin(case_68_concurrent(0)),
+        Expected::Exactly(10),
+    )
+    .await;
+    check(
+        "case 68, node 1 fails",
+        Box::pin(case_68(1)),
+        Box::pin(case_68_concurrent(1)),
+        Expected::Exactly(30),
     )
     .await;
 }
 
-// case 69: series-parallel; critical path 265 ms, layered bound 265 ms
+// case 69: series-parallel; critical path 150 ms, layered bound 150 ms; shadowings in a run 0 (0 across independent chains), across runs 1; lock nodes 1
 case!(case_69, case_69_concurrent, fail, {
-    let v0 = mix(0, &[]);
-    let v1 = io_step(1, 100, &[v0], fail).await?;
-    let v0 = plain(3, 70, &[v1]).await;
-    barrier().await;
-    let v2 = plain(2, 90, &[v1]).await;
-    Ok(mix(1000, &[v0, v1, v2]))
+    let lock = tokio::sync::Mutex::new(());
+    let sem = tokio::sync::Semaphore::new(1);
+    let v0 = io_step(0, 70, &[], fail).await?;
+    let v2 = hold(lock.lock().await, 2, 30, &[v0]).await;
+    let v2 = io_step(1, 50, &[v0], fail).await?;
+    Ok(mix(1000, &[v0, v2]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -2793,23 +2888,30 @@ async fn case_69_matches() {
         "case 69",
         Box::pin(case_69(NO_FAILURE)),
         Box::pin(case_69_concurrent(NO_FAILURE)),
-        Expected::Exactly(265),
+        Expected::Exactly(150),
+    )
+    .await;
+    check(
+        "case 69, node 0 fails",
+        Box::pin(case_69(0)),
+        Box::pin(case_69_concurrent(0)),
+        Expected::Exactly(70),
     )
     .await;
     check(
         "case 69, node 1 fails",
         Box::pin(case_69(1)),
         Box::pin(case_69_concurrent(1)),
-        Expected::Exactly(100),
+        Expected::Exactly(150),
     )
     .await;
 }
 
-// case 70: series-parallel; critical path 80 ms, layered bound 80 ms
+// case 70: series-parallel; critical path 90 ms, layered bound 90 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_70, case_70_concurrent, fail, {
-    let v1 = plain(1, 70, &[]).await;
-    let v2 = mix(2, &[]);
-    let v0 = plain(0, 80, &[]).await;
+    let v1 = custom_step(1, 90, &[], fail).await?;
+    let v0 = plain(0, 10, &[]).await;
+    let v2 = io_step(2, 20, &[], fail).await?;
     Ok(mix(1000, &[v0, v1, v2]))
 });
 
@@ -2819,17 +2921,34 @@ async fn case_70_matches() {
         "case 70",
         Box::pin(case_70(NO_FAILURE)),
         Box::pin(case_70_concurrent(NO_FAILURE)),
-        Expected::Exactly(80),
+        Expected::Exactly(90),
+    )
+    .await;
+    check(
+        "case 70, node 1 fails",
+        Box::pin(case_70(1)),
+        Box::pin(case_70_concurrent(1)),
+        Expected::Exactly(90),
+    )
+    .await;
+    check(
+        "case 70, node 2 fails",
+        Box::pin(case_70(2)),
+        Box::pin(case_70_concurrent(2)),
+        Expected::Exactly(20),
     )
     .await;
 }
 
-// case 71: any DAG; critical path 110 ms, layered bound 110 ms
+// case 71: any DAG; critical path 170 ms, layered bound 200 ms; shadowings in a run 1 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_71, case_71_concurrent, fail, {
-    let v1 = plain(1, 40, &[]).await;
-    let v1 = plain(2, 70, &[]).await;
-    let v0 = custom_step(0, 40, &[], fail).await?;
-    Ok(mix(1000, &[v0, v1]))
+    let v0 = plain(0, 70, &[]).await;
+    let v3 = mix(3, &[]);
+    let v1 = plain(1, 10, &[]).await;
+    let v4 = mix(4, &[v0, v1, v3]);
+    let v4 = plain(5, 100, &[v4]).await;
+    let v2 = custom_step(2, 30, &[v1], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2, v3, v4]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -2838,27 +2957,29 @@ async fn case_71_matches() {
         "case 71",
         Box::pin(case_71(NO_FAILURE)),
         Box::pin(case_71_concurrent(NO_FAILURE)),
-        Expected::Between(110, 110),
+        Expected::Between(170, 200),
     )
     .await;
     check(
-        "case 71, node 0 fails",
-        Box::pin(case_71(0)),
-        Box::pin(case_71_concurrent(0)),
+        "case 71, node 2 fails",
+        Box::pin(case_71(2)),
+        Box::pin(case_71_concurrent(2)),
         Expected::Any,
     )
     .await;
 }
 
-// case 72: series-parallel; critical path 220 ms, layered bound 230 ms
+// case 72: series-parallel; critical path 220 ms, layered bound 250 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_72, case_72_concurrent, fail, {
-    let v0 = custom_step(0, 90, &[], fail).await?;
-    let v1 = io_step(1, 10, &[v0], fail).await?;
-    let v1 = io_step(2, 30, &[v1], fail).await?;
-    let v4 = plain(4, 50, &[v1]).await;
-    let v3 = io_step(3, 60, &[v1], fail).await?;
-    let v0 = plain(5, 40, &[v4]).await;
-    Ok(mix(1000, &[v0, v1, v3, v4]))
+    let v0 = mix(0, &[]);
+    let v1 = io_step(1, 80, &[v0], fail).await?;
+    let v5 = io_step(5, 30, &[v1], fail).await?;
+    let v2 = mix(2, &[v1]);
+    let v6 = plain(6, 30, &[v5]).await;
+    let v3 = plain(3, 80, &[v2]).await;
+    let v4 = io_step(4, 10, &[v1], fail).await?;
+    let v7 = plain(7, 60, &[v3, v4, v6]).await;
+    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5, v6, v7]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -2871,44 +2992,36 @@ async fn case_72_matches() {
     )
     .await;
     check(
-        "case 72, node 0 fails",
-        Box::pin(case_72(0)),
-        Box::pin(case_72_concurrent(0)),
-        Expected::Exactly(90),
-    )
-    .await;
-    check(
         "case 72, node 1 fails",
         Box::pin(case_72(1)),
         Box::pin(case_72_concurrent(1)),
-        Expected::Exactly(100),
+        Expected::Exactly(80),
     )
     .await;
     check(
-        "case 72, node 2 fails",
-        Box::pin(case_72(2)),
-        Box::pin(case_72_concurrent(2)),
-        Expected::Exactly(130),
+        "case 72, node 5 fails",
+        Box::pin(case_72(5)),
+        Box::pin(case_72_concurrent(5)),
+        Expected::Exactly(110),
     )
     .await;
     check(
-        "case 72, node 3 fails",
-        Box::pin(case_72(3)),
-        Box::pin(case_72_concurrent(3)),
-        Expected::Exactly(190),
+        "case 72, node 4 fails",
+        Box::pin(case_72(4)),
+        Box::pin(case_72_concurrent(4)),
+        Expected::Exactly(90),
     )
     .await;
 }
 
-// case 73: series-parallel; critical path 290 ms, layered bound 290 ms
+// case 73: series-parallel; critical path 185 ms, layered bound 185 ms; shadowings in a run 1 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_73, case_73_concurrent, fail, {
-    let v0 = plain(0, 70, &[]).await;
-    let v1 = io_step(1, 60, &[v0], fail).await?;
-    let v2 = io_step(2, 100, &[v1], fail).await?;
-    let v3 = mix(3, &[v2]);
-    let v0 = custom_step(4, 60, &[v3], fail).await?;
-    let v5 = mix(5, &[v0]);
-    Ok(mix(1000, &[v0, v1, v2, v3, v5]))
+    let v0 = plain(0, 40, &[]).await;
+    let v0 = plain(1, 10, &[v0]).await;
+    barrier().await;
+    let v2 = plain(2, 50, &[v0]).await;
+    let v3 = io_step(3, 80, &[v2], fail).await?;
+    Ok(mix(1000, &[v0, v2, v3]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -2917,43 +3030,28 @@ async fn case_73_matches() {
         "case 73",
         Box::pin(case_73(NO_FAILURE)),
         Box::pin(case_73_concurrent(NO_FAILURE)),
-        Expected::Exactly(290),
+        Expected::Exactly(185),
     )
     .await;
     check(
-        "case 73, node 1 fails",
-        Box::pin(case_73(1)),
-        Box::pin(case_73_concurrent(1)),
-        Expected::Exactly(130),
-    )
-    .await;
-    check(
-        "case 73, node 2 fails",
-        Box::pin(case_73(2)),
-        Box::pin(case_73_concurrent(2)),
-        Expected::Exactly(230),
-    )
-    .await;
-    check(
-        "case 73, node 4 fails",
-        Box::pin(case_73(4)),
-        Box::pin(case_73_concurrent(4)),
-        Expected::Exactly(290),
+        "case 73, node 3 fails",
+        Box::pin(case_73(3)),
+        Box::pin(case_73_concurrent(3)),
+        Expected::Exactly(185),
     )
     .await;
 }
 
-// case 74: series-parallel; critical path 205 ms, layered bound 205 ms
+// case 74: series-parallel; critical path 140 ms, layered bound 210 ms; shadowings in a run 1 (1 across independent chains), across runs 0; lock nodes 0
 case!(case_74, case_74_concurrent, fail, {
-    let v2 = plain(2, 50, &[]).await;
-    let v3 = custom_step(3, 90, &[], fail).await?;
-    let v4 = mix(4, &[v3]);
-    let v0 = mix(0, &[]);
-    barrier().await;
-    let v1 = io_step(1, 60, &[v0], fail).await?;
-    let v6 = io_step(6, 30, &[v1, v2, v4], fail).await?;
-    let v5 = io_step(5, 50, &[v1, v2, v4], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5, v6]))
+    let v0 = plain(0, 80, &[]).await;
+    let v4 = plain(4, 10, &[]).await;
+    let v5 = io_step(5, 100, &[v4], fail).await?;
+    let v1 = plain(1, 20, &[]).await;
+    let v6 = custom_step(6, 30, &[v5], fail).await?;
+    let v2 = mix(2, &[v0, v1]);
+    let v4 = custom_step(3, 10, &[], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2, v4, v5, v6]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -2962,47 +3060,41 @@ async fn case_74_matches() {
         "case 74",
         Box::pin(case_74(NO_FAILURE)),
         Box::pin(case_74_concurrent(NO_FAILURE)),
-        Expected::Exactly(205),
-    )
-    .await;
-    check(
-        "case 74, node 3 fails",
-        Box::pin(case_74(3)),
-        Box::pin(case_74_concurrent(3)),
-        Expected::Exactly(90),
-    )
-    .await;
-    check(
-        "case 74, node 1 fails",
-        Box::pin(case_74(1)),
-        Box::pin(case_74_concurrent(1)),
-        Expected::Exactly(155),
-    )
-    .await;
-    check(
-        "case 74, node 6 fails",
-        Box::pin(case_74(6)),
-        Box::pin(case_74_concurrent(6)),
-        Expected::Exactly(185),
+        Expected::Exactly(140),
     )
     .await;
     check(
         "case 74, node 5 fails",
         Box::pin(case_74(5)),
         Box::pin(case_74_concurrent(5)),
-        Expected::Exactly(205),
+        Expected::Exactly(110),
+    )
+    .await;
+    check(
+        "case 74, node 6 fails",
+        Box::pin(case_74(6)),
+        Box::pin(case_74_concurrent(6)),
+        Expected::Exactly(140),
+    )
+    .await;
+    check(
+        "case 74, node 3 fails",
+        Box::pin(case_74(3)),
+        Box::pin(case_74_concurrent(3)),
+        Expected::Exactly(10),
     )
     .await;
 }
 
-// case 75: any DAG; critical path 180 ms, layered bound 180 ms
+// case 75: any DAG; critical path 225 ms, layered bound 225 ms; shadowings in a run 1 (1 across independent chains), across runs 1; lock nodes 0
 case!(case_75, case_75_concurrent, fail, {
-    let v0 = plain(0, 80, &[]).await;
-    let v3 = plain(3, 40, &[]).await;
-    let v1 = plain(1, 20, &[v0]).await;
-    let v2 = custom_step(2, 30, &[], fail).await?;
-    let v4 = io_step(4, 80, &[v0, v1], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2, v3, v4]))
+    let v4 = custom_step(4, 30, &[], fail).await?;
+    let v1 = custom_step(1, 50, &[], fail).await?;
+    let v4 = plain(3, 20, &[v1]).await;
+    let v2 = plain(2, 80, &[v1]).await;
+    barrier().await;
+    let v4 = plain(0, 90, &[]).await;
+    Ok(mix(1000, &[v1, v2, v4]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -3011,14 +3103,7 @@ async fn case_75_matches() {
         "case 75",
         Box::pin(case_75(NO_FAILURE)),
         Box::pin(case_75_concurrent(NO_FAILURE)),
-        Expected::Between(180, 180),
-    )
-    .await;
-    check(
-        "case 75, node 2 fails",
-        Box::pin(case_75(2)),
-        Box::pin(case_75_concurrent(2)),
-        Expected::Any,
+        Expected::Between(225, 225),
     )
     .await;
     check(
@@ -3028,15 +3113,29 @@ async fn case_75_matches() {
         Expected::Any,
     )
     .await;
+    check(
+        "case 75, node 1 fails",
+        Box::pin(case_75(1)),
+        Box::pin(case_75_concurrent(1)),
+        Expected::Any,
+    )
+    .await;
 }
 
-// case 76: series-parallel; critical path 200 ms, layered bound 200 ms
+// case 76: series-parallel; critical path 275 ms, layered bound 275 ms; shadowings in a run 0 (0 across independent chains), across runs 3; lock nodes 2
 case!(case_76, case_76_concurrent, fail, {
-    let v0 = plain(0, 20, &[]).await;
-    let v1 = io_step(1, 20, &[v0], fail).await?;
-    let v2 = custom_step(2, 80, &[v1], fail).await?;
-    let v3 = plain(3, 80, &[v2]).await;
-    Ok(mix(1000, &[v0, v1, v2, v3]))
+    let lock = tokio::sync::Mutex::new(());
+    let sem = tokio::sync::Semaphore::new(1);
+    let v0 = mix(0, &[]);
+    barrier().await;
+    let v1 = mix(1, &[v0]);
+    let v2 = plain(2, 60, &[v0]).await;
+    let v6 = hold(lock.lock().await, 6, 80, &[v0]).await;
+    let v0 = plain(5, 30, &[v0]).await;
+    let v0 = hold(sem.acquire().await, 7, 10, &[v6]).await;
+    let v6 = io_step(3, 10, &[v2], fail).await?;
+    let v4 = plain(4, 80, &[v6]).await;
+    Ok(mix(1000, &[v0, v1, v2, v4, v6]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -3045,36 +3144,24 @@ async fn case_76_matches() {
         "case 76",
         Box::pin(case_76(NO_FAILURE)),
         Box::pin(case_76_concurrent(NO_FAILURE)),
-        Expected::Exactly(200),
+        Expected::Exactly(275),
     )
     .await;
     check(
-        "case 76, node 1 fails",
-        Box::pin(case_76(1)),
-        Box::pin(case_76_concurrent(1)),
-        Expected::Exactly(40),
-    )
-    .await;
-    check(
-        "case 76, node 2 fails",
-        Box::pin(case_76(2)),
-        Box::pin(case_76_concurrent(2)),
-        Expected::Exactly(120),
+        "case 76, node 3 fails",
+        Box::pin(case_76(3)),
+        Box::pin(case_76_concurrent(3)),
+        Expected::Exactly(195),
     )
     .await;
 }
 
-// case 77: series-parallel; critical path 195 ms, layered bound 195 ms
+// case 77: series-parallel; critical path 150 ms, layered bound 150 ms; shadowings in a run 1 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_77, case_77_concurrent, fail, {
-    let v0 = plain(0, 60, &[]).await;
-    let v1 = io_step(1, 40, &[v0], fail).await?;
-    let v3 = mix(3, &[v1]);
-    let v2 = custom_step(2, 20, &[v1], fail).await?;
-    let v6 = custom_step(6, 90, &[v1], fail).await?;
-    let v0 = custom_step(4, 40, &[v1], fail).await?;
-    barrier().await;
-    let v5 = mix(5, &[v0]);
-    Ok(mix(1000, &[v0, v1, v2, v3, v5, v6]))
+    let v0 = plain(0, 30, &[]).await;
+    let v1 = plain(1, 80, &[v0]).await;
+    let v0 = plain(2, 40, &[v1]).await;
+    Ok(mix(1000, &[v0, v1]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -3083,47 +3170,24 @@ async fn case_77_matches() {
         "case 77",
         Box::pin(case_77(NO_FAILURE)),
         Box::pin(case_77_concurrent(NO_FAILURE)),
-        Expected::Exactly(195),
-    )
-    .await;
-    check(
-        "case 77, node 1 fails",
-        Box::pin(case_77(1)),
-        Box::pin(case_77_concurrent(1)),
-        Expected::Exactly(100),
-    )
-    .await;
-    check(
-        "case 77, node 2 fails",
-        Box::pin(case_77(2)),
-        Box::pin(case_77_concurrent(2)),
-        Expected::Exactly(120),
-    )
-    .await;
-    check(
-        "case 77, node 6 fails",
-        Box::pin(case_77(6)),
-        Box::pin(case_77_concurrent(6)),
-        Expected::Exactly(190),
-    )
-    .await;
-    check(
-        "case 77, node 4 fails",
-        Box::pin(case_77(4)),
-        Box::pin(case_77_concurrent(4)),
-        Expected::Exactly(140),
+        Expected::Exactly(150),
     )
     .await;
 }
 
-// case 78: series-parallel; critical path 250 ms, layered bound 250 ms
+// case 78: series-parallel; critical path 470 ms, layered bound 470 ms; shadowings in a run 0 (0 across independent chains), across runs 2; lock nodes 1
 case!(case_78, case_78_concurrent, fail, {
-    let v0 = io_step(0, 10, &[], fail).await?;
-    let v1 = plain(1, 100, &[]).await;
-    let v3 = custom_step(3, 20, &[v0, v1], fail).await?;
-    let v2 = io_step(2, 70, &[v0, v1], fail).await?;
-    let v1 = plain(4, 80, &[v2, v3]).await;
-    Ok(mix(1000, &[v0, v1, v2, v3]))
+    let lock = tokio::sync::Mutex::new(());
+    let sem = tokio::sync::Semaphore::new(1);
+    let v0 = io_step(0, 70, &[], fail).await?;
+    let v1 = io_step(1, 80, &[], fail).await?;
+    let v2 = custom_step(2, 30, &[v1], fail).await?;
+    let v3 = io_step(3, 100, &[v2], fail).await?;
+    let v0 = hold(lock.lock().await, 4, 90, &[v3]).await;
+    let v1 = plain(5, 30, &[v0]).await;
+    let v6 = io_step(6, 90, &[v0], fail).await?;
+    let v7 = io_step(7, 80, &[v1, v6], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2, v3, v6, v7]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -3132,43 +3196,61 @@ async fn case_78_matches() {
         "case 78",
         Box::pin(case_78(NO_FAILURE)),
         Box::pin(case_78_concurrent(NO_FAILURE)),
-        Expected::Exactly(250),
+        Expected::Exactly(470),
     )
     .await;
     check(
         "case 78, node 0 fails",
         Box::pin(case_78(0)),
         Box::pin(case_78_concurrent(0)),
-        Expected::Exactly(10),
+        Expected::Exactly(70),
     )
     .await;
     check(
-        "case 78, node 3 fails",
-        Box::pin(case_78(3)),
-        Box::pin(case_78_concurrent(3)),
-        Expected::Exactly(120),
+        "case 78, node 1 fails",
+        Box::pin(case_78(1)),
+        Box::pin(case_78_concurrent(1)),
+        Expected::Exactly(80),
     )
     .await;
     check(
         "case 78, node 2 fails",
         Box::pin(case_78(2)),
         Box::pin(case_78_concurrent(2)),
-        Expected::Exactly(170),
+        Expected::Exactly(110),
+    )
+    .await;
+    check(
+        "case 78, node 3 fails",
+        Box::pin(case_78(3)),
+        Box::pin(case_78_concurrent(3)),
+        Expected::Exactly(210),
+    )
+    .await;
+    check(
+        "case 78, node 6 fails",
+        Box::pin(case_78(6)),
+        Box::pin(case_78_concurrent(6)),
+        Expected::Exactly(390),
+    )
+    .await;
+    check(
+        "case 78, node 7 fails",
+        Box::pin(case_78(7)),
+        Box::pin(case_78_concurrent(7)),
+        Expected::Exactly(470),
     )
     .await;
 }
 
-// case 79: any DAG; critical path 275 ms, layered bound 275 ms
+// case 79: any DAG; critical path 110 ms, layered bound 110 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_79, case_79_concurrent, fail, {
-    let v4 = plain(4, 70, &[]).await;
-    let v0 = custom_step(0, 60, &[], fail).await?;
-    let v6 = io_step(6, 60, &[v0, v4], fail).await?;
-    let v1 = custom_step(1, 70, &[], fail).await?;
-    let v6 = plain(2, 90, &[v0, v1]).await;
-    let v3 = mix(3, &[v0, v6]);
-    barrier().await;
-    let v5 = plain(5, 50, &[v6, v4]).await;
-    Ok(mix(1000, &[v0, v1, v3, v4, v5, v6]))
+    let v3 = io_step(3, 70, &[], fail).await?;
+    let v2 = custom_step(2, 50, &[], fail).await?;
+    let v4 = custom_step(4, 40, &[v2, v3], fail).await?;
+    let v0 = plain(0, 50, &[]).await;
+    let v1 = plain(1, 10, &[v0]).await;
+    Ok(mix(1000, &[v0, v1, v2, v3, v4]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -3177,40 +3259,40 @@ async fn case_79_matches() {
         "case 79",
         Box::pin(case_79(NO_FAILURE)),
         Box::pin(case_79_concurrent(NO_FAILURE)),
-        Expected::Between(275, 275),
+        Expected::Between(110, 110),
     )
     .await;
     check(
-        "case 79, node 0 fails",
-        Box::pin(case_79(0)),
-        Box::pin(case_79_concurrent(0)),
+        "case 79, node 3 fails",
+        Box::pin(case_79(3)),
+        Box::pin(case_79_concurrent(3)),
         Expected::Any,
     )
     .await;
     check(
-        "case 79, node 6 fails",
-        Box::pin(case_79(6)),
-        Box::pin(case_79_concurrent(6)),
+        "case 79, node 2 fails",
+        Box::pin(case_79(2)),
+        Box::pin(case_79_concurrent(2)),
         Expected::Any,
     )
     .await;
     check(
-        "case 79, node 1 fails",
-        Box::pin(case_79(1)),
-        Box::pin(case_79_concurrent(1)),
+        "case 79, node 4 fails",
+        Box::pin(case_79(4)),
+        Box::pin(case_79_concurrent(4)),
         Expected::Any,
     )
     .await;
 }
 
-// case 80: series-parallel; critical path 90 ms, layered bound 160 ms
+// case 80: series-parallel; critical path 230 ms, layered bound 230 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_80, case_80_concurrent, fail, {
-    let v4 = custom_step(4, 90, &[], fail).await?;
-    let v0 = io_step(0, 10, &[], fail).await?;
-    let v3 = plain(3, 90, &[]).await;
-    let v2 = io_step(2, 40, &[], fail).await?;
-    let v0 = io_step(1, 70, &[v0], fail).await?;
-    Ok(mix(1000, &[v0, v2, v3, v4]))
+    let v1 = io_step(1, 30, &[], fail).await?;
+    let v0 = io_step(0, 30, &[], fail).await?;
+    let v2 = io_step(2, 80, &[v1], fail).await?;
+    let v3 = io_step(3, 90, &[v2], fail).await?;
+    let v4 = io_step(4, 30, &[v3], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2, v3, v4]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -3219,48 +3301,55 @@ async fn case_80_matches() {
         "case 80",
         Box::pin(case_80(NO_FAILURE)),
         Box::pin(case_80_concurrent(NO_FAILURE)),
-        Expected::Exactly(90),
-    )
-    .await;
-    check(
-        "case 80, node 4 fails",
-        Box::pin(case_80(4)),
-        Box::pin(case_80_concurrent(4)),
-        Expected::Exactly(90),
-    )
-    .await;
-    check(
-        "case 80, node 0 fails",
-        Box::pin(case_80(0)),
-        Box::pin(case_80_concurrent(0)),
-        Expected::Exactly(10),
-    )
-    .await;
-    check(
-        "case 80, node 2 fails",
-        Box::pin(case_80(2)),
-        Box::pin(case_80_concurrent(2)),
-        Expected::Exactly(40),
+        Expected::Exactly(230),
     )
     .await;
     check(
         "case 80, node 1 fails",
         Box::pin(case_80(1)),
         Box::pin(case_80_concurrent(1)),
-        Expected::Exactly(80),
+        Expected::Exactly(30),
+    )
+    .await;
+    check(
+        "case 80, node 0 fails",
+        Box::pin(case_80(0)),
+        Box::pin(case_80_concurrent(0)),
+        Expected::Exactly(30),
+    )
+    .await;
+    check(
+        "case 80, node 2 fails",
+        Box::pin(case_80(2)),
+        Box::pin(case_80_concurrent(2)),
+        Expected::Exactly(110),
+    )
+    .await;
+    check(
+        "case 80, node 3 fails",
+        Box::pin(case_80(3)),
+        Box::pin(case_80_concurrent(3)),
+        Expected::Exactly(200),
+    )
+    .await;
+    check(
+        "case 80, node 4 fails",
+        Box::pin(case_80(4)),
+        Box::pin(case_80_concurrent(4)),
+        Expected::Exactly(230),
     )
     .await;
 }
 
-// case 81: series-parallel; critical path 250 ms, layered bound 250 ms
+// case 81: series-parallel; critical path 180 ms, layered bound 180 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 1
 case!(case_81, case_81_concurrent, fail, {
-    let v0 = io_step(0, 30, &[], fail).await?;
-    let v1 = plain(1, 50, &[v0]).await;
-    let v2 = io_step(2, 50, &[v1], fail).await?;
-    let v0 = custom_step(4, 20, &[v2], fail).await?;
-    let v1 = mix(3, &[v2]);
-    let v5 = plain(5, 100, &[v1, v0]).await;
-    Ok(mix(1000, &[v0, v1, v2, v5]))
+    let lock = tokio::sync::Mutex::new(());
+    let sem = tokio::sync::Semaphore::new(1);
+    let v0 = custom_step(0, 60, &[], fail).await?;
+    let v1 = hold(sem.acquire().await, 1, 60, &[]).await;
+    let v2 = io_step(2, 60, &[v0, v1], fail).await?;
+    let v3 = mix(3, &[v0, v1]);
+    Ok(mix(1000, &[v0, v1, v2, v3]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -3269,39 +3358,33 @@ async fn case_81_matches() {
         "case 81",
         Box::pin(case_81(NO_FAILURE)),
         Box::pin(case_81_concurrent(NO_FAILURE)),
-        Expected::Exactly(250),
+        Expected::Exactly(180),
     )
     .await;
     check(
         "case 81, node 0 fails",
         Box::pin(case_81(0)),
         Box::pin(case_81_concurrent(0)),
-        Expected::Exactly(30),
+        Expected::Exactly(60),
     )
     .await;
     check(
         "case 81, node 2 fails",
         Box::pin(case_81(2)),
         Box::pin(case_81_concurrent(2)),
-        Expected::Exactly(130),
-    )
-    .await;
-    check(
-        "case 81, node 4 fails",
-        Box::pin(case_81(4)),
-        Box::pin(case_81_concurrent(4)),
-        Expected::Exactly(150),
+        Expected::Exactly(180),
     )
     .await;
 }
 
-// case 82: series-parallel; critical path 80 ms, layered bound 80 ms
+// case 82: series-parallel; critical path 100 ms, layered bound 100 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_82, case_82_concurrent, fail, {
-    let v3 = plain(3, 80, &[]).await;
-    let v2 = io_step(2, 50, &[], fail).await?;
-    let v1 = io_step(1, 20, &[], fail).await?;
-    let v0 = io_step(0, 40, &[], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2, v3]))
+    let v3 = io_step(3, 30, &[], fail).await?;
+    let v4 = plain(4, 80, &[]).await;
+    let v1 = plain(1, 50, &[]).await;
+    let v0 = plain(0, 100, &[]).await;
+    let v2 = io_step(2, 60, &[], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2, v3, v4]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -3310,40 +3393,33 @@ async fn case_82_matches() {
         "case 82",
         Box::pin(case_82(NO_FAILURE)),
         Box::pin(case_82_concurrent(NO_FAILURE)),
-        Expected::Exactly(80),
+        Expected::Exactly(100),
+    )
+    .await;
+    check(
+        "case 82, node 3 fails",
+        Box::pin(case_82(3)),
+        Box::pin(case_82_concurrent(3)),
+        Expected::Exactly(30),
     )
     .await;
     check(
         "case 82, node 2 fails",
         Box::pin(case_82(2)),
         Box::pin(case_82_concurrent(2)),
-        Expected::Exactly(50),
-    )
-    .await;
-    check(
-        "case 82, node 1 fails",
-        Box::pin(case_82(1)),
-        Box::pin(case_82_concurrent(1)),
-        Expected::Exactly(20),
-    )
-    .await;
-    check(
-        "case 82, node 0 fails",
-        Box::pin(case_82(0)),
-        Box::pin(case_82_concurrent(0)),
-        Expected::Exactly(40),
+        Expected::Exactly(60),
     )
     .await;
 }
 
-// case 83: any DAG; critical path 100 ms, layered bound 100 ms
+// case 83: any DAG; critical path 100 ms, layered bound 150 ms; shadowings in a run 1 (1 across independent chains), across runs 0; lock nodes 0
 case!(case_83, case_83_concurrent, fail, {
-    let v1 = plain(1, 50, &[]).await;
-    let v2 = io_step(2, 80, &[], fail).await?;
-    let v1 = mix(0, &[]);
-    let v4 = io_step(4, 20, &[v2], fail).await?;
-    let v3 = mix(3, &[v2]);
-    Ok(mix(1000, &[v1, v2, v3, v4]))
+    let v1 = custom_step(1, 10, &[], fail).await?;
+    let v0 = plain(0, 40, &[]).await;
+    let v2 = io_step(2, 20, &[v0], fail).await?;
+    let v0 = custom_step(3, 90, &[v1], fail).await?;
+    let v4 = io_step(4, 20, &[v1, v2], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2, v4]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -3352,13 +3428,27 @@ async fn case_83_matches() {
         "case 83",
         Box::pin(case_83(NO_FAILURE)),
         Box::pin(case_83_concurrent(NO_FAILURE)),
-        Expected::Between(100, 100),
+        Expected::Between(100, 150),
+    )
+    .await;
+    check(
+        "case 83, node 1 fails",
+        Box::pin(case_83(1)),
+        Box::pin(case_83_concurrent(1)),
+        Expected::Any,
     )
     .await;
     check(
         "case 83, node 2 fails",
         Box::pin(case_83(2)),
         Box::pin(case_83_concurrent(2)),
+        Expected::Any,
+    )
+    .await;
+    check(
+        "case 83, node 3 fails",
+        Box::pin(case_83(3)),
+        Box::pin(case_83_concurrent(3)),
         Expected::Any,
     )
     .await;
@@ -3371,17 +3461,13 @@ async fn case_83_matches() {
     .await;
 }
 
-// case 84: series-parallel; critical path 125 ms, layered bound 125 ms
+// case 84: series-parallel; critical path 100 ms, layered bound 100 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_84, case_84_concurrent, fail, {
-    let v4 = io_step(4, 50, &[], fail).await?;
-    let v5 = plain(5, 100, &[]).await;
-    let v6 = mix(6, &[]);
-    let v1 = mix(1, &[]);
-    let v0 = custom_step(0, 40, &[], fail).await?;
-    let v2 = plain(2, 80, &[]).await;
-    barrier().await;
-    let v3 = io_step(3, 20, &[v1, v2], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5, v6]))
+    let v3 = plain(3, 40, &[]).await;
+    let v1 = plain(1, 80, &[]).await;
+    let v0 = mix(0, &[]);
+    let v2 = io_step(2, 20, &[v0, v1], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2, v3]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -3390,40 +3476,29 @@ async fn case_84_matches() {
         "case 84",
         Box::pin(case_84(NO_FAILURE)),
         Box::pin(case_84_concurrent(NO_FAILURE)),
-        Expected::Exactly(125),
+        Expected::Exactly(100),
     )
     .await;
     check(
-        "case 84, node 4 fails",
-        Box::pin(case_84(4)),
-        Box::pin(case_84_concurrent(4)),
-        Expected::Exactly(50),
-    )
-    .await;
-    check(
-        "case 84, node 0 fails",
-        Box::pin(case_84(0)),
-        Box::pin(case_84_concurrent(0)),
-        Expected::Exactly(40),
-    )
-    .await;
-    check(
-        "case 84, node 3 fails",
-        Box::pin(case_84(3)),
-        Box::pin(case_84_concurrent(3)),
-        Expected::Exactly(125),
+        "case 84, node 2 fails",
+        Box::pin(case_84(2)),
+        Box::pin(case_84_concurrent(2)),
+        Expected::Exactly(100),
     )
     .await;
 }
 
-// case 85: series-parallel; critical path 60 ms, layered bound 60 ms
+// case 85: series-parallel; critical path 150 ms, layered bound 170 ms; shadowings in a run 1 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_85, case_85_concurrent, fail, {
-    let v2 = plain(2, 50, &[]).await;
+    let v0 = plain(0, 70, &[]).await;
     let v1 = mix(1, &[]);
-    let v0 = plain(0, 10, &[]).await;
-    let v4 = io_step(4, 40, &[], fail).await?;
-    let v3 = plain(3, 60, &[]).await;
-    Ok(mix(1000, &[v0, v1, v2, v3, v4]))
+    let v2 = io_step(2, 90, &[], fail).await?;
+    let v3 = plain(3, 70, &[]).await;
+    let v4 = plain(4, 10, &[v3]).await;
+    let v7 = plain(7, 10, &[v3]).await;
+    let v3 = mix(5, &[v3]);
+    let v6 = custom_step(6, 70, &[v4, v3], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2, v3, v4, v6, v7]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -3432,29 +3507,36 @@ async fn case_85_matches() {
         "case 85",
         Box::pin(case_85(NO_FAILURE)),
         Box::pin(case_85_concurrent(NO_FAILURE)),
-        Expected::Exactly(60),
+        Expected::Exactly(150),
     )
     .await;
     check(
-        "case 85, node 4 fails",
-        Box::pin(case_85(4)),
-        Box::pin(case_85_concurrent(4)),
-        Expected::Exactly(40),
+        "case 85, node 2 fails",
+        Box::pin(case_85(2)),
+        Box::pin(case_85_concurrent(2)),
+        Expected::Exactly(90),
+    )
+    .await;
+    check(
+        "case 85, node 6 fails",
+        Box::pin(case_85(6)),
+        Box::pin(case_85_concurrent(6)),
+        Expected::Exactly(150),
     )
     .await;
 }
 
-// case 86: series-parallel; critical path 390 ms, layered bound 390 ms
+// case 86: series-parallel; critical path 340 ms, layered bound 340 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 1
 case!(case_86, case_86_concurrent, fail, {
-    let v1 = io_step(1, 60, &[], fail).await?;
-    let v0 = custom_step(0, 100, &[], fail).await?;
-    let v2 = plain(2, 10, &[v0, v1]).await;
-    let v3 = plain(3, 20, &[v2]).await;
-    let v4 = custom_step(4, 90, &[v3], fail).await?;
-    let v5 = io_step(5, 70, &[v4], fail).await?;
-    let v7 = plain(7, 100, &[v5]).await;
-    let v6 = plain(6, 90, &[v5]).await;
-    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5, v6, v7]))
+    let lock = tokio::sync::Mutex::new(());
+    let sem = tokio::sync::Semaphore::new(1);
+    let v1 = plain(1, 70, &[]).await;
+    let v4 = plain(4, 10, &[]).await;
+    let v2 = mix(2, &[v1]);
+    let v3 = custom_step(3, 90, &[v2], fail).await?;
+    let v0 = hold(lock.lock().await, 0, 90, &[]).await;
+    let v5 = plain(5, 90, &[v4]).await;
+    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -3463,47 +3545,29 @@ async fn case_86_matches() {
         "case 86",
         Box::pin(case_86(NO_FAILURE)),
         Box::pin(case_86_concurrent(NO_FAILURE)),
-        Expected::Exactly(390),
+        Expected::Exactly(340),
     )
     .await;
     check(
-        "case 86, node 1 fails",
-        Box::pin(case_86(1)),
-        Box::pin(case_86_concurrent(1)),
-        Expected::Exactly(60),
-    )
-    .await;
-    check(
-        "case 86, node 0 fails",
-        Box::pin(case_86(0)),
-        Box::pin(case_86_concurrent(0)),
-        Expected::Exactly(100),
-    )
-    .await;
-    check(
-        "case 86, node 4 fails",
-        Box::pin(case_86(4)),
-        Box::pin(case_86_concurrent(4)),
-        Expected::Exactly(220),
-    )
-    .await;
-    check(
-        "case 86, node 5 fails",
-        Box::pin(case_86(5)),
-        Box::pin(case_86_concurrent(5)),
-        Expected::Exactly(290),
+        "case 86, node 3 fails",
+        Box::pin(case_86(3)),
+        Box::pin(case_86_concurrent(3)),
+        Expected::Exactly(160),
     )
     .await;
 }
 
-// case 87: any DAG; critical path 100 ms, layered bound 150 ms
+// case 87: any DAG; critical path 230 ms, layered bound 230 ms; shadowings in a run 3 (2 across independent chains), across runs 0; lock nodes 0
 case!(case_87, case_87_concurrent, fail, {
-    let v4 = mix(4, &[]);
-    let v0 = plain(0, 100, &[]).await;
-    let v2 = mix(2, &[v0]);
-    let v4 = plain(1, 50, &[]).await;
-    let v3 = mix(3, &[v0, v4, v2]);
-    Ok(mix(1000, &[v0, v2, v3, v4]))
+    let v0 = plain(0, 80, &[]).await;
+    let v0 = plain(4, 100, &[v0]).await;
+    let v0 = mix(1, &[]);
+    let v2 = plain(2, 20, &[v0]).await;
+    let v5 = plain(5, 50, &[v0]).await;
+    let v7 = mix(7, &[v0]);
+    let v5 = mix(3, &[v0, v2]);
+    let v6 = mix(6, &[v5]);
+    Ok(mix(1000, &[v0, v2, v5, v6, v7]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -3512,19 +3576,23 @@ async fn case_87_matches() {
         "case 87",
         Box::pin(case_87(NO_FAILURE)),
         Box::pin(case_87_concurrent(NO_FAILURE)),
-        Expected::Between(100, 150),
+        Expected::Between(230, 230),
     )
     .await;
 }
 
-// case 88: series-parallel; critical path 165 ms, layered bound 165 ms
+// case 88: series-parallel; critical path 330 ms, layered bound 330 ms; shadowings in a run 1 (0 across independent chains), across runs 2; lock nodes 1
 case!(case_88, case_88_concurrent, fail, {
-    let v1 = mix(1, &[]);
-    let v0 = io_step(0, 20, &[], fail).await?;
-    barrier().await;
-    let v2 = plain(2, 50, &[]).await;
-    let v2 = custom_step(3, 90, &[v0, v1, v2], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2]))
+    let lock = tokio::sync::Mutex::new(());
+    let sem = tokio::sync::Semaphore::new(1);
+    let v0 = custom_step(0, 60, &[], fail).await?;
+    let v1 = io_step(1, 90, &[v0], fail).await?;
+    let v1 = io_step(2, 90, &[v1], fail).await?;
+    let v3 = hold(sem.acquire().await, 3, 10, &[v0]).await;
+    let v3 = plain(4, 50, &[v3]).await;
+    let v1 = io_step(5, 30, &[v3], fail).await?;
+    let v6 = mix(6, &[v0]);
+    Ok(mix(1000, &[v0, v1, v3, v6]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -3533,31 +3601,49 @@ async fn case_88_matches() {
         "case 88",
         Box::pin(case_88(NO_FAILURE)),
         Box::pin(case_88_concurrent(NO_FAILURE)),
-        Expected::Exactly(165),
+        Expected::Exactly(330),
     )
     .await;
     check(
         "case 88, node 0 fails",
         Box::pin(case_88(0)),
         Box::pin(case_88_concurrent(0)),
-        Expected::Exactly(20),
+        Expected::Exactly(60),
     )
     .await;
     check(
-        "case 88, node 3 fails",
-        Box::pin(case_88(3)),
-        Box::pin(case_88_concurrent(3)),
-        Expected::Exactly(165),
+        "case 88, node 1 fails",
+        Box::pin(case_88(1)),
+        Box::pin(case_88_concurrent(1)),
+        Expected::Exactly(150),
+    )
+    .await;
+    check(
+        "case 88, node 2 fails",
+        Box::pin(case_88(2)),
+        Box::pin(case_88_concurrent(2)),
+        Expected::Exactly(240),
+    )
+    .await;
+    check(
+        "case 88, node 5 fails",
+        Box::pin(case_88(5)),
+        Box::pin(case_88_concurrent(5)),
+        Expected::Exactly(330),
     )
     .await;
 }
 
-// case 89: series-parallel; critical path 70 ms, layered bound 70 ms
+// case 89: series-parallel; critical path 90 ms, layered bound 140 ms; shadowings in a run 1 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_89, case_89_concurrent, fail, {
-    let v1 = mix(1, &[]);
-    let v0 = custom_step(0, 70, &[], fail).await?;
-    let v1 = mix(2, &[v0, v1]);
-    Ok(mix(1000, &[v0, v1]))
+    let v5 = custom_step(5, 40, &[], fail).await?;
+    let v2 = plain(2, 40, &[]).await;
+    let v5 = io_step(6, 50, &[v5], fail).await?;
+    let v1 = io_step(1, 90, &[], fail).await?;
+    let v0 = mix(0, &[]);
+    let v3 = mix(3, &[]);
+    let v4 = mix(4, &[v3]);
+    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -3566,26 +3652,38 @@ async fn case_89_matches() {
         "case 89",
         Box::pin(case_89(NO_FAILURE)),
         Box::pin(case_89_concurrent(NO_FAILURE)),
-        Expected::Exactly(70),
+        Expected::Exactly(90),
     )
     .await;
     check(
-        "case 89, node 0 fails",
-        Box::pin(case_89(0)),
-        Box::pin(case_89_concurrent(0)),
-        Expected::Exactly(70),
+        "case 89, node 5 fails",
+        Box::pin(case_89(5)),
+        Box::pin(case_89_concurrent(5)),
+        Expected::Exactly(40),
+    )
+    .await;
+    check(
+        "case 89, node 6 fails",
+        Box::pin(case_89(6)),
+        Box::pin(case_89_concurrent(6)),
+        Expected::Exactly(90),
+    )
+    .await;
+    check(
+        "case 89, node 1 fails",
+        Box::pin(case_89(1)),
+        Box::pin(case_89_concurrent(1)),
+        Expected::Exactly(90),
     )
     .await;
 }
 
-// case 90: series-parallel; critical path 90 ms, layered bound 100 ms
+// case 90: series-parallel; critical path 100 ms, layered bound 100 ms; shadowings in a run 2 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_90, case_90_concurrent, fail, {
-    let v0 = mix(0, &[]);
-    let v1 = custom_step(1, 70, &[v0], fail).await?;
-    let v2 = mix(2, &[]);
-    let v3 = plain(3, 10, &[]).await;
-    let v3 = custom_step(4, 20, &[v1, v2, v3], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2, v3]))
+    let v0 = plain(0, 70, &[]).await;
+    let v0 = mix(1, &[v0]);
+    let v0 = plain(2, 30, &[v0]).await;
+    Ok(mix(1000, &[v0]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -3594,33 +3692,19 @@ async fn case_90_matches() {
         "case 90",
         Box::pin(case_90(NO_FAILURE)),
         Box::pin(case_90_concurrent(NO_FAILURE)),
-        Expected::Exactly(90),
-    )
-    .await;
-    check(
-        "case 90, node 1 fails",
-        Box::pin(case_90(1)),
-        Box::pin(case_90_concurrent(1)),
-        Expected::Exactly(70),
-    )
-    .await;
-    check(
-        "case 90, node 4 fails",
-        Box::pin(case_90(4)),
-        Box::pin(case_90_concurrent(4)),
-        Expected::Exactly(90),
+        Expected::Exactly(100),
     )
     .await;
 }
 
-// case 91: any DAG; critical path 90 ms, layered bound 90 ms
+// case 91: any DAG; critical path 195 ms, layered bound 195 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_91, case_91_concurrent, fail, {
-    let v1 = custom_step(1, 10, &[], fail).await?;
-    let v4 = plain(4, 50, &[]).await;
-    let v3 = mix(3, &[]);
-    let v2 = plain(2, 40, &[v1]).await;
-    let v4 = custom_step(0, 40, &[], fail).await?;
-    Ok(mix(1000, &[v1, v2, v3, v4]))
+    let v2 = custom_step(2, 80, &[], fail).await?;
+    let v0 = plain(0, 90, &[]).await;
+    barrier().await;
+    let v1 = plain(1, 90, &[v0]).await;
+    let v3 = custom_step(3, 100, &[v0, v2], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2, v3]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -3629,34 +3713,31 @@ async fn case_91_matches() {
         "case 91",
         Box::pin(case_91(NO_FAILURE)),
         Box::pin(case_91_concurrent(NO_FAILURE)),
-        Expected::Between(90, 90),
+        Expected::Between(195, 195),
     )
     .await;
     check(
-        "case 91, node 1 fails",
-        Box::pin(case_91(1)),
-        Box::pin(case_91_concurrent(1)),
+        "case 91, node 2 fails",
+        Box::pin(case_91(2)),
+        Box::pin(case_91_concurrent(2)),
         Expected::Any,
     )
     .await;
     check(
-        "case 91, node 0 fails",
-        Box::pin(case_91(0)),
-        Box::pin(case_91_concurrent(0)),
+        "case 91, node 3 fails",
+        Box::pin(case_91(3)),
+        Box::pin(case_91_concurrent(3)),
         Expected::Any,
     )
     .await;
 }
 
-// case 92: series-parallel; critical path 120 ms, layered bound 130 ms
+// case 92: series-parallel; critical path 60 ms, layered bound 60 ms; shadowings in a run 1 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_92, case_92_concurrent, fail, {
-    let v1 = mix(1, &[]);
-    let v0 = io_step(0, 40, &[], fail).await?;
-    let v1 = plain(2, 60, &[v1]).await;
-    let v3 = io_step(3, 70, &[], fail).await?;
-    let v4 = mix(4, &[v3]);
-    let v5 = plain(5, 50, &[v3]).await;
-    Ok(mix(1000, &[v0, v1, v3, v4, v5]))
+    let v0 = custom_step(0, 10, &[], fail).await?;
+    let v0 = mix(1, &[v0]);
+    let v2 = io_step(2, 50, &[v0], fail).await?;
+    Ok(mix(1000, &[v0, v2]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -3665,31 +3746,33 @@ async fn case_92_matches() {
         "case 92",
         Box::pin(case_92(NO_FAILURE)),
         Box::pin(case_92_concurrent(NO_FAILURE)),
-        Expected::Exactly(120),
+        Expected::Exactly(60),
     )
     .await;
     check(
         "case 92, node 0 fails",
         Box::pin(case_92(0)),
         Box::pin(case_92_concurrent(0)),
-        Expected::Exactly(40),
+        Expected::Exactly(10),
     )
     .await;
     check(
-        "case 92, node 3 fails",
-        Box::pin(case_92(3)),
-        Box::pin(case_92_concurrent(3)),
-        Expected::Exactly(70),
+        "case 92, node 2 fails",
+        Box::pin(case_92(2)),
+        Box::pin(case_92_concurrent(2)),
+        Expected::Exactly(60),
     )
     .await;
 }
 
-// case 93: series-parallel; critical path 160 ms, layered bound 160 ms
+// case 93: series-parallel; critical path 100 ms, layered bound 150 ms; shadowings in a run 1 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_93, case_93_concurrent, fail, {
-    let v0 = io_step(0, 20, &[], fail).await?;
-    let v1 = plain(1, 70, &[v0]).await;
-    let v1 = custom_step(2, 70, &[v1], fail).await?;
-    Ok(mix(1000, &[v0, v1]))
+    let v4 = plain(4, 100, &[]).await;
+    let v2 = io_step(2, 40, &[], fail).await?;
+    let v1 = mix(1, &[]);
+    let v2 = custom_step(3, 50, &[v2], fail).await?;
+    let v0 = io_step(0, 60, &[], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2, v4]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -3698,35 +3781,44 @@ async fn case_93_matches() {
         "case 93",
         Box::pin(case_93(NO_FAILURE)),
         Box::pin(case_93_concurrent(NO_FAILURE)),
-        Expected::Exactly(160),
-    )
-    .await;
-    check(
-        "case 93, node 0 fails",
-        Box::pin(case_93(0)),
-        Box::pin(case_93_concurrent(0)),
-        Expected::Exactly(20),
+        Expected::Exactly(100),
     )
     .await;
     check(
         "case 93, node 2 fails",
         Box::pin(case_93(2)),
         Box::pin(case_93_concurrent(2)),
-        Expected::Exactly(160),
+        Expected::Exactly(40),
+    )
+    .await;
+    check(
+        "case 93, node 3 fails",
+        Box::pin(case_93(3)),
+        Box::pin(case_93_concurrent(3)),
+        Expected::Exactly(90),
+    )
+    .await;
+    check(
+        "case 93, node 0 fails",
+        Box::pin(case_93(0)),
+        Box::pin(case_93_concurrent(0)),
+        Expected::Exactly(60),
     )
     .await;
 }
 
-// case 94: series-parallel; critical path 140 ms, layered bound 140 ms
+// case 94: series-parallel; critical path 280 ms, layered bound 280 ms; shadowings in a run 1 (0 across independent chains), across runs 3; lock nodes 1
 case!(case_94, case_94_concurrent, fail, {
-    let v0 = mix(0, &[]);
-    let v2 = plain(2, 30, &[v0]).await;
-    let v1 = plain(1, 100, &[v0]).await;
-    let v2 = mix(3, &[v1, v2]);
-    let v4 = mix(4, &[v2]);
-    let v5 = plain(5, 40, &[v4]).await;
-    let v2 = plain(6, 10, &[v4]).await;
-    Ok(mix(1000, &[v0, v1, v2, v4, v5]))
+    let lock = tokio::sync::Mutex::new(());
+    let sem = tokio::sync::Semaphore::new(1);
+    let v0 = io_step(0, 20, &[], fail).await?;
+    let v1 = plain(1, 40, &[v0]).await;
+    let v2 = plain(2, 10, &[v1]).await;
+    let v1 = hold(lock.lock().await, 6, 50, &[v2]).await;
+    let v1 = io_step(3, 80, &[v2], fail).await?;
+    let v0 = plain(4, 80, &[v2]).await;
+    let v0 = plain(5, 80, &[v0]).await;
+    Ok(mix(1000, &[v0, v1, v2]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -3735,21 +3827,32 @@ async fn case_94_matches() {
         "case 94",
         Box::pin(case_94(NO_FAILURE)),
         Box::pin(case_94_concurrent(NO_FAILURE)),
-        Expected::Exactly(140),
+        Expected::Exactly(280),
+    )
+    .await;
+    check(
+        "case 94, node 0 fails",
+        Box::pin(case_94(0)),
+        Box::pin(case_94_concurrent(0)),
+        Expected::Exactly(20),
+    )
+    .await;
+    check(
+        "case 94, node 3 fails",
+        Box::pin(case_94(3)),
+        Box::pin(case_94_concurrent(3)),
+        Expected::Exactly(200),
     )
     .await;
 }
 
-// case 95: any DAG; critical path 260 ms, layered bound 260 ms
+// case 95: any DAG; critical path 70 ms, layered bound 70 ms; shadowings in a run 1 (1 across independent chains), across runs 0; lock nodes 0
 case!(case_95, case_95_concurrent, fail, {
-    let v0 = io_step(0, 80, &[], fail).await?;
-    let v2 = plain(2, 90, &[]).await;
-    barrier().await;
-    let v1 = plain(1, 80, &[v0]).await;
-    barrier().await;
-    let v3 = io_step(3, 40, &[v0, v1, v2], fail).await?;
-    let v3 = plain(4, 40, &[v1, v3]).await;
-    Ok(mix(1000, &[v0, v1, v2, v3]))
+    let v3 = io_step(3, 10, &[], fail).await?;
+    let v3 = mix(0, &[]);
+    let v1 = io_step(1, 10, &[], fail).await?;
+    let v2 = plain(2, 60, &[v3]).await;
+    Ok(mix(1000, &[v1, v2, v3]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -3758,14 +3861,7 @@ async fn case_95_matches() {
         "case 95",
         Box::pin(case_95(NO_FAILURE)),
         Box::pin(case_95_concurrent(NO_FAILURE)),
-        Expected::Between(260, 260),
-    )
-    .await;
-    check(
-        "case 95, node 0 fails",
-        Box::pin(case_95(0)),
-        Box::pin(case_95_concurrent(0)),
-        Expected::Any,
+        Expected::Between(70, 70),
     )
     .await;
     check(
@@ -3775,17 +3871,27 @@ async fn case_95_matches() {
         Expected::Any,
     )
     .await;
+    check(
+        "case 95, node 1 fails",
+        Box::pin(case_95(1)),
+        Box::pin(case_95_concurrent(1)),
+        Expected::Any,
+    )
+    .await;
 }
 
-// case 96: series-parallel; critical path 95 ms, layered bound 95 ms
+// case 96: series-parallel; critical path 105 ms, layered bound 175 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_96, case_96_concurrent, fail, {
-    let v0 = plain(0, 50, &[]).await;
+    let v5 = custom_step(5, 20, &[], fail).await?;
     barrier().await;
-    let v1 = mix(1, &[]);
-    let v2 = mix(2, &[v1]);
-    let v1 = plain(4, 40, &[v2]).await;
-    let v3 = plain(3, 10, &[v2]).await;
-    Ok(mix(1000, &[v0, v1, v2, v3]))
+    let v2 = mix(2, &[]);
+    let v1 = io_step(1, 80, &[], fail).await?;
+    let v4 = mix(4, &[]);
+    let v3 = mix(3, &[]);
+    let v6 = plain(6, 70, &[v3, v4, v5]).await;
+    let v7 = mix(7, &[v6]);
+    let v0 = plain(0, 10, &[]).await;
+    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5, v6, v7]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -3794,17 +3900,32 @@ async fn case_96_matches() {
         "case 96",
         Box::pin(case_96(NO_FAILURE)),
         Box::pin(case_96_concurrent(NO_FAILURE)),
-        Expected::Exactly(95),
+        Expected::Exactly(105),
+    )
+    .await;
+    check(
+        "case 96, node 5 fails",
+        Box::pin(case_96(5)),
+        Box::pin(case_96_concurrent(5)),
+        Expected::Exactly(20),
+    )
+    .await;
+    check(
+        "case 96, node 1 fails",
+        Box::pin(case_96(1)),
+        Box::pin(case_96_concurrent(1)),
+        Expected::Exactly(105),
     )
     .await;
 }
 
-// case 97: series-parallel; critical path 50 ms, layered bound 50 ms
+// case 97: series-parallel; critical path 200 ms, layered bound 200 ms; shadowings in a run 2 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_97, case_97_concurrent, fail, {
-    let v0 = io_step(0, 10, &[], fail).await?;
-    let v1 = io_step(1, 10, &[], fail).await?;
-    let v2 = custom_step(2, 20, &[], fail).await?;
-    let v1 = custom_step(3, 30, &[v1, v2], fail).await?;
+    let v1 = io_step(1, 30, &[], fail).await?;
+    let v0 = plain(0, 80, &[]).await;
+    let v2 = custom_step(2, 20, &[v0, v1], fail).await?;
+    let v1 = custom_step(3, 100, &[v2], fail).await?;
+    let v2 = io_step(4, 40, &[v2], fail).await?;
     Ok(mix(1000, &[v0, v1, v2]))
 });
 
@@ -3814,48 +3935,47 @@ async fn case_97_matches() {
         "case 97",
         Box::pin(case_97(NO_FAILURE)),
         Box::pin(case_97_concurrent(NO_FAILURE)),
-        Expected::Exactly(50),
-    )
-    .await;
-    check(
-        "case 97, node 0 fails",
-        Box::pin(case_97(0)),
-        Box::pin(case_97_concurrent(0)),
-        Expected::Exactly(10),
+        Expected::Exactly(200),
     )
     .await;
     check(
         "case 97, node 1 fails",
         Box::pin(case_97(1)),
         Box::pin(case_97_concurrent(1)),
-        Expected::Exactly(10),
+        Expected::Exactly(30),
     )
     .await;
     check(
         "case 97, node 2 fails",
         Box::pin(case_97(2)),
         Box::pin(case_97_concurrent(2)),
-        Expected::Exactly(20),
+        Expected::Exactly(100),
     )
     .await;
     check(
         "case 97, node 3 fails",
         Box::pin(case_97(3)),
         Box::pin(case_97_concurrent(3)),
-        Expected::Exactly(50),
+        Expected::Exactly(200),
+    )
+    .await;
+    check(
+        "case 97, node 4 fails",
+        Box::pin(case_97(4)),
+        Box::pin(case_97_concurrent(4)),
+        Expected::Exactly(140),
     )
     .await;
 }
 
-// case 98: series-parallel; critical path 100 ms, layered bound 100 ms
+// case 98: series-parallel; critical path 170 ms, layered bound 170 ms; shadowings in a run 3 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_98, case_98_concurrent, fail, {
-    let v1 = io_step(1, 80, &[], fail).await?;
-    let v5 = mix(5, &[]);
-    let v2 = mix(2, &[]);
-    let v0 = plain(0, 10, &[]).await;
-    let v3 = plain(3, 20, &[v0, v1, v2]).await;
-    let v4 = mix(4, &[v0, v1, v2]);
-    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5]))
+    let v0 = plain(0, 50, &[]).await;
+    let v0 = mix(1, &[v0]);
+    let v0 = custom_step(2, 90, &[v0], fail).await?;
+    let v4 = mix(4, &[v0]);
+    let v0 = plain(3, 30, &[v0]).await;
+    Ok(mix(1000, &[v0, v4]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -3864,26 +3984,28 @@ async fn case_98_matches() {
         "case 98",
         Box::pin(case_98(NO_FAILURE)),
         Box::pin(case_98_concurrent(NO_FAILURE)),
-        Expected::Exactly(100),
+        Expected::Exactly(170),
     )
     .await;
     check(
-        "case 98, node 1 fails",
-        Box::pin(case_98(1)),
-        Box::pin(case_98_concurrent(1)),
-        Expected::Exactly(80),
+        "case 98, node 2 fails",
+        Box::pin(case_98(2)),
+        Box::pin(case_98_concurrent(2)),
+        Expected::Exactly(140),
     )
     .await;
 }
 
-// case 99: any DAG; critical path 160 ms, layered bound 160 ms
+// case 99: any DAG; critical path 300 ms, layered bound 300 ms; shadowings in a run 1 (1 across independent chains), across runs 1; lock nodes 1
 case!(case_99, case_99_concurrent, fail, {
-    let v0 = plain(0, 80, &[]).await;
-    let v1 = plain(1, 100, &[]).await;
-    let v3 = plain(3, 80, &[]).await;
-    let v2 = plain(2, 70, &[]).await;
-    let v3 = io_step(4, 60, &[v0, v1, v3], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2, v3]))
+    let lock = tokio::sync::Mutex::new(());
+    let sem = tokio::sync::Semaphore::new(1);
+    let v2 = plain(2, 90, &[]).await;
+    let v3 = custom_step(3, 80, &[v2], fail).await?;
+    let v3 = io_step(1, 40, &[], fail).await?;
+    let v3 = hold(lock.lock().await, 0, 60, &[]).await;
+    let v4 = io_step(4, 30, &[v2], fail).await?;
+    Ok(mix(1000, &[v2, v3, v4]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -3892,7 +4014,21 @@ async fn case_99_matches() {
         "case 99",
         Box::pin(case_99(NO_FAILURE)),
         Box::pin(case_99_concurrent(NO_FAILURE)),
-        Expected::Between(160, 160),
+        Expected::Between(300, 300),
+    )
+    .await;
+    check(
+        "case 99, node 3 fails",
+        Box::pin(case_99(3)),
+        Box::pin(case_99_concurrent(3)),
+        Expected::Any,
+    )
+    .await;
+    check(
+        "case 99, node 1 fails",
+        Box::pin(case_99(1)),
+        Box::pin(case_99_concurrent(1)),
+        Expected::Any,
     )
     .await;
     check(
@@ -3904,18 +4040,13 @@ async fn case_99_matches() {
     .await;
 }
 
-// case 100: series-parallel; critical path 185 ms, layered bound 195 ms
+// case 100: series-parallel; critical path 170 ms, layered bound 170 ms; shadowings in a run 1 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_100, case_100_concurrent, fail, {
-    let v0 = mix(0, &[]);
-    let v5 = plain(5, 50, &[v0]).await;
-    let v6 = io_step(6, 20, &[v0], fail).await?;
-    let v1 = io_step(1, 90, &[v0], fail).await?;
-    let v3 = plain(3, 70, &[v0]).await;
-    barrier().await;
-    let v4 = io_step(4, 60, &[v3], fail).await?;
-    let v7 = custom_step(7, 30, &[v4, v5, v6], fail).await?;
-    let v2 = plain(2, 70, &[v0]).await;
-    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5, v6, v7]))
+    let v0 = custom_step(0, 20, &[], fail).await?;
+    let v0 = mix(1, &[v0]);
+    let v2 = io_step(2, 90, &[v0], fail).await?;
+    let v3 = plain(3, 60, &[v2]).await;
+    Ok(mix(1000, &[v0, v2, v3]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -3924,47 +4055,37 @@ async fn case_100_matches() {
         "case 100",
         Box::pin(case_100(NO_FAILURE)),
         Box::pin(case_100_concurrent(NO_FAILURE)),
-        Expected::Exactly(185),
+        Expected::Exactly(170),
     )
     .await;
     check(
-        "case 100, node 6 fails",
-        Box::pin(case_100(6)),
-        Box::pin(case_100_concurrent(6)),
+        "case 100, node 0 fails",
+        Box::pin(case_100(0)),
+        Box::pin(case_100_concurrent(0)),
         Expected::Exactly(20),
     )
     .await;
     check(
-        "case 100, node 1 fails",
-        Box::pin(case_100(1)),
-        Box::pin(case_100_concurrent(1)),
-        Expected::Exactly(90),
-    )
-    .await;
-    check(
-        "case 100, node 4 fails",
-        Box::pin(case_100(4)),
-        Box::pin(case_100_concurrent(4)),
-        Expected::Exactly(155),
-    )
-    .await;
-    check(
-        "case 100, node 7 fails",
-        Box::pin(case_100(7)),
-        Box::pin(case_100_concurrent(7)),
-        Expected::Exactly(185),
+        "case 100, node 2 fails",
+        Box::pin(case_100(2)),
+        Box::pin(case_100_concurrent(2)),
+        Expected::Exactly(110),
     )
     .await;
 }
 
-// case 101: series-parallel; critical path 80 ms, layered bound 80 ms
+// case 101: series-parallel; critical path 160 ms, layered bound 190 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_101, case_101_concurrent, fail, {
-    let v3 = mix(3, &[]);
-    let v4 = io_step(4, 20, &[], fail).await?;
-    let v2 = custom_step(2, 80, &[], fail).await?;
-    let v0 = plain(0, 60, &[]).await;
-    let v1 = io_step(1, 40, &[], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2, v3, v4]))
+    let v3 = plain(3, 20, &[]).await;
+    let v2 = mix(2, &[]);
+    barrier().await;
+    let v4 = custom_step(4, 40, &[v2, v3], fail).await?;
+    let v0 = io_step(0, 80, &[], fail).await?;
+    let v5 = custom_step(5, 50, &[], fail).await?;
+    let v6 = plain(6, 80, &[v5]).await;
+    barrier().await;
+    let v1 = mix(1, &[v0]);
+    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5, v6]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -3973,41 +4094,44 @@ async fn case_101_matches() {
         "case 101",
         Box::pin(case_101(NO_FAILURE)),
         Box::pin(case_101_concurrent(NO_FAILURE)),
-        Expected::Exactly(80),
+        Expected::Exactly(160),
     )
     .await;
     check(
         "case 101, node 4 fails",
         Box::pin(case_101(4)),
         Box::pin(case_101_concurrent(4)),
-        Expected::Exactly(20),
+        Expected::Exactly(65),
     )
     .await;
     check(
-        "case 101, node 2 fails",
-        Box::pin(case_101(2)),
-        Box::pin(case_101_concurrent(2)),
-        Expected::Exactly(80),
+        "case 101, node 0 fails",
+        Box::pin(case_101(0)),
+        Box::pin(case_101_concurrent(0)),
+        Expected::Exactly(105),
     )
     .await;
     check(
-        "case 101, node 1 fails",
-        Box::pin(case_101(1)),
-        Box::pin(case_101_concurrent(1)),
-        Expected::Exactly(40),
+        "case 101, node 5 fails",
+        Box::pin(case_101(5)),
+        Box::pin(case_101_concurrent(5)),
+        Expected::Exactly(75),
     )
     .await;
 }
 
-// case 102: series-parallel; critical path 155 ms, layered bound 155 ms
+// case 102: series-parallel; critical path 165 ms, layered bound 195 ms; shadowings in a run 0 (0 across independent chains), across runs 2; lock nodes 0
 case!(case_102, case_102_concurrent, fail, {
-    let v2 = plain(2, 80, &[]).await;
+    let v0 = mix(0, &[]);
+    let v3 = plain(3, 60, &[]).await;
+    let v4 = mix(4, &[v3]);
+    let v5 = io_step(5, 40, &[v4], fail).await?;
+    let v1 = io_step(1, 90, &[], fail).await?;
     barrier().await;
-    let v3 = mix(3, &[]);
-    let v0 = plain(0, 10, &[]).await;
-    let v1 = io_step(1, 60, &[], fail).await?;
-    let v3 = io_step(4, 10, &[v0, v1, v2, v3], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2, v3]))
+    let v4 = io_step(7, 60, &[v5], fail).await?;
+    let v2 = mix(2, &[v0, v1]);
+    let v3 = plain(6, 10, &[v5]).await;
+    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -4016,32 +4140,41 @@ async fn case_102_matches() {
         "case 102",
         Box::pin(case_102(NO_FAILURE)),
         Box::pin(case_102_concurrent(NO_FAILURE)),
-        Expected::Exactly(155),
+        Expected::Exactly(165),
+    )
+    .await;
+    check(
+        "case 102, node 5 fails",
+        Box::pin(case_102(5)),
+        Box::pin(case_102_concurrent(5)),
+        Expected::Exactly(100),
     )
     .await;
     check(
         "case 102, node 1 fails",
         Box::pin(case_102(1)),
         Box::pin(case_102_concurrent(1)),
-        Expected::Exactly(145),
+        Expected::Exactly(90),
     )
     .await;
     check(
-        "case 102, node 4 fails",
-        Box::pin(case_102(4)),
-        Box::pin(case_102_concurrent(4)),
-        Expected::Exactly(155),
+        "case 102, node 7 fails",
+        Box::pin(case_102(7)),
+        Box::pin(case_102_concurrent(7)),
+        Expected::Exactly(165),
     )
     .await;
 }
 
-// case 103: any DAG; critical path 100 ms, layered bound 110 ms
+// case 103: any DAG; critical path 180 ms, layered bound 180 ms; shadowings in a run 1 (1 across independent chains), across runs 0; lock nodes 0
 case!(case_103, case_103_concurrent, fail, {
-    let v0 = custom_step(0, 20, &[], fail).await?;
-    let v2 = custom_step(2, 20, &[], fail).await?;
-    let v3 = plain(3, 10, &[v0, v2]).await;
-    let v1 = io_step(1, 100, &[], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2, v3]))
+    let v2 = plain(2, 20, &[]).await;
+    let v3 = custom_step(3, 80, &[], fail).await?;
+    let v1 = plain(1, 70, &[]).await;
+    let v5 = mix(5, &[v1, v2]);
+    let v5 = mix(0, &[]);
+    let v4 = io_step(4, 100, &[v2, v3], fail).await?;
+    Ok(mix(1000, &[v1, v2, v3, v4, v5]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -4050,42 +4183,35 @@ async fn case_103_matches() {
         "case 103",
         Box::pin(case_103(NO_FAILURE)),
         Box::pin(case_103_concurrent(NO_FAILURE)),
-        Expected::Between(100, 110),
+        Expected::Between(180, 180),
     )
     .await;
     check(
-        "case 103, node 0 fails",
-        Box::pin(case_103(0)),
-        Box::pin(case_103_concurrent(0)),
+        "case 103, node 3 fails",
+        Box::pin(case_103(3)),
+        Box::pin(case_103_concurrent(3)),
         Expected::Any,
     )
     .await;
     check(
-        "case 103, node 2 fails",
-        Box::pin(case_103(2)),
-        Box::pin(case_103_concurrent(2)),
-        Expected::Any,
-    )
-    .await;
-    check(
-        "case 103, node 1 fails",
-        Box::pin(case_103(1)),
-        Box::pin(case_103_concurrent(1)),
+        "case 103, node 4 fails",
+        Box::pin(case_103(4)),
+        Box::pin(case_103_concurrent(4)),
         Expected::Any,
     )
     .await;
 }
 
-// case 104: series-parallel; critical path 250 ms, layered bound 250 ms
+// case 104: series-parallel; critical path 140 ms, layered bound 140 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_104, case_104_concurrent, fail, {
-    let v3 = io_step(3, 40, &[], fail).await?;
-    let v0 = plain(0, 80, &[]).await;
-    let v1 = plain(1, 10, &[v0]).await;
-    let v2 = io_step(2, 80, &[v0], fail).await?;
-    let v0 = plain(5, 60, &[v1, v2, v3]).await;
-    let v6 = plain(6, 90, &[v1, v2, v3]).await;
-    let v4 = io_step(4, 20, &[v1, v2, v3], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2, v3, v4, v6]))
+    let v5 = mix(5, &[]);
+    let v1 = io_step(1, 90, &[], fail).await?;
+    let v0 = io_step(0, 10, &[], fail).await?;
+    let v2 = io_step(2, 20, &[v0, v1], fail).await?;
+    let v6 = mix(6, &[]);
+    let v4 = io_step(4, 50, &[v0, v1], fail).await?;
+    let v3 = plain(3, 30, &[v0, v1]).await;
+    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5, v6]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -4094,43 +4220,50 @@ async fn case_104_matches() {
         "case 104",
         Box::pin(case_104(NO_FAILURE)),
         Box::pin(case_104_concurrent(NO_FAILURE)),
-        Expected::Exactly(250),
+        Expected::Exactly(140),
     )
     .await;
     check(
-        "case 104, node 3 fails",
-        Box::pin(case_104(3)),
-        Box::pin(case_104_concurrent(3)),
-        Expected::Exactly(40),
+        "case 104, node 1 fails",
+        Box::pin(case_104(1)),
+        Box::pin(case_104_concurrent(1)),
+        Expected::Exactly(90),
+    )
+    .await;
+    check(
+        "case 104, node 0 fails",
+        Box::pin(case_104(0)),
+        Box::pin(case_104_concurrent(0)),
+        Expected::Exactly(10),
     )
     .await;
     check(
         "case 104, node 2 fails",
         Box::pin(case_104(2)),
         Box::pin(case_104_concurrent(2)),
-        Expected::Exactly(160),
+        Expected::Exactly(110),
     )
     .await;
     check(
         "case 104, node 4 fails",
         Box::pin(case_104(4)),
         Box::pin(case_104_concurrent(4)),
-        Expected::Exactly(180),
+        Expected::Exactly(140),
     )
     .await;
 }
 
-// case 105: series-parallel; critical path 90 ms, layered bound 90 ms
+// case 105: series-parallel; critical path 175 ms, layered bound 175 ms; shadowings in a run 1 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_105, case_105_concurrent, fail, {
-    let v4 = io_step(4, 60, &[], fail).await?;
-    let v3 = custom_step(3, 40, &[], fail).await?;
-    let v6 = plain(6, 30, &[]).await;
-    let v2 = mix(2, &[]);
-    let v1 = io_step(1, 20, &[], fail).await?;
-    let v7 = plain(7, 60, &[]).await;
-    let v5 = io_step(5, 10, &[], fail).await?;
-    let v0 = plain(0, 90, &[]).await;
-    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5, v6, v7]))
+    let v0 = mix(0, &[]);
+    let v1 = io_step(1, 40, &[], fail).await?;
+    barrier().await;
+    let v2 = custom_step(2, 20, &[], fail).await?;
+    let v3 = plain(3, 30, &[v0, v1, v2]).await;
+    let v5 = io_step(5, 30, &[v3], fail).await?;
+    let v6 = custom_step(6, 80, &[v3], fail).await?;
+    let v2 = plain(4, 70, &[v3]).await;
+    Ok(mix(1000, &[v0, v1, v2, v3, v5, v6]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -4139,48 +4272,51 @@ async fn case_105_matches() {
         "case 105",
         Box::pin(case_105(NO_FAILURE)),
         Box::pin(case_105_concurrent(NO_FAILURE)),
-        Expected::Exactly(90),
-    )
-    .await;
-    check(
-        "case 105, node 4 fails",
-        Box::pin(case_105(4)),
-        Box::pin(case_105_concurrent(4)),
-        Expected::Exactly(60),
-    )
-    .await;
-    check(
-        "case 105, node 3 fails",
-        Box::pin(case_105(3)),
-        Box::pin(case_105_concurrent(3)),
-        Expected::Exactly(40),
+        Expected::Exactly(175),
     )
     .await;
     check(
         "case 105, node 1 fails",
         Box::pin(case_105(1)),
         Box::pin(case_105_concurrent(1)),
-        Expected::Exactly(20),
+        Expected::Exactly(40),
+    )
+    .await;
+    check(
+        "case 105, node 2 fails",
+        Box::pin(case_105(2)),
+        Box::pin(case_105_concurrent(2)),
+        Expected::Exactly(65),
     )
     .await;
     check(
         "case 105, node 5 fails",
         Box::pin(case_105(5)),
         Box::pin(case_105_concurrent(5)),
-        Expected::Exactly(10),
+        Expected::Exactly(125),
+    )
+    .await;
+    check(
+        "case 105, node 6 fails",
+        Box::pin(case_105(6)),
+        Box::pin(case_105_concurrent(6)),
+        Expected::Exactly(175),
     )
     .await;
 }
 
-// case 106: series-parallel; critical path 160 ms, layered bound 160 ms
+// case 106: series-parallel; critical path 215 ms, layered bound 275 ms; shadowings in a run 0 (0 across independent chains), across runs 2; lock nodes 0
 case!(case_106, case_106_concurrent, fail, {
-    let v5 = io_step(5, 40, &[], fail).await?;
-    let v4 = plain(4, 70, &[]).await;
-    let v3 = custom_step(3, 30, &[], fail).await?;
-    let v1 = custom_step(1, 20, &[], fail).await?;
+    let v1 = plain(1, 20, &[]).await;
+    let v5 = mix(5, &[]);
+    let v2 = io_step(2, 60, &[v1], fail).await?;
     let v0 = custom_step(0, 100, &[], fail).await?;
-    let v0 = plain(2, 60, &[v0, v1]).await;
-    Ok(mix(1000, &[v0, v1, v3, v4, v5]))
+    barrier().await;
+    let v3 = plain(3, 30, &[v2]).await;
+    let v2 = io_step(4, 60, &[v3], fail).await?;
+    let v7 = mix(7, &[v0, v2, v5]);
+    let v1 = custom_step(6, 20, &[v0, v2, v5], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2, v3, v5, v7]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -4189,28 +4325,14 @@ async fn case_106_matches() {
         "case 106",
         Box::pin(case_106(NO_FAILURE)),
         Box::pin(case_106_concurrent(NO_FAILURE)),
-        Expected::Exactly(160),
+        Expected::Exactly(215),
     )
     .await;
     check(
-        "case 106, node 5 fails",
-        Box::pin(case_106(5)),
-        Box::pin(case_106_concurrent(5)),
-        Expected::Exactly(40),
-    )
-    .await;
-    check(
-        "case 106, node 3 fails",
-        Box::pin(case_106(3)),
-        Box::pin(case_106_concurrent(3)),
-        Expected::Exactly(30),
-    )
-    .await;
-    check(
-        "case 106, node 1 fails",
-        Box::pin(case_106(1)),
-        Box::pin(case_106_concurrent(1)),
-        Expected::Exactly(20),
+        "case 106, node 2 fails",
+        Box::pin(case_106(2)),
+        Box::pin(case_106_concurrent(2)),
+        Expected::Exactly(80),
     )
     .await;
     check(
@@ -4220,14 +4342,30 @@ async fn case_106_matches() {
         Expected::Exactly(100),
     )
     .await;
+    check(
+        "case 106, node 4 fails",
+        Box::pin(case_106(4)),
+        Box::pin(case_106_concurrent(4)),
+        Expected::Exactly(195),
+    )
+    .await;
+    check(
+        "case 106, node 6 fails",
+        Box::pin(case_106(6)),
+        Box::pin(case_106_concurrent(6)),
+        Expected::Exactly(215),
+    )
+    .await;
 }
 
-// case 107: any DAG; critical path 110 ms, layered bound 110 ms
+// case 107: any DAG; critical path 90 ms, layered bound 90 ms; shadowings in a run 1 (1 across independent chains), across runs 0; lock nodes 0
 case!(case_107, case_107_concurrent, fail, {
-    let v0 = io_step(0, 10, &[], fail).await?;
-    let v1 = io_step(1, 90, &[], fail).await?;
-    let v2 = io_step(2, 20, &[v1], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2]))
+    let v1 = plain(1, 70, &[]).await;
+    let v2 = plain(2, 70, &[]).await;
+    let v2 = custom_step(4, 20, &[], fail).await?;
+    let v0 = io_step(0, 60, &[], fail).await?;
+    let v3 = mix(3, &[v0, v1]);
+    Ok(mix(1000, &[v0, v1, v2, v3]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -4236,7 +4374,14 @@ async fn case_107_matches() {
         "case 107",
         Box::pin(case_107(NO_FAILURE)),
         Box::pin(case_107_concurrent(NO_FAILURE)),
-        Expected::Between(110, 110),
+        Expected::Between(90, 90),
+    )
+    .await;
+    check(
+        "case 107, node 4 fails",
+        Box::pin(case_107(4)),
+        Box::pin(case_107_concurrent(4)),
+        Expected::Any,
     )
     .await;
     check(
@@ -4246,31 +4391,14 @@ async fn case_107_matches() {
         Expected::Any,
     )
     .await;
-    check(
-        "case 107, node 1 fails",
-        Box::pin(case_107(1)),
-        Box::pin(case_107_concurrent(1)),
-        Expected::Any,
-    )
-    .await;
-    check(
-        "case 107, node 2 fails",
-        Box::pin(case_107(2)),
-        Box::pin(case_107_concurrent(2)),
-        Expected::Any,
-    )
-    .await;
 }
 
-// case 108: series-parallel; critical path 150 ms, layered bound 150 ms
+// case 108: series-parallel; critical path 90 ms, layered bound 90 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_108, case_108_concurrent, fail, {
-    let v0 = custom_step(0, 50, &[], fail).await?;
-    let v2 = io_step(2, 60, &[], fail).await?;
-    let v1 = io_step(1, 60, &[], fail).await?;
-    let v5 = plain(5, 20, &[v2]).await;
-    let v3 = custom_step(3, 90, &[v2], fail).await?;
-    let v4 = mix(4, &[v3]);
-    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5]))
+    let v0 = plain(0, 90, &[]).await;
+    let v1 = plain(1, 80, &[]).await;
+    let v2 = io_step(2, 50, &[], fail).await?;
+    Ok(mix(1000, &[v0, v1, v2]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -4279,44 +4407,23 @@ async fn case_108_matches() {
         "case 108",
         Box::pin(case_108(NO_FAILURE)),
         Box::pin(case_108_concurrent(NO_FAILURE)),
-        Expected::Exactly(150),
-    )
-    .await;
-    check(
-        "case 108, node 0 fails",
-        Box::pin(case_108(0)),
-        Box::pin(case_108_concurrent(0)),
-        Expected::Exactly(50),
+        Expected::Exactly(90),
     )
     .await;
     check(
         "case 108, node 2 fails",
         Box::pin(case_108(2)),
         Box::pin(case_108_concurrent(2)),
-        Expected::Exactly(60),
-    )
-    .await;
-    check(
-        "case 108, node 1 fails",
-        Box::pin(case_108(1)),
-        Box::pin(case_108_concurrent(1)),
-        Expected::Exactly(60),
-    )
-    .await;
-    check(
-        "case 108, node 3 fails",
-        Box::pin(case_108(3)),
-        Box::pin(case_108_concurrent(3)),
-        Expected::Exactly(150),
+        Expected::Exactly(50),
     )
     .await;
 }
 
-// case 109: series-parallel; critical path 160 ms, layered bound 160 ms
+// case 109: series-parallel; critical path 220 ms, layered bound 220 ms; shadowings in a run 1 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_109, case_109_concurrent, fail, {
-    let v0 = plain(0, 50, &[]).await;
-    let v1 = io_step(1, 100, &[v0], fail).await?;
-    let v1 = plain(2, 10, &[v1]).await;
+    let v0 = plain(0, 60, &[]).await;
+    let v1 = plain(1, 90, &[v0]).await;
+    let v0 = io_step(2, 70, &[v1], fail).await?;
     Ok(mix(1000, &[v0, v1]))
 });
 
@@ -4326,24 +4433,24 @@ async fn case_109_matches() {
         "case 109",
         Box::pin(case_109(NO_FAILURE)),
         Box::pin(case_109_concurrent(NO_FAILURE)),
-        Expected::Exactly(160),
+        Expected::Exactly(220),
     )
     .await;
     check(
-        "case 109, node 1 fails",
-        Box::pin(case_109(1)),
-        Box::pin(case_109_concurrent(1)),
-        Expected::Exactly(150),
+        "case 109, node 2 fails",
+        Box::pin(case_109(2)),
+        Box::pin(case_109_concurrent(2)),
+        Expected::Exactly(220),
     )
     .await;
 }
 
-// case 110: series-parallel; critical path 60 ms, layered bound 60 ms
+// case 110: series-parallel; critical path 120 ms, layered bound 120 ms; shadowings in a run 1 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_110, case_110_concurrent, fail, {
-    let v0 = plain(0, 50, &[]).await;
-    let v1 = io_step(1, 10, &[], fail).await?;
-    let v2 = io_step(2, 10, &[v0, v1], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2]))
+    let v2 = io_step(2, 10, &[], fail).await?;
+    let v0 = custom_step(0, 70, &[], fail).await?;
+    let v0 = custom_step(1, 50, &[v0], fail).await?;
+    Ok(mix(1000, &[v0, v2]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -4352,37 +4459,42 @@ async fn case_110_matches() {
         "case 110",
         Box::pin(case_110(NO_FAILURE)),
         Box::pin(case_110_concurrent(NO_FAILURE)),
-        Expected::Exactly(60),
-    )
-    .await;
-    check(
-        "case 110, node 1 fails",
-        Box::pin(case_110(1)),
-        Box::pin(case_110_concurrent(1)),
-        Expected::Exactly(10),
+        Expected::Exactly(120),
     )
     .await;
     check(
         "case 110, node 2 fails",
         Box::pin(case_110(2)),
         Box::pin(case_110_concurrent(2)),
-        Expected::Exactly(60),
+        Expected::Exactly(10),
+    )
+    .await;
+    check(
+        "case 110, node 0 fails",
+        Box::pin(case_110(0)),
+        Box::pin(case_110_concurrent(0)),
+        Expected::Exactly(70),
+    )
+    .await;
+    check(
+        "case 110, node 1 fails",
+        Box::pin(case_110(1)),
+        Box::pin(case_110_concurrent(1)),
+        Expected::Exactly(120),
     )
     .await;
 }
 
-// case 111: any DAG; critical path 225 ms, layered bound 225 ms
+// case 111: any DAG; critical path 240 ms, layered bound 240 ms; shadowings in a run 0 (0 across independent chains), across runs 1; lock nodes 1
 case!(case_111, case_111_concurrent, fail, {
-    let v4 = io_step(4, 60, &[], fail).await?;
-    let v2 = io_step(2, 90, &[], fail).await?;
-    let v6 = mix(6, &[v2]);
-    barrier().await;
+    let lock = tokio::sync::Mutex::new(());
+    let sem = tokio::sync::Semaphore::new(1);
     let v1 = plain(1, 30, &[]).await;
-    let v5 = io_step(5, 60, &[], fail).await?;
-    let v0 = io_step(0, 100, &[], fail).await?;
-    let v3 = io_step(3, 30, &[v0, v2], fail).await?;
-    let v7 = plain(7, 40, &[v4]).await;
-    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5, v6, v7]))
+    let v0 = hold(lock.lock().await, 0, 60, &[]).await;
+    let v0 = custom_step(2, 80, &[v0], fail).await?;
+    let v3 = mix(3, &[v0]);
+    let v4 = custom_step(4, 70, &[v1, v3], fail).await?;
+    Ok(mix(1000, &[v0, v1, v3, v4]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -4391,14 +4503,7 @@ async fn case_111_matches() {
         "case 111",
         Box::pin(case_111(NO_FAILURE)),
         Box::pin(case_111_concurrent(NO_FAILURE)),
-        Expected::Between(225, 225),
-    )
-    .await;
-    check(
-        "case 111, node 4 fails",
-        Box::pin(case_111(4)),
-        Box::pin(case_111_concurrent(4)),
-        Expected::Any,
+        Expected::Between(240, 240),
     )
     .await;
     check(
@@ -4409,39 +4514,21 @@ async fn case_111_matches() {
     )
     .await;
     check(
-        "case 111, node 5 fails",
-        Box::pin(case_111(5)),
-        Box::pin(case_111_concurrent(5)),
-        Expected::Any,
-    )
-    .await;
-    check(
-        "case 111, node 0 fails",
-        Box::pin(case_111(0)),
-        Box::pin(case_111_concurrent(0)),
-        Expected::Any,
-    )
-    .await;
-    check(
-        "case 111, node 3 fails",
-        Box::pin(case_111(3)),
-        Box::pin(case_111_concurrent(3)),
+        "case 111, node 4 fails",
+        Box::pin(case_111(4)),
+        Box::pin(case_111_concurrent(4)),
         Expected::Any,
     )
     .await;
 }
 
-// case 112: series-parallel; critical path 355 ms, layered bound 365 ms
+// case 112: series-parallel; critical path 170 ms, layered bound 170 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_112, case_112_concurrent, fail, {
-    let v0 = plain(0, 80, &[]).await;
-    let v0 = io_step(1, 30, &[v0], fail).await?;
-    let v0 = io_step(2, 70, &[v0], fail).await?;
-    let v6 = plain(6, 80, &[v0]).await;
-    barrier().await;
-    let v5 = plain(5, 90, &[v0]).await;
-    let v3 = plain(3, 80, &[v0]).await;
-    let v3 = io_step(4, 10, &[v3], fail).await?;
-    Ok(mix(1000, &[v0, v3, v5, v6]))
+    let v2 = plain(2, 50, &[]).await;
+    let v0 = io_step(0, 70, &[], fail).await?;
+    let v3 = custom_step(3, 20, &[], fail).await?;
+    let v1 = plain(1, 100, &[v0]).await;
+    Ok(mix(1000, &[v0, v1, v2, v3]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -4450,42 +4537,37 @@ async fn case_112_matches() {
         "case 112",
         Box::pin(case_112(NO_FAILURE)),
         Box::pin(case_112_concurrent(NO_FAILURE)),
-        Expected::Exactly(355),
+        Expected::Exactly(170),
     )
     .await;
     check(
-        "case 112, node 1 fails",
-        Box::pin(case_112(1)),
-        Box::pin(case_112_concurrent(1)),
-        Expected::Exactly(110),
+        "case 112, node 0 fails",
+        Box::pin(case_112(0)),
+        Box::pin(case_112_concurrent(0)),
+        Expected::Exactly(70),
     )
     .await;
     check(
-        "case 112, node 2 fails",
-        Box::pin(case_112(2)),
-        Box::pin(case_112_concurrent(2)),
-        Expected::Exactly(180),
-    )
-    .await;
-    check(
-        "case 112, node 4 fails",
-        Box::pin(case_112(4)),
-        Box::pin(case_112_concurrent(4)),
-        Expected::Exactly(355),
+        "case 112, node 3 fails",
+        Box::pin(case_112(3)),
+        Box::pin(case_112_concurrent(3)),
+        Expected::Exactly(20),
     )
     .await;
 }
 
-// case 113: series-parallel; critical path 200 ms, layered bound 200 ms
+// case 113: series-parallel; critical path 265 ms, layered bound 265 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 1
 case!(case_113, case_113_concurrent, fail, {
-    let v3 = plain(3, 50, &[]).await;
-    let v4 = custom_step(4, 20, &[], fail).await?;
-    let v0 = plain(0, 90, &[]).await;
-    let v1 = custom_step(1, 40, &[v0], fail).await?;
-    let v5 = mix(5, &[v4]);
-    let v1 = custom_step(2, 70, &[v1], fail).await?;
-    let v6 = plain(6, 90, &[]).await;
-    Ok(mix(1000, &[v0, v1, v3, v4, v5, v6]))
+    let lock = tokio::sync::Mutex::new(());
+    let sem = tokio::sync::Semaphore::new(1);
+    let v0 = hold(lock.lock().await, 0, 50, &[]).await;
+    barrier().await;
+    let v1 = custom_step(1, 100, &[v0], fail).await?;
+    let v2 = plain(2, 80, &[v1]).await;
+    let v3 = mix(3, &[v2]);
+    let v5 = custom_step(5, 30, &[v3], fail).await?;
+    let v4 = plain(4, 30, &[v3]).await;
+    Ok(mix(1000, &[v0, v1, v2, v3, v4, v5]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -4494,37 +4576,30 @@ async fn case_113_matches() {
         "case 113",
         Box::pin(case_113(NO_FAILURE)),
         Box::pin(case_113_concurrent(NO_FAILURE)),
-        Expected::Exactly(200),
-    )
-    .await;
-    check(
-        "case 113, node 4 fails",
-        Box::pin(case_113(4)),
-        Box::pin(case_113_concurrent(4)),
-        Expected::Exactly(20),
+        Expected::Exactly(265),
     )
     .await;
     check(
         "case 113, node 1 fails",
         Box::pin(case_113(1)),
         Box::pin(case_113_concurrent(1)),
-        Expected::Exactly(130),
+        Expected::Exactly(155),
     )
     .await;
     check(
-        "case 113, node 2 fails",
-        Box::pin(case_113(2)),
-        Box::pin(case_113_concurrent(2)),
-        Expected::Exactly(200),
+        "case 113, node 5 fails",
+        Box::pin(case_113(5)),
+        Box::pin(case_113_concurrent(5)),
+        Expected::Exactly(265),
     )
     .await;
 }
 
-// case 114: series-parallel; critical path 140 ms, layered bound 140 ms
+// case 114: series-parallel; critical path 220 ms, layered bound 220 ms; shadowings in a run 0 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_114, case_114_concurrent, fail, {
-    let v1 = plain(1, 10, &[]).await;
-    let v0 = plain(0, 80, &[]).await;
-    let v2 = io_step(2, 60, &[v0, v1], fail).await?;
+    let v0 = custom_step(0, 100, &[], fail).await?;
+    let v1 = plain(1, 100, &[v0]).await;
+    let v2 = plain(2, 20, &[v1]).await;
     Ok(mix(1000, &[v0, v1, v2]))
 });
 
@@ -4534,26 +4609,28 @@ async fn case_114_matches() {
         "case 114",
         Box::pin(case_114(NO_FAILURE)),
         Box::pin(case_114_concurrent(NO_FAILURE)),
-        Expected::Exactly(140),
+        Expected::Exactly(220),
     )
     .await;
     check(
-        "case 114, node 2 fails",
-        Box::pin(case_114(2)),
-        Box::pin(case_114_concurrent(2)),
-        Expected::Exactly(140),
+        "case 114, node 0 fails",
+        Box::pin(case_114(0)),
+        Box::pin(case_114_concurrent(0)),
+        Expected::Exactly(100),
     )
     .await;
 }
 
-// case 115: any DAG; critical path 260 ms, layered bound 270 ms
+// case 115: any DAG; critical path 320 ms, layered bound 320 ms; shadowings in a run 0 (0 across independent chains), across runs 3; lock nodes 2
 case!(case_115, case_115_concurrent, fail, {
-    let v1 = plain(1, 10, &[]).await;
-    let v4 = io_step(4, 90, &[], fail).await?;
-    let v4 = custom_step(0, 70, &[], fail).await?;
-    let v4 = plain(2, 100, &[v4, v1]).await;
-    let v3 = plain(3, 100, &[]).await;
-    Ok(mix(1000, &[v1, v3, v4]))
+    let lock = tokio::sync::Mutex::new(());
+    let sem = tokio::sync::Semaphore::new(1);
+    let v0 = hold(lock.lock().await, 0, 100, &[]).await;
+    let v3 = plain(3, 80, &[]).await;
+    let v0 = plain(1, 90, &[v0]).await;
+    let v3 = hold(lock.lock().await, 2, 60, &[v0]).await;
+    let v3 = plain(4, 70, &[v0]).await;
+    Ok(mix(1000, &[v0, v3]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -4562,32 +4639,19 @@ async fn case_115_matches() {
         "case 115",
         Box::pin(case_115(NO_FAILURE)),
         Box::pin(case_115_concurrent(NO_FAILURE)),
-        Expected::Between(260, 270),
-    )
-    .await;
-    check(
-        "case 115, node 4 fails",
-        Box::pin(case_115(4)),
-        Box::pin(case_115_concurrent(4)),
-        Expected::Any,
-    )
-    .await;
-    check(
-        "case 115, node 0 fails",
-        Box::pin(case_115(0)),
-        Box::pin(case_115_concurrent(0)),
-        Expected::Any,
+        Expected::Between(320, 320),
     )
     .await;
 }
 
-// case 116: series-parallel; critical path 180 ms, layered bound 180 ms
+// case 116: series-parallel; critical path 200 ms, layered bound 200 ms; shadowings in a run 2 (0 across independent chains), across runs 0; lock nodes 0
 case!(case_116, case_116_concurrent, fail, {
-    let v0 = mix(0, &[]);
-    let v1 = custom_step(1, 90, &[v0], fail).await?;
-    let v2 = plain(2, 30, &[v1]).await;
-    let v3 = plain(3, 60, &[v2]).await;
-    Ok(mix(1000, &[v0, v1, v2, v3]))
+    let v1 = custom_step(1, 50, &[], fail).await?;
+    let v0 = plain(0, 50, &[]).await;
+    let v1 = custom_step(2, 90, &[v0, v1], fail).await?;
+    let v0 = plain(3, 60, &[v1]).await;
+    let v4 = mix(4, &[v1]);
+    Ok(mix(1000, &[v0, v1, v4]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -4596,27 +4660,33 @@ async fn case_116_matches() {
         "case 116",
         Box::pin(case_116(NO_FAILURE)),
         Box::pin(case_116_concurrent(NO_FAILURE)),
-        Expected::Exactly(180),
+        Expected::Exactly(200),
     )
     .await;
     check(
         "case 116, node 1 fails",
         Box::pin(case_116(1)),
         Box::pin(case_116_concurrent(1)),
-        Expected::Exactly(90),
+        Expected::Exactly(50),
+    )
+    .await;
+    check(
+        "case 116, node 2 fails",
+        Box::pin(case_116(2)),
+        Box::pin(case_116_concurrent(2)),
+        Expected::Exactly(140),
     )
     .await;
 }
 
-// case 117: series-parallel; critical path 105 ms, layered bound 135 ms
+// case 117: series-parallel; critical path 190 ms, layered bound 190 ms; shadowings in a run 3 (1 across independent chains), across runs 0; lock nodes 0
 case!(case_117, case_117_concurrent, fail, {
-    let v0 = mix(0, &[]);
-    barrier().await;
-    let v3 = plain(3, 70, &[]).await;
-    let v1 = plain(1, 100, &[v0]).await;
-    let v2 = io_step(2, 70, &[], fail).await?;
-    let v4 = io_step(4, 30, &[v2, v3], fail).await?;
-    Ok(mix(1000, &[v0, v1, v2, v3, v4]))
+    let v0 = plain(0, 80, &[]).await;
+    let v1 = io_step(1, 30, &[v0], fail).await?;
+    let v0 = io_step(3, 50, &[], fail).await?;
+    let v1 = custom_step(2, 50, &[v1], fail).await?;
+    let v0 = custom_step(4, 30, &[v1, v0], fail).await?;
+    Ok(mix(1000, &[v0, v1]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -4625,31 +4695,52 @@ async fn case_117_matches() {
         "case 117",
         Box::pin(case_117(NO_FAILURE)),
         Box::pin(case_117_concurrent(NO_FAILURE)),
-        Expected::Exactly(105),
+        Expected::Exactly(190),
+    )
+    .await;
+    check(
+        "case 117, node 1 fails",
+        Box::pin(case_117(1)),
+        Box::pin(case_117_concurrent(1)),
+        Expected::Exactly(110),
+    )
+    .await;
+    check(
+        "case 117, node 3 fails",
+        Box::pin(case_117(3)),
+        Box::pin(case_117_concurrent(3)),
+        Expected::Exactly(50),
     )
     .await;
     check(
         "case 117, node 2 fails",
         Box::pin(case_117(2)),
         Box::pin(case_117_concurrent(2)),
-        Expected::Exactly(75),
+        Expected::Exactly(160),
     )
     .await;
     check(
         "case 117, node 4 fails",
         Box::pin(case_117(4)),
         Box::pin(case_117_concurrent(4)),
-        Expected::Exactly(105),
+        Expected::Exactly(190),
     )
     .await;
 }
 
-// case 118: series-parallel; critical path 100 ms, layered bound 170 ms
+// case 118: series-parallel; critical path 180 ms, layered bound 190 ms; shadowings in a run 0 (0 across independent chains), across runs 2; lock nodes 1
 case!(case_118, case_118_concurrent, fail, {
-    let v0 = io_step(0, 100, &[], fail).await?;
-    let v1 = custom_step(1, 10, &[], fail).await?;
-    let v2 = plain(2, 70, &[v1]).await;
-    Ok(mix(1000, &[v0, v1, v2]))
+    let lock = tokio::sync::Mutex::new(());
+    let sem = tokio::sync::Semaphore::new(1);
+    let v6 = custom_step(6, 100, &[], fail).await?;
+    let v4 = plain(4, 30, &[]).await;
+    let v7 = custom_step(7, 40, &[], fail).await?;
+    let v0 = io_step(0, 30, &[], fail).await?;
+    let v1 = io_step(1, 80, &[], fail).await?;
+    let v2 = plain(2, 10, &[v0, v1]).await;
+    let v4 = hold(sem.acquire().await, 5, 80, &[]).await;
+    let v4 = mix(3, &[v2]);
+    Ok(mix(1000, &[v0, v1, v2, v4, v6, v7]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -4658,33 +4749,48 @@ async fn case_118_matches() {
         "case 118",
         Box::pin(case_118(NO_FAILURE)),
         Box::pin(case_118_concurrent(NO_FAILURE)),
+        Expected::Exactly(180),
+    )
+    .await;
+    check(
+        "case 118, node 6 fails",
+        Box::pin(case_118(6)),
+        Box::pin(case_118_concurrent(6)),
         Expected::Exactly(100),
+    )
+    .await;
+    check(
+        "case 118, node 7 fails",
+        Box::pin(case_118(7)),
+        Box::pin(case_118_concurrent(7)),
+        Expected::Exactly(40),
     )
     .await;
     check(
         "case 118, node 0 fails",
         Box::pin(case_118(0)),
         Box::pin(case_118_concurrent(0)),
-        Expected::Exactly(100),
+        Expected::Exactly(30),
     )
     .await;
     check(
         "case 118, node 1 fails",
         Box::pin(case_118(1)),
         Box::pin(case_118_concurrent(1)),
-        Expected::Exactly(10),
+        Expected::Exactly(80),
     )
     .await;
 }
 
-// case 119: any DAG; critical path 170 ms, layered bound 210 ms
+// case 119: any DAG; critical path 70 ms, layered bound 120 ms; shadowings in a run 1 (1 across independent chains), across runs 0; lock nodes 0
 case!(case_119, case_119_concurrent, fail, {
-    let v0 = plain(0, 60, &[]).await;
-    let v0 = io_step(1, 10, &[], fail).await?;
-    let v3 = plain(3, 20, &[]).await;
-    let v0 = io_step(2, 100, &[v0], fail).await?;
-    let v4 = custom_step(4, 50, &[v3], fail).await?;
-    Ok(mix(1000, &[v0, v3, v4]))
+    let v3 = io_step(3, 10, &[], fail).await?;
+    let v3 = plain(2, 60, &[]).await;
+    let v4 = mix(4, &[v3]);
+    let v1 = io_step(1, 60, &[], fail).await?;
+    let v5 = plain(5, 40, &[]).await;
+    let v0 = io_step(0, 20, &[], fail).await?;
+    Ok(mix(1000, &[v0, v1, v3, v4, v5]))
 });
 
 #[tokio::test(start_paused = true)]
@@ -4693,7 +4799,14 @@ async fn case_119_matches() {
         "case 119",
         Box::pin(case_119(NO_FAILURE)),
         Box::pin(case_119_concurrent(NO_FAILURE)),
-        Expected::Between(170, 210),
+        Expected::Between(70, 120),
+    )
+    .await;
+    check(
+        "case 119, node 3 fails",
+        Box::pin(case_119(3)),
+        Box::pin(case_119_concurrent(3)),
+        Expected::Any,
     )
     .await;
     check(
@@ -4704,16 +4817,9 @@ async fn case_119_matches() {
     )
     .await;
     check(
-        "case 119, node 2 fails",
-        Box::pin(case_119(2)),
-        Box::pin(case_119_concurrent(2)),
-        Expected::Any,
-    )
-    .await;
-    check(
-        "case 119, node 4 fails",
-        Box::pin(case_119(4)),
-        Box::pin(case_119_concurrent(4)),
+        "case 119, node 0 fails",
+        Box::pin(case_119(0)),
+        Box::pin(case_119_concurrent(0)),
         Expected::Any,
     )
     .await;

@@ -6,6 +6,7 @@
 //! below, unit-tested without a compiler run.
 
 mod arguments;
+mod await_marks;
 mod background;
 mod bounded;
 mod concurrent;

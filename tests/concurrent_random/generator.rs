@@ -8,9 +8,14 @@
 //!
 //! What the oracle models is the documented contract:
 //! - a `let` depends on the `let` that binds each name it uses;
-//! - a `let` that shadows a name also waits for every earlier `let` that reads or binds
+//! - a binding that a later `let` of its run shadows is renamed in the moved code when a
+//!   statement other than that shadowing `let` reads it; then the shadowing costs
+//!   nothing. Otherwise (nothing reads it, or the binding read comes from before the run)
+//!   a `let` that shadows a name waits for the earlier `let`s of its run that read or bind
 //!   that name;
 //! - an expression statement is a barrier: the runs on either side never overlap;
+//! - so is a `let` that takes a lock or a permit (`lock.lock()`, `sem.acquire()`): it runs
+//!   alone, after everything before it and before everything after it;
 //! - a run whose graph is series-parallel takes exactly its critical path, and any run
 //!   takes at most its layered bound (the sum over depths of the slowest node there).
 
@@ -48,6 +53,8 @@ enum Kind {
     Io,
     /// Ends in `?` on a `Result<_, StepError>`.
     Custom,
+    /// Holds a `tokio::sync::Mutex` guard (or a `Semaphore` permit) for `ms`: a barrier.
+    Lock,
 }
 
 struct Node {
@@ -63,7 +70,8 @@ impl Node {
     fn random(rng: &mut Rng) -> Node {
         let kind = match rng.below(20) {
             0..=2 => Kind::Instant,
-            3..=10 => Kind::Plain,
+            3..=9 => Kind::Plain,
+            10 => Kind::Lock,
             11..=15 => Kind::Io,
             _ => Kind::Custom,
         };
@@ -132,6 +140,9 @@ struct Case {
     layered: u64,
     /// `(failing node, expected elapsed)`; exact only for series-parallel cases.
     failures: Vec<(usize, Option<u64>)>,
+    shadows: Shadows,
+    /// Lock or permit nodes (barriers).
+    locks: usize,
 }
 
 const BARRIER_MS: u64 = 5;
@@ -161,49 +172,105 @@ fn generate_case(rng: &mut Rng, index: usize) -> Case {
             .collect();
         order.push(ready[rng.below(ready.len())]);
     }
+    // Runs: barriers after random positions, and a lock node alone in its own run. Each
+    // boundary costs what separates the runs (a barrier's sleep; nothing for a lock node,
+    // which is a run of its own).
+    let mut runs: Vec<Vec<usize>> = vec![Vec::new()];
+    let mut gaps: Vec<u64> = Vec::new();
+    let mut barrier_after = vec![false; order.len()];
+    for (position, &id) in order.iter().enumerate() {
+        if nodes[id].kind == Kind::Lock {
+            runs.push(vec![id]);
+            runs.push(Vec::new());
+            gaps.extend([0, 0]);
+        } else if let Some(run) = runs.last_mut() {
+            run.push(id);
+        }
+        if position + 1 < order.len() && rng.chance(8) {
+            barrier_after[position] = true;
+            runs.push(Vec::new());
+            gaps.push(BARRIER_MS);
+        }
+    }
+    let run_of = |id: usize| runs.iter().position(|run| run.contains(&id));
     // Names, shadowing where every use still resolves to its dependency.
     let mut name_of = vec![String::new(); nodes.len()];
+    // Whether a node's binding was renamed when it was shadowed.
+    let mut renamed = vec![false; nodes.len()];
     // `(name, current holder)`
     let mut scope: Vec<(String, usize)> = Vec::new();
+    let mut shadows = Shadows::default();
     for (position, &id) in order.iter().enumerate() {
         let placed = &order[..position];
-        // The nodes that read or bind `name` before this one.
-        let readers_of = |name: &str, nodes: &[Node]| -> Vec<usize> {
+        let readers = |holder: usize, nodes: &[Node]| -> Vec<usize> {
+            (0..nodes.len())
+                .filter(|&user| user != id && nodes[user].deps.contains(&holder))
+                .collect()
+        };
+        // The order-only edges the shadowing rule adds if `id` shadows `slot`'s name.
+        let shadow_edges = |slot: usize, nodes: &[Node], renamed: &[bool]| -> Vec<usize> {
+            let (name, holder) = &scope[slot];
+            let same_run = run_of(*holder) == run_of(id);
+            let holder_renamed = same_run && !readers(*holder, nodes).is_empty();
             placed
                 .iter()
                 .copied()
-                .filter(|&user| {
-                    name_of[user] == name
-                        || nodes[user].deps.iter().any(|&dep| name_of[dep] == name)
+                .filter(|&earlier| run_of(earlier) == run_of(id) && nodes[id].kind != Kind::Lock)
+                .filter(|&earlier| {
+                    let binds_it = name_of[earlier] == *name
+                        && !(if earlier == *holder {
+                            holder_renamed
+                        } else {
+                            renamed[earlier]
+                        });
+                    let reads_it = nodes[earlier].deps.iter().any(|&read| {
+                        name_of[read] == *name
+                            && (run_of(read) != run_of(id)
+                                || !(if read == *holder {
+                                    holder_renamed
+                                } else {
+                                    renamed[read]
+                                }))
+                    });
+                    binds_it || reads_it
                 })
                 .collect()
         };
         let candidates: Vec<usize> = (0..scope.len())
             .filter(|&slot| {
-                let (name, holder) = &scope[slot];
+                let holder = scope[slot].1;
                 // Everyone reading the current holder is placed already...
-                let users_placed = nodes
+                let users_placed = readers(holder, &nodes)
                     .iter()
-                    .enumerate()
-                    .filter(|(user, node)| *user != id && node.deps.contains(holder))
-                    .all(|(user, _)| placed.contains(&user));
+                    .all(|user| placed.contains(user));
                 // ...and in series-parallel cases the shadowing rule adds no edge the
-                // structure lacks (every reader or binder of the name precedes `id`).
+                // structure lacks.
                 let implied = !series_parallel
-                    || readers_of(name, &nodes)
+                    || shadow_edges(slot, &nodes, &renamed)
                         .into_iter()
-                        .all(|user| reaches(&nodes, user, id));
+                        .all(|earlier| reaches(&nodes, earlier, id));
                 users_placed && implied
             })
             .collect();
-        let name = if !candidates.is_empty() && rng.chance(35) {
-            let slot = candidates[rng.below(candidates.len())];
-            let name = scope[slot].0.clone();
-            // The shadowing rule: every earlier reader or binder of the name comes first.
-            let readers = readers_of(&name, &nodes);
-            nodes[id]
-                .after
-                .extend(readers.into_iter().filter(|&user| user != id));
+        // Shadowing across independent chains: a holder `id` does not depend on.
+        let independent: Vec<usize> = candidates
+            .iter()
+            .copied()
+            .filter(|&slot| !reaches(&nodes, scope[slot].1, id))
+            .collect();
+        let pick = if !independent.is_empty() && rng.chance(40) {
+            Some(independent[rng.below(independent.len())])
+        } else if !candidates.is_empty() && rng.chance(35) {
+            Some(candidates[rng.below(candidates.len())])
+        } else {
+            None
+        };
+        let name = if let Some(slot) = pick {
+            let (name, holder) = scope[slot].clone();
+            let edges = shadow_edges(slot, &nodes, &renamed);
+            shadows.count(&nodes, holder, id, run_of(holder) == run_of(id));
+            renamed[holder] = run_of(holder) == run_of(id) && !readers(holder, &nodes).is_empty();
+            nodes[id].after.extend(edges);
             scope[slot].1 = id;
             name
         } else {
@@ -213,9 +280,11 @@ fn generate_case(rng: &mut Rng, index: usize) -> Case {
         };
         name_of[id] = name;
     }
-    // Barriers split the order into runs that never overlap.
     let mut body = String::new();
-    let mut runs: Vec<Vec<usize>> = vec![Vec::new()];
+    if order.iter().any(|&id| nodes[id].kind == Kind::Lock) {
+        body.push_str("let lock = tokio::sync::Mutex::new(());\n");
+        body.push_str("let sem = tokio::sync::Semaphore::new(1);\n");
+    }
     for (position, &id) in order.iter().enumerate() {
         let node = &nodes[id];
         let inputs: Vec<&str> = node.deps.iter().map(|&dep| name_of[dep].as_str()).collect();
@@ -224,6 +293,14 @@ fn generate_case(rng: &mut Rng, index: usize) -> Case {
         let _ = match node.kind {
             Kind::Instant => writeln!(body, "let {name} = mix({id}, &[{inputs}]);"),
             Kind::Plain => writeln!(body, "let {name} = plain({id}, {ms}, &[{inputs}]).await;"),
+            Kind::Lock if id % 2 == 0 => writeln!(
+                body,
+                "let {name} = hold(lock.lock().await, {id}, {ms}, &[{inputs}]).await;"
+            ),
+            Kind::Lock => writeln!(
+                body,
+                "let {name} = hold(sem.acquire().await, {id}, {ms}, &[{inputs}]).await;"
+            ),
             Kind::Io => writeln!(
                 body,
                 "let {name} = io_step({id}, {ms}, &[{inputs}], fail).await?;"
@@ -233,18 +310,14 @@ fn generate_case(rng: &mut Rng, index: usize) -> Case {
                 "let {name} = custom_step({id}, {ms}, &[{inputs}], fail).await?;"
             ),
         };
-        if let Some(run) = runs.last_mut() {
-            run.push(id);
-        }
-        if position + 1 < order.len() && rng.chance(8) {
+        if barrier_after[position] {
             let _ = writeln!(body, "barrier().await;");
-            runs.push(Vec::new());
         }
     }
     let mut finals: Vec<&str> = scope.iter().map(|(name, _)| name.as_str()).collect();
     finals.sort_unstable();
     let _ = write!(body, "Ok(mix(1000, &[{}]))", finals.join(", "));
-    let barriers = BARRIER_MS * (runs.len() as u64 - 1);
+    let gaps_total: u64 = gaps.iter().sum();
     let critical_path = runs
         .iter()
         .map(|run| {
@@ -255,25 +328,26 @@ fn generate_case(rng: &mut Rng, index: usize) -> Case {
                 .unwrap_or(0)
         })
         .sum::<u64>()
-        + barriers;
+        + gaps_total;
     let layered = runs
         .iter()
         .map(|run| layered_bound(&nodes, run))
         .sum::<u64>()
-        + barriers;
+        + gaps_total;
     let failures = order
         .iter()
         .filter(|&&id| matches!(nodes[id].kind, Kind::Io | Kind::Custom))
         .map(|&id| {
             let elapsed = series_parallel.then(|| {
-                // The runs before, their barriers, then the longest path to the node.
+                // The runs before, what separates them, then the longest path to the node.
                 let mut elapsed = 0;
-                for run in &runs {
+                for (index, run) in runs.iter().enumerate() {
                     let finish = finish_times(&nodes, run);
                     if let Some(at) = finish.get(&id) {
                         return elapsed + at;
                     }
-                    elapsed += finish.values().copied().max().unwrap_or(0) + BARRIER_MS;
+                    elapsed += finish.values().copied().max().unwrap_or(0)
+                        + gaps.get(index).copied().unwrap_or(0);
                 }
                 elapsed
             });
@@ -286,6 +360,36 @@ fn generate_case(rng: &mut Rng, index: usize) -> Case {
         critical_path,
         layered,
         failures,
+        shadows,
+        locks: order
+            .iter()
+            .filter(|&&id| nodes[id].kind == Kind::Lock)
+            .count(),
+    }
+}
+
+/// What a case covers of the shadowing rule.
+#[derive(Default, Clone, Copy)]
+struct Shadows {
+    /// Shadowings of a binding from the same run.
+    in_run: usize,
+    /// Of those, shadowings of a binding the shadowing `let` does not depend on (two
+    /// independent chains sharing a name).
+    across_chains: usize,
+    /// Shadowings of a binding from an earlier run.
+    across_runs: usize,
+}
+
+impl Shadows {
+    fn count(&mut self, nodes: &[Node], holder: usize, id: usize, same_run: bool) {
+        if !same_run {
+            self.across_runs += 1;
+        } else if reaches(nodes, holder, id) {
+            self.in_run += 1;
+        } else {
+            self.in_run += 1;
+            self.across_chains += 1;
+        }
     }
 }
 
@@ -402,6 +506,14 @@ async fn barrier() {
     sleep(Duration::from_millis(BARRIER_MS)).await;
 }
 
+/// Holds `guard` (a mutex guard or a semaphore permit) for `ms`: the `let` that takes it
+/// must stay a barrier, or the guard would be held while earlier awaits wait.
+async fn hold<G>(guard: G, id: usize, ms: u64, inputs: &[u64]) -> u64 {
+    sleep(Duration::from_millis(ms)).await;
+    drop(guard);
+    mix(id, inputs)
+}
+
 const BARRIER_MS: u64 = 5;
 
 /// The same body as written and under `#[concurrent]`.
@@ -469,8 +581,14 @@ fn committed_file_is_fresh() {
 pub(crate) fn generate() -> String {
     let mut rng = Rng(SEED);
     let mut cases = String::new();
+    let mut covered = Shadows::default();
+    let mut locks = 0;
     for index in 0..CASES {
         let case = generate_case(&mut rng, index);
+        covered.in_run += case.shadows.in_run;
+        covered.across_chains += case.shadows.across_chains;
+        covered.across_runs += case.shadows.across_runs;
+        locks += case.locks;
         let shape = if case.series_parallel {
             "series-parallel"
         } else {
@@ -496,15 +614,31 @@ pub(crate) fn generate() -> String {
                 "check(\"case {index}, node {node} fails\", Box::pin(case_{index}({node})), Box::pin(case_{index}_concurrent({node})), {expected}).await;"
             );
         }
+        let Shadows {
+            in_run,
+            across_chains,
+            across_runs,
+        } = case.shadows;
         let _ = writeln!(
             cases,
-            "// case {index}: {shape}; critical path {} ms, layered bound {} ms\n\
+            "// case {index}: {shape}; critical path {} ms, layered bound {} ms; \
+             shadowings in a run {in_run} ({across_chains} across independent chains), \
+             across runs {across_runs}; lock nodes {}\n\
              case!(case_{index}, case_{index}_concurrent, fail, {{\n{}\n}});\n\n\
              #[tokio::test(start_paused = true)]\n\
              async fn case_{index}_matches() {{\n{checks}}}\n",
-            case.critical_path, case.layered, case.body
+            case.critical_path, case.layered, case.locks, case.body
         );
     }
+    // The generator must keep covering what the oracle models, whatever the seed.
+    assert!(
+        covered.across_chains >= 20 && covered.in_run >= 40 && covered.across_runs >= 5,
+        "too few shadowings: {} in runs, {} across chains, {} across runs",
+        covered.in_run,
+        covered.across_chains,
+        covered.across_runs
+    );
+    assert!(locks >= 20, "too few lock nodes: {locks}");
     let source = format!("{PRELUDE}\n{cases}");
     rustfmt(&source)
 }

@@ -113,7 +113,7 @@ const VALUE_METHODS: &[&str] = &[
 ];
 
 /// Macros that await their operands.
-pub(super) const AWAITING_MACROS: &[&str] = &["join", "try_join", "select", "select_biased"];
+pub(crate) const AWAITING_MACROS: &[&str] = &["join", "try_join", "select", "select_biased"];
 /// Macros that pin a future so it can be awaited.
 pub(super) const PINNING_MACROS: &[&str] = &["pin", "pin_mut"];
 /// The macros of the runtime crate that the attributes' watchdog hook wraps an async body

@@ -1,15 +1,13 @@
 //! `#[concurrent]`: rewrites independent sequential awaits of an async fn into joins
 //! along their data dependencies.
 //!
-//! parse (`expand`) → analyze each block (`names`: use/def facts of a statement;
-//! `expand::BlockPlan`: name resolution and the dependency graph of each run of movable
-//! `let`s) → schedule (`schedule`: series-parallel decomposition, layering for the
-//! rest) → emit nested calls of the runtime's `concurrent_join*`/`concurrent_try_join*`
-//! (`expand::RunEmitter`).
+//! entry (`expand` here: checks, markers) → the plan of each block, from the shared
+//! analysis (`async_hygiene_analysis::concurrent::BlockPlan`: use/def facts, why each
+//! statement stays, name resolution, the dependency graph of each run of movable `let`s,
+//! renames of shadowed bindings, the schedule) → emit (`emit`: renames, then nested calls
+//! of the runtime's `concurrent_join*`/`concurrent_try_join*`).
 
-mod expand;
-mod names;
-mod schedule;
+mod emit;
 
 #[cfg(test)]
 mod snapshots;
@@ -20,7 +18,9 @@ use quote::ToTokens;
 use syn::parse::{Parse, ParseStream};
 use syn::visit_mut::VisitMut;
 
-use self::expand::{BlockRewriter, MarkerStripper};
+use async_hygiene_analysis::concurrent::mutable_names;
+
+use self::emit::{BlockRewriter, MarkerStripper};
 use crate::arguments::no_arguments;
 use crate::errors::{with_errors, Errors};
 
@@ -39,7 +39,7 @@ impl Parse for ConcurrentArgs {
 
 /// Input: `#[concurrent] async fn f(…) -> R { body }`.
 /// Output: the same signature; the body with every run of movable `let`s replaced by
-/// joins (see `expand.rs`), passed through the watchdog hook. On any error: the errors,
+/// joins (see `emit.rs`), passed through the watchdog hook. On any error: the errors,
 /// and the function as written (markers removed) so the crate still type-checks.
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let function = match shape::classify(&item) {
@@ -111,7 +111,7 @@ fn rewrite(args: TokenStream, mut function: syn::ItemFn) -> syn::Result<syn::Ite
     };
     stripper.visit_block_mut(&mut function.block);
     errors.extend(stripper.misplaced);
-    let mutables = names::mutable_names(&function.sig, &function.block);
+    let mutables = mutable_names(&function.sig, &function.block);
     let mut rewriter = BlockRewriter {
         mutables: &mutables,
         errors: Vec::new(),

@@ -1,5 +1,6 @@
-// Uses resolve to the binding in scope: the second `user` shadows the first, tuple and
-// `mut` patterns survive, and values are rebound in source order after the join.
+// Uses resolve to the binding in scope: the second `user` shadows the first (which is
+// renamed in the moved code, so `avatar` and `canonical` join), tuple and `mut` patterns
+// survive, and values are rebound in source order after the join.
 #[concurrent]
 async fn shadowing(api: &Api) -> (u64, String, Vec<u8>) {
     let user = api.user_id().await;

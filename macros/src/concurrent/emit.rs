@@ -39,7 +39,7 @@
 //! as it is. A `macro_rules!` join, an `async` block per branch and an enum declared in
 //! the function each cost compile time at every call site (with an item declared in its
 //! body, a future was compiled to machine code even when nothing polled it): that made
-//! `#[concurrent]` 1.4× slower to build than `#[tracing::instrument]`; see the README.
+//! `#[concurrent]` slower to build than `#[tracing::instrument]` (figures in the README).
 //!
 //! A branch holding several statements runs them in order and hands back, as a tuple,
 //! the bindings used after it; the snapshots in `macros/tests/snapshots/concurrent/`
@@ -47,195 +47,19 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use async_hygiene_analysis::concurrent::names::{pattern_bindings, ExprFacts};
+use async_hygiene_analysis::concurrent::{
+    expr_attrs_mut, restore_statement_markers, take_markers, take_statement_markers, Binding,
+    BlockPlan, Role, Run, Schedule, Statement,
+};
+
 use proc_macro2::{Delimiter, Group, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Attribute, Block, Expr, Ident, Pat, Stmt};
 
-use super::names::{pattern_bindings, Binding, ExprFacts};
-use super::schedule::{schedule, DependencyGraph, Schedule};
 use crate::private::Private;
-
-/// Is this attribute the statement marker `#[concurrent::barrier]`?
-pub(crate) fn is_marker(attr: &Attribute) -> bool {
-    let segments: Vec<String> = attr
-        .path()
-        .segments
-        .iter()
-        .map(|segment| segment.ident.to_string())
-        .collect();
-    segments == ["concurrent", "barrier"]
-}
-
-/// The attributes of an expression, where outer attributes of a statement land.
-pub(crate) fn expr_attrs_mut(expr: &mut Expr) -> Option<&mut Vec<Attribute>> {
-    Some(match expr {
-        Expr::Array(e) => &mut e.attrs,
-        Expr::Assign(e) => &mut e.attrs,
-        Expr::Async(e) => &mut e.attrs,
-        Expr::Await(e) => &mut e.attrs,
-        Expr::Binary(e) => &mut e.attrs,
-        Expr::Block(e) => &mut e.attrs,
-        Expr::Break(e) => &mut e.attrs,
-        Expr::Call(e) => &mut e.attrs,
-        Expr::Cast(e) => &mut e.attrs,
-        Expr::Closure(e) => &mut e.attrs,
-        Expr::Const(e) => &mut e.attrs,
-        Expr::Continue(e) => &mut e.attrs,
-        Expr::Field(e) => &mut e.attrs,
-        Expr::ForLoop(e) => &mut e.attrs,
-        Expr::Group(e) => &mut e.attrs,
-        Expr::If(e) => &mut e.attrs,
-        Expr::Index(e) => &mut e.attrs,
-        Expr::Infer(e) => &mut e.attrs,
-        Expr::Let(e) => &mut e.attrs,
-        Expr::Lit(e) => &mut e.attrs,
-        Expr::Loop(e) => &mut e.attrs,
-        Expr::Macro(e) => &mut e.attrs,
-        Expr::Match(e) => &mut e.attrs,
-        Expr::MethodCall(e) => &mut e.attrs,
-        Expr::Paren(e) => &mut e.attrs,
-        Expr::Path(e) => &mut e.attrs,
-        Expr::Range(e) => &mut e.attrs,
-        Expr::RawAddr(e) => &mut e.attrs,
-        Expr::Reference(e) => &mut e.attrs,
-        Expr::Repeat(e) => &mut e.attrs,
-        Expr::Return(e) => &mut e.attrs,
-        Expr::Struct(e) => &mut e.attrs,
-        Expr::Try(e) => &mut e.attrs,
-        Expr::TryBlock(e) => &mut e.attrs,
-        Expr::Tuple(e) => &mut e.attrs,
-        Expr::Unary(e) => &mut e.attrs,
-        Expr::Unsafe(e) => &mut e.attrs,
-        Expr::While(e) => &mut e.attrs,
-        Expr::Yield(e) => &mut e.attrs,
-        _ => return None,
-    })
-}
-
-/// Removes markers from `attrs`; returns the removed ones.
-pub(crate) fn take_markers(attrs: &mut Vec<Attribute>) -> Vec<Attribute> {
-    let (markers, kept): (Vec<Attribute>, Vec<Attribute>) =
-        std::mem::take(attrs).into_iter().partition(is_marker);
-    *attrs = kept;
-    markers
-}
-
-/// Removes the markers written before a statement, wherever syn put them.
-fn take_statement_markers(stmt: &mut Stmt) -> Vec<Attribute> {
-    match stmt {
-        Stmt::Local(local) => take_markers(&mut local.attrs),
-        Stmt::Macro(mac) => take_markers(&mut mac.attrs),
-        Stmt::Expr(expr, _) => take_leading_markers(expr),
-        Stmt::Item(_) => Vec::new(),
-    }
-}
-
-/// syn keeps the outer attributes of an expression statement on the whole postfix
-/// expression, but on the left operand of a binary one (`#[a] x += 1`).
-fn take_leading_markers(expr: &mut Expr) -> Vec<Attribute> {
-    let found = expr_attrs_mut(expr).map(take_markers).unwrap_or_default();
-    if !found.is_empty() {
-        return found;
-    }
-    match expr {
-        Expr::Binary(binary) => take_leading_markers(&mut binary.left),
-        Expr::Assign(assign) => take_leading_markers(&mut assign.left),
-        Expr::Cast(cast) => take_leading_markers(&mut cast.expr),
-        Expr::Range(range) => range
-            .start
-            .as_mut()
-            .map(|start| take_leading_markers(start))
-            .unwrap_or_default(),
-        _ => Vec::new(),
-    }
-}
-
-/// Puts statement markers back (on the statement's own attributes) after a pass that
-/// must not see them.
-fn restore_statement_markers(stmt: &mut Stmt, markers: Vec<Attribute>) {
-    let attrs = match stmt {
-        Stmt::Local(local) => Some(&mut local.attrs),
-        Stmt::Macro(mac) => Some(&mut mac.attrs),
-        Stmt::Expr(expr, _) => expr_attrs_mut(expr),
-        Stmt::Item(_) => None,
-    };
-    if let Some(attrs) = attrs {
-        attrs.splice(0..0, markers);
-    }
-}
-
-/// What the rewrite needs to know about one statement of a block.
-struct StmtInfo {
-    /// Names bound at the block's level (only `let`s bind any).
-    binds: Vec<Binding>,
-    /// Names read or written, over-approximated.
-    touches: BTreeSet<String>,
-    /// `Some` if the statement may move.
-    node: Option<Node>,
-}
-
-struct Node {
-    awaits: bool,
-    /// The `?` ending the initializer: the statement joins fail-fast.
-    fail_fast: Option<syn::token::Question>,
-}
-
-fn classify(stmt: &Stmt, marked: bool) -> StmtInfo {
-    let Stmt::Local(local) = stmt else {
-        let facts = ExprFacts::of_stmt(stmt);
-        return StmtInfo {
-            binds: Vec::new(),
-            touches: facts.uses.into_iter().chain(facts.writes).collect(),
-            node: None,
-        };
-    };
-    let bindings = pattern_bindings(&local.pat);
-    let mut touches = BTreeSet::new();
-    let mut node = None;
-    if let Some(init) = &local.init {
-        let (expr, fail_fast) = match &*init.expr {
-            Expr::Try(try_expr) => (&*try_expr.expr, Some(try_expr.question_token)),
-            other => (other, None),
-        };
-        let facts = ExprFacts::of_expr(expr);
-        touches.extend(facts.uses.iter().cloned());
-        touches.extend(facts.writes.iter().cloned());
-        if let Some((_, diverge)) = &init.diverge {
-            let facts = ExprFacts::of_expr(diverge);
-            touches.extend(facts.uses.into_iter().chain(facts.writes));
-        }
-        let movable = !marked
-            && local.attrs.is_empty()
-            && init.diverge.is_none()
-            && facts.anchor.is_none()
-            && bindings.as_ref().is_some_and(|bindings| {
-                // A `let` that binds nothing (`let _ = put().await;`, `let () = …`) exists
-                // for its effect, like an expression statement: it stays a barrier.
-                !bindings.is_empty()
-                    && bindings.iter().all(|binding| {
-                    // `ref` bindings would borrow from the branch; `_guard`s are kept
-                    // where they are because their scope is their purpose.
-                    let name = binding.ident.to_string();
-                    !(binding.by_ref || name.starts_with('_') && name.len() > 1)
-                })
-            })
-            // `let r = &fetch().await;` borrows a temporary that would die in its branch.
-            && !(facts.awaits && matches!(expr, Expr::Reference(_)));
-        if movable {
-            node = Some(Node {
-                awaits: facts.awaits,
-                fail_fast,
-            });
-        }
-    }
-    StmtInfo {
-        binds: bindings.unwrap_or_default(),
-        touches,
-        node,
-    }
-}
 
 /// Rewrites every block of a function body (not of nested items).
 pub(crate) struct BlockRewriter<'a> {
@@ -257,7 +81,7 @@ impl VisitMut for BlockRewriter<'_> {
 impl BlockRewriter<'_> {
     fn rewrite(&mut self, block: &mut Block) {
         let mut stmts = std::mem::take(&mut block.stmts);
-        let infos: Vec<StmtInfo> = stmts
+        let marked: Vec<bool> = stmts
             .iter_mut()
             .map(|stmt| {
                 let markers = take_statement_markers(stmt);
@@ -269,139 +93,164 @@ impl BlockRewriter<'_> {
                         ));
                     }
                 }
-                classify(stmt, !markers.is_empty())
+                !markers.is_empty()
             })
             .collect();
-        // Analysis above saw the source; the nested rewrites below only add joins.
+        let plan = BlockPlan::new(
+            block.brace_token.span.join(),
+            &stmts,
+            &marked,
+            self.mutables,
+        );
+        let renamed = rename_shadowed(&plan, &mut stmts);
+        // The plan saw the source; the nested rewrites below only add joins.
         for stmt in &mut stmts {
             self.visit_stmt_mut(stmt);
         }
-        block.stmts = BlockPlan::new(&infos, self.mutables).emit(stmts);
+        block.stmts = BlockEmitter {
+            plan: &plan,
+            renamed: &renamed,
+        }
+        .emit(stmts);
     }
 }
 
-/// Name resolution over one block, and the runs of movable statements in it.
-struct BlockPlan<'a> {
-    infos: &'a [StmtInfo],
-    mutables: &'a BTreeSet<String>,
-    /// `users[(binder, name)]`: the statements whose use of `name` resolves to the
-    /// binding made by statement `binder`.
-    users: HashMap<(usize, String), Vec<usize>>,
-    /// `depends_on[i]`: the statements whose bindings statement `i` uses.
-    depends_on: Vec<BTreeSet<usize>>,
-}
+/// The hygienic names given to shadowed bindings: `(binder, name as written)` → ident.
+type Renamed = HashMap<(usize, String), Ident>;
 
-impl<'a> BlockPlan<'a> {
-    fn new(infos: &'a [StmtInfo], mutables: &'a BTreeSet<String>) -> Self {
-        let mut binder_of: HashMap<String, usize> = HashMap::new();
-        let mut users: HashMap<(usize, String), Vec<usize>> = HashMap::new();
-        let mut depends_on = vec![BTreeSet::new(); infos.len()];
-        for (index, info) in infos.iter().enumerate() {
-            for name in &info.touches {
-                if let Some(&binder) = binder_of.get(name) {
-                    users.entry((binder, name.clone())).or_default().push(index);
-                    depends_on[index].insert(binder);
+/// Renames, in the statements of each run that joins, the bindings a later `let` of the
+/// run shadows, and their uses (see `Rename` in the analysis).
+///
+/// Input:  `let x = a().await; let y = b(x).await; let x = c().await;`
+/// Output: `let __async_hygiene_shadowed_x_0 = a().await;
+///          let y = b(__async_hygiene_shadowed_x_0).await; let x = c().await;`
+/// (`mixed_site`, located at the user's tokens): the two `x`s no longer order the run,
+/// and the `x` visible after it is still the last one.
+fn rename_shadowed(plan: &BlockPlan, stmts: &mut [Stmt]) -> Renamed {
+    let mut hygienic_names = HashMap::new();
+    for rename in plan.runs.iter().flat_map(|run| &run.renames) {
+        let Some(Stmt::Local(binder)) = stmts.get_mut(rename.binder) else {
+            continue;
+        };
+        // `r#type` is renamed too; the hygienic name needs no `r#`.
+        let hygienic = format!(
+            "__async_hygiene_shadowed_{}_{}",
+            rename.name.trim_start_matches("r#"),
+            rename.binder
+        );
+        let mut renamer = Renamer {
+            from: &rename.name,
+            to: &hygienic,
+        };
+        renamer.visit_pat_mut(&mut binder.pat);
+        for &user in &rename.users {
+            if let Some(Stmt::Local(local)) = stmts.get_mut(user) {
+                if let Some(init) = &mut local.init {
+                    renamer.visit_expr_mut(&mut init.expr);
                 }
             }
-            for binding in &info.binds {
-                binder_of.insert(binding.ident.to_string(), index);
-            }
         }
-        Self {
-            infos,
-            mutables,
-            users,
-            depends_on,
+        hygienic_names.insert(
+            (rename.binder, rename.name.clone()),
+            Ident::new(&hygienic, Span::mixed_site()),
+        );
+    }
+    hygienic_names
+}
+
+/// Renames one local, in patterns and plain paths. The analysis renames only where
+/// every use is such a path and no inner pattern rebinds the name, so macros and
+/// nested scopes need no care here.
+struct Renamer<'a> {
+    from: &'a str,
+    to: &'a str,
+}
+
+impl Renamer<'_> {
+    fn fresh(&self, at: Span) -> Ident {
+        Ident::new(self.to, Span::mixed_site().located_at(at))
+    }
+}
+
+impl VisitMut for Renamer<'_> {
+    fn visit_pat_ident_mut(&mut self, pat: &mut syn::PatIdent) {
+        if pat.ident == self.from {
+            pat.ident = self.fresh(pat.ident.span());
+        }
+        visit_mut::visit_pat_ident_mut(self, pat);
+    }
+
+    fn visit_field_pat_mut(&mut self, field: &mut syn::FieldPat) {
+        // `P { x }` becomes `P { x: renamed }`.
+        let renamed = matches!(&*field.pat, Pat::Ident(pat) if pat.ident == self.from);
+        if field.colon_token.is_none() && renamed {
+            field.colon_token = Some(syn::Token![:](Span::mixed_site()));
+        }
+        visit_mut::visit_field_pat_mut(self, field);
+    }
+
+    fn visit_expr_path_mut(&mut self, expr: &mut syn::ExprPath) {
+        if expr.qself.is_none() && expr.path.is_ident(self.from) {
+            let span = expr.path.segments[0].ident.span();
+            expr.path.segments[0].ident = self.fresh(span);
         }
     }
 
+    fn visit_field_value_mut(&mut self, field: &mut syn::FieldValue) {
+        // `S { x }` becomes `S { x: renamed }`.
+        let renamed = matches!(&field.expr, Expr::Path(path) if path.path.is_ident(self.from));
+        if field.colon_token.is_none() && renamed {
+            field.colon_token = Some(syn::Token![:](Span::mixed_site()));
+        }
+        visit_mut::visit_field_value_mut(self, field);
+    }
+
+    fn visit_item_mut(&mut self, _item: &mut syn::Item) {}
+}
+
+/// Emits one block from its plan: each run that joins becomes joins, the rest stays.
+struct BlockEmitter<'a> {
+    plan: &'a BlockPlan,
+    renamed: &'a Renamed,
+}
+
+impl BlockEmitter<'_> {
     fn emit(&self, stmts: Vec<Stmt>) -> Vec<Stmt> {
         let mut output = Vec::with_capacity(stmts.len());
-        let mut run: Vec<usize> = Vec::new();
         let mut slots: Vec<Option<Stmt>> = stmts.into_iter().map(Some).collect();
-        for index in 0..=slots.len() {
-            let movable = self
-                .infos
-                .get(index)
-                .is_some_and(|info| info.node.is_some());
-            if movable {
-                run.push(index);
+        let mut next_run = self.plan.runs.iter().peekable();
+        let mut index = 0;
+        while index < slots.len() {
+            if let Some(run) = next_run.next_if(|run| run.statements.first() == Some(&index)) {
+                output.extend(self.emit_run(run, &mut slots));
+                index += run.statements.len();
                 continue;
             }
-            if !run.is_empty() {
-                output.extend(self.emit_run(&std::mem::take(&mut run), &mut slots));
-            }
-            if let Some(stmt) = slots.get_mut(index).and_then(Option::take) {
+            if let Some(stmt) = slots[index].take() {
                 output.push(stmt);
             }
+            index += 1;
         }
         output
     }
 
-    fn graph(&self, run: &[usize]) -> DependencyGraph {
-        let local = |stmt: usize| run.iter().position(|&member| member == stmt);
-        let mut edges = Vec::new();
-        for (later, &stmt) in run.iter().enumerate() {
-            // Data: a use depends on the binding it resolves to.
-            edges.extend(
-                self.depends_on[stmt]
-                    .iter()
-                    .filter_map(|&binder| local(binder))
-                    .map(|earlier| (earlier, later)),
-            );
-            let info = &self.infos[stmt];
-            for (earlier, &previous) in run[..later].iter().enumerate() {
-                let before = &self.infos[previous];
-                // A rebinding waits for every earlier use and binding of the name, so a
-                // use moved after the join never sees the new binding, and the binding
-                // visible after the run is the last one in the source.
-                let rebinds_used = info.binds.iter().any(|binding| {
-                    let name = binding.ident.to_string();
-                    before.touches.contains(&name)
-                        || before.binds.iter().any(|earlier| earlier.ident == name)
-                });
-                // Writes through a mutable name keep their order with every touch.
-                let shares_mutable = touched_names(info)
-                    .intersection(&touched_names(before))
-                    .any(|name| self.mutables.contains(name));
-                if rebinds_used || shares_mutable {
-                    edges.push((earlier, later));
-                }
-            }
-        }
-        let awaits = run
+    fn emit_run(&self, run: &Run, slots: &mut [Option<Stmt>]) -> Vec<Stmt> {
+        let originals: Vec<Stmt> = run
+            .statements
             .iter()
-            .map(|&stmt| {
-                self.infos[stmt]
-                    .node
-                    .as_ref()
-                    .is_some_and(|node| node.awaits)
-            })
+            .filter_map(|&stmt| slots[stmt].take())
             .collect();
-        DependencyGraph::new(awaits, edges)
-    }
-
-    fn emit_run(&self, run: &[usize], slots: &mut [Option<Stmt>]) -> Vec<Stmt> {
-        let plan = schedule(&self.graph(run));
-        let originals: Vec<Stmt> = run.iter().filter_map(|&stmt| slots[stmt].take()).collect();
-        if !plan.is_concurrent() || originals.len() != run.len() {
+        if !run.is_concurrent() || originals.len() != run.statements.len() {
             return originals;
         }
         let run_emitter = RunEmitter {
-            plan: self,
-            run,
+            plan: self.plan,
+            renamed: self.renamed,
+            run: &run.statements,
             stmts: &originals,
         };
-        run_emitter.emit(&plan, None)
+        run_emitter.emit(&run.schedule, None)
     }
-}
-
-fn touched_names(info: &StmtInfo) -> BTreeSet<String> {
-    info.touches
-        .iter()
-        .cloned()
-        .chain(info.binds.iter().map(|binding| binding.ident.to_string()))
-        .collect()
 }
 
 /// How the fallible nodes of one top-level fail-fast join report which of them failed
@@ -470,7 +319,8 @@ impl Failure {
 
 /// Emits one scheduled run; nodes are positions in `run`.
 struct RunEmitter<'a> {
-    plan: &'a BlockPlan<'a>,
+    plan: &'a BlockPlan,
+    renamed: &'a Renamed,
     run: &'a [usize],
     stmts: &'a [Stmt],
 }
@@ -490,15 +340,23 @@ fn mixed(name: &str) -> Ident {
 }
 
 impl RunEmitter<'_> {
-    fn info(&self, node: usize) -> &StmtInfo {
-        &self.plan.infos[self.run[node]]
+    fn info(&self, node: usize) -> &Statement {
+        &self.plan.statements[self.run[node]]
     }
 
     fn fail_fast(&self, node: usize) -> Option<syn::token::Question> {
-        self.info(node)
-            .node
-            .as_ref()
-            .and_then(|node| node.fail_fast)
+        match self.info(node).role {
+            Role::Moves(movable) => movable.fail_fast.map(syn::token::Question),
+            Role::Stays(_) => None,
+        }
+    }
+
+    /// A binding's name in the emitted code: the hygienic one if it was renamed.
+    fn emitted_ident(&self, node: usize, binding: &Binding) -> Ident {
+        self.renamed
+            .get(&(self.run[node], binding.ident.to_string()))
+            .cloned()
+            .unwrap_or_else(|| binding.ident.clone())
     }
 
     /// `failure`: `Some` inside a branch of a fail-fast join.
@@ -669,11 +527,12 @@ impl RunEmitter<'_> {
         for (position, &node) in nodes.iter().enumerate() {
             for binding in &self.info(node).binds {
                 let name = binding.ident.to_string();
+                let ident = self.emitted_ident(node, binding);
                 let shadowed = nodes[position + 1..].iter().any(|&later| {
                     self.info(later)
                         .binds
                         .iter()
-                        .any(|other| other.ident == binding.ident)
+                        .any(|other| self.emitted_ident(later, other) == ident)
                 });
                 if shadowed || !self.used_outside(node, &name, &nodes) {
                     continue;
@@ -684,7 +543,7 @@ impl RunEmitter<'_> {
                     binding.ident,
                     span = Span::mixed_site()
                 );
-                let ident = &binding.ident;
+                let ident = &ident;
                 let rebind = if binding.mutable {
                     syn::parse_quote!(#[allow(unused_mut)] let mut #ident = #temp;)
                 } else {
@@ -790,9 +649,9 @@ impl RunEmitter<'_> {
         let stmt = self.run[node];
         let inside: BTreeSet<usize> = branch.iter().map(|&member| self.run[member]).collect();
         self.plan
-            .users
-            .get(&(stmt, name.to_owned()))
-            .is_some_and(|users| users.iter().any(|user| !inside.contains(user)))
+            .users_of(stmt, name)
+            .iter()
+            .any(|user| !inside.contains(user))
     }
 }
 
@@ -908,25 +767,4 @@ impl VisitMut for MarkerStripper {
     }
 
     fn visit_item_mut(&mut self, _item: &mut syn::Item) {}
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn statement_markers_are_found_where_syn_puts_them() {
-        for source in [
-            "#[concurrent::barrier] let b = fetch(2).await;",
-            "#[concurrent::barrier] store.put(7).await;",
-            "#[concurrent::barrier] a += f().await;",
-            "#[concurrent::barrier] log!(x);",
-        ] {
-            let mut stmt: Stmt = syn::parse_str(source).expect("statement parses");
-            let markers = take_statement_markers(&mut stmt);
-            assert_eq!(markers.len(), 1, "{source}");
-            restore_statement_markers(&mut stmt, markers);
-            assert_eq!(take_statement_markers(&mut stmt).len(), 1, "{source}");
-        }
-    }
 }

@@ -8,7 +8,7 @@
 
 /// Statements (by position in their run) and the order they must keep.
 #[derive(Debug)]
-pub(crate) struct DependencyGraph {
+pub struct DependencyGraph {
     /// `before[a][b]`: `a` must finish before `b` starts (transitively closed).
     before: Vec<Vec<bool>>,
     /// Whether the node suspends; a node that does not costs no time.
@@ -20,7 +20,7 @@ pub(crate) struct DependencyGraph {
 
 impl DependencyGraph {
     /// `edges` are `(earlier, later)` pairs with `earlier < later`.
-    pub(crate) fn new(awaits: Vec<bool>, edges: impl IntoIterator<Item = (usize, usize)>) -> Self {
+    pub fn new(awaits: Vec<bool>, edges: impl IntoIterator<Item = (usize, usize)>) -> Self {
         let len = awaits.len();
         let mut before = vec![vec![false; len]; len];
         for (earlier, later) in edges {
@@ -54,8 +54,16 @@ impl DependencyGraph {
         }
     }
 
-    pub(crate) fn len(&self) -> usize {
+    /// The number of statements.
+    #[must_use]
+    pub fn len(&self) -> usize {
         self.awaits.len()
+    }
+
+    /// Whether the run has no statement.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.awaits.is_empty()
     }
 
     fn ordered(&self, a: usize, b: usize) -> bool {
@@ -73,7 +81,8 @@ impl DependencyGraph {
 
 /// How a run of statements executes.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Schedule {
+pub enum Schedule {
+    /// One statement, by its position in the run.
     Leaf(usize),
     /// One after the other, in this order.
     Series(Vec<Schedule>),
@@ -83,7 +92,8 @@ pub(crate) enum Schedule {
 
 impl Schedule {
     /// The nodes of this schedule, in source order.
-    pub(crate) fn nodes(&self) -> Vec<usize> {
+    #[must_use]
+    pub fn nodes(&self) -> Vec<usize> {
         let mut nodes = Vec::new();
         self.collect_nodes(&mut nodes);
         nodes.sort_unstable();
@@ -106,7 +116,7 @@ impl Schedule {
     }
 
     /// Whether running this schedule joins anything.
-    pub(crate) fn is_concurrent(&self) -> bool {
+    pub fn is_concurrent(&self) -> bool {
         match self {
             Schedule::Leaf(_) => false,
             Schedule::Parallel(_) => true,
@@ -137,7 +147,7 @@ impl Schedule {
 /// `let start = Instant::now();` still starts the clock first), else to the back, after
 /// what they read. The rest is split into series and parallel parts recursively; a part
 /// that is neither (it contains an "N") runs layer by layer.
-pub(crate) fn schedule(graph: &DependencyGraph) -> Schedule {
+pub fn schedule(graph: &DependencyGraph) -> Schedule {
     let first_await = graph.awaits.iter().position(|&awaits| awaits);
     let mut core: Vec<usize> = (0..graph.len()).collect();
     let mut head = Vec::new();

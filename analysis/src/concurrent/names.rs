@@ -70,7 +70,7 @@ const AWAITING_MACROS: &[&str] = &["join", "try_join"];
 /// Why a statement keeps its place: it can leave the enclosing block early, or hides
 /// what it does.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Anchor {
+pub enum Anchor {
     /// `?` somewhere other than at the very end of the initializer.
     NestedTry,
     /// `return` in the initializer.
@@ -129,7 +129,8 @@ const ACQUIRING_PREFIXES: &[&str] = &[
 /// Whether a method (or a `Type::method` path call) named `name` takes a guard, a permit or
 /// a borrow. Any `*_owned` form counts (`read_owned`, `acquire_many_owned`), except the
 /// conversions `to_owned` and `into_owned`, and so does `parking_lot`'s `*_arc`.
-pub(crate) fn is_acquisition(name: &str) -> bool {
+#[must_use]
+pub fn is_acquisition(name: &str) -> bool {
     ACQUIRING_METHODS.contains(&name)
         || ACQUIRING_PREFIXES
             .iter()
@@ -140,26 +141,37 @@ pub(crate) fn is_acquisition(name: &str) -> bool {
 
 /// What one expression does with names, as far as syntax can tell.
 #[derive(Default, Debug)]
-pub(crate) struct ExprFacts {
+pub struct ExprFacts {
     /// Names read, written, borrowed or captured.
-    pub(crate) uses: BTreeSet<String>,
+    pub uses: BTreeSet<String>,
     /// Names assigned, `&mut`-borrowed or otherwise written.
-    pub(crate) writes: BTreeSet<String>,
+    pub writes: BTreeSet<String>,
     /// Whether evaluating the expression suspends (an `.await` outside closures and
     /// async blocks, which are lazy).
-    pub(crate) awaits: bool,
+    pub awaits: bool,
     /// The first reason the expression must keep its place, if any.
-    pub(crate) anchor: Option<(Anchor, Span)>,
+    pub anchor: Option<(Anchor, Span)>,
+    /// Names seen inside macro arguments or format-string captures (`{x}`): read as
+    /// tokens, so a rename there cannot be done safely.
+    pub in_tokens: BTreeSet<String>,
+    /// Names bound by a pattern inside the expression (closure parameters, `let`s in
+    /// blocks, `match` arms, `for` patterns): a use of such a name may be to the inner
+    /// binding.
+    pub bound_inside: BTreeSet<String>,
 }
 
 impl ExprFacts {
-    pub(crate) fn of_expr(expr: &Expr) -> Self {
+    /// The facts of one expression (an initializer, a statement's expression).
+    #[must_use]
+    pub fn of_expr(expr: &Expr) -> Self {
         let mut scan = ExprScan::default();
         scan.visit_expr(expr);
         scan.facts
     }
 
-    pub(crate) fn of_stmt(stmt: &syn::Stmt) -> Self {
+    /// The facts of one whole statement.
+    #[must_use]
+    pub fn of_stmt(stmt: &syn::Stmt) -> Self {
         let mut scan = ExprScan::default();
         scan.visit_stmt(stmt);
         scan.facts
@@ -255,6 +267,11 @@ fn is_compound_assign(op: &BinOp) -> bool {
 }
 
 impl<'ast> Visit<'ast> for ExprScan {
+    fn visit_pat_ident(&mut self, pat: &'ast syn::PatIdent) {
+        self.facts.bound_inside.insert(pat.ident.to_string());
+        visit::visit_pat_ident(self, pat);
+    }
+
     fn visit_expr_path(&mut self, expr: &'ast syn::ExprPath) {
         if expr.qself.is_none() {
             if let Some(ident) = expr.path.get_ident() {
@@ -473,6 +490,7 @@ impl ExprScan {
                             }
                         }
                         _ if !after_dot => {
+                            self.facts.in_tokens.insert(text.clone());
                             self.facts.uses.insert(text);
                         }
                         _ if self.lazy_depth == 0
@@ -490,7 +508,9 @@ impl ExprScan {
                     }
                 }
                 TokenTree::Literal(literal) => {
-                    self.facts.uses.extend(format_captures(literal));
+                    let captures = format_captures(literal);
+                    self.facts.in_tokens.extend(captures.iter().cloned());
+                    self.facts.uses.extend(captures);
                 }
             }
         }
@@ -499,7 +519,8 @@ impl ExprScan {
 
 /// Names captured by a format string: `x` and `w` in `"{x:>w$}"`. Any string literal in
 /// a macro call counts, since a user macro may forward it to `format!`.
-pub(crate) fn format_captures(literal: &proc_macro2::Literal) -> Vec<String> {
+#[must_use]
+pub fn format_captures(literal: &proc_macro2::Literal) -> Vec<String> {
     let Ok(string) = syn::parse2::<syn::LitStr>(TokenTree::Literal(literal.clone()).into()) else {
         return Vec::new();
     };
@@ -548,14 +569,18 @@ fn is_identifier(text: &str) -> bool {
 
 /// One name bound by a pattern.
 #[derive(Clone, Debug)]
-pub(crate) struct Binding {
-    pub(crate) ident: syn::Ident,
-    pub(crate) mutable: bool,
-    pub(crate) by_ref: bool,
+pub struct Binding {
+    /// The name as written (its span is the user's token).
+    pub ident: syn::Ident,
+    /// `mut x`.
+    pub mutable: bool,
+    /// `ref x` / `ref mut x`.
+    pub by_ref: bool,
 }
 
 /// Every name a pattern binds, or `None` if the pattern hides them (a macro).
-pub(crate) fn pattern_bindings(pat: &Pat) -> Option<Vec<Binding>> {
+#[must_use]
+pub fn pattern_bindings(pat: &Pat) -> Option<Vec<Binding>> {
     #[derive(Default)]
     struct Bindings {
         found: Vec<Binding>,
@@ -585,7 +610,8 @@ pub(crate) fn pattern_bindings(pat: &Pat) -> Option<Vec<Binding>> {
 /// Names that some code in the function may write through: `mut` bindings, parameters
 /// of type `&mut T`, a `&mut self`/`mut self` receiver, and every place assigned or
 /// `&mut`-borrowed. Statements touching one of these keep their relative order.
-pub(crate) fn mutable_names(sig: &syn::Signature, body: &syn::Block) -> BTreeSet<String> {
+#[must_use]
+pub fn mutable_names(sig: &syn::Signature, body: &syn::Block) -> BTreeSet<String> {
     #[derive(Default)]
     struct Mutables {
         names: BTreeSet<String>,

@@ -1,0 +1,228 @@
+//! `#[concurrent]`'s analysis: which `let`s of an async fn can run concurrently, and how.
+//!
+//! parse (the caller) → facts of each statement ([`names`]: names bound, read and written,
+//! awaits, what pins it) → one [`BlockPlan`] per block (`plan.rs`: each statement moves or
+//! [`Stay`]s with a [`StayReason`]; name resolution; the runs of movable `let`s between
+//! barriers; the dependency graph of each run with an [`EdgeReason`] per [`Edge`]; the
+//! bindings [`Rename`]d so that shadowing does not serialise) → the [`Schedule`] of each
+//! run ([`schedule`]: series-parallel decomposition, layers for the rest).
+//!
+//! Two callers, one set of rules:
+//! - the attribute (`async-hygiene-macros`) plans each block with [`BlockPlan::new`] while
+//!   it rewrites the fn, and emits the joins each [`Run`]'s schedule describes;
+//! - the checker (`cargo async-hygiene`) plans a whole fn with [`FnPlan::new`]: its
+//!   `sequential-awaits` rule reports [`FnPlan::summary`], and `explain FILE:FN` prints
+//!   [`FnPlan::explain`].
+//!
+//! Spans are `proc_macro2` spans of the caller's tokens: the macro turns them into
+//! `compile_error!`s, the checker into line and column (with proc-macro2's
+//! `span-locations` feature).
+//!
+//! The rules (each is documented in the README, "`#[concurrent]`"):
+//! - only `let`s move; every other statement is a barrier, and so is a `let` that can
+//!   leave the block (`?` not at the end, `return`, `break`), hides what it does (a macro
+//!   the analysis cannot see through), takes a lock, a permit or a borrow, diverges
+//!   (`let … else`), binds nothing, binds a `_name` or a `ref`, borrows an awaited
+//!   temporary, has no initializer or has attributes, or is marked
+//!   `#[concurrent::barrier]`;
+//! - a `let` waits for the `let` whose binding each of its names resolves to (data), for
+//!   every earlier statement touching a name that is mutated in the fn, and, when it
+//!   shadows a name, for earlier uses of that name that a rename cannot reach;
+//! - a shadowed binding whose uses are plain paths is renamed in the moved code, so the
+//!   chains on either side of the shadowing join.
+
+mod explain;
+mod markers;
+pub mod names;
+mod plan;
+pub mod schedule;
+
+use proc_macro2::Span;
+use syn::visit_mut::{self, VisitMut};
+
+pub use self::explain::Source;
+pub use self::markers::{
+    expr_attrs_mut, is_marker, restore_statement_markers, take_markers, take_statement_markers,
+};
+pub use self::names::{mutable_names, Anchor, Binding};
+pub use self::plan::{
+    BlockPlan, Edge, EdgeReason, Movable, Rename, Role, Run, Statement, Stay, StayReason,
+};
+pub use self::schedule::Schedule;
+
+/// The plan of every block of one fn (not of items nested in it, which have their own).
+#[derive(Clone, Debug)]
+pub struct FnPlan {
+    /// The fn's name.
+    pub name: String,
+    /// Every block of the body (the body first, then nested blocks in source order:
+    /// branches, loop bodies, closures, `async` blocks).
+    pub blocks: Vec<BlockPlan>,
+}
+
+impl FnPlan {
+    /// Plans `body`, the body of a fn with signature `sig`, exactly as `#[concurrent]`
+    /// would: statements marked `#[concurrent::barrier]` stay.
+    #[must_use]
+    pub fn new(sig: &syn::Signature, body: &syn::Block) -> Self {
+        struct Planner<'a> {
+            mutables: &'a std::collections::BTreeSet<String>,
+            blocks: Vec<BlockPlan>,
+        }
+        impl VisitMut for Planner<'_> {
+            fn visit_block_mut(&mut self, block: &mut syn::Block) {
+                let marked: Vec<bool> = block
+                    .stmts
+                    .iter_mut()
+                    .map(|stmt| !take_statement_markers(stmt).is_empty())
+                    .collect();
+                let span = block.brace_token.span.join();
+                self.blocks
+                    .push(BlockPlan::new(span, &block.stmts, &marked, self.mutables));
+                visit_mut::visit_block_mut(self, block);
+            }
+            fn visit_item_mut(&mut self, _item: &mut syn::Item) {}
+        }
+        let mutables = mutable_names(sig, body);
+        // Markers are taken off a copy, block by block, as the attribute does.
+        let mut body = body.clone();
+        let mut planner = Planner {
+            mutables: &mutables,
+            blocks: Vec::new(),
+        };
+        planner.visit_block_mut(&mut body);
+        Self {
+            name: sig.ident.to_string(),
+            blocks: planner.blocks,
+        }
+    }
+
+    /// What the checker's `sequential-awaits` rule reports: `Some` only when
+    /// `#[concurrent]` would join at least two awaits.
+    #[must_use]
+    pub fn summary(&self) -> Option<SequentialAwaits> {
+        let mut summary = SequentialAwaits {
+            awaits: 0,
+            steps: 0,
+            lets: Vec::new(),
+        };
+        for block in &self.blocks {
+            for run in block.runs.iter().filter(|run| run.is_concurrent()) {
+                summary.awaits += run.awaits();
+                summary.steps += run.steps();
+                summary.lets.extend(
+                    run.statements
+                        .iter()
+                        .enumerate()
+                        .filter(|&(node, _)| run.awaits_at(node))
+                        .map(|(_, &index)| block.statements[index].span),
+                );
+            }
+        }
+        (summary.awaits > summary.steps).then_some(summary)
+    }
+
+    /// The plan in plain text: each block's statements, why each stays or what it waits
+    /// for, renames, and each run's schedule by line.
+    #[must_use]
+    pub fn explain(&self, source: &dyn Source) -> String {
+        explain::explain(self, source)
+    }
+}
+
+/// Awaits written in sequence that `#[concurrent]` would join.
+#[derive(Clone, Debug)]
+pub struct SequentialAwaits {
+    /// Awaiting `let`s in the runs that join (the sequential steps as written).
+    pub awaits: usize,
+    /// The steps they take joined (the critical path, counted in awaits).
+    pub steps: usize,
+    /// The awaiting `let`s it would join, in source order (the spans to report on).
+    pub lets: Vec<Span>,
+}
+
+impl std::fmt::Display for SequentialAwaits {
+    /// "3 awaits in sequence; `#[concurrent]` runs them in 1 step".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&explain::summary_text(self.awaits, self.steps))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A caller without line numbers (proc-macro2's `span-locations` is off here):
+    /// statements are named by their index.
+    struct NoLines;
+
+    impl Source for NoLines {
+        fn line(&self, _span: Span) -> Option<usize> {
+            None
+        }
+        fn text(&self, _span: Span) -> Option<String> {
+            None
+        }
+    }
+
+    fn plan(source: &str) -> FnPlan {
+        let function: syn::ItemFn = syn::parse_str(source).expect("test fn parses");
+        FnPlan::new(&function.sig, &function.block)
+    }
+
+    #[test]
+    fn summary_counts_joined_awaits_only() {
+        let three = plan(
+            "async fn f() { let a = one().await; let b = two().await; let c = three().await; }",
+        );
+        let summary = three.summary().expect("three independent awaits join");
+        assert_eq!(
+            summary.to_string(),
+            "3 awaits in sequence; `#[concurrent]` runs them in 1 step"
+        );
+        assert_eq!(summary.lets.len(), 3);
+        for source in [
+            "async fn f() { let a = one().await; let b = two(a).await; }",
+            "async fn f() { let a = one().await; }",
+            "async fn f() { let a = one().await; store(a).await; let b = two().await; }",
+            "async fn f() { let a = one().await; #[concurrent::barrier] let b = two().await; }",
+        ] {
+            assert!(plan(source).summary().is_none(), "{source}");
+        }
+    }
+
+    #[test]
+    fn explain_says_why_each_statement_stays_or_waits() {
+        let text = plan(
+            "async fn pair(a: &Api) -> (u8, u8) {
+    let x = a.one().await;
+    let y = a.two(x).await;
+    let x = a.three().await;
+    let z = a.four(x).await;
+    let g = m.lock().await;
+    (y, z)
+}",
+        )
+        .explain(&NoLines);
+        let expected = "\
+`fn pair`: 4 awaits in sequence; `#[concurrent]` runs them in 2 steps
+
+block
+  statement 0:
+      joins (awaits); `x` is renamed in the moved code (statement 2 shadows it)
+  statement 1:
+      joins (awaits); after statement 0: uses `x`
+  statement 2:
+      joins (awaits)
+  statement 3:
+      joins (awaits); after statement 2: uses `x`
+  statement 4:
+      stays: `.lock(…)` takes a lock, a permit or a borrow: started earlier, it would be held while other awaits wait
+  statement 5:
+      stays: not a `let`: statements other than `let` keep their place (their effects may be what a later statement reads)
+  run at statements 0-3: 4 awaits as written, 2 steps joined
+    schedule (by statement): join(0 → 1, 2 → 3)
+";
+        assert_eq!(text, expected);
+    }
+}
