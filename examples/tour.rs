@@ -56,7 +56,10 @@ mod services {
 
     /// The analytics API through a sync HTTP client (`requests.get` in the seed).
     pub(crate) fn blocking_analytics_get(user: u64) -> Vec<u64> {
-        std::thread::sleep(Duration::from_millis(80));
+        async_hygiene::allow_blocking!(
+            "the tour's stand-in for a blocking client: the problem this example shows",
+            std::thread::sleep(Duration::from_millis(80))
+        );
         (0..1_000).map(|i| i * user).collect()
     }
 
@@ -92,7 +95,10 @@ mod services {
     /// A sync helper in another module that does file-system work: no attribute on the
     /// async caller can see it, the watchdog can.
     pub(crate) fn load_settings() -> usize {
-        std::thread::sleep(Duration::from_millis(150));
+        async_hygiene::allow_blocking!(
+            "the tour's stand-in for a blocking client: the problem this example shows",
+            std::thread::sleep(Duration::from_millis(150))
+        );
         42
     }
 }

@@ -147,5 +147,4 @@ pub mod __private {
     // runtime's `ConcurrentTry` impls, pointing into its source, to the attribute's own
     // note (`tests/ui/concurrent_question_mark_on_poll.stderr`).
     pub use ::std;
-    pub use ::tokio;
 }

@@ -41,7 +41,10 @@ mod storage {
     use std::time::{Duration, Instant};
 
     pub(crate) fn load_config(blocking: Duration) -> u32 {
-        std::thread::sleep(blocking);
+        async_hygiene::allow_blocking!(
+            "blocks on purpose: the watchdog under test must see a slow poll",
+            std::thread::sleep(blocking)
+        );
         7
     }
 
@@ -162,7 +165,10 @@ async fn sliced(slices: u32) {
         output = (),
         body = {
             for _ in 0..slices {
-                std::thread::sleep(Duration::from_millis(20));
+                async_hygiene::allow_blocking!(
+                    "blocks on purpose: the watchdog under test must see a slow poll",
+                    std::thread::sleep(Duration::from_millis(20))
+                );
                 tokio::task::yield_now().await;
             }
         }

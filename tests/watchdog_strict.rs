@@ -11,7 +11,10 @@ async fn blocks_for(duration: Duration) -> u32 {
         output = u32,
         body = {
             tokio::task::yield_now().await;
-            std::thread::sleep(duration);
+            async_hygiene::allow_blocking!(
+                "blocks on purpose: the watchdog under test must see a slow poll",
+                std::thread::sleep(duration)
+            );
             1
         }
     )

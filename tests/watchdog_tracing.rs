@@ -8,7 +8,10 @@ use std::time::Duration;
 const BLOCKING: Duration = Duration::from_millis(250);
 
 fn load_config(blocking: Duration) -> u32 {
-    std::thread::sleep(blocking);
+    async_hygiene::allow_blocking!(
+        "blocks on purpose: the watchdog under test must see a slow poll",
+        std::thread::sleep(blocking)
+    );
     7
 }
 

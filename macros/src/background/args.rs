@@ -10,8 +10,9 @@ use crate::errors::Errors;
 pub(crate) const ACCEPTED_FORMS: &str = "`#[background]` accepts:\n\
     - `#[background]`: spawn onto the current registry\n\
     - `#[background(limit = 8)]` or `#[background(limit = MAX_JOBS)]`: at most that many \
-    bodies at once (a positive integer literal, or a path to a `const` of type `usize`); \
-    the function becomes `async` and its call waits for a free slot\n\
+    bodies at once (a positive integer literal, or a path to a `const` of type `usize`), \
+    or `#[background(limit = DB)]`: a shared `static DB: async_hygiene::limit::Limit`; \
+    the function becomes `async` and its call waits for a free permit\n\
     - `#[background(registry = REGISTRY)]`: spawn onto an explicit \
     `async_hygiene::registry::Registry` (any expression that derefs to one)\n\
     - both, separated by a comma";
@@ -21,7 +22,8 @@ mod keyword {
     syn::custom_keyword!(registry);
 }
 
-/// The per-function cap of `#[background(limit = …)]`.
+/// The limit of `#[background(limit = …)]`: a count, or a path to a `const` count or a
+/// shared `static Limit` (told apart by its type in the expansion).
 pub(crate) enum Limit {
     Literal(LitInt),
     Const(Path),
@@ -140,7 +142,7 @@ fn parse_limit(input: ParseStream<'_>) -> syn::Result<syn::Result<Limit>> {
     let value: Expr = input.parse()?;
     Ok(Err(syn::Error::new_spanned(
         value,
-        "`limit` must be a positive integer literal or a path to a `const` of type `usize`",
+        "`limit` must be a positive integer literal, a path to a `const` of type `usize`, or a path to a `static` `Limit`",
     )))
 }
 
@@ -190,7 +192,9 @@ mod tests {
         assert!(message(quote!(limit = 0)).contains("may not be 0"));
         assert!(message(quote!(limit = -3))
             .contains("must be positive (how many bodies may run at once), not -3"));
-        assert!(message(quote!(limit = "8")).contains("positive integer literal or a path"));
+        assert!(
+            message(quote!(limit = "8")).contains("positive integer literal, a path to a `const`")
+        );
         assert!(message(quote!(limit = 1, limit = 2)).contains("duplicate argument `limit`"));
         let unknown = message(quote!(lmit = 2));
         assert!(unknown.contains("unknown argument `lmit`"), "{unknown}");

@@ -103,14 +103,17 @@ fn validate(function: &FnItem) -> Vec<syn::Error> {
 //         )
 //     }
 //
-// With `registry = R` the call is `background_spawn_on(&(R), …)`. With `limit = N` the
-// function stays `async` and waits for a slot before spawning:
+// With `registry = R` the call is `background_spawn_on(&(R), …)`. With `limit = …` the
+// function stays `async` and waits for a permit of a `Limit` before spawning:
 //     pub async fn record(…) -> …BackgroundHandle<…> {
-//         let __async_hygiene_slots: &'static …Semaphore = {
-//             static __ASYNC_HYGIENE_SLOTS: …Semaphore = …background_slots(N);
-//             &__ASYNC_HYGIENE_SLOTS
+//         let __async_hygiene_limit: &'static …FnLimit = {
+//             static __ASYNC_HYGIENE_LIMIT: …FnLimit =
+//                 …FnLimit::own(concat!(module_path!(), "::", "record"), 8);  // limit = 8
+//             //  …LimitArg(&P).fn_limit(…, "…may not be 0")   limit = P: a `const` count
+//             //                                              or a `static` Limit
+//             &__ASYNC_HYGIENE_LIMIT
 //         };
-//         …background_spawn_limited(__async_hygiene_slots, "record", async move { … }).await
+//         …background_spawn_limited(__async_hygiene_limit, "record", async move { … }).await
 //     }
 fn expand_background(args: &BackgroundArgs, function: FnItem) -> TokenStream {
     let FnItem {
@@ -151,45 +154,49 @@ fn expand_background(args: &BackgroundArgs, function: FnItem) -> TokenStream {
             #at_name::background_spawn_on #output_generic (&(#registry), #name, #job)
         ),
         (Some(limit), registry) => {
-            let slots = syn::Ident::new("__async_hygiene_slots", Span::mixed_site());
-            let slots_static = syn::Ident::new("__ASYNC_HYGIENE_SLOTS", Span::mixed_site());
-            // A literal was checked here; a `const` can only be checked by the compiler,
-            // spanned on its name.
-            let (limit, check) = match limit {
-                Limit::Literal(literal) => (literal.to_token_stream(), TokenStream::new()),
+            let limit_ref = syn::Ident::new("__async_hygiene_limit", Span::mixed_site());
+            let limit_static = syn::Ident::new("__ASYNC_HYGIENE_LIMIT", Span::mixed_site());
+            let private = Private::call_site();
+            // Named like `#[bounded(n)]`'s own limit, `module::path::function`.
+            let limit_name = quote!(#private::core::concat!(
+                #private::core::module_path!(), "::", #name
+            ));
+            // A literal was checked here. A path is a `const` count or a `static Limit`:
+            // its type picks `fn_limit`, which rejects a `const` 0 at compile time, spanned
+            // on the path.
+            let at_limit = Private::at(limit.span());
+            let init = match limit {
+                Limit::Literal(literal) => quote_spanned!(literal.span()=>
+                    #at_limit::FnLimit::own(#limit_name, #literal)
+                ),
                 Limit::Const(path) => {
-                    let at_limit = Private::at(limit.span());
-                    let message = format!(
+                    let zero = format!(
                         "`#[background(limit = {})]`: the limit may not be 0",
                         path.to_token_stream().to_string().replace(' ', "")
                     );
-                    let check = quote_spanned!(limit.span()=>
-                        const _: () = #at_limit::core::assert!(#path > 0, #message);
-                    );
-                    (quote_spanned!(limit.span()=> #path), check)
+                    quote_spanned!(limit.span()=>
+                        #at_limit::LimitArg(&#path).fn_limit(#limit_name, #zero)
+                    )
                 }
             };
             let spawn = match registry {
                 None => quote_spanned!(name_span=>
-                    #at_name::background_spawn_limited #output_generic (#slots, #name, #job)
+                    #at_name::background_spawn_limited #output_generic (#limit_ref, #name, #job)
                 ),
                 Some(registry) => quote_spanned!(name_span=>
                     #at_name::background_spawn_limited_on #output_generic (
-                        &(#registry), #slots, #name, #job,
+                        &(#registry), #limit_ref, #name, #job,
                     )
                 ),
             };
             sig.asyncness = Some(Token![async](sig.fn_token.span));
-            let private = Private::call_site();
             return quote! {
                 #(#attrs)*
                 #vis #sig {
                     // In its own block, so the body cannot see (or collide with) it.
-                    let #slots: &'static #private::tokio::sync::Semaphore = {
-                        #check
-                        static #slots_static: #private::tokio::sync::Semaphore =
-                            #private::background_slots(#limit);
-                        &#slots_static
+                    let #limit_ref: &'static #private::FnLimit = {
+                        static #limit_static: #private::FnLimit = #init;
+                        &#limit_static
                     };
                     #spawn.await
                 }
