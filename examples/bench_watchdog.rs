@@ -2,15 +2,17 @@
 //! same run.
 //!
 //! ```sh
-//! cargo run --release --example bench_watchdog          # 31 rounds
-//! cargo run --release --example bench_watchdog -- 61    # rounds
+//! cargo run --release --features watchdog --example bench_watchdog          # 31 rounds
+//! cargo run --release --features watchdog --example bench_watchdog -- 61    # rounds
+//! cargo run --release --features watchdog --example bench_watchdog -- 31 tasks  # one workload
 //! ```
 //!
 //! Each workload runs identical bodies: plain (what the attributes emit without the
-//! `watchdog` feature), watched (what they emit with it: `watch_body_on!`, used directly
-//! here so that the comparison needs no feature switch) with the default coarse clock and
-//! with the exact clock of thresholds below 20 ms, and watched with the mode set to `off`
-//! at run time. The variants alternate over several rounds on one current-thread
+//! `watchdog` feature), watched (what `#[no_blocking]` emits with it: each poll timed and
+//! published for the hang monitor, each `.await` marked with its location) with the
+//! default coarse clock and with the exact clock of thresholds below 20 ms, watched with
+//! the mode set to `off` at run time, and watched without the await marks (the wrapper
+//! alone, `watch_body_on!` called directly), which isolates the marks' cost. The variants alternate over several rounds on one current-thread
 //! runtime, so drift hits them alike, and the fastest round of each is reported: the
 //! workloads are deterministic, so a slower round only measures other processes taking
 //! the CPU (on a shared machine the medians move by more than the overhead measured).
@@ -86,7 +88,42 @@ mod plain {
     }
 }
 
+/// What `#[no_blocking]` emits with the feature on: the watch, with marked awaits.
 mod watched {
+    use super::{parse_record, PendingOnce};
+
+    #[async_hygiene::no_blocking]
+    pub(crate) async fn pending(count: u32) -> u64 {
+        let mut total = 0_u64;
+        for i in 0..count {
+            PendingOnce(false).await;
+            total = total.wrapping_add(u64::from(i));
+        }
+        total
+    }
+
+    #[async_hygiene::no_blocking]
+    pub(crate) async fn yields(count: u32) -> u64 {
+        let mut total = 0_u64;
+        for i in 0..count {
+            tokio::task::yield_now().await;
+            total = total.wrapping_add(u64::from(i));
+        }
+        total
+    }
+
+    #[async_hygiene::no_blocking]
+    pub(crate) async fn handle(mut receiver: tokio::sync::mpsc::Receiver<String>) -> u64 {
+        let mut total = 0;
+        while let Some(record) = receiver.recv().await {
+            total += parse_record(&record);
+        }
+        total
+    }
+}
+
+/// The watch without the await marks: the wrapper alone.
+mod unmarked {
     use super::{parse_record, PendingOnce};
 
     pub(crate) async fn pending(count: u32) -> u64 {
@@ -142,14 +179,17 @@ enum Variant {
     /// Threshold 19 ms: `Instant::now()` twice per poll.
     WatchedExact,
     WatchedModeOff,
+    /// The coarse clock, awaits not marked.
+    Unmarked,
 }
 
 impl Variant {
-    const ALL: [Variant; 4] = [
+    const ALL: [Variant; 5] = [
         Variant::Plain,
         Variant::Watched,
         Variant::WatchedExact,
         Variant::WatchedModeOff,
+        Variant::Unmarked,
     ];
 
     fn label(self) -> &'static str {
@@ -158,6 +198,7 @@ impl Variant {
             Variant::Watched => "watched (warn, coarse clock)",
             Variant::WatchedExact => "watched (warn, exact clock)",
             Variant::WatchedModeOff => "watched, mode off",
+            Variant::Unmarked => "watched, awaits not marked (coarse clock)",
         }
     }
 
@@ -192,6 +233,7 @@ fn direct_workload(variant: Variant) -> (Duration, u64) {
     let start = Instant::now();
     let total = match variant {
         Variant::Plain => drive(plain::pending(DIRECT_POLLS)),
+        Variant::Unmarked => drive(unmarked::pending(DIRECT_POLLS)),
         _ => drive(watched::pending(DIRECT_POLLS)),
     };
     std::hint::black_box(total);
@@ -204,6 +246,7 @@ async fn yield_workload(variant: Variant) -> (Duration, u64) {
     let tasks: Vec<_> = (0..TASKS)
         .map(|_| match variant {
             Variant::Plain => tokio::spawn(plain::yields(YIELDS)),
+            Variant::Unmarked => tokio::spawn(unmarked::yields(YIELDS)),
             _ => tokio::spawn(watched::yields(YIELDS)),
         })
         .collect();
@@ -224,6 +267,7 @@ async fn channel_workload(variant: Variant) -> (Duration, u64) {
     let start = Instant::now();
     let handler = match variant {
         Variant::Plain => tokio::spawn(plain::handle(receiver)),
+        Variant::Unmarked => tokio::spawn(unmarked::handle(receiver)),
         _ => tokio::spawn(watched::handle(receiver)),
     };
     for i in 0..MESSAGES {
@@ -252,7 +296,7 @@ fn main() {
         arg.parse()
             .ok()
             .filter(|&rounds| rounds > 0)
-            .expect("usage: bench_watchdog [ROUNDS]")
+            .expect("usage: bench_watchdog [ROUNDS] [WORKLOAD]")
     });
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -277,7 +321,12 @@ fn main() {
             Box::pin(channel_workload(v))
         }),
     ];
+    // An optional second argument keeps the workloads whose name contains it.
+    let only = std::env::args().nth(2).unwrap_or_default();
     for (name, unit, workload) in workloads {
+        if !name.contains(only.as_str()) {
+            continue;
+        }
         let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); Variant::ALL.len()];
         let mut units = 0;
         // One warm-up round, then alternate the variants so drift hits them alike.

@@ -56,7 +56,10 @@ mod services {
 
     /// The analytics API through a sync HTTP client (`requests.get` in the seed).
     pub(crate) fn blocking_analytics_get(user: u64) -> Vec<u64> {
-        std::thread::sleep(Duration::from_millis(80));
+        async_hygiene::allow_blocking!(
+            "the tour's stand-in for a blocking client: the problem this example shows",
+            std::thread::sleep(Duration::from_millis(80))
+        );
         (0..1_000).map(|i| i * user).collect()
     }
 
@@ -92,7 +95,10 @@ mod services {
     /// A sync helper in another module that does file-system work: no attribute on the
     /// async caller can see it, the watchdog can.
     pub(crate) fn load_settings() -> usize {
-        std::thread::sleep(Duration::from_millis(150));
+        async_hygiene::allow_blocking!(
+            "the tour's stand-in for a blocking client: the problem this example shows",
+            std::thread::sleep(Duration::from_millis(150))
+        );
         42
     }
 }
@@ -464,22 +470,23 @@ async fn main() {
 /// Runs `start_session` with the watchdog on, and describes what it reported.
 async fn watch_hidden_blocking() -> (String, String) {
     watchdog::set_threshold(Duration::from_millis(50));
-    let before = watchdog::slow_poll_count();
-    let session = observe(start_session(3)).await;
+    let (session, reports) = watchdog::collect(observe(start_session(3))).await;
     assert_eq!(session.output, 43);
-    let reports: Vec<_> = watchdog::recent_slow_polls()
-        .into_iter()
-        .filter(|report| report.function.ends_with("start_session"))
-        .collect();
-    let count = watchdog::slow_poll_count() - before;
+    let reports = reports.of("start_session");
+    let count = reports.len();
     match reports.last() {
         Some(report) => (
             count.to_string(),
             format!(
-                "names `{}` at {}:{} ({})",
+                "names `{}`, {}:{}-{} ({})",
                 report.function.rsplit("::").next().unwrap_or_default(),
                 report.file,
                 report.line,
+                // The stretch the poll ran: from the fn's start to the await it reached.
+                match report.stretch.to {
+                    watchdog::Point::Await { line, .. } => line.to_string(),
+                    _ => "return".to_owned(),
+                },
                 ms(report.duration)
             ),
         ),

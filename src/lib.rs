@@ -142,7 +142,9 @@ pub use async_hygiene_runtime::background::{shutdown, ShutdownReport};
 pub mod __private {
     pub use ::async_hygiene_runtime::__private::*;
     pub use ::core;
-    pub use ::futures;
+    // Generated code does not name it, but without it rustc's E0277 for `#[concurrent]`'s
+    // `?` on a type that is not `Result`/`Option`/`ControlFlow` appends a list of the
+    // runtime's `ConcurrentTry` impls, pointing into its source, to the attribute's own
+    // note (`tests/ui/concurrent_question_mark_on_poll.stderr`).
     pub use ::std;
-    pub use ::tokio;
 }

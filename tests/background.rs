@@ -6,8 +6,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
+use async_hygiene::limit::{self, Limit};
 use async_hygiene::registry::{BackgroundError, Registry};
-use async_hygiene::{background, shutdown};
+use async_hygiene::{background, bounded, shutdown};
 use tokio::time::{sleep, Instant};
 
 #[path = "support/concurrency.rs"]
@@ -217,6 +218,58 @@ async fn limit_makes_the_call_wait_for_a_slot() {
     }
     assert_eq!(started.elapsed(), Duration::from_secs(10));
     assert_eq!(PEAK.load(Ordering::SeqCst), MAX_UPLOADS);
+}
+
+static DB: Limit = Limit::new("db", 2);
+
+#[background(limit = DB)]
+async fn flush_to_db(batch: u32) -> u32 {
+    sleep(Duration::from_secs(1)).await;
+    batch
+}
+
+#[bounded(limit = DB)]
+async fn query_db() -> Instant {
+    Instant::now()
+}
+
+/// `limit = DB` with a shared `static Limit`: the jobs hold its permits from spawn to end,
+/// and a `#[bounded(limit = DB)]` function waits behind them.
+#[tokio::test(start_paused = true)]
+async fn a_shared_limit_is_held_by_jobs_and_bounded_calls_alike() {
+    let started = Instant::now();
+    let first = flush_to_db(1).await;
+    let second = flush_to_db(2).await;
+    assert_eq!((DB.in_flight(), DB.capacity()), (2, 2));
+    // Both permits are held by the jobs: the query runs once the first job ends.
+    assert_eq!(query_db().await - started, Duration::from_secs(1));
+    assert_eq!((first.await, second.await), (Ok(1), Ok(2)));
+    assert_eq!(DB.in_flight(), 0);
+}
+
+#[background(limit = 2)]
+async fn resize(id: u32) -> u32 {
+    sleep(Duration::from_secs(1)).await;
+    id
+}
+
+/// A count gives the function its own `Limit`, named and registered like `#[bounded(n)]`'s.
+#[tokio::test(start_paused = true)]
+async fn a_count_is_the_functions_own_registered_limit() {
+    let first = resize(1).await;
+    let own = limit::registered()
+        .into_iter()
+        .find(|limit| limit.name() == "background::resize")
+        .expect("registered on the first call");
+    assert_eq!((own.capacity(), own.in_flight(), own.waiting()), (2, 1, 0));
+    let second = resize(2).await;
+    assert_eq!(own.in_flight(), 2);
+    let third = tokio::spawn(resize(3));
+    tokio::task::yield_now().await;
+    assert_eq!((own.in_flight(), own.waiting()), (2, 1));
+    assert_eq!((first.await, second.await), (Ok(1), Ok(2)));
+    assert_eq!(third.await.expect("the call does not panic").await, Ok(3));
+    assert_eq!((own.in_flight(), own.waiting()), (0, 0));
 }
 
 static MAILER: LazyLock<Registry> = LazyLock::new(Registry::new);

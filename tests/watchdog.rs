@@ -8,24 +8,31 @@
 //! the plain body. `cargo test --test watchdog --features watchdog` runs the same file
 //! with the attribute watched end to end.
 //!
-//! Every test watches its own functions and looks only for reports naming them: the
-//! counter and the recent reports are process-wide and the tests run in parallel.
+//! Every test collects the reports of its own future (`watchdog::collect`): the tests run
+//! in parallel, and each sees only what its polls reported.
 
 use std::num::ParseIntError;
 use std::time::{Duration, Instant};
 
-use async_hygiene::watchdog::{self, SlowPoll};
+use async_hygiene::watchdog::{self, Point, SlowPoll, Stretch};
 
 const BLOCKING: Duration = Duration::from_millis(250);
 /// With the default threshold, durations come from the coarse clock: lower bounds short by
 /// one tick (5 ms) plus however late the ticker thread is scheduled on a loaded machine.
 const AT_LEAST: Duration = Duration::from_millis(200);
 
-/// Reports naming a function whose path ends with `suffix`.
-fn reports_for(suffix: &str) -> Vec<SlowPoll> {
-    watchdog::recent_slow_polls()
-        .into_iter()
-        .filter(|report| report.function.ends_with(suffix))
+/// Runs `future` and returns the slow polls it reported, cloned.
+async fn reports_of<F: std::future::Future>(future: F) -> (F::Output, Vec<SlowPoll>) {
+    let (output, reports) = watchdog::collect(future).await;
+    (output, reports.slow_polls)
+}
+
+/// The reports of the fn `name`.
+fn named(reports: &[SlowPoll], name: &str) -> Vec<SlowPoll> {
+    reports
+        .iter()
+        .filter(|report| report.function.rsplit("::").next() == Some(name))
+        .cloned()
         .collect()
 }
 
@@ -34,7 +41,10 @@ mod storage {
     use std::time::{Duration, Instant};
 
     pub(crate) fn load_config(blocking: Duration) -> u32 {
-        std::thread::sleep(blocking);
+        async_hygiene::allow_blocking!(
+            "blocks on purpose: the watchdog under test must see a slow poll",
+            std::thread::sleep(blocking)
+        );
         7
     }
 
@@ -69,9 +79,9 @@ async fn handler(id: u32) -> Result<u32, Box<dyn std::error::Error>> {
 #[tokio::test]
 async fn a_hidden_sleep_in_a_sync_callee_is_reported_with_name_and_location() {
     let before = watchdog::slow_poll_count();
-    assert_eq!(handler(1).await.ok(), Some(11));
+    let (output, reports) = reports_of(handler(1)).await;
+    assert_eq!(output.ok(), Some(11));
 
-    let reports = reports_for("::handler");
     assert_eq!(reports.len(), 1, "{reports:#?}");
     let report = &reports[0];
     assert_eq!(report.function, "watchdog::handler");
@@ -80,16 +90,34 @@ async fn a_hidden_sleep_in_a_sync_callee_is_reported_with_name_and_location() {
     assert!(report.duration >= AT_LEAST, "{report:?}");
     assert_eq!(report.threshold, watchdog::DEFAULT_THRESHOLD);
     assert!(watchdog::slow_poll_count() > before);
+    // The body is watched without the attribute, so its await is not marked.
+    assert_eq!(
+        report.stretch,
+        Stretch {
+            from: Point::Unmarked,
+            to: Point::Return
+        }
+    );
 
     let message = report.to_string();
     assert!(
-        message.starts_with(&format!(
-            "a poll of `watchdog::handler` ({}:{}:",
+        message.starts_with("`watchdog::handler` blocked its executor thread for "),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!(
+            "between an unmarked await of the fn ({}:{}:",
             file!(),
             HANDLER_LINE + 1
         )),
         "{message}"
     );
+    assert!(
+        message.contains(") and the return (threshold 100ms)"),
+        "{message}"
+    );
+    let stats = watchdog::stats_for("watchdog::handler").expect("the fn was polled");
+    assert!(stats.polls >= 2 && stats.slow_polls >= 1, "{stats:?}");
     assert!(message.contains("spawn_blocking"), "{message}");
 }
 
@@ -103,8 +131,7 @@ async fn hashes(budget: Duration) -> u64 {
 
 #[tokio::test]
 async fn a_cpu_heavy_loop_is_reported() {
-    hashes(BLOCKING).await;
-    let reports = reports_for("::hashes");
+    let (_, reports) = reports_of(hashes(BLOCKING)).await;
     assert_eq!(reports.len(), 1, "{reports:#?}");
     assert!(reports[0].duration >= AT_LEAST);
 }
@@ -126,8 +153,9 @@ async fn fast(values: Vec<u32>) -> u32 {
 
 #[tokio::test]
 async fn fast_polls_are_not_reported() {
-    assert_eq!(fast((1..=100).collect()).await, 5050);
-    assert!(reports_for("::fast").is_empty());
+    let (total, reports) = watchdog::collect(fast((1..=100).collect())).await;
+    assert_eq!(total, 5050);
+    reports.assert_no_slow_polls();
 }
 
 /// Blocking split over several polls, each below the threshold, is not one slow poll.
@@ -137,7 +165,10 @@ async fn sliced(slices: u32) {
         output = (),
         body = {
             for _ in 0..slices {
-                std::thread::sleep(Duration::from_millis(20));
+                async_hygiene::allow_blocking!(
+                    "blocks on purpose: the watchdog under test must see a slow poll",
+                    std::thread::sleep(Duration::from_millis(20))
+                );
                 tokio::task::yield_now().await;
             }
         }
@@ -147,9 +178,9 @@ async fn sliced(slices: u32) {
 #[tokio::test]
 async fn only_single_polls_above_the_threshold_count() {
     let start = Instant::now();
-    sliced(15).await;
+    let ((), reports) = watchdog::collect(sliced(15)).await;
     assert!(start.elapsed() >= Duration::from_millis(300));
-    assert!(reports_for("::sliced").is_empty());
+    reports.assert_no_slow_polls();
 }
 
 async fn blocking_leaf() {
@@ -175,9 +206,9 @@ async fn caller_of_blocking_leaf() {
 
 #[tokio::test]
 async fn nested_blocking_is_reported_once_against_the_innermost_fn() {
-    caller_of_blocking_leaf().await;
-    assert_eq!(reports_for("::blocking_leaf").len(), 1);
-    assert!(reports_for("::caller_of_blocking_leaf").is_empty());
+    let ((), reports) = reports_of(caller_of_blocking_leaf()).await;
+    assert_eq!(named(&reports, "blocking_leaf").len(), 1, "{reports:#?}");
+    assert!(named(&reports, "caller_of_blocking_leaf").is_empty());
 }
 
 async fn blocks_then_awaits_middle() {
@@ -216,15 +247,15 @@ async fn blocks_innermost() {
 /// exactly the time its nested fns reported as `nested`.
 #[tokio::test]
 async fn each_level_reports_only_its_own_blocking() {
-    blocks_then_awaits_middle().await;
-    let only = |suffix: &str| {
-        let reports = reports_for(suffix);
+    let ((), reports) = reports_of(blocks_then_awaits_middle()).await;
+    let only = |name: &str| {
+        let reports = named(&reports, name);
         assert_eq!(reports.len(), 1, "{reports:#?}");
         reports[0].clone()
     };
-    let inner = only("::blocks_innermost");
-    let middle = only("::awaits_inner_then_blocks");
-    let outer = only("::blocks_then_awaits_middle");
+    let inner = only("blocks_innermost");
+    let middle = only("awaits_inner_then_blocks");
+    let outer = only("blocks_then_awaits_middle");
     assert!(
         inner.duration >= AT_LEAST && inner.nested.is_zero(),
         "{inner:?}"
@@ -268,9 +299,10 @@ async fn methods_are_named_with_their_type() {
     let store = Store {
         name: "primary".to_owned(),
     };
-    assert_eq!(store.slow_name("1").await, Ok("primary"));
-    assert!(store.slow_name("x").await.is_err());
-    let reports = reports_for("::slow_name");
+    let (results, reports) =
+        reports_of(async { (store.slow_name("1").await, store.slow_name("x").await) }).await;
+    assert_eq!(results.0, Ok("primary"));
+    assert!(results.1.is_err());
     assert_eq!(reports.len(), 1, "{reports:#?}");
     assert_eq!(reports[0].function, "watchdog::Store::slow_name");
 }
@@ -329,8 +361,8 @@ async fn bounded_blocking(id: u32) -> Result<u32, ParseIntError> {
 
 #[tokio::test]
 async fn an_annotated_fn_is_watched_exactly_when_the_feature_is_on() {
-    assert_eq!(bounded_blocking(1).await, Ok(10));
-    let reports = reports_for("::bounded_blocking");
+    let (output, reports) = reports_of(bounded_blocking(1)).await;
+    assert_eq!(output, Ok(10));
     if cfg!(feature = "watchdog") {
         assert_eq!(reports.len(), 1, "{reports:#?}");
         assert_eq!(reports[0].function, "watchdog::bounded_blocking");
@@ -364,10 +396,11 @@ mod handlers {
 
 #[tokio::test]
 async fn no_blocking_fns_are_watched_exactly_when_the_feature_is_on() {
-    assert_eq!(handlers::get_user(1).await, Ok(13));
-    assert_eq!(handlers::stacked(1).await, 8);
-    let get_user = reports_for("::get_user");
-    let stacked = reports_for("::stacked");
+    let (outputs, reports) =
+        reports_of(async { (handlers::get_user(1).await, handlers::stacked(1).await) }).await;
+    assert_eq!(outputs, (Ok(13), 8));
+    let get_user = named(&reports, "get_user");
+    let stacked = named(&reports, "stacked");
     if cfg!(feature = "watchdog") {
         assert_eq!(get_user.len(), 1, "{get_user:#?}");
         assert_eq!(get_user[0].function, "watchdog::handlers::get_user");
@@ -463,8 +496,7 @@ fn line_of(text: &str) -> u32 {
     u32::try_from(index + 1).expect("this file is short")
 }
 
-#[tokio::test]
-async fn async_trait_methods_are_watched_exactly_when_the_feature_is_on() {
+async fn use_repository() {
     let mut repository = SlowRepository(1);
     assert_eq!(repository.load("1").await, Ok(9));
     assert!(repository.load("x").await.is_err());
@@ -477,11 +509,15 @@ async fn async_trait_methods_are_watched_exactly_when_the_feature_is_on() {
     assert!(repository.label("x").await.is_err());
     assert_eq!(repository.kind().await, "slow");
     assert_eq!(repository.refresh().await, 16);
+}
 
-    let load = reports_for("::load");
-    let store = reports_for("::store");
-    let reload = reports_for("::reload");
-    let refresh = reports_for("::refresh");
+#[tokio::test]
+async fn async_trait_methods_are_watched_exactly_when_the_feature_is_on() {
+    let ((), reports) = reports_of(use_repository()).await;
+    let load = named(&reports, "load");
+    let store = named(&reports, "store");
+    let reload = named(&reports, "reload");
+    let refresh = named(&reports, "refresh");
     if cfg!(feature = "watchdog") {
         assert_eq!(load.len(), 1, "{load:#?}");
         assert_eq!(
@@ -540,10 +576,16 @@ impl Stacked for SlowRepository {
 #[tokio::test]
 async fn stacked_attributes_watch_an_async_trait_method_once() {
     let repository = SlowRepository(1);
-    assert_eq!(repository.bounded_then_concurrent(2).await, 10);
-    assert_eq!(repository.concurrent_then_bounded(3).await, 11);
-    for name in ["::bounded_then_concurrent", "::concurrent_then_bounded"] {
-        let reports = reports_for(name);
+    let (outputs, all) = reports_of(async {
+        (
+            repository.bounded_then_concurrent(2).await,
+            repository.concurrent_then_bounded(3).await,
+        )
+    })
+    .await;
+    assert_eq!(outputs, (10, 11));
+    for name in ["bounded_then_concurrent", "concurrent_then_bounded"] {
+        let reports = named(&all, name);
         if cfg!(feature = "watchdog") {
             assert_eq!(reports.len(), 1, "{reports:#?}");
             assert!(reports[0]

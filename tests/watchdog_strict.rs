@@ -11,7 +11,10 @@ async fn blocks_for(duration: Duration) -> u32 {
         output = u32,
         body = {
             tokio::task::yield_now().await;
-            std::thread::sleep(duration);
+            async_hygiene::allow_blocking!(
+                "blocks on purpose: the watchdog under test must see a slow poll",
+                std::thread::sleep(duration)
+            );
             1
         }
     )
@@ -37,29 +40,37 @@ async fn strict_mode_panics_after_recording_the_report() {
         .expect("the panic carries a formatted message");
     assert!(
         message.starts_with(
-            "async-hygiene watchdog (strict mode): a poll of `watchdog_strict::blocks_for` \
-             (tests/watchdog_strict.rs:9:"
+            "async-hygiene watchdog (strict mode): `watchdog_strict::blocks_for` blocked its \
+             executor thread for "
         ),
+        "{message}"
+    );
+    // Watched without the attribute: the yield before the sleep is not marked.
+    assert!(
+        message.contains("between an unmarked await of the fn (tests/watchdog_strict.rs:9:")
+            && message.contains(") and the return (threshold 100ms)"),
         "{message}"
     );
     assert!(message.contains("(threshold 100ms)"), "{message}");
 
     // The report is recorded before the panic, for code that inspects it afterwards.
     assert_eq!(watchdog::slow_poll_count(), 1);
-    let reports = watchdog::recent_slow_polls();
-    assert_eq!(reports.len(), 1);
-    assert_eq!(reports[0].function, "watchdog_strict::blocks_for");
+    let stats = watchdog::stats_for("blocks_for").expect("the fn was polled");
+    assert_eq!(stats.slow_polls, 1);
+    let longest = stats.longest.expect("the slow poll is the longest");
+    assert_eq!(longest.function, "watchdog_strict::blocks_for");
     // Coarse clock (threshold ≥ 20 ms): a lower bound, short by about a tick.
-    assert!(reports[0].duration >= Duration::from_millis(250));
+    assert!(longest.duration >= Duration::from_millis(250));
 
     // Below 20 ms the poll is timed exactly with `Instant`. (A loaded machine may add
     // reports of the fast first poll: look for the blocking one.)
     watchdog::set_mode(Mode::Warn);
     watchdog::set_threshold(Duration::from_millis(15));
-    assert_eq!(blocks_for(Duration::from_millis(60)).await, 1);
-    let exact = watchdog::recent_slow_polls()
+    let (value, reports) = watchdog::collect(blocks_for(Duration::from_millis(60))).await;
+    assert_eq!(value, 1);
+    let exact = reports
+        .slow_polls
         .into_iter()
-        .skip(1)
         .find(|report| report.duration >= Duration::from_millis(60))
         .expect("the 60 ms poll is reported");
     assert_eq!(exact.threshold, Duration::from_millis(15));
@@ -72,6 +83,7 @@ async fn strict_mode_panics_after_recording_the_report() {
 
     watchdog::reset();
     assert_eq!(watchdog::slow_poll_count(), 0);
-    assert!(watchdog::recent_slow_polls().is_empty());
+    let stats = watchdog::stats_for("blocks_for").expect("reset keeps the fn");
+    assert_eq!((stats.polls, stats.slow_polls, stats.longest), (0, 0, None));
     assert_eq!(watchdog::mode(), Mode::Off);
 }

@@ -8,7 +8,10 @@ use std::time::Duration;
 const BLOCKING: Duration = Duration::from_millis(250);
 
 fn load_config(blocking: Duration) -> u32 {
-    std::thread::sleep(blocking);
+    async_hygiene::allow_blocking!(
+        "blocks on purpose: the watchdog under test must see a slow poll",
+        std::thread::sleep(blocking)
+    );
     7
 }
 
@@ -40,7 +43,8 @@ fn reports_are_tracing_warnings_with_structured_fields() {
     let event = &events[0];
     assert!(
         event.starts_with(
-            "WARN async_hygiene::watchdog: message=a poll of `watchdog_tracing::traced`"
+            "WARN async_hygiene::watchdog: message=`watchdog_tracing::traced` blocked its \
+             executor thread for "
         ),
         "{event}"
     );

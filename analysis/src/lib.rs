@@ -7,12 +7,14 @@
 //!
 //! | module | what it decides |
 //! |---|---|
-//! | [`shape`] | what shape the attributes above left a fn in (plain `async fn`, `#[async_trait]` boxed body, `#[tokio::main]`/`#[tokio::test]` entry, sync fn) |
+//! | [`shape`] | what shape the attributes above left a fn in (plain `async fn`, `#[async_trait]` boxed body: a tail `Box::pin(async { .. })`, `#[tokio::main]`/`#[tokio::test]` entry, sync fn with or without an async block, not a fn) and where its async body is: [`shape::classify`], [`shape::fn_shape`] |
 //! | [`blocking`] | which calls in async code block the thread: the catalogue, the scanner, guards held across `.await`, import resolution; typed findings |
 //! | [`policy`] | `async-hygiene.toml`: the crate's deny/allow/offload lists and lint levels |
+//! | [`findings`] | what a check reports: rule code ([`findings::Lint`]), location, message, fix, notes, labels |
 //! | [`concurrent`] | `#[concurrent]`'s plan: use/def facts, the dependency graph, the schedule, and why each statement that did not move stayed |
 
 pub mod blocking;
 pub mod concurrent;
+pub mod findings;
 pub mod policy;
 pub mod shape;

@@ -33,6 +33,17 @@ impl Errors {
     pub(crate) fn into_error(self) -> Option<syn::Error> {
         self.0
     }
+
+    /// Every error pushed, then `last`.
+    pub(crate) fn ending_with(self, last: syn::Error) -> syn::Error {
+        match self.0 {
+            Some(mut all) => {
+                all.combine(last);
+                all
+            }
+            None => last,
+        }
+    }
 }
 
 impl Extend<syn::Error> for Errors {

@@ -5,6 +5,8 @@
 //! and delegates: the parsing, analysis and expansion are plain functions in the modules
 //! below, unit-tested without a compiler run.
 
+mod arguments;
+mod await_marks;
 mod background;
 mod bounded;
 mod concurrent;
@@ -13,6 +15,8 @@ mod item;
 mod no_blocking;
 mod offload;
 mod private;
+#[cfg(test)]
+mod snapshots;
 mod watchdog_hook;
 
 use proc_macro::TokenStream;

@@ -6,7 +6,10 @@
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
+use syn::parse::{Parse, ParseStream};
 use syn::{ReturnType, Token};
+
+use crate::arguments::no_arguments;
 
 use crate::errors::{with_errors, Errors};
 use crate::item::{
@@ -16,9 +19,7 @@ use crate::item::{
 use crate::private::Private;
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
-    let args_error = (!args.is_empty()).then(|| {
-        syn::Error::new_spanned(args, "`#[offload]` takes no arguments: write `#[offload]`")
-    });
+    let args_error = syn::parse2::<OffloadArgs>(args).err();
     let Ok(function) = syn::parse2::<FnItem>(item.clone()) else {
         let mut error = not_a_function(&item, "`#[offload]` applies to a sync `fn`");
         if let Some(args_error) = args_error {
@@ -33,6 +34,16 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             None => with_errors(&error, item),
         },
         None => expand_offload(function),
+    }
+}
+
+/// `#[offload]`'s arguments: none.
+struct OffloadArgs;
+
+impl Parse for OffloadArgs {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        no_arguments(input, "`#[offload]` takes no arguments: write `#[offload]`")?;
+        Ok(Self)
     }
 }
 
@@ -127,42 +138,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn body_moves_into_a_blocking_closure() {
-        let expanded = expand(
-            quote!(),
-            quote!(
-                pub fn checksum(bytes: Vec<u8>, _: Permit) -> u64 {
-                    bytes.iter().map(|&b| u64::from(b)).sum()
-                }
-            ),
-        );
-        let expected = quote! {
-            pub async fn checksum(bytes: Vec<u8>, __async_hygiene_arg1: Permit) -> u64 {
-                ::async_hygiene::__private::offload_run(move || -> u64 {
-                    let _ = &bytes;
-                    let _ = &__async_hygiene_arg1;
-                    bytes.iter().map(|&b| u64::from(b)).sum()
-                })
-                .await
-            }
-        };
-        assert_eq!(expanded.to_string(), expected.to_string());
-    }
-
-    #[test]
-    fn impl_trait_output_is_inferred() {
-        let expanded = expand(
-            quote!(),
-            quote!(
-                fn f() -> impl Display {
-                    1
-                }
-            ),
-        );
-        assert!(expanded.to_string().contains("offload_run (move || {"));
-    }
-
-    #[test]
     fn every_problem_is_reported_and_the_item_kept() {
         let item = quote!(
             async unsafe fn f(&self, path: &Path) {}
@@ -181,5 +156,10 @@ mod tests {
             );
         }
         assert!(expanded.ends_with(&item.to_string()));
+    }
+
+    #[test]
+    fn snapshots() {
+        crate::snapshots::check("offload", super::expand);
     }
 }

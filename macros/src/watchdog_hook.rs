@@ -29,9 +29,9 @@ use syn::{
 use crate::item::contains_impl_trait;
 use crate::private::Private;
 
-/// The macros of the runtime crate that the emitted code calls, as the last path segment
-/// after `__private`.
-const WATCH_MACROS: [&str; 2] = ["watch_body", "watch_body_on"];
+// The macros of the runtime crate that the emitted code calls, as the last path segment
+// after `__private`: one list, shared with the blocking scanner, which looks into them.
+use async_hygiene_analysis::blocking::WATCH_MACROS;
 
 /// Wraps the body of the async fn `sig` so that the watchdog can time each poll.
 ///
@@ -109,11 +109,12 @@ fn watch(sig: &Signature, body: Block) -> Block {
     let line = quote_spanned!(at_name=> #private::core::line!());
     let column = quote_spanned!(at_name=> #private::core::column!());
     let brace_token = body.brace_token;
+    let marked = crate::await_marks::marked_argument(&body);
     let watch = Macro {
         path: watch_path(span),
         bang_token: token::Not(span),
         delimiter: MacroDelimiter::Paren(token::Paren(span)),
-        tokens: quote!(name = #name, site = (#file, #line, #column), #output body = #body),
+        tokens: quote!(name = #name, site = (#file, #line, #column), #output body = #body #marked),
     };
     // A unit-typed tail without `;` trips `clippy::semicolon_if_nothing_returned` in the
     // user's crate, attribute or not; with `;` the block means the same.
@@ -255,7 +256,9 @@ fn parse_watch_args(input: syn::parse::ParseStream<'_>) -> syn::Result<Block> {
     }
     input.parse::<kw::body>()?;
     input.parse::<syn::Token![=]>()?;
-    input.parse()
+    let body = input.parse()?;
+    crate::await_marks::skip_marked_argument(input)?;
+    Ok(body)
 }
 
 fn watch_path(span: Span) -> syn::Path {
@@ -297,13 +300,11 @@ mod tests {
         text.chars().filter(|c| !c.is_whitespace()).collect()
     }
 
+    /// The watch, without the `marked` body (`await_marks` tests it).
     fn instrument(item: &str) -> String {
         let function: syn::ItemFn = syn::parse_str(item).expect("test items parse");
-        squeeze(
-            &instrument_body(&function.sig, *function.block)
-                .to_token_stream()
-                .to_string(),
-        )
+        let out = instrument_body(&function.sig, *function.block).to_token_stream();
+        squeeze(&crate::await_marks::without_marked(out).to_string())
     }
 
     fn tokens(source: &str) -> String {

@@ -469,42 +469,25 @@ fn runtime_registry(handle: &Handle, id: Id) -> Registry {
         registries.insert(id, registry.clone());
         registry
     };
-    // tokio has no runtime-drop hook, but it drops every task when the runtime goes away:
-    // a task that never completes is one, and its guard forgets the registry then. Spawned
-    // after the lock is released: on a runtime already shutting down, tokio drops the task
-    // (and the guard, which takes the lock) inside `spawn`.
-    let guard = ForgetRegistryOnRuntimeDrop {
-        id,
-        registry: registry.clone(),
-    };
-    drop(handle.spawn(async move {
-        let _guard = guard;
-        std::future::pending::<()>().await;
-    }));
+    // Called after the lock is released: on a runtime already shutting down, the hook runs
+    // (and takes the lock) inside this call.
+    let forgotten = registry.clone();
+    crate::runtime_scope::on_runtime_drop(handle, move || forget_runtime_registry(id, &forgotten));
     registry
 }
 
-struct ForgetRegistryOnRuntimeDrop {
-    id: Id,
-    registry: Registry,
-}
-
-impl Drop for ForgetRegistryOnRuntimeDrop {
-    fn drop(&mut self) {
-        self.registry
-            .inner
-            .runtime_gone
-            .store(true, Ordering::Release);
-        let mut registries = RUNTIME_REGISTRIES
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(registries) = registries.as_mut() {
-            if registries
-                .get(&self.id)
-                .is_some_and(|registry| registry.ptr_eq(&self.registry))
-            {
-                registries.remove(&self.id);
-            }
+/// Marks `registry` gone and removes it from the map, unless a later one replaced it.
+fn forget_runtime_registry(id: Id, registry: &Registry) {
+    registry.inner.runtime_gone.store(true, Ordering::Release);
+    let mut registries = RUNTIME_REGISTRIES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    if let Some(registries) = registries.as_mut() {
+        if registries
+            .get(&id)
+            .is_some_and(|current| current.ptr_eq(registry))
+        {
+            registries.remove(&id);
         }
     }
 }
@@ -698,10 +681,10 @@ impl<T> Future for BackgroundHandle<T> {
 pub mod __private {
     use std::future::Future;
 
-    use tokio::sync::{Semaphore, SemaphorePermit};
+    use crate::limit::__private::FnLimit;
+    use crate::limit::Limit;
 
     pub use super::BackgroundHandle;
-    pub use super::Registry as BackgroundRegistry;
 
     // The output type comes first so generated code can name it (`::<Output, _>`): the
     // async block's `?` and `.into()` then infer as they did in the original `async fn`.
@@ -730,10 +713,10 @@ pub mod __private {
         registry.spawn(name, job)
     }
 
-    /// `#[background(limit = n)]`: waits for one of the function's `n` slots, then spawns;
-    /// the slot is held until the job ends, however it ends.
+    /// `#[background(limit = …)]`: waits for a permit of the function's limit, then
+    /// spawns; the permit is held until the job ends, however it ends.
     pub async fn background_spawn_limited<T, F>(
-        slots: &'static Semaphore,
+        limit: &'static FnLimit,
         name: &'static str,
         job: F,
     ) -> BackgroundHandle<T>
@@ -741,13 +724,13 @@ pub mod __private {
         F: Future<Output = T> + Send + 'static,
         T: Send + 'static,
     {
-        spawn_in_slot(super::Registry::current(), slots, name, job).await
+        spawn_with_permit(super::Registry::current(), limit.get(), name, job).await
     }
 
-    /// `#[background(limit = n, registry = …)]`.
+    /// `#[background(limit = …, registry = …)]`.
     pub async fn background_spawn_limited_on<T, F>(
         registry: &super::Registry,
-        slots: &'static Semaphore,
+        limit: &'static FnLimit,
         name: &'static str,
         job: F,
     ) -> BackgroundHandle<T>
@@ -755,12 +738,12 @@ pub mod __private {
         F: Future<Output = T> + Send + 'static,
         T: Send + 'static,
     {
-        spawn_in_slot(registry.clone(), slots, name, job).await
+        spawn_with_permit(registry.clone(), limit.get(), name, job).await
     }
 
-    async fn spawn_in_slot<F>(
+    async fn spawn_with_permit<F>(
         registry: super::Registry,
-        slots: &'static Semaphore,
+        limit: &'static Limit,
         name: &'static str,
         job: F,
     ) -> BackgroundHandle<F::Output>
@@ -769,21 +752,14 @@ pub mod __private {
         F::Output: Send + 'static,
     {
         if registry.refuses_new_work() {
-            // Rejected at once rather than after waiting for a slot.
+            // Rejected at once rather than after waiting for a permit.
             return registry.spawn(name, job);
         }
-        // The semaphore is never closed, so `acquire` cannot fail.
-        let permit: Option<SemaphorePermit<'static>> = slots.acquire().await.ok();
+        let permit = limit.acquire().await;
         registry.spawn_owned(name, async move {
-            let _slot = permit;
+            let _permit = permit;
             job.await
         })
-    }
-
-    /// A `const`-constructible slot pool for `#[background(limit = n)]`.
-    #[must_use]
-    pub const fn background_slots(limit: usize) -> Semaphore {
-        Semaphore::const_new(limit)
     }
 }
 

@@ -11,6 +11,21 @@
 //!   next call only once a slot is free, so memory stays O(limit) however many items there
 //!   are (the same measurement: 0.07 MiB).
 //!
+//! # Scope: per runtime unless said otherwise
+//!
+//! [`Limit::new`] gives **each tokio runtime** its own `capacity` permits
+//! ([`Scope::PerRuntime`]), like the background registry: an application with one runtime
+//! sees one limit, and the tests of one binary (a runtime per `#[tokio::test]`, run in
+//! parallel threads) never wait for each other's permits. Without that, a paused-clock test
+//! waiting for a permit another test holds sees its clock auto-advance and its
+//! `#[bounded(timeout = …)]` fire. [`Limit::process_wide`] is the explicit form for a
+//! resource several runtimes of one process share ([`Scope::Process`]); its
+//! [`LimitTimeout`] says that holders on other runtimes count. Gauges read the caller's
+//! runtime, or every runtime's together when called outside one.
+//!
+//! `#[bounded]` and `#[background]` take a count (the function's own `Limit`, named
+//! `module::path::function` and [`registered`] from its first call) or a shared `Limit`.
+//!
 //! ```
 //! # use async_hygiene_runtime as async_hygiene;
 //! use async_hygiene::limit::{self, Limit};
@@ -37,13 +52,16 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures::stream::{self, Fuse, FuturesUnordered, Stream, StreamExt as _};
+use futures::stream::{self, BufferUnordered, Stream, StreamExt as _};
+use tokio::runtime::{Handle, Id};
 use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio::task::JoinHandle;
+
+use crate::runtime_scope;
 
 /// A named cap on how many holders of its permits exist at once.
 ///
@@ -82,10 +100,99 @@ use tokio::task::JoinHandle;
 pub struct Limit {
     name: &'static str,
     capacity: usize,
+    scope: Scope,
+    /// A process-wide limit's permits; for a per-runtime limit, those of callers outside
+    /// any runtime.
+    shared: Pool,
+    /// A per-runtime limit's permits, one pool per runtime that used it. A pool whose
+    /// runtime is gone is removed when the next runtime's pool is added.
+    per_runtime: RwLock<Vec<RuntimePool>>,
+    registered: AtomicBool,
+}
+
+/// Whose permits a [`Limit`] counts: each runtime's own, or one set for the whole process.
+///
+/// Each `#[tokio::test]` builds its own runtime, and tests run in parallel threads of one
+/// process. With [`Scope::PerRuntime`] (what [`Limit::new`] builds), a test that holds every
+/// permit of a `static` limit does not make another test wait, or time out on its paused
+/// clock, for permits it could never get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Scope {
+    /// Each tokio runtime has its own `capacity` permits ([`Limit::new`]). Calls made
+    /// outside any runtime ([`Limit::try_acquire`] from a plain thread) share one more set.
+    PerRuntime,
+    /// One set of `capacity` permits for the whole process, whatever runtime a caller runs
+    /// on ([`Limit::process_wide`]).
+    Process,
+}
+
+/// The permits of one runtime (or of the process), and who waits for them.
+struct Pool {
     semaphore: Semaphore,
     /// Tokio's semaphore does not expose its queue length, so waiters count themselves.
     waiting: AtomicUsize,
-    registered: AtomicBool,
+}
+
+impl Pool {
+    const fn new(capacity: usize) -> Self {
+        Self {
+            semaphore: Semaphore::const_new(capacity),
+            waiting: AtomicUsize::new(0),
+        }
+    }
+
+    /// Takes a free permit if there is one; `LimitPermit::drop` gives it back.
+    fn try_take(&self) -> bool {
+        self.semaphore
+            .try_acquire()
+            .map(SemaphorePermit::forget)
+            .is_ok()
+    }
+
+    fn in_flight(&self, capacity: usize) -> usize {
+        capacity - self.semaphore.available_permits()
+    }
+}
+
+struct RuntimePool {
+    runtime: Id,
+    pool: Arc<Pool>,
+    /// Set when the runtime is dropped, so the pool is never mistaken for the pool of a
+    /// later runtime with the same id.
+    runtime_gone: Arc<AtomicBool>,
+}
+
+impl RuntimePool {
+    fn is_live(&self) -> bool {
+        !self.runtime_gone.load(Ordering::Acquire)
+    }
+
+    /// The live pool of `runtime` among `pools`.
+    fn find(pools: &[Self], runtime: Id) -> Option<&Arc<Pool>> {
+        pools
+            .iter()
+            .find(|entry| entry.runtime == runtime && entry.is_live())
+            .map(|entry| &entry.pool)
+    }
+}
+
+/// The pool a permit was taken from: a runtime's (shared with the limit's list) or the
+/// limit's own.
+enum PoolRef<'a> {
+    Runtime(Arc<Pool>),
+    Shared(&'a Pool),
+}
+
+impl std::ops::Deref for PoolRef<'_> {
+    type Target = Pool;
+
+    fn deref(&self) -> &Pool {
+        match self {
+            Self::Runtime(pool) => pool,
+            Self::Shared(pool) => pool,
+        }
+    }
 }
 
 /// A [`Limit`] that cannot exist: zero permits, or more than tokio's semaphore holds.
@@ -134,6 +241,7 @@ impl std::error::Error for LimitError {}
 pub struct LimitTimeout {
     name: &'static str,
     capacity: usize,
+    scope: Scope,
     timeout: Duration,
 }
 
@@ -155,9 +263,17 @@ impl fmt::Display for LimitTimeout {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "no permit of limit `{}` became free within {:?} (all {} in use)",
+            "no permit of limit `{}` became free within {:?} (all {} in use",
             self.name, self.timeout, self.capacity
-        )
+        )?;
+        match self.scope {
+            Scope::PerRuntime => f.write_str(" in this runtime)"),
+            // The one case where a holder may be invisible to the caller: say where to look.
+            Scope::Process => f.write_str(
+                "; the limit is process-wide, so holders on other runtimes, such as other \
+                 `#[tokio::test]`s of the same binary, count too)",
+            ),
+        }
     }
 }
 
@@ -172,7 +288,8 @@ impl From<LimitTimeout> for std::io::Error {
 /// Proof of one slot of a [`Limit`]; dropping it frees the slot for the next waiter.
 #[must_use = "the slot is released as soon as the permit is dropped"]
 pub struct LimitPermit<'a> {
-    _permit: SemaphorePermit<'a>,
+    /// The pool whose semaphore lent one permit (forgotten there, given back on drop).
+    pool: PoolRef<'a>,
     limit: &'a Limit,
 }
 
@@ -181,6 +298,12 @@ impl LimitPermit<'_> {
     #[must_use]
     pub fn limit(&self) -> &Limit {
         self.limit
+    }
+}
+
+impl Drop for LimitPermit<'_> {
+    fn drop(&mut self) {
+        self.pool.semaphore.add_permits(1);
     }
 }
 
@@ -234,7 +357,7 @@ static REGISTRY: Mutex<Vec<&'static Limit>> = Mutex::new(Vec::new());
 pub fn registered() -> Vec<&'static Limit> {
     REGISTRY
         .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .unwrap_or_else(PoisonError::into_inner)
         .clone()
 }
 
@@ -242,7 +365,13 @@ impl Limit {
     /// The largest capacity a limit can have (tokio's `Semaphore::MAX_PERMITS`).
     pub const MAX: usize = Semaphore::MAX_PERMITS;
 
-    /// A limit named `name` that lets `capacity` holders in at once.
+    /// A limit named `name` that lets `capacity` holders in at once **on each tokio
+    /// runtime** ([`Scope::PerRuntime`]).
+    ///
+    /// An application with one runtime sees one limit. The tests of a binary, one runtime
+    /// each, do not share its permits: a test that holds them all cannot make another one
+    /// wait or time out. Use [`Limit::process_wide`] when the resource is shared by
+    /// several runtimes of one process (a connection cap with one runtime per core).
     ///
     /// # Panics
     ///
@@ -251,8 +380,28 @@ impl Limit {
     #[must_use]
     #[track_caller]
     pub const fn new(name: &'static str, capacity: usize) -> Self {
+        Self::checked(name, capacity, Scope::PerRuntime)
+    }
+
+    /// A limit named `name` that lets `capacity` holders in at once in the whole process,
+    /// whatever runtime they run on ([`Scope::Process`]).
+    ///
+    /// Parallel tests share its permits: one that holds them makes the others wait, and on
+    /// a paused clock their `timeout`s fire (the [`LimitTimeout`] then says so).
+    ///
+    /// # Panics
+    ///
+    /// As [`Limit::new`].
+    #[must_use]
+    #[track_caller]
+    pub const fn process_wide(name: &'static str, capacity: usize) -> Self {
+        Self::checked(name, capacity, Scope::Process)
+    }
+
+    #[track_caller]
+    const fn checked(name: &'static str, capacity: usize, scope: Scope) -> Self {
         match Self::check(name, capacity) {
-            Ok(()) => Self::new_unchecked(name, capacity),
+            Ok(()) => Self::new_unchecked(name, capacity, scope),
             Err(LimitError::Zero { .. }) => {
                 panic!(
                     "a Limit needs a capacity of at least 1; 0 would make every call wait forever"
@@ -264,10 +413,11 @@ impl Limit {
         }
     }
 
-    /// A limit named `name` that lets `capacity` holders in at once, or why it cannot exist.
+    /// A per-runtime limit (as [`Limit::new`]) named `name` that lets `capacity` holders in
+    /// at once, or why it cannot exist.
     pub const fn try_new(name: &'static str, capacity: usize) -> Result<Self, LimitError> {
         match Self::check(name, capacity) {
-            Ok(()) => Ok(Self::new_unchecked(name, capacity)),
+            Ok(()) => Ok(Self::new_unchecked(name, capacity, Scope::PerRuntime)),
             Err(error) => Err(error),
         }
     }
@@ -285,12 +435,13 @@ impl Limit {
         }
     }
 
-    const fn new_unchecked(name: &'static str, capacity: usize) -> Self {
+    const fn new_unchecked(name: &'static str, capacity: usize, scope: Scope) -> Self {
         Self {
             name,
             capacity,
-            semaphore: Semaphore::const_new(capacity),
-            waiting: AtomicUsize::new(0),
+            scope,
+            shared: Pool::new(capacity),
+            per_runtime: RwLock::new(Vec::new()),
             registered: AtomicBool::new(false),
         }
     }
@@ -301,41 +452,121 @@ impl Limit {
         self.name
     }
 
-    /// How many holders the limit lets in at once.
+    /// How many holders the limit lets in at once (on each runtime, for a per-runtime
+    /// limit).
     #[must_use]
     pub fn capacity(&self) -> usize {
         self.capacity
     }
 
-    /// How many permits are held right now (bodies running, for `#[bounded]`).
+    /// Whose permits the limit counts.
     #[must_use]
-    pub fn in_flight(&self) -> usize {
-        self.capacity - self.semaphore.available_permits()
+    pub fn scope(&self) -> Scope {
+        self.scope
     }
 
-    /// How many callers are queued for a permit right now.
+    /// How many permits are held right now (bodies running, for `#[bounded]`).
+    ///
+    /// For a per-runtime limit: on the caller's runtime; called outside any runtime, on
+    /// every runtime together.
+    #[must_use]
+    pub fn in_flight(&self) -> usize {
+        self.gauge(|pool| pool.in_flight(self.capacity))
+    }
+
+    /// How many callers are queued for a permit right now (counted like
+    /// [`in_flight`](Self::in_flight)).
     #[must_use]
     pub fn waiting(&self) -> usize {
-        self.waiting.load(Ordering::Relaxed)
+        self.gauge(|pool| pool.waiting.load(Ordering::Relaxed))
+    }
+
+    fn gauge(&self, read: impl Fn(&Pool) -> usize) -> usize {
+        if self.scope == Scope::Process {
+            return read(&self.shared);
+        }
+        let pools = self
+            .per_runtime
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        match runtime_scope::current_id() {
+            Some(runtime) => RuntimePool::find(&pools, runtime).map_or(0, |pool| read(pool)),
+            None => {
+                pools
+                    .iter()
+                    .filter(|entry| entry.is_live())
+                    .map(|entry| read(&entry.pool))
+                    .sum::<usize>()
+                    + read(&self.shared)
+            }
+        }
+    }
+
+    /// The pool the caller takes permits from.
+    fn pool(&self) -> PoolRef<'_> {
+        if self.scope == Scope::Process {
+            return PoolRef::Shared(&self.shared);
+        }
+        let Some(runtime) = runtime_scope::current_id() else {
+            return PoolRef::Shared(&self.shared);
+        };
+        let pools = self
+            .per_runtime
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(pool) = RuntimePool::find(&pools, runtime) {
+            return PoolRef::Runtime(Arc::clone(pool));
+        }
+        drop(pools);
+        PoolRef::Runtime(self.add_runtime_pool(runtime))
+    }
+
+    /// Creates the pool of the caller's runtime (first use there), dropping the pools of
+    /// runtimes that are gone.
+    fn add_runtime_pool(&self, runtime: Id) -> Arc<Pool> {
+        let runtime_gone = Arc::new(AtomicBool::new(false));
+        let pool = {
+            let mut pools = self
+                .per_runtime
+                .write()
+                .unwrap_or_else(PoisonError::into_inner);
+            if let Some(pool) = RuntimePool::find(&pools, runtime) {
+                return Arc::clone(pool);
+            }
+            pools.retain(RuntimePool::is_live);
+            let pool = Arc::new(Pool::new(self.capacity));
+            pools.push(RuntimePool {
+                runtime,
+                pool: Arc::clone(&pool),
+                runtime_gone: Arc::clone(&runtime_gone),
+            });
+            pool
+        };
+        // `current_id` found a runtime, so there is a handle; the hook takes no lock.
+        if let Ok(handle) = Handle::try_current() {
+            runtime_scope::on_runtime_drop(&handle, move || {
+                runtime_gone.store(true, Ordering::Release);
+            });
+        }
+        pool
     }
 
     /// Waits for a free slot, first come, first served.
     pub async fn acquire(&self) -> LimitPermit<'_> {
+        let pool = self.pool();
         // Tokio hands released permits straight to queued waiters, so a permit is available
         // only when nobody is queued: trying first never overtakes a waiter.
-        match self.semaphore.try_acquire() {
-            Ok(permit) => self.wrap(permit),
-            Err(_) => self.acquire_queued().await,
+        if pool.try_take() {
+            return self.wrap(pool);
         }
+        self.acquire_queued(pool).await
     }
 
     /// Takes a free slot if there is one, without waiting.
     #[must_use]
     pub fn try_acquire(&self) -> Option<LimitPermit<'_>> {
-        self.semaphore
-            .try_acquire()
-            .ok()
-            .map(|permit| self.wrap(permit))
+        let pool = self.pool();
+        pool.try_take().then(|| self.wrap(pool))
     }
 
     /// Waits at most `timeout` for a free slot.
@@ -345,31 +576,34 @@ impl Limit {
         &self,
         timeout: Duration,
     ) -> Result<LimitPermit<'_>, LimitTimeout> {
-        if let Ok(permit) = self.semaphore.try_acquire() {
-            return Ok(self.wrap(permit));
+        let pool = self.pool();
+        if pool.try_take() {
+            return Ok(self.wrap(pool));
         }
-        tokio::time::timeout(timeout, self.acquire_queued())
+        tokio::time::timeout(timeout, self.acquire_queued(pool))
             .await
             .map_err(|_| LimitTimeout {
                 name: self.name,
                 capacity: self.capacity,
+                scope: self.scope,
                 timeout,
             })
     }
 
-    async fn acquire_queued(&self) -> LimitPermit<'_> {
-        let _waiting = Waiting::enter(&self.waiting);
-        match self.semaphore.acquire().await {
-            Ok(permit) => self.wrap(permit),
-            Err(_) => unreachable!("a Limit never closes its semaphore"),
+    async fn acquire_queued<'a>(&'a self, pool: PoolRef<'a>) -> LimitPermit<'a> {
+        {
+            let _waiting = Waiting::enter(&pool.waiting);
+            match pool.semaphore.acquire().await {
+                // Given back by `LimitPermit::drop`, which holds the pool, not a borrow.
+                Ok(permit) => permit.forget(),
+                Err(_) => unreachable!("a Limit never closes its semaphore"),
+            }
         }
+        self.wrap(pool)
     }
 
-    fn wrap<'a>(&'a self, permit: SemaphorePermit<'a>) -> LimitPermit<'a> {
-        LimitPermit {
-            _permit: permit,
-            limit: self,
-        }
+    fn wrap<'a>(&'a self, pool: PoolRef<'a>) -> LimitPermit<'a> {
+        LimitPermit { pool, limit: self }
     }
 
     /// Adds this limit to [`registered()`], once; later calls do nothing.
@@ -377,7 +611,7 @@ impl Limit {
         if !self.registered.swap(true, Ordering::AcqRel) {
             REGISTRY
                 .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .unwrap_or_else(PoisonError::into_inner)
                 .push(self);
         }
     }
@@ -467,6 +701,7 @@ impl fmt::Debug for Limit {
         f.debug_struct("Limit")
             .field("name", &self.name)
             .field("capacity", &self.capacity)
+            .field("scope", &self.scope)
             .field("in_flight", &self.in_flight())
             .field("waiting", &self.waiting())
             .finish_non_exhaustive()
@@ -477,8 +712,8 @@ impl fmt::Debug for Limit {
 /// they complete (not in input order).
 ///
 /// Lazy: an item is taken from `items` and its future created only when a slot is free,
-/// so memory is O(`in_flight`), not O(items). The same contract as
-/// `futures::StreamExt::buffer_unordered`, with a typed error instead of a hang for `0`.
+/// so memory is O(`in_flight`), not O(items). It is `futures::StreamExt::buffer_unordered`,
+/// with a typed error instead of a hang for `0`.
 pub fn map<I, F, Fut>(
     items: I,
     in_flight: usize,
@@ -535,27 +770,33 @@ where
     Ok(())
 }
 
-/// The stream returned by [`map`] and [`map_stream`].
+/// The stream returned by [`map`] and [`map_stream`]: futures'
+/// [`buffer_unordered`](futures::StreamExt::buffer_unordered) over `items` mapped through
+/// `call`, built only once the limit is known not to be 0.
 #[must_use = "streams do nothing unless polled"]
-pub struct BoundedMap<S, F, Fut> {
-    // Boxed so the stream is `Unpin` without unsafe pin projection; one allocation per
-    // stream, not per item.
-    items: Pin<Box<Fuse<S>>>,
-    call: F,
-    running: FuturesUnordered<Fut>,
+pub struct BoundedMap<S, F, Fut>
+where
+    S: Stream,
+    F: FnMut(S::Item) -> Fut,
+    Fut: Future,
+{
+    // Boxed so the stream is `Unpin` whatever `S` and `Fut` are (callers `.next()` it
+    // without pinning); one allocation per stream, not per item.
+    calls: Pin<Box<BufferUnordered<stream::Map<S, F>>>>,
     in_flight: usize,
 }
 
-// No field is structurally pinned: `items` is boxed, `FuturesUnordered` pins its futures
-// in their own allocations, and `call` is only ever used through `&mut`.
-impl<S, F, Fut> Unpin for BoundedMap<S, F, Fut> {}
-
-impl<S: Stream, F, Fut> BoundedMap<S, F, Fut> {
+impl<S, F, Fut> BoundedMap<S, F, Fut>
+where
+    S: Stream,
+    F: FnMut(S::Item) -> Fut,
+    Fut: Future,
+{
+    /// `in_flight` must not be 0: `buffer_unordered(0)` would never poll a call.
     fn new(items: S, in_flight: usize, call: F) -> Self {
+        debug_assert!(in_flight > 0, "checked by the caller");
         Self {
-            items: Box::pin(items.fuse()),
-            call,
-            running: FuturesUnordered::new(),
+            calls: Box::pin(items.map(call).buffer_unordered(in_flight)),
             in_flight,
         }
     }
@@ -569,34 +810,25 @@ where
 {
     type Item = Fut::Output;
 
+    #[inline]
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        while this.running.len() < this.in_flight {
-            match this.items.as_mut().poll_next(cx) {
-                Poll::Ready(Some(item)) => this.running.push((this.call)(item)),
-                Poll::Ready(None) | Poll::Pending => break,
-            }
-        }
-        match this.running.poll_next_unpin(cx) {
-            Poll::Ready(None) if !this.items.is_done() => Poll::Pending,
-            other => other,
-        }
+        self.get_mut().calls.as_mut().poll_next(cx)
     }
 
+    #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let (low, high) = self.items.size_hint();
-        let running = self.running.len();
-        (
-            low.saturating_add(running),
-            high.and_then(|high| high.checked_add(running)),
-        )
+        self.calls.size_hint()
     }
 }
 
-impl<S, F, Fut> fmt::Debug for BoundedMap<S, F, Fut> {
+impl<S, F, Fut> fmt::Debug for BoundedMap<S, F, Fut>
+where
+    S: Stream,
+    F: FnMut(S::Item) -> Fut,
+    Fut: Future,
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BoundedMap")
-            .field("running", &self.running.len())
             .field("in_flight", &self.in_flight)
             .finish_non_exhaustive()
     }
@@ -652,6 +884,72 @@ pub mod __private {
         }
     }
 
+    /// The limit of `#[background(limit = …)]`: the function's own (a count) or a shared
+    /// `static` [`Limit`], told apart by the type of the argument (see [`LimitArg`]).
+    pub enum FnLimit {
+        /// `limit = 8` or `limit = MAX_JOBS` (a `const` of type `usize`).
+        Own(Limit),
+        /// `limit = DB` (a `static` [`Limit`]).
+        Shared(&'static Limit),
+    }
+
+    impl FnLimit {
+        /// The function's own limit of `capacity`; 0 is a compile error in the `static`.
+        #[track_caller]
+        #[must_use]
+        pub const fn own(name: &'static str, capacity: usize) -> Self {
+            Self::Own(Limit::new(name, capacity))
+        }
+
+        /// The limit to acquire; a function's own limit registers itself on first use, as
+        /// `#[bounded(n)]`'s does.
+        #[inline]
+        pub fn get(&'static self) -> &'static Limit {
+            match self {
+                Self::Own(limit) => {
+                    bounded_register(limit);
+                    limit
+                }
+                Self::Shared(limit) => limit,
+            }
+        }
+    }
+
+    /// The argument of `limit = PATH`, resolved by its type in a `const` context: the
+    /// generated `static` calls `LimitArg(&PATH).fn_limit(name)`, and only `usize` and
+    /// [`Limit`] have that method (an inherent `const fn` on each instantiation).
+    pub struct LimitArg<T: LimitKind + 'static>(pub &'static T);
+
+    /// The types `limit = PATH` accepts; the bound turns any other into a message that
+    /// says so.
+    #[diagnostic::on_unimplemented(
+        message = "`limit = …` takes a count (a `const` of type `usize`) or a shared `static` `Limit`, not `{Self}`",
+        label = "neither a `usize` count nor a `Limit`"
+    )]
+    pub trait LimitKind {}
+
+    impl LimitKind for usize {}
+    impl LimitKind for Limit {}
+
+    impl LimitArg<usize> {
+        /// A count: the function's own limit. `zero` is the compile error for a `const` 0,
+        /// naming the attribute and the path.
+        #[track_caller]
+        #[must_use]
+        pub const fn fn_limit(self, name: &'static str, zero: &'static str) -> FnLimit {
+            assert!(*self.0 != 0, "{}", zero);
+            FnLimit::own(name, *self.0)
+        }
+    }
+
+    impl LimitArg<Limit> {
+        /// A shared limit.
+        #[must_use]
+        pub const fn fn_limit(self, _name: &'static str, _zero: &'static str) -> FnLimit {
+            FnLimit::Shared(self.0)
+        }
+    }
+
     /// Converts a timeout into the function's error type, naming the conversion in the
     /// compiler's message when `E: From<LimitTimeout>` is missing.
     #[inline]
@@ -692,12 +990,20 @@ mod tests {
         let timeout = LimitTimeout {
             name: "db",
             capacity: 8,
+            scope: Scope::PerRuntime,
             timeout: Duration::from_millis(250),
         };
         assert_eq!(
             timeout.to_string(),
-            "no permit of limit `db` became free within 250ms (all 8 in use)"
+            "no permit of limit `db` became free within 250ms (all 8 in use in this runtime)"
         );
+        let process_wide = LimitTimeout {
+            scope: Scope::Process,
+            ..timeout
+        };
+        assert!(process_wide
+            .to_string()
+            .ends_with("the limit is process-wide, so holders on other runtimes, such as other `#[tokio::test]`s of the same binary, count too)"));
         let io: std::io::Error = timeout.into();
         assert_eq!(io.kind(), std::io::ErrorKind::TimedOut);
     }

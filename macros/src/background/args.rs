@@ -1,14 +1,18 @@
 //! The arguments of `#[background(...)]`.
 
-use proc_macro2::{Span, TokenStream};
-use syn::parse::{ParseStream, Parser};
+use proc_macro2::Span;
+use syn::parse::{Parse, ParseStream};
 use syn::{Expr, LitInt, Path, Token};
+
+use crate::arguments::{nonzero_count, set_once, unknown_argument, CountError};
+use crate::errors::Errors;
 
 pub(crate) const ACCEPTED_FORMS: &str = "`#[background]` accepts:\n\
     - `#[background]`: spawn onto the current registry\n\
     - `#[background(limit = 8)]` or `#[background(limit = MAX_JOBS)]`: at most that many \
-    bodies at once (a positive integer literal, or a path to a `const` of type `usize`); \
-    the function becomes `async` and its call waits for a free slot\n\
+    bodies at once (a positive integer literal, or a path to a `const` of type `usize`), \
+    or `#[background(limit = DB)]`: a shared `static DB: async_hygiene::limit::Limit`; \
+    the function becomes `async` and its call waits for a free permit\n\
     - `#[background(registry = REGISTRY)]`: spawn onto an explicit \
     `async_hygiene::registry::Registry` (any expression that derefs to one)\n\
     - both, separated by a comma";
@@ -18,53 +22,68 @@ mod keyword {
     syn::custom_keyword!(registry);
 }
 
-/// The per-function cap of `#[background(limit = …)]`.
+/// The limit of `#[background(limit = …)]`: a count, or a path to a `const` count or a
+/// shared `static Limit` (told apart by its type in the expansion).
 pub(crate) enum Limit {
     Literal(LitInt),
     Const(Path),
 }
 
+/// `#[background(…)]`'s arguments, checked: every problem is reported at once.
 #[derive(Default)]
 pub(crate) struct BackgroundArgs {
     pub(crate) limit: Option<Limit>,
     pub(crate) registry: Option<Expr>,
 }
 
-/// Parses every argument, collecting all problems into one error.
-pub(crate) fn parse(args: TokenStream) -> syn::Result<BackgroundArgs> {
-    let parser = |input: ParseStream<'_>| {
-        let mut parsed = BackgroundArgs::default();
-        let mut errors: Option<syn::Error> = None;
-        let mut report = |error: syn::Error| match &mut errors {
-            Some(errors) => errors.combine(error),
-            None => errors = Some(error),
-        };
+impl Parse for BackgroundArgs {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut builder = Builder::default();
+        match builder.parse_each(input) {
+            Ok(()) => builder.errors.finish(builder.args),
+            // syn's own messages ("expected `=`") do not say what the attribute accepts.
+            Err(syntax_error) => Err(builder.errors.ending_with(syn::Error::new(
+                syntax_error.span(),
+                format!("{syntax_error}; {ACCEPTED_FORMS}"),
+            ))),
+        }
+    }
+}
+
+/// The arguments as they are read, one setter per argument.
+#[derive(Default)]
+struct Builder {
+    args: BackgroundArgs,
+    errors: Errors,
+}
+
+impl Builder {
+    /// `Err` only where the tokens are not `key = value` pairs.
+    fn parse_each(&mut self, input: ParseStream<'_>) -> syn::Result<()> {
         while !input.is_empty() {
             let lookahead = input.lookahead1();
             if lookahead.peek(keyword::limit) {
                 let key: keyword::limit = input.parse()?;
                 input.parse::<Token![=]>()?;
-                match parse_limit(input)? {
-                    Ok(_) if parsed.limit.is_some() => {
-                        report(syn::Error::new(key.span, "duplicate argument `limit`"));
-                    }
-                    Ok(limit) => parsed.limit = Some(limit),
-                    Err(error) => report(error),
-                }
+                let limit = parse_limit(input)?;
+                self.set_limit(key.span, limit);
             } else if lookahead.peek(keyword::registry) {
                 let key: keyword::registry = input.parse()?;
                 input.parse::<Token![=]>()?;
                 let registry: Expr = input.parse()?;
-                if parsed.registry.is_some() {
-                    report(syn::Error::new(key.span, "duplicate argument `registry`"));
-                } else {
-                    parsed.registry = Some(registry);
-                }
+                set_once(
+                    &mut self.args.registry,
+                    registry,
+                    key.span,
+                    "registry",
+                    &mut self.errors,
+                );
             } else {
                 let unknown: proc_macro2::TokenTree = input.parse()?;
-                report(syn::Error::new(
+                self.errors.push(unknown_argument(
                     unknown.span(),
-                    format!("unknown argument `{unknown}`; {ACCEPTED_FORMS}"),
+                    &unknown,
+                    &format!("; {ACCEPTED_FORMS}"),
                 ));
                 // Skip its value, so the arguments after it are still checked.
                 while !input.is_empty() && !input.peek(Token![,]) {
@@ -76,15 +95,15 @@ pub(crate) fn parse(args: TokenStream) -> syn::Result<BackgroundArgs> {
             }
             input.parse::<Token![,]>()?;
         }
-        Ok(errors.map_or(Ok(parsed), Err))
-    };
-    parser.parse2(args).unwrap_or_else(|syntax_error| {
-        // syn's own messages ("expected `=`") do not say what the attribute accepts.
-        Err(syn::Error::new(
-            syntax_error.span(),
-            format!("{syntax_error}; {ACCEPTED_FORMS}"),
-        ))
-    })
+        Ok(())
+    }
+
+    fn set_limit(&mut self, key: Span, limit: syn::Result<Limit>) {
+        match limit {
+            Ok(limit) => set_once(&mut self.args.limit, limit, key, "limit", &mut self.errors),
+            Err(error) => self.errors.push(error),
+        }
+    }
 }
 
 /// The outer `Result` is a syntax error; the inner one a value that parsed but is not a
@@ -101,13 +120,17 @@ fn parse_limit(input: ParseStream<'_>) -> syn::Result<syn::Result<Limit>> {
     }
     if input.peek(LitInt) {
         let literal: LitInt = input.parse()?;
-        return Ok(match literal.base10_parse::<usize>() {
-            Ok(0) => Err(syn::Error::new(
+        return Ok(match nonzero_count(&literal) {
+            Ok(count) if usize::try_from(count).is_ok() => Ok(Limit::Literal(literal)),
+            Ok(_) => Err(syn::Error::new(
+                literal.span(),
+                format!("`limit` must be a `usize`: at most {}", usize::MAX),
+            )),
+            Err(CountError::Zero) => Err(syn::Error::new(
                 literal.span(),
                 "`limit` may not be 0: no job could ever run",
             )),
-            Ok(_) => Ok(Limit::Literal(literal)),
-            Err(error) => Err(syn::Error::new(
+            Err(CountError::Invalid(error)) => Err(syn::Error::new(
                 literal.span(),
                 format!("`limit` must be a `usize`: {error}"),
             )),
@@ -119,7 +142,7 @@ fn parse_limit(input: ParseStream<'_>) -> syn::Result<syn::Result<Limit>> {
     let value: Expr = input.parse()?;
     Ok(Err(syn::Error::new_spanned(
         value,
-        "`limit` must be a positive integer literal or a path to a `const` of type `usize`",
+        "`limit` must be a positive integer literal, a path to a `const` of type `usize`, or a path to a `static` `Limit`",
     )))
 }
 
@@ -135,7 +158,12 @@ impl Limit {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proc_macro2::TokenStream;
     use quote::quote;
+
+    fn parse(args: TokenStream) -> syn::Result<BackgroundArgs> {
+        syn::parse2(args)
+    }
 
     fn message(args: TokenStream) -> String {
         match parse(args) {
@@ -164,7 +192,9 @@ mod tests {
         assert!(message(quote!(limit = 0)).contains("may not be 0"));
         assert!(message(quote!(limit = -3))
             .contains("must be positive (how many bodies may run at once), not -3"));
-        assert!(message(quote!(limit = "8")).contains("positive integer literal or a path"));
+        assert!(
+            message(quote!(limit = "8")).contains("positive integer literal, a path to a `const`")
+        );
         assert!(message(quote!(limit = 1, limit = 2)).contains("duplicate argument `limit`"));
         let unknown = message(quote!(lmit = 2));
         assert!(unknown.contains("unknown argument `lmit`"), "{unknown}");

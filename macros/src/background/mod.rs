@@ -23,7 +23,7 @@ use crate::private::Private;
 const ASYNC_BODY_ATTRIBUTES: &[&str] = &["bounded", "no_blocking", "concurrent", "instrument"];
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
-    let parsed_args = args::parse(args);
+    let parsed_args = syn::parse2::<BackgroundArgs>(args);
     let Ok(function) = syn::parse2::<FnItem>(item.clone()) else {
         let mut error = not_a_function(&item, "`#[background]` applies to an `async fn`");
         if let Err(args_error) = parsed_args {
@@ -103,14 +103,17 @@ fn validate(function: &FnItem) -> Vec<syn::Error> {
 //         )
 //     }
 //
-// With `registry = R` the call is `background_spawn_on(&(R), …)`. With `limit = N` the
-// function stays `async` and waits for a slot before spawning:
+// With `registry = R` the call is `background_spawn_on(&(R), …)`. With `limit = …` the
+// function stays `async` and waits for a permit of a `Limit` before spawning:
 //     pub async fn record(…) -> …BackgroundHandle<…> {
-//         let __async_hygiene_slots: &'static …Semaphore = {
-//             static __ASYNC_HYGIENE_SLOTS: …Semaphore = …background_slots(N);
-//             &__ASYNC_HYGIENE_SLOTS
+//         let __async_hygiene_limit: &'static …FnLimit = {
+//             static __ASYNC_HYGIENE_LIMIT: …FnLimit =
+//                 …FnLimit::own(concat!(module_path!(), "::", "record"), 8);  // limit = 8
+//             //  …LimitArg(&P).fn_limit(…, "…may not be 0")   limit = P: a `const` count
+//             //                                              or a `static` Limit
+//             &__ASYNC_HYGIENE_LIMIT
 //         };
-//         …background_spawn_limited(__async_hygiene_slots, "record", async move { … }).await
+//         …background_spawn_limited(__async_hygiene_limit, "record", async move { … }).await
 //     }
 fn expand_background(args: &BackgroundArgs, function: FnItem) -> TokenStream {
     let FnItem {
@@ -151,45 +154,49 @@ fn expand_background(args: &BackgroundArgs, function: FnItem) -> TokenStream {
             #at_name::background_spawn_on #output_generic (&(#registry), #name, #job)
         ),
         (Some(limit), registry) => {
-            let slots = syn::Ident::new("__async_hygiene_slots", Span::mixed_site());
-            let slots_static = syn::Ident::new("__ASYNC_HYGIENE_SLOTS", Span::mixed_site());
-            // A literal was checked here; a `const` can only be checked by the compiler,
-            // spanned on its name.
-            let (limit, check) = match limit {
-                Limit::Literal(literal) => (literal.to_token_stream(), TokenStream::new()),
+            let limit_ref = syn::Ident::new("__async_hygiene_limit", Span::mixed_site());
+            let limit_static = syn::Ident::new("__ASYNC_HYGIENE_LIMIT", Span::mixed_site());
+            let private = Private::call_site();
+            // Named like `#[bounded(n)]`'s own limit, `module::path::function`.
+            let limit_name = quote!(#private::core::concat!(
+                #private::core::module_path!(), "::", #name
+            ));
+            // A literal was checked here. A path is a `const` count or a `static Limit`:
+            // its type picks `fn_limit`, which rejects a `const` 0 at compile time, spanned
+            // on the path.
+            let at_limit = Private::at(limit.span());
+            let init = match limit {
+                Limit::Literal(literal) => quote_spanned!(literal.span()=>
+                    #at_limit::FnLimit::own(#limit_name, #literal)
+                ),
                 Limit::Const(path) => {
-                    let at_limit = Private::at(limit.span());
-                    let message = format!(
+                    let zero = format!(
                         "`#[background(limit = {})]`: the limit may not be 0",
                         path.to_token_stream().to_string().replace(' ', "")
                     );
-                    let check = quote_spanned!(limit.span()=>
-                        const _: () = #at_limit::core::assert!(#path > 0, #message);
-                    );
-                    (quote_spanned!(limit.span()=> #path), check)
+                    quote_spanned!(limit.span()=>
+                        #at_limit::LimitArg(&#path).fn_limit(#limit_name, #zero)
+                    )
                 }
             };
             let spawn = match registry {
                 None => quote_spanned!(name_span=>
-                    #at_name::background_spawn_limited #output_generic (#slots, #name, #job)
+                    #at_name::background_spawn_limited #output_generic (#limit_ref, #name, #job)
                 ),
                 Some(registry) => quote_spanned!(name_span=>
                     #at_name::background_spawn_limited_on #output_generic (
-                        &(#registry), #slots, #name, #job,
+                        &(#registry), #limit_ref, #name, #job,
                     )
                 ),
             };
             sig.asyncness = Some(Token![async](sig.fn_token.span));
-            let private = Private::call_site();
             return quote! {
                 #(#attrs)*
                 #vis #sig {
                     // In its own block, so the body cannot see (or collide with) it.
-                    let #slots: &'static #private::tokio::sync::Semaphore = {
-                        #check
-                        static #slots_static: #private::tokio::sync::Semaphore =
-                            #private::background_slots(#limit);
-                        &#slots_static
+                    let #limit_ref: &'static #private::FnLimit = {
+                        static #limit_static: #private::FnLimit = #init;
+                        &#limit_static
                     };
                     #spawn.await
                 }
@@ -212,64 +219,6 @@ mod tests {
 
     fn expand_str(args: TokenStream, item: TokenStream) -> String {
         expand(args, item).to_string()
-    }
-
-    #[test]
-    fn plain_expansion_spawns_the_body_and_returns_a_handle() {
-        let expanded = expand_str(
-            quote!(),
-            quote!(
-                /// Records it.
-                pub async fn record(event: Event, mut tries: u8) -> Result<(), Error> {
-                    send(event).await
-                }
-            ),
-        );
-        let expected = quote! {
-            #[doc = r" Records it."]
-            #[track_caller]
-            pub fn record(event: Event, mut tries: u8)
-                -> ::async_hygiene::__private::BackgroundHandle<Result<(), Error> >
-            {
-                ::async_hygiene::__private::background_spawn::<Result<(), Error>, _>("record", async move {
-                    let _ = &event;
-                    let _ = &tries;
-                    send(event).await
-                })
-            }
-        };
-        assert_eq!(expanded, expected.to_string());
-    }
-
-    #[test]
-    fn limit_keeps_the_function_async_and_waits_for_a_slot() {
-        let expanded = expand_str(
-            quote!(limit = 4, registry = JOBS),
-            quote!(
-                async fn flush(self: Arc<Self>) {}
-            ),
-        );
-        assert!(expanded.starts_with("async fn flush (self : Arc < Self >)"));
-        assert!(expanded.contains("background_slots (4)"));
-        assert!(expanded.contains(
-            "background_spawn_limited_on :: < () , _ > (& (JOBS) , __async_hygiene_slots , \"flush\""
-        ));
-        assert!(expanded.contains("let _ = & self ;"));
-        assert!(expanded.ends_with(". await }"));
-    }
-
-    #[test]
-    fn impl_trait_output_is_not_annotated() {
-        let expanded = expand_str(
-            quote!(),
-            quote!(
-                async fn f() -> impl Display {
-                    1
-                }
-            ),
-        );
-        assert!(expanded.contains("BackgroundHandle < impl Display >"));
-        assert!(expanded.contains("background_spawn (\"f\""));
     }
 
     #[test]
@@ -305,5 +254,10 @@ mod tests {
         );
         assert!(expanded.contains("`#[background]` applies to an `async fn`"));
         assert!(expanded.ends_with("struct S ;"));
+    }
+
+    #[test]
+    fn snapshots() {
+        crate::snapshots::check("background", super::expand);
     }
 }

@@ -15,15 +15,27 @@ mod snapshots;
 use async_hygiene_analysis::shape::{self, Classified, FnShape};
 use proc_macro2::TokenStream;
 use quote::ToTokens;
+use syn::parse::{Parse, ParseStream};
 use syn::visit_mut::VisitMut;
 
 use async_hygiene_analysis::concurrent::mutable_names;
 
 use self::emit::{BlockRewriter, MarkerStripper};
+use crate::arguments::no_arguments;
 use crate::errors::{with_errors, Errors};
 
 const USAGE: &str = "`#[concurrent]` takes no arguments: write `#[concurrent]` on an `async fn`, \
      and `#[concurrent::barrier]` on a statement that must keep its place";
+
+/// `#[concurrent]`'s arguments: none.
+struct ConcurrentArgs;
+
+impl Parse for ConcurrentArgs {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        no_arguments(input, USAGE)?;
+        Ok(Self)
+    }
+}
 
 /// Input: `#[concurrent] async fn f(…) -> R { body }`.
 /// Output: the same signature; the body with every run of movable `let`s replaced by
@@ -75,8 +87,8 @@ fn rewrite(args: TokenStream, mut function: syn::ItemFn) -> syn::Result<syn::Ite
     // Another of our attributes above this one already wrapped the body for the watchdog.
     function.block = Box::new(crate::watchdog_hook::plain_body(*function.block));
     let mut errors = Errors::default();
-    if !args.is_empty() {
-        errors.push(syn::Error::new_spanned(args, USAGE));
+    if let Err(error) = syn::parse2::<ConcurrentArgs>(args) {
+        errors.push(error);
     }
     if let Some(constness) = &function.sig.constness {
         errors.push(syn::Error::new_spanned(

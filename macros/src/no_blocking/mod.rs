@@ -1,34 +1,26 @@
 //! `#[no_blocking]`: rejects blocking calls in async code at compile time.
 //!
-//! parse (args, `async-hygiene.toml`, the item) → scan each async body against the
-//! [`BlockingCatalogue`] → emit the item unchanged plus one error per blocking call.
+//! parse (args, `async-hygiene.toml`, the item) → scan each async body with
+//! `async_hygiene_analysis::blocking` → emit the item unchanged plus one spanned error
+//! per finding (and per label: a proc macro on stable has no secondary spans).
 //!
 //! The item is never rewritten beyond two things: the watchdog hook
 //! (`watchdog_hook::instrument_body`, the plain body unless the `watchdog` feature is on) and,
 //! when the crate has an `async-hygiene.toml`, a `const _` that `include_bytes!`s it so
 //! that cargo rebuilds the crate when the file changes.
 
-mod args;
-mod catalogue;
-mod config;
-mod imports;
-mod locks;
-mod scan;
 #[cfg(test)]
 mod tests;
 
 use std::path::Path;
 
+use async_hygiene_analysis::blocking::{self, BlockingCatalogue, Context, Finding, Imports};
+use async_hygiene_analysis::policy::{self, AttributePolicy, LoadedPolicy, ATTRIBUTE_FORMS};
 use async_hygiene_analysis::shape::{self, FnShape};
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
-use syn::visit::Visit;
 use syn::{Attribute, Block, ImplItem, Item, ItemImpl, Meta, Signature, Stmt, TraitItem};
 
-use self::args::Args;
-use self::catalogue::BlockingCatalogue;
-use self::imports::Imports;
-use self::scan::Scanner;
 use crate::item::last_segment_is;
 use crate::private::Private;
 use crate::watchdog_hook;
@@ -36,28 +28,58 @@ use crate::watchdog_hook;
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Vec::new();
     let mut crate_catalogue = BlockingCatalogue::builtin();
-    let loaded = config::load();
+    let loaded =
+        std::env::var_os("CARGO_MANIFEST_DIR").and_then(|dir| policy::load_from(Path::new(&dir)));
     if let Some(loaded) = &loaded {
-        apply_config(&mut crate_catalogue, loaded, &mut errors);
+        apply_policy_file(&mut crate_catalogue, loaded, &mut errors);
     }
-    let args = args::parse(args).unwrap_or_else(|error| {
+    let args = syn::parse2::<AttributePolicy>(args).unwrap_or_else(|error| {
         // Still check the body with the crate's policy: every problem in one compile.
         errors.push(error);
-        Args::default()
+        AttributePolicy::default()
     });
     let tracking = loaded
         .as_ref()
         .and_then(|loaded| tracking_item(&loaded.path));
-    let expanded = match syn::parse2::<Item>(item.clone()) {
-        Ok(parsed) => {
-            let catalogue = with_args(&crate_catalogue, &args, &mut errors);
-            expand_item(parsed, &catalogue, tracking.as_ref(), &mut errors)
-        }
+    let expanded = if let Ok(parsed) = syn::parse2::<Item>(item.clone()) {
+        let catalogue = with_args(&crate_catalogue, &args, &mut errors);
+        expand_item(parsed, &catalogue, tracking.as_ref(), &mut errors)
+    } else {
         // A syntax error in the item: emit it as it is so rustc reports the real error.
-        Err(_) => item,
+        item
     };
     let errors = errors.into_iter().map(syn::Error::into_compile_error);
     quote!(#expanded #(#errors)*)
+}
+
+/// `async fn load(&self) -> u32;` in a trait: an fn without a body (syn reads it as a
+/// verbatim item).
+fn bodiless_declaration(item: &TokenStream) -> Option<syn::Error> {
+    let declaration = syn::parse2::<syn::TraitItemFn>(item.clone()).ok()?;
+    declaration.default.is_none().then(|| {
+        syn::Error::new_spanned(
+            &declaration.sig.ident,
+            "`#[no_blocking]` checks a function body, and this declaration has none: put the \
+             attribute on the implementations",
+        )
+    })
+}
+
+/// One spanned error per finding, then one per label (a proc macro on stable cannot
+/// attach a secondary span to an error; rustc shows them one after the other).
+fn push_findings(findings: Vec<Finding>, errors: &mut Vec<syn::Error>) {
+    for finding in findings {
+        errors.push(syn::Error::new_spanned(
+            finding.location.tokens(),
+            finding.to_string(),
+        ));
+        for label in &finding.labels {
+            errors.push(syn::Error::new_spanned(
+                label.location.tokens(),
+                &label.message,
+            ));
+        }
+    }
 }
 
 /// Input/Output by item kind (`T` = the tracking `const _`, only with a config file):
@@ -121,7 +143,11 @@ fn expand_item(
             quote!(#tracking #item_mod)
         }
         other => {
-            errors.push(misuse(&other));
+            let bodiless = match &other {
+                Item::Verbatim(tokens) => bodiless_declaration(tokens),
+                _ => None,
+            };
+            errors.push(bodiless.unwrap_or_else(|| misuse(&other)));
             other.into_token_stream()
         }
     }
@@ -238,9 +264,9 @@ fn nested_policy(
         .position(|attr| last_segment_is(attr.path(), "no_blocking"))?;
     let attr = attrs.remove(index);
     let args = match &attr.meta {
-        Meta::Path(_) => Ok(Args::default()),
-        Meta::List(list) => args::parse(list.tokens.clone()),
-        Meta::NameValue(_) => Err(syn::Error::new_spanned(&attr, args::ACCEPTED_FORMS)),
+        Meta::Path(_) => Ok(AttributePolicy::default()),
+        Meta::List(list) => syn::parse2::<AttributePolicy>(list.tokens.clone()),
+        Meta::NameValue(_) => Err(syn::Error::new_spanned(&attr, ATTRIBUTE_FORMS)),
     };
     match args {
         Ok(args) => Some(with_args(catalogue, &args, errors)),
@@ -262,22 +288,24 @@ fn check_fn(
     // Another of our attributes may have run first and wrapped the body in the watch.
     let plain = watchdog_hook::plain_body(block.clone());
     let mut imports = imports.clone();
-    imports.add_body(&plain);
-    let mut scanner = Scanner::new(catalogue, &imports);
+    imports.add_signature(sig);
     match shape::fn_shape(sig, &plain) {
         // The whole block: under `#[async_trait]`, what runs before the boxed future runs
         // in the caller's poll too.
         FnShape::AsyncFn | FnShape::AsyncTrait => {
-            scanner.visit_block(&plain);
-            errors.append(&mut scanner.errors);
+            let findings = blocking::scan_block(&plain, Context::Async, catalogue, &imports);
+            push_findings(findings, errors);
             *block = watchdog_hook::instrument_body(sig, plain);
         }
         // Only the async blocks are the user's code; the `block_on` is tokio's.
         FnShape::RuntimeEntry => {
+            // The whole block's imports and locals, as for the other shapes.
+            imports.add_body(&plain);
             for body in shape::runtime_entry_bodies(&plain) {
-                scanner.visit_expr_async(body);
+                let findings =
+                    blocking::scan_block(&body.block, Context::Async, catalogue, &imports);
+                push_findings(findings, errors);
             }
-            errors.append(&mut scanner.errors);
         }
         // Sync code: blocking is fine.
         FnShape::SyncWithAsyncBlock | FnShape::Sync | FnShape::NotAFn => return false,
@@ -286,38 +314,30 @@ fn check_fn(
 }
 
 /// The crate's `async-hygiene.toml`, applied to the built-in catalogue.
-fn apply_config(
+fn apply_policy_file(
     catalogue: &mut BlockingCatalogue,
-    loaded: &config::LoadedConfig,
+    loaded: &LoadedPolicy,
     errors: &mut Vec<syn::Error>,
 ) {
     let call_site = proc_macro2::Span::call_site();
-    match &loaded.config {
-        Ok(config) => {
-            for rule in &config.deny {
-                catalogue.deny(&rule.rule, &rule.text, "this crate's `async-hygiene.toml`");
-            }
-            for rule in &config.offload {
-                catalogue.offload(&rule.rule);
-            }
-            for rule in &config.allow {
-                if !catalogue.allow(&rule.rule) {
-                    errors.push(syn::Error::new(
-                        call_site,
-                        format!(
-                            "{}:{}: `{}` matches no blocking call that `#[no_blocking]` \
-                             checks, so there is nothing to allow",
-                            loaded.path.display(),
-                            rule.line,
-                            rule.rule
-                        ),
-                    ));
-                }
+    match &loaded.policy {
+        Ok(policy) => {
+            for rule in catalogue.apply(policy, "this crate's `async-hygiene.toml`") {
+                errors.push(syn::Error::new(
+                    call_site,
+                    format!(
+                        "{}:{}: `{}` matches no blocking call that `#[no_blocking]` checks, so \
+                         there is nothing to allow",
+                        loaded.path.display(),
+                        rule.line,
+                        rule.rule
+                    ),
+                ));
             }
         }
         Err(message) => errors.push(syn::Error::new(
             call_site,
-            format!("malformed {}: {message}", config::FILE_NAME),
+            format!("malformed {}: {message}", policy::FILE_NAME),
         )),
     }
 }
@@ -325,28 +345,22 @@ fn apply_config(
 /// The catalogue with an attribute's `deny`/`allow` rules applied.
 fn with_args(
     catalogue: &BlockingCatalogue,
-    args: &Args,
+    args: &AttributePolicy,
     errors: &mut Vec<syn::Error>,
 ) -> BlockingCatalogue {
     let mut catalogue = catalogue.clone();
-    for rule in &args.deny {
-        let instead = rule.text.as_deref().unwrap_or_default();
-        catalogue.deny(&rule.rule, instead, "`#[no_blocking(deny(..))]`");
-    }
-    for rule in &args.offload {
-        catalogue.offload(&rule.rule);
-    }
-    for rule in &args.allow {
-        if !catalogue.allow(&rule.rule) {
-            errors.push(syn::Error::new_spanned(
-                &rule.tokens,
-                format!(
-                    "`{}` matches no blocking call that `#[no_blocking]` checks, so there is \
-                     nothing to allow",
-                    rule.rule
-                ),
-            ));
-        }
+    for rule in catalogue.apply(&args.policy, "`#[no_blocking(deny(..))]`") {
+        let tokens = rule
+            .location
+            .map_or_else(TokenStream::new, |location| location.tokens());
+        errors.push(syn::Error::new_spanned(
+            tokens,
+            format!(
+                "`{}` matches no blocking call that `#[no_blocking]` checks, so there is \
+                 nothing to allow",
+                rule.rule
+            ),
+        ));
     }
     catalogue
 }

@@ -1,16 +1,20 @@
-//! Unit tests of the matcher over `proc_macro2` input: what is flagged, what is not, and
-//! the messages.
+//! Unit tests of the attribute over `proc_macro2` input: item kinds, fn shapes, stacking,
+//! arguments, the policy file, emission. What the scan finds is tested where it lives,
+//! in `analysis/src/blocking/tests.rs`.
 
+use async_hygiene_analysis::blocking::BlockingCatalogue;
+use async_hygiene_analysis::policy as config;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::catalogue::BlockingCatalogue;
-use super::{args, config, expand_item, with_args};
+use async_hygiene_analysis::policy::AttributePolicy;
+
+use super::{expand_item, with_args};
 
 /// The error messages `#[no_blocking(args)]` reports on `item`.
 fn check_with(args: TokenStream, item: TokenStream) -> Vec<String> {
     let mut errors = Vec::new();
-    let args = match args::parse(args) {
+    let args = match syn::parse2::<AttributePolicy>(args) {
         Ok(args) => args,
         Err(error) => return error.into_iter().map(|e| e.to_string()).collect(),
     };
@@ -47,316 +51,6 @@ fn assert_flags(item: TokenStream, needle: &str) {
 fn assert_clean(item: TokenStream) {
     let errors = check(item);
     assert!(errors.is_empty(), "expected no error, got {errors:#?}");
-}
-
-#[test]
-fn message_teaches_the_fix() {
-    let errors = check(quote! {
-        async fn load(path: &str) -> String { std::fs::read_to_string(path).unwrap() }
-    });
-    assert_eq!(
-        errors,
-        ["`std::fs::read_to_string` blocks the executor thread; use \
-          `tokio::fs::read_to_string(..).await`, or move the work into \
-          `tokio::task::spawn_blocking`"]
-    );
-}
-
-#[test]
-fn every_category_is_caught() {
-    let cases = [
-        (quote!(std::thread::sleep(d);), "`std::thread::sleep`"),
-        (quote!(thread::sleep(d);), "`std::thread::sleep`"),
-        (quote!(let f = File::open(p)?;), "`std::fs::File::open`"),
-        (quote!(fs::write(p, b"x")?;), "`std::fs::write`"),
-        (
-            quote!(let f = std::fs::OpenOptions::new().append(true).open(p)?;),
-            "OpenOptions::open",
-        ),
-        (quote!(io::copy(&mut r, &mut w)?;), "`std::io::copy`"),
-        (
-            quote!(io::stdin().read_line(&mut line)?;),
-            "reading `std::io::stdin()`",
-        ),
-        (
-            quote!(let s = TcpStream::connect(addr)?;),
-            "`std::net::TcpStream::connect`",
-        ),
-        (
-            quote!(let a = ("example.com", 80).to_socket_addrs()?;),
-            "to_socket_addrs",
-        ),
-        (
-            quote!(let out = Command::new("ls").arg("-l").output()?;),
-            "`std::process::Command::output`",
-        ),
-        (quote!(child.wait()?;), "`.wait()`"),
-        (quote!(let v = rx.recv().unwrap();), "mpsc::Receiver::recv"),
-        (quote!(let g = cvar.wait(g).unwrap();), "Condvar::wait"),
-        (quote!(barrier.wait();), "`.wait()`"),
-        (quote!(handle.join().unwrap();), "JoinHandle::join"),
-        (
-            quote!(let all: Vec<_> = hs.into_iter().map(|h| h.join().unwrap()).collect();),
-            "JoinHandle::join",
-        ),
-        (quote!(rt.block_on(fut);), "Runtime::block_on"),
-        (quote!(let v = rx.blocking_recv();), "`.blocking_recv(..)`"),
-        (
-            quote!(futures::executor::block_on(fut);),
-            "`futures::executor::block_on`",
-        ),
-        (
-            quote!(let body = reqwest::blocking::get(url)?.text()?;),
-            "`reqwest::blocking`",
-        ),
-        (
-            quote!(let body = blocking::get(url)?.text()?;),
-            "`reqwest::blocking`",
-        ),
-        (
-            quote!(let client = blocking::Client::new();),
-            "`reqwest::blocking`",
-        ),
-        (quote!(let body = ureq::get(url).call()?;), "`ureq`"),
-        (
-            quote!(let c = postgres::Client::connect(url, NoTls)?;),
-            "`postgres::Client::connect`",
-        ),
-        (
-            quote!(let c = rusqlite::Connection::open(p)?;),
-            "`rusqlite::Connection::open`",
-        ),
-        (
-            quote!(let c = client.get_connection()?;),
-            "redis::Client::get_connection",
-        ),
-        (quote!(let rows = users.load(&mut conn)?;), "RunQueryDsl"),
-    ];
-    for (stmt, needle) in cases {
-        assert_flags(quote!(async fn f() { #stmt }), needle);
-    }
-}
-
-#[test]
-fn a_users_own_module_named_blocking_is_not_reqwest() {
-    assert_clean(quote! {
-        async fn f() {
-            let settings = blocking::hidden();
-            let report = crate::jobs::blocking::summarise(settings);
-            drop(report);
-        }
-    });
-}
-
-#[test]
-fn guard_alive_at_a_later_await_is_flagged() {
-    assert_flags(
-        quote! {
-            async fn f(state: &std::sync::Mutex<u32>) {
-                let mut guard = state.lock().unwrap();
-                *guard += 1;
-                tokio::task::yield_now().await;
-            }
-        },
-        "still alive at a later `.await`",
-    );
-    assert_flags(
-        quote! {
-            async fn f(state: &parking_lot::RwLock<u32>) {
-                let guard = state.write();
-                tokio::join!(a(), b());
-            }
-        },
-        "`RwLock` guard",
-    );
-}
-
-#[test]
-fn guard_behind_map_err_or_ok_is_flagged() {
-    for init in [
-        quote!(state.lock().map_err(|_| Error::Poisoned)?),
-        quote!(state.write().ok()?),
-    ] {
-        assert_flags(
-            quote! {
-                async fn f() {
-                    let guard = #init;
-                    tokio::task::yield_now().await;
-                }
-            },
-            "still alive at a later `.await`",
-        );
-    }
-}
-
-#[test]
-fn guard_in_a_scrutinee_is_flagged() {
-    for body in [
-        quote! {
-            match cache.lock().unwrap().get(&key).cloned() {
-                Some(value) => value,
-                None => fetch(key).await,
-            }
-        },
-        quote! {
-            if let Some(job) = queue.lock().unwrap().pop_front() {
-                job.run().await;
-            }
-        },
-        quote! {
-            while let Some(job) = queue.write().pop() {
-                job.await;
-            }
-        },
-    ] {
-        assert_flags(quote!(async fn f() { #body }), "is a temporary of this");
-    }
-    assert_clean(quote! {
-        async fn f() {
-            let next = queue.lock().unwrap().pop_front();
-            if let Some(job) = next { job.await; }
-            if queue.lock().unwrap().is_empty() { refill().await; }
-            match shared.lock().await.pop() { Some(job) => job.await, None => {} }
-            match cache.lock().unwrap().get(&key) { Some(v) => v.len(), None => 0 };
-        }
-    });
-}
-
-#[test]
-fn short_locks_are_fine() {
-    assert_clean(quote! {
-        async fn f(state: &std::sync::Mutex<u32>, shared: &tokio::sync::Mutex<u32>) {
-            *state.lock().unwrap() += 1;
-            let copy = *state.lock().unwrap();
-            {
-                let mut guard = state.lock().unwrap();
-                *guard += copy;
-            }
-            let guard = state.lock().unwrap();
-            let value = *guard;
-            drop(guard);
-            let _ = state.lock();
-            let pending = shared.lock();
-            let guard = tokio::time::timeout(d, pending).await;
-            let queued = shared.write();
-            tokio::select! { slot = queued => drop(slot), () = sleep(d) => {} }
-            let mut async_guard = shared.lock().await;
-            *async_guard += value;
-            tokio::task::yield_now().await;
-        }
-    });
-}
-
-#[test]
-fn awaited_and_handed_on_futures_are_not_flagged() {
-    assert_clean(quote! {
-        async fn f() {
-            let text = fs::read_to_string(p).await?;
-            let file = File::open(p).await?;
-            let msg = rx.recv().await;
-            let next = timeout(d, rx.recv()).await;
-            let (a, b) = tokio::join!(fs::read(a), fs::read(b));
-            let (a, b) = futures::try_join!(fs::read(a), fs::read(b))?;
-            tokio::select! {
-                Some(m) = rx.recv() => handle(m),
-                _ = handle.join(), if ready => {}
-                else => {}
-            }
-            let later = fs::read(p);
-            let bytes = later.await?;
-            let pending = rx.recv();
-            tokio::pin!(pending);
-            let joined = handle.join().fuse();
-            let out = Command::new("ls").output().await?;
-        }
-    });
-}
-
-#[test]
-fn offloaded_work_is_not_flagged() {
-    assert_clean(quote! {
-        async fn f() {
-            let text = tokio::task::spawn_blocking(move || std::fs::read_to_string(p)).await;
-            let n = tokio::task::block_in_place(|| { std::thread::sleep(d); 1 });
-            let t = std::thread::spawn(move || rx.recv().unwrap());
-            std::thread::scope(|s| { s.spawn(|| std::thread::sleep(d)); });
-            let work = move || std::fs::read(p);
-            let bytes = handle.spawn_blocking(work).await;
-            let escaped = async_hygiene::allow_blocking!("startup only", std::fs::read(p));
-        }
-    });
-}
-
-#[test]
-fn nested_fns_and_look_alikes_are_not_flagged() {
-    assert_clean(quote! {
-        async fn f() {
-            fn sync_helper() { std::thread::sleep(d); }
-            let line = parts.join(",");
-            let full = path.join("x");
-            for line in text.lines() {}
-            tx.send(1).unwrap();
-            let status = response.status();
-            let value = store::read_to_string(k).await;
-            let value = store::read_to_string(k);
-            let n = counter.load(Ordering::SeqCst);
-            let x = tokio::fs::read_to_string(p);
-            x.await;
-            let next = retry(|| rx.recv()).await;
-            let (left, right) = (rx.recv(), ry.recv());
-            let pending = Pending { next: rx.recv(), all: [a.recv(), b.recv()] };
-            let accepted = retry(|| { log(); listener.accept() }).await;
-        }
-    });
-}
-
-#[test]
-fn imports_inside_the_item_are_followed() {
-    assert_flags(
-        quote! {
-            async fn f() {
-                use std::thread::sleep as nap;
-                nap(d);
-            }
-        },
-        "`std::thread::sleep`",
-    );
-    // `fs` is tokio's here, so the un-awaited future is not std's blocking call.
-    assert_clean(quote! {
-        async fn f() {
-            use tokio::fs;
-            let read = fs::read(p);
-            drop(read);
-        }
-    });
-    // With std imported, even an awaited-looking call is std's.
-    assert_flags(
-        quote! {
-            async fn f() {
-                use std::fs::*;
-                let s = read_to_string(p);
-            }
-        },
-        "`std::fs::read_to_string`",
-    );
-}
-
-#[test]
-fn the_whole_body_is_searched() {
-    let errors = check(quote! {
-        async fn f() {
-            tokio::spawn(async move { std::thread::sleep(d) });
-            let v: Vec<_> = paths.iter().map(|p| std::fs::read(p)).collect();
-            println!("{}", std::fs::read_to_string(p).unwrap());
-            if a { std::thread::sleep(d) } else { std::fs::remove_file(p).unwrap() }
-            match x { _ => std::io::copy(&mut r, &mut w) }
-            loop { std::thread::sleep(d); }
-            while cond { let h = handle.join(); }
-            assert!(std::fs::metadata(p).is_ok());
-            let c = async || std::thread::sleep(d);
-        }
-    });
-    assert_eq!(errors.len(), 10, "{errors:#?}");
 }
 
 #[test]
@@ -493,25 +187,6 @@ fn policy_denies_and_allows() {
 }
 
 #[test]
-fn offload_wrappers_are_the_fix() {
-    let item = quote! {
-        async fn read(path: PathBuf) -> io::Result<Vec<u8>> {
-            let bytes = asyncify(move || std::fs::read(path)).await?;
-            let rows = pool.interact(|conn| conn.query_sync()).await;
-            let work = || std::thread::sleep(d);
-            crate::blocking::run(work).await;
-            Ok(bytes)
-        }
-    };
-    assert_eq!(check(item.clone()).len(), 2, "without the policy");
-    let errors = check_with(
-        quote!(offload(asyncify, .interact, crate::blocking::run), deny(.query_sync = "x")),
-        item,
-    );
-    assert!(errors.is_empty(), "{errors:#?}");
-}
-
-#[test]
 fn bad_args_list_the_accepted_forms() {
     for args in [
         quote!(forbid(x)),
@@ -616,56 +291,6 @@ fn never_panics_on_odd_input() {
             }
         ),
     );
-}
-
-#[test]
-fn config_file_format() {
-    let text = r#"
-# the crate's own sync wrappers
-[no_blocking.deny]
-"db::query_sync" = "use `db::query(..).await`"   # trailing comment
-".fetch_sync" = 'use `.fetch().await`'
-
-[other_tool]
-anything = goes
-
-[no_blocking.allow]
-"std::fs::metadata" = "local disk, measured"
-
-[no_blocking.offload]
-"crate::pool::run_sync" = "runs on the blocking pool"
-".interact" = "deadpool's blocking-pool hand-off"
-"#;
-    let parsed = config::parse(text).expect("valid config");
-    assert_eq!(parsed.deny.len(), 2);
-    assert_eq!(parsed.deny[0].text, "use `db::query(..).await`");
-    assert_eq!(parsed.deny[1].line, 5);
-    assert_eq!(parsed.allow.len(), 1);
-    assert_eq!(parsed.offload.len(), 2);
-
-    for (text, error) in [
-        (
-            "[no_blocking.deny]\ndb::query = \"x\"",
-            "2: expected `\"path\" = \"text\"`",
-        ),
-        ("[no_blocking.deny]\n\"db::q\" \"x\"", "2: expected `=`"),
-        (
-            "[no_blocking.deny]\n\"db::q\" = x",
-            "2: the value must be a quoted string",
-        ),
-        (
-            "[no_blocking.deny]\n\"db::q\" = \"\"",
-            "2: the replacement text",
-        ),
-        ("\n\n[no_blocking.forbid]", "3: unknown table"),
-        ("[no_blocking.allow]\n\"1x\" = \"\"", "2: `1x` is neither"),
-    ] {
-        let message = config::parse(text).expect_err(text);
-        assert!(
-            message.starts_with(error),
-            "{message:?} should start with {error:?}"
-        );
-    }
 }
 
 /// Runs the check over every async fn, impl block and inline module of a source tree and
@@ -808,132 +433,6 @@ fn stacks_below_our_other_attributes() {
 }
 
 #[test]
-fn unwrapped_results_are_values_even_inside_awaited_code() {
-    // `unwrap`/`expect` exist on `Result`/`Option` only: what they consume is a value,
-    // even as the argument of an awaited call or in a `let` whose name is handed on.
-    for body in [
-        quote!(tx.send(rx.recv().unwrap()).await;),
-        quote!(tx.send(rx.recv().expect("sender alive")).await;),
-        quote! {
-            let msg = rx.recv().unwrap();
-            handle(msg);
-        },
-        quote! {
-            let result = worker.join().unwrap_or_default();
-            results.push(result);
-        },
-        quote!(let contents = fs::read_to_string(p).unwrap(); store(contents).await;),
-    ] {
-        let errors = check(quote!(async fn f() { #body }));
-        assert_eq!(errors.len(), 1, "{body}: {errors:#?}");
-    }
-    assert_clean(quote! {
-        async fn f() {
-            let next = pending.take().unwrap().await;
-            let value = rx.recv().await.unwrap();
-            let handle = handles.pop().expect("one left");
-            handle.await;
-        }
-    });
-}
-
-#[test]
-fn every_select_branch_form_is_checked() {
-    // A block handler needs no comma; the next branch may start with `(`, which an
-    // expression parser would read as a call of the block.
-    let errors = check(quote! {
-        async fn f() {
-            loop {
-                tokio::select! {
-                    biased;
-                    Some(job) = rx.recv() => { run(job).await }
-                    (a, b) = pair() => { std::thread::sleep(d); }
-                    _ = tick.tick(), if ready => std::fs::remove_file(p).unwrap(),
-                    else => break,
-                }
-            }
-        }
-    });
-    assert_eq!(errors.len(), 2, "{errors:#?}");
-    // `futures::select!`'s `default` and `complete` branches.
-    let errors = check(quote! {
-        async fn f() {
-            futures::select! {
-                x = a => { std::thread::sleep(d); },
-                default => { std::thread::sleep(d); },
-                complete => break,
-            }
-        }
-    });
-    assert_eq!(errors.len(), 2, "{errors:#?}");
-}
-
-#[test]
-fn a_closure_returning_a_future_is_not_thread_work() {
-    assert_flags(
-        quote! {
-            async fn f() {
-                pool.spawn(|| async move { std::thread::sleep(d) });
-            }
-        },
-        "`std::thread::sleep`",
-    );
-    assert_flags(
-        quote! {
-            async fn f() {
-                spawn(move || { log(); async move { rx.recv().unwrap() } });
-            }
-        },
-        "mpsc::Receiver::recv",
-    );
-}
-
-#[test]
-fn a_guard_moved_into_a_call_is_gone() {
-    assert_clean(quote! {
-        async fn f() {
-            let guard = state.lock().unwrap();
-            let entry = MutexGuard::map(guard, |s| &mut s.entry);
-            let other = queue.lock().unwrap();
-            consume(other);
-            tokio::task::yield_now().await;
-        }
-    });
-    // ...unless the call that takes it is itself awaited: that future holds the guard.
-    assert_flags(
-        quote! {
-            async fn f() {
-                let guard = state.lock().unwrap();
-                write_out(guard).await;
-            }
-        },
-        "still alive at a later `.await`",
-    );
-    // A `parking_lot` guard (no `unwrap`) handed to a call by reference is not a future.
-    assert_flags(
-        quote! {
-            async fn f() {
-                let guard = state.lock();
-                log(&guard);
-                tokio::task::yield_now().await;
-            }
-        },
-        "still alive at a later `.await`",
-    );
-    // A borrow does not move it.
-    assert_flags(
-        quote! {
-            async fn f() {
-                let guard = state.lock().unwrap();
-                log(&guard);
-                tokio::task::yield_now().await;
-            }
-        },
-        "still alive at a later `.await`",
-    );
-}
-
-#[test]
 fn items_defined_in_the_item_shadow_std_names() {
     // A module of the user's own named `fs`, `thread` or `net`, or a type named `File`,
     // defined inside the annotated item, is not std's.
@@ -970,179 +469,6 @@ fn items_defined_in_the_item_shadow_std_names() {
 }
 
 #[test]
-fn a_shadowed_local_loses_its_origin() {
-    assert_clean(quote! {
-        async fn f() {
-            let cmd = Command::new("ls");
-            let out = cmd.output().await?;
-            let cmd = Request::builder();
-            let status = cmd.status();
-        }
-    });
-    assert_flags(
-        quote! {
-            async fn f() {
-                let stdin = std::io::stdin();
-                let read = stdin.read_line(&mut line)?;
-            }
-        },
-        "reading `std::io::stdin()`",
-    );
-}
-
-#[test]
-fn allow_names_method_entries_by_path() {
-    let item = quote! {
-        async fn f() {
-            let out = Command::new("ls").output()?;
-            let msg = rx.recv().unwrap();
-            let guard = state.lock().unwrap();
-            tokio::task::yield_now().await;
-        }
-    };
-    assert_eq!(check(item.clone()).len(), 3);
-    let errors = check_with(
-        quote!(allow(
-            std::process::Command::output = "a one-off at start-up",
-            mpsc::Receiver::recv,
-            parking_lot::Mutex::lock
-        )),
-        item,
-    );
-    assert!(errors.is_empty(), "{errors:#?}");
-}
-
-#[test]
-fn every_message_names_a_well_formed_fix() {
-    for entry in BlockingCatalogue::builtin().entries() {
-        let message = entry.message();
-        if entry.why.is_empty() {
-            continue; // lock guards build their own message (see `locks.rs`)
-        }
-        assert!(
-            message.contains("; use ")
-                || message.contains("; `.await`")
-                || message.contains("; wait on")
-                || message.contains("; poll")
-                || message.contains("; run "),
-            "no fix in {message:?}"
-        );
-        assert!(
-            !message.contains(")(.."),
-            "a call written twice in {message:?}"
-        );
-        assert_eq!(
-            message.matches('`').count() % 2,
-            0,
-            "unbalanced backticks in {message:?}"
-        );
-    }
-    let errors = check(quote!(
-        async fn f() {
-            let s = TcpStream::connect_timeout(&addr, d)?;
-        }
-    ));
-    assert_eq!(
-        errors,
-        [
-            "`std::net::TcpStream::connect_timeout` blocks the executor thread; use \
-             `tokio::time::timeout(d, tokio::net::TcpStream::connect(..)).await` \
-             (`TcpStream::connect_timeout` was read as std's: if it is your own, write \
-             its path from `crate::`)"
-        ]
-    );
-}
-
-#[test]
-fn own_modules_named_like_std_ones() {
-    // Written from `crate::`/`self::`/`super::`, a module of the user's own named `fs`,
-    // `thread`, `net`, `process`, `blocking` or `ureq` is never std's (or reqwest's).
-    assert_clean(quote! {
-        async fn f() {
-            let bytes = crate::fs::read(key);
-            self::thread::sleep(ticks);
-            let peer = super::net::TcpStream::connect(addr);
-            let status = crate::process::Command::new("deploy").status();
-            let body = crate::clients::ureq::get(url);
-            let page = crate::blocking::get(url);
-            let job = blocking::hidden();
-        }
-    });
-    // A shortened path is read as std's, and the error says how to show it is not.
-    let errors = check(quote!(
-        async fn f() {
-            let bytes = fs::read(key);
-        }
-    ));
-    assert_eq!(errors.len(), 1);
-    assert!(
-        errors[0].ends_with(
-            "(`fs::read` was read as std's: if it is your own, write its path from `crate::`)"
-        ),
-        "{errors:#?}"
-    );
-    let errors = check(quote!(
-        async fn f() {
-            let page = blocking::get(url);
-        }
-    ));
-    assert!(
-        errors[0].contains("(`blocking::get` was read as reqwest's"),
-        "{errors:#?}"
-    );
-    // A method matched by its name says how to allow it.
-    let item = quote!(
-        async fn f() {
-            let friend = invitation.accept()?;
-        }
-    );
-    let errors = check(item.clone());
-    assert!(
-        errors[0].ends_with(
-            "(matched by name: if this `.accept` is not std's, add `allow(.accept)` to the \
-             attribute)"
-        ),
-        "{errors:#?}"
-    );
-    assert!(check_with(quote!(allow(.accept)), item).is_empty());
-}
-
-#[test]
-fn futures_collected_for_later_are_awaited() {
-    // `fs` is tokio's, imported outside the item: these futures are polled later.
-    assert_clean(quote! {
-        async fn f() {
-            let texts = futures::future::join_all(paths.iter().map(|p| fs::read_to_string(p))).await;
-            let mut tasks = FuturesUnordered::new();
-            for p in paths {
-                tasks.push(fs::read(p));
-            }
-            let mut opened = Vec::new();
-            opened.push(File::open(p));
-            let files = join_all(opened).await;
-            let copies = stream.then(|p| fs::copy(p, backup)).collect::<Vec<_>>().await;
-            let bodies = futures::stream::iter(urls)
-                .map(|url| TcpStream::connect(url))
-                .buffer_unordered(8)
-                .collect::<Vec<_>>()
-                .await;
-            let retried = retry(|| fs::read(p)).await;
-        }
-    });
-    // The same calls consumed as values are std's.
-    let errors = check(quote! {
-        async fn f() {
-            let texts = paths.iter().map(|p| fs::read_to_string(p)).collect::<io::Result<Vec<_>>>()?;
-            let mut sizes = Vec::new();
-            sizes.push(fs::read(p)?.len());
-            let Ok(next) = rx.recv() else { return };
-            if let Ok(file) = File::open(p) {}
-        }
-    });
-    assert_eq!(errors.len(), 4, "{errors:#?}");
-}
-
-#[test]
 fn the_crate_wide_file_applies_and_is_tracked() {
     let dir = std::env::temp_dir().join(format!("no_blocking_config_{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -1156,7 +482,7 @@ fn the_crate_wide_file_applies_and_is_tracked() {
     let loaded = config::load_from(&dir).expect("the file is found");
     let mut catalogue = BlockingCatalogue::builtin();
     let mut errors = Vec::new();
-    super::apply_config(&mut catalogue, &loaded, &mut errors);
+    super::apply_policy_file(&mut catalogue, &loaded, &mut errors);
     let tracking = super::tracking_item(&loaded.path).expect("a UTF-8 path");
     let output = expand_item(
         syn::parse_quote! {
@@ -1190,7 +516,7 @@ fn the_crate_wide_file_applies_and_is_tracked() {
     .expect("write config");
     let loaded = config::load_from(&dir).expect("the file is found");
     let mut errors = Vec::new();
-    super::apply_config(&mut BlockingCatalogue::builtin(), &loaded, &mut errors);
+    super::apply_policy_file(&mut BlockingCatalogue::builtin(), &loaded, &mut errors);
     assert_eq!(errors.len(), 1);
     assert!(
         errors[0]
@@ -1203,50 +529,41 @@ fn the_crate_wide_file_applies_and_is_tracked() {
 }
 
 #[test]
-fn a_name_only_formatted_by_a_macro_is_a_value() {
+fn a_declaration_without_a_body_points_to_the_implementations() {
     let errors = check(quote! {
-        async fn f() {
-            let msg = rx.recv();
-            println!("{:?}", msg);
-            let text = fs::read_to_string(p);
-            tracing::info!("{}", text.is_ok());
-        }
+        async fn load(&self) -> u32;
     });
-    assert_eq!(errors.len(), 2, "{errors:#?}");
-    assert_clean(quote! {
-        async fn f() {
-            let next = rx.recv();
-            tokio::select! { v = next => {} }
-            let read = fs::read(p);
-            tokio::pin!(read);
-            let opened = File::open(p);
-            log!(opened.await);
-            let dialled = TcpStream::connect(a);
-            my_runtime_macro!(=> dialled);
-        }
-    });
+    assert_eq!(
+        errors,
+        [
+            "`#[no_blocking]` checks a function body, and this declaration has none: put the \
+          attribute on the implementations"
+        ]
+    );
 }
 
 #[test]
-fn futures_stored_in_aggregates_are_awaited_with_them() {
-    assert_clean(quote! {
-        async fn f() {
-            let futs = [fs::read(a), fs::read(b)];
-            join_all(futs).await;
-            let (left, right) = (fs::read(x), fs::read(y));
-            tokio::join!(left, right);
-            let batch = vec![File::open(a), File::open(b)];
-            let opened = join_all(batch).await;
-            let (first, second) = futures::future::join(fs::read(x), fs::read(y)).await;
-        }
+fn a_guard_held_across_an_await_points_at_the_await_too() {
+    let output = super::expand(
+        TokenStream::new(),
+        quote! {
+            async fn f(state: &std::sync::Mutex<u32>) {
+                let guard = state.lock().unwrap();
+                tokio::task::yield_now().await;
+            }
+        },
+    )
+    .to_string();
+    assert_eq!(output.matches("compile_error").count(), 2, "{output}");
+    assert!(
+        output.contains("`guard` is still held here, across this `.await`"),
+        "{output}"
+    );
+}
+
+#[test]
+fn snapshots() {
+    crate::snapshots::check("no_blocking", |args, item| {
+        crate::snapshots::without_watch(super::expand(args, item))
     });
-    // Consumed values in the same shapes are std's.
-    let errors = check(quote! {
-        async fn f() {
-            let (left, right) = (fs::read(x)?, fs::read(y)?);
-            let sizes = [fs::read(a).unwrap().len()];
-            let bodies = vec![fs::read_to_string(a)];
-        }
-    });
-    assert_eq!(errors.len(), 4, "{errors:#?}");
 }

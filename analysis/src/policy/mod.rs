@@ -1,0 +1,475 @@
+//! The crate-wide policy: `async-hygiene.toml` next to the crate's `Cargo.toml`.
+//!
+//! ```toml
+//! [no_blocking.deny]
+//! "db::query_sync" = "use `db::query(..).await`"
+//! ".fetch_sync" = "use `.fetch().await`"
+//!
+//! [no_blocking.allow]
+//! "std::fs::metadata" = "stat of a local file, measured well under a millisecond"
+//!
+//! [no_blocking.offload]
+//! "crate::pool::run_sync" = "runs its closure on the blocking pool"
+//!
+//! [lints]                      # the checker's levels; the attributes always deny
+//! blocking = "deny"
+//! lock-across-await = "deny"
+//! sequential-awaits = "warn"
+//! ```
+//!
+//! The same rules can be written on an item, `#[no_blocking(deny(..), allow(..),
+//! offload(..))]`: [`AttributePolicy`] parses them.
+//!
+//! The format is the subset of TOML shown above (tables, `key = "value"` with basic or
+//! literal strings, `#` comments), parsed here to keep dependencies out of every build.
+//! Tables other than `[no_blocking.*]` and `[lints]` belong to other tools and are
+//! skipped.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use syn::parse::Parser;
+
+use crate::findings::{Lint, Location};
+
+mod attribute;
+
+pub use self::attribute::{AttributePolicy, ATTRIBUTE_FORMS};
+
+/// The policy file's name.
+pub const FILE_NAME: &str = "async-hygiene.toml";
+
+/// A rule of a policy: a path (`db::query_sync`) or a method name (`.query_sync`).
+///
+/// ```
+/// use async_hygiene_analysis::policy::Rule;
+///
+/// assert_eq!("db::query_sync".parse(), Ok(Rule::Path(vec!["db".into(), "query_sync".into()])));
+/// assert_eq!(".fetch_sync".parse(), Ok(Rule::Method("fetch_sync".into())));
+/// assert_eq!(Rule::Method("fetch_sync".into()).to_string(), ".fetch_sync");
+/// assert!("1x".parse::<Rule>().is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rule {
+    /// A function or associated function, by its path segments.
+    Path(Vec<String>),
+    /// A method, by its name.
+    Method(String),
+}
+
+impl Rule {
+    /// The rule a parsed path names.
+    #[must_use]
+    pub fn from_path(path: &syn::Path) -> Rule {
+        Rule::Path(
+            path.segments
+                .iter()
+                .map(|segment| segment.ident.to_string())
+                .collect(),
+        )
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rule::Path(segments) => f.write_str(&segments.join("::")),
+            Rule::Method(name) => write!(f, ".{name}"),
+        }
+    }
+}
+
+/// A string that is neither a path nor a `.method`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotARule;
+
+impl FromStr for Rule {
+    type Err = NotARule;
+
+    fn from_str(text: &str) -> Result<Rule, NotARule> {
+        let text = text.trim();
+        if let Some(method) = text.strip_prefix('.') {
+            let ident: syn::Ident = syn::parse_str(method).map_err(|_| NotARule)?;
+            return Ok(Rule::Method(ident.to_string()));
+        }
+        let path = syn::Path::parse_mod_style
+            .parse_str(text)
+            .map_err(|_| NotARule)?;
+        Ok(Rule::from_path(&path))
+    }
+}
+
+/// One rule of a policy, with where it is written for error messages.
+#[derive(Clone, Debug)]
+pub struct PolicyRule {
+    /// What the rule names.
+    pub rule: Rule,
+    /// `deny`: the replacement text. `allow` and `offload`: the reason (empty when none
+    /// is given).
+    pub text: String,
+    /// The line in the file (1-based); 0 for a rule written in an attribute.
+    pub line: usize,
+    /// The rule's tokens in an attribute; `None` in the file.
+    pub location: Option<Location>,
+}
+
+/// How a rule's findings are reported by the checker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    /// Not reported.
+    Allow,
+    /// Reported; the exit status stays 0 (unless `--deny warnings`).
+    Warn,
+    /// Reported; the exit status is 1.
+    Deny,
+}
+
+impl Level {
+    /// `allow`, `warn` or `deny`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Allow => "allow",
+            Level::Warn => "warn",
+            Level::Deny => "deny",
+        }
+    }
+}
+
+/// The `[lints]` table: a level per [`Lint`]. The attributes ignore it (a macro's
+/// finding is always an error); the checker reports by it.
+///
+/// ```
+/// use async_hygiene_analysis::findings::Lint;
+/// use async_hygiene_analysis::policy::{self, Level};
+///
+/// let policy = policy::parse("[lints]\nsequential-awaits = \"deny\"\nblocking = 'warn'\n").unwrap();
+/// assert_eq!(policy.lints.level(Lint::SequentialAwaits), Level::Deny);
+/// assert_eq!(policy.lints.level(Lint::Blocking), Level::Warn);
+/// assert_eq!(policy.lints.level(Lint::LockAcrossAwait), Level::Deny, "the default");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lints {
+    levels: [Level; Lint::ALL.len()],
+}
+
+impl Default for Lints {
+    /// `blocking` and `lock-across-await` deny, `sequential-awaits` warns.
+    fn default() -> Self {
+        Lints {
+            levels: [Level::Deny, Level::Deny, Level::Warn],
+        }
+    }
+}
+
+impl Lints {
+    /// The level of a rule.
+    #[must_use]
+    pub fn level(&self, lint: Lint) -> Level {
+        self.levels[Self::index(lint)]
+    }
+
+    /// Sets the level of a rule (`--deny warnings` and the like).
+    pub fn set(&mut self, lint: Lint, level: Level) {
+        self.levels[Self::index(lint)] = level;
+    }
+
+    fn index(lint: Lint) -> usize {
+        Lint::ALL
+            .iter()
+            .position(|candidate| *candidate == lint)
+            .unwrap_or_default()
+    }
+}
+
+/// A crate's policy: its own blocking calls, the built-in ones it allows, its offload
+/// wrappers, and the checker's lint levels.
+#[derive(Clone, Debug, Default)]
+pub struct Policy {
+    /// `[no_blocking.deny]`: blocking calls of the crate's own, with what to use instead.
+    pub deny: Vec<PolicyRule>,
+    /// `[no_blocking.allow]`: built-in entries that do not apply, with the reason.
+    pub allow: Vec<PolicyRule>,
+    /// `[no_blocking.offload]`: calls whose closure arguments run off the executor.
+    pub offload: Vec<PolicyRule>,
+    /// `[lints]`.
+    pub lints: Lints,
+}
+
+/// A problem in the file, at a line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyError {
+    /// The line (1-based).
+    pub line: usize,
+    /// What is wrong there.
+    pub message: String,
+}
+
+/// `LINE: what is wrong`.
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.line, self.message)
+    }
+}
+
+/// The file as found: its path (the attributes make cargo track it, even when it is
+/// malformed: fixing it must trigger a rebuild) and its policy or the first problem
+/// (`path:LINE: what is wrong`, or `path: cannot be read: ..`).
+#[derive(Clone, Debug)]
+pub struct LoadedPolicy {
+    /// `dir/async-hygiene.toml`.
+    pub path: PathBuf,
+    /// The policy, or the first problem.
+    pub policy: Result<Policy, String>,
+}
+
+/// Reads `dir/async-hygiene.toml`, if there is one.
+#[must_use]
+pub fn load_from(dir: &Path) -> Option<LoadedPolicy> {
+    let path = dir.join(FILE_NAME);
+    if !path.is_file() {
+        return None;
+    }
+    let policy = match std::fs::read_to_string(&path) {
+        Ok(text) => parse(&text).map_err(|error| format!("{}:{error}", path.display())),
+        Err(error) => Err(format!("{}: cannot be read: {error}", path.display())),
+    };
+    Some(LoadedPolicy { path, policy })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Table {
+    Deny,
+    Allow,
+    Offload,
+    Lints,
+    /// Another tool's table, or keys before any table.
+    Other,
+}
+
+/// Parses the file's text.
+pub fn parse(text: &str) -> Result<Policy, PolicyError> {
+    let mut policy = Policy::default();
+    let mut table = Table::Other;
+    for (index, raw) in text.lines().enumerate() {
+        let line = index + 1;
+        let error = |message: String| PolicyError { line, message };
+        let content = raw.trim();
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        if let Some(header) = content.strip_prefix('[') {
+            let header = strip_comment(header);
+            let Some(name) = header.strip_suffix(']') else {
+                return Err(error("a table header must end with `]`".to_owned()));
+            };
+            let name = name.trim();
+            table = match name {
+                "no_blocking.deny" => Table::Deny,
+                "no_blocking.allow" => Table::Allow,
+                "no_blocking.offload" => Table::Offload,
+                "lints" => Table::Lints,
+                _ if name == "no_blocking" || name.starts_with("no_blocking.") => {
+                    return Err(error(format!(
+                        "unknown table `[{name}]`; `no_blocking` reads \
+                         `[no_blocking.deny]`, `[no_blocking.allow]` and `[no_blocking.offload]`"
+                    )));
+                }
+                _ => Table::Other,
+            };
+            continue;
+        }
+        if table == Table::Other {
+            continue;
+        }
+        let (key, rest) = if table == Table::Lints {
+            parse_bare_key(content).or_else(|| parse_string(content))
+        } else {
+            parse_string(content)
+        }
+        .ok_or_else(|| {
+            error(if table == Table::Lints {
+                "expected `lint = \"level\"`".to_owned()
+            } else {
+                "expected `\"path\" = \"text\"` (a quoted path or `.method`)".to_owned()
+            })
+        })?;
+        let Some(rest) = rest.trim_start().strip_prefix('=') else {
+            return Err(error("expected `=` after the key".to_owned()));
+        };
+        let (value, rest) = parse_string(rest.trim_start())
+            .ok_or_else(|| error("the value must be a quoted string".to_owned()))?;
+        let rest = rest.trim();
+        if !(rest.is_empty() || rest.starts_with('#')) {
+            return Err(error(format!("unexpected `{rest}` after the value")));
+        }
+        if table == Table::Lints {
+            let Some(rule) = Lint::from_code(&key) else {
+                return Err(error(format!(
+                    "unknown lint `{key}`; `[lints]` sets `blocking`, `lock-across-await` \
+                     and `sequential-awaits`"
+                )));
+            };
+            let level = match value.as_str() {
+                "allow" => Level::Allow,
+                "warn" => Level::Warn,
+                "deny" => Level::Deny,
+                _ => {
+                    return Err(error(format!(
+                        "`{value}` is not a level: write \"allow\", \"warn\" or \"deny\""
+                    )))
+                }
+            };
+            policy.lints.set(rule, level);
+            continue;
+        }
+        let Ok(rule) = key.parse::<Rule>() else {
+            return Err(error(format!(
+                "`{key}` is neither a path (`db::query_sync`) nor a method (`.fetch_sync`)"
+            )));
+        };
+        if table == Table::Deny && value.trim().is_empty() {
+            return Err(error(format!(
+                "the replacement text for `{key}` is empty: say what to use instead"
+            )));
+        }
+        let entry = PolicyRule {
+            rule,
+            text: value,
+            line,
+            location: None,
+        };
+        match table {
+            Table::Deny => policy.deny.push(entry),
+            Table::Allow => policy.allow.push(entry),
+            Table::Offload => policy.offload.push(entry),
+            Table::Lints | Table::Other => {}
+        }
+    }
+    Ok(policy)
+}
+
+fn strip_comment(text: &str) -> &str {
+    text.split('#').next().unwrap_or(text).trim()
+}
+
+/// A bare TOML key (`lock-across-await`) at the start of `text`, and what follows it.
+fn parse_bare_key(text: &str) -> Option<(String, &str)> {
+    let end = text
+        .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '-' || ch == '_'))
+        .unwrap_or(text.len());
+    (end > 0).then(|| (text[..end].to_owned(), &text[end..]))
+}
+
+/// A TOML basic (`"..."`, with `\\ \" \n \t` escapes) or literal (`'...'`) string at the
+/// start of `text`, and what follows it.
+fn parse_string(text: &str) -> Option<(String, &str)> {
+    let mut chars = text.char_indices();
+    let (_, quote) = chars.next()?;
+    if quote != '"' && quote != '\'' {
+        return None;
+    }
+    let mut value = String::new();
+    while let Some((index, ch)) = chars.next() {
+        match ch {
+            _ if ch == quote => return Some((value, &text[index + 1..])),
+            '\\' if quote == '"' => match chars.next()?.1 {
+                '\\' => value.push('\\'),
+                '"' => value.push('"'),
+                'n' => value.push('\n'),
+                't' => value.push('\t'),
+                _ => return None,
+            },
+            _ => value.push(ch),
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Level, Lint};
+
+    #[test]
+    fn config_file_format() {
+        let text = r#"
+    # the crate's own sync wrappers
+    [no_blocking.deny]
+    "db::query_sync" = "use `db::query(..).await`"   # trailing comment
+    ".fetch_sync" = 'use `.fetch().await`'
+
+    [other_tool]
+    anything = goes
+
+    [no_blocking.allow]
+    "std::fs::metadata" = "local disk, measured"
+
+    [no_blocking.offload]
+    "crate::pool::run_sync" = "runs on the blocking pool"
+    ".interact" = "deadpool's blocking-pool hand-off"
+    "#;
+        let parsed = super::parse(text).expect("valid config");
+        assert_eq!(parsed.deny.len(), 2);
+        assert_eq!(parsed.deny[0].text, "use `db::query(..).await`");
+        assert_eq!(parsed.deny[1].line, 5);
+        assert_eq!(parsed.allow.len(), 1);
+        assert_eq!(parsed.offload.len(), 2);
+
+        for (text, error) in [
+            (
+                "[no_blocking.deny]\ndb::query = \"x\"",
+                "2: expected `\"path\" = \"text\"`",
+            ),
+            ("[no_blocking.deny]\n\"db::q\" \"x\"", "2: expected `=`"),
+            (
+                "[no_blocking.deny]\n\"db::q\" = x",
+                "2: the value must be a quoted string",
+            ),
+            (
+                "[no_blocking.deny]\n\"db::q\" = \"\"",
+                "2: the replacement text",
+            ),
+            ("\n\n[no_blocking.forbid]", "3: unknown table"),
+            ("[no_blocking.allow]\n\"1x\" = \"\"", "2: `1x` is neither"),
+        ] {
+            let message = super::parse(text).expect_err(text).to_string();
+            assert!(
+                message.starts_with(error),
+                "{message:?} should start with {error:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn lint_levels() {
+        let policy = super::parse(
+            "[lints]\nblocking = \"warn\"  # for now\n\"sequential-awaits\" = 'allow'\n",
+        )
+        .expect("valid lints");
+        assert_eq!(policy.lints.level(Lint::Blocking), Level::Warn);
+        assert_eq!(policy.lints.level(Lint::LockAcrossAwait), Level::Deny);
+        assert_eq!(policy.lints.level(Lint::SequentialAwaits), Level::Allow);
+        for (text, error) in [
+            (
+                "[lints]\nblocking-calls = \"deny\"",
+                "2: unknown lint `blocking-calls`",
+            ),
+            (
+                "[lints]\nblocking = \"forbid\"",
+                "2: `forbid` is not a level",
+            ),
+            (
+                "[lints]\nblocking = deny",
+                "2: the value must be a quoted string",
+            ),
+            ("[lints]\n= \"deny\"", "2: expected `lint = \"level\"`"),
+        ] {
+            let message = super::parse(text).expect_err(text).to_string();
+            assert!(
+                message.starts_with(error),
+                "{message:?} should start with {error:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! `check`: discover the crates, parse every file in parallel (each file's own reports
+//! found there), build the call graph, add the reports it finds, apply the levels.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::diagnostic::{Code, Diagnostic, Level};
+use crate::facts::FileKey;
+use crate::graph::{self, CallGraph, Root};
+use crate::rules::CrateRules;
+use crate::sources::{self, ParsedFile};
+use crate::workspace::{self, Discovery, Package, Target, TargetKind, Workspace};
+
+/// What a run found.
+pub(crate) struct Checked {
+    pub(crate) workspace: Workspace,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    /// For each diagnostic, the package of its file (for cargo's message shape).
+    pub(crate) packages: Vec<Option<usize>>,
+    pub(crate) files: usize,
+}
+
+/// Checks the package or workspace at `path` (a directory with a `Cargo.toml`, or a
+/// single `.rs` file checked as a crate root).
+pub(crate) fn check(
+    path: &Path,
+    discovery: Discovery,
+    deny_warnings: bool,
+) -> Result<Checked, String> {
+    let workspace = if path.is_file() {
+        single_file(path)?
+    } else {
+        workspace::discover(path, discovery)?
+    };
+    let mut diagnostics = Vec::new();
+    let rules: Vec<CrateRules> = workspace
+        .packages
+        .iter()
+        .map(|package| {
+            let (rules, problems) = CrateRules::load(&package.manifest_dir);
+            diagnostics.extend(problems);
+            rules
+        })
+        .collect();
+    let mut roots = Vec::new();
+    let mut targets: Vec<(usize, &Target)> = Vec::new();
+    for (index, package) in workspace.packages.iter().enumerate() {
+        for target in &package.targets {
+            roots.push((
+                FileKey {
+                    path: target.src_path.clone(),
+                    owns_dir: true,
+                },
+                index,
+            ));
+            targets.push((index, target));
+        }
+    }
+    let parsed = sources::parse_all(roots, &rules);
+    let graph_roots: Vec<Root> = targets
+        .iter()
+        .filter_map(|(_, target)| {
+            let file = parsed
+                .iter()
+                .position(|file| file.key.path == target.src_path)?;
+            let crate_name = if target.kind == TargetKind::Lib {
+                target.crate_name.clone()
+            } else {
+                String::new()
+            };
+            Some(Root { file, crate_name })
+        })
+        .collect();
+    let graph = CallGraph::build(&parsed, &graph_roots);
+    let file_diagnostics: Vec<Diagnostic> = parsed
+        .iter()
+        .flat_map(|file| file.facts.diagnostics.iter().cloned())
+        .collect();
+    // A call the scanner already reports (a std name the crate also defines) is
+    // reported once, by the scanner.
+    let chain_reports: Vec<Diagnostic> = graph
+        .reports(&workspace.root)
+        .into_iter()
+        .filter(|report| {
+            !file_diagnostics.iter().any(|found| {
+                found.code == report.code && graph::same_place(&found.primary, &report.primary)
+            })
+        })
+        .collect();
+    diagnostics.extend(file_diagnostics);
+    diagnostics.extend(chain_reports);
+    // Paths in notes print relative to the checked directory, as spans do.
+    let prefix = format!("{}/", workspace.root.display());
+    for diagnostic in &mut diagnostics {
+        for note in &mut diagnostic.notes {
+            if note.contains(&prefix) {
+                *note = note.replace(&prefix, "");
+            }
+        }
+    }
+    let (diagnostics, packages) = apply_levels(diagnostics, &parsed, &rules, deny_warnings);
+    Ok(Checked {
+        workspace,
+        diagnostics,
+        packages,
+        files: parsed.len(),
+    })
+}
+
+/// Levels from each package's `[lints]`, `--deny warnings`, then sorted and deduplicated
+/// (a file in two crate roots is reported once).
+fn apply_levels(
+    diagnostics: Vec<Diagnostic>,
+    parsed: &[ParsedFile],
+    rules: &[CrateRules],
+    deny_warnings: bool,
+) -> (Vec<Diagnostic>, Vec<Option<usize>>) {
+    let package_of = |diagnostic: &Diagnostic| {
+        parsed
+            .iter()
+            .find(|file| *file.facts.path == *diagnostic.primary.file)
+            .map(|file| file.package)
+    };
+    let mut kept: Vec<(Diagnostic, Option<usize>)> = diagnostics
+        .into_iter()
+        .filter_map(|mut diagnostic| {
+            let package = package_of(&diagnostic);
+            let level = match package {
+                Some(package) => rules[package].level(diagnostic.code)?,
+                None => diagnostic.code.default_level(),
+            };
+            diagnostic.level = if deny_warnings { Level::Error } else { level };
+            Some((diagnostic, package))
+        })
+        .collect();
+    kept.sort_by(|a, b| a.0.sort_key().cmp(&b.0.sort_key()));
+    let mut seen = HashSet::new();
+    kept.retain(|(diagnostic, _)| {
+        seen.insert((
+            diagnostic.code,
+            diagnostic.primary.clone(),
+            diagnostic.message.clone(),
+        ))
+    });
+    kept.into_iter().unzip()
+}
+
+/// A lone `.rs` file: a crate root of its own, in a package named after it.
+fn single_file(path: &Path) -> Result<Workspace, String> {
+    let path = path
+        .canonicalize()
+        .map_err(|error| format!("{}: {error}", path.display()))?;
+    let dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
+    let name = path
+        .file_stem()
+        .and_then(|stem| stem.to_str())
+        .unwrap_or("main")
+        .to_owned();
+    Ok(Workspace {
+        root: dir.clone(),
+        packages: vec![Package {
+            name: name.clone(),
+            version: "0.0.0".to_owned(),
+            manifest_dir: dir,
+            targets: vec![Target::new(&name, TargetKind::Bin, path, "2021")],
+        }],
+    })
+}
+
+impl Checked {
+    /// Drops the reports at these indices (fixed ones).
+    pub(crate) fn remove(&mut self, indices: impl Iterator<Item = usize>) {
+        let gone: HashSet<usize> = indices.collect();
+        let mut index = 0;
+        self.diagnostics.retain(|_| {
+            index += 1;
+            !gone.contains(&(index - 1))
+        });
+        let mut index = 0;
+        self.packages.retain(|_| {
+            index += 1;
+            !gone.contains(&(index - 1))
+        });
+    }
+
+    /// Whether any report is at deny level.
+    pub(crate) fn failed(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|diagnostic| diagnostic.level == Level::Error)
+    }
+
+    /// `3 errors, 1 warning (blocking: 2, lock-across-await: 1, sequential-awaits: 1)`.
+    pub(crate) fn summary(&self) -> String {
+        let errors = self
+            .diagnostics
+            .iter()
+            .filter(|d| d.level == Level::Error)
+            .count();
+        let warnings = self.diagnostics.len() - errors;
+        let by_code: Vec<String> = Code::ALL
+            .iter()
+            .filter_map(|code| {
+                let count = self.diagnostics.iter().filter(|d| d.code == *code).count();
+                (count > 0).then(|| format!("{code}: {count}"))
+            })
+            .collect();
+        let plural = |count: usize, word: &str| {
+            if count == 1 {
+                format!("{count} {word}")
+            } else {
+                format!("{count} {word}s")
+            }
+        };
+        let mut summary = format!(
+            "{}, {} in {}",
+            plural(errors, "error"),
+            plural(warnings, "warning"),
+            plural(self.files, "file")
+        );
+        if !by_code.is_empty() {
+            let _ = write!(summary, " ({})", by_code.join(", "));
+        }
+        summary
+    }
+}

@@ -1,0 +1,823 @@
+//! One pass over one parsed file: everything the crate-wide phases need, with spans
+//! already turned into [`Location`]s (proc-macro2's source map is per thread, and the
+//! crate-wide phases run after every file is parsed, on any thread).
+//!
+//! - the module scopes of the file (the file's own, then its inline `mod`s): their `use`
+//!   items, the types and fns they define, the files of their `mod x;` declarations;
+//! - per fn: whether it is async, its blocking calls (sync fns: found by the shared
+//!   rules in [`crate::rules`]), and every call it makes outside offload contexts, with
+//!   the receiver's type where syntax shows it;
+//! - the reports that need no other file: the rules of `#[no_blocking]` in every async
+//!   context, and `sequential-awaits`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use proc_macro2::Span;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
+use syn::{
+    Attribute, Block, Expr, FnArg, ImplItem, Item, Local, Macro, Pat, ReturnType, Signature, Stmt,
+    TraitItem, Type,
+};
+
+use async_hygiene_analysis::blocking::Imports;
+
+use crate::diagnostic::{Code, Diagnostic, Location};
+use crate::rules::{self, CrateRules, ScopeRules};
+
+/// Where a file's child modules live, as rustc decides it: a crate root, a `mod.rs` or a
+/// `#[path]` file owns its directory; `src/a.rs` puts its children in `src/a/`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct FileKey {
+    pub(crate) path: PathBuf,
+    pub(crate) owns_dir: bool,
+}
+
+impl FileKey {
+    /// The directory of the file's `mod x;` children.
+    fn module_dir(&self) -> PathBuf {
+        let parent = self.path.parent().unwrap_or(Path::new("")).to_path_buf();
+        if self.owns_dir {
+            parent
+        } else {
+            let stem = self.path.file_stem().unwrap_or_default();
+            parent.join(stem)
+        }
+    }
+}
+
+/// A module's scope in a file: the file's top level (`inline_path` empty) or an
+/// inline `mod a { mod b { .. } }` (`["a", "b"]`).
+#[derive(Debug)]
+pub(crate) struct Scope {
+    pub(crate) inline_path: Vec<String>,
+    /// The names in view: `use` items (renames, globs) and the items defined here.
+    pub(crate) uses: Arc<Imports>,
+    /// Structs, enums, unions, type aliases and traits defined here.
+    pub(crate) types: Vec<String>,
+    /// `mod x;` → the file it loads (`None`: no such file).
+    pub(crate) child_files: Vec<(String, Option<FileKey>)>,
+}
+
+/// What syntax shows of a receiver's type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum TypeGuess {
+    /// A type path as written: `Db`, `crate::db::Db`, `Self`.
+    Named(Vec<String>),
+    /// The value returned by a call of this path: `Db::open(..)`, `Self::new()`.
+    ReturnOf(Vec<String>),
+    /// A value of a type that is not the crate's: a literal, a macro's output, a
+    /// reference to a std type.
+    Foreign,
+}
+
+/// The callee of a call site, as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Callee {
+    /// `f(..)`, `a::b::f(..)`, `Type::f(..)`.
+    Path(Vec<String>),
+    /// `receiver.name(..)`; `receiver` is `None` when syntax does not show its type.
+    Method {
+        name: String,
+        receiver: Option<TypeGuess>,
+    },
+}
+
+/// One call made by a fn.
+#[derive(Clone, Debug)]
+pub(crate) struct CallSite {
+    pub(crate) callee: Callee,
+    /// The whole call expression.
+    pub(crate) location: Location,
+    /// The callee as written, for messages: `config::load`, `.load`.
+    pub(crate) written: String,
+    /// Inside an async context (an async fn's body, an `async` block, an async
+    /// closure): blocking here is the problem. Otherwise it is sync code, and only
+    /// passes blocking on to its callers.
+    pub(crate) in_async: bool,
+}
+
+/// A blocking call in a sync fn's own body, as the shared rules found it.
+#[derive(Clone, Debug)]
+pub(crate) struct BlockingCall {
+    /// The rule's message: "`std::fs::read` blocks the executor thread".
+    pub(crate) message: String,
+    /// The rule's fix: "use `tokio::fs::read(..).await`".
+    pub(crate) help: String,
+    /// The API as the rule names it: "`std::fs::read`".
+    pub(crate) api: String,
+    pub(crate) location: Location,
+}
+
+/// One fn, method or default trait method.
+#[derive(Debug)]
+pub(crate) struct FnFacts {
+    pub(crate) name: String,
+    /// Index into [`FileFacts::scopes`].
+    pub(crate) scope: usize,
+    /// The `impl` or trait it belongs to: `Db` for `impl Db` and `impl Store for Db`.
+    pub(crate) self_type: Option<String>,
+    pub(crate) is_async: bool,
+    /// The type it returns, as written, with `Result`/`Option` peeled: `Self`, `Db`.
+    pub(crate) returns: Option<Vec<String>>,
+    /// The first blocking call of a sync fn's own body (outside offload contexts).
+    pub(crate) blocking: Option<BlockingCall>,
+    pub(crate) calls: Vec<CallSite>,
+    /// `use` items in the body, when it has any.
+    pub(crate) uses: Option<Imports>,
+}
+
+/// Everything one file contributes.
+#[derive(Debug)]
+pub(crate) struct FileFacts {
+    pub(crate) path: Arc<Path>,
+    pub(crate) scopes: Vec<Scope>,
+    pub(crate) fns: Vec<FnFacts>,
+    /// Reports found in this file alone.
+    pub(crate) diagnostics: Vec<Diagnostic>,
+}
+
+/// Collects the facts of a parsed file.
+pub(crate) fn collect(
+    key: &FileKey,
+    path: &Arc<Path>,
+    file: &syn::File,
+    rules: &CrateRules,
+) -> FileFacts {
+    let mut collector = FileCollector {
+        key,
+        path,
+        facts: FileFacts {
+            path: Arc::clone(path),
+            scopes: Vec::new(),
+            fns: Vec::new(),
+            diagnostics: Vec::new(),
+        },
+    };
+    let scope_rules = rules.scope(&file.items);
+    collector.scope(&file.items, &[], &key.module_dir(), true, &scope_rules);
+    collector.facts
+}
+
+/// Where a module item sits: its scope in the file and its children's directory.
+struct ModuleScope<'s> {
+    index: usize,
+    inline_path: &'s [String],
+    dir: &'s Path,
+    top_level: bool,
+}
+
+/// The parts of a fn item the collector reads.
+#[derive(Clone, Copy)]
+struct FnSyntax<'s> {
+    attrs: &'s [Attribute],
+    sig: &'s Signature,
+    block: &'s Block,
+    /// Where an attribute goes: the first token after the fn's attributes.
+    start: Span,
+}
+
+struct FileCollector<'a> {
+    key: &'a FileKey,
+    path: &'a Arc<Path>,
+    facts: FileFacts,
+}
+
+impl FileCollector<'_> {
+    /// One module scope: `items` of the file or of an inline module whose children live
+    /// in `dir`.
+    fn scope(
+        &mut self,
+        items: &[Item],
+        inline_path: &[String],
+        dir: &Path,
+        top_level: bool,
+        scope_rules: &ScopeRules,
+    ) {
+        let index = self.facts.scopes.len();
+        self.facts.scopes.push(Scope {
+            inline_path: inline_path.to_vec(),
+            uses: scope_rules.imports(),
+            types: Vec::new(),
+            child_files: Vec::new(),
+        });
+        // Items inside item-position macros (`cfg_rt! { mod runtime; }`, as tokio writes
+        // its modules) are the module's items when the input parses as items.
+        let expanded: Vec<syn::File> = items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Macro(item_macro) if item_macro.ident.is_none() => {
+                    syn::parse2::<syn::File>(item_macro.mac.tokens.clone()).ok()
+                }
+                _ => None,
+            })
+            .collect();
+        let all = items
+            .iter()
+            .chain(expanded.iter().flat_map(|file| &file.items));
+        for item in all {
+            let defined = match item {
+                Item::Mod(item_mod) => {
+                    let scope = ModuleScope {
+                        index,
+                        inline_path,
+                        dir,
+                        top_level,
+                    };
+                    self.module(item_mod, &scope, scope_rules);
+                    None
+                }
+                Item::Fn(function) => {
+                    let syntax = FnSyntax {
+                        attrs: &function.attrs,
+                        sig: &function.sig,
+                        block: &function.block,
+                        start: item_start(&function.vis, &function.sig),
+                    };
+                    self.function(&syntax, index, None, &scope_rules.item(&function.attrs));
+                    None
+                }
+                Item::Impl(item_impl) => {
+                    let self_type = type_name(&item_impl.self_ty);
+                    let impl_rules = scope_rules.item(&item_impl.attrs);
+                    for impl_item in &item_impl.items {
+                        if let ImplItem::Fn(function) = impl_item {
+                            let syntax = FnSyntax {
+                                attrs: &function.attrs,
+                                sig: &function.sig,
+                                block: &function.block,
+                                start: item_start(&function.vis, &function.sig),
+                            };
+                            let fn_rules = impl_rules.item(&function.attrs);
+                            self.function(&syntax, index, self_type.clone(), &fn_rules);
+                        }
+                    }
+                    None
+                }
+                Item::Trait(item_trait) => {
+                    let trait_rules = scope_rules.item(&item_trait.attrs);
+                    for trait_item in &item_trait.items {
+                        if let TraitItem::Fn(function) = trait_item {
+                            if let Some(block) = &function.default {
+                                let syntax = FnSyntax {
+                                    attrs: &function.attrs,
+                                    sig: &function.sig,
+                                    block,
+                                    start: item_start(&syn::Visibility::Inherited, &function.sig),
+                                };
+                                let self_type = Some(item_trait.ident.to_string());
+                                let fn_rules = trait_rules.item(&function.attrs);
+                                self.function(&syntax, index, self_type, &fn_rules);
+                            }
+                        }
+                    }
+                    Some(&item_trait.ident)
+                }
+                Item::Struct(item) => Some(&item.ident),
+                Item::Enum(item) => Some(&item.ident),
+                Item::Union(item) => Some(&item.ident),
+                Item::Type(item) => Some(&item.ident),
+                _ => None,
+            };
+            if let Some(ident) = defined {
+                self.facts.scopes[index].types.push(ident.to_string());
+            }
+        }
+    }
+
+    /// `mod name { .. }` (a scope of this file) or `mod name;` (a file of its own).
+    fn module(
+        &mut self,
+        item_mod: &syn::ItemMod,
+        parent: &ModuleScope<'_>,
+        scope_rules: &ScopeRules,
+    ) {
+        let name = item_mod.ident.to_string();
+        let path_attr = path_attribute(&item_mod.attrs);
+        let item_rules = scope_rules.item(&item_mod.attrs);
+        if let Some((_, content)) = &item_mod.content {
+            let child_dir = match &path_attr {
+                Some(path) => parent.dir.join(path),
+                None => parent.dir.join(&name),
+            };
+            let mut child_path = parent.inline_path.to_vec();
+            child_path.push(name);
+            let child_rules = item_rules.scope(content);
+            self.scope(content, &child_path, &child_dir, false, &child_rules);
+            return;
+        }
+        let file = self.module_file(&name, path_attr.as_deref(), parent.dir, parent.top_level);
+        if file.is_none() {
+            let looked_for: Vec<String> = candidate_files(&name, parent.dir)
+                .iter()
+                .map(|(path, _)| format!("`{}`", path.display()))
+                .collect();
+            self.facts.diagnostics.push(
+                Diagnostic::new(
+                    Code::Unparsed,
+                    Location::of(self.path, item_mod.ident.span()),
+                    format!("file not found for module `{name}`: it was not checked"),
+                )
+                .with_label("no file for this module")
+                .with_note(format!("looked for {}", looked_for.join(" and "))),
+            );
+        }
+        self.facts.scopes[parent.index]
+            .child_files
+            .push((name, file));
+    }
+
+    /// The file of `mod name;`: `#[path]` relative to the file's directory (inside an
+    /// inline module: to that module's directory), else `dir/name.rs` or
+    /// `dir/name/mod.rs`.
+    fn module_file(
+        &self,
+        name: &str,
+        path_attr: Option<&str>,
+        dir: &Path,
+        top_level: bool,
+    ) -> Option<FileKey> {
+        if let Some(path_attr) = path_attr {
+            let base = if top_level {
+                self.key
+                    .path
+                    .parent()
+                    .unwrap_or(Path::new(""))
+                    .to_path_buf()
+            } else {
+                dir.to_path_buf()
+            };
+            let path = base.join(path_attr);
+            return path.is_file().then_some(FileKey {
+                path,
+                owns_dir: true,
+            });
+        }
+        candidate_files(name, dir)
+            .into_iter()
+            .find(|(path, _)| path.is_file())
+            .map(|(path, owns_dir)| FileKey { path, owns_dir })
+    }
+
+    fn function(
+        &mut self,
+        syntax: &FnSyntax<'_>,
+        scope: usize,
+        self_type: Option<String>,
+        rules: &ScopeRules,
+    ) {
+        let FnSyntax {
+            attrs,
+            sig,
+            block,
+            start,
+        } = *syntax;
+        let is_async = sig.asyncness.is_some();
+        let path = self.path;
+        // The shared rules: every async context of this fn, and a sync fn's own
+        // blocking calls (what its callers inherit).
+        let mut blocking = None;
+        if is_async {
+            self.facts
+                .diagnostics
+                .extend(rules.scan_async_fn(sig, block, path));
+            self.facts
+                .diagnostics
+                .extend(rules.sequential_awaits(attrs, sig, block, start, path));
+        } else {
+            for context in rules::async_contexts(block) {
+                self.facts
+                    .diagnostics
+                    .extend(rules.scan_async_expr(context, path));
+            }
+            blocking = rules.first_blocking_call(sig, block, path);
+        }
+        let mut calls = CallCollector {
+            rules,
+            path,
+            in_async: is_async,
+            types: HashMap::new(),
+            calls: Vec::new(),
+            nested: Vec::new(),
+        };
+        for input in &sig.inputs {
+            match input {
+                FnArg::Receiver(_) => {
+                    calls
+                        .types
+                        .insert("self".to_owned(), TypeGuess::Named(vec!["Self".to_owned()]));
+                }
+                FnArg::Typed(typed) => {
+                    if let Pat::Ident(name) = &*typed.pat {
+                        calls
+                            .types
+                            .insert(name.ident.to_string(), type_guess(&typed.ty));
+                    }
+                }
+            }
+        }
+        calls.stmts(&block.stmts);
+        let nested = std::mem::take(&mut calls.nested);
+        let calls = calls.calls;
+        let uses = block
+            .stmts
+            .iter()
+            .any(|stmt| matches!(stmt, Stmt::Item(Item::Use(_))))
+            .then(|| {
+                let mut uses = Imports::default();
+                uses.add_body(block);
+                uses
+            });
+        self.facts.fns.push(FnFacts {
+            name: sig.ident.to_string(),
+            scope,
+            self_type,
+            is_async,
+            returns: return_type(&sig.output),
+            blocking,
+            calls,
+            uses,
+        });
+        // Fn items inside the body are fns of the module for resolution's sake.
+        for function in nested {
+            let item_rules = rules.item(&function.attrs);
+            let syntax = FnSyntax {
+                attrs: &function.attrs,
+                sig: &function.sig,
+                block: &function.block,
+                start: item_start(&function.vis, &function.sig),
+            };
+            self.function(&syntax, scope, None, &item_rules);
+        }
+    }
+}
+
+/// Where an attribute goes: the fn's first token after its attributes.
+fn item_start(vis: &syn::Visibility, sig: &Signature) -> Span {
+    match vis {
+        syn::Visibility::Inherited => sig.span(),
+        _ => vis.span(),
+    }
+}
+
+/// `dir/name.rs` (children in `dir/name/`) and `dir/name/mod.rs` (owns `dir/name/`).
+fn candidate_files(name: &str, dir: &Path) -> [(PathBuf, bool); 2] {
+    [
+        (dir.join(format!("{name}.rs")), false),
+        (dir.join(name).join("mod.rs"), true),
+    ]
+}
+
+fn path_attribute(attrs: &[Attribute]) -> Option<String> {
+    attrs.iter().find_map(|attr| {
+        let syn::Meta::NameValue(meta) = &attr.meta else {
+            return None;
+        };
+        if !meta.path.is_ident("path") {
+            return None;
+        }
+        match &meta.value {
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(text),
+                ..
+            }) => Some(text.value()),
+            _ => None,
+        }
+    })
+}
+
+/// The last segment of a type's path, through references: `&mut db::Db<T>` → `Db`.
+fn type_name(ty: &Type) -> Option<String> {
+    match type_guess(ty) {
+        TypeGuess::Named(path) => path.last().cloned(),
+        _ => None,
+    }
+}
+
+/// Smart pointers whose methods are their target's (auto-deref).
+const WRAPPERS: &[&str] = &["Box", "Arc", "Rc", "Pin"];
+
+/// What a written type says about values of it.
+fn type_guess(ty: &Type) -> TypeGuess {
+    match ty {
+        Type::Reference(reference) => type_guess(&reference.elem),
+        Type::Paren(inner) => type_guess(&inner.elem),
+        Type::Group(inner) => type_guess(&inner.elem),
+        Type::Path(path) if path.qself.is_none() => {
+            let segments: Vec<String> = path
+                .path
+                .segments
+                .iter()
+                .map(|segment| segment.ident.to_string())
+                .collect();
+            let last = path.path.segments.last();
+            if let Some(last) = last {
+                if WRAPPERS.contains(&last.ident.to_string().as_str()) {
+                    if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
+                        if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
+                            return type_guess(inner);
+                        }
+                    }
+                }
+            }
+            TypeGuess::Named(segments)
+        }
+        _ => TypeGuess::Foreign,
+    }
+}
+
+/// `-> Result<Self, E>` → `Self`; `-> Db` → `Db`.
+fn return_type(output: &ReturnType) -> Option<Vec<String>> {
+    let ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    let mut ty = &**ty;
+    loop {
+        let Type::Path(path) = ty else { return None };
+        let last = path.path.segments.last()?;
+        let name = last.ident.to_string();
+        if matches!(name.as_str(), "Result" | "Option" | "Box" | "Arc" | "Rc") {
+            if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
+                if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
+                    ty = inner;
+                    continue;
+                }
+            }
+        }
+        return Some(
+            path.path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect(),
+        );
+    }
+}
+
+fn path_segments(path: &syn::Path) -> Vec<String> {
+    let mut segments: Vec<String> = path
+        .segments
+        .iter()
+        .map(|segment| segment.ident.to_string())
+        .collect();
+    if path.leading_colon.is_some() {
+        segments.insert(0, String::new());
+    }
+    segments
+}
+
+/// Walks a fn body for the calls it makes, outside offload contexts.
+struct CallCollector<'r> {
+    rules: &'r ScopeRules,
+    path: &'r Arc<Path>,
+    in_async: bool,
+    /// Locals whose type syntax shows: parameters, `let x: T`, `let x = T::new(..)`.
+    types: HashMap<String, TypeGuess>,
+    calls: Vec<CallSite>,
+    /// Fn items declared in the body: fns of their own.
+    nested: Vec<syn::ItemFn>,
+}
+
+impl CallCollector<'_> {
+    fn stmts(&mut self, stmts: &[Stmt]) {
+        for (index, stmt) in stmts.iter().enumerate() {
+            match stmt {
+                Stmt::Local(local) => self.local(local, &stmts[index + 1..]),
+                Stmt::Item(Item::Fn(function)) => self.nested.push(function.clone()),
+                Stmt::Item(_) => {}
+                Stmt::Expr(expr, _) => self.visit_expr(expr),
+                Stmt::Macro(stmt_macro) => self.mac(&stmt_macro.mac),
+            }
+        }
+    }
+
+    fn local(&mut self, local: &Local, rest: &[Stmt]) {
+        let Some(init) = &local.init else { return };
+        let (name, declared) = match &local.pat {
+            Pat::Type(typed) => match &*typed.pat {
+                Pat::Ident(name) => (Some(name.ident.to_string()), Some(type_guess(&typed.ty))),
+                _ => (None, None),
+            },
+            Pat::Ident(name) => (Some(name.ident.to_string()), None),
+            _ => (None, None),
+        };
+        if let Some(name) = &name {
+            match declared.or_else(|| self.guess(&init.expr)) {
+                Some(guess) => self.types.insert(name.clone(), guess),
+                None => self.types.remove(name),
+            };
+            // A closure stored and never mentioned again never runs.
+            if matches!(&*init.expr, Expr::Closure(_)) && !mentions(rest, name) {
+                return;
+            }
+        }
+        self.visit_expr(&init.expr);
+        if let Some((_, diverge)) = &init.diverge {
+            self.visit_expr(diverge);
+        }
+    }
+
+    /// The type of an expression, where syntax shows it.
+    fn guess(&self, expr: &Expr) -> Option<TypeGuess> {
+        match expr {
+            Expr::Path(path) => {
+                let ident = path.path.get_ident()?.to_string();
+                self.types.get(&ident).cloned()
+            }
+            Expr::Call(call) => match &*call.func {
+                Expr::Path(func) if func.qself.is_none() && func.path.segments.len() >= 2 => {
+                    Some(TypeGuess::ReturnOf(path_segments(&func.path)))
+                }
+                _ => None,
+            },
+            Expr::Struct(expr_struct) if expr_struct.qself.is_none() => {
+                Some(TypeGuess::Named(path_segments(&expr_struct.path)))
+            }
+            Expr::Lit(_) | Expr::Macro(_) | Expr::Array(_) | Expr::Tuple(_) | Expr::Range(_) => {
+                Some(TypeGuess::Foreign)
+            }
+            Expr::Try(inner) => self.guess(&inner.expr),
+            Expr::Await(inner) => self.guess(&inner.base),
+            Expr::Paren(inner) => self.guess(&inner.expr),
+            Expr::Reference(inner) => self.guess(&inner.expr),
+            Expr::Group(inner) => self.guess(&inner.expr),
+            _ => None,
+        }
+    }
+
+    fn record(&mut self, callee: Callee, written: String, span: Span) {
+        self.calls.push(CallSite {
+            callee,
+            location: Location::of(self.path, span),
+            written,
+            in_async: self.in_async,
+        });
+    }
+
+    /// Macro operands that parse as expressions or statements are code (`println!`,
+    /// `vec!`, `assert!`); the rest cannot be seen. `allow_blocking!` is the escape
+    /// hatch.
+    fn mac(&mut self, mac: &Macro) {
+        if rules::is_escape_hatch(mac) || is_token_macro(mac) {
+            return;
+        }
+        let tokens = mac.tokens.clone();
+        if let Ok(operands) = syn::parse::Parser::parse2(
+            Punctuated::<Expr, syn::Token![,]>::parse_terminated,
+            tokens.clone(),
+        ) {
+            for operand in &operands {
+                self.visit_expr(operand);
+            }
+        } else if let Ok(stmts) = syn::parse::Parser::parse2(Block::parse_within, tokens) {
+            // Items written inside a macro's input are its input, not the crate's fns.
+            let nested = self.nested.len();
+            self.stmts(&stmts);
+            self.nested.truncate(nested);
+        }
+    }
+
+    /// Returns `true` when the call runs its closures off the executor: then only its
+    /// other arguments are this fn's code.
+    fn call(&mut self, call: &syn::ExprCall, whole: &Expr) -> bool {
+        if self.rules.runs_off_executor(whole) {
+            self.offloaded_args(call.args.iter());
+            return true;
+        }
+        if let Expr::Path(func) = &*call.func {
+            if func.qself.is_none() {
+                let segments = path_segments(&func.path);
+                let written = segments.join("::");
+                self.record(Callee::Path(segments), written, whole.span());
+            }
+        }
+        false
+    }
+
+    fn method_call(&mut self, call: &syn::ExprMethodCall, whole: &Expr) -> bool {
+        if self.rules.runs_off_executor(whole) {
+            self.visit_expr(&call.receiver);
+            self.offloaded_args(call.args.iter());
+            return true;
+        }
+        let receiver = self.guess(&call.receiver);
+        let name = call.method.to_string();
+        self.record(
+            Callee::Method {
+                name: name.clone(),
+                receiver,
+            },
+            format!(".{name}"),
+            whole.span(),
+        );
+        false
+    }
+
+    /// The arguments of an offload call other than its closures.
+    fn offloaded_args<'e>(&mut self, args: impl Iterator<Item = &'e Expr>) {
+        for arg in args {
+            if !matches!(peel(arg), Expr::Closure(_)) {
+                self.visit_expr(arg);
+            }
+        }
+    }
+
+    fn in_async_context(&mut self, expr: &Expr) {
+        let was = std::mem::replace(&mut self.in_async, true);
+        visit::visit_expr(self, expr);
+        self.in_async = was;
+    }
+}
+
+/// Macros whose input is code as data (`quote!`, `parse_quote!`): it does not run here.
+fn is_token_macro(mac: &Macro) -> bool {
+    mac.path.segments.last().is_some_and(|segment| {
+        [
+            "quote",
+            "quote_spanned",
+            "parse_quote",
+            "parse_quote_spanned",
+        ]
+        .iter()
+        .any(|name| segment.ident == name)
+    })
+}
+
+fn peel(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Paren(inner) => peel(&inner.expr),
+        Expr::Group(inner) => peel(&inner.expr),
+        Expr::Reference(inner) => peel(&inner.expr),
+        _ => expr,
+    }
+}
+
+/// Whether any of `stmts` mentions `name` (as a path, or in a macro's tokens).
+fn mentions(stmts: &[Stmt], name: &str) -> bool {
+    struct Mention<'n> {
+        name: &'n str,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Mention<'_> {
+        fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
+            if ident == self.name {
+                self.found = true;
+            }
+        }
+        fn visit_macro(&mut self, mac: &'ast Macro) {
+            self.found |= tokens_mention(mac.tokens.clone(), self.name);
+            visit::visit_macro(self, mac);
+        }
+    }
+    let mut finder = Mention { name, found: false };
+    for stmt in stmts {
+        finder.visit_stmt(stmt);
+    }
+    finder.found
+}
+
+fn tokens_mention(tokens: proc_macro2::TokenStream, name: &str) -> bool {
+    tokens.into_iter().any(|tree| match tree {
+        proc_macro2::TokenTree::Ident(ident) => ident == name,
+        proc_macro2::TokenTree::Group(group) => tokens_mention(group.stream(), name),
+        _ => false,
+    })
+}
+
+impl<'ast> Visit<'ast> for CallCollector<'_> {
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        match expr {
+            Expr::Call(call) => {
+                if !self.call(call, expr) {
+                    visit::visit_expr(self, expr);
+                }
+            }
+            Expr::MethodCall(call) => {
+                if !self.method_call(call, expr) {
+                    visit::visit_expr(self, expr);
+                }
+            }
+            Expr::Async(_) => self.in_async_context(expr),
+            Expr::Closure(closure) if closure.asyncness.is_some() => self.in_async_context(expr),
+            Expr::Macro(expr_macro) => self.mac(&expr_macro.mac),
+            _ => visit::visit_expr(self, expr),
+        }
+    }
+
+    fn visit_block(&mut self, block: &'ast Block) {
+        self.stmts(&block.stmts);
+    }
+
+    fn visit_item(&mut self, item: &'ast Item) {
+        if let Item::Fn(function) = item {
+            self.nested.push(function.clone());
+        }
+    }
+
+    fn visit_macro(&mut self, mac: &'ast Macro) {
+        self.mac(mac);
+    }
+}

@@ -1,0 +1,204 @@
+//! `cargo async-hygiene`: the whole crate checked with `#[no_blocking]`'s rules, without
+//! annotations, and blocking found through the crate's own sync functions.
+//!
+//! ```text
+//! cargo async-hygiene check [PATH] [--message-format human|json|sarif] [--deny warnings] [--fix]
+//! cargo async-hygiene explain FILE:FN | FILE:LINE
+//! ```
+//!
+//! Exit status: 0 when nothing is reported at deny level, 1 when something is, 2 on a
+//! usage or I/O error.
+//!
+//! Layout: [`workspace`]/[`manifest`] find the crate roots; [`sources`] parses every file
+//! in parallel and [`facts`] reduces each to what the rest needs (the shared rules are
+//! called through [`rules`] only); [`graph`] resolves calls and carries blocking from
+//! sync helpers to async callers; [`check`] puts it together; [`render`] prints it.
+
+mod check;
+mod diagnostic;
+mod explain;
+mod facts;
+mod fix;
+mod graph;
+mod manifest;
+mod render;
+mod rules;
+mod sources;
+mod workspace;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::workspace::Discovery;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "cargo-async-hygiene",
+    bin_name = "cargo async-hygiene",
+    version,
+    about = "Checks a whole crate for blocking calls in async code (also through its own sync \
+             functions), lock guards held across awaits, and awaits that could run concurrently."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check a package or workspace (default: the current directory).
+    Check(CheckArgs),
+    /// Print `#[concurrent]`'s plan for one fn: `FILE:FN`, `FILE:Type::method` or `FILE:LINE`.
+    Explain {
+        /// `src/lib.rs:load_dashboard`, `src/lib.rs:Service::load` or `src/lib.rs:42`.
+        selector: String,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+struct CheckArgs {
+    /// A directory with a `Cargo.toml` (a package or a workspace), or one `.rs` file.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// How to print the reports.
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    message_format: MessageFormat,
+    /// `--deny warnings`: report warnings as errors (exit status 1).
+    #[arg(long, value_name = "warnings")]
+    deny: Vec<DenyWhat>,
+    /// Insert `#[concurrent]` where `sequential-awaits` says it is safe, and print each change.
+    #[arg(long)]
+    fix: bool,
+    /// Read the `Cargo.toml` files directly instead of running `cargo metadata`.
+    #[arg(long)]
+    no_metadata: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum MessageFormat {
+    /// rustc-style snippets.
+    Human,
+    /// One cargo `compiler-message` JSON object a line (rust-analyzer reads these).
+    Json,
+    /// One SARIF 2.1.0 log (code-scanning uploads).
+    Sarif,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum DenyWhat {
+    Warnings,
+}
+
+fn main() -> ExitCode {
+    // `cargo async-hygiene check` runs `cargo-async-hygiene async-hygiene check`.
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|arg| arg == "async-hygiene") {
+        args.remove(1);
+    }
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match cli.command {
+        Command::Check(args) => run_check(&args),
+        Command::Explain { selector } => match explain::explain(&selector) {
+            Ok(plan) => {
+                print!("{plan}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+fn run_check(args: &CheckArgs) -> ExitCode {
+    let started = std::time::Instant::now();
+    let discovery = if args.no_metadata {
+        Discovery::Manifests
+    } else {
+        Discovery::Cargo
+    };
+    let mut checked = match check::check(
+        &args.path,
+        discovery,
+        args.deny.contains(&DenyWhat::Warnings),
+    ) {
+        Ok(checked) => checked,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    if args.fix {
+        match fix::apply(&checked.diagnostics, &checked.workspace.root) {
+            Ok(fixed) => {
+                for change in &fixed {
+                    eprintln!("fixed {}", change.description);
+                }
+                checked.remove(fixed.iter().map(|change| change.diagnostic));
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let root = &checked.workspace.root;
+    let mut sources = render::Sources::default();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let written = match args.message_format {
+        MessageFormat::Human => {
+            let styled = std::io::stdout().is_terminal();
+            checked.diagnostics.iter().try_for_each(|diagnostic| {
+                writeln!(
+                    out,
+                    "{}\n",
+                    render::human(diagnostic, root, &mut sources, styled)
+                )
+            })
+        }
+        MessageFormat::Json => checked
+            .diagnostics
+            .iter()
+            .zip(&checked.packages)
+            .try_for_each(|(diagnostic, package)| {
+                let origin = package.and_then(|index| {
+                    let package = &checked.workspace.packages[index];
+                    Some(render::Origin {
+                        package,
+                        target: package.targets.first()?,
+                    })
+                });
+                let line = render::json(diagnostic, root, origin.as_ref(), &mut sources);
+                writeln!(out, "{line}")
+            }),
+        MessageFormat::Sarif => {
+            let log = render::sarif(&checked.diagnostics, root);
+            writeln!(out, "{log:#}")
+        }
+    };
+    if let Err(error) = written.and_then(|()| out.flush()) {
+        eprintln!("error: cannot write the report: {error}");
+        return ExitCode::from(2);
+    }
+    eprintln!(
+        "async-hygiene: {} ({:.2} s)",
+        checked.summary(),
+        started.elapsed().as_secs_f64()
+    );
+    if checked.failed() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,123 @@
+//! Reading and parsing the crate's files, in parallel, following `mod` declarations
+//! from each crate root: exactly the files the compiler would read.
+//!
+//! Each file is read, parsed and reduced to its [`FileFacts`] in one task on one
+//! thread (spans are resolved there, see [`crate::diagnostic`]); its `mod x;` children
+//! are spawned as they are found. A file that cannot be read or parsed becomes a report
+//! and the rest is still checked.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use crate::diagnostic::{shared_path, Code, Diagnostic, Location};
+use crate::facts::{self, FileFacts, FileKey};
+use crate::rules::CrateRules;
+
+/// A parsed file and the package whose rules it was checked with.
+#[derive(Debug)]
+pub(crate) struct ParsedFile {
+    pub(crate) key: FileKey,
+    pub(crate) package: usize,
+    pub(crate) facts: FileFacts,
+}
+
+struct Walk<'r> {
+    rules: &'r [CrateRules],
+    seen: Mutex<HashSet<(FileKey, usize)>>,
+    parsed: Mutex<Vec<ParsedFile>>,
+}
+
+/// Parses every file reachable from `roots` (each with its package), in parallel.
+/// The result is sorted by path, so everything after is deterministic.
+pub(crate) fn parse_all(roots: Vec<(FileKey, usize)>, rules: &[CrateRules]) -> Vec<ParsedFile> {
+    let walk = Walk {
+        rules,
+        seen: Mutex::new(HashSet::new()),
+        parsed: Mutex::new(Vec::new()),
+    };
+    rayon::scope(|scope| {
+        for (key, package) in roots {
+            let walk = &walk;
+            scope.spawn(move |scope| visit(scope, walk, key, package));
+        }
+    });
+    let mut parsed = walk
+        .parsed
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    parsed.sort_by(|a, b| (&a.key.path, a.package).cmp(&(&b.key.path, b.package)));
+    parsed
+}
+
+fn visit<'s>(scope: &rayon::Scope<'s>, walk: &'s Walk<'_>, key: FileKey, package: usize) {
+    {
+        let mut seen = walk
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !seen.insert((key.clone(), package)) {
+            return;
+        }
+    }
+    let facts = parse_file(&key, &walk.rules[package]);
+    let children: Vec<FileKey> = facts
+        .scopes
+        .iter()
+        .flat_map(|scope| {
+            scope
+                .child_files
+                .iter()
+                .filter_map(|(_, file)| file.clone())
+        })
+        .collect();
+    walk.parsed
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(ParsedFile {
+            key,
+            package,
+            facts,
+        });
+    for child in children {
+        scope.spawn(move |scope| visit(scope, walk, child, package));
+    }
+}
+
+/// One file: read, parse, collect. Never fails: a problem is a report in the facts.
+pub(crate) fn parse_file(key: &FileKey, rules: &CrateRules) -> FileFacts {
+    let path = shared_path(key.path.clone());
+    let unparsed = |diagnostic: Diagnostic| FileFacts {
+        path: path.clone(),
+        scopes: Vec::new(),
+        fns: Vec::new(),
+        diagnostics: vec![diagnostic],
+    };
+    let text = match std::fs::read_to_string(&key.path) {
+        Ok(text) => text,
+        Err(error) => {
+            return unparsed(Diagnostic::new(
+                Code::Unparsed,
+                Location::file_start(&path),
+                format!(
+                    "cannot read {}: {error}; it was not checked",
+                    key.path.display()
+                ),
+            ));
+        }
+    };
+    let facts = match syn::parse_file(&text) {
+        Ok(file) => facts::collect(key, &path, &file, rules),
+        Err(error) => unparsed(
+            Diagnostic::new(
+                Code::Unparsed,
+                Location::of(&path, error.span()),
+                format!("this file does not parse, so it was not checked: {error}"),
+            )
+            .with_label(error.to_string())
+            .with_note("the rest of the crate was checked; `cargo check` shows the full error"),
+        ),
+    };
+    // Every span of this file is resolved: free this thread's copy of its text.
+    proc_macro2::extra::invalidate_current_thread_spans();
+    facts
+}

@@ -1,0 +1,172 @@
+//! Which crates to check: the targets (lib, bins, examples, tests, benches) of a package
+//! or of every member of a workspace, from `cargo metadata --no-deps` when cargo runs,
+//! else from the manifests themselves ([`crate::manifest`]): a directory of sources
+//! needs no lockfile, network or build.
+
+use std::path::{Path, PathBuf};
+
+use crate::manifest;
+
+/// The packages found under the checked directory.
+#[derive(Debug)]
+pub(crate) struct Workspace {
+    /// The directory paths are printed relative to.
+    pub(crate) root: PathBuf,
+    pub(crate) packages: Vec<Package>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Package {
+    pub(crate) name: String,
+    pub(crate) version: String,
+    pub(crate) manifest_dir: PathBuf,
+    pub(crate) targets: Vec<Target>,
+}
+
+impl Package {
+    /// Cargo's package id, as its JSON messages carry it.
+    pub(crate) fn id(&self) -> String {
+        format!(
+            "path+file://{}#{}@{}",
+            self.manifest_dir.display(),
+            self.name,
+            self.version
+        )
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TargetKind {
+    Lib,
+    Bin,
+    Example,
+    Test,
+    Bench,
+}
+
+impl TargetKind {
+    /// As cargo's `target.kind` spells it.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            TargetKind::Lib => "lib",
+            TargetKind::Bin => "bin",
+            TargetKind::Example => "example",
+            TargetKind::Test => "test",
+            TargetKind::Bench => "bench",
+        }
+    }
+}
+
+/// One crate root.
+#[derive(Clone, Debug)]
+pub(crate) struct Target {
+    pub(crate) name: String,
+    /// The name in paths: `-` becomes `_`.
+    pub(crate) crate_name: String,
+    pub(crate) kind: TargetKind,
+    pub(crate) src_path: PathBuf,
+    pub(crate) edition: String,
+}
+
+impl Target {
+    pub(crate) fn new(name: &str, kind: TargetKind, src_path: PathBuf, edition: &str) -> Target {
+        Target {
+            name: name.to_owned(),
+            crate_name: name.replace('-', "_"),
+            kind,
+            src_path,
+            edition: edition.to_owned(),
+        }
+    }
+}
+
+/// How to find the packages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Discovery {
+    /// `cargo metadata` if it works, else the manifests.
+    Cargo,
+    /// The manifests only.
+    Manifests,
+}
+
+/// Finds the packages of the directory `dir` (which holds a `Cargo.toml`).
+pub(crate) fn discover(dir: &Path, discovery: Discovery) -> Result<Workspace, String> {
+    let manifest_path = dir.join("Cargo.toml");
+    if !manifest_path.is_file() {
+        return Err(format!(
+            "{} has no `Cargo.toml`: give the directory of a package or workspace",
+            dir.display()
+        ));
+    }
+    let root = dir
+        .canonicalize()
+        .map_err(|error| format!("{}: {error}", dir.display()))?;
+    if discovery == Discovery::Cargo {
+        if let Some(workspace) = from_cargo_metadata(&root) {
+            return Ok(workspace);
+        }
+    }
+    manifest::read_workspace(&root)
+}
+
+/// `cargo metadata --no-deps`: resolves nothing, downloads nothing. `None` when cargo
+/// is missing or refuses (the manifests are read instead).
+fn from_cargo_metadata(root: &Path) -> Option<Workspace> {
+    let metadata = cargo_metadata::MetadataCommand::new()
+        .manifest_path(root.join("Cargo.toml"))
+        .no_deps()
+        .other_options(vec!["--offline".to_owned()])
+        .exec()
+        .ok()?;
+    // Checking a member's directory checks that member, not its whole workspace.
+    let in_root = |manifest: &Path| manifest.parent().is_some_and(|dir| dir.starts_with(root));
+    let packages = metadata
+        .packages
+        .iter()
+        .filter(|package| in_root(package.manifest_path.as_std_path()))
+        .map(|package| {
+            let targets = package
+                .targets
+                .iter()
+                .filter_map(|target| {
+                    let kind = target.kind.iter().find_map(|kind| {
+                        use cargo_metadata::TargetKind as K;
+                        Some(match kind {
+                            K::Lib
+                            | K::RLib
+                            | K::DyLib
+                            | K::CDyLib
+                            | K::StaticLib
+                            | K::ProcMacro => TargetKind::Lib,
+                            K::Bin => TargetKind::Bin,
+                            K::Example => TargetKind::Example,
+                            K::Test => TargetKind::Test,
+                            K::Bench => TargetKind::Bench,
+                            _ => return None,
+                        })
+                    })?;
+                    Some(Target::new(
+                        &target.name,
+                        kind,
+                        target.src_path.clone().into_std_path_buf(),
+                        target.edition.as_str(),
+                    ))
+                })
+                .collect();
+            Package {
+                name: package.name.to_string(),
+                version: package.version.to_string(),
+                manifest_dir: package
+                    .manifest_path
+                    .parent()
+                    .map(|dir| dir.as_std_path().to_path_buf())
+                    .unwrap_or_default(),
+                targets,
+            }
+        })
+        .collect();
+    Some(Workspace {
+        root: root.to_path_buf(),
+        packages,
+    })
+}
