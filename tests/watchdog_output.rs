@@ -25,7 +25,10 @@ fn text(bytes: &[u8]) -> String {
 }
 
 fn load_config(duration: Duration) -> u32 {
-    std::thread::sleep(duration);
+    async_hygiene::allow_blocking!(
+        "blocks on purpose: the watchdog under test must see a slow poll",
+        std::thread::sleep(duration)
+    );
     7
 }
 
@@ -99,7 +102,10 @@ async fn stuck() {
         output = (),
         body = {
             tokio::task::yield_now().await;
-            std::thread::sleep(Duration::from_secs(5));
+            async_hygiene::allow_blocking!(
+                "stuck on purpose: the monitor under test must abort on it",
+                std::thread::sleep(Duration::from_secs(5))
+            );
         }
     );
 }

@@ -17,7 +17,10 @@ const HANG_THRESHOLD: Duration = Duration::from_millis(500);
 
 /// Sync code the attribute cannot see into.
 fn load_config() {
-    std::thread::sleep(BLOCKING);
+    async_hygiene::allow_blocking!(
+        "blocks on purpose: the watchdog under test must see a slow poll",
+        std::thread::sleep(BLOCKING)
+    );
 }
 
 /// The `await` on the first line of this file containing `marker`.
@@ -264,7 +267,10 @@ fn spin_until_a_hang_is_reported(limit: Duration) -> Option<Duration> {
         if hangs > 0 {
             return Some(start.elapsed());
         }
-        std::thread::sleep(Duration::from_millis(2));
+        async_hygiene::allow_blocking!(
+            "the poll is stuck on purpose: the monitor under test must see it",
+            std::thread::sleep(Duration::from_millis(2))
+        );
     }
     None
 }

@@ -94,6 +94,10 @@ pub(crate) struct CallSite {
     pub(crate) location: Location,
     /// The callee as written, for messages: `config::load`, `.load`.
     pub(crate) written: String,
+    /// `.await`ed where it is made: the callee returns a future, so it is not a sync
+    /// fn that returns a plain value (`file.seek(pos).await` is not the crate's sync
+    /// `seek`).
+    pub(crate) awaited: bool,
     /// Inside an async context (an async fn's body, an `async` block, an async
     /// closure): blocking here is the problem. Otherwise it is sync code, and only
     /// passes blocking on to its callers.
@@ -123,6 +127,9 @@ pub(crate) struct FnFacts {
     pub(crate) is_async: bool,
     /// The type it returns, as written, with `Result`/`Option` peeled: `Self`, `Db`.
     pub(crate) returns: Option<Vec<String>>,
+    /// Whether it returns a future (`impl Future`, `BoxFuture`, `Pin<Box<dyn Future>>`):
+    /// a sync fn that can be `.await`ed.
+    pub(crate) returns_future: bool,
     /// The first blocking call of a sync fn's own body (outside offload contexts).
     pub(crate) blocking: Option<BlockingCall>,
     pub(crate) calls: Vec<CallSite>,
@@ -402,6 +409,7 @@ impl FileCollector<'_> {
             types: HashMap::new(),
             calls: Vec::new(),
             nested: Vec::new(),
+            awaiting: false,
         };
         for input in &sig.inputs {
             match input {
@@ -437,6 +445,13 @@ impl FileCollector<'_> {
             self_type,
             is_async,
             returns: return_type(&sig.output),
+            returns_future: match &sig.output {
+                ReturnType::Type(_, ty) => {
+                    tokens_mention(quote::ToTokens::to_token_stream(&**ty), "Future")
+                        || tokens_mention(quote::ToTokens::to_token_stream(&**ty), "BoxFuture")
+                }
+                ReturnType::Default => false,
+            },
             blocking,
             calls,
             uses,
@@ -579,6 +594,8 @@ struct CallCollector<'r> {
     calls: Vec<CallSite>,
     /// Fn items declared in the body: fns of their own.
     nested: Vec<syn::ItemFn>,
+    /// The next call visited is the operand of an `.await`.
+    awaiting: bool,
 }
 
 impl CallCollector<'_> {
@@ -648,12 +665,13 @@ impl CallCollector<'_> {
         }
     }
 
-    fn record(&mut self, callee: Callee, written: String, span: Span) {
+    fn record(&mut self, callee: Callee, written: String, span: Span, awaited: bool) {
         self.calls.push(CallSite {
             callee,
             location: Location::of(self.path, span),
             written,
             in_async: self.in_async,
+            awaited,
         });
     }
 
@@ -683,6 +701,7 @@ impl CallCollector<'_> {
     /// Returns `true` when the call runs its closures off the executor: then only its
     /// other arguments are this fn's code.
     fn call(&mut self, call: &syn::ExprCall, whole: &Expr) -> bool {
+        let awaited = std::mem::take(&mut self.awaiting);
         if self.rules.runs_off_executor(whole) {
             self.offloaded_args(call.args.iter());
             return true;
@@ -691,13 +710,14 @@ impl CallCollector<'_> {
             if func.qself.is_none() {
                 let segments = path_segments(&func.path);
                 let written = segments.join("::");
-                self.record(Callee::Path(segments), written, whole.span());
+                self.record(Callee::Path(segments), written, whole.span(), awaited);
             }
         }
         false
     }
 
     fn method_call(&mut self, call: &syn::ExprMethodCall, whole: &Expr) -> bool {
+        let awaited = std::mem::take(&mut self.awaiting);
         if self.rules.runs_off_executor(whole) {
             self.visit_expr(&call.receiver);
             self.offloaded_args(call.args.iter());
@@ -712,6 +732,7 @@ impl CallCollector<'_> {
             },
             format!(".{name}"),
             whole.span(),
+            awaited,
         );
         false
     }
@@ -744,6 +765,14 @@ fn is_token_macro(mac: &Macro) -> bool {
         .iter()
         .any(|name| segment.ident == name)
     })
+}
+
+fn peel_parens(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Paren(inner) => peel_parens(&inner.expr),
+        Expr::Group(inner) => peel_parens(&inner.expr),
+        _ => expr,
+    }
 }
 
 fn peel(expr: &Expr) -> &Expr {
@@ -789,6 +818,16 @@ fn tokens_mention(tokens: proc_macro2::TokenStream, name: &str) -> bool {
 
 impl<'ast> Visit<'ast> for CallCollector<'_> {
     fn visit_expr(&mut self, expr: &'ast Expr) {
+        if !matches!(expr, Expr::Call(_) | Expr::MethodCall(_)) {
+            // Only the call directly under `.await` (through parentheses) is awaited.
+            let awaited = matches!(expr, Expr::Await(_));
+            self.awaiting = false;
+            if let Expr::Await(inner) = expr {
+                self.awaiting = awaited;
+                self.visit_expr(peel_parens(&inner.base));
+                return;
+            }
+        }
         match expr {
             Expr::Call(call) => {
                 if !self.call(call, expr) {

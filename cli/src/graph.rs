@@ -677,10 +677,14 @@ impl<'f> CallGraph<'f> {
         for id in 0..self.nodes.len() {
             let facts = self.facts(id);
             for call in facts.calls.iter().filter(|call| call.in_async) {
-                let blocking = self
-                    .callees(id, call)
-                    .into_iter()
-                    .find(|callee| !self.facts(*callee).is_async && self.blocks[*callee].is_some());
+                let blocking = self.callees(id, call).into_iter().find(|callee| {
+                    let facts = self.facts(*callee);
+                    // An awaited call returns a future: a sync fn returning a plain value
+                    // is not what it calls, whatever the names say.
+                    !facts.is_async
+                        && (!call.awaited || facts.returns_future)
+                        && self.blocks[*callee].is_some()
+                });
                 if let Some(callee) = blocking {
                     reports.push(self.report(call, callee, root));
                 }

@@ -52,11 +52,22 @@ impl CrateRules {
                         ));
                     }
                 }
-                Err(message) => problems.push(config_problem(
-                    &file,
-                    line_of(message),
-                    format!("malformed {}: {message}", policy::FILE_NAME),
-                )),
+                Err(message) => {
+                    // `path:LINE: what is wrong`: the path is the report's own.
+                    let prefix = format!("{}:", loaded.path.display());
+                    let detail = message.strip_prefix(&prefix).unwrap_or(message);
+                    let (line, what) = match detail.split_once(": ") {
+                        Some((line, what)) if line.parse::<usize>().is_ok() => {
+                            (line.parse().unwrap_or(1), what)
+                        }
+                        _ => (1, detail.trim_start()),
+                    };
+                    problems.push(config_problem(
+                        &file,
+                        line,
+                        format!("malformed {}: {what}", policy::FILE_NAME),
+                    ));
+                }
             }
         }
         let manifest = std::fs::read_to_string(manifest_dir.join("Cargo.toml")).unwrap_or_default();
@@ -103,19 +114,25 @@ impl CrateRules {
 }
 
 /// A config report at a line of `async-hygiene.toml`.
+/// A report on one line of `async-hygiene.toml`, spanning the line's text.
 fn config_problem(file: &Arc<Path>, line: usize, message: String) -> Diagnostic {
+    let line = line.max(1);
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line - 1)
+        .map(str::len)
+        .sum();
+    let content = text[start.min(text.len())..]
+        .lines()
+        .next()
+        .unwrap_or_default();
     let mut location = Location::file_start(file);
-    location.line_start = line.max(1);
-    location.line_end = line.max(1);
+    location.line_start = line;
+    location.line_end = line;
+    location.column_end = content.chars().count() + 1;
+    location.bytes = start..start + content.len();
     Diagnostic::new(Code::Config, location, message)
-}
-
-/// `path:LINE: ..` → LINE.
-fn line_of(message: &str) -> usize {
-    message
-        .split(':')
-        .find_map(|part| part.trim().parse().ok())
-        .unwrap_or(1)
 }
 
 /// The rules in one scope: the catalogue and the names in view.

@@ -193,13 +193,13 @@ fn a_workspace_is_one_call_graph_with_or_without_cargo() {
         let row = at(&messages, "app/src/main.rs", 5);
         assert_eq!(
             children(row, "note")[0],
-            "call chain: `row` at storage/src/lib.rs:9 → `read_row` at \
-             storage/src/backend/disk.rs:8 → `std::fs::File::open`"
+            "call chain: `row` at crates/storage/src/lib.rs:9 → `read_row` at \
+             crates/storage/src/backend/disk.rs:8 → `std::fs::File::open`"
         );
         let settings = at(&messages, "app/src/main.rs", 4);
         assert_eq!(
             children(settings, "note")[0],
-            "call chain: `read_settings` at storage/src/backend/disk.rs:4 → `std::fs::read`"
+            "call chain: `read_settings` at crates/storage/src/backend/disk.rs:4 → `std::fs::read`"
         );
     }
 }
@@ -426,5 +426,41 @@ fn fix_inserts_concurrent_prints_it_and_leaves_nothing_to_report() {
         .contains("    #[allow(clippy::unused_async)]\n    #[concurrent]\n    pub async fn three"));
     let (status, messages) = check_json(&dir, &["--no-metadata"]);
     assert_eq!((status, messages.len()), (0, 0), "{messages:#?}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_config_problem_is_a_report_on_its_line_and_the_code_is_still_checked() {
+    let (status, messages) = check_json(&fixture("bad_config"), &[]);
+    assert_eq!(status, 1);
+    let lines: Vec<(String, u64, String)> = reported(&messages).into_iter().collect();
+    assert_eq!(
+        lines,
+        [
+            ("async-hygiene.toml".to_owned(), 3, "config".to_owned()),
+            ("src/lib.rs".to_owned(), 2, "blocking".to_owned()),
+        ]
+    );
+    assert_eq!(
+        messages[0]["message"]["message"],
+        "`std::fs::read_to_strin` matches no blocking call that `#[no_blocking]` checks, so \
+         there is nothing to allow"
+    );
+
+    let dir = scratch_copy("bad_config");
+    std::fs::write(
+        dir.join("async-hygiene.toml"),
+        "[lints]\nblocking = \"loud\"\n",
+    )
+    .unwrap();
+    let (status, messages) = check_json(&dir, &["--no-metadata"]);
+    assert_eq!(status, 1);
+    let malformed = at(&messages, "async-hygiene.toml", 2);
+    let text = malformed["message"]["message"].as_str().unwrap();
+    assert!(text.starts_with("malformed async-hygiene.toml: "), "{text}");
+    assert!(
+        !text.contains(dir.to_str().unwrap()),
+        "the path is the span's: {text}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
