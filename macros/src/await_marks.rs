@@ -209,15 +209,11 @@ mod tests {
         );
     }
 
+    /// With the `watchdog` feature (the facade's turns on this crate's): the marked copy.
     #[test]
+    #[cfg(feature = "watchdog")]
     fn the_watch_carries_the_marked_body_after_the_plain_one() {
-        let function: syn::ItemFn =
-            syn::parse_str("async fn f() -> u8 { g().await }").expect("test items parse");
-        let out = squeeze(
-            &crate::watchdog_hook::instrument_body(&function.sig, *function.block)
-                .to_token_stream()
-                .to_string(),
-        );
+        let out = watch_of("async fn f() -> u8 { g().await }");
         assert!(
             out.ends_with(&expected(
                 "body = { g().await }, marked = { _::at_await(g()).await }) }"
@@ -228,5 +224,23 @@ mod tests {
             squeeze(&without_marked(out.parse().expect("tokens")).to_string()),
             squeeze(&out.replace(&expected(", marked = { _::at_await(g()).await }"), ""))
         );
+    }
+
+    /// Without it, the switch keeps the plain body: no marked copy is built or emitted.
+    #[test]
+    #[cfg(not(feature = "watchdog"))]
+    fn without_the_feature_the_watch_carries_the_plain_body_only() {
+        let out = watch_of("async fn f() -> u8 { g().await }");
+        assert!(out.ends_with("body={g().await})}"), "{out}");
+        assert!(!out.contains("marked"), "{out}");
+    }
+
+    fn watch_of(function: &str) -> String {
+        let function: syn::ItemFn = syn::parse_str(function).expect("test items parse");
+        squeeze(
+            &crate::watchdog_hook::instrument_body(&function.sig, *function.block)
+                .to_token_stream()
+                .to_string(),
+        )
     }
 }

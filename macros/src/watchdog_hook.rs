@@ -17,7 +17,7 @@
 //! plain body at zero cost.
 
 use async_hygiene_analysis::shape::{self, FnShape};
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::ext::IdentExt as _;
 use syn::visit::Visit;
@@ -109,7 +109,12 @@ fn watch(sig: &Signature, body: Block) -> Block {
     let line = quote_spanned!(at_name=> #private::core::line!());
     let column = quote_spanned!(at_name=> #private::core::column!());
     let brace_token = body.brace_token;
-    let marked = crate::await_marks::marked_argument(&body);
+    // Without the feature the switch keeps only `body`: no marked copy to build.
+    let marked = if cfg!(feature = "watchdog") {
+        crate::await_marks::marked_argument(&body)
+    } else {
+        TokenStream::new()
+    };
     let watch = Macro {
         path: watch_path(span),
         bang_token: token::Not(span),
