@@ -367,8 +367,9 @@ fn the_item_is_emitted_as_written() {
 
 #[test]
 fn config_file_is_tracked() {
-    let tracking = super::tracking_item(std::path::Path::new("/app/async-hygiene.toml"))
-        .expect("a UTF-8 path");
+    let tracking =
+        crate::policy_file::tracking_item(std::path::Path::new("/app/async-hygiene.toml"))
+            .expect("a UTF-8 path");
     let tracking_tokens = quote!(#tracking).to_string();
     assert!(
         tracking_tokens.contains("include_bytes ! (\"/app/async-hygiene.toml\")"),
@@ -483,7 +484,7 @@ fn the_crate_wide_file_applies_and_is_tracked() {
     let mut catalogue = BlockingCatalogue::builtin();
     let mut errors = Vec::new();
     super::apply_policy_file(&mut catalogue, &loaded, &mut errors);
-    let tracking = super::tracking_item(&loaded.path).expect("a UTF-8 path");
+    let tracking = crate::policy_file::tracking_item(&loaded.path).expect("a UTF-8 path");
     let output = expand_item(
         syn::parse_quote! {
             async fn f() {
