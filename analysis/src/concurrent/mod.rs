@@ -21,7 +21,8 @@
 //! The rules (each is documented in the README, "`#[concurrent]`"):
 //! - only `let`s move; every other statement is a barrier, and so is a `let` that can
 //!   leave the block (`?` not at the end, `return`, `break`), hides what it does (a macro
-//!   the analysis cannot see through), takes a lock, a permit or a borrow, diverges
+//!   the analysis cannot see through), takes a lock, a permit or a borrow (or a guard
+//!   the crate's `[concurrent.guards]` names, passed in as [`Guards`]), diverges
 //!   (`let … else`), binds nothing, binds a `_name` or a `ref`, borrows an awaited
 //!   temporary, has no initializer or has attributes, or is marked
 //!   `#[concurrent::barrier]`;
