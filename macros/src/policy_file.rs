@@ -5,9 +5,10 @@
 use std::path::Path;
 
 use async_hygiene_analysis::policy::{self, LoadedPolicy, Policy};
-use syn::Item;
+use syn::{Block, Item, Signature, Stmt};
 
 use crate::private::Private;
+use crate::watchdog_hook;
 
 /// The file of the crate being compiled, if it has one.
 pub(crate) fn load() -> Option<LoadedPolicy> {
@@ -42,4 +43,16 @@ pub(crate) fn tracking_item(path: &Path) -> Option<Item> {
     Some(syn::parse_quote! {
         const _: &[u8] = #private::core::include_bytes!(#path);
     })
+}
+
+/// Puts the tracking item first in the body of a fn an attribute has checked or
+/// rewritten, inside the watchdog hook: the attribute below or above still finds the
+/// plain body (`watchdog_hook::plain_body` reads a body that is exactly the watch call).
+///
+/// Input:  `{ watch_body!(.., body = { body }) }` (or `{ body }` where nothing is watched)
+/// Output: `{ watch_body!(.., body = { T; body }) }` (or `{ T; body }`)
+pub(crate) fn track_in_fn(sig: &Signature, block: &mut Block, tracking: &Item) {
+    let mut plain = watchdog_hook::plain_body(block.clone());
+    plain.stmts.insert(0, Stmt::Item(tracking.clone()));
+    *block = watchdog_hook::instrument_body(sig, plain);
 }

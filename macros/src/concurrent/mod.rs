@@ -51,8 +51,8 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 /// stay in place; the file is tracked (`T` below), even when malformed.
 ///
 /// Input:  `async fn f() { body }`
-/// Output: `async fn f() { T; rewritten body }` (inside the watchdog hook, so that a
-/// later attribute still finds the plain body).
+/// Output: `async fn f() { T; rewritten body }`, inside the watchdog hook
+/// (`policy_file::track_in_fn`).
 fn expand_with_policy(
     args: TokenStream,
     item: TokenStream,
@@ -85,16 +85,13 @@ fn expand_with_policy(
         .and_then(|loaded| policy_file::policy(loaded, &mut file_errors))
         .map_or(&[][..], |policy| policy.guards.as_slice());
     let tracking = loaded.and_then(|loaded| policy_file::tracking_item(&loaded.path));
-    let track = |block: &mut syn::Block| {
-        if let Some(tracking) = &tracking {
-            block.stmts.insert(0, syn::Stmt::Item(tracking.clone()));
-        }
-    };
     match rewrite(args, function.clone(), Guards::new(guards), file_errors) {
         Ok(mut rewritten) => {
-            track(&mut rewritten.block);
             let body = crate::watchdog_hook::instrument_body(&rewritten.sig, *rewritten.block);
             rewritten.block = Box::new(body);
+            if let Some(tracking) = &tracking {
+                policy_file::track_in_fn(&rewritten.sig, &mut rewritten.block, tracking);
+            }
             rewritten.into_token_stream()
         }
         Err(error) => {
@@ -104,7 +101,9 @@ fn expand_with_policy(
                 statements_too: true,
             };
             stripper.visit_block_mut(&mut original.block);
-            track(&mut original.block);
+            if let Some(tracking) = tracking {
+                original.block.stmts.insert(0, syn::Stmt::Item(tracking));
+            }
             with_errors(&error, original)
         }
     }

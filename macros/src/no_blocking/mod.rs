@@ -17,7 +17,7 @@ use async_hygiene_analysis::policy::{AttributePolicy, LoadedPolicy, ATTRIBUTE_FO
 use async_hygiene_analysis::shape::{self, FnShape};
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
-use syn::{Attribute, Block, ImplItem, Item, ItemImpl, Meta, Signature, Stmt, TraitItem};
+use syn::{Attribute, Block, ImplItem, Item, ItemImpl, Meta, Signature, TraitItem};
 
 use crate::item::last_segment_is;
 use crate::{policy_file, watchdog_hook};
@@ -81,7 +81,7 @@ fn push_findings(findings: Vec<Finding>, errors: &mut Vec<syn::Error>) {
 /// Input/Output by item kind (`T` = the tracking `const _`, only with a config file):
 ///
 /// ```text
-/// async fn f() { body }          →  async fn f() { T; instrument_body({ body }) }
+/// async fn f() { body }          →  async fn f() { instrument_body({ T; body }) }
 /// impl S { async fn f() {..} }   →  T; impl S { async fn f() { instrument_body(..) } }
 /// mod m { async fn f() {..} }    →  T; mod m { async fn f() { instrument_body(..) } }
 /// fn f() {..}, struct, trait..   →  the item, and an error naming what is accepted
@@ -103,7 +103,7 @@ fn expand_item(
             );
             if checked {
                 if let Some(tracking) = tracking {
-                    function.block.stmts.insert(0, Stmt::Item(tracking.clone()));
+                    policy_file::track_in_fn(&function.sig, &mut function.block, tracking);
                 }
             } else {
                 let (fn_token, name) = (&function.sig.fn_token, &function.sig.ident);
