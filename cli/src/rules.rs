@@ -9,8 +9,8 @@ use std::sync::Arc;
 use async_hygiene_analysis::blocking::{
     self, BlockingCatalogue, Context, Finding, Imports, Lint, ESCAPE_HATCH,
 };
-use async_hygiene_analysis::concurrent::{FnPlan, Source};
-use async_hygiene_analysis::policy::{self, Level as PolicyLevel, Lints, Rule};
+use async_hygiene_analysis::concurrent::{FnPlan, Guards, Source};
+use async_hygiene_analysis::policy::{self, Guard, Level as PolicyLevel, Lints, Rule};
 use proc_macro2::Span;
 use syn::{Attribute, Block, Expr, Item, Macro, Signature};
 
@@ -23,6 +23,8 @@ use crate::facts::BlockingCall;
 pub(crate) struct CrateRules {
     catalogue: Arc<BlockingCatalogue>,
     lints: Lints,
+    /// `[concurrent.guards]`: they keep their `let` in place in `#[concurrent]`'s plan.
+    guards: Arc<[Guard]>,
     /// Whether the package depends on `async-hygiene`, so that inserting
     /// `#[async_hygiene::concurrent]` compiles.
     uses_facade: bool,
@@ -34,12 +36,14 @@ impl CrateRules {
     pub(crate) fn load(manifest_dir: &Path) -> (CrateRules, Vec<Diagnostic>) {
         let mut catalogue = BlockingCatalogue::builtin();
         let mut lints = Lints::default();
+        let mut guards: Arc<[Guard]> = Arc::new([]);
         let mut problems = Vec::new();
         if let Some(loaded) = policy::load_from(manifest_dir) {
             let file = crate::diagnostic::shared_path(loaded.path.clone());
             match &loaded.policy {
                 Ok(policy) => {
                     lints = policy.lints;
+                    guards = policy.guards.as_slice().into();
                     for rule in catalogue.apply(policy, "this crate's `async-hygiene.toml`") {
                         problems.push(config_problem(
                             &file,
@@ -82,6 +86,7 @@ impl CrateRules {
             CrateRules {
                 catalogue: Arc::new(catalogue),
                 lints,
+                guards,
                 uses_facade,
             },
             problems,
@@ -108,6 +113,7 @@ impl CrateRules {
         ScopeRules {
             catalogue: Arc::clone(&self.catalogue),
             imports: Arc::new(Imports::module(items)),
+            guards: Arc::clone(&self.guards),
             uses_facade: self.uses_facade,
         }
     }
@@ -140,6 +146,7 @@ fn config_problem(file: &Arc<Path>, line: usize, message: String) -> Diagnostic 
 pub(crate) struct ScopeRules {
     catalogue: Arc<BlockingCatalogue>,
     imports: Arc<Imports>,
+    guards: Arc<[Guard]>,
     uses_facade: bool,
 }
 
@@ -149,6 +156,7 @@ impl ScopeRules {
         ScopeRules {
             catalogue: Arc::clone(&self.catalogue),
             imports: Arc::new(Imports::module(items)),
+            guards: Arc::clone(&self.guards),
             uses_facade: self.uses_facade,
         }
     }
@@ -190,6 +198,7 @@ impl ScopeRules {
         ScopeRules {
             catalogue: Arc::new(catalogue),
             imports: Arc::clone(&self.imports),
+            guards: Arc::clone(&self.guards),
             uses_facade: self.uses_facade,
         }
     }
@@ -257,7 +266,7 @@ impl ScopeRules {
         if attrs.iter().any(|attr| is_attribute(attr, "concurrent")) {
             return Vec::new();
         }
-        let plan = FnPlan::new(sig, block);
+        let plan = FnPlan::with_guards(sig, block, Guards::new(&self.guards));
         let Some(summary) = plan.summary() else {
             return Vec::new();
         };

@@ -14,6 +14,7 @@ mod errors;
 mod item;
 mod no_blocking;
 mod offload;
+mod policy_file;
 mod private;
 #[cfg(test)]
 mod snapshots;

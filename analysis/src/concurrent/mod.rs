@@ -21,7 +21,8 @@
 //! The rules (each is documented in the README, "`#[concurrent]`"):
 //! - only `let`s move; every other statement is a barrier, and so is a `let` that can
 //!   leave the block (`?` not at the end, `return`, `break`), hides what it does (a macro
-//!   the analysis cannot see through), takes a lock, a permit or a borrow, diverges
+//!   the analysis cannot see through), takes a lock, a permit or a borrow (or a guard
+//!   the crate's `[concurrent.guards]` names, passed in as [`Guards`]), diverges
 //!   (`let … else`), binds nothing, binds a `_name` or a `ref`, borrows an awaited
 //!   temporary, has no initializer or has attributes, or is marked
 //!   `#[concurrent::barrier]`;
@@ -44,7 +45,7 @@ pub use self::explain::Source;
 pub use self::markers::{
     expr_attrs_mut, is_marker, restore_statement_markers, take_markers, take_statement_markers,
 };
-pub use self::names::{mutable_names, Anchor, Binding};
+pub use self::names::{mutable_names, Anchor, Binding, Guards};
 pub use self::plan::{
     BlockPlan, Edge, EdgeReason, Movable, Rename, Role, Run, Statement, Stay, StayReason,
 };
@@ -62,11 +63,20 @@ pub struct FnPlan {
 
 impl FnPlan {
     /// Plans `body`, the body of a fn with signature `sig`, exactly as `#[concurrent]`
-    /// would: statements marked `#[concurrent::barrier]` stay.
+    /// would in a crate without `[concurrent.guards]`: statements marked
+    /// `#[concurrent::barrier]` stay.
     #[must_use]
     pub fn new(sig: &syn::Signature, body: &syn::Block) -> Self {
+        Self::with_guards(sig, body, Guards::NONE)
+    }
+
+    /// [`FnPlan::new`] with the crate's own guard-returning calls
+    /// ([`crate::policy::Policy::guards`]), which stay in place as `.lock()` does.
+    #[must_use]
+    pub fn with_guards(sig: &syn::Signature, body: &syn::Block, guards: Guards<'_>) -> Self {
         struct Planner<'a> {
             mutables: &'a std::collections::BTreeSet<String>,
+            guards: Guards<'a>,
             blocks: Vec<BlockPlan>,
         }
         impl VisitMut for Planner<'_> {
@@ -77,7 +87,8 @@ impl FnPlan {
                     .map(|stmt| !take_statement_markers(stmt).is_empty())
                     .collect();
                 let span = block.brace_token.span.join();
-                let mut plan = BlockPlan::new(span, &block.stmts, &marked, self.mutables);
+                let mut plan =
+                    BlockPlan::new(span, &block.stmts, &marked, self.mutables, self.guards);
                 // Whole statements, for the checker's diagnostics.
                 for (statement, stmt) in plan.statements.iter_mut().zip(&block.stmts) {
                     statement.span = syn::spanned::Spanned::span(stmt);
@@ -103,6 +114,7 @@ impl FnPlan {
         let mut body = body.clone();
         let mut planner = Planner {
             mutables: &mutables,
+            guards,
             blocks: Vec::new(),
         };
         planner.visit_block_mut(&mut body);

@@ -13,6 +13,8 @@ use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 use syn::visit::{self, Visit};
 use syn::{BinOp, Expr, Pat, UnOp};
 
+use crate::policy::{Guard, Rule};
+
 /// Macros whose expansion adds no hidden `?`, `return`, `break` or binding, so reading
 /// their tokens is enough. Anything else in an initializer pins the statement.
 const TRANSPARENT_MACROS: &[&str] = &[
@@ -83,6 +85,79 @@ pub enum Anchor {
     /// `span.enter()`, …): the value's lifetime is its purpose, so it must not start
     /// earlier than written.
     Acquisition(String),
+    /// A call the crate's policy names in `[concurrent.guards]` (a pooled connection, a
+    /// lease): kept in place for the same reason as [`Anchor::Acquisition`].
+    PolicyGuard {
+        /// The rule as written: `.get`, `pool::checkout`.
+        rule: String,
+        /// The policy's reason.
+        reason: String,
+    },
+}
+
+/// The crate's own guard-returning calls, `[concurrent.guards]` of `async-hygiene.toml`
+/// ([`crate::policy::Policy::guards`]), on top of the built-in [`is_acquisition`]
+/// methods. Borrowed and `Copy`, so an empty list costs nothing per expression.
+///
+/// A method rule (`.get`) matches a method call of that name, a `Type::get(..)` path call
+/// and `.get(` inside macro tokens; a path rule (`pool::checkout`) matches a call whose
+/// path ends with its segments, and, inside macro tokens, any call of its last segment.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Guards<'a> {
+    rules: &'a [Guard],
+}
+
+impl<'a> Guards<'a> {
+    /// The built-in acquisitions only.
+    pub const NONE: Guards<'static> = Guards { rules: &[] };
+
+    /// The guards a policy names.
+    #[must_use]
+    pub fn new(rules: &'a [Guard]) -> Self {
+        Self { rules }
+    }
+
+    /// The rule naming the method `name`.
+    fn method(self, name: &str) -> Option<&'a Guard> {
+        self.rules
+            .iter()
+            .find(|rule| matches!(&rule.rule, Rule::Method(method) if method == name))
+    }
+
+    /// The rule naming a call of `path`: a path rule it ends with, or a method rule for
+    /// its last segment when it is a `Type::method` call.
+    fn call(self, path: &syn::Path, through_type: bool) -> Option<&'a Guard> {
+        let last = path.segments.last()?;
+        self.rules.iter().find(|rule| match &rule.rule {
+            Rule::Method(method) => through_type && last.ident == method,
+            Rule::Path(segments) => {
+                segments.len() <= path.segments.len()
+                    && path
+                        .segments
+                        .iter()
+                        .rev()
+                        .zip(segments.iter().rev())
+                        .all(|(segment, name)| segment.ident == name)
+            }
+        })
+    }
+
+    /// The path rule whose last segment is `name` (a call read from macro tokens, whose
+    /// path syntax cannot be trusted: any call of that name counts).
+    fn token_call(self, name: &str) -> Option<&'a Guard> {
+        self.rules.iter().find(
+            |rule| matches!(&rule.rule, Rule::Path(segments) if segments.last().is_some_and(|last| last == name)),
+        )
+    }
+}
+
+impl Anchor {
+    fn policy_guard(guard: &Guard) -> Self {
+        Anchor::PolicyGuard {
+            rule: guard.rule.to_string(),
+            reason: guard.reason.clone(),
+        }
+    }
 }
 
 /// Methods whose result is a guard, a permit or a borrow: taking one earlier than written
@@ -164,15 +239,21 @@ impl ExprFacts {
     /// The facts of one expression (an initializer, a statement's expression).
     #[must_use]
     pub fn of_expr(expr: &Expr) -> Self {
-        let mut scan = ExprScan::default();
+        Self::of_expr_with(expr, Guards::NONE)
+    }
+
+    /// The facts of one expression, with the crate's own [`Guards`] anchoring it too.
+    #[must_use]
+    pub fn of_expr_with(expr: &Expr, guards: Guards<'_>) -> Self {
+        let mut scan = ExprScan::new(guards);
         scan.visit_expr(expr);
         scan.facts
     }
 
     /// The facts of one whole statement.
     #[must_use]
-    pub fn of_stmt(stmt: &syn::Stmt) -> Self {
-        let mut scan = ExprScan::default();
+    pub fn of_stmt(stmt: &syn::Stmt, guards: Guards<'_>) -> Self {
+        let mut scan = ExprScan::new(guards);
         scan.visit_stmt(stmt);
         scan.facts
     }
@@ -185,8 +266,10 @@ impl ExprFacts {
 }
 
 #[derive(Default)]
-struct ExprScan {
+struct ExprScan<'g> {
     facts: ExprFacts,
+    /// The crate's own guard-returning calls.
+    guards: Guards<'g>,
     /// Inside a closure or an async block: nothing there runs (or returns) now.
     lazy_depth: usize,
     /// Loops entered inside the expression; an unlabelled `break` there stays local.
@@ -195,7 +278,14 @@ struct ExprScan {
     labels: Vec<String>,
 }
 
-impl ExprScan {
+impl<'g> ExprScan<'g> {
+    fn new(guards: Guards<'g>) -> Self {
+        Self {
+            guards,
+            ..Self::default()
+        }
+    }
+
     fn lazy<F: FnOnce(&mut Self)>(&mut self, f: F) {
         self.lazy_depth += 1;
         let loops = std::mem::take(&mut self.loop_depth);
@@ -266,7 +356,7 @@ fn is_compound_assign(op: &BinOp) -> bool {
     )
 }
 
-impl<'ast> Visit<'ast> for ExprScan {
+impl<'ast> Visit<'ast> for ExprScan<'_> {
     fn visit_pat_ident(&mut self, pat: &'ast syn::PatIdent) {
         self.facts.bound_inside.insert(pat.ident.to_string());
         visit::visit_pat_ident(self, pat);
@@ -282,10 +372,15 @@ impl<'ast> Visit<'ast> for ExprScan {
     }
 
     fn visit_expr_method_call(&mut self, expr: &'ast syn::ExprMethodCall) {
-        let name = expr.method.to_string();
-        if self.lazy_depth == 0 && is_acquisition(&name) {
-            self.facts
-                .anchor(Anchor::Acquisition(name), expr.method.span());
+        if self.lazy_depth == 0 {
+            let name = expr.method.to_string();
+            if is_acquisition(&name) {
+                self.facts
+                    .anchor(Anchor::Acquisition(name), expr.method.span());
+            } else if let Some(rule) = self.guards.method(&name) {
+                self.facts
+                    .anchor(Anchor::policy_guard(rule), expr.method.span());
+            }
         }
         visit::visit_expr_method_call(self, expr);
     }
@@ -293,15 +388,22 @@ impl<'ast> Visit<'ast> for ExprScan {
     fn visit_expr_call(&mut self, expr: &'ast syn::ExprCall) {
         // `Mutex::lock(&m)`, `Semaphore::acquire_owned(sem)`: a method called through its
         // type. A lowercase path (`tokio::fs::read`) is a function, not a guard.
-        if let Expr::Path(path) = &*expr.func {
+        if let (Expr::Path(path), 0) = (&*expr.func, self.lazy_depth) {
             let segments = &path.path.segments;
+            let mut through_type = false;
             if let [.., ty, method] = segments.iter().collect::<Vec<_>>()[..] {
                 let name = method.ident.to_string();
-                let is_type = ty.ident.to_string().starts_with(char::is_uppercase);
-                if self.lazy_depth == 0 && is_type && is_acquisition(&name) {
+                through_type = ty.ident.to_string().starts_with(char::is_uppercase);
+                if through_type && is_acquisition(&name) {
                     self.facts
                         .anchor(Anchor::Acquisition(name), method.ident.span());
                 }
+            }
+            if let Some(rule) = self.guards.call(&path.path, through_type) {
+                let span = segments
+                    .last()
+                    .map_or_else(Span::call_site, |segment| segment.ident.span());
+                self.facts.anchor(Anchor::policy_guard(rule), span);
             }
         }
         visit::visit_expr_call(self, expr);
@@ -432,7 +534,7 @@ fn macro_name_span(mac: &syn::Macro) -> Span {
         .map_or_else(Span::call_site, |segment| segment.ident.span())
 }
 
-impl ExprScan {
+impl ExprScan<'_> {
     fn scan_macro_call(&mut self, name: &str, span: Span, tokens: TokenStream) {
         if !TRANSPARENT_MACROS.contains(&name) {
             self.facts
@@ -451,6 +553,7 @@ impl ExprScan {
             let previous = index.checked_sub(1).and_then(|before| trees.get(before));
             let next = trees.get(index + 1);
             let after_dot = matches!(previous, Some(TokenTree::Punct(p)) if p.as_char() == '.');
+            let called = matches!(next, Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis);
             match tree {
                 TokenTree::Group(group) => {
                     // `|x| { … }` and `async { … }` bodies inside macros are not told
@@ -490,14 +593,21 @@ impl ExprScan {
                             }
                         }
                         _ if !after_dot => {
+                            if called && self.lazy_depth == 0 {
+                                if let Some(rule) = self.guards.token_call(&text) {
+                                    self.facts.anchor(Anchor::policy_guard(rule), ident.span());
+                                }
+                            }
                             self.facts.in_tokens.insert(text.clone());
                             self.facts.uses.insert(text);
                         }
-                        _ if self.lazy_depth == 0
-                            && is_acquisition(&text)
-                            && matches!(next, Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis) =>
-                        {
+                        _ if self.lazy_depth == 0 && called && is_acquisition(&text) => {
                             self.facts.anchor(Anchor::Acquisition(text), ident.span());
+                        }
+                        _ if self.lazy_depth == 0 && called => {
+                            if let Some(rule) = self.guards.method(&text) {
+                                self.facts.anchor(Anchor::policy_guard(rule), ident.span());
+                            }
                         }
                         _ => {}
                     }
@@ -787,6 +897,56 @@ mod tests {
                 "{source} takes no guard now"
             );
         }
+    }
+
+    #[test]
+    fn the_policy_guards_pin_the_statement() {
+        let policy = crate::policy::parse(
+            "[concurrent.guards]\n\".get\" = \"deadpool: the pooled connection\"\n\
+             \"pool::checkout\" = \"a leased connection\"\n",
+        )
+        .expect("valid policy");
+        let guards = Guards::new(&policy.guards);
+        let anchored = |source: &str| {
+            let expr = syn::parse_str(source).expect("test expression parses");
+            ExprFacts::of_expr_with(&expr, guards)
+                .anchor
+                .map(|(anchor, _)| anchor)
+        };
+        for (source, rule) in [
+            ("pool.get().await.unwrap()", ".get"),
+            ("Pool::get(&pool).await", ".get"),
+            (r#"format!("{:?}", pool.get().await)"#, ".get"),
+            ("pool::checkout(&p).await", "pool::checkout"),
+            ("crate::pool::checkout(&p).await", "pool::checkout"),
+            ("vec![pool::checkout(&p)]", "pool::checkout"),
+        ] {
+            assert_eq!(
+                anchored(source),
+                Some(Anchor::PolicyGuard {
+                    rule: rule.to_owned(),
+                    reason: policy.guards[usize::from(rule == "pool::checkout")]
+                        .reason
+                        .clone(),
+                }),
+                "{source} holds a guard named by `{rule}`"
+            );
+        }
+        for source in [
+            "db::checkout(&p).await",
+            "checkout(&p).await",
+            "pool.checkout().await",
+            "async move { pool.get().await }",
+            "fetch(get)",
+        ] {
+            assert_eq!(anchored(source), None, "{source} is no guard of the policy");
+        }
+        // Without the policy, `.get` is an ordinary method: the built-in list is unchanged.
+        assert!(facts("pool.get().await").anchor.is_none());
+        assert!(matches!(
+            ExprFacts::of_expr_with(&syn::parse_str("m.lock()").expect("parses"), guards).anchor,
+            Some((Anchor::Acquisition(_), _))
+        ));
     }
 
     #[test]

@@ -23,7 +23,7 @@ use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::{Expr, Stmt};
 
-use super::names::{pattern_bindings, Anchor, Binding, ExprFacts};
+use super::names::{pattern_bindings, Anchor, Binding, ExprFacts, Guards};
 use super::schedule::{schedule, DependencyGraph, Schedule};
 
 /// One statement of a block, as the plan sees it.
@@ -131,6 +131,11 @@ impl fmt::Display for StayReason {
                 f,
                 "`.{method}(…)` takes a lock, a permit or a borrow: started earlier, it would \
                  be held while other awaits wait"
+            ),
+            StayReason::Anchor(Anchor::PolicyGuard { rule, reason }) => write!(
+                f,
+                "`{rule}(…)` is a guard by this crate's `[concurrent.guards]` ({reason}): \
+                 started earlier, it would be held while other awaits wait"
             ),
             StayReason::HiddenBindings => f.write_str("a macro in its pattern hides what it binds"),
             StayReason::BindsNothing => {
@@ -271,13 +276,22 @@ pub struct BlockPlan {
 impl BlockPlan {
     /// Plans one block. `marked[i]`: statement `i` carried `#[concurrent::barrier]`
     /// (taken off by [`super::take_statement_markers`]); `mutables`: the fn's
-    /// [`super::mutable_names`].
+    /// [`super::mutable_names`]; `guards`: the crate's own guard-returning calls
+    /// (`[concurrent.guards]`), which keep their `let` in place as `.lock()` does.
     #[must_use]
-    pub fn new(span: Span, stmts: &[Stmt], marked: &[bool], mutables: &BTreeSet<String>) -> Self {
+    pub fn new(
+        span: Span,
+        stmts: &[Stmt],
+        marked: &[bool],
+        mutables: &BTreeSet<String>,
+        guards: Guards<'_>,
+    ) -> Self {
         let statements: Vec<Statement> = stmts
             .iter()
             .enumerate()
-            .map(|(index, stmt)| classify(stmt, marked.get(index).copied().unwrap_or(false)))
+            .map(|(index, stmt)| {
+                classify(stmt, marked.get(index).copied().unwrap_or(false), guards)
+            })
             .collect();
         let mut binder_of: BTreeMap<String, usize> = BTreeMap::new();
         let mut resolves = vec![BTreeMap::new(); statements.len()];
@@ -476,13 +490,13 @@ fn touched_names(statement: &Statement) -> BTreeSet<String> {
 }
 
 /// What one statement is: what it binds and touches, and whether it moves.
-fn classify(stmt: &Stmt, marked: bool) -> Statement {
+fn classify(stmt: &Stmt, marked: bool, guards: Guards<'_>) -> Statement {
     let span = match stmt {
         Stmt::Local(local) => local.let_token.span,
         _ => Span::call_site(),
     };
     let Stmt::Local(local) = stmt else {
-        let facts = ExprFacts::of_stmt(stmt);
+        let facts = ExprFacts::of_stmt(stmt, guards);
         return Statement {
             span,
             binds: Vec::new(),
@@ -505,13 +519,13 @@ fn classify(stmt: &Stmt, marked: bool) -> Statement {
             Expr::Try(try_expr) => (&*try_expr.expr, Some(try_expr.question_token.span)),
             other => (other, None),
         };
-        let facts = ExprFacts::of_expr(expr);
+        let facts = ExprFacts::of_expr_with(expr, guards);
         touches.extend(facts.uses.iter().cloned());
         touches.extend(facts.writes.iter().cloned());
         in_tokens.extend(facts.in_tokens.iter().cloned());
         bound_inside.extend(facts.bound_inside.iter().cloned());
         if let Some((_, diverge)) = &init.diverge {
-            let facts = ExprFacts::of_expr(diverge);
+            let facts = ExprFacts::of_expr_with(diverge, guards);
             touches.extend(facts.uses.into_iter().chain(facts.writes));
             in_tokens.extend(facts.in_tokens);
             bound_inside.extend(facts.bound_inside);
@@ -575,7 +589,13 @@ mod tests {
     fn plan(source: &str) -> BlockPlan {
         let block: syn::Block = syn::parse_str(source).expect("test block parses");
         let marked = vec![false; block.stmts.len()];
-        BlockPlan::new(Span::call_site(), &block.stmts, &marked, &BTreeSet::new())
+        BlockPlan::new(
+            Span::call_site(),
+            &block.stmts,
+            &marked,
+            &BTreeSet::new(),
+            Guards::NONE,
+        )
     }
 
     #[test]
@@ -643,6 +663,46 @@ mod tests {
         let run = &plan.runs[0];
         assert!(run.renames.is_empty());
         assert_eq!(run.steps(), 3);
+    }
+
+    #[test]
+    fn a_policy_guard_keeps_its_place_and_says_why() {
+        let policy =
+            crate::policy::parse("[concurrent.guards]\n\".checkout\" = \"a pooled connection\"\n")
+                .expect("valid policy");
+        let block: syn::Block =
+            syn::parse_str("{ let m = rx.recv().await; let c = pool.checkout().await; (m, c) }")
+                .expect("test block parses");
+        let marked = vec![false; block.stmts.len()];
+        let mutables = BTreeSet::new();
+        let without = BlockPlan::new(
+            Span::call_site(),
+            &block.stmts,
+            &marked,
+            &mutables,
+            Guards::NONE,
+        );
+        assert_eq!(
+            without.runs[0].statements,
+            [0, 1],
+            "joined without the policy"
+        );
+        let with = BlockPlan::new(
+            Span::call_site(),
+            &block.stmts,
+            &marked,
+            &mutables,
+            Guards::new(&policy.guards),
+        );
+        let Role::Stays(stay) = &with.statements[1].role else {
+            panic!("the checkout moved: {:?}", with.statements[1].role);
+        };
+        assert_eq!(
+            stay.reason.to_string(),
+            "`.checkout(…)` is a guard by this crate's `[concurrent.guards]` (a pooled \
+             connection): started earlier, it would be held while other awaits wait"
+        );
+        assert!(with.runs.iter().all(|run| run.statements.len() < 2));
     }
 
     #[test]

@@ -11,6 +11,10 @@
 //! [no_blocking.offload]
 //! "crate::pool::run_sync" = "runs its closure on the blocking pool"
 //!
+//! [concurrent.guards]          # values held for their lifetime: `#[concurrent]` keeps
+//! ".get" = "deadpool: the pooled connection is held as long as the binding"  # them in place
+//! "pool::checkout" = "a checked-out connection"
+//!
 //! [lints]                      # the checker's levels; the attributes always deny
 //! blocking = "deny"
 //! lock-across-await = "deny"
@@ -22,8 +26,8 @@
 //!
 //! The format is the subset of TOML shown above (tables, `key = "value"` with basic or
 //! literal strings, `#` comments), parsed here to keep dependencies out of every build.
-//! Tables other than `[no_blocking.*]` and `[lints]` belong to other tools and are
-//! skipped.
+//! Tables other than `[no_blocking.*]`, `[concurrent.*]` and `[lints]` belong to other
+//! tools and are skipped.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -114,6 +118,18 @@ pub struct PolicyRule {
     pub location: Option<Location>,
 }
 
+/// A call of `[concurrent.guards]`: its value is held for as long as its binding lives.
+/// Plain data (no span: the file has no tokens), so a checker can share it across threads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Guard {
+    /// What the rule names.
+    pub rule: Rule,
+    /// Why the value is a guard (never empty).
+    pub reason: String,
+    /// The line in the file (1-based).
+    pub line: usize,
+}
+
 /// How a rule's findings are reported by the checker.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Level {
@@ -184,7 +200,7 @@ impl Lints {
 }
 
 /// A crate's policy: its own blocking calls, the built-in ones it allows, its offload
-/// wrappers, and the checker's lint levels.
+/// wrappers, its own guard-returning calls, and the checker's lint levels.
 #[derive(Clone, Debug, Default)]
 pub struct Policy {
     /// `[no_blocking.deny]`: blocking calls of the crate's own, with what to use instead.
@@ -193,6 +209,10 @@ pub struct Policy {
     pub allow: Vec<PolicyRule>,
     /// `[no_blocking.offload]`: calls whose closure arguments run off the executor.
     pub offload: Vec<PolicyRule>,
+    /// `[concurrent.guards]`: calls whose value is held for its lifetime (a pooled
+    /// connection, a permit, a lease), with the reason. `#[concurrent]` keeps a `let`
+    /// of such a value where it is written, as it does `.lock()` and `.acquire()`.
+    pub guards: Vec<Guard>,
     /// `[lints]`.
     pub lints: Lints,
 }
@@ -243,6 +263,7 @@ enum Table {
     Deny,
     Allow,
     Offload,
+    Guards,
     Lints,
     /// Another tool's table, or keys before any table.
     Other,
@@ -264,20 +285,7 @@ pub fn parse(text: &str) -> Result<Policy, PolicyError> {
             let Some(name) = header.strip_suffix(']') else {
                 return Err(error("a table header must end with `]`".to_owned()));
             };
-            let name = name.trim();
-            table = match name {
-                "no_blocking.deny" => Table::Deny,
-                "no_blocking.allow" => Table::Allow,
-                "no_blocking.offload" => Table::Offload,
-                "lints" => Table::Lints,
-                _ if name == "no_blocking" || name.starts_with("no_blocking.") => {
-                    return Err(error(format!(
-                        "unknown table `[{name}]`; `no_blocking` reads \
-                         `[no_blocking.deny]`, `[no_blocking.allow]` and `[no_blocking.offload]`"
-                    )));
-                }
-                _ => Table::Other,
-            };
+            table = Table::named(name.trim()).map_err(error)?;
             continue;
         }
         if table == Table::Other {
@@ -305,22 +313,7 @@ pub fn parse(text: &str) -> Result<Policy, PolicyError> {
             return Err(error(format!("unexpected `{rest}` after the value")));
         }
         if table == Table::Lints {
-            let Some(rule) = Lint::from_code(&key) else {
-                return Err(error(format!(
-                    "unknown lint `{key}`; `[lints]` sets `blocking`, `lock-across-await` \
-                     and `sequential-awaits`"
-                )));
-            };
-            let level = match value.as_str() {
-                "allow" => Level::Allow,
-                "warn" => Level::Warn,
-                "deny" => Level::Deny,
-                _ => {
-                    return Err(error(format!(
-                        "`{value}` is not a level: write \"allow\", \"warn\" or \"deny\""
-                    )))
-                }
-            };
+            let (rule, level) = lint_level(&key, &value).map_err(error)?;
             policy.lints.set(rule, level);
             continue;
         }
@@ -334,6 +327,19 @@ pub fn parse(text: &str) -> Result<Policy, PolicyError> {
                 "the replacement text for `{key}` is empty: say what to use instead"
             )));
         }
+        if table == Table::Guards && value.trim().is_empty() {
+            return Err(error(format!(
+                "the reason for `{key}` is empty: say what the value holds while it lives"
+            )));
+        }
+        if table == Table::Guards {
+            policy.guards.push(Guard {
+                rule,
+                reason: value,
+                line,
+            });
+            continue;
+        }
         let entry = PolicyRule {
             rule,
             text: value,
@@ -344,10 +350,56 @@ pub fn parse(text: &str) -> Result<Policy, PolicyError> {
             Table::Deny => policy.deny.push(entry),
             Table::Allow => policy.allow.push(entry),
             Table::Offload => policy.offload.push(entry),
-            Table::Lints | Table::Other => {}
+            Table::Lints | Table::Guards | Table::Other => {}
         }
     }
     Ok(policy)
+}
+
+impl Table {
+    /// The table a header names; an unknown table of ours is an error.
+    fn named(name: &str) -> Result<Table, String> {
+        Ok(match name {
+            "no_blocking.deny" => Table::Deny,
+            "no_blocking.allow" => Table::Allow,
+            "no_blocking.offload" => Table::Offload,
+            "concurrent.guards" => Table::Guards,
+            "lints" => Table::Lints,
+            _ if name == "no_blocking" || name.starts_with("no_blocking.") => {
+                return Err(format!(
+                    "unknown table `[{name}]`; `no_blocking` reads \
+                     `[no_blocking.deny]`, `[no_blocking.allow]` and `[no_blocking.offload]`"
+                ));
+            }
+            _ if name == "concurrent" || name.starts_with("concurrent.") => {
+                return Err(format!(
+                    "unknown table `[{name}]`; `concurrent` reads `[concurrent.guards]`"
+                ));
+            }
+            _ => Table::Other,
+        })
+    }
+}
+
+/// A `[lints]` entry: `lint = "level"`.
+fn lint_level(key: &str, value: &str) -> Result<(Lint, Level), String> {
+    let Some(rule) = Lint::from_code(key) else {
+        return Err(format!(
+            "unknown lint `{key}`; `[lints]` sets `blocking`, `lock-across-await` \
+             and `sequential-awaits`"
+        ));
+    };
+    let level = match value {
+        "allow" => Level::Allow,
+        "warn" => Level::Warn,
+        "deny" => Level::Deny,
+        _ => {
+            return Err(format!(
+                "`{value}` is not a level: write \"allow\", \"warn\" or \"deny\""
+            ))
+        }
+    };
+    Ok((rule, level))
 }
 
 fn strip_comment(text: &str) -> &str {
@@ -432,6 +484,53 @@ mod tests {
             ),
             ("\n\n[no_blocking.forbid]", "3: unknown table"),
             ("[no_blocking.allow]\n\"1x\" = \"\"", "2: `1x` is neither"),
+        ] {
+            let message = super::parse(text).expect_err(text).to_string();
+            assert!(
+                message.starts_with(error),
+                "{message:?} should start with {error:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn concurrent_guards() {
+        let policy = super::parse(
+            "[concurrent.guards]\n\
+             \".get\" = \"deadpool: the pooled connection is held as long as the binding\"\n\
+             'pool::checkout' = \"a leased connection\"  # comment\n\
+             [no_blocking.deny]\n\"db::q\" = \"db::query\"\n",
+        )
+        .expect("valid guards");
+        let guards: Vec<_> = policy
+            .guards
+            .iter()
+            .map(|guard| (guard.rule.to_string(), guard.line))
+            .collect();
+        assert_eq!(
+            guards,
+            [(".get".to_owned(), 2), ("pool::checkout".to_owned(), 3)]
+        );
+        assert_eq!(policy.guards[1].reason, "a leased connection");
+        assert_eq!(
+            policy.deny.len(),
+            1,
+            "the guards table ends at the next header"
+        );
+        for (text, error) in [
+            (
+                "[concurrent.guards]\n\".get\" = \"  \"",
+                "2: the reason for `.get` is empty",
+            ),
+            (
+                "[concurrent.guard]",
+                "1: unknown table `[concurrent.guard]`",
+            ),
+            ("\n[concurrent]", "2: unknown table `[concurrent]`"),
+            (
+                "[concurrent.guards]\n\"get(\" = \"x\"",
+                "2: `get(` is neither",
+            ),
         ] {
             let message = super::parse(text).expect_err(text).to_string();
             assert!(

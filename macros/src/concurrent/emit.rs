@@ -51,7 +51,7 @@ use std::collections::{BTreeSet, HashMap};
 use async_hygiene_analysis::concurrent::names::{pattern_bindings, ExprFacts};
 use async_hygiene_analysis::concurrent::{
     expr_attrs_mut, restore_statement_markers, take_markers, take_statement_markers, Binding,
-    BlockPlan, Role, Run, Schedule, Statement,
+    BlockPlan, Guards, Role, Run, Schedule, Statement,
 };
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream};
@@ -66,6 +66,8 @@ use crate::private::Private;
 pub(crate) struct BlockRewriter<'a> {
     /// Names some code may write through (see `async_hygiene_analysis::concurrent::mutable_names`).
     pub(crate) mutables: &'a BTreeSet<String>,
+    /// The crate's own guard-returning calls (`[concurrent.guards]`).
+    pub(crate) guards: Guards<'a>,
     /// Misused markers.
     pub(crate) errors: Vec<syn::Error>,
 }
@@ -102,6 +104,7 @@ impl BlockRewriter<'_> {
             &stmts,
             &marked,
             self.mutables,
+            self.guards,
         );
         let renamed = rename_shadowed(&plan, &mut stmts);
         // The plan saw the source; the nested rewrites below only add joins.

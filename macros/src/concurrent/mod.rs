@@ -18,11 +18,13 @@ use quote::ToTokens;
 use syn::parse::{Parse, ParseStream};
 use syn::visit_mut::VisitMut;
 
-use async_hygiene_analysis::concurrent::mutable_names;
+use async_hygiene_analysis::concurrent::{mutable_names, Guards};
+use async_hygiene_analysis::policy::LoadedPolicy;
 
 use self::emit::{BlockRewriter, MarkerStripper};
 use crate::arguments::no_arguments;
 use crate::errors::{with_errors, Errors};
+use crate::policy_file;
 
 const USAGE: &str = "`#[concurrent]` takes no arguments: write `#[concurrent]` on an `async fn`, \
      and `#[concurrent::barrier]` on a statement that must keep its place";
@@ -42,6 +44,20 @@ impl Parse for ConcurrentArgs {
 /// joins (see `emit.rs`), passed through the watchdog hook. On any error: the errors,
 /// and the function as written (markers removed) so the crate still type-checks.
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand_with_policy(args, item, policy_file::load().as_ref())
+}
+
+/// [`expand`] with the crate's `async-hygiene.toml` as found: its `[concurrent.guards]`
+/// stay in place; the file is tracked (`T` below), even when malformed.
+///
+/// Input:  `async fn f() { body }`
+/// Output: `async fn f() { T; rewritten body }`, inside the watchdog hook
+/// (`policy_file::track_in_fn`).
+fn expand_with_policy(
+    args: TokenStream,
+    item: TokenStream,
+    loaded: Option<&LoadedPolicy>,
+) -> TokenStream {
     let function = match shape::classify(&item) {
         Classified::Fn(function, _) => *function,
         // A syntax error inside a fn: let rustc report it on the tokens as written.
@@ -64,10 +80,18 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             return with_errors(&error, item);
         }
     };
-    match rewrite(args, function.clone()) {
+    let mut file_errors = Vec::new();
+    let guards = loaded
+        .and_then(|loaded| policy_file::policy(loaded, &mut file_errors))
+        .map_or(&[][..], |policy| policy.guards.as_slice());
+    let tracking = loaded.and_then(|loaded| policy_file::tracking_item(&loaded.path));
+    match rewrite(args, function.clone(), Guards::new(guards), file_errors) {
         Ok(mut rewritten) => {
             let body = crate::watchdog_hook::instrument_body(&rewritten.sig, *rewritten.block);
             rewritten.block = Box::new(body);
+            if let Some(tracking) = &tracking {
+                policy_file::track_in_fn(&rewritten.sig, &mut rewritten.block, tracking);
+            }
             rewritten.into_token_stream()
         }
         Err(error) => {
@@ -77,16 +101,26 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 statements_too: true,
             };
             stripper.visit_block_mut(&mut original.block);
+            if let Some(tracking) = tracking {
+                original.block.stmts.insert(0, syn::Stmt::Item(tracking));
+            }
             with_errors(&error, original)
         }
     }
 }
 
 /// The checks and the rewrite, without the watchdog hook (the snapshots show this).
-fn rewrite(args: TokenStream, mut function: syn::ItemFn) -> syn::Result<syn::ItemFn> {
+/// `file_errors`: what is wrong with the crate's policy file.
+fn rewrite(
+    args: TokenStream,
+    mut function: syn::ItemFn,
+    guards: Guards<'_>,
+    file_errors: Vec<syn::Error>,
+) -> syn::Result<syn::ItemFn> {
     // Another of our attributes above this one already wrapped the body for the watchdog.
     function.block = Box::new(crate::watchdog_hook::plain_body(*function.block));
     let mut errors = Errors::default();
+    errors.extend(file_errors);
     if let Err(error) = syn::parse2::<ConcurrentArgs>(args) {
         errors.push(error);
     }
@@ -114,6 +148,7 @@ fn rewrite(args: TokenStream, mut function: syn::ItemFn) -> syn::Result<syn::Ite
     let mutables = mutable_names(&function.sig, &function.block);
     let mut rewriter = BlockRewriter {
         mutables: &mutables,
+        guards,
         errors: Vec::new(),
     };
     rewriter.visit_block_mut(&mut function.block);
@@ -145,6 +180,53 @@ mod tests {
             );
             assert!(out.ends_with(&item.to_string()), "{out}");
         }
+    }
+
+    #[test]
+    fn the_crate_file_names_guards_and_is_tracked() {
+        use async_hygiene_analysis::policy;
+
+        let dir = std::env::temp_dir().join(format!("concurrent_guards_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let item = quote! {
+            async fn next(rx: &mut Receiver<u32>, pool: &Pool) -> (Option<u32>, Conn) {
+                let m = rx.recv().await;
+                let c = pool.checkout().await;
+                (m, c)
+            }
+        };
+        let expand = |text: Option<&str>| {
+            if let Some(text) = text {
+                std::fs::write(dir.join(policy::FILE_NAME), text).expect("write policy");
+            }
+            let loaded = text.and_then(|_| policy::load_from(&dir));
+            super::expand_with_policy(quote!(), item.clone(), loaded.as_ref()).to_string()
+        };
+        let joined = expand(None);
+        assert!(joined.contains("concurrent_join"), "{joined}");
+        assert!(!joined.contains("include_bytes"), "{joined}");
+
+        let kept = expand(Some(
+            "[concurrent.guards]\n\".checkout\" = \"a pooled connection\"\n",
+        ));
+        assert!(!kept.contains("concurrent_join"), "{kept}");
+        let tracked = format!(
+            "include_bytes ! ({:?})",
+            dir.join(policy::FILE_NAME).display().to_string()
+        );
+        assert!(kept.contains(&tracked), "{kept}");
+
+        // A malformed file: one error naming the file and the line, the fn as written,
+        // still tracked so that fixing the file rebuilds the crate.
+        let malformed = expand(Some("[concurrent.guards]\n\".checkout\" = \"\"\n"));
+        assert!(
+            malformed.contains("malformed async-hygiene.toml")
+                && malformed.contains("async-hygiene.toml:2: the reason for `.checkout` is empty"),
+            "{malformed}"
+        );
+        assert!(!malformed.contains("concurrent_join"), "{malformed}");
+        assert!(malformed.contains(&tracked), "{malformed}");
+        std::fs::remove_dir_all(&dir).expect("clean up");
     }
 
     #[test]

@@ -12,24 +12,20 @@
 #[cfg(test)]
 mod tests;
 
-use std::path::Path;
-
 use async_hygiene_analysis::blocking::{self, BlockingCatalogue, Context, Finding, Imports};
-use async_hygiene_analysis::policy::{self, AttributePolicy, LoadedPolicy, ATTRIBUTE_FORMS};
+use async_hygiene_analysis::policy::{AttributePolicy, LoadedPolicy, ATTRIBUTE_FORMS};
 use async_hygiene_analysis::shape::{self, FnShape};
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
-use syn::{Attribute, Block, ImplItem, Item, ItemImpl, Meta, Signature, Stmt, TraitItem};
+use syn::{Attribute, Block, ImplItem, Item, ItemImpl, Meta, Signature, TraitItem};
 
 use crate::item::last_segment_is;
-use crate::private::Private;
-use crate::watchdog_hook;
+use crate::{policy_file, watchdog_hook};
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Vec::new();
     let mut crate_catalogue = BlockingCatalogue::builtin();
-    let loaded =
-        std::env::var_os("CARGO_MANIFEST_DIR").and_then(|dir| policy::load_from(Path::new(&dir)));
+    let loaded = policy_file::load();
     if let Some(loaded) = &loaded {
         apply_policy_file(&mut crate_catalogue, loaded, &mut errors);
     }
@@ -40,7 +36,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     });
     let tracking = loaded
         .as_ref()
-        .and_then(|loaded| tracking_item(&loaded.path));
+        .and_then(|loaded| policy_file::tracking_item(&loaded.path));
     let expanded = if let Ok(parsed) = syn::parse2::<Item>(item.clone()) {
         let catalogue = with_args(&crate_catalogue, &args, &mut errors);
         expand_item(parsed, &catalogue, tracking.as_ref(), &mut errors)
@@ -85,7 +81,7 @@ fn push_findings(findings: Vec<Finding>, errors: &mut Vec<syn::Error>) {
 /// Input/Output by item kind (`T` = the tracking `const _`, only with a config file):
 ///
 /// ```text
-/// async fn f() { body }          →  async fn f() { T; instrument_body({ body }) }
+/// async fn f() { body }          →  async fn f() { instrument_body({ T; body }) }
 /// impl S { async fn f() {..} }   →  T; impl S { async fn f() { instrument_body(..) } }
 /// mod m { async fn f() {..} }    →  T; mod m { async fn f() { instrument_body(..) } }
 /// fn f() {..}, struct, trait..   →  the item, and an error naming what is accepted
@@ -107,7 +103,7 @@ fn expand_item(
             );
             if checked {
                 if let Some(tracking) = tracking {
-                    function.block.stmts.insert(0, Stmt::Item(tracking.clone()));
+                    policy_file::track_in_fn(&function.sig, &mut function.block, tracking);
                 }
             } else {
                 let (fn_token, name) = (&function.sig.fn_token, &function.sig.ident);
@@ -319,26 +315,20 @@ fn apply_policy_file(
     loaded: &LoadedPolicy,
     errors: &mut Vec<syn::Error>,
 ) {
-    let call_site = proc_macro2::Span::call_site();
-    match &loaded.policy {
-        Ok(policy) => {
-            for rule in catalogue.apply(policy, "this crate's `async-hygiene.toml`") {
-                errors.push(syn::Error::new(
-                    call_site,
-                    format!(
-                        "{}:{}: `{}` matches no blocking call that `#[no_blocking]` checks, so \
-                         there is nothing to allow",
-                        loaded.path.display(),
-                        rule.line,
-                        rule.rule
-                    ),
-                ));
-            }
-        }
-        Err(message) => errors.push(syn::Error::new(
-            call_site,
-            format!("malformed {}: {message}", policy::FILE_NAME),
-        )),
+    let Some(policy) = policy_file::policy(loaded, errors) else {
+        return;
+    };
+    for rule in catalogue.apply(policy, "this crate's `async-hygiene.toml`") {
+        errors.push(syn::Error::new(
+            proc_macro2::Span::call_site(),
+            format!(
+                "{}:{}: `{}` matches no blocking call that `#[no_blocking]` checks, so there \
+                 is nothing to allow",
+                loaded.path.display(),
+                rule.line,
+                rule.rule
+            ),
+        ));
     }
 }
 
@@ -363,15 +353,4 @@ fn with_args(
         ));
     }
     catalogue
-}
-
-/// `const _: &[u8] = include_bytes!("/abs/async-hygiene.toml");`: rustc records the
-/// file as an input of the crate, so cargo rebuilds (and re-runs this macro) when it
-/// changes. The bytes are never used, so nothing reaches the binary.
-fn tracking_item(path: &Path) -> Option<Item> {
-    let path = path.to_str()?;
-    let private = Private::call_site();
-    Some(syn::parse_quote! {
-        const _: &[u8] = #private::core::include_bytes!(#path);
-    })
 }

@@ -367,8 +367,9 @@ fn the_item_is_emitted_as_written() {
 
 #[test]
 fn config_file_is_tracked() {
-    let tracking = super::tracking_item(std::path::Path::new("/app/async-hygiene.toml"))
-        .expect("a UTF-8 path");
+    let tracking =
+        crate::policy_file::tracking_item(std::path::Path::new("/app/async-hygiene.toml"))
+            .expect("a UTF-8 path");
     let tracking_tokens = quote!(#tracking).to_string();
     assert!(
         tracking_tokens.contains("include_bytes ! (\"/app/async-hygiene.toml\")"),
@@ -387,8 +388,10 @@ fn config_file_is_tracked() {
         &mut errors,
     )
     .to_string();
+    // Inside the watched body, which the next attribute unwraps.
     assert!(
-        function.starts_with("async fn f () { const _"),
+        function.starts_with("async fn f () { :: async_hygiene :: __private :: watch_body !")
+            && function.contains("body = { const _"),
         "{function}"
     );
     let item_impl = expand_item(
@@ -400,6 +403,32 @@ fn config_file_is_tracked() {
     .to_string();
     assert!(item_impl.starts_with("const _"), "{item_impl}");
     assert!(errors.is_empty());
+}
+
+#[test]
+fn the_tracking_item_leaves_the_body_plain_for_the_next_attribute() {
+    // `#[no_blocking] #[concurrent]` in a crate with an `async-hygiene.toml`: the tracking
+    // item goes inside the watched body, so `#[concurrent]` still finds and joins it.
+    let tracking =
+        crate::policy_file::tracking_item(std::path::Path::new("/app/async-hygiene.toml"))
+            .expect("a UTF-8 path");
+    let mut errors = Vec::new();
+    let checked = expand_item(
+        syn::parse_quote!(
+            async fn f() -> (u32, u32) {
+                let a = g().await;
+                let b = h().await;
+                (a, b)
+            }
+        ),
+        &BlockingCatalogue::builtin(),
+        Some(&tracking),
+        &mut errors,
+    );
+    assert!(errors.is_empty());
+    let joined = crate::concurrent::expand(TokenStream::new(), checked).to_string();
+    assert!(joined.contains("concurrent_join"), "{joined}");
+    assert!(joined.contains("include_bytes"), "{joined}");
 }
 
 #[test]
@@ -483,7 +512,7 @@ fn the_crate_wide_file_applies_and_is_tracked() {
     let mut catalogue = BlockingCatalogue::builtin();
     let mut errors = Vec::new();
     super::apply_policy_file(&mut catalogue, &loaded, &mut errors);
-    let tracking = super::tracking_item(&loaded.path).expect("a UTF-8 path");
+    let tracking = crate::policy_file::tracking_item(&loaded.path).expect("a UTF-8 path");
     let output = expand_item(
         syn::parse_quote! {
             async fn f() {
