@@ -32,6 +32,9 @@ use quote::quote;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Block, Expr, Item, Macro, Stmt};
 
+use crate::item::last_segment_is;
+use crate::private::Private;
+
 /// `body` with each `.await` outside nested items marked (see the module docs).
 pub(crate) fn mark_awaits(body: &Block) -> Block {
     let mut marked = body.clone();
@@ -49,10 +52,9 @@ struct AwaitMarker;
 
 /// Whether `mac` awaits its operands: `join!`, `tokio::select!`, ….
 fn awaits_operands(mac: &Macro) -> bool {
-    mac.path
-        .segments
-        .last()
-        .is_some_and(|last| AWAITING_MACROS.iter().any(|name| last.ident == name))
+    AWAITING_MACROS
+        .iter()
+        .any(|name| last_segment_is(&mac.path, name))
 }
 
 impl VisitMut for AwaitMarker {
@@ -65,8 +67,9 @@ impl VisitMut for AwaitMarker {
             if let Stmt::Macro(statement) = &stmt {
                 if awaits_operands(&statement.mac) {
                     let span = syn::spanned::Spanned::span(&statement.mac.path);
+                    let private = Private::at(span);
                     block.stmts.push(syn::parse_quote_spanned!(span=>
-                        ::async_hygiene::__private::at_await_macro();
+                        #private::at_await_macro();
                     ));
                 }
             }
@@ -81,14 +84,16 @@ impl VisitMut for AwaitMarker {
             Expr::Await(awaited) => {
                 let span = awaited.await_token.span;
                 let base = &awaited.base;
+                let private = Private::at(span);
                 *awaited.base = syn::parse_quote_spanned!(span=>
-                    ::async_hygiene::__private::at_await(#base)
+                    #private::at_await(#base)
                 );
             }
             Expr::Macro(call) if awaits_operands(&call.mac) => {
                 let span = syn::spanned::Spanned::span(&call.mac.path);
+                let private = Private::at(span);
                 *expr = syn::parse_quote_spanned!(span=>
-                    (::async_hygiene::__private::at_await_macro(), #call).1
+                    (#private::at_await_macro(), #call).1
                 );
             }
             _ => {}
