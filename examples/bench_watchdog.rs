@@ -5,7 +5,12 @@
 //! cargo run --release --features watchdog --example bench_watchdog          # 31 rounds
 //! cargo run --release --features watchdog --example bench_watchdog -- 61    # rounds
 //! cargo run --release --features watchdog --example bench_watchdog -- 31 tasks  # one workload
+//! cargo run --release --features watchdog --example bench_watchdog -- 1 tasks watched  # one variant
 //! ```
+//!
+//! One variant alone is for instruction counts, which are reproducible on a loaded
+//! machine where times are not: run it under `valgrind --tool=callgrind` once with
+//! `plain` and once with `watched`, and divide the difference by the polls.
 //!
 //! Each workload runs identical bodies: plain (what the attributes emit without the
 //! `watchdog` feature), watched (what `#[no_blocking]` emits with it: each poll timed and
@@ -192,6 +197,17 @@ impl Variant {
         Variant::Unmarked,
     ];
 
+    /// The name a third argument selects the variant by.
+    fn key(self) -> &'static str {
+        match self {
+            Variant::Plain => "plain",
+            Variant::Watched => "watched",
+            Variant::WatchedExact => "exact",
+            Variant::WatchedModeOff => "off",
+            Variant::Unmarked => "unmarked",
+        }
+    }
+
     fn label(self) -> &'static str {
         match self {
             Variant::Plain => "plain body",
@@ -323,15 +339,23 @@ fn main() {
     ];
     // An optional second argument keeps the workloads whose name contains it.
     let only = std::env::args().nth(2).unwrap_or_default();
+    // An optional third argument runs that variant alone (the ratios are then against it).
+    let variants: Vec<Variant> = match std::env::args().nth(3) {
+        Some(key) => vec![Variant::ALL
+            .into_iter()
+            .find(|variant| variant.key() == key)
+            .expect("variants: plain, watched, exact, off, unmarked")],
+        None => Variant::ALL.to_vec(),
+    };
     for (name, unit, workload) in workloads {
         if !name.contains(only.as_str()) {
             continue;
         }
-        let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); Variant::ALL.len()];
+        let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); variants.len()];
         let mut units = 0;
         // One warm-up round, then alternate the variants so drift hits them alike.
         for round in 0..=rounds {
-            for (index, variant) in Variant::ALL.into_iter().enumerate() {
+            for (index, &variant) in variants.iter().enumerate() {
                 variant.configure();
                 let (elapsed, count) = runtime.block_on(workload(variant));
                 units = count;
@@ -342,7 +366,7 @@ fn main() {
         }
         let best: Vec<Duration> = samples.iter().map(|samples| fastest(samples)).collect();
         let plain = best[0];
-        for (variant, elapsed) in Variant::ALL.into_iter().zip(&best) {
+        for (variant, elapsed) in variants.iter().zip(&best) {
             #[allow(clippy::cast_precision_loss)] // unit counts are far below 2^52
             let per_unit = elapsed.as_secs_f64() * 1e9 / units as f64;
             println!(

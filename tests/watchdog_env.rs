@@ -66,4 +66,20 @@ async fn the_environment_configures_the_first_watched_poll() {
     watchdog::init_from_env().expect("the environment is well-formed now");
     assert_eq!(watchdog::mode(), Mode::Strict);
     assert_eq!(watchdog::threshold(), Duration::from_micros(250_500));
+
+    // Each setting applies from the next poll (a poll reads them as one derived byte):
+    // mode `off` leaves the fn unwatched, not even counted ...
+    let polls = || watchdog::stats_for("watched").map_or(0, |stats| stats.polls);
+    let before = polls();
+    watchdog::set_mode(Mode::Off);
+    assert_eq!(watched().await, 1);
+    assert_eq!(polls(), before, "a poll in mode off is not watched");
+    // ... and a threshold below the coarse clock's range times each poll with `Instant`:
+    // zero reports every poll, however fast, which the coarse clock would not see.
+    watchdog::set_mode(Mode::Warn);
+    watchdog::set_threshold(Duration::ZERO);
+    let (value, reports) = watchdog::collect(watched()).await;
+    assert_eq!(value, 1);
+    assert_eq!(polls(), before + 1);
+    assert_eq!(reports.of("watched").len(), 1, "{reports:?}");
 }

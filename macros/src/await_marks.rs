@@ -17,7 +17,8 @@
 //! expression and its temporaries are evaluated as before, in the same statement.
 //!
 //! The macros that await their operands (`join!`, `try_join!`, `select!`,
-//! `select_biased!`, by their last path segment) are marked as one await, at the macro's
+//! `select_biased!`, by their last path segment: the blocking scanner's
+//! `AWAITING_MACROS`, one list for both) are marked as one await, at the macro's
 //! name: `let (a, b) = join!(f(), g());` becomes
 //! `let (a, b) = (_::at_await_macro(), join!(f(), g())).1;` (a tuple, so temporaries live
 //! as long as before), and a statement `select! { … }` gets `_::at_await_macro();` before
@@ -25,6 +26,7 @@
 //! the attribute does not parse: a poll that suspends in one is reported as ending at the
 //! last marked await. Awaits in nested items are other functions' and stay as they are.
 
+use async_hygiene_analysis::blocking::AWAITING_MACROS;
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::visit_mut::{self, VisitMut};
@@ -32,10 +34,6 @@ use syn::{Block, Expr, Item, Macro, Stmt};
 
 use crate::item::last_segment_is;
 use crate::private::Private;
-
-/// The macros that await their operands. The same list as the blocking scanner's in
-/// `async_hygiene_analysis::blocking`, which does not export it.
-const AWAITING_MACROS: &[&str] = &["join", "try_join", "select", "select_biased"];
 
 /// `body` with each `.await` outside nested items marked (see the module docs).
 pub(crate) fn mark_awaits(body: &Block) -> Block {

@@ -112,8 +112,10 @@ const VALUE_METHODS: &[&str] = &[
     "unwrap_unchecked",
 ];
 
-/// Macros that await their operands.
-pub(crate) const AWAITING_MACROS: &[&str] = &["join", "try_join", "select", "select_biased"];
+/// The macros that await their operands (`join!`, `tokio::select!`, …), as the last path
+/// segment: an operand named in one is awaited, and the call is an await point. The
+/// watchdog's await marks (in the macros crate) mark these calls as one await each.
+pub const AWAITING_MACROS: &[&str] = &["join", "try_join", "select", "select_biased"];
 /// Macros that pin a future so it can be awaited.
 pub(super) const PINNING_MACROS: &[&str] = &["pin", "pin_mut"];
 /// The macros of the runtime crate that the attributes' watchdog hook wraps an async body

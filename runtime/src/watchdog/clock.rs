@@ -40,8 +40,8 @@ fn slot(tick: u64) -> &'static AtomicU64 {
     &WOKE_AT_NANOS[(tick % RING_LEN as u64) as usize]
 }
 
-/// Starts the ticker on first use; `false` if the thread could not be spawned.
-#[inline]
+/// Starts the ticker on first use; `false` if the thread could not be spawned. Called
+/// when a poll settles the plan (see `settle_plan`), which then reads [`started`].
 pub(super) fn ticking() -> bool {
     START.call_once(|| {
         slot(0).store(now_nanos(), Ordering::Relaxed);
@@ -51,6 +51,16 @@ pub(super) fn ticking() -> bool {
             .is_ok();
         RUNNING.store(spawned, Ordering::Relaxed);
     });
+    RUNNING.load(Ordering::Relaxed)
+}
+
+/// Whether [`ticking`] was called (it has returned, or is returning, on some thread).
+pub(super) fn started() -> bool {
+    START.is_completed()
+}
+
+/// Whether the ticker thread runs (once [`started`]).
+pub(super) fn running() -> bool {
     RUNNING.load(Ordering::Relaxed)
 }
 

@@ -74,11 +74,13 @@
 //! With a threshold of [`COARSE_CLOCK_MIN_THRESHOLD`] (20 ms) or more, which includes the
 //! default, a poll is timed against a coarse clock kept by a ticker thread (started at the
 //! first watched poll, waking every threshold/20, between 1 and 5 ms; it is also the hang
-//! monitor). Per poll: a few uncontended atomic loads, the thread's monitor slot written
-//! twice (one word, plain stores), two thread-local accesses for the await marks and one
-//! per marked await; `cargo run --release --features watchdog --example bench_watchdog`
-//! measures it against the plain body (about 3 ns a poll of its own on a 2-core VM, see the
-//! README). The duration is a lower bound, short of the truth by one tick plus however
+//! monitor). Per poll: one byte of settings (the mode, the threshold and the ticker's
+//! state folded into one plan when they change), two reads of the clock's tick, the fn's
+//! poll count and the thread's monitor slot written (one word each, plain stores), a few
+//! thread-local accesses for the await marks and one per marked await; `cargo run
+//! --release --features watchdog --example bench_watchdog` measures it against the plain
+//! body (about 3.5 ns a poll of its own on a 2-core VM, about 110 instructions with the
+//! wrapper's own state machine, see the README). The duration is a lower bound, short of the truth by one tick plus however
 //! late the ticker was scheduled: the watchdog can miss a slow poll when the machine is
 //! too loaded to run the ticker, but never reports a fast one. Below 20 ms each poll
 //! reads `Instant::now()` twice (about 25 ns more) and the duration is exact.
@@ -250,6 +252,81 @@ static THRESHOLD_NANOS: AtomicU64 = AtomicU64::new(duration_to_nanos(DEFAULT_THR
 static HANG_THRESHOLD_NANOS: AtomicU64 = AtomicU64::new(duration_to_nanos(DEFAULT_HANG_THRESHOLD));
 static SLOW_POLLS: AtomicU64 = AtomicU64::new(0);
 
+/// What a watched poll does, derived from the mode, the threshold and the ticker, so that
+/// a poll reads one byte instead of three settings and a `Once` (see [`refresh_plan`]).
+static PLAN: AtomicU8 = AtomicU8::new(Plan::Unsettled as u8);
+
+/// How a watched poll is timed, if at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub(super) enum Plan {
+    /// The environment is not read yet or the ticker not started: the poll settles it.
+    Unsettled = 0,
+    /// Mode `off`: the body is polled as it is.
+    Off = 1,
+    /// Timed with the coarse clock: thresholds from [`COARSE_CLOCK_MIN_THRESHOLD`] up.
+    Coarse = 2,
+    /// Timed with `Instant`: a lower threshold, or no ticker thread.
+    Exact = 3,
+}
+
+/// The plan the settings make now.
+fn settled_plan() -> Plan {
+    match MODE.load(Ordering::SeqCst) {
+        Mode::UNINITIALISED => Plan::Unsettled,
+        mode if Mode::from_u8(mode) == Mode::Off => Plan::Off,
+        _ if !clock::started() => Plan::Unsettled,
+        _ if !clock::running()
+            || THRESHOLD_NANOS.load(Ordering::SeqCst)
+                < duration_to_nanos(COARSE_CLOCK_MIN_THRESHOLD) =>
+        {
+            Plan::Exact
+        }
+        _ => Plan::Coarse,
+    }
+}
+
+/// Stores the plan after a setting changed. Each writer checks, after its own store, that
+/// the settings still make the plan it stored: the last store is then never a stale one,
+/// even when two threads change settings at once.
+fn refresh_plan() {
+    loop {
+        let plan = settled_plan();
+        PLAN.store(plan as u8, Ordering::SeqCst);
+        if settled_plan() == plan {
+            return;
+        }
+    }
+}
+
+/// The plan of a watched poll: one relaxed load on the fast path.
+#[inline]
+fn plan() -> Plan {
+    match PLAN.load(Ordering::Relaxed) {
+        1 => Plan::Off,
+        2 => Plan::Coarse,
+        3 => Plan::Exact,
+        _ => settle_plan(),
+    }
+}
+
+/// The first watched poll (or the first after the settings were read): reads the
+/// environment (panicking on a malformed value), starts the ticker unless the mode is
+/// `off`, and stores the plan.
+#[cold]
+#[inline(never)]
+fn settle_plan() -> Plan {
+    if current_mode() != Mode::Off {
+        clock::ticking();
+    }
+    refresh_plan();
+    match settled_plan() {
+        // Another thread reset the mode meanwhile: time this poll exactly.
+        Plan::Unsettled => Plan::Exact,
+        plan => plan,
+    }
+}
+
 const fn duration_to_nanos(duration: Duration) -> u64 {
     let nanos = duration.as_nanos();
     if nanos > u64::MAX as u128 {
@@ -306,6 +383,7 @@ fn apply_env(overwrite: bool) -> Result<(), ConfigError> {
         if let Some(hang_threshold) = hang_threshold {
             HANG_THRESHOLD_NANOS.store(duration_to_nanos(hang_threshold), Ordering::Relaxed);
         }
+        refresh_plan();
     }
     Ok(())
 }
@@ -350,6 +428,7 @@ pub fn set_mode(mode: Mode) {
     // Read the environment first so that its threshold still applies.
     ensure_initialised();
     MODE.store(mode.to_u8(), Ordering::Relaxed);
+    refresh_plan();
 }
 
 /// The current threshold: the last [`set_threshold`], else `ASYNC_HYGIENE_WATCHDOG_MS`,
@@ -367,6 +446,7 @@ pub fn threshold() -> Duration {
 pub fn set_threshold(threshold: Duration) {
     ensure_initialised();
     THRESHOLD_NANOS.store(duration_to_nanos(threshold), Ordering::Relaxed);
+    refresh_plan();
 }
 
 /// The threshold above which one poll still running is reported as a hang: the last
@@ -463,7 +543,7 @@ macro_rules! __async_hygiene_watch_body {
 ///         body
 ///     });
 ///     let mut resumed = Resume::Start;   // where the next poll resumes
-///     poll_fn(|cx| watch_poll(site, &mut resumed, watched.as_mut(), cx)).await
+///     poll_fn(move |cx| watch_poll(site, &mut resumed, watched.as_mut(), cx)).await
 /// }
 /// ```
 #[doc(hidden)]
@@ -532,10 +612,12 @@ macro_rules! __async_hygiene_watch_body_on {
             &ASYNC_HYGIENE_WATCH_SITE
         };
         // Pinned in the fn's own future and polled through `poll_fn`: no extra state
-        // machine around the body.
+        // machine around the body. The closure owns the site and where the body resumes
+        // (`move`): a poll reads them beside the pinned body's pointer, not through
+        // references to the fn's locals.
         let mut async_hygiene_watched = $crate::__private::watch_core::pin::pin!($future);
         let mut async_hygiene_resumed = $crate::__private::Resume::Start;
-        $crate::__private::watch_core::future::poll_fn(|cx| {
+        $crate::__private::watch_core::future::poll_fn(move |cx| {
             $crate::__private::watch_poll(
                 async_hygiene_site,
                 &mut async_hygiene_resumed,

@@ -48,15 +48,15 @@ static HANDED_OUT: AtomicUsize = AtomicUsize::new(0);
 /// Slots of threads that ended.
 static FREE: Mutex<Vec<usize>> = Mutex::new(Vec::new());
 
-const UNASSIGNED: usize = usize::MAX;
-const NO_SLOT: usize = usize::MAX - 1;
+/// The slot of the threads beyond [`MAX_MONITORED_THREADS`] and of polls during a
+/// thread's last destructors: written like the others, never scanned.
+static UNMONITORED: PollSlot = PollSlot(AtomicU64::new(0));
 
 thread_local! {
-    /// The index of this thread's slot, [`UNASSIGNED`] before its first watched poll,
-    /// [`NO_SLOT`] when the table is full or the thread is ending.
-    static SLOT_INDEX: Cell<usize> = const { Cell::new(UNASSIGNED) };
+    /// This thread's slot, `None` before its first watched poll.
+    static SLOT: Cell<Option<&'static PollSlot>> = const { Cell::new(None) };
     /// Gives the slot back when the thread ends; touched only when the slot is assigned.
-    static SLOT_OWNER: SlotOwner = const { SlotOwner(Cell::new(NO_SLOT)) };
+    static SLOT_OWNER: SlotOwner = const { SlotOwner(Cell::new(usize::MAX)) };
 }
 
 struct SlotOwner(Cell<usize>);
@@ -66,7 +66,7 @@ impl Drop for SlotOwner {
         let index = self.0.get();
         if index < MAX_MONITORED_THREADS {
             // A poll during the remaining thread-local destructors is not monitored.
-            SLOT_INDEX.set(NO_SLOT);
+            SLOT.set(Some(&UNMONITORED));
             SLOTS[index].0.store(0, Ordering::Relaxed);
             lock(&FREE).push(index);
         }
@@ -81,34 +81,31 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// This thread's slot, assigned at its first watched poll.
 #[inline]
-pub(super) fn current_slot() -> Option<&'static PollSlot> {
-    match SLOT_INDEX.get() {
-        index if index < MAX_MONITORED_THREADS => Some(&SLOTS[index]),
-        UNASSIGNED => assign_slot(),
-        _ => None,
+pub(super) fn current_slot() -> &'static PollSlot {
+    match SLOT.get() {
+        Some(slot) => slot,
+        None => assign_slot(),
     }
 }
 
 #[cold]
-fn assign_slot() -> Option<&'static PollSlot> {
+fn assign_slot() -> &'static PollSlot {
     let index = lock(&FREE).pop().or_else(|| {
         let index = HANDED_OUT.fetch_add(1, Ordering::Relaxed);
         (index < MAX_MONITORED_THREADS).then_some(index)
     });
     let owned = index.is_some_and(|index| SLOT_OWNER.try_with(|owner| owner.0.set(index)).is_ok());
-    match index {
-        Some(index) if owned => {
-            SLOT_INDEX.set(index);
-            Some(&SLOTS[index])
-        }
+    let slot = match index {
+        Some(index) if owned => &SLOTS[index],
         _ => {
             if let Some(index) = index {
                 lock(&FREE).push(index);
             }
-            SLOT_INDEX.set(NO_SLOT);
-            None
+            &UNMONITORED
         }
-    }
+    };
+    SLOT.set(Some(slot));
+    slot
 }
 
 const SITE_BITS: u32 = 16;
@@ -127,19 +124,26 @@ const TICK_MASK: u64 = (1 << TICK_BITS) - 1;
 pub(super) struct Published(u64);
 
 impl Published {
+    /// The bits of site `id` in a published poll, computed once per site; never 0. A
+    /// site beyond the ones that fit publishes site 0: its polls are not published.
+    pub(super) fn site_bits(id: u32) -> u64 {
+        if id < 1 << SITE_BITS {
+            u64::from(id) << (LINE_BITS + TICK_BITS)
+        } else {
+            1 << TICK_BITS
+        }
+    }
+
+    /// A poll of the site with [`site_bits`](Self::site_bits) resumed at `resumed_at`,
+    /// begun at `tick`.
     #[inline]
-    pub(super) fn new(site: u32, resumed_at: Resume, tick: u64) -> Self {
+    pub(super) fn new(site_bits: u64, resumed_at: Resume, tick: u64) -> Self {
         let line = match resumed_at {
             Resume::Start => 0,
             Resume::Await(location) => u64::from(location.line()).min(LINE_MAX - 1),
             Resume::Unmarked => LINE_MAX,
         };
-        let site = if site < 1 << SITE_BITS {
-            u64::from(site)
-        } else {
-            0
-        };
-        Published(site << (LINE_BITS + TICK_BITS) | line << TICK_BITS | (tick & TICK_MASK))
+        Published(site_bits | line << TICK_BITS | (tick & TICK_MASK))
     }
 
     fn site(self) -> u32 {

@@ -5,15 +5,15 @@ use std::future::{Future, IntoFuture};
 use std::io::Write as _;
 use std::panic::Location;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use super::monitor;
 use super::report::{print_if_unobserved, Point, SlowPoll, Stretch};
 use super::stats::{self, SiteStats};
-use super::{clock, current_mode, duration_to_nanos, scope, Mode};
-use super::{COARSE_CLOCK_MIN_THRESHOLD, SLOW_POLLS, THRESHOLD_NANOS};
+use super::{clock, current_mode, duration_to_nanos, plan, scope, Mode, Plan};
+use super::{SLOW_POLLS, THRESHOLD_NANOS};
 
 /// Where a watched body resumes at its next poll.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,6 +80,9 @@ pub struct WatchSite {
     marker_type_name: Option<fn() -> &'static str>,
     /// 0 until the first poll registers the site.
     id: AtomicU32,
+    /// The id as the hang monitor publishes it ([`monitor::Published::site_bits`]), 0
+    /// until the first poll registers the site: one load on each poll.
+    site_bits: AtomicU64,
     pub(super) stats: SiteStats,
 }
 
@@ -111,6 +114,7 @@ impl WatchSite {
             function,
             marker_type_name,
             id: AtomicU32::new(0),
+            site_bits: AtomicU64::new(0),
             stats: SiteStats::new(),
         }
     }
@@ -130,11 +134,20 @@ impl WatchSite {
         }
     }
 
+    /// The site's id, published with each poll (see [`monitor::Published`]).
     #[inline]
-    fn id(&'static self) -> u32 {
-        match self.id.load(Ordering::Relaxed) {
-            0 => stats::register(self, &self.id),
-            id => id,
+    fn site_bits(&'static self) -> u64 {
+        match self.site_bits.load(Ordering::Relaxed) {
+            0 => {
+                let id = match self.id.load(Ordering::Relaxed) {
+                    0 => stats::register(self, &self.id),
+                    id => id,
+                };
+                let bits = monitor::Published::site_bits(id);
+                self.site_bits.store(bits, Ordering::Relaxed);
+                bits
+            }
+            bits => bits,
         }
     }
 }
@@ -167,8 +180,9 @@ fn split_path(path: &str) -> Vec<&str> {
 /// Polls `future` once, timing the poll and publishing it for the hang monitor;
 /// `resumed` is where the previous poll suspended, updated when this one does.
 ///
-/// A poll below the threshold reads a few uncontended atomics and thread-locals and
-/// writes the thread's slot (see `bench_watchdog`); the rest is out of line.
+/// A poll below the threshold reads one byte of settings, two ticks of the coarse clock
+/// and a few thread-locals, and writes the thread's slot and the fn's poll count (see
+/// `bench_watchdog`); the rest is out of line.
 /// `#[track_caller]`: in strict mode the panic is reported at the caller, the user's fn.
 #[inline]
 #[track_caller]
@@ -179,38 +193,76 @@ pub fn watch_poll<F: Future + ?Sized>(
     cx: &mut Context<'_>,
 ) -> Poll<F::Output> {
     // No closure between here and the report below: `#[track_caller]` does not cross one.
-    if current_mode() == Mode::Off {
-        return future.poll(cx);
+    match plan() {
+        Plan::Coarse => watch_poll_coarse(site, resumed, future, cx),
+        Plan::Off => future.poll(cx),
+        Plan::Exact | Plan::Unsettled => watch_poll_exact(site, resumed, future, cx),
     }
-    let site_id = site.id();
-    let threshold_nanos = THRESHOLD_NANOS.load(Ordering::Relaxed);
-    let ticking = clock::ticking();
-    let exact_start = (threshold_nanos < duration_to_nanos(COARSE_CLOCK_MIN_THRESHOLD) || !ticking)
-        .then(Instant::now);
+}
+
+/// A poll timed with the coarse clock: only a poll that spans two ticks reads the time.
+#[inline]
+#[track_caller]
+fn watch_poll_coarse<F: Future + ?Sized>(
+    site: &'static WatchSite,
+    resumed: &mut Resume,
+    future: Pin<&mut F>,
+    cx: &mut Context<'_>,
+) -> Poll<F::Output> {
+    timed_poll(site, resumed, future, cx, false)
+}
+
+/// A poll timed with `Instant`: thresholds below the coarse clock's range, or no ticker.
+/// Out of line, so that the coarse path keeps few values alive across the inner poll.
+#[inline(never)]
+#[track_caller]
+fn watch_poll_exact<F: Future + ?Sized>(
+    site: &'static WatchSite,
+    resumed: &mut Resume,
+    future: Pin<&mut F>,
+    cx: &mut Context<'_>,
+) -> Poll<F::Output> {
+    timed_poll(site, resumed, future, cx, true)
+}
+
+/// The watched poll itself; `exact` is a constant in each caller, so each keeps its own
+/// clock's code alone.
+// Always: inlined, the constant `exact` removes the other clock's code (a call would
+// also keep more values alive across the inner poll).
+#[allow(clippy::inline_always)]
+#[inline(always)]
+#[track_caller]
+fn timed_poll<F: Future + ?Sized>(
+    site: &'static WatchSite,
+    resumed: &mut Resume,
+    future: Pin<&mut F>,
+    cx: &mut Context<'_>,
+    exact: bool,
+) -> Poll<F::Output> {
+    let exact_start = exact.then(Instant::now);
+    // Counted first: the site is then not needed after the inner poll on the fast path.
+    site.stats.record_poll();
     let reported_before = REPORTED_NANOS.get();
-    let frame = PollFrame::enter(site_id, *resumed);
+    let frame = PollFrame::enter(site.site_bits(), *resumed);
     let start_tick = frame.start_tick;
     let poll = future.poll(cx);
     let end_tick = clock::tick();
     let reached = frame.leave(end_tick);
-    site.stats.record_poll();
     let duration = match exact_start {
-        Some(start) => {
-            Some(start.elapsed()).filter(|duration| duration_to_nanos(*duration) > threshold_nanos)
-        }
-        None => (end_tick >= start_tick + 2).then(|| clock::elapsed(start_tick, end_tick)),
+        Some(start) => Some(start.elapsed()),
+        // At most one tick fell inside: below any threshold the coarse clock is used for.
+        None if end_tick < start_tick + 2 => None,
+        None => Some(clock::elapsed(start_tick, end_tick)),
     };
     if let Some(duration) = duration {
-        let to = match (&poll, reached) {
-            (Poll::Ready(_), _) => Point::Return,
-            (Poll::Pending, None) => Point::Unmarked,
-            (Poll::Pending, reached) => Point::at(reached),
-        };
-        let stretch = Stretch {
-            from: resumed.point(),
-            to,
-        };
-        check_slow_poll(site, duration, reported_before, stretch);
+        if duration_to_nanos(duration) > THRESHOLD_NANOS.load(Ordering::Relaxed) {
+            check_slow_poll(
+                site,
+                duration,
+                reported_before,
+                stretch(*resumed, &poll, reached),
+            );
+        }
     }
     if poll.is_pending() {
         *resumed = reached.map_or(Resume::Unmarked, Resume::Await);
@@ -218,29 +270,46 @@ pub fn watch_poll<F: Future + ?Sized>(
     poll
 }
 
+/// The stretch a poll ran: from where it resumed to where it ended.
+fn stretch<T>(
+    resumed: Resume,
+    poll: &Poll<T>,
+    reached: Option<&'static Location<'static>>,
+) -> Stretch {
+    let to = match (poll, reached) {
+        (Poll::Ready(_), _) => Point::Return,
+        (Poll::Pending, None) => Point::Unmarked,
+        (Poll::Pending, reached) => Point::at(reached),
+    };
+    Stretch {
+        from: resumed.point(),
+        to,
+    }
+}
+
 /// What a watched poll changes in its thread's state, restored when it ends, also when it
 /// unwinds: a panic in the body (or a strict-mode report of a nested fn) must not leave
 /// the monitor a poll that no longer runs, which it would report as a hang.
 struct PollFrame {
-    slot: Option<(&'static monitor::PollSlot, monitor::Published)>,
+    slot: &'static monitor::PollSlot,
+    outer: monitor::Published,
     start_tick: u64,
     outer_await: Option<&'static Location<'static>>,
 }
 
 impl PollFrame {
     #[inline]
-    fn enter(site_id: u32, resumed: Resume) -> Self {
+    fn enter(site_bits: u64, resumed: Resume) -> Self {
         let outer_await = AWAIT_AT.replace(match resumed {
             Resume::Await(location) => Some(location),
             Resume::Start | Resume::Unmarked => None,
         });
         let start_tick = clock::tick();
-        let slot = monitor::current_slot().map(|slot| {
-            let outer = slot.enter(monitor::Published::new(site_id, resumed, start_tick));
-            (slot, outer)
-        });
+        let slot = monitor::current_slot();
+        let outer = slot.enter(monitor::Published::new(site_bits, resumed, start_tick));
         PollFrame {
             slot,
+            outer,
             start_tick,
             outer_await,
         }
@@ -258,9 +327,7 @@ impl PollFrame {
     #[inline]
     fn restore(&self, end_tick: u64) {
         AWAIT_AT.set(self.outer_await);
-        if let Some((slot, outer)) = self.slot {
-            slot.leave(outer, self.start_tick, end_tick);
-        }
+        self.slot.leave(self.outer, self.start_tick, end_tick);
     }
 }
 
