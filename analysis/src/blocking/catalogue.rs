@@ -57,8 +57,7 @@ pub enum ApiPattern {
 /// The call shapes that make an ambiguous method name a blocking call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shape {
-    /// The name alone is unambiguous: `.block_on(..)`, `.blocking_recv()`,
-    /// `.to_socket_addrs()`.
+    /// The name alone is unambiguous: `.block_on(..)`, `.blocking_recv()`.
     Always,
     /// Any call that is not awaited (the `.method` rules of a crate's policy).
     NotAwaited,
@@ -457,7 +456,7 @@ pub const BUILTIN: &[BlockingApi] = &[
     stdin_read!("read_exact"),
     stdin_read!("bytes"),
     // network, by method
-    method("to_socket_addrs", &["std::net::ToSocketAddrs"], "std", Shape::Always, "`.to_socket_addrs()` (std `ToSocketAddrs`)", "resolves names with blocking DNS on the executor thread", "use `tokio::net::lookup_host(..).await`"),
+    method("to_socket_addrs", &["std::net::ToSocketAddrs"], "std", Shape::Arity(0), "`.to_socket_addrs()` (std `ToSocketAddrs`)", "resolves names with blocking DNS on the executor thread", "use `tokio::net::lookup_host(..).await`"),
     method("accept", &["std::net::TcpListener", "std::os::unix::net::UnixListener"], "std", Shape::Arity(0), "`.accept()` that is not awaited (std `TcpListener::accept`)", BLOCKS, "use `tokio::net::TcpListener` and `.accept().await`"),
     // tokio's own blocking entry points
     method("block_on", &["tokio::runtime::Runtime", "tokio::runtime::Handle"], "tokio", Shape::Always, "`.block_on(..)` (tokio `Runtime::block_on` / `Handle::block_on`)", "panics inside a runtime (\"Cannot start a runtime from within a runtime\") and would block the executor thread", "`.await` the future instead"),

@@ -317,6 +317,9 @@ fn nested_fns_and_look_alikes_are_not_flagged() {
             let (left, right) = (rx.recv(), ry.recv());
             let pending = Pending { next: rx.recv(), all: [a.recv(), b.recv()] };
             let accepted = retry(|| { log(); listener.accept() }).await;
+            // std's `to_socket_addrs` takes no argument; tokio's sealed trait and
+            // user helpers named alike take one.
+            let addrs = host.to_socket_addrs(port);
         }
     });
 }
