@@ -495,6 +495,30 @@ pub(crate) struct Entry {
     pub(crate) instead: Cow<'static, str>,
 }
 
+impl Entry {
+    /// `TcpListener::bind("127.0.0.1:0")`: an address literal resolves no name and a bind
+    /// waits for no peer, so the call returns at once (axum's and tokio's test helpers
+    /// bind that way inside async tests). A host name or a computed address may resolve
+    /// through blocking DNS and stays reported.
+    pub(crate) fn binds_an_address_literal(
+        &self,
+        args: &syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>,
+    ) -> bool {
+        let Pattern::Path { canonical, .. } = &self.pattern else {
+            return false;
+        };
+        let binds = matches!(
+            canonical.iter().map(String::as_str).collect::<Vec<_>>()[..],
+            ["std", "net", "TcpListener" | "UdpSocket", "bind"]
+        );
+        let mut args = args.iter();
+        binds
+            && matches!((args.next(), args.next()),
+                (Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(address), .. })), None)
+                if address.value().parse::<std::net::SocketAddr>().is_ok())
+    }
+}
+
 #[derive(Clone, Debug)]
 pub(crate) enum Pattern {
     Path {

@@ -243,7 +243,11 @@ impl<'a> Scanner<'a> {
             return;
         }
         let bare_names = !self.imports.complete();
-        if let Some((entry, matched)) = self.catalogue.path_call(&candidates, bare_names) {
+        if let Some((entry, matched)) = self
+            .catalogue
+            .path_call(&candidates, bare_names)
+            .filter(|(entry, _)| !entry.binds_an_address_literal(&call.args))
+        {
             let reported = match matched {
                 PathMatch::Full => Some(None),
                 // A shortened path may be the user's own: say how to show that it is.
