@@ -59,6 +59,9 @@ pub enum ApiPattern {
 pub enum Shape {
     /// The name alone is unambiguous: `.block_on(..)`, `.blocking_recv()`.
     Always,
+    /// The name is unambiguous when called without arguments: std's `.to_socket_addrs()`
+    /// takes none; tokio's sealed trait and look-alikes take one.
+    NoArgs,
     /// Any call that is not awaited (the `.method` rules of a crate's policy).
     NotAwaited,
     /// Exactly this many arguments, and the result is used as a value: not awaited, not
@@ -456,7 +459,7 @@ pub const BUILTIN: &[BlockingApi] = &[
     stdin_read!("read_exact"),
     stdin_read!("bytes"),
     // network, by method
-    method("to_socket_addrs", &["std::net::ToSocketAddrs"], "std", Shape::Arity(0), "`.to_socket_addrs()` (std `ToSocketAddrs`)", "resolves names with blocking DNS on the executor thread", "use `tokio::net::lookup_host(..).await`"),
+    method("to_socket_addrs", &["std::net::ToSocketAddrs"], "std", Shape::NoArgs, "`.to_socket_addrs()` (std `ToSocketAddrs`)", "resolves names with blocking DNS on the executor thread", "use `tokio::net::lookup_host(..).await`"),
     method("accept", &["std::net::TcpListener", "std::os::unix::net::UnixListener"], "std", Shape::Arity(0), "`.accept()` that is not awaited (std `TcpListener::accept`)", BLOCKS, "use `tokio::net::TcpListener` and `.accept().await`"),
     // tokio's own blocking entry points
     method("block_on", &["tokio::runtime::Runtime", "tokio::runtime::Handle"], "tokio", Shape::Always, "`.block_on(..)` (tokio `Runtime::block_on` / `Handle::block_on`)", "panics inside a runtime (\"Cannot start a runtime from within a runtime\") and would block the executor thread", "`.await` the future instead"),

@@ -321,6 +321,7 @@ impl<'a> Scanner<'a> {
         };
         match shape {
             Shape::Always => true,
+            Shape::NoArgs => call.args.is_empty(),
             Shape::NotAwaited => use_ != Use::Awaited,
             Shape::Arity(arity) => call.args.len() == *arity && use_ == Use::Value,
             Shape::MutRefArg => {
