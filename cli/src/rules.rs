@@ -10,7 +10,7 @@ use async_hygiene_analysis::blocking::{
     self, BlockingCatalogue, Context, Finding, Imports, Lint, ESCAPE_HATCH,
 };
 use async_hygiene_analysis::concurrent::{FnPlan, Source};
-use async_hygiene_analysis::policy::{self, Level as PolicyLevel, Lints, Rule};
+use async_hygiene_analysis::policy::{self, AttributePolicy, Level as PolicyLevel, Lints};
 use proc_macro2::Span;
 use syn::{Attribute, Block, Expr, Item, Macro, Signature};
 
@@ -160,32 +160,26 @@ impl ScopeRules {
 
     /// The rules for an item with these attributes: a `#[no_blocking(deny(..),
     /// allow(..), offload(..))]` on it refines the catalogue for the item (and, on an
-    /// impl or inline module, for what is inside), as it does for the attribute. Malformed
-    /// arguments are the attribute's to report at compile time; here they are skipped.
+    /// impl or inline module, for what is inside), read by the attribute's own parser
+    /// ([`AttributePolicy`]) and applied as the attribute applies it. Malformed arguments
+    /// are the attribute's to report at compile time; like the attribute after such an
+    /// error, the checker then applies none of that attribute's rules.
     pub(crate) fn item(&self, attrs: &[Attribute]) -> ScopeRules {
-        let lists: Vec<&syn::MetaList> = attrs
+        let policies: Vec<AttributePolicy> = attrs
             .iter()
             .filter(|attr| is_attribute(attr, "no_blocking"))
             .filter_map(|attr| match &attr.meta {
-                syn::Meta::List(list) => Some(list),
+                syn::Meta::List(list) => syn::parse2::<AttributePolicy>(list.tokens.clone()).ok(),
                 _ => None,
             })
             .collect();
-        if lists.is_empty() {
+        if policies.is_empty() {
             return self.clone();
         }
         let mut catalogue = (*self.catalogue).clone();
-        for list in lists {
-            for (keyword, rule, text) in attribute_rules(list.tokens.clone()) {
-                match keyword.as_str() {
-                    "deny" => catalogue.deny(&rule, &text, "`#[no_blocking(deny(..))]`"),
-                    "allow" => {
-                        catalogue.allow(&rule);
-                    }
-                    "offload" => catalogue.offload(&rule),
-                    _ => {}
-                }
-            }
+        for args in &policies {
+            // An `allow` that matches nothing is the attribute's compile error.
+            let _unmatched = catalogue.apply(&args.policy, "`#[no_blocking(deny(..))]`");
         }
         ScopeRules {
             catalogue: Arc::new(catalogue),
@@ -401,52 +395,4 @@ impl Source for FileSource<'_> {
 /// `#[concurrent]`'s plan of one fn, in plain text.
 pub(crate) fn explain(sig: &Signature, block: &Block, text: &str) -> String {
     FnPlan::new(sig, block).explain(&FileSource { text })
-}
-
-/// The rules of `#[no_blocking(..)]`'s arguments: `deny(path = "text", .method = "text")`,
-/// `allow(path, .method = "reason")`, `offload(path, .method)`, as
-/// `(keyword, rule, text)`. What does not read as a rule is left to the attribute.
-fn attribute_rules(tokens: proc_macro2::TokenStream) -> Vec<(String, Rule, String)> {
-    use proc_macro2::TokenTree;
-    let mut rules = Vec::new();
-    let mut trees = tokens.into_iter().peekable();
-    while let Some(tree) = trees.next() {
-        let (TokenTree::Ident(keyword), Some(TokenTree::Group(group))) = (tree, trees.peek())
-        else {
-            continue;
-        };
-        let keyword = keyword.to_string();
-        let mut written = String::new();
-        let mut text = String::new();
-        let mut flush = |written: &mut String, text: &mut String| {
-            if let Ok(rule) = written.parse::<Rule>() {
-                rules.push((keyword.clone(), rule, std::mem::take(text)));
-            }
-            written.clear();
-            text.clear();
-        };
-        let mut after_eq = false;
-        for inner in group.stream() {
-            match &inner {
-                TokenTree::Punct(punct) if punct.as_char() == ',' => {
-                    flush(&mut written, &mut text);
-                    after_eq = false;
-                }
-                TokenTree::Punct(punct) if punct.as_char() == '=' => after_eq = true,
-                TokenTree::Literal(literal) if after_eq => {
-                    if let Ok(syn::Lit::Str(value)) = syn::parse2::<syn::Lit>(inner.clone().into())
-                    {
-                        text = value.value();
-                    } else {
-                        text = literal.to_string();
-                    }
-                }
-                _ if !after_eq => written.push_str(&inner.to_string()),
-                _ => {}
-            }
-        }
-        flush(&mut written, &mut text);
-        trees.next();
-    }
-    rules
 }
