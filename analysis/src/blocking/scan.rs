@@ -730,6 +730,9 @@ fn used_as_future(name: &str, rest: &[Stmt]) -> bool {
     }
     impl<'ast> Visit<'ast> for FutureUse<'_> {
         fn visit_expr(&mut self, expr: &'ast Expr) {
+            if self.found {
+                return;
+            }
             match expr {
                 Expr::Await(await_expr) if is_name(&await_expr.base, self.name) => {
                     self.found = true;
@@ -761,7 +764,12 @@ fn used_as_future(name: &str, rest: &[Stmt]) -> bool {
         fn visit_macro(&mut self, mac: &'ast Macro) {
             // `select!`/`join!`/`pin!` poll what they name. Other macros whose operands
             // parse are looked into like code (`println!("{:?}", msg)` only formats it);
-            // in the rest, a mention is taken as a use as a future.
+            // in the rest, a mention is taken as a use as a future. A macro that does not
+            // mention the name cannot use it: skip parsing it (this runs for every `let`
+            // over the statements after it).
+            if self.found || !tokens_mention(mac.tokens.clone(), self.name) {
+                return;
+            }
             let polls = mac.path.segments.last().is_some_and(|last| {
                 let last = last.ident.to_string();
                 AWAITING_MACROS.contains(&last.as_str()) || PINNING_MACROS.contains(&last.as_str())
@@ -775,7 +783,7 @@ fn used_as_future(name: &str, rest: &[Stmt]) -> bool {
             };
             match operands {
                 Some(operands) => operands.iter().for_each(|operand| self.visit_expr(operand)),
-                None => self.found |= tokens_mention(mac.tokens.clone(), self.name),
+                None => self.found = true,
             }
         }
         fn visit_item(&mut self, _: &'ast Item) {}
