@@ -251,6 +251,10 @@ impl ScopeRules {
         if attrs.iter().any(|attr| is_attribute(attr, "concurrent")) {
             return Vec::new();
         }
+        // The plan (which copies the body) can join nothing with fewer than two awaits.
+        if awaits_at_most_one(block) {
+            return Vec::new();
+        }
         let plan = FnPlan::new(sig, block);
         let Some(summary) = plan.summary() else {
             return Vec::new();
@@ -438,4 +442,32 @@ fn polls_the_task_context(block: &Block, lets: &[Span]) -> bool {
     let mut visitor = PollFnLets { lets, found: false };
     visitor.visit_block(block);
     visitor.found
+}
+
+/// Whether a body has at most one `.await`, counting those inside macro arguments.
+fn awaits_at_most_one(block: &Block) -> bool {
+    use syn::visit::Visit;
+    struct AwaitCount(usize);
+    impl<'ast> Visit<'ast> for AwaitCount {
+        fn visit_expr_await(&mut self, await_expr: &'ast syn::ExprAwait) {
+            self.0 += 1;
+            syn::visit::visit_expr_await(self, await_expr);
+        }
+        fn visit_macro(&mut self, mac: &'ast Macro) {
+            self.0 += awaits_in(mac.tokens.clone());
+        }
+    }
+    fn awaits_in(tokens: proc_macro2::TokenStream) -> usize {
+        tokens
+            .into_iter()
+            .map(|tree| match tree {
+                proc_macro2::TokenTree::Ident(ident) => usize::from(ident == "await"),
+                proc_macro2::TokenTree::Group(group) => awaits_in(group.stream()),
+                _ => 0,
+            })
+            .sum()
+    }
+    let mut count = AwaitCount(0);
+    count.visit_block(block);
+    count.0 <= 1
 }
