@@ -197,6 +197,24 @@ async fn renamed_bindings_reach_every_use() {
     assert_eq!(concurrent, ms(40));
 }
 
+// A shadowed binding from a struct pattern's shorthand (`Pair { x, y }`) is renamed as
+// `Pair { x: renamed, y }`.
+both!(shadowed_pattern_as_written, shadowed_pattern, () -> (u32, u32, u32) {
+    let Pair { x, y } = after(10, Pair { x: 1, y: 2 }).await;
+    let sum = after(20, x + y).await;
+    let x = after(30, 7).await;
+    (sum, x, y)
+});
+
+#[tokio::test(start_paused = true)]
+async fn a_shadowed_pattern_shorthand_is_renamed() {
+    let (expected, _) = timed(shadowed_pattern_as_written()).await;
+    let (actual, concurrent) = timed(shadowed_pattern()).await;
+    assert_eq!(actual, (3, 7, 2));
+    assert_eq!(actual, expected);
+    assert_eq!(concurrent, ms(30));
+}
+
 // A raw identifier is renamed too (the hygienic name drops the `r#`).
 both!(shadowed_raw_as_written, shadowed_raw, () -> (u32, u32) {
     let r#type = after(10, 1).await;

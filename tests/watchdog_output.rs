@@ -103,7 +103,7 @@ async fn stuck() {
         body = {
             tokio::task::yield_now().await;
             async_hygiene::allow_blocking!(
-                "blocks on purpose: the hang monitor under test must see a poll that never returns in time",
+                "stuck on purpose: the monitor under test must abort on it",
                 std::thread::sleep(Duration::from_secs(5))
             );
         }

@@ -268,7 +268,7 @@ fn spin_until_a_hang_is_reported(limit: Duration) -> Option<Duration> {
             return Some(start.elapsed());
         }
         async_hygiene::allow_blocking!(
-            "blocks on purpose: the hang monitor under test must see this poll stuck (it looks at the stats every 2 ms)",
+            "the poll is stuck on purpose: the monitor under test must see it",
             std::thread::sleep(Duration::from_millis(2))
         );
     }

@@ -30,6 +30,9 @@ use quote::quote;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Block, Expr, Item, Macro, Stmt};
 
+use crate::item::last_segment_is;
+use crate::private::Private;
+
 /// The macros that await their operands. The same list as the blocking scanner's in
 /// `async_hygiene_analysis::blocking`, which does not export it.
 const AWAITING_MACROS: &[&str] = &["join", "try_join", "select", "select_biased"];
@@ -51,10 +54,9 @@ struct AwaitMarker;
 
 /// Whether `mac` awaits its operands: `join!`, `tokio::select!`, ….
 fn awaits_operands(mac: &Macro) -> bool {
-    mac.path
-        .segments
-        .last()
-        .is_some_and(|last| AWAITING_MACROS.iter().any(|name| last.ident == name))
+    AWAITING_MACROS
+        .iter()
+        .any(|name| last_segment_is(&mac.path, name))
 }
 
 impl VisitMut for AwaitMarker {
@@ -67,8 +69,9 @@ impl VisitMut for AwaitMarker {
             if let Stmt::Macro(statement) = &stmt {
                 if awaits_operands(&statement.mac) {
                     let span = syn::spanned::Spanned::span(&statement.mac.path);
+                    let private = Private::at(span);
                     block.stmts.push(syn::parse_quote_spanned!(span=>
-                        ::async_hygiene::__private::at_await_macro();
+                        #private::at_await_macro();
                     ));
                 }
             }
@@ -83,14 +86,16 @@ impl VisitMut for AwaitMarker {
             Expr::Await(awaited) => {
                 let span = awaited.await_token.span;
                 let base = &awaited.base;
+                let private = Private::at(span);
                 *awaited.base = syn::parse_quote_spanned!(span=>
-                    ::async_hygiene::__private::at_await(#base)
+                    #private::at_await(#base)
                 );
             }
             Expr::Macro(call) if awaits_operands(&call.mac) => {
                 let span = syn::spanned::Spanned::span(&call.mac.path);
+                let private = Private::at(span);
                 *expr = syn::parse_quote_spanned!(span=>
-                    (::async_hygiene::__private::at_await_macro(), #call).1
+                    (#private::at_await_macro(), #call).1
                 );
             }
             _ => {}

@@ -5,6 +5,7 @@
 //! `async-hygiene.toml`.
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use crate::policy::{Policy, PolicyRule, Rule};
 
@@ -657,7 +658,14 @@ pub(crate) enum PathMatch {
 /// ```
 #[derive(Clone, Debug)]
 pub struct BlockingCatalogue {
-    entries: Vec<Entry>,
+    /// A crate's `deny` rules, the latest first: they win over a built-in row of the
+    /// same name.
+    denied: Vec<Entry>,
+    /// [`BUILTIN`] in matching form, made once per process: a compiler runs the macro
+    /// once per annotated item, and each run starts from this table.
+    builtin: &'static [Entry],
+    /// The built-in rows an `allow` removed, by index.
+    allowed: Vec<bool>,
     /// Calls whose closure arguments run off the executor thread, so blocking there is
     /// the fix: `spawn_blocking`, `block_in_place`, and a crate's own wrappers.
     offloads: Vec<Rule>,
@@ -673,8 +681,12 @@ impl BlockingCatalogue {
     /// The built-in table.
     #[must_use]
     pub fn builtin() -> Self {
+        static COMPILED: OnceLock<Vec<Entry>> = OnceLock::new();
+        let builtin = COMPILED.get_or_init(|| BUILTIN.iter().map(Entry::from).collect());
         BlockingCatalogue {
-            entries: BUILTIN.iter().map(Entry::from).collect(),
+            denied: Vec::new(),
+            builtin,
+            allowed: vec![false; builtin.len()],
             offloads: vec![
                 Rule::Method("spawn_blocking".to_owned()),
                 Rule::Method("block_in_place".to_owned()),
@@ -725,7 +737,7 @@ impl BlockingCatalogue {
             Rule::Method(_) => format!("`{rule}(..)`"),
         };
         // User rules come first so they win over a built-in entry of the same name.
-        self.entries.insert(
+        self.denied.insert(
             0,
             Entry {
                 pattern,
@@ -739,15 +751,28 @@ impl BlockingCatalogue {
     /// Removes the entries a rule names. Returns whether any matched, so a typo in an
     /// allow rule is an error instead of a silent no-op.
     pub fn allow(&mut self, rule: &Rule) -> bool {
-        let before = self.entries.len();
-        self.entries.retain(|entry| !allows(rule, &entry.pattern));
-        self.entries.len() != before
+        let denied = self.denied.len();
+        self.denied.retain(|entry| !allows(rule, &entry.pattern));
+        let mut matched = self.denied.len() != denied;
+        for (entry, allowed) in self.builtin.iter().zip(&mut self.allowed) {
+            if !*allowed && allows(rule, &entry.pattern) {
+                *allowed = true;
+                matched = true;
+            }
+        }
+        matched
     }
 
-    /// Every entry, in table order.
-    #[cfg(test)]
-    pub(crate) fn entries(&self) -> &[Entry] {
-        &self.entries
+    /// Every entry in matching order: the crate's deny rules, then the built-in rows
+    /// not allowed.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = &Entry> + '_ {
+        let builtin = self
+            .builtin
+            .iter()
+            .zip(&self.allowed)
+            .filter(|(_, allowed)| !**allowed)
+            .map(|(entry, _)| entry);
+        self.denied.iter().chain(builtin)
     }
 
     /// Whether a path call runs its closure arguments off the executor thread. A
@@ -779,7 +804,7 @@ impl BlockingCatalogue {
         bare_names: bool,
     ) -> Option<(&Entry, PathMatch)> {
         let mut guess = None;
-        for entry in &self.entries {
+        for entry in self.entries() {
             for written in candidates {
                 let found = match &entry.pattern {
                     Pattern::Path {
@@ -809,14 +834,14 @@ impl BlockingCatalogue {
 
     /// The entries for a method name, in table order.
     pub(crate) fn methods<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Entry> + 'a {
-        self.entries.iter().filter(
+        self.entries().filter(
             move |entry| matches!(&entry.pattern, Pattern::Method { name: n, .. } if n == name),
         )
     }
 
     /// The guard entry for a lock method, unless allowed.
     pub(crate) fn guard(&self, name: &str) -> Option<&Entry> {
-        self.entries.iter().find(|entry| {
+        self.entries().find(|entry| {
             matches!(
                 &entry.pattern,
                 Pattern::Method { name: n, shape: Shape::GuardAcrossAwait, .. } if n == name

@@ -298,24 +298,10 @@ pub(super) fn scrutinee_guard(catalogue: &BlockingCatalogue, expr: &Expr) -> Opt
             }
             (&*expr_match.expr, "match", finder.found)
         }
-        Expr::If(expr_if) => {
-            let Expr::Let(expr_let) = &*expr_if.cond else {
-                return None;
-            };
-            // Only the `then` block: since edition 2024 the temporaries are dropped
-            // before `else`.
-            let mut finder = AwaitFinder::default();
-            finder.visit_block(&expr_if.then_branch);
-            (&*expr_let.expr, "if let", finder.found)
-        }
-        Expr::While(expr_while) => {
-            let Expr::Let(expr_let) = &*expr_while.cond else {
-                return None;
-            };
-            let mut finder = AwaitFinder::default();
-            finder.visit_block(&expr_while.body);
-            (&*expr_let.expr, "while let", finder.found)
-        }
+        // Only the `then` block: since edition 2024 the temporaries are dropped before
+        // `else`.
+        Expr::If(expr_if) => let_scrutinee(&expr_if.cond, &expr_if.then_branch, "if let")?,
+        Expr::While(expr_while) => let_scrutinee(&expr_while.cond, &expr_while.body, "while let")?,
         _ => return None,
     };
     let suspension = suspension?;
@@ -344,6 +330,20 @@ pub(super) fn scrutinee_guard(catalogue: &BlockingCatalogue, expr: &Expr) -> Opt
         message: format!("the guard is still held here, {}", suspension.what),
     });
     Some(finding)
+}
+
+/// The scrutinee of an `if let`/`while let` condition, and where its body first suspends.
+fn let_scrutinee<'a>(
+    condition: &'a Expr,
+    body: &syn::Block,
+    construct: &'static str,
+) -> Option<(&'a Expr, &'static str, Option<Suspension>)> {
+    let Expr::Let(expr_let) = condition else {
+        return None;
+    };
+    let mut finder = AwaitFinder::default();
+    finder.visit_block(body);
+    Some((&*expr_let.expr, construct, finder.found))
 }
 
 /// A `.lock()`/`.read()`/`.write()` call in an expression whose temporaries it would

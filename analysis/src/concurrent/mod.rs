@@ -77,8 +77,23 @@ impl FnPlan {
                     .map(|stmt| !take_statement_markers(stmt).is_empty())
                     .collect();
                 let span = block.brace_token.span.join();
-                self.blocks
-                    .push(BlockPlan::new(span, &block.stmts, &marked, self.mutables));
+                let mut plan = BlockPlan::new(span, &block.stmts, &marked, self.mutables);
+                // Whole statements, for the checker's diagnostics.
+                for (statement, stmt) in plan.statements.iter_mut().zip(&block.stmts) {
+                    statement.span = syn::spanned::Spanned::span(stmt);
+                    if let Role::Stays(stay) = &mut statement.role {
+                        if matches!(
+                            stay.reason,
+                            StayReason::NotALet
+                                | StayReason::Marker
+                                | StayReason::Attributes
+                                | StayReason::NoInitializer
+                        ) {
+                            stay.span = statement.span;
+                        }
+                    }
+                }
+                self.blocks.push(plan);
                 visit_mut::visit_block_mut(self, block);
             }
             fn visit_item_mut(&mut self, _item: &mut syn::Item) {}

@@ -29,7 +29,10 @@ use super::schedule::{schedule, DependencyGraph, Schedule};
 /// One statement of a block, as the plan sees it.
 #[derive(Clone, Debug)]
 pub struct Statement {
-    /// The whole statement.
+    /// The whole statement in a plan from [`super::FnPlan::new`]; in one from
+    /// [`BlockPlan::new`], the `let` token of a `let` and the call site otherwise (the
+    /// attribute needs no more, and joining a statement's spans costs a token stream of
+    /// the whole statement, at every block).
     pub span: Span,
     /// Names bound at the block's level (only `let`s bind any).
     pub binds: Vec<Binding>,
@@ -328,17 +331,6 @@ impl BlockPlan {
         self.runs.iter().find(|run| run.statements.contains(&index))
     }
 
-    /// The number of awaits in concurrent runs, and the steps they take joined.
-    #[must_use]
-    pub fn joined_awaits(&self) -> (usize, usize) {
-        self.runs
-            .iter()
-            .filter(|run| run.is_concurrent())
-            .fold((0, 0), |(awaits, steps), run| {
-                (awaits + run.awaits(), steps + run.steps())
-            })
-    }
-
     fn plan_run(&self, members: Vec<usize>, mutables: &BTreeSet<String>) -> Run {
         let renames = self.renames(&members, mutables);
         let is_renamed = |binder: usize, name: &str| {
@@ -485,7 +477,10 @@ fn touched_names(statement: &Statement) -> BTreeSet<String> {
 
 /// What one statement is: what it binds and touches, and whether it moves.
 fn classify(stmt: &Stmt, marked: bool) -> Statement {
-    let span = stmt.span();
+    let span = match stmt {
+        Stmt::Local(local) => local.let_token.span,
+        _ => Span::call_site(),
+    };
     let Stmt::Local(local) = stmt else {
         let facts = ExprFacts::of_stmt(stmt);
         return Statement {

@@ -1,6 +1,7 @@
-//! Rewrites one block: finds the runs of movable `let`s, schedules each run and emits
-//! nested joins. Each block is analysed as written; the blocks nested in its statements
-//! are rewritten (on their own) before its runs are emitted.
+//! Rewrites one block from its plan (`async_hygiene_analysis::concurrent::BlockPlan`:
+//! the runs of movable `let`s, their schedules and renames): renames shadowed bindings,
+//! then emits nested joins. Each block is planned as written; the blocks nested in its
+//! statements are rewritten (on their own) before its runs are emitted.
 //!
 //! Input:
 //!
@@ -63,7 +64,7 @@ use crate::private::Private;
 
 /// Rewrites every block of a function body (not of nested items).
 pub(crate) struct BlockRewriter<'a> {
-    /// Names some code may write through (see `names::mutable_names`).
+    /// Names some code may write through (see `async_hygiene_analysis::concurrent::mutable_names`).
     pub(crate) mutables: &'a BTreeSet<String>,
     /// Misused markers.
     pub(crate) errors: Vec<syn::Error>,

@@ -51,3 +51,22 @@ async fn raw_identifier(api: &Api) -> (u8, u8) {
     let r#type = __async_hygiene_2;
     (kind, r#type)
 }
+async fn pattern_shorthand(api: &Api) -> (u8, u8, u8) {
+    let ((__async_hygiene_0_y, __async_hygiene_1_sum), __async_hygiene_2) =
+        ::async_hygiene::__private::concurrent_join2(
+            async {
+                let Pair {
+                    x: __async_hygiene_shadowed_x_0,
+                    y,
+                } = api.pair().await;
+                let sum = api.sum(__async_hygiene_shadowed_x_0, y).await;
+                (y, sum)
+            },
+            api.c(),
+        )
+        .await;
+    let y = __async_hygiene_0_y;
+    let sum = __async_hygiene_1_sum;
+    let x = __async_hygiene_2;
+    (sum, x, y)
+}

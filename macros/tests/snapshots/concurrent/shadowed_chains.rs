@@ -30,3 +30,12 @@ async fn raw_identifier(api: &Api) -> (u8, u8) {
     let r#type = api.c().await;
     (kind, r#type)
 }
+
+// A binding from a struct pattern's shorthand is renamed as `Pair { x: renamed, y }`.
+#[concurrent]
+async fn pattern_shorthand(api: &Api) -> (u8, u8, u8) {
+    let Pair { x, y } = api.pair().await;
+    let sum = api.sum(x, y).await;
+    let x = api.c().await;
+    (sum, x, y)
+}
