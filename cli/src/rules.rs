@@ -10,7 +10,7 @@ use async_hygiene_analysis::blocking::{
     self, BlockingCatalogue, Context, Finding, Imports, Lint, ESCAPE_HATCH,
 };
 use async_hygiene_analysis::concurrent::{FnPlan, Guards, Source};
-use async_hygiene_analysis::policy::{self, Guard, Level as PolicyLevel, Lints, Rule};
+use async_hygiene_analysis::policy::{self, AttributePolicy, Guard, Level as PolicyLevel, Lints};
 use proc_macro2::Span;
 use syn::{Attribute, Block, Expr, Item, Macro, Signature};
 
@@ -168,32 +168,26 @@ impl ScopeRules {
 
     /// The rules for an item with these attributes: a `#[no_blocking(deny(..),
     /// allow(..), offload(..))]` on it refines the catalogue for the item (and, on an
-    /// impl or inline module, for what is inside), as it does for the attribute. Malformed
-    /// arguments are the attribute's to report at compile time; here they are skipped.
+    /// impl or inline module, for what is inside), read by the attribute's own parser
+    /// ([`AttributePolicy`]) and applied as the attribute applies it. Malformed arguments
+    /// are the attribute's to report at compile time; like the attribute after such an
+    /// error, the checker then applies none of that attribute's rules.
     pub(crate) fn item(&self, attrs: &[Attribute]) -> ScopeRules {
-        let lists: Vec<&syn::MetaList> = attrs
+        let policies: Vec<AttributePolicy> = attrs
             .iter()
             .filter(|attr| is_attribute(attr, "no_blocking"))
             .filter_map(|attr| match &attr.meta {
-                syn::Meta::List(list) => Some(list),
+                syn::Meta::List(list) => syn::parse2::<AttributePolicy>(list.tokens.clone()).ok(),
                 _ => None,
             })
             .collect();
-        if lists.is_empty() {
+        if policies.is_empty() {
             return self.clone();
         }
         let mut catalogue = (*self.catalogue).clone();
-        for list in lists {
-            for (keyword, rule, text) in attribute_rules(list.tokens.clone()) {
-                match keyword.as_str() {
-                    "deny" => catalogue.deny(&rule, &text, "`#[no_blocking(deny(..))]`"),
-                    "allow" => {
-                        catalogue.allow(&rule);
-                    }
-                    "offload" => catalogue.offload(&rule),
-                    _ => {}
-                }
-            }
+        for args in &policies {
+            // An `allow` that matches nothing is the attribute's compile error.
+            let _unmatched = catalogue.apply(&args.policy, "`#[no_blocking(deny(..))]`");
         }
         ScopeRules {
             catalogue: Arc::new(catalogue),
@@ -266,6 +260,10 @@ impl ScopeRules {
         if attrs.iter().any(|attr| is_attribute(attr, "concurrent")) {
             return Vec::new();
         }
+        // The plan (which copies the body) can join nothing with fewer than two awaits.
+        if awaits_at_most_one(block) {
+            return Vec::new();
+        }
         let plan = FnPlan::with_guards(sig, block, Guards::new(&self.guards));
         let Some(summary) = plan.summary() else {
             return Vec::new();
@@ -273,6 +271,9 @@ impl ScopeRules {
         let Some((first, rest)) = summary.lets.split_first() else {
             return Vec::new();
         };
+        if polls_the_task_context(block, &summary.lets) {
+            return Vec::new();
+        }
         let name = &sig.ident;
         let mut diagnostic = Diagnostic::new(
             Code::SequentialAwaits,
@@ -412,50 +413,70 @@ pub(crate) fn explain(sig: &Signature, block: &Block, text: &str) -> String {
     FnPlan::new(sig, block).explain(&FileSource { text })
 }
 
-/// The rules of `#[no_blocking(..)]`'s arguments: `deny(path = "text", .method = "text")`,
-/// `allow(path, .method = "reason")`, `offload(path, .method)`, as
-/// `(keyword, rule, text)`. What does not read as a rule is left to the attribute.
-fn attribute_rules(tokens: proc_macro2::TokenStream) -> Vec<(String, Rule, String)> {
-    use proc_macro2::TokenTree;
-    let mut rules = Vec::new();
-    let mut trees = tokens.into_iter().peekable();
-    while let Some(tree) = trees.next() {
-        let (TokenTree::Ident(keyword), Some(TokenTree::Group(group))) = (tree, trees.peek())
-        else {
-            continue;
-        };
-        let keyword = keyword.to_string();
-        let mut written = String::new();
-        let mut text = String::new();
-        let mut flush = |written: &mut String, text: &mut String| {
-            if let Ok(rule) = written.parse::<Rule>() {
-                rules.push((keyword.clone(), rule, std::mem::take(text)));
-            }
-            written.clear();
-            text.clear();
-        };
-        let mut after_eq = false;
-        for inner in group.stream() {
-            match &inner {
-                TokenTree::Punct(punct) if punct.as_char() == ',' => {
-                    flush(&mut written, &mut text);
-                    after_eq = false;
-                }
-                TokenTree::Punct(punct) if punct.as_char() == '=' => after_eq = true,
-                TokenTree::Literal(literal) if after_eq => {
-                    if let Ok(syn::Lit::Str(value)) = syn::parse2::<syn::Lit>(inner.clone().into())
-                    {
-                        text = value.value();
-                    } else {
-                        text = literal.to_string();
-                    }
-                }
-                _ if !after_eq => written.push_str(&inner.to_string()),
-                _ => {}
-            }
-        }
-        flush(&mut written, &mut text);
-        trees.next();
+/// Whether one of the `let`s to join awaits `poll_fn(..)`: its closure reads and changes
+/// the task's context (its coop budget, a registration's readiness, wakers), so the order
+/// it is polled in among its neighbours is its meaning, which syntax cannot see. tokio's
+/// `Registration::async_io` awaits readiness and then takes a coop unit with
+/// `poll_fn(coop::poll_proceed)`: joined, the unit would be spent while still waiting.
+fn polls_the_task_context(block: &Block, lets: &[Span]) -> bool {
+    use syn::visit::Visit;
+    struct PollFnLets<'a> {
+        lets: &'a [Span],
+        found: bool,
     }
-    rules
+    impl<'ast> Visit<'ast> for PollFnLets<'_> {
+        fn visit_local(&mut self, local: &'ast syn::Local) {
+            let start = local.let_token.span.start();
+            if self.lets.iter().any(|span| span.start() == start) {
+                let mut calls = PollFnCalls(false);
+                calls.visit_local(local);
+                self.found |= calls.0;
+            }
+            syn::visit::visit_local(self, local);
+        }
+    }
+    struct PollFnCalls(bool);
+    impl<'ast> Visit<'ast> for PollFnCalls {
+        fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+            if let Expr::Path(func) = &*call.func {
+                self.0 |= func
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|last| last.ident == "poll_fn");
+            }
+            syn::visit::visit_expr_call(self, call);
+        }
+    }
+    let mut visitor = PollFnLets { lets, found: false };
+    visitor.visit_block(block);
+    visitor.found
+}
+
+/// Whether a body has at most one `.await`, counting those inside macro arguments.
+fn awaits_at_most_one(block: &Block) -> bool {
+    use syn::visit::Visit;
+    struct AwaitCount(usize);
+    impl<'ast> Visit<'ast> for AwaitCount {
+        fn visit_expr_await(&mut self, await_expr: &'ast syn::ExprAwait) {
+            self.0 += 1;
+            syn::visit::visit_expr_await(self, await_expr);
+        }
+        fn visit_macro(&mut self, mac: &'ast Macro) {
+            self.0 += awaits_in(mac.tokens.clone());
+        }
+    }
+    fn awaits_in(tokens: proc_macro2::TokenStream) -> usize {
+        tokens
+            .into_iter()
+            .map(|tree| match tree {
+                proc_macro2::TokenTree::Ident(ident) => usize::from(ident == "await"),
+                proc_macro2::TokenTree::Group(group) => awaits_in(group.stream()),
+                _ => 0,
+            })
+            .sum()
+    }
+    let mut count = AwaitCount(0);
+    count.visit_block(block);
+    count.0 <= 1
 }

@@ -58,9 +58,11 @@ pub enum ApiPattern {
 /// The call shapes that make an ambiguous method name a blocking call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shape {
-    /// The name alone is unambiguous: `.block_on(..)`, `.blocking_recv()`,
-    /// `.to_socket_addrs()`.
+    /// The name alone is unambiguous: `.block_on(..)`, `.blocking_recv()`.
     Always,
+    /// The name is unambiguous when called without arguments: std's `.to_socket_addrs()`
+    /// takes none; tokio's sealed trait and look-alikes take one.
+    NoArgs,
     /// Any call that is not awaited (the `.method` rules of a crate's policy).
     NotAwaited,
     /// Exactly this many arguments, and the result is used as a value: not awaited, not
@@ -458,7 +460,7 @@ pub const BUILTIN: &[BlockingApi] = &[
     stdin_read!("read_exact"),
     stdin_read!("bytes"),
     // network, by method
-    method("to_socket_addrs", &["std::net::ToSocketAddrs"], "std", Shape::Always, "`.to_socket_addrs()` (std `ToSocketAddrs`)", "resolves names with blocking DNS on the executor thread", "use `tokio::net::lookup_host(..).await`"),
+    method("to_socket_addrs", &["std::net::ToSocketAddrs"], "std", Shape::NoArgs, "`.to_socket_addrs()` (std `ToSocketAddrs`)", "resolves names with blocking DNS on the executor thread", "use `tokio::net::lookup_host(..).await`"),
     method("accept", &["std::net::TcpListener", "std::os::unix::net::UnixListener"], "std", Shape::Arity(0), "`.accept()` that is not awaited (std `TcpListener::accept`)", BLOCKS, "use `tokio::net::TcpListener` and `.accept().await`"),
     // tokio's own blocking entry points
     method("block_on", &["tokio::runtime::Runtime", "tokio::runtime::Handle"], "tokio", Shape::Always, "`.block_on(..)` (tokio `Runtime::block_on` / `Handle::block_on`)", "panics inside a runtime (\"Cannot start a runtime from within a runtime\") and would block the executor thread", "`.await` the future instead"),
@@ -495,6 +497,30 @@ pub(crate) struct Entry {
     pub(crate) what: Cow<'static, str>,
     pub(crate) why: Cow<'static, str>,
     pub(crate) instead: Cow<'static, str>,
+}
+
+impl Entry {
+    /// `TcpListener::bind("127.0.0.1:0")`: an address literal resolves no name and a bind
+    /// waits for no peer, so the call returns at once (axum's and tokio's test helpers
+    /// bind that way inside async tests). A host name or a computed address may resolve
+    /// through blocking DNS and stays reported.
+    pub(crate) fn binds_an_address_literal(
+        &self,
+        args: &syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>,
+    ) -> bool {
+        let Pattern::Path { canonical, .. } = &self.pattern else {
+            return false;
+        };
+        let binds = matches!(
+            canonical.iter().map(String::as_str).collect::<Vec<_>>()[..],
+            ["std", "net", "TcpListener" | "UdpSocket", "bind"]
+        );
+        let mut args = args.iter();
+        binds
+            && matches!((args.next(), args.next()),
+                (Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(address), .. })), None)
+                if address.value().parse::<std::net::SocketAddr>().is_ok())
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -5,6 +5,7 @@
 //! [`Imports::module`].
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use syn::visit::Visit;
 use syn::{Block, Expr, FnArg, Item, ItemUse, Pat, Path, Signature, Type, UseTree};
@@ -30,9 +31,11 @@ use super::catalogue::{Origin, SYNC_RECEIVERS};
 #[derive(Clone, Debug, Default)]
 pub struct Imports {
     /// `use std::fs::File as F;` → `F` = `std::fs::File`.
-    aliases: HashMap<String, Vec<String>>,
+    /// Shared with the scopes cloned from this one (a module's imports are cloned for
+    /// each fn in it, and most bodies add none): written through `Arc::make_mut`.
+    aliases: Arc<HashMap<String, Vec<String>>>,
     /// `use std::fs::*;` → `std::fs`.
-    globs: Vec<Vec<String>>,
+    globs: Arc<Vec<Vec<String>>>,
     /// Whether every name of the scope is in view: see [`Imports::complete`].
     complete: bool,
     /// Parameters and `let`/closure/pattern bindings: a local `sleep` shadows any fn
@@ -80,7 +83,7 @@ impl Imports {
     /// Declares that `name` stands for `path` here, as a resolved `use` does:
     /// `insert("nap", ["std", "thread", "sleep"])`.
     pub fn insert(&mut self, name: impl Into<String>, path: Vec<String>) {
-        self.aliases.insert(name.into(), path);
+        Arc::make_mut(&mut self.aliases).insert(name.into(), path);
     }
 
     /// Adds a fn's parameters as locals.
@@ -154,8 +157,7 @@ impl Imports {
             _ => return,
         };
         let name = defined.to_string();
-        self.aliases
-            .insert(name.clone(), vec!["self".to_owned(), name]);
+        Arc::make_mut(&mut self.aliases).insert(name.clone(), vec!["self".to_owned(), name]);
     }
 
     /// Adds the `use` items, item definitions and local bindings anywhere in a fn body,
@@ -189,12 +191,12 @@ impl Imports {
                 if name == "self" {
                     // `use std::fs::{self}` names `fs`.
                     if let Some(last) = prefix.last() {
-                        self.aliases.insert(last.clone(), prefix.clone());
+                        Arc::make_mut(&mut self.aliases).insert(last.clone(), prefix.clone());
                     }
                 } else {
                     let mut full = prefix.clone();
                     full.push(name.clone());
-                    self.aliases.insert(name, full);
+                    Arc::make_mut(&mut self.aliases).insert(name, full);
                 }
             }
             UseTree::Rename(rename) => {
@@ -203,9 +205,9 @@ impl Imports {
                 if name != "self" {
                     full.push(name);
                 }
-                self.aliases.insert(rename.rename.to_string(), full);
+                Arc::make_mut(&mut self.aliases).insert(rename.rename.to_string(), full);
             }
-            UseTree::Glob(_) => self.globs.push(prefix.clone()),
+            UseTree::Glob(_) => Arc::make_mut(&mut self.globs).push(prefix.clone()),
             UseTree::Group(group) => {
                 for tree in &group.items {
                     self.add_tree(prefix, tree);
@@ -240,7 +242,7 @@ impl Imports {
             return vec![resolved];
         }
         let mut candidates = vec![written.clone()];
-        for glob in &self.globs {
+        for glob in self.globs.iter() {
             let mut candidate = glob.clone();
             candidate.extend_from_slice(&written);
             candidates.push(candidate);

@@ -245,7 +245,11 @@ impl<'a> Scanner<'a> {
             return;
         }
         let bare_names = !self.imports.complete();
-        if let Some((entry, matched)) = self.catalogue.path_call(&candidates, bare_names) {
+        if let Some((entry, matched)) = self
+            .catalogue
+            .path_call(&candidates, bare_names)
+            .filter(|(entry, _)| !entry.binds_an_address_literal(&call.args))
+        {
             let reported = match matched {
                 PathMatch::Full => Some(None),
                 // A shortened path may be the user's own: say how to show that it is.
@@ -319,6 +323,7 @@ impl<'a> Scanner<'a> {
         };
         match shape {
             Shape::Always => true,
+            Shape::NoArgs => call.args.is_empty(),
             Shape::NotAwaited => use_ != Use::Awaited,
             Shape::Arity(arity) => call.args.len() == *arity && use_ == Use::Value,
             Shape::MutRefArg => {
@@ -727,6 +732,9 @@ fn used_as_future(name: &str, rest: &[Stmt]) -> bool {
     }
     impl<'ast> Visit<'ast> for FutureUse<'_> {
         fn visit_expr(&mut self, expr: &'ast Expr) {
+            if self.found {
+                return;
+            }
             match expr {
                 Expr::Await(await_expr) if is_name(&await_expr.base, self.name) => {
                     self.found = true;
@@ -758,7 +766,12 @@ fn used_as_future(name: &str, rest: &[Stmt]) -> bool {
         fn visit_macro(&mut self, mac: &'ast Macro) {
             // `select!`/`join!`/`pin!` poll what they name. Other macros whose operands
             // parse are looked into like code (`println!("{:?}", msg)` only formats it);
-            // in the rest, a mention is taken as a use as a future.
+            // in the rest, a mention is taken as a use as a future. A macro that does not
+            // mention the name cannot use it: skip parsing it (this runs for every `let`
+            // over the statements after it).
+            if self.found || !tokens_mention(mac.tokens.clone(), self.name) {
+                return;
+            }
             let polls = mac.path.segments.last().is_some_and(|last| {
                 let last = last.ident.to_string();
                 AWAITING_MACROS.contains(&last.as_str()) || PINNING_MACROS.contains(&last.as_str())
@@ -772,7 +785,7 @@ fn used_as_future(name: &str, rest: &[Stmt]) -> bool {
             };
             match operands {
                 Some(operands) => operands.iter().for_each(|operand| self.visit_expr(operand)),
-                None => self.found |= tokens_mention(mac.tokens.clone(), self.name),
+                None => self.found = true,
             }
         }
         fn visit_item(&mut self, _: &'ast Item) {}

@@ -91,6 +91,14 @@ fn every_category_is_caught() {
             "`std::net::TcpStream::connect`",
         ),
         (
+            quote!(let l = std::net::TcpListener::bind("localhost:8080")?;),
+            "`std::net::TcpListener::bind`",
+        ),
+        (
+            quote!(let l = std::net::UdpSocket::bind(addr)?;),
+            "`std::net::UdpSocket::bind`",
+        ),
+        (
             quote!(let a = ("example.com", 80).to_socket_addrs()?;),
             "to_socket_addrs",
         ),
@@ -317,6 +325,12 @@ fn nested_fns_and_look_alikes_are_not_flagged() {
             let (left, right) = (rx.recv(), ry.recv());
             let pending = Pending { next: rx.recv(), all: [a.recv(), b.recv()] };
             let accepted = retry(|| { log(); listener.accept() }).await;
+            // std's `to_socket_addrs` takes no argument; tokio's sealed trait and
+            // user helpers named alike take one.
+            let addrs = host.to_socket_addrs(port);
+            // An address literal resolves no name: the bind returns at once.
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let socket = std::net::UdpSocket::bind("[::1]:8080").unwrap();
         }
     });
 }
