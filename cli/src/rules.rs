@@ -271,9 +271,6 @@ impl ScopeRules {
         let Some((first, rest)) = summary.lets.split_first() else {
             return Vec::new();
         };
-        if polls_the_task_context(block, &summary.lets) {
-            return Vec::new();
-        }
         let name = &sig.ident;
         let mut diagnostic = Diagnostic::new(
             Code::SequentialAwaits,
@@ -411,46 +408,6 @@ impl Source for FileSource<'_> {
 /// `#[concurrent]`'s plan of one fn, in plain text.
 pub(crate) fn explain(sig: &Signature, block: &Block, text: &str) -> String {
     FnPlan::new(sig, block).explain(&FileSource { text })
-}
-
-/// Whether one of the `let`s to join awaits `poll_fn(..)`: its closure reads and changes
-/// the task's context (its coop budget, a registration's readiness, wakers), so the order
-/// it is polled in among its neighbours is its meaning, which syntax cannot see. tokio's
-/// `Registration::async_io` awaits readiness and then takes a coop unit with
-/// `poll_fn(coop::poll_proceed)`: joined, the unit would be spent while still waiting.
-fn polls_the_task_context(block: &Block, lets: &[Span]) -> bool {
-    use syn::visit::Visit;
-    struct PollFnLets<'a> {
-        lets: &'a [Span],
-        found: bool,
-    }
-    impl<'ast> Visit<'ast> for PollFnLets<'_> {
-        fn visit_local(&mut self, local: &'ast syn::Local) {
-            let start = local.let_token.span.start();
-            if self.lets.iter().any(|span| span.start() == start) {
-                let mut calls = PollFnCalls(false);
-                calls.visit_local(local);
-                self.found |= calls.0;
-            }
-            syn::visit::visit_local(self, local);
-        }
-    }
-    struct PollFnCalls(bool);
-    impl<'ast> Visit<'ast> for PollFnCalls {
-        fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
-            if let Expr::Path(func) = &*call.func {
-                self.0 |= func
-                    .path
-                    .segments
-                    .last()
-                    .is_some_and(|last| last.ident == "poll_fn");
-            }
-            syn::visit::visit_expr_call(self, call);
-        }
-    }
-    let mut visitor = PollFnLets { lets, found: false };
-    visitor.visit_block(block);
-    visitor.found
 }
 
 /// Whether a body has at most one `.await`, counting those inside macro arguments.

@@ -85,6 +85,14 @@ pub enum Anchor {
     /// `span.enter()`, …): the value's lifetime is its purpose, so it must not start
     /// earlier than written.
     Acquisition(String),
+    /// A clock read (`Instant::now()`, `SystemTime::now()`, `.elapsed()`,
+    /// `.duration_since(..)`): where it runs among the awaits is what it measures, so moved
+    /// into or out of a join it would time something else than written.
+    ClockRead(String),
+    /// `poll_fn(..)`: its closure works on the task's context (waker, coop budget, a
+    /// registration's readiness), so the order it is polled in among its neighbours is its
+    /// meaning (tokio's `Registration::async_io` takes its coop unit after readiness).
+    TaskContext,
     /// A call the crate's policy names in `[concurrent.guards]` (a pooled connection, a
     /// lease): kept in place for the same reason as [`Anchor::Acquisition`].
     PolicyGuard {
@@ -181,6 +189,14 @@ const ACQUIRING_METHODS: &[&str] = &[
     "borrow_and_update",
     "try_borrow",
     "try_borrow_mut",
+];
+
+/// Methods that read a clock, on `Instant`/`SystemTime` and their tokio forms.
+const CLOCK_METHODS: &[&str] = &[
+    "elapsed",
+    "duration_since",
+    "checked_duration_since",
+    "saturating_duration_since",
 ];
 
 /// Families of the methods above: `try_lock_for`, `acquire_many`, `try_reserve`,
@@ -374,7 +390,10 @@ impl<'ast> Visit<'ast> for ExprScan<'_> {
     fn visit_expr_method_call(&mut self, expr: &'ast syn::ExprMethodCall) {
         if self.lazy_depth == 0 {
             let name = expr.method.to_string();
-            if is_acquisition(&name) {
+            if CLOCK_METHODS.contains(&name.as_str()) {
+                self.facts
+                    .anchor(Anchor::ClockRead(format!(".{name}()")), expr.method.span());
+            } else if is_acquisition(&name) {
                 self.facts
                     .anchor(Anchor::Acquisition(name), expr.method.span());
             } else if let Some(rule) = self.guards.method(&name) {
@@ -391,9 +410,21 @@ impl<'ast> Visit<'ast> for ExprScan<'_> {
         if let (Expr::Path(path), 0) = (&*expr.func, self.lazy_depth) {
             let segments = &path.path.segments;
             let mut through_type = false;
+            if segments.last().is_some_and(|last| last.ident == "poll_fn") {
+                let span = segments
+                    .last()
+                    .map_or_else(Span::call_site, |last| last.ident.span());
+                self.facts.anchor(Anchor::TaskContext, span);
+            }
             if let [.., ty, method] = segments.iter().collect::<Vec<_>>()[..] {
                 let name = method.ident.to_string();
                 through_type = ty.ident.to_string().starts_with(char::is_uppercase);
+                if name == "now" && (ty.ident == "Instant" || ty.ident == "SystemTime") {
+                    self.facts.anchor(
+                        Anchor::ClockRead(format!("{}::now()", ty.ident)),
+                        method.ident.span(),
+                    );
+                }
                 if through_type && is_acquisition(&name) {
                     self.facts
                         .anchor(Anchor::Acquisition(name), method.ident.span());
@@ -600,6 +631,13 @@ impl ExprScan<'_> {
                             }
                             self.facts.in_tokens.insert(text.clone());
                             self.facts.uses.insert(text);
+                        }
+                        _ if self.lazy_depth == 0
+                            && called
+                            && CLOCK_METHODS.contains(&text.as_str()) =>
+                        {
+                            self.facts
+                                .anchor(Anchor::ClockRead(format!(".{text}()")), ident.span());
                         }
                         _ if self.lazy_depth == 0 && called && is_acquisition(&text) => {
                             self.facts.anchor(Anchor::Acquisition(text), ident.span());
@@ -947,6 +985,36 @@ mod tests {
             ExprFacts::of_expr_with(&syn::parse_str("m.lock()").expect("parses"), guards).anchor,
             Some((Anchor::Acquisition(_), _))
         ));
+    }
+
+    #[test]
+    fn clock_reads_and_poll_fn_pin_the_statement() {
+        for source in [
+            "Instant::now()",
+            "std::time::SystemTime::now()",
+            "start.elapsed()",
+            "now.duration_since(start)",
+            r#"format!("took {:?}", start.elapsed())"#,
+        ] {
+            assert!(
+                matches!(facts(source).anchor, Some((Anchor::ClockRead(_), _))),
+                "{source} reads the clock"
+            );
+        }
+        assert!(matches!(
+            facts("std::future::poll_fn(poll_proceed).await").anchor,
+            Some((Anchor::TaskContext, _))
+        ));
+        for source in [
+            "async move { start.elapsed() }",
+            "items.iter().map(|_| Instant::now()).count()",
+            "clock.now()",
+        ] {
+            assert!(
+                facts(source).anchor.is_none(),
+                "{source} reads no clock now"
+            );
+        }
     }
 
     #[test]

@@ -132,6 +132,14 @@ impl fmt::Display for StayReason {
                 "`.{method}(…)` takes a lock, a permit or a borrow: started earlier, it would \
                  be held while other awaits wait"
             ),
+            StayReason::Anchor(Anchor::ClockRead(call)) => write!(
+                f,
+                "`{call}` reads the clock: where it runs among the awaits is what it measures"
+            ),
+            StayReason::Anchor(Anchor::TaskContext) => f.write_str(
+                "`poll_fn(…)` works on the task's context (waker, coop budget): the order it is \
+                 polled in among its neighbours is its meaning",
+            ),
             StayReason::Anchor(Anchor::PolicyGuard { rule, reason }) => write!(
                 f,
                 "`{rule}(…)` is a guard by this crate's `[concurrent.guards]` ({reason}): \
