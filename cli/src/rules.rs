@@ -204,12 +204,18 @@ impl ScopeRules {
         block: &Block,
         file: &Arc<Path>,
     ) -> Vec<Diagnostic> {
-        let mut imports = (*self.imports).clone();
-        imports.add_signature(sig);
-        blocking::scan_block(block, Context::Async, &self.catalogue, &imports)
+        self.scan_fn(sig, block, Context::Async)
             .into_iter()
             .map(|finding| diagnostic(&finding, file))
             .collect()
+    }
+
+    /// The findings of one fn's body in `context`, with its parameters in scope (they
+    /// shadow imported names).
+    fn scan_fn(&self, sig: &Signature, block: &Block, context: Context) -> Vec<Finding> {
+        let mut imports = (*self.imports).clone();
+        imports.add_signature(sig);
+        blocking::scan_block(block, context, &self.catalogue, &imports)
     }
 
     /// `#[no_blocking]`'s findings in an `async` block or async closure of sync code.
@@ -228,9 +234,7 @@ impl ScopeRules {
         block: &Block,
         file: &Arc<Path>,
     ) -> Option<BlockingCall> {
-        let mut imports = (*self.imports).clone();
-        imports.add_signature(sig);
-        blocking::scan_block(block, Context::Sync, &self.catalogue, &imports)
+        self.scan_fn(sig, block, Context::Sync)
             .into_iter()
             .find(|finding| finding.lint == Lint::Blocking)
             .map(|finding| BlockingCall {

@@ -64,17 +64,7 @@ pub(super) fn guard_held_across_await(
                 tokio_lock(&lock_call.method),
                 lock_call.method,
             );
-            let mut finding = Finding::new(
-                Lint::LockAcrossAwait,
-                Location::of(lock_call),
-                message,
-                help,
-            );
-            finding.labels.push(Label {
-                location: suspension.location,
-                message: format!("`{name}` is still held here, {}", suspension.what),
-            });
-            return Some(finding);
+            return Some(suspension.held_across(lock_call, &format!("`{name}`"), message, help));
         }
     }
     None
@@ -209,6 +199,30 @@ struct Suspension {
     what: String,
 }
 
+impl Suspension {
+    /// The finding for a guard taken by `lock_call` and still held at this suspension,
+    /// labelled "`holder` is still held here, across this `.await`".
+    fn held_across(
+        self,
+        lock_call: &ExprMethodCall,
+        holder: &str,
+        message: String,
+        help: String,
+    ) -> Finding {
+        let mut finding = Finding::new(
+            Lint::LockAcrossAwait,
+            Location::of(lock_call),
+            message,
+            help,
+        );
+        finding.labels.push(Label {
+            location: self.location,
+            message: format!("{holder} is still held here, {}", self.what),
+        });
+        finding
+    }
+}
+
 /// Finds the first suspension point outside nested `async` blocks, closures and items
 /// (those are other futures or functions).
 #[derive(Default)]
@@ -319,17 +333,7 @@ pub(super) fn scrutinee_guard(catalogue: &BlockingCatalogue, expr: &Expr) -> Opt
          `tokio::sync::{}` and `.{method}().await`",
         tokio_lock(method),
     );
-    let mut finding = Finding::new(
-        Lint::LockAcrossAwait,
-        Location::of(lock_call),
-        message,
-        help,
-    );
-    finding.labels.push(Label {
-        location: suspension.location,
-        message: format!("the guard is still held here, {}", suspension.what),
-    });
-    Some(finding)
+    Some(suspension.held_across(lock_call, "the guard", message, help))
 }
 
 /// The scrutinee of an `if let`/`while let` condition, and where its body first suspends.
