@@ -16,6 +16,7 @@
 
 mod check;
 mod diagnostic;
+mod doc_comments;
 mod explain;
 mod facts;
 mod fix;

@@ -10,6 +10,7 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 use crate::diagnostic::{shared_path, Code, Diagnostic, Location};
+use crate::doc_comments;
 use crate::facts::{self, FileFacts, FileKey};
 use crate::rules::CrateRules;
 
@@ -105,7 +106,13 @@ pub(crate) fn parse_file(key: &FileKey, rules: &CrateRules) -> FileFacts {
             ));
         }
     };
-    let facts = match syn::parse_file(&text) {
+    // Without its doc comments (same lines, columns and offsets): no rule reads them.
+    // Should the blanked text not parse, the original is parsed for its error.
+    let parsed = match doc_comments::blank_doc_comments(&text) {
+        Some(blanked) => syn::parse_file(&blanked).or_else(|_| syn::parse_file(&text)),
+        None => syn::parse_file(&text),
+    };
+    let facts = match parsed {
         Ok(file) => facts::collect(key, &path, &file, rules),
         Err(error) => unparsed(
             Diagnostic::new(
