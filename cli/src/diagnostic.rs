@@ -124,6 +124,25 @@ impl Location {
         }
     }
 
+    /// From the start of `first` to the end of `last` (spans of this thread, `first`
+    /// not after `last`): what `Location::of` gives for the two spans joined, without
+    /// printing the syntax between them to find its ends.
+    pub(crate) fn spanning(
+        file: &Arc<Path>,
+        first: proc_macro2::Span,
+        last: proc_macro2::Span,
+    ) -> Location {
+        let (start, end) = (first.start(), last.end());
+        Location {
+            file: Arc::clone(file),
+            line_start: start.line,
+            column_start: start.column + 1,
+            line_end: end.line,
+            column_end: end.column + 1,
+            bytes: first.byte_range().start..last.byte_range().end,
+        }
+    }
+
     /// The whole first line of a file: for a report about the file itself.
     pub(crate) fn file_start(file: &Arc<Path>) -> Location {
         Location {

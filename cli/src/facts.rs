@@ -470,11 +470,23 @@ impl FileCollector<'_> {
     }
 }
 
-/// Where an attribute goes: the fn's first token after its attributes.
+/// Where an attribute goes: the fn's first token after its attributes (`pub`, `const`,
+/// `async`, `safe`, `unsafe`, `extern` or `fn`).
 fn item_start(vis: &syn::Visibility, sig: &Signature) -> Span {
     match vis {
-        syn::Visibility::Inherited => sig.span(),
-        _ => vis.span(),
+        syn::Visibility::Public(token) => token.span,
+        syn::Visibility::Restricted(restricted) => restricted.pub_token.span,
+        syn::Visibility::Inherited => sig
+            .constness
+            .map(|token| token.span)
+            .or(sig.asyncness.map(|token| token.span))
+            .or(match sig.safety {
+                syn::Safety::Safe(token) => Some(token.span),
+                syn::Safety::Unsafe(token) => Some(token.span),
+                syn::Safety::Default => None,
+            })
+            .or(sig.abi.as_ref().map(|abi| abi.extern_token.span))
+            .unwrap_or(sig.fn_token.span),
     }
 }
 
@@ -665,10 +677,10 @@ impl CallCollector<'_> {
         }
     }
 
-    fn record(&mut self, callee: Callee, written: String, span: Span, awaited: bool) {
+    fn record(&mut self, callee: Callee, written: String, location: Location, awaited: bool) {
         self.calls.push(CallSite {
             callee,
-            location: Location::of(self.path, span),
+            location,
             written,
             in_async: self.in_async,
             awaited,
@@ -710,7 +722,8 @@ impl CallCollector<'_> {
             if func.qself.is_none() {
                 let segments = path_segments(&func.path);
                 let written = segments.join("::");
-                self.record(Callee::Path(segments), written, whole.span(), awaited);
+                let location = call_location(self.path, whole, call.paren_token.span.close());
+                self.record(Callee::Path(segments), written, location, awaited);
             }
         }
         false
@@ -731,7 +744,7 @@ impl CallCollector<'_> {
                 receiver,
             },
             format!(".{name}"),
-            whole.span(),
+            call_location(self.path, whole, call.paren_token.span.close()),
             awaited,
         );
         false
@@ -750,6 +763,38 @@ impl CallCollector<'_> {
         let was = std::mem::replace(&mut self.in_async, true);
         visit::visit_expr(self, expr);
         self.in_async = was;
+    }
+}
+
+/// A call's location (`f(..)`, `x.f(..)`), from its first token to its closing
+/// parenthesis `close`: the range `whole.span()` gives, without printing the call to
+/// tokens to find its ends (calls are the most frequent expression the checker records).
+fn call_location(path: &Arc<Path>, whole: &Expr, close: Span) -> Location {
+    match first_token(whole) {
+        Some(first) => Location::spanning(path, first, close),
+        None => Location::of(path, whole.span()),
+    }
+}
+
+/// The span of an expression's first token, for the shapes a call's callee or receiver
+/// usually has (paths, calls, fields, `?`, `.await`, indexing, parentheses); `None` for
+/// the rest, and for anything with attributes (printed first).
+fn first_token(expr: &Expr) -> Option<Span> {
+    match expr {
+        Expr::Call(call) if call.attrs.is_empty() => first_token(&call.func),
+        Expr::MethodCall(call) if call.attrs.is_empty() => first_token(&call.receiver),
+        Expr::Field(field) if field.attrs.is_empty() => first_token(&field.base),
+        Expr::Try(inner) if inner.attrs.is_empty() => first_token(&inner.expr),
+        Expr::Await(inner) if inner.attrs.is_empty() => first_token(&inner.base),
+        Expr::Index(index) if index.attrs.is_empty() => first_token(&index.expr),
+        Expr::Paren(paren) if paren.attrs.is_empty() => Some(paren.paren_token.span.open()),
+        Expr::Path(path) if path.attrs.is_empty() && path.qself.is_none() => {
+            match &path.path.leading_colon {
+                Some(colon) => Some(colon.spans[0]),
+                None => Some(path.path.segments.first()?.ident.span()),
+            }
+        }
+        _ => None,
     }
 }
 
@@ -858,5 +903,68 @@ impl<'ast> Visit<'ast> for CallCollector<'_> {
 
     fn visit_macro(&mut self, mac: &'ast Macro) {
         self.mac(mac);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `call_location` finds the same range as printing the call and joining its ends.
+    #[test]
+    fn call_locations_are_the_calls_whole_range() {
+        struct Calls<'p> {
+            path: &'p Arc<Path>,
+            checked: usize,
+        }
+        impl<'ast> Visit<'ast> for Calls<'_> {
+            fn visit_expr(&mut self, expr: &'ast Expr) {
+                let close = match expr {
+                    Expr::Call(call) => Some(call.paren_token.span.close()),
+                    Expr::MethodCall(call) => Some(call.paren_token.span.close()),
+                    _ => None,
+                };
+                if let Some(close) = close {
+                    assert_eq!(
+                        call_location(self.path, expr, close),
+                        Location::of(self.path, expr.span()),
+                        "{}",
+                        quote::ToTokens::to_token_stream(expr)
+                    );
+                    self.checked += 1;
+                }
+                visit::visit_expr(self, expr);
+            }
+        }
+        let file: syn::File = syn::parse_str(
+            "fn f() {\n    a::b(1);\n    ::std::fs::read(p)?;\n    x.y[0].z().await.w(2);\n    \
+             (g)(h);\n    Vec::<u8>::new();\n    #[allow(unused)] i(j);\n    (|| 1)();\n    \
+             <T as U>::v();\n}",
+        )
+        .unwrap();
+        let path: Arc<Path> = Arc::from(Path::new("f.rs"));
+        let mut calls = Calls {
+            path: &path,
+            checked: 0,
+        };
+        calls.visit_file(&file);
+        assert_eq!(calls.checked, 9);
+    }
+
+    /// Where `#[concurrent]` goes: the first token after the attributes.
+    #[test]
+    fn item_start_is_the_first_token_after_the_attributes() {
+        for (text, first) in [
+            ("#[inline] fn f() {}", "fn"),
+            ("/// doc\npub(crate) async fn f() {}", "pub"),
+            ("const unsafe fn f() {}", "const"),
+            ("unsafe extern \"C\" fn f() {}", "unsafe"),
+            ("extern \"C\" fn f() {}", "extern"),
+            ("async fn f() {}", "async"),
+        ] {
+            let function: syn::ItemFn = syn::parse_str(text).unwrap();
+            let span = item_start(&function.vis, &function.sig);
+            assert_eq!(&text[span.byte_range()], first, "{text}");
+        }
     }
 }

@@ -374,16 +374,7 @@ fn diagnostic(finding: &Finding, file: &Arc<Path>) -> Diagnostic {
 
 /// A finding's range, from its first token's start to its last token's end.
 fn location(range: &blocking::Location, file: &Arc<Path>) -> Location {
-    let first = Location::of(file, range.first);
-    let last = Location::of(file, range.last);
-    Location {
-        file: Arc::clone(file),
-        line_start: first.line_start,
-        column_start: first.column_start,
-        line_end: last.line_end,
-        column_end: last.column_end,
-        bytes: first.bytes.start..last.bytes.end,
-    }
+    Location::spanning(file, range.first, range.last)
 }
 
 /// Whether an attribute is `#[name]` or `#[path::to::name]`.
