@@ -11,8 +11,9 @@
 //!   context, and `sequential-awaits`.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use proc_macro2::Span;
 use syn::punctuated::Punctuated;
@@ -130,11 +131,211 @@ pub(crate) struct FnFacts {
     /// Whether it returns a future (`impl Future`, `BoxFuture`, `Pin<Box<dyn Future>>`):
     /// a sync fn that can be `.await`ed.
     pub(crate) returns_future: bool,
+    /// What the body says: read with the file, or, for a sync fn whose body is
+    /// self-contained, when async code reaches it (see [`DeferredBody`]).
+    body: OnceLock<FnBody>,
+    deferred: Option<DeferredBody>,
+}
+
+impl FnFacts {
     /// The first blocking call of a sync fn's own body (outside offload contexts).
-    pub(crate) blocking: Option<BlockingCall>,
-    pub(crate) calls: Vec<CallSite>,
+    pub(crate) fn blocking(&self) -> Option<&BlockingCall> {
+        self.body.get()?.blocking.as_ref()
+    }
+
+    pub(crate) fn calls(&self) -> &[CallSite] {
+        self.body.get().map_or(&[], |body| &body.calls)
+    }
+
     /// `use` items in the body, when it has any.
-    pub(crate) uses: Option<Imports>,
+    pub(crate) fn uses(&self) -> Option<&Imports> {
+        self.body.get()?.uses.as_ref()
+    }
+
+    /// Whether the body is still unread.
+    pub(crate) fn is_unread(&self) -> bool {
+        self.body.get().is_none()
+    }
+
+    /// Reads a deferred body (on any thread: its text is parsed again here).
+    pub(crate) fn read_body(&self, file: &Arc<Path>) {
+        if let Some(deferred) = &self.deferred {
+            self.body.get_or_init(|| deferred.read(file));
+        }
+    }
+}
+
+/// What a fn's body contributes to the call graph.
+#[derive(Debug, Default)]
+struct FnBody {
+    blocking: Option<BlockingCall>,
+    calls: Vec<CallSite>,
+    uses: Option<Imports>,
+}
+
+/// A sync fn's body left unread while its file is collected.
+///
+/// Most sync fns are never reached from async code (in tokio, about 700 of 6,800), and
+/// then nothing in their bodies can show in a report: a `blocking` chain starts at a call
+/// in an async context and runs through sync fns that async code reaches. A sync body
+/// with no async block or closure (their reports belong to the file) and no fn item (a
+/// fn of the module, for resolution) is therefore kept as the range of its text, and
+/// read, with its spans moved to their place in the file, only when the call graph
+/// reaches it ([`crate::graph`]). What is read is what the file's parse gave: the same
+/// text, the same parser, the same shared rules.
+#[derive(Debug)]
+struct DeferredBody {
+    /// The text the file was parsed from.
+    text: Arc<str>,
+    /// The fn, from its first token after the attributes to its closing brace.
+    range: Range<usize>,
+    /// Line (1-based) and column (in chars, 0-based) of `range.start`.
+    line: usize,
+    column: usize,
+    rules: ScopeRules,
+}
+
+impl DeferredBody {
+    fn read(&self, file: &Arc<Path>) -> FnBody {
+        let text = &self.text[self.range.clone()];
+        let body = match syn::parse::Parser::parse_str(fn_parts, text) {
+            Ok((sig, block)) => {
+                let mut body = sync_body(&sig, &block, &self.rules, file);
+                for call in &mut body.calls {
+                    self.place(&mut call.location);
+                }
+                if let Some(blocking) = &mut body.blocking {
+                    self.place(&mut blocking.location);
+                }
+                body
+            }
+            // It parsed as part of its file: this does not happen.
+            Err(_) => FnBody::default(),
+        };
+        // The spans of the fn's text are resolved: free this thread's copy of it.
+        proc_macro2::extra::invalidate_current_thread_spans();
+        body
+    }
+
+    /// A location in the fn's text, moved to its place in the file.
+    fn place(&self, location: &mut Location) {
+        if location.line_start == 1 {
+            location.column_start += self.column;
+        }
+        if location.line_end == 1 {
+            location.column_end += self.column;
+        }
+        location.line_start += self.line - 1;
+        location.line_end += self.line - 1;
+        location.bytes =
+            location.bytes.start + self.range.start..location.bytes.end + self.range.start;
+    }
+}
+
+/// A fn from its first token after the attributes (`pub`, `default`, its signature)
+/// through its body; inner attributes of the body are skipped as `ItemFn`'s parser
+/// takes them.
+fn fn_parts(input: syn::parse::ParseStream<'_>) -> syn::Result<(Signature, Block)> {
+    input.parse::<syn::Visibility>()?;
+    input.parse::<Option<syn::Token![default]>>()?;
+    let sig: Signature = input.parse()?;
+    let content;
+    let brace_token = syn::braced!(content in input);
+    content.call(Attribute::parse_inner)?;
+    let stmts = content.call(Block::parse_within)?;
+    Ok((sig, Block { brace_token, stmts }))
+}
+
+/// A sync fn's body facts: its first blocking call (what its callers inherit), its
+/// calls, its `use` items.
+fn sync_body(sig: &Signature, block: &Block, rules: &ScopeRules, file: &Arc<Path>) -> FnBody {
+    let blocking = rules.first_blocking_call(sig, block, file);
+    let (calls, nested) = collect_calls(sig, block, rules, file, false);
+    debug_assert!(nested.is_empty(), "a self-contained body has no fn items");
+    FnBody {
+        blocking,
+        calls,
+        uses: body_uses(block),
+    }
+}
+
+/// The calls a fn's body makes, and the fn items declared in it.
+fn collect_calls(
+    sig: &Signature,
+    block: &Block,
+    rules: &ScopeRules,
+    file: &Arc<Path>,
+    is_async: bool,
+) -> (Vec<CallSite>, Vec<syn::ItemFn>) {
+    let mut calls = CallCollector {
+        rules,
+        path: file,
+        in_async: is_async,
+        types: HashMap::new(),
+        calls: Vec::new(),
+        nested: Vec::new(),
+        awaiting: false,
+    };
+    for input in &sig.inputs {
+        match input {
+            FnArg::Receiver(_) => {
+                calls
+                    .types
+                    .insert("self".to_owned(), TypeGuess::Named(vec!["Self".to_owned()]));
+            }
+            FnArg::Typed(typed) => {
+                if let Pat::Ident(name) = &*typed.pat {
+                    calls
+                        .types
+                        .insert(name.ident.to_string(), type_guess(&typed.ty));
+                }
+            }
+        }
+    }
+    calls.stmts(&block.stmts);
+    (calls.calls, calls.nested)
+}
+
+/// The `use` items of a body, when it has any.
+fn body_uses(block: &Block) -> Option<Imports> {
+    block
+        .stmts
+        .iter()
+        .any(|stmt| matches!(stmt, Stmt::Item(Item::Use(_))))
+        .then(|| {
+            let mut uses = Imports::default();
+            uses.add_body(block);
+            uses
+        })
+}
+
+/// Whether a sync body can be read later ([`DeferredBody`]): no async block or closure
+/// (also inside macro arguments) and no fn item.
+fn self_contained(block: &Block) -> bool {
+    struct Finder {
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr(&mut self, expr: &'ast Expr) {
+            match expr {
+                _ if self.found => {}
+                Expr::Async(_) => self.found = true,
+                Expr::Closure(closure) if closure.asyncness.is_some() => self.found = true,
+                _ => visit::visit_expr(self, expr),
+            }
+        }
+        // The collector does not look into items of a body, only takes its fns.
+        fn visit_item(&mut self, item: &'ast Item) {
+            self.found |= matches!(item, Item::Fn(_));
+        }
+        // Fn items in a macro's input are not the crate's; async blocks are code.
+        fn visit_macro(&mut self, mac: &'ast Macro) {
+            self.found = self.found || tokens_mention(mac.tokens.clone(), "async");
+        }
+    }
+    let mut finder = Finder { found: false };
+    finder.visit_block(block);
+    !finder.found
 }
 
 /// Everything one file contributes.
@@ -147,16 +348,19 @@ pub(crate) struct FileFacts {
     pub(crate) diagnostics: Vec<Diagnostic>,
 }
 
-/// Collects the facts of a parsed file.
+/// Collects the facts of a parsed file. `text` is what was parsed, when its spans'
+/// byte offsets index it (then self-contained sync bodies are read later, on demand).
 pub(crate) fn collect(
     key: &FileKey,
     path: &Arc<Path>,
     file: &syn::File,
+    text: Option<Arc<str>>,
     rules: &CrateRules,
 ) -> FileFacts {
     let mut collector = FileCollector {
         key,
         path,
+        text,
         facts: FileFacts {
             path: Arc::clone(path),
             scopes: Vec::new(),
@@ -190,6 +394,7 @@ struct FnSyntax<'s> {
 struct FileCollector<'a> {
     key: &'a FileKey,
     path: &'a Arc<Path>,
+    text: Option<Arc<str>>,
     facts: FileFacts,
 }
 
@@ -384,6 +589,39 @@ impl FileCollector<'_> {
         } = *syntax;
         let is_async = sig.asyncness.is_some();
         let path = self.path;
+        let returns_future = match &sig.output {
+            ReturnType::Type(_, ty) => {
+                tokens_mention(quote::ToTokens::to_token_stream(&**ty), "Future")
+                    || tokens_mention(quote::ToTokens::to_token_stream(&**ty), "BoxFuture")
+            }
+            ReturnType::Default => false,
+        };
+        let mut facts = FnFacts {
+            name: sig.ident.to_string(),
+            scope,
+            self_type,
+            is_async,
+            returns: return_type(&sig.output),
+            returns_future,
+            body: OnceLock::new(),
+            deferred: None,
+        };
+        if !is_async && self.text.is_some() && self_contained(block) {
+            if let Some(text) = &self.text {
+                let first = start.start();
+                let from = start.byte_range().start;
+                let to = block.brace_token.span.close().byte_range().end;
+                facts.deferred = Some(DeferredBody {
+                    text: Arc::clone(text),
+                    range: from..to,
+                    line: first.line,
+                    column: first.column,
+                    rules: rules.clone(),
+                });
+            }
+            self.facts.fns.push(facts);
+            return;
+        }
         // The shared rules: every async context of this fn, and a sync fn's own
         // blocking calls (what its callers inherit).
         let mut blocking = None;
@@ -402,60 +640,13 @@ impl FileCollector<'_> {
             }
             blocking = rules.first_blocking_call(sig, block, path);
         }
-        let mut calls = CallCollector {
-            rules,
-            path,
-            in_async: is_async,
-            types: HashMap::new(),
-            calls: Vec::new(),
-            nested: Vec::new(),
-            awaiting: false,
-        };
-        for input in &sig.inputs {
-            match input {
-                FnArg::Receiver(_) => {
-                    calls
-                        .types
-                        .insert("self".to_owned(), TypeGuess::Named(vec!["Self".to_owned()]));
-                }
-                FnArg::Typed(typed) => {
-                    if let Pat::Ident(name) = &*typed.pat {
-                        calls
-                            .types
-                            .insert(name.ident.to_string(), type_guess(&typed.ty));
-                    }
-                }
-            }
-        }
-        calls.stmts(&block.stmts);
-        let nested = std::mem::take(&mut calls.nested);
-        let calls = calls.calls;
-        let uses = block
-            .stmts
-            .iter()
-            .any(|stmt| matches!(stmt, Stmt::Item(Item::Use(_))))
-            .then(|| {
-                let mut uses = Imports::default();
-                uses.add_body(block);
-                uses
-            });
-        self.facts.fns.push(FnFacts {
-            name: sig.ident.to_string(),
-            scope,
-            self_type,
-            is_async,
-            returns: return_type(&sig.output),
-            returns_future: match &sig.output {
-                ReturnType::Type(_, ty) => {
-                    tokens_mention(quote::ToTokens::to_token_stream(&**ty), "Future")
-                        || tokens_mention(quote::ToTokens::to_token_stream(&**ty), "BoxFuture")
-                }
-                ReturnType::Default => false,
-            },
+        let (calls, nested) = collect_calls(sig, block, rules, path, is_async);
+        let _ = facts.body.set(FnBody {
             blocking,
             calls,
-            uses,
+            uses: body_uses(block),
         });
+        self.facts.fns.push(facts);
         // Fn items inside the body are fns of the module for resolution's sake.
         for function in nested {
             let item_rules = rules.item(&function.attrs);
@@ -949,6 +1140,46 @@ mod tests {
         };
         calls.visit_file(&file);
         assert_eq!(calls.checked, 9);
+    }
+
+    /// A deferred body, read later, gives what reading it with its file gives: the same
+    /// calls and blocking call, at the same lines, columns (in chars, also on the fn's
+    /// first line) and bytes.
+    #[test]
+    fn a_deferred_body_reads_as_it_would_with_its_file() {
+        let text =
+            "use std::fs;\n\nimpl Db {\n    pub fn load(&self, p: &str) -> Vec<u8> {\n        \
+                    let db = Db::open(p);\n        db.check(\"é\"); helper(1, \"ü\");\n        \
+                    fs::read(p).unwrap()\n    }\n}\n\n/*é*/ fn helper(n: u8, s: &str) { other(n); \
+                    std::thread::sleep(d) }\n";
+        let file = syn::parse_file(text).unwrap();
+        let key = FileKey {
+            path: PathBuf::from("src/lib.rs"),
+            owns_dir: true,
+        };
+        let path: Arc<Path> = Arc::from(Path::new("src/lib.rs"));
+        let (rules, _) = CrateRules::load(Path::new("/nonexistent"));
+        let eager = collect(&key, &path, &file, None, &rules);
+        let deferred = collect(&key, &path, &file, Some(Arc::from(text)), &rules);
+        assert_eq!(deferred.fns.len(), 2);
+        for (eager, deferred) in eager.fns.iter().zip(&deferred.fns) {
+            assert!(!eager.is_unread());
+            assert!(deferred.is_unread() && deferred.calls().is_empty());
+            deferred.read_body(&path);
+            assert!(!eager.calls().is_empty());
+            assert_eq!(
+                format!("{:?}", eager.calls()),
+                format!("{:?}", deferred.calls())
+            );
+            assert_eq!(
+                format!("{:?}", eager.blocking()),
+                format!("{:?}", deferred.blocking())
+            );
+        }
+        let sleep = deferred.fns[1].blocking().expect("helper blocks");
+        assert_eq!(&text[sleep.location.bytes.clone()], "std::thread::sleep(d)");
+        assert_eq!(sleep.location.line_start, 11);
+        assert_eq!(sleep.location.column_start, 45);
     }
 
     /// Where `#[concurrent]` goes: the first token after the attributes.

@@ -18,6 +18,8 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use crate::diagnostic::{Code, Diagnostic, Location};
 use async_hygiene_analysis::blocking::Imports;
 
@@ -268,8 +270,52 @@ impl<'f> CallGraph<'f> {
                     .or_insert(module);
             }
         }
+        graph.read_reached_bodies();
         graph.propagate();
         graph
+    }
+
+    /// Reads the deferred bodies of the sync fns that async code reaches, directly or
+    /// through other sync fns, round by round (each round in parallel). The rest stay
+    /// unread: a `blocking` chain starts at a call in an async context and only runs
+    /// through these, so no report can pass through the others.
+    fn read_reached_bodies(&self) {
+        let mut reached = vec![false; self.nodes.len()];
+        let mut frontier = Vec::new();
+        let mut reach = |caller: FnId, call: &CallSite, frontier: &mut Vec<FnId>| {
+            for callee in self.callees(caller, call) {
+                if !self.facts(callee).is_async && !reached[callee] {
+                    reached[callee] = true;
+                    frontier.push(callee);
+                }
+            }
+        };
+        for id in 0..self.nodes.len() {
+            for call in self.facts(id).calls().iter().filter(|call| call.in_async) {
+                reach(id, call, &mut frontier);
+            }
+        }
+        while !frontier.is_empty() {
+            // A file in two crate roots gives two nodes of one fn: read it once.
+            let mut unread: Vec<(usize, usize)> = frontier
+                .iter()
+                .map(|id| (self.nodes[*id].file, self.nodes[*id].index))
+                .filter(|(file, index)| self.files[*file].facts.fns[*index].is_unread())
+                .collect();
+            unread.sort_unstable();
+            unread.dedup();
+            unread.par_iter().for_each(|(file, index)| {
+                let facts = &self.files[*file].facts;
+                facts.fns[*index].read_body(&facts.path);
+            });
+            let mut next = Vec::new();
+            for id in frontier {
+                for call in self.facts(id).calls().iter().filter(|call| !call.in_async) {
+                    reach(id, call, &mut next);
+                }
+            }
+            frontier = next;
+        }
     }
 
     fn module(
@@ -555,17 +601,15 @@ impl<'f> CallGraph<'f> {
                 .collect()
         };
         match &call.callee {
-            Callee::Path(path) => {
-                fns(self.resolve_path(module, path, self_type, facts.uses.as_ref(), 0))
-            }
+            Callee::Path(path) => fns(self.resolve_path(module, path, self_type, facts.uses(), 0)),
             Callee::Method { name, receiver } => {
                 let types = match receiver {
                     Some(TypeGuess::Foreign) => return Vec::new(),
                     Some(TypeGuess::Named(path)) => {
-                        self.resolve_path(module, path, self_type, facts.uses.as_ref(), 0)
+                        self.resolve_path(module, path, self_type, facts.uses(), 0)
                     }
                     Some(TypeGuess::ReturnOf(path)) => {
-                        self.return_types(module, path, self_type, facts.uses.as_ref())
+                        self.return_types(module, path, self_type, facts.uses())
                     }
                     None => return self.method_by_name(name),
                 };
@@ -644,11 +688,11 @@ impl<'f> CallGraph<'f> {
             if facts.is_async {
                 continue;
             }
-            if let Some(call) = &facts.blocking {
+            if let Some(call) = facts.blocking() {
                 *why = Some(Why::Direct(call.clone()));
                 queue.push_back(id);
             }
-            for (index, call) in facts.calls.iter().enumerate() {
+            for (index, call) in facts.calls().iter().enumerate() {
                 if call.in_async {
                     continue;
                 }
@@ -676,7 +720,7 @@ impl<'f> CallGraph<'f> {
         let mut reports = Vec::new();
         for id in 0..self.nodes.len() {
             let facts = self.facts(id);
-            for call in facts.calls.iter().filter(|call| call.in_async) {
+            for call in facts.calls().iter().filter(|call| call.in_async) {
                 let blocking = self.callees(id, call).into_iter().find(|callee| {
                     let facts = self.facts(*callee);
                     // An awaited call returns a future: a sync fn returning a plain value
@@ -703,7 +747,7 @@ impl<'f> CallGraph<'f> {
             sync_fns.push(facts.name.clone());
             match self.blocks[current].as_ref() {
                 Some(Why::Via { call, callee }) => {
-                    let site = &facts.calls[*call];
+                    let site = &facts.calls()[*call];
                     links.push(format!("`{}` at {}", facts.name, site.location.short(root)));
                     current = *callee;
                 }

@@ -7,7 +7,7 @@
 //! and the rest is still checked.
 
 use std::collections::HashSet;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::diagnostic::{shared_path, Code, Diagnostic, Location};
 use crate::doc_comments;
@@ -108,12 +108,20 @@ pub(crate) fn parse_file(key: &FileKey, rules: &CrateRules) -> FileFacts {
     };
     // Without its doc comments (same lines, columns and offsets): no rule reads them.
     // Should the blanked text not parse, the original is parsed for its error.
-    let parsed = match doc_comments::blank_doc_comments(&text) {
-        Some(blanked) => syn::parse_file(&blanked).or_else(|_| syn::parse_file(&text)),
-        None => syn::parse_file(&text),
+    let blanked: Option<Arc<str>> = doc_comments::blank_doc_comments(&text).map(Arc::from);
+    let (parsed, parsed_text) = match blanked {
+        Some(blanked) => match syn::parse_file(&blanked) {
+            Ok(file) => (Ok(file), blanked),
+            Err(_) => (syn::parse_file(&text), Arc::from(text)),
+        },
+        None => (syn::parse_file(&text), Arc::from(text)),
     };
     let facts = match parsed {
-        Ok(file) => facts::collect(key, &path, &file, rules),
+        Ok(file) => {
+            // Spans index the text only when the parser took it whole.
+            let indexed = lexed_whole(&parsed_text).then_some(parsed_text);
+            facts::collect(key, &path, &file, indexed, rules)
+        }
         Err(error) => unparsed(
             Diagnostic::new(
                 Code::Unparsed,
@@ -127,4 +135,14 @@ pub(crate) fn parse_file(key: &FileKey, rules: &CrateRules) -> FileFacts {
     // Every span of this file is resolved: free this thread's copy of its text.
     proc_macro2::extra::invalidate_current_thread_spans();
     facts
+}
+
+/// Whether `syn::parse_file` lexes the text whole, so that its spans' byte offsets
+/// index it: it drops a byte order mark and a first line `#!…` that does not start an
+/// inner attribute `#![…]`.
+fn lexed_whole(text: &str) -> bool {
+    !text.starts_with('\u{feff}')
+        && text
+            .strip_prefix("#!")
+            .is_none_or(|rest| rest.trim_start().starts_with('['))
 }
