@@ -73,9 +73,17 @@ pub(crate) fn check(
         })
         .collect();
     let graph = CallGraph::build(&parsed, &graph_roots);
+    // A body read on demand that does not parse is reported with its file's.
     let file_diagnostics: Vec<Diagnostic> = parsed
         .iter()
-        .flat_map(|file| file.facts.diagnostics.iter().cloned())
+        .flat_map(|file| {
+            let unparsed = file
+                .facts
+                .fns
+                .iter()
+                .filter_map(|function| function.unparsed());
+            file.facts.diagnostics.iter().chain(unparsed).cloned()
+        })
         .collect();
     // A call the scanner already reports (a std name the crate also defines) is
     // reported once, by the scanner.

@@ -152,6 +152,11 @@ impl FnFacts {
         self.body.get()?.uses.as_ref()
     }
 
+    /// The report of a deferred body that turned out not to parse when it was read.
+    pub(crate) fn unparsed(&self) -> Option<&Diagnostic> {
+        self.body.get()?.unparsed.as_ref()
+    }
+
     /// Whether the body is still unread.
     pub(crate) fn is_unread(&self) -> bool {
         self.body.get().is_none()
@@ -171,6 +176,8 @@ struct FnBody {
     blocking: Option<BlockingCall>,
     calls: Vec<CallSite>,
     uses: Option<Imports>,
+    /// A deferred body that does not parse.
+    unparsed: Option<Diagnostic>,
 }
 
 /// A sync fn's body left unread while its file is collected.
@@ -209,8 +216,26 @@ impl DeferredBody {
                 }
                 body
             }
-            // It parsed as part of its file: this does not happen.
-            Err(_) => FnBody::default(),
+            // A body the skim blanked was never parsed: it may not parse.
+            Err(error) => {
+                let mut location = Location::of(file, error.span());
+                self.place(&mut location);
+                FnBody {
+                    unparsed: Some(
+                        Diagnostic::new(
+                            Code::Unparsed,
+                            location,
+                            format!("this fn does not parse, so it was not checked: {error}"),
+                        )
+                        .with_label(error.to_string())
+                        .with_note(
+                            "the rest of the crate was checked; `cargo check` shows the full \
+                             error",
+                        ),
+                    ),
+                    ..FnBody::default()
+                }
+            }
         };
         // The spans of the fn's text are resolved: free this thread's copy of it.
         proc_macro2::extra::invalidate_current_thread_spans();
@@ -256,6 +281,7 @@ fn sync_body(sig: &Signature, block: &Block, rules: &ScopeRules, file: &Arc<Path
         blocking,
         calls,
         uses: body_uses(block),
+        unparsed: None,
     }
 }
 
@@ -349,18 +375,24 @@ pub(crate) struct FileFacts {
 }
 
 /// Collects the facts of a parsed file. `text` is what was parsed, when its spans'
-/// byte offsets index it (then self-contained sync bodies are read later, on demand).
+/// byte offsets index it (then self-contained sync bodies are read later, on demand);
+/// `blanked` the offsets of the `{` of the bodies [`crate::skim`] blanked out of it.
+/// Also says whether one of those was needed now (an async fn's: the skim and the
+/// parser disagree): then these facts are incomplete.
 pub(crate) fn collect(
     key: &FileKey,
     path: &Arc<Path>,
     file: &syn::File,
     text: Option<Arc<str>>,
+    blanked: &[usize],
     rules: &CrateRules,
-) -> FileFacts {
+) -> (FileFacts, bool) {
     let mut collector = FileCollector {
         key,
         path,
         text,
+        blanked,
+        needed_blanked: false,
         facts: FileFacts {
             path: Arc::clone(path),
             scopes: Vec::new(),
@@ -370,7 +402,7 @@ pub(crate) fn collect(
     };
     let scope_rules = rules.scope(&file.items);
     collector.scope(&file.items, &[], &key.module_dir(), true, &scope_rules);
-    collector.facts
+    (collector.facts, collector.needed_blanked)
 }
 
 /// Where a module item sits: its scope in the file and its children's directory.
@@ -395,6 +427,8 @@ struct FileCollector<'a> {
     key: &'a FileKey,
     path: &'a Arc<Path>,
     text: Option<Arc<str>>,
+    blanked: &'a [usize],
+    needed_blanked: bool,
     facts: FileFacts,
 }
 
@@ -606,7 +640,14 @@ impl FileCollector<'_> {
             body: OnceLock::new(),
             deferred: None,
         };
-        if !is_async && self.text.is_some() && self_contained(block) {
+        let was_blanked = self
+            .blanked
+            .binary_search(&block.brace_token.span.open().byte_range().start)
+            .is_ok();
+        if was_blanked && is_async {
+            self.needed_blanked = true;
+        }
+        if !is_async && self.text.is_some() && (was_blanked || self_contained(block)) {
             if let Some(text) = &self.text {
                 let first = start.start();
                 let from = start.byte_range().start;
@@ -645,6 +686,7 @@ impl FileCollector<'_> {
             blocking,
             calls,
             uses: body_uses(block),
+            unparsed: None,
         });
         self.facts.fns.push(facts);
         // Fn items inside the body are fns of the module for resolution's sake.
@@ -1142,7 +1184,8 @@ mod tests {
         assert_eq!(calls.checked, 9);
     }
 
-    /// A deferred body, read later, gives what reading it with its file gives: the same
+    /// A deferred body, read later (also one the parser never saw), gives what reading it
+    /// with its file gives: the same
     /// calls and blocking call, at the same lines, columns (in chars, also on the fn's
     /// first line) and bytes.
     #[test]
@@ -1159,10 +1202,34 @@ mod tests {
         };
         let path: Arc<Path> = Arc::from(Path::new("src/lib.rs"));
         let (rules, _) = CrateRules::load(Path::new("/nonexistent"));
-        let eager = collect(&key, &path, &file, None, &rules);
-        let deferred = collect(&key, &path, &file, Some(Arc::from(text)), &rules);
+        let (eager, _) = collect(&key, &path, &file, None, &[], &rules);
+        let (deferred, _) = collect(&key, &path, &file, Some(Arc::from(text)), &[], &rules);
+        // The parser never saw the bodies the skim blanked.
+        let skimmed = crate::skim::skim(text).unwrap();
+        // `load`'s body has non-ASCII text: kept, and deferred after the parse.
+        assert_eq!(skimmed.bodies.len(), 1);
+        let without_bodies = syn::parse_file(skimmed.without_bodies.as_deref().unwrap()).unwrap();
+        let (skimmed, needed) = collect(
+            &key,
+            &path,
+            &without_bodies,
+            Some(Arc::from(text)),
+            &skimmed.bodies,
+            &rules,
+        );
+        assert!(!needed);
         assert_eq!(deferred.fns.len(), 2);
-        for (eager, deferred) in eager.fns.iter().zip(&deferred.fns) {
+        assert_eq!(skimmed.fns.len(), 2);
+        for ((eager, deferred), skimmed) in eager.fns.iter().zip(&deferred.fns).zip(&skimmed.fns) {
+            skimmed.read_body(&path);
+            assert_eq!(
+                format!("{:?}", eager.calls()),
+                format!("{:?}", skimmed.calls())
+            );
+            assert_eq!(
+                format!("{:?}", eager.blocking()),
+                format!("{:?}", skimmed.blocking())
+            );
             assert!(!eager.is_unread());
             assert!(deferred.is_unread() && deferred.calls().is_empty());
             deferred.read_body(&path);
@@ -1180,6 +1247,37 @@ mod tests {
         assert_eq!(&text[sleep.location.bytes.clone()], "std::thread::sleep(d)");
         assert_eq!(sleep.location.line_start, 11);
         assert_eq!(sleep.location.column_start, 45);
+    }
+
+    /// A body the parser never saw may not parse: read, it is reported at its error.
+    #[test]
+    fn a_skimmed_body_that_does_not_parse_is_reported_when_read() {
+        let text = "fn helper() {\n    let x = ;\n}\n";
+        let skimmed = crate::skim::skim(text).unwrap();
+        let file = syn::parse_file(skimmed.without_bodies.as_deref().unwrap()).unwrap();
+        let key = FileKey {
+            path: PathBuf::from("src/lib.rs"),
+            owns_dir: true,
+        };
+        let path: Arc<Path> = Arc::from(Path::new("src/lib.rs"));
+        let (rules, _) = CrateRules::load(Path::new("/nonexistent"));
+        let (facts, _) = collect(
+            &key,
+            &path,
+            &file,
+            Some(Arc::from(text)),
+            &skimmed.bodies,
+            &rules,
+        );
+        assert!(facts.fns[0].unparsed().is_none());
+        facts.fns[0].read_body(&path);
+        let unparsed = facts.fns[0].unparsed().expect("reported");
+        assert_eq!(unparsed.code, Code::Unparsed);
+        assert_eq!(
+            (unparsed.primary.line_start, unparsed.primary.column_start),
+            (2, 13)
+        );
+        assert!(unparsed.message.contains("expected an expression"));
     }
 
     /// Where `#[concurrent]` goes: the first token after the attributes.

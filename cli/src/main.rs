@@ -16,7 +16,6 @@
 
 mod check;
 mod diagnostic;
-mod doc_comments;
 mod explain;
 mod facts;
 mod fix;
@@ -24,6 +23,7 @@ mod graph;
 mod manifest;
 mod render;
 mod rules;
+mod skim;
 mod sources;
 mod workspace;
 

@@ -10,9 +10,9 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use crate::diagnostic::{shared_path, Code, Diagnostic, Location};
-use crate::doc_comments;
 use crate::facts::{self, FileFacts, FileKey};
 use crate::rules::CrateRules;
+use crate::skim;
 
 /// A parsed file and the package whose rules it was checked with.
 #[derive(Debug)]
@@ -106,22 +106,39 @@ pub(crate) fn parse_file(key: &FileKey, rules: &CrateRules) -> FileFacts {
             ));
         }
     };
-    // Without its doc comments (same lines, columns and offsets): no rule reads them.
-    // Should the blanked text not parse, the original is parsed for its error.
-    let blanked: Option<Arc<str>> = doc_comments::blank_doc_comments(&text).map(Arc::from);
-    let (parsed, parsed_text) = match blanked {
-        Some(blanked) => match syn::parse_file(&blanked) {
-            Ok(file) => (Ok(file), blanked),
-            Err(_) => (syn::parse_file(&text), Arc::from(text)),
-        },
-        None => (syn::parse_file(&text), Arc::from(text)),
-    };
-    let facts = match parsed {
-        Ok(file) => {
-            // Spans index the text only when the parser took it whole.
-            let indexed = lexed_whole(&parsed_text).then_some(parsed_text);
-            facts::collect(key, &path, &file, indexed, rules)
+    // Skimmed (same lines, columns and offsets): without its doc comments, which no rule
+    // reads, and first without its self-contained sync fn bodies too, which are read
+    // when async code reaches them. Should a skimmed text not parse (or a blanked body
+    // be needed at once), the next is parsed; the original last, for its error.
+    let skimmed = skim::skim(&text).unwrap_or_default();
+    let whole = lexed_whole(&text);
+    let full: Arc<str> = Arc::from(skimmed.without_docs.as_deref().unwrap_or(&text));
+    let mut collected = None;
+    if let (Some(without_bodies), true) = (&skimmed.without_bodies, whole) {
+        if let Ok(file) = syn::parse_file(without_bodies) {
+            let text = Some(Arc::clone(&full));
+            let (facts, needed_blanked) =
+                facts::collect(key, &path, &file, text, &skimmed.bodies, rules);
+            // Else the facts are dropped: their spans are never resolved again.
+            if !needed_blanked {
+                collected = Some(Ok(facts));
+            }
         }
+    }
+    let parse = |source: Arc<str>| {
+        syn::parse_file(&source).map(|file| {
+            // Spans index the text only when the parser took it whole.
+            let indexed = whole.then_some(source);
+            facts::collect(key, &path, &file, indexed, &[], rules).0
+        })
+    };
+    let collected = match collected {
+        Some(collected) => collected,
+        None if skimmed.without_docs.is_some() => parse(full).or_else(|_| parse(Arc::from(text))),
+        None => parse(full),
+    };
+    let facts = match collected {
+        Ok(facts) => facts,
         Err(error) => unparsed(
             Diagnostic::new(
                 Code::Unparsed,
