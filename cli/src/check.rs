@@ -1,13 +1,14 @@
 //! `check`: discover the crates, parse every file in parallel (each file's own reports
 //! found there), build the call graph, add the reports it finds, apply the levels.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
+use std::ops::Range;
 use std::path::Path;
 
 use crate::diagnostic::{Code, Diagnostic, Level};
 use crate::facts::FileKey;
-use crate::graph::{self, CallGraph, Root};
+use crate::graph::{CallGraph, Root};
 use crate::rules::CrateRules;
 use crate::sources::{self, ParsedFile};
 use crate::workspace::{self, Discovery, Package, Target, TargetKind, Workspace};
@@ -87,13 +88,25 @@ pub(crate) fn check(
         .collect();
     // A call the scanner already reports (a std name the crate also defines) is
     // reported once, by the scanner.
+    let found: HashSet<(Code, &Path, Range<usize>)> = file_diagnostics
+        .iter()
+        .map(|found| {
+            (
+                found.code,
+                &*found.primary.file,
+                found.primary.bytes.clone(),
+            )
+        })
+        .collect();
     let chain_reports: Vec<Diagnostic> = graph
         .reports(&workspace.root)
         .into_iter()
         .filter(|report| {
-            !file_diagnostics.iter().any(|found| {
-                found.code == report.code && graph::same_place(&found.primary, &report.primary)
-            })
+            !found.contains(&(
+                report.code,
+                &*report.primary.file,
+                report.primary.bytes.clone(),
+            ))
         })
         .collect();
     diagnostics.extend(file_diagnostics);
@@ -124,12 +137,12 @@ fn apply_levels(
     rules: &[CrateRules],
     deny_warnings: bool,
 ) -> (Vec<Diagnostic>, Vec<Option<usize>>) {
-    let package_of = |diagnostic: &Diagnostic| {
-        parsed
-            .iter()
-            .find(|file| *file.facts.path == *diagnostic.primary.file)
-            .map(|file| file.package)
-    };
+    // A file's package: the first parsed copy's, as a search in order finds it.
+    let mut packages: HashMap<&Path, usize> = HashMap::new();
+    for file in parsed {
+        packages.entry(&*file.facts.path).or_insert(file.package);
+    }
+    let package_of = |diagnostic: &Diagnostic| packages.get(&*diagnostic.primary.file).copied();
     let mut kept: Vec<(Diagnostic, Option<usize>)> = diagnostics
         .into_iter()
         .filter_map(|mut diagnostic| {

@@ -20,7 +20,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use crate::diagnostic::{Code, Diagnostic, Location};
+use crate::diagnostic::{Code, Diagnostic};
 use async_hygiene_analysis::blocking::Imports;
 
 use crate::facts::{BlockingCall, CallSite, Callee, FnFacts, TypeGuess};
@@ -800,9 +800,4 @@ impl<'f> CallGraph<'f> {
         });
         diagnostic
     }
-}
-
-/// Whether two locations are the same call (a scanner finding and a chain report).
-pub(crate) fn same_place(a: &Location, b: &Location) -> bool {
-    a.file == b.file && a.bytes == b.bytes
 }

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use annotate_snippets::{AnnotationKind, Group, Level as SnippetLevel, Patch, Renderer, Snippet};
@@ -35,6 +36,9 @@ fn snippet_level(level: Level) -> SnippetLevel<'static> {
     }
 }
 
+/// An annotation of a snippet: its range in the file, its kind, its label.
+type Annotated<'d> = (Range<usize>, AnnotationKind, Option<&'d str>);
+
 /// The rustc-style text of one report. `styled` adds terminal colours.
 pub(crate) fn human(
     diagnostic: &Diagnostic,
@@ -56,47 +60,47 @@ pub(crate) fn human(
     let sources = &*sources;
     let text = |path: &Path| sources.texts.get(path).map_or("", String::as_str);
     let code = diagnostic.code.qualified();
-    let primary_path = display_path(&diagnostic.primary.file, root);
-    let mut primary = Snippet::source(text(&diagnostic.primary.file))
-        .path(primary_path.clone())
-        .fold(true)
-        .annotation(
-            AnnotationKind::Primary
-                .span(clamp(&diagnostic.primary, text(&diagnostic.primary.file)))
-                .label(non_empty(&diagnostic.label)),
-        );
-    let mut other_files: Vec<Snippet<'_, annotate_snippets::Annotation<'_>>> = Vec::new();
-    let mut other_paths: Vec<String> = Vec::new();
+    // The annotations of each file, the primary's file first, then the others in the
+    // order their labels come.
+    let mut files: Vec<(&Path, Vec<Annotated<'_>>)> = vec![(&diagnostic.primary.file, Vec::new())];
+    let primary_text = text(&diagnostic.primary.file);
+    files[0].1.push((
+        clamp(&diagnostic.primary, primary_text),
+        AnnotationKind::Primary,
+        non_empty(&diagnostic.label),
+    ));
     for label in &diagnostic.secondary {
-        let source = text(&label.location.file);
-        let annotation = AnnotationKind::Context
-            .span(clamp(&label.location, source))
-            .label(non_empty(&label.text));
-        if label.location.file == diagnostic.primary.file {
-            primary = primary.annotation(annotation);
-        } else {
-            let path = display_path(&label.location.file, root);
-            if let Some(index) = other_paths.iter().position(|known| *known == path) {
-                let snippet = other_files.remove(index);
-                other_files.insert(index, snippet.annotation(annotation));
-            } else {
-                other_paths.push(path.clone());
-                other_files.push(
-                    Snippet::source(source)
-                        .path(path)
-                        .fold(true)
-                        .annotation(annotation),
-                );
-            }
+        let file = &*label.location.file;
+        let range = clamp(&label.location, text(file));
+        let annotation = (range, AnnotationKind::Context, non_empty(&label.text));
+        match files.iter_mut().find(|(known, _)| *known == file) {
+            Some((_, annotations)) => annotations.push(annotation),
+            None => files.push((file, vec![annotation])),
         }
     }
+    let snippets = files.into_iter().map(|(file, annotations)| {
+        let ranges: Vec<Range<usize>> = annotations
+            .iter()
+            .map(|(range, ..)| range.clone())
+            .collect();
+        let (offset, line, lines) = window(text(file), &ranges);
+        annotations.into_iter().fold(
+            Snippet::source(lines)
+                .line_start(line)
+                .path(display_path(file, root))
+                .fold(true),
+            |snippet, (range, kind, label)| {
+                snippet.annotation(
+                    kind.span(range.start - offset..range.end - offset)
+                        .label(label),
+                )
+            },
+        )
+    });
     let mut group = snippet_level(diagnostic.level)
         .primary_title(diagnostic.message.as_str())
         .id(code.as_str())
-        .element(primary);
-    for snippet in other_files {
-        group = group.element(snippet);
-    }
+        .elements(snippets);
     for note in &diagnostic.notes {
         group = group.element(SnippetLevel::NOTE.message(note.as_str()));
     }
@@ -106,13 +110,16 @@ pub(crate) fn human(
     let mut report = vec![group];
     if let Some(suggestion) = &diagnostic.suggestion {
         let source = text(&suggestion.location.file);
+        let range = clamp(&suggestion.location, source);
+        let (offset, line, lines) = window(source, std::slice::from_ref(&range));
         report.push(
             Group::with_title(SnippetLevel::HELP.secondary_title(suggestion.message.as_str()))
                 .element(
-                    Snippet::source(source)
+                    Snippet::source(lines)
+                        .line_start(line)
                         .path(display_path(&suggestion.location.file, root))
                         .patch(Patch::new(
-                            clamp(&suggestion.location, source),
+                            range.start - offset..range.end - offset,
                             suggestion.replacement.as_str(),
                         )),
                 ),
@@ -128,6 +135,21 @@ pub(crate) fn human(
 
 fn non_empty(text: &str) -> Option<&str> {
     (!text.is_empty()).then_some(text)
+}
+
+/// The whole lines of `text` that `ranges` touch: their offset in `text`, the number of
+/// the first, and their text. A snippet of these lines renders as one of the whole file
+/// does (folded, it shows only annotated lines), without the renderer splitting every
+/// line of the file for each report.
+fn window<'t>(text: &'t str, ranges: &[Range<usize>]) -> (usize, usize, &'t str) {
+    let first = ranges.iter().map(|range| range.start).min().unwrap_or(0);
+    let last = ranges.iter().map(|range| range.end).max().unwrap_or(0);
+    let start = text[..first].rfind('\n').map_or(0, |newline| newline + 1);
+    let end = text[last..]
+        .find('\n')
+        .map_or(text.len(), |newline| last + newline + 1);
+    let line = 1 + text[..start].lines().count();
+    (start, line, &text[start..end])
 }
 
 /// A byte range inside the text (a file changed since it was parsed must not panic).
