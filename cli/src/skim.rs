@@ -10,6 +10,8 @@
 //!   nothing in their bodies can show in a report (see [`crate::facts`]). The parser
 //!   sees `fn f() {   }`; the body's text is parsed only when the call graph reaches
 //!   the fn.
+//! - **The rules of `macro_rules!` definitions** outside fn bodies: the checker reads
+//!   no macro definition (only the input of macros called in item position).
 //!
 //! ```text
 //! /// Reads the config.            →                               (spaces)
@@ -31,10 +33,11 @@ use std::ops::Range;
 pub(crate) struct Skimmed {
     /// The text without its doc comments, when it has any.
     pub(crate) without_docs: Option<String>,
-    /// The text without its doc comments and self-contained sync fn bodies (their
-    /// braces kept), when it has such bodies.
+    /// The text without its doc comments, self-contained sync fn bodies and
+    /// `macro_rules!` definitions (their delimiters kept), when it has such bodies.
     pub(crate) without_bodies: Option<String>,
-    /// The byte offset of the `{` of each blanked body, in order.
+    /// The byte offset of the `{` of each blanked body, in order (and of the opening
+    /// delimiter of each blanked `macro_rules!` definition).
     pub(crate) bodies: Vec<usize>,
 }
 
@@ -197,6 +200,8 @@ struct BodyFinder {
     after_fn: Option<bool>,
     header: Option<Header>,
     body: Option<OpenBody>,
+    /// How much of `macro_rules! name` was just seen (0 to 3).
+    macro_rules: u8,
     /// The previous piece outside bodies: `->` is no closing angle bracket.
     previous: Option<(Piece, usize)>,
     found: Vec<Range<usize>>,
@@ -214,38 +219,49 @@ struct OpenBody {
     /// The depth inside its braces.
     depth: usize,
     start: usize,
-    is_async: bool,
+    kind: BodyKind,
     /// No `async` or `fn` seen inside, and no inner attribute.
     contained: bool,
     first: bool,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum BodyKind {
+    SyncFn,
+    /// Kept: its body is read with its file.
+    AsyncFn,
+    /// The rules of a `macro_rules!` definition outside fn bodies: no rule reads them,
+    /// whatever is inside.
+    MacroRules,
+}
+
 impl BodyFinder {
     fn piece(&mut self, piece: Piece, range: Range<usize>, text: &str) {
-        if let Some(body) = &mut self.body {
-            if std::mem::take(&mut body.first) && piece == Piece::Punct(b'#') {
-                body.contained = false;
-            }
-            match piece {
-                Piece::Ident if matches!(&text[range.clone()], "async" | "fn") => {
-                    body.contained = false;
-                }
-                Piece::Punct(b'(' | b'[' | b'{') => self.depth += 1,
-                Piece::Punct(b')' | b']' | b'}') => {
-                    if piece == Piece::Punct(b'}') && self.depth == body.depth {
-                        let whole = body.start..range.end;
-                        if body.contained && !body.is_async && text[whole.clone()].is_ascii() {
-                            self.found.push(whole);
-                        }
-                        self.body = None;
-                    }
-                    self.depth = self.depth.saturating_sub(1);
-                }
-                _ => {}
-            }
+        if self.body.is_some() {
+            self.in_body(piece, range, text);
             return;
         }
         let previous = self.previous.replace((piece, range.end));
+        // `macro_rules! name { .. }`
+        let word = (piece == Piece::Ident).then(|| &text[range.clone()]);
+        self.macro_rules = match (self.macro_rules, piece, word) {
+            (_, _, Some("macro_rules")) => 1,
+            (1, Piece::Punct(b'!'), _) => 2,
+            (2, Piece::Ident, _) => 3,
+            (3, Piece::Punct(b'(' | b'[' | b'{'), _) => {
+                self.depth += 1;
+                self.body = Some(OpenBody {
+                    depth: self.depth,
+                    start: range.start,
+                    kind: BodyKind::MacroRules,
+                    contained: true,
+                    first: true,
+                });
+                self.macro_rules = 0;
+                return;
+            }
+            _ => 0,
+        };
         if let Some(is_async) = self.after_fn.take() {
             if piece == Piece::Ident {
                 self.header = Some(Header {
@@ -256,7 +272,6 @@ impl BodyFinder {
                 return;
             }
         }
-        let word = (piece == Piece::Ident).then(|| &text[range.clone()]);
         if word == Some("fn") {
             self.after_fn = Some(std::mem::take(&mut self.async_run));
             return;
@@ -284,7 +299,11 @@ impl BodyFinder {
                 self.body = Some(OpenBody {
                     depth: self.depth,
                     start: range.start,
-                    is_async: header.is_some_and(|header| header.is_async),
+                    kind: if header.is_some_and(|header| header.is_async) {
+                        BodyKind::AsyncFn
+                    } else {
+                        BodyKind::SyncFn
+                    },
                     contained: true,
                     first: true,
                 });
@@ -313,6 +332,33 @@ impl BodyFinder {
                         header.angles = header.angles.saturating_sub(1);
                     }
                 }
+            }
+            _ => {}
+        }
+    }
+
+    /// A piece inside the body being read, up to its closing delimiter.
+    fn in_body(&mut self, piece: Piece, range: Range<usize>, text: &str) {
+        let Some(body) = &mut self.body else { return };
+        let rules = body.kind == BodyKind::MacroRules;
+        if std::mem::take(&mut body.first) && piece == Piece::Punct(b'#') {
+            body.contained = rules;
+        }
+        match piece {
+            Piece::Ident if matches!(&text[range.clone()], "async" | "fn") => {
+                body.contained = rules;
+            }
+            Piece::Punct(b'(' | b'[' | b'{') => self.depth += 1,
+            Piece::Punct(b')' | b']' | b'}') => {
+                if self.depth == body.depth {
+                    let whole = body.start..range.end;
+                    let kept = body.kind == BodyKind::AsyncFn;
+                    if body.contained && !kept && text[whole.clone()].is_ascii() {
+                        self.found.push(whole);
+                    }
+                    self.body = None;
+                }
+                self.depth = self.depth.saturating_sub(1);
             }
             _ => {}
         }
@@ -447,7 +493,7 @@ mod tests {
         if let Some(without) = &skimmed.without_bodies {
             assert_eq!(without.len(), text.len(), "byte offsets must not move");
             for start in &skimmed.bodies {
-                assert_eq!(&without[*start..=*start], "{");
+                assert!(matches!(&without[*start..=*start], "{" | "(" | "["));
             }
         }
         skimmed.without_bodies
@@ -502,6 +548,24 @@ mod tests {
                 " ".repeat(18),
                 " ".repeat(5)
             )
+        );
+    }
+
+    #[test]
+    fn macro_rules_definitions_outside_fn_bodies_become_spaces() {
+        let text = "macro_rules! m {\n    ($e:expr) => { fn f() { $e } };\n}\nmacro_rules! n ( () => {} );";
+        assert_eq!(
+            without_bodies(text).unwrap(),
+            format!(
+                "macro_rules! m {{\n{}\n}}\nmacro_rules! n ({});",
+                " ".repeat("    ($e:expr) => { fn f() { $e } };".len()),
+                " ".repeat(" () => {} ".len())
+            )
+        );
+        // Inside an async fn's body it stays: the body is read whole.
+        assert_eq!(
+            without_bodies("async fn f() { macro_rules! m { () => {} } }"),
+            None
         );
     }
 
