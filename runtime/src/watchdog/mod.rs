@@ -112,6 +112,7 @@ mod poll;
 mod report;
 mod scope;
 mod stats;
+mod tracked;
 mod watched;
 
 pub use report::{Hang, Point, SlowPoll, Stretch};
@@ -254,7 +255,7 @@ static SLOW_POLLS: AtomicU64 = AtomicU64::new(0);
 
 /// What a watched poll does, derived from the mode, the threshold and the ticker, so that
 /// a poll reads one byte instead of three settings and a `Once` (see [`refresh_plan`]).
-static PLAN: AtomicU8 = AtomicU8::new(Plan::Unsettled as u8);
+pub(super) static PLAN: AtomicU8 = AtomicU8::new(Plan::Unsettled as u8);
 
 /// How a watched poll is timed, if at all.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -488,6 +489,7 @@ pub const COARSE_CLOCK_MIN_THRESHOLD: Duration = Duration::from_millis(20);
 #[doc(hidden)]
 pub mod __private {
     pub use super::poll::{at_await, at_await_macro, watch_poll, Resume, WatchSite};
+    pub use super::tracked::{mark_await, Marked, WatchState};
     pub use crate::{
         __async_hygiene_watch_body as watch_body, __async_hygiene_watch_body_on as watch_body_on,
     };
@@ -521,6 +523,7 @@ macro_rules! __async_hygiene_watch_body {
         $(output = $output:ty,)?
         body = $body:block
         $(, marked = $marked:tt)?
+        $(, tracked = $state:tt $tracked:tt)?
     ) => {
         $body
     };
@@ -549,6 +552,21 @@ macro_rules! __async_hygiene_watch_body {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __async_hygiene_watch_body_on {
+    // A body whose every suspension point is a marked await: no wrapper, the body keeps
+    // its own watch state (see `watchdog::tracked`).
+    (
+        name = $name:literal,
+        site = ($file:expr, $line:expr, $column:expr $(,)?),
+        $(output = $output:ty,)?
+        body = $body:tt,
+        tracked = ($state:ident) $tracked:block
+    ) => {
+        match $crate::__private::WatchState::start(
+            $crate::__async_hygiene_watch_body_on!(@site $name, ($file, $line, $column))
+        ) {
+            $state => $tracked
+        }
+    };
     // The marked body replaces the plain one.
     (
         name = $name:literal,
@@ -596,21 +614,23 @@ macro_rules! __async_hygiene_watch_body_on {
     (name = $name:literal, site = ($file:expr, $line:expr, $column:expr $(,)?), body = $body:block) => {
         $crate::__async_hygiene_watch_body_on!(@expand $name, ($file, $line, $column), async move $body)
     };
+    // The fn's `&'static WatchSite`. Items are not hygienic in `macro_rules!`: declared
+    // in their own block, they cannot shadow a name the body uses.
+    (@site $name:literal, ($file:expr, $line:expr, $column:expr)) => {{
+        struct AsyncHygieneWatchMarker;
+        static ASYNC_HYGIENE_WATCH_SITE: $crate::__private::WatchSite =
+            $crate::__private::WatchSite::new(
+                $name,
+                $file,
+                $line,
+                $column,
+                $crate::__private::watch_core::any::type_name::<AsyncHygieneWatchMarker>,
+            );
+        &ASYNC_HYGIENE_WATCH_SITE
+    }};
     (@expand $name:literal, ($file:expr, $line:expr, $column:expr), $future:expr) => {{
-        // Items are not hygienic in `macro_rules!`: declared in their own block, they
-        // cannot shadow a name the body uses.
-        let async_hygiene_site: &'static $crate::__private::WatchSite = {
-            struct AsyncHygieneWatchMarker;
-            static ASYNC_HYGIENE_WATCH_SITE: $crate::__private::WatchSite =
-                $crate::__private::WatchSite::new(
-                    $name,
-                    $file,
-                    $line,
-                    $column,
-                    $crate::__private::watch_core::any::type_name::<AsyncHygieneWatchMarker>,
-                );
-            &ASYNC_HYGIENE_WATCH_SITE
-        };
+        let async_hygiene_site: &'static $crate::__private::WatchSite =
+            $crate::__async_hygiene_watch_body_on!(@site $name, ($file, $line, $column));
         // Pinned in the fn's own future and polled through `poll_fn`: no extra state
         // machine around the body. The closure owns the site and where the body resumes
         // (`move`): a poll reads them beside the pinned body's pointer, not through

@@ -7,7 +7,7 @@ use std::panic::Location;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::monitor;
 use super::report::{print_if_unobserved, Point, SlowPoll, Stretch};
@@ -44,7 +44,7 @@ thread_local! {
     /// grows, wrapping). A watched poll reads it before and, when slow, after: the
     /// difference is what nested watched polls reported, which the outer fn leaves to the
     /// innermost. A fast poll never writes it.
-    static REPORTED_NANOS: Cell<u64> = const { Cell::new(0) };
+    pub(super) static REPORTED_NANOS: Cell<u64> = const { Cell::new(0) };
 }
 
 /// Marks an `.await` of a watched body: `f(x).await` becomes `at_await(f(x)).await`,
@@ -134,9 +134,17 @@ impl WatchSite {
         }
     }
 
+    /// How a strict-mode report of a poll of the site's body unwinds.
+    fn raise(&self) -> Raise {
+        match self.marker_type_name {
+            Some(_) => Raise::AtCaller,
+            None => Raise::Unwind("watched", self.file, self.line, self.column),
+        }
+    }
+
     /// The site's id, published with each poll (see [`monitor::Published`]).
     #[inline]
-    fn site_bits(&'static self) -> u64 {
+    pub(super) fn site_bits(&'static self) -> u64 {
         match self.site_bits.load(Ordering::Relaxed) {
             0 => {
                 let id = match self.id.load(Ordering::Relaxed) {
@@ -239,28 +247,19 @@ fn timed_poll<F: Future + ?Sized>(
     cx: &mut Context<'_>,
     exact: bool,
 ) -> Poll<F::Output> {
-    let exact_start = exact.then(Instant::now);
     // Counted first: the site is then not needed after the inner poll on the fast path.
     site.stats.record_poll();
-    let reported_before = REPORTED_NANOS.get();
-    let frame = PollFrame::enter(site.site_bits(), *resumed);
-    let start_tick = frame.start_tick;
+    let frame = PollFrame::enter(site.site_bits(), *resumed, exact);
     let poll = future.poll(cx);
-    let end_tick = clock::tick();
-    let reached = frame.leave(end_tick);
-    let duration = match exact_start {
-        Some(start) => Some(start.elapsed()),
-        // At most one tick fell inside: below any threshold the coarse clock is used for.
-        None if end_tick < start_tick + 2 => None,
-        None => Some(clock::elapsed(start_tick, end_tick)),
-    };
-    if let Some(duration) = duration {
+    let (begun, reached) = frame.leave();
+    if let Some(duration) = begun.end(exact) {
         if duration_to_nanos(duration) > THRESHOLD_NANOS.load(Ordering::Relaxed) {
             check_slow_poll(
                 site,
                 duration,
-                reported_before,
+                begun.reported_before,
                 stretch(*resumed, &poll, reached),
+                site.raise(),
             );
         }
     }
@@ -287,55 +286,112 @@ fn stretch<T>(
     }
 }
 
+/// A stretch of a watched body being timed: published for the hang monitor from
+/// [`Begun::begin`] to [`Begun::end`], which both run on the polling thread. The watch
+/// around a body ([`watch_poll`]) begins and ends one with each poll; a body whose awaits
+/// are all marked ([`WatchState`](super::tracked::WatchState)) begins one where it
+/// resumes and ends it where it suspends or returns.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Begun {
+    pub(super) start_tick: u64,
+    /// [`clock::now_nanos`] at the start when timed exactly, else 0.
+    pub(super) start_nanos: u64,
+    /// The poll this one runs inside of on this thread, published again at the end.
+    pub(super) outer: monitor::Published,
+    /// [`REPORTED_NANOS`] at the start: the nested slow polls are what it grew by.
+    pub(super) reported_before: u64,
+}
+
+impl Begun {
+    /// Starts timing a poll of the site with `site_bits` that resumed at `resumed`.
+    // Always: on the path of every poll, and `exact` is a constant in each caller.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    pub(super) fn begin(site_bits: u64, resumed: Resume, exact: bool) -> Self {
+        let start_nanos = if exact { clock::now_nanos() } else { 0 };
+        let reported_before = REPORTED_NANOS.get();
+        let start_tick = clock::tick();
+        let outer =
+            monitor::current_slot().enter(monitor::Published::new(site_bits, resumed, start_tick));
+        Begun {
+            start_tick,
+            start_nanos,
+            outer,
+            reported_before,
+        }
+    }
+
+    /// Ends the poll: the thread's slot shows the outer poll again. Returns its duration
+    /// when it may be above a threshold: `None` when at most one tick of the coarse clock
+    /// fell inside.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    pub(super) fn end(&self, exact: bool) -> Option<Duration> {
+        let end_tick = clock::tick();
+        monitor::current_slot().leave(self.outer, end_tick.saturating_sub(self.start_tick));
+        if exact {
+            Some(Duration::from_nanos(
+                clock::now_nanos().saturating_sub(self.start_nanos),
+            ))
+        } else if end_tick < self.start_tick + 2 {
+            None
+        } else {
+            Some(clock::elapsed(self.start_tick, end_tick))
+        }
+    }
+}
+
 /// What a watched poll changes in its thread's state, restored when it ends, also when it
 /// unwinds: a panic in the body (or a strict-mode report of a nested fn) must not leave
 /// the monitor a poll that no longer runs, which it would report as a hang.
 struct PollFrame {
-    slot: &'static monitor::PollSlot,
-    outer: monitor::Published,
-    start_tick: u64,
+    begun: Begun,
     outer_await: Option<&'static Location<'static>>,
 }
 
 impl PollFrame {
     #[inline]
-    fn enter(site_bits: u64, resumed: Resume) -> Self {
+    fn enter(site_bits: u64, resumed: Resume, exact: bool) -> Self {
         let outer_await = AWAIT_AT.replace(match resumed {
             Resume::Await(location) => Some(location),
             Resume::Start | Resume::Unmarked => None,
         });
-        let start_tick = clock::tick();
-        let slot = monitor::current_slot();
-        let outer = slot.enter(monitor::Published::new(site_bits, resumed, start_tick));
         PollFrame {
-            slot,
-            outer,
-            start_tick,
+            begun: Begun::begin(site_bits, resumed, exact),
             outer_await,
         }
     }
 
-    /// Restores the state and returns the last await the poll reached.
+    /// Restores the await marks' state and returns the poll's start with the last await
+    /// it reached; the caller ends the poll ([`Begun::end`]).
     #[inline]
-    fn leave(self, end_tick: u64) -> Option<&'static Location<'static>> {
-        let reached = AWAIT_AT.get();
-        self.restore(end_tick);
+    fn leave(self) -> (Begun, Option<&'static Location<'static>>) {
+        let reached = AWAIT_AT.replace(self.outer_await);
+        let begun = self.begun;
         std::mem::forget(self);
-        reached
-    }
-
-    #[inline]
-    fn restore(&self, end_tick: u64) {
-        AWAIT_AT.set(self.outer_await);
-        self.slot.leave(self.outer, self.start_tick, end_tick);
+        (begun, reached)
     }
 }
 
 impl Drop for PollFrame {
     /// Only on unwinding: [`PollFrame::leave`] forgets the frame.
     fn drop(&mut self) {
-        self.restore(clock::tick());
+        AWAIT_AT.set(self.outer_await);
+        self.begun.end(false);
     }
+}
+
+/// How a strict-mode report unwinds.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Raise {
+    /// A panic at the caller: `#[track_caller]` all the way from the generated code, so
+    /// "panicked at" names the user's fn.
+    AtCaller,
+    /// The report is polled from a line of this crate (`Watched::poll`, a marked await's
+    /// `poll`) that `#[track_caller]` cannot see past: unwind without the panic hook's
+    /// "panicked at", after writing the message with the user's location (`watched`, the
+    /// `watch` call; `suspended`/`returned`, the await or fn where the poll ended).
+    Unwind(&'static str, &'static str, u32, u32),
 }
 
 /// Decides whether a poll that took `duration` is slow, and reports it. `reported_before`
@@ -343,11 +399,12 @@ impl Drop for PollFrame {
 #[cold]
 #[inline(never)]
 #[track_caller]
-fn check_slow_poll(
+pub(super) fn check_slow_poll(
     site: &'static WatchSite,
     duration: Duration,
     reported_before: u64,
     stretch: Stretch,
+    raise: Raise,
 ) {
     let reported = REPORTED_NANOS.get();
     let nested = Duration::from_nanos(reported.wrapping_sub(reported_before));
@@ -355,12 +412,18 @@ fn check_slow_poll(
     if own > Duration::from_nanos(THRESHOLD_NANOS.load(Ordering::Relaxed)) {
         // An enclosing watched poll now sees all of this poll as reported.
         REPORTED_NANOS.set(reported.wrapping_add(duration_to_nanos(own)));
-        report(site, duration, nested, stretch);
+        report(site, duration, nested, stretch, raise);
     }
 }
 
 #[track_caller]
-fn report(site: &'static WatchSite, duration: Duration, nested: Duration, stretch: Stretch) {
+fn report(
+    site: &'static WatchSite,
+    duration: Duration,
+    nested: Duration,
+    stretch: Stretch,
+    raise: Raise,
+) {
     let threshold = Duration::from_nanos(THRESHOLD_NANOS.load(Ordering::Relaxed));
     let slow_poll = SlowPoll {
         function: site.function_path(),
@@ -392,20 +455,16 @@ fn report(site: &'static WatchSite, duration: Duration, nested: Duration, stretc
         return;
     }
     let message = format!("async-hygiene watchdog (strict mode): {slow_poll}");
-    if site.marker_type_name.is_none() {
-        // A future watched by name is polled from `Watched::poll`, a line of this crate
-        // that `#[track_caller]` cannot see past: unwind without the panic hook's
-        // "panicked at", and name the `watch` call instead.
-        let line = format!(
-            "{message} (watched at {}:{}:{})\n",
-            site.file, site.line, site.column
-        );
-        let _ = std::io::stderr().lock().write_all(line.as_bytes());
-        std::panic::resume_unwind(Box::new(message));
+    match raise {
+        // Raised at the caller of `watch_poll` (`#[track_caller]` all the way): the
+        // watched fn, not a line of this crate.
+        Raise::AtCaller => panic!("{message}"),
+        Raise::Unwind(what, file, line, column) => {
+            let line = format!("{message} ({what} at {file}:{line}:{column})\n");
+            let _ = std::io::stderr().lock().write_all(line.as_bytes());
+            std::panic::resume_unwind(Box::new(message));
+        }
     }
-    // Raised at the caller of `watch_poll` (`#[track_caller]` all the way): the watched
-    // fn, not a line of this crate.
-    panic!("{message}");
 }
 
 #[cfg(test)]
