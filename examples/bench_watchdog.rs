@@ -262,12 +262,29 @@ fn direct_workload(variant: Variant) -> (Duration, u64) {
 
 /// 64 tasks yielding: every poll does almost nothing, the worst case for a per-poll cost.
 async fn yield_workload(variant: Variant) -> (Duration, u64) {
+    yields_on(&tokio::runtime::Handle::current(), variant).await
+}
+
+/// The same tasks on a runtime of two worker threads, which poll the same fns at once:
+/// what the watch writes to a fn's shared state (its poll count) is contended there.
+async fn multi_thread_yield_workload(variant: Variant) -> (Duration, u64) {
+    static WORKERS: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    let workers = WORKERS.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .expect("a multi-thread runtime builds")
+    });
+    yields_on(workers.handle(), variant).await
+}
+
+async fn yields_on(runtime: &tokio::runtime::Handle, variant: Variant) -> (Duration, u64) {
     let start = Instant::now();
     let tasks: Vec<_> = (0..TASKS)
         .map(|_| match variant {
-            Variant::Plain => tokio::spawn(plain::yields(YIELDS)),
-            Variant::Wrapped => tokio::spawn(wrapped::yields(YIELDS)),
-            _ => tokio::spawn(watched::yields(YIELDS)),
+            Variant::Plain => runtime.spawn(plain::yields(YIELDS)),
+            Variant::Wrapped => runtime.spawn(wrapped::yields(YIELDS)),
+            _ => runtime.spawn(watched::yields(YIELDS)),
         })
         .collect();
     let mut checksum = 0_u64;
@@ -328,7 +345,7 @@ fn main() {
     );
     println!();
     println!("| workload | variant | time | per unit | vs plain |\n|---|---|---:|---:|---:|");
-    let workloads: [(&str, &str, Workload); 3] = [
+    let workloads: [(&str, &str, Workload); 4] = [
         (
             "one future polled 4,000,000 times, no scheduler",
             "poll",
@@ -336,6 +353,9 @@ fn main() {
         ),
         ("64 tasks x 4,000 yields", "poll", |v| {
             Box::pin(yield_workload(v))
+        }),
+        ("64 tasks x 4,000 yields, 2 worker threads", "poll", |v| {
+            Box::pin(multi_thread_yield_workload(v))
         }),
         ("200,000 records over mpsc(1)", "record", |v| {
             Box::pin(channel_workload(v))
@@ -351,8 +371,10 @@ fn main() {
             .expect("variants: plain, watched, exact, off, wrapped")],
         None => Variant::ALL.to_vec(),
     };
+    // A name given whole selects that workload alone.
+    let exact = workloads.iter().any(|(name, _, _)| *name == only);
     for (name, unit, workload) in workloads {
-        if !name.contains(only.as_str()) {
+        if !name.contains(only.as_str()) || (exact && name != only) {
             continue;
         }
         let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); variants.len()];

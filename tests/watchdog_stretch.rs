@@ -436,12 +436,6 @@ async fn a_cancelled_body_reports_nothing_and_leaves_no_poll_running() {
     );
 }
 
-#[async_hygiene::no_blocking]
-async fn panics_in_a_caught_poll() {
-    tokio::task::yield_now().await;
-    std::panic::resume_unwind(Box::new("a bug in the handler"));
-}
-
 /// A panic caught around the poll (`catch_unwind`), its future kept afterwards: the
 /// body's watch state is dropped while the panic unwinds, so the monitor does not see a
 /// poll still running.
@@ -449,12 +443,11 @@ async fn panics_in_a_caught_poll() {
 async fn a_caught_panic_ends_the_poll_for_the_monitor_while_it_unwinds() {
     use futures::FutureExt as _;
     watchdog::set_hang_threshold(HANG_THRESHOLD);
-    let mut caught =
-        Box::pin(std::panic::AssertUnwindSafe(panics_in_a_caught_poll()).catch_unwind());
+    let mut caught = Box::pin(std::panic::AssertUnwindSafe(panics_in_a_poll()).catch_unwind());
     assert!((&mut caught).await.is_err());
     // The caught future lives on, past the hang threshold.
     tokio::time::sleep(HANG_THRESHOLD + Duration::from_millis(300)).await;
-    let stats = watchdog::stats_for("panics_in_a_caught_poll").expect("polled");
+    let stats = watchdog::stats_for("panics_in_a_poll").expect("polled");
     assert_eq!(stats.hangs, 0, "{stats:?}");
     drop(caught);
 }
@@ -468,4 +461,27 @@ async fn a_watched_body_stays_send() {
     }
     let task = tokio::spawn(assert_send(blocks_before_the_return()));
     assert_eq!(task.await.expect("no panic"), 7);
+}
+
+#[async_hygiene::no_blocking]
+async fn polled_often(yields: u32) {
+    for _ in 0..yields {
+        tokio::task::yield_now().await;
+    }
+}
+
+/// A call counts its own polls (a shared counter written on each poll would bounce
+/// between threads) and adds them to the fn's statistics every 64 polls, and the rest
+/// when it ends: a call that runs for long is seen as it runs.
+#[tokio::test]
+async fn a_long_call_adds_its_polls_as_it_runs_and_the_rest_when_it_ends() {
+    let polls = || watchdog::stats_for("polled_often").map_or(0, |stats| stats.polls);
+    let task = tokio::spawn(polled_often(1_000));
+    while polls() == 0 {
+        tokio::task::yield_now().await;
+    }
+    assert!(!task.is_finished());
+    assert_eq!(polls() % 64, 0, "added in batches while the call runs");
+    task.await.expect("no panic");
+    assert_eq!(polls(), 1_001, "each yield, then the return");
 }

@@ -35,6 +35,7 @@ use super::{clock, current_mode, stats, Mode, HANG_THRESHOLD_NANOS};
 /// on every poll; sharing a line would make them contend): a thread finds its slot
 /// through a thread-local index, with no `Arc` and no lazy initialisation on the path.
 #[repr(align(128))]
+#[derive(Debug)]
 pub(super) struct PollSlot(AtomicU64);
 
 /// Threads that can have a slot at once; a thread beyond them is timed and reported as

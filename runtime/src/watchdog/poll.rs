@@ -185,26 +185,53 @@ fn split_path(path: &str) -> Vec<&str> {
     segments
 }
 
+/// What the watch around one call's body keeps between its polls.
+#[derive(Debug)]
+pub struct PollState {
+    site: &'static WatchSite,
+    /// Where the next poll resumes.
+    resumed: Resume,
+    /// Polls not yet added to the fn's statistics (see [`SiteStats::count_poll`]).
+    polls: u32,
+}
+
+impl PollState {
+    /// The state of a call of the fn at `site`, never polled yet.
+    #[must_use]
+    pub fn new(site: &'static WatchSite) -> Self {
+        PollState {
+            site,
+            resumed: Resume::Start,
+            polls: 0,
+        }
+    }
+}
+
+impl Drop for PollState {
+    fn drop(&mut self) {
+        self.site.stats.add_polls(self.polls);
+    }
+}
+
 /// Polls `future` once, timing the poll and publishing it for the hang monitor;
-/// `resumed` is where the previous poll suspended, updated when this one does.
+/// `state` holds where the previous poll suspended, updated when this one does.
 ///
 /// A poll below the threshold reads one byte of settings, two ticks of the coarse clock
-/// and a few thread-locals, and writes the thread's slot and the fn's poll count (see
+/// and a few thread-locals, and writes the thread's slot and the call's poll count (see
 /// `bench_watchdog`); the rest is out of line.
 /// `#[track_caller]`: in strict mode the panic is reported at the caller, the user's fn.
 #[inline]
 #[track_caller]
 pub fn watch_poll<F: Future + ?Sized>(
-    site: &'static WatchSite,
-    resumed: &mut Resume,
+    state: &mut PollState,
     future: Pin<&mut F>,
     cx: &mut Context<'_>,
 ) -> Poll<F::Output> {
     // No closure between here and the report below: `#[track_caller]` does not cross one.
     match plan() {
-        Plan::Coarse => watch_poll_coarse(site, resumed, future, cx),
+        Plan::Coarse => watch_poll_coarse(state, future, cx),
         Plan::Off => future.poll(cx),
-        Plan::Exact | Plan::Unsettled => watch_poll_exact(site, resumed, future, cx),
+        Plan::Exact | Plan::Unsettled => watch_poll_exact(state, future, cx),
     }
 }
 
@@ -212,12 +239,11 @@ pub fn watch_poll<F: Future + ?Sized>(
 #[inline]
 #[track_caller]
 fn watch_poll_coarse<F: Future + ?Sized>(
-    site: &'static WatchSite,
-    resumed: &mut Resume,
+    state: &mut PollState,
     future: Pin<&mut F>,
     cx: &mut Context<'_>,
 ) -> Poll<F::Output> {
-    timed_poll(site, resumed, future, cx, false)
+    timed_poll(state, future, cx, false)
 }
 
 /// A poll timed with `Instant`: thresholds below the coarse clock's range, or no ticker.
@@ -225,12 +251,11 @@ fn watch_poll_coarse<F: Future + ?Sized>(
 #[inline(never)]
 #[track_caller]
 fn watch_poll_exact<F: Future + ?Sized>(
-    site: &'static WatchSite,
-    resumed: &mut Resume,
+    state: &mut PollState,
     future: Pin<&mut F>,
     cx: &mut Context<'_>,
 ) -> Poll<F::Output> {
-    timed_poll(site, resumed, future, cx, true)
+    timed_poll(state, future, cx, true)
 }
 
 /// The watched poll itself; `exact` is a constant in each caller, so each keeps its own
@@ -241,15 +266,15 @@ fn watch_poll_exact<F: Future + ?Sized>(
 #[inline(always)]
 #[track_caller]
 fn timed_poll<F: Future + ?Sized>(
-    site: &'static WatchSite,
-    resumed: &mut Resume,
+    state: &mut PollState,
     future: Pin<&mut F>,
     cx: &mut Context<'_>,
     exact: bool,
 ) -> Poll<F::Output> {
+    let site = state.site;
     // Counted first: the site is then not needed after the inner poll on the fast path.
-    site.stats.record_poll();
-    let frame = PollFrame::enter(site.site_bits(), *resumed, exact);
+    state.polls = site.stats.count_poll(state.polls);
+    let frame = PollFrame::enter(site.site_bits(), state.resumed, exact);
     let poll = future.poll(cx);
     let (begun, reached) = frame.leave();
     if let Some(duration) = begun.end(exact) {
@@ -258,13 +283,13 @@ fn timed_poll<F: Future + ?Sized>(
                 site,
                 duration,
                 begun.reported_before,
-                stretch(*resumed, &poll, reached),
+                stretch(state.resumed, &poll, reached),
                 site.raise(),
             );
         }
     }
     if poll.is_pending() {
-        *resumed = reached.map_or(Resume::Unmarked, Resume::Await);
+        state.resumed = reached.map_or(Resume::Unmarked, Resume::Await);
     }
     poll
 }
@@ -300,6 +325,8 @@ pub(super) struct Begun {
     pub(super) outer: monitor::Published,
     /// [`REPORTED_NANOS`] at the start: the nested slow polls are what it grew by.
     pub(super) reported_before: u64,
+    /// This thread's monitor slot, where the poll is published.
+    pub(super) slot: &'static monitor::PollSlot,
 }
 
 impl Begun {
@@ -311,13 +338,14 @@ impl Begun {
         let start_nanos = if exact { clock::now_nanos() } else { 0 };
         let reported_before = REPORTED_NANOS.get();
         let start_tick = clock::tick();
-        let outer =
-            monitor::current_slot().enter(monitor::Published::new(site_bits, resumed, start_tick));
+        let slot = monitor::current_slot();
+        let outer = slot.enter(monitor::Published::new(site_bits, resumed, start_tick));
         Begun {
             start_tick,
             start_nanos,
             outer,
             reported_before,
+            slot,
         }
     }
 
@@ -328,7 +356,8 @@ impl Begun {
     #[inline(always)]
     pub(super) fn end(&self, exact: bool) -> Option<Duration> {
         let end_tick = clock::tick();
-        monitor::current_slot().leave(self.outer, end_tick.saturating_sub(self.start_tick));
+        self.slot
+            .leave(self.outer, end_tick.saturating_sub(self.start_tick));
         if exact {
             Some(Duration::from_nanos(
                 clock::now_nanos().saturating_sub(self.start_nanos),

@@ -71,6 +71,8 @@ pub struct WatchState {
     reported_before: AtomicU64,
     /// [`clock::now_nanos`] when the stretch began, timed exactly.
     start_nanos: AtomicU64,
+    /// Polls not yet added to the fn's statistics (see `SiteStats::count_poll`).
+    polls: AtomicU32,
     /// The column of the await the running stretch began in (its line is in
     /// `published`); its file is the fn's: the attribute marks the awaits of the body it
     /// sees.
@@ -91,6 +93,7 @@ impl WatchState {
             reported_before: AtomicU64::new(0),
             start_nanos: AtomicU64::new(0),
             resumed_column: AtomicU32::new(0),
+            polls: AtomicU32::new(0),
         };
         state.resume(None);
         state
@@ -168,7 +171,7 @@ impl WatchState {
             }
             return;
         }
-        self.site.stats.record_poll();
+        self.count_poll();
         let end_tick = clock::tick();
         let ticks = Published(self.published.load(Ordering::Relaxed)).ticks_until(end_tick);
         monitor::current_slot().leave(Published(self.outer.load(Ordering::Relaxed)), ticks);
@@ -184,18 +187,29 @@ impl WatchState {
     #[track_caller]
     fn end_otherwise(&self, phase: u8, at: Option<&'static Location<'static>>) {
         if phase == EXACT {
-            self.site.stats.record_poll();
+            self.count_poll();
+            let now = clock::tick();
             let begun = Begun {
-                start_tick: clock::tick()
-                    - Published(self.published.load(Ordering::Relaxed)).ticks_until(clock::tick()),
+                start_tick: now
+                    - Published(self.published.load(Ordering::Relaxed)).ticks_until(now),
                 start_nanos: self.start_nanos.load(Ordering::Relaxed),
                 outer: Published(self.outer.load(Ordering::Relaxed)),
                 reported_before: self.reported_before.load(Ordering::Relaxed),
+                slot: monitor::current_slot(),
             };
             if let Some(duration) = begun.end(true) {
                 self.check(duration, at);
             }
         }
+    }
+
+    #[inline]
+    fn count_poll(&self) {
+        let pending = self
+            .site
+            .stats
+            .count_poll(self.polls.load(Ordering::Relaxed));
+        self.polls.store(pending, Ordering::Relaxed);
     }
 
     /// Reports the stretch that took `duration` if it is slow.
@@ -240,6 +254,7 @@ impl Drop for WatchState {
     /// suspended has none running.
     fn drop(&mut self) {
         self.end(None);
+        self.site.stats.add_polls(*self.polls.get_mut());
     }
 }
 
