@@ -13,14 +13,16 @@
 //! `plain` and once with `watched`, and divide the difference by the polls.
 //!
 //! Each workload runs identical bodies: plain (what the attributes emit without the
-//! `watchdog` feature), watched (what `#[no_blocking]` emits with it: each poll timed and
-//! published for the hang monitor, each `.await` marked with its location) with the
-//! default coarse clock and with the exact clock of thresholds below 20 ms, watched with
-//! the mode set to `off` at run time, and watched without the await marks (the wrapper
-//! alone, `watch_body_on!` called directly), which isolates the marks' cost. The variants alternate over several rounds on one current-thread
-//! runtime, so drift hits them alike, and the fastest round of each is reported: the
-//! workloads are deterministic, so a slower round only measures other processes taking
-//! the CPU (on a shared machine the medians move by more than the overhead measured).
+//! `watchdog` feature); watched (what `#[no_blocking]` emits with it: a body whose awaits
+//! are all visible keeps its own watch state, and each marked `.await` ends one timed
+//! stretch and begins the next, published for the hang monitor) with the default coarse
+//! clock and with the exact clock of thresholds below 20 ms, and with the mode set to
+//! `off` at run time; and wrapped (the watch around the body, `watch_body_on!` with its
+//! awaits marked by hand: what a body gets when a macro such as `select!` may hide an
+//! await). The variants alternate over several rounds on one current-thread runtime, so
+//! drift hits them alike, and the fastest round of each is reported: the workloads are
+//! deterministic, so a slower round only measures other processes taking the CPU (on a
+//! shared machine the medians move by more than the overhead measured).
 
 use std::time::{Duration, Instant};
 
@@ -93,7 +95,8 @@ mod plain {
     }
 }
 
-/// What `#[no_blocking]` emits with the feature on: the watch, with marked awaits.
+/// What `#[no_blocking]` emits with the feature on: the body keeps its watch state, each
+/// `.await` marked.
 mod watched {
     use super::{parse_record, PendingOnce};
 
@@ -127,9 +130,10 @@ mod watched {
     }
 }
 
-/// The watch without the await marks: the wrapper alone.
-mod unmarked {
+/// The watch around the body, awaits marked: what a body with `select!` or `join!` gets.
+mod wrapped {
     use super::{parse_record, PendingOnce};
+    use async_hygiene::__private::at_await;
 
     pub(crate) async fn pending(count: u32) -> u64 {
         async_hygiene::__private::watch_body_on!(
@@ -138,7 +142,7 @@ mod unmarked {
             body = {
                 let mut total = 0_u64;
                 for i in 0..count {
-                    PendingOnce(false).await;
+                    at_await(PendingOnce(false)).await;
                     total = total.wrapping_add(u64::from(i));
                 }
                 total
@@ -153,7 +157,7 @@ mod unmarked {
             body = {
                 let mut total = 0_u64;
                 for i in 0..count {
-                    tokio::task::yield_now().await;
+                    at_await(tokio::task::yield_now()).await;
                     total = total.wrapping_add(u64::from(i));
                 }
                 total
@@ -167,7 +171,7 @@ mod unmarked {
             output = u64,
             body = {
                 let mut total = 0;
-                while let Some(record) = receiver.recv().await {
+                while let Some(record) = at_await(receiver.recv()).await {
                     total += parse_record(&record);
                 }
                 total
@@ -184,8 +188,8 @@ enum Variant {
     /// Threshold 19 ms: `Instant::now()` twice per poll.
     WatchedExact,
     WatchedModeOff,
-    /// The coarse clock, awaits not marked.
-    Unmarked,
+    /// The coarse clock, the watch around the body.
+    Wrapped,
 }
 
 impl Variant {
@@ -194,7 +198,7 @@ impl Variant {
         Variant::Watched,
         Variant::WatchedExact,
         Variant::WatchedModeOff,
-        Variant::Unmarked,
+        Variant::Wrapped,
     ];
 
     /// The name a third argument selects the variant by.
@@ -204,7 +208,7 @@ impl Variant {
             Variant::Watched => "watched",
             Variant::WatchedExact => "exact",
             Variant::WatchedModeOff => "off",
-            Variant::Unmarked => "unmarked",
+            Variant::Wrapped => "wrapped",
         }
     }
 
@@ -214,7 +218,7 @@ impl Variant {
             Variant::Watched => "watched (warn, coarse clock)",
             Variant::WatchedExact => "watched (warn, exact clock)",
             Variant::WatchedModeOff => "watched, mode off",
-            Variant::Unmarked => "watched, awaits not marked (coarse clock)",
+            Variant::Wrapped => "wrapped (a body with `select!`/`join!`, coarse clock)",
         }
     }
 
@@ -249,7 +253,7 @@ fn direct_workload(variant: Variant) -> (Duration, u64) {
     let start = Instant::now();
     let total = match variant {
         Variant::Plain => drive(plain::pending(DIRECT_POLLS)),
-        Variant::Unmarked => drive(unmarked::pending(DIRECT_POLLS)),
+        Variant::Wrapped => drive(wrapped::pending(DIRECT_POLLS)),
         _ => drive(watched::pending(DIRECT_POLLS)),
     };
     std::hint::black_box(total);
@@ -258,12 +262,29 @@ fn direct_workload(variant: Variant) -> (Duration, u64) {
 
 /// 64 tasks yielding: every poll does almost nothing, the worst case for a per-poll cost.
 async fn yield_workload(variant: Variant) -> (Duration, u64) {
+    yields_on(&tokio::runtime::Handle::current(), variant).await
+}
+
+/// The same tasks on a runtime of two worker threads, which poll the same fns at once:
+/// what the watch writes to a fn's shared state (its poll count) is contended there.
+async fn multi_thread_yield_workload(variant: Variant) -> (Duration, u64) {
+    static WORKERS: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    let workers = WORKERS.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .expect("a multi-thread runtime builds")
+    });
+    yields_on(workers.handle(), variant).await
+}
+
+async fn yields_on(runtime: &tokio::runtime::Handle, variant: Variant) -> (Duration, u64) {
     let start = Instant::now();
     let tasks: Vec<_> = (0..TASKS)
         .map(|_| match variant {
-            Variant::Plain => tokio::spawn(plain::yields(YIELDS)),
-            Variant::Unmarked => tokio::spawn(unmarked::yields(YIELDS)),
-            _ => tokio::spawn(watched::yields(YIELDS)),
+            Variant::Plain => runtime.spawn(plain::yields(YIELDS)),
+            Variant::Wrapped => runtime.spawn(wrapped::yields(YIELDS)),
+            _ => runtime.spawn(watched::yields(YIELDS)),
         })
         .collect();
     let mut checksum = 0_u64;
@@ -283,7 +304,7 @@ async fn channel_workload(variant: Variant) -> (Duration, u64) {
     let start = Instant::now();
     let handler = match variant {
         Variant::Plain => tokio::spawn(plain::handle(receiver)),
-        Variant::Unmarked => tokio::spawn(unmarked::handle(receiver)),
+        Variant::Wrapped => tokio::spawn(wrapped::handle(receiver)),
         _ => tokio::spawn(watched::handle(receiver)),
     };
     for i in 0..MESSAGES {
@@ -324,7 +345,7 @@ fn main() {
     );
     println!();
     println!("| workload | variant | time | per unit | vs plain |\n|---|---|---:|---:|---:|");
-    let workloads: [(&str, &str, Workload); 3] = [
+    let workloads: [(&str, &str, Workload); 4] = [
         (
             "one future polled 4,000,000 times, no scheduler",
             "poll",
@@ -332,6 +353,9 @@ fn main() {
         ),
         ("64 tasks x 4,000 yields", "poll", |v| {
             Box::pin(yield_workload(v))
+        }),
+        ("64 tasks x 4,000 yields, 2 worker threads", "poll", |v| {
+            Box::pin(multi_thread_yield_workload(v))
         }),
         ("200,000 records over mpsc(1)", "record", |v| {
             Box::pin(channel_workload(v))
@@ -344,11 +368,13 @@ fn main() {
         Some(key) => vec![Variant::ALL
             .into_iter()
             .find(|variant| variant.key() == key)
-            .expect("variants: plain, watched, exact, off, unmarked")],
+            .expect("variants: plain, watched, exact, off, wrapped")],
         None => Variant::ALL.to_vec(),
     };
+    // A name given whole selects that workload alone.
+    let exact = workloads.iter().any(|(name, _, _)| *name == only);
     for (name, unit, workload) in workloads {
-        if !name.contains(only.as_str()) {
+        if !name.contains(only.as_str()) || (exact && name != only) {
             continue;
         }
         let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); variants.len()];

@@ -191,28 +191,22 @@ async fn annotated_handler() -> u32 {
 
 #[cfg(feature = "watchdog")]
 #[tokio::test]
-#[ignore = "run by `strict_mode_panics_at_the_annotated_fn` in a child process"]
+#[ignore = "run by `strict_mode_names_the_annotated_fn_when_the_slow_stretch_returns` in a child process"]
 async fn child_strict_annotated() {
     assert_eq!(annotated_handler().await, 7);
 }
 
-/// With the attribute, the panic is raised at the attribute that watches the fn (the
-/// generated call carries its span), and the message names the fn and its stretch.
+/// With the attribute, a body whose awaits are all visible keeps its own watch state:
+/// a slow stretch that ends at the return is reported from the state's `drop`, which
+/// `#[track_caller]` cannot reach, so it unwinds without the panic hook's "panicked at"
+/// (no line of this crate is named) and the message names the fn's location.
 #[cfg(feature = "watchdog")]
 #[test]
-fn strict_mode_panics_at_the_annotated_fn() {
-    let output = run_child(
-        "child_strict_annotated",
-        &[("ASYNC_HYGIENE_WATCHDOG", "strict")],
-    );
-    let all = format!("{}\n{}", text(&output.stdout), text(&output.stderr));
-    assert!(!output.status.success(), "{all}");
+fn strict_mode_names_the_annotated_fn_when_the_slow_stretch_returns() {
+    let all = failing_strict_child("child_strict_annotated");
     let line = line_of("async fn annotated_handler() -> u32 {");
     assert!(
-        all.contains(&format!(
-            "panicked at tests/watchdog_output.rs:{}:1:",
-            line - 1
-        )),
+        all.contains(&format!("(the fn at tests/watchdog_output.rs:{line}:10)")),
         "{all}"
     );
     assert!(
@@ -224,6 +218,49 @@ fn strict_mode_panics_at_the_annotated_fn() {
         all.contains(" between the await at tests/watchdog_output.rs:"),
         "{all}"
     );
+}
+
+#[cfg(feature = "watchdog")]
+#[async_hygiene::no_blocking]
+async fn annotated_blocks_then_awaits() -> u32 {
+    load_config(Duration::from_millis(200));
+    tokio::task::yield_now().await; // ends the slow stretch
+    7
+}
+
+#[cfg(feature = "watchdog")]
+#[tokio::test]
+#[ignore = "run by `strict_mode_panics_at_the_await_that_ends_the_slow_stretch` in a child process"]
+async fn child_strict_annotated_await() {
+    assert_eq!(annotated_blocks_then_awaits().await, 7);
+}
+
+/// A slow stretch that ends at an await panics there: the marked await's `poll` is
+/// `#[track_caller]`, so "panicked at" is the user's `.await`.
+#[cfg(feature = "watchdog")]
+#[test]
+fn strict_mode_panics_at_the_await_that_ends_the_slow_stretch() {
+    let all = failing_strict_child("child_strict_annotated_await");
+    let line = line_of("// ends the slow stretch");
+    assert!(
+        all.contains(&format!("panicked at tests/watchdog_output.rs:{line}:30:")),
+        "{all}"
+    );
+    assert!(!all.contains("panicked at runtime/"), "{all}");
+    assert!(
+        all.contains("between the start of the fn (tests/watchdog_output.rs:"),
+        "{all}"
+    );
+}
+
+/// The output of the ignored test `name` run in strict mode in a child process, which
+/// must fail without naming a line of this crate as the cause.
+fn failing_strict_child(name: &str) -> String {
+    let output = run_child(name, &[("ASYNC_HYGIENE_WATCHDOG", "strict")]);
+    let all = format!("{}\n{}", text(&output.stdout), text(&output.stderr));
+    assert!(!output.status.success(), "{all}");
+    assert!(!all.contains("panicked at runtime/"), "{all}");
+    all
 }
 
 /// The line of this file that contains `text`.

@@ -373,3 +373,115 @@ async fn a_poll_that_panics_is_not_left_running_for_the_monitor() {
     let stats = watchdog::stats_for("panics_in_a_poll").expect("polled");
     assert_eq!(stats.hangs, 0, "{stats:?}");
 }
+
+#[async_hygiene::no_blocking]
+async fn inner_blocker() {
+    tokio::task::yield_now().await; // inner await
+    load_config();
+    tokio::task::yield_now().await;
+}
+
+#[async_hygiene::no_blocking]
+async fn outer_of_a_blocker() {
+    inner_blocker().await; // outer awaits the inner fn
+    load_config();
+    tokio::task::yield_now().await; // outer await after its own block
+}
+
+/// Two watched fns whose awaits are all visible (each keeps its own watch state, no
+/// wrapper): the inner one's blocking is reported once, against the inner fn; the outer
+/// fn's poll that ran it is not, and its own blocking is.
+#[tokio::test]
+async fn nested_fns_each_report_only_their_own_blocking() {
+    let ((), reports) = watchdog::collect(outer_of_a_blocker()).await;
+    assert_eq!(reports.slow_polls.len(), 2, "{reports:#?}");
+    let inner = &reports.of("inner_blocker")[0];
+    assert_eq!(inner.stretch.from, await_at("// inner await"));
+    let outer = &reports.of("outer_of_a_blocker")[0];
+    assert_eq!(
+        outer.stretch,
+        Stretch {
+            from: await_at("// outer awaits the inner fn"),
+            to: await_at("// outer await after its own block"),
+        }
+    );
+    assert!(outer.nested.is_zero(), "{outer:?}");
+}
+
+#[async_hygiene::no_blocking]
+async fn waits_forever_then_blocks() {
+    std::future::pending::<()>().await;
+    load_config();
+}
+
+/// A body dropped while it is suspended (a timeout, a `select!` that lost) has no
+/// stretch running: nothing is reported then or later.
+#[tokio::test]
+async fn a_cancelled_body_reports_nothing_and_leaves_no_poll_running() {
+    watchdog::set_hang_threshold(HANG_THRESHOLD);
+    let (timed_out, reports) = watchdog::collect(tokio::time::timeout(
+        Duration::from_millis(20),
+        waits_forever_then_blocks(),
+    ))
+    .await;
+    assert!(timed_out.is_err());
+    assert!(reports.slow_polls.is_empty(), "{reports:#?}");
+    tokio::time::sleep(HANG_THRESHOLD + Duration::from_millis(300)).await;
+    let stats = watchdog::stats_for("waits_forever_then_blocks").expect("polled");
+    // Polled once, and once more when the timer woke the timeout.
+    assert_eq!(
+        (stats.polls, stats.slow_polls, stats.hangs),
+        (2, 0, 0),
+        "{stats:?}"
+    );
+}
+
+/// A panic caught around the poll (`catch_unwind`), its future kept afterwards: the
+/// body's watch state is dropped while the panic unwinds, so the monitor does not see a
+/// poll still running.
+#[tokio::test]
+async fn a_caught_panic_ends_the_poll_for_the_monitor_while_it_unwinds() {
+    use futures::FutureExt as _;
+    watchdog::set_hang_threshold(HANG_THRESHOLD);
+    let mut caught = Box::pin(std::panic::AssertUnwindSafe(panics_in_a_poll()).catch_unwind());
+    assert!((&mut caught).await.is_err());
+    // The caught future lives on, past the hang threshold.
+    tokio::time::sleep(HANG_THRESHOLD + Duration::from_millis(300)).await;
+    let stats = watchdog::stats_for("panics_in_a_poll").expect("polled");
+    assert_eq!(stats.hangs, 0, "{stats:?}");
+    drop(caught);
+}
+
+/// The watch state is read through shared references held across awaits: a watched
+/// body stays `Send` (and `tokio::spawn` takes it on a multi-threaded runtime).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watched_body_stays_send() {
+    fn assert_send<T: Send>(value: T) -> T {
+        value
+    }
+    let task = tokio::spawn(assert_send(blocks_before_the_return()));
+    assert_eq!(task.await.expect("no panic"), 7);
+}
+
+#[async_hygiene::no_blocking]
+async fn polled_often(yields: u32) {
+    for _ in 0..yields {
+        tokio::task::yield_now().await;
+    }
+}
+
+/// A call counts its own polls (a shared counter written on each poll would bounce
+/// between threads) and adds them to the fn's statistics every 64 polls, and the rest
+/// when it ends: a call that runs for long is seen as it runs.
+#[tokio::test]
+async fn a_long_call_adds_its_polls_as_it_runs_and_the_rest_when_it_ends() {
+    let polls = || watchdog::stats_for("polled_often").map_or(0, |stats| stats.polls);
+    let task = tokio::spawn(polled_often(1_000));
+    while polls() == 0 {
+        tokio::task::yield_now().await;
+    }
+    assert!(!task.is_finished());
+    assert_eq!(polls() % 64, 0, "added in batches while the call runs");
+    task.await.expect("no panic");
+    assert_eq!(polls(), 1_001, "each yield, then the return");
+}

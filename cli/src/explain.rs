@@ -2,6 +2,9 @@
 //! statements, what each waits for, the joins and barriers, and why each `let` that
 //! does not move stays. The text is the shared analysis's; this finds the fn.
 
+use std::path::Path;
+
+use async_hygiene_analysis::policy::{self, Guard};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Block, ImplItemFn, ItemFn, ItemImpl, Signature, TraitItemFn};
@@ -123,9 +126,36 @@ pub(crate) fn explain(selector: &str) -> Result<String, String> {
             }
         }
     };
+    let (guards, note) = package_guards(Path::new(file));
     let mut out = format!("{file}:{}: ", chosen.lines.0);
-    out.push_str(&rules::explain(chosen.sig, chosen.block, &text));
+    out.push_str(&rules::explain(chosen.sig, chosen.block, &text, &guards));
+    if let Some(note) = note {
+        out.push_str(&note);
+    }
     Ok(out)
+}
+
+/// The `[concurrent.guards]` of the package `file` belongs to (the nearest directory
+/// above it with a `Cargo.toml`), so that the plan is the one `#[concurrent]` and
+/// `check` make; with a note when its `async-hygiene.toml` is malformed.
+fn package_guards(file: &Path) -> (Vec<Guard>, Option<String>) {
+    let Some(package) = file
+        .ancestors()
+        .skip(1)
+        .find(|dir| dir.join("Cargo.toml").is_file())
+    else {
+        return (Vec::new(), None);
+    };
+    match policy::load_from(package).map(|loaded| loaded.policy) {
+        None => (Vec::new(), None),
+        Some(Ok(policy)) => (policy.guards, None),
+        Some(Err(problem)) => (
+            Vec::new(),
+            Some(format!(
+                "note: {problem}; its `[concurrent.guards]` are not applied to this plan\n"
+            )),
+        ),
+    }
 }
 
 /// `src/lib.rs:load` → (`src/lib.rs`, `load`); the last `:` that is not part of `::`.

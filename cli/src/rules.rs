@@ -401,8 +401,8 @@ impl Source for FileSource<'_> {
 }
 
 /// `#[concurrent]`'s plan of one fn, in plain text.
-pub(crate) fn explain(sig: &Signature, block: &Block, text: &str) -> String {
-    FnPlan::new(sig, block).explain(&FileSource { text })
+pub(crate) fn explain(sig: &Signature, block: &Block, text: &str, guards: &[Guard]) -> String {
+    FnPlan::with_guards(sig, block, Guards::new(guards)).explain(&FileSource { text })
 }
 
 /// Whether a body has at most one `.await`, counting those inside macro arguments.

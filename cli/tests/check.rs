@@ -379,6 +379,15 @@ fn explain_prints_the_plan_by_name_or_line() {
 
     let output = run(&["explain", &format!("{}:no_such_fn", file.display())]);
     assert_eq!(output.status.code(), Some(2));
+
+    // The package's `[concurrent.guards]` apply, as they do for the attribute and `check`.
+    let output = run(&["explain", &format!("{}:pooled", file.display())]);
+    let plan = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        plan.contains("is a guard by this crate's `[concurrent.guards]`"),
+        "{plan}"
+    );
+    assert!(plan.contains("`fn pooled`: nothing to join"), "{plan}");
 }
 
 /// Copies a fixture to a fresh directory that `--fix` may change.

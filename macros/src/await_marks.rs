@@ -1,6 +1,12 @@
 //! Marks each `.await` of a watched body with its source location, so that the watchdog
 //! reports a slow poll as the stretch of lines it ran, not just the fn.
 //!
+//! Two forms. When every point where the body can suspend is an `.await` outside macro
+//! calls ([`tracked_argument`]), the body keeps its own watch state and each mark ends
+//! one timed stretch and begins the next: no wrapper around the body, about half the cost
+//! a poll. Otherwise the watch wraps the body and the marks record the last await a poll
+//! reached, in a thread-local ([`marked_argument`]):
+//!
 //! Input:
 //! ```text
 //! let user = db.user(id).await?;
@@ -27,10 +33,12 @@
 //! last marked await. Awaits in nested items are other functions' and stay as they are.
 
 use async_hygiene_analysis::blocking::AWAITING_MACROS;
-use proc_macro2::TokenStream;
+use async_hygiene_analysis::concurrent::cannot_suspend;
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
+use syn::visit::{self, Visit};
 use syn::visit_mut::{self, VisitMut};
-use syn::{Block, Expr, Item, Macro, Stmt};
+use syn::{Block, Expr, ExprAsync, ExprClosure, Item, Macro, Stmt};
 
 use crate::item::last_segment_is;
 use crate::private::Private;
@@ -46,6 +54,74 @@ pub(crate) fn mark_awaits(body: &Block) -> Block {
 pub(crate) fn marked_argument(body: &Block) -> TokenStream {
     let marked = mark_awaits(body);
     quote!(, marked = #marked)
+}
+
+/// The `tracked = (state) { … }` argument of the watch call for `body`, when every point
+/// where the body can suspend is an `.await` the attribute sees: the watch then needs no
+/// wrapper around the body (see the runtime's `watchdog::tracked`). `None` when a macro
+/// call may hide a suspension (`select!`, `join!`, an unknown macro, an `.await` inside
+/// macro arguments): the watch then wraps the body and the awaits are marked with
+/// [`marked_argument`].
+///
+/// Input:  `{ let user = db.user(id).await?; render(user) }`
+/// Output (`_::` is `::async_hygiene::__private::`, `state` a hygienic local):
+/// ```text
+/// , tracked = (state) { let user = _::mark_await(&state, db.user(id)).await?; render(user) }
+/// ```
+/// Awaits in nested async blocks and closures are other futures' and stay as they are:
+/// a nested future awaited here suspends the body through this body's own mark.
+pub(crate) fn tracked_argument(body: &Block) -> Option<TokenStream> {
+    let mut check = Trackable(true);
+    check.visit_block(body);
+    if !check.0 {
+        return None;
+    }
+    let state = Ident::new("__async_hygiene_watch", Span::mixed_site());
+    let mut marked = body.clone();
+    StateMarker { state: &state }.visit_block_mut(&mut marked);
+    Some(quote!(, tracked = (#state) #marked))
+}
+
+/// Whether every suspension point of a body is an `.await` outside macro calls.
+struct Trackable(bool);
+
+impl<'ast> Visit<'ast> for Trackable {
+    fn visit_item(&mut self, _: &'ast Item) {}
+    fn visit_expr_async(&mut self, _: &'ast ExprAsync) {}
+    fn visit_expr_closure(&mut self, _: &'ast ExprClosure) {}
+    fn visit_macro(&mut self, mac: &'ast Macro) {
+        self.0 &= cannot_suspend(mac);
+    }
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        if self.0 {
+            visit::visit_expr(self, expr);
+        }
+    }
+}
+
+/// Marks the body's own awaits with its watch state.
+struct StateMarker<'a> {
+    state: &'a Ident,
+}
+
+impl VisitMut for StateMarker<'_> {
+    fn visit_item_mut(&mut self, _: &mut Item) {}
+    fn visit_expr_async_mut(&mut self, _: &mut ExprAsync) {}
+    fn visit_expr_closure_mut(&mut self, _: &mut ExprClosure) {}
+
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        // Inner awaits first: `f(x.await).await` marks both.
+        visit_mut::visit_expr_mut(self, expr);
+        if let Expr::Await(awaited) = expr {
+            let span = awaited.await_token.span;
+            let base = &awaited.base;
+            let private = Private::at(span);
+            let state = self.state;
+            *awaited.base = syn::parse_quote_spanned!(span=>
+                #private::mark_await(&#state, #base)
+            );
+        }
+    }
 }
 
 struct AwaitMarker;
@@ -101,19 +177,28 @@ impl VisitMut for AwaitMarker {
     }
 }
 
-/// Parses and drops a `, marked = { … }` argument after the body, if there is one.
+/// Parses and drops a `, marked = { … }` or `, tracked = (state) { … }` argument after
+/// the body, if there is one.
 pub(crate) fn skip_marked_argument(input: syn::parse::ParseStream<'_>) -> syn::Result<()> {
     syn::custom_keyword!(marked);
+    syn::custom_keyword!(tracked);
     if input.peek(syn::Token![,]) && input.peek2(marked) {
         input.parse::<syn::Token![,]>()?;
         input.parse::<marked>()?;
         input.parse::<syn::Token![=]>()?;
         input.parse::<Block>()?;
+    } else if input.peek(syn::Token![,]) && input.peek2(tracked) {
+        input.parse::<syn::Token![,]>()?;
+        input.parse::<tracked>()?;
+        input.parse::<syn::Token![=]>()?;
+        input.parse::<proc_macro2::Group>()?;
+        input.parse::<Block>()?;
     }
     Ok(())
 }
 
-/// `tokens` without any `, marked = { … }` argument, for tests of the rest of the watch.
+/// `tokens` without any `, marked = { … }` or `, tracked = (state) { … }` argument, for
+/// tests of the rest of the watch.
 #[cfg(test)]
 pub(crate) fn without_marked(tokens: TokenStream) -> TokenStream {
     use proc_macro2::{Group, TokenTree};
@@ -121,11 +206,16 @@ pub(crate) fn without_marked(tokens: TokenStream) -> TokenStream {
     let mut kept = Vec::new();
     let mut index = 0;
     while index < trees.len() {
-        if let [TokenTree::Punct(comma), TokenTree::Ident(key), TokenTree::Punct(eq), TokenTree::Group(_), ..] =
+        if let [TokenTree::Punct(comma), TokenTree::Ident(key), TokenTree::Punct(eq), TokenTree::Group(_), rest @ ..] =
             &trees[index..]
         {
             if comma.as_char() == ',' && key == "marked" && eq.as_char() == '=' {
                 index += 4;
+                continue;
+            }
+            if comma.as_char() == ',' && key == "tracked" && eq.as_char() == '=' && !rest.is_empty()
+            {
+                index += 5;
                 continue;
             }
         }
@@ -207,21 +297,81 @@ mod tests {
         );
     }
 
-    /// With the `watchdog` feature (the facade's turns on this crate's): the marked copy.
+    /// With the `watchdog` feature (the facade's turns on this crate's): the tracked copy
+    /// when every await is visible, else the marked copy for the wrapper.
     #[test]
     #[cfg(feature = "watchdog")]
-    fn the_watch_carries_the_marked_body_after_the_plain_one() {
+    fn the_watch_carries_the_tracked_or_marked_body_after_the_plain_one() {
         let out = watch_of("async fn f() -> u8 { g().await }");
         assert!(
             out.ends_with(&expected(
-                "body = { g().await }, marked = { _::at_await(g()).await }) }"
+                "body = { g().await }, tracked = (__async_hygiene_watch) \
+                 { _::mark_await(&__async_hygiene_watch, g()).await }) }"
             )),
             "{out}"
         );
-        assert_eq!(
-            squeeze(&without_marked(out.parse().expect("tokens")).to_string()),
-            squeeze(&out.replace(&expected(", marked = { _::at_await(g()).await }"), ""))
+        let out = watch_of("async fn f() -> u8 { tokio::select! { x = g() => x } }");
+        assert!(
+            out.ends_with(&expected(
+                "body = { tokio::select! { x = g() => x } }, \
+                 marked = { _::at_await_macro(); tokio::select! { x = g() => x } }) }"
+            )),
+            "{out}"
         );
+        for out in [
+            watch_of("async fn f() -> u8 { g().await }"),
+            watch_of("async fn f() -> u8 { tokio::select! { x = g() => x } }"),
+        ] {
+            let plain = without_marked(out.parse().expect("tokens")).to_string();
+            assert!(
+                !plain.contains("marked") && !plain.contains("tracked"),
+                "{plain}"
+            );
+            assert!(squeeze(&plain).contains("body={"), "{plain}");
+        }
+    }
+
+    fn tracked(body: &str) -> Option<String> {
+        let block: Block = syn::parse_str(body).expect("test blocks parse");
+        tracked_argument(&block).map(|tokens| squeeze(&tokens.to_string()))
+    }
+
+    #[test]
+    fn a_body_whose_awaits_are_all_visible_is_tracked() {
+        assert_eq!(
+            tracked(
+                "{ let user = db.user(id).await?; info!(\"{user}\"); \
+                 let a = async move { f().await }; send(load(x.await).await) }"
+            ),
+            Some(expected(
+                ", tracked = (__async_hygiene_watch) { \
+                 let user = _::mark_await(&__async_hygiene_watch, db.user(id)).await?; \
+                 info!(\"{user}\"); \
+                 let a = async move { f().await }; \
+                 send(_::mark_await(&__async_hygiene_watch, \
+                 load(_::mark_await(&__async_hygiene_watch, x).await)).await) }"
+            ))
+        );
+        // Macros that cannot suspend, and any macro in a nested future or item, are fine.
+        assert!(
+            tracked("{ let v = vec![1]; tokio::spawn(async { join!(a(), b()) }); f().await }")
+                .is_some()
+        );
+        assert!(tracked("{ fn g() { my_macro!() } f().await }").is_some());
+    }
+
+    #[test]
+    fn a_macro_that_may_hide_a_suspension_keeps_the_wrapper() {
+        for body in [
+            "{ tokio::select! { x = f() => x } }",
+            "{ let (a, b) = tokio::join!(f(), g()); a + b }",
+            "{ futures::select_biased! { x = f() => x } }",
+            "{ assert_eq!(f().await, 1); }",
+            "{ retry!(f()); }",
+            "{ let x = g(my_macro!(f())); x.await }",
+        ] {
+            assert_eq!(tracked(body), None, "{body}");
+        }
     }
 
     /// Without it, the switch keeps the plain body: no marked copy is built or emitted.

@@ -109,9 +109,12 @@ fn watch(sig: &Signature, body: Block) -> Block {
     let line = quote_spanned!(at_name=> #private::core::line!());
     let column = quote_spanned!(at_name=> #private::core::column!());
     let brace_token = body.brace_token;
-    // Without the feature the switch keeps only `body`: no marked copy to build.
+    // Without the feature the switch keeps only `body`: no marked copy to build. With
+    // it, a body whose suspension points are all visible awaits is watched without a
+    // wrapper (`tracked`); any other has its awaits marked inside the wrapper (`marked`).
     let marked = if cfg!(feature = "watchdog") {
-        crate::await_marks::marked_argument(&body)
+        crate::await_marks::tracked_argument(&body)
+            .unwrap_or_else(|| crate::await_marks::marked_argument(&body))
     } else {
         TokenStream::new()
     };

@@ -45,7 +45,7 @@ pub use self::explain::Source;
 pub use self::markers::{
     expr_attrs_mut, is_marker, restore_statement_markers, take_markers, take_statement_markers,
 };
-pub use self::names::{mutable_names, Anchor, Binding, Guards};
+pub use self::names::{cannot_suspend, mutable_names, Anchor, Binding, Guards};
 pub use self::plan::{
     BlockPlan, Edge, EdgeReason, Movable, Rename, Role, Run, Statement, Stay, StayReason,
 };

@@ -69,6 +69,33 @@ const TRANSPARENT_MACROS: &[&str] = &[
 /// Transparent macros that await their operands themselves, without an `.await` token.
 const AWAITING_MACROS: &[&str] = &["join", "try_join"];
 
+/// Whether the macro call `mac` certainly cannot suspend the async body it is written
+/// in: a [`TRANSPARENT_MACROS`] name (by its last segment) that does not await its
+/// operands, with no `await` among its tokens. Any other macro may expand to an
+/// `.await` the attributes cannot see (`select!`, `join!`, a crate's own `retry!`), which
+/// the watchdog's await marks must then not rely on.
+#[must_use]
+pub fn cannot_suspend(mac: &syn::Macro) -> bool {
+    fn mentions_await(tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|tree| match tree {
+            TokenTree::Ident(ident) => ident == "await",
+            TokenTree::Group(group) => mentions_await(group.stream()),
+            TokenTree::Punct(_) | TokenTree::Literal(_) => false,
+        })
+    }
+    let Some(name) = mac
+        .path
+        .segments
+        .last()
+        .map(|segment| segment.ident.to_string())
+    else {
+        return false;
+    };
+    TRANSPARENT_MACROS.contains(&name.as_str())
+        && !AWAITING_MACROS.contains(&name.as_str())
+        && !mentions_await(mac.tokens.clone())
+}
+
 /// Why a statement keeps its place: it can leave the enclosing block early, or hides
 /// what it does.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -836,6 +863,18 @@ fn is_mut_reference(ty: &syn::Type) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_transparent_macros_without_awaits_cannot_suspend() {
+        let cannot = |source: &str| cannot_suspend(&syn::parse_str(source).expect("a macro call"));
+        assert!(cannot("println!(\"{}\", x)"));
+        assert!(cannot("tracing::info!(user = %id, \"loaded\")"));
+        assert!(cannot("vec![1, 2]"));
+        assert!(!cannot("assert_eq!(f().await, 1)"));
+        assert!(!cannot("tokio::join!(f(), g())"));
+        assert!(!cannot("tokio::select! { x = f() => x }"));
+        assert!(!cannot("retry!(f())"));
+    }
 
     fn facts(source: &str) -> ExprFacts {
         ExprFacts::of_expr(&syn::parse_str(source).expect("test expression parses"))

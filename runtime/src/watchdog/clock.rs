@@ -30,7 +30,8 @@ static WOKE_AT_NANOS: [AtomicU64; RING_LEN] = [const { AtomicU64::new(0) }; RING
 static START: Once = Once::new();
 static RUNNING: AtomicBool = AtomicBool::new(false);
 
-fn now_nanos() -> u64 {
+/// Nanoseconds since the clock's base: the exact clock of thresholds below the coarse one's.
+pub(super) fn now_nanos() -> u64 {
     super::duration_to_nanos(BASE.get_or_init(Instant::now).elapsed())
 }
 

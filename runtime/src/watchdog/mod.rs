@@ -15,8 +15,11 @@
 //!
 //! A poll resumes where the previous one suspended and runs to the next await that is
 //! pending, or to the return: the attributes mark each `.await` of the body with its
-//! location (one thread-local store, see [`Stretch`]), so the blocking call is between
-//! the two lines named. `in the await at …` means the poll resumed in that await and was
+//! location (see [`Stretch`]), so the blocking call is between the two lines named. A
+//! body whose suspension points are all visible awaits keeps its own watch state, and
+//! its marked awaits end one timed stretch and begin the next (no wrapper around the
+//! body); any other (`select!`, `join!`, a macro that may hide an `.await`) is polled
+//! through a wrapper that times each poll, its marks recording the last await reached. `in the await at …` means the poll resumed in that await and was
 //! pending in it again: the blocking is inside the awaited future.
 //!
 //! A poll that never returns (a deadlock through a nested `block_on`, an endless loop) is
@@ -53,11 +56,14 @@
 //!   under plain `cargo test` the reports of *passing* tests show too. Each fn's numbers
 //!   are kept in its [`FnStats`] ([`stats`], [`stats_for`]); a test checks its own future
 //!   with [`collect`], without process-wide state.
-//! - [`Mode::Strict`]: a slow poll is recorded as in warn mode, then panics. The panic
-//!   is raised at the attribute that watches the fn (`#[track_caller]` from the
-//!   generated code down), so "panicked at" names the user's file and line, not this
-//!   crate; a future watched by name unwinds (`resume_unwind`, no "panicked at") with the
-//!   location of its `watch` call in the message. A hang is reported,
+//! - [`Mode::Strict`]: a slow poll is recorded as in warn mode, then panics, never at a
+//!   line of this crate: at the `.await` where the slow stretch ended (the marked
+//!   future's `poll` is `#[track_caller]`), or at the attribute of a wrapped body
+//!   (`#[track_caller]` from the generated code down), so "panicked at" names the user's
+//!   file and line. A stretch that ends at the return of a body with its own state
+//!   (reported from the state's `drop`) and a future watched by name unwind
+//!   (`resume_unwind`, no "panicked at") with the fn's or the `watch` call's location in
+//!   the message. A hang is reported,
 //!   then the process **aborts**: the stuck thread cannot be unwound from the monitor, and
 //!   a CI run that waits for it would die at its own timeout with no name.
 //!
@@ -76,11 +82,12 @@
 //! first watched poll, waking every threshold/20, between 1 and 5 ms; it is also the hang
 //! monitor). Per poll: one byte of settings (the mode, the threshold and the ticker's
 //! state folded into one plan when they change), two reads of the clock's tick, the fn's
-//! poll count and the thread's monitor slot written (one word each, plain stores), a few
-//! thread-local accesses for the await marks and one per marked await; `cargo run
-//! --release --features watchdog --example bench_watchdog` measures it against the plain
-//! body (about 3.5 ns a poll of its own on a 2-core VM, about 110 instructions with the
-//! wrapper's own state machine, see the README). The duration is a lower bound, short of the truth by one tick plus however
+//! poll count and the thread's monitor slot written (one word each, plain stores), and
+//! the watch state's few words (a body with its own state) or the wrapper's state machine
+//! and a thread-local per marked await (a wrapped body); `cargo run --release --features
+//! watchdog --example bench_watchdog` measures both against the plain body (about 80 and
+//! 120 instructions a poll on an empty `yield_now` poll, see the README). The duration is
+//! a lower bound, short of the truth by one tick plus however
 //! late the ticker was scheduled: the watchdog can miss a slow poll when the machine is
 //! too loaded to run the ticker, but never reports a fast one. Below 20 ms each poll
 //! reads `Instant::now()` twice (about 25 ns more) and the duration is exact.
@@ -112,6 +119,7 @@ mod poll;
 mod report;
 mod scope;
 mod stats;
+mod tracked;
 mod watched;
 
 pub use report::{Hang, Point, SlowPoll, Stretch};
@@ -254,7 +262,7 @@ static SLOW_POLLS: AtomicU64 = AtomicU64::new(0);
 
 /// What a watched poll does, derived from the mode, the threshold and the ticker, so that
 /// a poll reads one byte instead of three settings and a `Once` (see [`refresh_plan`]).
-static PLAN: AtomicU8 = AtomicU8::new(Plan::Unsettled as u8);
+pub(super) static PLAN: AtomicU8 = AtomicU8::new(Plan::Unsettled as u8);
 
 /// How a watched poll is timed, if at all.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -487,7 +495,8 @@ pub const COARSE_CLOCK_MIN_THRESHOLD: Duration = Duration::from_millis(20);
 /// Support for the code the attributes generate. Not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use super::poll::{at_await, at_await_macro, watch_poll, Resume, WatchSite};
+    pub use super::poll::{at_await, at_await_macro, watch_poll, PollState, Resume, WatchSite};
+    pub use super::tracked::{mark_await, Marked, WatchState};
     pub use crate::{
         __async_hygiene_watch_body as watch_body, __async_hygiene_watch_body_on as watch_body_on,
     };
@@ -521,6 +530,7 @@ macro_rules! __async_hygiene_watch_body {
         $(output = $output:ty,)?
         body = $body:block
         $(, marked = $marked:tt)?
+        $(, tracked = $state:tt $tracked:tt)?
     ) => {
         $body
     };
@@ -542,13 +552,28 @@ macro_rules! __async_hygiene_watch_body {
 ///         if let Some(ret) = None::<Ret> { return ret; }
 ///         body
 ///     });
-///     let mut resumed = Resume::Start;   // where the next poll resumes
-///     poll_fn(move |cx| watch_poll(site, &mut resumed, watched.as_mut(), cx)).await
+///     let mut state = PollState::new(site);   // where the next poll resumes, polls
+///     poll_fn(move |cx| watch_poll(&mut state, watched.as_mut(), cx)).await
 /// }
 /// ```
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __async_hygiene_watch_body_on {
+    // A body whose every suspension point is a marked await: no wrapper, the body keeps
+    // its own watch state (see `watchdog::tracked`).
+    (
+        name = $name:literal,
+        site = ($file:expr, $line:expr, $column:expr $(,)?),
+        $(output = $output:ty,)?
+        body = $body:tt,
+        tracked = ($state:ident) $tracked:block
+    ) => {
+        match $crate::__private::WatchState::start(
+            $crate::__async_hygiene_watch_body_on!(@site $name, ($file, $line, $column))
+        ) {
+            $state => $tracked
+        }
+    };
     // The marked body replaces the plain one.
     (
         name = $name:literal,
@@ -596,31 +621,32 @@ macro_rules! __async_hygiene_watch_body_on {
     (name = $name:literal, site = ($file:expr, $line:expr, $column:expr $(,)?), body = $body:block) => {
         $crate::__async_hygiene_watch_body_on!(@expand $name, ($file, $line, $column), async move $body)
     };
+    // The fn's `&'static WatchSite`. Items are not hygienic in `macro_rules!`: declared
+    // in their own block, they cannot shadow a name the body uses.
+    (@site $name:literal, ($file:expr, $line:expr, $column:expr)) => {{
+        struct AsyncHygieneWatchMarker;
+        static ASYNC_HYGIENE_WATCH_SITE: $crate::__private::WatchSite =
+            $crate::__private::WatchSite::new(
+                $name,
+                $file,
+                $line,
+                $column,
+                $crate::__private::watch_core::any::type_name::<AsyncHygieneWatchMarker>,
+            );
+        &ASYNC_HYGIENE_WATCH_SITE
+    }};
     (@expand $name:literal, ($file:expr, $line:expr, $column:expr), $future:expr) => {{
-        // Items are not hygienic in `macro_rules!`: declared in their own block, they
-        // cannot shadow a name the body uses.
-        let async_hygiene_site: &'static $crate::__private::WatchSite = {
-            struct AsyncHygieneWatchMarker;
-            static ASYNC_HYGIENE_WATCH_SITE: $crate::__private::WatchSite =
-                $crate::__private::WatchSite::new(
-                    $name,
-                    $file,
-                    $line,
-                    $column,
-                    $crate::__private::watch_core::any::type_name::<AsyncHygieneWatchMarker>,
-                );
-            &ASYNC_HYGIENE_WATCH_SITE
-        };
+        let async_hygiene_site: &'static $crate::__private::WatchSite =
+            $crate::__async_hygiene_watch_body_on!(@site $name, ($file, $line, $column));
         // Pinned in the fn's own future and polled through `poll_fn`: no extra state
         // machine around the body. The closure owns the site and where the body resumes
         // (`move`): a poll reads them beside the pinned body's pointer, not through
         // references to the fn's locals.
         let mut async_hygiene_watched = $crate::__private::watch_core::pin::pin!($future);
-        let mut async_hygiene_resumed = $crate::__private::Resume::Start;
+        let mut async_hygiene_state = $crate::__private::PollState::new(async_hygiene_site);
         $crate::__private::watch_core::future::poll_fn(move |cx| {
             $crate::__private::watch_poll(
-                async_hygiene_site,
-                &mut async_hygiene_resumed,
+                &mut async_hygiene_state,
                 async_hygiene_watched.as_mut(),
                 cx,
             )

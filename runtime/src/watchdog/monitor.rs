@@ -35,6 +35,7 @@ use super::{clock, current_mode, stats, Mode, HANG_THRESHOLD_NANOS};
 /// on every poll; sharing a line would make them contend): a thread finds its slot
 /// through a thread-local index, with no `Arc` and no lazy initialisation on the path.
 #[repr(align(128))]
+#[derive(Debug)]
 pub(super) struct PollSlot(AtomicU64);
 
 /// Threads that can have a slot at once; a thread beyond them is timed and reported as
@@ -121,7 +122,7 @@ const TICK_MASK: u64 = (1 << TICK_BITS) - 1;
 /// so a running poll is never 0; a site beyond 65535 or a line beyond a million is not
 /// watched for hangs, or reported at the last line that fits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct Published(u64);
+pub(super) struct Published(pub(super) u64);
 
 impl Published {
     /// The bits of site `id` in a published poll, computed once per site; never 0. A
@@ -132,6 +133,21 @@ impl Published {
         } else {
             1 << TICK_BITS
         }
+    }
+
+    /// `site_bits` with a site that does not fit as site 0, which the monitor skips: a
+    /// poll with these bits can be published without a check ([`PollSlot::enter_unchecked`]).
+    pub(super) fn publishable_site_bits(site_bits: u64) -> u64 {
+        site_bits & !((1 << (LINE_BITS + TICK_BITS)) - 1)
+    }
+
+    /// A poll of the site with [`publishable_site_bits`](Self::publishable_site_bits),
+    /// resumed at the await on `line` (at most `LINE_MAX - 1`; a longer file wraps), begun
+    /// at `tick`.
+    #[inline]
+    pub(super) fn at_line(site_bits: u64, line: u32, tick: u64) -> Self {
+        let line = u64::from(line) & (LINE_MAX >> 1);
+        Published(site_bits | line << TICK_BITS | (tick & TICK_MASK))
     }
 
     /// A poll of the site with [`site_bits`](Self::site_bits) resumed at `resumed_at`,
@@ -150,13 +166,19 @@ impl Published {
         u32::try_from(self.0 >> (LINE_BITS + TICK_BITS)).unwrap_or(0)
     }
 
-    fn line(self) -> u64 {
+    pub(super) fn line(self) -> u64 {
         (self.0 >> TICK_BITS) & LINE_MAX
     }
 
     /// The full tick when the poll began, given the current one.
     fn start_tick(self, now: u64) -> u64 {
-        now - (now.wrapping_sub(self.0) & TICK_MASK)
+        now - self.ticks_until(now)
+    }
+
+    /// The ticks from the poll's start to `now`.
+    #[inline]
+    pub(super) fn ticks_until(self, now: u64) -> u64 {
+        now.wrapping_sub(self.0) & TICK_MASK
     }
 
     /// The same poll, begun `ticks` later.
@@ -177,17 +199,36 @@ impl PollSlot {
         outer
     }
 
-    /// Ends the current poll, begun at `start_tick`, and publishes `outer` again without
-    /// the ticks the nested poll took (so that a hang is the poll's own, and a nested one
-    /// is reported instead).
+    /// Ends the current poll, which took `ticks` ticks of the coarse clock, and publishes
+    /// `outer` again without them (so that a hang is the poll's own, and a nested one is
+    /// reported instead).
     #[inline]
-    pub(super) fn leave(&self, outer: Published, start_tick: u64, end_tick: u64) {
+    pub(super) fn leave(&self, outer: Published, ticks: u64) {
+        if ticks == 0 {
+            self.0.store(outer.0, Ordering::Relaxed);
+        } else {
+            self.leave_after_ticks(outer, ticks);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn leave_after_ticks(&self, outer: Published, ticks: u64) {
         let outer = if outer.0 == 0 {
             outer
         } else {
-            outer.delayed_by(end_tick.saturating_sub(start_tick))
+            outer.delayed_by(ticks)
         };
         self.0.store(outer.0, Ordering::Relaxed);
+    }
+
+    /// Publishes `poll`, with no check that its site fits (see
+    /// [`Published::publishable_site_bits`]), and returns the one it nests in.
+    #[inline]
+    pub(super) fn enter_unchecked(&self, poll: Published) -> Published {
+        let outer = Published(self.0.load(Ordering::Relaxed));
+        self.0.store(poll.0, Ordering::Relaxed);
+        outer
     }
 }
 

@@ -7,7 +7,7 @@ use std::panic::Location;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::monitor;
 use super::report::{print_if_unobserved, Point, SlowPoll, Stretch};
@@ -44,7 +44,7 @@ thread_local! {
     /// grows, wrapping). A watched poll reads it before and, when slow, after: the
     /// difference is what nested watched polls reported, which the outer fn leaves to the
     /// innermost. A fast poll never writes it.
-    static REPORTED_NANOS: Cell<u64> = const { Cell::new(0) };
+    pub(super) static REPORTED_NANOS: Cell<u64> = const { Cell::new(0) };
 }
 
 /// Marks an `.await` of a watched body: `f(x).await` becomes `at_await(f(x)).await`,
@@ -134,9 +134,17 @@ impl WatchSite {
         }
     }
 
+    /// How a strict-mode report of a poll of the site's body unwinds.
+    fn raise(&self) -> Raise {
+        match self.marker_type_name {
+            Some(_) => Raise::AtCaller,
+            None => Raise::Unwind("watched", self.file, self.line, self.column),
+        }
+    }
+
     /// The site's id, published with each poll (see [`monitor::Published`]).
     #[inline]
-    fn site_bits(&'static self) -> u64 {
+    pub(super) fn site_bits(&'static self) -> u64 {
         match self.site_bits.load(Ordering::Relaxed) {
             0 => {
                 let id = match self.id.load(Ordering::Relaxed) {
@@ -177,26 +185,53 @@ fn split_path(path: &str) -> Vec<&str> {
     segments
 }
 
+/// What the watch around one call's body keeps between its polls.
+#[derive(Debug)]
+pub struct PollState {
+    site: &'static WatchSite,
+    /// Where the next poll resumes.
+    resumed: Resume,
+    /// Polls not yet added to the fn's statistics (see [`SiteStats::count_poll`]).
+    polls: u32,
+}
+
+impl PollState {
+    /// The state of a call of the fn at `site`, never polled yet.
+    #[must_use]
+    pub fn new(site: &'static WatchSite) -> Self {
+        PollState {
+            site,
+            resumed: Resume::Start,
+            polls: 0,
+        }
+    }
+}
+
+impl Drop for PollState {
+    fn drop(&mut self) {
+        self.site.stats.add_polls(self.polls);
+    }
+}
+
 /// Polls `future` once, timing the poll and publishing it for the hang monitor;
-/// `resumed` is where the previous poll suspended, updated when this one does.
+/// `state` holds where the previous poll suspended, updated when this one does.
 ///
 /// A poll below the threshold reads one byte of settings, two ticks of the coarse clock
-/// and a few thread-locals, and writes the thread's slot and the fn's poll count (see
+/// and a few thread-locals, and writes the thread's slot and the call's poll count (see
 /// `bench_watchdog`); the rest is out of line.
 /// `#[track_caller]`: in strict mode the panic is reported at the caller, the user's fn.
 #[inline]
 #[track_caller]
 pub fn watch_poll<F: Future + ?Sized>(
-    site: &'static WatchSite,
-    resumed: &mut Resume,
+    state: &mut PollState,
     future: Pin<&mut F>,
     cx: &mut Context<'_>,
 ) -> Poll<F::Output> {
     // No closure between here and the report below: `#[track_caller]` does not cross one.
     match plan() {
-        Plan::Coarse => watch_poll_coarse(site, resumed, future, cx),
+        Plan::Coarse => watch_poll_coarse(state, future, cx),
         Plan::Off => future.poll(cx),
-        Plan::Exact | Plan::Unsettled => watch_poll_exact(site, resumed, future, cx),
+        Plan::Exact | Plan::Unsettled => watch_poll_exact(state, future, cx),
     }
 }
 
@@ -204,12 +239,11 @@ pub fn watch_poll<F: Future + ?Sized>(
 #[inline]
 #[track_caller]
 fn watch_poll_coarse<F: Future + ?Sized>(
-    site: &'static WatchSite,
-    resumed: &mut Resume,
+    state: &mut PollState,
     future: Pin<&mut F>,
     cx: &mut Context<'_>,
 ) -> Poll<F::Output> {
-    timed_poll(site, resumed, future, cx, false)
+    timed_poll(state, future, cx, false)
 }
 
 /// A poll timed with `Instant`: thresholds below the coarse clock's range, or no ticker.
@@ -217,12 +251,11 @@ fn watch_poll_coarse<F: Future + ?Sized>(
 #[inline(never)]
 #[track_caller]
 fn watch_poll_exact<F: Future + ?Sized>(
-    site: &'static WatchSite,
-    resumed: &mut Resume,
+    state: &mut PollState,
     future: Pin<&mut F>,
     cx: &mut Context<'_>,
 ) -> Poll<F::Output> {
-    timed_poll(site, resumed, future, cx, true)
+    timed_poll(state, future, cx, true)
 }
 
 /// The watched poll itself; `exact` is a constant in each caller, so each keeps its own
@@ -233,39 +266,30 @@ fn watch_poll_exact<F: Future + ?Sized>(
 #[inline(always)]
 #[track_caller]
 fn timed_poll<F: Future + ?Sized>(
-    site: &'static WatchSite,
-    resumed: &mut Resume,
+    state: &mut PollState,
     future: Pin<&mut F>,
     cx: &mut Context<'_>,
     exact: bool,
 ) -> Poll<F::Output> {
-    let exact_start = exact.then(Instant::now);
+    let site = state.site;
     // Counted first: the site is then not needed after the inner poll on the fast path.
-    site.stats.record_poll();
-    let reported_before = REPORTED_NANOS.get();
-    let frame = PollFrame::enter(site.site_bits(), *resumed);
-    let start_tick = frame.start_tick;
+    state.polls = site.stats.count_poll(state.polls);
+    let frame = PollFrame::enter(site.site_bits(), state.resumed, exact);
     let poll = future.poll(cx);
-    let end_tick = clock::tick();
-    let reached = frame.leave(end_tick);
-    let duration = match exact_start {
-        Some(start) => Some(start.elapsed()),
-        // At most one tick fell inside: below any threshold the coarse clock is used for.
-        None if end_tick < start_tick + 2 => None,
-        None => Some(clock::elapsed(start_tick, end_tick)),
-    };
-    if let Some(duration) = duration {
+    let (begun, reached) = frame.leave();
+    if let Some(duration) = begun.end(exact) {
         if duration_to_nanos(duration) > THRESHOLD_NANOS.load(Ordering::Relaxed) {
             check_slow_poll(
                 site,
                 duration,
-                reported_before,
-                stretch(*resumed, &poll, reached),
+                begun.reported_before,
+                stretch(state.resumed, &poll, reached),
+                site.raise(),
             );
         }
     }
     if poll.is_pending() {
-        *resumed = reached.map_or(Resume::Unmarked, Resume::Await);
+        state.resumed = reached.map_or(Resume::Unmarked, Resume::Await);
     }
     poll
 }
@@ -287,55 +311,116 @@ fn stretch<T>(
     }
 }
 
+/// A stretch of a watched body being timed: published for the hang monitor from
+/// [`Begun::begin`] to [`Begun::end`], which both run on the polling thread. The watch
+/// around a body ([`watch_poll`]) begins and ends one with each poll; a body whose awaits
+/// are all marked ([`WatchState`](super::tracked::WatchState)) begins one where it
+/// resumes and ends it where it suspends or returns.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Begun {
+    pub(super) start_tick: u64,
+    /// [`clock::now_nanos`] at the start when timed exactly, else 0.
+    pub(super) start_nanos: u64,
+    /// The poll this one runs inside of on this thread, published again at the end.
+    pub(super) outer: monitor::Published,
+    /// [`REPORTED_NANOS`] at the start: the nested slow polls are what it grew by.
+    pub(super) reported_before: u64,
+    /// This thread's monitor slot, where the poll is published.
+    pub(super) slot: &'static monitor::PollSlot,
+}
+
+impl Begun {
+    /// Starts timing a poll of the site with `site_bits` that resumed at `resumed`.
+    // Always: on the path of every poll, and `exact` is a constant in each caller.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    pub(super) fn begin(site_bits: u64, resumed: Resume, exact: bool) -> Self {
+        let start_nanos = if exact { clock::now_nanos() } else { 0 };
+        let reported_before = REPORTED_NANOS.get();
+        let start_tick = clock::tick();
+        let slot = monitor::current_slot();
+        let outer = slot.enter(monitor::Published::new(site_bits, resumed, start_tick));
+        Begun {
+            start_tick,
+            start_nanos,
+            outer,
+            reported_before,
+            slot,
+        }
+    }
+
+    /// Ends the poll: the thread's slot shows the outer poll again. Returns its duration
+    /// when it may be above a threshold: `None` when at most one tick of the coarse clock
+    /// fell inside.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    pub(super) fn end(&self, exact: bool) -> Option<Duration> {
+        let end_tick = clock::tick();
+        self.slot
+            .leave(self.outer, end_tick.saturating_sub(self.start_tick));
+        if exact {
+            Some(Duration::from_nanos(
+                clock::now_nanos().saturating_sub(self.start_nanos),
+            ))
+        } else if end_tick < self.start_tick + 2 {
+            None
+        } else {
+            Some(clock::elapsed(self.start_tick, end_tick))
+        }
+    }
+}
+
 /// What a watched poll changes in its thread's state, restored when it ends, also when it
 /// unwinds: a panic in the body (or a strict-mode report of a nested fn) must not leave
 /// the monitor a poll that no longer runs, which it would report as a hang.
 struct PollFrame {
-    slot: &'static monitor::PollSlot,
-    outer: monitor::Published,
-    start_tick: u64,
+    begun: Begun,
     outer_await: Option<&'static Location<'static>>,
 }
 
 impl PollFrame {
     #[inline]
-    fn enter(site_bits: u64, resumed: Resume) -> Self {
+    fn enter(site_bits: u64, resumed: Resume, exact: bool) -> Self {
         let outer_await = AWAIT_AT.replace(match resumed {
             Resume::Await(location) => Some(location),
             Resume::Start | Resume::Unmarked => None,
         });
-        let start_tick = clock::tick();
-        let slot = monitor::current_slot();
-        let outer = slot.enter(monitor::Published::new(site_bits, resumed, start_tick));
         PollFrame {
-            slot,
-            outer,
-            start_tick,
+            begun: Begun::begin(site_bits, resumed, exact),
             outer_await,
         }
     }
 
-    /// Restores the state and returns the last await the poll reached.
+    /// Restores the await marks' state and returns the poll's start with the last await
+    /// it reached; the caller ends the poll ([`Begun::end`]).
     #[inline]
-    fn leave(self, end_tick: u64) -> Option<&'static Location<'static>> {
-        let reached = AWAIT_AT.get();
-        self.restore(end_tick);
+    fn leave(self) -> (Begun, Option<&'static Location<'static>>) {
+        let reached = AWAIT_AT.replace(self.outer_await);
+        let begun = self.begun;
         std::mem::forget(self);
-        reached
-    }
-
-    #[inline]
-    fn restore(&self, end_tick: u64) {
-        AWAIT_AT.set(self.outer_await);
-        self.slot.leave(self.outer, self.start_tick, end_tick);
+        (begun, reached)
     }
 }
 
 impl Drop for PollFrame {
     /// Only on unwinding: [`PollFrame::leave`] forgets the frame.
     fn drop(&mut self) {
-        self.restore(clock::tick());
+        AWAIT_AT.set(self.outer_await);
+        self.begun.end(false);
     }
+}
+
+/// How a strict-mode report unwinds.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Raise {
+    /// A panic at the caller: `#[track_caller]` all the way from the generated code, so
+    /// "panicked at" names the user's fn.
+    AtCaller,
+    /// The report is polled from a line of this crate (`Watched::poll`, a marked await's
+    /// `poll`) that `#[track_caller]` cannot see past: unwind without the panic hook's
+    /// "panicked at", after writing the message with the user's location (`watched`, the
+    /// `watch` call; `suspended`/`returned`, the await or fn where the poll ended).
+    Unwind(&'static str, &'static str, u32, u32),
 }
 
 /// Decides whether a poll that took `duration` is slow, and reports it. `reported_before`
@@ -343,11 +428,12 @@ impl Drop for PollFrame {
 #[cold]
 #[inline(never)]
 #[track_caller]
-fn check_slow_poll(
+pub(super) fn check_slow_poll(
     site: &'static WatchSite,
     duration: Duration,
     reported_before: u64,
     stretch: Stretch,
+    raise: Raise,
 ) {
     let reported = REPORTED_NANOS.get();
     let nested = Duration::from_nanos(reported.wrapping_sub(reported_before));
@@ -355,12 +441,18 @@ fn check_slow_poll(
     if own > Duration::from_nanos(THRESHOLD_NANOS.load(Ordering::Relaxed)) {
         // An enclosing watched poll now sees all of this poll as reported.
         REPORTED_NANOS.set(reported.wrapping_add(duration_to_nanos(own)));
-        report(site, duration, nested, stretch);
+        report(site, duration, nested, stretch, raise);
     }
 }
 
 #[track_caller]
-fn report(site: &'static WatchSite, duration: Duration, nested: Duration, stretch: Stretch) {
+fn report(
+    site: &'static WatchSite,
+    duration: Duration,
+    nested: Duration,
+    stretch: Stretch,
+    raise: Raise,
+) {
     let threshold = Duration::from_nanos(THRESHOLD_NANOS.load(Ordering::Relaxed));
     let slow_poll = SlowPoll {
         function: site.function_path(),
@@ -392,20 +484,16 @@ fn report(site: &'static WatchSite, duration: Duration, nested: Duration, stretc
         return;
     }
     let message = format!("async-hygiene watchdog (strict mode): {slow_poll}");
-    if site.marker_type_name.is_none() {
-        // A future watched by name is polled from `Watched::poll`, a line of this crate
-        // that `#[track_caller]` cannot see past: unwind without the panic hook's
-        // "panicked at", and name the `watch` call instead.
-        let line = format!(
-            "{message} (watched at {}:{}:{})\n",
-            site.file, site.line, site.column
-        );
-        let _ = std::io::stderr().lock().write_all(line.as_bytes());
-        std::panic::resume_unwind(Box::new(message));
+    match raise {
+        // Raised at the caller of `watch_poll` (`#[track_caller]` all the way): the
+        // watched fn, not a line of this crate.
+        Raise::AtCaller => panic!("{message}"),
+        Raise::Unwind(what, file, line, column) => {
+            let line = format!("{message} ({what} at {file}:{line}:{column})\n");
+            let _ = std::io::stderr().lock().write_all(line.as_bytes());
+            std::panic::resume_unwind(Box::new(message));
+        }
     }
-    // Raised at the caller of `watch_poll` (`#[track_caller]` all the way): the watched
-    // fn, not a line of this crate.
-    panic!("{message}");
 }
 
 #[cfg(test)]

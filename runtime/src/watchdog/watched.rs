@@ -8,7 +8,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
-use super::__private::{watch_poll, Resume, WatchSite};
+use super::__private::{watch_poll, PollState, WatchSite};
 use super::scope;
 
 /// Watches every poll of `future` as the attributes watch an async fn's body, under
@@ -32,8 +32,7 @@ pub fn watch<F: Future>(name: &'static str, future: F) -> Watched<F> {
     // Outside the closure: `#[track_caller]` does not reach into one.
     let location = Location::caller();
     Watched {
-        site: cfg!(feature = "watchdog").then(|| site_for(name, location)),
-        resumed: Resume::Start,
+        state: cfg!(feature = "watchdog").then(|| PollState::new(site_for(name, location))),
         scope: None,
         future,
     }
@@ -60,8 +59,7 @@ pin_project_lite::pin_project! {
     /// The future of [`watch`].
     #[must_use = "futures do nothing unless polled"]
     pub struct Watched<F> {
-        site: Option<&'static WatchSite>,
-        resumed: Resume,
+        state: Option<PollState>,
         scope: Option<Arc<Mutex<Vec<super::SlowPoll>>>>,
         #[pin]
         future: F,
@@ -73,11 +71,10 @@ impl<F: Future> Future for Watched<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        match this.site {
-            Some(site) => {
+        match this.state {
+            Some(state) => {
                 let watched = WatchedPoll {
-                    site,
-                    resumed: this.resumed,
+                    state,
                     future: this.future,
                 };
                 scope::poll_in(this.scope.as_ref(), std::pin::pin!(watched), cx)
@@ -89,8 +86,7 @@ impl<F: Future> Future for Watched<F> {
 
 /// One poll through `watch_poll`, as a future so that [`scope::poll_in`] can wrap it.
 struct WatchedPoll<'a, F> {
-    site: &'static WatchSite,
-    resumed: &'a mut Resume,
+    state: &'a mut PollState,
     future: Pin<&'a mut F>,
 }
 
@@ -99,7 +95,7 @@ impl<F: Future> Future for WatchedPoll<'_, F> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = &mut *self;
-        watch_poll(this.site, this.resumed, this.future.as_mut(), cx)
+        watch_poll(this.state, this.future.as_mut(), cx)
     }
 }
 
