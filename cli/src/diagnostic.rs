@@ -5,6 +5,7 @@
 //! Spans are resolved to [`Location`]s on the thread that parsed the file: proc-macro2's
 //! source map is thread-local, so a `Span` means nothing on another thread.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -120,7 +121,7 @@ impl Location {
             column_start: start.column + 1,
             line_end: end.line,
             column_end: end.column + 1,
-            bytes: span.byte_range(),
+            bytes: byte_range(span),
         }
     }
 
@@ -139,7 +140,7 @@ impl Location {
             column_start: start.column + 1,
             line_end: end.line,
             column_end: end.column + 1,
-            bytes: first.byte_range().start..last.byte_range().end,
+            bytes: byte_range(first).start..byte_range(last).end,
         }
     }
 
@@ -159,6 +160,83 @@ impl Location {
     pub(crate) fn short(&self, root: &Path) -> String {
         format!("{}:{}", display_path(&self.file, root), self.line_start)
     }
+}
+
+thread_local! {
+    /// The lines of the text being lexed on this thread: see [`with_lines`].
+    static LINES: RefCell<Option<Lines>> = const { RefCell::new(None) };
+}
+
+/// Where the lines of a text start, to turn a span's line and column into a byte offset.
+///
+/// proc-macro2 keeps its spans' positions in chars, and each `Span::byte_range` counts
+/// chars from the nearest position it converted before, remembering each result in a
+/// tree: about 3,000 instructions a span on tokio. A span's line and column are cheap
+/// (a search among line starts), and with this table the byte offset is the line's
+/// start plus the bytes of the first `column` chars of the line.
+struct Lines {
+    text: Arc<str>,
+    /// The part of `text` that was lexed: line 1 starts at `lexed.start`.
+    lexed: Range<usize>,
+    /// The byte offset (from `lexed.start`) of each line's start.
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    fn byte(&self, at: proc_macro2::LineColumn) -> Option<usize> {
+        let line_start = *self.starts.get(at.line.checked_sub(1)?)?;
+        let line = self
+            .text
+            .get(self.lexed.start + line_start..self.lexed.end)?;
+        let in_line = if line
+            .as_bytes()
+            .get(..at.column)
+            .is_some_and(<[u8]>::is_ascii)
+        {
+            at.column
+        } else {
+            match line.char_indices().nth(at.column) {
+                Some((offset, _)) => offset,
+                // The end of the text.
+                None => line.len(),
+            }
+        };
+        Some(line_start + in_line)
+    }
+}
+
+/// Runs `lex` (which lexes `text[lexed]` on this thread, and resolves the spans) with
+/// the lines of that text at hand, so that [`Location`]s find their byte offsets from
+/// lines and columns. Any text of the same layout (the same bytes up to blanked
+/// comments and bodies) has the same lines.
+pub(crate) fn with_lines<R>(text: &Arc<str>, lexed: Range<usize>, lex: impl FnOnce() -> R) -> R {
+    let starts = std::iter::once(0)
+        .chain(
+            text[lexed.clone()]
+                .match_indices('\n')
+                .map(|(newline, _)| newline + 1),
+        )
+        .collect();
+    let lines = Lines {
+        text: Arc::clone(text),
+        lexed,
+        starts,
+    };
+    let outer = LINES.with(|current| current.borrow_mut().replace(lines));
+    let result = lex();
+    LINES.with(|current| *current.borrow_mut() = outer);
+    result
+}
+
+/// A span's byte range in its text: from the lines at hand ([`with_lines`]), else as
+/// proc-macro2 counts it.
+pub(crate) fn byte_range(span: proc_macro2::Span) -> Range<usize> {
+    let from_lines = LINES.with(|lines| {
+        let lines = lines.borrow();
+        let lines = lines.as_ref()?;
+        Some(lines.byte(span.start())?..lines.byte(span.end())?)
+    });
+    from_lines.unwrap_or_else(|| span.byte_range())
 }
 
 /// A path as printed: relative to the checked directory when inside it, with `/`.
@@ -262,4 +340,41 @@ impl Diagnostic {
 /// Paths shared by many locations: one allocation per file.
 pub(crate) fn shared_path(path: PathBuf) -> Arc<Path> {
     Arc::from(path.into_boxed_path())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::{byte_range, with_lines};
+
+    /// Every token's byte range from the lines is proc-macro2's own, non-ASCII text and
+    /// CRLF line ends included, in a whole text and in a part of one.
+    #[test]
+    fn byte_ranges_from_lines_are_proc_macro2s() {
+        fn tokens(stream: proc_macro2::TokenStream, spans: &mut Vec<proc_macro2::Span>) {
+            for tree in stream {
+                spans.push(tree.span());
+                if let proc_macro2::TokenTree::Group(group) = tree {
+                    spans.push(group.span_open());
+                    spans.push(group.span_close());
+                    tokens(group.stream(), spans);
+                }
+            }
+        }
+        let text: Arc<str> =
+            Arc::from("fn é() {\r\n    let ü = \"ß\"; /* ∂ */ f(ü, 'ç');\n}\n\nstruct S { a: u8 }");
+        let body = text.find('{').unwrap()..text.find("}\n").unwrap() + 1;
+        for lexed in [0..text.len(), body] {
+            let stream: proc_macro2::TokenStream = text[lexed.clone()].parse().unwrap();
+            let mut spans = Vec::new();
+            tokens(stream, &mut spans);
+            assert!(spans.len() > 10);
+            with_lines(&text, lexed, || {
+                for span in &spans {
+                    assert_eq!(byte_range(*span), span.byte_range());
+                }
+            });
+        }
+    }
 }

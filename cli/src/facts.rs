@@ -26,7 +26,7 @@ use syn::{
 
 use async_hygiene_analysis::blocking::Imports;
 
-use crate::diagnostic::{Code, Diagnostic, Location};
+use crate::diagnostic::{self, Code, Diagnostic, Location};
 use crate::rules::{self, CrateRules, ScopeRules};
 
 /// Where a file's child modules live, as rustc decides it: a crate root, a `mod.rs` or a
@@ -205,6 +205,10 @@ struct DeferredBody {
 impl DeferredBody {
     fn read(&self, file: &Arc<Path>) -> FnBody {
         let text = &self.text[self.range.clone()];
+        diagnostic::with_lines(&self.text, self.range.clone(), || self.parse(text, file))
+    }
+
+    fn parse(&self, text: &str, file: &Arc<Path>) -> FnBody {
         let body = match syn::parse::Parser::parse_str(fn_parts, text) {
             Ok((sig, block)) => {
                 let mut body = sync_body(&sig, &block, &self.rules, file);
@@ -642,7 +646,7 @@ impl FileCollector<'_> {
         };
         let was_blanked = self
             .blanked
-            .binary_search(&block.brace_token.span.open().byte_range().start)
+            .binary_search(&diagnostic::byte_range(block.brace_token.span.open()).start)
             .is_ok();
         if was_blanked && is_async {
             self.needed_blanked = true;
@@ -650,8 +654,8 @@ impl FileCollector<'_> {
         if !is_async && self.text.is_some() && (was_blanked || self_contained(block)) {
             if let Some(text) = &self.text {
                 let first = start.start();
-                let from = start.byte_range().start;
-                let to = block.brace_token.span.close().byte_range().end;
+                let from = diagnostic::byte_range(start).start;
+                let to = diagnostic::byte_range(block.brace_token.span.close()).end;
                 facts.deferred = Some(DeferredBody {
                     text: Arc::clone(text),
                     range: from..to,

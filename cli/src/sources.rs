@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
-use crate::diagnostic::{shared_path, Code, Diagnostic, Location};
+use crate::diagnostic::{self, shared_path, Code, Diagnostic, Location};
 use crate::facts::{self, FileFacts, FileKey};
 use crate::rules::CrateRules;
 use crate::skim;
@@ -113,41 +113,52 @@ pub(crate) fn parse_file(key: &FileKey, rules: &CrateRules) -> FileFacts {
     let skimmed = skim::skim(&text).unwrap_or_default();
     let whole = lexed_whole(&text);
     let full: Arc<str> = Arc::from(skimmed.without_docs.as_deref().unwrap_or(&text));
-    let mut collected = None;
-    if let (Some(without_bodies), true) = (&skimmed.without_bodies, whole) {
-        if let Ok(file) = syn::parse_file(without_bodies) {
-            let text = Some(Arc::clone(&full));
-            let (facts, needed_blanked) =
-                facts::collect(key, &path, &file, text, &skimmed.bodies, rules);
-            // Else the facts are dropped: their spans are never resolved again.
-            if !needed_blanked {
-                collected = Some(Ok(facts));
+    // Spans find their byte offsets from the lines, the same in every skimmed text.
+    let lines = Arc::clone(&full);
+    let resolve = || {
+        let mut collected = None;
+        if let (Some(without_bodies), true) = (&skimmed.without_bodies, whole) {
+            if let Ok(file) = syn::parse_file(without_bodies) {
+                let text = Some(Arc::clone(&full));
+                let (facts, needed_blanked) =
+                    facts::collect(key, &path, &file, text, &skimmed.bodies, rules);
+                // Else the facts are dropped: their spans are never resolved again.
+                if !needed_blanked {
+                    collected = Some(Ok(facts));
+                }
             }
         }
-    }
-    let parse = |source: Arc<str>| {
-        syn::parse_file(&source).map(|file| {
-            // Spans index the text only when the parser took it whole.
-            let indexed = whole.then_some(source);
-            facts::collect(key, &path, &file, indexed, &[], rules).0
-        })
+        let parse = |source: Arc<str>| {
+            syn::parse_file(&source).map(|file| {
+                // Spans index the text only when the parser took it whole.
+                let indexed = whole.then_some(source);
+                facts::collect(key, &path, &file, indexed, &[], rules).0
+            })
+        };
+        let collected = match collected {
+            Some(collected) => collected,
+            None if skimmed.without_docs.is_some() => {
+                parse(full).or_else(|_| parse(Arc::from(text)))
+            }
+            None => parse(full),
+        };
+        match collected {
+            Ok(facts) => facts,
+            Err(error) => unparsed(
+                Diagnostic::new(
+                    Code::Unparsed,
+                    Location::of(&path, error.span()),
+                    format!("this file does not parse, so it was not checked: {error}"),
+                )
+                .with_label(error.to_string())
+                .with_note("the rest of the crate was checked; `cargo check` shows the full error"),
+            ),
+        }
     };
-    let collected = match collected {
-        Some(collected) => collected,
-        None if skimmed.without_docs.is_some() => parse(full).or_else(|_| parse(Arc::from(text))),
-        None => parse(full),
-    };
-    let facts = match collected {
-        Ok(facts) => facts,
-        Err(error) => unparsed(
-            Diagnostic::new(
-                Code::Unparsed,
-                Location::of(&path, error.span()),
-                format!("this file does not parse, so it was not checked: {error}"),
-            )
-            .with_label(error.to_string())
-            .with_note("the rest of the crate was checked; `cargo check` shows the full error"),
-        ),
+    let facts = if whole {
+        diagnostic::with_lines(&lines, 0..lines.len(), resolve)
+    } else {
+        resolve()
     };
     // Every span of this file is resolved: free this thread's copy of its text.
     proc_macro2::extra::invalidate_current_thread_spans();
