@@ -46,8 +46,17 @@ pub(crate) fn parse_all(roots: Vec<(FileKey, usize)>, rules: &[CrateRules]) -> V
         .parsed
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    parsed.sort_by(|a, b| (&a.key.path, a.package).cmp(&(&b.key.path, b.package)));
+    sort(&mut parsed);
     parsed
+}
+
+/// Files in the order everything after relies on: by path, package, then a file read
+/// as a crate root before the same file read as a module (the order does not depend on
+/// which thread finished first).
+pub(crate) fn sort(parsed: &mut [ParsedFile]) {
+    parsed.sort_by(|a, b| {
+        (&a.key.path, a.package, !a.key.owns_dir).cmp(&(&b.key.path, b.package, !b.key.owns_dir))
+    });
 }
 
 fn visit<'s>(scope: &rayon::Scope<'s>, walk: &'s Walk<'_>, key: FileKey, package: usize) {

@@ -8,14 +8,14 @@ use std::path::{Path, PathBuf};
 use crate::manifest;
 
 /// The packages found under the checked directory.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Workspace {
     /// The directory paths are printed relative to.
     pub(crate) root: PathBuf,
     pub(crate) packages: Vec<Package>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Package {
     pub(crate) name: String,
     pub(crate) version: String,
@@ -91,16 +91,7 @@ pub(crate) enum Discovery {
 
 /// Finds the packages of the directory `dir` (which holds a `Cargo.toml`).
 pub(crate) fn discover(dir: &Path, discovery: Discovery) -> Result<Workspace, String> {
-    let manifest_path = dir.join("Cargo.toml");
-    if !manifest_path.is_file() {
-        return Err(format!(
-            "{} has no `Cargo.toml`: give the directory of a package or workspace",
-            dir.display()
-        ));
-    }
-    let root = dir
-        .canonicalize()
-        .map_err(|error| format!("{}: {error}", dir.display()))?;
+    let root = root(dir)?;
     if discovery == Discovery::Cargo {
         if let Some(workspace) = from_cargo_metadata(&root) {
             return Ok(workspace);
@@ -109,9 +100,22 @@ pub(crate) fn discover(dir: &Path, discovery: Discovery) -> Result<Workspace, St
     manifest::read_workspace(&root)
 }
 
+/// The canonical path of `dir`, which must hold a `Cargo.toml`.
+pub(crate) fn root(dir: &Path) -> Result<PathBuf, String> {
+    let manifest_path = dir.join("Cargo.toml");
+    if !manifest_path.is_file() {
+        return Err(format!(
+            "{} has no `Cargo.toml`: give the directory of a package or workspace",
+            dir.display()
+        ));
+    }
+    dir.canonicalize()
+        .map_err(|error| format!("{}: {error}", dir.display()))
+}
+
 /// `cargo metadata --no-deps`: resolves nothing, downloads nothing. `None` when cargo
 /// is missing or refuses (the manifests are read instead).
-fn from_cargo_metadata(root: &Path) -> Option<Workspace> {
+pub(crate) fn from_cargo_metadata(root: &Path) -> Option<Workspace> {
     let metadata = cargo_metadata::MetadataCommand::new()
         .manifest_path(root.join("Cargo.toml"))
         .no_deps()
