@@ -547,6 +547,18 @@ fn split(path: &str) -> Vec<String> {
     path.split("::").map(str::to_owned).collect()
 }
 
+/// The paths of [`ORIGINS`] in matching form, made once per process (a receiver chain's
+/// origin is looked up for every `let` a scan reads).
+pub(crate) fn origin_paths() -> &'static [Vec<String>] {
+    static PATHS: OnceLock<Vec<Vec<String>>> = OnceLock::new();
+    PATHS.get_or_init(|| {
+        ORIGINS
+            .iter()
+            .map(|constructor| split(constructor.canonical))
+            .collect()
+    })
+}
+
 impl From<&BlockingApi> for Entry {
     fn from(api: &BlockingApi) -> Self {
         let pattern = match api.pattern {

@@ -5,7 +5,9 @@
 //! what tells `rx.recv().await` (tokio) from `rx.recv().unwrap()` (std) when the types
 //! are out of sight.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
@@ -171,10 +173,11 @@ impl<'a> Scanner<'a> {
 
     /// Visits statements; `tail` is how the block's value (its tail expression) is used.
     pub(crate) fn stmts(&mut self, stmts: &[Stmt], tail: Use) {
+        let operands = MacroOperands::default();
         for (index, stmt) in stmts.iter().enumerate() {
             let rest = &stmts[index + 1..];
             match stmt {
-                Stmt::Local(local) => self.local(local, rest),
+                Stmt::Local(local) => self.local(local, rest, &operands),
                 // Nested items are other functions: sync code, not this body.
                 Stmt::Item(_) => {}
                 Stmt::Expr(expr, None) if rest.is_empty() => self.expr_with(expr, tail),
@@ -184,7 +187,7 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    fn local(&mut self, local: &Local, rest: &[Stmt]) {
+    fn local(&mut self, local: &Local, rest: &[Stmt], operands: &MacroOperands) {
         if let Some(guard) = locks::guard_held_across_await(self.catalogue, local, rest) {
             self.findings.push(guard);
         }
@@ -212,7 +215,10 @@ impl<'a> Scanner<'a> {
                 self.origins.insert(receiver, Origin::SyncReceiver);
             }
         }
-        let use_ = if names.iter().any(|name| used_as_future(name, rest)) {
+        let use_ = if names
+            .iter()
+            .any(|name| used_as_future(name, rest, operands))
+        {
             Use::Awaited
         } else {
             Use::Value
@@ -361,26 +367,25 @@ impl<'a> Scanner<'a> {
                     return None;
                 };
                 let candidates = self.imports.resolve(&func.path);
-                ORIGINS.iter().find_map(|constructor| {
-                    let canonical: Vec<String> = constructor
-                        .canonical
-                        .split("::")
-                        .map(str::to_owned)
-                        .collect();
-                    let arity_fits = constructor
-                        .arity
-                        .is_none_or(|arity| arity == call.args.len());
-                    (arity_fits
-                        && candidates.iter().any(|written| {
-                            super::catalogue::match_path(
-                                written,
-                                &canonical,
-                                constructor.min_written,
-                            )
-                            .is_some()
-                        }))
-                    .then_some(constructor.origin)
-                })
+                let paths = super::catalogue::origin_paths();
+                ORIGINS
+                    .iter()
+                    .zip(paths)
+                    .find_map(|(constructor, canonical)| {
+                        let arity_fits = constructor
+                            .arity
+                            .is_none_or(|arity| arity == call.args.len());
+                        (arity_fits
+                            && candidates.iter().any(|written| {
+                                super::catalogue::match_path(
+                                    written,
+                                    canonical,
+                                    constructor.min_written,
+                                )
+                                .is_some()
+                            }))
+                        .then_some(constructor.origin)
+                    })
             }
             Expr::Path(path) => path
                 .path
@@ -722,15 +727,44 @@ pub(super) fn tokens_mention(tokens: TokenStream, name: &str) -> bool {
     })
 }
 
+/// The operands of the macros of one statement list, each parsed once: the statements
+/// after every `let` of the list are read for a use of its names, and a macro naming
+/// several of them was parsed again for each.
+///
+/// Keyed by the macro's address: the statements, and the operands parsed here (held
+/// here), outlive the cache, so no address is reused while it lives.
+#[derive(Default)]
+struct MacroOperands(RefCell<HashMap<*const Macro, Option<Rc<Operands>>>>);
+
+/// A macro's input as comma-separated expressions.
+type Operands = Punctuated<Expr, Token![,]>;
+
+impl MacroOperands {
+    /// A macro's operands, when they parse as comma-separated expressions.
+    fn of(&self, mac: &Macro) -> Option<Rc<Operands>> {
+        let key = std::ptr::from_ref(mac);
+        if let Some(known) = self.0.borrow().get(&key) {
+            return known.clone();
+        }
+        let parsed = Operands::parse_terminated
+            .parse2(mac.tokens.clone())
+            .ok()
+            .map(Rc::new);
+        self.0.borrow_mut().insert(key, parsed.clone());
+        parsed
+    }
+}
+
 /// Whether a later statement uses `name` as a future: awaits it, hands it to a call or
 /// a macro, or calls a future-only method on it. Then the `let` that bound it holds a
 /// future, not the result of a blocking call.
-fn used_as_future(name: &str, rest: &[Stmt]) -> bool {
-    struct FutureUse<'n> {
+fn used_as_future(name: &str, rest: &[Stmt], operands: &MacroOperands) -> bool {
+    struct FutureUse<'n, 'o> {
         name: &'n str,
+        operands: &'o MacroOperands,
         found: bool,
     }
-    impl<'ast> Visit<'ast> for FutureUse<'_> {
+    impl<'ast> Visit<'ast> for FutureUse<'_, '_> {
         fn visit_expr(&mut self, expr: &'ast Expr) {
             if self.found {
                 return;
@@ -776,13 +810,7 @@ fn used_as_future(name: &str, rest: &[Stmt]) -> bool {
                 let last = last.ident.to_string();
                 AWAITING_MACROS.contains(&last.as_str()) || PINNING_MACROS.contains(&last.as_str())
             });
-            let operands = if polls {
-                None
-            } else {
-                Punctuated::<Expr, Token![,]>::parse_terminated
-                    .parse2(mac.tokens.clone())
-                    .ok()
-            };
+            let operands = if polls { None } else { self.operands.of(mac) };
             match operands {
                 Some(operands) => operands.iter().for_each(|operand| self.visit_expr(operand)),
                 None => self.found = true,
@@ -790,7 +818,11 @@ fn used_as_future(name: &str, rest: &[Stmt]) -> bool {
         }
         fn visit_item(&mut self, _: &'ast Item) {}
     }
-    let mut finder = FutureUse { name, found: false };
+    let mut finder = FutureUse {
+        name,
+        operands,
+        found: false,
+    };
     for stmt in rest {
         finder.visit_stmt(stmt);
     }
