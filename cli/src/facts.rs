@@ -6,7 +6,8 @@
 //!   items, the types and fns they define, the files of their `mod x;` declarations;
 //! - per fn: whether it is async, its blocking calls (sync fns: found by the shared
 //!   rules in [`crate::rules`]), and every call it makes outside offload contexts, with
-//!   the receiver's type where syntax shows it;
+//!   the receiver's type where syntax shows it; a self-contained sync body is left as
+//!   the range of its text and read when async code reaches the fn ([`DeferredBody`]);
 //! - the reports that need no other file: the rules of `#[no_blocking]` in every async
 //!   context, and `sequential-awaits`.
 

@@ -9,7 +9,9 @@
 //! - **Blocking**: a sync fn blocks when its own body makes a blocking call, or calls a
 //!   sync fn that blocks (outside offload contexts, which [`crate::facts`] leaves out).
 //!   Computed backwards from the direct ones, breadth first: each fn keeps its shortest
-//!   chain, and recursion ends because each fn is marked once.
+//!   chain, and recursion ends because each fn is marked once. Only the sync fns async
+//!   code reaches can be on a chain: their bodies left unread by [`crate::facts`] are
+//!   read first, following the calls from async contexts.
 //!
 //! It cannot see calls through trait objects, fn pointers or generics, nor code inside
 //! macros whose input is not expressions, nor the sync code of dependencies.

@@ -3,8 +3,9 @@
 //!
 //! Each file is read, parsed and reduced to its [`FileFacts`] in one task on one
 //! thread (spans are resolved there, see [`crate::diagnostic`]); its `mod x;` children
-//! are spawned as they are found. A file that cannot be read or parsed becomes a report
-//! and the rest is still checked.
+//! are spawned as they are found. The text is skimmed first ([`crate::skim`]): doc
+//! comments and self-contained sync fn bodies are blanked out, every offset kept. A file
+//! that cannot be read or parsed becomes a report and the rest is still checked.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
