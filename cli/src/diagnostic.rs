@@ -114,15 +114,7 @@ pub(crate) struct Location {
 impl Location {
     /// The location of a span parsed from `file` on this thread.
     pub(crate) fn of(file: &Arc<Path>, span: proc_macro2::Span) -> Location {
-        let (start, end) = (span.start(), span.end());
-        Location {
-            file: Arc::clone(file),
-            line_start: start.line,
-            column_start: start.column + 1,
-            line_end: end.line,
-            column_end: end.column + 1,
-            bytes: byte_range(span),
-        }
+        Location::spanning(file, span, span)
     }
 
     /// From the start of `first` to the end of `last` (spans of this thread, `first`
