@@ -485,3 +485,34 @@ async fn a_long_call_adds_its_polls_as_it_runs_and_the_rest_when_it_ends() {
     task.await.expect("no panic");
     assert_eq!(polls(), 1_001, "each yield, then the return");
 }
+
+/// A unit fn whose tail awaits a future generic in its output: the attribute ends the
+/// watch with `;`, so the fn's `()` must reach the body's value (it did not, once).
+#[async_hygiene::no_blocking]
+#[allow(clippy::semicolon_if_nothing_returned)] // the tail without `;` is the case
+async fn tail_await_infers_unit() {
+    std::future::pending().await
+}
+
+#[async_hygiene::no_blocking]
+async fn never_returns() -> ! {
+    loop {
+        tokio::task::yield_now().await;
+    }
+}
+
+#[async_hygiene::no_blocking]
+async fn never_returns_wrapped() -> ! {
+    loop {
+        tokio::select! {
+            () = tokio::task::yield_now() => {}
+        }
+    }
+}
+
+/// Compile checks for return types the body's value must infer, watched with and without
+/// the wrapper.
+#[test]
+fn outputs_left_to_inference_compile() {
+    let _ = (tail_await_infers_unit, never_returns, never_returns_wrapped);
+}

@@ -561,10 +561,32 @@ macro_rules! __async_hygiene_watch_body {
 macro_rules! __async_hygiene_watch_body_on {
     // A body whose every suspension point is a marked await: no wrapper, the body keeps
     // its own watch state (see `watchdog::tracked`).
+    // The fn's return type reaches the body's value through a second arm that never
+    // matches: the attributes end the call with `;` in a fn returning `()`, where a tail
+    // `pending().await` must still infer `()`; a statement after the body would be
+    // unreachable code in a body that diverges (`loop { … }`).
     (
         name = $name:literal,
         site = ($file:expr, $line:expr, $column:expr $(,)?),
-        $(output = $output:ty,)?
+        output = $output:ty,
+        body = $body:tt,
+        tracked = ($state:ident) $tracked:block
+    ) => {
+        match (
+            $crate::__private::WatchState::start(
+                $crate::__async_hygiene_watch_body_on!(@site $name, ($file, $line, $column))
+            ),
+            $crate::__private::watch_core::option::Option::None::<$output>,
+        ) {
+            ($state, $crate::__private::watch_core::option::Option::None) => $tracked,
+            (_, $crate::__private::watch_core::option::Option::Some(async_hygiene_output)) => {
+                async_hygiene_output
+            }
+        }
+    };
+    (
+        name = $name:literal,
+        site = ($file:expr, $line:expr, $column:expr $(,)?),
         body = $body:tt,
         tracked = ($state:ident) $tracked:block
     ) => {

@@ -20,12 +20,13 @@
 //! Output (`_::` is `::async_hygiene::__private::`):
 //! ```text
 //! async fn handler(id: u32) -> Reply {
-//!     match _::WatchState::start(&SITE) {       // the first poll's stretch begins
-//!         state => {
+//!     match (_::WatchState::start(&SITE), None::<Reply>) {   // the first stretch begins
+//!         (state, None) => {
 //!             let user = _::mark_await(&state, db.user(id)).await?;   // ends, begins
 //!             render(user)
-//!         }
-//!     }                                           // `state` dropped: the last stretch ends
+//!         }                                   // `state` dropped: the last stretch ends
+//!         (_, Some(output)) => output,        // never: gives the body the fn's type
+//!     }
 //! }
 //! ```
 //! A `return` or `?` drops the state like the end of the body does; a panic in the body
