@@ -496,7 +496,7 @@ pub const COARSE_CLOCK_MIN_THRESHOLD: Duration = Duration::from_millis(20);
 #[doc(hidden)]
 pub mod __private {
     pub use super::poll::{at_await, at_await_macro, watch_poll, PollState, Resume, WatchSite};
-    pub use super::tracked::{mark_await, Marked, WatchState};
+    pub use super::tracked::{mark_await, never_taken, Marked, WatchState};
     pub use crate::{
         __async_hygiene_watch_body as watch_body, __async_hygiene_watch_body_on as watch_body_on,
     };
@@ -561,10 +561,13 @@ macro_rules! __async_hygiene_watch_body {
 macro_rules! __async_hygiene_watch_body_on {
     // A body whose every suspension point is a marked await: no wrapper, the body keeps
     // its own watch state (see `watchdog::tracked`).
-    // The fn's return type reaches the body's value through a second arm that never
-    // matches: the attributes end the call with `;` in a fn returning `()`, where a tail
-    // `pending().await` must still infer `()`; a statement after the body would be
-    // unreachable code in a body that diverges (`loop { … }`).
+    // The fn's return type reaches the body's value through a second arm that is never
+    // taken: the attributes end the call with `;` in a fn returning `()`, where a tail
+    // `pending().await` must still infer `()`. A statement after the body would be
+    // unreachable code in a body that diverges (`loop { … }`), and a value of the output
+    // type in the scrutinee would live across the awaits (a future holding an
+    // `Option<Json<T>>` is not `Send` unless `T` is): the type is a turbofish, where `'_`
+    // is inferred as in the fn.
     (
         name = $name:literal,
         site = ($file:expr, $line:expr, $column:expr $(,)?),
@@ -576,12 +579,10 @@ macro_rules! __async_hygiene_watch_body_on {
             $crate::__private::WatchState::start(
                 $crate::__async_hygiene_watch_body_on!(@site $name, ($file, $line, $column))
             ),
-            $crate::__private::watch_core::option::Option::None::<$output>,
+            true,
         ) {
-            ($state, $crate::__private::watch_core::option::Option::None) => $tracked,
-            (_, $crate::__private::watch_core::option::Option::Some(async_hygiene_output)) => {
-                async_hygiene_output
-            }
+            ($state, true) => $tracked,
+            (_, false) => $crate::__private::never_taken::<$output>(),
         }
     };
     (

@@ -20,12 +20,12 @@
 //! Output (`_::` is `::async_hygiene::__private::`):
 //! ```text
 //! async fn handler(id: u32) -> Reply {
-//!     match (_::WatchState::start(&SITE), None::<Reply>) {   // the first stretch begins
-//!         (state, None) => {
+//!     match (_::WatchState::start(&SITE), true) {   // the first stretch begins
+//!         (state, true) => {
 //!             let user = _::mark_await(&state, db.user(id)).await?;   // ends, begins
 //!             render(user)
 //!         }                                   // `state` dropped: the last stretch ends
-//!         (_, Some(output)) => output,        // never: gives the body the fn's type
+//!         (_, false) => _::never_taken::<Reply>(),   // gives the body the fn's type
 //!     }
 //! }
 //! ```
@@ -257,6 +257,17 @@ impl Drop for WatchState {
         self.end(None);
         self.site.stats.add_polls(*self.polls.get_mut());
     }
+}
+
+/// The value of the arm of the unwrapped watch that is never taken, which gives the body
+/// the fn's return type `T` (see the runtime's `watch_body_on!`).
+///
+/// # Panics
+///
+/// Always: it is never called.
+#[must_use]
+pub fn never_taken<T>() -> T {
+    unreachable!("the watch's typing arm is never taken")
 }
 
 /// Marks the `.await` of `future` in a body watched through `state`: `f(x).await`
