@@ -510,9 +510,22 @@ async fn never_returns_wrapped() -> ! {
     }
 }
 
+/// `(x).await`, as spider writes it: the mark passes `x` itself, or `unused_parens` would
+/// warn in the user's crate (CI's clippy runs with `-D warnings` and the feature on).
+#[async_hygiene::no_blocking]
+async fn parenthesized_await() {
+    let shutdown = tokio::task::yield_now();
+    (shutdown).await;
+}
+
 /// Compile checks for return types the body's value must infer, watched with and without
-/// the wrapper.
+/// the wrapper, and for the marks' own syntax.
 #[test]
 fn outputs_left_to_inference_compile() {
-    let _ = (tail_await_infers_unit, never_returns, never_returns_wrapped);
+    let _ = (
+        tail_await_infers_unit,
+        never_returns,
+        never_returns_wrapped,
+        parenthesized_await,
+    );
 }
