@@ -529,3 +529,33 @@ fn outputs_left_to_inference_compile() {
         parenthesized_await,
     );
 }
+
+async fn part(blocks: bool) -> u32 {
+    tokio::task::yield_now().await;
+    if blocks {
+        load_config();
+    }
+    1
+}
+
+#[async_hygiene::concurrent]
+async fn joins_a_blocking_part() -> u32 {
+    let a = part(true).await; // first joined await
+    let b = part(false).await;
+    a + b
+}
+
+/// `#[concurrent]`'s join is an await the attribute wrote: it carries the span of the
+/// first await it joins, so a stretch that suspends or resumes there names that line,
+/// not the attribute's.
+#[tokio::test]
+async fn a_concurrent_join_is_named_by_the_first_await_it_joins() {
+    let report = slow_poll_of(joins_a_blocking_part()).await;
+    assert_eq!(
+        report.stretch,
+        Stretch {
+            from: await_at("// first joined await"),
+            to: Point::Return,
+        }
+    );
+}
