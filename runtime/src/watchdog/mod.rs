@@ -507,9 +507,11 @@ pub mod __private {
 /// With the `watchdog` feature on: times each poll of the body. Called by the code the
 /// attributes generate, as
 /// `watch_body!(name = "f", site = (file!(), line!(), column!()), output = Ret, body = { … },
-/// marked = { … })` (`output` is absent when the return type cannot be named, e.g. it
-/// contains `impl Trait`; `site` defaults to the location of the call; `marked` is the
-/// body with each `.await` marked by `at_await`, used instead of `body` when present).
+/// tracked = (state) { … })` or `…, marked = { … })` (`output` is absent when the return
+/// type cannot be named, e.g. it contains `impl Trait` or is `!`; `site` defaults to the
+/// location of the call; `tracked` is the body with each `.await` marked by
+/// `mark_await(&state, …)`, watched without a wrapper, and `marked` the body with each
+/// `.await` marked by `at_await`, watched through one; either is used instead of `body`).
 #[cfg(feature = "watchdog")]
 #[doc(hidden)]
 #[macro_export]
