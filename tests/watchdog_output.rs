@@ -255,6 +255,7 @@ fn strict_mode_panics_at_the_await_that_ends_the_slow_stretch() {
 
 /// The output of the ignored test `name` run in strict mode in a child process, which
 /// must fail without naming a line of this crate as the cause.
+#[cfg(feature = "watchdog")]
 fn failing_strict_child(name: &str) -> String {
     let output = run_child(name, &[("ASYNC_HYGIENE_WATCHDOG", "strict")]);
     let all = format!("{}\n{}", text(&output.stdout), text(&output.stderr));

@@ -485,3 +485,77 @@ async fn a_long_call_adds_its_polls_as_it_runs_and_the_rest_when_it_ends() {
     task.await.expect("no panic");
     assert_eq!(polls(), 1_001, "each yield, then the return");
 }
+
+/// A unit fn whose tail awaits a future generic in its output: the attribute ends the
+/// watch with `;`, so the fn's `()` must reach the body's value (it did not, once).
+#[async_hygiene::no_blocking]
+#[allow(clippy::semicolon_if_nothing_returned)] // the tail without `;` is the case
+async fn tail_await_infers_unit() {
+    std::future::pending().await
+}
+
+#[async_hygiene::no_blocking]
+async fn never_returns() -> ! {
+    loop {
+        tokio::task::yield_now().await;
+    }
+}
+
+#[async_hygiene::no_blocking]
+async fn never_returns_wrapped() -> ! {
+    loop {
+        tokio::select! {
+            () = tokio::task::yield_now() => {}
+        }
+    }
+}
+
+/// `(x).await`, as spider writes it: the mark passes `x` itself, or `unused_parens` would
+/// warn in the user's crate (CI's clippy runs with `-D warnings` and the feature on).
+#[async_hygiene::no_blocking]
+async fn parenthesized_await() {
+    let shutdown = tokio::task::yield_now();
+    (shutdown).await;
+}
+
+/// Compile checks for return types the body's value must infer, watched with and without
+/// the wrapper, and for the marks' own syntax.
+#[test]
+fn outputs_left_to_inference_compile() {
+    let _ = (
+        tail_await_infers_unit,
+        never_returns,
+        never_returns_wrapped,
+        parenthesized_await,
+    );
+}
+
+async fn part(blocks: bool) -> u32 {
+    tokio::task::yield_now().await;
+    if blocks {
+        load_config();
+    }
+    1
+}
+
+#[async_hygiene::concurrent]
+async fn joins_a_blocking_part() -> u32 {
+    let a = part(true).await; // first joined await
+    let b = part(false).await;
+    a + b
+}
+
+/// `#[concurrent]`'s join is an await the attribute wrote: it carries the span of the
+/// first await it joins, so a stretch that suspends or resumes there names that line,
+/// not the attribute's.
+#[tokio::test]
+async fn a_concurrent_join_is_named_by_the_first_await_it_joins() {
+    let report = slow_poll_of(joins_a_blocking_part()).await;
+    assert_eq!(
+        report.stretch,
+        Stretch {
+            from: await_at("// first joined await"),
+            to: Point::Return,
+        }
+    );
+}

@@ -82,6 +82,15 @@ pub(crate) fn tracked_argument(body: &Block) -> Option<TokenStream> {
     Some(quote!(, tracked = (#state) #marked))
 }
 
+/// `(shutdown)` of `(shutdown).await` as `shutdown`: as a call's argument the parentheses
+/// would trip `unused_parens` in the user's crate.
+fn without_parens(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Paren(paren) if paren.attrs.is_empty() => without_parens(&paren.expr),
+        _ => expr,
+    }
+}
+
 /// Whether every suspension point of a body is an `.await` outside macro calls.
 struct Trackable(bool);
 
@@ -114,7 +123,7 @@ impl VisitMut for StateMarker<'_> {
         visit_mut::visit_expr_mut(self, expr);
         if let Expr::Await(awaited) = expr {
             let span = awaited.await_token.span;
-            let base = &awaited.base;
+            let base = without_parens(&awaited.base);
             let private = Private::at(span);
             let state = self.state;
             *awaited.base = syn::parse_quote_spanned!(span=>
@@ -159,7 +168,7 @@ impl VisitMut for AwaitMarker {
         match expr {
             Expr::Await(awaited) => {
                 let span = awaited.await_token.span;
-                let base = &awaited.base;
+                let base = without_parens(&awaited.base);
                 let private = Private::at(span);
                 *awaited.base = syn::parse_quote_spanned!(span=>
                     #private::at_await(#base)
@@ -350,6 +359,13 @@ mod tests {
                  let a = async move { f().await }; \
                  send(_::mark_await(&__async_hygiene_watch, \
                  load(_::mark_await(&__async_hygiene_watch, x).await)).await) }"
+            ))
+        );
+        assert_eq!(
+            tracked("{ (shutdown).await }"),
+            Some(expected(
+                ", tracked = (__async_hygiene_watch) \
+                 { _::mark_await(&__async_hygiene_watch, shutdown).await }"
             ))
         );
         // Macros that cannot suspend, and any macro in a nested future or item, are fine.

@@ -102,7 +102,9 @@ fn watch(sig: &Signature, body: Block) -> Block {
     let future_output = future_output(sig);
     let output = future_output
         .as_ref()
-        .filter(|output| !contains_impl_trait(output))
+        // `impl Trait` cannot be named in the body, and `!` as a type there is unstable:
+        // both are left to inference.
+        .filter(|output| !contains_impl_trait(output) && !matches!(output, Type::Never(_)))
         .map(|output| quote!(output = #output,));
     let private = Private::at(at_name);
     let file = quote_spanned!(at_name=> #private::core::file!());
@@ -347,6 +349,8 @@ mod tests {
         for item in [
             "async fn f() -> impl Display { 1 }",
             "async fn f() -> Vec<Box<impl Display>> { vec![] }",
+            // `!` as a type in the body is unstable.
+            "async fn f() -> ! { loop {} }",
         ] {
             let out = instrument(item);
             assert!(!out.contains("output"), "{out}");

@@ -69,9 +69,23 @@ const TRANSPARENT_MACROS: &[&str] = &[
 /// Transparent macros that await their operands themselves, without an `.await` token.
 const AWAITING_MACROS: &[&str] = &["join", "try_join"];
 
+/// Macros that hide bindings or an early exit (so `#[concurrent]` does not read through
+/// them) but never suspend: pinning a local, building an error or a JSON value, returning
+/// one.
+const NEVER_SUSPENDING_MACROS: &[&str] = &[
+    "anyhow",
+    "bail",
+    "ensure",
+    "eyre",
+    "format_err",
+    "json",
+    "pin",
+    "pin_mut",
+];
+
 /// Whether the macro call `mac` certainly cannot suspend the async body it is written
 /// in: a [`TRANSPARENT_MACROS`] name (by its last segment) that does not await its
-/// operands, with no `await` among its tokens. Any other macro may expand to an
+/// operands, or a [`NEVER_SUSPENDING_MACROS`] one, with no `await` among its tokens. Any other macro may expand to an
 /// `.await` the attributes cannot see (`select!`, `join!`, a crate's own `retry!`), which
 /// the watchdog's await marks must then not rely on.
 #[must_use]
@@ -91,8 +105,9 @@ pub fn cannot_suspend(mac: &syn::Macro) -> bool {
     else {
         return false;
     };
-    TRANSPARENT_MACROS.contains(&name.as_str())
-        && !AWAITING_MACROS.contains(&name.as_str())
+    let name = name.as_str();
+    ((TRANSPARENT_MACROS.contains(&name) && !AWAITING_MACROS.contains(&name))
+        || NEVER_SUSPENDING_MACROS.contains(&name))
         && !mentions_await(mac.tokens.clone())
 }
 
@@ -870,6 +885,9 @@ mod tests {
         assert!(cannot("println!(\"{}\", x)"));
         assert!(cannot("tracing::info!(user = %id, \"loaded\")"));
         assert!(cannot("vec![1, 2]"));
+        assert!(cannot("tokio::pin!(sleep)"));
+        assert!(cannot("anyhow::bail!(\"no user {id}\")"));
+        assert!(!cannot("tokio::pin!(fut = f().await)"));
         assert!(!cannot("assert_eq!(f().await, 1)"));
         assert!(!cannot("tokio::join!(f(), g())"));
         assert!(!cannot("tokio::select! { x = f() => x }"));

@@ -451,17 +451,22 @@ impl RunEmitter<'_> {
         }
         exports.sort_by_key(|export| export.node);
         let (call, destructure) = join_call(&futures, &patterns, !fallible.is_empty());
+        // The join's `.await` carries the span of the first await it joins, so that what
+        // names an await by its location (the watchdog's await marks, a compiler error)
+        // names the user's line, not the attribute's.
+        let at = self.first_await(branches).unwrap_or_else(Span::call_site);
+        let call = quote_spanned!(at=> #call.await);
         let (values, failed) = (
             mixed("__async_hygiene_values"),
             mixed("__async_hygiene_failure"),
         );
         let join_stmt: Stmt = if fallible.is_empty() {
             syn::parse_quote! {
-                let #destructure = #call.await;
+                let #destructure = #call;
             }
         } else if outer.is_some() {
             syn::parse_quote! {
-                let #destructure = match #call.await {
+                let #destructure = match #call {
                     #private::ConcurrentOk(#values) => #values,
                     #private::ConcurrentErr(#failed) => {
                         return #private::ConcurrentErr(#failed);
@@ -481,7 +486,7 @@ impl RunEmitter<'_> {
                 }
             });
             syn::parse_quote! {
-                let #destructure = match #call.await {
+                let #destructure = match #call {
                     #private::ConcurrentOk(#values) => #values,
                     #(#rethrows)*
                 };
@@ -636,6 +641,26 @@ impl RunEmitter<'_> {
 
     /// `let x = init;` or `let mut x = init;` without a type: the branch can produce
     /// the value itself.
+    /// The `await` keyword's span of the first `.await` in the branches' statements, in
+    /// source order.
+    fn first_await(&self, branches: &[Schedule]) -> Option<Span> {
+        struct FirstAwait(Option<Span>);
+        impl<'ast> syn::visit::Visit<'ast> for FirstAwait {
+            fn visit_expr_await(&mut self, awaited: &'ast syn::ExprAwait) {
+                // The base first: in `f(x.await).await` the inner await runs first.
+                syn::visit::visit_expr_await(self, awaited);
+                self.0.get_or_insert(awaited.await_token.span);
+            }
+        }
+        let mut nodes: Vec<usize> = branches.iter().flat_map(Schedule::nodes).collect();
+        nodes.sort_unstable();
+        nodes.into_iter().find_map(|node| {
+            let mut first = FirstAwait(None);
+            syn::visit::Visit::visit_stmt(&mut first, &self.stmts[node]);
+            first.0
+        })
+    }
+
     fn simple_leaf(&self, node: usize) -> Option<(&Pat, &Expr)> {
         let Stmt::Local(local) = &self.stmts[node] else {
             return None;

@@ -496,7 +496,7 @@ pub const COARSE_CLOCK_MIN_THRESHOLD: Duration = Duration::from_millis(20);
 #[doc(hidden)]
 pub mod __private {
     pub use super::poll::{at_await, at_await_macro, watch_poll, PollState, Resume, WatchSite};
-    pub use super::tracked::{mark_await, Marked, WatchState};
+    pub use super::tracked::{mark_await, never_taken, Marked, WatchState};
     pub use crate::{
         __async_hygiene_watch_body as watch_body, __async_hygiene_watch_body_on as watch_body_on,
     };
@@ -507,9 +507,11 @@ pub mod __private {
 /// With the `watchdog` feature on: times each poll of the body. Called by the code the
 /// attributes generate, as
 /// `watch_body!(name = "f", site = (file!(), line!(), column!()), output = Ret, body = { … },
-/// marked = { … })` (`output` is absent when the return type cannot be named, e.g. it
-/// contains `impl Trait`; `site` defaults to the location of the call; `marked` is the
-/// body with each `.await` marked by `at_await`, used instead of `body` when present).
+/// tracked = (state) { … })` or `…, marked = { … })` (`output` is absent when the return
+/// type cannot be named, e.g. it contains `impl Trait` or is `!`; `site` defaults to the
+/// location of the call; `tracked` is the body with each `.await` marked by
+/// `mark_await(&state, …)`, watched without a wrapper, and `marked` the body with each
+/// `.await` marked by `at_await`, watched through one; either is used instead of `body`).
 #[cfg(feature = "watchdog")]
 #[doc(hidden)]
 #[macro_export]
@@ -561,10 +563,33 @@ macro_rules! __async_hygiene_watch_body {
 macro_rules! __async_hygiene_watch_body_on {
     // A body whose every suspension point is a marked await: no wrapper, the body keeps
     // its own watch state (see `watchdog::tracked`).
+    // The fn's return type reaches the body's value through a second arm that is never
+    // taken: the attributes end the call with `;` in a fn returning `()`, where a tail
+    // `pending().await` must still infer `()`. A statement after the body would be
+    // unreachable code in a body that diverges (`loop { … }`), and a value of the output
+    // type in the scrutinee would live across the awaits (a future holding an
+    // `Option<Json<T>>` is not `Send` unless `T` is): the type is a turbofish, where `'_`
+    // is inferred as in the fn.
     (
         name = $name:literal,
         site = ($file:expr, $line:expr, $column:expr $(,)?),
-        $(output = $output:ty,)?
+        output = $output:ty,
+        body = $body:tt,
+        tracked = ($state:ident) $tracked:block
+    ) => {
+        match (
+            $crate::__private::WatchState::start(
+                $crate::__async_hygiene_watch_body_on!(@site $name, ($file, $line, $column))
+            ),
+            true,
+        ) {
+            ($state, true) => $tracked,
+            (_, false) => $crate::__private::never_taken::<$output>(),
+        }
+    };
+    (
+        name = $name:literal,
+        site = ($file:expr, $line:expr, $column:expr $(,)?),
         body = $body:tt,
         tracked = ($state:ident) $tracked:block
     ) => {

@@ -20,12 +20,13 @@
 //! Output (`_::` is `::async_hygiene::__private::`):
 //! ```text
 //! async fn handler(id: u32) -> Reply {
-//!     match _::WatchState::start(&SITE) {       // the first poll's stretch begins
-//!         state => {
+//!     match (_::WatchState::start(&SITE), true) {   // the first stretch begins
+//!         (state, true) => {
 //!             let user = _::mark_await(&state, db.user(id)).await?;   // ends, begins
 //!             render(user)
-//!         }
-//!     }                                           // `state` dropped: the last stretch ends
+//!         }                                   // `state` dropped: the last stretch ends
+//!         (_, false) => _::never_taken::<Reply>(),   // gives the body the fn's type
+//!     }
 //! }
 //! ```
 //! A `return` or `?` drops the state like the end of the body does; a panic in the body
@@ -256,6 +257,17 @@ impl Drop for WatchState {
         self.end(None);
         self.site.stats.add_polls(*self.polls.get_mut());
     }
+}
+
+/// The value of the arm of the unwrapped watch that is never taken, which gives the body
+/// the fn's return type `T` (see the runtime's `watch_body_on!`).
+///
+/// # Panics
+///
+/// Always: it is never called.
+#[must_use]
+pub fn never_taken<T>() -> T {
+    unreachable!("the watch's typing arm is never taken")
 }
 
 /// Marks the `.await` of `future` in a body watched through `state`: `f(x).await`
