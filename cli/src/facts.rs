@@ -1189,6 +1189,25 @@ mod tests {
         assert_eq!(calls.checked, 9);
     }
 
+    /// What reading a file does with a skimmed text: the text to lex parsed, its spans
+    /// resolved with the lines of the text. Also how many bodies the skim blanked.
+    fn collect_skimmed(
+        text: &str,
+        key: &FileKey,
+        path: &Arc<Path>,
+        rules: &CrateRules,
+    ) -> (FileFacts, usize) {
+        let skimmed = crate::skim::skim(text).unwrap();
+        let full: Arc<str> = Arc::from(skimmed.without_docs.as_deref().unwrap_or(text));
+        diagnostic::with_lines(&full, 0..full.len(), || {
+            let file = syn::parse_file(skimmed.for_lexing.as_deref().unwrap()).unwrap();
+            let text = Some(Arc::clone(&full));
+            let (facts, needed) = collect(key, path, &file, text, &skimmed.bodies, rules);
+            assert!(!needed);
+            (facts, skimmed.bodies.len())
+        })
+    }
+
     /// A deferred body, read later (also one the parser never saw), gives what reading it
     /// with its file gives: the same
     /// calls and blocking call, at the same lines, columns (in chars, also on the fn's
@@ -1209,20 +1228,10 @@ mod tests {
         let (rules, _) = CrateRules::load(Path::new("/nonexistent"));
         let (eager, _) = collect(&key, &path, &file, None, &[], &rules);
         let (deferred, _) = collect(&key, &path, &file, Some(Arc::from(text)), &[], &rules);
-        // The parser never saw the bodies the skim blanked.
-        let skimmed = crate::skim::skim(text).unwrap();
-        // `load`'s body has non-ASCII text: kept, and deferred after the parse.
-        assert_eq!(skimmed.bodies.len(), 1);
-        let without_bodies = syn::parse_file(skimmed.without_bodies.as_deref().unwrap()).unwrap();
-        let (skimmed, needed) = collect(
-            &key,
-            &path,
-            &without_bodies,
-            Some(Arc::from(text)),
-            &skimmed.bodies,
-            &rules,
-        );
-        assert!(!needed);
+        // The parser never saw the bodies the skim blanked; `load`'s body has non-ASCII
+        // text: kept, and deferred after the parse.
+        let (skimmed, blanked) = collect_skimmed(text, &key, &path, &rules);
+        assert_eq!(blanked, 1);
         assert_eq!(deferred.fns.len(), 2);
         assert_eq!(skimmed.fns.len(), 2);
         for ((eager, deferred), skimmed) in eager.fns.iter().zip(&deferred.fns).zip(&skimmed.fns) {
@@ -1250,22 +1259,14 @@ mod tests {
     #[test]
     fn a_skimmed_body_that_does_not_parse_is_reported_when_read() {
         let text = "fn helper() {\n    let x = ;\n}\n";
-        let skimmed = crate::skim::skim(text).unwrap();
-        let file = syn::parse_file(skimmed.without_bodies.as_deref().unwrap()).unwrap();
         let key = FileKey {
             path: PathBuf::from("src/lib.rs"),
             owns_dir: true,
         };
         let path: Arc<Path> = Arc::from(Path::new("src/lib.rs"));
         let (rules, _) = CrateRules::load(Path::new("/nonexistent"));
-        let (facts, _) = collect(
-            &key,
-            &path,
-            &file,
-            Some(Arc::from(text)),
-            &skimmed.bodies,
-            &rules,
-        );
+        let (facts, blanked) = collect_skimmed(text, &key, &path, &rules);
+        assert_eq!(blanked, 1);
         assert!(facts.fns[0].unparsed().is_none());
         facts.fns[0].read_body(&path);
         let unparsed = facts.fns[0].unparsed().expect("reported");

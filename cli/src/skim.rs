@@ -31,14 +31,37 @@ use std::ops::Range;
 /// A file's text with what no rule reads blanked out.
 #[derive(Debug, Default)]
 pub(crate) struct Skimmed {
-    /// The text without its doc comments, when it has any.
+    /// The text without its doc comments, when it has any: the same bytes, lines and
+    /// columns otherwise (what spans index, and what a deferred body is read from).
     pub(crate) without_docs: Option<String>,
-    /// The text without its doc comments, self-contained sync fn bodies and
-    /// `macro_rules!` definitions (their delimiters kept), when it has such bodies.
-    pub(crate) without_bodies: Option<String>,
+    /// The text to lex, when anything was blanked: without its doc comments,
+    /// self-contained sync fn bodies and `macro_rules!` definitions (their delimiters
+    /// kept), and shorter: a blanked line keeps only its newline, the last line of a
+    /// blanked range as many spaces as it had chars (what follows on it keeps its
+    /// column), and a range that ends a line leaves nothing. Every token left keeps its
+    /// line and column, but not its byte offset: spans' byte offsets are taken from
+    /// lines and columns ([`crate::diagnostic::with_lines`]). The lexer then does not
+    /// walk the blanked text a char at a time.
+    pub(crate) for_lexing: Option<String>,
     /// The byte offset of the `{` of each blanked body, in order (and of the opening
     /// delimiter of each blanked `macro_rules!` definition).
     pub(crate) bodies: Vec<usize>,
+}
+
+/// What a scan found: the doc comments, and the insides of the blanked bodies.
+struct Scan {
+    docs: Vec<Range<usize>>,
+    bodies: Vec<Range<usize>>,
+}
+
+impl Scan {
+    /// The inside of each body: its delimiters stay.
+    fn insides(&self) -> Vec<Range<usize>> {
+        self.bodies
+            .iter()
+            .map(|body| body.start + 1..body.end - 1)
+            .collect()
+    }
 }
 
 /// Skims `text`: `None` when it cannot be scanned (then it is parsed as it is).
@@ -47,6 +70,19 @@ pub(crate) struct Skimmed {
 /// characters would move the columns (counted in characters) of the tokens after it on
 /// its last line. A line comment runs to the end of its line, so nothing after it moves.
 pub(crate) fn skim(text: &str) -> Option<Skimmed> {
+    let scan = scan(text)?;
+    let without_docs = (!scan.docs.is_empty()).then(|| blank(text.as_bytes().to_vec(), &scan.docs));
+    let mut removed: Vec<Range<usize>> = scan.docs.iter().cloned().chain(scan.insides()).collect();
+    removed.sort_by_key(|range| range.start);
+    let for_lexing = (!removed.is_empty()).then(|| shorten(text, &removed));
+    Some(Skimmed {
+        without_docs,
+        for_lexing,
+        bodies: scan.bodies.iter().map(|body| body.start).collect(),
+    })
+}
+
+fn scan(text: &str) -> Option<Scan> {
     let mut docs = Vec::new();
     let mut bodies = BodyFinder::default();
     let mut pieces = Pieces {
@@ -68,21 +104,9 @@ pub(crate) fn skim(text: &str) -> Option<Skimmed> {
     if pieces.unterminated {
         return None;
     }
-    let without_docs = (!docs.is_empty()).then(|| blank(text.as_bytes().to_vec(), &docs));
-    let without_bodies = (!bodies.found.is_empty()).then(|| {
-        let base = without_docs.as_deref().unwrap_or(text);
-        // The inside of each body: its braces stay.
-        let insides: Vec<Range<usize>> = bodies
-            .found
-            .iter()
-            .map(|body| body.start + 1..body.end - 1)
-            .collect();
-        blank(base.as_bytes().to_vec(), &insides)
-    });
-    Some(Skimmed {
-        without_docs,
-        without_bodies,
-        bodies: bodies.found.iter().map(|body| body.start).collect(),
+    Some(Scan {
+        docs,
+        bodies: bodies.found,
     })
 }
 
@@ -98,6 +122,36 @@ fn blank(mut bytes: Vec<u8>, ranges: &[Range<usize>]) -> String {
         }
     }
     String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// `text` without the `removed` ranges (in order; one inside another counts once), each
+/// leaving its newlines and, on its last line, as many spaces as it had chars there,
+/// unless it ends the line. See [`Skimmed::for_lexing`].
+fn shorten(text: &str, removed: &[Range<usize>]) -> String {
+    let mut out = String::with_capacity(text.len() / 2);
+    let mut at = 0;
+    for range in removed {
+        if range.start < at {
+            continue;
+        }
+        out.push_str(&text[at..range.start]);
+        let removed = &text[range.clone()];
+        let last_line = match removed.rfind('\n') {
+            Some(newline) => {
+                let newlines = removed.bytes().filter(|&byte| byte == b'\n').count();
+                out.extend(std::iter::repeat_n('\n', newlines));
+                &removed[newline + 1..]
+            }
+            None => removed,
+        };
+        let rest = &text[range.end..];
+        if !(rest.is_empty() || rest.starts_with('\n') || rest.starts_with("\r\n")) {
+            out.extend(std::iter::repeat_n(' ', last_line.chars().count()));
+        }
+        at = range.end;
+    }
+    out.push_str(&text[at..]);
+    out
 }
 
 /// What the scan tells apart.
@@ -481,22 +535,61 @@ fn ident_end(bytes: &[u8], start: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::skim;
+    use super::{blank, scan, skim};
 
     fn blank_doc_comments(text: &str) -> Option<String> {
         skim(text).and_then(|skimmed| skimmed.without_docs)
     }
 
-    /// The text without its self-contained sync fn bodies, or `None`.
+    /// The text with its self-contained sync fn bodies blanked in place (what the text
+    /// to lex keeps of it, every kept char in its place), or `None`.
     fn without_bodies(text: &str) -> Option<String> {
-        let skimmed = skim(text)?;
-        if let Some(without) = &skimmed.without_bodies {
-            assert_eq!(without.len(), text.len(), "byte offsets must not move");
-            for start in &skimmed.bodies {
-                assert!(matches!(&without[*start..=*start], "{" | "(" | "["));
+        let scan = scan(text)?;
+        if scan.bodies.is_empty() {
+            return None;
+        }
+        let without = blank(text.as_bytes().to_vec(), &scan.insides());
+        for body in &scan.bodies {
+            assert!(matches!(&without[body.start..=body.start], "{" | "(" | "["));
+        }
+        assert_places_kept(text, skim(text)?.for_lexing.as_deref()?);
+        Some(without)
+    }
+
+    /// Every char of `lexed` but whitespace is the char at the same line and column of
+    /// `text`, and `lexed` has as many lines.
+    fn assert_places_kept(text: &str, lexed: &str) {
+        let lines: Vec<Vec<char>> = text
+            .split('\n')
+            .map(|line| line.chars().collect())
+            .collect();
+        assert_eq!(
+            lexed.split('\n').count(),
+            lines.len(),
+            "lines must not move"
+        );
+        for (line, kept) in lexed.split('\n').enumerate() {
+            for (column, char) in kept.chars().enumerate() {
+                if !char.is_whitespace() {
+                    assert_eq!(
+                        lines[line].get(column),
+                        Some(&char),
+                        "{lexed:?} at {line}:{column}"
+                    );
+                }
             }
         }
-        skimmed.without_bodies
+    }
+
+    #[test]
+    fn the_text_to_lex_is_shorter_and_keeps_every_token_in_its_place() {
+        let text = "/// One.\n/// Two é.\nfn f(x: u8) -> u8 {\n    g(x)\n        + h(x)\n}   fn k() { l() } m!();\n/** a\n b */ struct S;\r\n";
+        let lexed = skim(text).unwrap().for_lexing.unwrap();
+        assert_places_kept(text, &lexed);
+        assert_eq!(
+            lexed,
+            "\n\nfn f(x: u8) -> u8 {\n\n\n}   fn k() {     } m!();\n\n      struct S;\r\n"
+        );
     }
 
     #[test]

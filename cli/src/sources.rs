@@ -127,8 +127,8 @@ pub(crate) fn parse_file(key: &FileKey, rules: &CrateRules) -> FileFacts {
     let lines = Arc::clone(&full);
     let resolve = || {
         let mut collected = None;
-        if let (Some(without_bodies), true) = (&skimmed.without_bodies, whole) {
-            if let Ok(file) = syn::parse_file(without_bodies) {
+        if let (Some(for_lexing), true) = (&skimmed.for_lexing, whole) {
+            if let Ok(file) = syn::parse_file(for_lexing) {
                 let text = Some(Arc::clone(&full));
                 let (facts, needed_blanked) =
                     facts::collect(key, &path, &file, text, &skimmed.bodies, rules);
