@@ -1,6 +1,9 @@
-//! A file's text skimmed before it is lexed: what no rule reads is blanked out, each
-//! byte replaced by a space (newlines kept), so every other token keeps its line,
-//! column and byte offset and every report is the same.
+//! A file's text skimmed before it is lexed: what no rule reads is blanked out, and every
+//! other token keeps its line and column, so every report is the same. Two texts come
+//! out: doc comments replaced byte for byte by spaces (newlines kept: the same byte
+//! offsets; spans index it, deferred bodies are read from it), and the text to lex,
+//! where what is blanked is dropped but for its newlines and what keeps the columns of
+//! the rest of its last line ([`Skimmed::for_lexing`]).
 //!
 //! - **Doc comments.** They are a third of tokio's source, and each one costs: the
 //!   lexer turns `/// text` into `#[doc = "text"]` (an escaped, allocated string
@@ -14,9 +17,9 @@
 //!   no macro definition (only the input of macros called in item position).
 //!
 //! ```text
-//! /// Reads the config.            →                               (spaces)
+//! /// Reads the config.            →  (an empty line)
 //! fn load() -> Config {            →  fn load() -> Config {
-//!     parse(read(PATH))            →
+//!     parse(read(PATH))            →  (an empty line)
 //! }                                →  }
 //! ```
 //!
