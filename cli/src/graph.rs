@@ -272,8 +272,8 @@ impl<'f> CallGraph<'f> {
                     .or_insert(module);
             }
         }
-        graph.read_reached_bodies();
-        graph.propagate();
+        let reached = graph.read_reached_bodies();
+        graph.propagate(&reached);
         graph
     }
 
@@ -281,7 +281,9 @@ impl<'f> CallGraph<'f> {
     /// through other sync fns, round by round (each round in parallel). The rest stay
     /// unread: a `blocking` chain starts at a call in an async context and only runs
     /// through these, so no report can pass through the others.
-    fn read_reached_bodies(&self) {
+    ///
+    /// Returns which fns are reached.
+    fn read_reached_bodies(&self) -> Vec<bool> {
         let mut reached = vec![false; self.nodes.len()];
         let mut frontier = Vec::new();
         let mut reach = |caller: FnId, call: &CallSite, frontier: &mut Vec<FnId>| {
@@ -318,6 +320,7 @@ impl<'f> CallGraph<'f> {
             }
             frontier = next;
         }
+        reached
     }
 
     fn module(
@@ -679,15 +682,20 @@ impl<'f> CallGraph<'f> {
         }
     }
 
-    /// Marks every sync fn that blocks, with its shortest chain.
-    fn propagate(&mut self) {
+    /// Marks every sync fn async code reaches that blocks, with its shortest chain.
+    ///
+    /// Only among the `reached` fns: a chain from async code runs through those alone, and
+    /// a fn no async code reaches only passes blocking on to fns no async code reaches
+    /// either, so leaving them out changes no reached fn's chain (nor the order in which
+    /// the search finds it).
+    fn propagate(&mut self, reached: &[bool]) {
         let count = self.nodes.len();
         let mut blocks: Vec<Option<Why>> = vec![None; count];
         let mut callers: Vec<Vec<(FnId, usize)>> = vec![Vec::new(); count];
         let mut queue = VecDeque::new();
         for (id, why) in blocks.iter_mut().enumerate() {
             let facts = self.facts(id);
-            if facts.is_async {
+            if facts.is_async || !reached[id] {
                 continue;
             }
             if let Some(call) = facts.blocking() {
