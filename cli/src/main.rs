@@ -32,6 +32,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use rayon::prelude::*;
 
 use crate::workspace::Discovery;
 
@@ -154,35 +155,40 @@ fn run_check(args: &CheckArgs) -> ExitCode {
         }
     }
     let root = &checked.workspace.root;
-    let mut sources = render::Sources::default();
+    // Each report is drawn on its own (in parallel), then written in order.
+    let sources = render::Sources::of(&checked.diagnostics);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let written = match args.message_format {
         MessageFormat::Human => {
             let styled = std::io::stdout().is_terminal();
-            checked.diagnostics.iter().try_for_each(|diagnostic| {
-                writeln!(
-                    out,
-                    "{}\n",
-                    render::human(diagnostic, root, &mut sources, styled)
-                )
-            })
+            let drawn: Vec<String> = checked
+                .diagnostics
+                .par_iter()
+                .map(|diagnostic| render::human(diagnostic, root, &sources, styled))
+                .collect();
+            drawn
+                .iter()
+                .try_for_each(|drawn| writeln!(out, "{drawn}\n"))
         }
-        MessageFormat::Json => checked
-            .diagnostics
-            .iter()
-            .zip(&checked.packages)
-            .try_for_each(|(diagnostic, package)| {
-                let origin = package.and_then(|index| {
-                    let package = &checked.workspace.packages[index];
-                    Some(render::Origin {
-                        package,
-                        target: package.targets.first()?,
-                    })
-                });
-                let line = render::json(diagnostic, root, origin.as_ref(), &mut sources);
-                writeln!(out, "{line}")
-            }),
+        MessageFormat::Json => {
+            let lines: Vec<String> = checked
+                .diagnostics
+                .par_iter()
+                .zip(&checked.packages)
+                .map(|(diagnostic, package)| {
+                    let origin = package.and_then(|index| {
+                        let package = &checked.workspace.packages[index];
+                        Some(render::Origin {
+                            package,
+                            target: package.targets.first()?,
+                        })
+                    });
+                    render::json(diagnostic, root, origin.as_ref(), &sources).to_string()
+                })
+                .collect();
+            lines.iter().try_for_each(|line| writeln!(out, "{line}"))
+        }
         MessageFormat::Sarif => {
             let log = render::sarif(&checked.diagnostics, root);
             writeln!(out, "{log:#}")

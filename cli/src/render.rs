@@ -15,17 +15,37 @@ use serde_json::{json, Value};
 use crate::diagnostic::{display_path, Code, Diagnostic, Level, Location};
 use crate::workspace::{Package, Target};
 
-/// Source text of the files reports point into, read once each.
+/// Source text of the files reports point into, read once each (before the reports are
+/// drawn, in parallel).
 #[derive(Default)]
 pub(crate) struct Sources {
     texts: HashMap<PathBuf, String>,
 }
 
 impl Sources {
-    fn text(&mut self, path: &Path) -> &str {
-        self.texts
-            .entry(path.to_path_buf())
-            .or_insert_with(|| std::fs::read_to_string(path).unwrap_or_default())
+    /// The files `diagnostics` point into (a file that cannot be read is empty).
+    pub(crate) fn of(diagnostics: &[Diagnostic]) -> Sources {
+        let mut texts = HashMap::new();
+        for diagnostic in diagnostics {
+            let files = std::iter::once(&diagnostic.primary.file)
+                .chain(
+                    diagnostic
+                        .secondary
+                        .iter()
+                        .map(|label| &label.location.file),
+                )
+                .chain(diagnostic.suggestion.iter().map(|fix| &fix.location.file));
+            for file in files {
+                texts
+                    .entry(file.to_path_buf())
+                    .or_insert_with(|| std::fs::read_to_string(file).unwrap_or_default());
+            }
+        }
+        Sources { texts }
+    }
+
+    fn text(&self, path: &Path) -> &str {
+        self.texts.get(path).map_or("", String::as_str)
     }
 }
 
@@ -43,22 +63,10 @@ type Annotated<'d> = (Range<usize>, AnnotationKind, Option<&'d str>);
 pub(crate) fn human(
     diagnostic: &Diagnostic,
     root: &Path,
-    sources: &mut Sources,
+    sources: &Sources,
     styled: bool,
 ) -> String {
-    // Read every file first: the snippets borrow the texts.
-    let mut files = vec![diagnostic.primary.file.to_path_buf()];
-    files.extend(
-        diagnostic
-            .secondary
-            .iter()
-            .map(|label| label.location.file.to_path_buf()),
-    );
-    for file in &files {
-        sources.text(file);
-    }
-    let sources = &*sources;
-    let text = |path: &Path| sources.texts.get(path).map_or("", String::as_str);
+    let text = |path: &Path| sources.text(path);
     let code = diagnostic.code.qualified();
     // The annotations of each file, the primary's file first, then the others in the
     // order their labels come.
@@ -170,7 +178,7 @@ pub(crate) fn json(
     diagnostic: &Diagnostic,
     root: &Path,
     origin: Option<&Origin<'_>>,
-    sources: &mut Sources,
+    sources: &Sources,
 ) -> Value {
     let rendered = human(diagnostic, root, sources, false);
     let mut spans = vec![span(
@@ -261,7 +269,7 @@ fn span(
     label: &str,
     suggestion: Option<(&str, &str)>,
     root: &Path,
-    sources: &mut Sources,
+    sources: &Sources,
 ) -> Value {
     let text = sources.text(&location.file);
     // The lines the span covers, with the highlighted columns, as rustc gives them.
