@@ -234,11 +234,17 @@ pub(crate) struct CallGraph<'f> {
     /// Method name → the distinct `(file, index)` that define it.
     methods_by_name: HashMap<String, Vec<(usize, usize, FnId)>>,
     blocks: Vec<Option<Why>>,
+    /// The callees of each fn's calls (by call index), as resolved when the fns async
+    /// code reaches were searched: each call is resolved once.
+    resolved: Vec<ResolvedCalls>,
     lookups: RefCell<HashMap<ModuleId, HashMap<String, Vec<Resolved>>>>,
     answering: RefCell<HashSet<(ModuleId, String)>>,
 }
 
 const MAX_DEPTH: usize = 12;
+
+/// The callees of a fn's calls, by call index, for the calls resolved so far.
+type ResolvedCalls = Vec<Option<Vec<FnId>>>;
 
 impl<'f> CallGraph<'f> {
     /// Builds the module trees of `roots` (files of `files`, with the lib crate names
@@ -253,6 +259,7 @@ impl<'f> CallGraph<'f> {
             methods: HashMap::new(),
             methods_by_name: HashMap::new(),
             blocks: Vec::new(),
+            resolved: Vec::new(),
             lookups: RefCell::new(HashMap::new()),
             answering: RefCell::new(HashSet::new()),
         };
@@ -272,7 +279,8 @@ impl<'f> CallGraph<'f> {
                     .or_insert(module);
             }
         }
-        let reached = graph.read_reached_bodies();
+        let (reached, resolved) = graph.read_reached_bodies();
+        graph.resolved = resolved;
         graph.propagate(&reached);
         graph
     }
@@ -282,21 +290,17 @@ impl<'f> CallGraph<'f> {
     /// unread: a `blocking` chain starts at a call in an async context and only runs
     /// through these, so no report can pass through the others.
     ///
-    /// Returns which fns are reached.
-    fn read_reached_bodies(&self) -> Vec<bool> {
+    /// Returns which fns are reached, and the callees of the calls it resolved.
+    fn read_reached_bodies(&self) -> (Vec<bool>, Vec<ResolvedCalls>) {
         let mut reached = vec![false; self.nodes.len()];
+        let mut resolved = vec![Vec::new(); self.nodes.len()];
         let mut frontier = Vec::new();
-        let mut reach = |caller: FnId, call: &CallSite, frontier: &mut Vec<FnId>| {
-            for callee in self.callees(caller, call) {
-                if !self.facts(callee).is_async && !reached[callee] {
-                    reached[callee] = true;
-                    frontier.push(callee);
-                }
-            }
-        };
         for id in 0..self.nodes.len() {
-            for call in self.facts(id).calls().iter().filter(|call| call.in_async) {
-                reach(id, call, &mut frontier);
+            for (index, call) in self.facts(id).calls().iter().enumerate() {
+                if call.in_async {
+                    let callees = self.callees_of(&mut resolved, id, index);
+                    self.reach(callees, &mut reached, &mut frontier);
+                }
             }
         }
         while !frontier.is_empty() {
@@ -314,13 +318,49 @@ impl<'f> CallGraph<'f> {
             });
             let mut next = Vec::new();
             for id in frontier {
-                for call in self.facts(id).calls().iter().filter(|call| !call.in_async) {
-                    reach(id, call, &mut next);
+                for (index, call) in self.facts(id).calls().iter().enumerate() {
+                    if !call.in_async {
+                        let callees = self.callees_of(&mut resolved, id, index);
+                        self.reach(callees, &mut reached, &mut next);
+                    }
                 }
             }
             frontier = next;
         }
-        reached
+        (reached, resolved)
+    }
+
+    /// Marks the sync fns among `callees` as reached, the new ones for the next round.
+    fn reach(&self, callees: &[FnId], reached: &mut [bool], next: &mut Vec<FnId>) {
+        for &callee in callees {
+            if !self.facts(callee).is_async && !reached[callee] {
+                reached[callee] = true;
+                next.push(callee);
+            }
+        }
+    }
+
+    /// The callees of call `index` of fn `id`, resolved once.
+    fn callees_of<'r>(
+        &self,
+        resolved: &'r mut [ResolvedCalls],
+        id: FnId,
+        index: usize,
+    ) -> &'r [FnId] {
+        let calls = self.facts(id).calls();
+        let slots = &mut resolved[id];
+        if slots.len() < calls.len() {
+            slots.resize(calls.len(), None);
+        }
+        slots[index].get_or_insert_with(|| self.callees(id, &calls[index]))
+    }
+
+    /// The callees of call `index` of fn `id`: as resolved before, or now.
+    fn resolved_callees(&self, id: FnId, index: usize) -> Vec<FnId> {
+        match self.resolved.get(id).and_then(|slots| slots.get(index)) {
+            Some(Some(callees)) => callees.clone(),
+            _ => self.callees(id, &self.facts(id).calls()[index]),
+        }
     }
 
     fn module(
@@ -706,7 +746,7 @@ impl<'f> CallGraph<'f> {
                 if call.in_async {
                     continue;
                 }
-                for callee in self.callees(id, call) {
+                for callee in self.resolved_callees(id, index) {
                     if !self.facts(callee).is_async && callee != id {
                         callers[callee].push((id, index));
                     }
@@ -730,8 +770,11 @@ impl<'f> CallGraph<'f> {
         let mut reports = Vec::new();
         for id in 0..self.nodes.len() {
             let facts = self.facts(id);
-            for call in facts.calls().iter().filter(|call| call.in_async) {
-                let blocking = self.callees(id, call).into_iter().find(|callee| {
+            for (index, call) in facts.calls().iter().enumerate() {
+                if !call.in_async {
+                    continue;
+                }
+                let blocking = self.resolved_callees(id, index).into_iter().find(|callee| {
                     let facts = self.facts(*callee);
                     // An awaited call returns a future: a sync fn returning a plain value
                     // is not what it calls, whatever the names say.
