@@ -3,9 +3,9 @@
 //!
 //! Two forms. When every point where the body can suspend is an `.await` outside macro
 //! calls ([`tracked_argument`]), the body keeps its own watch state and each mark ends
-//! one timed stretch and begins the next: no wrapper around the body, about half the cost
-//! a poll. Otherwise the watch wraps the body and the marks record the last await a poll
-//! reached, in a thread-local ([`marked_argument`]):
+//! one timed stretch and begins the next: no wrapper around the body, two thirds of the
+//! wrapper's cost a poll. Otherwise the watch wraps the body and the marks record the
+//! last await a poll reached, in a thread-local ([`marked_argument`]):
 //!
 //! Input:
 //! ```text
