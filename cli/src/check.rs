@@ -28,12 +28,13 @@ pub(crate) struct Checked {
 pub(crate) fn check(
     path: &Path,
     discovery: Discovery,
+    kinds: &[TargetKind],
     deny_warnings: bool,
 ) -> Result<Checked, String> {
     let (workspace, early) = if path.is_file() {
         (single_file(path)?, None)
     } else {
-        discover(path, discovery)?
+        discover(path, discovery, kinds)?
     };
     let Parsed {
         rules,
@@ -219,14 +220,27 @@ fn parse_inputs(package: &Package) -> (&Path, BTreeSet<&Path>) {
 /// check. Meanwhile the manifests are read ([`crate::manifest`]) and the crates they
 /// describe are parsed; [`parse_workspace`] keeps what fits cargo's list (cargo's list is
 /// the workspace).
-fn discover(path: &Path, discovery: Discovery) -> Result<(Workspace, Option<EarlyParse>), String> {
+/// The workspace at `path` with the targets of `kinds` (all when empty).
+fn discover(
+    path: &Path,
+    discovery: Discovery,
+    kinds: &[TargetKind],
+) -> Result<(Workspace, Option<EarlyParse>), String> {
     if discovery == Discovery::Manifests {
-        return Ok((workspace::discover(path, discovery)?, None));
+        let mut workspace = workspace::discover(path, discovery)?;
+        workspace.keep_targets(kinds);
+        return Ok((workspace, None));
     }
     let root = workspace::root(path)?;
     std::thread::scope(|scope| {
-        let cargo = scope.spawn(|| workspace::from_cargo_metadata(&root));
-        let early = manifest::read_workspace(&root).map(|guess| {
+        let cargo = scope.spawn(|| {
+            workspace::from_cargo_metadata(&root).map(|mut found| {
+                found.keep_targets(kinds);
+                found
+            })
+        });
+        let early = manifest::read_workspace(&root).map(|mut guess| {
+            guess.keep_targets(kinds);
             let Parsed { files, .. } = parse_workspace(&guess, None);
             EarlyParse { guess, files }
         });

@@ -34,7 +34,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
 
-use crate::workspace::Discovery;
+use crate::workspace::{Discovery, TargetKind};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -77,6 +77,23 @@ struct CheckArgs {
     /// Read the `Cargo.toml` files directly instead of running `cargo metadata`.
     #[arg(long)]
     no_metadata: bool,
+    /// Check the library targets only, the code `cargo clippy` checks without
+    /// `--all-targets` (the default is every target: lib, bins, examples, tests, benches).
+    #[arg(long)]
+    lib: bool,
+}
+
+impl CheckArgs {
+    /// The target kinds to check; empty for every target. Only `--lib` narrows them: a
+    /// library calls no other target, while a bin's or a test's calls reach into the
+    /// libraries, which would then have to be read without being reported.
+    fn kinds(&self) -> Vec<TargetKind> {
+        if self.lib {
+            vec![TargetKind::Lib]
+        } else {
+            Vec::new()
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -132,6 +149,7 @@ fn run_check(args: &CheckArgs) -> ExitCode {
     let mut checked = match check::check(
         &args.path,
         discovery,
+        &args.kinds(),
         args.deny.contains(&DenyWhat::Warnings),
     ) {
         Ok(checked) => checked,

@@ -15,6 +15,21 @@ pub(crate) struct Workspace {
     pub(crate) packages: Vec<Package>,
 }
 
+impl Workspace {
+    /// Keeps the targets of the given kinds only; none given keeps them all (cargo's
+    /// `--lib`, `--bins`, … against `--all-targets`).
+    pub(crate) fn keep_targets(&mut self, kinds: &[TargetKind]) {
+        if kinds.is_empty() {
+            return;
+        }
+        for package in &mut self.packages {
+            package
+                .targets
+                .retain(|target| kinds.contains(&target.kind));
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct Package {
     pub(crate) name: String,

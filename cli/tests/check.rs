@@ -357,6 +357,27 @@ fn sequential_awaits_warns_where_concurrent_would_join_and_nowhere_else() {
     assert_eq!(status, 1);
 }
 
+/// `--lib` checks the library targets only (what `cargo clippy` reads without
+/// `--all-targets`): the integration test's blocking is not reported, the library's is.
+#[test]
+fn lib_checks_the_library_targets_only() {
+    let dir = fixture("targets");
+    let files = |messages: &[Value]| -> BTreeSet<String> {
+        messages
+            .iter()
+            .map(|message| primary(message)["file_name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (_, all) = check_json(&dir, &[]);
+    assert_eq!(
+        files(&all),
+        BTreeSet::from(["src/lib.rs".to_owned(), "tests/settings.rs".to_owned()])
+    );
+    let (status, lib) = check_json(&dir, &["--lib"]);
+    assert_eq!(files(&lib), BTreeSet::from(["src/lib.rs".to_owned()]));
+    assert_eq!(status, 1);
+}
+
 #[test]
 fn explain_prints_the_plan_by_name_or_line() {
     let file = fixture("sequential").join("src/lib.rs");
