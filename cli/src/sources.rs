@@ -116,6 +116,7 @@ pub(crate) fn parse_file(key: &FileKey, rules: &CrateRules) -> FileFacts {
             ));
         }
     };
+    let text = without_prelude(text);
     // Skimmed (same lines, columns and offsets): without its doc comments, which no rule
     // reads, and first without its self-contained sync fn bodies too, which are read
     // when async code reaches them. Should a skimmed text not parse (or a blanked body
@@ -175,9 +176,33 @@ pub(crate) fn parse_file(key: &FileKey, rules: &CrateRules) -> FileFacts {
     facts
 }
 
+/// `text` with what `syn::parse_file` would drop before lexing (a byte order mark, a
+/// first line `#!…` that does not start an inner attribute `#![…]`, as rustc drops a
+/// shebang) replaced by as many spaces as it has bytes: the parser then takes the text
+/// whole, so every span's byte offset indexes the file as it is on disk (a report in a
+/// file with a shebang pointed a line's length too early).
+fn without_prelude(mut text: String) -> String {
+    let mut start = 0;
+    if text.starts_with('\u{feff}') {
+        start = '\u{feff}'.len_utf8();
+        text.replace_range(..start, &" ".repeat(start));
+    }
+    let is_shebang = text[start..]
+        .strip_prefix("#!")
+        .is_some_and(|rest| !rest.trim_start().starts_with('['));
+    if is_shebang {
+        let end = text[start..]
+            .find('\n')
+            .map_or(text.len(), |newline| start + newline);
+        let blank = " ".repeat(end - start);
+        text.replace_range(start..end, &blank);
+    }
+    text
+}
+
 /// Whether `syn::parse_file` lexes the text whole, so that its spans' byte offsets
 /// index it: it drops a byte order mark and a first line `#!…` that does not start an
-/// inner attribute `#![…]`.
+/// inner attribute `#![…]` (which [`without_prelude`] has blanked).
 fn lexed_whole(text: &str) -> bool {
     !text.starts_with('\u{feff}')
         && text

@@ -411,6 +411,27 @@ fn explain_prints_the_plan_by_name_or_line() {
     assert!(plan.contains("`fn pooled`: nothing to join"), "{plan}");
 }
 
+/// A file that starts with a shebang (rustc ignores it, and so does syn, which then
+/// lexes the rest): reports point at the right bytes, lines and columns of the file.
+#[test]
+fn a_shebang_line_does_not_move_the_reports() {
+    let dir = scratch_copy("targets");
+    let lib = dir.join("src/lib.rs");
+    let text = std::fs::read_to_string(&lib).unwrap();
+    std::fs::write(&lib, format!("#!/usr/bin/env run-cargo-script\n{text}")).unwrap();
+    let (_, messages) = check_json(&dir, &["--lib"]);
+    let span = primary(&messages[0]);
+    let written = std::fs::read_to_string(&lib).unwrap();
+    let start = usize::try_from(span["byte_start"].as_u64().unwrap()).unwrap();
+    assert!(
+        written[start..].starts_with("std::fs::read_to_string"),
+        "{span:#}"
+    );
+    let line = written[..start].lines().count();
+    assert_eq!(span["line_start"].as_u64(), u64::try_from(line).ok());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Copies a fixture to a fresh directory that `--fix` may change.
 fn scratch_copy(name: &str) -> PathBuf {
     fn copy(from: &Path, to: &Path) {
