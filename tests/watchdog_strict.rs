@@ -20,6 +20,24 @@ async fn blocks_for(duration: Duration) -> u32 {
     )
 }
 
+/// Sync code the attribute cannot see into (a macro call in the body would send it to
+/// the wrapper).
+#[cfg(feature = "watchdog")]
+fn sleep_for(duration: Duration) {
+    async_hygiene::allow_blocking!(
+        "blocks on purpose: the watchdog under test must see a slow poll",
+        std::thread::sleep(duration)
+    );
+}
+
+#[cfg(feature = "watchdog")]
+#[async_hygiene::no_blocking]
+async fn annotated_blocks_for(duration: Duration) -> u32 {
+    tokio::task::yield_now().await;
+    sleep_for(duration);
+    1
+}
+
 #[tokio::test]
 async fn strict_mode_panics_after_recording_the_report() {
     watchdog::set_mode(Mode::Strict);
@@ -74,11 +92,31 @@ async fn strict_mode_panics_after_recording_the_report() {
         .find(|report| report.duration >= Duration::from_millis(60))
         .expect("the 60 ms poll is reported");
     assert_eq!(exact.threshold, Duration::from_millis(15));
+    // The same with the body's own watch state (the attribute, no wrapper).
+    #[cfg(feature = "watchdog")]
+    {
+        let (value, reports) =
+            watchdog::collect(annotated_blocks_for(Duration::from_millis(60))).await;
+        assert_eq!(value, 1);
+        let exact = reports
+            .slow_polls
+            .into_iter()
+            .find(|report| report.duration >= Duration::from_millis(60))
+            .expect("the 60 ms stretch is reported");
+        assert!(
+            exact
+                .to_string()
+                .contains(" and the return (threshold 15ms)"),
+            "{exact}"
+        );
+    }
 
     // Off: nothing is timed, nothing reported.
     watchdog::set_mode(Mode::Off);
     let count = watchdog::slow_poll_count();
     assert_eq!(blocks_for(Duration::from_millis(200)).await, 1);
+    #[cfg(feature = "watchdog")]
+    assert_eq!(annotated_blocks_for(Duration::from_millis(200)).await, 1);
     assert_eq!(watchdog::slow_poll_count(), count);
 
     watchdog::reset();

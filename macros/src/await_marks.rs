@@ -38,7 +38,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use syn::visit::{self, Visit};
 use syn::visit_mut::{self, VisitMut};
-use syn::{Block, Expr, ExprAsync, ExprClosure, Item, Macro, Stmt};
+use syn::{Block, Expr, ExprAsync, ExprAwait, ExprClosure, Item, Macro, Stmt};
 
 use crate::item::last_segment_is;
 use crate::private::Private;
@@ -82,6 +82,18 @@ pub(crate) fn tracked_argument(body: &Block) -> Option<TokenStream> {
     Some(quote!(, tracked = (#state) #marked))
 }
 
+/// Marks `awaited` at its `await` keyword: with the body's watch `state`,
+/// `mark_await(&state, base)`, else `at_await(base)`.
+fn mark(awaited: &mut ExprAwait, state: Option<&Ident>) {
+    let span = awaited.await_token.span;
+    let base = without_parens(&awaited.base);
+    let private = Private::at(span);
+    *awaited.base = match state {
+        Some(state) => syn::parse_quote_spanned!(span=> #private::mark_await(&#state, #base)),
+        None => syn::parse_quote_spanned!(span=> #private::at_await(#base)),
+    };
+}
+
 /// `(shutdown)` of `(shutdown).await` as `shutdown`: as a call's argument the parentheses
 /// would trip `unused_parens` in the user's crate.
 fn without_parens(expr: &Expr) -> &Expr {
@@ -122,13 +134,7 @@ impl VisitMut for StateMarker<'_> {
         // Inner awaits first: `f(x.await).await` marks both.
         visit_mut::visit_expr_mut(self, expr);
         if let Expr::Await(awaited) = expr {
-            let span = awaited.await_token.span;
-            let base = without_parens(&awaited.base);
-            let private = Private::at(span);
-            let state = self.state;
-            *awaited.base = syn::parse_quote_spanned!(span=>
-                #private::mark_await(&#state, #base)
-            );
+            mark(awaited, Some(self.state));
         }
     }
 }
@@ -166,14 +172,7 @@ impl VisitMut for AwaitMarker {
         // Inner awaits first: `f(x.await).await` marks both.
         visit_mut::visit_expr_mut(self, expr);
         match expr {
-            Expr::Await(awaited) => {
-                let span = awaited.await_token.span;
-                let base = without_parens(&awaited.base);
-                let private = Private::at(span);
-                *awaited.base = syn::parse_quote_spanned!(span=>
-                    #private::at_await(#base)
-                );
-            }
+            Expr::Await(awaited) => mark(awaited, None),
             Expr::Macro(call) if awaits_operands(&call.mac) => {
                 let span = syn::spanned::Spanned::span(&call.mac.path);
                 let private = Private::at(span);

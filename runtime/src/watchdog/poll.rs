@@ -311,22 +311,21 @@ fn stretch<T>(
     }
 }
 
-/// A stretch of a watched body being timed: published for the hang monitor from
-/// [`Begun::begin`] to [`Begun::end`], which both run on the polling thread. The watch
-/// around a body ([`watch_poll`]) begins and ends one with each poll; a body whose awaits
-/// are all marked ([`WatchState`](super::tracked::WatchState)) begins one where it
-/// resumes and ends it where it suspends or returns.
+/// One poll of a wrapped body being timed: published for the hang monitor from
+/// [`Begun::begin`] to [`Begun::end`], which both run on the polling thread around the
+/// inner poll. (A body with its own [`WatchState`](super::tracked::WatchState) keeps the
+/// same words in the state, between the awaits where it resumes and suspends.)
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Begun {
-    pub(super) start_tick: u64,
+struct Begun {
+    start_tick: u64,
     /// [`clock::now_nanos`] at the start when timed exactly, else 0.
-    pub(super) start_nanos: u64,
+    start_nanos: u64,
     /// The poll this one runs inside of on this thread, published again at the end.
-    pub(super) outer: monitor::Published,
+    outer: monitor::Published,
     /// [`REPORTED_NANOS`] at the start: the nested slow polls are what it grew by.
-    pub(super) reported_before: u64,
+    reported_before: u64,
     /// This thread's monitor slot, where the poll is published.
-    pub(super) slot: &'static monitor::PollSlot,
+    slot: &'static monitor::PollSlot,
 }
 
 impl Begun {
@@ -334,7 +333,7 @@ impl Begun {
     // Always: on the path of every poll, and `exact` is a constant in each caller.
     #[allow(clippy::inline_always)]
     #[inline(always)]
-    pub(super) fn begin(site_bits: u64, resumed: Resume, exact: bool) -> Self {
+    fn begin(site_bits: u64, resumed: Resume, exact: bool) -> Self {
         let start_nanos = if exact { clock::now_nanos() } else { 0 };
         let reported_before = REPORTED_NANOS.get();
         let start_tick = clock::tick();
@@ -354,7 +353,7 @@ impl Begun {
     /// fell inside.
     #[allow(clippy::inline_always)]
     #[inline(always)]
-    pub(super) fn end(&self, exact: bool) -> Option<Duration> {
+    fn end(&self, exact: bool) -> Option<Duration> {
         let end_tick = clock::tick();
         self.slot
             .leave(self.outer, end_tick.saturating_sub(self.start_tick));

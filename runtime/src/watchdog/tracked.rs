@@ -42,7 +42,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::monitor::{self, Published};
-use super::poll::{check_slow_poll, Begun, Raise, Resume, WatchSite, REPORTED_NANOS};
+use super::poll::{check_slow_poll, Raise, WatchSite, REPORTED_NANOS};
 use super::report::{Point, Stretch};
 use super::{clock, duration_to_nanos, plan, Plan, PLAN, THRESHOLD_NANOS};
 
@@ -104,16 +104,16 @@ impl WatchState {
     #[inline]
     fn resume(&self, at: Option<&'static Location<'static>>) {
         match PLAN.load(Ordering::Relaxed) {
-            COARSE => {}
-            UNTIMED => {
-                self.phase.store(UNTIMED, Ordering::Relaxed);
-                return;
-            }
-            _ => {
-                self.resume_otherwise(at);
-                return;
-            }
+            COARSE => self.publish(at),
+            UNTIMED => self.phase.store(UNTIMED, Ordering::Relaxed),
+            _ => self.resume_otherwise(at),
         }
+    }
+
+    /// Publishes the poll beginning at `at` for the hang monitor and starts its coarse
+    /// timing: what every timed stretch does.
+    #[inline]
+    fn publish(&self, at: Option<&'static Location<'static>>) {
         let published =
             Published::at_line(self.site_bits, at.map_or(0, Location::line), clock::tick());
         let outer = monitor::current_slot().enter_unchecked(published);
@@ -126,37 +126,21 @@ impl WatchState {
         self.phase.store(COARSE, Ordering::Relaxed);
     }
 
-    /// [`resume`](Self::resume) when the plan is not the coarse clock.
+    /// [`resume`](Self::resume) when the plan is not settled or not the coarse clock:
+    /// the exact clock adds its start to the published poll.
     #[cold]
     #[inline(never)]
     fn resume_otherwise(&self, at: Option<&'static Location<'static>>) {
-        let exact = match plan() {
-            Plan::Off => {
-                self.phase.store(UNTIMED, Ordering::Relaxed);
-                return;
+        match plan() {
+            Plan::Off => self.phase.store(UNTIMED, Ordering::Relaxed),
+            Plan::Coarse => self.publish(at),
+            Plan::Exact | Plan::Unsettled => {
+                self.publish(at);
+                self.start_nanos
+                    .store(clock::now_nanos(), Ordering::Relaxed);
+                self.phase.store(EXACT, Ordering::Relaxed);
             }
-            Plan::Coarse => false,
-            Plan::Exact | Plan::Unsettled => true,
-        };
-        let begun = Begun::begin(
-            self.site_bits,
-            at.map_or(Resume::Start, Resume::Await),
-            exact,
-        );
-        let published = Published::at_line(
-            self.site_bits,
-            at.map_or(0, Location::line),
-            begun.start_tick,
-        );
-        self.published.store(published.0, Ordering::Relaxed);
-        self.resumed_column
-            .store(at.map_or(0, Location::column), Ordering::Relaxed);
-        self.outer.store(begun.outer.0, Ordering::Relaxed);
-        self.reported_before
-            .store(begun.reported_before, Ordering::Relaxed);
-        self.start_nanos.store(begun.start_nanos, Ordering::Relaxed);
-        self.phase
-            .store(if exact { EXACT } else { COARSE }, Ordering::Relaxed);
+        }
     }
 
     /// The running poll of the body ends: suspended in the await `at`, or returning
@@ -167,41 +151,37 @@ impl WatchState {
         let phase = self.phase.load(Ordering::Relaxed);
         self.phase.store(SUSPENDED, Ordering::Relaxed);
         if phase != COARSE {
-            if phase != UNTIMED {
-                self.end_otherwise(phase, at);
+            if phase == EXACT {
+                self.end_exact(at);
             }
             return;
         }
-        self.count_poll();
-        let end_tick = clock::tick();
-        let ticks = Published(self.published.load(Ordering::Relaxed)).ticks_until(end_tick);
-        monitor::current_slot().leave(Published(self.outer.load(Ordering::Relaxed)), ticks);
+        let (end_tick, ticks) = self.unpublish();
         if ticks >= 2 {
             // At least one whole tick fell inside: it may be slow.
             self.check(clock::elapsed(end_tick - ticks, end_tick), at);
         }
     }
 
-    /// [`end`](Self::end) of a stretch not timed with the coarse clock, or of none.
+    /// Counts the poll that ends and gives the thread's slot back to the outer poll;
+    /// returns the coarse clock's tick and the ticks the poll took.
+    #[inline]
+    fn unpublish(&self) -> (u64, u64) {
+        self.count_poll();
+        let end_tick = clock::tick();
+        let ticks = Published(self.published.load(Ordering::Relaxed)).ticks_until(end_tick);
+        monitor::current_slot().leave(Published(self.outer.load(Ordering::Relaxed)), ticks);
+        (end_tick, ticks)
+    }
+
+    /// [`end`](Self::end) of a stretch timed with `Instant`.
     #[cold]
     #[inline(never)]
     #[track_caller]
-    fn end_otherwise(&self, phase: u8, at: Option<&'static Location<'static>>) {
-        if phase == EXACT {
-            self.count_poll();
-            let now = clock::tick();
-            let begun = Begun {
-                start_tick: now
-                    - Published(self.published.load(Ordering::Relaxed)).ticks_until(now),
-                start_nanos: self.start_nanos.load(Ordering::Relaxed),
-                outer: Published(self.outer.load(Ordering::Relaxed)),
-                reported_before: self.reported_before.load(Ordering::Relaxed),
-                slot: monitor::current_slot(),
-            };
-            if let Some(duration) = begun.end(true) {
-                self.check(duration, at);
-            }
-        }
+    fn end_exact(&self, at: Option<&'static Location<'static>>) {
+        self.unpublish();
+        let nanos = clock::now_nanos().saturating_sub(self.start_nanos.load(Ordering::Relaxed));
+        self.check(Duration::from_nanos(nanos), at);
     }
 
     #[inline]
