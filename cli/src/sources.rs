@@ -122,13 +122,12 @@ pub(crate) fn parse_file(key: &FileKey, rules: &CrateRules) -> FileFacts {
     // when async code reaches them. Should a skimmed text not parse (or a blanked body
     // be needed at once), the next is parsed; the original last, for its error.
     let skimmed = skim::skim(&text).unwrap_or_default();
-    let whole = lexed_whole(&text);
     let full: Arc<str> = Arc::from(skimmed.without_docs.as_deref().unwrap_or(&text));
     // Spans find their byte offsets from the lines, the same in every skimmed text.
     let lines = Arc::clone(&full);
     let resolve = || {
         let mut collected = None;
-        if let (Some(for_lexing), true) = (&skimmed.for_lexing, whole) {
+        if let Some(for_lexing) = &skimmed.for_lexing {
             if let Ok(file) = syn::parse_file(for_lexing) {
                 let text = Some(Arc::clone(&full));
                 let (facts, needed_blanked) =
@@ -140,11 +139,8 @@ pub(crate) fn parse_file(key: &FileKey, rules: &CrateRules) -> FileFacts {
             }
         }
         let parse = |source: Arc<str>| {
-            syn::parse_file(&source).map(|file| {
-                // Spans index the text only when the parser took it whole.
-                let indexed = whole.then_some(source);
-                facts::collect(key, &path, &file, indexed, &[], rules).0
-            })
+            syn::parse_file(&source)
+                .map(|file| facts::collect(key, &path, &file, Some(source), &[], rules).0)
         };
         let collected = match collected {
             Some(collected) => collected,
@@ -166,11 +162,7 @@ pub(crate) fn parse_file(key: &FileKey, rules: &CrateRules) -> FileFacts {
             ),
         }
     };
-    let facts = if whole {
-        diagnostic::with_lines(&lines, 0..lines.len(), resolve)
-    } else {
-        resolve()
-    };
+    let facts = diagnostic::with_lines(&lines, 0..lines.len(), resolve);
     // Every span of this file is resolved: free this thread's copy of its text.
     proc_macro2::extra::invalidate_current_thread_spans();
     facts
@@ -198,14 +190,4 @@ fn without_prelude(mut text: String) -> String {
         text.replace_range(start..end, &blank);
     }
     text
-}
-
-/// Whether `syn::parse_file` lexes the text whole, so that its spans' byte offsets
-/// index it: it drops a byte order mark and a first line `#!…` that does not start an
-/// inner attribute `#![…]` (which [`without_prelude`] has blanked).
-fn lexed_whole(text: &str) -> bool {
-    !text.starts_with('\u{feff}')
-        && text
-            .strip_prefix("#!")
-            .is_none_or(|rest| rest.trim_start().starts_with('['))
 }
