@@ -132,7 +132,19 @@ pub use async_hygiene_macros::background;
 pub use async_hygiene_macros::offload;
 
 #[doc(inline)]
-pub use async_hygiene_runtime::{background as registry, limit, watchdog};
+pub use async_hygiene_runtime::{background as registry, limit};
+
+#[doc = include_str!("docs/watchdog.md")]
+#[doc(inline)]
+pub use async_hygiene_runtime::watchdog;
+
+#[doc = include_str!("docs/policy.md")]
+pub mod policy {}
+
+// The README's Rust examples compile and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 #[doc(inline)]
 pub use async_hygiene_runtime::background::{shutdown, ShutdownReport};

@@ -5,11 +5,10 @@
 //!
 //! - **Execution.** `#[bounded(n)]` and [`Limit::acquire`] cap how many bodies run at once.
 //!   They do not cap how many futures or tasks the *caller* creates: 10,000 spawned calls
-//!   that then wait on a limit of 50 still hold 10,000 tasks (about 14 MiB in the seed's
-//!   measurement).
+//!   that then wait on a limit of 50 still hold 10,000 tasks, and their memory.
 //! - **Creation.** [`map`], [`for_each`], [`Limit::map`] and [`Limit::spawn`] create the
 //!   next call only once a slot is free, so memory stays O(limit) however many items there
-//!   are (the same measurement: 0.07 MiB).
+//!   are.
 //!
 //! # Scope: per runtime unless said otherwise
 //!

@@ -84,8 +84,8 @@ const NEVER_SUSPENDING_MACROS: &[&str] = &[
 ];
 
 /// Whether the macro call `mac` certainly cannot suspend the async body it is written
-/// in: a [`TRANSPARENT_MACROS`] name (by its last segment) that does not await its
-/// operands, or a [`NEVER_SUSPENDING_MACROS`] one, with no `await` among its tokens. Any other macro may expand to an
+/// in: a `TRANSPARENT_MACROS` name (by its last segment) that does not await its
+/// operands, or a `NEVER_SUSPENDING_MACROS` one, with no `await` among its tokens. Any other macro may expand to an
 /// `.await` the attributes cannot see (`select!`, `join!`, a crate's own `retry!`), which
 /// the watchdog's await marks must then not rely on.
 #[must_use]

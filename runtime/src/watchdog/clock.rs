@@ -1,6 +1,6 @@
 //! A coarse clock for timing polls at the cost of two atomic loads, not two
-//! `Instant::now()` calls (about 25 ns a poll on a 2-core VM, more than an empty poll
-//! costs).
+//! `Instant::now()` calls (which cost more than an empty poll; `docs/benchmarks.md` has
+//! the figures).
 //!
 //! A ticker thread sleeps one tick (a twentieth of the threshold, 1 to 5 ms), publishes
 //! the tick's number, then records the time it published it in a ring. A poll reads the
