@@ -13,7 +13,7 @@
 //! - *spawn and run*: the same tasks run to completion, one thread;
 //! - *multi-thread*: spawned from one task while two workers run them.
 //!
-//! Goal (issue 4): `#[background]` ≤ 1.5× bare `tokio::spawn`.
+//! Goal: `#[background]` ≤ 1.5× bare `tokio::spawn`.
 //!
 //! tokio rounds every task cell up to a multiple of 128 bytes. A bare trivial job fills
 //! the first 128 exactly, so the registry's fixed 40 bytes (registry, name, tracker token,

@@ -1,4 +1,4 @@
-//! The two limit benchmarks of issue 4, as ratios against a baseline measured in the same
+//! The two limit benchmarks, as ratios against a baseline measured in the same
 //! run (absolute numbers depend on the machine; ratios much less so).
 //!
 //! ```text

@@ -13,7 +13,8 @@
 //! | too many tasks at once | [`#[bounded(n)]`](bounded) and the [`limit`] helpers |
 //! | blocking the compiler cannot see | the [`watchdog`] (feature `watchdog`) |
 //!
-//! Depend on this crate alone; it re-exports the macros and the runtime.
+//! Depend on this crate alone; it re-exports the macros and the runtime. The crate-wide
+//! policy file, `async-hygiene.toml`, is described in [`policy`].
 //!
 //! ```
 //! use std::time::Duration;

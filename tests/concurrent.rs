@@ -353,7 +353,7 @@ async fn an_n_shape_is_never_slower_than_its_layers() {
     let (actual, concurrent) = timed(n_shape()).await;
     assert_eq!(actual, expected);
     // Layers {a, b} then {c, d}: 100 + 100. (The critical path, 110, needs a shared
-    // future; see the README.)
+    // future; see the "Scheduling" section of `src/docs/concurrent.md`.)
     assert_eq!(concurrent, ms(200));
 }
 

@@ -216,8 +216,8 @@ fn parse_inputs(package: &Package) -> (&Path, BTreeSet<&Path>) {
 /// The packages of the directory `path`, and a parse made while cargo was asked for
 /// them.
 ///
-/// `cargo metadata` costs a process start, about 30 ms: on tokio a sixth of the whole
-/// check. Meanwhile the manifests are read ([`crate::manifest`]) and the crates they
+/// `cargo metadata` costs a process start, a noticeable part of a whole check
+/// (`docs/benchmarks.md`). Meanwhile the manifests are read ([`crate::manifest`]) and the crates they
 /// describe are parsed; [`parse_workspace`] keeps what fits cargo's list (cargo's list is
 /// the workspace).
 /// The workspace at `path` with the targets of `kinds` (all when empty).

@@ -15,7 +15,7 @@
 //!
 //! Temporaries (`*state.lock().unwrap() += 1;`), guards in an inner block, and guards
 //! passed to `drop` before the await are fine. What cannot be seen is listed in the
-//! README; `clippy::await_holding_lock` sees types and complements this check.
+//! facade's `src/docs/no_blocking.md`; `clippy::await_holding_lock` sees types and complements this check.
 
 use proc_macro2::{TokenStream, TokenTree};
 use syn::visit::{self, Visit};

@@ -18,7 +18,7 @@
 //! `compile_error!`s, the checker into line and column (with proc-macro2's
 //! `span-locations` feature).
 //!
-//! The rules (each is documented in the README, "`#[concurrent]`"):
+//! The rules (each is documented in the facade's `src/docs/concurrent.md`):
 //! - only `let`s move; every other statement is a barrier, and so is a `let` that can
 //!   leave the block (`?` not at the end, `return`, `break`), hides what it does (a macro
 //!   the analysis cannot see through), takes a lock, a permit or a borrow (or a guard

@@ -40,7 +40,8 @@
 //! as it is. A `macro_rules!` join, an `async` block per branch and an enum declared in
 //! the function each cost compile time at every call site (with an item declared in its
 //! body, a future was compiled to machine code even when nothing polled it): that made
-//! `#[concurrent]` slower to build than `#[tracing::instrument]` (figures in the README).
+//! `#[concurrent]` slower to build than `#[tracing::instrument]` (figures in
+//! `docs/benchmarks.md`).
 //!
 //! A branch holding several statements runs them in order and hands back, as a tuple,
 //! the bindings used after it; the snapshots in `macros/tests/snapshots/concurrent/`

@@ -294,7 +294,7 @@ fn never_panics_on_odd_input() {
 }
 
 /// Runs the check over every async fn, impl block and inline module of a source tree and
-/// prints what it reports: the false-alarm survey of the README.
+/// prints what it reports: the false-alarm survey of `docs/field-trials.md`.
 /// `NO_BLOCKING_SURVEY=path/to/src cargo test -p async-hygiene-macros --lib survey -- --ignored --nocapture`
 #[test]
 #[ignore = "survey of a source tree named by NO_BLOCKING_SURVEY"]
