@@ -1,7 +1,7 @@
-//! The seed's first pitfall with real timers: the dashboard as written (three sequential
-//! awaits) against the same body under `#[concurrent]`, and the seed's user report.
+//! The article's first pitfall with real timers: the dashboard as written (three sequential
+//! awaits) against the same body under `#[concurrent]`, and the article's user report.
 //!
-//! Run with `cargo run --release --example dashboard`. It prints the seed's table with
+//! Run with `cargo run --release --example dashboard`. It prints the article's table with
 //! measured times (median of several rounds) and the ratio against the sequential
 //! baseline measured in the same run.
 
@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use async_hygiene::concurrent;
 use tokio::time::sleep;
 
-#[path = "support/seed_dashboard.rs"]
-mod seed_dashboard;
+#[path = "support/article_dashboard.rs"]
+mod article_dashboard;
 
-use seed_dashboard::{dashboard, dashboard_as_written};
+use article_dashboard::{dashboard, dashboard_as_written};
 
 const ROUNDS: usize = 7;
 
@@ -97,7 +97,7 @@ fn row(name: &str, expected_ms: u64, measured: Duration, baseline: Duration) {
 #[tokio::main]
 async fn main() {
     println!(
-        "| function                           | seed     | measured    | ratio                |"
+        "| function                           | article  | measured    | ratio                |"
     );
     println!(
         "|:-----------------------------------|---------:|------------:|:---------------------|"

@@ -1,4 +1,4 @@
-//! The seed's "10,000 fetches", four ways: how many fetches are in flight at once, and how
+//! The article's "10,000 fetches", four ways: how many fetches are in flight at once, and how
 //! much heap the program holds at its peak.
 //!
 //! ```text

@@ -1,4 +1,4 @@
-//! The seed's "awaiting non-critical work" scenario: a request handler that ships a log
+//! The article's "awaiting non-critical work" scenario: a request handler that ships a log
 //! line to an external service before it answers.
 //!
 //! ```text

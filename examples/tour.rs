@@ -1,4 +1,4 @@
-//! A tour of the seed's scenarios with real timers: each pitfall as written, then fixed
+//! A tour of the article's scenarios with real timers: each pitfall as written, then fixed
 //! with one of the attributes, measured in this run.
 //!
 //! ```text
@@ -25,13 +25,13 @@ mod counting_alloc;
 #[global_allocator]
 static ALLOCATOR: counting_alloc::CountingAllocator = counting_alloc::CountingAllocator;
 
-/// How long the simulated CPU-bound step spins (the seed's `heavy_data_processing`).
+/// How long the simulated CPU-bound step spins (the article's `heavy_data_processing`).
 const CPU_WORK: Duration = Duration::from_millis(200);
 /// The heartbeat period used to see whether the event loop is free.
 const HEARTBEAT: Duration = Duration::from_millis(5);
 
 // ---------------------------------------------------------------------------------------
-// The services the seed's functions call, with the seed's latencies.
+// The services the article's functions call, with the article's latencies.
 // ---------------------------------------------------------------------------------------
 
 mod services {
@@ -54,7 +54,7 @@ mod services {
         user % 5
     }
 
-    /// The analytics API through a sync HTTP client (`requests.get` in the seed).
+    /// The analytics API through a sync HTTP client (`requests.get` in the article).
     pub(crate) fn blocking_analytics_get(user: u64) -> Vec<u64> {
         async_hygiene::allow_blocking!(
             "the tour's stand-in for a blocking client: the problem this example shows",
@@ -114,13 +114,13 @@ static LOGS_SENT: AtomicUsize = AtomicUsize::new(0);
 // 1. Sequential awaits.
 // ---------------------------------------------------------------------------------------
 
-#[path = "support/seed_dashboard.rs"]
-mod seed_dashboard;
+#[path = "support/article_dashboard.rs"]
+mod article_dashboard;
 
-use seed_dashboard::{dashboard, dashboard_as_written};
+use article_dashboard::{dashboard, dashboard_as_written};
 
 // ---------------------------------------------------------------------------------------
-// 2. The seed's user report: every pitfall at once, then every fix.
+// 2. The article's user report: every pitfall at once, then every fix.
 // ---------------------------------------------------------------------------------------
 
 #[derive(Debug, PartialEq)]
@@ -234,7 +234,7 @@ async fn fetch_item(id: u64) -> u64 {
     u64::from(response[0])
 }
 
-/// The same fetch with its execution capped: the limit the seed's semaphore gives.
+/// The same fetch with its execution capped: the limit the article's semaphore gives.
 #[bounded(FETCH_LIMIT)]
 async fn fetch_item_bounded(id: u64) -> u64 {
     fetch_item(id).await
@@ -366,7 +366,7 @@ async fn main() {
     let after = observe(dashboard(42)).await;
     assert_eq!(before.output, after.output, "same dashboard either way");
     table.row(
-        "1 dashboard (seed: 450 → 200 ms)",
+        "1 dashboard (article: 450 → 200 ms)",
         "latency",
         ms(before.latency),
         ms(after.latency),
@@ -499,7 +499,7 @@ async fn watch_hidden_blocking() -> (String, String) {
 
 type FetchFigures = (usize, usize, Duration);
 
-/// The seed's "10,000 fetches" unbounded (every task spawned at once) and through the
+/// The article's "10,000 fetches" unbounded (every task spawned at once) and through the
 /// lazy bounded helper over the `#[bounded]` fn: peak in flight, peak heap, wall time.
 async fn ten_thousand_fetches() -> (FetchFigures, FetchFigures) {
     PEAK_IN_FLIGHT.store(0, Ordering::Relaxed);

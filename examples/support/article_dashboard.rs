@@ -1,6 +1,6 @@
-//! The seed's dashboard (its first pitfall), shared by the examples that measure it:
+//! The article's dashboard (its first pitfall), shared by the examples that measure it:
 //! three independent calls of 100, 150 and 200 ms, as written and under `#[concurrent]`.
-//! Include it with `#[path = "support/seed_dashboard.rs"] mod seed_dashboard;`.
+//! Include it with `#[path = "support/article_dashboard.rs"] mod article_dashboard;`.
 
 use std::time::Duration;
 
@@ -29,7 +29,7 @@ pub(crate) struct Dashboard {
     messages: u32,
 }
 
-/// The seed's code: 100 + 150 + 200 = 450 ms.
+/// The article's code: 100 + 150 + 200 = 450 ms.
 pub(crate) async fn dashboard_as_written(user: u64) -> Dashboard {
     let notifications = get_user_notifications(user).await;
     let activity = get_recent_activity(user).await;
