@@ -323,3 +323,30 @@ fn fix_keeps_what_builds_and_reverts_what_does_not() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn an_unknown_table_in_the_config_is_a_report_with_the_table_meant() {
+    let dir = scratch_copy("lints");
+    std::fs::write(
+        dir.join("async-hygiene.toml"),
+        "# levels\n[lint]\nblocking = \"allow\"\n",
+    )
+    .unwrap();
+    let output = run_in(
+        &dir,
+        &["check", "--no-metadata", "--message-format", "json"],
+    );
+    let messages = json_lines(&output);
+    let config = messages
+        .iter()
+        .find(|message| primary(message)["file_name"] == "async-hygiene.toml")
+        .unwrap_or_else(|| panic!("{messages:#?}"));
+    assert_eq!(primary(config)["line_start"], 2);
+    assert_eq!(
+        config["message"]["message"],
+        "malformed async-hygiene.toml: unknown table `[lint]`: did you mean `[lints]`? \
+         async-hygiene.toml has `[no_blocking.deny]`, `[no_blocking.allow]`, \
+         `[no_blocking.offload]`, `[concurrent.guards]` and `[lints]`"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
