@@ -65,8 +65,8 @@ pub(crate) struct Applied {
     pub(crate) originals: BTreeMap<PathBuf, String>,
 }
 
-/// Applies the safe insertions to the files. A file that cannot be written is an error
-/// and nothing in it changes.
+/// Applies the safe insertions to the files. A file that cannot be read or written, or
+/// that changed since it was checked, is an error and no file changes.
 pub(crate) fn apply(diagnostics: &[Diagnostic], root: &Path) -> Result<Applied, String> {
     let mut by_file: BTreeMap<PathBuf, Vec<usize>> = BTreeMap::new();
     for (index, diagnostic) in diagnostics.iter().enumerate() {
@@ -83,7 +83,7 @@ pub(crate) fn apply(diagnostics: &[Diagnostic], root: &Path) -> Result<Applied, 
         }
     }
     let mut fixed = Vec::new();
-    let mut originals = BTreeMap::new();
+    let mut edited = Vec::new();
     for (file, mut indices) in by_file {
         let original = std::fs::read_to_string(&file)
             .map_err(|error| format!("{}: {error}", file.display()))?;
@@ -113,7 +113,16 @@ pub(crate) fn apply(diagnostics: &[Diagnostic], root: &Path) -> Result<Applied, 
                 ),
             });
         }
-        std::fs::write(&file, text).map_err(|error| format!("{}: {error}", file.display()))?;
+        edited.push((file, original, text));
+    }
+    let mut originals = BTreeMap::new();
+    for (file, original, text) in edited {
+        if let Err(error) = std::fs::write(&file, text) {
+            for (written, original) in &originals {
+                let _ = std::fs::write(written, original);
+            }
+            return Err(format!("{}: {error}; nothing fixed", file.display()));
+        }
         originals.insert(file, original);
     }
     fixed.sort_by(|a, b| a.description.cmp(&b.description));
