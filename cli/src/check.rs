@@ -19,7 +19,7 @@ use crate::workspace::{self, Discovery, Package, Target, TargetKind, Workspace};
 pub(crate) struct Checked {
     pub(crate) workspace: Workspace,
     pub(crate) diagnostics: Vec<Diagnostic>,
-    /// For each diagnostic, the package of its file (for cargo's message shape).
+    /// For each diagnostic, the package of its file (its level came from there).
     pub(crate) packages: Vec<Option<usize>>,
     /// The target of each parsed file.
     pub(crate) owners: Owners,

@@ -210,23 +210,16 @@ fn run_check(args: &CheckArgs) -> ExitCode {
                 .try_for_each(|drawn| writeln!(out, "{drawn}\n"))
         }
         MessageFormat::Json => {
-            let lines: Vec<String> =
-                checked
-                    .diagnostics
-                    .par_iter()
-                    .map(|diagnostic| {
-                        let origin = checked.owners.get(&diagnostic.primary.file).map(
-                            |(package, target)| {
-                                let package = &checked.workspace.packages[package];
-                                render::Origin {
-                                    package,
-                                    target: &package.targets[target],
-                                }
-                            },
-                        );
-                        render::json(diagnostic, root, origin.as_ref(), &sources).to_string()
-                    })
-                    .collect();
+            let lines: Vec<String> = checked
+                .diagnostics
+                .par_iter()
+                .map(|diagnostic| {
+                    let origin = checked
+                        .owners
+                        .origin(&checked.workspace, &diagnostic.primary.file);
+                    render::json(diagnostic, root, origin.as_ref(), &sources).to_string()
+                })
+                .collect();
             lines.iter().try_for_each(|line| writeln!(out, "{line}"))
         }
         MessageFormat::Sarif => {

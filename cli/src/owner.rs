@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::facts::FileKey;
+use crate::render::Origin;
 use crate::sources::ParsedFile;
 use crate::workspace::{TargetKind, Workspace};
 
@@ -65,5 +66,16 @@ impl Owners {
     /// The package and target index of `file`, when a target reaches it.
     pub(crate) fn get(&self, file: &Path) -> Option<(usize, usize)> {
         self.of.get(file).copied()
+    }
+
+    /// The package and target of `file`, as a JSON message names them; `None` for a
+    /// file in no target (`async-hygiene.toml`).
+    pub(crate) fn origin<'w>(&self, workspace: &'w Workspace, file: &Path) -> Option<Origin<'w>> {
+        let (package, target) = self.get(file)?;
+        let package = &workspace.packages[package];
+        Some(Origin {
+            package,
+            target: &package.targets[target],
+        })
     }
 }
