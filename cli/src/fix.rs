@@ -27,6 +27,7 @@ pub(crate) fn run(checked: &Checked, run_cargo: bool) -> Result<bool, String> {
         return Ok(false);
     }
     let verdict = if run_cargo {
+        eprintln!("building the fixes with `cargo check --all-targets`");
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let package_of = |file: &Path| {
             let (package, _) = checked.owners.get(file)?;
