@@ -10,6 +10,7 @@ use crate::diagnostic::{Code, Diagnostic, Level};
 use crate::facts::FileKey;
 use crate::graph::{CallGraph, Root};
 use crate::manifest;
+use crate::owner::Owners;
 use crate::rules::CrateRules;
 use crate::sources::{self, ParsedFile};
 use crate::workspace::{self, Discovery, Package, Target, TargetKind, Workspace};
@@ -18,8 +19,10 @@ use crate::workspace::{self, Discovery, Package, Target, TargetKind, Workspace};
 pub(crate) struct Checked {
     pub(crate) workspace: Workspace,
     pub(crate) diagnostics: Vec<Diagnostic>,
-    /// For each diagnostic, the package of its file (for cargo's message shape).
+    /// For each diagnostic, the package of its file (its level came from there).
     pub(crate) packages: Vec<Option<usize>>,
+    /// The target of each parsed file.
+    pub(crate) owners: Owners,
     pub(crate) files: usize,
 }
 
@@ -112,6 +115,7 @@ pub(crate) fn check(
     }
     let (diagnostics, packages) = apply_levels(diagnostics, &parsed, &rules, deny_warnings);
     let files = parsed.len();
+    let owners = Owners::of(&workspace, &parsed);
     // The call graph and every file's facts are not needed again and the process ends
     // soon: freeing them piece by piece would cost as much as building the graph.
     std::mem::forget(graph);
@@ -120,6 +124,7 @@ pub(crate) fn check(
         workspace,
         diagnostics,
         packages,
+        owners,
         files,
     })
 }

@@ -5,19 +5,70 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::check::Checked;
 use crate::diagnostic::{display_path, Applicability, Code, Diagnostic};
+use crate::verify;
 
 /// One insertion made.
 pub(crate) struct Fixed {
-    /// Index into the diagnostics the fix came from.
-    pub(crate) diagnostic: usize,
+    /// The file changed.
+    pub(crate) file: PathBuf,
     /// What changed: ``src/lib.rs:13: inserted `#[concurrent]` ``.
     pub(crate) description: String,
 }
 
-/// Applies the safe insertions to the files. A file that cannot be written is an error
-/// and nothing in it changes.
-pub(crate) fn apply(diagnostics: &[Diagnostic], root: &Path) -> Result<Vec<Fixed>, String> {
+/// `--fix`: applies the safe insertions, builds the changed packages with cargo (unless
+/// `run_cargo` is false) and reverts what does not build ([`verify`]), and prints each
+/// change. Whether a file changed.
+pub(crate) fn run(checked: &Checked, run_cargo: bool) -> Result<bool, String> {
+    let root = &checked.workspace.root;
+    let applied = apply(&checked.diagnostics, root)?;
+    if applied.fixed.is_empty() {
+        return Ok(false);
+    }
+    let verdict = if run_cargo {
+        eprintln!("building the fixes with `cargo check --all-targets`");
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let package_of = |file: &Path| {
+            let (package, _) = checked.owners.get(file)?;
+            let package = &checked.workspace.packages[package];
+            Some((package.manifest_dir.clone(), package.name.clone()))
+        };
+        verify::verify(&applied, package_of, &cargo, root)
+    } else {
+        verify::Verdict::default()
+    };
+    for (index, change) in applied.fixed.iter().enumerate() {
+        match verdict
+            .reverted
+            .iter()
+            .find(|(reverted, _)| *reverted == index)
+        {
+            Some((_, why)) => eprintln!("reverted {}: {why}", change.description),
+            None => eprintln!("fixed {}", change.description),
+        }
+    }
+    if !run_cargo {
+        eprintln!(
+            "note: with --no-metadata no cargo runs: the fixes were not built; run `cargo check`"
+        );
+    }
+    for note in &verdict.notes {
+        eprintln!("note: {note}");
+    }
+    Ok(true)
+}
+
+/// The insertions made, and the text of each changed file before them (to revert a
+/// file that no longer builds, [`crate::verify`]).
+pub(crate) struct Applied {
+    pub(crate) fixed: Vec<Fixed>,
+    pub(crate) originals: BTreeMap<PathBuf, String>,
+}
+
+/// Applies the safe insertions to the files. A file that cannot be read or written, or
+/// that changed since it was checked, is an error and no file changes.
+pub(crate) fn apply(diagnostics: &[Diagnostic], root: &Path) -> Result<Applied, String> {
     let mut by_file: BTreeMap<PathBuf, Vec<usize>> = BTreeMap::new();
     for (index, diagnostic) in diagnostics.iter().enumerate() {
         let Some(suggestion) = &diagnostic.suggestion else {
@@ -33,9 +84,11 @@ pub(crate) fn apply(diagnostics: &[Diagnostic], root: &Path) -> Result<Vec<Fixed
         }
     }
     let mut fixed = Vec::new();
+    let mut edited = Vec::new();
     for (file, mut indices) in by_file {
-        let mut text = std::fs::read_to_string(&file)
+        let original = std::fs::read_to_string(&file)
             .map_err(|error| format!("{}: {error}", file.display()))?;
+        let mut text = original.clone();
         // From the end, so earlier offsets stay valid.
         indices.sort_by_key(|&index| std::cmp::Reverse(suggestion_start(&diagnostics[index])));
         indices.dedup_by_key(|index| suggestion_start(&diagnostics[*index]));
@@ -52,7 +105,7 @@ pub(crate) fn apply(diagnostics: &[Diagnostic], root: &Path) -> Result<Vec<Fixed
             }
             text.insert_str(at, &suggestion.replacement);
             fixed.push(Fixed {
-                diagnostic: index,
+                file: file.clone(),
                 description: format!(
                     "{}:{}: inserted `{}`",
                     display_path(&file, root),
@@ -61,10 +114,20 @@ pub(crate) fn apply(diagnostics: &[Diagnostic], root: &Path) -> Result<Vec<Fixed
                 ),
             });
         }
-        std::fs::write(&file, text).map_err(|error| format!("{}: {error}", file.display()))?;
+        edited.push((file, original, text));
+    }
+    let mut originals = BTreeMap::new();
+    for (file, original, text) in edited {
+        if let Err(error) = std::fs::write(&file, text) {
+            for (written, original) in &originals {
+                let _ = std::fs::write(written, original);
+            }
+            return Err(format!("{}: {error}; nothing fixed", file.display()));
+        }
+        originals.insert(file, original);
     }
     fixed.sort_by(|a, b| a.description.cmp(&b.description));
-    Ok(fixed)
+    Ok(Applied { fixed, originals })
 }
 
 fn suggestion_start(diagnostic: &Diagnostic) -> usize {

@@ -2,7 +2,7 @@
 //! annotations, and blocking found through the crate's own sync functions.
 //!
 //! ```text
-//! cargo async-hygiene check [PATH] [--message-format human|json|sarif] [--deny warnings] [--fix]
+//! cargo async-hygiene check [PATH | --manifest-path PATH] [--message-format human|json|sarif] [--deny warnings] [--fix]
 //! cargo async-hygiene explain FILE:FN | FILE:LINE
 //! ```
 //!
@@ -20,11 +20,14 @@ mod explain;
 mod facts;
 mod fix;
 mod graph;
+mod locate;
 mod manifest;
+mod owner;
 mod render;
 mod rules;
 mod skim;
 mod sources;
+mod verify;
 mod workspace;
 
 use std::io::{IsTerminal, Write};
@@ -62,19 +65,27 @@ enum Command {
 
 #[derive(clap::Args, Debug)]
 struct CheckArgs {
-    /// A directory with a `Cargo.toml` (a package or a workspace), or one `.rs` file.
-    #[arg(default_value = ".")]
-    path: PathBuf,
+    /// A package or workspace: its directory (or one below it: the nearest `Cargo.toml`
+    /// above is found, as cargo finds it) or its `Cargo.toml`; or one `.rs` file, checked
+    /// within its package (default: the current directory).
+    #[arg(conflicts_with = "manifest_path")]
+    path: Option<PathBuf>,
+    /// Path to the `Cargo.toml` of the package or workspace to check.
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
     /// How to print the reports.
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
     message_format: MessageFormat,
     /// `--deny warnings`: report warnings as errors (exit status 1).
     #[arg(long, value_name = "warnings")]
     deny: Vec<DenyWhat>,
-    /// Insert `#[concurrent]` where `sequential-awaits` says it is safe, and print each change.
+    /// Insert `#[concurrent]` where `sequential-awaits` says it is safe, build the changed
+    /// packages with `cargo check --all-targets`, revert what does not build, and print
+    /// each change.
     #[arg(long)]
     fix: bool,
-    /// Read the `Cargo.toml` files directly instead of running `cargo metadata`.
+    /// Read the `Cargo.toml` files directly instead of running `cargo metadata` (and run
+    /// no cargo at all: `--fix` then leaves building its changes to you).
     #[arg(long)]
     no_metadata: bool,
     /// Check the library targets only, the code `cargo clippy` checks without
@@ -146,12 +157,16 @@ fn run_check(args: &CheckArgs) -> ExitCode {
     } else {
         Discovery::Cargo
     };
-    let mut checked = match check::check(
-        &args.path,
-        discovery,
-        &args.kinds(),
-        args.deny.contains(&DenyWhat::Warnings),
-    ) {
+    let check = || {
+        let request = locate::locate(args.path.as_deref(), args.manifest_path.as_deref())?;
+        locate::check(
+            &request,
+            discovery,
+            &args.kinds(),
+            args.deny.contains(&DenyWhat::Warnings),
+        )
+    };
+    let (mut checked, mut scope) = match check() {
         Ok(checked) => checked,
         Err(error) => {
             eprintln!("error: {error}");
@@ -159,17 +174,22 @@ fn run_check(args: &CheckArgs) -> ExitCode {
         }
     };
     if args.fix {
-        match fix::apply(&checked.diagnostics, &checked.workspace.root) {
-            Ok(fixed) => {
-                for change in &fixed {
-                    eprintln!("fixed {}", change.description);
-                }
-                checked.remove(fixed.iter().map(|change| change.diagnostic));
-            }
+        let changed = match fix::run(&checked, !args.no_metadata) {
+            Ok(changed) => changed,
             Err(error) => {
                 eprintln!("error: {error}");
                 return ExitCode::from(2);
             }
+        };
+        // The reports of the edited files, at their lines after the edits.
+        if changed {
+            (checked, scope) = match check() {
+                Ok(checked) => checked,
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    return ExitCode::from(2);
+                }
+            };
         }
     }
     let root = &checked.workspace.root;
@@ -193,15 +213,10 @@ fn run_check(args: &CheckArgs) -> ExitCode {
             let lines: Vec<String> = checked
                 .diagnostics
                 .par_iter()
-                .zip(&checked.packages)
-                .map(|(diagnostic, package)| {
-                    let origin = package.and_then(|index| {
-                        let package = &checked.workspace.packages[index];
-                        Some(render::Origin {
-                            package,
-                            target: package.targets.first()?,
-                        })
-                    });
+                .map(|diagnostic| {
+                    let origin = checked
+                        .owners
+                        .origin(&checked.workspace, &diagnostic.primary.file);
                     render::json(diagnostic, root, origin.as_ref(), &sources).to_string()
                 })
                 .collect();
@@ -215,6 +230,9 @@ fn run_check(args: &CheckArgs) -> ExitCode {
     if let Err(error) = written.and_then(|()| out.flush()) {
         eprintln!("error: cannot write the report: {error}");
         return ExitCode::from(2);
+    }
+    if let Some(scope) = &scope {
+        eprintln!("note: {scope}");
     }
     eprintln!(
         "async-hygiene: {} ({:.2} s)",

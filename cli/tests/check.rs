@@ -316,7 +316,7 @@ fn runs_as_a_cargo_subcommand_and_exits_2_on_usage_errors() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8(output.stderr)
         .unwrap()
-        .contains("no `Cargo.toml`"));
+        .contains("`/nonexistent/dir` does not exist"));
     let output = run(&["check", "--message-format", "xml"]);
     assert_eq!(output.status.code(), Some(2));
 }

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use async_hygiene_analysis::policy::{self, LoadedPolicy, Policy};
+use async_hygiene_analysis::policy::{self, LoadedPolicy, Policy, Reader};
 use syn::{Block, Item, Signature, Stmt};
 
 use crate::private::Private;
@@ -12,7 +12,14 @@ use crate::watchdog_hook;
 
 /// The file of the crate being compiled, if it has one.
 pub(crate) fn load() -> Option<LoadedPolicy> {
-    std::env::var_os("CARGO_MANIFEST_DIR").and_then(|dir| policy::load_from(Path::new(&dir)))
+    std::env::var_os("CARGO_MANIFEST_DIR").and_then(|dir| load_in(Path::new(&dir)))
+}
+
+/// The file in `dir`, as the attributes read it: their own tables. `[lints]` is the
+/// checker's, which reports a mistake there once; read here, the same error would
+/// stop the build once for every annotated item.
+fn load_in(dir: &Path) -> Option<LoadedPolicy> {
+    policy::load_for(dir, Reader::Attributes)
 }
 
 /// The policy, or `None` with the problem pushed as an error (at the attribute: the file
@@ -55,4 +62,28 @@ pub(crate) fn track_in_fn(sig: &Signature, block: &mut Block, tracking: &Item) {
     let mut plain = watchdog_hook::plain_body(block.clone());
     plain.stmts.insert(0, Stmt::Item(tracking.clone()));
     *block = watchdog_hook::instrument_body(sig, plain);
+}
+
+#[cfg(test)]
+mod tests {
+    /// A bad level in the checker's `[lints]` or a table no attribute reads does not
+    /// stop the build; the attributes' own tables still apply.
+    #[test]
+    fn the_checker_table_is_left_to_the_checker() {
+        let dir = std::env::temp_dir().join(format!("policy_file_lints_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        std::fs::write(
+            dir.join(super::policy::FILE_NAME),
+            "[lints]\nblocking = \"loud\"\n[lint]\nblocking = \"warn\"\n\
+             [no_blocking.deny]\n\".query_sync\" = \"use `.query().await`\"\n",
+        )
+        .expect("write the file");
+        let loaded = super::load_in(&dir).expect("the file is found");
+        let policy = loaded.policy.as_ref().expect("no error for the attributes");
+        assert_eq!(policy.deny.len(), 1);
+        let mut errors = Vec::new();
+        assert!(super::policy(&loaded, &mut errors).is_some());
+        assert!(errors.is_empty());
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
 }

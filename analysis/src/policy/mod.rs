@@ -26,8 +26,11 @@
 //!
 //! The format is the subset of TOML shown above (tables, `key = "value"` with basic or
 //! literal strings, `#` comments), parsed here to keep dependencies out of every build.
-//! Tables other than `[no_blocking.*]`, `[concurrent.*]` and `[lints]` belong to other
-//! tools and are skipped.
+//! The file is ours: the checker reports any other table (with the tables it has, and
+//! the one meant when the name is close), since a misspelt table would otherwise turn
+//! its configuration off without a word. The attributes read their own tables only
+//! ([`Reader::Attributes`]): `[lints]` and a table no attribute reads are the checker's
+//! to report, once, not once for every annotated item of a build.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -244,15 +247,40 @@ pub struct LoadedPolicy {
     pub policy: Result<Policy, String>,
 }
 
-/// Reads `dir/async-hygiene.toml`, if there is one.
+/// Who reads the file, and so what of it is validated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reader {
+    /// The checker: every table, `[lints]` too; any other table is an error.
+    Checker,
+    /// An attribute: `[no_blocking.*]` and `[concurrent.*]`, and a misspelling of one of
+    /// those; `[lints]` and other tables are left to the checker.
+    Attributes,
+}
+
+/// The tables of the file, in the order the documentation lists them.
+const TABLES: [&str; 5] = [
+    "no_blocking.deny",
+    "no_blocking.allow",
+    "no_blocking.offload",
+    "concurrent.guards",
+    "lints",
+];
+
+/// Reads `dir/async-hygiene.toml`, if there is one, as the checker does.
 #[must_use]
 pub fn load_from(dir: &Path) -> Option<LoadedPolicy> {
+    load_for(dir, Reader::Checker)
+}
+
+/// Reads `dir/async-hygiene.toml`, if there is one, as `reader` does.
+#[must_use]
+pub fn load_for(dir: &Path, reader: Reader) -> Option<LoadedPolicy> {
     let path = dir.join(FILE_NAME);
     if !path.is_file() {
         return None;
     }
     let policy = match std::fs::read_to_string(&path) {
-        Ok(text) => parse(&text).map_err(|error| format!("{}:{error}", path.display())),
+        Ok(text) => parse_for(&text, reader).map_err(|error| format!("{}:{error}", path.display())),
         Err(error) => Err(format!("{}: cannot be read: {error}", path.display())),
     };
     Some(LoadedPolicy { path, policy })
@@ -265,12 +293,19 @@ enum Table {
     Offload,
     Guards,
     Lints,
-    /// Another tool's table, or keys before any table.
+    /// A table the file does not have.
+    Unknown,
+    /// A table this reader skips, or keys before any table.
     Other,
 }
 
-/// Parses the file's text.
+/// Parses the file's text, as the checker does.
 pub fn parse(text: &str) -> Result<Policy, PolicyError> {
+    parse_for(text, Reader::Checker)
+}
+
+/// Parses the file's text, as `reader` does.
+pub fn parse_for(text: &str, reader: Reader) -> Result<Policy, PolicyError> {
     let mut policy = Policy::default();
     let mut table = Table::Other;
     for (index, raw) in text.lines().enumerate() {
@@ -285,7 +320,19 @@ pub fn parse(text: &str) -> Result<Policy, PolicyError> {
             let Some(name) = header.strip_suffix(']') else {
                 return Err(error("a table header must end with `]`".to_owned()));
             };
-            table = Table::named(name.trim()).map_err(error)?;
+            let name = name.trim();
+            table = match (Table::named(name).map_err(error)?, reader) {
+                (Table::Unknown, Reader::Checker) => return Err(error(unknown_table(name))),
+                // A misspelling of an attribute's table turns that attribute's
+                // configuration off: the attributes report it too.
+                (Table::Unknown, Reader::Attributes)
+                    if closest_table(name).is_some_and(|table| table != "lints") =>
+                {
+                    return Err(error(unknown_table(name)));
+                }
+                (Table::Unknown | Table::Lints, Reader::Attributes) => Table::Other,
+                (table, _) => table,
+            };
             continue;
         }
         if table == Table::Other {
@@ -350,7 +397,7 @@ pub fn parse(text: &str) -> Result<Policy, PolicyError> {
             Table::Deny => policy.deny.push(entry),
             Table::Allow => policy.allow.push(entry),
             Table::Offload => policy.offload.push(entry),
-            Table::Lints | Table::Guards | Table::Other => {}
+            Table::Lints | Table::Guards | Table::Unknown | Table::Other => {}
         }
     }
     Ok(policy)
@@ -376,9 +423,62 @@ impl Table {
                     "unknown table `[{name}]`; `concurrent` reads `[concurrent.guards]`"
                 ));
             }
-            _ => Table::Other,
+            _ => Table::Unknown,
         })
     }
+}
+
+/// The error for a table the file does not have.
+fn unknown_table(name: &str) -> String {
+    let known: Vec<String> = TABLES.iter().map(|table| format!("`[{table}]`")).collect();
+    let (last, first) = known.split_last().unwrap_or((&known[0], &[]));
+    let listed = format!("{} and {last}", first.join(", "));
+    match closest_table(name) {
+        Some(table) => {
+            format!("unknown table `[{name}]`: did you mean `[{table}]`? {FILE_NAME} has {listed}")
+        }
+        None => format!(
+            "unknown table `[{name}]`; {FILE_NAME} has {listed} (it is async-hygiene's \
+             alone: another tool's settings go in that tool's file)"
+        ),
+    }
+}
+
+/// The table `name` most likely misspells: within two edits (a letter added, dropped,
+/// changed, or two swapped letters count one each), case aside.
+fn closest_table(name: &str) -> Option<&'static str> {
+    let name = name.to_ascii_lowercase();
+    TABLES
+        .iter()
+        .map(|table| (edit_distance(&name, table), *table))
+        .filter(|(distance, _)| *distance <= 2)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, table)| table)
+}
+
+/// Optimal string alignment distance between `a` and `b`, by chars.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    // rows[i][j]: the distance between a[..i] and b[..j].
+    let mut rows = vec![vec![0; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    rows[0] = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let changed = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (rows[i - 1][j] + 1)
+                .min(rows[i][j - 1] + 1)
+                .min(rows[i - 1][j - 1] + changed);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = best;
+        }
+    }
+    rows[a.len()][b.len()]
 }
 
 /// A `[lints]` entry: `lint = "level"`.
@@ -443,6 +543,70 @@ fn parse_string(text: &str) -> Option<(String, &str)> {
 mod tests {
     use super::{Level, Lint};
 
+    /// The file is ours: the checker reports a table it does not have, with the tables
+    /// it has and the one meant; the attributes leave `[lints]` and tables no attribute
+    /// reads to the checker, and report a misspelling of their own.
+    #[test]
+    fn unknown_tables() {
+        use super::{parse_for, Reader};
+        let listed = "async-hygiene.toml has `[no_blocking.deny]`, `[no_blocking.allow]`, \
+                      `[no_blocking.offload]`, `[concurrent.guards]` and `[lints]`";
+        for (text, error) in [
+            (
+                "[lint]\nblocking = \"warn\"\n",
+                format!("1: unknown table `[lint]`: did you mean `[lints]`? {listed}"),
+            ),
+            (
+                "[no_blocking.deny]\n\".q\" = \"x\"\n[LINTS]\n",
+                format!("3: unknown table `[LINTS]`: did you mean `[lints]`? {listed}"),
+            ),
+            (
+                "[no_blockign.deny]\n",
+                format!(
+                    "1: unknown table `[no_blockign.deny]`: did you mean \
+                     `[no_blocking.deny]`? {listed}"
+                ),
+            ),
+            (
+                "[tokio]\nworker_threads = \"4\"\n",
+                format!(
+                    "1: unknown table `[tokio]`; {listed} (it is async-hygiene's alone: \
+                     another tool's settings go in that tool's file)"
+                ),
+            ),
+        ] {
+            let message = parse_for(text, Reader::Checker)
+                .expect_err(text)
+                .to_string();
+            assert_eq!(message, error);
+        }
+        // The attributes: the checker's table and others' are not theirs to judge.
+        for text in [
+            "[lints]\nblocking = \"loud\"\n",
+            "[lint]\nblocking = \"warn\"\n",
+            "[tokio]\nworker_threads = 4\n",
+        ] {
+            let policy = parse_for(text, Reader::Attributes).expect(text);
+            assert_eq!(policy.lints.level(Lint::Blocking), Level::Deny, "{text}");
+        }
+        let message = parse_for("[no_blocking.alow]\n", Reader::Attributes)
+            .expect_err("a misspelt table of theirs")
+            .to_string();
+        assert!(
+            message.starts_with("1: unknown table `[no_blocking.alow]`"),
+            "{message}"
+        );
+        let message = parse_for("[concurent.guards]\n", Reader::Attributes)
+            .expect_err("a misspelt table of theirs")
+            .to_string();
+        assert!(
+            message.contains("did you mean `[concurrent.guards]`?"),
+            "{message}"
+        );
+        // The checker still reports a bad level in its table.
+        assert!(parse_for("[lints]\nblocking = \"loud\"\n", Reader::Checker).is_err());
+    }
+
     #[test]
     fn config_file_format() {
         let text = r#"
@@ -450,9 +614,6 @@ mod tests {
     [no_blocking.deny]
     "db::query_sync" = "use `db::query(..).await`"   # trailing comment
     ".fetch_sync" = 'use `.fetch().await`'
-
-    [other_tool]
-    anything = goes
 
     [no_blocking.allow]
     "std::fs::metadata" = "local disk, measured"

@@ -1,0 +1,373 @@
+//! `--fix` never leaves a build that fails, `cargo fix`'s promise: after the insertions,
+//! `cargo check --all-targets` builds each changed package; a file the compiler then
+//! reports an error in gets its original text back, and the package is checked again.
+//! An error in no changed file cannot be blamed on one fix: every fix of that package
+//! is reverted. The package is checked in the user's own target directory, as `cargo
+//! fix` does: `cargo check` writes metadata-only artifacts that `cargo build` never
+//! reads, so nothing the user built is rebuilt, and the dependencies the user (or their
+//! editor) already checked are not checked again: a target directory of our own would
+//! cost a cold check of every dependency on the first `--fix`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::OsString;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use cargo_metadata::diagnostic::{Diagnostic as CompilerDiagnostic, DiagnosticLevel};
+use cargo_metadata::Message;
+
+use crate::diagnostic::display_path;
+use crate::fix::Applied;
+
+/// What the build said about the fixes.
+#[derive(Debug, Default)]
+pub(crate) struct Verdict {
+    /// The indices (into [`Applied::fixed`]) of the fixes taken back, each with why.
+    pub(crate) reverted: Vec<(usize, String)>,
+    /// What the user must know besides (a package that could not be built).
+    pub(crate) notes: Vec<String>,
+}
+
+/// One `cargo check` run.
+struct Build {
+    success: bool,
+    errors: Vec<CompilerError>,
+    /// cargo's own last words, for a failure with no compiler error (a dependency that
+    /// cannot be resolved).
+    stderr: String,
+}
+
+struct CompilerError {
+    /// The files of its spans, as rustc names them (relative to the workspace root, or
+    /// absolute).
+    files: Vec<PathBuf>,
+    rendered: String,
+}
+
+impl Build {
+    /// The first error, or cargo's message when there is none.
+    fn first_error(&self) -> String {
+        match self.errors.first() {
+            Some(error) => error.rendered.trim_end().to_owned(),
+            None => self
+                .stderr
+                .lines()
+                .rev()
+                .find(|line| !line.trim().is_empty())
+                .unwrap_or("`cargo check` failed and printed nothing")
+                .to_owned(),
+        }
+    }
+}
+
+/// Builds each package the fixes changed (`package_of` gives a changed file's package:
+/// its directory and name) with `cargo` and reverts what breaks it.
+pub(crate) fn verify(
+    applied: &Applied,
+    package_of: impl Fn(&Path) -> Option<(PathBuf, String)>,
+    cargo: &OsString,
+    root: &Path,
+) -> Verdict {
+    let mut verdict = Verdict::default();
+    let mut by_package: BTreeMap<(PathBuf, String), BTreeSet<PathBuf>> = BTreeMap::new();
+    for file in applied.originals.keys() {
+        match package_of(file) {
+            Some(package) if package.0.join("Cargo.toml").is_file() => {
+                by_package.entry(package).or_default().insert(file.clone());
+            }
+            _ => verdict.notes.push(format!(
+                "{} is in no package, so its fixes were not built: run `cargo check`",
+                display_path(file, root)
+            )),
+        }
+    }
+    for ((dir, name), mut live) in by_package {
+        let manifest = dir.join("Cargo.toml");
+        loop {
+            let build = match cargo_check(cargo, &manifest) {
+                Ok(build) => build,
+                Err(error) => {
+                    verdict.notes.push(format!(
+                        "the fixes in package `{name}` were not built: cannot run `cargo check`: \
+                         {error}; run it before committing them"
+                    ));
+                    break;
+                }
+            };
+            if build.success {
+                break;
+            }
+            if live.is_empty() {
+                verdict.notes.push(format!(
+                    "package `{name}` does not build without the fixes either, so none of its fixes \
+                     could be verified (all were reverted); the first error:\n{}",
+                    build.first_error()
+                ));
+                break;
+            }
+            let blamed: BTreeMap<PathBuf, String> = live
+                .iter()
+                .filter_map(|file| {
+                    let error = build.errors.iter().find(|error| {
+                        error
+                            .files
+                            .iter()
+                            .any(|name| !name.as_os_str().is_empty() && file.ends_with(name))
+                    })?;
+                    Some((file.clone(), error.rendered.trim_end().to_owned()))
+                })
+                .collect();
+            let reverting: Vec<(PathBuf, String)> = if blamed.is_empty() {
+                let why = format!(
+                    "`cargo check` fails in package `{name}` with no error in a fixed file, so \
+                     every fix there was reverted; the first error:\n{}",
+                    build.first_error()
+                );
+                live.iter()
+                    .map(|file| (file.clone(), why.clone()))
+                    .collect()
+            } else {
+                blamed
+                    .into_iter()
+                    .map(|(file, error)| {
+                        let why = format!(
+                            "`cargo check` fails in {} with it:\n{error}",
+                            display_path(&file, root)
+                        );
+                        (file, why)
+                    })
+                    .collect()
+            };
+            for (file, why) in reverting {
+                if let Err(error) = std::fs::write(&file, &applied.originals[&file]) {
+                    verdict.notes.push(format!(
+                        "{}: cannot be reverted: {error}",
+                        display_path(&file, root)
+                    ));
+                }
+                live.remove(&file);
+                for (index, fixed) in applied.fixed.iter().enumerate() {
+                    if fixed.file == file {
+                        verdict.reverted.push((index, why.clone()));
+                    }
+                }
+            }
+        }
+    }
+    verdict.reverted.sort_by_key(|(index, _)| *index);
+    verdict
+}
+
+/// `cargo check --all-targets` of the package, quiet, with cargo's JSON messages.
+fn cargo_check(cargo: &OsString, manifest: &Path) -> Result<Build, String> {
+    let mut child = Command::new(cargo)
+        .args([
+            "check",
+            "--all-targets",
+            "--quiet",
+            "--message-format",
+            "json",
+        ])
+        .arg("--manifest-path")
+        .arg(manifest)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|error| error.to_string())?;
+    let stderr = child.stderr.take();
+    let reading = std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut stderr) = stderr {
+            let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+        }
+        text
+    });
+    let mut errors = Vec::new();
+    if let Some(stdout) = child.stdout.take() {
+        for message in Message::parse_stream(BufReader::new(stdout)).flatten() {
+            if let Message::CompilerMessage(message) = message {
+                if let Some(error) = compiler_error(&message.message) {
+                    errors.push(error);
+                }
+            }
+        }
+    }
+    let status = child.wait().map_err(|error| error.to_string())?;
+    let stderr = reading.join().unwrap_or_default();
+    Ok(Build {
+        success: status.success(),
+        errors,
+        stderr,
+    })
+}
+
+/// An error of rustc's, with the files it points into (its notes' too); `None` for a
+/// warning and for the closing "aborting due to N previous errors".
+fn compiler_error(message: &CompilerDiagnostic) -> Option<CompilerError> {
+    if !matches!(message.level, DiagnosticLevel::Error | DiagnosticLevel::Ice) {
+        return None;
+    }
+    if message.spans.is_empty() && message.message.starts_with("aborting due to") {
+        return None;
+    }
+    // A span inside a macro (`assert!`'s panic in core) is in the user's file where the
+    // macro was called: the call sites count too.
+    let mut files = Vec::new();
+    let spans = std::iter::once(message)
+        .chain(&message.children)
+        .flat_map(|diagnostic| &diagnostic.spans);
+    for span in spans {
+        let mut span = Some(span);
+        while let Some(at) = span {
+            files.push(PathBuf::from(&at.file_name));
+            span = at.expansion.as_ref().map(|expansion| &expansion.span);
+        }
+    }
+    Some(CompilerError {
+        files,
+        rendered: message
+            .rendered
+            .clone()
+            .unwrap_or_else(|| message.message.clone()),
+    })
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+    use crate::fix::Fixed;
+
+    /// A package with two fixed files, `src/a.rs` and `src/b.rs`, and a `cargo` that
+    /// fails with an error in `error_in` while `fails_while` holds `FIXED` (always when
+    /// `fails_while` is `None`).
+    fn package(name: &str, error_in: &str, fails_while: Option<&str>) -> (PathBuf, Applied) {
+        let dir = std::env::temp_dir().join(format!("verify-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        std::fs::write(dir.join("Cargo.toml"), "").unwrap();
+        let message = serde_json::json!({
+            "reason": "compiler-message",
+            "package_id": "path+file:///p#p@0.1.0",
+            "manifest_path": "/p/Cargo.toml",
+            "target": { "kind": ["lib"], "crate_types": ["lib"], "name": "p",
+                "src_path": "/p/src/lib.rs", "edition": "2021", "doc": true,
+                "doctest": true, "test": true },
+            "message": { "rendered": "error[E0499]: the first error\n", "$message_type": "diagnostic",
+                "children": [], "level": "error", "message": "the first error", "code": null,
+                "spans": [{ "byte_start": 0, "byte_end": 1, "line_start": 1, "line_end": 1,
+                    "column_start": 1, "column_end": 2, "expansion": null,
+                    "file_name": error_in, "is_primary": true, "label": null,
+                    "suggested_replacement": null, "suggestion_applicability": null,
+                    "text": [] }] },
+        });
+        let condition = match fails_while {
+            Some(file) => format!("grep -q FIXED {}", dir.join(file).display()),
+            None => "true".to_owned(),
+        };
+        let script =
+            format!("#!/bin/sh\nif {condition}; then printf '%s\\n' '{message}'; exit 101; fi\n");
+        let cargo = dir.join("cargo");
+        std::fs::write(&cargo, script).unwrap();
+        std::fs::set_permissions(&cargo, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut applied = Applied {
+            fixed: Vec::new(),
+            originals: BTreeMap::new(),
+        };
+        for file in ["src/a.rs", "src/b.rs"] {
+            let path = dir.join(file);
+            std::fs::write(&path, "FIXED").unwrap();
+            applied
+                .originals
+                .insert(path.clone(), "original".to_owned());
+            applied.fixed.push(Fixed {
+                file: path,
+                description: format!("{file}:1: inserted `#[concurrent]`"),
+            });
+        }
+        (dir, applied)
+    }
+
+    fn run(dir: &Path, applied: &Applied) -> Verdict {
+        let package = (dir.to_path_buf(), "p".to_owned());
+        verify(
+            applied,
+            |_| Some(package.clone()),
+            &dir.join("cargo").into_os_string(),
+            dir,
+        )
+    }
+
+    fn text(dir: &Path, file: &str) -> String {
+        std::fs::read_to_string(dir.join(file)).unwrap()
+    }
+
+    #[test]
+    fn the_file_an_error_is_in_is_reverted_and_the_others_kept() {
+        let (dir, applied) = package("blamed", "src/a.rs", Some("src/a.rs"));
+        let verdict = run(&dir, &applied);
+        assert_eq!(verdict.reverted.len(), 1, "{verdict:?}");
+        assert_eq!(verdict.reverted[0].0, 0);
+        assert_eq!(
+            verdict.reverted[0].1,
+            "`cargo check` fails in src/a.rs with it:\nerror[E0499]: the first error"
+        );
+        assert!(verdict.notes.is_empty(), "{:?}", verdict.notes);
+        assert_eq!(
+            (text(&dir, "src/a.rs"), text(&dir, "src/b.rs")),
+            ("original".into(), "FIXED".into())
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn an_error_in_no_fixed_file_reverts_every_fix_of_the_package() {
+        let (dir, applied) = package("unblamed", "src/other.rs", Some("src/a.rs"));
+        let verdict = run(&dir, &applied);
+        let reverted: Vec<usize> = verdict.reverted.iter().map(|(index, _)| *index).collect();
+        assert_eq!(reverted, [0, 1]);
+        assert!(verdict.reverted[0]
+            .1
+            .starts_with("`cargo check` fails in package `p` with no error in a fixed file"));
+        assert!(
+            verdict.notes.is_empty(),
+            "it builds without them: {:?}",
+            verdict.notes
+        );
+        assert_eq!(
+            (text(&dir, "src/a.rs"), text(&dir, "src/b.rs")),
+            ("original".into(), "original".into())
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_package_that_fails_without_the_fixes_too_is_named() {
+        let (dir, applied) = package("broken", "src/a.rs", None);
+        let verdict = run(&dir, &applied);
+        assert_eq!(verdict.reverted.len(), 2);
+        assert_eq!(verdict.notes.len(), 1);
+        assert!(verdict.notes[0].starts_with(
+            "package `p` does not build without the fixes either, so none of its fixes could be verified"
+        ), "{:?}", verdict.notes);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn without_cargo_nothing_is_reverted_and_the_output_says_so() {
+        let (dir, applied) = package("no-cargo", "src/a.rs", None);
+        std::fs::remove_file(dir.join("cargo")).unwrap();
+        let verdict = run(&dir, &applied);
+        assert!(verdict.reverted.is_empty());
+        assert!(
+            verdict.notes[0]
+                .starts_with("the fixes in package `p` were not built: cannot run `cargo check`"),
+            "{:?}",
+            verdict.notes
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
