@@ -310,7 +310,7 @@ macro_rules! path_method {
             "std",
             Shape::OnOrigin(Origin::Path),
             concat!("`std::path::Path::", $name, "`"),
-            "asks the file system and blocks the executor thread",
+            BLOCKS,
             concat!(
                 "use `",
                 $instead,
@@ -341,15 +341,14 @@ const fn sync_crate(
     }
 }
 
-const WALKS: &str = "walks the file system with a blocking call at every step, on the \
-    executor thread";
+const WALKS: &str = "blocks the executor thread at every step of its walk of the file system";
 const WALK_INSTEAD: &str = "use `tokio::fs::read_dir(..).await` level by level (or the \
     `async-walkdir` crate), or run the walk inside `tokio::task::spawn_blocking`";
 const TEMPFILE_INSTEAD: &str = "run it inside `tokio::task::spawn_blocking`, or use `tokio::fs` \
     under `std::env::temp_dir()`";
 const FS_EXTRA_INSTEAD: &str = "run it inside `tokio::task::spawn_blocking`";
-const LETTRE_WHY: &str = "is lettre's blocking SMTP transport: its `send` blocks the executor \
-    thread";
+const LETTRE_WHY: &str = "blocks the executor thread: lettre's sync SMTP transport sends with \
+    blocking I/O";
 const LETTRE_INSTEAD: &str = "use `lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>` and \
     `.send(..).await`";
 
@@ -571,14 +570,14 @@ pub const BUILTIN: &[BlockingApi] = &[
     sync_crate("fs_extra::move_items", 2, "`fs_extra::move_items`", BLOCKS, FS_EXTRA_INSTEAD),
     sync_crate("fs_extra::remove_items", 2, "`fs_extra::remove_items`", BLOCKS, FS_EXTRA_INSTEAD),
     // sync clients
-    sync_crate("mysql::Pool::new", 3, "`mysql::Pool::new`", "is the blocking `mysql` client and blocks the executor thread", "use `mysql_async::Pool::new(..)` and `.get_conn().await`"),
-    sync_crate("mysql::Conn::new", 3, "`mysql::Conn::new`", "is the blocking `mysql` client and blocks the executor thread", "use `mysql_async::Conn::new(..).await`"),
-    sync_crate("ssh2::Session::new", 3, "`ssh2::Session`", "is the blocking `ssh2` (libssh2) client: its handshake, authentication and channels block the executor thread", "use an async SSH client (`russh`, `async-ssh2-tokio`), or run the session inside `tokio::task::spawn_blocking`"),
-    sync_crate("git2::Repository::open", 3, "`git2::Repository::open`", "is the blocking `git2` (libgit2) API and blocks the executor thread", "run the repository work inside `tokio::task::spawn_blocking`"),
-    sync_crate("git2::Repository::init", 3, "`git2::Repository::init`", "is the blocking `git2` (libgit2) API and blocks the executor thread", "run the repository work inside `tokio::task::spawn_blocking`"),
-    sync_crate("git2::Repository::clone", 3, "`git2::Repository::clone`", "is the blocking `git2` (libgit2) API and blocks the executor thread", "run the repository work inside `tokio::task::spawn_blocking`"),
-    sync_crate("git2::Repository::discover", 3, "`git2::Repository::discover`", "is the blocking `git2` (libgit2) API and blocks the executor thread", "run the repository work inside `tokio::task::spawn_blocking`"),
-    sync_crate("git2::Repository::open_bare", 3, "`git2::Repository::open_bare`", "is the blocking `git2` (libgit2) API and blocks the executor thread", "run the repository work inside `tokio::task::spawn_blocking`"),
+    sync_crate("mysql::Pool::new", 3, "`mysql::Pool::new`", "blocks the executor thread: `mysql` is a blocking client", "use `mysql_async::Pool::new(..)` and `.get_conn().await`"),
+    sync_crate("mysql::Conn::new", 3, "`mysql::Conn::new`", "blocks the executor thread: `mysql` is a blocking client", "use `mysql_async::Conn::new(..).await`"),
+    sync_crate("ssh2::Session::new", 3, "`ssh2::Session`", "blocks the executor thread: `ssh2` (libssh2) is a blocking client, from its handshake to its channels", "use an async SSH client (`russh`, `async-ssh2-tokio`), or run the session inside `tokio::task::spawn_blocking`"),
+    sync_crate("git2::Repository::open", 3, "`git2::Repository::open`", "blocks the executor thread: `git2` (libgit2) is a blocking API", "run the repository work inside `tokio::task::spawn_blocking`"),
+    sync_crate("git2::Repository::init", 3, "`git2::Repository::init`", "blocks the executor thread: `git2` (libgit2) is a blocking API", "run the repository work inside `tokio::task::spawn_blocking`"),
+    sync_crate("git2::Repository::clone", 3, "`git2::Repository::clone`", "blocks the executor thread: `git2` (libgit2) is a blocking API", "run the repository work inside `tokio::task::spawn_blocking`"),
+    sync_crate("git2::Repository::discover", 3, "`git2::Repository::discover`", "blocks the executor thread: `git2` (libgit2) is a blocking API", "run the repository work inside `tokio::task::spawn_blocking`"),
+    sync_crate("git2::Repository::open_bare", 3, "`git2::Repository::open_bare`", "blocks the executor thread: `git2` (libgit2) is a blocking API", "run the repository work inside `tokio::task::spawn_blocking`"),
     sync_crate("lettre::SmtpTransport::relay", 3, "`lettre::SmtpTransport`", LETTRE_WHY, LETTRE_INSTEAD),
     sync_crate("lettre::SmtpTransport::starttls_relay", 3, "`lettre::SmtpTransport`", LETTRE_WHY, LETTRE_INSTEAD),
     sync_crate("lettre::SmtpTransport::builder_dangerous", 3, "`lettre::SmtpTransport`", LETTRE_WHY, LETTRE_INSTEAD),

@@ -1813,3 +1813,26 @@ fn a_refcell_borrow_across_an_await_teaches_the_panic() {
         1
     );
 }
+
+/// A call chain names its leaf by the text of the message before " blocks" (the
+/// checker's `api`): every row added for a sync crate starts its reason with "blocks".
+#[test]
+fn a_rows_message_names_its_call_before_blocks() {
+    for entry in BlockingCatalogue::builtin().entries() {
+        let message = entry.message();
+        let first = [
+            "fs_err", "walkdir", "glob", "tempfile", "fs_extra", "mysql", "ssh2", "git2", "lettre",
+        ];
+        if !first
+            .iter()
+            .any(|name| entry.what.starts_with(&format!("`{name}::")))
+        {
+            continue;
+        }
+        assert_eq!(
+            message.split_once(" blocks").map(|(api, _)| api),
+            Some(&*entry.what),
+            "{message}"
+        );
+    }
+}
