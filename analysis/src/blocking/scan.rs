@@ -436,7 +436,9 @@ impl<'a> Scanner<'a> {
     /// local bound to one.
     fn origin_of(&self, expr: &Expr) -> Option<Origin> {
         match expr {
-            Expr::MethodCall(call) => self.origin_of(&call.receiver),
+            Expr::MethodCall(call) => self
+                .origin_of(&call.receiver)
+                .filter(|origin| carries(*origin, &call.method)),
             Expr::Try(inner) => self.origin_of(&inner.expr),
             Expr::Paren(inner) => self.origin_of(&inner.expr),
             Expr::Group(inner) => self.origin_of(&inner.expr),
@@ -717,6 +719,40 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
 
     fn visit_macro(&mut self, mac: &'ast Macro) {
         self.mac(mac, Use::Value);
+    }
+}
+
+/// Whether a method's result keeps its receiver's [`Origin`]. A builder's do
+/// (`Command::new("ls").arg("-l")`); a path's only those that return a path
+/// (`root.join("x")`, not `root.metadata()?`, whose `.is_dir()` is `Metadata`'s); a
+/// value's only the conversions that keep it (`addr.clone()`).
+fn carries(origin: Origin, method: &syn::Ident) -> bool {
+    let method = method.to_string();
+    let keeps_value = matches!(
+        method.as_str(),
+        "clone" | "to_owned" | "as_ref" | "unwrap" | "expect" | "into"
+    );
+    match origin {
+        Origin::Command
+        | Origin::Stdin
+        | Origin::OpenOptions
+        | Origin::SyncChannel
+        | Origin::SyncReceiver => true,
+        Origin::Path => {
+            keeps_value
+                || matches!(
+                    method.as_str(),
+                    "join"
+                        | "with_extension"
+                        | "with_file_name"
+                        | "to_path_buf"
+                        | "as_path"
+                        | "parent"
+                        | "canonicalize"
+                        | "read_link"
+                )
+        }
+        Origin::Address | Origin::Memory | Origin::RefCell => keeps_value,
     }
 }
 

@@ -1836,3 +1836,34 @@ fn a_rows_message_names_its_call_before_blocks() {
         );
     }
 }
+
+#[test]
+fn what_a_path_method_returns_is_not_a_path() {
+    // `Metadata::is_dir` and `FileType::is_symlink` are not file-system calls.
+    let errors = check(quote! {
+        async fn f() {
+            let meta = Path::new(p).metadata()?;
+            if meta.is_dir() {}
+            if PathBuf::from(p).symlink_metadata()?.is_symlink() {}
+        }
+    });
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert!(
+        errors[0].starts_with("`std::path::Path::metadata`"),
+        "{errors:#?}"
+    );
+    assert!(
+        errors[1].starts_with("`std::path::Path::symlink_metadata`"),
+        "{errors:#?}"
+    );
+    // A path built from a path is one.
+    assert_flags(
+        quote!(
+            async fn f() {
+                let dir = Path::new(p).join("x");
+                if dir.parent().unwrap().exists() {}
+            }
+        ),
+        "`std::path::Path::exists`",
+    );
+}
