@@ -106,6 +106,10 @@ pub enum Origin {
     /// A `RefCell` (`&RefCell<T>`, `Rc<RefCell<T>>`, `RefCell::new(..)`): its
     /// `.borrow()`/`.borrow_mut()` return a borrow guard.
     RefCell,
+    /// A `std::fs::File`, or a `BufReader`/`BufWriter`/`LineWriter` over one, known by
+    /// its declared type (a parameter, a typed `let`, a field of `self`): its reads,
+    /// writes and flushes block.
+    File,
 }
 
 /// A constructor that gives a value its [`Origin`], matched like [`ApiPattern::Path`].
@@ -297,6 +301,25 @@ macro_rules! fs_err_file_fn {
                 "(..).await`, or move the work into `tokio::task::spawn_blocking`"
             ),
         }
+    };
+}
+
+/// A read, write or flush of a std `File` (or a buffer over one) whose type is declared.
+macro_rules! file_io {
+    ($name:literal, $instead:literal) => {
+        method(
+            $name,
+            &["std::fs::File"],
+            "std",
+            Shape::OnOrigin(Origin::File),
+            concat!("`.", $name, "(..)` on a std `File`"),
+            BLOCKS,
+            concat!(
+                "use `tokio::fs::File` with `",
+                $instead,
+                "(..).await`, or move the work into `tokio::task::spawn_blocking`"
+            ),
+        )
     };
 }
 
@@ -542,6 +565,18 @@ pub const BUILTIN: &[BlockingApi] = &[
     path_method!("symlink_metadata", "tokio::fs::symlink_metadata(..).await"),
     path_method!("read_dir", "tokio::fs::read_dir(..).await"),
     path_method!("read_link", "tokio::fs::read_link(..).await"),
+    // reads and writes of a std `File` whose type is declared
+    file_io!("read", "AsyncReadExt::read"),
+    file_io!("read_exact", "AsyncReadExt::read_exact"),
+    file_io!("read_to_end", "AsyncReadExt::read_to_end"),
+    file_io!("read_to_string", "AsyncReadExt::read_to_string"),
+    file_io!("read_line", "AsyncBufReadExt::read_line"),
+    file_io!("write", "AsyncWriteExt::write"),
+    file_io!("write_all", "AsyncWriteExt::write_all"),
+    file_io!("flush", "AsyncWriteExt::flush"),
+    file_io!("sync_all", "File::sync_all"),
+    file_io!("sync_data", "File::sync_data"),
+    file_io!("set_len", "File::set_len"),
     // sync file-system crates
     sync_crate("walkdir::WalkDir::new", 3, "`walkdir::WalkDir`", WALKS, WALK_INSTEAD),
     sync_crate("glob::glob", 2, "`glob::glob`", WALKS, WALK_INSTEAD),

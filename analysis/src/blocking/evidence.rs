@@ -226,15 +226,20 @@ pub(crate) fn is_memory(expr: &Expr, local: &dyn Fn(&str) -> Option<Origin>) -> 
 
 /// The [`Origin`] a type gives a binding: `SocketAddr` and `(IpAddr, u16)` are
 /// addresses, `Vec<u8>`/`Cursor<..>`/`&[u8]` memory, `RefCell<..>` (also inside `Rc`,
-/// `&`) a cell. `Path`/`PathBuf` only when `is_std_path` says the written path is std's.
-pub(crate) fn type_origin(ty: &Type, is_std_path: &dyn Fn(&syn::Path) -> bool) -> Option<Origin> {
+/// `&`) a cell. `Path`/`PathBuf` and `File` (also in a `BufReader`/`BufWriter`/
+/// `LineWriter`) only when `is_std` says the written path resolves to std's
+/// (`std::path::Path`, `std::fs::File`: `tokio::fs::File` is not).
+pub(crate) fn type_origin(
+    ty: &Type,
+    is_std: &dyn Fn(&syn::Path, &[&str]) -> bool,
+) -> Option<Origin> {
     match ty {
         Type::Reference(reference) => match &*reference.elem {
             Type::Slice(slice) if is_u8(&slice.elem) => Some(Origin::Memory),
-            elem => type_origin(elem, is_std_path),
+            elem => type_origin(elem, is_std),
         },
-        Type::Paren(inner) => type_origin(&inner.elem, is_std_path),
-        Type::Group(inner) => type_origin(&inner.elem, is_std_path),
+        Type::Paren(inner) => type_origin(&inner.elem, is_std),
+        Type::Group(inner) => type_origin(&inner.elem, is_std),
         Type::Tuple(tuple) if tuple.elems.len() == 2 => {
             let Type::Path(ip) = &tuple.elems[0] else {
                 return None;
@@ -253,10 +258,16 @@ pub(crate) fn type_origin(ty: &Type, is_std_path: &dyn Fn(&syn::Path) -> bool) -
                 "RefCell" => Some(Origin::RefCell),
                 "Cursor" => Some(Origin::Memory),
                 "Vec" if first_type_argument(last).is_some_and(is_u8) => Some(Origin::Memory),
-                "Path" | "PathBuf" if is_std_path(&ty.path) => Some(Origin::Path),
+                "Path" if is_std(&ty.path, &["std", "path", "Path"]) => Some(Origin::Path),
+                "PathBuf" if is_std(&ty.path, &["std", "path", "PathBuf"]) => Some(Origin::Path),
+                "File" if is_std(&ty.path, &["std", "fs", "File"]) => Some(Origin::File),
+                // `BufWriter<File>`: its reads and writes reach the file.
+                "BufReader" | "BufWriter" | "LineWriter" => first_type_argument(last)
+                    .and_then(|inner| type_origin(inner, is_std))
+                    .filter(|origin| *origin == Origin::File),
                 // `Rc<RefCell<T>>`, `Box<Path>`: the pointer derefs to the cell.
                 "Rc" | "Arc" | "Box" => first_type_argument(last)
-                    .and_then(|inner| type_origin(inner, is_std_path))
+                    .and_then(|inner| type_origin(inner, is_std))
                     .filter(|origin| matches!(origin, Origin::RefCell | Origin::Path)),
                 _ => None,
             }

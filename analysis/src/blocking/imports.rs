@@ -132,16 +132,17 @@ impl Imports {
 
     /// The [`Origin`] a binding of type `ty` has: `SocketAddr` and `(IpAddr, u16)` are
     /// addresses, `Vec<u8>`, `&[u8]` and `Cursor` memory, `RefCell<T>` (also behind
-    /// `&`, `Rc`, `Arc`) a cell, and `Path`/`PathBuf` a path when the written type
-    /// resolves to std's (`axum::extract::Path` is not).
+    /// `&`, `Rc`, `Arc`) a cell, `Path`/`PathBuf` a path and `File` (also buffered) a
+    /// file when the written type resolves to std's (`axum::extract::Path` and
+    /// `tokio::fs::File` are not).
     #[must_use]
     pub fn type_origin(&self, ty: &Type) -> Option<Origin> {
-        super::evidence::type_origin(ty, &|path| {
+        super::evidence::type_origin(ty, &|path, canonical| {
             self.resolve(path).iter().any(|resolved| {
-                matches!(
-                    resolved.iter().map(String::as_str).collect::<Vec<_>>()[..],
-                    ["std", "path", "Path" | "PathBuf"]
-                )
+                resolved
+                    .iter()
+                    .map(String::as_str)
+                    .eq(canonical.iter().copied())
             })
         })
     }

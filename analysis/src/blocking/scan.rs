@@ -752,6 +752,8 @@ fn carries(origin: Origin, method: &syn::Ident) -> bool {
                         | "read_link"
                 )
         }
+        // `writer.get_mut()` is the file under the buffer.
+        Origin::File => keeps_value || matches!(method.as_str(), "by_ref" | "get_mut" | "get_ref"),
         Origin::Address | Origin::Memory | Origin::RefCell => keeps_value,
     }
 }

@@ -1867,3 +1867,62 @@ fn what_a_path_method_returns_is_not_a_path() {
         "`std::path::Path::exists`",
     );
 }
+
+#[test]
+fn a_std_file_known_by_its_declared_type_blocks_on_io() {
+    // The harder plant: `self.spool.flush()` where the struct declares
+    // `spool: BufWriter<File>`.
+    let item: syn::ItemStruct = syn::parse_quote!(
+        struct Journal {
+            spool: BufWriter<File>,
+            name: String,
+        }
+    );
+    let body: syn::ItemFn = syn::parse_quote! {
+        async fn sync(&mut self) { self.spool.flush()?; self.name.flush(); }
+    };
+    let file: syn::File = syn::parse_quote!(
+        use std::fs::File;
+        use std::io::BufWriter;
+    );
+    let mut imports = Imports::module(&file.items);
+    imports.add_self_fields(&item.fields);
+    let findings = scan_block(
+        &body.block,
+        Context::Async,
+        &BlockingCatalogue::builtin(),
+        &imports,
+    );
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert!(findings[0]
+        .message
+        .starts_with("`.flush(..)` on a std `File`"));
+    // Parameters and typed `let`s; tokio's `File` is awaited, and is not std's.
+    let errors = check_in_module(quote! {
+        use std::fs::File;
+        async fn f(out: &mut File, log: &mut std::io::BufWriter<std::fs::File>) {
+            out.write_all(b"x")?;
+            log.get_mut().sync_all()?;
+            let mut copy: File = out.try_clone()?;
+            let mut s = String::new();
+            copy.read_to_string(&mut s)?;
+        }
+        async fn g(out: &mut tokio::fs::File) {
+            out.write_all(b"x").await?;
+            out.flush().await?;
+        }
+    });
+    assert_eq!(errors.len(), 3, "{errors:#?}");
+    assert!(
+        errors[0].starts_with("`.write_all(..)` on a std `File`"),
+        "{errors:#?}"
+    );
+    assert!(
+        errors[1].starts_with("`.sync_all(..)` on a std `File`"),
+        "{errors:#?}"
+    );
+    assert!(
+        errors[2].starts_with("`.read_to_string(..)` on a std `File`"),
+        "{errors:#?}"
+    );
+}
