@@ -1408,27 +1408,44 @@ fn path_methods_block_only_on_a_visible_path() {
     });
 }
 
-#[test]
-fn a_field_declared_with_a_path_type_is_a_path() {
-    let item: syn::ItemStruct = syn::parse_quote!(
-        struct Store {
-            root: PathBuf,
-            name: String,
-        }
-    );
-    let body: syn::ItemFn = syn::parse_quote! {
-        async fn load(&self) { if self.root.exists() {} if self.name.exists() {} }
-    };
-    let file: syn::File = syn::parse_quote!(
-        use std::path::PathBuf;
-    );
+/// The findings of a method's body in a module whose `use` items are `uses`, with the
+/// fields of `self`'s struct declared as the checker declares them.
+fn findings_with_self_fields(
+    uses: TokenStream,
+    item: TokenStream,
+    method: TokenStream,
+) -> Vec<Finding> {
+    let item: syn::ItemStruct = syn::parse2(item).expect("a struct");
+    let body: syn::ItemFn = syn::parse2(method).expect("a method");
+    let file: syn::File = syn::parse2(uses).expect("use items");
     let mut imports = Imports::module(&file.items);
     imports.add_self_fields(&item.fields);
-    let findings = scan_block(
+    scan_block(
         &body.block,
         Context::Async,
         &BlockingCatalogue::builtin(),
         &imports,
+    )
+}
+
+#[test]
+fn a_field_declared_with_a_path_type_is_a_path() {
+    let findings = findings_with_self_fields(
+        quote!(
+            use std::path::PathBuf;
+        ),
+        quote!(
+            struct Store {
+                root: PathBuf,
+                name: String,
+            }
+        ),
+        quote!(
+            async fn load(&self) {
+                if self.root.exists() {}
+                if self.name.exists() {}
+            }
+        ),
     );
     assert_eq!(findings.len(), 1, "{findings:#?}");
     assert!(findings[0].message.starts_with("`std::path::Path::exists`"));
@@ -1872,26 +1889,23 @@ fn what_a_path_method_returns_is_not_a_path() {
 fn a_std_file_known_by_its_declared_type_blocks_on_io() {
     // The harder plant: `self.spool.flush()` where the struct declares
     // `spool: BufWriter<File>`.
-    let item: syn::ItemStruct = syn::parse_quote!(
-        struct Journal {
-            spool: BufWriter<File>,
-            name: String,
-        }
-    );
-    let body: syn::ItemFn = syn::parse_quote! {
-        async fn sync(&mut self) { self.spool.flush()?; self.name.flush(); }
-    };
-    let file: syn::File = syn::parse_quote!(
-        use std::fs::File;
-        use std::io::BufWriter;
-    );
-    let mut imports = Imports::module(&file.items);
-    imports.add_self_fields(&item.fields);
-    let findings = scan_block(
-        &body.block,
-        Context::Async,
-        &BlockingCatalogue::builtin(),
-        &imports,
+    let findings = findings_with_self_fields(
+        quote!(
+            use std::fs::File;
+            use std::io::BufWriter;
+        ),
+        quote!(
+            struct Journal {
+                spool: BufWriter<File>,
+                name: String,
+            }
+        ),
+        quote!(
+            async fn sync(&mut self) {
+                self.spool.flush()?;
+                self.name.flush();
+            }
+        ),
     );
     assert_eq!(findings.len(), 1, "{findings:#?}");
     assert!(findings[0]
