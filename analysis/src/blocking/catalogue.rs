@@ -110,6 +110,9 @@ pub enum Origin {
     /// its declared type (a parameter, a typed `let`, a field of `self`): its reads,
     /// writes and flushes block.
     File,
+    /// A redis command or pipeline (`redis::cmd(..)`, `redis::pipe()`): its `query` is
+    /// the sync one (the async one is `query_async`).
+    RedisCommand,
 }
 
 /// A constructor that gives a value its [`Origin`], matched like [`ApiPattern::Path`].
@@ -167,6 +170,10 @@ pub(crate) const ORIGINS: &[OriginConstructor] = &[
     origin("std::path::PathBuf::from", 2, None, Origin::Path),
     origin("std::path::PathBuf::new", 2, None, Origin::Path),
     origin("std::cell::RefCell::new", 2, None, Origin::RefCell),
+    origin("redis::cmd", 2, None, Origin::RedisCommand),
+    origin("redis::pipe", 2, None, Origin::RedisCommand),
+    origin("redis::Cmd::new", 3, None, Origin::RedisCommand),
+    origin("redis::Pipeline::new", 3, None, Origin::RedisCommand),
 ];
 
 /// One row of the table: a blocking API and the message that teaches its fix.
@@ -697,7 +704,7 @@ pub const BUILTIN: &[BlockingApi] = &[
     // databases, by method
     method("get_connection", &["redis::Client"], "redis", Shape::Arity(0), "`.get_connection(..)` (`redis::Client::get_connection`)", "opens a blocking redis connection on the executor thread", "use `redis::aio` with `.get_multiplexed_async_connection().await`"),
     method("get_connection_with_timeout", &["redis::Client"], "redis", Shape::Arity(1), "`.get_connection_with_timeout(..)` (`redis::Client::get_connection_with_timeout`)", "opens a blocking redis connection on the executor thread", "use `redis::aio` with `.get_multiplexed_async_connection().await`"),
-    method("query", &["redis::Cmd", "redis::Pipeline"], "redis", Shape::MutRefArg, "`.query(&mut con)` that is not awaited (redis's sync `Cmd::query`)", "runs a blocking redis command on the executor thread", "use a `redis::aio` connection and `.query_async(&mut con).await`"),
+    method("query", &["redis::Cmd", "redis::Pipeline"], "redis", Shape::OnOrigin(Origin::RedisCommand), "`.query(&mut con)` on a redis command (redis's sync `Cmd::query`)", "runs a blocking redis command on the executor thread", "use a `redis::aio` connection and `.query_async(&mut con).await`"),
     diesel_query!("load"),
     diesel_query!("get_result"),
     diesel_query!("get_results"),

@@ -737,7 +737,8 @@ fn carries(origin: Origin, method: &syn::Ident) -> bool {
         | Origin::Stdin
         | Origin::OpenOptions
         | Origin::SyncChannel
-        | Origin::SyncReceiver => true,
+        | Origin::SyncReceiver
+        | Origin::RedisCommand => true,
         Origin::Path => {
             keeps_value
                 || matches!(

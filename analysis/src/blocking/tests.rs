@@ -1329,6 +1329,10 @@ fn fs_err_and_sync_crates_are_caught_when_named() {
             quote!(let v: i32 = redis::cmd("GET").arg(k).query(&mut con)?;),
             "redis",
         ),
+        (
+            quote!(let mut p = redis::pipe(); p.set(k, v); let r: () = p.query(&mut con)?;),
+            "redis",
+        ),
     ];
     for (stmt, needle) in cases {
         assert_flags(quote!(async fn f() { #stmt }), needle);
@@ -1355,6 +1359,7 @@ fn fs_err_and_sync_crates_are_caught_when_named() {
             let s = fs_err::tokio::read_to_string(p).await?;
             let p = mysql_async::Pool::new(url);
             let v: i32 = redis::cmd("GET").arg(k).query_async(&mut con).await?;
+            let rows = builder.query(&mut con);
             for entry in WalkDir::new(root) {}
             let d = TempDir::new()?;
         }
