@@ -94,6 +94,25 @@ pub enum Origin {
     SyncChannel,
     /// The receiver of a sync channel: iterating it blocks.
     SyncReceiver,
+    /// A `std::path::Path` or `PathBuf` (`Path::new(..)`, a parameter typed `&Path`):
+    /// its file-system methods (`exists`, `metadata`, ..) block.
+    Path,
+    /// A socket address value (`SocketAddr`, `(IpAddr, u16)`): binding to it resolves no
+    /// name.
+    Address,
+    /// A buffer in memory (`Vec<u8>`, a `Cursor`, a byte slice): copying from or into it
+    /// does no I/O.
+    Memory,
+    /// A `RefCell` (`&RefCell<T>`, `Rc<RefCell<T>>`, `RefCell::new(..)`): its
+    /// `.borrow()`/`.borrow_mut()` return a borrow guard.
+    RefCell,
+    /// A `std::fs::File`, or a `BufReader`/`BufWriter`/`LineWriter` over one, known by
+    /// its declared type (a parameter, a typed `let`, a field of `self`): its reads,
+    /// writes and flushes block.
+    File,
+    /// A redis command or pipeline (`redis::cmd(..)`, `redis::pipe()`): its `query` is
+    /// the sync one (the async one is `query_async`).
+    RedisCommand,
 }
 
 /// A constructor that gives a value its [`Origin`], matched like [`ApiPattern::Path`].
@@ -147,6 +166,14 @@ pub(crate) const ORIGINS: &[OriginConstructor] = &[
     origin("flume::bounded", 2, None, Origin::SyncChannel),
     origin("kanal::unbounded", 2, None, Origin::SyncChannel),
     origin("kanal::bounded", 2, None, Origin::SyncChannel),
+    origin("std::path::Path::new", 2, None, Origin::Path),
+    origin("std::path::PathBuf::from", 2, None, Origin::Path),
+    origin("std::path::PathBuf::new", 2, None, Origin::Path),
+    origin("std::cell::RefCell::new", 2, None, Origin::RefCell),
+    origin("redis::cmd", 2, None, Origin::RedisCommand),
+    origin("redis::pipe", 2, None, Origin::RedisCommand),
+    origin("redis::Cmd::new", 3, None, Origin::RedisCommand),
+    origin("redis::Pipeline::new", 3, None, Origin::RedisCommand),
 ];
 
 /// One row of the table: a blocking API and the message that teaches its fix.
@@ -242,6 +269,118 @@ macro_rules! file_fn {
         )
     };
 }
+
+/// An `fs_err` function: `std::fs`'s twin with better errors, as blocking.
+macro_rules! fs_err_fn {
+    ($name:literal) => {
+        path(
+            concat!("fs_err::", $name),
+            concat!("`fs_err::", $name, "`"),
+            false,
+            BLOCKS,
+            concat!(
+                "use `fs_err::tokio::",
+                $name,
+                "(..).await` (`fs-err`'s `tokio` feature) or `tokio::fs::",
+                $name,
+                "(..).await`, or move the work into `tokio::task::spawn_blocking`"
+            ),
+        )
+    };
+}
+
+/// `fs_err::File::{open, create, create_new}`.
+macro_rules! fs_err_file_fn {
+    ($name:literal) => {
+        BlockingApi {
+            pattern: ApiPattern::Path {
+                canonical: concat!("fs_err::File::", $name),
+                min_written: 3,
+                bare: false,
+            },
+            what: concat!("`fs_err::File::", $name, "`"),
+            why: BLOCKS,
+            instead: concat!(
+                "use `fs_err::tokio::File::",
+                $name,
+                "(..).await` (`fs-err`'s `tokio` feature) or `tokio::fs::File::",
+                $name,
+                "(..).await`, or move the work into `tokio::task::spawn_blocking`"
+            ),
+        }
+    };
+}
+
+/// A read, write or flush of a std `File` (or a buffer over one) whose type is declared.
+macro_rules! file_io {
+    ($name:literal, $instead:literal) => {
+        method(
+            $name,
+            &["std::fs::File"],
+            "std",
+            Shape::OnOrigin(Origin::File),
+            concat!("`.", $name, "(..)` on a std `File`"),
+            BLOCKS,
+            concat!(
+                "use `tokio::fs::File` with `",
+                $instead,
+                "(..).await`, or move the work into `tokio::task::spawn_blocking`"
+            ),
+        )
+    };
+}
+
+/// A `std::path::Path` method that asks the file system, on a receiver visibly a `Path`
+/// or `PathBuf`.
+macro_rules! path_method {
+    ($name:literal, $instead:literal) => {
+        method(
+            $name,
+            &["std::path::Path"],
+            "std",
+            Shape::OnOrigin(Origin::Path),
+            concat!("`std::path::Path::", $name, "`"),
+            BLOCKS,
+            concat!(
+                "use `",
+                $instead,
+                "`, or move the work into `tokio::task::spawn_blocking`"
+            ),
+        )
+    };
+}
+
+/// A function of a sync crate, written from the crate's name (`walkdir::WalkDir::new`,
+/// or a name a `use` of the crate resolves), with its async replacement.
+const fn sync_crate(
+    canonical: &'static str,
+    min_written: usize,
+    what: &'static str,
+    why: &'static str,
+    instead: &'static str,
+) -> BlockingApi {
+    BlockingApi {
+        pattern: ApiPattern::Path {
+            canonical,
+            min_written,
+            bare: false,
+        },
+        what,
+        why,
+        instead,
+    }
+}
+
+const WALKS: &str = "blocks the executor thread at every step of its walk of the file system";
+const WALK_INSTEAD: &str = "use `tokio::fs::read_dir(..).await` level by level (or the \
+    `async-walkdir` crate), or run the walk inside `tokio::task::spawn_blocking`";
+const TEMPFILE_INSTEAD: &str = "run it inside `tokio::task::spawn_blocking`, or use `tokio::fs` \
+    under `std::env::temp_dir()`";
+const FS_EXTRA_INSTEAD: &str = "run it inside `tokio::task::spawn_blocking`";
+const LETTRE_WHY: &str = "blocks the executor thread: lettre's sync SMTP transport sends with \
+    blocking I/O";
+const LETTRE_INSTEAD: &str = "use `lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>` and \
+    `.send(..).await`";
 
 /// A std path whose tokio replacement is `$instead(..).await`.
 macro_rules! net_fn {
@@ -399,6 +538,93 @@ pub const BUILTIN: &[BlockingApi] = &[
     },
     path("futures::executor::block_on_stream", "`futures::executor::block_on_stream`", false, BLOCKS, "poll the stream with `StreamExt::next(..).await` instead"),
     path("pollster::block_on", "`pollster::block_on`", false, BLOCKS, "`.await` the future instead"),
+    // `fs_err`, `std::fs`'s drop-in twin: after the std rows, so a shortened `fs::read`
+    // is named as std's
+    fs_err_fn!("read"),
+    fs_err_fn!("read_to_string"),
+    fs_err_fn!("write"),
+    fs_err_fn!("copy"),
+    fs_err_fn!("rename"),
+    fs_err_fn!("remove_file"),
+    fs_err_fn!("remove_dir"),
+    fs_err_fn!("remove_dir_all"),
+    fs_err_fn!("create_dir"),
+    fs_err_fn!("create_dir_all"),
+    fs_err_fn!("metadata"),
+    fs_err_fn!("symlink_metadata"),
+    fs_err_fn!("read_dir"),
+    fs_err_fn!("read_link"),
+    fs_err_fn!("canonicalize"),
+    fs_err_fn!("set_permissions"),
+    fs_err_fn!("hard_link"),
+    path("fs_err::exists", "`fs_err::exists`", false, BLOCKS, "use `tokio::fs::try_exists(..).await`, or move the work into `tokio::task::spawn_blocking`"),
+    fs_err_file_fn!("open"),
+    fs_err_file_fn!("create"),
+    fs_err_file_fn!("create_new"),
+    // `std::path::Path` methods that ask the file system
+    path_method!("canonicalize", "tokio::fs::canonicalize(..).await"),
+    path_method!("exists", "tokio::fs::try_exists(..).await"),
+    path_method!("try_exists", "tokio::fs::try_exists(..).await"),
+    path_method!("is_file", "tokio::fs::metadata(..).await?.is_file()"),
+    path_method!("is_dir", "tokio::fs::metadata(..).await?.is_dir()"),
+    path_method!("is_symlink", "tokio::fs::symlink_metadata(..).await?.is_symlink()"),
+    path_method!("metadata", "tokio::fs::metadata(..).await"),
+    path_method!("symlink_metadata", "tokio::fs::symlink_metadata(..).await"),
+    path_method!("read_dir", "tokio::fs::read_dir(..).await"),
+    path_method!("read_link", "tokio::fs::read_link(..).await"),
+    // reads and writes of a std `File` whose type is declared
+    file_io!("read", "AsyncReadExt::read"),
+    file_io!("read_exact", "AsyncReadExt::read_exact"),
+    file_io!("read_to_end", "AsyncReadExt::read_to_end"),
+    file_io!("read_to_string", "AsyncReadExt::read_to_string"),
+    file_io!("read_line", "AsyncBufReadExt::read_line"),
+    file_io!("write", "AsyncWriteExt::write"),
+    file_io!("write_all", "AsyncWriteExt::write_all"),
+    file_io!("flush", "AsyncWriteExt::flush"),
+    file_io!("sync_all", "File::sync_all"),
+    file_io!("sync_data", "File::sync_data"),
+    file_io!("set_len", "File::set_len"),
+    // sync file-system crates
+    sync_crate("walkdir::WalkDir::new", 3, "`walkdir::WalkDir`", WALKS, WALK_INSTEAD),
+    sync_crate("glob::glob", 2, "`glob::glob`", WALKS, WALK_INSTEAD),
+    sync_crate("glob::glob_with", 2, "`glob::glob_with`", WALKS, WALK_INSTEAD),
+    sync_crate("tempfile::tempfile", 2, "`tempfile::tempfile`", BLOCKS, TEMPFILE_INSTEAD),
+    sync_crate("tempfile::tempfile_in", 2, "`tempfile::tempfile_in`", BLOCKS, TEMPFILE_INSTEAD),
+    sync_crate("tempfile::tempdir", 2, "`tempfile::tempdir`", BLOCKS, TEMPFILE_INSTEAD),
+    sync_crate("tempfile::tempdir_in", 2, "`tempfile::tempdir_in`", BLOCKS, TEMPFILE_INSTEAD),
+    sync_crate("tempfile::NamedTempFile::new", 3, "`tempfile::NamedTempFile::new`", BLOCKS, TEMPFILE_INSTEAD),
+    sync_crate("tempfile::NamedTempFile::new_in", 3, "`tempfile::NamedTempFile::new_in`", BLOCKS, TEMPFILE_INSTEAD),
+    sync_crate("tempfile::TempDir::new", 3, "`tempfile::TempDir::new`", BLOCKS, TEMPFILE_INSTEAD),
+    sync_crate("tempfile::TempDir::new_in", 3, "`tempfile::TempDir::new_in`", BLOCKS, TEMPFILE_INSTEAD),
+    sync_crate("fs_extra::dir::copy", 3, "`fs_extra::dir::copy`", BLOCKS, FS_EXTRA_INSTEAD),
+    sync_crate("fs_extra::dir::move_dir", 3, "`fs_extra::dir::move_dir`", BLOCKS, FS_EXTRA_INSTEAD),
+    sync_crate("fs_extra::dir::remove", 3, "`fs_extra::dir::remove`", BLOCKS, FS_EXTRA_INSTEAD),
+    sync_crate("fs_extra::dir::create", 3, "`fs_extra::dir::create`", BLOCKS, FS_EXTRA_INSTEAD),
+    sync_crate("fs_extra::dir::create_all", 3, "`fs_extra::dir::create_all`", BLOCKS, FS_EXTRA_INSTEAD),
+    sync_crate("fs_extra::dir::get_size", 3, "`fs_extra::dir::get_size`", BLOCKS, FS_EXTRA_INSTEAD),
+    sync_crate("fs_extra::dir::get_dir_content", 3, "`fs_extra::dir::get_dir_content`", BLOCKS, FS_EXTRA_INSTEAD),
+    sync_crate("fs_extra::file::copy", 3, "`fs_extra::file::copy`", BLOCKS, FS_EXTRA_INSTEAD),
+    sync_crate("fs_extra::file::move_file", 3, "`fs_extra::file::move_file`", BLOCKS, FS_EXTRA_INSTEAD),
+    sync_crate("fs_extra::file::remove", 3, "`fs_extra::file::remove`", BLOCKS, FS_EXTRA_INSTEAD),
+    sync_crate("fs_extra::file::read_to_string", 3, "`fs_extra::file::read_to_string`", BLOCKS, FS_EXTRA_INSTEAD),
+    sync_crate("fs_extra::file::write_all", 3, "`fs_extra::file::write_all`", BLOCKS, FS_EXTRA_INSTEAD),
+    sync_crate("fs_extra::copy_items", 2, "`fs_extra::copy_items`", BLOCKS, FS_EXTRA_INSTEAD),
+    sync_crate("fs_extra::move_items", 2, "`fs_extra::move_items`", BLOCKS, FS_EXTRA_INSTEAD),
+    sync_crate("fs_extra::remove_items", 2, "`fs_extra::remove_items`", BLOCKS, FS_EXTRA_INSTEAD),
+    // sync clients
+    sync_crate("mysql::Pool::new", 3, "`mysql::Pool::new`", "blocks the executor thread: `mysql` is a blocking client", "use `mysql_async::Pool::new(..)` and `.get_conn().await`"),
+    sync_crate("mysql::Conn::new", 3, "`mysql::Conn::new`", "blocks the executor thread: `mysql` is a blocking client", "use `mysql_async::Conn::new(..).await`"),
+    sync_crate("ssh2::Session::new", 3, "`ssh2::Session`", "blocks the executor thread: `ssh2` (libssh2) is a blocking client, from its handshake to its channels", "use an async SSH client (`russh`, `async-ssh2-tokio`), or run the session inside `tokio::task::spawn_blocking`"),
+    sync_crate("git2::Repository::open", 3, "`git2::Repository::open`", "blocks the executor thread: `git2` (libgit2) is a blocking API", "run the repository work inside `tokio::task::spawn_blocking`"),
+    sync_crate("git2::Repository::init", 3, "`git2::Repository::init`", "blocks the executor thread: `git2` (libgit2) is a blocking API", "run the repository work inside `tokio::task::spawn_blocking`"),
+    sync_crate("git2::Repository::clone", 3, "`git2::Repository::clone`", "blocks the executor thread: `git2` (libgit2) is a blocking API", "run the repository work inside `tokio::task::spawn_blocking`"),
+    sync_crate("git2::Repository::discover", 3, "`git2::Repository::discover`", "blocks the executor thread: `git2` (libgit2) is a blocking API", "run the repository work inside `tokio::task::spawn_blocking`"),
+    sync_crate("git2::Repository::open_bare", 3, "`git2::Repository::open_bare`", "blocks the executor thread: `git2` (libgit2) is a blocking API", "run the repository work inside `tokio::task::spawn_blocking`"),
+    sync_crate("lettre::SmtpTransport::relay", 3, "`lettre::SmtpTransport`", LETTRE_WHY, LETTRE_INSTEAD),
+    sync_crate("lettre::SmtpTransport::starttls_relay", 3, "`lettre::SmtpTransport`", LETTRE_WHY, LETTRE_INSTEAD),
+    sync_crate("lettre::SmtpTransport::builder_dangerous", 3, "`lettre::SmtpTransport`", LETTRE_WHY, LETTRE_INSTEAD),
+    sync_crate("lettre::SmtpTransport::unencrypted_localhost", 3, "`lettre::SmtpTransport`", LETTRE_WHY, LETTRE_INSTEAD),
+    sync_crate("lettre::SmtpTransport::from_url", 3, "`lettre::SmtpTransport`", LETTRE_WHY, LETTRE_INSTEAD),
     // databases
     BlockingApi {
         pattern: ApiPattern::Path { canonical: "postgres::Client::connect", min_written: 3, bare: false },
@@ -478,6 +704,7 @@ pub const BUILTIN: &[BlockingApi] = &[
     // databases, by method
     method("get_connection", &["redis::Client"], "redis", Shape::Arity(0), "`.get_connection(..)` (`redis::Client::get_connection`)", "opens a blocking redis connection on the executor thread", "use `redis::aio` with `.get_multiplexed_async_connection().await`"),
     method("get_connection_with_timeout", &["redis::Client"], "redis", Shape::Arity(1), "`.get_connection_with_timeout(..)` (`redis::Client::get_connection_with_timeout`)", "opens a blocking redis connection on the executor thread", "use `redis::aio` with `.get_multiplexed_async_connection().await`"),
+    method("query", &["redis::Cmd", "redis::Pipeline"], "redis", Shape::OnOrigin(Origin::RedisCommand), "`.query(&mut con)` on a redis command (redis's sync `Cmd::query`)", "runs a blocking redis command on the executor thread", "use a `redis::aio` connection and `.query_async(&mut con).await`"),
     diesel_query!("load"),
     diesel_query!("get_result"),
     diesel_query!("get_results"),
@@ -487,6 +714,8 @@ pub const BUILTIN: &[BlockingApi] = &[
     guard!("lock", "Mutex"),
     guard!("read", "RwLock"),
     guard!("write", "RwLock"),
+    method("borrow", &["std::cell::RefCell"], "std", Shape::GuardAcrossAwait, "a `RefCell` borrow (`.borrow()`)", "", ""),
+    method("borrow_mut", &["std::cell::RefCell"], "std", Shape::GuardAcrossAwait, "a `RefCell` borrow (`.borrow_mut()`)", "", ""),
 ];
 
 /// A row of a [`BlockingCatalogue`]: a built-in [`BlockingApi`] or a crate's `deny`
@@ -499,27 +728,34 @@ pub(crate) struct Entry {
     pub(crate) instead: Cow<'static, str>,
 }
 
+/// The calls whose arguments can show that they return at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CallKind {
+    /// `std::net::{TcpListener, UdpSocket}::bind`: waits for no peer, so only a name to
+    /// resolve can block it.
+    Bind,
+    /// `std::io::copy`: blocks only on the I/O of its reader and writer.
+    IoCopy,
+}
+
 impl Entry {
-    /// `TcpListener::bind("127.0.0.1:0")`: an address literal resolves no name and a bind
-    /// waits for no peer, so the call returns at once (axum's and tokio's test helpers
-    /// bind that way inside async tests). A host name or a computed address may resolve
-    /// through blocking DNS and stays reported.
-    pub(crate) fn binds_an_address_literal(
-        &self,
-        args: &syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>,
-    ) -> bool {
+    /// Which of the [`CallKind`]s a path row is.
+    pub(crate) fn call_kind(&self) -> Option<CallKind> {
         let Pattern::Path { canonical, .. } = &self.pattern else {
-            return false;
+            return None;
         };
-        let binds = matches!(
-            canonical.iter().map(String::as_str).collect::<Vec<_>>()[..],
-            ["std", "net", "TcpListener" | "UdpSocket", "bind"]
-        );
-        let mut args = args.iter();
-        binds
-            && matches!((args.next(), args.next()),
-                (Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(address), .. })), None)
-                if address.value().parse::<std::net::SocketAddr>().is_ok())
+        match canonical.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+            ["std", "net", "TcpListener" | "UdpSocket", "bind"] => Some(CallKind::Bind),
+            ["std", "io", "copy"] => Some(CallKind::IoCopy),
+            _ => None,
+        }
+    }
+
+    /// Whether a method row stands for a std `Condvar` wait, whose first argument is the
+    /// guard: a call whose first argument is visibly something else is not it.
+    pub(crate) fn takes_a_guard(&self) -> bool {
+        matches!(&self.pattern, Pattern::Method { paths, .. }
+            if paths.iter().any(|path| path.iter().any(|segment| segment == "Condvar")))
     }
 }
 

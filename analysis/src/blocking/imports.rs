@@ -41,8 +41,12 @@ pub struct Imports {
     /// Parameters and `let`/closure/pattern bindings: a local `sleep` shadows any fn
     /// of that name.
     locals: HashSet<String>,
-    /// Parameters typed as a value whose methods block (a sync channel's receiver).
+    /// Parameters typed as a value whose methods block (a sync channel's receiver), or
+    /// whose type settles a call (a `SocketAddr`, a `RefCell`, a `Path`).
     parameter_origins: HashMap<String, Origin>,
+    /// The fields of `self`'s struct whose type gives them an [`Origin`]
+    /// ([`Imports::add_self_fields`]).
+    field_origins: HashMap<String, Origin>,
 }
 
 /// `&T`, `&mut T`, `(T)` → `T`.
@@ -111,6 +115,65 @@ impl Imports {
                     .insert(name.ident.to_string(), Origin::SyncReceiver);
             }
         }
+        for input in &sig.inputs {
+            let FnArg::Typed(typed) = input else { continue };
+            let Pat::Ident(name) = &*typed.pat else {
+                continue;
+            };
+            let name = name.ident.to_string();
+            if self.parameter_origins.contains_key(&name) {
+                continue;
+            }
+            if let Some(origin) = self.type_origin(&typed.ty) {
+                self.parameter_origins.insert(name, origin);
+            }
+        }
+    }
+
+    /// The [`Origin`] a binding of type `ty` has: `SocketAddr` and `(IpAddr, u16)` are
+    /// addresses, `Vec<u8>`, `&[u8]` and `Cursor` memory, `RefCell<T>` (also behind
+    /// `&`, `Rc`, `Arc`) a cell, `Path`/`PathBuf` a path and `File` (also buffered) a
+    /// file when the written type resolves to std's (`axum::extract::Path` and
+    /// `tokio::fs::File` are not).
+    #[must_use]
+    pub fn type_origin(&self, ty: &Type) -> Option<Origin> {
+        super::evidence::type_origin(ty, &|path, canonical| {
+            self.resolve(path).iter().any(|resolved| {
+                resolved
+                    .iter()
+                    .map(String::as_str)
+                    .eq(canonical.iter().copied())
+            })
+        })
+    }
+
+    /// Declares the fields of the struct `self` is in a method's body (the checker
+    /// reads the struct's declaration): a field typed as a value whose methods block or
+    /// are settled by its type, reached as `self.field`, gets that [`Origin`]
+    /// (`self.root.exists()` with `root: PathBuf`).
+    pub fn add_self_fields(&mut self, fields: &syn::Fields) {
+        for field in fields {
+            let Some(name) = &field.ident else { continue };
+            if let Some(origin) = self.type_origin(&field.ty) {
+                self.field_origins.insert(name.to_string(), origin);
+            }
+        }
+    }
+
+    /// The [`Origin`] of `self.name`, when the struct's declaration is in view.
+    pub(crate) fn field_origin(&self, name: &str) -> Option<Origin> {
+        self.field_origins.get(name).copied()
+    }
+
+    /// Whether a `Borrow`/`BorrowMut` trait may be in scope: imported by name (or as
+    /// `_`), or brought by a glob import. Without one, `.borrow()` is an inherent method
+    /// (a `RefCell`'s).
+    pub(crate) fn may_use_borrow_trait(&self) -> bool {
+        !self.globs.is_empty()
+            || self.aliases.values().any(|path| {
+                path.last()
+                    .is_some_and(|last| last == "Borrow" || last == "BorrowMut")
+            })
     }
 
     /// Parameters whose type gives them an [`Origin`].

@@ -31,14 +31,16 @@ use crate::findings::{Finding, Label, Lint, Location};
 const UNWRAPS: &[&str] = &["unwrap", "expect", "unwrap_or_else", "map_err", "ok"];
 
 /// The finding for a guard bound by `local` and still alive at an `.await` in `rest`.
+/// `is_cell` says whether a `.borrow()`/`.borrow_mut()` receiver is a `RefCell`.
 pub(super) fn guard_held_across_await(
     catalogue: &BlockingCatalogue,
     local: &Local,
     rest: &[Stmt],
+    is_cell: &dyn Fn(&Expr) -> bool,
 ) -> Option<Finding> {
     let name = guard_name(&local.pat)?;
     let init = &local.init.as_ref()?.expr;
-    let lock_call = lock_call(init)?;
+    let lock_call = lock_call(init, is_cell)?;
     let entry = catalogue.guard(&lock_call.method.to_string())?;
     // `let lock = mutex.lock(); .. lock.await`: tokio's lock future, awaited later. (Not
     // after `.unwrap()` or `?`: that is a guard.)
@@ -51,6 +53,25 @@ pub(super) fn guard_held_across_await(
             return None;
         }
         if let Some(suspension) = first_suspension(stmt) {
+            if is_borrow(&lock_call.method) {
+                let message = format!(
+                    "{} bound to `{name}` is still alive at a later `.await` in this block: \
+                     while the task is suspended, any other task on this thread that borrows \
+                     the same cell mutably (or at all, for a `.borrow_mut()`) panics",
+                    entry.what,
+                );
+                let help = format!(
+                    "end the borrow's scope before awaiting with an inner block \
+                     `{{ let {name} = …; … }}`, or copy out what you need \
+                     (`let value = cell.borrow().clone();`)"
+                );
+                return Some(suspension.held_across(
+                    lock_call,
+                    &format!("`{name}`"),
+                    message,
+                    help,
+                ));
+            }
             let message = format!(
                 "{} bound to `{name}` is still alive at a later `.await` in this block: \
                  while the task is suspended, every other task that takes this lock blocks \
@@ -79,22 +100,33 @@ fn guard_name(pat: &Pat) -> Option<String> {
     }
 }
 
-/// The `.lock()` call an initializer evaluates to, through unwrapping.
-fn lock_call(init: &Expr) -> Option<&ExprMethodCall> {
+/// The `.lock()` call an initializer evaluates to, through unwrapping, or the
+/// `.borrow()`/`.borrow_mut()` of a `RefCell` (`is_cell`).
+fn lock_call<'e>(init: &'e Expr, is_cell: &dyn Fn(&Expr) -> bool) -> Option<&'e ExprMethodCall> {
     match init {
-        Expr::Try(inner) => lock_call(&inner.expr),
-        Expr::Paren(inner) => lock_call(&inner.expr),
+        Expr::Try(inner) => lock_call(&inner.expr, is_cell),
+        Expr::Paren(inner) => lock_call(&inner.expr, is_cell),
         Expr::MethodCall(call) if UNWRAPS.contains(&call.method.to_string().as_str()) => {
-            lock_call(&call.receiver)
+            lock_call(&call.receiver, is_cell)
         }
-        Expr::MethodCall(call)
-            if call.args.is_empty()
-                && matches!(call.method.to_string().as_str(), "lock" | "read" | "write") =>
-        {
-            Some(call)
-        }
+        Expr::MethodCall(call) if is_guard_call(call, is_cell) => Some(call),
         _ => None,
     }
+}
+
+/// `.lock()`, `.read()`, `.write()` with no arguments, or a `RefCell`'s `.borrow()` or
+/// `.borrow_mut()`.
+fn is_guard_call(call: &ExprMethodCall, is_cell: &dyn Fn(&Expr) -> bool) -> bool {
+    call.args.is_empty()
+        && match call.method.to_string().as_str() {
+            "lock" | "read" | "write" => true,
+            "borrow" | "borrow_mut" => is_cell(&call.receiver),
+            _ => false,
+        }
+}
+
+fn is_borrow(method: &syn::Ident) -> bool {
+    method == "borrow" || method == "borrow_mut"
 }
 
 /// Whether a statement ends the guard's life here: `drop(name)`, or `name` moved by value
@@ -303,7 +335,11 @@ pub(super) fn awaits(stmt: &Stmt) -> bool {
 ///     None => fetch(key).await,                       // ...still alive here
 /// }
 /// ```
-pub(super) fn scrutinee_guard(catalogue: &BlockingCatalogue, expr: &Expr) -> Option<Finding> {
+pub(super) fn scrutinee_guard(
+    catalogue: &BlockingCatalogue,
+    expr: &Expr,
+    is_cell: &dyn Fn(&Expr) -> bool,
+) -> Option<Finding> {
     let (scrutinee, construct, suspension) = match expr {
         Expr::Match(expr_match) => {
             let mut finder = AwaitFinder::default();
@@ -319,9 +355,22 @@ pub(super) fn scrutinee_guard(catalogue: &BlockingCatalogue, expr: &Expr) -> Opt
         _ => return None,
     };
     let suspension = suspension?;
-    let lock_call = temporary_lock_call(scrutinee)?;
+    let lock_call = temporary_lock_call(scrutinee, is_cell)?;
     let method = &lock_call.method;
     let entry = catalogue.guard(&method.to_string())?;
+    if is_borrow(method) {
+        let message = format!(
+            "{} is a temporary of this `{construct}` scrutinee, so it lives until the end of \
+             the `{construct}`, across the `.await` in its body: any other task on this \
+             thread that borrows the same cell mutably meanwhile panics",
+            entry.what,
+        );
+        let help = format!(
+            "bind what you need first (`let value = cell.{method}().clone();`) and \
+             `{construct}` on that"
+        );
+        return Some(suspension.held_across(lock_call, "the borrow", message, help));
+    }
     let message = format!(
         "{} is a temporary of this `{construct}` scrutinee, so it lives until the end of \
          the `{construct}`, across the `.await` in its body: every other task that takes \
@@ -352,30 +401,30 @@ fn let_scrutinee<'a>(
 
 /// A `.lock()`/`.read()`/`.write()` call in an expression whose temporaries it would
 /// create (not inside nested blocks, closures or `async` blocks, and not awaited).
-fn temporary_lock_call(expr: &Expr) -> Option<&ExprMethodCall> {
+fn temporary_lock_call<'e>(
+    expr: &'e Expr,
+    is_cell: &dyn Fn(&Expr) -> bool,
+) -> Option<&'e ExprMethodCall> {
+    let recurse = |expr: &'e Expr| temporary_lock_call(expr, is_cell);
     match expr {
-        Expr::MethodCall(call)
-            if call.args.is_empty()
-                && matches!(call.method.to_string().as_str(), "lock" | "read" | "write") =>
-        {
-            Some(call)
+        Expr::MethodCall(call) if is_guard_call(call, is_cell) => Some(call),
+        Expr::MethodCall(call) => {
+            recurse(&call.receiver).or_else(|| call.args.iter().find_map(recurse))
         }
-        Expr::MethodCall(call) => temporary_lock_call(&call.receiver)
-            .or_else(|| call.args.iter().find_map(temporary_lock_call)),
         // `m.lock().await` is tokio's: look past it, into the receiver.
         Expr::Await(await_expr) => match &*await_expr.base {
-            Expr::MethodCall(call) => temporary_lock_call(&call.receiver),
-            base => temporary_lock_call(base),
+            Expr::MethodCall(call) => recurse(&call.receiver),
+            base => recurse(base),
         },
-        Expr::Call(call) => call.args.iter().find_map(temporary_lock_call),
-        Expr::Try(inner) => temporary_lock_call(&inner.expr),
-        Expr::Paren(inner) => temporary_lock_call(&inner.expr),
-        Expr::Group(inner) => temporary_lock_call(&inner.expr),
-        Expr::Reference(inner) => temporary_lock_call(&inner.expr),
-        Expr::Unary(inner) => temporary_lock_call(&inner.expr),
-        Expr::Field(inner) => temporary_lock_call(&inner.base),
-        Expr::Index(inner) => temporary_lock_call(&inner.expr),
-        Expr::Tuple(tuple) => tuple.elems.iter().find_map(temporary_lock_call),
+        Expr::Call(call) => call.args.iter().find_map(recurse),
+        Expr::Try(inner) => recurse(&inner.expr),
+        Expr::Paren(inner) => recurse(&inner.expr),
+        Expr::Group(inner) => recurse(&inner.expr),
+        Expr::Reference(inner) => recurse(&inner.expr),
+        Expr::Unary(inner) => recurse(&inner.expr),
+        Expr::Field(inner) => recurse(&inner.base),
+        Expr::Index(inner) => recurse(&inner.expr),
+        Expr::Tuple(tuple) => tuple.elems.iter().find_map(recurse),
         _ => None,
     }
 }

@@ -12,12 +12,17 @@
 //! - **Method calls by name and shape** (no types): `rx.recv()` not awaited, `h.join()`
 //!   with no arguments, `Command::new(..).output()`, a sync channel's receiver iterated
 //!   (`for r in rx`, `rx.iter()`) where the channel's constructor is in view.
-//! - **Lock guards** (std/`parking_lot` `.lock()`, `.read()`, `.write()`) bound with `let`
-//!   and alive at a later `.await`, or temporaries of a `match`/`if let`/`while let`
-//!   scrutinee whose body awaits: [`Lint::LockAcrossAwait`], with the `.await` as a label.
+//! - **Lock guards** (std/`parking_lot` `.lock()`, `.read()`, `.write()`, and a
+//!   `RefCell`'s `.borrow()`/`.borrow_mut()`) bound with `let` and alive at a later
+//!   `.await`, or temporaries of a `match`/`if let`/`while let` scrutinee whose body
+//!   awaits: [`Lint::LockAcrossAwait`], with the `.await` as a label.
 //! - **Exempt**: the closures of `spawn_blocking`, `block_in_place`, `std::thread::spawn`
-//!   and `scope`, and the policy's offload calls; `allow_blocking!(reason, expr)`; nested
-//!   fn items; what is awaited or handed to something that awaits it.
+//!   and `scope`, and the policy's offload calls (also as the tail of a block,
+//!   `spawn_blocking({ let a = a.clone(); move || .. })`); `allow_blocking!(reason, expr)`;
+//!   nested fn items; what is awaited or handed to something that awaits it.
+//! - **Settled by the arguments** (see `evidence.rs`): a std `bind` to a literal IP or
+//!   an address value, `.to_socket_addrs()` on a literal IP, `std::io::copy` between
+//!   buffers in memory, a `Condvar`-named wait whose argument is a `Duration`.
 //!
 //! ```
 //! use async_hygiene_analysis::blocking::{scan_block, BlockingCatalogue, Context, Imports};
@@ -35,6 +40,7 @@
 //! ```
 
 mod catalogue;
+mod evidence;
 mod imports;
 mod locks;
 mod scan;
@@ -116,6 +122,18 @@ pub fn scan_expr(
 #[must_use]
 pub fn runs_off_executor(call: &Expr, catalogue: &BlockingCatalogue, imports: &Imports) -> bool {
     scan::runs_off_executor(call, catalogue, imports)
+}
+
+/// The work an argument of an offload call (see [`runs_off_executor`]) runs off the
+/// executor, looking through parentheses and a block it ends (`spawn_blocking({ let a =
+/// a.clone(); move || .. })`): for a caller that walks bodies itself, what is not the
+/// enclosing fn's code. `None` for an argument that runs here.
+#[must_use]
+pub fn offloaded_closure(arg: &Expr) -> Option<&syn::ExprClosure> {
+    match scan::peel_work(arg) {
+        Expr::Closure(closure) => Some(closure),
+        _ => None,
+    }
 }
 
 /// The async contexts in a sync body that [`Context::Sync`] skips: its outermost

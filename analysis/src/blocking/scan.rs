@@ -18,9 +18,11 @@ use syn::{
     Block, Expr, ExprCall, ExprForLoop, ExprMethodCall, Item, Local, Macro, Pat, Stmt, Token,
 };
 
-use super::catalogue::{BlockingCatalogue, Entry, Origin, PathMatch, Pattern, Shape, ORIGINS};
+use super::catalogue::{
+    BlockingCatalogue, CallKind, Entry, Origin, PathMatch, Pattern, Shape, ORIGINS,
+};
 use super::imports::Imports;
-use super::{locks, Context};
+use super::{evidence, locks, Context};
 use crate::findings::{Finding, Lint, Location};
 
 /// How the value of an expression is used by its parent.
@@ -188,7 +190,8 @@ impl<'a> Scanner<'a> {
     }
 
     fn local(&mut self, local: &Local, rest: &[Stmt], operands: &MacroOperands) {
-        if let Some(guard) = locks::guard_held_across_await(self.catalogue, local, rest) {
+        let is_cell = |receiver: &Expr| self.is_ref_cell(receiver);
+        if let Some(guard) = locks::guard_held_across_await(self.catalogue, local, rest, &is_cell) {
             self.findings.push(guard);
         }
         let mut names = Vec::new();
@@ -197,9 +200,27 @@ impl<'a> Scanner<'a> {
         for name in &names {
             self.origins.remove(name);
         }
-        let Some(init) = &local.init else { return };
+        let typed = match &local.pat {
+            Pat::Type(typed) => self.imports.type_origin(&typed.ty),
+            _ => None,
+        };
+        let Some(init) = &local.init else {
+            if let (Some(name), Some(origin)) = (bound_name(&local.pat), typed) {
+                self.origins.insert(name, origin);
+            }
+            return;
+        };
         let name = bound_name(&local.pat);
-        let origin = self.origin_of(&init.expr);
+        let origin = typed.or_else(|| self.origin_of(&init.expr)).or_else(|| {
+            let local = |name: &str| self.origins.get(name).copied();
+            if evidence::is_address_value(&init.expr, &local) {
+                Some(Origin::Address)
+            } else if evidence::is_memory(&init.expr, &local) {
+                Some(Origin::Memory)
+            } else {
+                None
+            }
+        });
         if let Some(name) = &name {
             if let Some(origin) = origin {
                 self.origins.insert(name.clone(), origin);
@@ -247,14 +268,14 @@ impl<'a> Scanner<'a> {
             &last,
             &call.args,
         ) {
-            self.args(call.args.iter().filter(|arg| !is_work(arg)), Use::HandedOn);
+            self.offload_args(&call.args, is_work);
             return;
         }
         let bare_names = !self.imports.complete();
         if let Some((entry, matched)) = self
             .catalogue
             .path_call(&candidates, bare_names)
-            .filter(|(entry, _)| !entry.binds_an_address_literal(&call.args))
+            .filter(|(entry, _)| !self.returns_at_once(entry, call))
         {
             let reported = match matched {
                 PathMatch::Full => Some(None),
@@ -290,13 +311,13 @@ impl<'a> Scanner<'a> {
             offloaded_work(self.catalogue.is_offload_method(&name), &name, &call.args)
         {
             self.expr_with(&call.receiver, Use::Value);
-            self.args(call.args.iter().filter(|arg| !is_work(arg)), Use::HandedOn);
+            self.offload_args(&call.args, is_work);
             return;
         }
         let found = self
             .catalogue
             .methods(&name)
-            .find(|entry| self.method_matches(entry, call, use_))
+            .find(|entry| self.method_matches(entry, call, use_) && !Self::no_wait(entry, call))
             .cloned();
         if let Some(entry) = found {
             let note = entry.name_match_note();
@@ -347,6 +368,64 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// The arguments of an offload call that run here: those that are not its work, and
+    /// the statements of a block before the work it ends with.
+    fn offload_args(&mut self, args: &Punctuated<Expr, Token![,]>, is_work: fn(&Expr) -> bool) {
+        for arg in args {
+            if !is_work(arg) {
+                self.expr_with(arg, Use::HandedOn);
+                continue;
+            }
+            let mut expr = peel(arg);
+            while let Expr::Block(block) = expr {
+                let Some((Stmt::Expr(tail, None), before)) = block.block.stmts.split_last() else {
+                    break;
+                };
+                self.stmts(before, Use::Value);
+                expr = peel(tail);
+            }
+        }
+    }
+
+    /// Whether the arguments show that a path call matched by a row returns at once:
+    /// a std `bind` to a literal IP or an address value (no name to resolve, no peer to
+    /// wait for: `connect` still waits for its handshake), or `std::io::copy` between two
+    /// buffers in memory.
+    fn returns_at_once(&self, entry: &Entry, call: &ExprCall) -> bool {
+        let local = |name: &str| self.origins.get(name).copied();
+        match entry.call_kind() {
+            Some(CallKind::Bind) => {
+                call.args.len() == 1
+                    && (evidence::is_literal_ip_address(&call.args[0])
+                        || evidence::is_address_value(&call.args[0], &local))
+            }
+            Some(CallKind::IoCopy) => {
+                call.args.len() == 2 && call.args.iter().all(|arg| evidence::is_memory(arg, &local))
+            }
+            None => false,
+        }
+    }
+
+    /// Whether a method matched by name is visibly not the blocking one: a Condvar wait
+    /// whose first argument is a `Duration` (or a literal, or a closure) rather than a
+    /// guard, or `.to_socket_addrs()` on a literal IP address (parsed, not looked up).
+    fn no_wait(entry: &Entry, call: &ExprMethodCall) -> bool {
+        if entry.takes_a_guard() {
+            return call.args.first().is_some_and(evidence::is_visibly_duration);
+        }
+        call.method == "to_socket_addrs" && evidence::is_literal_ip_address(&call.receiver)
+    }
+
+    /// Whether a receiver is a `RefCell`, so that its `.borrow()`/`.borrow_mut()` is a
+    /// borrow guard: a local or parameter visibly one (`&RefCell<T>`, `Rc<RefCell<T>>`,
+    /// `RefCell::new(..)`), or, where the whole module is in view and no `Borrow`/
+    /// `BorrowMut` trait can be (no import of either, no glob import), any receiver: the
+    /// inherent `borrow` methods are then `RefCell`'s (or a look-alike cell's).
+    fn is_ref_cell(&self, receiver: &Expr) -> bool {
+        self.origin_of(receiver) == Some(Origin::RefCell)
+            || (self.imports.complete() && !self.imports.may_use_borrow_trait())
+    }
+
     fn args<'e>(&mut self, args: impl Iterator<Item = &'e Expr>, use_: Use) {
         for arg in args {
             self.expr_with(arg, use_);
@@ -357,7 +436,9 @@ impl<'a> Scanner<'a> {
     /// local bound to one.
     fn origin_of(&self, expr: &Expr) -> Option<Origin> {
         match expr {
-            Expr::MethodCall(call) => self.origin_of(&call.receiver),
+            Expr::MethodCall(call) => self
+                .origin_of(&call.receiver)
+                .filter(|origin| carries(*origin, &call.method)),
             Expr::Try(inner) => self.origin_of(&inner.expr),
             Expr::Paren(inner) => self.origin_of(&inner.expr),
             Expr::Group(inner) => self.origin_of(&inner.expr),
@@ -366,6 +447,23 @@ impl<'a> Scanner<'a> {
                 let Expr::Path(func) = &*call.func else {
                     return None;
                 };
+                // `Rc::new(RefCell::new(..))`: the pointer derefs to the cell.
+                if matches!(last_segment(&func.path).as_str(), "new")
+                    && func.path.segments.len() >= 2
+                    && matches!(
+                        func.path.segments[func.path.segments.len() - 2]
+                            .ident
+                            .to_string()
+                            .as_str(),
+                        "Rc" | "Arc" | "Box"
+                    )
+                {
+                    return call
+                        .args
+                        .first()
+                        .and_then(|arg| self.origin_of(arg))
+                        .filter(|origin| *origin == Origin::RefCell);
+                }
                 let candidates = self.imports.resolve(&func.path);
                 let paths = super::catalogue::origin_paths();
                 ORIGINS
@@ -391,6 +489,11 @@ impl<'a> Scanner<'a> {
                 .path
                 .get_ident()
                 .and_then(|ident| self.origins.get(&ident.to_string()).copied()),
+            // `self.cell`: a field the caller declared ([`Imports::add_self_fields`]).
+            Expr::Field(field) if is_name(&field.base, "self") => match &field.member {
+                syn::Member::Named(name) => self.imports.field_origin(&name.to_string()),
+                syn::Member::Unnamed(_) => None,
+            },
             _ => None,
         }
     }
@@ -557,7 +660,8 @@ impl<'a> Scanner<'a> {
 impl<'ast> Visit<'ast> for Scanner<'_> {
     fn visit_expr(&mut self, expr: &'ast Expr) {
         let use_ = std::mem::replace(&mut self.pending, Use::Value);
-        if let Some(guard) = locks::scrutinee_guard(self.catalogue, expr) {
+        let is_cell = |receiver: &Expr| self.is_ref_cell(receiver);
+        if let Some(guard) = locks::scrutinee_guard(self.catalogue, expr, &is_cell) {
             self.findings.push(guard);
         }
         match expr {
@@ -615,6 +719,43 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
 
     fn visit_macro(&mut self, mac: &'ast Macro) {
         self.mac(mac, Use::Value);
+    }
+}
+
+/// Whether a method's result keeps its receiver's [`Origin`]. A builder's do
+/// (`Command::new("ls").arg("-l")`); a path's only those that return a path
+/// (`root.join("x")`, not `root.metadata()?`, whose `.is_dir()` is `Metadata`'s); a
+/// value's only the conversions that keep it (`addr.clone()`).
+fn carries(origin: Origin, method: &syn::Ident) -> bool {
+    let method = method.to_string();
+    let keeps_value = matches!(
+        method.as_str(),
+        "clone" | "to_owned" | "as_ref" | "unwrap" | "expect" | "into"
+    );
+    match origin {
+        Origin::Command
+        | Origin::Stdin
+        | Origin::OpenOptions
+        | Origin::SyncChannel
+        | Origin::SyncReceiver
+        | Origin::RedisCommand => true,
+        Origin::Path => {
+            keeps_value
+                || matches!(
+                    method.as_str(),
+                    "join"
+                        | "with_extension"
+                        | "with_file_name"
+                        | "to_path_buf"
+                        | "as_path"
+                        | "parent"
+                        | "canonicalize"
+                        | "read_link"
+                )
+        }
+        // `writer.get_mut()` is the file under the buffer.
+        Origin::File => keeps_value || matches!(method.as_str(), "by_ref" | "get_mut" | "get_ref"),
+        Origin::Address | Origin::Memory | Origin::RefCell => keeps_value,
     }
 }
 
@@ -677,13 +818,26 @@ fn stored(aggregate: Use) -> Use {
 /// What an offload call runs off the executor: a closure, or a fn named by its path
 /// (`spawn_blocking(std::fs::read)` would not type-check, but `pool.interact(load)` does).
 fn is_offloaded_work(expr: &Expr) -> bool {
-    matches!(peel(expr), Expr::Closure(_) | Expr::Path(_))
+    matches!(peel_work(expr), Expr::Closure(_) | Expr::Path(_))
+}
+
+/// The work an offload argument evaluates to: the closure of
+/// `spawn_blocking({ let a = a.clone(); move || .. })` is the block's tail. The block's
+/// other statements run here, before the call: [`Scanner::offload_args`] scans them.
+pub(crate) fn peel_work(expr: &Expr) -> &Expr {
+    match peel(expr) {
+        Expr::Block(block) if block.label.is_none() => match block.block.stmts.last() {
+            Some(Stmt::Expr(tail, None)) => peel_work(tail),
+            _ => peel(expr),
+        },
+        expr => expr,
+    }
 }
 
 /// A closure that runs as sync code: not `async`, and not a future factory
 /// (`|| async move { .. }`, whose future runs on the executor like any other).
 fn is_sync_closure(expr: &Expr) -> bool {
-    let Expr::Closure(closure) = peel(expr) else {
+    let Expr::Closure(closure) = peel_work(expr) else {
         return false;
     };
     let returns_future = match &*closure.body {

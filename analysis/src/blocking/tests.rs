@@ -3,7 +3,7 @@
 //! attribute adds: item kinds, fn shapes, arguments, emission).
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, ToTokens};
 
 use super::catalogue::BlockingCatalogue;
 use super::{scan_block, Context, Finding, Imports, Lint};
@@ -1067,4 +1067,881 @@ fn a_receiver_typed_in_the_signature_is_a_sync_receiver() {
             let rest: Vec<_> = more.into_iter().collect();
         }
     });
+}
+
+/// The messages of the findings in the async fn `item` of a whole module (`items`), as
+/// the checker scans it: the module's imports in view, complete.
+fn check_in_module(file: TokenStream) -> Vec<String> {
+    let file: syn::File = syn::parse2(file).expect("test input is a module");
+    let imports = Imports::module(&file.items);
+    file.items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Fn(function) if function.sig.asyncness.is_some() => Some(function),
+            _ => None,
+        })
+        .flat_map(|function| {
+            let mut imports = imports.clone();
+            imports.add_signature(&function.sig);
+            scan_block(
+                &function.block,
+                Context::Async,
+                &BlockingCatalogue::builtin(),
+                &imports,
+            )
+        })
+        .map(|finding| finding.to_string())
+        .collect()
+}
+
+#[test]
+fn a_literal_ip_address_resolves_no_name() {
+    for call in [
+        quote!(std::net::TcpListener::bind(("1.1.1.1", 443))),
+        quote!(std::net::UdpSocket::bind(("127.0.0.1", port))),
+        quote!(std::net::TcpListener::bind(format!("127.0.0.1:{port}"))),
+        quote!(std::net::TcpListener::bind(&format!("[::1]:{}", port))),
+        quote!(std::net::TcpListener::bind("[::1]:80")),
+        quote!(std::net::UdpSocket::bind(&["1.1.1.1:80", "8.8.8.8:80"][..])),
+        quote!("127.0.0.1:6148".to_socket_addrs()),
+        quote!(("::1", 80).to_socket_addrs()),
+    ] {
+        assert_clean(quote!(async fn f(port: u16) { let s = #call; }));
+    }
+    // A host name is looked up with blocking DNS; `connect` waits for its handshake.
+    for (call, needle) in [
+        (quote!(std::net::TcpListener::bind("localhost:80")), "bind"),
+        (
+            quote!(std::net::TcpListener::bind(("example.com", 443))),
+            "bind",
+        ),
+        (
+            quote!(std::net::TcpListener::bind(format!("{host}:{port}"))),
+            "bind",
+        ),
+        (quote!("localhost:80".to_socket_addrs()), "to_socket_addrs"),
+        (
+            quote!(("example.com", 443).to_socket_addrs()),
+            "to_socket_addrs",
+        ),
+        (
+            quote!(std::net::TcpStream::connect(("1.1.1.1", 443))),
+            "connect",
+        ),
+    ] {
+        assert_flags(
+            quote!(async fn f(host: &str, port: u16) { let s = #call; }),
+            needle,
+        );
+    }
+}
+
+#[test]
+fn a_std_bind_to_an_address_value_returns_at_once() {
+    assert_clean(quote! {
+        async fn f(addr: std::net::SocketAddr, v6: &SocketAddrV6, pair: (IpAddr, u16)) {
+            let a = std::net::TcpListener::bind(addr)?;
+            let b = std::net::UdpSocket::bind(v6)?;
+            let c = std::net::UdpSocket::bind(pair)?;
+        }
+    });
+    assert_clean(quote! {
+        async fn f() {
+            let addr: SocketAddr = config.listen;
+            let a = std::net::TcpListener::bind(addr)?;
+            let parsed = "0.0.0.0:0".parse::<SocketAddr>()?;
+            let b = std::net::TcpListener::bind(parsed)?;
+            let c = std::net::TcpListener::bind(&"127.0.0.1:0".parse().unwrap())?;
+            let d = std::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+            let e = std::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))?;
+        }
+    });
+    // An untyped value may be a host name; `connect` waits for the peer.
+    assert_flags(
+        quote!(
+            async fn f(addr: &str) {
+                let a = std::net::TcpListener::bind(addr)?;
+            }
+        ),
+        "bind",
+    );
+    assert_flags(
+        quote!(
+            async fn f(addr: SocketAddr) {
+                let a = std::net::TcpStream::connect(addr)?;
+            }
+        ),
+        "connect",
+    );
+    // A rebinding loses the type.
+    assert_flags(
+        quote!(
+            async fn f(addr: SocketAddr) {
+                let addr = addr.to_string() + suffix;
+                let a = std::net::TcpListener::bind(addr)?;
+            }
+        ),
+        "bind",
+    );
+}
+
+#[test]
+fn offloaded_closures_wrapped_in_a_block_are_the_fix() {
+    assert_clean(quote! {
+        async fn f() {
+            tokio::task::spawn_blocking({ move || std::fs::read(p) }).await;
+            tokio::task::spawn_blocking(({ let p = p.clone(); move || std::fs::read(p) })).await;
+            tokio::task::block_in_place({ || std::thread::sleep(d) });
+            std::thread::spawn({ let rx = rx; move || std::fs::write(p, b"") });
+            pool.spawn_blocking({ || std::fs::read(p) }).await;
+        }
+    });
+    // What runs before the closure runs here.
+    assert_flags(
+        quote!(
+            async fn f() {
+                tokio::task::spawn_blocking({
+                    let data = std::fs::read(p)?;
+                    move || parse(data)
+                });
+            }
+        ),
+        "`std::fs::read`",
+    );
+}
+
+#[test]
+fn a_wait_on_a_duration_is_not_a_condvar_wait() {
+    for call in [
+        quote!(mock.wait(Duration::from_millis(10))),
+        quote!(mock.wait(std::time::Duration::from_secs(1))),
+        quote!(mock.wait(Duration::ZERO)),
+        quote!(mock.wait(Duration::new(1, 0) * 2)),
+        quote!(builder.wait(10)),
+        quote!(cv.wait_timeout(Duration::from_secs(1), 3)),
+        quote!(cv.wait_while(|| ready, 3)),
+    ] {
+        assert_clean(quote!(async fn f() { let r = #call; }));
+    }
+    assert_flags(
+        quote!(
+            async fn f() {
+                let g = cv.wait(guard).unwrap();
+            }
+        ),
+        "Condvar::wait",
+    );
+    assert_flags(
+        quote!(
+            async fn f() {
+                let g = cv.wait_timeout(guard, Duration::from_secs(1));
+            }
+        ),
+        "Condvar::wait_timeout",
+    );
+}
+
+#[test]
+fn io_copy_between_buffers_in_memory_does_no_io() {
+    assert_clean(quote! {
+        async fn f(bytes: &[u8], out: &mut Vec<u8>) {
+            std::io::copy(&mut &bytes[..], &mut Vec::new())?;
+            std::io::copy(&mut data.as_slice(), out)?;
+            std::io::copy(&mut std::io::Cursor::new(data), &mut std::io::sink())?;
+            let mut decoded = Vec::new();
+            std::io::copy(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut decoded)?;
+            let mut buf: Vec<u8> = Vec::with_capacity(8);
+            std::io::copy(&mut bytes, &mut buf)?;
+            let mut cursor = Cursor::new(vec![0u8; 4]);
+            std::io::copy(&mut "text".as_bytes(), &mut cursor)?;
+        }
+    });
+    // A file or a socket at either end is I/O.
+    assert_flags(
+        quote!(
+            async fn f(bytes: &[u8]) {
+                std::io::copy(&mut &bytes[..], &mut file)?;
+            }
+        ),
+        "`std::io::copy`",
+    );
+    assert_flags(
+        quote!(
+            async fn f() {
+                std::io::copy(&mut stream, &mut Vec::new())?;
+            }
+        ),
+        "`std::io::copy`",
+    );
+    assert_flags(
+        quote!(
+            async fn f() {
+                std::io::copy(&mut GzDecoder::new(file), &mut Vec::new())?;
+            }
+        ),
+        "`std::io::copy`",
+    );
+}
+
+#[test]
+fn fs_err_and_sync_crates_are_caught_when_named() {
+    let cases = [
+        (
+            quote!(fs_err::read_to_string(p)?;),
+            "`fs_err::read_to_string`",
+        ),
+        (
+            quote!(fs_err::create_dir_all(p)?;),
+            "`fs_err::create_dir_all`",
+        ),
+        (
+            quote!(let f = fs_err::File::open(p)?;),
+            "`fs_err::File::open`",
+        ),
+        (
+            quote!(for e in walkdir::WalkDir::new(p) {}),
+            "`walkdir::WalkDir`",
+        ),
+        (quote!(let g = glob::glob("*.rs")?;), "`glob::glob`"),
+        (quote!(let d = tempfile::tempdir()?;), "`tempfile::tempdir`"),
+        (
+            quote!(let f = tempfile::NamedTempFile::new()?;),
+            "`tempfile::NamedTempFile::new`",
+        ),
+        (
+            quote!(fs_extra::dir::copy(a, b, &o)?;),
+            "`fs_extra::dir::copy`",
+        ),
+        (
+            quote!(let p = mysql::Pool::new(url)?;),
+            "`mysql::Pool::new`",
+        ),
+        (quote!(let s = ssh2::Session::new()?;), "`ssh2::Session`"),
+        (
+            quote!(let r = git2::Repository::open(p)?;),
+            "`git2::Repository::open`",
+        ),
+        (
+            quote!(let m = lettre::SmtpTransport::relay(h)?.build();),
+            "`lettre::SmtpTransport`",
+        ),
+        (
+            quote!(let v: i32 = redis::cmd("GET").arg(k).query(&mut con)?;),
+            "redis",
+        ),
+        (
+            quote!(let mut p = redis::pipe(); p.set(k, v); let r: () = p.query(&mut con)?;),
+            "redis",
+        ),
+    ];
+    for (stmt, needle) in cases {
+        assert_flags(quote!(async fn f() { #stmt }), needle);
+    }
+    // Names a `use` of the crate resolves, in the checker's complete view.
+    let errors = check_in_module(quote! {
+        use fs_err as fs;
+        use walkdir::WalkDir;
+        use tempfile::TempDir;
+        async fn f() {
+            let s = fs::read_to_string(p)?;
+            for entry in WalkDir::new(root) {}
+            let d = TempDir::new()?;
+        }
+    });
+    assert_eq!(errors.len(), 3, "{errors:#?}");
+    assert!(
+        errors[0].starts_with("`fs_err::read_to_string`"),
+        "{errors:#?}"
+    );
+    // Their async twins, and look-alikes that do not name the crate, are not.
+    assert_clean(quote! {
+        async fn f() {
+            let s = fs_err::tokio::read_to_string(p).await?;
+            let p = mysql_async::Pool::new(url);
+            let v: i32 = redis::cmd("GET").arg(k).query_async(&mut con).await?;
+            let rows = builder.query(&mut con);
+            for entry in WalkDir::new(root) {}
+            let d = TempDir::new()?;
+        }
+    });
+}
+
+#[test]
+fn path_methods_block_only_on_a_visible_path() {
+    for (stmt, needle) in [
+        (
+            quote!(if Path::new(p).exists() {}),
+            "`std::path::Path::exists`",
+        ),
+        (
+            quote!(let c = std::path::PathBuf::from(p).canonicalize()?;),
+            "`std::path::Path::canonicalize`",
+        ),
+        (
+            quote!(let p = Path::new(s); if p.join("x").is_file() {}),
+            "`std::path::Path::is_file`",
+        ),
+        (
+            quote!(let m = PathBuf::from(s).metadata()?;),
+            "`std::path::Path::metadata`",
+        ),
+    ] {
+        assert_flags(quote!(async fn f() { #stmt }), needle);
+    }
+    // A parameter typed as std's `Path`, when the import is in view.
+    let errors = check_in_module(quote! {
+        use std::path::{Path, PathBuf};
+        async fn f(root: &Path, out: PathBuf) {
+            if root.is_dir() && out.try_exists()? {}
+        }
+        async fn g(root: axum::extract::Path<String>) {
+            if root.exists() {}
+        }
+    });
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert!(
+        errors[0].starts_with("`std::path::Path::is_dir`"),
+        "{errors:#?}"
+    );
+    // A method name alone is no evidence: `exists` on anything else is not reported.
+    assert_clean(quote! {
+        async fn f(root: &Path) {
+            if store.exists(key) || self.path.exists() || entry.metadata().is_ok() {}
+            if root.exists() {}
+            let m = tokio::fs::metadata(p).await?;
+        }
+    });
+}
+
+/// The findings of a method's body in a module whose `use` items are `uses`, with the
+/// fields of `self`'s struct declared as the checker declares them.
+fn findings_with_self_fields(
+    uses: TokenStream,
+    item: TokenStream,
+    method: TokenStream,
+) -> Vec<Finding> {
+    let item: syn::ItemStruct = syn::parse2(item).expect("a struct");
+    let body: syn::ItemFn = syn::parse2(method).expect("a method");
+    let file: syn::File = syn::parse2(uses).expect("use items");
+    let mut imports = Imports::module(&file.items);
+    imports.add_self_fields(&item.fields);
+    scan_block(
+        &body.block,
+        Context::Async,
+        &BlockingCatalogue::builtin(),
+        &imports,
+    )
+}
+
+#[test]
+fn a_field_declared_with_a_path_type_is_a_path() {
+    let findings = findings_with_self_fields(
+        quote!(
+            use std::path::PathBuf;
+        ),
+        quote!(
+            struct Store {
+                root: PathBuf,
+                name: String,
+            }
+        ),
+        quote!(
+            async fn load(&self) {
+                if self.root.exists() {}
+                if self.name.exists() {}
+            }
+        ),
+    );
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert!(findings[0].message.starts_with("`std::path::Path::exists`"));
+}
+
+/// The fns of a file (inline modules included) with a `lock-across-await` finding, in
+/// source order, as the checker scans them: async fns' bodies, and the `async` blocks of
+/// sync fns.
+fn guards_across_awaits(file: TokenStream) -> Vec<String> {
+    fn scan_items(items: &[syn::Item], imports: &Imports, flagged: &mut Vec<String>) {
+        let catalogue = BlockingCatalogue::builtin();
+        for item in items {
+            match item {
+                syn::Item::Mod(module) => {
+                    if let Some((_, inner)) = &module.content {
+                        scan_items(inner, &Imports::module(inner), flagged);
+                    }
+                }
+                syn::Item::Fn(function) => {
+                    let mut imports = imports.clone();
+                    imports.add_signature(&function.sig);
+                    let findings = if function.sig.asyncness.is_some() {
+                        scan_block(&function.block, Context::Async, &catalogue, &imports)
+                    } else {
+                        super::async_contexts(&function.block)
+                            .into_iter()
+                            .flat_map(|expr| {
+                                super::scan_expr(expr, Context::Async, &catalogue, &imports)
+                            })
+                            .collect()
+                    };
+                    for finding in findings {
+                        assert_eq!(finding.lint, Lint::LockAcrossAwait, "{finding}");
+                        flagged.push(function.sig.ident.to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let file: syn::File = syn::parse2(file).expect("test input is a file");
+    let mut flagged = Vec::new();
+    scan_items(&file.items, &Imports::module(&file.items), &mut flagged);
+    flagged
+}
+
+/// clippy's `tests/ui/await_holding_lock.rs` (rust-lang/rust-clippy), its cases as they
+/// are, the `//~ ERROR` marks dropped: every expected report, and nothing else. The one
+/// clippy marks as its own false positive (`dropped_before_await`: the guard is
+/// `drop`ped before the await) is quiet here.
+#[test]
+#[allow(clippy::too_many_lines)] // the source file, case by case
+fn clippys_await_holding_lock_cases() {
+    let flagged = guards_across_awaits(quote! {
+        mod std_mutex {
+            use super::baz;
+            use std::sync::{Mutex, RwLock};
+
+            pub async fn bad(x: &Mutex<u32>) -> u32 {
+                let guard = x.lock().unwrap();
+                baz().await
+            }
+
+            pub async fn good(x: &Mutex<u32>) -> u32 {
+                {
+                    let guard = x.lock().unwrap();
+                    let y = *guard + 1;
+                }
+                baz().await;
+                let guard = x.lock().unwrap();
+                47
+            }
+
+            pub async fn bad_rw(x: &RwLock<u32>) -> u32 {
+                let guard = x.read().unwrap();
+                baz().await
+            }
+
+            pub async fn bad_rw_write(x: &RwLock<u32>) -> u32 {
+                let mut guard = x.write().unwrap();
+                baz().await
+            }
+
+            pub async fn good_rw(x: &RwLock<u32>) -> u32 {
+                {
+                    let guard = x.read().unwrap();
+                    let y = *guard + 1;
+                }
+                {
+                    let mut guard = x.write().unwrap();
+                    *guard += 1;
+                }
+                baz().await;
+                let guard = x.read().unwrap();
+                47
+            }
+
+            pub async fn also_bad(x: &Mutex<u32>) -> u32 {
+                let first = baz().await;
+                let guard = x.lock().unwrap();
+                let second = baz().await;
+                let third = baz().await;
+                first + second + third
+            }
+
+            pub async fn not_good(x: &Mutex<u32>) -> u32 {
+                let first = baz().await;
+                let second = {
+                    let guard = x.lock().unwrap();
+                    baz().await
+                };
+                let third = baz().await;
+                first + second + third
+            }
+
+            #[allow(clippy::manual_async_fn)]
+            pub fn block_bad(x: &Mutex<u32>) -> impl std::future::Future<Output = u32> + '_ {
+                async move {
+                    let guard = x.lock().unwrap();
+                    baz().await
+                }
+            }
+        }
+
+        mod parking_lot_mutex {
+            use super::baz;
+            use parking_lot::{Mutex, RwLock};
+
+            pub async fn bad(x: &Mutex<u32>) -> u32 {
+                let guard = x.lock();
+                baz().await
+            }
+
+            pub async fn good(x: &Mutex<u32>) -> u32 {
+                {
+                    let guard = x.lock();
+                    let y = *guard + 1;
+                }
+                baz().await;
+                let guard = x.lock();
+                47
+            }
+
+            pub async fn bad_rw(x: &RwLock<u32>) -> u32 {
+                let guard = x.read();
+                baz().await
+            }
+
+            pub async fn bad_rw_write(x: &RwLock<u32>) -> u32 {
+                let mut guard = x.write();
+                baz().await
+            }
+
+            pub async fn good_rw(x: &RwLock<u32>) -> u32 {
+                {
+                    let guard = x.read();
+                    let y = *guard + 1;
+                }
+                {
+                    let mut guard = x.write();
+                    *guard += 1;
+                }
+                baz().await;
+                let guard = x.read();
+                47
+            }
+
+            pub async fn also_bad(x: &Mutex<u32>) -> u32 {
+                let first = baz().await;
+                let guard = x.lock();
+                let second = baz().await;
+                let third = baz().await;
+                first + second + third
+            }
+
+            pub async fn not_good(x: &Mutex<u32>) -> u32 {
+                let first = baz().await;
+                let second = {
+                    let guard = x.lock();
+                    baz().await
+                };
+                let third = baz().await;
+                first + second + third
+            }
+
+            #[allow(clippy::manual_async_fn)]
+            pub fn block_bad(x: &Mutex<u32>) -> impl std::future::Future<Output = u32> + '_ {
+                async move {
+                    let guard = x.lock();
+                    baz().await
+                }
+            }
+        }
+
+        async fn baz() -> u32 {
+            42
+        }
+
+        async fn no_await(x: std::sync::Mutex<u32>) {
+            let mut guard = x.lock().unwrap();
+            *guard += 1;
+        }
+
+        async fn dropped_before_await(x: std::sync::Mutex<u32>) {
+            let mut guard = x.lock().unwrap();
+            *guard += 1;
+            drop(guard);
+            baz().await;
+        }
+
+        fn main() {
+            let m = std::sync::Mutex::new(100);
+            std_mutex::good(&m);
+            std_mutex::bad(&m);
+            std_mutex::also_bad(&m);
+            std_mutex::not_good(&m);
+            std_mutex::block_bad(&m);
+
+            let m = parking_lot::Mutex::new(100);
+            parking_lot_mutex::good(&m);
+            parking_lot_mutex::bad(&m);
+            parking_lot_mutex::also_bad(&m);
+            parking_lot_mutex::not_good(&m);
+        }
+    });
+    let each_module = [
+        "bad",
+        "bad_rw",
+        "bad_rw_write",
+        "also_bad",
+        "not_good",
+        "block_bad",
+    ];
+    assert_eq!(flagged, [each_module, each_module].concat());
+}
+
+/// clippy's `tests/ui/await_holding_refcell_ref.rs` (rust-lang/rust-clippy), its cases
+/// as they are, the `//~` marks dropped: every expected report, and nothing else.
+#[test]
+#[allow(clippy::too_many_lines)] // the source file, case by case
+fn clippys_await_holding_refcell_ref_cases() {
+    let file = quote! {
+        use std::cell::RefCell;
+
+        async fn bad(x: &RefCell<u32>) -> u32 {
+            let b = x.borrow();
+            baz().await
+        }
+
+        async fn bad_mut(x: &RefCell<u32>) -> u32 {
+            let b = x.borrow_mut();
+            baz().await
+        }
+
+        async fn good(x: &RefCell<u32>) -> u32 {
+            {
+                let b = x.borrow_mut();
+                let y = *b + 1;
+            }
+            baz().await;
+            let b = x.borrow_mut();
+            47
+        }
+
+        async fn baz() -> u32 {
+            42
+        }
+
+        async fn also_bad(x: &RefCell<u32>) -> u32 {
+            let first = baz().await;
+            let b = x.borrow_mut();
+            let second = baz().await;
+            let third = baz().await;
+            first + second + third
+        }
+
+        async fn less_bad(x: &RefCell<u32>) -> u32 {
+            let first = baz().await;
+            let b = x.borrow_mut();
+            let second = baz().await;
+            drop(b);
+            let third = baz().await;
+            first + second + third
+        }
+
+        async fn not_good(x: &RefCell<u32>) -> u32 {
+            let first = baz().await;
+            let second = {
+                let b = x.borrow_mut();
+                baz().await
+            };
+            let third = baz().await;
+            first + second + third
+        }
+
+        #[allow(clippy::manual_async_fn)]
+        fn block_bad(x: &RefCell<u32>) -> impl std::future::Future<Output = u32> + '_ {
+            async move {
+                let b = x.borrow_mut();
+                baz().await
+            }
+        }
+
+        fn main() {
+            let rc = RefCell::new(100);
+            good(&rc);
+            bad(&rc);
+            bad_mut(&rc);
+            also_bad(&rc);
+            less_bad(&rc);
+            not_good(&rc);
+            block_bad(&rc);
+        }
+    };
+    let expected = [
+        "bad",
+        "bad_mut",
+        "also_bad",
+        "less_bad",
+        "not_good",
+        "block_bad",
+    ];
+    assert_eq!(guards_across_awaits(file.clone()), expected);
+    // The attribute's view (no imports in sight) has the parameters' types.
+    for function in syn::parse2::<syn::File>(file).unwrap().items {
+        let syn::Item::Fn(function) = function else {
+            continue;
+        };
+        let name = function.sig.ident.to_string();
+        let findings = if function.sig.asyncness.is_some() {
+            findings_with(&BlockingCatalogue::builtin(), function.to_token_stream())
+        } else {
+            Vec::new()
+        };
+        let expect = usize::from(expected.contains(&name.as_str()) && name != "block_bad");
+        assert_eq!(findings.len(), expect, "{name}: {findings:#?}");
+    }
+}
+
+#[test]
+fn a_refcell_borrow_across_an_await_teaches_the_panic() {
+    let errors = check(quote! {
+        async fn f(cell: Rc<RefCell<State>>) {
+            let state = cell.borrow_mut();
+            tick().await;
+        }
+    });
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0]
+            .starts_with("a `RefCell` borrow (`.borrow_mut()`) bound to `state` is still alive"),
+        "{errors:#?}"
+    );
+    assert!(errors[0].contains("panics"), "{errors:#?}");
+    // A scrutinee's temporary borrow lives through the `match`.
+    let errors = check(quote! {
+        async fn f(cell: &RefCell<Cache>) {
+            match cell.borrow().get(k) { Some(v) => v.clone(), None => fetch(k).await }
+        }
+    });
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    // `Borrow::borrow` (a plain reference) is not a guard: in a partial view nothing
+    // shows a cell; in a module that imports the trait, neither.
+    assert_clean(quote! {
+        async fn f<K: Borrow<str>>(key: K, map: &Map) {
+            let k = key.borrow();
+            tick().await;
+            let v = map.get(k);
+        }
+    });
+    assert!(check_in_module(quote! {
+        use std::borrow::Borrow;
+        async fn f<K: Borrow<str>>(key: K) { let k = key.borrow(); tick().await; use_it(k); }
+    })
+    .is_empty());
+    // In a complete view without that trait, `.borrow()` is a cell's.
+    assert_eq!(
+        check_in_module(quote! {
+            async fn f(&self) { let s = self.state.borrow(); tick().await; }
+        })
+        .len(),
+        1
+    );
+}
+
+/// A call chain names its leaf by the text of the message before " blocks" (the
+/// checker's `api`): every row added for a sync crate starts its reason with "blocks".
+#[test]
+fn a_rows_message_names_its_call_before_blocks() {
+    for entry in BlockingCatalogue::builtin().entries() {
+        let message = entry.message();
+        let first = [
+            "fs_err", "walkdir", "glob", "tempfile", "fs_extra", "mysql", "ssh2", "git2", "lettre",
+        ];
+        if !first
+            .iter()
+            .any(|name| entry.what.starts_with(&format!("`{name}::")))
+        {
+            continue;
+        }
+        assert_eq!(
+            message.split_once(" blocks").map(|(api, _)| api),
+            Some(&*entry.what),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn what_a_path_method_returns_is_not_a_path() {
+    // `Metadata::is_dir` and `FileType::is_symlink` are not file-system calls.
+    let errors = check(quote! {
+        async fn f() {
+            let meta = Path::new(p).metadata()?;
+            if meta.is_dir() {}
+            if PathBuf::from(p).symlink_metadata()?.is_symlink() {}
+        }
+    });
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert!(
+        errors[0].starts_with("`std::path::Path::metadata`"),
+        "{errors:#?}"
+    );
+    assert!(
+        errors[1].starts_with("`std::path::Path::symlink_metadata`"),
+        "{errors:#?}"
+    );
+    // A path built from a path is one.
+    assert_flags(
+        quote!(
+            async fn f() {
+                let dir = Path::new(p).join("x");
+                if dir.parent().unwrap().exists() {}
+            }
+        ),
+        "`std::path::Path::exists`",
+    );
+}
+
+#[test]
+fn a_std_file_known_by_its_declared_type_blocks_on_io() {
+    // The harder plant: `self.spool.flush()` where the struct declares
+    // `spool: BufWriter<File>`.
+    let findings = findings_with_self_fields(
+        quote!(
+            use std::fs::File;
+            use std::io::BufWriter;
+        ),
+        quote!(
+            struct Journal {
+                spool: BufWriter<File>,
+                name: String,
+            }
+        ),
+        quote!(
+            async fn sync(&mut self) {
+                self.spool.flush()?;
+                self.name.flush();
+            }
+        ),
+    );
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert!(findings[0]
+        .message
+        .starts_with("`.flush(..)` on a std `File`"));
+    // Parameters and typed `let`s; tokio's `File` is awaited, and is not std's.
+    let errors = check_in_module(quote! {
+        use std::fs::File;
+        async fn f(out: &mut File, log: &mut std::io::BufWriter<std::fs::File>) {
+            out.write_all(b"x")?;
+            log.get_mut().sync_all()?;
+            let mut copy: File = out.try_clone()?;
+            let mut s = String::new();
+            copy.read_to_string(&mut s)?;
+        }
+        async fn g(out: &mut tokio::fs::File) {
+            out.write_all(b"x").await?;
+            out.flush().await?;
+        }
+    });
+    assert_eq!(errors.len(), 3, "{errors:#?}");
+    assert!(
+        errors[0].starts_with("`.write_all(..)` on a std `File`"),
+        "{errors:#?}"
+    );
+    assert!(
+        errors[1].starts_with("`.sync_all(..)` on a std `File`"),
+        "{errors:#?}"
+    );
+    assert!(
+        errors[2].starts_with("`.read_to_string(..)` on a std `File`"),
+        "{errors:#?}"
+    );
 }
