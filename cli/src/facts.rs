@@ -5,7 +5,7 @@
 //! - the module scopes of the file (the file's own, then its inline `mod`s): their `use`
 //!   items, the types and fns they define, the files of their `mod x;` declarations;
 //! - per fn: whether it is async, its blocking calls (sync fns: found by the shared
-//!   rules in [`crate::rules`]), and every call it makes outside offload contexts, with
+//!   rules in [`crate::rules::blocking`]), and every call it makes outside offload contexts, with
 //!   the receiver's type where syntax shows it; a self-contained sync body is left as
 //!   the range of its text and read when async code reaches the fn ([`DeferredBody`]);
 //! - the reports that need no other file: the rules of `#[no_blocking]` in every async
@@ -25,10 +25,12 @@ use syn::{
     TraitItem, Type,
 };
 
-use async_hygiene_analysis::blocking::Imports;
+use async_hygiene_analysis::blocking::{self, Imports, ESCAPE_HATCH};
 
-use crate::diagnostic::{self, Code, Diagnostic, Location};
-use crate::rules::{self, CrateRules, ScopeRules};
+use crate::diagnostic::{self, Diagnostic, Location};
+use crate::rules::blocking::{self as blocking_rule, BlockingCall};
+use crate::rules::{sequential_awaits, unparsed_file};
+use crate::scope::{CrateRules, ScopeRules};
 
 /// Where a file's child modules live, as rustc decides it: a crate root, a `mod.rs` or a
 /// `#[path]` file owns its directory; `src/a.rs` puts its children in `src/a/`.
@@ -104,18 +106,6 @@ pub(crate) struct CallSite {
     /// closure): blocking here is the problem. Otherwise it is sync code, and only
     /// passes blocking on to its callers.
     pub(crate) in_async: bool,
-}
-
-/// A blocking call in a sync fn's own body, as the shared rules found it.
-#[derive(Clone, Debug)]
-pub(crate) struct BlockingCall {
-    /// The rule's message: "`std::fs::read` blocks the executor thread".
-    pub(crate) message: String,
-    /// The rule's fix: "use `tokio::fs::read(..).await`".
-    pub(crate) help: String,
-    /// The API as the rule names it: "`std::fs::read`".
-    pub(crate) api: String,
-    pub(crate) location: Location,
 }
 
 /// One fn, method or default trait method.
@@ -226,18 +216,7 @@ impl DeferredBody {
                 let mut location = Location::of(file, error.span());
                 self.place(&mut location);
                 FnBody {
-                    unparsed: Some(
-                        Diagnostic::new(
-                            Code::Unparsed,
-                            location,
-                            format!("this fn does not parse, so it was not checked: {error}"),
-                        )
-                        .with_label(error.to_string())
-                        .with_note(
-                            "the rest of the crate was checked; `cargo check` shows the full \
-                             error",
-                        ),
-                    ),
+                    unparsed: Some(unparsed_file::does_not_parse("fn", location, &error)),
                     ..FnBody::default()
                 }
             }
@@ -279,7 +258,7 @@ fn fn_parts(input: syn::parse::ParseStream<'_>) -> syn::Result<(Signature, Block
 /// A sync fn's body facts: its first blocking call (what its callers inherit), its
 /// calls, its `use` items.
 fn sync_body(sig: &Signature, block: &Block, rules: &ScopeRules, file: &Arc<Path>) -> FnBody {
-    let blocking = rules.first_blocking_call(sig, block, file);
+    let blocking = blocking_rule::first_blocking_call(rules, sig, block, file);
     let (calls, nested) = collect_calls(sig, block, rules, file, false);
     debug_assert!(nested.is_empty(), "a self-contained body has no fn items");
     FnBody {
@@ -562,19 +541,12 @@ impl FileCollector<'_> {
         }
         let file = self.module_file(&name, path_attr.as_deref(), parent.dir, parent.top_level);
         if file.is_none() {
-            let looked_for: Vec<String> = candidate_files(&name, parent.dir)
-                .iter()
-                .map(|(path, _)| format!("`{}`", path.display()))
-                .collect();
-            self.facts.diagnostics.push(
-                Diagnostic::new(
-                    Code::Unparsed,
-                    Location::of(self.path, item_mod.ident.span()),
-                    format!("file not found for module `{name}`: it was not checked"),
-                )
-                .with_label("no file for this module")
-                .with_note(format!("looked for {}", looked_for.join(" and "))),
-            );
+            let looked_for = candidate_files(&name, parent.dir).map(|(path, _)| path);
+            self.facts.diagnostics.push(unparsed_file::missing_module(
+                Location::of(self.path, item_mod.ident.span()),
+                &name,
+                &looked_for,
+            ));
         }
         self.facts.scopes[parent.index]
             .child_files
@@ -674,17 +646,17 @@ impl FileCollector<'_> {
         if is_async {
             self.facts
                 .diagnostics
-                .extend(rules.scan_async_fn(sig, block, path));
-            self.facts
-                .diagnostics
-                .extend(rules.sequential_awaits(attrs, sig, block, start, path));
+                .extend(blocking_rule::check_async_fn(rules, sig, block, path));
+            self.facts.diagnostics.extend(sequential_awaits::check(
+                rules, attrs, sig, block, start, path,
+            ));
         } else {
-            for context in rules::async_contexts(block) {
+            for context in blocking::async_contexts(block) {
                 self.facts
                     .diagnostics
-                    .extend(rules.scan_async_expr(context, path));
+                    .extend(blocking_rule::check_async_expr(rules, context, path));
             }
-            blocking = rules.first_blocking_call(sig, block, path);
+            blocking = blocking_rule::first_blocking_call(rules, sig, block, path);
         }
         let (calls, nested) = collect_calls(sig, block, rules, path, is_async);
         let _ = facts.body.set(FnBody {
@@ -929,7 +901,7 @@ impl CallCollector<'_> {
     /// `vec!`, `assert!`); the rest cannot be seen. `allow_blocking!` is the escape
     /// hatch.
     fn mac(&mut self, mac: &Macro) {
-        if rules::is_escape_hatch(mac) || is_token_macro(mac) {
+        if is_escape_hatch(mac) || is_token_macro(mac) {
             return;
         }
         let tokens = mac.tokens.clone();
@@ -1034,6 +1006,14 @@ fn first_token(expr: &Expr) -> Option<Span> {
         }
         _ => None,
     }
+}
+
+/// `allow_blocking!(..)`: its operand is not checked.
+fn is_escape_hatch(mac: &Macro) -> bool {
+    mac.path
+        .segments
+        .last()
+        .is_some_and(|segment| segment.ident == ESCAPE_HATCH)
 }
 
 /// Macros whose input is code as data (`quote!`, `parse_quote!`): it does not run here.
@@ -1270,7 +1250,7 @@ mod tests {
         assert!(facts.fns[0].unparsed().is_none());
         facts.fns[0].read_body(&path);
         let unparsed = facts.fns[0].unparsed().expect("reported");
-        assert_eq!(unparsed.code, Code::Unparsed);
+        assert_eq!(unparsed.code, crate::rules::Code::Unparsed);
         assert_eq!(
             (unparsed.primary.line_start, unparsed.primary.column_start),
             (2, 13)

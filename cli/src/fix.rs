@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::{display_path, Applicability, Code, Diagnostic};
+use crate::diagnostic::{display_path, Applicability, Diagnostic};
+use crate::rules::Code;
 
 /// One insertion made.
 pub(crate) struct Fixed {
@@ -23,7 +24,7 @@ pub(crate) fn apply(diagnostics: &[Diagnostic], root: &Path) -> Result<Vec<Fixed
         let Some(suggestion) = &diagnostic.suggestion else {
             continue;
         };
-        if diagnostic.code == Code::SequentialAwaits
+        if diagnostic.code == Code::SEQUENTIAL_AWAITS
             && suggestion.applicability == Applicability::MachineApplicable
         {
             by_file

@@ -22,10 +22,11 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use crate::diagnostic::{Code, Diagnostic};
 use async_hygiene_analysis::blocking::Imports;
 
-use crate::facts::{BlockingCall, CallSite, Callee, FnFacts, TypeGuess};
+use crate::diagnostic::Diagnostic;
+use crate::facts::{CallSite, Callee, FnFacts, TypeGuess};
+use crate::rules::blocking::{self, BlockingCall, Chain};
 use crate::sources::ParsedFile;
 
 /// Method names of std types and traits: a call by one of these names on a receiver
@@ -790,67 +791,26 @@ impl<'f> CallGraph<'f> {
         reports
     }
 
-    /// `load_config` at src/config.rs:12 → `read_file` at src/fs.rs:40 → `std::fs::read`.
+    /// The `blocking` report of `call`, into `callee`, a sync fn that blocks: the chain
+    /// down to the blocking call, worded by the rule.
     fn report(&self, call: &CallSite, callee: FnId, root: &Path) -> Diagnostic {
         let mut links = Vec::new();
-        let mut sync_fns = Vec::new();
         let mut current = callee;
         let leaf = loop {
             let facts = self.facts(current);
-            sync_fns.push(facts.name.clone());
             match self.blocks[current].as_ref() {
                 Some(Why::Via { call, callee }) => {
-                    let site = &facts.calls()[*call];
-                    links.push(format!("`{}` at {}", facts.name, site.location.short(root)));
+                    links.push((facts.name.as_str(), &facts.calls()[*call].location));
                     current = *callee;
                 }
                 Some(Why::Direct(blocking)) => {
-                    links.push(format!(
-                        "`{}` at {}",
-                        facts.name,
-                        blocking.location.short(root)
-                    ));
+                    links.push((facts.name.as_str(), &blocking.location));
                     break blocking;
                 }
                 None => unreachable!("a fn on a chain blocks"),
             }
         };
-        links.push(leaf.api.clone());
-        let first = &sync_fns[0];
-        let last = sync_fns.last().unwrap_or(first);
-        let through = if sync_fns.len() > 1 {
-            format!(
-                " (through {})",
-                sync_fns[1..]
-                    .iter()
-                    .map(|name| format!("`{name}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        } else {
-            String::new()
-        };
-        let mut diagnostic = Diagnostic::new(
-            Code::Blocking,
-            call.location.clone(),
-            format!(
-                "`{}` blocks the executor thread: it calls {}{through}",
-                call.written.trim_start_matches('.'),
-                leaf.api
-            ),
-        )
-        .with_label(format!("`{first}` is sync and blocks"))
-        .with_note(format!("call chain: {}", links.join(" → ")))
-        .with_note(format!("{}; {}", leaf.message, leaf.help));
-        diagnostic = diagnostic.with_help(format!(
-            "make `{last}` async with that replacement and `.await` it up the chain, or run \
-             `{first}` off the executor: `#[offload]` on it, or \
-             `tokio::task::spawn_blocking(move || {first}(..)).await`"
-        ));
-        diagnostic.secondary.push(crate::diagnostic::Label {
-            location: leaf.location.clone(),
-            text: format!("{} blocks here", leaf.api),
-        });
-        diagnostic
+        let chain = Chain { links, leaf };
+        blocking::through_sync_fns(&call.written, call.location.clone(), &chain, root)
     }
 }
