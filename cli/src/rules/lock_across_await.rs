@@ -15,7 +15,7 @@ Reports a guard of a std or `parking_lot` `Mutex` or `RwLock` (`.lock()`, `.read
 labelled.
 
 Temporaries (`*state.lock().unwrap() += 1;`), guards in an inner block that ends before
-the `.await`, and guards passed to `drop` before it are fine. Without types the guard is
+the `.await`, and guards passed to `drop` before it are not reported. Without types the guard is
 recognised by shape; `clippy::await_holding_lock`, which sees types, complements it.
 ",
         why_is_this_bad: "
@@ -44,8 +44,9 @@ async fn tick(state: &std::sync::Mutex<u32>) {
 }
 ```
 
-Or end it with `drop(count);` before the `.await`. A lock that must be held across
-an `.await` is `tokio::sync::Mutex`.
+An inner block is better than `drop(count);` before the `.await`: after a `drop` the
+compiler still counts the future as holding the guard, so it is not `Send`. A lock that
+must be held across an `.await` is `tokio::sync::Mutex`, locked with `.lock().await`.
 ",
         how_to_allow: "
 `lock-across-await = \"warn\"` or `\"allow\"` in the `[lints]` table of

@@ -12,8 +12,10 @@ pub(crate) static RULE: Rule = Rule {
     summary: "a source file could not be read or parsed, so it was not checked",
     doc: Doc {
         what_it_does: "
-Reports a source file the checker could not read or parse, a fn body that does not
-parse, and a `mod name;` whose file is missing.
+Reports a source file the checker could not read or parse, a `mod name;` whose file is
+missing, and the body of a sync fn that does not parse when async code reaches it (the
+body of a sync fn without `async` or `fn` inside is parsed only then; one that is never
+reached is left to `cargo check`).
 ",
         why_is_this_bad: "
 What is not parsed is not checked: a clean run would say nothing about that file. The
@@ -25,8 +27,8 @@ in syntax newer than the checker's parser. The rest of the crate is still checke
 ```rust
 mod missing; // no src/missing.rs nor src/missing/mod.rs
 
-fn broken() {
-    let x = ;
+pub struct Broken {
+    field: ,
 }
 ```
 ",
