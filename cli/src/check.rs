@@ -228,7 +228,7 @@ fn discover(
     kinds: &[TargetKind],
 ) -> Result<(Workspace, Option<EarlyParse>), String> {
     if discovery == Discovery::Manifests {
-        let mut workspace = workspace::discover(path, discovery)?;
+        let mut workspace = manifest::read_workspace(&workspace::root(path)?)?;
         workspace.keep_targets(kinds);
         return Ok((workspace, None));
     }

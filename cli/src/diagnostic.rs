@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use async_hygiene_analysis::findings::{self, Finding};
 
-use crate::rules::{Code, Level};
+use crate::rules::code::{Code, Level};
 
 /// A source range resolved to file, lines and columns (1-based, columns in chars as
 /// rustc counts them) and bytes (for snippets and fixes).

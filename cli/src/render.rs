@@ -352,7 +352,7 @@ pub(crate) fn sarif(diagnostics: &[Diagnostic], root: &Path) -> Value {
                 .collect();
             json!({
                 "ruleId": diagnostic.code.qualified(),
-                "ruleIndex": diagnostic.code.index(),
+                "ruleIndex": rules::index(diagnostic.code),
                 "level": sarif_level(diagnostic.level),
                 "message": { "text": text },
                 "locations": [{ "physicalLocation": physical(&diagnostic.primary, root) }],

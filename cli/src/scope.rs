@@ -11,7 +11,8 @@ use async_hygiene_analysis::policy::{self, AttributePolicy, Guard, Lints};
 use syn::{Attribute, Block, Expr, Item, Signature};
 
 use crate::diagnostic::Diagnostic;
-use crate::rules::{config, Code, Level};
+use crate::rules::code::{Code, Level};
+use crate::rules::config;
 
 /// The rules of one package: the built-in catalogue with its `async-hygiene.toml`
 /// applied, and the levels of its `[lints]`.

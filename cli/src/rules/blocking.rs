@@ -13,8 +13,8 @@ use async_hygiene_analysis::blocking::Context;
 use async_hygiene_analysis::findings::Lint;
 use syn::{Block, Expr, Signature};
 
-use super::{Code, Doc, Rule};
 use crate::diagnostic::{Diagnostic, Label, Location};
+use crate::rules::code::{Code, Doc, Rule};
 use crate::scope::ScopeRules;
 
 pub(crate) static RULE: Rule = Rule {

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use async_hygiene_analysis::policy::{self, PolicyRule};
 
-use super::{Code, Doc, Rule};
 use crate::diagnostic::{Diagnostic, Location};
+use crate::rules::code::{Code, Doc, Rule};
 
 pub(crate) static RULE: Rule = Rule {
     code: Code::Config,

@@ -2,7 +2,7 @@
 //! `.await`. Its check and wording are `#[no_blocking]`'s (`async-hygiene-analysis`,
 //! `blocking::locks`), run in the same scan as [`super::blocking`]'s direct calls.
 
-use super::{Code, Doc, Rule};
+use crate::rules::code::{Code, Doc, Rule};
 
 pub(crate) static RULE: Rule = Rule {
     code: Code::LOCK_ACROSS_AWAIT,

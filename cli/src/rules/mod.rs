@@ -12,17 +12,14 @@
 //! `async_hygiene_analysis::policy::default_level`: the attributes read the same
 //! `async-hygiene.toml`, and the proc-macro crate cannot reach this one.
 
-use std::cmp::Ordering;
-use std::fmt;
-
-use async_hygiene_analysis::findings::Lint;
-use async_hygiene_analysis::policy::{self, Lints};
-
 pub(crate) mod blocking;
+pub(crate) mod code;
 pub(crate) mod config;
 pub(crate) mod lock_across_await;
 pub(crate) mod sequential_awaits;
 pub(crate) mod unparsed_file;
+
+pub(crate) use self::code::{Code, Level, Rule};
 
 /// Every rule, in the order reports of one place and the summary list them.
 pub(crate) static RULES: [&Rule; 5] = [
@@ -33,63 +30,12 @@ pub(crate) static RULES: [&Rule; 5] = [
     &config::RULE,
 ];
 
-/// A rule: its code, its one-line summary and its documentation.
-#[derive(Debug)]
-pub(crate) struct Rule {
-    pub(crate) code: Code,
-    /// One line, for SARIF's rule list.
-    pub(crate) summary: &'static str,
-    pub(crate) doc: Doc,
-}
-
-/// A rule's documentation, in the four parts of ruff's and clippy's lint docs and how to
-/// allow it. Each part is Markdown.
-#[derive(Debug)]
-pub(crate) struct Doc {
-    pub(crate) what_it_does: &'static str,
-    pub(crate) why_is_this_bad: &'static str,
-    pub(crate) example: &'static str,
-    pub(crate) use_instead: &'static str,
-    pub(crate) how_to_allow: &'static str,
-}
-
-impl Rule {
-    /// The rule's documentation as Markdown, headed by its code: what `explain <rule>`
-    /// prints and what `cli/README.md` holds.
-    pub(crate) fn markdown(&self) -> String {
-        let doc = &self.doc;
-        let default = match self.code.default_level() {
-            Some(Level::Error) => "deny",
-            Some(Level::Warning) => "warn",
-            None => "allow",
-        };
-        let configurable = if self.code.lint().is_some() {
-            format!(
-                "Default level: `{default}` (set it in the `[lints]` table of \
-                 `async-hygiene.toml`)."
-            )
-        } else {
-            format!("Level: always `{default}`.")
-        };
-        [
-            format!("### {}\n\n{configurable}", self.code.name()),
-            section("What it does", doc.what_it_does),
-            section("Why is this bad?", doc.why_is_this_bad),
-            section("Example", doc.example),
-            section("Use instead", doc.use_instead),
-            section("How to allow it", doc.how_to_allow),
-        ]
-        .join("\n\n")
-    }
-
-    /// The rule's anchor in `cli/README.md`: GitHub's anchor of its heading.
-    pub(crate) fn anchor(&self) -> &'static str {
-        self.code.name()
-    }
-}
-
-fn section(title: &str, text: &str) -> String {
-    format!("#### {title}\n\n{}", text.trim())
+/// The position of a code's rule in [`RULES`] (SARIF's `ruleIndex`).
+pub(crate) fn index(code: Code) -> usize {
+    RULES
+        .iter()
+        .position(|rule| rule.code == code)
+        .unwrap_or(RULES.len())
 }
 
 /// The rule with this code (`blocking`, or `async-hygiene::blocking`).
@@ -115,105 +61,6 @@ pub(crate) fn help_uri(rule: &Rule) -> String {
         env!("CARGO_PKG_REPOSITORY").trim_end_matches('/'),
         rule.anchor()
     )
-}
-
-/// A rule's stable code, as printed (`async-hygiene::blocking`) and configured
-/// (`[lints] blocking = "deny"`). Codes order as [`RULES`] lists them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum Code {
-    /// A rule shared with the attributes, whose level `[lints]` sets: its identity is the
-    /// shared [`Lint`].
-    Lint(Lint),
-    /// [`unparsed_file`].
-    Unparsed,
-    /// [`config`].
-    Config,
-}
-
-impl Code {
-    pub(crate) const BLOCKING: Code = Code::Lint(Lint::Blocking);
-    pub(crate) const LOCK_ACROSS_AWAIT: Code = Code::Lint(Lint::LockAcrossAwait);
-    pub(crate) const SEQUENTIAL_AWAITS: Code = Code::Lint(Lint::SequentialAwaits);
-
-    /// The name in `[lints]` and after `async-hygiene::` in output.
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Code::Lint(lint) => lint.code(),
-            Code::Unparsed => "unparsed-file",
-            Code::Config => "config",
-        }
-    }
-
-    /// The code as printed: `async-hygiene::blocking`, like clippy's `clippy::name`.
-    pub(crate) fn qualified(self) -> String {
-        format!("async-hygiene::{}", self.name())
-    }
-
-    /// The shared rule, for a code `[lints]` sets.
-    pub(crate) fn lint(self) -> Option<Lint> {
-        match self {
-            Code::Lint(lint) => Some(lint),
-            Code::Unparsed | Code::Config => None,
-        }
-    }
-
-    /// The position of the code's rule in [`RULES`] (SARIF's `ruleIndex`).
-    pub(crate) fn index(self) -> usize {
-        RULES
-            .iter()
-            .position(|rule| rule.code == self)
-            .unwrap_or(RULES.len())
-    }
-
-    /// The level of the code's reports under a package's `[lints]`; `None` when they are
-    /// allowed. A code `[lints]` cannot set is always an error.
-    pub(crate) fn level(self, lints: Lints) -> Option<Level> {
-        match self.lint().map(|lint| lints.level(lint)) {
-            None | Some(policy::Level::Deny) => Some(Level::Error),
-            Some(policy::Level::Warn) => Some(Level::Warning),
-            Some(policy::Level::Allow) => None,
-        }
-    }
-
-    /// The level when `[lints]` says nothing.
-    pub(crate) fn default_level(self) -> Option<Level> {
-        self.level(Lints::default())
-    }
-}
-
-impl PartialOrd for Code {
-    fn partial_cmp(&self, other: &Code) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Code {
-    fn cmp(&self, other: &Code) -> Ordering {
-        self.index().cmp(&other.index())
-    }
-}
-
-impl fmt::Display for Code {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// How severe a report is: `deny` prints an error and fails the run, `warn` a warning.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Level {
-    Warning,
-    Error,
-}
-
-impl Level {
-    /// As cargo's JSON spells it.
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Level::Warning => "warning",
-            Level::Error => "error",
-        }
-    }
 }
 
 /// The `Rules` section of `cli/README.md` is generated from the registry's docs, so that
@@ -255,7 +102,7 @@ mod tests {
     #[test]
     fn the_registry_lists_each_code_once() {
         for (index, rule) in RULES.iter().enumerate() {
-            assert_eq!(rule.code.index(), index, "{}", rule.code);
+            assert_eq!(super::index(rule.code), index, "{}", rule.code);
             assert!(std::ptr::eq(named(rule.code.name()).unwrap(), *rule));
         }
         for lint in async_hygiene_analysis::findings::Lint::ALL {

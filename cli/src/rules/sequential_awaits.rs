@@ -11,8 +11,8 @@ use async_hygiene_analysis::concurrent::{FnPlan, Guards};
 use proc_macro2::Span;
 use syn::{Attribute, Block, Macro, Signature};
 
-use super::{Code, Doc, Rule};
 use crate::diagnostic::{Applicability, Diagnostic, Label, Location, Suggestion};
+use crate::rules::code::{Code, Doc, Rule};
 use crate::scope::{is_attribute, ScopeRules};
 
 pub(crate) static RULE: Rule = Rule {

@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::{Code, Doc, Rule};
 use crate::diagnostic::{Diagnostic, Location};
+use crate::rules::code::{Code, Doc, Rule};
 
 pub(crate) static RULE: Rule = Rule {
     code: Code::Unparsed,
