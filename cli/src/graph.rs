@@ -7,10 +7,10 @@
 //!   methods of the receiver's type when syntax shows it, else to the one method of that
 //!   name in the workspace if there is exactly one and the name is not a common std one.
 //! - **Blocking**: a sync fn blocks when its own body makes a blocking call, or calls a
-//!   sync fn that blocks (outside offload contexts, which [`crate::facts`] leaves out).
+//!   sync fn that blocks (outside offload contexts, which [`crate::calls`] leaves out).
 //!   Computed backwards from the direct ones, breadth first: each fn keeps its shortest
 //!   chain, and recursion ends because each fn is marked once. Only the sync fns async
-//!   code reaches can be on a chain: their bodies left unread by [`crate::facts`] are
+//!   code reaches can be on a chain: their bodies left unread by [`crate::collect`] are
 //!   read first, following the calls from async contexts.
 //!
 //! It cannot see calls through trait objects, fn pointers or generics, nor code inside

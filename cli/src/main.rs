@@ -10,19 +10,24 @@
 //! usage or I/O error.
 //!
 //! Layout: [`workspace`]/[`manifest`] find the crate roots; [`sources`] parses every file
-//! in parallel and [`facts`] reduces each to what the rest needs, running the rules that
-//! need no other file; [`rules`] holds one file per rule and their registry; [`scope`]
-//! what the rules see in a package and a scope; [`graph`] resolves calls and carries
-//! blocking from sync helpers to async callers; [`check`] puts it together; [`render`]
-//! prints it.
+//! in parallel and [`collect`] reduces each to its [`facts`] ([`modules`] finds the files
+//! of `mod x;`, [`calls`] a body's calls), running the rules that need no other file;
+//! [`deferred`] reads the sync bodies left unread until async code reaches them;
+//! [`rules`] holds one file per rule and their registry; [`scope`] what the rules see in
+//! a package and a scope; [`graph`] resolves calls and carries blocking from sync
+//! helpers to async callers; [`check`] puts it together; [`render`] prints it.
 
+mod calls;
 mod check;
+mod collect;
+mod deferred;
 mod diagnostic;
 mod explain;
 mod facts;
 mod fix;
 mod graph;
 mod manifest;
+mod modules;
 mod render;
 mod rules;
 mod scope;

@@ -1,4 +1,5 @@
-//! Reading `Cargo.toml` without cargo: the fallback of [`crate::workspace::discover`].
+//! Reading `Cargo.toml` without cargo: the fallback when `cargo metadata` does not run, and the
+//! early guess the check parses while it runs (see `check::discover`).
 //!
 //! It reads what locates crate roots and nothing else: `[package] name/version/edition`,
 //! `[lib]`/`[[bin]]`/`[[example]]`/`[[test]]`/`[[bench]]` `name`/`path`, the

@@ -10,8 +10,9 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
+use crate::collect;
 use crate::diagnostic::{self, shared_path, Diagnostic, Location};
-use crate::facts::{self, FileFacts, FileKey};
+use crate::facts::{FileFacts, FileKey};
 use crate::rules::unparsed_file;
 use crate::scope::CrateRules;
 use crate::skim;
@@ -125,7 +126,7 @@ pub(crate) fn parse_file(key: &FileKey, rules: &CrateRules) -> FileFacts {
             if let Ok(file) = syn::parse_file(for_lexing) {
                 let text = Some(Arc::clone(&full));
                 let (facts, needed_blanked) =
-                    facts::collect(key, &path, &file, text, &skimmed.bodies, rules);
+                    collect::collect(key, &path, &file, text, &skimmed.bodies, rules);
                 // Else the facts are dropped: their spans are never resolved again.
                 if !needed_blanked {
                     collected = Some(Ok(facts));
@@ -134,7 +135,7 @@ pub(crate) fn parse_file(key: &FileKey, rules: &CrateRules) -> FileFacts {
         }
         let parse = |source: Arc<str>| {
             syn::parse_file(&source)
-                .map(|file| facts::collect(key, &path, &file, Some(source), &[], rules).0)
+                .map(|file| collect::collect(key, &path, &file, Some(source), &[], rules).0)
         };
         let collected = match collected {
             Some(collected) => collected,
