@@ -8,8 +8,9 @@ use std::path::Path;
 
 use crate::diagnostic::Diagnostic;
 use crate::facts::FileKey;
-use crate::graph::{CallGraph, Root};
+use crate::graph::CallGraph;
 use crate::manifest;
+use crate::resolve::Root;
 use crate::rules::{Code, Level, RULES};
 use crate::scope::CrateRules;
 use crate::sources::{self, ParsedFile};

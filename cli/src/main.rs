@@ -29,6 +29,7 @@ mod graph;
 mod manifest;
 mod modules;
 mod render;
+mod resolve;
 mod rules;
 mod scope;
 mod skim;
