@@ -115,8 +115,11 @@ fn package_of(dir: &Path, manifest: &Table) -> Option<Package> {
         .and_then(|lib| text(lib, "path"))
         .map_or_else(|| dir.join("src/lib.rs"), |path| dir.join(path));
     if lib.is_some() || lib_path.is_file() {
-        let lib_name = lib.and_then(|lib| text(lib, "name")).unwrap_or(&name);
-        add(Target::new(lib_name, TargetKind::Lib, lib_path, &edition));
+        // As cargo names it: the package's name with `-` as `_`, unless `[lib]` names it.
+        let lib_name = lib
+            .and_then(|lib| text(lib, "name"))
+            .map_or_else(|| name.replace('-', "_"), str::to_owned);
+        add(Target::new(&lib_name, TargetKind::Lib, lib_path, &edition));
     }
     let kinds = [
         ("bin", TargetKind::Bin, "src/bin", "autobins"),
@@ -198,7 +201,7 @@ mod tests {
         std::fs::write(dir.join("tests/skipped.rs"), "").unwrap();
         let manifest: Table = r#"
 [package]
-name = "demo" # a comment
+name = "demo-app" # a comment
 edition = "2021"
 autotests = false
 
@@ -226,7 +229,7 @@ members = [
         assert_eq!(
             targets,
             [
-                ("demo", TargetKind::Lib, PathBuf::from("src/lib.rs")),
+                ("demo_app", TargetKind::Lib, PathBuf::from("src/lib.rs")),
                 ("tool", TargetKind::Bin, PathBuf::from("src/tool.rs")),
             ]
         );
