@@ -12,6 +12,7 @@ use syn::visit::{self, Visit};
 use syn::{Block, Expr, FnArg, Item, Local, Macro, Pat, ReturnType, Signature, Stmt, Type};
 
 use async_hygiene_analysis::blocking::{Imports, ESCAPE_HATCH};
+use async_hygiene_analysis::syntax::{peel, tokens_mention};
 
 use crate::diagnostic::Location;
 use crate::facts::{CallSite, Callee, TypeGuess};
@@ -379,15 +380,6 @@ fn peel_parens(expr: &Expr) -> &Expr {
     }
 }
 
-fn peel(expr: &Expr) -> &Expr {
-    match expr {
-        Expr::Paren(inner) => peel(&inner.expr),
-        Expr::Group(inner) => peel(&inner.expr),
-        Expr::Reference(inner) => peel(&inner.expr),
-        _ => expr,
-    }
-}
-
 /// Whether any of `stmts` mentions `name` (as a path, or in a macro's tokens).
 fn mentions(stmts: &[Stmt], name: &str) -> bool {
     struct Mention<'n> {
@@ -410,14 +402,6 @@ fn mentions(stmts: &[Stmt], name: &str) -> bool {
         finder.visit_stmt(stmt);
     }
     finder.found
-}
-
-pub(crate) fn tokens_mention(tokens: proc_macro2::TokenStream, name: &str) -> bool {
-    tokens.into_iter().any(|tree| match tree {
-        proc_macro2::TokenTree::Ident(ident) => ident == name,
-        proc_macro2::TokenTree::Group(group) => tokens_mention(group.stream(), name),
-        _ => false,
-    })
 }
 
 impl<'ast> Visit<'ast> for CallCollector<'_> {

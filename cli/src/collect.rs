@@ -11,7 +11,9 @@ use syn::{Attribute, Block, Expr, ImplItem, Item, Macro, ReturnType, Signature, 
 
 use async_hygiene_analysis::blocking;
 
-use crate::calls::{body_uses, collect_calls, return_type, tokens_mention, type_name};
+use async_hygiene_analysis::syntax::tokens_mention;
+
+use crate::calls::{body_uses, collect_calls, return_type, type_name};
 use crate::diagnostic::{self, Location};
 use crate::facts::{DeferredBody, FileFacts, FileKey, FnBody, FnFacts, Scope};
 use crate::modules::{candidate_files, module_dir, module_file, path_attribute};

@@ -706,25 +706,10 @@ pub(crate) fn last_segment(path: &syn::Path) -> String {
 }
 
 /// Strips parentheses, invisible groups and borrows: `(&mut fut)` is `fut`.
-pub(crate) fn peel(expr: &Expr) -> &Expr {
-    match expr {
-        Expr::Paren(inner) => peel(&inner.expr),
-        Expr::Group(inner) => peel(&inner.expr),
-        Expr::Reference(inner) => peel(&inner.expr),
-        _ => expr,
-    }
-}
+pub(crate) use crate::syntax::{peel, tokens_mention};
 
 fn is_name(expr: &Expr, name: &str) -> bool {
     matches!(peel(expr), Expr::Path(path) if path.qself.is_none() && path.path.is_ident(name))
-}
-
-pub(super) fn tokens_mention(tokens: TokenStream, name: &str) -> bool {
-    tokens.into_iter().any(|tree| match tree {
-        TokenTree::Ident(ident) => ident == name,
-        TokenTree::Group(group) => tokens_mention(group.stream(), name),
-        _ => false,
-    })
 }
 
 /// The operands of the macros of one statement list, each parsed once: the statements
