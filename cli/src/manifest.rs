@@ -70,6 +70,38 @@ pub(crate) fn read_workspace(root: &Path) -> Result<Workspace, String> {
     })
 }
 
+/// Whether the package at `dir` can name the crate `name` in its library and binaries
+/// as written: it is that package, or `[dependencies]` (or a `[target.*.dependencies]`)
+/// has it under that name. Dev-dependencies do not count (`src/` cannot use them), nor a
+/// renamed dependency (its path starts with the new name).
+pub(crate) fn can_name(dir: &Path, name: &str) -> bool {
+    let Ok(manifest) = read(&dir.join("Cargo.toml")) else {
+        return false;
+    };
+    let is_package = manifest
+        .get("package")
+        .and_then(Value::as_table)
+        .and_then(|package| text(package, "name"))
+        == Some(name);
+    let has = |table: &Table| {
+        table
+            .get("dependencies")
+            .and_then(Value::as_table)
+            .and_then(|dependencies| dependencies.get(name))
+            .is_some_and(|dependency| {
+                dependency
+                    .as_table()
+                    .and_then(|dependency| text(dependency, "package"))
+                    .is_none_or(|package| package == name)
+            })
+    };
+    let in_targets = manifest
+        .get("target")
+        .and_then(Value::as_table)
+        .is_some_and(|targets| targets.values().filter_map(Value::as_table).any(has));
+    is_package || has(&manifest) || in_targets
+}
+
 fn read(path: &Path) -> Result<Table, String> {
     let text =
         std::fs::read_to_string(path).map_err(|error| format!("{}: {error}", path.display()))?;
@@ -235,6 +267,36 @@ members = [
         );
         let workspace = manifest["workspace"].as_table().unwrap();
         assert_eq!(list(workspace, "members"), ["a", "crates/*"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Only what `src/` can name as written: the package itself, a dependency (also a
+    /// target-specific one) under its own name.
+    #[test]
+    fn a_package_can_name_its_dependencies_not_its_dev_dependencies() {
+        let dir = std::env::temp_dir().join(format!("manifest-deps-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cases = [
+            ("[dependencies]\nasync-hygiene = \"0.1\"\n", true),
+            ("[dependencies.async-hygiene]\nversion = \"0.1\"\n", true),
+            ("[dependencies]\nasync-hygiene.workspace = true\n", true),
+            (
+                "[target.'cfg(unix)'.dependencies]\nasync-hygiene = \"0.1\"\n",
+                true,
+            ),
+            ("[package]\nname = \"async-hygiene\"\n", true),
+            ("[dev-dependencies]\nasync-hygiene = \"0.1\"\n", false),
+            (
+                "[dependencies]\nah = { package = \"async-hygiene\", version = \"0.1\" }\n",
+                false,
+            ),
+            ("[dependencies]\n# async-hygiene = \"0.1\"\n", false),
+            ("[dependencies]\nasync-hygiene-runtime = \"0.1\"\n", false),
+        ];
+        for (manifest, expected) in cases {
+            std::fs::write(dir.join("Cargo.toml"), manifest).unwrap();
+            assert_eq!(can_name(&dir, "async-hygiene"), expected, "{manifest}");
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

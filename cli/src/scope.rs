@@ -11,6 +11,7 @@ use async_hygiene_analysis::policy::{self, AttributePolicy, Guard, Lints};
 use syn::{Attribute, Block, Expr, Item, Signature};
 
 use crate::diagnostic::Diagnostic;
+use crate::manifest;
 use crate::rules::code::{Code, Level};
 use crate::rules::config;
 
@@ -48,14 +49,7 @@ impl CrateRules {
                 Err(message) => problems.push(config::malformed(&file, &loaded.path, message)),
             }
         }
-        let manifest = std::fs::read_to_string(manifest_dir.join("Cargo.toml")).unwrap_or_default();
-        let uses_facade = manifest.lines().any(|line| {
-            let line = line.trim_start();
-            line.starts_with("async-hygiene ")
-                || line.starts_with("async-hygiene=")
-                || line.starts_with("async-hygiene.")
-                || line.starts_with("name = \"async-hygiene\"")
-        });
+        let uses_facade = manifest::can_name(manifest_dir, "async-hygiene");
         (
             CrateRules {
                 catalogue: Arc::new(catalogue),
