@@ -114,10 +114,6 @@ const VALUE_METHODS: &[&str] = &[
     "unwrap_unchecked",
 ];
 
-/// The macros that await their operands (`join!`, `tokio::select!`, …), as the last path
-/// segment: an operand named in one is awaited, and the call is an await point. The
-/// watchdog's await marks (in the macros crate) mark these calls as one await each.
-pub const AWAITING_MACROS: &[&str] = &["join", "try_join", "select", "select_biased"];
 /// Macros that pin a future so it can be awaited.
 pub(super) const PINNING_MACROS: &[&str] = &["pin", "pin_mut"];
 /// The macros of the runtime crate that the attributes' watchdog hook wraps an async body
@@ -454,8 +450,8 @@ impl<'a> Scanner<'a> {
             }
             return;
         }
-        if AWAITING_MACROS.contains(&name.as_str()) {
-            if name.starts_with("select") {
+        if let Some(awaiting) = awaiting_macro(&name) {
+            if awaiting.operands == AwaitedOperands::SelectBranches {
                 if let Ok(branches) = parse_select.parse2(tokens) {
                     for branch in branches {
                         self.expr_with(&branch.future, Use::Awaited);
@@ -705,6 +701,7 @@ pub(crate) fn last_segment(path: &syn::Path) -> String {
         .unwrap_or_default()
 }
 
+use crate::syntax::{awaiting_macro, AwaitedOperands};
 /// Strips parentheses, invisible groups and borrows: `(&mut fut)` is `fut`.
 pub(crate) use crate::syntax::{peel, tokens_mention};
 
@@ -793,7 +790,7 @@ fn used_as_future(name: &str, rest: &[Stmt], operands: &MacroOperands) -> bool {
             }
             let polls = mac.path.segments.last().is_some_and(|last| {
                 let last = last.ident.to_string();
-                AWAITING_MACROS.contains(&last.as_str()) || PINNING_MACROS.contains(&last.as_str())
+                awaiting_macro(&last).is_some() || PINNING_MACROS.contains(&last.as_str())
             });
             let operands = if polls { None } else { self.operands.of(mac) };
             match operands {
