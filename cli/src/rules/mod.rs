@@ -3,14 +3,25 @@
 //! Each rule's file holds its documentation (what it does, why it is bad, an example,
 //! what to use instead, how to allow it), its check or its call into
 //! `async-hygiene-analysis`, and the wording of its reports. [`RULES`] is the registry:
-//! the levels of `[lints]`, the renderers, SARIF's rule list, `explain <rule>` and the
-//! `Rules` section of `cli/README.md` all read it.
+//! the run's summary, SARIF's rule list, `explain <rule>` and the `Rules` section of
+//! `cli/README.md` read it; a report's level comes from its rule's [`Code`].
 //!
-//! Adding a rule: a file here with its `RULE` and its check, one line in [`RULES`], a
-//! fixture crate and a snapshot under `cli/tests/`. A rule a user sets in `[lints]` is
-//! also a variant of `async_hygiene_analysis::findings::Lint` with its default level in
-//! `async_hygiene_analysis::policy::default_level`: the attributes read the same
-//! `async-hygiene.toml`, and the proc-macro crate cannot reach this one.
+//! Adding a rule:
+//! - a file here declaring `pub(crate) static RULE: Rule` (its code, summary and doc) and
+//!   its check, called from where its facts are (`collect.rs` for what one file shows,
+//!   `graph.rs` for what needs the call graph);
+//! - one line in [`RULES`];
+//! - a fixture crate `cli/tests/fixtures/rules/<rule>/` with each report marked
+//!   `//~ <rule>`, and its snapshot (`UPDATE_SNAPSHOTS=1 cargo test -p
+//!   cargo-async-hygiene --test check rule`), then `UPDATE_RULE_DOCS=1 cargo test -p
+//!   cargo-async-hygiene readme_rules` for the README.
+//!
+//! Its code: a rule a user sets in `[lints]` is a variant of
+//! `async_hygiene_analysis::findings::Lint` (its name in `Lint::code`) with its default
+//! level in `async_hygiene_analysis::policy::default_level`, because the attributes read
+//! the same `async-hygiene.toml` and the proc-macro crate cannot reach this one; the
+//! rule's `Code` is then `Code::Lint(Lint::..)`. A rule that is always an error (like
+//! `unparsed-file`) is a variant of [`Code`] itself.
 
 pub(crate) mod blocking;
 pub(crate) mod code;
@@ -21,7 +32,7 @@ pub(crate) mod unparsed_file;
 
 pub(crate) use self::code::{Code, Level, Rule};
 
-/// Every rule, in the order reports of one place and the summary list them.
+/// Every rule, in the order the summary, SARIF's rule list and the README list them.
 pub(crate) static RULES: [&Rule; 5] = [
     &blocking::RULE,
     &lock_across_await::RULE,
