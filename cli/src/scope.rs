@@ -19,13 +19,9 @@ use crate::rules::config;
 /// applied, and the levels of its `[lints]`.
 #[derive(Debug)]
 pub(crate) struct CrateRules {
-    catalogue: Arc<BlockingCatalogue>,
     lints: Lints,
-    /// `[concurrent.guards]`: they keep their `let` in place in `#[concurrent]`'s plan.
-    guards: Arc<[Guard]>,
-    /// Whether the package depends on `async-hygiene`, so that inserting
-    /// `#[async_hygiene::concurrent]` compiles.
-    uses_facade: bool,
+    /// The rules of every scope, before a module's names are in view.
+    base: ScopeRules,
 }
 
 impl CrateRules {
@@ -50,15 +46,13 @@ impl CrateRules {
             }
         }
         let uses_facade = manifest::can_name(manifest_dir, "async-hygiene");
-        (
-            CrateRules {
-                catalogue: Arc::new(catalogue),
-                lints,
-                guards,
-                uses_facade,
-            },
-            problems,
-        )
+        let base = ScopeRules {
+            catalogue: Arc::new(catalogue),
+            imports: Arc::new(Imports::default()),
+            guards,
+            uses_facade,
+        };
+        (CrateRules { lints, base }, problems)
     }
 
     /// The level of a rule's reports; `None` when `[lints]` allows it.
@@ -66,14 +60,9 @@ impl CrateRules {
         code.level(self.lints)
     }
 
-    /// The rules in a module's scope (a file's items, or an inline module's).
+    /// The rules in a file's top-level scope.
     pub(crate) fn scope(&self, items: &[Item]) -> ScopeRules {
-        ScopeRules {
-            catalogue: Arc::clone(&self.catalogue),
-            imports: Arc::new(Imports::module(items)),
-            guards: Arc::clone(&self.guards),
-            uses_facade: self.uses_facade,
-        }
+        self.base.scope(items)
     }
 }
 
@@ -87,7 +76,8 @@ pub(crate) struct ScopeRules {
 }
 
 impl ScopeRules {
-    /// An inline module: its own names in view, the same catalogue.
+    /// A module's scope (a file's items, or an inline module's): its own names in view,
+    /// the same catalogue.
     pub(crate) fn scope(&self, items: &[Item]) -> ScopeRules {
         ScopeRules {
             catalogue: Arc::clone(&self.catalogue),
