@@ -24,9 +24,10 @@ pub(crate) static RULE: Rule = Rule {
     doc: Doc {
         what_it_does: "
 Reports a call that blocks the thread (file and network I/O of `std`, `std::thread::sleep`,
-a blocking lock or channel receive, the blocking clients of well-known crates, and the
-crate's own entries of `[no_blocking.deny]`) in async code: an async fn's body, an
-`async` block or an async closure, whether or not it carries `#[no_blocking]`.
+a thread's `.join()`, a std channel's `.recv()`, `block_on`, tokio's `blocking_*` methods,
+the blocking clients of well-known crates, and the crate's own entries of
+`[no_blocking.deny]`) in async code: an async fn's body, an `async` block or an async
+closure, whether or not it carries `#[no_blocking]`.
 
 It also follows the crate's own sync fns: a call from async code to a sync fn that
 blocks (itself or through other sync fns of the workspace) is reported at the call, with
