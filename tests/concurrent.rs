@@ -55,7 +55,7 @@ both!(dashboard_as_written, dashboard, () -> Dashboard {
 });
 
 #[tokio::test(start_paused = true)]
-async fn seed_dashboard_takes_the_longest_call_not_the_sum() {
+async fn article_dashboard_takes_the_longest_call_not_the_sum() {
     let (expected, sequential) = timed(dashboard_as_written()).await;
     let (actual, concurrent) = timed(dashboard()).await;
     assert_eq!(actual, expected);

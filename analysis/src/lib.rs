@@ -11,6 +11,7 @@
 //! | [`blocking`] | which calls in async code block the thread: the catalogue, the scanner, guards held across `.await`, import resolution; typed findings |
 //! | [`policy`] | `async-hygiene.toml`: the crate's deny/allow/offload lists and lint levels |
 //! | [`findings`] | what a check reports: rule code ([`findings::Lint`]), location, message, fix, notes, labels |
+//! | [`syntax`] | small questions about syntax every rule asks (`peel`, `tokens_mention`) |
 //! | [`concurrent`] | `#[concurrent]`'s plan: use/def facts, the dependency graph, the schedule, and why each statement that did not move stayed |
 
 pub mod blocking;
@@ -18,3 +19,4 @@ pub mod concurrent;
 pub mod findings;
 pub mod policy;
 pub mod shape;
+pub mod syntax;

@@ -6,12 +6,14 @@ use std::fmt::Write as _;
 use std::ops::Range;
 use std::path::Path;
 
-use crate::diagnostic::{Code, Diagnostic, Level};
+use crate::diagnostic::Diagnostic;
 use crate::facts::FileKey;
-use crate::graph::{CallGraph, Root};
+use crate::graph::CallGraph;
 use crate::manifest;
 use crate::owner::Owners;
-use crate::rules::CrateRules;
+use crate::resolve::Root;
+use crate::rules::{Code, Level, RULES};
+use crate::scope::CrateRules;
 use crate::sources::{self, ParsedFile};
 use crate::workspace::{self, Discovery, Package, Target, TargetKind, Workspace};
 
@@ -232,7 +234,7 @@ fn discover(
     kinds: &[TargetKind],
 ) -> Result<(Workspace, Option<EarlyParse>), String> {
     if discovery == Discovery::Manifests {
-        let mut workspace = workspace::discover(path, discovery)?;
+        let mut workspace = manifest::read_workspace(&workspace::root(path)?)?;
         workspace.keep_targets(kinds);
         return Ok((workspace, None));
     }
@@ -278,7 +280,7 @@ fn apply_levels(
             let package = package_of(&diagnostic);
             let level = match package {
                 Some(package) => rules[package].level(diagnostic.code)?,
-                None => diagnostic.code.default_level(),
+                None => diagnostic.code.default_level()?,
             };
             diagnostic.level = if deny_warnings { Level::Error } else { level };
             Some((diagnostic, package))
@@ -349,11 +351,15 @@ impl Checked {
             .filter(|d| d.level == Level::Error)
             .count();
         let warnings = self.diagnostics.len() - errors;
-        let by_code: Vec<String> = Code::ALL
+        let by_code: Vec<String> = RULES
             .iter()
-            .filter_map(|code| {
-                let count = self.diagnostics.iter().filter(|d| d.code == *code).count();
-                (count > 0).then(|| format!("{code}: {count}"))
+            .filter_map(|rule| {
+                let count = self
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.code == rule.code)
+                    .count();
+                (count > 0).then(|| format!("{}: {count}", rule.code))
             })
             .collect();
         let plural = |count: usize, word: &str| {

@@ -6,98 +6,13 @@
 //! source map is thread-local, so a `Span` means nothing on another thread.
 
 use std::cell::RefCell;
-use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// A rule's stable code, as printed (`async-hygiene::blocking`) and configured
-/// (`[lints] blocking = "deny"`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) enum Code {
-    /// A call that blocks the executor thread, directly or through the crate's sync fns.
-    Blocking,
-    /// A lock guard alive at a later `.await`.
-    LockAcrossAwait,
-    /// Awaits in sequence that `#[concurrent]` would run together.
-    SequentialAwaits,
-    /// A file that does not parse, or a module file that is missing: it was not checked.
-    Unparsed,
-    /// `async-hygiene.toml` is malformed or names nothing.
-    Config,
-}
+use async_hygiene_analysis::findings::{self, Finding};
 
-impl Code {
-    pub(crate) const ALL: [Code; 5] = [
-        Code::Blocking,
-        Code::LockAcrossAwait,
-        Code::SequentialAwaits,
-        Code::Unparsed,
-        Code::Config,
-    ];
-
-    /// The name in `[lints]` and after `async-hygiene::` in output.
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Code::Blocking => "blocking",
-            Code::LockAcrossAwait => "lock-across-await",
-            Code::SequentialAwaits => "sequential-awaits",
-            Code::Unparsed => "unparsed-file",
-            Code::Config => "config",
-        }
-    }
-
-    /// The code as printed: `async-hygiene::blocking`, like clippy's `clippy::name`.
-    pub(crate) fn qualified(self) -> String {
-        format!("async-hygiene::{}", self.name())
-    }
-
-    /// One line for SARIF's rule list and `--help`.
-    pub(crate) fn summary(self) -> &'static str {
-        match self {
-            Code::Blocking => {
-                "a call in async code blocks the executor thread, directly or through the crate's own sync functions"
-            }
-            Code::LockAcrossAwait => "a lock guard is still alive at a later `.await`",
-            Code::SequentialAwaits => {
-                "independent awaits run one after another; `#[concurrent]` would run them together"
-            }
-            Code::Unparsed => "a source file could not be read or parsed, so it was not checked",
-            Code::Config => "`async-hygiene.toml` is malformed",
-        }
-    }
-
-    /// The level when `[lints]` says nothing.
-    pub(crate) fn default_level(self) -> Level {
-        match self {
-            Code::SequentialAwaits => Level::Warning,
-            _ => Level::Error,
-        }
-    }
-}
-
-impl fmt::Display for Code {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// How severe a report is: `deny` prints an error and fails the run, `warn` a warning.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Level {
-    Warning,
-    Error,
-}
-
-impl Level {
-    /// As cargo's JSON spells it.
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Level::Warning => "warning",
-            Level::Error => "error",
-        }
-    }
-}
+use crate::rules::code::{Code, Level};
 
 /// A source range resolved to file, lines and columns (1-based, columns in chars as
 /// rustc counts them) and bytes (for snippets and fixes).
@@ -291,7 +206,8 @@ impl Diagnostic {
     pub(crate) fn new(code: Code, primary: Location, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             code,
-            level: code.default_level(),
+            // Provisional: the run sets each report's level from its package's `[lints]`.
+            level: code.default_level().unwrap_or(Level::Warning),
             message: message.into(),
             primary,
             label: String::new(),
@@ -300,6 +216,30 @@ impl Diagnostic {
             help: Vec::new(),
             suggestion: None,
         }
+    }
+
+    /// A finding of the shared rules (`#[no_blocking]`'s scan) as a report in `file`.
+    pub(crate) fn from_finding(finding: &Finding, file: &Arc<Path>) -> Diagnostic {
+        let location =
+            |range: &findings::Location| Location::spanning(file, range.first, range.last);
+        let mut diagnostic = Diagnostic::new(
+            Code::Lint(finding.lint),
+            location(&finding.location),
+            &finding.message,
+        );
+        if !finding.help.is_empty() {
+            diagnostic.help.push(finding.help.clone());
+        }
+        diagnostic.notes.extend(finding.notes.iter().cloned());
+        diagnostic.secondary = finding
+            .labels
+            .iter()
+            .map(|label| Label {
+                location: location(&label.location),
+                text: label.message.clone(),
+            })
+            .collect();
+        diagnostic
     }
 
     pub(crate) fn with_label(mut self, label: impl Into<String>) -> Diagnostic {

@@ -4,12 +4,12 @@
 
 use std::path::Path;
 
+use async_hygiene_analysis::concurrent::{FnPlan, Guards, Source};
 use async_hygiene_analysis::policy::{self, Guard};
+use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Block, ImplItemFn, ItemFn, ItemImpl, Signature, TraitItemFn};
-
-use crate::rules;
 
 /// A fn of the file, with the name to select it by and the lines it covers.
 struct Candidate<'f> {
@@ -128,11 +128,27 @@ pub(crate) fn explain(selector: &str) -> Result<String, String> {
     };
     let (guards, note) = package_guards(Path::new(file));
     let mut out = format!("{file}:{}: ", chosen.lines.0);
-    out.push_str(&rules::explain(chosen.sig, chosen.block, &text, &guards));
+    let plan = FnPlan::with_guards(chosen.sig, chosen.block, Guards::new(&guards));
+    out.push_str(&plan.explain(&FileSource { text: &text }));
     if let Some(note) = note {
         out.push_str(&note);
     }
     Ok(out)
+}
+
+/// Line and text of spans in one file's source.
+struct FileSource<'s> {
+    text: &'s str,
+}
+
+impl Source for FileSource<'_> {
+    fn line(&self, span: Span) -> Option<usize> {
+        Some(span.start().line)
+    }
+
+    fn text(&self, span: Span) -> Option<String> {
+        self.text.get(span.byte_range()).map(str::to_owned)
+    }
 }
 
 /// The `[concurrent.guards]` of the package `file` belongs to (the nearest directory

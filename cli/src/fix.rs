@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::check::Checked;
-use crate::diagnostic::{display_path, Applicability, Code, Diagnostic};
+use crate::diagnostic::{display_path, Applicability, Diagnostic};
+use crate::rules::Code;
 use crate::verify;
 
 /// One insertion made.
@@ -74,7 +75,7 @@ pub(crate) fn apply(diagnostics: &[Diagnostic], root: &Path) -> Result<Applied, 
         let Some(suggestion) = &diagnostic.suggestion else {
             continue;
         };
-        if diagnostic.code == Code::SequentialAwaits
+        if diagnostic.code == Code::SEQUENTIAL_AWAITS
             && suggestion.applicability == Applicability::MachineApplicable
         {
             by_file

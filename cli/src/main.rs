@@ -3,18 +3,24 @@
 //!
 //! ```text
 //! cargo async-hygiene check [PATH | --manifest-path PATH] [--message-format human|json|sarif] [--deny warnings] [--fix]
-//! cargo async-hygiene explain FILE:FN | FILE:LINE
+//! cargo async-hygiene explain RULE | FILE:FN | FILE:LINE
 //! ```
 //!
 //! Exit status: 0 when nothing is reported at deny level, 1 when something is, 2 on a
 //! usage or I/O error.
 //!
 //! Layout: [`workspace`]/[`manifest`] find the crate roots; [`sources`] parses every file
-//! in parallel and [`facts`] reduces each to what the rest needs (the shared rules are
-//! called through [`rules`] only); [`graph`] resolves calls and carries blocking from
-//! sync helpers to async callers; [`check`] puts it together; [`render`] prints it.
+//! in parallel and [`collect`] reduces each to its [`facts`] ([`modules`] finds the files
+//! of `mod x;`, [`calls`] a body's calls), running the rules that need no other file;
+//! [`deferred`] reads the sync bodies left unread until async code reaches them;
+//! [`rules`] holds one file per rule and their registry; [`scope`] what the rules see in
+//! a package and a scope; [`graph`] resolves calls and carries blocking from sync
+//! helpers to async callers; [`check`] puts it together; [`render`] prints it.
 
+mod calls;
 mod check;
+mod collect;
+mod deferred;
 mod diagnostic;
 mod explain;
 mod facts;
@@ -22,9 +28,12 @@ mod fix;
 mod graph;
 mod locate;
 mod manifest;
+mod modules;
 mod owner;
 mod render;
+mod resolve;
 mod rules;
+mod scope;
 mod skim;
 mod sources;
 mod verify;
@@ -56,8 +65,10 @@ struct Cli {
 enum Command {
     /// Check a package or workspace (default: the current directory).
     Check(CheckArgs),
-    /// Print `#[concurrent]`'s plan for one fn: `FILE:FN`, `FILE:Type::method` or `FILE:LINE`.
+    /// Print a rule's documentation (`explain blocking`), or `#[concurrent]`'s plan for
+    /// one fn: `FILE:FN`, `FILE:Type::method` or `FILE:LINE`.
     Explain {
+        /// A rule (`blocking`, `sequential-awaits`, ..), or a fn:
         /// `src/lib.rs:load_dashboard`, `src/lib.rs:Service::load` or `src/lib.rs:42`.
         selector: String,
     },
@@ -137,7 +148,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(args) => run_check(&args),
-        Command::Explain { selector } => match explain::explain(&selector) {
+        Command::Explain { selector } => match explain_rule_or_fn(&selector) {
             Ok(plan) => {
                 print!("{plan}");
                 ExitCode::SUCCESS
@@ -148,6 +159,23 @@ fn main() -> ExitCode {
             }
         },
     }
+}
+
+/// `explain RULE` prints the rule's documentation; `explain FILE:…` the plan of a fn.
+/// A selector with no `:` outside a rule's `async-hygiene::` prefix names a rule.
+fn explain_rule_or_fn(selector: &str) -> Result<String, String> {
+    if let Some(rule) = rules::named(selector) {
+        return Ok(format!("{}\n", rule.markdown()));
+    }
+    if selector.starts_with("async-hygiene::") || !selector.contains(':') {
+        let known: Vec<&str> = rules::RULES.iter().map(|rule| rule.code.name()).collect();
+        return Err(format!(
+            "`{selector}` is not a rule; the rules are {}. To explain a fn's plan, name it \
+             as FILE:FN or FILE:LINE, e.g. src/lib.rs:load or src/lib.rs:42",
+            known.join(", ")
+        ));
+    }
+    explain::explain(selector)
 }
 
 fn run_check(args: &CheckArgs) -> ExitCode {

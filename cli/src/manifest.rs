@@ -1,4 +1,5 @@
-//! Reading `Cargo.toml` without cargo: the fallback of [`crate::workspace::discover`].
+//! Reading `Cargo.toml` without cargo: the fallback when `cargo metadata` does not run, and the
+//! early guess the check parses while it runs (see `check::discover`).
 //!
 //! It reads what locates crate roots and nothing else: `[package] name/version/edition`,
 //! `[lib]`/`[[bin]]`/`[[example]]`/`[[test]]`/`[[bench]]` `name`/`path`, the
@@ -6,126 +7,31 @@
 //! targets cargo discovers by convention (`src/lib.rs`, `src/main.rs`, `src/bin/*`,
 //! `examples/*`, `tests/*`, `benches/*`).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+
+use toml::{Table, Value};
 
 use crate::workspace::{Package, Target, TargetKind, Workspace};
 
-/// One `[table]` or `[[array]]` entry: its keys with their string, bool or string-array
-/// values.
-#[derive(Debug, Default)]
-struct Table {
-    name: String,
-    values: HashMap<String, Value>,
-}
-
-#[derive(Debug)]
-enum Value {
-    Text(String),
-    Bool(bool),
-    List(Vec<String>),
-    Other,
-}
-
-impl Table {
-    fn text(&self, key: &str) -> Option<&str> {
-        match self.values.get(key) {
-            Some(Value::Text(text)) => Some(text),
-            _ => None,
-        }
-    }
-
-    fn list(&self, key: &str) -> &[String] {
-        match self.values.get(key) {
-            Some(Value::List(list)) => list,
-            _ => &[],
-        }
-    }
-
-    fn flag(&self, key: &str) -> Option<bool> {
-        match self.values.get(key) {
-            Some(Value::Bool(flag)) => Some(*flag),
-            _ => None,
-        }
+/// A manifest's `[name]` table, or its `[[name]]` entries.
+fn tables<'t>(manifest: &'t Table, name: &str) -> Vec<&'t Table> {
+    match manifest.get(name) {
+        Some(Value::Table(table)) => vec![table],
+        Some(Value::Array(entries)) => entries.iter().filter_map(Value::as_table).collect(),
+        _ => Vec::new(),
     }
 }
 
-/// The tables of a manifest, in order.
-fn parse(text: &str) -> Vec<Table> {
-    let mut tables = vec![Table::default()];
-    let mut lines = text.lines();
-    while let Some(line) = lines.next() {
-        let line = strip_comment(line).trim();
-        if line.is_empty() {
-            continue;
-        }
-        if let Some(header) = line.strip_prefix('[') {
-            let name = header.trim_start_matches('[').trim_end_matches(']').trim();
-            tables.push(Table {
-                name: name.to_owned(),
-                values: HashMap::new(),
-            });
-            continue;
-        }
-        let Some((key, value)) = line.split_once('=') else {
-            continue;
-        };
-        let mut value = value.trim().to_owned();
-        // A multi-line array: read on to its closing bracket.
-        if value.starts_with('[') {
-            while !value.contains(']') {
-                let Some(next) = lines.next() else { break };
-                value.push_str(strip_comment(next));
-            }
-        }
-        let parsed = parse_value(&value);
-        if let Some(table) = tables.last_mut() {
-            table
-                .values
-                .insert(key.trim().trim_matches('"').to_owned(), parsed);
-        }
-    }
-    tables
+fn text<'t>(table: &'t Table, key: &str) -> Option<&'t str> {
+    table.get(key).and_then(Value::as_str)
 }
 
-fn strip_comment(line: &str) -> &str {
-    // A `#` inside a string is rare in the keys read here; paths with `#` are not.
-    let mut in_string = false;
-    for (index, ch) in line.char_indices() {
-        match ch {
-            '"' | '\'' => in_string = !in_string,
-            '#' if !in_string => return &line[..index],
-            _ => {}
-        }
-    }
-    line
-}
-
-fn parse_value(value: &str) -> Value {
-    let value = value.trim();
-    if let Some(text) = unquote(value) {
-        return Value::Text(text);
-    }
-    match value {
-        "true" => return Value::Bool(true),
-        "false" => return Value::Bool(false),
-        _ => {}
-    }
-    if let Some(inner) = value.strip_prefix('[').and_then(|v| v.split(']').next()) {
-        return Value::List(
-            inner
-                .split(',')
-                .filter_map(|item| unquote(item.trim()))
-                .collect(),
-        );
-    }
-    Value::Other
-}
-
-fn unquote(text: &str) -> Option<String> {
-    let quote = text.chars().next().filter(|c| *c == '"' || *c == '\'')?;
-    let inner = text[1..].split(quote).next()?;
-    Some(inner.to_owned())
+fn list<'t>(table: &'t Table, key: &str) -> Vec<&'t str> {
+    table
+        .get(key)
+        .and_then(Value::as_array)
+        .map(|items| items.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
 }
 
 /// The package or workspace at `root`.
@@ -135,13 +41,12 @@ pub(crate) fn read_workspace(root: &Path) -> Result<Workspace, String> {
     if let Some(package) = package_of(root, &tables) {
         packages.push(package);
     }
-    if let Some(workspace) = tables.iter().find(|table| table.name == "workspace") {
-        let excluded: Vec<PathBuf> = workspace
-            .list("exclude")
+    if let Some(workspace) = tables.get("workspace").and_then(Value::as_table) {
+        let excluded: Vec<PathBuf> = list(workspace, "exclude")
             .iter()
             .map(|dir| root.join(dir))
             .collect();
-        for member in workspace.list("members") {
+        for member in list(workspace, "members") {
             for dir in expand_glob(root, member) {
                 if excluded.iter().any(|excluded| dir.starts_with(excluded)) || dir == root {
                     continue;
@@ -165,10 +70,43 @@ pub(crate) fn read_workspace(root: &Path) -> Result<Workspace, String> {
     })
 }
 
-fn read(path: &Path) -> Result<Vec<Table>, String> {
-    std::fs::read_to_string(path)
-        .map(|text| parse(&text))
-        .map_err(|error| format!("{}: {error}", path.display()))
+/// Whether the package at `dir` can name the crate `name` in its library and binaries
+/// as written: it is that package, or `[dependencies]` (or a `[target.*.dependencies]`)
+/// has it under that name. Dev-dependencies do not count (`src/` cannot use them), nor a
+/// renamed dependency (its path starts with the new name).
+pub(crate) fn can_name(dir: &Path, name: &str) -> bool {
+    let Ok(manifest) = read(&dir.join("Cargo.toml")) else {
+        return false;
+    };
+    let is_package = manifest
+        .get("package")
+        .and_then(Value::as_table)
+        .and_then(|package| text(package, "name"))
+        == Some(name);
+    let has = |table: &Table| {
+        table
+            .get("dependencies")
+            .and_then(Value::as_table)
+            .and_then(|dependencies| dependencies.get(name))
+            .is_some_and(|dependency| {
+                dependency
+                    .as_table()
+                    .and_then(|dependency| text(dependency, "package"))
+                    .is_none_or(|package| package == name)
+            })
+    };
+    let in_targets = manifest
+        .get("target")
+        .and_then(Value::as_table)
+        .is_some_and(|targets| targets.values().filter_map(Value::as_table).any(has));
+    is_package || has(&manifest) || in_targets
+}
+
+fn read(path: &Path) -> Result<Table, String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|error| format!("{}: {error}", path.display()))?;
+    text.parse::<Table>()
+        .map_err(|error| format!("{}: {}", path.display(), error.message()))
 }
 
 /// `crates/*` → every directory under `crates` with a `Cargo.toml`.
@@ -188,11 +126,11 @@ fn expand_glob(root: &Path, member: &str) -> Vec<PathBuf> {
     dirs
 }
 
-fn package_of(dir: &Path, tables: &[Table]) -> Option<Package> {
-    let package = tables.iter().find(|table| table.name == "package")?;
-    let name = package.text("name")?.to_owned();
-    let version = package.text("version").unwrap_or("0.0.0").to_owned();
-    let edition = package.text("edition").unwrap_or("2015").to_owned();
+fn package_of(dir: &Path, manifest: &Table) -> Option<Package> {
+    let package = manifest.get("package").and_then(Value::as_table)?;
+    let name = text(package, "name")?.to_owned();
+    let version = text(package, "version").unwrap_or("0.0.0").to_owned();
+    let edition = text(package, "edition").unwrap_or("2015").to_owned();
     let mut targets: Vec<Target> = Vec::new();
     let mut add = |target: Target| {
         if !targets
@@ -204,13 +142,16 @@ fn package_of(dir: &Path, tables: &[Table]) -> Option<Package> {
     };
 
     // Explicit targets first: their names win over the conventional ones.
-    let lib = tables.iter().find(|table| table.name == "lib");
+    let lib = manifest.get("lib").and_then(Value::as_table);
     let lib_path = lib
-        .and_then(|lib| lib.text("path"))
+        .and_then(|lib| text(lib, "path"))
         .map_or_else(|| dir.join("src/lib.rs"), |path| dir.join(path));
     if lib.is_some() || lib_path.is_file() {
-        let lib_name = lib.and_then(|lib| lib.text("name")).unwrap_or(&name);
-        add(Target::new(lib_name, TargetKind::Lib, lib_path, &edition));
+        // As cargo names it: the package's name with `-` as `_`, unless `[lib]` names it.
+        let lib_name = lib
+            .and_then(|lib| text(lib, "name"))
+            .map_or_else(|| name.replace('-', "_"), str::to_owned);
+        add(Target::new(&lib_name, TargetKind::Lib, lib_path, &edition));
     }
     let kinds = [
         ("bin", TargetKind::Bin, "src/bin", "autobins"),
@@ -219,11 +160,11 @@ fn package_of(dir: &Path, tables: &[Table]) -> Option<Package> {
         ("bench", TargetKind::Bench, "benches", "autobenches"),
     ];
     for (table_name, kind, conventional_dir, auto_key) in kinds {
-        for table in tables.iter().filter(|table| table.name == table_name) {
-            let Some(target_name) = table.text("name") else {
+        for table in tables(manifest, table_name) {
+            let Some(target_name) = text(table, "name") else {
                 continue;
             };
-            let path = table.text("path").map_or_else(
+            let path = text(table, "path").map_or_else(
                 || {
                     let single = dir.join(conventional_dir).join(format!("{target_name}.rs"));
                     if single.is_file() {
@@ -236,7 +177,7 @@ fn package_of(dir: &Path, tables: &[Table]) -> Option<Package> {
             );
             add(Target::new(target_name, kind, path, &edition));
         }
-        if package.flag(auto_key) == Some(false) {
+        if package.get(auto_key).and_then(Value::as_bool) == Some(false) {
             continue;
         }
         if kind == TargetKind::Bin && dir.join("src/main.rs").is_file() {
@@ -281,12 +222,18 @@ fn conventional_targets(dir: &Path) -> Vec<(String, PathBuf)> {
 mod tests {
     use super::*;
 
+    /// A manifest's targets as the checker finds them without cargo: explicit ones,
+    /// then the conventional ones unless an `auto*` switch is off.
     #[test]
-    fn reads_tables_keys_and_multiline_arrays() {
-        let tables = parse(
-            r#"
+    fn reads_targets_and_workspace_members() {
+        let dir = std::env::temp_dir().join(format!("manifest-test-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        std::fs::create_dir_all(dir.join("tests")).unwrap();
+        std::fs::write(dir.join("src/lib.rs"), "").unwrap();
+        std::fs::write(dir.join("tests/skipped.rs"), "").unwrap();
+        let manifest: Table = r#"
 [package]
-name = "demo" # a comment
+name = "demo-app" # a comment
 edition = "2021"
 autotests = false
 
@@ -299,14 +246,57 @@ members = [
     "a",   # first
     "crates/*",
 ]
-"#,
+"#
+        .parse()
+        .unwrap();
+        let package = package_of(&dir, &manifest).unwrap();
+        let targets: Vec<(&str, TargetKind, PathBuf)> = package
+            .targets
+            .iter()
+            .map(|target| {
+                let path = target.src_path.strip_prefix(&dir).unwrap().to_path_buf();
+                (target.name.as_str(), target.kind, path)
+            })
+            .collect();
+        assert_eq!(
+            targets,
+            [
+                ("demo_app", TargetKind::Lib, PathBuf::from("src/lib.rs")),
+                ("tool", TargetKind::Bin, PathBuf::from("src/tool.rs")),
+            ]
         );
-        let package = tables.iter().find(|t| t.name == "package").unwrap();
-        assert_eq!(package.text("name"), Some("demo"));
-        assert_eq!(package.flag("autotests"), Some(false));
-        let bin = tables.iter().find(|t| t.name == "bin").unwrap();
-        assert_eq!(bin.text("path"), Some("src/tool.rs"));
-        let workspace = tables.iter().find(|t| t.name == "workspace").unwrap();
-        assert_eq!(workspace.list("members"), ["a", "crates/*"]);
+        let workspace = manifest["workspace"].as_table().unwrap();
+        assert_eq!(list(workspace, "members"), ["a", "crates/*"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Only what `src/` can name as written: the package itself, a dependency (also a
+    /// target-specific one) under its own name.
+    #[test]
+    fn a_package_can_name_its_dependencies_not_its_dev_dependencies() {
+        let dir = std::env::temp_dir().join(format!("manifest-deps-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cases = [
+            ("[dependencies]\nasync-hygiene = \"0.1\"\n", true),
+            ("[dependencies.async-hygiene]\nversion = \"0.1\"\n", true),
+            ("[dependencies]\nasync-hygiene.workspace = true\n", true),
+            (
+                "[target.'cfg(unix)'.dependencies]\nasync-hygiene = \"0.1\"\n",
+                true,
+            ),
+            ("[package]\nname = \"async-hygiene\"\n", true),
+            ("[dev-dependencies]\nasync-hygiene = \"0.1\"\n", false),
+            (
+                "[dependencies]\nah = { package = \"async-hygiene\", version = \"0.1\" }\n",
+                false,
+            ),
+            ("[dependencies]\n# async-hygiene = \"0.1\"\n", false),
+            ("[dependencies]\nasync-hygiene-runtime = \"0.1\"\n", false),
+        ];
+        for (manifest, expected) in cases {
+            std::fs::write(dir.join("Cargo.toml"), manifest).unwrap();
+            assert_eq!(can_name(&dir, "async-hygiene"), expected, "{manifest}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

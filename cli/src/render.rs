@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use annotate_snippets::{AnnotationKind, Group, Level as SnippetLevel, Patch, Renderer, Snippet};
 use serde_json::{json, Value};
 
-use crate::diagnostic::{display_path, Code, Diagnostic, Level, Location};
+use crate::diagnostic::{display_path, Diagnostic, Location};
+use crate::rules::{self, Level, RULES};
 use crate::workspace::{Package, Target};
 
 /// Source text of the files reports point into, read once each (before the reports are
@@ -312,15 +313,18 @@ fn span(
 
 /// The SARIF 2.1.0 log of a run.
 pub(crate) fn sarif(diagnostics: &[Diagnostic], root: &Path) -> Value {
-    let rules: Vec<Value> = Code::ALL
+    let rules: Vec<Value> = RULES
         .iter()
-        .map(|code| {
+        .map(|rule| {
+            let code = rule.code;
             json!({
                 "id": code.qualified(),
                 "name": code.name(),
-                "shortDescription": { "text": code.summary() },
-                "defaultConfiguration": { "level": sarif_level(code.default_level()) },
-                "helpUri": "https://example.invalid/async-hygiene#cargo-async-hygiene",
+                "shortDescription": { "text": rule.summary },
+                "defaultConfiguration": {
+                    "level": code.default_level().map_or("none", sarif_level),
+                },
+                "helpUri": rules::help_uri(rule),
             })
         })
         .collect();
@@ -348,7 +352,7 @@ pub(crate) fn sarif(diagnostics: &[Diagnostic], root: &Path) -> Value {
                 .collect();
             json!({
                 "ruleId": diagnostic.code.qualified(),
-                "ruleIndex": Code::ALL.iter().position(|code| *code == diagnostic.code),
+                "ruleIndex": rules::index(diagnostic.code),
                 "level": sarif_level(diagnostic.level),
                 "message": { "text": text },
                 "locations": [{ "physicalLocation": physical(&diagnostic.primary, root) }],
@@ -363,7 +367,7 @@ pub(crate) fn sarif(diagnostics: &[Diagnostic], root: &Path) -> Value {
             "tool": { "driver": {
                 "name": "cargo-async-hygiene",
                 "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://example.invalid/async-hygiene",
+                "informationUri": env!("CARGO_PKG_REPOSITORY"),
                 "rules": rules,
             }},
             "originalUriBaseIds": { "SRCROOT": { "uri": format!("file://{}/", root.display()) } },

@@ -10,7 +10,7 @@
 //!   literal), syn parses that attribute and frees it again.
 //! - **Self-contained sync fn bodies** (no `async` and no `fn` inside, no inner
 //!   attribute, ASCII text): most sync fns are never reached from async code, and then
-//!   nothing in their bodies can show in a report (see [`crate::facts`]). The parser
+//!   nothing in their bodies can show in a report (see [`crate::deferred`]). The parser
 //!   sees `fn f() {   }`; the body's text is parsed only when the call graph reaches
 //!   the fn.
 //! - **The rules of `macro_rules!` definitions** outside fn bodies: the checker reads

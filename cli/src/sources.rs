@@ -10,9 +10,11 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
-use crate::diagnostic::{self, shared_path, Code, Diagnostic, Location};
-use crate::facts::{self, FileFacts, FileKey};
-use crate::rules::CrateRules;
+use crate::collect;
+use crate::diagnostic::{self, shared_path, Diagnostic, Location};
+use crate::facts::{FileFacts, FileKey};
+use crate::rules::unparsed_file;
+use crate::scope::CrateRules;
 use crate::skim;
 
 /// A parsed file and the package whose rules it was checked with.
@@ -106,14 +108,7 @@ pub(crate) fn parse_file(key: &FileKey, rules: &CrateRules) -> FileFacts {
     let text = match std::fs::read_to_string(&key.path) {
         Ok(text) => text,
         Err(error) => {
-            return unparsed(Diagnostic::new(
-                Code::Unparsed,
-                Location::file_start(&path),
-                format!(
-                    "cannot read {}: {error}; it was not checked",
-                    key.path.display()
-                ),
-            ));
+            return unparsed(unparsed_file::unreadable(&path, &key.path, &error));
         }
     };
     let text = without_prelude(text);
@@ -131,7 +126,7 @@ pub(crate) fn parse_file(key: &FileKey, rules: &CrateRules) -> FileFacts {
             if let Ok(file) = syn::parse_file(for_lexing) {
                 let text = Some(Arc::clone(&full));
                 let (facts, needed_blanked) =
-                    facts::collect(key, &path, &file, text, &skimmed.bodies, rules);
+                    collect::collect(key, &path, &file, text, &skimmed.bodies, rules);
                 // Else the facts are dropped: their spans are never resolved again.
                 if !needed_blanked {
                     collected = Some(Ok(facts));
@@ -140,7 +135,7 @@ pub(crate) fn parse_file(key: &FileKey, rules: &CrateRules) -> FileFacts {
         }
         let parse = |source: Arc<str>| {
             syn::parse_file(&source)
-                .map(|file| facts::collect(key, &path, &file, Some(source), &[], rules).0)
+                .map(|file| collect::collect(key, &path, &file, Some(source), &[], rules).0)
         };
         let collected = match collected {
             Some(collected) => collected,
@@ -151,15 +146,11 @@ pub(crate) fn parse_file(key: &FileKey, rules: &CrateRules) -> FileFacts {
         };
         match collected {
             Ok(facts) => facts,
-            Err(error) => unparsed(
-                Diagnostic::new(
-                    Code::Unparsed,
-                    Location::of(&path, error.span()),
-                    format!("this file does not parse, so it was not checked: {error}"),
-                )
-                .with_label(error.to_string())
-                .with_note("the rest of the crate was checked; `cargo check` shows the full error"),
-            ),
+            Err(error) => unparsed(unparsed_file::does_not_parse(
+                "file",
+                Location::of(&path, error.span()),
+                &error,
+            )),
         }
     };
     let facts = diagnostic::with_lines(&lines, 0..lines.len(), resolve);

@@ -1,11 +1,9 @@
 //! Which crates to check: the targets (lib, bins, examples, tests, benches) of a package
-//! or of every member of a workspace, from `cargo metadata --no-deps` when cargo runs,
-//! else from the manifests themselves ([`crate::manifest`]): a directory of sources
-//! needs no lockfile, network or build.
+//! or of every member of a workspace, as found by `cargo metadata --no-deps` (here) or by
+//! reading the manifests themselves (the `manifest` module, which fills the same types):
+//! a directory of sources needs no lockfile, network or build.
 
 use std::path::{Path, PathBuf};
-
-use crate::manifest;
 
 /// The packages found under the checked directory.
 #[derive(Clone, Debug)]
@@ -102,17 +100,6 @@ pub(crate) enum Discovery {
     Cargo,
     /// The manifests only.
     Manifests,
-}
-
-/// Finds the packages of the directory `dir` (which holds a `Cargo.toml`).
-pub(crate) fn discover(dir: &Path, discovery: Discovery) -> Result<Workspace, String> {
-    let root = root(dir)?;
-    if discovery == Discovery::Cargo {
-        if let Some(workspace) = from_cargo_metadata(&root) {
-            return Ok(workspace);
-        }
-    }
-    manifest::read_workspace(&root)
 }
 
 /// The canonical path of `dir`, which must hold a `Cargo.toml`.

@@ -4,6 +4,11 @@
 //!
 //! A fixture marks each expected report with `//~ code` on the line of its primary
 //! span; every unmarked line must stay silent, so each look-alike is a test too.
+//!
+//! Each rule has a fixture crate of its own, `tests/fixtures/rules/<rule>/`, and the
+//! human output on it as a snapshot, `tests/snapshots/<rule>.txt`.
+//! `UPDATE_SNAPSHOTS=1 cargo test -p cargo-async-hygiene --test check rule` rewrites the
+//! snapshots; read every diff before committing it.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -72,7 +77,10 @@ fn marked(dir: &Path) -> BTreeSet<(String, u64, String)> {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if path.extension().is_some_and(|ext| ext == "rs") {
+            } else if path
+                .extension()
+                .is_some_and(|ext| ext == "rs" || ext == "toml")
+            {
                 let text = std::fs::read_to_string(&path).unwrap();
                 let relative = path
                     .strip_prefix(dir)
@@ -279,6 +287,19 @@ fn sarif_lists_rules_and_results_with_regions() {
         .collect();
     assert!(rules.contains(&"async-hygiene::blocking"));
     assert!(rules.contains(&"async-hygiene::sequential-awaits"));
+    // Each rule's help is its section of the checker's README, in the repository.
+    let sequential = &run["tool"]["driver"]["rules"][2];
+    assert_eq!(sequential["name"], "sequential-awaits");
+    assert_eq!(
+        sequential["helpUri"],
+        format!(
+            "{}/blob/HEAD/cli/README.md#sequential-awaits",
+            env!("CARGO_PKG_REPOSITORY")
+        )
+    );
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    assert!(readme.contains("\n### sequential-awaits\n"));
     let result = run["results"]
         .as_array()
         .unwrap()
@@ -514,4 +535,100 @@ fn a_config_problem_is_a_report_on_its_line_and_the_code_is_still_checked() {
         "the path is the span's: {text}"
     );
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The rules, as `explain` lists them for a name that is not one.
+fn rules() -> Vec<String> {
+    let output = run(&["explain", "no-such-rule"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let list = stderr
+        .split_once("the rules are ")
+        .and_then(|(_, rest)| rest.split_once(". "))
+        .unwrap_or_else(|| panic!("no list of rules in {stderr}"))
+        .0;
+    list.split(", ").map(str::to_owned).collect()
+}
+
+#[test]
+fn each_rule_reports_exactly_the_marked_lines_of_its_fixture() {
+    let rules = rules();
+    assert!(rules.len() >= 5, "{rules:?}");
+    for rule in &rules {
+        let dir = fixture("rules").join(rule);
+        assert!(
+            dir.is_dir(),
+            "`{rule}` has no fixture crate at {}",
+            dir.display()
+        );
+        let (_, messages) = check_json(&dir, &[]);
+        let marked = marked(&dir);
+        assert_eq!(reported(&messages), marked, "{rule}");
+        assert!(
+            marked.iter().any(|(_, _, code)| code == rule),
+            "the fixture of `{rule}` marks no report of it"
+        );
+    }
+}
+
+#[test]
+fn each_rules_human_output_is_its_snapshot() {
+    let snapshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    let mut stale = Vec::new();
+    for rule in rules() {
+        let output = run(&["check", fixture("rules").join(&rule).to_str().unwrap()]);
+        let rendered = format!(
+            "{}exit status: {}\n",
+            String::from_utf8(output.stdout).unwrap(),
+            output.status.code().unwrap()
+        );
+        let path = snapshots.join(format!("{rule}.txt"));
+        if std::fs::read_to_string(&path).ok().as_deref() == Some(rendered.as_str()) {
+            continue;
+        }
+        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+            std::fs::create_dir_all(&snapshots).unwrap();
+            std::fs::write(&path, rendered).unwrap();
+        } else {
+            stale.push(format!("{}:\n{rendered}", path.display()));
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "output differs from the snapshot (UPDATE_SNAPSHOTS=1 rewrites it):\n{}",
+        stale.join("\n")
+    );
+}
+
+#[test]
+fn explain_prints_a_rules_doc_and_lists_the_rules_for_an_unknown_one() {
+    for name in ["blocking", "async-hygiene::blocking"] {
+        let output = run(&["explain", name]);
+        assert_eq!(output.status.code(), Some(0));
+        let doc = String::from_utf8(output.stdout).unwrap();
+        assert!(doc.starts_with("### blocking\n"), "{doc}");
+        for part in [
+            "#### What it does",
+            "#### Why is this bad?",
+            "#### Example",
+            "#### Use instead",
+            "#### How to allow it",
+        ] {
+            assert!(doc.contains(part), "{part} in {doc}");
+        }
+    }
+    // The doc is the README's: one text.
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let doc = String::from_utf8(run(&["explain", "lock-across-await"]).stdout).unwrap();
+    assert!(readme.contains(doc.trim_end()));
+
+    let output = run(&["explain", "blocking-calls"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("`blocking-calls` is not a rule; the rules are blocking, lock-across-await, sequential-awaits, unparsed-file, config."),
+        "{stderr}"
+    );
+    assert!(stderr.contains("FILE:FN"), "{stderr}");
 }

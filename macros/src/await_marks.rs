@@ -23,8 +23,8 @@
 //! expression and its temporaries are evaluated as before, in the same statement.
 //!
 //! The macros that await their operands (`join!`, `try_join!`, `select!`,
-//! `select_biased!`, by their last path segment: the blocking scanner's
-//! `AWAITING_MACROS`, one list for both) are marked as one await, at the macro's
+//! `select_biased!`, by their last path segment: the analysis crate's
+//! `syntax::AWAITING_MACROS`, one table for the scanner, `#[concurrent]` and these marks) are marked as one await, at the macro's
 //! name: `let (a, b) = join!(f(), g());` becomes
 //! `let (a, b) = (_::at_await_macro(), join!(f(), g())).1;` (a tuple, so temporaries live
 //! as long as before), and a statement `select! { … }` gets `_::at_await_macro();` before
@@ -32,8 +32,8 @@
 //! the attribute does not parse: a poll that suspends in one is reported as ending at the
 //! last marked await. Awaits in nested items are other functions' and stay as they are.
 
-use async_hygiene_analysis::blocking::AWAITING_MACROS;
 use async_hygiene_analysis::concurrent::cannot_suspend;
+use async_hygiene_analysis::syntax::AWAITING_MACROS;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use syn::visit::{self, Visit};
@@ -145,7 +145,7 @@ struct AwaitMarker;
 fn awaits_operands(mac: &Macro) -> bool {
     AWAITING_MACROS
         .iter()
-        .any(|name| last_segment_is(&mac.path, name))
+        .any(|known| last_segment_is(&mac.path, known.name))
 }
 
 impl VisitMut for AwaitMarker {

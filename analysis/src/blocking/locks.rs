@@ -22,10 +22,9 @@ use syn::visit::{self, Visit};
 use syn::{Expr, ExprMethodCall, Item, Local, Macro, Pat, Stmt};
 
 use super::catalogue::BlockingCatalogue;
-use super::scan::{
-    last_segment, peel, tokens_mention, AWAITING_MACROS, FUTURE_TAKERS, PINNING_MACROS,
-};
+use super::scan::{last_segment, peel, tokens_mention, FUTURE_TAKERS, PINNING_MACROS};
 use crate::findings::{Finding, Label, Lint, Location};
+use crate::syntax::awaiting_macro;
 
 /// Methods that unwrap a `LockResult` into the guard (`map_err`/`ok` then `?`).
 const UNWRAPS: &[&str] = &["unwrap", "expect", "unwrap_or_else", "map_err", "ok"];
@@ -192,7 +191,7 @@ fn polls(stmt: &Stmt, name: &str) -> bool {
         fn visit_macro(&mut self, mac: &'ast Macro) {
             let polling = mac.path.segments.last().is_some_and(|last| {
                 let last = last.ident.to_string();
-                AWAITING_MACROS.contains(&last.as_str()) || PINNING_MACROS.contains(&last.as_str())
+                awaiting_macro(&last).is_some() || PINNING_MACROS.contains(&last.as_str())
             });
             if polling && tokens_mention(mac.tokens.clone(), self.name) {
                 self.found = true;
@@ -291,7 +290,7 @@ impl<'ast> Visit<'ast> for AwaitFinder {
             return;
         }
         let name = last_segment(&mac.path);
-        if AWAITING_MACROS.contains(&name.as_str()) {
+        if awaiting_macro(&name).is_some() {
             self.found = Some(Suspension {
                 location: Location {
                     first: mac

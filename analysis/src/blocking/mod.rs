@@ -51,8 +51,8 @@ use syn::{Block, Expr};
 
 pub use self::catalogue::{ApiPattern, BlockingApi, BlockingCatalogue, Origin, Shape, BUILTIN};
 pub use self::imports::Imports;
+pub use self::scan::WATCH_MACROS;
 use self::scan::{Scanner, Use};
-pub use self::scan::{AWAITING_MACROS, WATCH_MACROS};
 pub use crate::findings::{Finding, Label, Lint, Location};
 
 /// The name of the escape hatch macro: `allow_blocking!("reason", expr)`. Its operand is

@@ -116,10 +116,6 @@ const VALUE_METHODS: &[&str] = &[
     "unwrap_unchecked",
 ];
 
-/// The macros that await their operands (`join!`, `tokio::select!`, …), as the last path
-/// segment: an operand named in one is awaited, and the call is an await point. The
-/// watchdog's await marks (in the macros crate) mark these calls as one await each.
-pub const AWAITING_MACROS: &[&str] = &["join", "try_join", "select", "select_biased"];
 /// Macros that pin a future so it can be awaited.
 pub(super) const PINNING_MACROS: &[&str] = &["pin", "pin_mut"];
 /// The macros of the runtime crate that the attributes' watchdog hook wraps an async body
@@ -557,8 +553,8 @@ impl<'a> Scanner<'a> {
             }
             return;
         }
-        if AWAITING_MACROS.contains(&name.as_str()) {
-            if name.starts_with("select") {
+        if let Some(awaiting) = awaiting_macro(&name) {
+            if awaiting.operands == AwaitedOperands::SelectBranches {
                 if let Ok(branches) = parse_select.parse2(tokens) {
                     for branch in branches {
                         self.expr_with(&branch.future, Use::Awaited);
@@ -859,26 +855,12 @@ pub(crate) fn last_segment(path: &syn::Path) -> String {
         .unwrap_or_default()
 }
 
+use crate::syntax::{awaiting_macro, AwaitedOperands};
 /// Strips parentheses, invisible groups and borrows: `(&mut fut)` is `fut`.
-pub(crate) fn peel(expr: &Expr) -> &Expr {
-    match expr {
-        Expr::Paren(inner) => peel(&inner.expr),
-        Expr::Group(inner) => peel(&inner.expr),
-        Expr::Reference(inner) => peel(&inner.expr),
-        _ => expr,
-    }
-}
+pub(crate) use crate::syntax::{peel, tokens_mention};
 
 fn is_name(expr: &Expr, name: &str) -> bool {
     matches!(peel(expr), Expr::Path(path) if path.qself.is_none() && path.path.is_ident(name))
-}
-
-pub(super) fn tokens_mention(tokens: TokenStream, name: &str) -> bool {
-    tokens.into_iter().any(|tree| match tree {
-        TokenTree::Ident(ident) => ident == name,
-        TokenTree::Group(group) => tokens_mention(group.stream(), name),
-        _ => false,
-    })
 }
 
 /// The operands of the macros of one statement list, each parsed once: the statements
@@ -962,7 +944,7 @@ fn used_as_future(name: &str, rest: &[Stmt], operands: &MacroOperands) -> bool {
             }
             let polls = mac.path.segments.last().is_some_and(|last| {
                 let last = last.ident.to_string();
-                AWAITING_MACROS.contains(&last.as_str()) || PINNING_MACROS.contains(&last.as_str())
+                awaiting_macro(&last).is_some() || PINNING_MACROS.contains(&last.as_str())
             });
             let operands = if polls { None } else { self.operands.of(mac) };
             match operands {

@@ -14,6 +14,7 @@ use syn::visit::{self, Visit};
 use syn::{BinOp, Expr, Pat, UnOp};
 
 use crate::policy::{Guard, Rule};
+use crate::syntax::{awaiting_macro, AwaitedOperands};
 
 /// Macros whose expansion adds no hidden `?`, `return`, `break` or binding, so reading
 /// their tokens is enough. Anything else in an initializer pins the statement.
@@ -66,8 +67,11 @@ const TRANSPARENT_MACROS: &[&str] = &[
     "writeln",
 ];
 
-/// Transparent macros that await their operands themselves, without an `.await` token.
-const AWAITING_MACROS: &[&str] = &["join", "try_join"];
+/// Whether a transparent macro awaits its operands itself, without an `.await` token
+/// (`join!`, `try_join!`): the awaiting macros whose operands are expressions.
+fn awaits_expressions(name: &str) -> bool {
+    awaiting_macro(name).is_some_and(|known| known.operands == AwaitedOperands::Expressions)
+}
 
 /// Macros that hide bindings or an early exit (so `#[concurrent]` does not read through
 /// them) but never suspend: pinning a local, building an error or a JSON value, returning
@@ -106,7 +110,7 @@ pub fn cannot_suspend(mac: &syn::Macro) -> bool {
         return false;
     };
     let name = name.as_str();
-    ((TRANSPARENT_MACROS.contains(&name) && !AWAITING_MACROS.contains(&name))
+    ((TRANSPARENT_MACROS.contains(&name) && !awaits_expressions(name))
         || NEVER_SUSPENDING_MACROS.contains(&name))
         && !mentions_await(mac.tokens.clone())
 }
@@ -613,7 +617,7 @@ impl ExprScan<'_> {
             self.facts
                 .anchor(Anchor::OpaqueMacro(name.to_owned()), span);
         }
-        if AWAITING_MACROS.contains(&name) && self.lazy_depth == 0 {
+        if awaits_expressions(name) && self.lazy_depth == 0 {
             self.facts.awaits = true;
         }
         self.scan_tokens(tokens);
@@ -661,7 +665,7 @@ impl ExprScan<'_> {
                                 self.facts
                                     .anchor(Anchor::OpaqueMacro(text.clone()), ident.span());
                             }
-                            if AWAITING_MACROS.contains(&text.as_str()) && self.lazy_depth == 0 {
+                            if awaits_expressions(&text) && self.lazy_depth == 0 {
                                 self.facts.awaits = true;
                             }
                         }

@@ -173,11 +173,29 @@ pub struct Lints {
     levels: [Level; Lint::ALL.len()],
 }
 
+/// The level of a rule when `[lints]` says nothing: the one table of default levels, read
+/// by [`Lints::default`] and by the checker's rule registry. It lives here, beside the
+/// `[lints]` reader, because the attributes' policy (this crate) cannot reach the checker.
+///
+/// ```
+/// use async_hygiene_analysis::findings::Lint;
+/// use async_hygiene_analysis::policy::{default_level, Level};
+///
+/// assert_eq!(default_level(Lint::SequentialAwaits), Level::Warn);
+/// ```
+#[must_use]
+pub const fn default_level(lint: Lint) -> Level {
+    match lint {
+        Lint::Blocking | Lint::LockAcrossAwait => Level::Deny,
+        Lint::SequentialAwaits => Level::Warn,
+    }
+}
+
 impl Default for Lints {
-    /// `blocking` and `lock-across-await` deny, `sequential-awaits` warns.
+    /// Each rule at its [`default_level`].
     fn default() -> Self {
         Lints {
-            levels: [Level::Deny, Level::Deny, Level::Warn],
+            levels: Lint::ALL.map(default_level),
         }
     }
 }

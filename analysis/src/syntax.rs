@@ -1,0 +1,101 @@
+//! Small questions about syntax that the rules, the attributes and the checker all ask,
+//! answered once.
+
+use proc_macro2::{TokenStream, TokenTree};
+use syn::Expr;
+
+/// An expression without the parentheses, invisible groups and `&`/`&mut` around it:
+/// `(&f)` → `f`.
+///
+/// ```
+/// use async_hygiene_analysis::syntax::peel;
+///
+/// let expr: syn::Expr = syn::parse_str("(&mut (x))").unwrap();
+/// assert!(matches!(peel(&expr), syn::Expr::Path(_)));
+/// ```
+#[must_use]
+pub fn peel(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Paren(inner) => peel(&inner.expr),
+        Expr::Group(inner) => peel(&inner.expr),
+        Expr::Reference(inner) => peel(&inner.expr),
+        _ => expr,
+    }
+}
+
+/// Whether `name` is among the identifiers of `tokens`, at any depth (a macro's input,
+/// read without parsing it).
+///
+/// ```
+/// use async_hygiene_analysis::syntax::tokens_mention;
+///
+/// let tokens: proc_macro2::TokenStream = "f(a, [b.await])".parse().unwrap();
+/// assert!(tokens_mention(tokens.clone(), "await"));
+/// assert!(!tokens_mention(tokens, "c"));
+/// ```
+#[must_use]
+pub fn tokens_mention(tokens: TokenStream, name: &str) -> bool {
+    tokens.into_iter().any(|tree| match tree {
+        TokenTree::Ident(ident) => ident == name,
+        TokenTree::Group(group) => tokens_mention(group.stream(), name),
+        _ => false,
+    })
+}
+
+/// How a macro that awaits its operands writes them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AwaitedOperands {
+    /// `join!(f(), g())`: futures as expressions separated by commas, which
+    /// `#[concurrent]` reads through like any expression.
+    Expressions,
+    /// `select! { v = f() => handler, .. }`: branches, each with a future, a pattern and
+    /// a handler: not expressions, so `#[concurrent]` keeps the macro in place.
+    SelectBranches,
+}
+
+/// A macro that awaits its operands (an await point without an `.await` token), known
+/// by the last segment of its path (`join!`, `tokio::select!`, `futures::try_join!`).
+#[derive(Debug)]
+pub struct AwaitingMacro {
+    /// The last segment of its path.
+    pub name: &'static str,
+    /// How its operands are written.
+    pub operands: AwaitedOperands,
+}
+
+/// The macros that await their operands: the one table the blocking scan (an operand
+/// named in one is awaited; the call is where a guard is held across), `#[concurrent]`
+/// (which reads through those whose operands are expressions) and the watchdog's await
+/// marks (each call is one await) read.
+pub static AWAITING_MACROS: [AwaitingMacro; 4] = [
+    AwaitingMacro {
+        name: "join",
+        operands: AwaitedOperands::Expressions,
+    },
+    AwaitingMacro {
+        name: "try_join",
+        operands: AwaitedOperands::Expressions,
+    },
+    AwaitingMacro {
+        name: "select",
+        operands: AwaitedOperands::SelectBranches,
+    },
+    AwaitingMacro {
+        name: "select_biased",
+        operands: AwaitedOperands::SelectBranches,
+    },
+];
+
+/// The awaiting macro whose path ends in `name`, if it is one.
+///
+/// ```
+/// use async_hygiene_analysis::syntax::{awaiting_macro, AwaitedOperands};
+///
+/// assert_eq!(awaiting_macro("join").unwrap().operands, AwaitedOperands::Expressions);
+/// assert_eq!(awaiting_macro("select").unwrap().operands, AwaitedOperands::SelectBranches);
+/// assert!(awaiting_macro("println").is_none());
+/// ```
+#[must_use]
+pub fn awaiting_macro(name: &str) -> Option<&'static AwaitingMacro> {
+    AWAITING_MACROS.iter().find(|known| known.name == name)
+}

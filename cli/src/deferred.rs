@@ -1,0 +1,105 @@
+//! Reading a sync fn's body that was left unread while its file was collected
+//! ([`DeferredBody`]): parsed from its text, on any thread, when async code reaches the
+//! fn, with its spans moved to their place in the file.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use syn::{Attribute, Block, Signature};
+
+use crate::calls::{body_uses, collect_calls};
+use crate::diagnostic::{self, Location};
+use crate::facts::{DeferredBody, FnBody, FnFacts};
+use crate::rules::blocking as blocking_rule;
+use crate::rules::unparsed_file;
+use crate::scope::ScopeRules;
+
+impl FnFacts {
+    /// Reads a deferred body (on any thread: its text is parsed again here).
+    pub(crate) fn read_body(&self, file: &Arc<Path>) {
+        if let Some(deferred) = &self.deferred {
+            self.body.get_or_init(|| deferred.read(file));
+        }
+    }
+}
+
+impl DeferredBody {
+    fn read(&self, file: &Arc<Path>) -> FnBody {
+        let text = &self.text[self.range.clone()];
+        diagnostic::with_lines(&self.text, self.range.clone(), || self.parse(text, file))
+    }
+
+    fn parse(&self, text: &str, file: &Arc<Path>) -> FnBody {
+        let body = match syn::parse::Parser::parse_str(fn_parts, text) {
+            Ok((sig, block)) => {
+                let mut body = sync_body(&sig, &block, &self.rules, file);
+                for call in &mut body.calls {
+                    self.place(&mut call.location);
+                }
+                if let Some(blocking) = &mut body.blocking {
+                    self.place(&mut blocking.location);
+                }
+                body
+            }
+            // A body the skim blanked was never parsed: it may not parse.
+            Err(error) => {
+                let mut location = Location::of(file, error.span());
+                self.place(&mut location);
+                FnBody {
+                    unparsed: Some(unparsed_file::does_not_parse("fn", location, &error)),
+                    ..FnBody::default()
+                }
+            }
+        };
+        // The spans of the fn's text are resolved: free this thread's copy of it.
+        proc_macro2::extra::invalidate_current_thread_spans();
+        body
+    }
+
+    /// A location in the fn's text, moved to its place in the file.
+    fn place(&self, location: &mut Location) {
+        if location.line_start == 1 {
+            location.column_start += self.column;
+        }
+        if location.line_end == 1 {
+            location.column_end += self.column;
+        }
+        location.line_start += self.line - 1;
+        location.line_end += self.line - 1;
+        location.bytes =
+            location.bytes.start + self.range.start..location.bytes.end + self.range.start;
+    }
+}
+
+/// A fn from its first token after the attributes (`pub`, `default`, its signature)
+/// through its body; inner attributes of the body are skipped as `ItemFn`'s parser
+/// takes them.
+fn fn_parts(input: syn::parse::ParseStream<'_>) -> syn::Result<(Signature, Block)> {
+    input.parse::<syn::Visibility>()?;
+    input.parse::<Option<syn::Token![default]>>()?;
+    let sig: Signature = input.parse()?;
+    let content;
+    let brace_token = syn::braced!(content in input);
+    content.call(Attribute::parse_inner)?;
+    let stmts = content.call(Block::parse_within)?;
+    Ok((sig, Block { brace_token, stmts }))
+}
+
+/// A sync fn's body facts: its first blocking call (what its callers inherit), its
+/// calls, its `use` items.
+pub(crate) fn sync_body(
+    sig: &Signature,
+    block: &Block,
+    rules: &ScopeRules,
+    file: &Arc<Path>,
+) -> FnBody {
+    let blocking = blocking_rule::first_blocking_call(rules, sig, block, file);
+    let (calls, nested) = collect_calls(sig, block, rules, file, false);
+    debug_assert!(nested.is_empty(), "a self-contained body has no fn items");
+    FnBody {
+        blocking,
+        calls,
+        uses: body_uses(block),
+        unparsed: None,
+    }
+}

@@ -1,0 +1,161 @@
+//! What the rules see in a package and in each scope of its code: the blocking
+//! catalogue with `async-hygiene.toml` and `#[no_blocking(..)]` applied, the names in
+//! view, `[concurrent.guards]` and the `[lints]` levels. The rules themselves are in
+//! [`crate::rules`].
+
+use std::path::Path;
+use std::sync::Arc;
+
+use async_hygiene_analysis::blocking::{self, BlockingCatalogue, Context, Finding, Imports};
+use async_hygiene_analysis::policy::{self, AttributePolicy, Guard, Lints};
+use syn::{Attribute, Block, Expr, Item, Signature};
+
+use crate::diagnostic::Diagnostic;
+use crate::manifest;
+use crate::rules::code::{Code, Level};
+use crate::rules::config;
+
+/// The rules of one package: the built-in catalogue with its `async-hygiene.toml`
+/// applied, and the levels of its `[lints]`.
+#[derive(Debug)]
+pub(crate) struct CrateRules {
+    lints: Lints,
+    /// The rules of every scope, before a module's names are in view.
+    base: ScopeRules,
+}
+
+impl CrateRules {
+    /// Reads `manifest_dir/async-hygiene.toml`. A malformed file is reported, and the
+    /// built-in rules still apply (every problem in one run).
+    pub(crate) fn load(manifest_dir: &Path) -> (CrateRules, Vec<Diagnostic>) {
+        let mut catalogue = BlockingCatalogue::builtin();
+        let mut lints = Lints::default();
+        let mut guards: Arc<[Guard]> = Arc::new([]);
+        let mut problems = Vec::new();
+        if let Some(loaded) = policy::load_from(manifest_dir) {
+            let file = crate::diagnostic::shared_path(loaded.path.clone());
+            match &loaded.policy {
+                Ok(policy) => {
+                    lints = policy.lints;
+                    guards = policy.guards.as_slice().into();
+                    for rule in catalogue.apply(policy, "this crate's `async-hygiene.toml`") {
+                        problems.push(config::allows_nothing(&file, rule));
+                    }
+                }
+                Err(message) => problems.push(config::malformed(&file, &loaded.path, message)),
+            }
+        }
+        let uses_facade = manifest::can_name(manifest_dir, "async-hygiene");
+        let base = ScopeRules {
+            catalogue: Arc::new(catalogue),
+            imports: Arc::new(Imports::default()),
+            guards,
+            uses_facade,
+        };
+        (CrateRules { lints, base }, problems)
+    }
+
+    /// The level of a rule's reports; `None` when `[lints]` allows it.
+    pub(crate) fn level(&self, code: Code) -> Option<Level> {
+        code.level(self.lints)
+    }
+
+    /// The rules in a file's top-level scope.
+    pub(crate) fn scope(&self, items: &[Item]) -> ScopeRules {
+        self.base.scope(items)
+    }
+}
+
+/// The rules in one scope: the catalogue and the names in view.
+#[derive(Clone, Debug)]
+pub(crate) struct ScopeRules {
+    catalogue: Arc<BlockingCatalogue>,
+    imports: Arc<Imports>,
+    guards: Arc<[Guard]>,
+    uses_facade: bool,
+}
+
+impl ScopeRules {
+    /// A module's scope (a file's items, or an inline module's): its own names in view,
+    /// the same catalogue.
+    pub(crate) fn scope(&self, items: &[Item]) -> ScopeRules {
+        ScopeRules {
+            catalogue: Arc::clone(&self.catalogue),
+            imports: Arc::new(Imports::module(items)),
+            guards: Arc::clone(&self.guards),
+            uses_facade: self.uses_facade,
+        }
+    }
+
+    /// The names in view in this scope.
+    pub(crate) fn imports(&self) -> Arc<Imports> {
+        Arc::clone(&self.imports)
+    }
+
+    /// `[concurrent.guards]`.
+    pub(crate) fn guards(&self) -> &[Guard] {
+        &self.guards
+    }
+
+    /// Whether the package depends on `async-hygiene`.
+    pub(crate) fn uses_facade(&self) -> bool {
+        self.uses_facade
+    }
+
+    /// The rules for an item with these attributes: a `#[no_blocking(deny(..),
+    /// allow(..), offload(..))]` on it refines the catalogue for the item (and, on an
+    /// impl or inline module, for what is inside), read by the attribute's own parser
+    /// ([`AttributePolicy`]) and applied as the attribute applies it. Malformed arguments
+    /// are the attribute's to report at compile time; like the attribute after such an
+    /// error, the checker then applies none of that attribute's rules.
+    pub(crate) fn item(&self, attrs: &[Attribute]) -> ScopeRules {
+        let policies: Vec<AttributePolicy> = attrs
+            .iter()
+            .filter(|attr| is_attribute(attr, "no_blocking"))
+            .filter_map(|attr| match &attr.meta {
+                syn::Meta::List(list) => syn::parse2::<AttributePolicy>(list.tokens.clone()).ok(),
+                _ => None,
+            })
+            .collect();
+        if policies.is_empty() {
+            return self.clone();
+        }
+        let mut catalogue = (*self.catalogue).clone();
+        for args in &policies {
+            // An `allow` that matches nothing is the attribute's compile error.
+            let _unmatched = catalogue.apply(&args.policy, "`#[no_blocking(deny(..))]`");
+        }
+        ScopeRules {
+            catalogue: Arc::new(catalogue),
+            imports: Arc::clone(&self.imports),
+            guards: Arc::clone(&self.guards),
+            uses_facade: self.uses_facade,
+        }
+    }
+
+    /// The shared scan's findings (`blocking`, `lock-across-await`) of one fn's body in
+    /// `context`, with its parameters in scope (they shadow imported names).
+    pub(crate) fn scan_fn(&self, sig: &Signature, block: &Block, context: Context) -> Vec<Finding> {
+        let mut imports = (*self.imports).clone();
+        imports.add_signature(sig);
+        blocking::scan_block(block, context, &self.catalogue, &imports)
+    }
+
+    /// The shared scan's findings in an `async` block or async closure of sync code.
+    pub(crate) fn scan_async_expr(&self, expr: &Expr) -> Vec<Finding> {
+        blocking::scan_expr(expr, Context::Async, &self.catalogue, &self.imports)
+    }
+
+    /// Whether a call runs its closures off the executor thread.
+    pub(crate) fn runs_off_executor(&self, call: &Expr) -> bool {
+        blocking::runs_off_executor(call, &self.catalogue, &self.imports)
+    }
+}
+
+/// Whether an attribute is `#[name]` or `#[path::to::name]`.
+pub(crate) fn is_attribute(attr: &Attribute, name: &str) -> bool {
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|segment| segment.ident == name)
+}
