@@ -12,7 +12,7 @@ use syn::visit::{self, Visit};
 use syn::{Block, Expr, FnArg, Item, Local, Macro, Pat, ReturnType, Signature, Stmt, Type};
 
 use async_hygiene_analysis::blocking::{Imports, ESCAPE_HATCH};
-use async_hygiene_analysis::syntax::{peel, tokens_mention};
+use async_hygiene_analysis::syntax::tokens_mention;
 
 use crate::diagnostic::Location;
 use crate::facts::{CallSite, Callee, TypeGuess};
@@ -305,7 +305,7 @@ impl CallCollector<'_> {
     /// The arguments of an offload call other than its closures.
     fn offloaded_args<'e>(&mut self, args: impl Iterator<Item = &'e Expr>) {
         for arg in args {
-            if !matches!(peel(arg), Expr::Closure(_)) {
+            if async_hygiene_analysis::blocking::offloaded_closure(arg).is_none() {
                 self.visit_expr(arg);
             }
         }

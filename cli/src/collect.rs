@@ -135,7 +135,9 @@ impl FileCollector<'_> {
                 }
                 Item::Impl(item_impl) => {
                     let self_type = type_name(&item_impl.self_ty);
-                    let impl_rules = scope_rules.item(&item_impl.attrs);
+                    let impl_rules = scope_rules
+                        .item(&item_impl.attrs)
+                        .for_impl_of(items, &item_impl.self_ty);
                     for impl_item in &item_impl.items {
                         if let ImplItem::Fn(function) = impl_item {
                             let syntax = FnSyntax {

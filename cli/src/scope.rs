@@ -133,6 +133,31 @@ impl ScopeRules {
         }
     }
 
+    /// The rules inside `impl Type { .. }` when `Type` is a struct declared among the
+    /// module's `items`: a `self.field` receiver has the field's declared type
+    /// (`self.spool.flush()` with `spool: BufWriter<File>`).
+    pub(crate) fn for_impl_of(&self, items: &[Item], self_ty: &syn::Type) -> ScopeRules {
+        let syn::Type::Path(path) = self_ty else {
+            return self.clone();
+        };
+        let Some(name) = path.path.segments.last().map(|segment| &segment.ident) else {
+            return self.clone();
+        };
+        let fields = items.iter().find_map(|item| match item {
+            Item::Struct(item_struct) if item_struct.ident == *name => Some(&item_struct.fields),
+            _ => None,
+        });
+        let Some(fields) = fields else {
+            return self.clone();
+        };
+        let mut imports = (*self.imports).clone();
+        imports.add_self_fields(fields);
+        ScopeRules {
+            imports: Arc::new(imports),
+            ..self.clone()
+        }
+    }
+
     /// The shared scan's findings (`blocking`, `lock-across-await`) of one fn's body in
     /// `context`, with its parameters in scope (they shadow imported names).
     pub(crate) fn scan_fn(&self, sig: &Signature, block: &Block, context: Context) -> Vec<Finding> {

@@ -571,6 +571,16 @@ fn each_rule_reports_exactly_the_marked_lines_of_its_fixture() {
     }
 }
 
+/// Shapes met in real code bases: literal addresses, binds to address values, offloads
+/// wrapped in blocks, `wait(Duration)`, copies between memory buffers (quiet), and the
+/// file system reached through `Path`, `fs_err`, `walkdir`, `tempfile` and `self` fields.
+#[test]
+fn field_shapes_report_exactly_their_marked_lines() {
+    let dir = fixture("field_shapes");
+    let (_, messages) = check_json(&dir, &[]);
+    assert_eq!(reported(&messages), marked(&dir));
+}
+
 #[test]
 fn each_rules_human_output_is_its_snapshot() {
     let snapshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
