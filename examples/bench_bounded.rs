@@ -173,6 +173,22 @@ async fn main() {
             black_box(with_buffer_unordered().await);
             return;
         }
+        ["once", "hand_written"] => {
+            black_box(time_calls(hand_written).await);
+            return;
+        }
+        ["once", "bounded"] => {
+            black_box(time_calls(attributed).await);
+            return;
+        }
+        ["once", "hand_written_contended"] => {
+            black_box(time_contended(hand_written_contended).await);
+            return;
+        }
+        ["once", "bounded_contended"] => {
+            black_box(time_contended(attributed_contended).await);
+            return;
+        }
         ["once", "limit_map"] => {
             black_box(with_limit_map().await);
             return;
