@@ -227,6 +227,27 @@ fn print_table(title: &str, spawners: &[Spawner], results: &[Measurement]) {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [once, job, spawner] = args.as_slice() {
+        assert_eq!(
+            once, "once",
+            "usage: bench_background [once trivial|typical bare|background]"
+        );
+        let job = if job == "trivial" {
+            Job::Trivial
+        } else {
+            Job::Typical
+        };
+        let spawner = if spawner == "bare" {
+            Spawner::Bare
+        } else {
+            Spawner::Background
+        };
+        for _ in 0..10 {
+            black_box(spawn_and_run(spawner, job));
+        }
+        return;
+    }
     let spawners = [Spawner::Bare, Spawner::Background];
     // Warm-up: allocator pools, code paths, the registry map.
     measure_all(&spawners, Job::Trivial);
