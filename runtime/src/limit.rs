@@ -616,10 +616,11 @@ impl Limit {
         let pool = self.pool();
         // Tokio hands released permits straight to queued waiters, so a permit is available
         // only when nobody is queued: trying first never overtakes a waiter.
-        if pool.try_take() {
-            return self.wrap(pool);
+        if !pool.try_take() {
+            let _waiting = Waiting::enter(&pool.waiting);
+            Self::queue(&pool).await;
         }
-        self.acquire_queued(pool).await
+        self.wrap(pool)
     }
 
     /// Takes a free slot if there is one, without waiting.
@@ -650,14 +651,19 @@ impl Limit {
             })
     }
 
+    /// Waits in the semaphore's queue for a permit; `LimitPermit::drop` gives it back.
+    async fn queue(pool: &Pool) {
+        match pool.semaphore.acquire().await {
+            // Given back by `LimitPermit::drop`, which holds the pool, not a borrow.
+            Ok(permit) => permit.forget(),
+            Err(_) => unreachable!("a Limit never closes its semaphore"),
+        }
+    }
+
     async fn acquire_queued<'a>(&'a self, pool: PoolRef<'a>) -> LimitPermit<'a> {
         {
             let _waiting = Waiting::enter(&pool.waiting);
-            match pool.semaphore.acquire().await {
-                // Given back by `LimitPermit::drop`, which holds the pool, not a borrow.
-                Ok(permit) => permit.forget(),
-                Err(_) => unreachable!("a Limit never closes its semaphore"),
-            }
+            Self::queue(&pool).await;
         }
         self.wrap(pool)
     }
@@ -898,6 +904,7 @@ where
 #[doc(hidden)]
 pub mod __private {
     use super::{Limit, LimitPermit, LimitTimeout};
+    use std::future::Future;
     use std::sync::atomic::Ordering;
     use std::time::Duration;
 
@@ -906,34 +913,36 @@ pub mod __private {
 
     /// Acquire for a function's own limit, which registers itself on first use.
     #[inline]
-    pub async fn bounded_acquire_own(limit: &'static Limit) -> LimitPermit<'static> {
+    pub fn bounded_acquire_own(
+        limit: &'static Limit,
+    ) -> impl Future<Output = LimitPermit<'static>> {
         bounded_register(limit);
-        limit.acquire().await
+        limit.acquire()
     }
 
     /// Acquire-with-timeout for a function's own limit.
     #[inline]
-    pub async fn bounded_acquire_own_timeout(
+    pub fn bounded_acquire_own_timeout(
         limit: &'static Limit,
         timeout: Duration,
-    ) -> Result<LimitPermit<'static>, LimitTimeout> {
+    ) -> impl Future<Output = Result<LimitPermit<'static>, LimitTimeout>> {
         bounded_register(limit);
-        limit.acquire_timeout(timeout).await
+        limit.acquire_timeout(timeout)
     }
 
     /// Acquire for a shared limit named by the user (`#[bounded(limit = …)]`).
     #[inline]
-    pub async fn bounded_acquire(limit: &Limit) -> LimitPermit<'_> {
-        limit.acquire().await
+    pub fn bounded_acquire(limit: &Limit) -> impl Future<Output = LimitPermit<'_>> {
+        limit.acquire()
     }
 
     /// Acquire-with-timeout for a shared limit.
     #[inline]
-    pub async fn bounded_acquire_timeout(
+    pub fn bounded_acquire_timeout(
         limit: &Limit,
         timeout: Duration,
-    ) -> Result<LimitPermit<'_>, LimitTimeout> {
-        limit.acquire_timeout(timeout).await
+    ) -> impl Future<Output = Result<LimitPermit<'_>, LimitTimeout>> + '_ {
+        limit.acquire_timeout(timeout)
     }
 
     #[inline]
