@@ -222,4 +222,40 @@ mod tests {
         let later = second.block_on(async { current_key() }).unwrap();
         assert_ne!(later, key);
     }
+
+    #[test]
+    fn tasks_of_two_runtimes_taking_turns_on_one_thread_each_see_their_own() {
+        let runtimes = [0, 1].map(|_| {
+            tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap()
+        });
+        let keys = runtimes
+            .each_ref()
+            .map(|rt| rt.block_on(async { current_key() }));
+        assert_ne!(keys[0], keys[1]);
+        // More tasks than slots, alive at once on both runtimes, each asking twice: a slot
+        // another task took since (spawned a multiple of the slot count later, on the
+        // other runtime) is never mistaken for its own.
+        let (release, released) = tokio::sync::watch::channel(false);
+        let tasks: Vec<_> = (0..3 * TASK_SLOTS)
+            .map(|i| {
+                let mut released = released.clone();
+                let rt = &runtimes[i / TASK_SLOTS % 2];
+                let expected = keys[i / TASK_SLOTS % 2];
+                rt.block_on(async {
+                    tokio::spawn(async move {
+                        let first = current_key();
+                        released.wait_for(|released| *released).await.unwrap();
+                        (first == expected, current_key() == expected)
+                    })
+                })
+            })
+            .collect();
+        release.send(true).unwrap();
+        for (i, task) in tasks.into_iter().enumerate() {
+            let seen = runtimes[i / TASK_SLOTS % 2].block_on(task).unwrap();
+            assert_eq!(seen, (true, true), "task {i}");
+        }
+    }
 }
