@@ -243,12 +243,10 @@ mod tests {
                 let mut released = released.clone();
                 let rt = &runtimes[i / TASK_SLOTS % 2];
                 let expected = keys[i / TASK_SLOTS % 2];
-                rt.block_on(async {
-                    tokio::spawn(async move {
-                        let first = current_key();
-                        released.wait_for(|released| *released).await.unwrap();
-                        (first == expected, current_key() == expected)
-                    })
+                rt.spawn(async move {
+                    let first = current_key();
+                    released.wait_for(|released| *released).await.unwrap();
+                    (first == expected, current_key() == expected)
                 })
             })
             .collect();
