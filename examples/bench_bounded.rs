@@ -22,7 +22,8 @@
 //!
 //! Wall-clock ratios swing by ±20% on a shared 2-core machine. Instruction counts do not:
 //! `-- once WORKLOAD` runs one workload once (`hand_written`, `bounded`,
-//! `hand_written_contended`, `bounded_contended`, `buffer_unordered`, `limit_map`), for a
+//! `hand_written_contended`, `bounded_contended`, `bounded_contended_second`,
+//! `buffer_unordered`, `limit_map`), for a
 //! counter such as
 //! `valgrind --tool=cachegrind --cache-sim=no target/release/examples/bench_bounded once limit_map`.
 
@@ -248,6 +249,10 @@ async fn once(workload: &str) {
         "bounded" => time_calls(attributed).await,
         "hand_written_contended" => time_contended(hand_written_contended).await,
         "bounded_contended" => time_contended(attributed_contended).await,
+        "bounded_contended_second" => {
+            let _other = OtherRuntime::start(attributed_contended_second);
+            time_contended(attributed_contended_second).await
+        }
         "buffer_unordered" => measure_stream(with_buffer_unordered).await.elapsed,
         "limit_map" => measure_stream(with_limit_map).await.elapsed,
         _ => panic!("usage: bench_bounded [once WORKLOAD] (see the file's documentation)"),
