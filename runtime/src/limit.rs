@@ -934,19 +934,20 @@ pub mod __private {
         limit.acquire_timeout(timeout)
     }
 
-    /// Acquire for a shared limit named by the user (`#[bounded(limit = …)]`).
+    /// Acquire for a shared limit named by the user (`#[bounded(limit = …)]`). An `async
+    /// fn`, so that a `limit` of the wrong type is reported against this plain signature.
     #[inline]
-    pub fn bounded_acquire(limit: &Limit) -> impl Future<Output = LimitPermit<'_>> {
-        limit.acquire()
+    pub async fn bounded_acquire(limit: &Limit) -> LimitPermit<'_> {
+        limit.acquire().await
     }
 
     /// Acquire-with-timeout for a shared limit.
     #[inline]
-    pub fn bounded_acquire_timeout(
+    pub async fn bounded_acquire_timeout(
         limit: &Limit,
         timeout: Duration,
-    ) -> impl Future<Output = Result<LimitPermit<'_>, LimitTimeout>> + '_ {
-        limit.acquire_timeout(timeout)
+    ) -> Result<LimitPermit<'_>, LimitTimeout> {
+        limit.acquire_timeout(timeout).await
     }
 
     #[inline]
