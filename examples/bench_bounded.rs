@@ -1,23 +1,30 @@
-//! The two limit benchmarks, as ratios against a baseline measured in the same
-//! run (absolute numbers depend on the machine; ratios much less so).
+//! What a limit costs, as ratios against a baseline measured in the same run (absolute
+//! numbers depend on the machine; ratios much less so). Each line prints the goal and the
+//! figures of the release before (`bf10e29`, per-runtime limits behind a lock) and of the one
+//! before that (`a4fc099`, process-wide limits), both measured back to back on a quiet 2-core
+//! machine, with the workload as this file had it then.
 //!
 //! ```text
 //! cargo run --release --example bench_bounded
+//! cargo run --release --example bench_bounded --features watchdog
 //! ```
 //!
-//! 1. `#[bounded]` call overhead against a hand-written `static` tokio `Semaphore`
-//!    (goal: ≤ 1.05×).
-//!    1b. The same when callers queue (informational: both go through tokio's waiter
-//!    list, and `#[bounded]` also maintains its `waiting` gauge).
-//! 2. `limit::map` on 1,000,000 items at limit 100 against
-//!    `futures::StreamExt::buffer_unordered(100)` (goals: peak memory ≤ 2×, throughput ≥ 1×).
+//! 1. An uncontended `#[bounded(64)]` call against a hand-written `static` tokio `Semaphore`
+//!    and `acquire().await`, sequential calls from the body of `block_on` (the loop of
+//!    `#[tokio::main]`) and from a task.
+//! 2. Contended: 64 tasks × 5,000 calls at limit 8, each yielding once while it holds the
+//!    permit; then the same while a second runtime that used the limit first stays alive.
+//! 3. `limit::map` on 1,000,000 items at limit 100 against
+//!    `futures::StreamExt::buffer_unordered(100)`: throughput and peak heap.
 //!
 //! Each variant runs several rounds, alternating with its baseline so that both see the
 //! same machine state; the best round of each is compared.
 //!
 //! Wall-clock ratios swing by ±20% on a shared 2-core machine. Instruction counts do not:
-//! `-- once buffer_unordered` or `-- once limit_map` runs only that workload of part 2,
-//! once, for a counter such as
+//! `-- once WORKLOAD` runs one workload once (`hand_written`, `bounded`,
+//! `hand_written_contended`, `bounded_contended`, `bounded_contended_second`,
+//! `buffer_unordered`, `limit_map`), for a
+//! counter such as
 //! `valgrind --tool=cachegrind --cache-sim=no target/release/examples/bench_bounded once limit_map`.
 
 use std::hint::black_box;
@@ -85,6 +92,13 @@ async fn hand_written_contended(x: u64) -> u64 {
 
 #[bounded(8)]
 async fn attributed_contended(x: u64) -> u64 {
+    tokio::task::yield_now().await;
+    black_box(x)
+}
+
+/// The same with a limit of its own, which a second runtime uses first.
+#[bounded(8)]
+async fn attributed_contended_second(x: u64) -> u64 {
     tokio::task::yield_now().await;
     black_box(x)
 }
@@ -158,57 +172,154 @@ async fn with_buffer_unordered() -> u64 {
         .await
 }
 
+/// A second runtime on its own thread that calls `first_call` before the benchmark does,
+/// so the limit's first runtime is not the one measured, and stays alive until dropped.
+struct OtherRuntime {
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl OtherRuntime {
+    fn start<Fut: std::future::Future<Output = u64> + 'static>(first_call: fn(u64) -> Fut) -> Self {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .expect("a second runtime");
+            black_box(runtime.block_on(first_call(0)));
+            ready_tx.send(()).expect("the benchmark waits for it");
+            // Alive (and idle) until the benchmark is done.
+            let _ = stop_rx.recv();
+            drop(runtime);
+        });
+        ready_rx.recv().expect("the second runtime started");
+        Self {
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for OtherRuntime {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            thread.join().expect("the second runtime's thread");
+        }
+    }
+}
+
+/// Runs `timed` as a task of its own.
+async fn in_task(timed: impl std::future::Future<Output = Duration> + Send + 'static) -> Duration {
+    tokio::spawn(timed).await.expect("the timing task")
+}
+
+/// The best of `ROUNDS` alternating rounds of `baseline` and `ours`, as (baseline, ours).
+async fn best_of<B, BF, O, OF>(mut baseline: B, mut ours: O) -> (Duration, Duration)
+where
+    B: FnMut() -> BF,
+    BF: std::future::Future<Output = Duration>,
+    O: FnMut() -> OF,
+    OF: std::future::Future<Output = Duration>,
+{
+    let (mut best_baseline, mut best_ours) = (Duration::MAX, Duration::MAX);
+    for _ in 0..ROUNDS {
+        best_baseline = best_baseline.min(baseline().await);
+        best_ours = best_ours.min(ours().await);
+    }
+    (best_baseline, best_ours)
+}
+
+#[allow(clippy::cast_precision_loss)] // call counts far below 2^52
+fn print_calls(title: &str, calls: u64, (baseline, ours): (Duration, Duration), goal: &str) {
+    let per_call = |d: Duration| d.as_nanos() as f64 / calls as f64;
+    println!(
+        "   {title}: {:6.2} ns/call against {:6.2} ns/call by hand: {:.3}x ({goal})",
+        per_call(ours),
+        per_call(baseline),
+        ours.as_secs_f64() / baseline.as_secs_f64()
+    );
+}
+
+/// Runs `workload` once: the `once` modes, for an instruction counter.
+async fn once(workload: &str) {
+    let elapsed = match workload {
+        "hand_written" => time_calls(hand_written).await,
+        "bounded" => time_calls(attributed).await,
+        "hand_written_contended" => time_contended(hand_written_contended).await,
+        "bounded_contended" => time_contended(attributed_contended).await,
+        "bounded_contended_second" => {
+            let _other = OtherRuntime::start(attributed_contended_second);
+            time_contended(attributed_contended_second).await
+        }
+        "buffer_unordered" => measure_stream(with_buffer_unordered).await.elapsed,
+        "limit_map" => measure_stream(with_limit_map).await.elapsed,
+        _ => panic!("usage: bench_bounded [once WORKLOAD] (see the file's documentation)"),
+    };
+    black_box(elapsed);
+}
+
 #[allow(clippy::cast_precision_loss)] // durations and byte counts, for display
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
+    match args.as_slice() {
         [] => {}
-        ["once", "buffer_unordered"] => {
-            black_box(with_buffer_unordered().await);
-            return;
-        }
-        ["once", "limit_map"] => {
-            black_box(with_limit_map().await);
-            return;
-        }
-        _ => panic!("usage: bench_bounded [once buffer_unordered|limit_map]"),
+        [mode, workload] if mode == "once" => return once(workload).await,
+        _ => panic!("usage: bench_bounded [once WORKLOAD] (see the file's documentation)"),
     }
-    println!("1. call overhead, {CALLS} sequential uncontended calls, best of {ROUNDS}");
-    let (mut baseline, mut ours) = (Duration::MAX, Duration::MAX);
-    for _ in 0..ROUNDS {
-        baseline = baseline.min(time_calls(hand_written).await);
-        ours = ours.min(time_calls(attributed).await);
+    if cfg!(feature = "watchdog") {
+        println!("(built with the watchdog feature: every #[bounded] body is watched)\n");
     }
-    let per_call = |d: Duration| d.as_nanos() as f64 / CALLS as f64;
-    println!(
-        "   static Semaphore by hand: {:6.2} ns/call\n   #[bounded(64)]:           {:6.2} ns/call\n   ratio: {:.3}x (goal <= 1.05x)\n",
-        per_call(baseline),
-        per_call(ours),
-        ours.as_secs_f64() / baseline.as_secs_f64()
+    println!("1. uncontended: {CALLS} sequential calls, best of {ROUNDS}");
+    let calls = best_of(|| time_calls(hand_written), || time_calls(attributed)).await;
+    print_calls(
+        "#[bounded(64)] from block_on",
+        CALLS,
+        calls,
+        "goal <= 1.0x; was 1.54-1.66x at bf10e29, 0.69-0.70x at a4fc099",
+    );
+    let calls = best_of(
+        || in_task(time_calls(hand_written)),
+        || in_task(time_calls(attributed)),
+    )
+    .await;
+    print_calls(
+        "#[bounded(64)] from a task  ",
+        CALLS,
+        calls,
+        "goal <= 1.0x; not measured before",
     );
 
     let total = CONTENDING_TASKS * CONTENDED_CALLS;
-    println!("1b. contended: {CONTENDING_TASKS} tasks x {CONTENDED_CALLS} calls at limit 8, each yielding once, best of {ROUNDS}");
-    let (mut baseline, mut ours) = (Duration::MAX, Duration::MAX);
-    for _ in 0..ROUNDS {
-        baseline = baseline.min(time_contended(hand_written_contended).await);
-        ours = ours.min(time_contended(attributed_contended).await);
-    }
-    let per_call = |d: Duration| d.as_nanos() as f64 / total as f64;
-    println!(
-        "   static Semaphore by hand: {:6.2} ns/call\n   #[bounded(8)]:            {:6.2} ns/call\n   ratio: {:.3}x (informational: the waiting gauge adds two atomic ops per queued call)\n",
-        per_call(baseline),
-        per_call(ours),
-        ours.as_secs_f64() / baseline.as_secs_f64()
+    println!("\n2. contended: {CONTENDING_TASKS} tasks x {CONTENDED_CALLS} calls at limit 8, each yielding once, best of {ROUNDS}");
+    let calls = best_of(
+        || time_contended(hand_written_contended),
+        || time_contended(attributed_contended),
+    )
+    .await;
+    print_calls(
+        "#[bounded(8)], one runtime        ",
+        total,
+        calls,
+        "goal <= 1.05x; was 1.32-1.43x at bf10e29, 1.09-1.11x at a4fc099",
+    );
+    let other = OtherRuntime::start(attributed_contended_second);
+    let calls = best_of(
+        || time_contended(hand_written_contended),
+        || time_contended(attributed_contended_second),
+    )
+    .await;
+    drop(other);
+    print_calls(
+        "#[bounded(8)], two runtimes alive ",
+        total,
+        calls,
+        "goal <= 1.05x; not measured before",
     );
 
-    println!("2. {ITEMS} items at limit {WIDTH}, each yielding once, best of {ROUNDS}");
+    println!("\n3. {ITEMS} items at limit {WIDTH}, each yielding once, best of {ROUNDS}");
     let (mut baseline_time, mut ours_time) = (Duration::MAX, Duration::MAX);
     let (mut baseline_heap, mut ours_heap) = (0, 0);
     for round in 0..ROUNDS {
@@ -227,11 +338,11 @@ async fn main() {
     }
     let throughput = |d: Duration| ITEMS as f64 / d.as_secs_f64() / 1e6;
     println!(
-        "   buffer_unordered(100): {:6.2} M items/s, peak heap {:7.1} KiB\n   limit::map(.., 100):   {:6.2} M items/s, peak heap {:7.1} KiB\n   throughput ratio: {:.3}x (goal >= 1x), memory ratio: {:.3}x (goal <= 2x)",
-        throughput(baseline_time),
-        baseline_heap as f64 / 1024.0,
+        "   limit::map(.., 100): {:6.2} M items/s, peak heap {:7.1} KiB\n   buffer_unordered(100): {:6.2} M items/s, peak heap {:7.1} KiB\n   throughput: {:.3}x (goal >= 1.0x; was 0.99-1.00x at bf10e29, 1.00x at a4fc099), peak heap: {:.3}x (goal <= 2x)",
         throughput(ours_time),
         ours_heap as f64 / 1024.0,
+        throughput(baseline_time),
+        baseline_heap as f64 / 1024.0,
         baseline_time.as_secs_f64() / ours_time.as_secs_f64(),
         ours_heap as f64 / baseline_heap.max(1) as f64,
     );

@@ -370,9 +370,10 @@ pin_project_lite::pin_project! {
         // `ENCLOSING_JOB_REGISTRY`, moved rather than cloned.
         registry: Option<Registry>,
         name: &'static str,
-        // Boxed, and only once the job has returned `Pending`: a job that finishes in its
-        // first poll never touches the shared waiter list.
-        deadline_wakeup: Option<Pin<Box<OwnedNotified>>>,
+        // Set only once the job has returned `Pending`: a job that finishes in its first
+        // poll never touches the shared waiter list.
+        #[pin]
+        deadline_wakeup: Option<OwnedNotified>,
         // Last, so it is dropped last: the registry counts the job until the job's future,
         // and the arguments it owns, are gone.
         _tracked: TaskTrackerToken,
@@ -411,12 +412,16 @@ impl<F: Future> Future for Supervised<F> {
             }
             Poll::Pending => {}
         }
-        let wakeup = this
-            .deadline_wakeup
-            .get_or_insert_with(|| Box::pin(Arc::clone(&inner.deadline_wakeup).notified_owned()));
+        let mut wakeup = this.deadline_wakeup;
+        if wakeup.is_none() {
+            wakeup.set(Some(Arc::clone(&inner.deadline_wakeup).notified_owned()));
+        }
+        let deadline = wakeup
+            .as_pin_mut()
+            .is_some_and(|wakeup| wakeup.poll(cx).is_ready());
         // Registers this task. `notify_waiters` reaches every `Notified` created before it
         // ran, and the flag is read again below for one created after.
-        if wakeup.as_mut().poll(cx).is_ready() || inner.deadline_passed.load(Ordering::Acquire) {
+        if deadline || inner.deadline_passed.load(Ordering::Acquire) {
             return Poll::Ready(Err(registry.record_abandoned(name)));
         }
         *this.registry = Some(registry);

@@ -50,17 +50,16 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::stream::{self, BufferUnordered, Stream, StreamExt as _};
-use tokio::runtime::{Handle, Id};
 use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio::task::JoinHandle;
 
-use crate::runtime_scope;
+use crate::runtime_scope::{self, Runtime, RuntimeKey};
 
 /// A named cap on how many holders of its permits exist at once.
 ///
@@ -103,11 +102,17 @@ pub struct Limit {
     /// A process-wide limit's permits; for a per-runtime limit, those of callers outside
     /// any runtime.
     shared: Pool,
-    /// A per-runtime limit's permits, one pool per runtime that used it. A pool whose
-    /// runtime is gone is removed when the next runtime's pool is added.
-    per_runtime: RwLock<Vec<RuntimePool>>,
+    /// The permits of the first runtimes that use a per-runtime limit, each found with one
+    /// load and a compare: most programs have one runtime, and a test binary's runtimes
+    /// take turns.
+    inline: [InlinePool; INLINE_POOLS],
+    /// Which runtimes the inline pools belong to, and the pools of the runtimes beyond them.
+    runtimes: RwLock<RuntimePools>,
     registered: AtomicBool,
 }
+
+/// How many runtimes' permits a [`Limit`] keeps inline.
+const INLINE_POOLS: usize = 2;
 
 /// Whose permits a [`Limit`] counts: each runtime's own, or one set for the whole process.
 ///
@@ -154,42 +159,64 @@ impl Pool {
     }
 }
 
+/// The permits of one runtime, kept in the [`Limit`] itself.
+struct InlinePool {
+    /// The key of the runtime they belong to (`runtime_scope::RuntimeKey`), 0 while none
+    /// does. Keys are never reused, so a pool whose runtime is gone is matched by nobody.
+    owner: AtomicU64,
+    pool: Pool,
+}
+
+impl InlinePool {
+    const fn new(capacity: usize) -> Self {
+        Self {
+            owner: AtomicU64::new(0),
+            pool: Pool::new(capacity),
+        }
+    }
+
+    #[inline]
+    fn belongs_to(&self, runtime: RuntimeKey) -> bool {
+        self.owner.load(Ordering::Acquire) == runtime.get()
+    }
+}
+
+/// Who the inline pools belong to, and the pools of the other runtimes.
+struct RuntimePools {
+    inline_owners: [Option<Arc<Runtime>>; INLINE_POOLS],
+    others: Vec<RuntimePool>,
+}
+
 struct RuntimePool {
-    runtime: Id,
+    runtime: Arc<Runtime>,
     pool: Arc<Pool>,
-    /// Set when the runtime is dropped, so the pool is never mistaken for the pool of a
-    /// later runtime with the same id.
-    runtime_gone: Arc<AtomicBool>,
 }
 
 impl RuntimePool {
-    fn is_live(&self) -> bool {
-        !self.runtime_gone.load(Ordering::Acquire)
-    }
-
-    /// The live pool of `runtime` among `pools`.
-    fn find(pools: &[Self], runtime: Id) -> Option<&Arc<Pool>> {
+    /// The pool of `runtime` among `pools`.
+    fn find(pools: &[Self], runtime: RuntimeKey) -> Option<&Arc<Pool>> {
         pools
             .iter()
-            .find(|entry| entry.runtime == runtime && entry.is_live())
+            .find(|entry| entry.runtime.key() == runtime)
             .map(|entry| &entry.pool)
     }
 }
 
-/// The pool a permit was taken from: a runtime's (shared with the limit's list) or the
-/// limit's own.
+/// The pool a permit was taken from: the limit's own (inline or shared), or the pool of a
+/// runtime beyond the inline ones (shared with the limit's list).
 enum PoolRef<'a> {
+    Inline(&'a Pool),
     Runtime(Arc<Pool>),
-    Shared(&'a Pool),
 }
 
 impl std::ops::Deref for PoolRef<'_> {
     type Target = Pool;
 
+    #[inline]
     fn deref(&self) -> &Pool {
         match self {
+            Self::Inline(pool) => pool,
             Self::Runtime(pool) => pool,
-            Self::Shared(pool) => pool,
         }
     }
 }
@@ -440,7 +467,11 @@ impl Limit {
             capacity,
             scope,
             shared: Pool::new(capacity),
-            per_runtime: RwLock::new(Vec::new()),
+            inline: [InlinePool::new(capacity), InlinePool::new(capacity)],
+            runtimes: RwLock::new(RuntimePools {
+                inline_owners: [None, None],
+                others: Vec::new(),
+            }),
             registered: AtomicBool::new(false),
         }
     }
@@ -484,70 +515,99 @@ impl Limit {
         if self.scope == Scope::Process {
             return read(&self.shared);
         }
-        let pools = self
-            .per_runtime
-            .read()
-            .unwrap_or_else(PoisonError::into_inner);
-        match runtime_scope::current_id() {
-            Some(runtime) => RuntimePool::find(&pools, runtime).map_or(0, |pool| read(pool)),
-            None => {
-                pools
-                    .iter()
-                    .filter(|entry| entry.is_live())
-                    .map(|entry| read(&entry.pool))
-                    .sum::<usize>()
-                    + read(&self.shared)
-            }
+        if let Some(runtime) = runtime_scope::current_key() {
+            return self.find(runtime).map_or(0, |pool| read(&pool));
         }
+        let pools = self.runtimes.read().unwrap_or_else(PoisonError::into_inner);
+        let inline = self
+            .inline
+            .iter()
+            .zip(&pools.inline_owners)
+            .filter(|(_, owner)| owner.as_ref().is_some_and(|owner| !owner.is_gone()))
+            .map(|(inline, _)| read(&inline.pool));
+        let others = pools
+            .others
+            .iter()
+            .filter(|entry| !entry.runtime.is_gone())
+            .map(|entry| read(&entry.pool));
+        inline.chain(others).sum::<usize>() + read(&self.shared)
     }
 
     /// The pool the caller takes permits from.
+    #[inline]
     fn pool(&self) -> PoolRef<'_> {
         if self.scope == Scope::Process {
-            return PoolRef::Shared(&self.shared);
+            return PoolRef::Inline(&self.shared);
         }
-        let Some(runtime) = runtime_scope::current_id() else {
-            return PoolRef::Shared(&self.shared);
+        let Some(runtime) = runtime_scope::current_key() else {
+            return PoolRef::Inline(&self.shared);
         };
-        let pools = self
-            .per_runtime
-            .read()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(pool) = RuntimePool::find(&pools, runtime) {
-            return PoolRef::Runtime(Arc::clone(pool));
+        for inline in &self.inline {
+            if inline.belongs_to(runtime) {
+                return PoolRef::Inline(&inline.pool);
+            }
         }
-        drop(pools);
-        PoolRef::Runtime(self.add_runtime_pool(runtime))
+        self.other_pool()
     }
 
-    /// Creates the pool of the caller's runtime (first use there), dropping the pools of
-    /// runtimes that are gone.
-    fn add_runtime_pool(&self, runtime: Id) -> Arc<Pool> {
-        let runtime_gone = Arc::new(AtomicBool::new(false));
-        let pool = {
-            let mut pools = self
-                .per_runtime
-                .write()
-                .unwrap_or_else(PoisonError::into_inner);
-            if let Some(pool) = RuntimePool::find(&pools, runtime) {
-                return Arc::clone(pool);
-            }
-            pools.retain(RuntimePool::is_live);
-            let pool = Arc::new(Pool::new(self.capacity));
-            pools.push(RuntimePool {
-                runtime,
-                pool: Arc::clone(&pool),
-                runtime_gone: Arc::clone(&runtime_gone),
-            });
-            pool
-        };
-        // `current_id` found a runtime, so there is a handle; the hook takes no lock.
-        if let Ok(handle) = Handle::try_current() {
-            runtime_scope::on_runtime_drop(&handle, move || {
-                runtime_gone.store(true, Ordering::Release);
-            });
+    /// The pool of `runtime` if it has one already (gauges do not create pools).
+    fn find(&self, runtime: RuntimeKey) -> Option<PoolRef<'_>> {
+        if let Some(inline) = self.inline.iter().find(|inline| inline.belongs_to(runtime)) {
+            return Some(PoolRef::Inline(&inline.pool));
         }
-        pool
+        let pools = self.runtimes.read().unwrap_or_else(PoisonError::into_inner);
+        RuntimePool::find(&pools.others, runtime).map(|pool| PoolRef::Runtime(Arc::clone(pool)))
+    }
+
+    /// The pool of the caller's runtime when it is not among the inline ones: a runtime
+    /// beyond them, or the first call on a runtime (which claims an inline pool if one is
+    /// free).
+    #[cold]
+    #[inline(never)]
+    fn other_pool(&self) -> PoolRef<'_> {
+        let Some(runtime) = runtime_scope::current() else {
+            return PoolRef::Inline(&self.shared);
+        };
+        let key = runtime.key();
+        if let Some(pool) = self.find(key) {
+            return pool;
+        }
+        let mut pools = self
+            .runtimes
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        // Claims are made under the write lock, so a runtime never gets two pools.
+        if let Some(inline) = self.inline.iter().find(|inline| inline.belongs_to(key)) {
+            return PoolRef::Inline(&inline.pool);
+        }
+        if let Some(pool) = RuntimePool::find(&pools.others, key) {
+            return PoolRef::Runtime(Arc::clone(pool));
+        }
+        let capacity = self.capacity;
+        let free = self
+            .inline
+            .iter()
+            .zip(&mut pools.inline_owners)
+            .find(|(inline, owner)| {
+                // A pool whose runtime is gone is taken over once every permit is back.
+                owner.as_ref().is_none_or(|owner| {
+                    owner.is_gone()
+                        && inline.pool.in_flight(capacity) == 0
+                        && inline.pool.waiting.load(Ordering::Acquire) == 0
+                })
+            });
+        if let Some((inline, owner)) = free {
+            inline.owner.store(key.get(), Ordering::Release);
+            *owner = Some(runtime);
+            return PoolRef::Inline(&inline.pool);
+        }
+        pools.others.retain(|entry| !entry.runtime.is_gone());
+        let pool = Arc::new(Pool::new(capacity));
+        pools.others.push(RuntimePool {
+            runtime,
+            pool: Arc::clone(&pool),
+        });
+        PoolRef::Runtime(pool)
     }
 
     /// Waits for a free slot, first come, first served.
@@ -555,10 +615,15 @@ impl Limit {
         let pool = self.pool();
         // Tokio hands released permits straight to queued waiters, so a permit is available
         // only when nobody is queued: trying first never overtakes a waiter.
-        if pool.try_take() {
-            return self.wrap(pool);
+        if !pool.try_take() {
+            let _waiting = Waiting::enter(&pool.waiting);
+            // `queue`, written out: one future fewer around tokio's.
+            match pool.semaphore.acquire().await {
+                Ok(permit) => permit.forget(),
+                Err(_) => unreachable!("a Limit never closes its semaphore"),
+            }
         }
-        self.acquire_queued(pool).await
+        self.wrap(pool)
     }
 
     /// Takes a free slot if there is one, without waiting.
@@ -589,14 +654,19 @@ impl Limit {
             })
     }
 
+    /// Waits in the semaphore's queue for a permit; `LimitPermit::drop` gives it back.
+    async fn queue(pool: &Pool) {
+        match pool.semaphore.acquire().await {
+            // Given back by `LimitPermit::drop`, which holds the pool, not a borrow.
+            Ok(permit) => permit.forget(),
+            Err(_) => unreachable!("a Limit never closes its semaphore"),
+        }
+    }
+
     async fn acquire_queued<'a>(&'a self, pool: PoolRef<'a>) -> LimitPermit<'a> {
         {
             let _waiting = Waiting::enter(&pool.waiting);
-            match pool.semaphore.acquire().await {
-                // Given back by `LimitPermit::drop`, which holds the pool, not a borrow.
-                Ok(permit) => permit.forget(),
-                Err(_) => unreachable!("a Limit never closes its semaphore"),
-            }
+            Self::queue(&pool).await;
         }
         self.wrap(pool)
     }
@@ -837,6 +907,7 @@ where
 #[doc(hidden)]
 pub mod __private {
     use super::{Limit, LimitPermit, LimitTimeout};
+    use std::future::Future;
     use std::sync::atomic::Ordering;
     use std::time::Duration;
 
@@ -845,22 +916,25 @@ pub mod __private {
 
     /// Acquire for a function's own limit, which registers itself on first use.
     #[inline]
-    pub async fn bounded_acquire_own(limit: &'static Limit) -> LimitPermit<'static> {
+    pub fn bounded_acquire_own(
+        limit: &'static Limit,
+    ) -> impl Future<Output = LimitPermit<'static>> {
         bounded_register(limit);
-        limit.acquire().await
+        limit.acquire()
     }
 
     /// Acquire-with-timeout for a function's own limit.
     #[inline]
-    pub async fn bounded_acquire_own_timeout(
+    pub fn bounded_acquire_own_timeout(
         limit: &'static Limit,
         timeout: Duration,
-    ) -> Result<LimitPermit<'static>, LimitTimeout> {
+    ) -> impl Future<Output = Result<LimitPermit<'static>, LimitTimeout>> {
         bounded_register(limit);
-        limit.acquire_timeout(timeout).await
+        limit.acquire_timeout(timeout)
     }
 
-    /// Acquire for a shared limit named by the user (`#[bounded(limit = …)]`).
+    /// Acquire for a shared limit named by the user (`#[bounded(limit = …)]`). An `async
+    /// fn`, so that a `limit` of the wrong type is reported against this plain signature.
     #[inline]
     pub async fn bounded_acquire(limit: &Limit) -> LimitPermit<'_> {
         limit.acquire().await
@@ -885,6 +959,8 @@ pub mod __private {
 
     /// The limit of `#[background(limit = …)]`: the function's own (a count) or a shared
     /// `static` [`Limit`], told apart by the type of the argument (see [`LimitArg`]).
+    // Only ever a `static`, never moved: the variants' sizes do not matter.
+    #[allow(clippy::large_enum_variant)]
     pub enum FnLimit {
         /// `limit = 8` or `limit = MAX_JOBS` (a `const` of type `usize`).
         Own(Limit),
@@ -1005,6 +1081,69 @@ mod tests {
             .ends_with("the limit is process-wide, so holders on other runtimes, such as other `#[tokio::test]`s of the same binary, count too)"));
         let io: std::io::Error = timeout.into();
         assert_eq!(io.kind(), std::io::ErrorKind::TimedOut);
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+    }
+
+    /// Which runtimes own the inline pools (their keys), and how many pools the map holds.
+    fn layout(limit: &Limit) -> ([u64; INLINE_POOLS], usize) {
+        let owners = [0, 1].map(|i| limit.inline[i].owner.load(Ordering::Acquire));
+        let pools = limit.runtimes.read().unwrap();
+        (owners, pools.others.len())
+    }
+
+    #[test]
+    fn the_inline_pools_and_the_map_give_each_runtime_its_own_permits() {
+        static POOLS: Limit = Limit::new("pools", 1);
+        let runtimes: Vec<_> = (0..4).map(|_| runtime()).collect();
+        let keys: Vec<u64> = runtimes
+            .iter()
+            .map(|rt| rt.block_on(async { runtime_scope::current_key().unwrap().get() }))
+            .collect();
+        let mut held: Vec<_> = runtimes
+            .iter()
+            .map(|rt| rt.block_on(async { POOLS.try_acquire() }))
+            .collect();
+        assert!(
+            held.iter().all(Option::is_some),
+            "one permit on each runtime"
+        );
+        assert_eq!(layout(&POOLS), ([keys[0], keys[1]], 2));
+        for rt in &runtimes {
+            // Full on its own runtime, from `block_on` and from a task alike.
+            assert!(rt.block_on(async { POOLS.try_acquire() }).is_none());
+            let from_task = rt.block_on(async {
+                tokio::spawn(async { (POOLS.try_acquire().is_none(), POOLS.in_flight()) }).await
+            });
+            assert_eq!(from_task.unwrap(), (true, 1));
+        }
+        assert_eq!(POOLS.in_flight(), 4);
+
+        // The first runtime's pool is taken over by a later runtime once its permit is back;
+        // the second's is not while a permit taken there is still held.
+        held[0] = None;
+        let mut runtimes = runtimes.into_iter();
+        drop(runtimes.next());
+        drop(runtimes.next());
+        // Gauges outside a runtime count the runtimes alive.
+        assert_eq!(POOLS.in_flight(), 2);
+        let (fifth, sixth) = (runtime(), runtime());
+        let fifth_key = fifth.block_on(async { runtime_scope::current_key().unwrap().get() });
+        let on_fifth = fifth.block_on(async { POOLS.try_acquire() });
+        let on_sixth = sixth.block_on(async { POOLS.try_acquire() });
+        assert!(on_fifth.is_some() && on_sixth.is_some());
+        assert_eq!(layout(&POOLS).0, [fifth_key, keys[1]]);
+        assert_eq!(
+            layout(&POOLS).1,
+            3,
+            "the sixth runtime's pool is in the map"
+        );
+        held[1] = None;
+        assert_eq!(POOLS.in_flight(), 4);
     }
 
     #[tokio::test(start_paused = true)]
