@@ -112,6 +112,11 @@ impl FnFacts {
         self.body.get()?.blocking.as_ref()
     }
 
+    /// The first CPU-heavy call of a sync fn's own body (outside offload contexts).
+    pub(crate) fn cpu_bound(&self) -> Option<&BlockingCall> {
+        self.body.get()?.cpu_bound.as_ref()
+    }
+
     pub(crate) fn calls(&self) -> &[CallSite] {
         self.body.get().map_or(&[], |body| &body.calls)
     }
@@ -136,6 +141,7 @@ impl FnFacts {
 #[derive(Debug, Default)]
 pub(crate) struct FnBody {
     pub(crate) blocking: Option<BlockingCall>,
+    pub(crate) cpu_bound: Option<BlockingCall>,
     pub(crate) calls: Vec<CallSite>,
     pub(crate) uses: Option<Imports>,
     /// A deferred body that does not parse.

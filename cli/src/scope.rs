@@ -7,19 +7,23 @@ use std::path::Path;
 use std::sync::Arc;
 
 use async_hygiene_analysis::blocking::{self, BlockingCatalogue, Context, Finding, Imports};
+use async_hygiene_analysis::cpu_bound;
+use async_hygiene_analysis::findings::Lint;
 use async_hygiene_analysis::policy::{self, AttributePolicy, Guard, Lints};
 use syn::{Attribute, Block, Expr, Item, Signature};
 
 use crate::diagnostic::Diagnostic;
 use crate::manifest;
 use crate::rules::code::{Code, Level};
-use crate::rules::config;
+use crate::rules::{config, cpu_bound as cpu_bound_rule};
 
 /// The rules of one package: the built-in catalogue with its `async-hygiene.toml`
 /// applied, and the levels of its `[lints]`.
 #[derive(Debug)]
 pub(crate) struct CrateRules {
     catalogue: Arc<BlockingCatalogue>,
+    /// `cpu-bound`'s catalogue, with `[cpu_bound.*]` and the offload wrappers applied.
+    cpu_bound: Arc<BlockingCatalogue>,
     lints: Lints,
     /// `[concurrent.guards]`: they keep their `let` in place in `#[concurrent]`'s plan.
     guards: Arc<[Guard]>,
@@ -33,6 +37,7 @@ impl CrateRules {
     /// built-in rules still apply (every problem in one run).
     pub(crate) fn load(manifest_dir: &Path) -> (CrateRules, Vec<Diagnostic>) {
         let mut catalogue = BlockingCatalogue::builtin();
+        let mut cpu_catalogue = cpu_bound::catalogue();
         let mut lints = Lints::default();
         let mut guards: Arc<[Guard]> = Arc::new([]);
         let mut problems = Vec::new();
@@ -45,6 +50,10 @@ impl CrateRules {
                     for rule in catalogue.apply(policy, "this crate's `async-hygiene.toml`") {
                         problems.push(config::allows_nothing(&file, rule));
                     }
+                    let source = "this crate's `async-hygiene.toml`";
+                    for rule in cpu_bound::apply(&mut cpu_catalogue, policy, source) {
+                        problems.push(cpu_bound_rule::allows_nothing(&file, rule));
+                    }
                 }
                 Err(message) => problems.push(config::malformed(&file, &loaded.path, message)),
             }
@@ -53,6 +62,7 @@ impl CrateRules {
         (
             CrateRules {
                 catalogue: Arc::new(catalogue),
+                cpu_bound: Arc::new(cpu_catalogue),
                 lints,
                 guards,
                 uses_facade,
@@ -70,6 +80,7 @@ impl CrateRules {
     pub(crate) fn scope(&self, items: &[Item]) -> ScopeRules {
         ScopeRules {
             catalogue: Arc::clone(&self.catalogue),
+            cpu_bound: Arc::clone(&self.cpu_bound),
             imports: Arc::new(Imports::module(items)),
             guards: Arc::clone(&self.guards),
             uses_facade: self.uses_facade,
@@ -81,6 +92,7 @@ impl CrateRules {
 #[derive(Clone, Debug)]
 pub(crate) struct ScopeRules {
     catalogue: Arc<BlockingCatalogue>,
+    cpu_bound: Arc<BlockingCatalogue>,
     imports: Arc<Imports>,
     guards: Arc<[Guard]>,
     uses_facade: bool,
@@ -91,6 +103,7 @@ impl ScopeRules {
     pub(crate) fn scope(&self, items: &[Item]) -> ScopeRules {
         ScopeRules {
             catalogue: Arc::clone(&self.catalogue),
+            cpu_bound: Arc::clone(&self.cpu_bound),
             imports: Arc::new(Imports::module(items)),
             guards: Arc::clone(&self.guards),
             uses_facade: self.uses_facade,
@@ -131,29 +144,50 @@ impl ScopeRules {
             return self.clone();
         }
         let mut catalogue = (*self.catalogue).clone();
+        let mut cpu_catalogue = (*self.cpu_bound).clone();
         for args in &policies {
             // An `allow` that matches nothing is the attribute's compile error.
             let _unmatched = catalogue.apply(&args.policy, "`#[no_blocking(deny(..))]`");
+            // Its offload wrappers run any work off the executor (it has no cpu rules).
+            let _none = cpu_bound::apply(&mut cpu_catalogue, &args.policy, "");
         }
         ScopeRules {
             catalogue: Arc::new(catalogue),
+            cpu_bound: Arc::new(cpu_catalogue),
             imports: Arc::clone(&self.imports),
             guards: Arc::clone(&self.guards),
             uses_facade: self.uses_facade,
         }
     }
 
-    /// The shared scan's findings (`blocking`, `lock-across-await`) of one fn's body in
-    /// `context`, with its parameters in scope (they shadow imported names).
-    pub(crate) fn scan_fn(&self, sig: &Signature, block: &Block, context: Context) -> Vec<Finding> {
+    /// The shared scan's findings of `lint`'s catalogue in one fn's body in `context`
+    /// (`blocking` and `lock-across-await` for [`Lint::Blocking`], or `cpu-bound`), with
+    /// its parameters in scope (they shadow imported names).
+    pub(crate) fn scan_fn(
+        &self,
+        lint: Lint,
+        sig: &Signature,
+        block: &Block,
+        context: Context,
+    ) -> Vec<Finding> {
         let mut imports = (*self.imports).clone();
         imports.add_signature(sig);
-        blocking::scan_block(block, context, &self.catalogue, &imports)
+        blocking::scan_block(block, context, self.catalogue(lint), &imports)
     }
 
-    /// The shared scan's findings in an `async` block or async closure of sync code.
-    pub(crate) fn scan_async_expr(&self, expr: &Expr) -> Vec<Finding> {
-        blocking::scan_expr(expr, Context::Async, &self.catalogue, &self.imports)
+    /// The shared scan's findings of `lint`'s catalogue in an `async` block or async
+    /// closure of sync code.
+    pub(crate) fn scan_async_expr(&self, lint: Lint, expr: &Expr) -> Vec<Finding> {
+        blocking::scan_expr(expr, Context::Async, self.catalogue(lint), &self.imports)
+    }
+
+    /// The catalogue a rule's scan matches: `cpu-bound`'s, or `blocking`'s (which also
+    /// finds guards held across an await).
+    fn catalogue(&self, lint: Lint) -> &BlockingCatalogue {
+        match lint {
+            Lint::CpuBound => &self.cpu_bound,
+            _ => &self.catalogue,
+        }
     }
 
     /// Whether a call runs its closures off the executor thread.

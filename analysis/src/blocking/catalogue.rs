@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
+use crate::findings::Lint;
 use crate::policy::{Policy, PolicyRule, Rule};
 
 /// How a row recognises a call. The rules see tokens, not types, so every pattern is
@@ -78,6 +79,17 @@ pub enum Shape {
     /// `.await` in the same block, or a temporary of a scrutinee whose body awaits
     /// (see `locks.rs`).
     GuardAcrossAwait,
+    /// A name only guessed when the scope imports from one of `crates` (`use
+    /// argon2::..`) or imports one of `traits` by name (`PasswordHasher`): exactly
+    /// `arity` arguments, not awaited.
+    Imported {
+        /// `argon2`, `image`.
+        crates: &'static [&'static str],
+        /// `PasswordHasher`.
+        traits: &'static [&'static str],
+        /// The method's argument count.
+        arity: usize,
+    },
 }
 
 /// A value whose methods block, tracked from its constructor to the method call.
@@ -94,6 +106,10 @@ pub enum Origin {
     SyncChannel,
     /// The receiver of a sync channel: iterating it blocks.
     SyncReceiver,
+    /// A whole-stream compressor or decompressor (`flate2::read::GzDecoder::new(..)`,
+    /// `brotli::Decompressor::new(..)`): reading it to the end, or writing a whole
+    /// buffer into it, runs the codec over the whole input.
+    Codec,
 }
 
 /// A constructor that gives a value its [`Origin`], matched like [`ApiPattern::Path`].
@@ -119,6 +135,13 @@ const fn origin(
         arity,
         origin,
     }
+}
+
+/// A codec's constructor, matched only in full ([`Origin::Codec`]).
+macro_rules! codec {
+    ($canonical:literal) => {
+        origin($canonical, usize::MAX, None, Origin::Codec)
+    };
 }
 
 /// Constructors that give a receiver chain or a local its [`Origin`].
@@ -147,6 +170,24 @@ pub(crate) const ORIGINS: &[OriginConstructor] = &[
     origin("flume::bounded", 2, None, Origin::SyncChannel),
     origin("kanal::unbounded", 2, None, Origin::SyncChannel),
     origin("kanal::bounded", 2, None, Origin::SyncChannel),
+    // Only a full or imported path: a `GzDecoder` of the crate's own is not flate2's.
+    codec!("flate2::read::GzDecoder::new"),
+    codec!("flate2::read::MultiGzDecoder::new"),
+    codec!("flate2::read::ZlibDecoder::new"),
+    codec!("flate2::read::DeflateDecoder::new"),
+    codec!("flate2::read::GzEncoder::new"),
+    codec!("flate2::read::ZlibEncoder::new"),
+    codec!("flate2::read::DeflateEncoder::new"),
+    codec!("flate2::bufread::GzDecoder::new"),
+    codec!("flate2::bufread::MultiGzDecoder::new"),
+    codec!("flate2::bufread::ZlibDecoder::new"),
+    codec!("flate2::bufread::DeflateDecoder::new"),
+    codec!("flate2::write::GzEncoder::new"),
+    codec!("flate2::write::ZlibEncoder::new"),
+    codec!("flate2::write::DeflateEncoder::new"),
+    codec!("brotli::Decompressor::new"),
+    codec!("brotli::CompressorReader::new"),
+    codec!("brotli::CompressorWriter::new"),
 ];
 
 /// One row of the table: a blocking API and the message that teaches its fix.
@@ -167,7 +208,7 @@ const WAITS_FOR_CHILD: &str = "blocks the executor thread until the child proces
 const TOKIO_PANICS: &str =
     "panics when called inside a tokio runtime and would block the executor thread";
 
-const fn path(
+pub(crate) const fn path(
     canonical: &'static str,
     what: &'static str,
     bare: bool,
@@ -186,7 +227,7 @@ const fn path(
     }
 }
 
-const fn method(
+pub(crate) const fn method(
     name: &'static str,
     owners: &'static [&'static str],
     owner: &'static str,
@@ -543,6 +584,11 @@ pub(crate) enum Pattern {
     },
 }
 
+/// A table in matching form.
+pub(crate) fn compile(table: &[BlockingApi]) -> Vec<Entry> {
+    table.iter().map(Entry::from).collect()
+}
+
 fn split(path: &str) -> Vec<String> {
     path.split("::").map(str::to_owned).collect()
 }
@@ -681,6 +727,9 @@ pub struct BlockingCatalogue {
     /// Calls whose closure arguments run off the executor thread, so blocking there is
     /// the fix: `spawn_blocking`, `block_in_place`, and a crate's own wrappers.
     offloads: Vec<Rule>,
+    /// The rule its findings break: [`Lint::Blocking`] for [`BUILTIN`], another for a
+    /// table of another rule scanned the same way (`cpu_bound`).
+    lint: Lint,
 }
 
 impl Default for BlockingCatalogue {
@@ -694,8 +743,15 @@ impl BlockingCatalogue {
     #[must_use]
     pub fn builtin() -> Self {
         static COMPILED: OnceLock<Vec<Entry>> = OnceLock::new();
-        let builtin = COMPILED.get_or_init(|| BUILTIN.iter().map(Entry::from).collect());
+        let builtin = COMPILED.get_or_init(|| compile(BUILTIN));
+        BlockingCatalogue::of_table(builtin, Lint::Blocking)
+    }
+
+    /// A catalogue of another rule's table, matched by the same scan, with the same
+    /// offload calls; its findings are `lint`'s.
+    pub(crate) fn of_table(builtin: &'static [Entry], lint: Lint) -> Self {
         BlockingCatalogue {
+            lint,
             denied: Vec::new(),
             builtin,
             allowed: vec![false; builtin.len()],
@@ -706,18 +762,33 @@ impl BlockingCatalogue {
         }
     }
 
+    /// The rule its findings break.
+    #[must_use]
+    pub fn lint(&self) -> Lint {
+        self.lint
+    }
+
     /// Applies a policy's `deny`, `offload` and `allow` rules, in that order. `source`
     /// names the policy in messages ("this crate's `async-hygiene.toml`"). Returns the
     /// `allow` rules that matched nothing: a typo there must be an error, not a no-op.
     pub fn apply<'p>(&mut self, policy: &'p Policy, source: &str) -> Vec<&'p PolicyRule> {
-        for rule in &policy.deny {
+        self.apply_rules([&policy.deny, &policy.offload, &policy.allow], source)
+    }
+
+    /// Applies `deny`, `offload` and `allow` rules, in that order; returns the `allow`
+    /// rules that matched nothing.
+    pub(crate) fn apply_rules<'p>(
+        &mut self,
+        [deny, offload, allow]: [&'p [PolicyRule]; 3],
+        source: &str,
+    ) -> Vec<&'p PolicyRule> {
+        for rule in deny {
             self.deny(&rule.rule, &rule.text, source);
         }
-        for rule in &policy.offload {
+        for rule in offload {
             self.offload(&rule.rule);
         }
-        policy
-            .allow
+        allow
             .iter()
             .filter(|rule| !self.allow(&rule.rule))
             .collect()

@@ -34,7 +34,7 @@
 //! assert!(findings[0].message.starts_with("`std::thread::sleep`"));
 //! ```
 
-mod catalogue;
+pub(crate) mod catalogue;
 mod imports;
 mod locks;
 mod scan;

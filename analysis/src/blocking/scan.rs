@@ -21,7 +21,7 @@ use syn::{
 use super::catalogue::{BlockingCatalogue, Entry, Origin, PathMatch, Pattern, Shape, ORIGINS};
 use super::imports::Imports;
 use super::{locks, Context};
-use crate::findings::{Finding, Lint, Location};
+use crate::findings::{Finding, Location};
 
 /// How the value of an expression is used by its parent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,7 +162,7 @@ impl<'a> Scanner<'a> {
 
     fn report(&mut self, entry: &Entry, tokens: &impl ToTokens, note: Option<String>) {
         let mut finding = Finding::new(
-            Lint::Blocking,
+            self.catalogue.lint(),
             Location::of(tokens),
             entry.message(),
             entry.instead.to_string(),
@@ -344,6 +344,15 @@ impl<'a> Scanner<'a> {
                 use_ != Use::Awaited && self.origin_of(&call.receiver) == Some(*origin)
             }
             Shape::GuardAcrossAwait => false,
+            Shape::Imported {
+                crates,
+                traits,
+                arity,
+            } => {
+                use_ != Use::Awaited
+                    && call.args.len() == *arity
+                    && self.imports.imports_from(crates, traits)
+            }
         }
     }
 
