@@ -84,6 +84,10 @@ pub(crate) struct CallSite {
     /// closure): blocking here is the problem. Otherwise it is sync code, and only
     /// passes blocking on to its callers.
     pub(crate) in_async: bool,
+    /// Inside the closure of a call that runs CPU work off the executor, though
+    /// `blocking` does not count it as an offload (a `spawn_blocking_*` wrapper,
+    /// `actix_web::web::block`): `cpu-bound` does not follow it.
+    pub(crate) in_cpu_offload: bool,
 }
 
 /// One fn, method or default trait method.

@@ -33,6 +33,8 @@ struct Inherited {
     /// How the report of a call from async code into a chain of sync fns that ends at
     /// such a call is worded.
     words: &'static Wording,
+    /// Whether the rule follows a call: not one its offloads run elsewhere.
+    follows: fn(&CallSite) -> bool,
 }
 
 /// The rules the call graph carries, in the order their reports of one call come.
@@ -40,10 +42,12 @@ const INHERITED: [Inherited; 2] = [
     Inherited {
         leaf: FnFacts::blocking,
         words: &blocking::THROUGH_SYNC_FNS,
+        follows: |_| true,
     },
     Inherited {
         leaf: FnFacts::cpu_bound,
         words: &cpu_bound::THROUGH_SYNC_FNS,
+        follows: |call| !call.in_cpu_offload,
     },
 ];
 
@@ -220,7 +224,7 @@ impl<'f> CallGraph<'f> {
         }
         while let Some(callee) = queue.pop_front() {
             for &(caller, call) in &callers[callee] {
-                if carried[caller].is_none() {
+                if carried[caller].is_none() && (rule.follows)(&self.facts(caller).calls()[call]) {
                     carried[caller] = Some(Why::Via { call, callee });
                     queue.push_back(caller);
                 }
@@ -242,6 +246,9 @@ impl<'f> CallGraph<'f> {
                 }
                 let callees = self.resolved_callees(id, index);
                 for (rule, carried) in INHERITED.iter().zip(&self.carried) {
+                    if !(rule.follows)(call) {
+                        continue;
+                    }
                     let found = callees.iter().copied().find(|callee| {
                         let facts = self.facts(*callee);
                         // An awaited call returns a future: a sync fn returning a plain

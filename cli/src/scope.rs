@@ -192,7 +192,14 @@ impl ScopeRules {
 
     /// Whether a call runs its closures off the executor thread.
     pub(crate) fn runs_off_executor(&self, call: &Expr) -> bool {
-        blocking::runs_off_executor(call, &self.catalogue, &self.imports)
+        self.runs_off_executor_for(Lint::Blocking, call)
+    }
+
+    /// Whether a call runs its closures off the executor thread for `lint`'s catalogue:
+    /// `cpu-bound`'s also knows the pool wrappers that take CPU work
+    /// (`spawn_blocking_with_tracing`, `web::block`).
+    pub(crate) fn runs_off_executor_for(&self, lint: Lint, call: &Expr) -> bool {
+        blocking::runs_off_executor(call, self.catalogue(lint), &self.imports)
     }
 }
 

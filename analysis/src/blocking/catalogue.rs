@@ -727,6 +727,9 @@ pub struct BlockingCatalogue {
     /// Calls whose closure arguments run off the executor thread, so blocking there is
     /// the fix: `spawn_blocking`, `block_in_place`, and a crate's own wrappers.
     offloads: Vec<Rule>,
+    /// Name prefixes of calls that run their closure arguments off the executor
+    /// (`spawn_blocking_with_tracing`): none for [`BUILTIN`].
+    offload_prefixes: Vec<&'static str>,
     /// The rule its findings break: [`Lint::Blocking`] for [`BUILTIN`], another for a
     /// table of another rule scanned the same way (`cpu_bound`).
     lint: Lint,
@@ -752,6 +755,7 @@ impl BlockingCatalogue {
     pub(crate) fn of_table(builtin: &'static [Entry], lint: Lint) -> Self {
         BlockingCatalogue {
             lint,
+            offload_prefixes: Vec::new(),
             denied: Vec::new(),
             builtin,
             allowed: vec![false; builtin.len()],
@@ -797,6 +801,17 @@ impl BlockingCatalogue {
     /// Declares a crate's own offload wrapper (`asyncify(|| ..)`, `.interact(|conn| ..)`).
     pub fn offload(&mut self, rule: &Rule) {
         self.offloads.push(rule.clone());
+    }
+
+    /// Declares every call whose name starts with `prefix` an offload call.
+    pub(crate) fn offload_prefix(&mut self, prefix: &'static str) {
+        self.offload_prefixes.push(prefix);
+    }
+
+    fn has_offload_prefix(&self, name: &str) -> bool {
+        self.offload_prefixes
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
     }
 
     /// Adds a crate's own blocking call. `source` says where the rule comes from, so the
@@ -861,21 +876,29 @@ impl BlockingCatalogue {
     /// Whether a path call runs its closure arguments off the executor thread. A
     /// `.name` rule matches functions of that name on any path too.
     pub(crate) fn is_offload_call(&self, candidates: &[Vec<String>]) -> bool {
-        self.offloads.iter().any(|rule| match rule {
-            Rule::Method(name) => candidates
-                .iter()
-                .any(|written| written.last() == Some(name)),
-            Rule::Path(path) => candidates
-                .iter()
-                .any(|written| match_path(written, path, path.len().min(2)).is_some()),
-        })
+        let prefixed = candidates.iter().any(|written| {
+            written
+                .last()
+                .is_some_and(|name| self.has_offload_prefix(name))
+        });
+        prefixed
+            || self.offloads.iter().any(|rule| match rule {
+                Rule::Method(name) => candidates
+                    .iter()
+                    .any(|written| written.last() == Some(name)),
+                Rule::Path(path) => candidates
+                    .iter()
+                    .any(|written| match_path(written, path, path.len().min(2)).is_some()),
+            })
     }
 
     /// Whether a method runs its closure arguments off the executor thread.
     pub(crate) fn is_offload_method(&self, method: &str) -> bool {
-        self.offloads
-            .iter()
-            .any(|rule| matches!(rule, Rule::Method(name) if name == method))
+        self.has_offload_prefix(method)
+            || self
+                .offloads
+                .iter()
+                .any(|rule| matches!(rule, Rule::Method(name) if name == method))
     }
 
     /// The entry for a call of one of the candidate paths (the written path and what the

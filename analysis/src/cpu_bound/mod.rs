@@ -36,14 +36,23 @@ pub use self::catalogue::BUILTIN;
 use crate::blocking::catalogue::{compile, Entry};
 use crate::blocking::BlockingCatalogue;
 use crate::findings::Lint;
-use crate::policy::{Policy, PolicyRule};
+use crate::policy::{Policy, PolicyRule, Rule};
 
 /// The built-in CPU-heavy calls, with the blocking scan's offload calls
-/// (`spawn_blocking`, `block_in_place`; thread spawns are always offloads).
+/// (`spawn_blocking`, `block_in_place`; thread spawns are always offloads) and, for CPU
+/// work, the pool wrappers of web frameworks and crates: `actix_web::web::block`, and
+/// any call named `spawn_blocking_*` (`spawn_blocking_with_tracing`, tokio's
+/// `spawn_blocking_on`), whose closures run on a blocking pool.
 #[must_use]
 pub fn catalogue() -> BlockingCatalogue {
     static COMPILED: OnceLock<Vec<Entry>> = OnceLock::new();
-    BlockingCatalogue::of_table(COMPILED.get_or_init(|| compile(BUILTIN)), Lint::CpuBound)
+    let table = COMPILED.get_or_init(|| compile(BUILTIN));
+    let mut catalogue = BlockingCatalogue::of_table(table, Lint::CpuBound);
+    catalogue.offload(&Rule::Path(
+        ["actix_web", "web", "block"].map(str::to_owned).to_vec(),
+    ));
+    catalogue.offload_prefix("spawn_blocking");
+    catalogue
 }
 
 /// Applies a policy to a `cpu-bound` catalogue: `[cpu_bound.deny]`, the crate's offload

@@ -221,6 +221,13 @@ fn cheap_digests_and_offloaded_work_are_quiet() {
             std::thread::spawn(move || zstd::encode_all(&b[..], 3));
         }
     ));
+    // Pool wrappers: a `spawn_blocking_*` of the crate's own, actix-web's `web::block`.
+    assert_quiet(quote!(
+        async fn f(p: String) {
+            spawn_blocking_with_tracing(move || bcrypt::hash(p, 12)).await;
+            web::block(move || bcrypt::verify(&q, &h)).await;
+        }
+    ));
 }
 
 #[test]

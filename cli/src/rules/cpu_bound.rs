@@ -45,8 +45,11 @@ A path counts only when the code can name the library: written from its crate
 never bcrypt's, and a method is guessed by its name and argument count only where its
 crate or trait is imported (`.hash_password(..)` with `argon2` or `PasswordHasher` in a
 `use`). Cheap digests (SHA-2, BLAKE3, MD5 over a buffer) are not reported, nor is work
-in `spawn_blocking`, `block_in_place`, `std::thread::spawn`/`scope` or
-`[no_blocking.offload]` closures, nor in a sync fn only sync code calls.
+in the closures of `spawn_blocking`, `block_in_place`, `std::thread::spawn`/`scope`,
+`rayon::spawn`, `actix_web::web::block`, any `spawn_blocking_*` wrapper
+(`spawn_blocking_with_tracing`) or `[no_blocking.offload]`, nor in a sync fn only sync
+code calls. Work inside a rayon parallel iterator is still reported: the async caller
+waits on its thread until the pool is done.
 
 It also follows the crate's own sync fns: a call from async code to a sync fn that makes
 such a call (itself or through other sync fns of the workspace) is reported at the call,
