@@ -49,7 +49,9 @@ pub(crate) fn collect(
             diagnostics: Vec::new(),
         },
     };
-    let scope_rules = rules.scope(&file.items);
+    let scope_rules = rules
+        .scope(&file.items)
+        .test_code(rules.is_test_file(&key.path));
     collector.scope(&file.items, &[], &module_dir(key), true, &scope_rules);
     (collector.facts, collector.needed_blanked)
 }
@@ -253,6 +255,7 @@ impl FileCollector<'_> {
             is_async,
             returns: return_type(&sig.output),
             returns_future,
+            test_code: rules.is_test_code(),
             body: OnceLock::new(),
             deferred: None,
         };

@@ -104,6 +104,8 @@ pub(crate) struct FnFacts {
     /// Whether it returns a future (`impl Future`, `BoxFuture`, `Pin<Box<dyn Future>>`):
     /// a sync fn that can be `.await`ed.
     pub(crate) returns_future: bool,
+    /// Test code ([`ScopeRules::is_test_code`]).
+    pub(crate) test_code: bool,
     /// What the body says: read with the file, or, for a sync fn whose body is
     /// self-contained, when async code reaches it (see [`DeferredBody`]).
     pub(crate) body: OnceLock<FnBody>,

@@ -33,8 +33,9 @@ struct Inherited {
     /// How the report of a call from async code into a chain of sync fns that ends at
     /// such a call is worded.
     words: &'static Wording,
-    /// Whether the rule follows a call: not one its offloads run elsewhere.
-    follows: fn(&CallSite) -> bool,
+    /// Whether the rule follows a call of a fn: not one its offloads run elsewhere, not
+    /// one of code it does not check.
+    follows: fn(&FnFacts, &CallSite) -> bool,
 }
 
 /// The rules the call graph carries, in the order their reports of one call come.
@@ -42,12 +43,12 @@ const INHERITED: [Inherited; 2] = [
     Inherited {
         leaf: FnFacts::blocking,
         words: &blocking::THROUGH_SYNC_FNS,
-        follows: |_| true,
+        follows: |_, _| true,
     },
     Inherited {
         leaf: FnFacts::cpu_bound,
         words: &cpu_bound::THROUGH_SYNC_FNS,
-        follows: |call| !call.in_cpu_offload,
+        follows: |caller, call| !caller.test_code && !call.in_cpu_offload,
     },
 ];
 
@@ -224,7 +225,8 @@ impl<'f> CallGraph<'f> {
         }
         while let Some(callee) = queue.pop_front() {
             for &(caller, call) in &callers[callee] {
-                if carried[caller].is_none() && (rule.follows)(&self.facts(caller).calls()[call]) {
+                let facts = self.facts(caller);
+                if carried[caller].is_none() && (rule.follows)(facts, &facts.calls()[call]) {
                     carried[caller] = Some(Why::Via { call, callee });
                     queue.push_back(caller);
                 }
@@ -246,7 +248,7 @@ impl<'f> CallGraph<'f> {
                 }
                 let callees = self.resolved_callees(id, index);
                 for (rule, carried) in INHERITED.iter().zip(&self.carried) {
-                    if !(rule.follows)(call) {
+                    if !(rule.follows)(facts, call) {
                         continue;
                     }
                     let found = callees.iter().copied().find(|callee| {

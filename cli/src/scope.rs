@@ -3,13 +3,14 @@
 //! view, `[concurrent.guards]` and the `[lints]` levels. The rules themselves are in
 //! [`crate::rules`].
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_hygiene_analysis::blocking::{self, BlockingCatalogue, Context, Finding, Imports};
 use async_hygiene_analysis::cpu_bound;
 use async_hygiene_analysis::findings::Lint;
 use async_hygiene_analysis::policy::{self, AttributePolicy, Guard, Lints};
+use async_hygiene_analysis::syntax::tokens_mention;
 use syn::{Attribute, Block, Expr, Item, Signature};
 
 use crate::diagnostic::Diagnostic;
@@ -30,6 +31,7 @@ pub(crate) struct CrateRules {
     /// Whether the package depends on `async-hygiene`, so that inserting
     /// `#[async_hygiene::concurrent]` compiles.
     uses_facade: bool,
+    manifest_dir: PathBuf,
 }
 
 impl CrateRules {
@@ -66,9 +68,20 @@ impl CrateRules {
                 lints,
                 guards,
                 uses_facade,
+                manifest_dir: manifest_dir.to_path_buf(),
             },
             problems,
         )
+    }
+
+    /// Whether a file of the package is test code: one of `tests/` or `benches/`, or a
+    /// `tests.rs`/`test.rs` module.
+    pub(crate) fn is_test_file(&self, path: &Path) -> bool {
+        let relative = path.strip_prefix(&self.manifest_dir).unwrap_or(path);
+        relative.components().any(|part| {
+            let part = part.as_os_str();
+            part == "tests" || part == "benches" || part == "tests.rs" || part == "test.rs"
+        })
     }
 
     /// The level of a rule's reports; `None` when `[lints]` allows it.
@@ -84,6 +97,7 @@ impl CrateRules {
             imports: Arc::new(Imports::module(items)),
             guards: Arc::clone(&self.guards),
             uses_facade: self.uses_facade,
+            test_code: false,
         }
     }
 }
@@ -96,6 +110,10 @@ pub(crate) struct ScopeRules {
     imports: Arc<Imports>,
     guards: Arc<[Guard]>,
     uses_facade: bool,
+    /// Test code: an item under `#[cfg(test)]`, `#[test]` or `#[tokio::test]`, or a file
+    /// of `tests/` or `benches/`. `cpu-bound` is not reported there: a test's runtime
+    /// serves no one else.
+    test_code: bool,
 }
 
 impl ScopeRules {
@@ -107,6 +125,7 @@ impl ScopeRules {
             imports: Arc::new(Imports::module(items)),
             guards: Arc::clone(&self.guards),
             uses_facade: self.uses_facade,
+            test_code: self.test_code,
         }
     }
 
@@ -140,8 +159,12 @@ impl ScopeRules {
                 _ => None,
             })
             .collect();
+        let test_code = self.test_code || attrs.iter().any(marks_test_code);
         if policies.is_empty() {
-            return self.clone();
+            return ScopeRules {
+                test_code,
+                ..self.clone()
+            };
         }
         let mut catalogue = (*self.catalogue).clone();
         let mut cpu_catalogue = (*self.cpu_bound).clone();
@@ -157,7 +180,23 @@ impl ScopeRules {
             imports: Arc::clone(&self.imports),
             guards: Arc::clone(&self.guards),
             uses_facade: self.uses_facade,
+            test_code,
         }
+    }
+
+    /// These rules in test code, or not.
+    pub(crate) fn test_code(self, test_code: bool) -> ScopeRules {
+        ScopeRules { test_code, ..self }
+    }
+
+    /// Whether this is test code.
+    pub(crate) fn is_test_code(&self) -> bool {
+        self.test_code
+    }
+
+    /// Whether `lint` is reported here: `cpu-bound` is not in test code.
+    fn reports(&self, lint: Lint) -> bool {
+        !(lint == Lint::CpuBound && self.test_code)
     }
 
     /// The shared scan's findings of `lint`'s catalogue in one fn's body in `context`
@@ -170,6 +209,9 @@ impl ScopeRules {
         block: &Block,
         context: Context,
     ) -> Vec<Finding> {
+        if !self.reports(lint) {
+            return Vec::new();
+        }
         let mut imports = (*self.imports).clone();
         imports.add_signature(sig);
         blocking::scan_block(block, context, self.catalogue(lint), &imports)
@@ -178,6 +220,9 @@ impl ScopeRules {
     /// The shared scan's findings of `lint`'s catalogue in an `async` block or async
     /// closure of sync code.
     pub(crate) fn scan_async_expr(&self, lint: Lint, expr: &Expr) -> Vec<Finding> {
+        if !self.reports(lint) {
+            return Vec::new();
+        }
         blocking::scan_expr(expr, Context::Async, self.catalogue(lint), &self.imports)
     }
 
@@ -201,6 +246,20 @@ impl ScopeRules {
     pub(crate) fn runs_off_executor_for(&self, lint: Lint, call: &Expr) -> bool {
         blocking::runs_off_executor(call, self.catalogue(lint), &self.imports)
     }
+}
+
+/// `#[test]`, `#[tokio::test]`, `#[cfg(test)]`, `#[cfg(any(test, feature = "x"))]`; not
+/// `#[cfg(not(test))]`.
+fn marks_test_code(attr: &Attribute) -> bool {
+    if is_attribute(attr, "test") {
+        return true;
+    }
+    let syn::Meta::List(list) = &attr.meta else {
+        return false;
+    };
+    attr.path().is_ident("cfg")
+        && tokens_mention(list.tokens.clone(), "test")
+        && !tokens_mention(list.tokens.clone(), "not")
 }
 
 /// Whether an attribute is `#[name]` or `#[path::to::name]`.

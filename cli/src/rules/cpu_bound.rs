@@ -48,8 +48,10 @@ crate or trait is imported (`.hash_password(..)` with `argon2` or `PasswordHashe
 in the closures of `spawn_blocking`, `block_in_place`, `std::thread::spawn`/`scope`,
 `rayon::spawn`, `actix_web::web::block`, any `spawn_blocking_*` wrapper
 (`spawn_blocking_with_tracing`) or `[no_blocking.offload]`, nor in a sync fn only sync
-code calls. Work inside a rayon parallel iterator is still reported: the async caller
-waits on its thread until the pool is done.
+code calls, nor in test code (`#[cfg(test)]` items, `#[test]`/`#[tokio::test]` fns,
+files of `tests/` and `benches/`): a test's runtime serves no one else. Work inside a
+rayon parallel iterator is still reported: the async caller waits on its thread until
+the pool is done.
 
 It also follows the crate's own sync fns: a call from async code to a sync fn that makes
 such a call (itself or through other sync fns of the workspace) is reported at the call,
