@@ -107,8 +107,9 @@ pub enum Origin {
     /// The receiver of a sync channel: iterating it blocks.
     SyncReceiver,
     /// A whole-stream compressor or decompressor (`flate2::read::GzDecoder::new(..)`,
-    /// `brotli::Decompressor::new(..)`): reading it to the end, or writing a whole
-    /// buffer into it, runs the codec over the whole input.
+    /// `brotli::Decompressor::new(..)`), or an image reader
+    /// (`image::ImageReader::open(..)`): reading it to the end, writing a whole buffer
+    /// into it, or decoding the image runs the codec over the whole input.
     Codec,
 }
 
@@ -188,6 +189,10 @@ pub(crate) const ORIGINS: &[OriginConstructor] = &[
     codec!("brotli::Decompressor::new"),
     codec!("brotli::CompressorReader::new"),
     codec!("brotli::CompressorWriter::new"),
+    codec!("image::ImageReader::new"),
+    codec!("image::ImageReader::open"),
+    codec!("image::io::Reader::new"),
+    codec!("image::io::Reader::open"),
 ];
 
 /// One row of the table: a blocking API and the message that teaches its fix.

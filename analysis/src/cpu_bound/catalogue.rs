@@ -55,17 +55,14 @@ const fn imported_method(
 }
 
 /// A method of a whole-input codec ([`Origin::Codec`]).
-const fn codec_method(name: &'static str, what: &'static str) -> BlockingApi {
+const fn codec_method(
+    name: &'static str,
+    owners: &'static [&'static str],
+    what: &'static str,
+    why: &'static str,
+) -> BlockingApi {
     let shape = Shape::OnOrigin(Origin::Codec);
-    blocking::method(
-        name,
-        &["flate2", "brotli"],
-        "flate2",
-        shape,
-        what,
-        COMPRESSES,
-        OFFLOAD,
-    )
+    blocking::method(name, owners, owners[0], shape, what, why, OFFLOAD)
 }
 
 const OFFLOAD: &str = "run it off the executor: `tokio::task::spawn_blocking(move || ..).await`, \
@@ -99,6 +96,7 @@ const COMPRESSES: &str = "runs a compression codec over a whole input on the exe
     its CPU time grows with the input, milliseconds per megabyte and far more at high levels";
 
 const IMAGE: &[&str] = &["image"];
+const CODECS: &[&str] = &["flate2", "brotli"];
 const PASSWORD_CRATES: &[&str] = &["argon2", "scrypt", "pbkdf2", "password_hash"];
 const PASSWORD_TRAITS: &[&str] = &["PasswordHasher", "PasswordVerifier"];
 
@@ -153,7 +151,8 @@ pub const BUILTIN: &[BlockingApi] = &[
     full!("brotli::BrotliDecompress", COMPRESSES, OFFLOAD),
     full!("miniz_oxide::deflate::compress_to_vec", COMPRESSES, OFFLOAD),
     full!("miniz_oxide::inflate::decompress_to_vec", COMPRESSES, OFFLOAD),
-    codec_method("read_to_end", "`.read_to_end(..)` on a flate2/brotli codec"),
-    codec_method("read_to_string", "`.read_to_string(..)` on a flate2/brotli codec"),
-    codec_method("write_all", "`.write_all(..)` into a flate2/brotli encoder"),
+    codec_method("read_to_end", CODECS, "`.read_to_end(..)` on a flate2/brotli codec", COMPRESSES),
+    codec_method("read_to_string", CODECS, "`.read_to_string(..)` on a flate2/brotli codec", COMPRESSES),
+    codec_method("write_all", CODECS, "`.write_all(..)` into a flate2/brotli encoder", COMPRESSES),
+    codec_method("decode", &["image::ImageReader"], "`.decode()` of an `image::ImageReader`", DECODES),
 ];

@@ -193,6 +193,21 @@ fn whole_buffer_codecs() {
         }
     );
     assert_reports(flate, "`.read_to_end(..)` on a flate2/brotli codec");
+    assert_reports(
+        quote!(
+            use image::ImageReader;
+            async fn f(p: P) {
+                ImageReader::open(p)?.decode();
+            }
+        ),
+        "`.decode()` of an `image::ImageReader`",
+    );
+    assert_quiet(quote!(
+        async fn f(b: B) {
+            base64::decode(b);
+            ImageReader::new(c).decode();
+        }
+    ));
     // A `GzDecoder` of the crate's own, or a plain reader.
     assert_quiet(quote!(
         async fn f(b: Vec<u8>) {

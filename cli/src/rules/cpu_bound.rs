@@ -33,8 +33,8 @@ block or an async closure):
 - password hashing and key derivation: `bcrypt::hash`/`verify`/`hash_with_result`,
   argon2's `hash_password`/`verify_password` (`PasswordHasher`/`PasswordVerifier`),
   `argon2::hash_encoded`, `scrypt::scrypt`, `pbkdf2::pbkdf2*`, `ring::pbkdf2`;
-- images: `image::open`, `image::load_from_memory`, `image::imageops::resize`,
-  `DynamicImage::resize*`/`thumbnail*`/`write_to`;
+- images: `image::open`, `image::load_from_memory`, `ImageReader::decode`,
+  `image::imageops::resize`, `DynamicImage::resize*`/`thumbnail*`/`write_to`;
 - whole-buffer compression: `zstd::encode_all`/`decode_all`, `zstd::bulk`,
   `brotli::BrotliCompress`/`BrotliDecompress`, reading a `flate2` or `brotli` codec to
   the end or writing a whole buffer into one;
