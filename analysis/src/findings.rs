@@ -24,23 +24,29 @@ pub enum Lint {
     LockAcrossAwait,
     /// Sequential awaits that `#[concurrent]` would join (the checker's rule).
     SequentialAwaits,
+    /// A known CPU-heavy call (password hashing, image processing, whole-buffer
+    /// compression) in async code (the checker's rule).
+    CpuBound,
 }
 
 impl Lint {
     /// Every rule, in the order the `[lints]` table documents them.
-    pub const ALL: [Lint; 3] = [
+    pub const ALL: [Lint; 4] = [
         Lint::Blocking,
         Lint::LockAcrossAwait,
         Lint::SequentialAwaits,
+        Lint::CpuBound,
     ];
 
-    /// The stable code: `blocking`, `lock-across-await`, `sequential-awaits`.
+    /// The stable code: `blocking`, `lock-across-await`, `sequential-awaits`,
+    /// `cpu-bound`.
     #[must_use]
     pub fn code(self) -> &'static str {
         match self {
             Lint::Blocking => "blocking",
             Lint::LockAcrossAwait => "lock-across-await",
             Lint::SequentialAwaits => "sequential-awaits",
+            Lint::CpuBound => "cpu-bound",
         }
     }
 

@@ -9,6 +9,7 @@
 //! |---|---|
 //! | [`shape`] | what shape the attributes above left a fn in (plain `async fn`, `#[async_trait]` boxed body: a tail `Box::pin(async { .. })`, `#[tokio::main]`/`#[tokio::test]` entry, sync fn with or without an async block, not a fn) and where its async body is: [`shape::classify`], [`shape::fn_shape`] |
 //! | [`blocking`] | which calls in async code block the thread: the catalogue, the scanner, guards held across `.await`, import resolution; typed findings |
+//! | [`cpu_bound`] | which calls in async code compute for long (password hashing, image processing, whole-buffer compression): a catalogue the blocking scan matches |
 //! | [`policy`] | `async-hygiene.toml`: the crate's deny/allow/offload lists and lint levels |
 //! | [`findings`] | what a check reports: rule code ([`findings::Lint`]), location, message, fix, notes, labels |
 //! | [`syntax`] | small questions about syntax every rule asks (`peel`, `tokens_mention`) |
@@ -16,6 +17,7 @@
 
 pub mod blocking;
 pub mod concurrent;
+pub mod cpu_bound;
 pub mod findings;
 pub mod policy;
 pub mod shape;

@@ -12,6 +12,7 @@ use syn::visit::{self, Visit};
 use syn::{Block, Expr, FnArg, Item, Local, Macro, Pat, ReturnType, Signature, Stmt, Type};
 
 use async_hygiene_analysis::blocking::{Imports, ESCAPE_HATCH};
+use async_hygiene_analysis::findings::Lint;
 use async_hygiene_analysis::syntax::tokens_mention;
 
 use crate::diagnostic::Location;
@@ -34,6 +35,7 @@ pub(crate) fn collect_calls(
         calls: Vec::new(),
         nested: Vec::new(),
         awaiting: false,
+        in_cpu_offload: false,
     };
     for input in &sig.inputs {
         match input {
@@ -160,6 +162,8 @@ struct CallCollector<'r> {
     nested: Vec<syn::ItemFn>,
     /// The next call visited is the operand of an `.await`.
     awaiting: bool,
+    /// Inside the closure of an offload only `cpu-bound` knows.
+    in_cpu_offload: bool,
 }
 
 impl CallCollector<'_> {
@@ -236,6 +240,7 @@ impl CallCollector<'_> {
             written,
             in_async: self.in_async,
             awaited,
+            in_cpu_offload: self.in_cpu_offload,
         });
     }
 
@@ -278,7 +283,8 @@ impl CallCollector<'_> {
                 self.record(Callee::Path(segments), written, location, awaited);
             }
         }
-        false
+        let cpu_offload = self.rules.runs_off_executor_for(Lint::CpuBound, whole);
+        self.cpu_offload_args(cpu_offload, call.args.iter())
     }
 
     fn method_call(&mut self, call: &syn::ExprMethodCall, whole: &Expr) -> bool {
@@ -299,7 +305,32 @@ impl CallCollector<'_> {
             call_location(self.path, whole, call.paren_token.span.close()),
             awaited,
         );
-        false
+        let cpu_offload = self.rules.runs_off_executor_for(Lint::CpuBound, whole);
+        if cpu_offload {
+            self.visit_expr(&call.receiver);
+        }
+        self.cpu_offload_args(cpu_offload, call.args.iter())
+    }
+
+    /// The arguments of a call that runs CPU work off the executor though `blocking` does
+    /// not count it as an offload: its closures' calls are marked. Returns whether the
+    /// call is one (then its arguments are visited here).
+    fn cpu_offload_args<'e>(
+        &mut self,
+        cpu_offload: bool,
+        args: impl Iterator<Item = &'e Expr>,
+    ) -> bool {
+        if !cpu_offload {
+            return false;
+        }
+        for arg in args {
+            let closure = async_hygiene_analysis::blocking::offloaded_closure(arg).is_some();
+            let marked = self.in_cpu_offload || closure;
+            let was = std::mem::replace(&mut self.in_cpu_offload, marked);
+            self.visit_expr(arg);
+            self.in_cpu_offload = was;
+        }
+        true
     }
 
     /// The arguments of an offload call other than its closures.

@@ -10,6 +10,7 @@ use syn::visit::{self, Visit};
 use syn::{Attribute, Block, Expr, ImplItem, Item, Macro, ReturnType, Signature, TraitItem};
 
 use async_hygiene_analysis::blocking;
+use async_hygiene_analysis::findings::Lint;
 
 use async_hygiene_analysis::syntax::tokens_mention;
 
@@ -18,6 +19,7 @@ use crate::diagnostic::{self, Location};
 use crate::facts::{DeferredBody, FileFacts, FileKey, FnBody, FnFacts, Scope};
 use crate::modules::{candidate_files, module_dir, module_file, path_attribute};
 use crate::rules::blocking as blocking_rule;
+use crate::rules::blocking::{AsyncCode, BlockingCall};
 use crate::rules::{sequential_awaits, unparsed_file};
 use crate::scope::{CrateRules, ScopeRules};
 
@@ -47,7 +49,9 @@ pub(crate) fn collect(
             diagnostics: Vec::new(),
         },
     };
-    let scope_rules = rules.scope(&file.items);
+    let scope_rules = rules
+        .scope(&file.items)
+        .test_code(rules.is_test_file(&key.path));
     collector.scope(&file.items, &[], &module_dir(key), true, &scope_rules);
     (collector.facts, collector.needed_blanked)
 }
@@ -253,6 +257,7 @@ impl FileCollector<'_> {
             is_async,
             returns: return_type(&sig.output),
             returns_future,
+            test_code: rules.is_test_code(),
             body: OnceLock::new(),
             deferred: None,
         };
@@ -281,25 +286,31 @@ impl FileCollector<'_> {
         }
         // The shared rules: every async context of this fn, and a sync fn's own
         // blocking calls (what its callers inherit).
-        let mut blocking = None;
+        let (mut blocking, mut cpu_bound) = (None, None);
         if is_async {
-            self.facts
-                .diagnostics
-                .extend(blocking_rule::check_async_fn(rules, sig, block, path));
+            self.facts.diagnostics.extend(blocking_rule::check_async(
+                rules,
+                AsyncCode::Fn(sig, block),
+                path,
+            ));
             self.facts.diagnostics.extend(sequential_awaits::check(
                 rules, attrs, sig, block, start, path,
             ));
         } else {
             for context in blocking::async_contexts(block) {
-                self.facts
-                    .diagnostics
-                    .extend(blocking_rule::check_async_expr(rules, context, path));
+                self.facts.diagnostics.extend(blocking_rule::check_async(
+                    rules,
+                    AsyncCode::Expr(context),
+                    path,
+                ));
             }
-            blocking = blocking_rule::first_blocking_call(rules, sig, block, path);
+            blocking = BlockingCall::first(rules, Lint::Blocking, sig, block, path);
+            cpu_bound = BlockingCall::first(rules, Lint::CpuBound, sig, block, path);
         }
         let (calls, nested) = collect_calls(sig, block, rules, path, is_async);
         let _ = facts.body.set(FnBody {
             blocking,
+            cpu_bound,
             calls,
             uses: body_uses(block),
             unparsed: None,

@@ -5,12 +5,13 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use async_hygiene_analysis::findings::Lint;
 use syn::{Attribute, Block, Signature};
 
 use crate::calls::{body_uses, collect_calls};
 use crate::diagnostic::{self, Location};
 use crate::facts::{DeferredBody, FnBody, FnFacts};
-use crate::rules::blocking as blocking_rule;
+use crate::rules::blocking::BlockingCall;
 use crate::rules::unparsed_file;
 use crate::scope::ScopeRules;
 
@@ -36,8 +37,11 @@ impl DeferredBody {
                 for call in &mut body.calls {
                     self.place(&mut call.location);
                 }
-                if let Some(blocking) = &mut body.blocking {
-                    self.place(&mut blocking.location);
+                for leaf in [&mut body.blocking, &mut body.cpu_bound]
+                    .into_iter()
+                    .flatten()
+                {
+                    self.place(&mut leaf.location);
                 }
                 body
             }
@@ -85,19 +89,21 @@ fn fn_parts(input: syn::parse::ParseStream<'_>) -> syn::Result<(Signature, Block
     Ok((sig, Block { brace_token, stmts }))
 }
 
-/// A sync fn's body facts: its first blocking call (what its callers inherit), its
-/// calls, its `use` items.
+/// A sync fn's body facts: its first blocking and CPU-heavy calls (what its callers
+/// inherit), its calls, its `use` items.
 pub(crate) fn sync_body(
     sig: &Signature,
     block: &Block,
     rules: &ScopeRules,
     file: &Arc<Path>,
 ) -> FnBody {
-    let blocking = blocking_rule::first_blocking_call(rules, sig, block, file);
+    let blocking = BlockingCall::first(rules, Lint::Blocking, sig, block, file);
+    let cpu_bound = BlockingCall::first(rules, Lint::CpuBound, sig, block, file);
     let (calls, nested) = collect_calls(sig, block, rules, file, false);
     debug_assert!(nested.is_empty(), "a self-contained body has no fn items");
     FnBody {
         blocking,
+        cpu_bound,
         calls,
         uses: body_uses(block),
         unparsed: None,

@@ -84,6 +84,10 @@ pub(crate) struct CallSite {
     /// closure): blocking here is the problem. Otherwise it is sync code, and only
     /// passes blocking on to its callers.
     pub(crate) in_async: bool,
+    /// Inside the closure of a call that runs CPU work off the executor, though
+    /// `blocking` does not count it as an offload (a `spawn_blocking_*` wrapper,
+    /// `actix_web::web::block`): `cpu-bound` does not follow it.
+    pub(crate) in_cpu_offload: bool,
 }
 
 /// One fn, method or default trait method.
@@ -100,6 +104,8 @@ pub(crate) struct FnFacts {
     /// Whether it returns a future (`impl Future`, `BoxFuture`, `Pin<Box<dyn Future>>`):
     /// a sync fn that can be `.await`ed.
     pub(crate) returns_future: bool,
+    /// Test code ([`ScopeRules::is_test_code`]).
+    pub(crate) test_code: bool,
     /// What the body says: read with the file, or, for a sync fn whose body is
     /// self-contained, when async code reaches it (see [`DeferredBody`]).
     pub(crate) body: OnceLock<FnBody>,
@@ -110,6 +116,11 @@ impl FnFacts {
     /// The first blocking call of a sync fn's own body (outside offload contexts).
     pub(crate) fn blocking(&self) -> Option<&BlockingCall> {
         self.body.get()?.blocking.as_ref()
+    }
+
+    /// The first CPU-heavy call of a sync fn's own body (outside offload contexts).
+    pub(crate) fn cpu_bound(&self) -> Option<&BlockingCall> {
+        self.body.get()?.cpu_bound.as_ref()
     }
 
     pub(crate) fn calls(&self) -> &[CallSite] {
@@ -136,6 +147,7 @@ impl FnFacts {
 #[derive(Debug, Default)]
 pub(crate) struct FnBody {
     pub(crate) blocking: Option<BlockingCall>,
+    pub(crate) cpu_bound: Option<BlockingCall>,
     pub(crate) calls: Vec<CallSite>,
     pub(crate) uses: Option<Imports>,
     /// A deferred body that does not parse.

@@ -1,13 +1,15 @@
-//! The crate's call graph and the blocking it carries from sync helpers into async code.
-//! Calls are resolved by [`crate::resolve`]; the reports are worded by the rule,
-//! [`crate::rules::blocking`].
+//! The crate's call graph and what it carries from sync helpers into async code: the
+//! calls of the rules in [`INHERITED`] (`blocking`, `cpu-bound`). Calls are resolved by
+//! [`crate::resolve`]; the reports are worded by each rule ([`crate::rules::blocking`],
+//! [`crate::rules::cpu_bound`]).
 //!
-//! - **Blocking**: a sync fn blocks when its own body makes a blocking call, or calls a
-//!   sync fn that blocks (outside offload contexts, which [`crate::calls`] leaves out).
-//!   Computed backwards from the direct ones, breadth first: each fn keeps its shortest
-//!   chain, and recursion ends because each fn is marked once. Only the sync fns async
-//!   code reaches can be on a chain: their bodies left unread by [`crate::collect`] are
-//!   read first, following the calls from async contexts.
+//! - **Inherited calls**: a sync fn blocks (or computes for long) when its own body makes
+//!   such a call, or calls a sync fn that does (outside offload contexts, which
+//!   [`crate::calls`] leaves out). Computed backwards from the direct ones, breadth
+//!   first, for each rule: each fn keeps its shortest chain, and recursion ends because
+//!   each fn is marked once. Only the sync fns async code reaches can be on a chain:
+//!   their bodies left unread by [`crate::collect`] are read first, following the calls
+//!   from async contexts.
 //!
 //! It cannot see calls through trait objects, fn pointers or generics, nor code inside
 //! macros whose input is not expressions, nor the sync code of dependencies.
@@ -20,10 +22,37 @@ use rayon::prelude::*;
 use crate::diagnostic::Diagnostic;
 use crate::facts::{CallSite, FnFacts};
 use crate::resolve::{FnId, Resolver, Root};
-use crate::rules::blocking::{self, BlockingCall, Chain};
+use crate::rules::blocking::{self, BlockingCall, Chain, Wording};
+use crate::rules::cpu_bound;
 use crate::sources::ParsedFile;
 
-/// Why a sync fn blocks.
+/// A rule whose calls a sync fn passes on to the async code that calls it.
+struct Inherited {
+    /// The call of a sync fn's own body that its callers inherit.
+    leaf: fn(&FnFacts) -> Option<&BlockingCall>,
+    /// How the report of a call from async code into a chain of sync fns that ends at
+    /// such a call is worded.
+    words: &'static Wording,
+    /// Whether the rule follows a call of a fn: not one its offloads run elsewhere, not
+    /// one of code it does not check.
+    follows: fn(&FnFacts, &CallSite) -> bool,
+}
+
+/// The rules the call graph carries, in the order their reports of one call come.
+const INHERITED: [Inherited; 2] = [
+    Inherited {
+        leaf: FnFacts::blocking,
+        words: &blocking::THROUGH_SYNC_FNS,
+        follows: |_, _| true,
+    },
+    Inherited {
+        leaf: FnFacts::cpu_bound,
+        words: &cpu_bound::THROUGH_SYNC_FNS,
+        follows: |caller, call| !caller.test_code && !call.in_cpu_offload,
+    },
+];
+
+/// Why a sync fn blocks (or makes another rule's call).
 #[derive(Clone, Debug)]
 enum Why {
     /// Its own body makes this call.
@@ -35,7 +64,8 @@ enum Why {
 pub(crate) struct CallGraph<'f> {
     files: &'f [ParsedFile],
     resolver: Resolver<'f>,
-    blocks: Vec<Option<Why>>,
+    /// For each rule of [`INHERITED`], why each fn makes its call, if it does.
+    carried: Vec<Vec<Option<Why>>>,
     /// The callees of each fn's calls (by call index), as resolved when the fns async
     /// code reaches were searched: each call is resolved once.
     resolved: Vec<ResolvedCalls>,
@@ -51,7 +81,7 @@ impl<'f> CallGraph<'f> {
         let mut graph = CallGraph {
             files,
             resolver: Resolver::build(files, roots),
-            blocks: Vec::new(),
+            carried: Vec::new(),
             resolved: Vec::new(),
         };
         let (reached, resolved) = graph.read_reached_bodies();
@@ -142,7 +172,8 @@ impl<'f> CallGraph<'f> {
         }
     }
 
-    /// Marks every sync fn async code reaches that blocks, with its shortest chain.
+    /// Marks every sync fn async code reaches that blocks (or makes another inherited
+    /// rule's call), with its shortest chain, rule by rule.
     ///
     /// Only among the `reached` fns: a chain from async code runs through those alone, and
     /// a fn no async code reaches only passes blocking on to fns no async code reaches
@@ -150,17 +181,11 @@ impl<'f> CallGraph<'f> {
     /// the search finds it).
     fn propagate(&mut self, reached: &[bool]) {
         let count = self.resolver.fn_count();
-        let mut blocks: Vec<Option<Why>> = vec![None; count];
         let mut callers: Vec<Vec<(FnId, usize)>> = vec![Vec::new(); count];
-        let mut queue = VecDeque::new();
-        for (id, why) in blocks.iter_mut().enumerate() {
+        for id in (0..count).filter(|id| reached[*id]) {
             let facts = self.facts(id);
-            if facts.is_async || !reached[id] {
+            if facts.is_async {
                 continue;
-            }
-            if let Some(call) = facts.blocking() {
-                *why = Some(Why::Direct(call.clone()));
-                queue.push_back(id);
             }
             for (index, call) in facts.calls().iter().enumerate() {
                 if call.in_async {
@@ -173,19 +198,46 @@ impl<'f> CallGraph<'f> {
                 }
             }
         }
+        self.carried = INHERITED
+            .iter()
+            .map(|rule| self.carry(rule, reached, &callers))
+            .collect();
+    }
+
+    /// Why each reached sync fn makes `rule`'s call: its own, or through a callee's.
+    fn carry(
+        &self,
+        rule: &Inherited,
+        reached: &[bool],
+        callers: &[Vec<(FnId, usize)>],
+    ) -> Vec<Option<Why>> {
+        let mut carried: Vec<Option<Why>> = vec![None; self.resolver.fn_count()];
+        let mut queue = VecDeque::new();
+        for (id, why) in carried.iter_mut().enumerate() {
+            let facts = self.facts(id);
+            if facts.is_async || !reached[id] {
+                continue;
+            }
+            if let Some(call) = (rule.leaf)(facts) {
+                *why = Some(Why::Direct(call.clone()));
+                queue.push_back(id);
+            }
+        }
         while let Some(callee) = queue.pop_front() {
             for &(caller, call) in &callers[callee] {
-                if blocks[caller].is_none() {
-                    blocks[caller] = Some(Why::Via { call, callee });
+                let facts = self.facts(caller);
+                if carried[caller].is_none() && (rule.follows)(facts, &facts.calls()[call]) {
+                    carried[caller] = Some(Why::Via { call, callee });
                     queue.push_back(caller);
                 }
             }
         }
-        self.blocks = blocks;
+        carried
     }
 
-    /// The `blocking` reports of calls from async code into the crate's blocking sync
-    /// fns, at the call, with the chain. `root` is what paths are printed relative to.
+    /// The reports of calls from async code into the crate's sync fns that block (or
+    /// make another inherited rule's call), at the call, with the chain. `root` is what
+    /// paths are printed relative to.
     pub(crate) fn reports(&self, root: &Path) -> Vec<Diagnostic> {
         let mut reports = Vec::new();
         for id in 0..self.resolver.fn_count() {
@@ -194,30 +246,43 @@ impl<'f> CallGraph<'f> {
                 if !call.in_async {
                     continue;
                 }
-                let blocking = self.resolved_callees(id, index).into_iter().find(|callee| {
-                    let facts = self.facts(*callee);
-                    // An awaited call returns a future: a sync fn returning a plain value
-                    // is not what it calls, whatever the names say.
-                    !facts.is_async
-                        && (!call.awaited || facts.returns_future)
-                        && self.blocks[*callee].is_some()
-                });
-                if let Some(callee) = blocking {
-                    reports.push(self.report(call, callee, root));
+                let callees = self.resolved_callees(id, index);
+                for (rule, carried) in INHERITED.iter().zip(&self.carried) {
+                    if !(rule.follows)(facts, call) {
+                        continue;
+                    }
+                    let found = callees.iter().copied().find(|callee| {
+                        let facts = self.facts(*callee);
+                        // An awaited call returns a future: a sync fn returning a plain
+                        // value is not what it calls, whatever the names say.
+                        !facts.is_async
+                            && (!call.awaited || facts.returns_future)
+                            && carried[*callee].is_some()
+                    });
+                    if let Some(callee) = found {
+                        reports.push(self.report(rule, carried, call, callee, root));
+                    }
                 }
             }
         }
         reports
     }
 
-    /// The `blocking` report of `call`, into `callee`, a sync fn that blocks: the chain
-    /// down to the blocking call, worded by the rule.
-    fn report(&self, call: &CallSite, callee: FnId, root: &Path) -> Diagnostic {
+    /// `rule`'s report of `call`, into `callee`, a sync fn that makes the rule's call:
+    /// the chain down to that call, worded by the rule.
+    fn report(
+        &self,
+        rule: &Inherited,
+        carried: &[Option<Why>],
+        call: &CallSite,
+        callee: FnId,
+        root: &Path,
+    ) -> Diagnostic {
         let mut links = Vec::new();
         let mut current = callee;
         let leaf = loop {
             let facts = self.facts(current);
-            match self.blocks[current].as_ref() {
+            match carried[current].as_ref() {
                 Some(Why::Via { call, callee }) => {
                     links.push((facts.name.as_str(), &facts.calls()[*call].location));
                     current = *callee;
@@ -230,6 +295,6 @@ impl<'f> CallGraph<'f> {
             }
         };
         let chain = Chain { links, leaf };
-        blocking::through_sync_fns(&call.written, call.location.clone(), &chain, root)
+        chain.report(rule.words, &call.written, call.location.clone(), root)
     }
 }

@@ -3,17 +3,20 @@
 //! view, `[concurrent.guards]` and the `[lints]` levels. The rules themselves are in
 //! [`crate::rules`].
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_hygiene_analysis::blocking::{self, BlockingCatalogue, Context, Finding, Imports};
+use async_hygiene_analysis::cpu_bound;
+use async_hygiene_analysis::findings::Lint;
 use async_hygiene_analysis::policy::{self, AttributePolicy, Guard, Lints};
+use async_hygiene_analysis::syntax::tokens_mention;
 use syn::{Attribute, Block, Expr, Item, Signature};
 
 use crate::diagnostic::Diagnostic;
 use crate::manifest;
 use crate::rules::code::{Code, Level};
-use crate::rules::config;
+use crate::rules::{config, cpu_bound as cpu_bound_rule};
 
 /// The rules of one package: the built-in catalogue with its `async-hygiene.toml`
 /// applied, and the levels of its `[lints]`.
@@ -22,6 +25,7 @@ pub(crate) struct CrateRules {
     lints: Lints,
     /// The rules of every scope, before a module's names are in view.
     base: ScopeRules,
+    manifest_dir: PathBuf,
 }
 
 impl CrateRules {
@@ -29,6 +33,7 @@ impl CrateRules {
     /// built-in rules still apply (every problem in one run).
     pub(crate) fn load(manifest_dir: &Path) -> (CrateRules, Vec<Diagnostic>) {
         let mut catalogue = BlockingCatalogue::builtin();
+        let mut cpu_catalogue = cpu_bound::catalogue();
         let mut lints = Lints::default();
         let mut guards: Arc<[Guard]> = Arc::new([]);
         let mut problems = Vec::new();
@@ -41,6 +46,10 @@ impl CrateRules {
                     for rule in catalogue.apply(policy, "this crate's `async-hygiene.toml`") {
                         problems.push(config::allows_nothing(&file, rule));
                     }
+                    let source = "this crate's `async-hygiene.toml`";
+                    for rule in cpu_bound::apply(&mut cpu_catalogue, policy, source) {
+                        problems.push(cpu_bound_rule::allows_nothing(&file, rule));
+                    }
                 }
                 Err(message) => problems.push(config::malformed(&file, &loaded.path, message)),
             }
@@ -48,11 +57,30 @@ impl CrateRules {
         let uses_facade = manifest::can_name(manifest_dir, "async-hygiene");
         let base = ScopeRules {
             catalogue: Arc::new(catalogue),
+            cpu_bound: Arc::new(cpu_catalogue),
             imports: Arc::new(Imports::default()),
             guards,
             uses_facade,
+            test_code: false,
         };
-        (CrateRules { lints, base }, problems)
+        (
+            CrateRules {
+                lints,
+                base,
+                manifest_dir: manifest_dir.to_path_buf(),
+            },
+            problems,
+        )
+    }
+
+    /// Whether a file of the package is test code: one of `tests/` or `benches/`, or a
+    /// `tests.rs`/`test.rs` module.
+    pub(crate) fn is_test_file(&self, path: &Path) -> bool {
+        let relative = path.strip_prefix(&self.manifest_dir).unwrap_or(path);
+        relative.components().any(|part| {
+            let part = part.as_os_str();
+            part == "tests" || part == "benches" || part == "tests.rs" || part == "test.rs"
+        })
     }
 
     /// The level of a rule's reports; `None` when `[lints]` allows it.
@@ -70,9 +98,14 @@ impl CrateRules {
 #[derive(Clone, Debug)]
 pub(crate) struct ScopeRules {
     catalogue: Arc<BlockingCatalogue>,
+    cpu_bound: Arc<BlockingCatalogue>,
     imports: Arc<Imports>,
     guards: Arc<[Guard]>,
     uses_facade: bool,
+    /// Test code: an item under `#[cfg(test)]`, `#[test]` or `#[tokio::test]`, or a file
+    /// of `tests/` or `benches/`. `cpu-bound` is not reported there: a test's runtime
+    /// serves no one else.
+    test_code: bool,
 }
 
 impl ScopeRules {
@@ -81,9 +114,11 @@ impl ScopeRules {
     pub(crate) fn scope(&self, items: &[Item]) -> ScopeRules {
         ScopeRules {
             catalogue: Arc::clone(&self.catalogue),
+            cpu_bound: Arc::clone(&self.cpu_bound),
             imports: Arc::new(Imports::module(items)),
             guards: Arc::clone(&self.guards),
             uses_facade: self.uses_facade,
+            test_code: self.test_code,
         }
     }
 
@@ -117,19 +152,28 @@ impl ScopeRules {
                 _ => None,
             })
             .collect();
+        let test_code = self.test_code || attrs.iter().any(marks_test_code);
         if policies.is_empty() {
-            return self.clone();
+            return ScopeRules {
+                test_code,
+                ..self.clone()
+            };
         }
         let mut catalogue = (*self.catalogue).clone();
+        let mut cpu_catalogue = (*self.cpu_bound).clone();
         for args in &policies {
             // An `allow` that matches nothing is the attribute's compile error.
             let _unmatched = catalogue.apply(&args.policy, "`#[no_blocking(deny(..))]`");
+            // Its offload wrappers run any work off the executor (it has no cpu rules).
+            let _none = cpu_bound::apply(&mut cpu_catalogue, &args.policy, "");
         }
         ScopeRules {
             catalogue: Arc::new(catalogue),
+            cpu_bound: Arc::new(cpu_catalogue),
             imports: Arc::clone(&self.imports),
             guards: Arc::clone(&self.guards),
             uses_facade: self.uses_facade,
+            test_code,
         }
     }
 
@@ -158,23 +202,82 @@ impl ScopeRules {
         }
     }
 
-    /// The shared scan's findings (`blocking`, `lock-across-await`) of one fn's body in
-    /// `context`, with its parameters in scope (they shadow imported names).
-    pub(crate) fn scan_fn(&self, sig: &Signature, block: &Block, context: Context) -> Vec<Finding> {
-        let mut imports = (*self.imports).clone();
-        imports.add_signature(sig);
-        blocking::scan_block(block, context, &self.catalogue, &imports)
+    /// These rules in test code, or not.
+    pub(crate) fn test_code(self, test_code: bool) -> ScopeRules {
+        ScopeRules { test_code, ..self }
     }
 
-    /// The shared scan's findings in an `async` block or async closure of sync code.
-    pub(crate) fn scan_async_expr(&self, expr: &Expr) -> Vec<Finding> {
-        blocking::scan_expr(expr, Context::Async, &self.catalogue, &self.imports)
+    /// Whether this is test code.
+    pub(crate) fn is_test_code(&self) -> bool {
+        self.test_code
+    }
+
+    /// Whether `lint` is reported here: `cpu-bound` is not in test code.
+    fn reports(&self, lint: Lint) -> bool {
+        !(lint == Lint::CpuBound && self.test_code)
+    }
+
+    /// The shared scan's findings of `lint`'s catalogue in one fn's body in `context`
+    /// (`blocking` and `lock-across-await` for [`Lint::Blocking`], or `cpu-bound`), with
+    /// its parameters in scope (they shadow imported names).
+    pub(crate) fn scan_fn(
+        &self,
+        lint: Lint,
+        sig: &Signature,
+        block: &Block,
+        context: Context,
+    ) -> Vec<Finding> {
+        if !self.reports(lint) {
+            return Vec::new();
+        }
+        let mut imports = (*self.imports).clone();
+        imports.add_signature(sig);
+        blocking::scan_block(block, context, self.catalogue(lint), &imports)
+    }
+
+    /// The shared scan's findings of `lint`'s catalogue in an `async` block or async
+    /// closure of sync code.
+    pub(crate) fn scan_async_expr(&self, lint: Lint, expr: &Expr) -> Vec<Finding> {
+        if !self.reports(lint) {
+            return Vec::new();
+        }
+        blocking::scan_expr(expr, Context::Async, self.catalogue(lint), &self.imports)
+    }
+
+    /// The catalogue a rule's scan matches: `cpu-bound`'s, or `blocking`'s (which also
+    /// finds guards held across an await).
+    fn catalogue(&self, lint: Lint) -> &BlockingCatalogue {
+        match lint {
+            Lint::CpuBound => &self.cpu_bound,
+            _ => &self.catalogue,
+        }
     }
 
     /// Whether a call runs its closures off the executor thread.
     pub(crate) fn runs_off_executor(&self, call: &Expr) -> bool {
-        blocking::runs_off_executor(call, &self.catalogue, &self.imports)
+        self.runs_off_executor_for(Lint::Blocking, call)
     }
+
+    /// Whether a call runs its closures off the executor thread for `lint`'s catalogue:
+    /// `cpu-bound`'s also knows the pool wrappers that take CPU work
+    /// (`spawn_blocking_with_tracing`, `web::block`).
+    pub(crate) fn runs_off_executor_for(&self, lint: Lint, call: &Expr) -> bool {
+        blocking::runs_off_executor(call, self.catalogue(lint), &self.imports)
+    }
+}
+
+/// `#[test]`, `#[tokio::test]`, `#[cfg(test)]`, `#[cfg(any(test, feature = "x"))]`; not
+/// `#[cfg(not(test))]`.
+fn marks_test_code(attr: &Attribute) -> bool {
+    if is_attribute(attr, "test") {
+        return true;
+    }
+    let syn::Meta::List(list) = &attr.meta else {
+        return false;
+    };
+    attr.path().is_ident("cfg")
+        && tokens_mention(list.tokens.clone(), "test")
+        && !tokens_mention(list.tokens.clone(), "not")
 }
 
 /// Whether an attribute is `#[name]` or `#[path::to::name]`.

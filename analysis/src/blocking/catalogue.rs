@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
+use crate::findings::Lint;
 use crate::policy::{Policy, PolicyRule, Rule};
 
 /// How a row recognises a call. The rules see tokens, not types, so every pattern is
@@ -78,6 +79,17 @@ pub enum Shape {
     /// `.await` in the same block, or a temporary of a scrutinee whose body awaits
     /// (see `locks.rs`).
     GuardAcrossAwait,
+    /// A name only guessed when the scope imports from one of `crates` (`use
+    /// argon2::..`) or imports one of `traits` by name (`PasswordHasher`): exactly
+    /// `arity` arguments, not awaited.
+    Imported {
+        /// `argon2`, `image`.
+        crates: &'static [&'static str],
+        /// `PasswordHasher`.
+        traits: &'static [&'static str],
+        /// The method's argument count.
+        arity: usize,
+    },
 }
 
 /// A value whose methods block, tracked from its constructor to the method call.
@@ -113,6 +125,11 @@ pub enum Origin {
     /// A redis command or pipeline (`redis::cmd(..)`, `redis::pipe()`): its `query` is
     /// the sync one (the async one is `query_async`).
     RedisCommand,
+    /// A whole-stream compressor or decompressor (`flate2::read::GzDecoder::new(..)`,
+    /// `brotli::Decompressor::new(..)`), or an image reader
+    /// (`image::ImageReader::open(..)`): reading it to the end, writing a whole buffer
+    /// into it, or decoding the image runs the codec over the whole input.
+    Codec,
 }
 
 /// A constructor that gives a value its [`Origin`], matched like [`ApiPattern::Path`].
@@ -138,6 +155,13 @@ const fn origin(
         arity,
         origin,
     }
+}
+
+/// A codec's constructor, matched only in full ([`Origin::Codec`]).
+macro_rules! codec {
+    ($canonical:literal) => {
+        origin($canonical, usize::MAX, None, Origin::Codec)
+    };
 }
 
 /// Constructors that give a receiver chain or a local its [`Origin`].
@@ -174,6 +198,28 @@ pub(crate) const ORIGINS: &[OriginConstructor] = &[
     origin("redis::pipe", 2, None, Origin::RedisCommand),
     origin("redis::Cmd::new", 3, None, Origin::RedisCommand),
     origin("redis::Pipeline::new", 3, None, Origin::RedisCommand),
+    // Only a full or imported path: a `GzDecoder` of the crate's own is not flate2's.
+    codec!("flate2::read::GzDecoder::new"),
+    codec!("flate2::read::MultiGzDecoder::new"),
+    codec!("flate2::read::ZlibDecoder::new"),
+    codec!("flate2::read::DeflateDecoder::new"),
+    codec!("flate2::read::GzEncoder::new"),
+    codec!("flate2::read::ZlibEncoder::new"),
+    codec!("flate2::read::DeflateEncoder::new"),
+    codec!("flate2::bufread::GzDecoder::new"),
+    codec!("flate2::bufread::MultiGzDecoder::new"),
+    codec!("flate2::bufread::ZlibDecoder::new"),
+    codec!("flate2::bufread::DeflateDecoder::new"),
+    codec!("flate2::write::GzEncoder::new"),
+    codec!("flate2::write::ZlibEncoder::new"),
+    codec!("flate2::write::DeflateEncoder::new"),
+    codec!("brotli::Decompressor::new"),
+    codec!("brotli::CompressorReader::new"),
+    codec!("brotli::CompressorWriter::new"),
+    codec!("image::ImageReader::new"),
+    codec!("image::ImageReader::open"),
+    codec!("image::io::Reader::new"),
+    codec!("image::io::Reader::open"),
 ];
 
 /// One row of the table: a blocking API and the message that teaches its fix.
@@ -194,7 +240,7 @@ const WAITS_FOR_CHILD: &str = "blocks the executor thread until the child proces
 const TOKIO_PANICS: &str =
     "panics when called inside a tokio runtime and would block the executor thread";
 
-const fn path(
+pub(crate) const fn path(
     canonical: &'static str,
     what: &'static str,
     bare: bool,
@@ -213,7 +259,7 @@ const fn path(
     }
 }
 
-const fn method(
+pub(crate) const fn method(
     name: &'static str,
     owners: &'static [&'static str],
     owner: &'static str,
@@ -779,6 +825,11 @@ pub(crate) enum Pattern {
     },
 }
 
+/// A table in matching form.
+pub(crate) fn compile(table: &[BlockingApi]) -> Vec<Entry> {
+    table.iter().map(Entry::from).collect()
+}
+
 fn split(path: &str) -> Vec<String> {
     path.split("::").map(str::to_owned).collect()
 }
@@ -917,6 +968,12 @@ pub struct BlockingCatalogue {
     /// Calls whose closure arguments run off the executor thread, so blocking there is
     /// the fix: `spawn_blocking`, `block_in_place`, and a crate's own wrappers.
     offloads: Vec<Rule>,
+    /// Name prefixes of calls that run their closure arguments off the executor
+    /// (`spawn_blocking_with_tracing`): none for [`BUILTIN`].
+    offload_prefixes: Vec<&'static str>,
+    /// The rule its findings break: [`Lint::Blocking`] for [`BUILTIN`], another for a
+    /// table of another rule scanned the same way (`cpu_bound`).
+    lint: Lint,
 }
 
 impl Default for BlockingCatalogue {
@@ -930,8 +987,16 @@ impl BlockingCatalogue {
     #[must_use]
     pub fn builtin() -> Self {
         static COMPILED: OnceLock<Vec<Entry>> = OnceLock::new();
-        let builtin = COMPILED.get_or_init(|| BUILTIN.iter().map(Entry::from).collect());
+        let builtin = COMPILED.get_or_init(|| compile(BUILTIN));
+        BlockingCatalogue::of_table(builtin, Lint::Blocking)
+    }
+
+    /// A catalogue of another rule's table, matched by the same scan, with the same
+    /// offload calls; its findings are `lint`'s.
+    pub(crate) fn of_table(builtin: &'static [Entry], lint: Lint) -> Self {
         BlockingCatalogue {
+            lint,
+            offload_prefixes: Vec::new(),
             denied: Vec::new(),
             builtin,
             allowed: vec![false; builtin.len()],
@@ -942,18 +1007,33 @@ impl BlockingCatalogue {
         }
     }
 
+    /// The rule its findings break.
+    #[must_use]
+    pub fn lint(&self) -> Lint {
+        self.lint
+    }
+
     /// Applies a policy's `deny`, `offload` and `allow` rules, in that order. `source`
     /// names the policy in messages ("this crate's `async-hygiene.toml`"). Returns the
     /// `allow` rules that matched nothing: a typo there must be an error, not a no-op.
     pub fn apply<'p>(&mut self, policy: &'p Policy, source: &str) -> Vec<&'p PolicyRule> {
-        for rule in &policy.deny {
+        self.apply_rules([&policy.deny, &policy.offload, &policy.allow], source)
+    }
+
+    /// Applies `deny`, `offload` and `allow` rules, in that order; returns the `allow`
+    /// rules that matched nothing.
+    pub(crate) fn apply_rules<'p>(
+        &mut self,
+        [deny, offload, allow]: [&'p [PolicyRule]; 3],
+        source: &str,
+    ) -> Vec<&'p PolicyRule> {
+        for rule in deny {
             self.deny(&rule.rule, &rule.text, source);
         }
-        for rule in &policy.offload {
+        for rule in offload {
             self.offload(&rule.rule);
         }
-        policy
-            .allow
+        allow
             .iter()
             .filter(|rule| !self.allow(&rule.rule))
             .collect()
@@ -962,6 +1042,17 @@ impl BlockingCatalogue {
     /// Declares a crate's own offload wrapper (`asyncify(|| ..)`, `.interact(|conn| ..)`).
     pub fn offload(&mut self, rule: &Rule) {
         self.offloads.push(rule.clone());
+    }
+
+    /// Declares every call whose name starts with `prefix` an offload call.
+    pub(crate) fn offload_prefix(&mut self, prefix: &'static str) {
+        self.offload_prefixes.push(prefix);
+    }
+
+    fn has_offload_prefix(&self, name: &str) -> bool {
+        self.offload_prefixes
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
     }
 
     /// Adds a crate's own blocking call. `source` says where the rule comes from, so the
@@ -1026,21 +1117,29 @@ impl BlockingCatalogue {
     /// Whether a path call runs its closure arguments off the executor thread. A
     /// `.name` rule matches functions of that name on any path too.
     pub(crate) fn is_offload_call(&self, candidates: &[Vec<String>]) -> bool {
-        self.offloads.iter().any(|rule| match rule {
-            Rule::Method(name) => candidates
-                .iter()
-                .any(|written| written.last() == Some(name)),
-            Rule::Path(path) => candidates
-                .iter()
-                .any(|written| match_path(written, path, path.len().min(2)).is_some()),
-        })
+        let prefixed = candidates.iter().any(|written| {
+            written
+                .last()
+                .is_some_and(|name| self.has_offload_prefix(name))
+        });
+        prefixed
+            || self.offloads.iter().any(|rule| match rule {
+                Rule::Method(name) => candidates
+                    .iter()
+                    .any(|written| written.last() == Some(name)),
+                Rule::Path(path) => candidates
+                    .iter()
+                    .any(|written| match_path(written, path, path.len().min(2)).is_some()),
+            })
     }
 
     /// Whether a method runs its closure arguments off the executor thread.
     pub(crate) fn is_offload_method(&self, method: &str) -> bool {
-        self.offloads
-            .iter()
-            .any(|rule| matches!(rule, Rule::Method(name) if name == method))
+        self.has_offload_prefix(method)
+            || self
+                .offloads
+                .iter()
+                .any(|rule| matches!(rule, Rule::Method(name) if name == method))
     }
 
     /// The entry for a call of one of the candidate paths (the written path and what the

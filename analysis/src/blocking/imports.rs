@@ -187,6 +187,22 @@ impl Imports {
         self.aliases.contains_key(name) || !self.globs.is_empty()
     }
 
+    /// Whether a `use` in view imports from one of `crates` (`use argon2::Argon2`,
+    /// `use image;`, `use zstd::*`) or imports one of `traits` by name, from any path
+    /// (`use password_hash::PasswordHasher`).
+    pub(crate) fn imports_from(&self, crates: &[&str], traits: &[&str]) -> bool {
+        let from_crate = |path: &Vec<String>| {
+            path.first()
+                .is_some_and(|first| crates.contains(&first.as_str()))
+        };
+        self.aliases.values().any(|path| {
+            from_crate(path)
+                || path
+                    .last()
+                    .is_some_and(|last| traits.contains(&last.as_str()))
+        }) || self.globs.iter().any(from_crate)
+    }
+
     /// Whether `name` is a parameter or a local binding in view.
     #[must_use]
     pub fn is_local(&self, name: &str) -> bool {

@@ -39,7 +39,7 @@
 //! assert!(findings[0].message.starts_with("`std::thread::sleep`"));
 //! ```
 
-mod catalogue;
+pub(crate) mod catalogue;
 mod evidence;
 mod imports;
 mod locks;

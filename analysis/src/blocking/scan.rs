@@ -23,7 +23,7 @@ use super::catalogue::{
 };
 use super::imports::Imports;
 use super::{evidence, locks, Context};
-use crate::findings::{Finding, Lint, Location};
+use crate::findings::{Finding, Location};
 
 /// How the value of an expression is used by its parent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -160,7 +160,7 @@ impl<'a> Scanner<'a> {
 
     fn report(&mut self, entry: &Entry, tokens: &impl ToTokens, note: Option<String>) {
         let mut finding = Finding::new(
-            Lint::Blocking,
+            self.catalogue.lint(),
             Location::of(tokens),
             entry.message(),
             entry.instead.to_string(),
@@ -361,6 +361,15 @@ impl<'a> Scanner<'a> {
                 use_ != Use::Awaited && self.origin_of(&call.receiver) == Some(*origin)
             }
             Shape::GuardAcrossAwait => false,
+            Shape::Imported {
+                crates,
+                traits,
+                arity,
+            } => {
+                use_ != Use::Awaited
+                    && call.args.len() == *arity
+                    && self.imports.imports_from(crates, traits)
+            }
         }
     }
 
@@ -734,7 +743,9 @@ fn carries(origin: Origin, method: &syn::Ident) -> bool {
         | Origin::OpenOptions
         | Origin::SyncChannel
         | Origin::SyncReceiver
-        | Origin::RedisCommand => true,
+        | Origin::RedisCommand
+        // `ImageReader::open(p)?.with_guessed_format()?` is still the reader.
+        | Origin::Codec => true,
         Origin::Path => {
             keeps_value
                 || matches!(

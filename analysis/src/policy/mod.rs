@@ -11,6 +11,12 @@
 //! [no_blocking.offload]
 //! "crate::pool::run_sync" = "runs its closure on the blocking pool"
 //!
+//! [cpu_bound.deny]            # the checker's `cpu-bound`: same grammar
+//! "render::rasterize" = "run it with `#[offload]` or on rayon"
+//!
+//! [cpu_bound.allow]
+//! "flate2::read::GzDecoder::new" = "only small, bounded payloads are decoded here"
+//!
 //! [concurrent.guards]          # values held for their lifetime: `#[concurrent]` keeps
 //! ".get" = "deadpool: the pooled connection is held as long as the binding"  # them in place
 //! "pool::checkout" = "a checked-out connection"
@@ -187,7 +193,7 @@ pub struct Lints {
 pub const fn default_level(lint: Lint) -> Level {
     match lint {
         Lint::Blocking | Lint::LockAcrossAwait => Level::Deny,
-        Lint::SequentialAwaits => Level::Warn,
+        Lint::SequentialAwaits | Lint::CpuBound => Level::Warn,
     }
 }
 
@@ -234,6 +240,10 @@ pub struct Policy {
     /// connection, a permit, a lease), with the reason. `#[concurrent]` keeps a `let`
     /// of such a value where it is written, as it does `.lock()` and `.acquire()`.
     pub guards: Vec<Guard>,
+    /// `[cpu_bound.deny]`: CPU-heavy calls of the crate's own, with what to do instead.
+    pub cpu_bound_deny: Vec<PolicyRule>,
+    /// `[cpu_bound.allow]`: built-in CPU-heavy entries that do not apply, with the reason.
+    pub cpu_bound_allow: Vec<PolicyRule>,
     /// `[lints]`.
     pub lints: Lints,
 }
@@ -310,6 +320,8 @@ enum Table {
     Allow,
     Offload,
     Guards,
+    CpuBoundDeny,
+    CpuBoundAllow,
     Lints,
     /// A table the file does not have.
     Unknown,
@@ -387,7 +399,7 @@ pub fn parse_for(text: &str, reader: Reader) -> Result<Policy, PolicyError> {
                 "`{key}` is neither a path (`db::query_sync`) nor a method (`.fetch_sync`)"
             )));
         };
-        if table == Table::Deny && value.trim().is_empty() {
+        if matches!(table, Table::Deny | Table::CpuBoundDeny) && value.trim().is_empty() {
             return Err(error(format!(
                 "the replacement text for `{key}` is empty: say what to use instead"
             )));
@@ -415,6 +427,8 @@ pub fn parse_for(text: &str, reader: Reader) -> Result<Policy, PolicyError> {
             Table::Deny => policy.deny.push(entry),
             Table::Allow => policy.allow.push(entry),
             Table::Offload => policy.offload.push(entry),
+            Table::CpuBoundDeny => policy.cpu_bound_deny.push(entry),
+            Table::CpuBoundAllow => policy.cpu_bound_allow.push(entry),
             Table::Lints | Table::Guards | Table::Unknown | Table::Other => {}
         }
     }
@@ -429,11 +443,19 @@ impl Table {
             "no_blocking.allow" => Table::Allow,
             "no_blocking.offload" => Table::Offload,
             "concurrent.guards" => Table::Guards,
+            "cpu_bound.deny" => Table::CpuBoundDeny,
+            "cpu_bound.allow" => Table::CpuBoundAllow,
             "lints" => Table::Lints,
             _ if name == "no_blocking" || name.starts_with("no_blocking.") => {
                 return Err(format!(
                     "unknown table `[{name}]`; `no_blocking` reads \
                      `[no_blocking.deny]`, `[no_blocking.allow]` and `[no_blocking.offload]`"
+                ));
+            }
+            _ if name == "cpu_bound" || name.starts_with("cpu_bound.") => {
+                return Err(format!(
+                    "unknown table `[{name}]`; `cpu-bound` reads `[cpu_bound.deny]` and \
+                     `[cpu_bound.allow]`"
                 ));
             }
             _ if name == "concurrent" || name.starts_with("concurrent.") => {
@@ -503,8 +525,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
 fn lint_level(key: &str, value: &str) -> Result<(Lint, Level), String> {
     let Some(rule) = Lint::from_code(key) else {
         return Err(format!(
-            "unknown lint `{key}`; `[lints]` sets `blocking`, `lock-across-await` \
-             and `sequential-awaits`"
+            "unknown lint `{key}`; `[lints]` sets `blocking`, `lock-across-await`, \
+             `sequential-awaits` and `cpu-bound`"
         ));
     };
     let level = match value {

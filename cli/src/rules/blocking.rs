@@ -88,55 +88,71 @@ pub(crate) struct BlockingCall {
     pub(crate) location: Location,
 }
 
-/// `#[no_blocking]`'s reports (`blocking` and `lock-across-await`) in an async fn's body.
-pub(crate) fn check_async_fn(
+/// The rules whose reports in async code are the scan of a catalogue: `blocking` (with
+/// `lock-across-await`, `#[no_blocking]`'s rules) and [`super::cpu_bound`].
+pub(crate) const SCANNED: [Lint; 2] = [Lint::Blocking, Lint::CpuBound];
+
+/// Async code to scan: an async fn's body, or an `async` block or async closure of sync
+/// code.
+#[derive(Clone, Copy)]
+pub(crate) enum AsyncCode<'a> {
+    Fn(&'a Signature, &'a Block),
+    Expr(&'a Expr),
+}
+
+/// The reports of the scan of each of [`SCANNED`] in async code.
+pub(crate) fn check_async(
     rules: &ScopeRules,
-    sig: &Signature,
-    block: &Block,
+    code: AsyncCode<'_>,
     file: &Arc<Path>,
 ) -> Vec<Diagnostic> {
-    rules
-        .scan_fn(sig, block, Context::Async)
-        .iter()
-        .map(|finding| Diagnostic::from_finding(finding, file))
+    let findings = SCANNED.into_iter().flat_map(|lint| match code {
+        AsyncCode::Fn(sig, block) => rules.scan_fn(lint, sig, block, Context::Async),
+        AsyncCode::Expr(expr) => rules.scan_async_expr(lint, expr),
+    });
+    findings
+        .map(|finding| Diagnostic::from_finding(&finding, file))
         .collect()
 }
 
-/// `#[no_blocking]`'s reports in an `async` block or async closure of sync code.
-pub(crate) fn check_async_expr(
-    rules: &ScopeRules,
-    expr: &Expr,
-    file: &Arc<Path>,
-) -> Vec<Diagnostic> {
-    rules
-        .scan_async_expr(expr)
-        .iter()
-        .map(|finding| Diagnostic::from_finding(finding, file))
-        .collect()
+impl BlockingCall {
+    /// The first finding of `lint` in a sync fn's own body, outside offload contexts
+    /// (its first blocking call, for [`Lint::Blocking`]): what its async callers inherit.
+    pub(crate) fn first(
+        rules: &ScopeRules,
+        lint: Lint,
+        sig: &Signature,
+        block: &Block,
+        file: &Arc<Path>,
+    ) -> Option<BlockingCall> {
+        rules
+            .scan_fn(lint, sig, block, Context::Sync)
+            .into_iter()
+            .find(|finding| finding.lint == lint)
+            .map(|finding| BlockingCall {
+                api: finding
+                    .message
+                    .split_once(" blocks")
+                    .or_else(|| finding.message.split_once(' '))
+                    .map_or_else(|| finding.message.clone(), |(api, _)| api.to_owned()),
+                location: Location::spanning(file, finding.location.first, finding.location.last),
+                message: finding.message,
+                help: finding.help,
+            })
+    }
 }
 
-/// The first call of a sync fn's own body that blocks, outside offload contexts: what
-/// its async callers inherit.
-pub(crate) fn first_blocking_call(
-    rules: &ScopeRules,
-    sig: &Signature,
-    block: &Block,
-    file: &Arc<Path>,
-) -> Option<BlockingCall> {
-    rules
-        .scan_fn(sig, block, Context::Sync)
-        .into_iter()
-        .find(|finding| finding.lint == Lint::Blocking)
-        .map(|finding| BlockingCall {
-            api: finding
-                .message
-                .split_once(" blocks")
-                .or_else(|| finding.message.split_once(' '))
-                .map_or_else(|| finding.message.clone(), |(api, _)| api.to_owned()),
-            location: Location::spanning(file, finding.location.first, finding.location.last),
-            message: finding.message,
-            help: finding.help,
-        })
+/// How a rule words a report through sync fns: "`load` blocks the executor thread: it
+/// calls `std::fs::read`", "`load` is sync and blocks", "`std::fs::read` blocks here",
+/// then its own notes and help ([`Wording::finish`]).
+pub(crate) struct Wording {
+    pub(crate) code: Code,
+    /// What the call does: "blocks the executor thread".
+    pub(crate) effect: &'static str,
+    /// What the sync fns do: "blocks", "computes".
+    pub(crate) verb: &'static str,
+    /// Adds the rule's notes and help to the report of a chain.
+    pub(crate) finish: fn(Diagnostic, &Chain<'_>) -> Diagnostic,
 }
 
 /// A chain from async code into a blocking call: the sync fns called in turn, each with
@@ -146,57 +162,81 @@ pub(crate) struct Chain<'g> {
     pub(crate) leaf: &'g BlockingCall,
 }
 
-/// The report of a call (`written` as in the source, at `location`) from async code
-/// into the crate's sync fns that ends in a blocking call: `load_config` at
-/// src/config.rs:12 → `read_file` at src/fs.rs:40 → `std::fs::read`.
-pub(crate) fn through_sync_fns(
-    written: &str,
-    location: Location,
-    chain: &Chain<'_>,
-    root: &Path,
-) -> Diagnostic {
-    let leaf = chain.leaf;
-    let mut links: Vec<String> = chain
-        .links
-        .iter()
-        .map(|(name, at)| format!("`{name}` at {}", at.short(root)))
-        .collect();
-    links.push(leaf.api.clone());
-    let sync_fns: Vec<&str> = chain.links.iter().map(|(name, _)| *name).collect();
-    let first = sync_fns.first().copied().unwrap_or_default();
-    let last = sync_fns.last().copied().unwrap_or(first);
-    let through = if sync_fns.len() > 1 {
-        format!(
-            " (through {})",
-            sync_fns[1..]
-                .iter()
-                .map(|name| format!("`{name}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    } else {
-        String::new()
-    };
-    let mut diagnostic = Diagnostic::new(
-        Code::BLOCKING,
-        location,
-        format!(
-            "`{}` blocks the executor thread: it calls {}{through}",
+impl Chain<'_> {
+    /// The sync fn called from async code, and the last one, which makes the call.
+    pub(crate) fn ends(&self) -> (&str, &str) {
+        let first = self.links.first().map_or("", |(name, _)| *name);
+        let last = self.links.last().map_or(first, |(name, _)| *name);
+        (first, last)
+    }
+
+    /// The sync fns after the first, for the headline: " (through `b`, `c`)".
+    pub(crate) fn through(&self) -> String {
+        if self.links.len() < 2 {
+            return String::new();
+        }
+        let names: Vec<String> = self.links[1..]
+            .iter()
+            .map(|(name, _)| format!("`{name}`"))
+            .collect();
+        format!(" (through {})", names.join(", "))
+    }
+
+    /// The report of a call (`written` as in the source, at `location`) from async code
+    /// into this chain, in a rule's words.
+    pub(crate) fn report(
+        &self,
+        words: &Wording,
+        written: &str,
+        location: Location,
+        root: &Path,
+    ) -> Diagnostic {
+        let (first, _) = self.ends();
+        let headline = format!(
+            "`{}` {}: it calls {}{}",
             written.trim_start_matches('.'),
-            leaf.api
-        ),
-    )
-    .with_label(format!("`{first}` is sync and blocks"))
-    .with_note(format!("call chain: {}", links.join(" → ")))
-    .with_note(format!("{}; {}", leaf.message, leaf.help));
-    diagnostic = diagnostic.with_help(format!(
-        "make `{last}` async with that replacement and `.await` it up the chain, or run \
-         `{first}` off the executor: `#[offload]` on it, or \
-         `tokio::task::spawn_blocking(move || {first}(..)).await`"
-    ));
-    diagnostic.secondary.push(Label {
-        location: leaf.location.clone(),
-        text: format!("{} blocks here", leaf.api),
-    });
-    diagnostic
+            words.effect,
+            self.leaf.api,
+            self.through()
+        );
+        let mut diagnostic = Diagnostic::new(words.code, location, headline)
+            .with_label(format!("`{first}` is sync and {}", words.verb))
+            .with_note(self.note(root));
+        diagnostic.secondary.push(Label {
+            location: self.leaf.location.clone(),
+            text: format!("{} {} here", self.leaf.api, words.verb),
+        });
+        (words.finish)(diagnostic, self)
+    }
+
+    /// The note: "call chain: `a` at src/a.rs:3:5 → `b` at src/b.rs:9:5 → `std::fs::read`".
+    pub(crate) fn note(&self, root: &Path) -> String {
+        let mut links: Vec<String> = self
+            .links
+            .iter()
+            .map(|(name, at)| format!("`{name}` at {}", at.short(root)))
+            .collect();
+        links.push(self.leaf.api.clone());
+        format!("call chain: {}", links.join(" → "))
+    }
 }
+
+/// The report of a call from async code into the crate's sync fns that ends in a
+/// blocking call: `load_config` at src/config.rs:12 → `read_file` at src/fs.rs:40 →
+/// `std::fs::read`.
+pub(crate) const THROUGH_SYNC_FNS: Wording = Wording {
+    code: Code::BLOCKING,
+    effect: "blocks the executor thread",
+    verb: "blocks",
+    finish: |diagnostic, chain| {
+        let leaf = chain.leaf;
+        let (first, last) = chain.ends();
+        diagnostic
+            .with_note(format!("{}; {}", leaf.message, leaf.help))
+            .with_help(format!(
+                "make `{last}` async with that replacement and `.await` it up the chain, or \
+                 run `{first}` off the executor: `#[offload]` on it, or \
+                 `tokio::task::spawn_blocking(move || {first}(..)).await`"
+            ))
+    },
+};

@@ -83,6 +83,7 @@ impl Code {
     pub(crate) const BLOCKING: Code = Code::Lint(Lint::Blocking);
     pub(crate) const LOCK_ACROSS_AWAIT: Code = Code::Lint(Lint::LockAcrossAwait);
     pub(crate) const SEQUENTIAL_AWAITS: Code = Code::Lint(Lint::SequentialAwaits);
+    pub(crate) const CPU_BOUND: Code = Code::Lint(Lint::CpuBound);
 
     /// The name in `[lints]` and after `async-hygiene::` in output.
     pub(crate) fn name(self) -> &'static str {

@@ -75,7 +75,7 @@ pub(crate) fn malformed(file: &Arc<Path>, path: &Path, message: &str) -> Diagnos
 }
 
 /// A report on one line of `async-hygiene.toml`, spanning the line's text.
-fn at_line(file: &Arc<Path>, line: usize, message: String) -> Diagnostic {
+pub(crate) fn at_line(file: &Arc<Path>, line: usize, message: String) -> Diagnostic {
     let line = line.max(1);
     let text = std::fs::read_to_string(file).unwrap_or_default();
     let start: usize = text
