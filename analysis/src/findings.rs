@@ -24,14 +24,20 @@ pub enum Lint {
     LockAcrossAwait,
     /// Sequential awaits that `#[concurrent]` would join (the checker's rule).
     SequentialAwaits,
+    /// Fan-out proportional to the input with nothing that caps it (the checker's rule).
+    UnboundedSpawn,
+    /// A spawned task whose `JoinHandle` is dropped at once (the checker's rule).
+    DetachedSpawn,
 }
 
 impl Lint {
     /// Every rule, in the order the `[lints]` table documents them.
-    pub const ALL: [Lint; 3] = [
+    pub const ALL: [Lint; 5] = [
         Lint::Blocking,
         Lint::LockAcrossAwait,
         Lint::SequentialAwaits,
+        Lint::UnboundedSpawn,
+        Lint::DetachedSpawn,
     ];
 
     /// The stable code: `blocking`, `lock-across-await`, `sequential-awaits`.
@@ -41,6 +47,8 @@ impl Lint {
             Lint::Blocking => "blocking",
             Lint::LockAcrossAwait => "lock-across-await",
             Lint::SequentialAwaits => "sequential-awaits",
+            Lint::UnboundedSpawn => "unbounded-spawn",
+            Lint::DetachedSpawn => "detached-spawn",
         }
     }
 

@@ -184,7 +184,8 @@ pub struct Lints {
 pub const fn default_level(lint: Lint) -> Level {
     match lint {
         Lint::Blocking | Lint::LockAcrossAwait => Level::Deny,
-        Lint::SequentialAwaits => Level::Warn,
+        Lint::SequentialAwaits | Lint::UnboundedSpawn => Level::Warn,
+        Lint::DetachedSpawn => Level::Warn,
     }
 }
 

@@ -15,17 +15,21 @@
 pub(crate) mod blocking;
 pub(crate) mod code;
 pub(crate) mod config;
+pub(crate) mod detached_spawn;
 pub(crate) mod lock_across_await;
 pub(crate) mod sequential_awaits;
+pub(crate) mod unbounded_spawn;
 pub(crate) mod unparsed_file;
 
 pub(crate) use self::code::{Code, Level, Rule};
 
 /// Every rule, in the order reports of one place and the summary list them.
-pub(crate) static RULES: [&Rule; 5] = [
+pub(crate) static RULES: [&Rule; 7] = [
     &blocking::RULE,
     &lock_across_await::RULE,
     &sequential_awaits::RULE,
+    &unbounded_spawn::RULE,
+    &detached_spawn::RULE,
     &unparsed_file::RULE,
     &config::RULE,
 ];
