@@ -185,7 +185,7 @@ pub const fn default_level(lint: Lint) -> Level {
     match lint {
         Lint::Blocking | Lint::LockAcrossAwait => Level::Deny,
         Lint::SequentialAwaits | Lint::UnboundedSpawn => Level::Warn,
-        Lint::DetachedSpawn => Level::Warn,
+        Lint::DetachedSpawn => Level::Allow,
     }
 }
 

@@ -38,7 +38,7 @@ impl Detached<'_> {
         let Some(written) = spawn_fn(call, self.imports) else {
             return;
         };
-        let mut finding = Finding::new(
+        let finding = Finding::new(
             Lint::DetachedSpawn,
             Location::of(&call.func),
             format!(
@@ -51,10 +51,6 @@ impl Detached<'_> {
              Or keep the handle and await or abort it"
                 .to_owned(),
         );
-        finding.labels.push(crate::findings::Label {
-            location: Location::of(expr),
-            message: "the task runs on, detached from this code".to_owned(),
-        });
         self.findings.push(finding);
     }
 

@@ -29,6 +29,10 @@ const PERMITS: [&str; 7] = [
     "try_acquire_owned",
 ];
 
+/// `JoinSet` methods that wait for a task: one in the loop (also in a `select!`) takes a
+/// task out as it puts one in.
+const DRAINS: [&str; 3] = ["join_next", "join_next_with_id", "try_join_next"];
+
 /// Iterator methods whose result has at most a given number of items, or whose items
 /// arrive over time (`incoming`: an accept loop).
 const CAPPING_ADAPTERS: [&str; 7] = [
@@ -79,10 +83,80 @@ pub fn unbounded_spawns(
         awaited: false,
         kept: HashSet::new(),
         lets: HashMap::new(),
+        capped_names: HashSet::new(),
+        fixed_names: HashSet::new(),
         findings: Vec::new(),
     };
+    finder.capped_names = size_checked(block);
+    finder.fixed_names = fixed_lets(block);
     finder.visit_block(block);
     finder.findings
+}
+
+/// Names whose size the fn checks or cuts: `if pages.len() > MAX { .. }`,
+/// `pages.truncate(MAX)`. A fan-out over one is taken as capped.
+fn size_checked(block: &Block) -> HashSet<String> {
+    struct Checks(HashSet<String>);
+    impl<'ast> Visit<'ast> for Checks {
+        fn visit_expr_method_call(&mut self, call: &'ast ExprMethodCall) {
+            if call.method == "truncate" {
+                if let Expr::Path(path) = peel(&call.receiver) {
+                    if let Some(name) = path.path.get_ident() {
+                        self.0.insert(name.to_string());
+                    }
+                }
+            }
+            visit::visit_expr_method_call(self, call);
+        }
+        fn visit_expr_if(&mut self, if_expr: &'ast syn::ExprIf) {
+            if let Expr::Binary(binary) = peel(&if_expr.cond) {
+                for side in [&binary.left, &binary.right] {
+                    if let Expr::MethodCall(call) = peel(side) {
+                        if let (Expr::Path(path), true) =
+                            (peel(&call.receiver), call.method == "len")
+                        {
+                            if let Some(name) = path.path.get_ident() {
+                                self.0.insert(name.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+            visit::visit_expr_if(self, if_expr);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut checks = Checks(HashSet::new());
+    checks.visit_block(block);
+    checks.0
+}
+
+/// Names bound by a `let` to a fixed count: `let cells = [a, b, c];`.
+fn fixed_lets(block: &Block) -> HashSet<String> {
+    struct Lets(HashSet<String>);
+    impl<'ast> Visit<'ast> for Lets {
+        fn visit_local(&mut self, local: &'ast syn::Local) {
+            // A `let mut` may grow later.
+            let name = match &local.pat {
+                syn::Pat::Ident(name) if name.mutability.is_none() => Some(&name.ident),
+                syn::Pat::Type(typed) => match &*typed.pat {
+                    syn::Pat::Ident(name) if name.mutability.is_none() => Some(&name.ident),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let (Some(name), Some(init)) = (name, &local.init) {
+                if matches!(source_of(&init.expr), Source::Fixed) {
+                    self.0.insert(name.to_string());
+                }
+            }
+            visit::visit_local(self, local);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut lets = Lets(HashSet::new());
+    lets.visit_block(block);
+    lets.0
 }
 
 /// A place that runs its body once per item.
@@ -112,6 +186,11 @@ struct Unbounded<'a> {
     awaited: bool,
     /// Spawn calls whose handle is bound to a name awaited in the same iteration.
     kept: HashSet<*const Expr>,
+    /// Names bound to a part of a capped source (`for chunk in items.chunks(8)`): a loop
+    /// over one is capped.
+    capped_names: HashSet<String>,
+    /// Names bound to a fixed count (`let cells = [a, b];`).
+    fixed_names: HashSet<String>,
     /// `let futures = items.iter().map(..);`: iterator chains bound to a name.
     lets: HashMap<String, Expr>,
     findings: Vec<Finding>,
@@ -137,7 +216,9 @@ fn source_of(expr: &Expr) -> Source {
             }
         }
         Expr::Array(_) | Expr::Tuple(_) | Expr::Repeat(_) => Source::Fixed,
-        Expr::Macro(mac) if mac.mac.path.is_ident("vec") => Source::Fixed,
+        Expr::Macro(mac) if mac.mac.path.is_ident("vec") && !mac.mac.tokens.is_empty() => {
+            Source::Fixed
+        }
         Expr::MethodCall(call) => {
             let name = call.method.to_string();
             if CAPPING_ADAPTERS.contains(&name.as_str()) {
@@ -216,6 +297,7 @@ fn body_facts(tokens: &TokenStream, block: &Block) -> (bool, HashSet<String>) {
     }
     let permit = PERMITS
         .iter()
+        .chain(&DRAINS)
         .any(|name| tokens_mention(tokens.clone(), name));
     let mut facts = Facts {
         drains: false,
@@ -226,6 +308,27 @@ fn body_facts(tokens: &TokenStream, block: &Block) -> (bool, HashSet<String>) {
 }
 
 impl Unbounded<'_> {
+    /// What an iterable draws from, with the names bound to parts of capped sources.
+    fn source(&self, expr: &Expr) -> Source {
+        if let Expr::Path(path) = chain_root(expr) {
+            let capped = path
+                .path
+                .get_ident()
+                .is_some_and(|name| self.capped_names.contains(&name.to_string()));
+            if capped {
+                return Source::Capped;
+            }
+            let fixed = path
+                .path
+                .get_ident()
+                .is_some_and(|name| self.fixed_names.contains(&name.to_string()));
+            if fixed {
+                return Source::Fixed;
+            }
+        }
+        source_of(expr)
+    }
+
     /// The innermost place that runs per item of the input, when nothing around the
     /// current expression caps it.
     fn uncapped(&self) -> Option<&FanOut> {
@@ -333,13 +436,14 @@ impl Unbounded<'_> {
             }
             _ => chain,
         };
-        if !matches!(source_of(chain), Source::Input) {
+        if !matches!(self.source(chain), Source::Input) {
             return;
         }
         let Some((maker, method)) = self.consumed_chain(chain) else {
             return;
         };
-        let makes_a_future = matches!(maker, Expr::Path(_)) || makes_a_call(maker);
+        let makes_a_future =
+            matches!(maker, Expr::Path(_)) || (makes_a_call(maker) && !adapts_the_item(maker));
         if self.spawns_in(maker) || !makes_a_future || self.calls_bounded(maker) {
             return;
         }
@@ -392,7 +496,7 @@ impl Unbounded<'_> {
 
     /// A closure run once per item: its fan-out context.
     fn per_item_closure(&mut self, closure: &ExprClosure, over: &Expr, method: &syn::Ident) {
-        let source = source_of(over);
+        let source = self.source(over);
         let root = chain_root(over);
         let fan_out = FanOut {
             over: format!("`.{method}` over `{}`", short(root)),
@@ -418,6 +522,31 @@ fn chain_root(expr: &Expr) -> &Expr {
     }
 }
 
+/// Future combinators: `|f| f.map(..)` adapts a future it is given, it does not make one.
+const COMBINATORS: [&str; 10] = [
+    "map",
+    "then",
+    "map_err",
+    "map_ok",
+    "boxed",
+    "fuse",
+    "inspect",
+    "err_into",
+    "unit_error",
+    "instrument",
+];
+
+/// Whether a closure body (`|a| a.map(..)`) only wraps the item, a future already made,
+/// in a combinator.
+fn adapts_the_item(body: &Expr) -> bool {
+    let Expr::MethodCall(call) = peel(body) else {
+        return false;
+    };
+    let on_a_name =
+        matches!(peel(&call.receiver), Expr::Path(path) if path.path.get_ident().is_some());
+    on_a_name && COMBINATORS.contains(&call.method.to_string().as_str())
+}
+
 /// Whether a closure body makes a future: it calls something (not only a field read).
 fn makes_a_call(expr: &Expr) -> bool {
     let tokens = expr.to_token_stream();
@@ -440,7 +569,15 @@ fn makes_a_call(expr: &Expr) -> bool {
 impl<'ast> Visit<'ast> for Unbounded<'_> {
     fn visit_expr_for_loop(&mut self, for_loop: &'ast syn::ExprForLoop) {
         self.visit_expr(&for_loop.expr);
-        let source = source_of(&for_loop.expr);
+        let source = self.source(&for_loop.expr);
+        let iterable = for_loop.expr.to_token_stream();
+        let parts_of_capped = matches!(source, Source::Capped)
+            || CAPPING_ADAPTERS[..5]
+                .iter()
+                .any(|name| tokens_mention(iterable.clone(), name));
+        if parts_of_capped {
+            idents(for_loop.pat.to_token_stream(), &mut self.capped_names);
+        }
         let body = for_loop.body.to_token_stream();
         let (capped, awaited_names) = body_facts(&body, &for_loop.body);
         let mut header = for_loop.for_token.to_token_stream();
