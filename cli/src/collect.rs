@@ -1,6 +1,6 @@
 //! One pass over one parsed file: its module scopes, its fns and their facts, and the
 //! reports that need no other file (the rules of `#[no_blocking]` in every async
-//! context, and `sequential-awaits`).
+//! context, `sequential-awaits`, `unbounded-spawn` and `detached-spawn`).
 
 use std::collections::HashSet;
 use std::path::Path;

@@ -167,13 +167,6 @@ pub(crate) fn sets_in(
     block: &syn::Block,
     imports: &Imports,
 ) -> HashMap<String, Set> {
-    let mut sets = HashMap::new();
-    for input in &sig.inputs {
-        let FnArg::Typed(typed) = input else { continue };
-        if let (Pat::Ident(name), Some(set)) = (&*typed.pat, set_of_type(&typed.ty, imports)) {
-            sets.insert(name.ident.to_string(), set);
-        }
-    }
     struct Lets<'a> {
         imports: &'a Imports,
         sets: &'a mut HashMap<String, Set>,
@@ -198,6 +191,13 @@ pub(crate) fn sets_in(
             visit::visit_local(self, local);
         }
         fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut sets = HashMap::new();
+    for input in &sig.inputs {
+        let FnArg::Typed(typed) = input else { continue };
+        if let (Pat::Ident(name), Some(set)) = (&*typed.pat, set_of_type(&typed.ty, imports)) {
+            sets.insert(name.ident.to_string(), set);
+        }
     }
     Lets {
         imports,

@@ -347,7 +347,7 @@ impl Unbounded<'_> {
         adds_a_future: bool,
         spawned: Option<&Expr>,
     ) {
-        if self.awaited || self.kept.contains(&(call as *const Expr)) {
+        if self.awaited || self.kept.contains(&std::ptr::from_ref::<Expr>(call)) {
             return;
         }
         if spawned.is_some_and(|spawned| self.calls_bounded(spawned)) {
@@ -405,7 +405,8 @@ impl Unbounded<'_> {
             if PER_ITEM.contains(&name.as_str()) && name != "inspect" {
                 match call.args.first().map(peel) {
                     Some(Expr::Closure(closure)) => {
-                        self.per_item.insert(closure as *const ExprClosure);
+                        self.per_item
+                            .insert(std::ptr::from_ref::<ExprClosure>(closure));
                         maker = maker.or(Some((&*closure.body, &call.method)));
                     }
                     // `.map(fetch)`: a fn that makes the future.
@@ -549,7 +550,6 @@ fn adapts_the_item(body: &Expr) -> bool {
 
 /// Whether a closure body makes a future: it calls something (not only a field read).
 fn makes_a_call(expr: &Expr) -> bool {
-    let tokens = expr.to_token_stream();
     fn has_call(tokens: TokenStream) -> bool {
         let trees: Vec<TokenTree> = tokens.into_iter().collect();
         trees.iter().enumerate().any(|(index, tree)| match tree {
@@ -563,7 +563,7 @@ fn makes_a_call(expr: &Expr) -> bool {
             _ => false,
         })
     }
-    has_call(tokens)
+    has_call(expr.to_token_stream())
 }
 
 impl<'ast> Visit<'ast> for Unbounded<'_> {
@@ -598,7 +598,10 @@ impl<'ast> Visit<'ast> for Unbounded<'_> {
     }
 
     fn visit_expr_closure(&mut self, closure: &'ast ExprClosure) {
-        if self.per_item.contains(&(closure as *const ExprClosure)) {
+        if self
+            .per_item
+            .contains(&std::ptr::from_ref::<ExprClosure>(closure))
+        {
             // Visited by its method call.
             return;
         }
@@ -624,7 +627,8 @@ impl<'ast> Visit<'ast> for Unbounded<'_> {
                 .iter()
                 .any(|name| fan_out.awaited_names.contains(name))
             {
-                self.kept.insert(peel(&init.expr) as *const Expr);
+                self.kept
+                    .insert(std::ptr::from_ref::<Expr>(peel(&init.expr)));
             }
         }
         // `let fetches = urls.iter().map(fetch);`, joined later by name.
@@ -760,7 +764,9 @@ impl Unbounded<'_> {
         for arg in &call.args {
             match peel(arg) {
                 Expr::Closure(closure)
-                    if self.per_item.contains(&(closure as *const ExprClosure)) =>
+                    if self
+                        .per_item
+                        .contains(&std::ptr::from_ref::<ExprClosure>(closure)) =>
                 {
                     self.per_item_closure(closure, &call.receiver, &call.method);
                 }
