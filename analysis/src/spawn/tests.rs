@@ -116,6 +116,8 @@ fn fan_out_over_the_input_is_reported() {
         "async fn f(s: S) { s.for_each_concurrent(None, |x| g(x)).await; }",
         "async fn f(s: S) { s.buffer_unordered(usize::MAX).collect::<Vec<_>>().await; }",
         "async fn f(xs: Vec<u8>) { for i in 0..xs.len() { let _h = tokio::spawn(g(xs[i])); } }",
+        // A test for emptiness is no cap.
+        "async fn f(xs: Vec<u8>) { if xs.len() > 0 { for x in xs { let _h = tokio::spawn(g(x)); } } }",
         // A loop over a fixed count around a loop over the input, and the other way.
         "async fn f(xs: Vec<u8>) { for _ in 0..2 { for x in &xs { let _h = tokio::spawn(g(*x)); } } }",
         "async fn f(xs: Vec<u8>) { for x in &xs { for _ in 0..2 { let _h = tokio::spawn(g(*x)); } } }",
@@ -145,6 +147,9 @@ fn capped_fixed_and_arriving_fan_out_is_not_reported() {
         "async fn f(xs: Vec<u8>) { for x in xs.iter().take(8) { let _h = tokio::spawn(g(*x)); } }",
         "use futures::future::join_all; async fn f(xs: Vec<u8>) { for chunk in xs.chunks(8) { join_all(chunk.iter().map(|x| g(*x))).await; } }",
         "use futures::future::join_all; async fn f(mut xs: Vec<u8>) { xs.truncate(8); join_all(xs.iter().map(|x| g(*x))).await; }",
+        "use futures::future::join_all; async fn f(xs: Vec<u8>) { if xs.len() > MAX { return; } join_all(xs.iter().map(|x| g(*x))).await; }",
+        "use futures::future::join_all; async fn f(xs: Vec<(u8, u8)>) { let (a, _b): (Vec<u8>, Vec<u8>) = xs.into_iter().take(10).unzip(); join_all(a.into_iter().map(g)).await; }",
+        "async fn f(mut q: Q) { let mut xs = Vec::new(); while !q.is_empty() && xs.len() < n { xs.push(q.pop()); } for x in xs { let _h = tokio::spawn(g(x)); } }",
         "async fn f(s: S) { s.for_each_concurrent(Some(8), |x| g(x)).await; s.buffer_unordered(8); }",
         // Accept loops: the input arrives over time.
         "async fn f(l: TcpListener) { loop { let (s, _) = l.accept().await.unwrap(); let _h = tokio::spawn(g(s)); } }",

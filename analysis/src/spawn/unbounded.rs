@@ -94,7 +94,7 @@ pub fn unbounded_spawns(
 }
 
 /// Names whose size the fn checks or cuts: `if pages.len() > MAX { .. }`,
-/// `pages.truncate(MAX)`. A fan-out over one is taken as capped.
+/// `pages.truncate(MAX)`, `let firsts = all.take(10).collect()`. A fan-out over one is taken as capped.
 fn size_checked(block: &Block) -> HashSet<String> {
     struct Checks(HashSet<String>);
     impl<'ast> Visit<'ast> for Checks {
@@ -109,22 +109,52 @@ fn size_checked(block: &Block) -> HashSet<String> {
             visit::visit_expr_method_call(self, call);
         }
         fn visit_expr_if(&mut self, if_expr: &'ast syn::ExprIf) {
-            if let Expr::Binary(binary) = peel(&if_expr.cond) {
-                for side in [&binary.left, &binary.right] {
-                    if let Expr::MethodCall(call) = peel(side) {
-                        if let (Expr::Path(path), true) =
-                            (peel(&call.receiver), call.method == "len")
-                        {
-                            if let Some(name) = path.path.get_ident() {
-                                self.0.insert(name.to_string());
-                            }
-                        }
+            self.condition(&if_expr.cond);
+            visit::visit_expr_if(self, if_expr);
+        }
+        // `let (a, b) = pairs.into_iter().take(10).unzip();`
+        fn visit_local(&mut self, local: &'ast syn::Local) {
+            if let Some(init) = &local.init {
+                if matches!(source_of(&init.expr), Source::Capped) {
+                    idents(local.pat.to_token_stream(), &mut self.0);
+                }
+            }
+            visit::visit_local(self, local);
+        }
+        fn visit_expr_while(&mut self, while_expr: &'ast syn::ExprWhile) {
+            self.condition(&while_expr.cond);
+            visit::visit_expr_while(self, while_expr);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    impl Checks {
+        /// `a.len() > MAX`, also inside `&&`/`||` (a comparison with 0 or 1 is a test
+        /// for emptiness, not a size).
+        fn condition(&mut self, cond: &Expr) {
+            let Expr::Binary(binary) = peel(cond) else {
+                return;
+            };
+            if matches!(binary.op, syn::BinOp::And(_) | syn::BinOp::Or(_)) {
+                self.condition(&binary.left);
+                self.condition(&binary.right);
+                return;
+            }
+            let sizes = matches!(
+                binary.op,
+                syn::BinOp::Lt(_) | syn::BinOp::Le(_) | syn::BinOp::Gt(_) | syn::BinOp::Ge(_)
+            );
+            for (side, other) in [(&binary.left, &binary.right), (&binary.right, &binary.left)] {
+                let emptiness = matches!(written(&**other).as_str(), "0" | "1");
+                let Expr::MethodCall(call) = peel(side) else {
+                    continue;
+                };
+                if let (Expr::Path(path), true) = (peel(&call.receiver), call.method == "len") {
+                    if let (Some(name), true) = (path.path.get_ident(), sizes && !emptiness) {
+                        self.0.insert(name.to_string());
                     }
                 }
             }
-            visit::visit_expr_if(self, if_expr);
         }
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
     let mut checks = Checks(HashSet::new());
     checks.visit_block(block);
