@@ -33,11 +33,16 @@ A spawn is tokio's when its path says so, written in full or through a `use` in 
 (a parameter or `let` of that type, or one built with its `new()` in the fn).
 
 Not reported: a fixed count (a range, unless it runs to a `.len()`; an array;
-`vec![..]`; a tuple of futures), `take(n)` and `chunks(n)`; a loop that takes a permit
-before it spawns (`sem.acquire().await`, `acquire_owned`, a `Limit`'s `acquire`); a set
-drained when it reaches a size (`if set.len() >= n { set.join_next().await; }`); a
-handle awaited in the same iteration; `buffer_unordered(n)`, `for_each_concurrent(Some(n),
-..)`, `limit::map` and `Limit::spawn`; a spawn of a `#[bounded]` fn of the same file.
+`vec![..]`; a tuple of futures); `take(n)`, `chunks(n)` and what is bound from them; a
+collection whose size the fn compares with a bound (`if items.len() > MAX { .. }`,
+`while batch.len() < n { .. }`) or truncates; a loop that takes a permit before it
+spawns (`sem.acquire().await`, `acquire_owned`, a `Limit`'s `acquire`); a set drained
+when it reaches a size (`if set.len() >= n { set.join_next().await; }`) or as it goes
+(`join_next` in the loop, also in a `select!`); a handle awaited in the same iteration;
+futures only wrapped (`futures.map(|f| f.boxed())`); `buffer_unordered(n)`,
+`for_each_concurrent(Some(n), ..)`, `limit::map` and `Limit::spawn`; a spawn of a
+`#[bounded]` fn of the same file. A spawn inside an `async` block or a closure that is not
+run once per item belongs to that block, not to the loop around it.
 
 Accept loops are not reported: `loop { let (socket, _) = listener.accept().await?;
 tokio::spawn(..) }`, `while let Some(job) = rx.recv().await { tokio::spawn(..) }`, and
