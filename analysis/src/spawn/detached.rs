@@ -42,8 +42,8 @@ impl Detached<'_> {
             Lint::DetachedSpawn,
             Location::of(&call.func),
             format!(
-                "the `JoinHandle` of `{written}` is dropped {how}: a panic in the task is lost, \
-                 and nothing waits for it at shutdown"
+                "the `JoinHandle` of `{written}` is dropped {how}: a panic in the task goes \
+                 unnoticed, and nothing here can wait for the task or stop it"
             ),
             "track it: put `#[async_hygiene::background]` on the spawned async fn, or spawn \
              with `async_hygiene::registry::spawn(\"name\", future)`; \

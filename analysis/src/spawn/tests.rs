@@ -5,17 +5,21 @@ use crate::blocking::Imports;
 fn check(file: &str) -> (Vec<String>, Vec<String>) {
     let file: syn::File = syn::parse_str(file).unwrap();
     let imports = Imports::module(&file.items);
-    let function = file
+    let (sig, block) = file
         .items
         .iter()
         .find_map(|item| match item {
-            syn::Item::Fn(function) => Some(function),
+            syn::Item::Fn(function) => Some((&function.sig, &*function.block)),
+            syn::Item::Impl(item) => item.items.iter().find_map(|item| match item {
+                syn::ImplItem::Fn(function) => Some((&function.sig, &function.block)),
+                _ => None,
+            }),
             _ => None,
         })
         .unwrap();
     let bounded = |name: &str| name == "bounded_fetch";
-    let unbounded = unbounded_spawns(&function.sig, &function.block, &imports, &bounded);
-    let detached = detached_spawns(&function.sig, &function.block, &imports);
+    let unbounded = unbounded_spawns(sig, block, &imports, &bounded);
+    let detached = detached_spawns(sig, block, &imports);
     (
         unbounded.into_iter().map(|f| f.message).collect(),
         detached.into_iter().map(|f| f.message).collect(),
@@ -62,8 +66,8 @@ fn a_handle_dropped_at_once_is_detached_and_a_kept_one_is_not() {
     assert_eq!(
         messages,
         [
-            "the `JoinHandle` of `tokio::spawn` is dropped at once: a panic in the task is lost, \
-          and nothing waits for it at shutdown"
+            "the `JoinHandle` of `tokio::spawn` is dropped at once: a panic in the task goes \
+             unnoticed, and nothing here can wait for the task or stop it"
         ]
     );
     assert_eq!(detached("async fn f() { let _ = tokio::spawn(g()); }"), 1);
@@ -155,6 +159,10 @@ fn capped_fixed_and_arriving_fan_out_is_not_reported() {
         "async fn f(l: TcpListener) { loop { let (s, _) = l.accept().await.unwrap(); let _h = tokio::spawn(g(s)); } }",
         "async fn f(mut rx: Receiver<u8>) { while let Some(x) = rx.recv().await { let _h = tokio::spawn(g(x)); } }",
         "fn f(l: std::net::TcpListener) { for s in l.incoming() { let _h = tokio::spawn(g(s)); } }",
+        // The value's own parts, and a server per listener.
+        "impl C { async fn f(&self) { for level in self.levels.iter() { let _h = tokio::spawn(put(level.clone())); } } }",
+        "async fn f(addrs: Vec<Addr>) { for addr in addrs { let _h = tokio::spawn(bind(addr).serve(app())); } }",
+        "async fn f(servers: Vec<Server>) { for s in servers { let _h = tokio::spawn(async move { s.run().await }); } }",
         // A `#[bounded]` callee.
         "async fn f(xs: Vec<u8>) { for x in xs { let _h = tokio::spawn(bounded_fetch(x)); } }",
         // Not a visible set, not tokio's, not made per item.

@@ -340,6 +340,12 @@ fn body_facts(tokens: &TokenStream, block: &Block) -> (bool, HashSet<String>) {
 impl Unbounded<'_> {
     /// What an iterable draws from, with the names bound to parts of capped sources.
     fn source(&self, expr: &Expr) -> Source {
+        // `self.levels`: the value's own parts, as many as its configuration made.
+        if let Expr::Field(field) = peel(chain_root(expr)) {
+            if matches!(peel(&field.base), Expr::Path(base) if base.path.is_ident("self")) {
+                return Source::Fixed;
+            }
+        }
         if let Expr::Path(path) = chain_root(expr) {
             let capped = path
                 .path
@@ -380,7 +386,8 @@ impl Unbounded<'_> {
         if self.awaited || self.kept.contains(&std::ptr::from_ref::<Expr>(call)) {
             return;
         }
-        if spawned.is_some_and(|spawned| self.calls_bounded(spawned)) {
+        let serves = |spawned: &Expr| calls_named(spawned.to_token_stream(), &SERVERS);
+        if spawned.is_some_and(|spawned| self.calls_bounded(spawned) || serves(spawned)) {
             return;
         }
         let Some(fan_out) = self.uncapped() else {
@@ -543,6 +550,23 @@ impl Unbounded<'_> {
         self.stack.pop();
         self.awaited = awaited;
     }
+}
+
+/// Calls that run a server for the life of the program: a task per listener or per
+/// configured server is not fan-out over the input.
+const SERVERS: [&str; 2] = ["run", "serve"];
+
+/// Whether `tokens` call a fn or method named one of `names` (`x.run()`, `serve(..)`).
+fn calls_named(tokens: TokenStream, names: &[&str]) -> bool {
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    trees.iter().enumerate().any(|(index, tree)| match tree {
+        TokenTree::Ident(ident) => {
+            names.iter().any(|name| ident == name)
+                && matches!(trees.get(index + 1), Some(TokenTree::Group(group)) if group.delimiter() == proc_macro2::Delimiter::Parenthesis)
+        }
+        TokenTree::Group(group) => calls_named(group.stream(), names),
+        _ => false,
+    })
 }
 
 /// The start of an iterator chain: `urls` in `urls.iter().map(..)`.

@@ -35,7 +35,8 @@ for at shutdown.
 A detached task answers to no one. If it panics, the panic is printed and lost: nothing
 that waits for a result learns of it, and the work it was doing silently stops. At
 shutdown the runtime drops it wherever it is, halfway through a write or a message,
-because nothing waits for it to finish.
+unless the task itself was tied to a shutdown signal by hand (a drain watch, a channel
+sender the server waits on) — which the rule cannot see, and which still loses its panic.
 ",
         example: "
 ```rust

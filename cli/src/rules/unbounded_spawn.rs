@@ -41,7 +41,11 @@ when it reaches a size (`if set.len() >= n { set.join_next().await; }`) or as it
 (`join_next` in the loop, also in a `select!`); a handle awaited in the same iteration;
 futures only wrapped (`futures.map(|f| f.boxed())`); `buffer_unordered(n)`,
 `for_each_concurrent(Some(n), ..)`, `limit::map` and `Limit::spawn`; a spawn of a
-`#[bounded]` fn of the same file. A spawn inside an `async` block or a closure that is not
+`#[bounded]` fn of the same file. A loop over a field of `self` (cache levels, listeners,
+workers: as many as the configuration made) and a task per listener or configured server
+(a spawned `.run()` or `.serve(..)`, which lives as long as the program) are not fan-out
+over the input either; a fan-out per subscriber kept in a field of `self` is therefore
+missed. A spawn inside an `async` block or a closure that is not
 run once per item belongs to that block, not to the loop around it.
 
 Accept loops are not reported: `loop { let (socket, _) = listener.accept().await?;
