@@ -27,15 +27,21 @@ pub enum Lint {
     /// A known CPU-heavy call (password hashing, image processing, whole-buffer
     /// compression) in async code (the checker's rule).
     CpuBound,
+    /// Fan-out proportional to the input with nothing that caps it (the checker's rule).
+    UnboundedSpawn,
+    /// A spawned task whose `JoinHandle` is dropped at once (the checker's rule).
+    DetachedSpawn,
 }
 
 impl Lint {
     /// Every rule, in the order the `[lints]` table documents them.
-    pub const ALL: [Lint; 4] = [
+    pub const ALL: [Lint; 6] = [
         Lint::Blocking,
         Lint::LockAcrossAwait,
         Lint::SequentialAwaits,
         Lint::CpuBound,
+        Lint::UnboundedSpawn,
+        Lint::DetachedSpawn,
     ];
 
     /// The stable code: `blocking`, `lock-across-await`, `sequential-awaits`,
@@ -47,6 +53,8 @@ impl Lint {
             Lint::LockAcrossAwait => "lock-across-await",
             Lint::SequentialAwaits => "sequential-awaits",
             Lint::CpuBound => "cpu-bound",
+            Lint::UnboundedSpawn => "unbounded-spawn",
+            Lint::DetachedSpawn => "detached-spawn",
         }
     }
 

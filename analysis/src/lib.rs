@@ -13,6 +13,7 @@
 //! | [`policy`] | `async-hygiene.toml`: the crate's deny/allow/offload lists and lint levels |
 //! | [`findings`] | what a check reports: rule code ([`findings::Lint`]), location, message, fix, notes, labels |
 //! | [`syntax`] | small questions about syntax every rule asks (`peel`, `tokens_mention`) |
+//! | [`spawn`] | spawned work: fan-out with nothing that caps it, tasks whose `JoinHandle` is dropped at once |
 //! | [`concurrent`] | `#[concurrent]`'s plan: use/def facts, the dependency graph, the schedule, and why each statement that did not move stayed |
 
 pub mod blocking;
@@ -21,4 +22,5 @@ pub mod cpu_bound;
 pub mod findings;
 pub mod policy;
 pub mod shape;
+pub mod spawn;
 pub mod syntax;

@@ -1,7 +1,8 @@
 //! One pass over one parsed file: its module scopes, its fns and their facts, and the
 //! reports that need no other file (the rules of `#[no_blocking]` in every async
-//! context, and `sequential-awaits`).
+//! context, `sequential-awaits`, `unbounded-spawn` and `detached-spawn`).
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
@@ -20,8 +21,8 @@ use crate::facts::{DeferredBody, FileFacts, FileKey, FnBody, FnFacts, Scope};
 use crate::modules::{candidate_files, module_dir, module_file, path_attribute};
 use crate::rules::blocking as blocking_rule;
 use crate::rules::blocking::{AsyncCode, BlockingCall};
-use crate::rules::{sequential_awaits, unparsed_file};
-use crate::scope::{CrateRules, ScopeRules};
+use crate::rules::{detached_spawn, sequential_awaits, unbounded_spawn, unparsed_file};
+use crate::scope::{is_attribute, CrateRules, ScopeRules};
 
 /// Collects the facts of a parsed file. `text` is what was parsed, when its spans'
 /// byte offsets index it (then self-contained sync bodies are read later, on demand);
@@ -42,6 +43,7 @@ pub(crate) fn collect(
         text,
         blanked,
         needed_blanked: false,
+        bounded: bounded_fns(&file.items),
         facts: FileFacts {
             path: Arc::clone(path),
             scopes: Vec::new(),
@@ -80,6 +82,8 @@ struct FileCollector<'a> {
     text: Option<Arc<str>>,
     blanked: &'a [usize],
     needed_blanked: bool,
+    /// The names of the file's `#[bounded]` fns and methods.
+    bounded: HashSet<String>,
     facts: FileFacts,
 }
 
@@ -280,6 +284,11 @@ impl FileCollector<'_> {
                     column: first.column,
                     rules: rules.clone(),
                 });
+                if let Some(deferred) = &facts.deferred {
+                    let bounded = |name: &str| self.bounded.contains(name);
+                    let spawns = deferred.spawn_reports(path, &bounded);
+                    self.facts.diagnostics.extend(spawns);
+                }
             }
             self.facts.fns.push(facts);
             return;
@@ -307,6 +316,11 @@ impl FileCollector<'_> {
             blocking = BlockingCall::first(rules, Lint::Blocking, sig, block, path);
             cpu_bound = BlockingCall::first(rules, Lint::CpuBound, sig, block, path);
         }
+        let bounded = |name: &str| self.bounded.contains(name);
+        let spawns = unbounded_spawn::check(rules, sig, block, path, &bounded);
+        self.facts.diagnostics.extend(spawns);
+        let detached = detached_spawn::check(rules, sig, block, path);
+        self.facts.diagnostics.extend(detached);
         let (calls, nested) = collect_calls(sig, block, rules, path, is_async);
         let _ = facts.body.set(FnBody {
             blocking,
@@ -348,6 +362,43 @@ fn item_start(vis: &syn::Visibility, sig: &Signature) -> Span {
             .or(sig.abi.as_ref().map(|abi| abi.extern_token.span))
             .unwrap_or(sig.fn_token.span),
     }
+}
+
+/// The names of the `#[bounded]` fns and methods among `items`, inline modules included.
+fn bounded_fns(items: &[Item]) -> HashSet<String> {
+    let mut names = HashSet::new();
+    for item in items {
+        match item {
+            Item::Fn(function)
+                if function
+                    .attrs
+                    .iter()
+                    .any(|attr| is_attribute(attr, "bounded")) =>
+            {
+                names.insert(function.sig.ident.to_string());
+            }
+            Item::Impl(item_impl) => {
+                for impl_item in &item_impl.items {
+                    if let ImplItem::Fn(function) = impl_item {
+                        if function
+                            .attrs
+                            .iter()
+                            .any(|attr| is_attribute(attr, "bounded"))
+                        {
+                            names.insert(function.sig.ident.to_string());
+                        }
+                    }
+                }
+            }
+            Item::Mod(item_mod) => {
+                if let Some((_, content)) = &item_mod.content {
+                    names.extend(bounded_fns(content));
+                }
+            }
+            _ => {}
+        }
+    }
+    names
 }
 
 /// Whether a sync body can be read later ([`DeferredBody`]): no async block or closure

@@ -9,10 +9,10 @@ use async_hygiene_analysis::findings::Lint;
 use syn::{Attribute, Block, Signature};
 
 use crate::calls::{body_uses, collect_calls};
-use crate::diagnostic::{self, Location};
+use crate::diagnostic::{self, Diagnostic, Location};
 use crate::facts::{DeferredBody, FnBody, FnFacts};
 use crate::rules::blocking::BlockingCall;
-use crate::rules::unparsed_file;
+use crate::rules::{detached_spawn, unbounded_spawn, unparsed_file};
 use crate::scope::ScopeRules;
 
 impl FnFacts {
@@ -58,6 +58,40 @@ impl DeferredBody {
         // The spans of the fn's text are resolved: free this thread's copy of it.
         proc_macro2::extra::invalidate_current_thread_spans();
         body
+    }
+
+    /// The reports of the rules that read every fn (`unbounded-spawn`, `detached-spawn`)
+    /// in a deferred body whose text names a spawn or a join: parsed now, on the
+    /// collecting thread. A body that does not parse is reported when the graph reads it.
+    pub(crate) fn spawn_reports(
+        &self,
+        file: &Arc<Path>,
+        bounded: &dyn Fn(&str) -> bool,
+    ) -> Vec<Diagnostic> {
+        const NAMES: [&str; 5] = ["spawn", "join_all", "Futures", "_concurrent", "buffer"];
+        let text = &self.text[self.range.clone()];
+        if !NAMES.iter().any(|name| text.contains(name)) {
+            return Vec::new();
+        }
+        let mut reports = diagnostic::with_lines(&self.text, self.range.clone(), || {
+            // The file's spans are still in use: its parse frees them with these.
+            match syn::parse::Parser::parse_str(fn_parts, text) {
+                Ok((sig, block)) => {
+                    let mut reports =
+                        unbounded_spawn::check(&self.rules, &sig, &block, file, bounded);
+                    reports.extend(detached_spawn::check(&self.rules, &sig, &block, file));
+                    reports
+                }
+                Err(_) => Vec::new(),
+            }
+        });
+        for report in &mut reports {
+            self.place(&mut report.primary);
+            for label in &mut report.secondary {
+                self.place(&mut label.location);
+            }
+        }
+        reports
     }
 
     /// A location in the fn's text, moved to its place in the file.

@@ -637,7 +637,7 @@ fn explain_prints_a_rules_doc_and_lists_the_rules_for_an_unknown_one() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(
-        stderr.contains("`blocking-calls` is not a rule; the rules are blocking, lock-across-await, sequential-awaits, cpu-bound, unparsed-file, config."),
+        stderr.contains("`blocking-calls` is not a rule; the rules are blocking, lock-across-await, sequential-awaits, cpu-bound, unbounded-spawn, detached-spawn, unparsed-file, config."),
         "{stderr}"
     );
     assert!(stderr.contains("FILE:FN"), "{stderr}");

@@ -193,7 +193,8 @@ pub struct Lints {
 pub const fn default_level(lint: Lint) -> Level {
     match lint {
         Lint::Blocking | Lint::LockAcrossAwait => Level::Deny,
-        Lint::SequentialAwaits | Lint::CpuBound => Level::Warn,
+        Lint::SequentialAwaits | Lint::CpuBound | Lint::UnboundedSpawn => Level::Warn,
+        Lint::DetachedSpawn => Level::Allow,
     }
 }
 

@@ -27,18 +27,22 @@ pub(crate) mod blocking;
 pub(crate) mod code;
 pub(crate) mod config;
 pub(crate) mod cpu_bound;
+pub(crate) mod detached_spawn;
 pub(crate) mod lock_across_await;
 pub(crate) mod sequential_awaits;
+pub(crate) mod unbounded_spawn;
 pub(crate) mod unparsed_file;
 
 pub(crate) use self::code::{Code, Level, Rule};
 
 /// Every rule, in the order the summary, SARIF's rule list and the README list them.
-pub(crate) static RULES: [&Rule; 6] = [
+pub(crate) static RULES: [&Rule; 8] = [
     &blocking::RULE,
     &lock_across_await::RULE,
     &sequential_awaits::RULE,
     &cpu_bound::RULE,
+    &unbounded_spawn::RULE,
+    &detached_spawn::RULE,
     &unparsed_file::RULE,
     &config::RULE,
 ];

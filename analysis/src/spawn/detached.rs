@@ -1,0 +1,98 @@
+//! `detached-spawn`: a task whose `JoinHandle` is dropped where it is spawned.
+
+use syn::visit::{self, Visit};
+use syn::{Block, Expr, Local, Pat, Signature, Stmt};
+
+use super::spawn_fn;
+use crate::blocking::Imports;
+use crate::findings::{Finding, Lint, Location};
+use crate::syntax::peel;
+
+/// The tokio spawns of a fn body whose `JoinHandle` is dropped at once: an expression
+/// statement `tokio::spawn(..);`, `let _ = tokio::spawn(..);`, `drop(tokio::spawn(..))`.
+/// A handle bound to a name (also `_h`, alive to the end of its scope), awaited,
+/// aborted, returned, passed on or stored is kept, and not reported. Nested fn items and
+/// macro inputs are not read.
+#[must_use]
+pub fn detached_spawns(sig: &Signature, block: &Block, imports: &Imports) -> Vec<Finding> {
+    let mut imports = imports.clone();
+    imports.add_signature(sig);
+    imports.add_body(block);
+    let mut finder = Detached {
+        imports: &imports,
+        findings: Vec::new(),
+    };
+    finder.visit_block(block);
+    finder.findings
+}
+
+struct Detached<'a> {
+    imports: &'a Imports,
+    findings: Vec<Finding>,
+}
+
+impl Detached<'_> {
+    /// Reports `expr` when it is a spawn whose handle is dropped here.
+    fn dropped(&mut self, expr: &Expr, how: &str) {
+        let Expr::Call(call) = peel(expr) else { return };
+        let Some(written) = spawn_fn(call, self.imports) else {
+            return;
+        };
+        let finding = Finding::new(
+            Lint::DetachedSpawn,
+            Location::of(&call.func),
+            format!(
+                "the `JoinHandle` of `{written}` is dropped {how}: a panic in the task goes \
+                 unnoticed, and nothing here can wait for the task or stop it"
+            ),
+            "track it: put `#[async_hygiene::background]` on the spawned async fn, or spawn \
+             with `async_hygiene::registry::spawn(\"name\", future)`; \
+             `async_hygiene::shutdown(deadline).await` then waits for it and reports panics. \
+             Or keep the handle and await or abort it"
+                .to_owned(),
+        );
+        self.findings.push(finding);
+    }
+
+    /// `drop(x)` with `drop` std's (not a local or an imported namesake).
+    fn is_drop(&self, func: &Expr) -> bool {
+        let Expr::Path(path) = peel(func) else {
+            return false;
+        };
+        if path.qself.is_some() {
+            return false;
+        }
+        let resolved = self.imports.resolve(&path.path);
+        resolved.iter().any(|candidate| {
+            let candidate: Vec<&str> = candidate.iter().map(String::as_str).collect();
+            matches!(
+                candidate.as_slice(),
+                ["drop"] | ["std" | "core", "mem", "drop"]
+            )
+        }) && !(path.path.is_ident("drop") && (self.imports.is_local("drop")))
+    }
+}
+
+impl<'ast> Visit<'ast> for Detached<'_> {
+    fn visit_stmt(&mut self, stmt: &'ast Stmt) {
+        match stmt {
+            Stmt::Expr(expr, Some(_)) => self.dropped(expr, "at once"),
+            Stmt::Local(Local {
+                pat: Pat::Wild(_),
+                init: Some(init),
+                ..
+            }) => self.dropped(&init.expr, "by `let _ =`"),
+            _ => {}
+        }
+        visit::visit_stmt(self, stmt);
+    }
+
+    fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        if call.args.len() == 1 && self.is_drop(&call.func) {
+            self.dropped(&call.args[0], "by `drop`");
+        }
+        visit::visit_expr_call(self, call);
+    }
+
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}

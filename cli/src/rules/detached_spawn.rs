@@ -1,0 +1,83 @@
+//! `detached-spawn`: a tokio task whose `JoinHandle` is dropped where it is spawned. The
+//! check is `async-hygiene-analysis`'s (`spawn::detached_spawns`), run on every fn the
+//! checker parses.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use async_hygiene_analysis::findings::Lint;
+use async_hygiene_analysis::spawn;
+use syn::{Block, Signature};
+
+use crate::diagnostic::Diagnostic;
+use crate::rules::code::{Code, Doc, Rule};
+use crate::scope::ScopeRules;
+
+pub(crate) static RULE: Rule = Rule {
+    code: Code::Lint(Lint::DetachedSpawn),
+    summary: "a spawned task's `JoinHandle` is dropped at once: its panic is lost and shutdown does not wait for it",
+    doc: Doc {
+        what_it_does: "
+Reports `tokio::spawn(..)`, `tokio::task::spawn(..)` and `tokio::task::spawn_local(..)`
+whose `JoinHandle` is dropped where the task is spawned: an expression statement
+(`tokio::spawn(..);`), `let _ = tokio::spawn(..);` and `drop(tokio::spawn(..))`. The
+spawn is tokio's when its path says so, written in full or through a `use` in view.
+
+Not reported when the handle is kept: bound to a name (also `let _task = ..`, which
+keeps it to the end of the scope), awaited, aborted, returned, passed to a fn, or
+stored in a `JoinSet` or a collection.
+
+It is off by default: servers detach per-connection tasks on purpose, and the main fn of
+a service detaches its signal handler. Turn it on where every task should be accounted
+for at shutdown.
+",
+        why_is_this_bad: "
+A detached task answers to no one. If it panics, the panic is printed and lost: nothing
+that waits for a result learns of it, and the work it was doing silently stops. At
+shutdown the runtime drops it wherever it is, halfway through a write or a message,
+unless the task itself was tied to a shutdown signal by hand (a drain watch, a channel
+sender the server waits on) — which the rule cannot see, and which still loses its panic.
+",
+        example: "
+```rust
+async fn login(user: User) {
+    tokio::spawn(send_audit_log(user.id));
+}
+```
+",
+        use_instead: "
+```rust
+#[async_hygiene::background]
+async fn send_audit_log(user_id: u64) { /* .. */ }
+
+async fn login(user: User) {
+    send_audit_log(user.id); // tracked: returns a handle the caller may drop
+}
+
+// At exit: waits for tracked work up to the deadline, and counts panics.
+let report = async_hygiene::shutdown(Duration::from_secs(5)).await;
+```
+
+A future that is not a fn of the crate is tracked with
+`async_hygiene::registry::spawn(\"audit-log\", future)`. Otherwise keep the
+`JoinHandle` and await it (a panic is then an `Err`), or put the task in a `JoinSet`.
+",
+        how_to_allow: "
+The default is `allow`; `detached-spawn = \"warn\"` or `\"deny\"` in the `[lints]` table
+of `async-hygiene.toml` turns it on.
+",
+    },
+};
+
+/// The rule's reports in one fn body.
+pub(crate) fn check(
+    rules: &ScopeRules,
+    sig: &Signature,
+    block: &Block,
+    file: &Arc<Path>,
+) -> Vec<Diagnostic> {
+    spawn::detached_spawns(sig, block, &rules.imports())
+        .iter()
+        .map(|finding| Diagnostic::from_finding(finding, file))
+        .collect()
+}
