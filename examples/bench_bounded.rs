@@ -2,7 +2,7 @@
 //! run (absolute numbers depend on the machine; ratios much less so).
 //!
 //! ```text
-//! cargo run --release --example bench_bounded
+//! cargo run --release --features bench --example bench_bounded
 //! ```
 //!
 //! 1. `#[bounded]` call overhead against a hand-written `static` tokio `Semaphore`
