@@ -2,7 +2,7 @@
 //! against that baseline: nanoseconds per spawn and heap bytes per task.
 //!
 //! ```text
-//! cargo run --release --example bench_background
+//! cargo run --release --features bench --example bench_background
 //! ```
 //!
 //! Two jobs: a *trivial* one (one `u64`, never awaits) and a *typical* one (owns a

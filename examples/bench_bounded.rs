@@ -5,8 +5,8 @@
 //! machine, with the workload as this file had it then.
 //!
 //! ```text
-//! cargo run --release --example bench_bounded
-//! cargo run --release --example bench_bounded --features watchdog
+//! cargo run --release --features bench --example bench_bounded
+//! cargo run --release --features bench,watchdog --example bench_bounded
 //! ```
 //!
 //! 1. An uncontended `#[bounded(64)]` call against a hand-written `static` tokio `Semaphore`

@@ -2,8 +2,8 @@
 //! with `#[tracing::instrument]` on every fn, and with each of our attributes.
 //!
 //! ```sh
-//! cargo run --release --example bench_compile_time               # 500 fns, 3 rounds
-//! cargo run --release --example bench_compile_time -- 200 1      # fns, rounds
+//! cargo run --release --features bench --example bench_compile_time               # 500 fns, 3 rounds
+//! cargo run --release --features bench --example bench_compile_time -- 200 1      # fns, rounds
 //! ```
 //!
 //! The crates are generated under `<target dir>/bench-compile-time/`, each its own

@@ -2,10 +2,10 @@
 //! same run.
 //!
 //! ```sh
-//! cargo run --release --features watchdog --example bench_watchdog          # 31 rounds
-//! cargo run --release --features watchdog --example bench_watchdog -- 61    # rounds
-//! cargo run --release --features watchdog --example bench_watchdog -- 31 tasks  # one workload
-//! cargo run --release --features watchdog --example bench_watchdog -- 1 tasks watched  # one variant
+//! cargo run --release --features bench,watchdog --example bench_watchdog          # 31 rounds
+//! cargo run --release --features bench,watchdog --example bench_watchdog -- 61    # rounds
+//! cargo run --release --features bench,watchdog --example bench_watchdog -- 31 tasks  # one workload
+//! cargo run --release --features bench,watchdog --example bench_watchdog -- 1 tasks watched  # one variant
 //! ```
 //!
 //! One variant alone is for instruction counts, which are reproducible on a loaded

@@ -1,5 +1,5 @@
 //! Strict mode panics, so a test suite fails where something blocks. Its own test binary:
-//! the mode is process-wide and would turn the reports of `tests/watchdog.rs` into panics.
+//! the mode is process-wide and would turn the reports of `tests/it/watchdog.rs` into panics.
 
 use std::time::Duration;
 

@@ -259,7 +259,7 @@ async fn a_count_is_the_functions_own_registered_limit() {
     let first = resize(1).await;
     let own = limit::registered()
         .into_iter()
-        .find(|limit| limit.name() == "background::resize")
+        .find(|limit| limit.name() == "it::background::resize")
         .expect("registered on the first call");
     assert_eq!((own.capacity(), own.in_flight(), own.waiting()), (2, 1, 0));
     let second = resize(2).await;

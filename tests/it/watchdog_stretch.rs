@@ -1,6 +1,6 @@
 //! The stretch of lines a slow poll ran, and a hang reported while it runs, through the
 //! attributes, which mark each `.await` of the body: only with the `watchdog` feature
-//! (`cargo test --features watchdog --test watchdog_stretch`).
+//! (`cargo test --features watchdog --test it watchdog_stretch`).
 //!
 //! Real clocks (a paused clock does not advance while a thread blocks): blocking of
 //! 150 ms against the default 100 ms threshold; the hang threshold is 500 ms, above any
@@ -157,14 +157,14 @@ async fn a_block_before_the_first_await_is_the_stretch_from_the_start() {
     let message = report.to_string();
     assert!(
         message.starts_with(
-            "`watchdog_stretch::blocks_before_the_first_await` blocked its executor thread for "
+            "`it::watchdog_stretch::blocks_before_the_first_await` blocked its executor thread for "
         ),
         "{message}"
     );
     assert!(
         message.contains(&format!(
-            " between the start of the fn (tests/watchdog_stretch.rs:{}:10) and the await at \
-             tests/watchdog_stretch.rs:{line}:{column} (threshold 100ms)",
+            " between the start of the fn (tests/it/watchdog_stretch.rs:{}:10) and the await at \
+             tests/it/watchdog_stretch.rs:{line}:{column} (threshold 100ms)",
             line - 2
         )),
         "{message}"
@@ -218,7 +218,7 @@ async fn blocking_inside_an_awaited_callee_is_in_that_await() {
     assert!(
         report
             .to_string()
-            .contains(" in the await at tests/watchdog_stretch.rs:"),
+            .contains(" in the await at tests/it/watchdog_stretch.rs:"),
         "{report}"
     );
 }
@@ -232,7 +232,7 @@ async fn per_fn_statistics_count_polls_slow_polls_and_the_longest() {
     })
     .await;
     assert_eq!(reports.of("blocks_between_two_awaits").len(), 2);
-    let stats = watchdog::stats_for("watchdog_stretch::blocks_between_two_awaits")
+    let stats = watchdog::stats_for("it::watchdog_stretch::blocks_between_two_awaits")
         .expect("the fn was polled");
     // Three polls a call: to each await, then to the return. Other tests call it too.
     assert!(stats.polls >= before + 6, "{stats:?}");
@@ -288,7 +288,7 @@ async fn a_poll_stuck_in_a_loop_is_reported_while_it_runs() {
     let stats = watchdog::stats_for("stuck_in_a_loop").expect("the fn was polled");
     assert_eq!(stats.hangs, 1, "once per stuck poll: {stats:?}");
     let hang = stats.last_hang.expect("the hang");
-    assert_eq!(hang.function, "watchdog_stretch::stuck_in_a_loop");
+    assert_eq!(hang.function, "it::watchdog_stretch::stuck_in_a_loop");
     let Point::Await { line, .. } = await_at("// await before the loop") else {
         unreachable!()
     };
@@ -304,7 +304,7 @@ async fn a_poll_stuck_in_a_loop_is_reported_while_it_runs() {
     assert!(hang.running_for >= HANG_THRESHOLD, "{hang:?}");
     assert!(
         hang.to_string().starts_with(
-            "`watchdog_stretch::stuck_in_a_loop` has been blocking its executor thread for "
+            "`it::watchdog_stretch::stuck_in_a_loop` has been blocking its executor thread for "
         ),
         "{hang}"
     );

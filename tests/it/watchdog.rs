@@ -5,8 +5,8 @@
 //! `cargo test --workspace` builds the facade without the `watchdog` feature, so the
 //! watched path is exercised through `watch_body_on!`, the exact wrapper the attributes'
 //! `watch_body!` becomes when the feature is on; the attribute itself is checked to emit
-//! the plain body. `cargo test --test watchdog --features watchdog` runs the same file
-//! with the attribute watched end to end.
+//! the plain body. `cargo test --features watchdog --test it watchdog::` runs the same
+//! module with the attribute watched end to end.
 //!
 //! Every test collects the reports of its own future (`watchdog::collect`): the tests run
 //! in parallel, and each sees only what its polls reported.
@@ -84,7 +84,7 @@ async fn a_hidden_sleep_in_a_sync_callee_is_reported_with_name_and_location() {
 
     assert_eq!(reports.len(), 1, "{reports:#?}");
     let report = &reports[0];
-    assert_eq!(report.function, "watchdog::handler");
+    assert_eq!(report.function, "it::watchdog::handler");
     assert_eq!(report.file, file!());
     assert_eq!(report.line, HANDLER_LINE + 1);
     assert!(report.duration >= AT_LEAST, "{report:?}");
@@ -101,7 +101,7 @@ async fn a_hidden_sleep_in_a_sync_callee_is_reported_with_name_and_location() {
 
     let message = report.to_string();
     assert!(
-        message.starts_with("`watchdog::handler` blocked its executor thread for "),
+        message.starts_with("`it::watchdog::handler` blocked its executor thread for "),
         "{message}"
     );
     assert!(
@@ -116,7 +116,7 @@ async fn a_hidden_sleep_in_a_sync_callee_is_reported_with_name_and_location() {
         message.contains(") and the return (threshold 100ms)"),
         "{message}"
     );
-    let stats = watchdog::stats_for("watchdog::handler").expect("the fn was polled");
+    let stats = watchdog::stats_for("it::watchdog::handler").expect("the fn was polled");
     assert!(stats.polls >= 2 && stats.slow_polls >= 1, "{stats:?}");
     assert!(message.contains("spawn_blocking"), "{message}");
 }
@@ -304,7 +304,7 @@ async fn methods_are_named_with_their_type() {
     assert_eq!(results.0, Ok("primary"));
     assert!(results.1.is_err());
     assert_eq!(reports.len(), 1, "{reports:#?}");
-    assert_eq!(reports[0].function, "watchdog::Store::slow_name");
+    assert_eq!(reports[0].function, "it::watchdog::Store::slow_name");
 }
 
 async fn impl_trait_output() -> impl std::fmt::Display {
@@ -365,7 +365,7 @@ async fn an_annotated_fn_is_watched_exactly_when_the_feature_is_on() {
     assert_eq!(output, Ok(10));
     if cfg!(feature = "watchdog") {
         assert_eq!(reports.len(), 1, "{reports:#?}");
-        assert_eq!(reports[0].function, "watchdog::bounded_blocking");
+        assert_eq!(reports[0].function, "it::watchdog::bounded_blocking");
         assert_eq!((reports[0].file, reports[0].line), (file!(), BOUNDED_LINE));
     } else {
         assert!(reports.is_empty(), "{reports:#?}");
@@ -403,7 +403,7 @@ async fn no_blocking_fns_are_watched_exactly_when_the_feature_is_on() {
     let stacked = named(&reports, "stacked");
     if cfg!(feature = "watchdog") {
         assert_eq!(get_user.len(), 1, "{get_user:#?}");
-        assert_eq!(get_user[0].function, "watchdog::handlers::get_user");
+        assert_eq!(get_user[0].function, "it::watchdog::handlers::get_user");
         assert_eq!(
             (get_user[0].file, get_user[0].line),
             (file!(), handlers::GET_USER_LINE)
@@ -522,7 +522,7 @@ async fn async_trait_methods_are_watched_exactly_when_the_feature_is_on() {
         assert_eq!(load.len(), 1, "{load:#?}");
         assert_eq!(
             load[0].function,
-            "<watchdog::SlowRepository as watchdog::Repository>::load"
+            "<it::watchdog::SlowRepository as it::watchdog::Repository>::load"
         );
         assert_eq!(
             (load[0].file, load[0].line),
@@ -538,7 +538,7 @@ async fn async_trait_methods_are_watched_exactly_when_the_feature_is_on() {
         );
         assert_eq!(reload.len(), 1, "{reload:#?}");
         assert_eq!(reload[0].line, line_of("async fn reload("));
-        assert_eq!(reload[0].function, "watchdog::Repository::reload");
+        assert_eq!(reload[0].function, "it::watchdog::Repository::reload");
         assert_eq!(refresh.len(), 1, "{refresh:#?}");
         assert_eq!(refresh[0].line, line_of("async fn refresh(&self) -> u32 {"));
     } else {
@@ -590,7 +590,7 @@ async fn stacked_attributes_watch_an_async_trait_method_once() {
             assert_eq!(reports.len(), 1, "{reports:#?}");
             assert!(reports[0]
                 .function
-                .starts_with("<watchdog::SlowRepository as watchdog::Stacked>::"));
+                .starts_with("<it::watchdog::SlowRepository as it::watchdog::Stacked>::"));
         } else {
             assert!(reports.is_empty(), "{reports:#?}");
         }

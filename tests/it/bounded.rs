@@ -14,10 +14,10 @@ mod concurrency;
 
 use concurrency::Concurrency;
 
-/// The limit `#[bounded(n)]` declared inside `bounded::<function>`; it registers itself on
+/// The limit `#[bounded(n)]` declared inside `it::bounded::<function>`; it registers itself on
 /// the function's first call.
 fn own_limit(function: &str) -> &'static Limit {
-    let name = format!("bounded::{function}");
+    let name = format!("it::bounded::{function}");
     limit::registered()
         .into_iter()
         .find(|limit| limit.name() == name)
@@ -292,7 +292,7 @@ async fn generic_fns_share_one_limit_across_instantiations() {
     assert_eq!(start.elapsed(), Duration::from_millis(30));
     let named = limit::registered()
         .into_iter()
-        .filter(|limit| limit.name() == "bounded::describe")
+        .filter(|limit| limit.name() == "it::bounded::describe")
         .count();
     assert_eq!(named, 1);
 }
