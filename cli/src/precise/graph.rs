@@ -4,11 +4,12 @@
 //! called from it unless handed to an offload context, and the bodies of a dependency's
 //! async fns reached through the futures that poll them. Leaves are [`super::leaves`].
 
+use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::leaves::{self, Leaf};
-use super::mir::{Body, Kind, Span};
+use super::mir::{self, Body, Kind, Span};
 use super::paths::{type_path, Callee};
 
 /// One compiled crate.
@@ -19,7 +20,28 @@ pub(crate) struct Crate {
     pub(crate) cwd: PathBuf,
     /// A package the user asked to check (cargo's `CARGO_PRIMARY_PACKAGE`).
     pub(crate) primary: bool,
-    pub(crate) bodies: Vec<Body>,
+    /// Its MIR text, read when a call first leads into the crate.
+    pub(crate) mir: PathBuf,
+    loaded: OnceCell<Loaded>,
+}
+
+impl Crate {
+    pub(crate) fn new(name: String, cwd: PathBuf, primary: bool, mir: PathBuf) -> Crate {
+        Crate {
+            name,
+            cwd,
+            primary,
+            mir,
+            loaded: OnceCell::new(),
+        }
+    }
+}
+
+/// A crate's bodies and their index.
+#[derive(Default)]
+struct Loaded {
+    bodies: Vec<Body>,
+    index: Index,
 }
 
 /// An impl's self type and trait, by their last names, and its methods.
@@ -31,6 +53,7 @@ struct Impl {
     methods: HashMap<String, usize>,
 }
 
+#[derive(Default)]
 struct Index {
     by_name: HashMap<String, usize>,
     closures: HashMap<String, usize>,
@@ -57,34 +80,77 @@ pub(crate) enum Why {
 
 pub(crate) struct Graph {
     pub(crate) crates: Vec<Crate>,
-    indexes: Vec<Index>,
     by_crate: HashMap<String, Vec<usize>>,
+    sources: RefCell<Sources>,
+    /// The first MIR text that could not be read: the run fails with it.
+    error: RefCell<Option<String>>,
     memo: HashMap<Node, Option<Why>>,
     offloaders: HashMap<Node, bool>,
 }
 
 impl Graph {
     pub(crate) fn new(crates: Vec<Crate>) -> Graph {
-        let mut sources = Sources::default();
-        let indexes = crates
-            .iter()
-            .map(|krate| index(krate, &mut sources))
-            .collect();
         let mut by_crate: HashMap<String, Vec<usize>> = HashMap::new();
         for (at, krate) in crates.iter().enumerate() {
             by_crate.entry(krate.name.clone()).or_default().push(at);
         }
         Graph {
             crates,
-            indexes,
             by_crate,
+            sources: RefCell::default(),
+            error: RefCell::default(),
             memo: HashMap::new(),
             offloaders: HashMap::new(),
         }
     }
 
+    /// A crate's bodies and index, read and parsed on first use.
+    fn loaded(&self, krate: usize) -> &Loaded {
+        let krate = &self.crates[krate];
+        krate.loaded.get_or_init(|| {
+            let parsed = std::fs::read_to_string(&krate.mir)
+                .map_err(|error| format!("{}: {error}", krate.mir.display()))
+                .and_then(|text| {
+                    mir::parse(&text).map_err(|unrecognised| {
+                        format!(
+                            "{}:{}: this MIR text is not in the format precise mode reads \
+                             ({}); it was written by {}: run without `--precise`, or with \
+                             the toolchain the checker supports",
+                            krate.mir.display(),
+                            unrecognised.line,
+                            unrecognised.what,
+                            super::wrapper::rustc_version(),
+                        )
+                    })
+                });
+            match parsed {
+                Ok(bodies) => {
+                    let index = index(krate, &bodies, &mut self.sources.borrow_mut());
+                    Loaded { bodies, index }
+                }
+                Err(error) => {
+                    self.error.borrow_mut().get_or_insert(error);
+                    Loaded::default()
+                }
+            }
+        })
+    }
+
+    /// The first MIR text that could not be read.
+    pub(crate) fn error(&self) -> Option<String> {
+        self.error.borrow().clone()
+    }
+
+    pub(crate) fn bodies(&self, krate: usize) -> &[Body] {
+        &self.loaded(krate).bodies
+    }
+
+    fn index_of(&self, krate: usize) -> &Index {
+        &self.loaded(krate).index
+    }
+
     pub(crate) fn body(&self, node: Node) -> &Body {
-        &self.crates[node.0].bodies[node.1]
+        &self.bodies(node.0)[node.1]
     }
 
     /// The bodies a call of `callee` from crate `from` runs.
@@ -103,9 +169,12 @@ impl Graph {
                 };
                 let mut found = Vec::new();
                 for krate in crates {
+                    if leaves::REACTORS.contains(&self.crates[krate].name.as_str()) {
+                        continue;
+                    }
                     found.extend(self.by_path(krate, rest).map(|body| (krate, body)));
                     if let [.., ty, method] = rest {
-                        for imp in &self.indexes[krate].impls {
+                        for imp in &self.index_of(krate).impls {
                             if imp.trait_name.is_none() && imp.self_name == *ty {
                                 if let Some(body) = imp.methods.get(method) {
                                     if within(&imp.module, &rest[..rest.len() - 2]) {
@@ -129,7 +198,7 @@ impl Graph {
     /// A def path in a crate, or (across crates) a re-export of one: the printed
     /// segments in order within the def path, ending with its name; the shortest wins.
     fn by_path(&self, krate: usize, segments: &[String]) -> Option<usize> {
-        let index = &self.indexes[krate];
+        let index = &self.index_of(krate);
         let joined = segments.join("::");
         if let Some(body) = index.by_name.get(&joined) {
             return Some(*body);
@@ -183,8 +252,11 @@ impl Graph {
         crates.dedup();
         let mut found = Vec::new();
         for krate in crates {
+            if leaves::REACTORS.contains(&self.crates[krate].name.as_str()) {
+                continue;
+            }
             let local = krate == from;
-            for imp in &self.indexes[krate].impls {
+            for imp in &self.index_of(krate).impls {
                 if imp.self_name != self_name || imp.trait_name.as_deref() != Some(&*trait_name) {
                     continue;
                 }
@@ -218,10 +290,11 @@ impl Graph {
         let crate_name = self.crates[node.0].name.clone();
         // An async fn offloads in its body.
         let async_body = format!("{}::{{closure#0}}", self.body(node).name);
-        let async_body = self.indexes[node.0]
+        let async_body = self
+            .index_of(node.0)
             .by_name
             .get(&async_body)
-            .map(|body| &self.crates[node.0].bodies[*body]);
+            .map(|body| &self.bodies(node.0)[*body]);
         let calls: Vec<(Callee, bool)> = self
             .body(node)
             .calls
@@ -275,7 +348,9 @@ impl Graph {
                 continue;
             }
             if let Some(leaf) = leaves::leaf(&callee, &call.args) {
-                steps.push((Some(at), Step::Leaf(leaf)));
+                if !leaf.user_only || self.crates[node.0].primary {
+                    steps.push((Some(at), Step::Leaf(leaf)));
+                }
                 continue;
             }
             let targets = self.resolve(node.0, &callee);
@@ -289,7 +364,7 @@ impl Graph {
                 steps.push((Some(at), Step::Nodes(targets)));
             }
         }
-        let index = &self.indexes[node.0];
+        let index = &self.index_of(node.0);
         let closures: Vec<Node> = body
             .closures
             .iter()
@@ -310,8 +385,8 @@ impl Graph {
                 if self.crates[krate].primary {
                     continue;
                 }
-                let name = format!("{}::{{closure#0}}", self.crates[krate].bodies[fn_body].name);
-                if let Some(async_body) = self.indexes[krate].by_name.get(&name) {
+                let name = format!("{}::{{closure#0}}", self.bodies(krate)[fn_body].name);
+                if let Some(async_body) = self.index_of(krate).by_name.get(&name) {
                     targets.push((krate, *async_body));
                 }
             }
@@ -403,12 +478,10 @@ impl Graph {
         let shown = match name.find("<impl at ") {
             Some(at) => {
                 let close = at + name[at..].find('>').unwrap_or(0);
-                let imp = self.indexes[node.0].impls.iter().find(|imp| {
-                    imp.methods.values().any(|body| {
-                        self.crates[node.0].bodies[*body]
-                            .name
-                            .starts_with(&name[..=close])
-                    })
+                let imp = self.index_of(node.0).impls.iter().find(|imp| {
+                    imp.methods
+                        .values()
+                        .any(|body| self.bodies(node.0)[*body].name.starts_with(&name[..=close]))
                 });
                 let shown_impl = match imp {
                     Some(Impl {
@@ -484,11 +557,11 @@ impl Sources {
     }
 }
 
-fn index(krate: &Crate, sources: &mut Sources) -> Index {
+fn index(krate: &Crate, bodies: &[Body], sources: &mut Sources) -> Index {
     let mut by_name = HashMap::new();
     let mut closures = HashMap::new();
     let mut impls: HashMap<String, Impl> = HashMap::new();
-    for (at, body) in krate.bodies.iter().enumerate() {
+    for (at, body) in bodies.iter().enumerate() {
         by_name.entry(body.name.clone()).or_insert(at);
         if let Kind::Closure(closure) = &body.kind {
             closures.entry(closure.clone()).or_insert(at);

@@ -17,6 +17,11 @@ pub(crate) struct Leaf {
     pub(crate) what: String,
     pub(crate) why: String,
     pub(crate) instead: String,
+    /// A wait on another thread (`park`, a `Condvar`'s or a `Barrier`'s wait): a leaf in
+    /// the user's code only. Inside a dependency it is how a lock or a one-time
+    /// initialisation waits for a holder, which the checker does not report for locks
+    /// either.
+    pub(crate) user_only: bool,
 }
 
 impl Leaf {
@@ -25,9 +30,33 @@ impl Leaf {
             what,
             why: why.to_owned(),
             instead: instead.to_owned(),
+            user_only: false,
         }
     }
 }
+
+/// Waits on another thread: see [`Leaf::user_only`].
+const WAITS: &[&str] = &[
+    "std::thread::park",
+    "std::thread::park_timeout",
+    "std::sync::Condvar::wait",
+    "std::sync::Condvar::wait_while",
+    "std::sync::Condvar::wait_timeout",
+    "std::sync::Condvar::wait_timeout_ms",
+    "std::sync::Condvar::wait_timeout_while",
+    "std::sync::Barrier::wait",
+];
+
+/// Async runtimes' reactors: their I/O on std types is on non-blocking descriptors
+/// (an eventfd waker, a signal pipe), which no type says. The graph does not enter
+/// them.
+pub(crate) const REACTORS: &[&str] = &[
+    "mio",
+    "polling",
+    "async_io",
+    "signal_hook_registry",
+    "signal_hook_mio",
+];
 
 /// File-system methods of std types: they stat, open or list on every call.
 const FS_METHODS: &[&str] = &[
@@ -175,7 +204,9 @@ pub(crate) fn leaf(callee: &Callee, args: &str) -> Option<Leaf> {
                         ApiPattern::Method { .. } => format!("`{path}`"),
                         _ => row.what.to_owned(),
                     };
-                    return Some(Leaf::new(what, row.why, row.instead));
+                    let mut leaf = Leaf::new(what, row.why, row.instead);
+                    leaf.user_only = WAITS.contains(&path.as_str());
+                    return Some(leaf);
                 }
             }
             FS_METHODS

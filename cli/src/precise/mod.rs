@@ -112,32 +112,23 @@ pub(crate) fn apply(
         if !seen.insert(unit.mir.clone()) {
             continue;
         }
-        let text = std::fs::read_to_string(&unit.mir)
-            .map_err(|error| format!("{}: {error}", unit.mir.display()))?;
-        let bodies = mir::parse(&text).map_err(|unrecognised| {
-            format!(
-                "{}:{}: this MIR text is not in the format precise mode reads ({}); it was \
-                 written by {}: run without `--precise`, or with the toolchain the \
-                 checker supports",
-                unit.mir.display(),
-                unrecognised.line,
-                unrecognised.what,
-                wrapper::rustc_version(),
-            )
-        })?;
-        crates.push(Crate {
-            name: unit.crate_name,
-            cwd: unit.cwd,
-            primary: unit.primary,
-            bodies,
-        });
+        crates.push(Crate::new(
+            unit.crate_name,
+            unit.cwd,
+            unit.primary,
+            unit.mir,
+        ));
     }
     let reports = std::thread::Builder::new()
         .stack_size(256 << 20)
-        .spawn(move || reports(Graph::new(crates)))
+        .spawn(move || {
+            let mut graph = Graph::new(crates);
+            let reports = reports(&mut graph);
+            graph.error().map_or(Ok(reports), Err)
+        })
         .map_err(|error| format!("cannot start a thread: {error}"))?
         .join()
-        .map_err(|_| "precise mode panicked".to_owned())?;
+        .map_err(|_| "precise mode panicked".to_owned())??;
     let rules: Vec<(PathBuf, CrateRules)> = checked
         .workspace
         .packages
@@ -179,25 +170,26 @@ pub(crate) fn apply(
 }
 
 /// Every report from the packages asked for.
-fn reports(mut graph: Graph) -> Vec<Diagnostic> {
+fn reports(graph: &mut Graph) -> Vec<Diagnostic> {
     let mut files = Files::default();
     let mut reports = Vec::new();
-    let roots: Vec<Node> = graph
-        .crates
-        .iter()
-        .enumerate()
-        .filter(|(_, krate)| krate.primary)
-        .flat_map(|(at, krate)| {
-            krate
-                .bodies
+    let primary: Vec<usize> = (0..graph.crates.len())
+        .filter(|krate| graph.crates[*krate].primary)
+        .collect();
+    let roots: Vec<Node> = primary
+        .into_iter()
+        .flat_map(|krate| {
+            graph
+                .bodies(krate)
                 .iter()
                 .enumerate()
                 .filter(|(_, body)| body.kind == Kind::AsyncBody)
-                .map(move |(body, _)| (at, body))
+                .map(move |(body, _)| (krate, body))
+                .collect::<Vec<_>>()
         })
         .collect();
     for root in roots {
-        reports.extend(guards(&graph, root, &mut files));
+        reports.extend(guards(graph, root, &mut files));
         // The async body and the closures it makes (and does not offload) are the
         // user's async code: each of their calls is a place to report.
         let mut sites = vec![root];
@@ -213,7 +205,7 @@ fn reports(mut graph: Graph) -> Vec<Diagnostic> {
         for site in sites {
             for call in 0..graph.body(site).calls.len() {
                 if let Some(why) = graph.call_blocks(site, call) {
-                    if let Some(report) = blocking(&mut graph, site, call, why, &mut files) {
+                    if let Some(report) = blocking(graph, site, call, why, &mut files) {
                         reports.push(report);
                     }
                 }
