@@ -196,3 +196,35 @@ fn chains_the_users_wrapper_into_a_private_target_dir() {
     assert!(target.join("async-hygiene-precise").is_dir());
     assert!(!target.join("debug").exists());
 }
+
+#[test]
+fn the_policy_denies_allows_and_offloads_on_full_paths() {
+    let dir = small_crate(
+        "precise_policy",
+        "pub mod legacy {\n\
+         \x20   pub fn fetch_sync() -> u8 { 1 }\n\
+         }\n\
+         pub fn run_elsewhere(work: impl FnOnce()) { let _ = work; }\n\
+         pub async fn denied() -> u8 { legacy::fetch_sync() }\n\
+         pub async fn allowed() { let _ = std::fs::remove_file(\"x\"); }\n\
+         pub async fn offloaded() {\n\
+         \x20   run_elsewhere(|| std::thread::sleep(std::time::Duration::from_millis(1)));\n\
+         }\n",
+    );
+    std::fs::write(
+        dir.join("async-hygiene.toml"),
+        "[no_blocking.deny]\n\"legacy::fetch_sync\" = \"use `legacy::fetch(..).await`\"\n\
+         [no_blocking.allow]\n\"std::fs::remove_file\" = \"a scratch file on tmpfs\"\n\
+         [no_blocking.offload]\n\"run_elsewhere\" = \"runs its closure on a worker pool\"\n",
+    )
+    .unwrap();
+    let output = check(&dir, &dir.join("target"), &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let messages = messages(&output);
+    assert_eq!(
+        reported(&messages),
+        BTreeSet::from([(5, "blocking".to_owned())]),
+        "{stderr}"
+    );
+    assert!(rendered(&messages[0]).contains("is denied by this crate's `async-hygiene.toml`"));
+}

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use super::leaves::{self, Leaf};
 use super::mir::{self, Body, Kind, Span};
 use super::paths::{type_path, Callee};
+use super::policy::Policy;
 
 /// One compiled crate.
 pub(crate) struct Crate {
@@ -70,6 +71,16 @@ enum Step {
     Nodes(Vec<Node>),
 }
 
+/// What a call is, before its callee's body is looked at.
+enum Class {
+    /// Allowed by the policy: not followed.
+    Allowed,
+    /// Its closures run off the executor.
+    Offload,
+    Leaf(Leaf),
+    Follow,
+}
+
 /// Why a body blocks: its call (by index, or none for a closure or polled body it
 /// reaches) leads to a leaf or to another body that blocks.
 #[derive(Clone, Debug)]
@@ -84,12 +95,13 @@ pub(crate) struct Graph {
     sources: RefCell<Sources>,
     /// The first MIR text that could not be read: the run fails with it.
     error: RefCell<Option<String>>,
+    policy: Policy,
     memo: HashMap<Node, Option<Why>>,
     offloaders: HashMap<Node, bool>,
 }
 
 impl Graph {
-    pub(crate) fn new(crates: Vec<Crate>) -> Graph {
+    pub(crate) fn new(crates: Vec<Crate>, policy: Policy) -> Graph {
         let mut by_crate: HashMap<String, Vec<usize>> = HashMap::new();
         for (at, krate) in crates.iter().enumerate() {
             by_crate.entry(krate.name.clone()).or_default().push(at);
@@ -99,6 +111,7 @@ impl Graph {
             by_crate,
             sources: RefCell::default(),
             error: RefCell::default(),
+            policy,
             memo: HashMap::new(),
             offloaders: HashMap::new(),
         }
@@ -333,9 +346,26 @@ impl Graph {
         offloads
     }
 
+    /// What a call of `callee` from crate `krate` is.
+    fn classify(&self, krate: usize, callee: &Callee, args: &str) -> Class {
+        if self.policy.allows(callee) {
+            return Class::Allowed;
+        }
+        if leaves::offloads(&self.crates[krate].name, callee) || self.policy.offloads(callee) {
+            return Class::Offload;
+        }
+        match self
+            .policy
+            .denies(callee)
+            .or_else(|| leaves::leaf(callee, args))
+        {
+            Some(leaf) => Class::Leaf(leaf),
+            None => Class::Follow,
+        }
+    }
+
     /// Where each call of `node` leads, and the closures and async bodies it runs.
     fn steps(&mut self, node: Node) -> Vec<(Option<usize>, Step)> {
-        let crate_name = self.crates[node.0].name.clone();
         let body = self.body(node).clone();
         let mut steps = Vec::new();
         let mut handed_off: Vec<String> = Vec::new();
@@ -343,15 +373,19 @@ impl Graph {
             let Some(callee) = Callee::parse(&call.callee) else {
                 continue;
             };
-            if leaves::offloads(&crate_name, &callee) {
-                handed_off.extend(body.call_closures[at].iter().cloned());
-                continue;
-            }
-            if let Some(leaf) = leaves::leaf(&callee, &call.args) {
-                if !leaf.user_only || self.crates[node.0].primary {
-                    steps.push((Some(at), Step::Leaf(leaf)));
+            match self.classify(node.0, &callee, &call.args) {
+                Class::Allowed => continue,
+                Class::Offload => {
+                    handed_off.extend(body.call_closures[at].iter().cloned());
+                    continue;
                 }
-                continue;
+                Class::Leaf(leaf) => {
+                    if !leaf.user_only || self.crates[node.0].primary {
+                        steps.push((Some(at), Step::Leaf(leaf)));
+                    }
+                    continue;
+                }
+                Class::Follow => {}
             }
             let targets = self.resolve(node.0, &callee);
             if !body.call_closures[at].is_empty()
@@ -432,14 +466,12 @@ impl Graph {
 
     /// The steps of one call site, for a report at it.
     pub(crate) fn call_blocks(&mut self, node: Node, call: usize) -> Option<Why> {
-        let crate_name = self.crates[node.0].name.clone();
         let site = self.body(node).calls[call].clone();
         let callee = Callee::parse(&site.callee)?;
-        if leaves::offloads(&crate_name, &callee) {
-            return None;
-        }
-        if let Some(leaf) = leaves::leaf(&callee, &site.args) {
-            return Some(Why::Direct { call, leaf });
+        match self.classify(node.0, &callee, &site.args) {
+            Class::Allowed | Class::Offload => return None,
+            Class::Leaf(leaf) => return Some(Why::Direct { call, leaf }),
+            Class::Follow => {}
         }
         for target in self.resolve(node.0, &callee) {
             // A user's async fn called here is checked as a root of its own.

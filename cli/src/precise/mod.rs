@@ -34,6 +34,7 @@ mod graph;
 mod leaves;
 mod mir;
 mod paths;
+mod policy;
 pub(crate) mod wrapper;
 
 use std::collections::HashSet;
@@ -119,10 +120,17 @@ pub(crate) fn apply(
             unit.mir,
         ));
     }
+    let policy = policy::Policy::load(
+        checked
+            .workspace
+            .packages
+            .iter()
+            .map(|package| package.manifest_dir.as_path()),
+    );
     let reports = std::thread::Builder::new()
         .stack_size(256 << 20)
         .spawn(move || {
-            let mut graph = Graph::new(crates);
+            let mut graph = Graph::new(crates, policy);
             let reports = reports(&mut graph);
             graph.error().map_or(Ok(reports), Err)
         })
