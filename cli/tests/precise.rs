@@ -198,7 +198,7 @@ fn chains_the_users_wrapper_into_a_private_target_dir() {
 }
 
 #[test]
-fn the_policy_denies_allows_and_offloads_on_full_paths() {
+fn the_policy_and_allow_blocking_apply_on_full_paths() {
     let dir = small_crate(
         "precise_policy",
         "pub mod legacy {\n\
@@ -209,6 +209,10 @@ fn the_policy_denies_allows_and_offloads_on_full_paths() {
          pub async fn allowed() { let _ = std::fs::remove_file(\"x\"); }\n\
          pub async fn offloaded() {\n\
          \x20   run_elsewhere(|| std::thread::sleep(std::time::Duration::from_millis(1)));\n\
+         }\n\
+         macro_rules! allow_blocking { ($reason:literal, $expr:expr) => { $expr }; }\n\
+         pub async fn escaped() {\n\
+         \x20   allow_blocking!(\"a one-off at startup\", std::fs::create_dir_all(\"x\")).ok();\n\
          }\n",
     );
     std::fs::write(
