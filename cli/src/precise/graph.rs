@@ -36,12 +36,27 @@ impl Crate {
             loaded: OnceCell::new(),
         }
     }
+
+    /// The error for a MIR text this reader does not know.
+    fn unrecognised(&self, unrecognised: &mir::Unrecognised) -> String {
+        format!(
+            "{}:{}: this MIR text is not in the format precise mode reads ({}); it was \
+             written by {}: run without `--precise`, or with the toolchain the checker \
+             supports",
+            self.mir.display(),
+            unrecognised.line,
+            unrecognised.what,
+            super::wrapper::rustc_version(),
+        )
+    }
 }
 
-/// A crate's bodies and their index.
+/// A crate's MIR text, its fns (bodies read on first use) and their index.
 #[derive(Default)]
 struct Loaded {
-    bodies: Vec<Body>,
+    text: String,
+    items: Vec<mir::Item>,
+    bodies: Vec<OnceCell<Body>>,
     index: Index,
 }
 
@@ -117,29 +132,27 @@ impl Graph {
         }
     }
 
-    /// A crate's bodies and index, read and parsed on first use.
+    /// A crate's fns and index, read on first use.
     fn loaded(&self, krate: usize) -> &Loaded {
         let krate = &self.crates[krate];
         krate.loaded.get_or_init(|| {
-            let parsed = std::fs::read_to_string(&krate.mir)
+            let outlined = std::fs::read_to_string(&krate.mir)
                 .map_err(|error| format!("{}: {error}", krate.mir.display()))
                 .and_then(|text| {
-                    mir::parse(&text).map_err(|unrecognised| {
-                        format!(
-                            "{}:{}: this MIR text is not in the format precise mode reads \
-                             ({}); it was written by {}: run without `--precise`, or with \
-                             the toolchain the checker supports",
-                            krate.mir.display(),
-                            unrecognised.line,
-                            unrecognised.what,
-                            super::wrapper::rustc_version(),
-                        )
-                    })
+                    let items = mir::outline(&text)
+                        .map_err(|unrecognised| krate.unrecognised(&unrecognised))?;
+                    Ok((text, items))
                 });
-            match parsed {
-                Ok(bodies) => {
-                    let index = index(krate, &bodies, &mut self.sources.borrow_mut());
-                    Loaded { bodies, index }
+            match outlined {
+                Ok((text, items)) => {
+                    let headers: Vec<&Body> = items.iter().map(|item| &item.header).collect();
+                    let index = index(krate, &headers, &mut self.sources.borrow_mut());
+                    Loaded {
+                        text,
+                        bodies: items.iter().map(|_| OnceCell::new()).collect(),
+                        items,
+                        index,
+                    }
                 }
                 Err(error) => {
                     self.error.borrow_mut().get_or_insert(error);
@@ -154,16 +167,31 @@ impl Graph {
         self.error.borrow().clone()
     }
 
-    pub(crate) fn bodies(&self, krate: usize) -> &[Body] {
-        &self.loaded(krate).bodies
+    /// A crate's fns: names, kinds and first parameters, no calls.
+    pub(crate) fn headers(&self, krate: usize) -> impl Iterator<Item = &Body> {
+        self.loaded(krate).items.iter().map(|item| &item.header)
+    }
+
+    /// A fn's name, kind and first parameter, without reading its body.
+    pub(crate) fn header(&self, node: Node) -> &Body {
+        &self.loaded(node.0).items[node.1].header
     }
 
     fn index_of(&self, krate: usize) -> &Index {
         &self.loaded(krate).index
     }
 
+    /// A fn's body, read on first use.
     pub(crate) fn body(&self, node: Node) -> &Body {
-        &self.bodies(node.0)[node.1]
+        let loaded = self.loaded(node.0);
+        loaded.bodies[node.1].get_or_init(|| {
+            let item = &loaded.items[node.1];
+            mir::read_body(&loaded.text, item).unwrap_or_else(|unrecognised| {
+                let error = self.crates[node.0].unrecognised(&unrecognised);
+                self.error.borrow_mut().get_or_insert(error);
+                item.header.clone()
+            })
+        })
     }
 
     /// The bodies a call of `callee` from crate `from` runs.
@@ -302,12 +330,12 @@ impl Graph {
         self.offloaders.insert(node, false);
         let crate_name = self.crates[node.0].name.clone();
         // An async fn offloads in its body.
-        let async_body = format!("{}::{{closure#0}}", self.body(node).name);
+        let async_body = format!("{}::{{closure#0}}", self.header(node).name);
         let async_body = self
             .index_of(node.0)
             .by_name
             .get(&async_body)
-            .map(|body| &self.bodies(node.0)[*body]);
+            .map(|body| self.body((node.0, *body)));
         let calls: Vec<(Callee, bool)> = self
             .body(node)
             .calls
@@ -419,7 +447,7 @@ impl Graph {
                 if self.crates[krate].primary {
                     continue;
                 }
-                let name = format!("{}::{{closure#0}}", self.bodies(krate)[fn_body].name);
+                let name = format!("{}::{{closure#0}}", self.header((krate, fn_body)).name);
                 if let Some(async_body) = self.index_of(krate).by_name.get(&name) {
                     targets.push((krate, *async_body));
                 }
@@ -475,7 +503,7 @@ impl Graph {
         }
         for target in self.resolve(node.0, &callee) {
             // A user's async fn called here is checked as a root of its own.
-            if self.body(target).kind == Kind::AsyncBody && self.crates[target.0].primary {
+            if self.header(target).kind == Kind::AsyncBody && self.crates[target.0].primary {
                 continue;
             }
             if self.blocks(target).is_some() {
@@ -498,7 +526,7 @@ impl Graph {
                 Step::Leaf(_) => Vec::new(),
             })
             .filter(|target| {
-                target.0 == node.0 && matches!(self.body(*target).kind, Kind::Closure(_))
+                target.0 == node.0 && matches!(self.header(*target).kind, Kind::Closure(_))
             })
             .collect()
     }
@@ -506,14 +534,16 @@ impl Graph {
     /// A body's name as a chain prints it: `glob::<Paths as Iterator>::next`.
     pub(crate) fn shown(&self, node: Node) -> String {
         let krate = &self.crates[node.0];
-        let name = &self.body(node).name;
+        let name = &self.header(node).name;
         let shown = match name.find("<impl at ") {
             Some(at) => {
                 let close = at + name[at..].find('>').unwrap_or(0);
                 let imp = self.index_of(node.0).impls.iter().find(|imp| {
-                    imp.methods
-                        .values()
-                        .any(|body| self.bodies(node.0)[*body].name.starts_with(&name[..=close]))
+                    imp.methods.values().any(|body| {
+                        self.header((node.0, *body))
+                            .name
+                            .starts_with(&name[..=close])
+                    })
                 });
                 let shown_impl = match imp {
                     Some(Impl {
@@ -589,7 +619,7 @@ impl Sources {
     }
 }
 
-fn index(krate: &Crate, bodies: &[Body], sources: &mut Sources) -> Index {
+fn index(krate: &Crate, bodies: &[&Body], sources: &mut Sources) -> Index {
     let mut by_name = HashMap::new();
     let mut closures = HashMap::new();
     let mut impls: HashMap<String, Impl> = HashMap::new();

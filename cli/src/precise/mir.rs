@@ -115,75 +115,114 @@ pub(crate) struct Unrecognised {
     pub(crate) what: String,
 }
 
-/// Reads a whole `.mir` file.
-pub(crate) fn parse(text: &str) -> Result<Vec<Body>, Unrecognised> {
-    let mut lines = text.lines().enumerate();
-    match lines.next() {
-        Some((_, first)) if first == HEADER => {}
-        _ => {
-            return Err(Unrecognised {
-                line: 1,
-                what: "the file does not start with rustc's MIR header".to_owned(),
-            })
-        }
-    }
-    let mut bodies = Vec::new();
-    let mut current: Option<Body> = None;
-    let mut skipping = false;
+/// A fn of a MIR file, its body not read yet.
+#[derive(Clone, Debug)]
+pub(crate) struct Item {
+    /// Name, kind and first parameter; no calls.
+    pub(crate) header: Body,
+    /// The body's lines, between the header and the closing `}`.
+    pub(crate) lines: std::ops::Range<usize>,
+}
+
+/// The fns of a `.mir` file, with their bodies' places: the whole file's layout is
+/// checked, each body is read when it is needed ([`read_body`]).
+pub(crate) fn outline(text: &str) -> Result<Vec<Item>, Unrecognised> {
+    let unrecognised = |at: usize, what: String| Unrecognised {
+        line: text[..at].matches('\n').count() + 1,
+        what,
+    };
+    let Some(mut at) = text.strip_prefix(HEADER).map(|_| HEADER.len()) else {
+        return Err(unrecognised(
+            0,
+            "the file does not start with rustc's MIR header".to_owned(),
+        ));
+    };
+    let mut items = Vec::new();
     let mut ctfe = false;
-    for (index, line) in lines {
-        let number = index + 1;
-        if skipping || current.is_some() {
-            if line == "}" {
-                if let Some(body) = current.take() {
-                    bodies.push(body);
-                }
-                skipping = false;
-            } else if let Some(body) = &mut current {
-                read_line(body, line).map_err(|what| Unrecognised { line: number, what })?;
-            }
-            continue;
-        }
+    while at < text.len() {
+        let end = text[at..]
+            .find('\n')
+            .map_or(text.len(), |newline| at + newline);
+        let line = &text[at..end];
+        let next = (end + 1).min(text.len());
         if line.is_empty() || line.starts_with("//") {
             if line == "// MIR FOR CTFE" {
                 ctfe = true;
             }
+            at = next;
             continue;
         }
-        if let Some(header) = line.strip_prefix("fn ") {
-            if std::mem::take(&mut ctfe) {
-                skipping = true;
-                continue;
-            }
-            let body = read_header(header).ok_or_else(|| Unrecognised {
-                line: number,
-                what: format!("a fn header this reader does not know: `{line}`"),
-            })?;
-            current = Some(body);
-        } else if line.ends_with("{}")
+        if line.ends_with("{}")
             || (line.starts_with("alloc") && line.ends_with(')'))
             || ((line.starts_with("const ") || line.starts_with("static ")) && line.ends_with(';'))
         {
             // An empty allocation, a fn pointer's, a constant's value.
             ctfe = false;
-        } else if line.ends_with('{') {
+            at = next;
+            continue;
+        }
+        if !line.ends_with('{') {
+            return Err(unrecognised(
+                at,
+                format!("a line outside any body: `{line}`"),
+            ));
+        }
+        // The body ends at the first `}` at the start of a line.
+        let close = if text[next..].starts_with('}') {
+            next
+        } else {
+            match text[next..].find("\n}") {
+                Some(found) => next + found + 1,
+                None => {
+                    return Err(unrecognised(at, "the file ends inside a body".to_owned()));
+                }
+            }
+        };
+        if let Some(header) = line.strip_prefix("fn ") {
+            if !std::mem::take(&mut ctfe) {
+                let header = read_header(header).ok_or_else(|| {
+                    unrecognised(
+                        at,
+                        format!("a fn header this reader does not know: `{line}`"),
+                    )
+                })?;
+                items.push(Item {
+                    header,
+                    lines: next..close,
+                });
+            }
+        } else {
             // consts, statics, promoteds, allocations: no runtime calls of their own.
             ctfe = false;
-            skipping = true;
-        } else {
-            return Err(Unrecognised {
-                line: number,
-                what: format!("a line outside any body: `{line}`"),
-            });
         }
+        at = text[close..]
+            .find('\n')
+            .map_or(text.len(), |newline| close + newline + 1);
     }
-    if current.is_some() || skipping {
-        return Err(Unrecognised {
-            line: text.lines().count(),
-            what: "the file ends inside a body".to_owned(),
-        });
+    Ok(items)
+}
+
+/// An item's body, read from the text [`outline`] found it in.
+pub(crate) fn read_body(text: &str, item: &Item) -> Result<Body, Unrecognised> {
+    let mut body = item.header.clone();
+    let mut at = item.lines.start;
+    for line in text[item.lines.clone()].split_inclusive('\n') {
+        read_line(&mut body, line.trim_end()).map_err(|what| Unrecognised {
+            line: text[..at].matches('\n').count() + 1,
+            what,
+        })?;
+        at += line.len();
     }
-    Ok(bodies)
+    Ok(body)
+}
+
+/// Reads a whole `.mir` file.
+#[cfg(test)]
+pub(crate) fn parse(text: &str) -> Result<Vec<Body>, Unrecognised> {
+    outline(text)?
+        .iter()
+        .map(|item| read_body(text, item))
+        .collect()
 }
 
 /// `NAME(PARAMS) -> RET {`.

@@ -188,8 +188,7 @@ fn reports(graph: &mut Graph) -> Vec<Diagnostic> {
         .into_iter()
         .flat_map(|krate| {
             graph
-                .bodies(krate)
-                .iter()
+                .headers(krate)
                 .enumerate()
                 .filter(|(_, body)| body.kind == Kind::AsyncBody)
                 .map(move |(body, _)| (krate, body))
