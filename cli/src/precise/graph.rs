@@ -72,6 +72,9 @@ struct Impl {
 #[derive(Default)]
 struct Index {
     by_name: HashMap<String, usize>,
+    /// The plain fns (no impl, no closure) by their last segment: re-exports are found
+    /// among these.
+    by_last: HashMap<String, Vec<usize>>,
     closures: HashMap<String, usize>,
     impls: Vec<Impl>,
 }
@@ -246,17 +249,17 @@ impl Graph {
         }
         let last = segments.last()?;
         index
-            .by_name
+            .by_last
+            .get(last)?
             .iter()
-            .filter(|(name, _)| {
+            .filter_map(|body| {
+                let name = &self.header((krate, *body)).name;
                 let parts: Vec<&str> = name.split("::").collect();
-                parts.last() == Some(&last.as_str())
-                    && !name.contains('{')
-                    && !name.contains('<')
-                    && subsequence(&segments[..segments.len() - 1], &parts[..parts.len() - 1])
+                subsequence(&segments[..segments.len() - 1], &parts[..parts.len() - 1])
+                    .then_some((name, *body))
             })
-            .min_by_key(|(name, _)| (name.len(), (*name).clone()))
-            .map(|(_, body)| *body)
+            .min_by_key(|(name, _)| (name.len(), *name))
+            .map(|(_, body)| body)
     }
 
     /// `<T as Trait>::method`: the impl in the crate of `T` or of `Trait` (or this one),
@@ -621,10 +624,15 @@ impl Sources {
 
 fn index(krate: &Crate, bodies: &[&Body], sources: &mut Sources) -> Index {
     let mut by_name = HashMap::new();
+    let mut by_last: HashMap<String, Vec<usize>> = HashMap::new();
     let mut closures = HashMap::new();
     let mut impls: HashMap<String, Impl> = HashMap::new();
     for (at, body) in bodies.iter().enumerate() {
         by_name.entry(body.name.clone()).or_insert(at);
+        if !body.name.contains(['{', '<']) {
+            let last = body.name.rsplit("::").next().unwrap_or_default();
+            by_last.entry(last.to_owned()).or_default().push(at);
+        }
         if let Kind::Closure(closure) = &body.kind {
             closures.entry(closure.clone()).or_insert(at);
         }
@@ -676,6 +684,7 @@ fn index(krate: &Crate, bodies: &[&Body], sources: &mut Sources) -> Index {
     }
     Index {
         by_name,
+        by_last,
         closures,
         impls: impls.into_values().collect(),
     }
