@@ -271,10 +271,18 @@ impl Graph {
         trait_path: &[String],
         method: &str,
     ) -> Vec<Node> {
+        let trait_name = trait_path.last().cloned().unwrap_or_default();
+        let bare = self_ty.trim_start_matches(['&', ' ']);
+        if bare
+            .strip_prefix("mut ")
+            .unwrap_or(bare)
+            .starts_with("dyn ")
+        {
+            return self.dyn_method(from, trait_path, &trait_name, method);
+        }
         let Some((mut path, mut args)) = type_path(self_ty) else {
             return Vec::new();
         };
-        let trait_name = trait_path.last().cloned().unwrap_or_default();
         let iterator = trait_path.join("::") == "std::iter::Iterator";
         // Iterating an adapter iterates what it adapts.
         while iterator && leaves::ADAPTERS.contains(&path.join("::").as_str()) {
@@ -286,19 +294,8 @@ impl Graph {
         let Some(self_name) = path.last().cloned() else {
             return Vec::new();
         };
-        let mut crates = vec![from];
-        for first in [path.first(), trait_path.first()].into_iter().flatten() {
-            if let Some(found) = self.by_crate.get(first) {
-                crates.extend(found);
-            }
-        }
-        crates.sort_unstable();
-        crates.dedup();
         let mut found = Vec::new();
-        for krate in crates {
-            if leaves::REACTORS.contains(&self.crates[krate].name.as_str()) {
-                continue;
-            }
+        for krate in self.impl_crates(from, [path.first(), trait_path.first()], false) {
             let local = krate == from;
             for imp in &self.index_of(krate).impls {
                 if imp.self_name != self_name || imp.trait_name.as_deref() != Some(&*trait_name) {
@@ -318,6 +315,49 @@ impl Graph {
                     imp.methods.get(method)
                 };
                 found.extend(wanted.map(|body| (krate, *body)));
+            }
+        }
+        found
+    }
+
+    /// The crates an impl may be in: the caller's, those that `firsts` (the first
+    /// segments of the type's and the trait's paths) name, with `primary` the packages
+    /// checked; never a reactor.
+    fn impl_crates<'a>(
+        &self,
+        from: usize,
+        firsts: impl IntoIterator<Item = Option<&'a String>>,
+        primary: bool,
+    ) -> Vec<usize> {
+        let mut crates = vec![from];
+        for first in firsts.into_iter().flatten() {
+            crates.extend(self.by_crate.get(first).into_iter().flatten());
+        }
+        if primary {
+            crates.extend((0..self.crates.len()).filter(|krate| self.crates[*krate].primary));
+        }
+        crates.sort_unstable();
+        crates.dedup();
+        crates.retain(|krate| !leaves::REACTORS.contains(&self.crates[*krate].name.as_str()));
+        crates
+    }
+
+    /// `<dyn Trait as Trait>::method`: the method of every impl of the trait in the
+    /// trait's crate, the caller's and the packages checked (the chain says which one
+    /// blocks).
+    fn dyn_method(
+        &self,
+        from: usize,
+        trait_path: &[String],
+        trait_name: &str,
+        method: &str,
+    ) -> Vec<Node> {
+        let mut found = Vec::new();
+        for krate in self.impl_crates(from, [trait_path.first()], true) {
+            for imp in &self.index_of(krate).impls {
+                if imp.trait_name.as_deref() == Some(trait_name) {
+                    found.extend(imp.methods.get(method).map(|body| (krate, *body)));
+                }
             }
         }
         found
