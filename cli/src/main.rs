@@ -30,6 +30,7 @@ mod locate;
 mod manifest;
 mod modules;
 mod owner;
+mod precise;
 mod render;
 mod resolve;
 mod rules;
@@ -103,6 +104,8 @@ struct CheckArgs {
     /// `--all-targets` (the default is every target: lib, bins, examples, tests, benches).
     #[arg(long)]
     lib: bool,
+    #[command(flatten)]
+    precise: precise::PreciseArgs,
 }
 
 impl CheckArgs {
@@ -134,6 +137,9 @@ enum DenyWhat {
 }
 
 fn main() -> ExitCode {
+    if let Some(status) = precise::wrapper::wrapper_main() {
+        return status;
+    }
     // `cargo async-hygiene check` runs `cargo-async-hygiene async-hygiene check`.
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if args.get(1).is_some_and(|arg| arg == "async-hygiene") {
@@ -219,6 +225,11 @@ fn run_check(args: &CheckArgs) -> ExitCode {
                 }
             };
         }
+    }
+    let deny_warnings = args.deny.contains(&DenyWhat::Warnings);
+    if let Err(error) = precise::apply(&mut checked, &args.precise, args.lib, deny_warnings) {
+        eprintln!("error: {error}");
+        return ExitCode::from(2);
     }
     let root = &checked.workspace.root;
     // Each report is drawn on its own (in parallel), then written in order.

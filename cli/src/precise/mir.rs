@@ -1,0 +1,639 @@
+//! Reads the MIR text rustc writes with `--emit=mir -Zmir-include-spans=on
+//! -Ztrim-diagnostic-paths=false`: each fn's name and kind, its call terminators with
+//! their callee paths and spans, the closures and async bodies it mentions, and (for a
+//! coroutine's resume fn) the locals its layout saves across a suspension, with their
+//! types, and where it suspends.
+//!
+//! The format is rustc's pretty-printer, documented as unstable. What this reader
+//! relies on is checked as it reads: the header comment, each fn header, and a span on
+//! every call. Anything else makes [`parse`] fail, so that another rustc's text is an
+//! error and never a wrong report.
+
+/// The first line of every MIR file this reader knows.
+pub(crate) const HEADER: &str =
+    "// WARNING: This output format is intended for human consumers only";
+
+/// A source range as rustc prints it: `src/lib.rs:9:5: 9:29` (lines and columns from 1,
+/// columns in chars). `file` is as rustc was given it: relative to the directory cargo
+/// ran rustc in for workspace members, absolute for other packages.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Span {
+    pub(crate) file: String,
+    pub(crate) line: usize,
+    pub(crate) column: usize,
+    pub(crate) end_line: usize,
+    pub(crate) end_column: usize,
+}
+
+impl Span {
+    /// `FILE:L:C: L:C`.
+    pub(crate) fn parse(text: &str) -> Option<Span> {
+        let (start, end) = text.trim().rsplit_once(": ")?;
+        let (end_line, end_column) = end.split_once(':')?;
+        let mut start = start.rsplitn(3, ':');
+        let column = start.next()?.parse().ok()?;
+        let line = start.next()?.parse().ok()?;
+        let file = start.next()?.to_owned();
+        Some(Span {
+            file,
+            line,
+            column,
+            end_line: end_line.parse().ok()?,
+            end_column: end_column.parse().ok()?,
+        })
+    }
+}
+
+/// What a MIR body is the body of.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A fn, an impl's method, a const fn.
+    Plain,
+    /// The resume fn of an `async fn`'s, an `async` block's or an async closure's
+    /// coroutine: `fn f::{closure#0}(_1: Pin<&mut {async fn body of f()}>, _2: &mut Context<'_>)`.
+    AsyncBody,
+    /// The body of the closure `{closure@FILE:L:C: L:C}`.
+    Closure(String),
+}
+
+/// A call terminator: `_5 = path::to::f::<T>(copy _3) -> [return: bb2, unwind: bb17];`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Call {
+    /// As printed, generic arguments included: `std::fs::read_to_string::<&str>`,
+    /// `<glob::Paths as std::iter::Iterator>::count`.
+    pub(crate) callee: String,
+    /// The arguments as printed: `copy _1, const "127.0.0.1:0"`.
+    pub(crate) args: String,
+    /// `None` for code the compiler made (`// scope 0 at no-location`): a test
+    /// harness's `main`.
+    pub(crate) span: Option<Span>,
+}
+
+/// A field of a coroutine's variant: a local saved across the suspension that variant
+/// stands for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Saved {
+    /// `3` in `variant#3`: the suspension point `variant - 3`.
+    pub(crate) variant: usize,
+    pub(crate) field: usize,
+    /// `std::sync::MutexGuard<'_, u32>`.
+    pub(crate) ty: String,
+    /// The user's binding, when the local is one: its name and the span of its pattern.
+    pub(crate) binding: Option<(String, Option<Span>)>,
+    /// The first statement or call that writes the field.
+    pub(crate) assigned: Option<Span>,
+}
+
+/// One fn's body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Body {
+    /// The path rustc prints, relative to its crate: `read_config`,
+    /// `<impl at src/lib.rs:36:1: 36:11>::read_to_string`, `count_logs::{closure#0}`.
+    pub(crate) name: String,
+    pub(crate) kind: Kind,
+    /// The type of the first parameter (`&Paths` for a method taking `&self`).
+    pub(crate) first_param: Option<String>,
+    /// Where the body is in the source: the span of its first scope.
+    pub(crate) span: Option<Span>,
+    pub(crate) calls: Vec<Call>,
+    /// Every closure the body names (`{closure@FILE:L:C: L:C}`), its own excepted.
+    pub(crate) closures: Vec<String>,
+    /// The closures named by each call, by index into `calls` (for offload contexts).
+    pub(crate) call_closures: Vec<Vec<String>>,
+    /// The async fns whose bodies this one polls: `tokio::fs::read_to_string<&str>` in
+    /// `{async fn body of tokio::fs::read_to_string<&str>()}`.
+    pub(crate) polled: Vec<String>,
+    pub(crate) saved: Vec<Saved>,
+    /// Each suspension: the variant it leaves the coroutine in, and the `.await`'s span.
+    pub(crate) suspensions: Vec<(usize, Span)>,
+}
+
+/// Why a text is not MIR this reader knows.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Unrecognised {
+    pub(crate) line: usize,
+    pub(crate) what: String,
+}
+
+/// A fn of a MIR file, its body not read yet.
+#[derive(Clone, Debug)]
+pub(crate) struct Item {
+    /// Name, kind and first parameter; no calls.
+    pub(crate) header: Body,
+    /// The body's lines, between the header and the closing `}`.
+    pub(crate) lines: std::ops::Range<usize>,
+}
+
+/// The fns of a `.mir` file, with their bodies' places: the whole file's layout is
+/// checked, each body is read when it is needed ([`read_body`]).
+pub(crate) fn outline(text: &str) -> Result<Vec<Item>, Unrecognised> {
+    let unrecognised = |at: usize, what: String| Unrecognised {
+        line: text[..at].matches('\n').count() + 1,
+        what,
+    };
+    let Some(mut at) = text.strip_prefix(HEADER).map(|_| HEADER.len()) else {
+        return Err(unrecognised(
+            0,
+            "the file does not start with rustc's MIR header".to_owned(),
+        ));
+    };
+    let mut items = Vec::new();
+    let mut ctfe = false;
+    while at < text.len() {
+        let end = text[at..]
+            .find('\n')
+            .map_or(text.len(), |newline| at + newline);
+        let line = &text[at..end];
+        let next = (end + 1).min(text.len());
+        if line.is_empty() || line.starts_with("//") {
+            if line == "// MIR FOR CTFE" {
+                ctfe = true;
+            }
+            at = next;
+            continue;
+        }
+        if line.ends_with("{}")
+            || (line.starts_with("alloc") && line.ends_with(')'))
+            || ((line.starts_with("const ") || line.starts_with("static ")) && line.ends_with(';'))
+        {
+            // An empty allocation, a fn pointer's, a constant's value.
+            ctfe = false;
+            at = next;
+            continue;
+        }
+        if !line.ends_with('{') {
+            return Err(unrecognised(
+                at,
+                format!("a line outside any body: `{line}`"),
+            ));
+        }
+        // The body ends at the first `}` at the start of a line.
+        let close = if text[next..].starts_with('}') {
+            next
+        } else {
+            match text[next..].find("\n}") {
+                Some(found) => next + found + 1,
+                None => {
+                    return Err(unrecognised(at, "the file ends inside a body".to_owned()));
+                }
+            }
+        };
+        if let Some(header) = line.strip_prefix("fn ") {
+            if !std::mem::take(&mut ctfe) {
+                let header = read_header(header).ok_or_else(|| {
+                    unrecognised(
+                        at,
+                        format!("a fn header this reader does not know: `{line}`"),
+                    )
+                })?;
+                items.push(Item {
+                    header,
+                    lines: next..close,
+                });
+            }
+        } else {
+            // consts, statics, promoteds, allocations: no runtime calls of their own.
+            ctfe = false;
+        }
+        at = text[close..]
+            .find('\n')
+            .map_or(text.len(), |newline| close + newline + 1);
+    }
+    Ok(items)
+}
+
+/// An item's body, read from the text [`outline`] found it in.
+pub(crate) fn read_body(text: &str, item: &Item) -> Result<Body, Unrecognised> {
+    let mut body = item.header.clone();
+    let mut at = item.lines.start;
+    for line in text[item.lines.clone()].split_inclusive('\n') {
+        read_line(&mut body, line.trim_end()).map_err(|what| Unrecognised {
+            line: text[..at].matches('\n').count() + 1,
+            what,
+        })?;
+        at += line.len();
+    }
+    Ok(body)
+}
+
+/// Reads a whole `.mir` file.
+#[cfg(test)]
+pub(crate) fn parse(text: &str) -> Result<Vec<Body>, Unrecognised> {
+    outline(text)?
+        .iter()
+        .map(|item| read_body(text, item))
+        .collect()
+}
+
+/// `NAME(PARAMS) -> RET {`.
+fn read_header(header: &str) -> Option<Body> {
+    let header = header.strip_suffix(" {")?;
+    let open = depth_zero(header, |c| c == '(')?;
+    let name = header[..open].to_owned();
+    let close = open + matching(&header[open..])?;
+    let params = &header[open + 1..close];
+    let first_param = split_depth_zero(params, ',')
+        .into_iter()
+        .next()
+        .and_then(|param| param.split_once(": "))
+        .map(|(_, ty)| ty.trim().to_owned());
+    let kind = match &first_param {
+        Some(ty) if ty.starts_with("std::pin::Pin<&mut {async") => Kind::AsyncBody,
+        Some(ty) => {
+            let bare = ty.trim_start_matches("&mut ").trim_start_matches('&');
+            if bare.starts_with("{closure@") && bare.ends_with('}') {
+                Kind::Closure(bare.to_owned())
+            } else {
+                Kind::Plain
+            }
+        }
+        None => Kind::Plain,
+    };
+    Some(Body {
+        name,
+        kind,
+        first_param,
+        span: None,
+        calls: Vec::new(),
+        closures: Vec::new(),
+        call_closures: Vec::new(),
+        polled: Vec::new(),
+        saved: Vec::new(),
+        suspensions: Vec::new(),
+    })
+}
+
+/// One line of a body.
+fn read_line(body: &mut Body, line: &str) -> Result<(), String> {
+    let trimmed = line.trim_start();
+    if trimmed.starts_with("//") || trimmed.is_empty() || trimmed.ends_with(": {") {
+        return Ok(());
+    }
+    // `STATEMENT;   // scope N at SPAN`, the comment aligned with spaces.
+    let (statement, comment) = match trimmed.rfind(" // ") {
+        Some(at) if trimmed[..at].trim_end().ends_with(';') => {
+            (&trimmed[..at], Some(&trimmed[at + 4..]))
+        }
+        _ => (trimmed, None),
+    };
+    let statement = statement.trim_end().trim_end_matches(';');
+    let span = comment
+        .and_then(|comment| comment.split_once(" at "))
+        .and_then(|(_, at)| Span::parse(at));
+    if body.span.is_none() && trimmed.starts_with("let ") {
+        body.span.clone_from(&span);
+    }
+    for closure in closures_in(statement) {
+        let own = matches!(&body.kind, Kind::Closure(own) if *own == closure);
+        if !own && !body.closures.contains(&closure) {
+            body.closures.push(closure);
+        }
+    }
+    for saved in variant_fields(statement) {
+        let (variant, field, ty) = saved;
+        let known = body
+            .saved
+            .iter()
+            .position(|known| known.variant == variant && known.field == field);
+        let index = known.unwrap_or_else(|| {
+            body.saved.push(Saved {
+                variant,
+                field,
+                ty,
+                binding: None,
+                assigned: None,
+            });
+            body.saved.len() - 1
+        });
+        if let Some(name) = trimmed
+            .strip_prefix("debug ")
+            .and_then(|rest| rest.split_once(" => "))
+            .map(|(name, _)| name)
+        {
+            body.saved[index].binding = Some((name.to_owned(), span.clone()));
+        } else if statement.starts_with("(((*") && statement.contains(") = ") {
+            let target_end = depth_zero(statement, |c| c == ' ').unwrap_or(0);
+            let target = &statement[..target_end];
+            if variant_fields(target).first().map(|(v, f, _)| (*v, *f)) == Some((variant, field))
+                && body.saved[index].assigned.is_none()
+            {
+                body.saved[index].assigned.clone_from(&span);
+            }
+        }
+    }
+    if let Some(variant) = statement
+        .strip_prefix("discriminant((*_")
+        .and_then(|rest| rest.split_once(")) = "))
+        .and_then(|(_, variant)| variant.parse::<usize>().ok())
+    {
+        if variant >= 3 {
+            let span = span.ok_or("a suspension without a span")?;
+            body.suspensions.push((variant, span));
+        }
+        return Ok(());
+    }
+    if let Some((callee, args)) = call_in(statement) {
+        // `<{async fn body of f()} as Future>::poll`: an `.await` of `f(..)`.
+        if callee.ends_with(" as std::future::Future>::poll") {
+            for polled in async_bodies_in(&callee) {
+                if !body.polled.contains(&polled) {
+                    body.polled.push(polled);
+                }
+            }
+        }
+        let generated = comment.is_some_and(|comment| comment.ends_with(" at no-location"));
+        if span.is_none() && !generated {
+            return Err(format!("a call without a span: `{trimmed}`"));
+        }
+        body.call_closures.push(closures_in(statement));
+        body.calls.push(Call { callee, args, span });
+    }
+    Ok(())
+}
+
+/// The callee and arguments of a call terminator, `None` for any other statement and
+/// for calls through a local (fn pointers, closures held in a local).
+fn call_in(statement: &str) -> Option<(String, String)> {
+    const NOT_CALLS: [&str; 6] = [
+        "drop",
+        "assert",
+        "yield",
+        "switchInt",
+        "asm!",
+        "falseUnwind",
+    ];
+    let arrow = statement.rfind(") -> ")?;
+    let target = &statement[arrow + 5..];
+    if !(target.starts_with("[return: ") || target.starts_with("unwind ")) {
+        return None;
+    }
+    let call = &statement[..=arrow];
+    // `DEST = CALLEE(ARGS)`: the first ` = ` outside brackets.
+    let call = match find_depth_zero(call, " = ") {
+        Some(at) => &call[at + 3..],
+        None => call,
+    };
+    let open = depth_zero(call, |c| c == '(')?;
+    let callee = call[..open].trim();
+    if callee.is_empty()
+        || NOT_CALLS.contains(&callee)
+        || callee.starts_with("move ")
+        || callee.starts_with("copy ")
+        || callee.starts_with('_')
+        || callee.starts_with('(')
+    {
+        return None;
+    }
+    let close = open + matching(&call[open..])?;
+    Some((callee.to_owned(), call[open + 1..close].to_owned()))
+}
+
+/// The closure types named in a text: `{closure@src/lib.rs:9:34: 9:41}`.
+pub(crate) fn closures_in(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("{closure@") {
+        let from = &rest[at..];
+        match matching(from) {
+            Some(end) => {
+                let closure = from[..=end].to_owned();
+                if !found.contains(&closure) {
+                    found.push(closure);
+                }
+                rest = &from[end..];
+            }
+            None => break,
+        }
+    }
+    found
+}
+
+/// The async fns of `{async fn body of PATH()}` in a text, as printed (`PATH`).
+fn async_bodies_in(text: &str) -> Vec<String> {
+    const OPEN: &str = "{async fn body of ";
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(OPEN) {
+        let from = &rest[at..];
+        let Some(end) = matching(from) else { break };
+        let inner = &from[OPEN.len()..end];
+        let path = inner.strip_suffix("()").unwrap_or(inner).to_owned();
+        if !found.contains(&path) {
+            found.push(path);
+        }
+        rest = &from[end..];
+    }
+    found
+}
+
+/// `(((*_22) as variant#3).0: std::sync::MutexGuard<'_, u32>)` in a text: variant,
+/// field, type.
+fn variant_fields(text: &str) -> Vec<(usize, usize, String)> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("(((*_") {
+        let from = &rest[at..];
+        let Some(end) = matching(from) else { break };
+        let inner = &from[1..end];
+        let parsed = inner.split_once(" as variant#").and_then(|(_, after)| {
+            let (variant, after) = after.split_once(").")?;
+            let (field, ty) = after.split_once(": ")?;
+            Some((variant.parse().ok()?, field.parse().ok()?, ty.to_owned()))
+        });
+        if let Some(parsed) = parsed {
+            found.push(parsed);
+        }
+        rest = &from[end..];
+    }
+    found
+}
+
+/// Each char of `text` with its offset and the bracket depth before and after it
+/// (`->` and `=>` are arrows, not brackets).
+pub(crate) fn with_depth(text: &str) -> impl Iterator<Item = (usize, char, usize, usize)> + '_ {
+    let mut depth = 0usize;
+    let mut previous = ' ';
+    text.char_indices().map(move |(at, c)| {
+        let before = depth;
+        match c {
+            '(' | '[' | '{' | '<' => depth += 1,
+            '>' if previous == '-' || previous == '=' => {}
+            ')' | ']' | '}' | '>' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        previous = c;
+        (at, c, before, depth)
+    })
+}
+
+/// The byte offset of the bracket closing the one `text` starts with.
+pub(crate) fn matching(text: &str) -> Option<usize> {
+    with_depth(text)
+        .find(|(at, _, before, after)| *at > 0 && *before == 1 && *after == 0)
+        .map(|(at, ..)| at)
+}
+
+/// The first char outside brackets for which `wanted` holds.
+fn depth_zero(text: &str, wanted: impl Fn(char) -> bool) -> Option<usize> {
+    with_depth(text)
+        .find(|(_, c, before, _)| *before == 0 && wanted(*c))
+        .map(|(at, ..)| at)
+}
+
+/// The first occurrence of `needle` outside brackets.
+pub(crate) fn find_depth_zero(text: &str, needle: &str) -> Option<usize> {
+    with_depth(text)
+        .find(|(at, _, before, _)| *before == 0 && text[*at..].starts_with(needle))
+        .map(|(at, ..)| at)
+}
+
+/// `text` split at `separator` outside brackets.
+pub(crate) fn split_depth_zero(text: &str, separator: char) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut rest = text;
+    while let Some(at) = depth_zero(rest, |c| c == separator) {
+        parts.push(rest[..at].trim());
+        rest = &rest[at + separator.len_utf8()..];
+    }
+    if !rest.trim().is_empty() {
+        parts.push(rest.trim());
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{parse, Kind, Span};
+
+    const FIXTURE: &str = include_str!("../../tests/fixtures/mir/precise_fixture.mir");
+    const GLOB: &str = include_str!("../../tests/fixtures/mir/glob_next.mir");
+
+    fn body<'a>(bodies: &'a [super::Body], name: &str) -> &'a super::Body {
+        bodies
+            .iter()
+            .find(|body| body.name == name)
+            .unwrap_or_else(|| panic!("no body `{name}`"))
+    }
+
+    #[test]
+    fn spans_parse_with_and_without_absolute_paths() {
+        assert_eq!(
+            Span::parse("src/lib.rs:9:5: 9:29"),
+            Some(Span {
+                file: "src/lib.rs".into(),
+                line: 9,
+                column: 5,
+                end_line: 9,
+                end_column: 29
+            })
+        );
+        assert_eq!(Span::parse("no-location"), None);
+    }
+
+    #[test]
+    fn an_async_fn_body_its_calls_and_spans() {
+        let bodies = parse(FIXTURE).unwrap();
+        let helper = body(&bodies, "read_config");
+        assert_eq!(helper.kind, Kind::Plain);
+        assert_eq!(helper.calls[0].callee, "std::fs::read_to_string::<&str>");
+        assert_eq!(helper.calls[0].span.as_ref().unwrap().line, 26);
+        let async_body = body(&bodies, "load_config::{closure#0}");
+        assert_eq!(async_body.kind, Kind::AsyncBody);
+        assert_eq!(async_body.calls[0].callee, "read_config");
+        // The fn that builds the future is plain and calls nothing of the body.
+        assert_eq!(body(&bodies, "load_config").kind, Kind::Plain);
+        let glob = body(&bodies, "count_logs::{closure#0}");
+        assert_eq!(glob.calls[0].callee, "glob::glob");
+        assert_eq!(glob.closures, ["{closure@src/lib.rs:12:34: 12:41}"]);
+        let closure = body(&bodies, "count_logs::{closure#0}::{closure#0}");
+        assert_eq!(
+            closure.kind,
+            Kind::Closure("{closure@src/lib.rs:12:34: 12:41}".into())
+        );
+        assert_eq!(
+            closure.calls[0].callee,
+            "<glob::Paths as std::iter::Iterator>::count"
+        );
+    }
+
+    #[test]
+    fn impl_methods_and_trait_calls_keep_their_paths() {
+        let bodies = parse(FIXTURE).unwrap();
+        assert!(bodies
+            .iter()
+            .any(|body| body.name == "<impl at src/lib.rs:39:1: 39:11>::read_to_string"));
+        let memory = body(&bodies, "from_memory::{closure#0}");
+        assert!(memory
+            .calls
+            .iter()
+            .any(|call| call.callee == "<&[u8] as std::io::Read>::read_to_string"));
+        let offloaded = body(&bodies, "load_offloaded::{closure#0}");
+        let spawn = offloaded
+            .calls
+            .iter()
+            .position(|call| call.callee.starts_with("tokio::task::spawn_blocking::<"))
+            .unwrap();
+        assert_eq!(
+            offloaded.call_closures[spawn],
+            ["{closure@src/lib.rs:31:33: 31:35}"]
+        );
+    }
+
+    #[test]
+    fn saved_locals_are_the_coroutine_layout() {
+        let bodies = parse(FIXTURE).unwrap();
+        let across = body(&bodies, "guard_across::{closure#0}");
+        let guard = across
+            .saved
+            .iter()
+            .find(|saved| saved.ty.starts_with("std::sync::MutexGuard<"))
+            .unwrap();
+        assert_eq!(guard.variant, 3);
+        let (name, binding) = guard.binding.as_ref().unwrap();
+        assert_eq!(name, "guard");
+        assert_eq!(binding.as_ref().unwrap().line, 59);
+        assert_eq!(guard.assigned.as_ref().unwrap().column, 21);
+        assert_eq!(across.suspensions.len(), 1);
+        assert_eq!(across.suspensions[0].0, 3);
+        assert_eq!(across.suspensions[0].1.line, 61);
+        let dropped = body(&bodies, "guard_dropped::{closure#0}");
+        assert!(dropped
+            .saved
+            .iter()
+            .all(|saved| !saved.ty.contains("MutexGuard")));
+        let refcell = body(&bodies, "refcell_across::{closure#0}");
+        assert!(refcell
+            .saved
+            .iter()
+            .any(|saved| saved.ty == "std::cell::RefMut<'_, u8>"));
+    }
+
+    #[test]
+    fn a_dependency_with_absolute_paths() {
+        let bodies = parse(GLOB).unwrap();
+        let next = bodies
+            .iter()
+            .find(|body| body.name.ends_with(">::next"))
+            .unwrap();
+        assert!(next.name.starts_with("<impl at /"));
+        assert!(next.name.contains("glob-0.3.4/src/lib.rs:388:1: 388:24>"));
+        assert!(next.calls.iter().any(|call| call.callee == "fill_todo"));
+        let fill = body(&bodies, "fill_todo");
+        assert!(fill
+            .calls
+            .iter()
+            .any(|call| call.callee == "std::fs::read_dir::<&PathWrapper>"));
+    }
+
+    #[test]
+    fn another_format_is_an_error() {
+        assert!(parse("fn main() -> () {\n}\n").is_err());
+        let unknown = format!("{}\nsomething else\n", super::HEADER);
+        assert_eq!(parse(&unknown).unwrap_err().line, 2);
+        let no_span = format!(
+            "{}\nfn f() -> () {{\n    bb0: {{\n        _0 = g() -> [return: bb1, unwind continue];\n    }}\n}}\n",
+            super::HEADER
+        );
+        assert!(parse(&no_span).unwrap_err().what.contains("without a span"));
+    }
+}

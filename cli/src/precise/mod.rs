@@ -1,0 +1,538 @@
+//! `check --precise`: the compiler's own call resolution, through every dependency, on
+//! the stable toolchain.
+//!
+//! 1. [`wrapper::build`] runs `cargo check` (the user's package selection, all targets by
+//!    default) into `<target>/async-hygiene-precise`, so the user's own build cache is
+//!    untouched, with this binary as `RUSTC_WRAPPER`. For each crate's compile the
+//!    wrapper adds `--emit=mir` beside cargo's own `--emit=dep-info,metadata` (the MIR
+//!    text lands beside the `.rmeta`) and runs rustc, through the user's own wrapper
+//!    (sccache) when there is one. Build errors are cargo's, printed as cargo prints
+//!    them; precise mode then ends with exit status 2.
+//! 2. [`mir::parse`] reads each crate's MIR: fns, closures, async bodies, calls with
+//!    their spans, coroutine layouts.
+//! 3. [`graph::Graph`] joins every crate's bodies into one call graph; reports come from
+//!    the async bodies of the packages asked for: a call that reaches a blocking leaf
+//!    ([`leaves`]), directly or through any crate, is a `blocking` report at that call
+//!    with the chain; a lock guard or `RefCell` borrow in a coroutine's saved locals is a
+//!    `lock-across-await` report. The default mode's other reports are kept.
+//!
+//! **Why `RUSTC_BOOTSTRAP=1` with `-Zmir-include-spans=on -Ztrim-diagnostic-paths=false`.**
+//! Without them stable rustc prints MIR calls without spans and with paths trimmed to
+//! the shortest unique name (`sleep(..)` for `std::thread::sleep`): a call could only be
+//! placed by mapping it back onto the syntax, a guess of the kind this mode exists to
+//! remove. With them every call carries its span and its full path. The variable is set
+//! only in the environment of rustc's compile of each crate in the private build: never
+//! in cargo's (so build scripts and their probes see the user's stable toolchain, and
+//! nothing they detect changes), never in the user's own builds (the target directory
+//! is private), and `#![feature]`s in the user's code still fail in their own build. The
+//! flags change what rustc prints, not what it compiles. The cost: the MIR text is
+//! rustc's unstable pretty-printing, so [`mir::parse`] checks what it relies on and
+//! a text it does not recognise is an error naming the rustc version (`rustc -vV`),
+//! never a report read from the wrong columns.
+
+mod graph;
+mod leaves;
+mod mir;
+mod paths;
+mod policy;
+pub(crate) mod wrapper;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::check::Checked;
+use crate::diagnostic::{shared_path, Code, Diagnostic, Label, Level, Location};
+use crate::rules::CrateRules;
+
+use self::graph::{Crate, Graph, Node, Why};
+use self::mir::{Kind, Span};
+use self::wrapper::Selection;
+
+/// `check`'s flags for precise mode.
+#[derive(clap::Args, Debug)]
+pub(crate) struct PreciseArgs {
+    /// Check with the compiler's own call resolution, through every dependency: builds
+    /// with `cargo check` into `target/async-hygiene-precise` and reads rustc's MIR.
+    #[arg(long)]
+    precise: bool,
+    /// With `--precise`: the packages to build (cargo's `-p`).
+    #[arg(
+        short = 'p',
+        long = "package",
+        value_name = "SPEC",
+        requires = "precise"
+    )]
+    packages: Vec<String>,
+    /// With `--precise`: features to activate (cargo's `--features`).
+    #[arg(long, value_name = "FEATURES", requires = "precise")]
+    features: Vec<String>,
+    /// With `--precise`: activate all features.
+    #[arg(long, requires = "precise")]
+    all_features: bool,
+    /// With `--precise`: do not activate the `default` feature.
+    #[arg(long, requires = "precise")]
+    no_default_features: bool,
+    /// With `--precise`: build for this target triple.
+    #[arg(long, value_name = "TRIPLE", requires = "precise")]
+    target: Option<String>,
+}
+
+/// With `--precise`, replaces the default mode's `blocking` and `lock-across-await`
+/// reports in `checked` with precise ones, at the levels of each package's `[lints]`;
+/// without it, nothing. `lib`: `--lib`.
+pub(crate) fn apply(
+    checked: &mut Checked,
+    args: &PreciseArgs,
+    lib: bool,
+    deny_warnings: bool,
+) -> Result<(), String> {
+    if !args.precise {
+        return Ok(());
+    }
+    let selection = Selection {
+        packages: args.packages.clone(),
+        features: args.features.clone(),
+        all_features: args.all_features,
+        no_default_features: args.no_default_features,
+        lib,
+        target: args.target.clone(),
+    };
+    let root = checked.workspace.root.clone();
+    let units = wrapper::build(&root, &selection).map_err(|error| match error {
+        wrapper::BuildError::Failed => {
+            "`--precise` needs the code to build: cargo's errors are above (the default \
+             mode, without `--precise`, checks code that does not build)"
+                .to_owned()
+        }
+        wrapper::BuildError::Io(error) => error,
+    })?;
+    let mut crates = Vec::new();
+    let mut seen = HashSet::new();
+    for unit in units {
+        if !seen.insert(unit.mir.clone()) {
+            continue;
+        }
+        crates.push(Crate::new(
+            unit.crate_name,
+            unit.cwd,
+            unit.primary,
+            unit.mir,
+        ));
+    }
+    let policy = policy::Policy::load(
+        checked
+            .workspace
+            .packages
+            .iter()
+            .map(|package| package.manifest_dir.as_path()),
+    );
+    let reports = std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(move || {
+            let mut graph = Graph::new(crates, policy);
+            let reports = reports(&mut graph);
+            graph.error().map_or(Ok(reports), Err)
+        })
+        .map_err(|error| format!("cannot start a thread: {error}"))?
+        .join()
+        .map_err(|_| "precise mode panicked".to_owned())??;
+    let rules: Vec<(PathBuf, CrateRules)> = checked
+        .workspace
+        .packages
+        .iter()
+        .map(|package| {
+            let (rules, _) = CrateRules::load(&package.manifest_dir);
+            (package.manifest_dir.clone(), rules)
+        })
+        .collect();
+    let mut kept: Vec<(Diagnostic, Option<usize>)> = checked
+        .diagnostics
+        .drain(..)
+        .zip(checked.packages.drain(..))
+        .filter(|(diagnostic, _)| {
+            !matches!(diagnostic.code, Code::Blocking | Code::LockAcrossAwait)
+        })
+        .collect();
+    let mut shown = HashSet::new();
+    for mut report in reports {
+        let package = rules
+            .iter()
+            .enumerate()
+            .filter(|(_, (dir, _))| report.primary.file.starts_with(dir))
+            .max_by_key(|(_, (dir, _))| dir.components().count())
+            .map(|(at, _)| at);
+        let level = match package {
+            Some(package) => rules[package].1.level(report.code),
+            None => Some(report.code.default_level()),
+        };
+        let Some(level) = level else { continue };
+        report.level = if deny_warnings { Level::Error } else { level };
+        if shown.insert((report.primary.clone(), report.message.clone())) {
+            kept.push((report, package));
+        }
+    }
+    kept.sort_by(|a, b| a.0.sort_key().cmp(&b.0.sort_key()));
+    (checked.diagnostics, checked.packages) = kept.into_iter().unzip();
+    Ok(())
+}
+
+/// Every report from the packages asked for.
+fn reports(graph: &mut Graph) -> Vec<Diagnostic> {
+    let mut files = Files::default();
+    let mut reports = Vec::new();
+    let primary: Vec<usize> = (0..graph.crates.len())
+        .filter(|krate| graph.crates[*krate].primary)
+        .collect();
+    let roots: Vec<Node> = primary
+        .into_iter()
+        .flat_map(|krate| {
+            graph
+                .headers(krate)
+                .enumerate()
+                .filter(|(_, body)| body.kind == Kind::AsyncBody)
+                .map(move |(body, _)| (krate, body))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for root in roots {
+        reports.extend(guards(graph, root, &mut files));
+        // The async body and the closures it makes (and does not offload) are the
+        // user's async code: each of their calls is a place to report.
+        let mut sites = vec![root];
+        let mut at = 0;
+        while at < sites.len() {
+            for closure in graph.own_closures(sites[at]) {
+                if !sites.contains(&closure) {
+                    sites.push(closure);
+                }
+            }
+            at += 1;
+        }
+        for site in sites {
+            for call in 0..graph.body(site).calls.len() {
+                if let Some(why) = graph.call_blocks(site, call) {
+                    if let Some(report) = blocking(graph, site, call, why, &mut files) {
+                        reports.push(report);
+                    }
+                }
+            }
+        }
+    }
+    reports
+}
+
+/// A `blocking` report at a call in the user's async code.
+fn blocking(
+    graph: &mut Graph,
+    site: Node,
+    call: usize,
+    why: Why,
+    files: &mut Files,
+) -> Option<Diagnostic> {
+    let call_site = graph.body(site).calls[call].clone();
+    let shown_callee = paths::Callee::parse(&call_site.callee)?.shown();
+    let call_span = call_site.span.clone()?;
+    let location = files.location(&graph.file(site.0, &call_span), &call_span)?;
+    if files.allowed(&location) {
+        return None;
+    }
+    let mut links = Vec::new();
+    let mut through = Vec::new();
+    let mut current = why;
+    let mut node = site;
+    let mut last_span = Some(call_span);
+    let leaf = loop {
+        match current {
+            Why::Direct { call, leaf } => {
+                if node != site {
+                    last_span.clone_from(&graph.body(node).calls[call].span);
+                    link(graph, node, last_span.as_ref(), &mut links, &mut through);
+                }
+                break leaf;
+            }
+            Why::Via { call, next } => {
+                if node != site {
+                    let span = call
+                        .and_then(|call| graph.body(node).calls[call].span.clone())
+                        .or_else(|| graph.body(node).span.clone());
+                    link(graph, node, span.as_ref(), &mut links, &mut through);
+                }
+                node = next;
+                current = graph.blocks(next)?;
+            }
+        }
+    };
+    links.push(leaf.what.clone());
+    let mut diagnostic = if node == site {
+        Diagnostic::new(
+            Code::Blocking,
+            location,
+            format!("{} {}", leaf.what, leaf.why),
+        )
+        .with_help(leaf.instead.clone())
+    } else {
+        let through = if through.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (through {})",
+                through
+                    .iter()
+                    .map(|name| format!("`{name}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let mut diagnostic = Diagnostic::new(
+            Code::Blocking,
+            location,
+            format!(
+                "`{shown_callee}` blocks the executor thread: it calls {}{through}",
+                leaf.what
+            ),
+        )
+        .with_label(format!("`{shown_callee}` is sync and blocks"))
+        .with_note(format!("call chain: {}", links.join(" → ")))
+        .with_note(format!("{} {}; {}", leaf.what, leaf.why, leaf.instead))
+        .with_help(format!(
+            "run it off the executor: `tokio::task::spawn_blocking(move || ..).await`, or \
+             use an async replacement for `{shown_callee}`"
+        ));
+        if let (true, Some(span)) = (graph.crates[node.0].primary, &last_span) {
+            if let Some(location) = files.location(&graph.file(node.0, span), span) {
+                diagnostic.secondary.push(Label {
+                    location,
+                    text: format!("{} blocks here", leaf.what),
+                });
+            }
+        }
+        diagnostic
+    };
+    diagnostic.notes.push(
+        "found by `--precise` from rustc's MIR: the call as the compiler resolved it".to_owned(),
+    );
+    Some(diagnostic)
+}
+
+/// One link of a chain: "`fn` at `FILE:LINE`"; every fn after the first is also one the
+/// call goes through.
+fn link(
+    graph: &Graph,
+    node: Node,
+    span: Option<&Span>,
+    links: &mut Vec<String>,
+    through: &mut Vec<String>,
+) {
+    let at = span
+        .map(|span| format!(" at {}", short(graph, node, span)))
+        .unwrap_or_default();
+    links.push(format!("`{}`{at}", graph.shown(node)));
+    if links.len() > 1 {
+        through.push(graph.shown(node));
+    }
+}
+
+/// Guard types whose value must not live across an `.await`, and the lock's name.
+fn guard_kind(ty: &str) -> Option<(&'static str, bool)> {
+    let (path, _) = paths::type_path(ty)?;
+    let first = path.first()?.as_str();
+    let last = path.last()?.as_str();
+    if first == "std" && path.get(1).is_some_and(|module| module == "cell") {
+        return matches!(last, "Ref" | "RefMut").then_some(("RefCell", true));
+    }
+    if !matches!(first, "std" | "parking_lot" | "lock_api" | "spin") {
+        return None;
+    }
+    match last {
+        "MutexGuard" | "MappedMutexGuard" | "ReentrantMutexGuard" => Some(("Mutex", false)),
+        "RwLockReadGuard"
+        | "RwLockWriteGuard"
+        | "RwLockUpgradableReadGuard"
+        | "MappedRwLockReadGuard"
+        | "MappedRwLockWriteGuard" => Some(("RwLock", false)),
+        _ => None,
+    }
+}
+
+/// `lock-across-await` reports from one coroutine's saved locals.
+fn guards(graph: &Graph, root: Node, files: &mut Files) -> Vec<Diagnostic> {
+    let body = graph.body(root);
+    let mut reports = Vec::new();
+    for saved in &body.saved {
+        let Some((lock, cell)) = guard_kind(&saved.ty) else {
+            continue;
+        };
+        let Some(suspension) = body
+            .suspensions
+            .iter()
+            .find(|(variant, _)| *variant == saved.variant)
+            .map(|(_, span)| span)
+        else {
+            continue;
+        };
+        let binding = saved.binding.as_ref();
+        let Some(span) = saved
+            .assigned
+            .as_ref()
+            .or_else(|| binding.and_then(|(_, span)| span.as_ref()))
+        else {
+            continue;
+        };
+        let Some(location) = files.location(&graph.file(root.0, span), span) else {
+            continue;
+        };
+        if files.allowed(&location) {
+            continue;
+        }
+        let holder = match binding {
+            Some((name, _)) => format!("`{name}`"),
+            None => "the guard".to_owned(),
+        };
+        let bound = match binding {
+            Some((name, _)) => format!(" bound to `{name}`"),
+            None => String::new(),
+        };
+        let (what, consequence, instead) = if cell {
+            (
+                format!("a `RefCell` borrow (`{}`)", saved.ty),
+                "while the task is suspended, any other borrow of the cell panics",
+                "end the borrow's scope before awaiting with an inner block".to_owned(),
+            )
+        } else {
+            (
+                format!("a std/parking_lot `{lock}` guard (`{}`)", saved.ty),
+                "while the task is suspended, every other task that takes this lock blocks \
+                 its executor thread (or deadlocks)",
+                format!(
+                    "end the guard's scope before awaiting with an inner block, or use \
+                     `tokio::sync::{lock}` and `.await` its lock"
+                ),
+            )
+        };
+        let mut diagnostic = Diagnostic::new(
+            Code::LockAcrossAwait,
+            location,
+            format!("{what}{bound} is still alive at a later `.await`: {consequence}"),
+        )
+        .with_help(instead)
+        .with_note(
+            "found by `--precise` from the coroutine's layout: rustc saves this value across \
+             the `.await`"
+                .to_owned(),
+        );
+        if let Some(location) = files.location(&graph.file(root.0, suspension), suspension) {
+            diagnostic.secondary.push(Label {
+                location,
+                text: format!("{holder} is still held here, across this `.await`"),
+            });
+        }
+        reports.push(diagnostic);
+    }
+    reports
+}
+
+/// `glob-0.3.4/src/lib.rs:903`, or a path relative to the checked directory.
+fn short(graph: &Graph, node: Node, span: &Span) -> String {
+    let path = graph.file(node.0, span);
+    let components: Vec<String> = path
+        .components()
+        .map(|component| component.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let shown = match components
+        .iter()
+        .position(|component| component.starts_with("index.crates.io-"))
+    {
+        Some(at) => components[at + 1..].join("/"),
+        None if graph.crates[node.0].primary => span.file.clone(),
+        None => path.display().to_string(),
+    };
+    format!("{shown}:{}", span.line)
+}
+
+/// Source files, read once, for byte offsets and `allow_blocking!`.
+#[derive(Default)]
+struct Files {
+    texts: std::collections::HashMap<PathBuf, Option<Arc<str>>>,
+}
+
+impl Files {
+    fn text(&mut self, path: &Path) -> Option<Arc<str>> {
+        self.texts
+            .entry(path.to_path_buf())
+            .or_insert_with(|| std::fs::read_to_string(path).ok().map(Arc::from))
+            .clone()
+    }
+
+    /// A span as the checker's [`Location`], with byte offsets from the file's text.
+    fn location(&mut self, path: &Path, span: &Span) -> Option<Location> {
+        let path = path.canonicalize().ok()?;
+        let text = self.text(&path)?;
+        let byte = |line: usize, column: usize| -> Option<usize> {
+            let start = if line == 1 {
+                0
+            } else {
+                text.match_indices('\n').nth(line - 2)?.0 + 1
+            };
+            let rest = &text[start..];
+            let offset = rest
+                .char_indices()
+                .nth(column - 1)
+                .map_or(rest.len(), |(offset, _)| offset);
+            Some(start + offset)
+        };
+        let bytes = byte(span.line, span.column)?..byte(span.end_line, span.end_column)?;
+        Some(Location {
+            file: shared_path(path),
+            line_start: span.line,
+            column_start: span.column,
+            line_end: span.end_line,
+            column_end: span.end_column,
+            bytes,
+        })
+    }
+
+    /// Whether the location is inside an `allow_blocking!(..)`.
+    fn allowed(&mut self, location: &Location) -> bool {
+        let Some(text) = self.text(&location.file) else {
+            return false;
+        };
+        let before = &text[..location.bytes.start.min(text.len())];
+        let Some(open) = before.rfind("allow_blocking!") else {
+            return false;
+        };
+        let mut depth = 0usize;
+        for (at, c) in text[open..].char_indices() {
+            match c {
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        return open + at >= location.bytes.end;
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::guard_kind;
+
+    #[test]
+    fn guards_by_type() {
+        assert_eq!(
+            guard_kind("std::sync::MutexGuard<'_, u32>"),
+            Some(("Mutex", false))
+        );
+        assert_eq!(
+            guard_kind("std::cell::RefMut<'_, u8>"),
+            Some(("RefCell", true))
+        );
+        assert_eq!(guard_kind("tokio::sync::MutexGuard<'_, u32>"), None);
+        assert_eq!(guard_kind("std::sync::Arc<std::sync::Mutex<u32>>"), None);
+    }
+}

@@ -1,0 +1,110 @@
+//! `async-hygiene.toml`'s `[no_blocking]` lists on the compiler's paths: `deny` adds
+//! leaves, `allow` removes calls (a leaf, or a fn whose calls are then not followed),
+//! `offload` hands a call's closures off the executor. A path rule matches a callee
+//! whose full path ends with the rule's segments (`fs::read` matches
+//! `std::fs::read`); a `.method` rule matches any callee of that name.
+//!
+//! The lists of every package checked apply to the whole graph: a rule names a callee,
+//! wherever the call is.
+
+use async_hygiene_analysis::policy::{self, Rule};
+
+use super::leaves::Leaf;
+use super::paths::{type_path, Callee};
+
+#[derive(Default)]
+pub(crate) struct Policy {
+    deny: Vec<(Rule, String)>,
+    allow: Vec<Rule>,
+    offload: Vec<Rule>,
+}
+
+impl Policy {
+    /// The `[no_blocking]` lists of the packages in these directories (a malformed file
+    /// is the default mode's report already).
+    pub(crate) fn load<'a>(dirs: impl Iterator<Item = &'a std::path::Path>) -> Policy {
+        let mut rules = Policy::default();
+        for dir in dirs {
+            let Some(Ok(policy)) = policy::load_from(dir).map(|loaded| loaded.policy) else {
+                continue;
+            };
+            rules
+                .deny
+                .extend(policy.deny.into_iter().map(|rule| (rule.rule, rule.text)));
+            rules
+                .allow
+                .extend(policy.allow.into_iter().map(|rule| rule.rule));
+            rules
+                .offload
+                .extend(policy.offload.into_iter().map(|rule| rule.rule));
+        }
+        rules
+    }
+
+    pub(crate) fn allows(&self, callee: &Callee) -> bool {
+        self.allow.iter().any(|rule| matches(rule, callee))
+    }
+
+    pub(crate) fn offloads(&self, callee: &Callee) -> bool {
+        self.offload.iter().any(|rule| matches(rule, callee))
+    }
+
+    pub(crate) fn denies(&self, callee: &Callee) -> Option<Leaf> {
+        let (rule, instead) = self.deny.iter().find(|(rule, _)| matches(rule, callee))?;
+        let what = match rule {
+            Rule::Path(_) => format!("`{rule}`"),
+            Rule::Method(_) => format!("`{rule}(..)`"),
+        };
+        Some(Leaf {
+            what,
+            why: "is denied by this crate's `async-hygiene.toml`".to_owned(),
+            instead: instead.clone(),
+            user_only: false,
+        })
+    }
+}
+
+/// The full paths a callee goes by: `std::fs::read`; `Trait::method` and
+/// `Type::method` for `<Type as Trait>::method`.
+fn candidates(callee: &Callee) -> Vec<Vec<String>> {
+    match callee {
+        Callee::Path(segments) => vec![segments.clone()],
+        Callee::Qualified {
+            self_ty,
+            trait_path,
+            method,
+        } => {
+            let mut by_trait = trait_path.clone();
+            by_trait.push(method.clone());
+            let mut found = vec![by_trait];
+            if let Some((mut by_type, _)) = type_path(self_ty) {
+                by_type.push(method.clone());
+                found.push(by_type);
+            }
+            found
+        }
+    }
+}
+
+fn matches(rule: &Rule, callee: &Callee) -> bool {
+    candidates(callee).iter().any(|path| match rule {
+        Rule::Method(name) => path.last() == Some(name),
+        Rule::Path(segments) => path.ends_with(segments),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{matches, Callee, Rule};
+
+    #[test]
+    fn rules_match_the_end_of_full_paths() {
+        let read = Callee::parse("std::fs::read::<&str>").unwrap();
+        assert!(matches(&"fs::read".parse().unwrap(), &read));
+        assert!(matches(&"std::fs::read".parse().unwrap(), &read));
+        assert!(!matches(&"io::read".parse().unwrap(), &read));
+        let method = Callee::parse("<db::Pool as db::Sync>::fetch_sync").unwrap();
+        assert!(matches(&Rule::Method("fetch_sync".into()), &method));
+        assert!(matches(&"Pool::fetch_sync".parse().unwrap(), &method));
+    }
+}

@@ -1,0 +1,314 @@
+//! The private build: `cargo check` with this binary as `RUSTC_WRAPPER`, which adds
+//! `--emit=mir` (and the flags for spans and full paths) to each crate's compile and
+//! notes where rustc ran, then runs rustc, through the user's own wrapper if they have
+//! one.
+
+use std::ffi::OsString;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+
+/// Set for cargo's rustc invocations: this binary is then the wrapper.
+pub(crate) const WRAPPER: &str = "ASYNC_HYGIENE_PRECISE_WRAPPER";
+/// The user's own `RUSTC_WRAPPER`, which the wrapper runs rustc through.
+const CHAIN: &str = "ASYNC_HYGIENE_PRECISE_CHAIN";
+/// Beside each `.mir`: where rustc ran and whether the package was asked for.
+const NOTE: &str = "precise";
+
+/// Wrapper mode: `$0 rustc ARGS..`, when cargo runs this binary as `RUSTC_WRAPPER`.
+pub(crate) fn wrapper_main() -> Option<ExitCode> {
+    std::env::var_os(WRAPPER)?;
+    let mut args = std::env::args_os().skip(1);
+    let Some(rustc) = args.next() else {
+        eprintln!("error: {WRAPPER} is set but no compiler was given");
+        return Some(ExitCode::from(2));
+    };
+    let mut args: Vec<OsString> = args.collect();
+    let mut command = match std::env::var_os(CHAIN).filter(|chain| !chain.is_empty()) {
+        Some(chain) => {
+            let mut command = Command::new(chain);
+            command.arg(&rustc);
+            command
+        }
+        None => Command::new(&rustc),
+    };
+    let unit = crate_compile(&args);
+    if unit.is_some() {
+        args.extend(
+            [
+                "--emit=mir",
+                "-Zmir-include-spans=on",
+                "-Ztrim-diagnostic-paths=false",
+            ]
+            .map(OsString::from),
+        );
+        command.env("RUSTC_BOOTSTRAP", "1");
+    }
+    let status = match command.args(&args).status() {
+        Ok(status) => status,
+        Err(error) => {
+            eprintln!("error: cannot run {}: {error}", rustc.to_string_lossy());
+            return Some(ExitCode::from(2));
+        }
+    };
+    if let (true, Some(note)) = (status.success(), unit) {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let primary = std::env::var_os("CARGO_PRIMARY_PACKAGE").is_some();
+        let text = format!("{}\n{}\n", u8::from(primary), cwd.display());
+        if let Err(error) = std::fs::write(&note, text) {
+            eprintln!("error: cannot write {}: {error}", note.display());
+            return Some(ExitCode::from(2));
+        }
+    }
+    Some(match status.code() {
+        Some(0) => ExitCode::SUCCESS,
+        Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        None => ExitCode::from(1),
+    })
+}
+
+/// A crate's own compile as cargo runs it for `cargo check` (`--crate-name`, an
+/// `--emit` with `metadata`, an `--out-dir`), not a build script's probe (those run
+/// with the build script's environment, `CARGO_CFG_*` included): the note file to
+/// write beside its MIR.
+fn crate_compile(args: &[OsString]) -> Option<PathBuf> {
+    if std::env::var_os("CARGO_CFG_TARGET_OS").is_some() {
+        return None;
+    }
+    let args: Vec<&str> = args.iter().filter_map(|arg| arg.to_str()).collect();
+    let value = |flag: &str| {
+        args.iter().enumerate().find_map(|(at, arg)| {
+            arg.strip_prefix(&format!("{flag}="))
+                .or_else(|| (*arg == flag).then(|| args.get(at + 1).copied()).flatten())
+        })
+    };
+    let name = value("--crate-name")?;
+    let emit = value("--emit")?;
+    if !emit.split(',').any(|kind| kind == "metadata") {
+        return None;
+    }
+    let out_dir = value("--out-dir")?;
+    let extra = args
+        .iter()
+        .enumerate()
+        .find_map(|(at, arg)| {
+            let option = if *arg == "-C" {
+                *args.get(at + 1)?
+            } else {
+                arg.strip_prefix("-C")?
+            };
+            option.strip_prefix("extra-filename=")
+        })
+        .unwrap_or("");
+    Some(Path::new(out_dir).join(format!("{name}{extra}.{NOTE}")))
+}
+
+/// What cargo's selection flags ask for.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Selection {
+    pub(crate) packages: Vec<String>,
+    pub(crate) features: Vec<String>,
+    pub(crate) all_features: bool,
+    pub(crate) no_default_features: bool,
+    pub(crate) lib: bool,
+    pub(crate) target: Option<String>,
+}
+
+/// One crate compiled: its MIR file and note.
+#[derive(Clone, Debug)]
+pub(crate) struct Unit {
+    pub(crate) crate_name: String,
+    pub(crate) mir: PathBuf,
+    pub(crate) cwd: PathBuf,
+    pub(crate) primary: bool,
+}
+
+/// Why the private build gave nothing to read.
+pub(crate) enum BuildError {
+    /// cargo failed: its errors are already on stderr.
+    Failed,
+    Io(String),
+}
+
+/// Runs the private build of the workspace at `root` and lists what it compiled.
+pub(crate) fn build(root: &Path, selection: &Selection) -> Result<Vec<Unit>, BuildError> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let manifest = root.join("Cargo.toml");
+    let target_dir = cargo_metadata::MetadataCommand::new()
+        .cargo_path(&cargo)
+        .manifest_path(&manifest)
+        .no_deps()
+        .exec()
+        .map(|metadata| metadata.target_directory.into_std_path_buf())
+        .map_err(|error| BuildError::Io(format!("cargo metadata: {error}")))?
+        .join("async-hygiene-precise");
+    let me = std::env::current_exe()
+        .map_err(|error| BuildError::Io(format!("cannot find this program: {error}")))?;
+    let mut command = Command::new(&cargo);
+    command
+        .arg("check")
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .arg("--message-format=json-render-diagnostics")
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .env("RUSTC_WRAPPER", &me)
+        .env(WRAPPER, "1")
+        .env(CHAIN, user_wrapper(root, &me).unwrap_or_default())
+        .stdout(Stdio::piped());
+    for package in &selection.packages {
+        command.args(["-p", package]);
+    }
+    for features in &selection.features {
+        command.args(["--features", features]);
+    }
+    if selection.all_features {
+        command.arg("--all-features");
+    }
+    if selection.no_default_features {
+        command.arg("--no-default-features");
+    }
+    command.arg(if selection.lib {
+        "--lib"
+    } else {
+        "--all-targets"
+    });
+    if let Some(target) = &selection.target {
+        command.args(["--target", target]);
+    }
+    let mut child = command
+        .spawn()
+        .map_err(|error| BuildError::Io(format!("cannot run cargo: {error}")))?;
+    let mut units = Vec::new();
+    if let Some(stdout) = child.stdout.take() {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line.map_err(|error| BuildError::Io(format!("cargo's output: {error}")))?;
+            let Ok(message) = serde_json::from_str::<serde_json::Value>(&line) else {
+                continue;
+            };
+            if message["reason"] != "compiler-artifact" {
+                continue;
+            }
+            let Some(files) = message["filenames"].as_array() else {
+                continue;
+            };
+            for file in files.iter().filter_map(|file| file.as_str()) {
+                if let Some(unit) = unit_of(Path::new(file))? {
+                    units.push(unit);
+                }
+            }
+        }
+    }
+    let status = child
+        .wait()
+        .map_err(|error| BuildError::Io(format!("cargo: {error}")))?;
+    if !status.success() {
+        return Err(BuildError::Failed);
+    }
+    Ok(units)
+}
+
+/// The unit of an `.rmeta` cargo reports: `deps/libglob-HASH.rmeta` →
+/// `deps/glob-HASH.mir` and its note.
+fn unit_of(rmeta: &Path) -> Result<Option<Unit>, BuildError> {
+    if rmeta
+        .extension()
+        .is_none_or(|extension| extension != "rmeta")
+    {
+        return Ok(None);
+    }
+    let Some(stem) = rmeta.file_stem().and_then(|stem| stem.to_str()) else {
+        return Ok(None);
+    };
+    let stem = stem.strip_prefix("lib").unwrap_or(stem);
+    let dir = rmeta.parent().unwrap_or(Path::new("."));
+    let note_path = dir.join(format!("{stem}.{NOTE}"));
+    let Ok(note) = std::fs::read_to_string(&note_path) else {
+        // Built by another wrapper (the user's cache): not ours to read.
+        return Err(BuildError::Io(format!(
+            "{} has no MIR note: remove {} and run again",
+            rmeta.display(),
+            dir.display()
+        )));
+    };
+    let mut lines = note.lines();
+    let primary = lines.next() == Some("1");
+    let cwd = PathBuf::from(lines.next().unwrap_or_default());
+    let crate_name = stem
+        .rsplit_once('-')
+        .map_or(stem, |(name, _)| name)
+        .to_owned();
+    Ok(Some(Unit {
+        crate_name,
+        mir: dir.join(format!("{stem}.mir")),
+        cwd,
+        primary,
+    }))
+}
+
+/// The user's `RUSTC_WRAPPER` (environment, then `build.rustc-wrapper` in the cargo
+/// configuration files cargo reads for `root`), unless it is this program.
+fn user_wrapper(root: &Path, me: &Path) -> Option<OsString> {
+    let from_env = ["RUSTC_WRAPPER", "CARGO_BUILD_RUSTC_WRAPPER"]
+        .into_iter()
+        .find_map(|name| std::env::var_os(name).filter(|value| !value.is_empty()));
+    let wrapper = from_env.or_else(|| {
+        let home = std::env::var_os("CARGO_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")));
+        let configs = root
+            .ancestors()
+            .map(|dir| dir.join(".cargo"))
+            .chain(home)
+            .flat_map(|dir| [dir.join("config.toml"), dir.join("config")]);
+        configs
+            .filter_map(|path| std::fs::read_to_string(path).ok())
+            .find_map(|text| config_wrapper(&text))
+            .map(OsString::from)
+    })?;
+    (Path::new(&wrapper) != me).then_some(wrapper)
+}
+
+/// `rustc-wrapper = "sccache"` under `[build]`.
+fn config_wrapper(text: &str) -> Option<String> {
+    let mut in_build = false;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_build = line == "[build]";
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let key = key.trim();
+        if (in_build && key == "rustc-wrapper") || key == "build.rustc-wrapper" {
+            return Some(value.trim().trim_matches('"').to_owned());
+        }
+    }
+    None
+}
+
+/// `rustc -vV`, for an error about a MIR text this version wrote.
+pub(crate) fn rustc_version() -> String {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    Command::new(rustc)
+        .arg("-vV")
+        .output()
+        .ok()
+        .and_then(|output| String::from_utf8(output.stdout).ok())
+        .and_then(|text| text.lines().next().map(str::to_owned))
+        .unwrap_or_else(|| "an unknown rustc".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::config_wrapper;
+
+    #[test]
+    fn the_users_wrapper_from_a_config_file() {
+        assert_eq!(
+            config_wrapper("[net]\nretry = 2\n[build]\nrustc-wrapper = \"sccache\"\n"),
+            Some("sccache".into())
+        );
+        assert_eq!(config_wrapper("[alias]\nb = \"build\"\n"), None);
+    }
+}

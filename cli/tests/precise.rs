@@ -1,0 +1,234 @@
+//! `check --precise` run as a user runs it: on `tests/fixtures/precise` (real crates.io
+//! dependencies: `glob`, `tokio`), built into the workspace's `target/` so that repeated
+//! runs are warm. The fixture marks each expected report with `//~ code` on the line of
+//! its primary span; every unmarked line must stay silent.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/precise")
+}
+
+/// A target directory under the workspace's `target/`, kept between runs.
+fn target_dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/precise-tests")
+        .join(name)
+}
+
+fn check(dir: &Path, target: &Path, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cargo-async-hygiene"))
+        .args(["check", "--precise", "--message-format", "json"])
+        .arg(dir)
+        .args(extra)
+        .env("CARGO_TARGET_DIR", target)
+        .env_remove("RUSTC_WRAPPER")
+        .output()
+        .expect("the checker runs")
+}
+
+fn messages(output: &Output) -> Vec<Value> {
+    String::from_utf8(output.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|error| panic!("{error}: {line}")))
+        .collect()
+}
+
+fn primary(message: &Value) -> &Value {
+    message["message"]["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|span| span["is_primary"] == true)
+        .expect("a primary span")
+}
+
+/// `(line, code)` of each report.
+fn reported(messages: &[Value]) -> BTreeSet<(u64, String)> {
+    messages
+        .iter()
+        .map(|message| {
+            let code = message["message"]["code"]["code"].as_str().unwrap();
+            (
+                primary(message)["line_start"].as_u64().unwrap(),
+                code.trim_start_matches("async-hygiene::").to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// `(line, code)` of each `//~ code` mark.
+fn marked(file: &Path) -> BTreeSet<(u64, String)> {
+    std::fs::read_to_string(file)
+        .unwrap()
+        .lines()
+        .zip(1..)
+        .filter_map(|(line, number)| {
+            let (_, code) = line.split_once("//~ ")?;
+            Some((number, code.trim().to_owned()))
+        })
+        .collect()
+}
+
+fn rendered(message: &Value) -> &str {
+    message["message"]["rendered"].as_str().unwrap()
+}
+
+#[test]
+fn reports_through_dependencies_and_from_coroutine_layouts() {
+    let output = check(&fixture(), &target_dir("fixture"), &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let messages = messages(&output);
+    assert_eq!(
+        reported(&messages),
+        marked(&fixture().join("src/lib.rs")),
+        "{stderr}"
+    );
+    // `glob`'s iterator blocks inside the dependency: the chain names its fns and lines.
+    let count = messages
+        .iter()
+        .find(|message| rendered(message).contains("`<glob::Paths as std::iter::Iterator>::count`"))
+        .expect("the glob iteration is reported");
+    let text = rendered(count);
+    assert!(
+        text.contains("`glob::<Paths as Iterator>::next` at glob-0.3.4/src/lib.rs:")
+            && text.contains("`glob::fill_todo` at glob-0.3.4/src/lib.rs:")
+            && text.contains("→ `std::fs::read_dir`"),
+        "{text}"
+    );
+    assert!(text.contains("tokio::fs::read_dir"), "the fix: {text}");
+    // The guard's report labels the await it is held across.
+    let guard = messages
+        .iter()
+        .find(|message| rendered(message).contains("std::sync::MutexGuard<'_, u32>"))
+        .expect("the guard is reported");
+    let labels: Vec<&Value> = guard["message"]["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|span| span["is_primary"] == false)
+        .collect();
+    assert_eq!(labels[0]["line_start"], 61);
+    assert!(rendered(guard).contains("`guard` is still held here, across this `.await`"));
+}
+
+/// A crate of its own, with no dependencies, under the test's temporary directory.
+fn small_crate(name: &str, lib: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("src/lib.rs"), lib).unwrap();
+    dir
+}
+
+#[test]
+fn a_build_error_is_cargos_and_ends_with_status_2() {
+    let dir = small_crate(
+        "precise_broken",
+        "pub async fn f() -> u8 { \"not a number\" }\n",
+    );
+    let output = check(&dir, &dir.join("target"), &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("error[E0308]: mismatched types"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("`--precise` needs the code to build"),
+        "{stderr}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn chains_the_users_wrapper_into_a_private_target_dir() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = small_crate(
+        "precise_wrapped",
+        "pub async fn f() { std::thread::sleep(std::time::Duration::from_millis(1)); }\n",
+    );
+    let log = dir.join("wrapper.log");
+    let wrapper = dir.join("wrapper.sh");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho \"$@\" >> '{}'\nexec \"$@\"\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let _ = std::fs::remove_file(&log);
+    let target = dir.join("target");
+    let _ = std::fs::remove_dir_all(&target);
+    let output = Command::new(env!("CARGO_BIN_EXE_cargo-async-hygiene"))
+        .args(["check", "--precise", "--lib", "--message-format", "json"])
+        .arg(&dir)
+        .env("CARGO_TARGET_DIR", &target)
+        .env("RUSTC_WRAPPER", &wrapper)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        reported(&messages(&output)),
+        BTreeSet::from([(1, "blocking".to_owned())])
+    );
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        log.lines().any(
+            |line| line.contains("--crate-name precise_wrapped") && line.contains("--emit=mir")
+        ),
+        "{log}"
+    );
+    // The user's own build directory is untouched.
+    assert!(target.join("async-hygiene-precise").is_dir());
+    assert!(!target.join("debug").exists());
+}
+
+#[test]
+fn the_policy_and_allow_blocking_apply_on_full_paths() {
+    let dir = small_crate(
+        "precise_policy",
+        "pub mod legacy {\n\
+         \x20   pub fn fetch_sync() -> u8 { 1 }\n\
+         }\n\
+         pub fn run_elsewhere(work: impl FnOnce()) { let _ = work; }\n\
+         pub async fn denied() -> u8 { legacy::fetch_sync() }\n\
+         pub async fn allowed() { let _ = std::fs::remove_file(\"x\"); }\n\
+         pub async fn offloaded() {\n\
+         \x20   run_elsewhere(|| std::thread::sleep(std::time::Duration::from_millis(1)));\n\
+         }\n\
+         macro_rules! allow_blocking { ($reason:literal, $expr:expr) => { $expr }; }\n\
+         pub async fn escaped() {\n\
+         \x20   allow_blocking!(\"a one-off at startup\", std::fs::create_dir_all(\"x\")).ok();\n\
+         }\n",
+    );
+    std::fs::write(
+        dir.join("async-hygiene.toml"),
+        "[no_blocking.deny]\n\"legacy::fetch_sync\" = \"use `legacy::fetch(..).await`\"\n\
+         [no_blocking.allow]\n\"std::fs::remove_file\" = \"a scratch file on tmpfs\"\n\
+         [no_blocking.offload]\n\"run_elsewhere\" = \"runs its closure on a worker pool\"\n",
+    )
+    .unwrap();
+    let output = check(&dir, &dir.join("target"), &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let messages = messages(&output);
+    assert_eq!(
+        reported(&messages),
+        BTreeSet::from([(5, "blocking".to_owned())]),
+        "{stderr}"
+    );
+    assert!(rendered(&messages[0]).contains("is denied by this crate's `async-hygiene.toml`"));
+}
