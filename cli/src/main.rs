@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! cargo async-hygiene check [PATH | --manifest-path PATH] [--message-format human|json|sarif] [--deny warnings] [--fix]
+//!                           [--precise [-p SPEC] [--features ..] [--all-features] [--no-default-features] [--lib] [--target T]]
 //! cargo async-hygiene explain RULE | FILE:FN | FILE:LINE
 //! ```
 //!

@@ -129,9 +129,14 @@ fn assert_installs_pinned(workflow: &Value) {
 
 /// A package in a fresh directory: `Cargo.toml` and `src/lib.rs` (none for `None`).
 fn scratch(name: &str, lib: Option<&str>) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("readme_ci")
-        .join(name);
+    // A directory without a manifest must have none above it either (the checker looks
+    // upward, as cargo does): outside this workspace, in the system's temporary directory.
+    let base = if lib.is_some() {
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+    } else {
+        std::env::temp_dir().join(format!("async-hygiene-{}", std::process::id()))
+    };
+    let dir = base.join("readme_ci").join(name);
     if dir.exists() {
         fs::remove_dir_all(&dir).unwrap();
     }

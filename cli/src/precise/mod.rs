@@ -42,8 +42,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::check::Checked;
-use crate::diagnostic::{shared_path, Code, Diagnostic, Label, Level, Location};
-use crate::rules::CrateRules;
+use crate::diagnostic::{shared_path, Diagnostic, Label, Location};
+use crate::rules::{Code, Level};
+use crate::scope::CrateRules;
 
 use self::graph::{Crate, Graph, Node, Why};
 use self::mir::{Kind, Span};
@@ -151,7 +152,7 @@ pub(crate) fn apply(
         .drain(..)
         .zip(checked.packages.drain(..))
         .filter(|(diagnostic, _)| {
-            !matches!(diagnostic.code, Code::Blocking | Code::LockAcrossAwait)
+            !matches!(diagnostic.code, Code::BLOCKING | Code::LOCK_ACROSS_AWAIT)
         })
         .collect();
     let mut shown = HashSet::new();
@@ -164,7 +165,7 @@ pub(crate) fn apply(
             .map(|(at, _)| at);
         let level = match package {
             Some(package) => rules[package].1.level(report.code),
-            None => Some(report.code.default_level()),
+            None => report.code.default_level(),
         };
         let Some(level) = level else { continue };
         report.level = if deny_warnings { Level::Error } else { level };
@@ -266,7 +267,7 @@ fn blocking(
     links.push(leaf.what.clone());
     let mut diagnostic = if node == site {
         Diagnostic::new(
-            Code::Blocking,
+            Code::BLOCKING,
             location,
             format!("{} {}", leaf.what, leaf.why),
         )
@@ -285,7 +286,7 @@ fn blocking(
             )
         };
         let mut diagnostic = Diagnostic::new(
-            Code::Blocking,
+            Code::BLOCKING,
             location,
             format!(
                 "`{shown_callee}` blocks the executor thread: it calls {}{through}",
@@ -411,7 +412,7 @@ fn guards(graph: &Graph, root: Node, files: &mut Files) -> Vec<Diagnostic> {
             )
         };
         let mut diagnostic = Diagnostic::new(
-            Code::LockAcrossAwait,
+            Code::LOCK_ACROSS_AWAIT,
             location,
             format!("{what}{bound} is still alive at a later `.await`: {consequence}"),
         )
