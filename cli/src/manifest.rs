@@ -321,6 +321,49 @@ members = [
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    /// The workspace packages a manifest depends on: path dependencies (also inherited
+    /// from `[workspace.dependencies]` and target-specific ones), with their renames; a
+    /// registry crate is none of them, whatever its name.
+    #[test]
+    fn path_dependencies_are_the_workspace_packages_depended_on() {
+        let manifest: Table = r#"
+[dependencies]
+store = { path = "../store" }
+serde = "1"
+common = { workspace = true }
+tokio = { workspace = true }
+db = { package = "store-sql", path = "../sql" }
+
+[target.'cfg(unix)'.dependencies]
+unix-only = { path = "../unix" }
+
+[dev-dependencies]
+fixtures = { path = "../fixtures" }
+"#
+        .parse()
+        .unwrap();
+        let inherited: Table = r#"
+common = { path = "crates/common" }
+tokio = { version = "1" }
+"#
+        .parse()
+        .unwrap();
+        let found: Vec<(String, Option<String>, bool)> =
+            path_dependencies(&manifest, Some(&inherited))
+                .into_iter()
+                .map(|dependency| (dependency.package, dependency.rename, dependency.dev))
+                .collect();
+        let expected = [
+            ("common", None, false),
+            ("store-sql", Some("db"), false),
+            ("store", None, false),
+            ("fixtures", None, true),
+            ("unix-only", None, false),
+        ]
+        .map(|(package, rename, dev)| (package.to_owned(), rename.map(str::to_owned), dev));
+        assert_eq!(found, expected);
+    }
+
     /// Only what `src/` can name as written: the package itself, a dependency (also a
     /// target-specific one) under its own name.
     #[test]

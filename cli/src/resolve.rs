@@ -423,6 +423,12 @@ impl<'f> Resolver<'f> {
             current = current
                 .into_iter()
                 .flat_map(|resolved| match resolved {
+                    // `super::super::x`: each `super` is the parent.
+                    Resolved::Module(module) if segment == "super" => self.modules[module]
+                        .parent
+                        .map(Resolved::Module)
+                        .into_iter()
+                        .collect(),
                     Resolved::Module(module) => self.lookup(module, segment, depth),
                     Resolved::Type(ty) => self
                         .methods

@@ -78,7 +78,9 @@ fn a_call_reaches_only_the_crates_its_crate_can_name() {
 }
 
 /// `dist::http::Client::new` is the `new` of the `Client` that path names, not of the
-/// `jobserver::Client` the file imports; `Client::new` is the imported one's.
+/// `jobserver::Client` the file imports; `Client::new` is the imported one's. A path
+/// that names no fn (`dist::http::Cache::new`) is no other fn of the same last name, and
+/// `super::super::` climbs two modules.
 #[test]
 fn a_call_resolves_through_the_path_written_at_it() {
     let dir = fixture("written_path");
@@ -87,6 +89,11 @@ fn a_call_resolves_through_the_path_written_at_it() {
     assert_eq!(
         notes(&messages, "src/lib.rs", 10)[0],
         "call chain: `new` at src/jobserver.rs:7 → `std::fs::read`"
+    );
+    assert_eq!(
+        notes(&messages, "src/lib.rs", 14)[0],
+        "call chain: `cached` at src/dist/http.rs:18 → `load` at src/dist/store.rs:2 → \
+         `std::fs::read`"
     );
 }
 
