@@ -140,6 +140,7 @@ pub struct Label {
 /// assert_eq!(findings[0].lint, Lint::Blocking);
 /// assert_eq!(findings[0].message, "`std::thread::sleep` blocks the executor thread");
 /// assert_eq!(findings[0].help, "use `tokio::time::sleep(..).await`");
+/// assert_eq!(findings[0].api.as_deref(), Some("`std::thread::sleep`"));
 /// assert_eq!(
 ///     findings[0].to_string(),
 ///     "`std::thread::sleep` blocks the executor thread; use `tokio::time::sleep(..).await`",
@@ -153,6 +154,10 @@ pub struct Finding {
     pub location: Location,
     /// What is wrong and why: "`std::fs::read` blocks the executor thread".
     pub message: String,
+    /// The API at fault, as the message names it: "`std::fs::read`", "`ureq`" (a
+    /// `blocking` finding's, from its catalogue row; `None` for the other rules). A
+    /// caller that names the call elsewhere (the checker's call chains) reads it here.
+    pub api: Option<String>,
     /// The fix: "use `tokio::fs::read(..).await`, or ...".
     pub help: String,
     /// How to tell the check it guessed wrong, when it matched by a name or a shortened
@@ -169,6 +174,7 @@ impl Finding {
             lint,
             location,
             message,
+            api: None,
             help,
             notes: Vec::new(),
             labels: Vec::new(),

@@ -46,29 +46,7 @@ pub(crate) fn check(
         mut diagnostics,
         files: parsed,
     } = parse_workspace(&workspace, early);
-    let targets: Vec<&Target> = workspace
-        .packages
-        .iter()
-        .flat_map(|package| &package.targets)
-        .collect();
-    // A file's first position, as a search in order finds it.
-    let mut positions: HashMap<&Path, usize> = HashMap::new();
-    for (index, file) in parsed.iter().enumerate() {
-        positions.entry(&file.key.path).or_insert(index);
-    }
-    let graph_roots: Vec<Root> = targets
-        .iter()
-        .filter_map(|target| {
-            let file = *positions.get(target.src_path.as_path())?;
-            let crate_name = if target.kind == TargetKind::Lib {
-                target.crate_name.clone()
-            } else {
-                String::new()
-            };
-            Some(Root { file, crate_name })
-        })
-        .collect();
-    let graph = CallGraph::build(&parsed, &graph_roots);
+    let graph = CallGraph::build(&parsed, &graph_roots(&workspace, &parsed));
     // A body read on demand that does not parse is reported with its file's.
     let file_diagnostics: Vec<Diagnostic> = parsed
         .iter()
@@ -129,6 +107,55 @@ pub(crate) fn check(
         owners,
         files,
     })
+}
+
+/// The crate root of each target whose root file was parsed, with the workspace libs it
+/// can name: its package's lib (for the other targets of the package) and the libs of
+/// the packages it depends on, under the names its code uses.
+fn graph_roots(workspace: &Workspace, parsed: &[ParsedFile]) -> Vec<Root> {
+    // A file's first position, as a search in order finds it.
+    let mut positions: HashMap<&Path, usize> = HashMap::new();
+    for (index, file) in parsed.iter().enumerate() {
+        positions.entry(&file.key.path).or_insert(index);
+    }
+    let rooted: Vec<(&Package, &Target, usize)> = workspace
+        .packages
+        .iter()
+        .flat_map(|package| package.targets.iter().map(move |target| (package, target)))
+        .filter_map(|(package, target)| {
+            let file = *positions.get(target.src_path.as_path())?;
+            Some((package, target, file))
+        })
+        .collect();
+    let libs: HashMap<&str, (usize, &Target)> = rooted
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, target, _))| target.kind == TargetKind::Lib)
+        .map(|(index, (package, target, _))| (package.name.as_str(), (index, *target)))
+        .collect();
+    rooted
+        .iter()
+        .map(|(package, target, file)| {
+            let own_lib = libs
+                .get(package.name.as_str())
+                .filter(|_| target.kind != TargetKind::Lib)
+                .map(|(index, lib)| (lib.crate_name.clone(), *index));
+            let dependencies = package
+                .dependencies_of(target.kind)
+                .filter_map(|dependency| {
+                    let (index, lib) = libs.get(dependency.package.as_str())?;
+                    let name = dependency
+                        .rename
+                        .as_ref()
+                        .map_or_else(|| lib.crate_name.clone(), |rename| rename.replace('-', "_"));
+                    Some((name, *index))
+                });
+            Root {
+                file: *file,
+                crates: own_lib.into_iter().chain(dependencies).collect(),
+            }
+        })
+        .collect()
 }
 
 /// The packages' rules (and the problems of their `async-hygiene.toml`) and their
@@ -316,6 +343,7 @@ fn single_file(path: &Path) -> Result<Workspace, String> {
             version: "0.0.0".to_owned(),
             manifest_dir: dir,
             targets: vec![Target::new(&name, TargetKind::Bin, path, "2021")],
+            dependencies: Vec::new(),
         }],
     })
 }

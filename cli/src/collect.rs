@@ -18,7 +18,7 @@ use async_hygiene_analysis::syntax::tokens_mention;
 use crate::calls::{body_uses, collect_calls, return_type, type_name};
 use crate::diagnostic::{self, Location};
 use crate::facts::{DeferredBody, FileFacts, FileKey, FnBody, FnFacts, Scope};
-use crate::modules::{candidate_files, module_dir, module_file, path_attribute};
+use crate::modules::{candidate_files, file_name, module_dir, module_file, path_attribute};
 use crate::rules::blocking as blocking_rule;
 use crate::rules::blocking::{AsyncCode, BlockingCall};
 use crate::rules::{detached_spawn, sequential_awaits, unbounded_spawn, unparsed_file};
@@ -204,7 +204,7 @@ impl FileCollector<'_> {
         if let Some((_, content)) = &item_mod.content {
             let child_dir = match &path_attr {
                 Some(path) => parent.dir.join(path),
-                None => parent.dir.join(&name),
+                None => parent.dir.join(file_name(&name)),
             };
             let mut child_path = parent.inline_path.to_vec();
             child_path.push(name);

@@ -5,13 +5,15 @@
 //! `[lib]`/`[[bin]]`/`[[example]]`/`[[test]]`/`[[bench]]` `name`/`path`, the
 //! `auto*` switches, and `[workspace] members/exclude` (with `*` globs), then adds the
 //! targets cargo discovers by convention (`src/lib.rs`, `src/main.rs`, `src/bin/*`,
-//! `examples/*`, `tests/*`, `benches/*`).
+//! `examples/*`, `tests/*`, `benches/*`); and the path dependencies of `[dependencies]`
+//! and `[dev-dependencies]` (also under `[target.*]`, and through `workspace = true`),
+//! which say what other packages of the workspace a target can name.
 
 use std::path::{Path, PathBuf};
 
 use toml::{Table, Value};
 
-use crate::workspace::{Package, Target, TargetKind, Workspace};
+use crate::workspace::{Dependency, Package, Target, TargetKind, Workspace};
 
 /// A manifest's `[name]` table, or its `[[name]]` entries.
 fn tables<'t>(manifest: &'t Table, name: &str) -> Vec<&'t Table> {
@@ -37,8 +39,13 @@ fn list<'t>(table: &'t Table, key: &str) -> Vec<&'t str> {
 /// The package or workspace at `root`.
 pub(crate) fn read_workspace(root: &Path) -> Result<Workspace, String> {
     let tables = read(&root.join("Cargo.toml"))?;
+    let inherited = tables
+        .get("workspace")
+        .and_then(Value::as_table)
+        .and_then(|workspace| workspace.get("dependencies"))
+        .and_then(Value::as_table);
     let mut packages = Vec::new();
-    if let Some(package) = package_of(root, &tables) {
+    if let Some(package) = package_of(root, &tables, inherited) {
         packages.push(package);
     }
     if let Some(workspace) = tables.get("workspace").and_then(Value::as_table) {
@@ -52,7 +59,7 @@ pub(crate) fn read_workspace(root: &Path) -> Result<Workspace, String> {
                     continue;
                 }
                 let member_tables = read(&dir.join("Cargo.toml"))?;
-                if let Some(package) = package_of(&dir, &member_tables) {
+                if let Some(package) = package_of(&dir, &member_tables, inherited) {
                     packages.push(package);
                 }
             }
@@ -126,7 +133,50 @@ fn expand_glob(root: &Path, member: &str) -> Vec<PathBuf> {
     dirs
 }
 
-fn package_of(dir: &Path, manifest: &Table) -> Option<Package> {
+/// The path dependencies of a manifest: `[dependencies]` and `[dev-dependencies]`,
+/// also target-specific ones, an entry with `workspace = true` read in the workspace's
+/// `[workspace.dependencies]` (`inherited`). A dependency without a `path` is a
+/// registry or git crate, not a package of the workspace, whatever its name.
+fn path_dependencies(manifest: &Table, inherited: Option<&Table>) -> Vec<Dependency> {
+    let mut sections: Vec<&Table> = vec![manifest];
+    if let Some(targets) = manifest.get("target").and_then(Value::as_table) {
+        sections.extend(targets.values().filter_map(Value::as_table));
+    }
+    let mut found = Vec::new();
+    for section in sections {
+        for (table, dev) in [("dependencies", false), ("dev-dependencies", true)] {
+            let Some(entries) = section.get(table).and_then(Value::as_table) else {
+                continue;
+            };
+            for (key, entry) in entries {
+                let Some(entry) = entry.as_table() else {
+                    continue;
+                };
+                let shared = if entry.get("workspace").and_then(Value::as_bool) == Some(true) {
+                    inherited
+                        .and_then(|inherited| inherited.get(key))
+                        .and_then(Value::as_table)
+                } else {
+                    None
+                };
+                if !entry.contains_key("path") && !shared.is_some_and(|s| s.contains_key("path")) {
+                    continue;
+                }
+                let package = text(entry, "package")
+                    .or_else(|| shared.and_then(|shared| text(shared, "package")))
+                    .unwrap_or(key);
+                found.push(Dependency {
+                    package: package.to_owned(),
+                    rename: (package != key).then(|| key.clone()),
+                    dev,
+                });
+            }
+        }
+    }
+    found
+}
+
+fn package_of(dir: &Path, manifest: &Table, inherited: Option<&Table>) -> Option<Package> {
     let package = manifest.get("package").and_then(Value::as_table)?;
     let name = text(package, "name")?.to_owned();
     let version = text(package, "version").unwrap_or("0.0.0").to_owned();
@@ -192,6 +242,7 @@ fn package_of(dir: &Path, manifest: &Table) -> Option<Package> {
         version,
         manifest_dir: dir.to_path_buf(),
         targets,
+        dependencies: path_dependencies(manifest, inherited),
     })
 }
 
@@ -249,7 +300,7 @@ members = [
 "#
         .parse()
         .unwrap();
-        let package = package_of(&dir, &manifest).unwrap();
+        let package = package_of(&dir, &manifest, None).unwrap();
         let targets: Vec<(&str, TargetKind, PathBuf)> = package
             .targets
             .iter()
@@ -268,6 +319,49 @@ members = [
         let workspace = manifest["workspace"].as_table().unwrap();
         assert_eq!(list(workspace, "members"), ["a", "crates/*"]);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The workspace packages a manifest depends on: path dependencies (also inherited
+    /// from `[workspace.dependencies]` and target-specific ones), with their renames; a
+    /// registry crate is none of them, whatever its name.
+    #[test]
+    fn path_dependencies_are_the_workspace_packages_depended_on() {
+        let manifest: Table = r#"
+[dependencies]
+store = { path = "../store" }
+serde = "1"
+common = { workspace = true }
+tokio = { workspace = true }
+db = { package = "store-sql", path = "../sql" }
+
+[target.'cfg(unix)'.dependencies]
+unix-only = { path = "../unix" }
+
+[dev-dependencies]
+fixtures = { path = "../fixtures" }
+"#
+        .parse()
+        .unwrap();
+        let inherited: Table = r#"
+common = { path = "crates/common" }
+tokio = { version = "1" }
+"#
+        .parse()
+        .unwrap();
+        let found: Vec<(String, Option<String>, bool)> =
+            path_dependencies(&manifest, Some(&inherited))
+                .into_iter()
+                .map(|dependency| (dependency.package, dependency.rename, dependency.dev))
+                .collect();
+        let expected = [
+            ("common", None, false),
+            ("store-sql", Some("db"), false),
+            ("store", None, false),
+            ("fixtures", None, true),
+            ("unix-only", None, false),
+        ]
+        .map(|(package, rename, dev)| (package.to_owned(), rename.map(str::to_owned), dev));
+        assert_eq!(found, expected);
     }
 
     /// Only what `src/` can name as written: the package itself, a dependency (also a

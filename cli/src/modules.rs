@@ -48,10 +48,16 @@ pub(crate) fn module_file(
 
 /// `dir/name.rs` (children in `dir/name/`) and `dir/name/mod.rs` (owns `dir/name/`).
 pub(crate) fn candidate_files(name: &str, dir: &Path) -> [(PathBuf, bool); 2] {
+    let name = file_name(name);
     [
         (dir.join(format!("{name}.rs")), false),
         (dir.join(name).join("mod.rs"), true),
     ]
+}
+
+/// A module's name as its file and directory spell it: `mod r#type;` is `type.rs`.
+pub(crate) fn file_name(module: &str) -> &str {
+    module.strip_prefix("r#").unwrap_or(module)
 }
 
 pub(crate) fn path_attribute(attrs: &[Attribute]) -> Option<String> {

@@ -2,11 +2,16 @@
 //!
 //! - **Modules**: one tree per crate root, built from the parsed files' scopes (`mod x;`
 //!   files and inline `mod`s), so `crate::`, `super::`, `self::`, `use` items (renames,
-//!   globs, `pub use` re-exports) and the other crates of the workspace resolve by name.
-//! - **Calls**: a path call resolves to fns and associated fns; a method call to the
-//!   methods of the receiver's type when syntax shows it, else to the one method of that
-//!   name in the workspace if there is exactly one and the name is not a common std one
-//!   (`std_method_names.txt`).
+//!   globs, `pub use` re-exports) and the workspace crates the root can name (its
+//!   package's lib, the libs of the packages it depends on: [`Root::crates`]) resolve
+//!   by name.
+//! - **Types**: a type is the one its path names, from the module that defines it: an
+//!   associated fn or method belongs to the type its `impl` names from the impl's module,
+//!   so `dist::http::Client::new` is not the `new` of another `Client` in view.
+//! - **Calls**: a path call resolves through the path as written, from its first segment
+//!   in scope; a method call to the methods of the receiver's type when syntax shows it,
+//!   else to the one method of that name among the crates the caller can name, if there
+//!   is exactly one and the name is not a common std one (`std_method_names.txt`).
 //!
 //! It cannot see calls through trait objects, fn pointers or generics.
 
@@ -36,6 +41,16 @@ struct Module {
     types: HashSet<String>,
 }
 
+/// A type by name: of the tree of crate root `target`, defined in `module` when the
+/// lookup found its definition (`None`: only its name is known, as for `Self` of an impl
+/// whose type is not found, and any impl of that name may be it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct TypeRef {
+    target: usize,
+    name: String,
+    module: Option<ModuleId>,
+}
+
 #[derive(Debug)]
 struct FnNode {
     file: usize,
@@ -43,21 +58,30 @@ struct FnNode {
     module: ModuleId,
 }
 
+impl FnNode {
+    /// The crate root whose tree holds the fn.
+    fn target(&self, modules: &[Module]) -> usize {
+        modules[self.module].target
+    }
+}
+
 /// What a path names.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Resolved {
     Module(ModuleId),
     Fn(FnId),
-    /// A type of a crate root's tree, by name.
-    Type(usize, String),
+    /// A type of a crate root's tree.
+    Type(TypeRef),
 }
 
-/// A crate root: its file and the crates it sees by name (the workspace's libs).
+/// A crate root: its file and the workspace crates it can name.
 #[derive(Debug)]
 pub(crate) struct Root {
     pub(crate) file: usize,
-    /// The lib crate name of this root's own package, when the root is not that lib.
-    pub(crate) crate_name: String,
+    /// The libs it can name, by the name it uses (an index into the list of roots):
+    /// its package's lib when it is not that lib, and the libs of the workspace packages
+    /// its target depends on (dev-dependencies too for tests, examples and benches).
+    pub(crate) crates: Vec<(String, usize)>,
 }
 
 pub(crate) struct Resolver<'f> {
@@ -65,8 +89,11 @@ pub(crate) struct Resolver<'f> {
     modules: Vec<Module>,
     nodes: Vec<FnNode>,
     roots: Vec<ModuleId>,
-    /// Lib crate names → their root module.
-    crates: HashMap<String, ModuleId>,
+    /// For each crate root, the lib crates it can name → their root module.
+    crates: Vec<HashMap<String, ModuleId>>,
+    /// For each crate root, the crate roots whose fns its calls may reach: its own and
+    /// those of `crates`.
+    reachable: Vec<HashSet<usize>>,
     methods: HashMap<(usize, String, String), Vec<FnId>>,
     /// Method name → the distinct `(file, index)` that define it.
     methods_by_name: HashMap<String, Vec<(usize, usize, FnId)>>,
@@ -96,7 +123,8 @@ impl<'f> Resolver<'f> {
             modules: Vec::new(),
             nodes: Vec::new(),
             roots: Vec::new(),
-            crates: HashMap::new(),
+            crates: Vec::new(),
+            reachable: Vec::new(),
             methods: HashMap::new(),
             methods_by_name: HashMap::new(),
             lookups: RefCell::new(HashMap::new()),
@@ -111,12 +139,18 @@ impl<'f> Resolver<'f> {
             let mut visiting = HashSet::new();
             let module = resolver.module(target, root.file, 0, None, &by_path, &mut visiting);
             resolver.roots.push(module);
-            if !root.crate_name.is_empty() {
-                resolver
-                    .crates
-                    .entry(root.crate_name.clone())
-                    .or_insert(module);
-            }
+        }
+        for (target, root) in roots.iter().enumerate() {
+            let named = root.crates.iter().filter(|(_, lib)| *lib < roots.len());
+            resolver.crates.push(
+                named
+                    .clone()
+                    .map(|(name, lib)| (name.clone(), resolver.roots[*lib]))
+                    .collect(),
+            );
+            resolver
+                .reachable
+                .push(named.map(|(_, lib)| *lib).chain([target]).collect());
         }
         resolver
     }
@@ -268,7 +302,11 @@ impl<'f> Resolver<'f> {
             found.extend(fns.iter().map(|id| Resolved::Fn(*id)));
         }
         if this.types.contains(name) {
-            found.push(Resolved::Type(this.target, name.to_owned()));
+            found.push(Resolved::Type(TypeRef {
+                target: this.target,
+                name: name.to_owned(),
+                module: Some(module),
+            }));
         }
         if !found.is_empty() || depth > MAX_DEPTH {
             return found;
@@ -345,7 +383,7 @@ impl<'f> Resolver<'f> {
                 let Some((name, tail)) = rest.split_first() else {
                     return Vec::new();
                 };
-                return match self.crates.get(name) {
+                return match self.crates[target].get(name) {
                     Some(root) => self.members(vec![Resolved::Module(*root)], tail, depth),
                     None => Vec::new(),
                 };
@@ -358,9 +396,8 @@ impl<'f> Resolver<'f> {
                 .into_iter()
                 .collect(),
             "Self" => self_type
-                .map(|name| Resolved::Type(target, name.to_owned()))
-                .into_iter()
-                .collect(),
+                .map(|name| self.self_type(module, name, depth))
+                .unwrap_or_default(),
             name => {
                 let mut found = Vec::new();
                 if let Some(local) = local {
@@ -370,7 +407,7 @@ impl<'f> Resolver<'f> {
                     found = self.lookup(module, name, depth);
                 }
                 if found.is_empty() {
-                    if let Some(root) = self.crates.get(name) {
+                    if let Some(root) = self.crates[target].get(name) {
                         found.push(Resolved::Module(*root));
                     }
                 }
@@ -386,17 +423,69 @@ impl<'f> Resolver<'f> {
             current = current
                 .into_iter()
                 .flat_map(|resolved| match resolved {
+                    // `super::super::x`: each `super` is the parent.
+                    Resolved::Module(module) if segment == "super" => self.modules[module]
+                        .parent
+                        .map(Resolved::Module)
+                        .into_iter()
+                        .collect(),
                     Resolved::Module(module) => self.lookup(module, segment, depth),
-                    Resolved::Type(target, name) => self
+                    Resolved::Type(ty) => self
                         .methods
-                        .get(&(target, name, segment.clone()))
-                        .map(|ids| ids.iter().map(|id| Resolved::Fn(*id)).collect())
-                        .unwrap_or_default(),
+                        .get(&(ty.target, ty.name.clone(), segment.clone()))
+                        .into_iter()
+                        .flatten()
+                        .filter(|id| self.implements(**id, &ty, depth))
+                        .map(|id| Resolved::Fn(*id))
+                        .collect(),
                     Resolved::Fn(_) => Vec::new(),
                 })
                 .collect();
         }
         current
+    }
+
+    /// `Self` inside an impl of `name` written in `module`: the type that name
+    /// names there, or the name alone when the lookup does not find it.
+    fn self_type(&self, module: ModuleId, name: &str, depth: usize) -> Vec<Resolved> {
+        let found: Vec<Resolved> = self
+            .lookup(module, name, depth + 1)
+            .into_iter()
+            .filter(|resolved| matches!(resolved, Resolved::Type(_)))
+            .collect();
+        if !found.is_empty() {
+            return found;
+        }
+        vec![Resolved::Type(TypeRef {
+            target: self.modules[module].target,
+            name: name.to_owned(),
+            module: None,
+        })]
+    }
+
+    /// Whether method `id` (of an impl of a type named `ty.name`) may be one of `ty`'s:
+    /// its impl names that type from the impl's module, or a type the lookup cannot find
+    /// (`impl a::b::T` is only known by `T`), or `ty`'s definition is unknown.
+    fn implements(&self, id: FnId, ty: &TypeRef, depth: usize) -> bool {
+        let Some(defined_in) = ty.module else {
+            return true;
+        };
+        if depth > MAX_DEPTH {
+            return true;
+        }
+        let node = &self.nodes[id];
+        let Some(self_type) = self.facts(id).self_type.as_deref() else {
+            return true;
+        };
+        let mut named = self
+            .lookup(node.module, self_type, depth + 1)
+            .into_iter()
+            .filter_map(|resolved| match resolved {
+                Resolved::Type(TypeRef { module, .. }) => Some(module),
+                _ => None,
+            })
+            .peekable();
+        named.peek().is_none() || named.any(|module| module.is_none_or(|m| m == defined_in))
     }
 
     /// The crate fns a call site may call.
@@ -425,7 +514,7 @@ impl<'f> Resolver<'f> {
                     Some(TypeGuess::ReturnOf(path)) => {
                         self.return_types(module, path, self_type, facts.uses())
                     }
-                    None => return self.method_by_name(name),
+                    None => return self.method_by_name(node.target(&self.modules), name),
                 };
                 fns(self.members(
                     types
@@ -471,21 +560,29 @@ impl<'f> Resolver<'f> {
         types
     }
 
-    /// A method whose receiver's type is out of sight: the crate's one method of that
-    /// name, unless the name is also a common std method.
-    fn method_by_name(&self, name: &str) -> Vec<FnId> {
+    /// A method whose receiver's type is out of sight, called from crate root
+    /// `target`: the one method of that name among the crates that root can name (its
+    /// own tree, its package's lib, the workspace crates it depends on), unless the name
+    /// is also a common std method. Another crate's method is not callable from there,
+    /// whatever its name.
+    fn method_by_name(&self, target: usize, name: &str) -> Vec<FnId> {
         if is_std_method_name(name) {
             return Vec::new();
         }
         let Some(defined) = self.methods_by_name.get(name) else {
             return Vec::new();
         };
-        let distinct: HashSet<(usize, usize)> = defined
+        let reachable = &self.reachable[target];
+        let callable: Vec<&(usize, usize, FnId)> = defined
+            .iter()
+            .filter(|(_, _, id)| reachable.contains(&self.modules[self.nodes[*id].module].target))
+            .collect();
+        let distinct: HashSet<(usize, usize)> = callable
             .iter()
             .map(|(file, index, _)| (*file, *index))
             .collect();
         if distinct.len() == 1 {
-            defined.first().map(|(_, _, id)| *id).into_iter().collect()
+            callable.first().map(|(_, _, id)| *id).into_iter().collect()
         } else {
             Vec::new()
         }

@@ -34,9 +34,38 @@ pub(crate) struct Package {
     pub(crate) version: String,
     pub(crate) manifest_dir: PathBuf,
     pub(crate) targets: Vec<Target>,
+    /// Its dependencies on the other packages found (by path), as its manifest declares
+    /// them: what its targets can name besides themselves.
+    pub(crate) dependencies: Vec<Dependency>,
+}
+
+/// A package's dependency on a package of the workspace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Dependency {
+    /// The package depended on.
+    pub(crate) package: String,
+    /// The name the dependent's code uses for it, when the manifest renames it
+    /// (`db = { package = "store", .. }`).
+    pub(crate) rename: Option<String>,
+    /// Whether it is a `[dev-dependencies]` entry: tests, examples and benches see it,
+    /// the lib and bins do not.
+    pub(crate) dev: bool,
 }
 
 impl Package {
+    /// The workspace packages the target `kind` of this package can name, with the names
+    /// it uses for them: the normal dependencies, and the dev-dependencies for tests,
+    /// examples and benches (build-dependencies are the build script's).
+    pub(crate) fn dependencies_of(&self, kind: TargetKind) -> impl Iterator<Item = &Dependency> {
+        let dev = matches!(
+            kind,
+            TargetKind::Test | TargetKind::Example | TargetKind::Bench
+        );
+        self.dependencies
+            .iter()
+            .filter(move |dependency| dev || !dependency.dev)
+    }
+
     /// Cargo's package id, as its JSON messages carry it.
     pub(crate) fn id(&self) -> String {
         format!(
@@ -131,6 +160,26 @@ pub(crate) fn from_cargo_metadata(root: &Path) -> Option<Workspace> {
         .iter()
         .filter(|package| in_root(package.manifest_path.as_std_path()))
         .map(|package| {
+            let dependencies = package
+                .dependencies
+                .iter()
+                .filter_map(|dependency| {
+                    use cargo_metadata::DependencyKind as K;
+                    // A workspace package is a path dependency; a registry crate of the
+                    // same name is not it.
+                    dependency.path.as_ref()?;
+                    let dev = match dependency.kind {
+                        K::Normal => false,
+                        K::Development => true,
+                        _ => return None,
+                    };
+                    Some(Dependency {
+                        package: dependency.name.clone(),
+                        rename: dependency.rename.clone(),
+                        dev,
+                    })
+                })
+                .collect();
             let targets = package
                 .targets
                 .iter()
@@ -168,6 +217,7 @@ pub(crate) fn from_cargo_metadata(root: &Path) -> Option<Workspace> {
                     .map(|dir| dir.as_std_path().to_path_buf())
                     .unwrap_or_default(),
                 targets,
+                dependencies,
             }
         })
         .collect();

@@ -6,12 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
+use support::{fixture, primary};
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
+mod support;
 
 fn checker() -> Command {
     Command::new(env!("CARGO_BIN_EXE_cargo-async-hygiene"))
@@ -30,15 +27,6 @@ fn json_lines(output: &Output) -> Vec<Value> {
         .lines()
         .map(|line| serde_json::from_str(line).unwrap_or_else(|error| panic!("{error}: {line}")))
         .collect()
-}
-
-fn primary(message: &Value) -> &Value {
-    message["message"]["spans"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|span| span["is_primary"] == true)
-        .expect("a primary span")
 }
 
 /// `(file, line)` of each report.

@@ -165,6 +165,7 @@ impl<'a> Scanner<'a> {
             entry.message(),
             entry.instead.to_string(),
         );
+        finding.api = Some(entry.what.to_string());
         finding.notes.extend(note);
         self.findings.push(finding);
     }

@@ -130,11 +130,7 @@ impl BlockingCall {
             .into_iter()
             .find(|finding| finding.lint == lint)
             .map(|finding| BlockingCall {
-                api: finding
-                    .message
-                    .split_once(" blocks")
-                    .or_else(|| finding.message.split_once(' '))
-                    .map_or_else(|| finding.message.clone(), |(api, _)| api.to_owned()),
+                api: finding.api.unwrap_or_else(|| finding.message.clone()),
                 location: Location::spanning(file, finding.location.first, finding.location.last),
                 message: finding.message,
                 help: finding.help,
