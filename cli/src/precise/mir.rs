@@ -6,7 +6,7 @@
 //!
 //! The format is rustc's pretty-printer, documented as unstable. What this reader
 //! relies on is checked as it reads: the header comment, each fn header, and a span on
-//! every call. Anything else makes [`parse`] fail, so that another rustc's text is an
+//! every call. Anything else makes [`outline`] fail, so that another rustc's text is an
 //! error and never a wrong report.
 
 /// The first line of every MIR file this reader knows.

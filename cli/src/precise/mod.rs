@@ -8,7 +8,7 @@
 //!    text lands beside the `.rmeta`) and runs rustc, through the user's own wrapper
 //!    (sccache) when there is one. Build errors are cargo's, printed as cargo prints
 //!    them; precise mode then ends with exit status 2.
-//! 2. [`mir::parse`] reads each crate's MIR: fns, closures, async bodies, calls with
+//! 2. [`mir::outline`] reads each crate's MIR: fns, closures, async bodies, calls with
 //!    their spans, coroutine layouts.
 //! 3. [`graph::Graph`] joins every crate's bodies into one call graph; reports come from
 //!    the async bodies of the packages asked for: a call that reaches a blocking leaf
@@ -26,7 +26,7 @@
 //! nothing they detect changes), never in the user's own builds (the target directory
 //! is private), and `#![feature]`s in the user's code still fail in their own build. The
 //! flags change what rustc prints, not what it compiles. The cost: the MIR text is
-//! rustc's unstable pretty-printing, so [`mir::parse`] checks what it relies on and
+//! rustc's unstable pretty-printing, so [`mir::outline`] checks what it relies on and
 //! a text it does not recognise is an error naming the rustc version (`rustc -vV`),
 //! never a report read from the wrong columns.
 

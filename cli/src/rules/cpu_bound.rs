@@ -4,7 +4,7 @@
 //!
 //! The catalogue is `async-hygiene-analysis`'s `cpu_bound`, matched by the blocking scan
 //! (the same offload contexts, name resolution and import-aware matching) on every async
-//! context: [`super::blocking::check_async_fn`] with [`Lint::CpuBound`], run by
+//! context: [`super::blocking::check_async`] with [`Lint::CpuBound`], run by
 //! [`crate::collect`]. The calls through sync fns come from [`crate::graph`], which
 //! carries each sync fn's first CPU-heavy call to its async callers as it does
 //! `blocking`'s; the report of such a call is worded here.
