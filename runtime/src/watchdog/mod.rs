@@ -86,11 +86,18 @@
 //! the watch state's few words (a body with its own state) or the wrapper's state machine
 //! and a thread-local per marked await (a wrapped body); `cargo run --release --features
 //! watchdog --example bench_watchdog` measures both against the plain body (about 80 and
-//! 120 instructions a poll on an empty `yield_now` poll, see the README). The duration is
-//! a lower bound, short of the truth by one tick plus however
-//! late the ticker was scheduled: the watchdog can miss a slow poll when the machine is
-//! too loaded to run the ticker, but never reports a fast one. Below 20 ms each poll
-//! reads `Instant::now()` twice (about 25 ns more) and the duration is exact.
+//! 120 instructions a poll on an empty `yield_now` poll, see the README).
+//!
+//! A slow poll's duration on the coarse clock is an upper bound, long by at most two
+//! ticks: a stall is never under-measured, so **every poll that runs the threshold or
+//! longer is reported**, and a poll as short as the threshold minus two ticks (a tenth of
+//! it, at most 10 ms: from 90 ms at the default) may be. That holds while the ticker
+//! runs at most a tick late; a machine too loaded to run it can delay a report, or
+//! under-measure a poll by the ticker's delay, but does not turn a short poll into a
+//! long one. A hang is measured the other way round, by a lower bound short by up to a
+//! tick: the monitor never reports (in strict mode: aborts for) a poll still shorter
+//! than the hang threshold. Below 20 ms each poll reads `Instant::now()` twice (about
+//! 25 ns more) and the duration is exact: the effective threshold is the threshold.
 //!
 //! ```
 //! # extern crate async_hygiene_runtime as async_hygiene;
@@ -134,6 +141,10 @@ pub use watched::{spawn_watched, watch, Watched};
 /// a blocking file read or `thread::sleep` takes milliseconds, and unoptimised debug builds
 /// make honest CPU work slow enough that tokio-metrics' 50 µs would report everything.
 /// Lower it with [`set_threshold`] or `ASYNC_HYGIENE_WATCHDOG_MS` to hunt smaller stalls.
+///
+/// Effective threshold: every poll of 100 ms or more is reported; polls from 90 ms may be
+/// too, since the coarse clock rounds a duration up by up to two of its 5 ms ticks (see
+/// "Cost and precision" in the [module docs](self)).
 pub const DEFAULT_THRESHOLD: Duration = Duration::from_millis(100);
 
 /// Whether the annotated async fns of this build are instrumented at all, i.e. whether
@@ -449,7 +460,9 @@ pub fn threshold() -> Duration {
 
 /// Sets the threshold above which one poll is reported. From
 /// [`COARSE_CLOCK_MIN_THRESHOLD`] up polls are timed with the coarse clock, below it with
-/// `Instant` (see the module docs). [`Duration::ZERO`] reports every poll, which is a way
+/// `Instant` (see the module docs): on the coarse clock every poll of the threshold or
+/// more is reported, and one as short as the threshold minus a tenth of it (at most
+/// 10 ms less) may be. [`Duration::ZERO`] reports every poll, which is a way
 /// to see how often and how long a fn is polled.
 pub fn set_threshold(threshold: Duration) {
     ensure_initialised();
