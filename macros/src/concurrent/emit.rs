@@ -53,7 +53,7 @@ use std::collections::{BTreeSet, HashMap};
 use async_hygiene_analysis::concurrent::names::{pattern_bindings, ExprFacts};
 use async_hygiene_analysis::concurrent::{
     expr_attrs_mut, restore_statement_markers, take_markers, take_statement_markers, Binding,
-    BlockPlan, Guards, Role, Run, Schedule, Statement,
+    BlockPlan, Borrows, Guards, Role, Run, Schedule, Statement,
 };
 
 use proc_macro2::{Delimiter, Group, Literal, Span, TokenStream};
@@ -66,8 +66,9 @@ use crate::private::Private;
 
 /// Rewrites every block of a function body (not of nested items).
 pub(crate) struct BlockRewriter<'a> {
-    /// Names some code may write through (see `async_hygiene_analysis::concurrent::mutable_names`).
-    pub(crate) mutables: &'a BTreeSet<String>,
+    /// Names some code may write through or borrow mutably (see
+    /// `async_hygiene_analysis::concurrent::Borrows`).
+    pub(crate) borrows: &'a Borrows,
     /// The crate's own guard-returning calls (`[concurrent.guards]`).
     pub(crate) guards: Guards<'a>,
     /// Misused markers.
@@ -105,7 +106,7 @@ impl BlockRewriter<'_> {
             block.brace_token.span.join(),
             &stmts,
             &marked,
-            self.mutables,
+            self.borrows,
             self.guards,
         );
         let renamed = rename_shadowed(&plan, &mut stmts);
