@@ -400,9 +400,17 @@ impl Source for FileSource<'_> {
     }
 }
 
-/// `#[concurrent]`'s plan of one fn, in plain text.
-pub(crate) fn explain(sig: &Signature, block: &Block, text: &str, guards: &[Guard]) -> String {
-    FnPlan::with_guards(sig, block, Guards::new(guards)).explain(&FileSource { text })
+/// `#[concurrent]`'s plan of one fn, in plain text (saying so when `attrs` hold it).
+pub(crate) fn explain(
+    attrs: &[Attribute],
+    sig: &Signature,
+    block: &Block,
+    text: &str,
+    guards: &[Guard],
+) -> String {
+    FnPlan::with_guards(sig, block, Guards::new(guards))
+        .with_attributes(attrs)
+        .explain(&FileSource { text })
 }
 
 /// Whether a body has at most one `.await`, counting those inside macro arguments.

@@ -61,6 +61,9 @@ pub struct FnPlan {
     /// Every block of the body (the body first, then nested blocks in source order:
     /// branches, loop bodies, closures, `async` blocks).
     pub blocks: Vec<BlockPlan>,
+    /// Whether the fn already carries `#[concurrent]` ([`FnPlan::with_attributes`]):
+    /// the plan is then what it does, not what it would do.
+    pub annotated: bool,
 }
 
 impl FnPlan {
@@ -137,7 +140,22 @@ impl FnPlan {
         Self {
             name: sig.ident.to_string(),
             blocks: planner.blocks,
+            annotated: false,
         }
+    }
+
+    /// The plan of a fn with these attributes: [`FnPlan::annotated`] when one of them is
+    /// `#[concurrent]` or `#[async_hygiene::concurrent]`.
+    #[must_use]
+    pub fn with_attributes(mut self, attrs: &[syn::Attribute]) -> Self {
+        self.annotated = attrs.iter().any(|attr| {
+            let segments = &attr.path().segments;
+            segments
+                .last()
+                .is_some_and(|last| last.ident == "concurrent")
+                && (segments.len() == 1 || segments[0].ident == "async_hygiene")
+        });
+        self
     }
 
     /// What the checker's `sequential-awaits` rule reports: `Some` only when
@@ -334,6 +352,41 @@ mod tests {
             .summary()
             .expect("independent calls join");
         assert!(summary.machine_applicable() && summary.caution().is_none());
+    }
+
+    #[test]
+    fn explain_says_when_the_fn_already_has_the_attribute_and_counts_in_words() {
+        let function: syn::ItemFn = syn::parse_str(
+            "/// Loads both.\n#[concurrent]\nasync fn both() { let a = one().await; let b = two().await; }",
+        )
+        .expect("test fn parses");
+        let plan = FnPlan::new(&function.sig, &function.block);
+        let annotated = plan.clone().with_attributes(&function.attrs);
+        assert!(annotated.annotated && !plan.annotated);
+        let text = annotated.explain(&NoLines);
+        assert!(
+            text.starts_with(
+                "`fn both` has `#[concurrent]`: it joins 2 awaits in sequence into 1 step\n"
+            ),
+            "{text}"
+        );
+        let qualified: syn::ItemFn = syn::parse_str(
+            "#[async_hygiene::concurrent] async fn one_await() { let a = one().await; }",
+        )
+        .expect("test fn parses");
+        let text = FnPlan::new(&qualified.sig, &qualified.block)
+            .with_attributes(&qualified.attrs)
+            .explain(&NoLines);
+        assert!(
+            text.starts_with(
+                "`fn one_await` has `#[concurrent]`, which leaves it as written: nothing to join\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("run at statement 0: nothing to join, runs as written (1 await)\n"),
+            "{text}"
+        );
     }
 
     #[test]
