@@ -9,12 +9,13 @@ use async_hygiene_analysis::policy::{self, Guard};
 use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
-use syn::{Block, ImplItemFn, ItemFn, ItemImpl, Signature, TraitItemFn};
+use syn::{Attribute, Block, ImplItemFn, ItemFn, ItemImpl, Signature, TraitItemFn};
 
 /// A fn of the file, with the name to select it by and the lines it covers.
 struct Candidate<'f> {
     name: String,
     qualified: String,
+    attrs: &'f [Attribute],
     sig: &'f Signature,
     block: &'f Block,
     lines: (usize, usize),
@@ -27,7 +28,13 @@ struct Finder<'f> {
 }
 
 impl<'f> Finder<'f> {
-    fn push(&mut self, sig: &'f Signature, block: &'f Block, whole: proc_macro2::Span) {
+    fn push(
+        &mut self,
+        attrs: &'f [Attribute],
+        sig: &'f Signature,
+        block: &'f Block,
+        whole: proc_macro2::Span,
+    ) {
         let name = sig.ident.to_string();
         let qualified = match &self.self_type {
             Some(self_type) => format!("{self_type}::{name}"),
@@ -36,6 +43,7 @@ impl<'f> Finder<'f> {
         self.found.push(Candidate {
             name,
             qualified,
+            attrs,
             sig,
             block,
             lines: (whole.start().line, whole.end().line),
@@ -45,7 +53,12 @@ impl<'f> Finder<'f> {
 
 impl<'f> Visit<'f> for Finder<'f> {
     fn visit_item_fn(&mut self, function: &'f ItemFn) {
-        self.push(&function.sig, &function.block, function.span());
+        self.push(
+            &function.attrs,
+            &function.sig,
+            &function.block,
+            function.span(),
+        );
         syn::visit::visit_item_fn(self, function);
     }
 
@@ -63,13 +76,18 @@ impl<'f> Visit<'f> for Finder<'f> {
     }
 
     fn visit_impl_item_fn(&mut self, function: &'f ImplItemFn) {
-        self.push(&function.sig, &function.block, function.span());
+        self.push(
+            &function.attrs,
+            &function.sig,
+            &function.block,
+            function.span(),
+        );
         syn::visit::visit_impl_item_fn(self, function);
     }
 
     fn visit_trait_item_fn(&mut self, function: &'f TraitItemFn) {
         if let Some(block) = &function.default {
-            self.push(&function.sig, block, function.span());
+            self.push(&function.attrs, &function.sig, block, function.span());
         }
         syn::visit::visit_trait_item_fn(self, function);
     }
@@ -127,8 +145,10 @@ pub(crate) fn explain(selector: &str) -> Result<String, String> {
         }
     };
     let (guards, note) = package_guards(Path::new(file));
-    let mut out = format!("{file}:{}: ", chosen.lines.0);
-    let plan = FnPlan::with_guards(chosen.sig, chosen.block, Guards::new(&guards));
+    // The `fn` keyword's line, not the first attribute's or doc comment's.
+    let mut out = format!("{file}:{}: ", chosen.sig.fn_token.span.start().line);
+    let plan = FnPlan::with_guards(chosen.sig, chosen.block, Guards::new(&guards))
+        .with_attributes(chosen.attrs);
     out.push_str(&plan.explain(&FileSource { text: &text }));
     if let Some(note) = note {
         out.push_str(&note);
@@ -207,5 +227,22 @@ mod tests {
             Some(("src/lib.rs", "Service::three"))
         );
         assert_eq!(split_selector("src/lib.rs"), None);
+    }
+
+    #[test]
+    fn the_header_cites_the_fn_line_and_the_attribute_already_there() {
+        let file = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/sequential/src/lib.rs"
+        );
+        let plan = super::explain(&format!("{file}:annotated")).expect("the fn exists");
+        // Line 32 is its doc comment, 33 its attribute, 34 the `fn`.
+        assert!(
+            plan.starts_with(&format!(
+                "{file}:34: `fn annotated` has `#[concurrent]`: it joins 2 awaits in sequence \
+                 into 1 step\n"
+            )),
+            "{plan}"
+        );
     }
 }

@@ -8,7 +8,7 @@ pub(crate) mod __private {
     use core::pin::Pin;
     use core::task::{ready, Context, Poll};
 
-    use futures::future::{self, FutureExt};
+    use futures::future::{self, FutureExt, MaybeDone};
 
     /// Short names for the generated code, which must not rely on the prelude.
     pub use core::result::Result::{Err as ConcurrentErr, Ok as ConcurrentOk};
@@ -41,11 +41,13 @@ pub(crate) mod __private {
         pub struct ConcurrentTryBranch<F, V> {
             #[pin]
             future: F,
+            rank: usize,
             variant: Option<V>,
         }
     }
 
-    /// Wraps `future` as a fail-fast branch whose failure is `variant(residual)`.
+    /// Wraps `future`, the statement at `rank` in source order, as a fail-fast branch
+    /// whose failure is `variant(residual)`, ranked.
     ///
     /// Unbounded on purpose: when `?` does not apply to the output, the one error is the
     /// join's need for a `Future` here, spanned where the macro puts this call (the
@@ -53,10 +55,12 @@ pub(crate) mod __private {
     #[inline]
     pub fn concurrent_try<F: IntoFuture, V>(
         future: F,
+        rank: usize,
         variant: V,
     ) -> ConcurrentTryBranch<F::IntoFuture, V> {
         ConcurrentTryBranch {
             future: future.into_future(),
+            rank,
             variant: Some(variant),
         }
     }
@@ -67,7 +71,7 @@ pub(crate) mod __private {
         F::Output: ConcurrentTry,
         V: FnOnce(<F::Output as ConcurrentTry>::Residual) -> E,
     {
-        type Output = Result<<F::Output as ConcurrentTry>::Output, E>;
+        type Output = Result<<F::Output as ConcurrentTry>::Output, ConcurrentRanked<E>>;
 
         fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
             let this = self.project();
@@ -76,7 +80,12 @@ pub(crate) mod __private {
                 .variant
                 .take()
                 .expect("a `#[concurrent]` branch polled after it completed");
-            Poll::Ready(output.concurrent_branch().map_err(variant))
+            let rank = *this.rank;
+            Poll::Ready(
+                output
+                    .concurrent_branch()
+                    .map_err(|residual| ConcurrentRanked(rank, variant(residual))),
+            )
         }
     }
 
@@ -159,84 +168,237 @@ pub(crate) mod __private {
         )
     }
 
-    /// Joins 2 branches of a fail-fast `#[concurrent]` group, polled in source order: the
-    /// first failure ends the join, and the other branches are dropped with it.
+    /// The failure of a fail-fast `#[concurrent]` join: the statement that failed, by its
+    /// position in source order among the statements of its run (`rank`), and its
+    /// failure (the variant of the failing `?`, holding the residual).
+    #[derive(Debug)]
+    pub struct ConcurrentRanked<E>(pub usize, pub E);
+
+    /// `variant` of the failing statement at `rank`, ranked: the failure of a fallible
+    /// `let` that is not handed to the join as a future (`let x = f().await + 1?`).
+    #[inline]
+    pub fn concurrent_ranked<R, E>(
+        rank: usize,
+        variant: impl FnOnce(R) -> E,
+    ) -> impl FnOnce(R) -> ConcurrentRanked<E> {
+        move |residual| ConcurrentRanked(rank, variant(residual))
+    }
+
+    /// One branch of a fail-fast join, polled by [`ConcurrentTryJoin2`] and its wider
+    /// forms: `first` is the rank of its first statement.
+    ///
+    /// Returns whether the branch must still be waited for. With a failure known, a
+    /// branch that starts at or after the failing statement is dropped (the sequential
+    /// form never reached it); one that starts before it is polled on, since its
+    /// statements before the failing one ran to completion in the sequential form, and
+    /// one of them may fail in turn: the earliest failure in source order wins.
+    fn poll_branch<T, E, F>(
+        mut branch: Pin<&mut MaybeDone<F>>,
+        first: usize,
+        failure: &mut Option<ConcurrentRanked<E>>,
+        cx: &mut Context<'_>,
+    ) -> bool
+    where
+        F: Future<Output = Result<T, ConcurrentRanked<E>>>,
+    {
+        if failure.as_ref().is_some_and(|failed| first >= failed.0) {
+            branch.set(MaybeDone::Gone);
+            return false;
+        }
+        if !matches!(&*branch, MaybeDone::Future(_)) {
+            return false;
+        }
+        if branch.as_mut().poll(cx).is_pending() {
+            return true;
+        }
+        if branch
+            .as_mut()
+            .output_mut()
+            .is_some_and(|output| output.is_err())
+        {
+            if let Some(Err(failed)) = branch.as_mut().take_output() {
+                if failure.as_ref().is_none_or(|known| failed.0 < known.0) {
+                    *failure = Some(failed);
+                }
+            }
+        }
+        false
+    }
+
+    /// The output of a branch that completed, once no branch failed.
+    fn branch_output<T, E, F>(branch: Pin<&mut MaybeDone<F>>) -> T
+    where
+        F: Future<Output = Result<T, ConcurrentRanked<E>>>,
+    {
+        match branch.take_output() {
+            Some(Ok(output)) => output,
+            _ => unreachable!("a `#[concurrent]` join completed without all its outputs"),
+        }
+    }
+
+    macro_rules! try_joins {
+        ($($join:ident $arity:literal ($($branch:ident $F:ident $T:ident),+);)+) => {$(
+            pin_project_lite::pin_project! {
+                #[doc = concat!("A fail-fast join of ", $arity, " `#[concurrent]` branches (see [`concurrent_try_join2`]).")]
+                #[must_use = "futures do nothing unless you `.await` or poll them"]
+                pub struct $join<E, $($F: Future),+> {
+                    firsts: [usize; $arity],
+                    failure: Option<ConcurrentRanked<E>>,
+                    $(#[pin] $branch: MaybeDone<$F>,)+
+                }
+            }
+
+            impl<E, $($T, $F),+> Future for $join<E, $($F),+>
+            where
+                $($F: Future<Output = Result<$T, ConcurrentRanked<E>>>,)+
+            {
+                type Output = Result<($($T,)+), ConcurrentRanked<E>>;
+
+                fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+                    let mut this = self.project();
+                    let mut firsts = this.firsts.iter().copied();
+                    let mut waiting = false;
+                    $(
+                        let first = firsts.next().unwrap_or(usize::MAX);
+                        waiting |= poll_branch(this.$branch.as_mut(), first, this.failure, cx);
+                    )+
+                    if let Some(failed) = this.failure.as_ref().map(|failed| failed.0) {
+                        // A failure found late in the pass drops what starts after it.
+                        let mut firsts = this.firsts.iter().copied();
+                        waiting = false;
+                        $(
+                            let first = firsts.next().unwrap_or(usize::MAX);
+                            if first >= failed {
+                                this.$branch.set(MaybeDone::Gone);
+                            }
+                            waiting |= matches!(&*this.$branch, MaybeDone::Future(_));
+                        )+
+                    }
+                    if waiting {
+                        return Poll::Pending;
+                    }
+                    match this.failure.take() {
+                        Some(failed) => Poll::Ready(Err(failed)),
+                        None => Poll::Ready(Ok(($(branch_output(this.$branch.as_mut()),)+))),
+                    }
+                }
+            }
+        )+};
+    }
+
+    try_joins! {
+        ConcurrentTryJoin2 2 (first A TA, second B TB);
+        ConcurrentTryJoin3 3 (first A TA, second B TB, third C TC);
+        ConcurrentTryJoin4 4 (first A TA, second B TB, third C TC, fourth D TD);
+        ConcurrentTryJoin5 5 (first A TA, second B TB, third C TC, fourth D TD, fifth F TF);
+    }
+
+    /// Joins 2 branches of a fail-fast `#[concurrent]` group, polled in source order, and
+    /// returns the error the sequential form returns: that of the earliest failing
+    /// statement in source order. `firsts`: the rank of each branch's first statement;
+    /// each failure carries the rank of the statement that failed.
+    ///
+    /// When a statement fails, the branches that start after it are dropped at once (the
+    /// sequential form never runs them), and the join waits for the branches that start
+    /// before it: if one of their statements fails too, before the first failure in
+    /// source order, its error wins, as it would have ended the sequential form first;
+    /// if they succeed, the first failure is returned. So the join fails as fast as the
+    /// sequential form would when the earliest statement fails, and otherwise when every
+    /// earlier statement has run. Statements after the failing one may have started, or
+    /// completed, before it failed, since they ran concurrently: their effects may
+    /// remain, where the sequential form would not have run them at all.
     #[inline]
     pub fn concurrent_try_join2<E, TA, TB, A, B>(
+        firsts: [usize; 2],
         first: A,
         second: B,
-    ) -> impl Future<Output = Result<(TA, TB), E>>
+    ) -> impl Future<Output = Result<(TA, TB), ConcurrentRanked<E>>>
     where
-        A: IntoFuture<Output = Result<TA, E>>,
-        B: IntoFuture<Output = Result<TB, E>>,
+        A: IntoFuture<Output = Result<TA, ConcurrentRanked<E>>>,
+        B: IntoFuture<Output = Result<TB, ConcurrentRanked<E>>>,
     {
-        future::try_join(first.into_future(), second.into_future())
+        ConcurrentTryJoin2 {
+            firsts,
+            failure: None,
+            first: future::maybe_done(first.into_future()),
+            second: future::maybe_done(second.into_future()),
+        }
     }
 
     /// Joins 3 branches of a fail-fast `#[concurrent]` group (see [`concurrent_try_join2`]).
     #[inline]
     pub fn concurrent_try_join3<E, TA, TB, TC, A, B, C>(
+        firsts: [usize; 3],
         first: A,
         second: B,
         third: C,
-    ) -> impl Future<Output = Result<(TA, TB, TC), E>>
+    ) -> impl Future<Output = Result<(TA, TB, TC), ConcurrentRanked<E>>>
     where
-        A: IntoFuture<Output = Result<TA, E>>,
-        B: IntoFuture<Output = Result<TB, E>>,
-        C: IntoFuture<Output = Result<TC, E>>,
+        A: IntoFuture<Output = Result<TA, ConcurrentRanked<E>>>,
+        B: IntoFuture<Output = Result<TB, ConcurrentRanked<E>>>,
+        C: IntoFuture<Output = Result<TC, ConcurrentRanked<E>>>,
     {
-        future::try_join3(
-            first.into_future(),
-            second.into_future(),
-            third.into_future(),
-        )
+        ConcurrentTryJoin3 {
+            firsts,
+            failure: None,
+            first: future::maybe_done(first.into_future()),
+            second: future::maybe_done(second.into_future()),
+            third: future::maybe_done(third.into_future()),
+        }
     }
 
     /// Joins 4 branches of a fail-fast `#[concurrent]` group (see [`concurrent_try_join2`]).
     #[inline]
     pub fn concurrent_try_join4<E, TA, TB, TC, TD, A, B, C, D>(
+        firsts: [usize; 4],
         first: A,
         second: B,
         third: C,
         fourth: D,
-    ) -> impl Future<Output = Result<(TA, TB, TC, TD), E>>
+    ) -> impl Future<Output = Result<(TA, TB, TC, TD), ConcurrentRanked<E>>>
     where
-        A: IntoFuture<Output = Result<TA, E>>,
-        B: IntoFuture<Output = Result<TB, E>>,
-        C: IntoFuture<Output = Result<TC, E>>,
-        D: IntoFuture<Output = Result<TD, E>>,
+        A: IntoFuture<Output = Result<TA, ConcurrentRanked<E>>>,
+        B: IntoFuture<Output = Result<TB, ConcurrentRanked<E>>>,
+        C: IntoFuture<Output = Result<TC, ConcurrentRanked<E>>>,
+        D: IntoFuture<Output = Result<TD, ConcurrentRanked<E>>>,
     {
-        future::try_join4(
-            first.into_future(),
-            second.into_future(),
-            third.into_future(),
-            fourth.into_future(),
-        )
+        ConcurrentTryJoin4 {
+            firsts,
+            failure: None,
+            first: future::maybe_done(first.into_future()),
+            second: future::maybe_done(second.into_future()),
+            third: future::maybe_done(third.into_future()),
+            fourth: future::maybe_done(fourth.into_future()),
+        }
     }
 
     /// Joins 5 branches of a fail-fast `#[concurrent]` group (see [`concurrent_try_join2`]).
     #[inline]
+    #[allow(clippy::type_complexity)] // the output of a join is the tuple of its branches
     pub fn concurrent_try_join5<E, TA, TB, TC, TD, TF, A, B, C, D, F>(
+        firsts: [usize; 5],
         first: A,
         second: B,
         third: C,
         fourth: D,
         fifth: F,
-    ) -> impl Future<Output = Result<(TA, TB, TC, TD, TF), E>>
+    ) -> impl Future<Output = Result<(TA, TB, TC, TD, TF), ConcurrentRanked<E>>>
     where
-        A: IntoFuture<Output = Result<TA, E>>,
-        B: IntoFuture<Output = Result<TB, E>>,
-        C: IntoFuture<Output = Result<TC, E>>,
-        D: IntoFuture<Output = Result<TD, E>>,
-        F: IntoFuture<Output = Result<TF, E>>,
+        A: IntoFuture<Output = Result<TA, ConcurrentRanked<E>>>,
+        B: IntoFuture<Output = Result<TB, ConcurrentRanked<E>>>,
+        C: IntoFuture<Output = Result<TC, ConcurrentRanked<E>>>,
+        D: IntoFuture<Output = Result<TD, ConcurrentRanked<E>>>,
+        F: IntoFuture<Output = Result<TF, ConcurrentRanked<E>>>,
     {
-        future::try_join5(
-            first.into_future(),
-            second.into_future(),
-            third.into_future(),
-            fourth.into_future(),
-            fifth.into_future(),
-        )
+        ConcurrentTryJoin5 {
+            firsts,
+            failure: None,
+            first: future::maybe_done(first.into_future()),
+            second: future::maybe_done(second.into_future()),
+            third: future::maybe_done(third.into_future()),
+            fourth: future::maybe_done(fourth.into_future()),
+            fifth: future::maybe_done(fifth.into_future()),
+        }
     }
 
     // The first failure of a fail-fast join with N fallible branches: which branch failed

@@ -38,7 +38,7 @@ macro_rules! both {
     };
 }
 
-// ---------------------------------------------------------------- the seed's examples
+// ---------------------------------------------------------------- the article's examples
 
 #[derive(Debug, PartialEq)]
 struct Dashboard {
@@ -810,13 +810,133 @@ async fn every_branch_of_a_wide_fail_fast_join_reports_its_own_failure() {
         let (expected, _) = timed(many_fallible_as_written(fail)).await;
         let (actual, elapsed) = timed(many_fallible(fail)).await;
         assert_eq!((actual, expected), (Err(fail), Err(fail)));
-        let failed_at = if fail == 10 {
-            35
-        } else {
-            110 - 10 * u64::from(fail)
-        };
-        assert_eq!(elapsed, ms(failed_at), "branch {fail}");
+        // Branch 0 fails last (at 110 ms); any other failure waits for the branches
+        // before it, which succeed, branch 0 last: the sequential form's error, at
+        // 110 ms whichever fails.
+        assert_eq!(elapsed, ms(110), "branch {fail}");
     }
+}
+
+// ---------------------------------------------------------------- which error wins
+
+/// What each step did, in order: `cert+` when it started, `cert.` when it completed.
+#[derive(Default)]
+struct Effects(RefCell<Vec<String>>);
+
+impl Effects {
+    /// A step that takes `ms` and then succeeds with `ms`, or fails.
+    async fn step(&self, name: &str, (ms, ok): (u64, bool)) -> Result<u64, String> {
+        self.0.borrow_mut().push(format!("{name}+"));
+        after(ms, ()).await;
+        self.0.borrow_mut().push(format!("{name}."));
+        if ok {
+            Ok(ms)
+        } else {
+            Err(format!("{name} failed"))
+        }
+    }
+
+    fn take(&self) -> Vec<String> {
+        self.0.take()
+    }
+}
+
+// Issue 16: a TLS handshake reading a certificate and a key, each with `?`. Joined, it
+// returns the error the sequential form returns: that of the earliest failing statement.
+both!(handshake_as_written, handshake, (
+    effects: &Effects, cert: (u64, bool), key: (u64, bool), session: (u64, bool)
+) -> Result<u64, String> {
+    let cert = effects.step("cert", cert).await?;
+    let key = effects.step("key", key).await?;
+    let session = effects.step("session", session).await?;
+    Ok(cert + key + session)
+});
+
+#[tokio::test(start_paused = true)]
+async fn the_earliest_failure_in_source_order_wins() {
+    let effects = &Effects::default();
+    let run = |cert, key, session| async move {
+        let (expected, _) = timed(handshake_as_written(effects, cert, key, session)).await;
+        let sequential = effects.take();
+        let (actual, elapsed) = timed(handshake(effects, cert, key, session)).await;
+        assert_eq!(actual, expected);
+        (actual, elapsed, sequential, effects.take())
+    };
+
+    // The earliest fails first: fail fast, and drop the later statements.
+    let (result, elapsed, sequential, joined) = run((10, false), (50, true), (80, true)).await;
+    assert_eq!((result, elapsed), (Err("cert failed".to_owned()), ms(10)));
+    assert_eq!(sequential, ["cert+", "cert."]);
+    assert_eq!(joined, ["cert+", "key+", "session+", "cert."]);
+
+    // A later one fails first while the earlier still runs, then the earlier fails: the
+    // earlier's error, when it fails; the statement after both is dropped at once.
+    let (result, elapsed, sequential, joined) = run((50, false), (10, false), (80, true)).await;
+    assert_eq!((result, elapsed), (Err("cert failed".to_owned()), ms(50)));
+    assert_eq!(sequential, ["cert+", "cert."]);
+    assert_eq!(joined, ["cert+", "key+", "session+", "key.", "cert."]);
+
+    // A later one fails first, then the earlier succeeds: the later's error, once the
+    // earlier completed (its effects done, as in the sequential form).
+    let (result, elapsed, sequential, joined) = run((50, true), (10, false), (80, true)).await;
+    assert_eq!((result, elapsed), (Err("key failed".to_owned()), ms(50)));
+    assert_eq!(sequential, ["cert+", "cert.", "key+", "key."]);
+    assert_eq!(joined, ["cert+", "key+", "session+", "key.", "cert."]);
+
+    // The last fails first, the middle one later: the middle one's error, without
+    // waiting for the last's successor (none) and with the first succeeding.
+    let (result, elapsed, _, joined) = run((60, true), (40, false), (10, false)).await;
+    assert_eq!((result, elapsed), (Err("key failed".to_owned()), ms(60)));
+    assert_eq!(
+        joined,
+        ["cert+", "key+", "session+", "session.", "key.", "cert."]
+    );
+
+    let (result, elapsed, _, _) = run((10, true), (20, true), (30, true)).await;
+    assert_eq!((result, elapsed), (Ok(60), ms(30)));
+}
+
+// A chain inside a branch: `key` depends on `cert`, `ocsp` runs beside them. When the
+// chain's second statement fails after `ocsp` failed, `ocsp`'s error wins (it comes
+// first in source order), and the chain's first statement is not cut short.
+both!(chained_as_written, chained, (
+    effects: &Effects, cert: (u64, bool), ocsp: (u64, bool), key: (u64, bool)
+) -> Result<u64, String> {
+    let cert = effects.step("cert", cert).await?;
+    let ocsp = effects.step("ocsp", ocsp).await?;
+    let key = effects.step("key", (key.0 + cert, key.1)).await?;
+    Ok(key + ocsp)
+});
+
+#[tokio::test(start_paused = true)]
+async fn a_failure_waits_for_the_chains_that_start_before_it() {
+    let effects = Effects::default();
+    // `ocsp` fails at 5 ms, while `cert` (started before it) runs: the join waits for
+    // `cert`'s branch, which succeeds at 20 ms and goes on to `key` (10 + 20 ms, until 50 ms): a branch
+    // that starts before the failure runs to its end, so `key`'s effects happen, where
+    // the sequential form never started `key`. The error is `ocsp`'s, as written.
+    let (expected, _) = timed(chained_as_written(
+        &effects,
+        (20, true),
+        (5, false),
+        (10, true),
+    ))
+    .await;
+    assert_eq!(effects.take(), ["cert+", "cert.", "ocsp+", "ocsp."]);
+    let (actual, elapsed) = timed(chained(&effects, (20, true), (5, false), (10, true))).await;
+    assert_eq!(
+        (&actual, &expected),
+        (&expected, &Err("ocsp failed".to_owned()))
+    );
+    assert_eq!(elapsed, ms(50));
+    assert_eq!(
+        effects.take(),
+        ["cert+", "ocsp+", "ocsp.", "cert.", "key+", "key."]
+    );
+
+    // `cert` fails after `ocsp` failed: `cert`'s error.
+    let (actual, elapsed) = timed(chained(&effects, (20, false), (5, false), (10, true))).await;
+    assert_eq!((actual, elapsed), (Err("cert failed".to_owned()), ms(20)));
 }
 
 /// Awaitable through `IntoFuture` only, like a request builder.
@@ -863,8 +983,10 @@ async fn into_futures(ok: bool) -> Result<u64, String> {
 async fn into_future_values_join_like_futures() {
     let (value, elapsed) = timed(into_futures(true)).await;
     assert_eq!((value, elapsed), (Ok(60), ms(30)));
+    // The check fails at 10 ms; the two delays before it run to completion first, as
+    // they did in the sequential form.
     let (value, elapsed) = timed(into_futures(false)).await;
-    assert_eq!((value, elapsed), (Err("check 10".to_owned()), ms(10)));
+    assert_eq!((value, elapsed), (Err("check 10".to_owned()), ms(30)));
 }
 
 /// Records when it is called, apart from when its future is first polled.

@@ -21,6 +21,8 @@ mod bounded;
 mod concurrent;
 #[path = "concurrent_app.rs"]
 mod concurrent_app;
+#[path = "concurrent_borrows.rs"]
+mod concurrent_borrows;
 #[path = "concurrent_random.rs"]
 mod concurrent_random;
 #[path = "limit_scope.rs"]
@@ -33,6 +35,8 @@ mod no_blocking_lints;
 mod no_blocking_service;
 #[path = "offload.rs"]
 mod offload;
+#[path = "readme_links.rs"]
+mod readme_links;
 #[path = "watchdog.rs"]
 mod watchdog;
 #[path = "watchdog_stretch.rs"]

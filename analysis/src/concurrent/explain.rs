@@ -52,18 +52,24 @@ const WIDTH: usize = 80;
 
 pub(super) fn explain(plan: &FnPlan, source: &dyn Source) -> String {
     let mut out = String::new();
-    match plan.summary() {
-        Some(summary) => {
-            let _ = writeln!(out, "`fn {}`: {summary}", plan.name);
-        }
-        None => {
-            let _ = writeln!(
-                out,
-                "`fn {}`: nothing to join (`#[concurrent]` would leave it as written)",
-                plan.name
-            );
-        }
-    }
+    let name = &plan.name;
+    let _ = match (plan.summary(), plan.annotated) {
+        (Some(summary), false) => writeln!(out, "`fn {name}`: {summary}"),
+        (Some(summary), true) => writeln!(
+            out,
+            "`fn {name}` has `#[concurrent]`: it joins {} in sequence into {}",
+            count(summary.awaits, "await"),
+            count(summary.steps, "step")
+        ),
+        (None, false) => writeln!(
+            out,
+            "`fn {name}`: nothing to join (`#[concurrent]` would leave it as written)"
+        ),
+        (None, true) => writeln!(
+            out,
+            "`fn {name}` has `#[concurrent]`, which leaves it as written: nothing to join"
+        ),
+    };
     for block in &plan.blocks {
         // Blocks without a `let` have nothing to explain.
         if block
@@ -185,9 +191,9 @@ fn explain_run(out: &mut String, block: &BlockPlan, run: &Run, source: &dyn Sour
     if run.is_concurrent() {
         let _ = writeln!(
             out,
-            "  run at {range}: {} awaits as written, {} joined",
-            run.awaits(),
-            steps(run.steps())
+            "  run at {range}: {} as written, {} joined",
+            count(run.awaits(), "await"),
+            count(run.steps(), "step")
         );
         let _ = writeln!(
             out,
@@ -197,17 +203,18 @@ fn explain_run(out: &mut String, block: &BlockPlan, run: &Run, source: &dyn Sour
     } else {
         let _ = writeln!(
             out,
-            "  run at {range}: nothing to join, runs as written ({} awaits)",
-            run.awaits()
+            "  run at {range}: nothing to join, runs as written ({})",
+            count(run.awaits(), "await")
         );
     }
 }
 
-fn steps(count: usize) -> String {
+/// `1 await`, `2 awaits`.
+fn count(count: usize, noun: &str) -> String {
     if count == 1 {
-        "1 step".to_owned()
+        format!("1 {noun}")
     } else {
-        format!("{count} steps")
+        format!("{count} {noun}s")
     }
 }
 
@@ -233,7 +240,8 @@ fn render(schedule: &Schedule, lines: &[String]) -> String {
 
 pub(super) fn summary_text(awaits: usize, steps_joined: usize) -> String {
     format!(
-        "{awaits} awaits in sequence; `#[concurrent]` runs them in {}",
-        steps(steps_joined)
+        "{} in sequence; `#[concurrent]` runs them in {}",
+        count(awaits, "await"),
+        count(steps_joined, "step")
     )
 }

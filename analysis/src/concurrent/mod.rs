@@ -32,6 +32,7 @@
 //! - a shadowed binding whose uses are plain paths is renamed in the moved code, so the
 //!   chains on either side of the shadowing join.
 
+mod borrows;
 mod explain;
 mod markers;
 pub mod names;
@@ -41,6 +42,7 @@ pub mod schedule;
 use proc_macro2::Span;
 use syn::visit_mut::{self, VisitMut};
 
+pub use self::borrows::{opaque_bindings, shared_self_methods, Borrows};
 pub use self::explain::Source;
 pub use self::markers::{
     expr_attrs_mut, is_marker, restore_statement_markers, take_markers, take_statement_markers,
@@ -59,6 +61,12 @@ pub struct FnPlan {
     /// Every block of the body (the body first, then nested blocks in source order:
     /// branches, loop bodies, closures, `async` blocks).
     pub blocks: Vec<BlockPlan>,
+    /// Whether the fn already carries `#[concurrent]` ([`FnPlan::with_attributes`]):
+    /// the plan is then what it does, not what it would do.
+    pub annotated: bool,
+    /// The names every binding of which has a plain value type written out (`id: u64`,
+    /// `name: &str`): calls that share one share no state through it.
+    pub plain_values: std::collections::BTreeSet<String>,
 }
 
 impl FnPlan {
@@ -74,8 +82,22 @@ impl FnPlan {
     /// ([`crate::policy::Policy::guards`]), which stay in place as `.lock()` does.
     #[must_use]
     pub fn with_guards(sig: &syn::Signature, body: &syn::Block, guards: Guards<'_>) -> Self {
+        Self::with_context(sig, body, guards, std::collections::BTreeSet::new())
+    }
+
+    /// [`FnPlan::with_guards`] that also knows the methods the crate declares with a
+    /// `&self` receiver only ([`shared_self_methods`] of its files): two calls of those on
+    /// the same name may join, where the attribute, which sees one fn, keeps them in
+    /// order when the name's type is not visible.
+    #[must_use]
+    pub fn with_context(
+        sig: &syn::Signature,
+        body: &syn::Block,
+        guards: Guards<'_>,
+        shared_methods: std::collections::BTreeSet<String>,
+    ) -> Self {
         struct Planner<'a> {
-            mutables: &'a std::collections::BTreeSet<String>,
+            borrows: &'a Borrows,
             guards: Guards<'a>,
             blocks: Vec<BlockPlan>,
         }
@@ -88,7 +110,7 @@ impl FnPlan {
                     .collect();
                 let span = block.brace_token.span.join();
                 let mut plan =
-                    BlockPlan::new(span, &block.stmts, &marked, self.mutables, self.guards);
+                    BlockPlan::new(span, &block.stmts, &marked, self.borrows, self.guards);
                 // Whole statements, for the checker's diagnostics.
                 for (statement, stmt) in plan.statements.iter_mut().zip(&block.stmts) {
                     statement.span = syn::spanned::Spanned::span(stmt);
@@ -109,11 +131,11 @@ impl FnPlan {
             }
             fn visit_item_mut(&mut self, _item: &mut syn::Item) {}
         }
-        let mutables = mutable_names(sig, body);
+        let borrows = Borrows::of_fn(sig, body).with_shared_methods(shared_methods);
         // Markers are taken off a copy, block by block, as the attribute does.
         let mut body = body.clone();
         let mut planner = Planner {
-            mutables: &mutables,
+            borrows: &borrows,
             guards,
             blocks: Vec::new(),
         };
@@ -121,7 +143,23 @@ impl FnPlan {
         Self {
             name: sig.ident.to_string(),
             blocks: planner.blocks,
+            annotated: false,
+            plain_values: borrows::plain_values(sig, &body),
         }
+    }
+
+    /// The plan of a fn with these attributes: [`FnPlan::annotated`] when one of them is
+    /// `#[concurrent]` or `#[async_hygiene::concurrent]`.
+    #[must_use]
+    pub fn with_attributes(mut self, attrs: &[syn::Attribute]) -> Self {
+        self.annotated = attrs.iter().any(|attr| {
+            let segments = &attr.path().segments;
+            segments
+                .last()
+                .is_some_and(|last| last.ident == "concurrent")
+                && (segments.len() == 1 || segments[0].ident == "async_hygiene")
+        });
+        self
     }
 
     /// What the checker's `sequential-awaits` rule reports: `Some` only when
@@ -132,11 +170,17 @@ impl FnPlan {
             awaits: 0,
             steps: 0,
             lets: Vec::new(),
+            shared: Vec::new(),
         };
         for block in &self.blocks {
             for run in block.runs.iter().filter(|run| run.is_concurrent()) {
                 summary.awaits += run.awaits();
                 summary.steps += run.steps();
+                for name in block.shared_inputs(run) {
+                    if !self.plain_values.contains(&name) && !summary.shared.contains(&name) {
+                        summary.shared.push(name);
+                    }
+                }
                 summary.lets.extend(
                     run.statements
                         .iter()
@@ -166,6 +210,41 @@ pub struct SequentialAwaits {
     pub steps: usize,
     /// The awaiting `let`s it would join, in source order (the spans to report on).
     pub lets: Vec<Span>,
+    /// The names that calls it would join both use, as a receiver or in their arguments
+    /// (sorted): state the calls may share, whose order the join no longer keeps.
+    pub shared: Vec<String>,
+}
+
+impl SequentialAwaits {
+    /// Whether adding `#[concurrent]` may be applied without a reader's check: only when
+    /// the calls it joins share no receiver and no argument. Through a shared one, a
+    /// call may change what the other reads (a status read before the download that
+    /// fills the store; a lookup that must see the entry a first call inserted), which
+    /// syntax cannot tell.
+    #[must_use]
+    pub fn machine_applicable(&self) -> bool {
+        self.shared.is_empty()
+    }
+
+    /// What the user must check before adding `#[concurrent]`, when the joined calls
+    /// share a receiver or an argument: "the joined calls share `store`: check that none
+    /// of them changes state through it that another one reads (joined, they run in no
+    /// set order)".
+    #[must_use]
+    pub fn caution(&self) -> Option<String> {
+        let (last, first) = self.shared.split_last()?;
+        let names = if first.is_empty() {
+            format!("`{last}`")
+        } else {
+            let first: Vec<String> = first.iter().map(|name| format!("`{name}`")).collect();
+            format!("{} and `{last}`", first.join(", "))
+        };
+        let it = if first.is_empty() { "it" } else { "them" };
+        Some(format!(
+            "the joined calls share {names}: check that none of them changes state through \
+             {it} that another one reads (joined, they run in no set order)"
+        ))
+    }
 }
 
 impl std::fmt::Display for SequentialAwaits {
@@ -216,6 +295,139 @@ mod tests {
         ] {
             assert!(plan(source).summary().is_none(), "{source}");
         }
+    }
+
+    #[test]
+    fn calls_that_may_borrow_one_binding_mutably_keep_their_order() {
+        for source in [
+            // A `&mut` from an accessor, called on twice over several lines.
+            "async fn f(ctx: &mut Ctx) { let s = ctx.session();\n let a = s\n .fetch(1)\n .await;\n let b = s.fetch(2).await; }",
+            // Passed whole to two calls.
+            "async fn f(ctx: &mut Ctx) { let s = ctx.session(); let a = fetch(s, 1).await; let b = fetch(s, 2).await; }",
+            // A method on it, and it as an argument.
+            "async fn f(ctx: &mut Ctx) { let s = ctx.session(); let a = s.load().await; let b = store(&s).await; }",
+            // `&mut x` and `&x`: a write, through the mutable names.
+            "async fn f() { let mut x = 0; let a = bump(&mut x).await; let b = show(&x).await; }",
+            // A binding of a pattern.
+            "async fn f(o: Option<S>) { if let Some(s) = o { let a = s.fetch(1).await; let b = s.fetch(2).await; } }",
+        ] {
+            assert!(plan(source).summary().is_none(), "{source}");
+        }
+        let text = plan(
+            "async fn f(ctx: &mut Ctx) { let s = ctx.session(); let a = s.fetch(1).await; let b = s.fetch(2).await; }",
+        )
+        .explain(&NoLines);
+        assert!(
+            text.contains(
+                "after statement 1: both use `s`, which one may borrow mutably (a method that \
+                 may take `&mut self`, or `s` passed whole, while its type is not visible)"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_plain_value_passed_to_both_calls_shares_nothing() {
+        let function: syn::ItemFn = syn::parse_quote! {
+            async fn dashboard(id: u64, name: &str, store: &Store) -> u64 {
+                let user = user(id, name).await;
+                let orders = orders(id, name).await;
+                let a = store.get(1).await;
+                let b = store.get(2).await;
+                user + orders + a + b
+            }
+        };
+        let summary = FnPlan::new(&function.sig, &function.block)
+            .summary()
+            .expect("the calls join");
+        assert_eq!(
+            summary.shared,
+            ["store"],
+            "ids and names carry no shared state"
+        );
+        let function: syn::ItemFn = syn::parse_quote! {
+            async fn shadowed(id: u64) -> u64 {
+                let id = lookup(id);
+                let user = user(id).await;
+                let orders = orders(id).await;
+                user + orders
+            }
+        };
+        let summary = FnPlan::new(&function.sig, &function.block)
+            .summary()
+            .expect("the calls join");
+        assert_eq!(
+            summary.shared,
+            ["id"],
+            "a rebinding of unknown type may share state"
+        );
+    }
+
+    #[test]
+    fn shared_references_and_shared_methods_still_join_but_not_unchecked() {
+        // Through `&Store`, nothing is borrowed mutably: the calls join, and share `store`.
+        let summary = plan(
+            "async fn f(store: &Store, id: u64) { let a = store.get(id).await; let b = store.get(2).await; }",
+        )
+        .summary()
+        .expect("calls through a shared reference join");
+        assert_eq!(summary.shared, ["store"]);
+        assert!(!summary.machine_applicable());
+        assert_eq!(
+            summary.caution().as_deref(),
+            Some(
+                "the joined calls share `store`: check that none of them changes state through \
+                 it that another one reads (joined, they run in no set order)"
+            )
+        );
+        // The crate declares `fetch` with `&self` only: calls on an opaque binding join.
+        let function: syn::ItemFn = syn::parse_str(
+            "async fn f(ctx: &mut Ctx) { let s = ctx.session(); let a = s.fetch(1).await; let b = s.fetch(2).await; }",
+        )
+        .expect("test fn parses");
+        let methods = std::iter::once("fetch".to_owned()).collect();
+        let with = FnPlan::with_context(&function.sig, &function.block, Guards::NONE, methods);
+        assert!(with.summary().is_some());
+        // Independent calls sharing nothing: applicable as they are.
+        let summary = plan("async fn f() { let a = one(1).await; let b = two(2).await; }")
+            .summary()
+            .expect("independent calls join");
+        assert!(summary.machine_applicable() && summary.caution().is_none());
+    }
+
+    #[test]
+    fn explain_says_when_the_fn_already_has_the_attribute_and_counts_in_words() {
+        let function: syn::ItemFn = syn::parse_str(
+            "/// Loads both.\n#[concurrent]\nasync fn both() { let a = one().await; let b = two().await; }",
+        )
+        .expect("test fn parses");
+        let plan = FnPlan::new(&function.sig, &function.block);
+        let annotated = plan.clone().with_attributes(&function.attrs);
+        assert!(annotated.annotated && !plan.annotated);
+        let text = annotated.explain(&NoLines);
+        assert!(
+            text.starts_with(
+                "`fn both` has `#[concurrent]`: it joins 2 awaits in sequence into 1 step\n"
+            ),
+            "{text}"
+        );
+        let qualified: syn::ItemFn = syn::parse_str(
+            "#[async_hygiene::concurrent] async fn one_await() { let a = one().await; }",
+        )
+        .expect("test fn parses");
+        let text = FnPlan::new(&qualified.sig, &qualified.block)
+            .with_attributes(&qualified.attrs)
+            .explain(&NoLines);
+        assert!(
+            text.starts_with(
+                "`fn one_await` has `#[concurrent]`, which leaves it as written: nothing to join\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("run at statement 0: nothing to join, runs as written (1 await)\n"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -295,6 +295,17 @@ pub struct ExprFacts {
     /// blocks, `match` arms, `for` patterns): a use of such a name may be to the inner
     /// binding.
     pub bound_inside: BTreeSet<String>,
+    /// Methods called on a place rooted at a name, as `(name, method)`: `("s", "a")` for
+    /// `s.a()` or `s.field.a()`, `("self", "conn")` for `self.conn().query()` (`query` is
+    /// called on `conn`'s result). A method taking `&mut self` borrows the name mutably.
+    /// Inside closures and macro tokens too.
+    pub receivers: BTreeSet<(String, String)>,
+    /// Names passed whole as an argument (`f(x)`, `s.m(x)`): a `&mut` passed so is
+    /// reborrowed mutably.
+    pub passed: BTreeSet<String>,
+    /// Names used inside the arguments of a call, or as a method's receiver: what two
+    /// calls may share state through.
+    pub call_inputs: BTreeSet<String>,
 }
 
 impl ExprFacts {
@@ -338,6 +349,8 @@ struct ExprScan<'g> {
     loop_depth: usize,
     /// Labels declared inside the expression.
     labels: Vec<String>,
+    /// Inside a call's arguments.
+    argument_depth: usize,
 }
 
 impl<'g> ExprScan<'g> {
@@ -388,6 +401,31 @@ impl<'g> ExprScan<'g> {
     }
 }
 
+/// The name a method call on `receiver` may borrow: `s` in `s.a()`, `s.field[0].a()`,
+/// `(*s).a()`. `None` for a temporary (a call's or a method's result: the method borrows
+/// that, not the name the call started from) and for `(&s).a()` (a shared borrow).
+fn borrowed_root(receiver: &Expr) -> Option<String> {
+    match receiver {
+        Expr::Path(path) if path.qself.is_none() => path.path.get_ident().map(ToString::to_string),
+        Expr::Field(field) => borrowed_root(&field.base),
+        Expr::Index(index) => borrowed_root(&index.expr),
+        Expr::Paren(paren) => borrowed_root(&paren.expr),
+        Expr::Group(group) => borrowed_root(&group.expr),
+        Expr::Unary(unary) if matches!(unary.op, UnOp::Deref(_)) => borrowed_root(&unary.expr),
+        _ => None,
+    }
+}
+
+/// `x` of an argument `x` (or `(x)`): a name passed whole.
+fn bare_name(arg: &Expr) -> Option<String> {
+    match arg {
+        Expr::Path(path) if path.qself.is_none() => path.path.get_ident().map(ToString::to_string),
+        Expr::Paren(paren) => bare_name(&paren.expr),
+        Expr::Group(group) => bare_name(&group.expr),
+        _ => None,
+    }
+}
+
 /// The local a place expression starts from: `a` in `a.b[3].c` or `*a`.
 fn place_root(expr: &Expr) -> Option<String> {
     match expr {
@@ -428,12 +466,20 @@ impl<'ast> Visit<'ast> for ExprScan<'_> {
         if expr.qself.is_none() {
             if let Some(ident) = expr.path.get_ident() {
                 self.facts.uses.insert(ident.to_string());
+                if self.argument_depth > 0 {
+                    self.facts.call_inputs.insert(ident.to_string());
+                }
             }
         }
         visit::visit_expr_path(self, expr);
     }
 
     fn visit_expr_method_call(&mut self, expr: &'ast syn::ExprMethodCall) {
+        if let Some(root) = borrowed_root(&expr.receiver) {
+            self.facts.call_inputs.insert(root.clone());
+            self.facts.receivers.insert((root, expr.method.to_string()));
+        }
+        self.arguments(&expr.args);
         if self.lazy_depth == 0 {
             let name = expr.method.to_string();
             if CLOCK_METHODS.contains(&name.as_str()) {
@@ -447,10 +493,16 @@ impl<'ast> Visit<'ast> for ExprScan<'_> {
                     .anchor(Anchor::policy_guard(rule), expr.method.span());
             }
         }
-        visit::visit_expr_method_call(self, expr);
+        self.visit_expr(&expr.receiver);
+        self.argument_depth += 1;
+        for arg in &expr.args {
+            self.visit_expr(arg);
+        }
+        self.argument_depth -= 1;
     }
 
     fn visit_expr_call(&mut self, expr: &'ast syn::ExprCall) {
+        self.arguments(&expr.args);
         // `Mutex::lock(&m)`, `Semaphore::acquire_owned(sem)`: a method called through its
         // type. A lowercase path (`tokio::fs::read`) is a function, not a guard.
         if let (Expr::Path(path), 0) = (&*expr.func, self.lazy_depth) {
@@ -483,7 +535,12 @@ impl<'ast> Visit<'ast> for ExprScan<'_> {
                 self.facts.anchor(Anchor::policy_guard(rule), span);
             }
         }
-        visit::visit_expr_call(self, expr);
+        self.visit_expr(&expr.func);
+        self.argument_depth += 1;
+        for arg in &expr.args {
+            self.visit_expr(arg);
+        }
+        self.argument_depth -= 1;
     }
 
     fn visit_expr_await(&mut self, expr: &'ast syn::ExprAwait) {
@@ -612,6 +669,16 @@ fn macro_name_span(mac: &syn::Macro) -> Span {
 }
 
 impl ExprScan<'_> {
+    /// Notes the names passed whole; the visit that follows records every name inside
+    /// the arguments as a call input.
+    fn arguments(&mut self, args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) {
+        for arg in args {
+            if let Some(name) = bare_name(arg) {
+                self.facts.passed.insert(name);
+            }
+        }
+    }
+
     fn scan_macro_call(&mut self, name: &str, span: Span, tokens: TokenStream) {
         if !TRANSPARENT_MACROS.contains(&name) {
             self.facts
@@ -670,6 +737,10 @@ impl ExprScan<'_> {
                             }
                         }
                         _ if !after_dot => {
+                            if let Some(method) = method_called_on(&trees[index + 1..]) {
+                                self.facts.call_inputs.insert(text.clone());
+                                self.facts.receivers.insert((text.clone(), method));
+                            }
                             if called && self.lazy_depth == 0 {
                                 if let Some(rule) = self.guards.token_call(&text) {
                                     self.facts.anchor(Anchor::policy_guard(rule), ident.span());
@@ -707,6 +778,24 @@ impl ExprScan<'_> {
                     self.facts.uses.extend(captures);
                 }
             }
+        }
+    }
+}
+
+/// In macro tokens after a name: the method of `.a(…)` or `.field.a(…)`, called on a
+/// place rooted at the name.
+fn method_called_on(after: &[TokenTree]) -> Option<String> {
+    let mut rest = after;
+    loop {
+        match rest {
+            [TokenTree::Punct(dot), TokenTree::Ident(name), tail @ ..] if dot.as_char() == '.' => {
+                if matches!(tail.first(), Some(TokenTree::Group(group)) if group.delimiter() == Delimiter::Parenthesis)
+                {
+                    return Some(name.to_string());
+                }
+                rest = tail;
+            }
+            _ => return None,
         }
     }
 }

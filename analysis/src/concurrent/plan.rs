@@ -23,6 +23,7 @@ use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::{Expr, Stmt};
 
+use super::borrows::Borrows;
 use super::names::{pattern_bindings, Anchor, Binding, ExprFacts, Guards};
 use super::schedule::{schedule, DependencyGraph, Schedule};
 
@@ -45,6 +46,27 @@ pub struct Statement {
     in_tokens: BTreeSet<String>,
     /// Names bound by patterns inside the initializer: a rename could hit the inner one.
     bound_inside: BTreeSet<String>,
+    /// What its calls borrow.
+    calls: CallFacts,
+}
+
+/// What a statement's calls borrow (see the fields of the same names on [`ExprFacts`]).
+#[derive(Clone, Debug, Default)]
+struct CallFacts {
+    /// Methods called on places rooted at names, `(name, method)`.
+    receivers: BTreeSet<(String, String)>,
+    /// Names passed whole as arguments.
+    passed: BTreeSet<String>,
+    /// Names used in call arguments or as receivers.
+    call_inputs: BTreeSet<String>,
+}
+
+impl CallFacts {
+    fn extend(&mut self, facts: &ExprFacts) {
+        self.receivers.extend(facts.receivers.iter().cloned());
+        self.passed.extend(facts.passed.iter().cloned());
+        self.call_inputs.extend(facts.call_inputs.iter().cloned());
+    }
 }
 
 /// Whether a statement takes part in a join.
@@ -174,6 +196,11 @@ pub enum EdgeReason {
     Shadowing(String),
     /// Both touch a name that is written or mutably borrowed somewhere in the fn.
     SharedMutable(String),
+    /// Both use a name whose type the syntax cannot see, and one of them may borrow it
+    /// mutably: a method not known to take `&self` is called on it, or it is passed
+    /// whole (a `&mut` is reborrowed). Joined, that would not build, or the other call
+    /// would see the name's state at another time than written.
+    MayBorrowMutably(String),
 }
 
 impl fmt::Display for EdgeReason {
@@ -188,6 +215,11 @@ impl fmt::Display for EdgeReason {
             EdgeReason::SharedMutable(name) => {
                 write!(f, "both touch `{name}`, which is mutated in this fn")
             }
+            EdgeReason::MayBorrowMutably(name) => write!(
+                f,
+                "both use `{name}`, which one may borrow mutably (a method that may take \
+                 `&mut self`, or `{name}` passed whole, while its type is not visible)"
+            ),
         }
     }
 }
@@ -283,15 +315,16 @@ pub struct BlockPlan {
 
 impl BlockPlan {
     /// Plans one block. `marked[i]`: statement `i` carried `#[concurrent::barrier]`
-    /// (taken off by [`super::take_statement_markers`]); `mutables`: the fn's
-    /// [`super::mutable_names`]; `guards`: the crate's own guard-returning calls
+    /// (taken off by [`super::take_statement_markers`]); `borrows`: the fn's
+    /// [`Borrows`] (its mutable names, the names whose type is not visible, the crate's
+    /// `&self` methods); `guards`: the crate's own guard-returning calls
     /// (`[concurrent.guards]`), which keep their `let` in place as `.lock()` does.
     #[must_use]
     pub fn new(
         span: Span,
         stmts: &[Stmt],
         marked: &[bool],
-        mutables: &BTreeSet<String>,
+        borrows: &Borrows,
         guards: Guards<'_>,
     ) -> Self {
         let statements: Vec<Statement> = stmts
@@ -329,7 +362,7 @@ impl BlockPlan {
                 run.push(index);
             } else if !run.is_empty() {
                 let members = std::mem::take(&mut run);
-                let planned = plan.plan_run(members, mutables);
+                let planned = plan.plan_run(members, borrows);
                 plan.runs.push(planned);
             }
         }
@@ -347,14 +380,60 @@ impl BlockPlan {
             .collect()
     }
 
+    /// The names that two statements joined in `run` (in different branches of one join)
+    /// both pass to a call or call a method on: the state they may share, whose order the
+    /// join no longer keeps.
+    #[must_use]
+    pub fn shared_inputs(&self, run: &Run) -> BTreeSet<String> {
+        fn walk(plan: &BlockPlan, run: &Run, schedule: &Schedule, shared: &mut BTreeSet<String>) {
+            let children = match schedule {
+                Schedule::Leaf(_) => return,
+                Schedule::Series(children) | Schedule::Parallel(children) => children,
+            };
+            if matches!(schedule, Schedule::Parallel(_)) {
+                let inputs: Vec<BTreeSet<&String>> = children
+                    .iter()
+                    .map(|child| {
+                        child
+                            .nodes()
+                            .into_iter()
+                            .flat_map(|node| {
+                                &plan.statements[run.statements[node]].calls.call_inputs
+                            })
+                            .collect()
+                    })
+                    .collect();
+                for (at, one) in inputs.iter().enumerate() {
+                    for other in &inputs[at + 1..] {
+                        shared.extend(one.intersection(other).map(|name| (*name).clone()));
+                    }
+                }
+            }
+            for child in children {
+                walk(plan, run, child, shared);
+            }
+        }
+        let mut shared = BTreeSet::new();
+        walk(self, run, &run.schedule, &mut shared);
+        shared
+    }
+
     /// The run statement `index` belongs to, if it is movable.
     #[must_use]
     pub fn run_of(&self, index: usize) -> Option<&Run> {
         self.runs.iter().find(|run| run.statements.contains(&index))
     }
 
-    fn plan_run(&self, members: Vec<usize>, mutables: &BTreeSet<String>) -> Run {
+    fn plan_run(&self, members: Vec<usize>, borrows: &Borrows) -> Run {
+        let mutables = borrows.mutables();
         let renames = self.renames(&members, mutables);
+        let may_borrow_mutably: Vec<BTreeSet<String>> = members
+            .iter()
+            .map(|&member| {
+                let statement = &self.statements[member];
+                borrows.may_borrow_mutably(&statement.calls.receivers, &statement.calls.passed)
+            })
+            .collect();
         let is_renamed = |binder: usize, name: &str| {
             renames
                 .iter()
@@ -405,6 +484,19 @@ impl BlockPlan {
                         reason: EdgeReason::SharedMutable(name.clone()),
                     });
                 }
+                // A mutable borrow without a write keeps its order with every use.
+                let earlier_position = members.iter().position(|&member| member == earlier);
+                let borrowed = (
+                    earlier_position.map_or(&EMPTY, |at| &may_borrow_mutably[at]),
+                    &may_borrow_mutably[position],
+                );
+                if let Some(name) = self.borrow_conflict(earlier, later, borrowed) {
+                    edges.push(Edge {
+                        earlier,
+                        later,
+                        reason: EdgeReason::MayBorrowMutably(name),
+                    });
+                }
             }
         }
         let local = |statement: usize| {
@@ -438,6 +530,31 @@ impl BlockPlan {
             renames: if concurrent { renames } else { Vec::new() },
             awaits,
         }
+    }
+
+    /// A name of one binding that `earlier` or `later` may borrow mutably (the sets in
+    /// `borrowed`, in that order) and the other one uses.
+    fn borrow_conflict(
+        &self,
+        earlier: usize,
+        later: usize,
+        (by_earlier, by_later): (&BTreeSet<String>, &BTreeSet<String>),
+    ) -> Option<String> {
+        // The same binding: both uses resolve to one `let` of the block, or both to a
+        // binding from before it.
+        let same =
+            |name: &&String| self.resolves[earlier].get(*name) == self.resolves[later].get(*name);
+        by_earlier
+            .iter()
+            .filter(|name| self.statements[later].touches.contains(*name))
+            .find(same)
+            .or_else(|| {
+                by_later
+                    .iter()
+                    .filter(|name| self.statements[earlier].touches.contains(*name))
+                    .find(same)
+            })
+            .cloned()
     }
 
     /// The bindings of `members` that a later `let` of the run shadows, and that can be
@@ -483,6 +600,8 @@ impl BlockPlan {
     }
 }
 
+static EMPTY: BTreeSet<String> = BTreeSet::new();
+
 fn touched_names(statement: &Statement) -> BTreeSet<String> {
     statement
         .touches
@@ -513,6 +632,11 @@ fn classify(stmt: &Stmt, marked: bool, guards: Guards<'_>) -> Statement {
                 reason: StayReason::NotALet,
                 span,
             }),
+            calls: CallFacts {
+                receivers: facts.receivers,
+                passed: facts.passed,
+                call_inputs: facts.call_inputs,
+            },
             in_tokens: facts.in_tokens,
             bound_inside: facts.bound_inside,
         };
@@ -521,6 +645,7 @@ fn classify(stmt: &Stmt, marked: bool, guards: Guards<'_>) -> Statement {
     let mut touches = BTreeSet::new();
     let mut in_tokens = BTreeSet::new();
     let mut bound_inside = BTreeSet::new();
+    let mut calls = CallFacts::default();
     let stay = |reason, span| Role::Stays(Stay { reason, span });
     let role = if let Some(init) = &local.init {
         let (expr, fail_fast) = match &*init.expr {
@@ -532,8 +657,10 @@ fn classify(stmt: &Stmt, marked: bool, guards: Guards<'_>) -> Statement {
         touches.extend(facts.writes.iter().cloned());
         in_tokens.extend(facts.in_tokens.iter().cloned());
         bound_inside.extend(facts.bound_inside.iter().cloned());
+        calls.extend(&facts);
         if let Some((_, diverge)) = &init.diverge {
             let facts = ExprFacts::of_expr_with(diverge, guards);
+            calls.extend(&facts);
             touches.extend(facts.uses.into_iter().chain(facts.writes));
             in_tokens.extend(facts.in_tokens);
             bound_inside.extend(facts.bound_inside);
@@ -587,6 +714,7 @@ fn classify(stmt: &Stmt, marked: bool, guards: Guards<'_>) -> Statement {
         role,
         in_tokens,
         bound_inside,
+        calls,
     }
 }
 
@@ -601,7 +729,7 @@ mod tests {
             Span::call_site(),
             &block.stmts,
             &marked,
-            &BTreeSet::new(),
+            &Borrows::default(),
             Guards::NONE,
         )
     }
@@ -682,12 +810,12 @@ mod tests {
             syn::parse_str("{ let m = rx.recv().await; let c = pool.checkout().await; (m, c) }")
                 .expect("test block parses");
         let marked = vec![false; block.stmts.len()];
-        let mutables = BTreeSet::new();
+        let borrows = Borrows::default();
         let without = BlockPlan::new(
             Span::call_site(),
             &block.stmts,
             &marked,
-            &mutables,
+            &borrows,
             Guards::NONE,
         );
         assert_eq!(
@@ -699,7 +827,7 @@ mod tests {
             Span::call_site(),
             &block.stmts,
             &marked,
-            &mutables,
+            &borrows,
             Guards::new(&policy.guards),
         );
         let Role::Stays(stay) = &with.statements[1].role else {

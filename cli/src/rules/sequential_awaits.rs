@@ -100,6 +100,11 @@ pub(crate) fn check(
             text: "runs concurrently with the first under `#[concurrent]`".to_owned(),
         });
     }
+    // Calls that share a receiver or an argument may reach shared state in an order
+    // syntax cannot see: the user checks, and `--fix` never applies it alone.
+    if let Some(caution) = summary.caution() {
+        diagnostic = diagnostic.with_note(caution);
+    }
     diagnostic = diagnostic.with_note(format!(
         "`cargo async-hygiene explain {}:{name}` shows the plan",
         file.display()
@@ -133,7 +138,7 @@ pub(crate) fn check(
         message: format!("add `{attribute}` to run them concurrently"),
         location: at,
         replacement: format!("{attribute}\n{indent}"),
-        applicability: if rules.uses_facade() && alone {
+        applicability: if rules.uses_facade() && alone && summary.machine_applicable() {
             Applicability::MachineApplicable
         } else {
             Applicability::MaybeIncorrect

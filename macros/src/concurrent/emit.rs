@@ -20,14 +20,16 @@
 //! let url = format!("{base}/{id}");
 //! let (__async_hygiene_0, __async_hygiene_2, __async_hygiene_3) =
 //!     match _::concurrent_try_join3(
-//!         _::concurrent_try(db.user(id), _::ConcurrentFailure2::N0),
-//!         _::concurrent_try(http.get(&url), _::ConcurrentFailure2::N1),
+//!         [0, 2, 3],  // the rank (position in the run) of each branch's first statement
+//!         _::concurrent_try(db.user(id), 0, _::ConcurrentFailure2::N0),
+//!         _::concurrent_try(http.get(&url), 2, _::ConcurrentFailure2::N1),
 //!         _::concurrent_ok(db.prefs(id)),
 //!     ).await {
 //!         _::ConcurrentOk(values) => values,
-//!         // The failure re-enters the user's own `?` (same span, same conversion).
-//!         _::ConcurrentErr(_::ConcurrentFailure2::N0(residual)) => match residual? {},
-//!         _::ConcurrentErr(_::ConcurrentFailure2::N1(residual)) => match residual? {},
+//!         // The earliest failure in source order re-enters the user's own `?` (same
+//!         // span, same conversion).
+//!         _::ConcurrentErr(_::ConcurrentRanked(_, _::ConcurrentFailure2::N0(residual))) => match residual? {},
+//!         _::ConcurrentErr(_::ConcurrentRanked(_, _::ConcurrentFailure2::N1(residual))) => match residual? {},
 //!     };
 //! let user = __async_hygiene_0;
 //! let feed = __async_hygiene_2;
@@ -52,10 +54,10 @@ use std::collections::{BTreeSet, HashMap};
 use async_hygiene_analysis::concurrent::names::{pattern_bindings, ExprFacts};
 use async_hygiene_analysis::concurrent::{
     expr_attrs_mut, restore_statement_markers, take_markers, take_statement_markers, Binding,
-    BlockPlan, Guards, Role, Run, Schedule, Statement,
+    BlockPlan, Borrows, Guards, Role, Run, Schedule, Statement,
 };
 
-use proc_macro2::{Delimiter, Group, Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Literal, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
@@ -65,8 +67,9 @@ use crate::private::Private;
 
 /// Rewrites every block of a function body (not of nested items).
 pub(crate) struct BlockRewriter<'a> {
-    /// Names some code may write through (see `async_hygiene_analysis::concurrent::mutable_names`).
-    pub(crate) mutables: &'a BTreeSet<String>,
+    /// Names some code may write through or borrow mutably (see
+    /// `async_hygiene_analysis::concurrent::Borrows`).
+    pub(crate) borrows: &'a Borrows,
     /// The crate's own guard-returning calls (`[concurrent.guards]`).
     pub(crate) guards: Guards<'a>,
     /// Misused markers.
@@ -104,7 +107,7 @@ impl BlockRewriter<'_> {
             block.brace_token.span.join(),
             &stmts,
             &marked,
-            self.mutables,
+            self.borrows,
             self.guards,
         );
         let renamed = rename_shadowed(&plan, &mut stmts);
@@ -381,8 +384,9 @@ impl RunEmitter<'_> {
     /// Input:  `let user = db.user(id).await?;`
     /// Output: `let user = match ConcurrentTry::concurrent_branch(db.user(id).await) {
     ///              Ok(value) => value,
-    ///              Err(residual) => return Err(ConcurrentFailure2::N0(residual)),
+    ///              Err(residual) => return Err(ConcurrentRanked(0, ConcurrentFailure2::N0(residual))),
     ///          };`
+    /// (`0`: the statement's rank, its position in the run, which orders failures).
     fn leaf(&self, node: usize, failure: Option<&Failure>) -> Stmt {
         let mut stmt = self.stmts[node].clone();
         let Some(failure) = failure else {
@@ -398,11 +402,14 @@ impl RunEmitter<'_> {
                         mixed("__async_hygiene_residual"),
                     );
                     let failed = failure.wrap(node, quote!(#residual));
+                    let rank = Literal::usize_unsuffixed(node);
                     let branch: Expr = syn::parse_quote_spanned! {question.span=>
                         match #private::ConcurrentTry::concurrent_branch(#inner) {
                             #private::ConcurrentOk(#value) => #value,
                             #private::ConcurrentErr(#residual) => {
-                                return #private::ConcurrentErr(#failed);
+                                return #private::ConcurrentErr(
+                                    #private::ConcurrentRanked(#rank, #failed),
+                                );
                             }
                         }
                     };
@@ -451,7 +458,11 @@ impl RunEmitter<'_> {
             exports.extend(branch_exports);
         }
         exports.sort_by_key(|export| export.node);
-        let (call, destructure) = join_call(&futures, &patterns, !fallible.is_empty());
+        let firsts: Vec<usize> = branches
+            .iter()
+            .map(|branch| branch.nodes().first().copied().unwrap_or_default())
+            .collect();
+        let (call, destructure) = join_call(&futures, &patterns, &firsts, !fallible.is_empty());
         // The join's `.await` carries the span of the first await it joins, so that what
         // names an await by its location (the watchdog's await marks, a compiler error)
         // names the user's line, not the attribute's.
@@ -483,7 +494,9 @@ impl RunEmitter<'_> {
                 let private = Private::at(question.span);
                 let failed = failure.wrap(node, quote!(#residual));
                 quote_spanned! {question.span=>
-                    #private::ConcurrentErr(#failed) => match #residual #question {},
+                    #private::ConcurrentErr(#private::ConcurrentRanked(_, #failed)) => {
+                        match #residual #question {}
+                    }
                 }
             });
             syn::parse_quote! {
@@ -596,6 +609,7 @@ impl RunEmitter<'_> {
         fallible: bool,
     ) -> TokenStream {
         let question = self.fail_fast(node);
+        let rank = Literal::usize_unsuffixed(node);
         let value = match (question, init) {
             (Some(_), Expr::Try(try_expr)) => &*try_expr.expr,
             _ => init,
@@ -606,7 +620,8 @@ impl RunEmitter<'_> {
                 let private = Private::at(question.span);
                 let constructor = failure.constructor(node);
                 quote_spanned! {question.span=>
-                    #private::ConcurrentTry::concurrent_branch(#value).map_err(#constructor)
+                    #private::ConcurrentTry::concurrent_branch(#value)
+                        .map_err(#private::concurrent_ranked(#rank, #constructor))
                 }
             } else if fallible {
                 let private = Private::call_site();
@@ -621,14 +636,14 @@ impl RunEmitter<'_> {
         // Input: `let x = f().await;`  Output: `f()`, which the join awaits.
         match question {
             Some(question) => {
-                // Input: `let x = f().await?;`
-                // Output: `concurrent_try(f(), ConcurrentFailure2::N0)`, spanned from `f` to
+                // Input: `let x = f().await?;` (statement 0 of its run)
+                // Output: `concurrent_try(f(), 0, ConcurrentFailure2::N0)`, spanned from `f` to
                 // `?`: a `?` the join cannot apply is reported once, on all of that.
                 let private = Private::at(future.span());
                 let function = quote_spanned!(future.span()=> #private::concurrent_try);
                 let constructor = failure.constructor(node);
                 let mut arguments =
-                    Group::new(Delimiter::Parenthesis, quote!(#future, #constructor));
+                    Group::new(Delimiter::Parenthesis, quote!(#future, #rank, #constructor));
                 arguments.set_span(question.span);
                 quote!(#function #arguments)
             }
@@ -707,6 +722,7 @@ const MAX_JOIN_ARITY: usize = 5;
 fn join_call(
     futures: &[TokenStream],
     patterns: &[TokenStream],
+    firsts: &[usize],
     fallible: bool,
 ) -> (TokenStream, TokenStream) {
     if let ([future], [pattern]) = (futures, patterns) {
@@ -719,21 +735,37 @@ fn join_call(
     };
     let mut arguments = futures[..split].to_vec();
     let mut destructure = patterns[..split].to_vec();
+    let mut starts: Vec<Literal> = firsts[..split]
+        .iter()
+        .map(|&first| Literal::usize_unsuffixed(first))
+        .collect();
     if split < futures.len() {
-        let (call, pattern) = join_call(&futures[split..], &patterns[split..], fallible);
+        let (call, pattern) = join_call(
+            &futures[split..],
+            &patterns[split..],
+            &firsts[split..],
+            fallible,
+        );
         arguments.push(call);
         destructure.push(pattern);
+        starts.push(Literal::usize_unsuffixed(firsts[split]));
     }
     let private = Private::call_site();
-    let join = if fallible {
-        format_ident!("concurrent_try_join{}", arguments.len())
+    if fallible {
+        // The rank of each branch's first statement: a failure drops the branches that
+        // start after it and waits for those that start before it.
+        let join = format_ident!("concurrent_try_join{}", arguments.len());
+        (
+            quote!(#private::#join([#(#starts),*], #(#arguments),*)),
+            quote!((#(#destructure),*)),
+        )
     } else {
-        format_ident!("concurrent_join{}", arguments.len())
-    };
-    (
-        quote!(#private::#join(#(#arguments),*)),
-        quote!((#(#destructure),*)),
-    )
+        let join = format_ident!("concurrent_join{}", arguments.len());
+        (
+            quote!(#private::#join(#(#arguments),*)),
+            quote!((#(#destructure),*)),
+        )
+    }
 }
 
 fn pattern_has_mut(pat: &Pat) -> bool {

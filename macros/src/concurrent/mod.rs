@@ -18,7 +18,7 @@ use quote::ToTokens;
 use syn::parse::{Parse, ParseStream};
 use syn::visit_mut::VisitMut;
 
-use async_hygiene_analysis::concurrent::{mutable_names, Guards};
+use async_hygiene_analysis::concurrent::{Borrows, Guards};
 use async_hygiene_analysis::policy::LoadedPolicy;
 
 use self::emit::{BlockRewriter, MarkerStripper};
@@ -145,9 +145,9 @@ fn rewrite(
     };
     stripper.visit_block_mut(&mut function.block);
     errors.extend(stripper.misplaced);
-    let mutables = mutable_names(&function.sig, &function.block);
+    let borrows = Borrows::of_fn(&function.sig, &function.block);
     let mut rewriter = BlockRewriter {
-        mutables: &mutables,
+        borrows: &borrows,
         guards,
         errors: Vec::new(),
     };

@@ -364,7 +364,7 @@ impl Begun {
         } else if end_tick < self.start_tick + 2 {
             None
         } else {
-            Some(clock::elapsed(self.start_tick, end_tick))
+            Some(clock::stall(self.start_tick, end_tick))
         }
     }
 }

@@ -117,8 +117,8 @@ pub struct SlowPoll {
     pub stretch: Stretch,
     /// How long the poll took: exact below
     /// [`COARSE_CLOCK_MIN_THRESHOLD`](super::COARSE_CLOCK_MIN_THRESHOLD), otherwise a
-    /// lower bound, short by one tick of the coarse clock (at most 5 ms) on a machine that
-    /// runs the ticker thread on time.
+    /// upper bound, long by at most two ticks of the coarse clock (at most 10 ms) on a
+    /// machine that runs the ticker thread on time: never shorter than the poll.
     pub duration: Duration,
     /// The part of `duration` spent in nested watched fns whose slow polls were reported
     /// on their own.

@@ -159,7 +159,7 @@ impl WatchState {
         let (end_tick, ticks) = self.unpublish();
         if ticks >= 2 {
             // At least one whole tick fell inside: it may be slow.
-            self.check(clock::elapsed(end_tick - ticks, end_tick), at);
+            self.check(clock::stall(end_tick - ticks, end_tick), at);
         }
     }
 

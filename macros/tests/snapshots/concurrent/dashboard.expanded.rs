@@ -1,4 +1,4 @@
-// The seed's first pitfall: three independent calls, 100 + 150 + 200 ms as written.
+// The article's first pitfall: three independent calls, 100 + 150 + 200 ms as written.
 async fn get_user_dashboard(user: UserId) -> Dashboard {
     let (__async_hygiene_0, __async_hygiene_1, __async_hygiene_2) =
         ::async_hygiene::__private::concurrent_join3(

@@ -1,4 +1,4 @@
-// The seed's first pitfall: three independent calls, 100 + 150 + 200 ms as written.
+// The article's first pitfall: three independent calls, 100 + 150 + 200 ms as written.
 #[concurrent]
 async fn get_user_dashboard(user: UserId) -> Dashboard {
     let notifications = get_user_notifications(user).await;

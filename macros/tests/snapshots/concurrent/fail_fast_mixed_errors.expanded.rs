@@ -3,15 +3,20 @@
 async fn load(store: &Store) -> Result<Config, AppError> {
     let (__async_hygiene_0, __async_hygiene_1, __async_hygiene_2) =
         match ::async_hygiene::__private::concurrent_try_join3(
+            [0, 1, 2],
             ::async_hygiene::__private::concurrent_try(
                 tokio::fs::read_to_string("config.toml"),
+                0,
                 ::async_hygiene::__private::ConcurrentFailure2::N0,
             ),
             async {
                 ::async_hygiene::__private::ConcurrentTry::concurrent_branch(
                     store.schema().await.map_err(ParseError::from),
                 )
-                .map_err(::async_hygiene::__private::ConcurrentFailure2::N1)
+                .map_err(::async_hygiene::__private::concurrent_ranked(
+                    1,
+                    ::async_hygiene::__private::ConcurrentFailure2::N1,
+                ))
             },
             ::async_hygiene::__private::concurrent_ok(store.defaults()),
         )
@@ -21,10 +26,16 @@ async fn load(store: &Store) -> Result<Config, AppError> {
                 __async_hygiene_values
             }
             ::async_hygiene::__private::ConcurrentErr(
-                ::async_hygiene::__private::ConcurrentFailure2::N0(__async_hygiene_residual),
+                ::async_hygiene::__private::ConcurrentRanked(
+                    _,
+                    ::async_hygiene::__private::ConcurrentFailure2::N0(__async_hygiene_residual),
+                ),
             ) => match __async_hygiene_residual? {},
             ::async_hygiene::__private::ConcurrentErr(
-                ::async_hygiene::__private::ConcurrentFailure2::N1(__async_hygiene_residual),
+                ::async_hygiene::__private::ConcurrentRanked(
+                    _,
+                    ::async_hygiene::__private::ConcurrentFailure2::N1(__async_hygiene_residual),
+                ),
             ) => match __async_hygiene_residual? {},
         };
     let raw = __async_hygiene_0;
@@ -35,12 +46,15 @@ async fn load(store: &Store) -> Result<Config, AppError> {
 async fn first_names(db: &Db) -> Option<(String, String)> {
     let (__async_hygiene_0, __async_hygiene_1) =
         match ::async_hygiene::__private::concurrent_try_join2(
+            [0, 1],
             ::async_hygiene::__private::concurrent_try(
                 db.lookup("alice"),
+                0,
                 ::async_hygiene::__private::ConcurrentFailure2::N0,
             ),
             ::async_hygiene::__private::concurrent_try(
                 db.lookup("bob"),
+                1,
                 ::async_hygiene::__private::ConcurrentFailure2::N1,
             ),
         )
@@ -50,10 +64,16 @@ async fn first_names(db: &Db) -> Option<(String, String)> {
                 __async_hygiene_values
             }
             ::async_hygiene::__private::ConcurrentErr(
-                ::async_hygiene::__private::ConcurrentFailure2::N0(__async_hygiene_residual),
+                ::async_hygiene::__private::ConcurrentRanked(
+                    _,
+                    ::async_hygiene::__private::ConcurrentFailure2::N0(__async_hygiene_residual),
+                ),
             ) => match __async_hygiene_residual? {},
             ::async_hygiene::__private::ConcurrentErr(
-                ::async_hygiene::__private::ConcurrentFailure2::N1(__async_hygiene_residual),
+                ::async_hygiene::__private::ConcurrentRanked(
+                    _,
+                    ::async_hygiene::__private::ConcurrentFailure2::N1(__async_hygiene_residual),
+                ),
             ) => match __async_hygiene_residual? {},
         };
     let alice = __async_hygiene_0;

@@ -1,4 +1,4 @@
-// The seed's user report: three fetches, then the analytics that need the profile, then
+// The article's user report: three fetches, then the analytics that need the profile, then
 // a log line that must stay after everything (an expression statement is a barrier).
 async fn generate_user_report(user_id: u64) -> anyhow::Result<Report> {
     let (
@@ -6,6 +6,7 @@ async fn generate_user_report(user_id: u64) -> anyhow::Result<Report> {
         __async_hygiene_1,
         __async_hygiene_2,
     ) = match ::async_hygiene::__private::concurrent_try_join3(
+        [0, 1, 2],
         async {
             let profile = match ::async_hygiene::__private::ConcurrentTry::concurrent_branch(
                 get_user_profile(user_id).await,
@@ -15,8 +16,11 @@ async fn generate_user_report(user_id: u64) -> anyhow::Result<Report> {
                 }
                 ::async_hygiene::__private::ConcurrentErr(__async_hygiene_residual) => {
                     return ::async_hygiene::__private::ConcurrentErr(
-                        ::async_hygiene::__private::ConcurrentFailure4::N0(
-                            __async_hygiene_residual,
+                        ::async_hygiene::__private::ConcurrentRanked(
+                            0,
+                            ::async_hygiene::__private::ConcurrentFailure4::N0(
+                                __async_hygiene_residual,
+                            ),
                         ),
                     );
                 }
@@ -30,8 +34,11 @@ async fn generate_user_report(user_id: u64) -> anyhow::Result<Report> {
                 }
                 ::async_hygiene::__private::ConcurrentErr(__async_hygiene_residual) => {
                     return ::async_hygiene::__private::ConcurrentErr(
-                        ::async_hygiene::__private::ConcurrentFailure4::N3(
-                            __async_hygiene_residual,
+                        ::async_hygiene::__private::ConcurrentRanked(
+                            4,
+                            ::async_hygiene::__private::ConcurrentFailure4::N3(
+                                __async_hygiene_residual,
+                            ),
                         ),
                     );
                 }
@@ -40,10 +47,12 @@ async fn generate_user_report(user_id: u64) -> anyhow::Result<Report> {
         },
         ::async_hygiene::__private::concurrent_try(
             get_user_orders(user_id),
+            1,
             ::async_hygiene::__private::ConcurrentFailure4::N1,
         ),
         ::async_hygiene::__private::concurrent_try(
             get_user_reviews(user_id),
+            2,
             ::async_hygiene::__private::ConcurrentFailure4::N2,
         ),
     )
@@ -51,16 +60,28 @@ async fn generate_user_report(user_id: u64) -> anyhow::Result<Report> {
     {
         ::async_hygiene::__private::ConcurrentOk(__async_hygiene_values) => __async_hygiene_values,
         ::async_hygiene::__private::ConcurrentErr(
-            ::async_hygiene::__private::ConcurrentFailure4::N0(__async_hygiene_residual),
+            ::async_hygiene::__private::ConcurrentRanked(
+                _,
+                ::async_hygiene::__private::ConcurrentFailure4::N0(__async_hygiene_residual),
+            ),
         ) => match __async_hygiene_residual? {},
         ::async_hygiene::__private::ConcurrentErr(
-            ::async_hygiene::__private::ConcurrentFailure4::N1(__async_hygiene_residual),
+            ::async_hygiene::__private::ConcurrentRanked(
+                _,
+                ::async_hygiene::__private::ConcurrentFailure4::N1(__async_hygiene_residual),
+            ),
         ) => match __async_hygiene_residual? {},
         ::async_hygiene::__private::ConcurrentErr(
-            ::async_hygiene::__private::ConcurrentFailure4::N2(__async_hygiene_residual),
+            ::async_hygiene::__private::ConcurrentRanked(
+                _,
+                ::async_hygiene::__private::ConcurrentFailure4::N2(__async_hygiene_residual),
+            ),
         ) => match __async_hygiene_residual? {},
         ::async_hygiene::__private::ConcurrentErr(
-            ::async_hygiene::__private::ConcurrentFailure4::N3(__async_hygiene_residual),
+            ::async_hygiene::__private::ConcurrentRanked(
+                _,
+                ::async_hygiene::__private::ConcurrentFailure4::N3(__async_hygiene_residual),
+            ),
         ) => match __async_hygiene_residual? {},
     };
     let profile = __async_hygiene_0_profile;

@@ -1,4 +1,4 @@
-// The seed's user report: three fetches, then the analytics that need the profile, then
+// The article's user report: three fetches, then the analytics that need the profile, then
 // a log line that must stay after everything (an expression statement is a barrier).
 #[concurrent]
 async fn generate_user_report(user_id: u64) -> anyhow::Result<Report> {

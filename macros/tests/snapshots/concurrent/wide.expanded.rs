@@ -44,37 +44,47 @@ async fn many_fallible(fail: u32) -> Result<u32, u32> {
             (__async_hygiene_8, __async_hygiene_9),
         ),
     ) = match ::async_hygiene::__private::concurrent_try_join5(
+        [0, 1, 2, 3, 4],
         ::async_hygiene::__private::concurrent_try(
             step(0, 110, fail),
+            0,
             ::async_hygiene::__private::ConcurrentFailure8::N0,
         ),
         ::async_hygiene::__private::concurrent_try(
             step(1, 100, fail),
+            1,
             ::async_hygiene::__private::ConcurrentFailure8::N1,
         ),
         ::async_hygiene::__private::concurrent_try(
             step(2, 90, fail),
+            2,
             ::async_hygiene::__private::ConcurrentFailure8::N2,
         ),
         ::async_hygiene::__private::concurrent_try(
             step(3, 80, fail),
+            3,
             ::async_hygiene::__private::ConcurrentFailure8::N3,
         ),
         ::async_hygiene::__private::concurrent_try_join5(
+            [4, 5, 6, 7, 8],
             ::async_hygiene::__private::concurrent_try(
                 step(4, 70, fail),
+                4,
                 ::async_hygiene::__private::ConcurrentFailure8::N4,
             ),
             ::async_hygiene::__private::concurrent_try(
                 step(5, 60, fail),
+                5,
                 ::async_hygiene::__private::ConcurrentFailure8::N5,
             ),
             ::async_hygiene::__private::concurrent_try(
                 step(6, 50, fail),
+                6,
                 ::async_hygiene::__private::ConcurrentFailure8::N6,
             ),
             ::async_hygiene::__private::concurrent_try(
                 step(7, 40, fail),
+                7,
                 |__async_hygiene_residual| {
                     ::async_hygiene::__private::ConcurrentFailure8::N7(
                         ::async_hygiene::__private::ConcurrentFailure3::N0(
@@ -84,8 +94,10 @@ async fn many_fallible(fail: u32) -> Result<u32, u32> {
                 },
             ),
             ::async_hygiene::__private::concurrent_try_join2(
+                [8, 9],
                 ::async_hygiene::__private::concurrent_try(
                     step(8, 30, fail),
+                    8,
                     |__async_hygiene_residual| {
                         ::async_hygiene::__private::ConcurrentFailure8::N7(
                             ::async_hygiene::__private::ConcurrentFailure3::N1(
@@ -96,6 +108,7 @@ async fn many_fallible(fail: u32) -> Result<u32, u32> {
                 ),
                 ::async_hygiene::__private::concurrent_try(
                     step(9, 20, fail),
+                    9,
                     |__async_hygiene_residual| {
                         ::async_hygiene::__private::ConcurrentFailure8::N7(
                             ::async_hygiene::__private::ConcurrentFailure3::N2(
@@ -111,39 +124,69 @@ async fn many_fallible(fail: u32) -> Result<u32, u32> {
     {
         ::async_hygiene::__private::ConcurrentOk(__async_hygiene_values) => __async_hygiene_values,
         ::async_hygiene::__private::ConcurrentErr(
-            ::async_hygiene::__private::ConcurrentFailure8::N0(__async_hygiene_residual),
-        ) => match __async_hygiene_residual? {},
-        ::async_hygiene::__private::ConcurrentErr(
-            ::async_hygiene::__private::ConcurrentFailure8::N1(__async_hygiene_residual),
-        ) => match __async_hygiene_residual? {},
-        ::async_hygiene::__private::ConcurrentErr(
-            ::async_hygiene::__private::ConcurrentFailure8::N2(__async_hygiene_residual),
-        ) => match __async_hygiene_residual? {},
-        ::async_hygiene::__private::ConcurrentErr(
-            ::async_hygiene::__private::ConcurrentFailure8::N3(__async_hygiene_residual),
-        ) => match __async_hygiene_residual? {},
-        ::async_hygiene::__private::ConcurrentErr(
-            ::async_hygiene::__private::ConcurrentFailure8::N4(__async_hygiene_residual),
-        ) => match __async_hygiene_residual? {},
-        ::async_hygiene::__private::ConcurrentErr(
-            ::async_hygiene::__private::ConcurrentFailure8::N5(__async_hygiene_residual),
-        ) => match __async_hygiene_residual? {},
-        ::async_hygiene::__private::ConcurrentErr(
-            ::async_hygiene::__private::ConcurrentFailure8::N6(__async_hygiene_residual),
-        ) => match __async_hygiene_residual? {},
-        ::async_hygiene::__private::ConcurrentErr(
-            ::async_hygiene::__private::ConcurrentFailure8::N7(
-                ::async_hygiene::__private::ConcurrentFailure3::N0(__async_hygiene_residual),
+            ::async_hygiene::__private::ConcurrentRanked(
+                _,
+                ::async_hygiene::__private::ConcurrentFailure8::N0(__async_hygiene_residual),
             ),
         ) => match __async_hygiene_residual? {},
         ::async_hygiene::__private::ConcurrentErr(
-            ::async_hygiene::__private::ConcurrentFailure8::N7(
-                ::async_hygiene::__private::ConcurrentFailure3::N1(__async_hygiene_residual),
+            ::async_hygiene::__private::ConcurrentRanked(
+                _,
+                ::async_hygiene::__private::ConcurrentFailure8::N1(__async_hygiene_residual),
             ),
         ) => match __async_hygiene_residual? {},
         ::async_hygiene::__private::ConcurrentErr(
-            ::async_hygiene::__private::ConcurrentFailure8::N7(
-                ::async_hygiene::__private::ConcurrentFailure3::N2(__async_hygiene_residual),
+            ::async_hygiene::__private::ConcurrentRanked(
+                _,
+                ::async_hygiene::__private::ConcurrentFailure8::N2(__async_hygiene_residual),
+            ),
+        ) => match __async_hygiene_residual? {},
+        ::async_hygiene::__private::ConcurrentErr(
+            ::async_hygiene::__private::ConcurrentRanked(
+                _,
+                ::async_hygiene::__private::ConcurrentFailure8::N3(__async_hygiene_residual),
+            ),
+        ) => match __async_hygiene_residual? {},
+        ::async_hygiene::__private::ConcurrentErr(
+            ::async_hygiene::__private::ConcurrentRanked(
+                _,
+                ::async_hygiene::__private::ConcurrentFailure8::N4(__async_hygiene_residual),
+            ),
+        ) => match __async_hygiene_residual? {},
+        ::async_hygiene::__private::ConcurrentErr(
+            ::async_hygiene::__private::ConcurrentRanked(
+                _,
+                ::async_hygiene::__private::ConcurrentFailure8::N5(__async_hygiene_residual),
+            ),
+        ) => match __async_hygiene_residual? {},
+        ::async_hygiene::__private::ConcurrentErr(
+            ::async_hygiene::__private::ConcurrentRanked(
+                _,
+                ::async_hygiene::__private::ConcurrentFailure8::N6(__async_hygiene_residual),
+            ),
+        ) => match __async_hygiene_residual? {},
+        ::async_hygiene::__private::ConcurrentErr(
+            ::async_hygiene::__private::ConcurrentRanked(
+                _,
+                ::async_hygiene::__private::ConcurrentFailure8::N7(
+                    ::async_hygiene::__private::ConcurrentFailure3::N0(__async_hygiene_residual),
+                ),
+            ),
+        ) => match __async_hygiene_residual? {},
+        ::async_hygiene::__private::ConcurrentErr(
+            ::async_hygiene::__private::ConcurrentRanked(
+                _,
+                ::async_hygiene::__private::ConcurrentFailure8::N7(
+                    ::async_hygiene::__private::ConcurrentFailure3::N1(__async_hygiene_residual),
+                ),
+            ),
+        ) => match __async_hygiene_residual? {},
+        ::async_hygiene::__private::ConcurrentErr(
+            ::async_hygiene::__private::ConcurrentRanked(
+                _,
+                ::async_hygiene::__private::ConcurrentFailure8::N7(
+                    ::async_hygiene::__private::ConcurrentFailure3::N2(__async_hygiene_residual),
+                ),
             ),
         ) => match __async_hygiene_residual? {},
     };

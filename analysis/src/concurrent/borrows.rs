@@ -1,0 +1,433 @@
+//! Which statements may borrow a name mutably, so that joining them with another use of
+//! the name would not build (E0499, E0502) or would change what the other call sees.
+//!
+//! A name can be borrowed mutably by a statement that is not a write (those are
+//! [`super::mutable_names`]) in two ways only: a method whose receiver is `&mut self`,
+//! called on a place rooted at the name (`s.a()`, `s.field.a()`, autoref), and the name
+//! passed whole as an argument when it holds a `&mut` (`f(s)`, an implicit reborrow).
+//! Both need the name to hold a `&mut` itself, or to be a `mut` binding (a mutable
+//! name already): a binding that owns its value and is not `mut` cannot be borrowed
+//! mutably at all, and a shared reference only hands out shared borrows. So only a name
+//! whose type the syntax cannot see ([`opaque_bindings`]: a `let` without a type, a
+//! closure parameter, a binding of a `match` or `for` pattern) is at risk, and then only
+//! through a method not known to take `&self`.
+//!
+//! Input:
+//!
+//! ```text
+//! let s = ctx.session();       // `s`: type not visible, may be a `&mut Session`
+//! let a = s
+//!     .read(1)                 // may take `&mut self`
+//!     .await;
+//! let b = s.read(2).await;     // joined with `a`, two `&mut` borrows: E0499
+//! ```
+//!
+//! Output: `a` and `b` keep their order ([`super::EdgeReason::MayBorrowMutably`]),
+//! unless the crate's own signatures show that every `read` takes `&self`
+//! ([`shared_self_methods`], which the checker passes in: the attribute sees one fn).
+
+use std::collections::BTreeSet;
+
+use syn::visit::{self, Visit};
+use syn::{Expr, Pat};
+
+use super::names::{mutable_names, ExprFacts};
+
+/// Trait methods whose receiver is `&self` by the trait's own signature.
+const SHARED_TRAIT_METHODS: &[&str] = &["as_ref", "clone", "to_owned", "to_string"];
+
+/// What the plan of one fn knows about borrows: the names it may write through, the names
+/// whose type it cannot see, and the methods the crate declares with `&self` only.
+#[derive(Clone, Debug, Default)]
+pub struct Borrows {
+    mutables: BTreeSet<String>,
+    opaque: BTreeSet<String>,
+    shared_methods: BTreeSet<String>,
+}
+
+impl Borrows {
+    /// The facts of the fn with signature `sig` and body `body`.
+    #[must_use]
+    pub fn of_fn(sig: &syn::Signature, body: &syn::Block) -> Self {
+        let mutables = mutable_names(sig, body);
+        let opaque = opaque_bindings(sig, body, &mutables);
+        Self {
+            mutables,
+            opaque,
+            shared_methods: BTreeSet::new(),
+        }
+    }
+
+    /// With the methods that every declaration in the crate gives a `&self` receiver
+    /// ([`shared_self_methods`]).
+    #[must_use]
+    pub fn with_shared_methods(mut self, methods: BTreeSet<String>) -> Self {
+        self.shared_methods = methods;
+        self
+    }
+
+    /// The names some code in the fn may write through ([`mutable_names`]).
+    #[must_use]
+    pub fn mutables(&self) -> &BTreeSet<String> {
+        &self.mutables
+    }
+
+    /// The names a statement with these facts may borrow mutably without writing them:
+    /// an opaque name that a method not known to take `&self` is called on, or that is
+    /// passed whole.
+    pub(super) fn may_borrow_mutably(
+        &self,
+        receivers: &BTreeSet<(String, String)>,
+        passed: &BTreeSet<String>,
+    ) -> BTreeSet<String> {
+        let shared = |method: &str| {
+            SHARED_TRAIT_METHODS.contains(&method) || self.shared_methods.contains(method)
+        };
+        receivers
+            .iter()
+            .filter(|(name, method)| self.opaque.contains(name) && !shared(method))
+            .map(|(name, _)| name.clone())
+            .chain(
+                passed
+                    .iter()
+                    .filter(|name| self.opaque.contains(*name))
+                    .cloned(),
+            )
+            .collect()
+    }
+}
+
+/// The names some binding of the fn gives a type the syntax cannot see, which may then
+/// be a `&mut`: a `let` without a type, a closure parameter without a type, a binding of
+/// a `match`, `if let`, `while let` or `for` pattern, a parameter destructured from a
+/// type that mentions `&mut`. Parameters bound whole by name are not: their type is
+/// written. Nor is a `let` whose initializer is visibly no `&mut`: a shared borrow `&…`,
+/// a literal, an expression that names nothing mutable or opaque and borrows nothing
+/// mutably (`Client::new()`, `db()`, `ctx.session()` on a `ctx: &Ctx`: a `&mut` comes
+/// from something mutable, or from a leak), or an awaited value (`f().await`, `f().await?`): a future that hands
+/// back a `&mut` is rare, where a fn or method that does (`get_mut`, an accessor) is
+/// common; and an awaited value is most often passed on to several calls, which would
+/// otherwise never join. A `for` over a range binds numbers.
+#[must_use]
+pub fn opaque_bindings(
+    sig: &syn::Signature,
+    body: &syn::Block,
+    mutables: &BTreeSet<String>,
+) -> BTreeSet<String> {
+    struct Opaque<'m> {
+        names: BTreeSet<String>,
+        mutables: &'m BTreeSet<String>,
+    }
+    impl Opaque<'_> {
+        fn all_of(&mut self, pat: &Pat) {
+            struct Names<'a>(&'a mut BTreeSet<String>);
+            impl<'ast> Visit<'ast> for Names<'_> {
+                fn visit_pat_ident(&mut self, pat: &'ast syn::PatIdent) {
+                    // `None`, `MAX`: a variant or a constant, not a binding.
+                    let name = pat.ident.to_string();
+                    if !name.starts_with(char::is_uppercase) {
+                        self.0.insert(name);
+                    }
+                    visit::visit_pat_ident(self, pat);
+                }
+                fn visit_expr(&mut self, _expr: &'ast Expr) {}
+            }
+            Names(&mut self.names).visit_pat(pat);
+        }
+
+        /// A pattern with a written type: opaque only where the type holds a `&mut`.
+        fn typed(&mut self, typed: &syn::PatType) {
+            if mentions_mut_reference(&typed.ty) {
+                self.all_of(&typed.pat);
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for Opaque<'_> {
+        fn visit_local(&mut self, local: &'ast syn::Local) {
+            let visibly_not_mut = local.init.as_ref().is_some_and(|init| {
+                let value = match &*init.expr {
+                    Expr::Try(tried) => &*tried.expr,
+                    value => value,
+                };
+                if matches!(value, Expr::Reference(reference) if reference.mutability.is_none())
+                    || matches!(value, Expr::Lit(_) | Expr::Await(_))
+                {
+                    return true;
+                }
+                // A `&mut` comes from something mutable: a `&mut` borrow, a mutable or
+                // opaque name, or a leak (`Box::leak`, `&'static mut`).
+                let facts = ExprFacts::of_expr(value);
+                facts.writes.is_empty()
+                    && !facts.receivers.iter().any(|(_, method)| method == "leak")
+                    && !mentions_leak(value)
+                    && facts
+                        .uses
+                        .iter()
+                        .all(|name| !self.mutables.contains(name) && !self.names.contains(name))
+            });
+            match &local.pat {
+                Pat::Type(typed) => self.typed(typed),
+                pat if !visibly_not_mut => self.all_of(pat),
+                _ => {}
+            }
+            // The initializer and the `else` block may bind names of their own.
+            if let Some(init) = &local.init {
+                self.visit_expr(&init.expr);
+                if let Some((_, diverge)) = &init.diverge {
+                    self.visit_expr(diverge);
+                }
+            }
+        }
+        fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
+            for input in &closure.inputs {
+                match input {
+                    Pat::Type(typed) => self.typed(typed),
+                    pat => self.all_of(pat),
+                }
+            }
+            self.visit_expr(&closure.body);
+        }
+        fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+            self.all_of(&arm.pat);
+            visit::visit_arm(self, arm);
+        }
+        fn visit_expr_let(&mut self, expr: &'ast syn::ExprLet) {
+            self.all_of(&expr.pat);
+            visit::visit_expr_let(self, expr);
+        }
+        fn visit_expr_for_loop(&mut self, expr: &'ast syn::ExprForLoop) {
+            // A range yields numbers.
+            if !matches!(&*expr.expr, Expr::Range(_)) {
+                self.all_of(&expr.pat);
+            }
+            visit::visit_expr_for_loop(self, expr);
+        }
+        fn visit_item(&mut self, _item: &'ast syn::Item) {}
+    }
+    let mut opaque = Opaque {
+        names: BTreeSet::new(),
+        mutables,
+    };
+    for input in &sig.inputs {
+        if let syn::FnArg::Typed(typed) = input {
+            if !matches!(&*typed.pat, Pat::Ident(_)) {
+                opaque.typed(typed);
+            }
+        }
+    }
+    opaque.visit_block(body);
+    opaque.names
+}
+
+/// The names every binding of which, in the fn's parameters and `let`s, has a plain
+/// value type written out: a primitive number, `bool`, `char`, `String`, or a shared
+/// reference to one of those or to `str` (`id: u64`, `name: &str`). Such a value reaches
+/// no shared state, so two calls given the same one share nothing through it. A name
+/// bound anywhere without a written type, or with another type, is not one.
+#[must_use]
+pub(super) fn plain_values(sig: &syn::Signature, body: &syn::Block) -> BTreeSet<String> {
+    fn plain(ty: &syn::Type) -> bool {
+        match ty {
+            syn::Type::Reference(reference) => {
+                reference.mutability.is_none()
+                    && (matches!(&*reference.elem, syn::Type::Path(path) if path.path.is_ident("str"))
+                        || plain(&reference.elem))
+            }
+            syn::Type::Paren(inner) => plain(&inner.elem),
+            syn::Type::Path(path) if path.qself.is_none() => {
+                path.path.get_ident().is_some_and(|ident| {
+                    matches!(
+                        ident.to_string().as_str(),
+                        "u8" | "u16"
+                            | "u32"
+                            | "u64"
+                            | "u128"
+                            | "usize"
+                            | "i8"
+                            | "i16"
+                            | "i32"
+                            | "i64"
+                            | "i128"
+                            | "isize"
+                            | "f32"
+                            | "f64"
+                            | "bool"
+                            | "char"
+                            | "String"
+                    )
+                })
+            }
+            _ => false,
+        }
+    }
+    #[derive(Default)]
+    struct Bindings {
+        plain: BTreeSet<String>,
+        other: BTreeSet<String>,
+    }
+    impl Bindings {
+        fn typed(&mut self, pat: &Pat, ty: &syn::Type) {
+            match pat {
+                Pat::Ident(ident) if ident.subpat.is_none() && plain(ty) => {
+                    self.plain.insert(ident.ident.to_string());
+                }
+                _ => self.untyped(pat),
+            }
+        }
+        fn untyped(&mut self, pat: &Pat) {
+            struct Names<'b>(&'b mut BTreeSet<String>);
+            impl<'ast> Visit<'ast> for Names<'_> {
+                fn visit_pat_ident(&mut self, pat: &'ast syn::PatIdent) {
+                    self.0.insert(pat.ident.to_string());
+                    visit::visit_pat_ident(self, pat);
+                }
+                fn visit_expr(&mut self, _expr: &'ast Expr) {}
+            }
+            Names(&mut self.other).visit_pat(pat);
+        }
+    }
+    impl<'ast> Visit<'ast> for Bindings {
+        fn visit_pat(&mut self, pat: &'ast Pat) {
+            match pat {
+                Pat::Type(typed) => self.typed(&typed.pat, &typed.ty),
+                _ => self.untyped(pat),
+            }
+        }
+        fn visit_item(&mut self, _item: &'ast syn::Item) {}
+    }
+    let mut bindings = Bindings::default();
+    for input in &sig.inputs {
+        if let syn::FnArg::Typed(typed) = input {
+            bindings.typed(&typed.pat, &typed.ty);
+        }
+    }
+    bindings.visit_block(body);
+    bindings.plain.retain(|name| !bindings.other.contains(name));
+    bindings.plain
+}
+
+/// Whether an expression calls a `leak` fn (`Box::leak(…)`): a `&'static mut`.
+fn mentions_leak(expr: &Expr) -> bool {
+    struct Leak(bool);
+    impl<'ast> Visit<'ast> for Leak {
+        fn visit_path(&mut self, path: &'ast syn::Path) {
+            self.0 |= path
+                .segments
+                .last()
+                .is_some_and(|last| last.ident == "leak");
+            visit::visit_path(self, path);
+        }
+    }
+    let mut found = Leak(false);
+    found.visit_expr(expr);
+    found.0
+}
+
+/// Whether a type mentions `&mut` anywhere (`Option<&mut T>`, `(&mut A, B)`).
+fn mentions_mut_reference(ty: &syn::Type) -> bool {
+    struct MutReference(bool);
+    impl<'ast> Visit<'ast> for MutReference {
+        fn visit_type_reference(&mut self, reference: &'ast syn::TypeReference) {
+            self.0 |= reference.mutability.is_some();
+            visit::visit_type_reference(self, reference);
+        }
+    }
+    let mut found = MutReference(false);
+    found.visit_type(ty);
+    found.0
+}
+
+/// The methods that every declaration among `items` (and the modules and fns inside
+/// them) gives a `&self` receiver: a call of one of them cannot borrow its receiver
+/// mutably. A method declared anywhere with another receiver (`&mut self`, `self`, a
+/// typed `self`) is not one, whatever type it is on: the analysis matches methods by
+/// name.
+#[must_use]
+pub fn shared_self_methods<'a>(items: impl IntoIterator<Item = &'a syn::Item>) -> BTreeSet<String> {
+    #[derive(Default)]
+    struct Methods {
+        shared: BTreeSet<String>,
+        other: BTreeSet<String>,
+    }
+    impl Methods {
+        fn note(&mut self, sig: &syn::Signature) {
+            let Some(syn::FnArg::Receiver(receiver)) = sig.inputs.first() else {
+                return;
+            };
+            let by_shared_reference = match &receiver.kind {
+                syn::ReceiverKind::Reference(_, _, mutability) => mutability.is_none(),
+                syn::ReceiverKind::Typed(_, ty) => {
+                    matches!(&**ty, syn::Type::Reference(reference) if reference.mutability.is_none())
+                }
+                _ => false,
+            };
+            let name = sig.ident.to_string();
+            if by_shared_reference {
+                self.shared.insert(name);
+            } else {
+                self.other.insert(name);
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for Methods {
+        fn visit_impl_item_fn(&mut self, function: &'ast syn::ImplItemFn) {
+            self.note(&function.sig);
+            visit::visit_impl_item_fn(self, function);
+        }
+        fn visit_trait_item_fn(&mut self, function: &'ast syn::TraitItemFn) {
+            self.note(&function.sig);
+            visit::visit_trait_item_fn(self, function);
+        }
+    }
+    let mut methods = Methods::default();
+    for item in items {
+        methods.visit_item(item);
+    }
+    methods.shared.difference(&methods.other).cloned().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn function(source: &str) -> syn::ItemFn {
+        syn::parse_str(source).expect("test fn parses")
+    }
+
+    #[test]
+    fn only_bindings_without_a_visible_type_are_opaque() {
+        let f = function(
+            "async fn f(a: &mut A, b: B, (c, d): (&mut C, D), e: &E) {
+                let s = a.session();
+                let w = ctx.session();
+                let client = Client::new(&b);
+                let l = Box::leak(client);
+                let t: u32 = 1;
+                let r = &shared;
+                let n = 5;
+                let u: Option<&mut U> = None;
+                items.iter().map(|x| x).for_each(|y: &mut Y| ());
+                let v = fetch().await?;
+                for j in items.iter_mut() {}
+                match m { Some(k) => (), None => () }
+                for i in 0..3 {}
+            }",
+        );
+        let opaque = opaque_bindings(&f.sig, &f.block, &mutable_names(&f.sig, &f.block));
+        let names: Vec<&str> = opaque.iter().map(String::as_str).collect();
+        assert_eq!(names, ["c", "d", "j", "k", "l", "s", "u", "x", "y"]);
+    }
+
+    #[test]
+    fn shared_methods_are_those_declared_only_with_a_shared_receiver() {
+        let file: syn::File = syn::parse_str(
+            "impl Conn { async fn query(&self) {} async fn send(&mut self) {} fn id(&self) {} }
+             mod inner { impl Other { fn id(self) {} fn peek(&self) {} } }
+             trait Store { async fn get(&self) -> u8; }",
+        )
+        .expect("test file parses");
+        let methods = shared_self_methods(&file.items);
+        let names: Vec<&str> = methods.iter().map(String::as_str).collect();
+        assert_eq!(names, ["get", "peek", "query"]);
+    }
+}
