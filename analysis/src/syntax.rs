@@ -99,3 +99,33 @@ pub static AWAITING_MACROS: [AwaitingMacro; 4] = [
 pub fn awaiting_macro(name: &str) -> Option<&'static AwaitingMacro> {
     AWAITING_MACROS.iter().find(|known| known.name == name)
 }
+
+/// The last segment of a path, `""` for none: what a macro or a call is named by.
+pub(crate) fn last_segment(path: &syn::Path) -> String {
+    path.segments
+        .last()
+        .map(|segment| segment.ident.to_string())
+        .unwrap_or_default()
+}
+
+/// Calls whose arguments are futures that will be polled.
+pub(crate) const FUTURE_TAKERS: &[&str] = &[
+    "spawn",
+    "spawn_local",
+    "spawn_on",
+    "timeout",
+    "timeout_at",
+    "unconstrained",
+    "pin",
+    "select",
+    "join",
+    "join_all",
+    "try_join_all",
+    "instrument",
+    "run_until",
+    "scope",
+    "sync_scope",
+];
+
+/// Macros that pin a future so it can be awaited.
+pub(crate) const PINNING_MACROS: &[&str] = &["pin", "pin_mut"];

@@ -8,15 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::check::Checked;
 use crate::diagnostic::{display_path, Applicability, Diagnostic};
 use crate::rules::Code;
-use crate::verify;
-
-/// One insertion made.
-pub(crate) struct Fixed {
-    /// The file changed.
-    pub(crate) file: PathBuf,
-    /// What changed: ``src/lib.rs:13: inserted `#[concurrent]` ``.
-    pub(crate) description: String,
-}
+use crate::verify::{self, Applied, Fixed};
 
 /// `--fix`: applies the safe insertions, builds the changed packages with cargo (unless
 /// `run_cargo` is false) and reverts what does not build ([`verify`]), and prints each
@@ -58,13 +50,6 @@ pub(crate) fn run(checked: &Checked, run_cargo: bool) -> Result<bool, String> {
         eprintln!("note: {note}");
     }
     Ok(true)
-}
-
-/// The insertions made, and the text of each changed file before them (to revert a
-/// file that no longer builds, [`crate::verify`]).
-pub(crate) struct Applied {
-    pub(crate) fixed: Vec<Fixed>,
-    pub(crate) originals: BTreeMap<PathBuf, String>,
 }
 
 /// Applies the safe insertions to the files. A file that cannot be read or written, or

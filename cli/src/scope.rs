@@ -16,7 +16,7 @@ use syn::{Attribute, Block, Expr, Item, Signature};
 use crate::diagnostic::Diagnostic;
 use crate::manifest;
 use crate::rules::code::{Code, Level};
-use crate::rules::{config, cpu_bound as cpu_bound_rule};
+use crate::rules::config;
 
 /// The rules of one package: the built-in catalogue with its `async-hygiene.toml`
 /// applied, and the levels of its `[lints]`.
@@ -44,11 +44,19 @@ impl CrateRules {
                     lints = policy.lints;
                     guards = policy.guards.as_slice().into();
                     for rule in catalogue.apply(policy, "this crate's `async-hygiene.toml`") {
-                        problems.push(config::allows_nothing(&file, rule));
+                        problems.push(config::allows_nothing(
+                            &file,
+                            rule,
+                            "blocking call that `#[no_blocking]` checks",
+                        ));
                     }
                     let source = "this crate's `async-hygiene.toml`";
                     for rule in cpu_bound::apply(&mut cpu_catalogue, policy, source) {
-                        problems.push(cpu_bound_rule::allows_nothing(&file, rule));
+                        problems.push(config::allows_nothing(
+                            &file,
+                            rule,
+                            "CPU-heavy call that `cpu-bound` checks",
+                        ));
                     }
                 }
                 Err(message) => problems.push(config::malformed(&file, &loaded.path, message)),

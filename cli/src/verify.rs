@@ -18,7 +18,21 @@ use cargo_metadata::diagnostic::{Diagnostic as CompilerDiagnostic, DiagnosticLev
 use cargo_metadata::Message;
 
 use crate::diagnostic::display_path;
-use crate::fix::Applied;
+
+/// One insertion made.
+pub(crate) struct Fixed {
+    /// The file changed.
+    pub(crate) file: PathBuf,
+    /// What changed: ``src/lib.rs:13: inserted `#[concurrent]` ``.
+    pub(crate) description: String,
+}
+
+/// The insertions made, and the text of each changed file before them (to revert a
+/// file that no longer builds).
+pub(crate) struct Applied {
+    pub(crate) fixed: Vec<Fixed>,
+    pub(crate) originals: BTreeMap<PathBuf, String>,
+}
 
 /// What the build said about the fixes.
 #[derive(Debug, Default)]
@@ -238,8 +252,8 @@ fn compiler_error(message: &CompilerDiagnostic) -> Option<CompilerError> {
 mod tests {
     use std::os::unix::fs::PermissionsExt;
 
+    use super::Fixed;
     use super::*;
-    use crate::fix::Fixed;
 
     /// A package with two fixed files, `src/a.rs` and `src/b.rs`, and a `cargo` that
     /// fails with an error in `error_in` while `fails_while` holds `FIXED` (always when

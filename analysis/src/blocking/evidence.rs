@@ -8,7 +8,7 @@ use std::net::{IpAddr, SocketAddr};
 use syn::{Expr, Lit, Type};
 
 use super::catalogue::Origin;
-use super::scan::{last_segment, peel};
+use crate::syntax::{last_segment, peel};
 
 /// `"127.0.0.1:8080"`, `"[::1]:80"`: a socket address written as a string literal.
 fn is_address_text(text: &str) -> bool {

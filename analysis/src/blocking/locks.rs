@@ -22,9 +22,9 @@ use syn::visit::{self, Visit};
 use syn::{Expr, ExprMethodCall, Item, Local, Macro, Pat, Stmt};
 
 use super::catalogue::BlockingCatalogue;
-use super::scan::{last_segment, peel, tokens_mention, FUTURE_TAKERS, PINNING_MACROS};
 use crate::findings::{Finding, Label, Lint, Location};
 use crate::syntax::awaiting_macro;
+use crate::syntax::{last_segment, peel, tokens_mention, FUTURE_TAKERS, PINNING_MACROS};
 
 /// Methods that unwrap a `LockResult` into the guard (`map_err`/`ok` then `?`).
 const UNWRAPS: &[&str] = &["unwrap", "expect", "unwrap_or_else", "map_err", "ok"];

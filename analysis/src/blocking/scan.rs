@@ -44,24 +44,6 @@ pub(crate) enum Use {
 /// `thread::scope`, `Builder::spawn`, a scope's `s.spawn`). tokio's spawns take a
 /// future, never a closure, so a closure argument tells them apart.
 const THREAD_SPAWNS: &[&str] = &["spawn", "spawn_scoped", "scope"];
-/// Calls whose arguments are futures that will be polled.
-pub(super) const FUTURE_TAKERS: &[&str] = &[
-    "spawn",
-    "spawn_local",
-    "spawn_on",
-    "timeout",
-    "timeout_at",
-    "unconstrained",
-    "pin",
-    "select",
-    "join",
-    "join_all",
-    "try_join_all",
-    "instrument",
-    "run_until",
-    "scope",
-    "sync_scope",
-];
 /// Methods whose closure arguments return futures (`StreamExt::then`,
 /// `for_each_concurrent`), or that store a future to be polled later
 /// (`FuturesUnordered::push`, a `Vec` handed to `join_all`): their arguments count as
@@ -116,8 +98,6 @@ const VALUE_METHODS: &[&str] = &[
     "unwrap_unchecked",
 ];
 
-/// Macros that pin a future so it can be awaited.
-pub(super) const PINNING_MACROS: &[&str] = &["pin", "pin_mut"];
 /// The macros of the runtime crate that the attributes' watchdog hook wraps an async body
 /// in (`::async_hygiene::__private::watch_body!(name = "f", .., body = { .. })`), as the
 /// last path segment. The scanner looks into their `body`, so an attribute that runs
@@ -859,17 +839,9 @@ fn is_sync_closure(expr: &Expr) -> bool {
     closure.asyncness.is_none() && !returns_future
 }
 
-/// The last segment of a path, `""` for none: what a macro or a call is named by.
-pub(crate) fn last_segment(path: &syn::Path) -> String {
-    path.segments
-        .last()
-        .map(|segment| segment.ident.to_string())
-        .unwrap_or_default()
-}
-
 use crate::syntax::{awaiting_macro, AwaitedOperands};
 /// Strips parentheses, invisible groups and borrows: `(&mut fut)` is `fut`.
-pub(crate) use crate::syntax::{peel, tokens_mention};
+pub(crate) use crate::syntax::{last_segment, peel, tokens_mention, FUTURE_TAKERS, PINNING_MACROS};
 
 fn is_name(expr: &Expr, name: &str) -> bool {
     matches!(peel(expr), Expr::Path(path) if path.qself.is_none() && path.path.is_ident(name))

@@ -45,14 +45,15 @@ wrong there.
     },
 };
 
-/// An `[no_blocking.allow]` entry that matches no blocking call of the catalogue.
-pub(crate) fn allows_nothing(file: &Arc<Path>, rule: &PolicyRule) -> Diagnostic {
+/// An `allow` entry of `async-hygiene.toml` that matches nothing in its catalogue:
+/// `checked` says what it was checked against ("blocking call that `#[no_blocking]`
+/// checks" for `[no_blocking.allow]`).
+pub(crate) fn allows_nothing(file: &Arc<Path>, rule: &PolicyRule, checked: &str) -> Diagnostic {
     at_line(
         file,
         rule.line,
         format!(
-            "`{}` matches no blocking call that `#[no_blocking]` checks, so there is nothing \
-             to allow",
+            "`{}` matches no {checked}, so there is nothing to allow",
             rule.rule
         ),
     )

@@ -11,15 +11,8 @@
 //!
 //! [`Lint::CpuBound`]: async_hygiene_analysis::findings::Lint::CpuBound
 
-use std::path::Path;
-use std::sync::Arc;
-
-use async_hygiene_analysis::policy::PolicyRule;
-
-use crate::diagnostic::Diagnostic;
 use crate::rules::blocking::Wording;
 use crate::rules::code::{Code, Doc, Rule};
-use crate::rules::config;
 
 pub(crate) static RULE: Rule = Rule {
     code: Code::CPU_BOUND,
@@ -124,16 +117,3 @@ pub(crate) const THROUGH_SYNC_FNS: Wording = Wording {
             ))
     },
 };
-
-/// A `[cpu_bound.allow]` entry that matches no CPU-heavy call of the catalogue.
-pub(crate) fn allows_nothing(file: &Arc<Path>, rule: &PolicyRule) -> Diagnostic {
-    config::at_line(
-        file,
-        rule.line,
-        format!(
-            "`{}` matches no CPU-heavy call that `cpu-bound` checks, so there is nothing to \
-             allow",
-            rule.rule
-        ),
-    )
-}
