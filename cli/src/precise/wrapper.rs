@@ -33,6 +33,10 @@ pub(crate) fn wrapper_main() -> Option<ExitCode> {
         None => Command::new(&rustc),
     };
     let unit = crate_compile(&args);
+    let package = package(
+        &std::env::var("CARGO_PKG_VERSION").unwrap_or_default(),
+        &args,
+    );
     if unit.is_some() {
         args.extend(
             [
@@ -54,7 +58,7 @@ pub(crate) fn wrapper_main() -> Option<ExitCode> {
     if let (true, Some(note)) = (status.success(), unit) {
         let cwd = std::env::current_dir().unwrap_or_default();
         let primary = std::env::var_os("CARGO_PRIMARY_PACKAGE").is_some();
-        let text = format!("{}\n{}\n", u8::from(primary), cwd.display());
+        let text = format!("{}\n{}\n{package}\n", u8::from(primary), cwd.display());
         if let Err(error) = std::fs::write(&note, text) {
             eprintln!("error: cannot write {}: {error}", note.display());
             return Some(ExitCode::from(2));
@@ -103,6 +107,19 @@ fn crate_compile(args: &[OsString]) -> Option<PathBuf> {
     Some(Path::new(out_dir).join(format!("{name}{extra}.{NOTE}")))
 }
 
+/// The package's version and features, as cargo gives them to rustc
+/// (`CARGO_PKG_VERSION`, `--cfg feature="…"`): `1.49.0 fs,net,rt`.
+fn package(version: &str, args: &[OsString]) -> String {
+    let mut features: Vec<&str> = args
+        .windows(2)
+        .filter(|pair| pair[0] == "--cfg")
+        .filter_map(|pair| pair[1].to_str()?.strip_prefix("feature=\""))
+        .map(|feature| feature.trim_end_matches('"'))
+        .collect();
+    features.sort_unstable();
+    format!("{version} {}", features.join(","))
+}
+
 /// What cargo's selection flags ask for.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Selection {
@@ -121,6 +138,8 @@ pub(crate) struct Unit {
     pub(crate) mir: PathBuf,
     pub(crate) cwd: PathBuf,
     pub(crate) primary: bool,
+    /// Its package's version and features.
+    pub(crate) package: String,
 }
 
 /// Why the private build gave nothing to read.
@@ -233,6 +252,7 @@ fn unit_of(rmeta: &Path) -> Result<Option<Unit>, BuildError> {
     let mut lines = note.lines();
     let primary = lines.next() == Some("1");
     let cwd = PathBuf::from(lines.next().unwrap_or_default());
+    let package = lines.next().unwrap_or_default().to_owned();
     let crate_name = stem
         .rsplit_once('-')
         .map_or(stem, |(name, _)| name)
@@ -242,6 +262,7 @@ fn unit_of(rmeta: &Path) -> Result<Option<Unit>, BuildError> {
         mir: dir.join(format!("{stem}.mir")),
         cwd,
         primary,
+        package,
     }))
 }
 
@@ -301,7 +322,23 @@ pub(crate) fn rustc_version() -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::config_wrapper;
+    use super::{config_wrapper, package};
+
+    #[test]
+    fn a_package_is_its_version_and_features() {
+        let args = [
+            "--crate-name",
+            "tokio",
+            "--cfg",
+            "feature=\"rt\"",
+            "--cfg",
+            "feature=\"fs\"",
+            "--cfg",
+            "tokio_unstable",
+        ]
+        .map(std::ffi::OsString::from);
+        assert_eq!(package("1.49.0", &args), "1.49.0 fs,rt");
+    }
 
     #[test]
     fn the_users_wrapper_from_a_config_file() {
