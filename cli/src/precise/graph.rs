@@ -130,7 +130,7 @@ pub(crate) struct Graph {
     policy: Policy,
     memo: HashMap<Node, Option<Why>>,
     offloaders: HashMap<Node, bool>,
-    /// `rustc -vV`'s first line, for dependencies' cache identities.
+    /// `rustc -vV`, for dependencies' cache identities.
     rustc: OnceCell<String>,
     /// The dependencies whose MIR text was read, and how many came from their cache.
     mir_read: RefCell<Vec<String>>,
@@ -250,6 +250,12 @@ impl Graph {
         let mut read = self.mir_read.borrow().clone();
         read.sort();
         (read, self.from_cache.get())
+    }
+
+    /// The `rustc -vV` that wrote the MIR, when known before a cache is looked at
+    /// (otherwise `rustc -vV` is run).
+    pub(crate) fn set_rustc(&self, version: String) {
+        let _ = self.rustc.set(version);
     }
 
     /// The first MIR text that could not be read.

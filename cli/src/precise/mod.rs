@@ -8,10 +8,10 @@
 //!    text lands beside the `.rmeta`) and runs rustc, through the user's own wrapper
 //!    (sccache) when there is one. Build errors are cargo's, printed as cargo prints
 //!    them; precise mode then ends with exit status 2.
-//! 2. [`mir::parse`] reads each crate's MIR: fns, closures, async bodies, calls with
-//!    their spans, coroutine layouts. A dependency's fns, once read, are kept in a
-//!    [`cache`] beside its MIR under the crate's identity, so a later run reads only the
-//!    MIR of the packages asked for.
+//! 2. [`mir::outline`] and [`mir::read_body`] read each crate's MIR: fns, closures,
+//!    async bodies, calls with their spans, coroutine layouts. A dependency's fns, once
+//!    read, are kept in a [`cache`] beside its MIR under the crate's identity, so a later
+//!    run reads only the MIR of the packages asked for.
 //! 3. [`graph::Graph`] joins every crate's bodies into one call graph; reports come from
 //!    the async bodies of the packages asked for: a call that reaches a blocking leaf
 //!    ([`leaves`]), directly or through any crate, is a `blocking` report at that call
@@ -28,7 +28,7 @@
 //! nothing they detect changes), never in the user's own builds (the target directory
 //! is private), and `#![feature]`s in the user's code still fail in their own build. The
 //! flags change what rustc prints, not what it compiles. The cost: the MIR text is
-//! rustc's unstable pretty-printing, so [`mir::parse`] checks what it relies on and
+//! rustc's unstable pretty-printing, so [`mir::outline`] checks what it relies on and
 //! a text it does not recognise is an error naming the rustc version (`rustc -vV`),
 //! never a report read from the wrong columns.
 
@@ -106,7 +106,7 @@ pub(crate) fn apply(
         target: args.target.clone(),
     };
     let root = checked.workspace.root.clone();
-    let units = wrapper::build(&root, &selection).map_err(|error| match error {
+    let (units, rustc) = wrapper::build(&root, &selection).map_err(|error| match error {
         wrapper::BuildError::Failed => {
             "`--precise` needs the code to build: cargo's errors are above (the default \
              mode, without `--precise`, checks code that does not build)"
@@ -135,7 +135,7 @@ pub(crate) fn apply(
             .iter()
             .map(|package| package.manifest_dir.as_path()),
     );
-    let reports = run(crates, policy)?;
+    let reports = run(crates, policy, rustc)?;
     let rules: Vec<(PathBuf, CrateRules)> = checked
         .workspace
         .packages
@@ -178,11 +178,18 @@ pub(crate) fn apply(
 
 /// The graph's reports, on a thread with room for deep chains; the caches of the
 /// dependencies read are written after.
-fn run(crates: Vec<Crate>, policy: policy::Policy) -> Result<Vec<Diagnostic>, String> {
+fn run(
+    crates: Vec<Crate>,
+    policy: policy::Policy,
+    rustc: Option<String>,
+) -> Result<Vec<Diagnostic>, String> {
     std::thread::Builder::new()
         .stack_size(256 << 20)
         .spawn(move || {
             let mut graph = Graph::new(crates, policy);
+            if let Some(rustc) = rustc {
+                graph.set_rustc(rustc);
+            }
             let reports = reports(&mut graph);
             if let Some(error) = graph.error() {
                 return Err(error);

@@ -149,8 +149,12 @@ pub(crate) enum BuildError {
     Io(String),
 }
 
-/// Runs the private build of the workspace at `root` and lists what it compiled.
-pub(crate) fn build(root: &Path, selection: &Selection) -> Result<Vec<Unit>, BuildError> {
+/// Runs the private build of the workspace at `root` and lists what it compiled, with
+/// the version of the rustc cargo ran (`rustc -vV`, as cargo keeps it).
+pub(crate) fn build(
+    root: &Path,
+    selection: &Selection,
+) -> Result<(Vec<Unit>, Option<String>), BuildError> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let manifest = root.join("Cargo.toml");
     let target_dir = cargo_metadata::MetadataCommand::new()
@@ -223,7 +227,20 @@ pub(crate) fn build(root: &Path, selection: &Selection) -> Result<Vec<Unit>, Bui
     if !status.success() {
         return Err(BuildError::Failed);
     }
-    Ok(units)
+    Ok((units, cargos_rustc(&target_dir)))
+}
+
+/// The `rustc -vV` cargo ran for a build into `target_dir`, from the file where cargo
+/// keeps it (`.rustc_info.json`): the toolchain cargo chose, at no process's cost.
+fn cargos_rustc(target_dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(target_dir.join(".rustc_info.json")).ok()?;
+    let info: serde_json::Value = serde_json::from_str(&text).ok()?;
+    info["outputs"]
+        .as_object()?
+        .values()
+        .filter_map(|output| output["stdout"].as_str())
+        .find(|stdout| stdout.starts_with("rustc ") && stdout.contains("\ncommit-hash: "))
+        .map(|stdout| stdout.trim().to_owned())
 }
 
 /// The unit of an `.rmeta` cargo reports: `deps/libglob-HASH.rmeta` →
@@ -322,7 +339,27 @@ pub(crate) fn rustc_version() -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{config_wrapper, package};
+    use super::{cargos_rustc, config_wrapper, package};
+
+    #[test]
+    fn the_rustc_cargo_ran() {
+        let dir = std::env::temp_dir().join(format!("precise-rustc-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join(".rustc_info.json"),
+            r#"{"rustc_fingerprint":1,"outputs":{
+                "1":{"success":true,"status":"","code":0,"stdout":"___\nlib___.rlib\n","stderr":""},
+                "2":{"success":true,"status":"","code":0,"stdout":"rustc 1.95.0 (59807616e 2026-04-14)\nbinary: rustc\ncommit-hash: 59807616e\n","stderr":""}},
+                "successes":{}}"#,
+        )
+        .unwrap();
+        let found = cargos_rustc(&dir);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            found.as_deref(),
+            Some("rustc 1.95.0 (59807616e 2026-04-14)\nbinary: rustc\ncommit-hash: 59807616e")
+        );
+    }
 
     #[test]
     fn a_package_is_its_version_and_features() {
