@@ -20,13 +20,19 @@ fn target_dir(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn check(dir: &Path, target: &Path, extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cargo-async-hygiene"))
+fn command(dir: &Path, target: &Path, extra: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cargo-async-hygiene"));
+    command
         .args(["check", "--precise", "--message-format", "json"])
         .arg(dir)
         .args(extra)
         .env("CARGO_TARGET_DIR", target)
-        .env_remove("RUSTC_WRAPPER")
+        .env_remove("RUSTC_WRAPPER");
+    command
+}
+
+fn check(dir: &Path, target: &Path, extra: &[&str]) -> Output {
+    command(dir, target, extra)
         .output()
         .expect("the checker runs")
 }
@@ -231,4 +237,90 @@ fn the_policy_and_allow_blocking_apply_on_full_paths() {
         "{stderr}"
     );
     assert!(rendered(&messages[0]).contains("is denied by this crate's `async-hygiene.toml`"));
+}
+
+/// The dependencies whose MIR a run read, from its debug note.
+fn mir_read(output: &Output) -> (Vec<String>, usize) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let note = stderr
+        .lines()
+        .find_map(|line| line.strip_prefix("note: precise: read the MIR of "))
+        .unwrap_or_else(|| panic!("no debug note: {stderr}"));
+    let (_, rest) = note.split_once(" dependencies (").unwrap();
+    let (read, rest) = rest.split_once("); ").unwrap();
+    let cached = rest.strip_suffix(" from their cache").unwrap();
+    let read = read
+        .split(", ")
+        .filter(|name| !name.is_empty())
+        .map(str::to_owned)
+        .collect();
+    (read, cached.parse().unwrap())
+}
+
+#[test]
+fn a_second_run_reads_dependencies_from_their_cache_never_a_stale_one() {
+    let target = target_dir("cache");
+    let deps = target.join("async-hygiene-precise/debug/deps");
+    let caches = || -> Vec<PathBuf> {
+        let mut caches: Vec<PathBuf> = std::fs::read_dir(&deps)
+            .into_iter()
+            .flatten()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "hygiene-cache"))
+            .collect();
+        caches.sort();
+        caches
+    };
+    for cache in caches() {
+        std::fs::remove_file(cache).unwrap();
+    }
+    let run = || {
+        command(&fixture(), &target, &[])
+            .env("ASYNC_HYGIENE_PRECISE_DEBUG", "1")
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    assert_eq!(first.status.code(), Some(1));
+    let (read, from_cache) = mir_read(&first);
+    assert!(
+        read.contains(&"glob".to_owned()) && read.contains(&"tokio".to_owned()),
+        "{read:?}"
+    );
+    assert_eq!(from_cache, 0);
+    let second = run();
+    assert_eq!(mir_read(&second), (Vec::new(), read.len()));
+    assert_eq!(
+        String::from_utf8(second.stdout).unwrap(),
+        String::from_utf8(first.stdout.clone()).unwrap()
+    );
+    // A cache that does not parse, and one kept under another identity (another rustc),
+    // are read from the MIR again.
+    let cache_of = |name: &str| {
+        caches()
+            .into_iter()
+            .find(|path| {
+                let file = path.file_name().unwrap().to_str().unwrap();
+                file.split_once('-').unwrap().0 == name
+            })
+            .unwrap_or_else(|| panic!("no cache of {name} in {:?}", caches()))
+    };
+    std::fs::write(cache_of("glob"), "{\"identity\": ").unwrap();
+    let tokio = cache_of("tokio");
+    let text = std::fs::read_to_string(&tokio).unwrap();
+    assert!(text.contains("\"rustc\":\"rustc "), "{}", &text[..200]);
+    std::fs::write(
+        &tokio,
+        text.replace("\"rustc\":\"rustc ", "\"rustc\":\"rustc 0"),
+    )
+    .unwrap();
+    let third = run();
+    assert_eq!(
+        mir_read(&third),
+        (vec!["glob".to_owned(), "tokio".to_owned()], read.len() - 2)
+    );
+    assert_eq!(
+        String::from_utf8(third.stdout).unwrap(),
+        String::from_utf8(first.stdout).unwrap()
+    );
 }

@@ -4,10 +4,11 @@
 //! called from it unless handed to an offload context, and the bodies of a dependency's
 //! async fns reached through the futures that poll them. Leaves are [`super::leaves`].
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use super::cache;
 use super::leaves::{self, Leaf};
 use super::mir::{self, Body, Kind, Span};
 use super::paths::{type_path, Callee};
@@ -21,17 +22,26 @@ pub(crate) struct Crate {
     pub(crate) cwd: PathBuf,
     /// A package the user asked to check (cargo's `CARGO_PRIMARY_PACKAGE`).
     pub(crate) primary: bool,
+    /// Its package's version and features, as cargo gave them to rustc.
+    pub(crate) package: String,
     /// Its MIR text, read when a call first leads into the crate.
     pub(crate) mir: PathBuf,
     loaded: OnceCell<Loaded>,
 }
 
 impl Crate {
-    pub(crate) fn new(name: String, cwd: PathBuf, primary: bool, mir: PathBuf) -> Crate {
+    pub(crate) fn new(
+        name: String,
+        cwd: PathBuf,
+        primary: bool,
+        package: String,
+        mir: PathBuf,
+    ) -> Crate {
         Crate {
             name,
             cwd,
             primary,
+            package,
             mir,
             loaded: OnceCell::new(),
         }
@@ -51,13 +61,17 @@ impl Crate {
     }
 }
 
-/// A crate's MIR text, its fns (bodies read on first use) and their index.
+/// A crate's fns (bodies read on first use) and their index.
 #[derive(Default)]
 struct Loaded {
-    text: String,
-    items: Vec<mir::Item>,
+    headers: Vec<Body>,
+    /// The MIR text and each body's lines: read at once, or for a dependency whose
+    /// cache was used, when a body the cache does not hold is needed.
+    source: OnceCell<Option<(String, Vec<std::ops::Range<usize>>)>>,
     bodies: Vec<OnceCell<Body>>,
     index: Index,
+    /// A dependency's identity, under which its cache is kept.
+    identity: Option<serde_json::Value>,
 }
 
 /// An impl's self type and trait, by their last names, and its methods.
@@ -116,6 +130,11 @@ pub(crate) struct Graph {
     policy: Policy,
     memo: HashMap<Node, Option<Why>>,
     offloaders: HashMap<Node, bool>,
+    /// `rustc -vV`, for dependencies' cache identities.
+    rustc: OnceCell<String>,
+    /// The dependencies whose MIR text was read, and how many came from their cache.
+    mir_read: RefCell<Vec<String>>,
+    from_cache: Cell<usize>,
 }
 
 impl Graph {
@@ -132,37 +151,111 @@ impl Graph {
             policy,
             memo: HashMap::new(),
             offloaders: HashMap::new(),
+            rustc: OnceCell::new(),
+            mir_read: RefCell::default(),
+            from_cache: Cell::new(0),
         }
     }
 
-    /// A crate's fns and index, read on first use.
-    fn loaded(&self, krate: usize) -> &Loaded {
-        let krate = &self.crates[krate];
+    /// A crate's fns and index, read on first use: a dependency's from its cache when
+    /// the cache is of the same crate, else from its MIR.
+    fn loaded(&self, at: usize) -> &Loaded {
+        let krate = &self.crates[at];
         krate.loaded.get_or_init(|| {
-            let outlined = std::fs::read_to_string(&krate.mir)
-                .map_err(|error| format!("{}: {error}", krate.mir.display()))
-                .and_then(|text| {
-                    let items = mir::outline(&text)
-                        .map_err(|unrecognised| krate.unrecognised(&unrecognised))?;
-                    Ok((text, items))
-                });
-            match outlined {
-                Ok((text, items)) => {
-                    let headers: Vec<&Body> = items.iter().map(|item| &item.header).collect();
-                    let index = index(krate, &headers, &mut self.sources.borrow_mut());
-                    Loaded {
-                        text,
-                        bodies: items.iter().map(|_| OnceCell::new()).collect(),
-                        items,
-                        index,
-                    }
-                }
-                Err(error) => {
-                    self.error.borrow_mut().get_or_insert(error);
-                    Loaded::default()
-                }
+            let identity = if krate.primary {
+                None
+            } else {
+                let rustc = self.rustc.get_or_init(super::wrapper::rustc_version);
+                cache::identity(&krate.mir, &krate.name, &krate.package, rustc)
+            };
+            if let Some((headers, bodies)) = identity
+                .as_ref()
+                .and_then(|identity| cache::read(&krate.mir, identity))
+            {
+                self.from_cache.set(self.from_cache.get() + 1);
+                let index = index(
+                    krate,
+                    &headers.iter().collect::<Vec<_>>(),
+                    &mut self.sources.borrow_mut(),
+                );
+                return Loaded {
+                    headers,
+                    source: OnceCell::new(),
+                    bodies: bodies
+                        .into_iter()
+                        .map(|body| body.map_or_else(OnceCell::new, OnceCell::from))
+                        .collect(),
+                    index,
+                    identity,
+                };
+            }
+            let Some((text, items)) = self.read_mir(at) else {
+                return Loaded::default();
+            };
+            let (headers, lines): (Vec<Body>, Vec<_>) = items
+                .into_iter()
+                .map(|item| (item.header, item.lines))
+                .unzip();
+            let index = index(
+                krate,
+                &headers.iter().collect::<Vec<_>>(),
+                &mut self.sources.borrow_mut(),
+            );
+            Loaded {
+                bodies: headers.iter().map(|_| OnceCell::new()).collect(),
+                headers,
+                source: OnceCell::from(Some((text, lines))),
+                index,
+                identity,
             }
         })
+    }
+
+    /// A crate's MIR text and its fns; `None` (the run's error set) when it cannot be
+    /// read.
+    fn read_mir(&self, at: usize) -> Option<(String, Vec<mir::Item>)> {
+        let krate = &self.crates[at];
+        if !krate.primary {
+            self.mir_read.borrow_mut().push(krate.name.clone());
+        }
+        let outlined = std::fs::read_to_string(&krate.mir)
+            .map_err(|error| format!("{}: {error}", krate.mir.display()))
+            .and_then(|text| {
+                let items = mir::outline(&text)
+                    .map_err(|unrecognised| krate.unrecognised(&unrecognised))?;
+                Ok((text, items))
+            });
+        outlined
+            .map_err(|error| {
+                self.error.borrow_mut().get_or_insert(error);
+            })
+            .ok()
+    }
+
+    /// Writes the cache of each dependency whose MIR this run read.
+    pub(crate) fn write_caches(&self) {
+        for krate in &self.crates {
+            let Some(loaded) = krate.loaded.get() else {
+                continue;
+            };
+            if let (Some(identity), Some(Some(_))) = (&loaded.identity, loaded.source.get()) {
+                let bodies: Vec<Option<&Body>> = loaded.bodies.iter().map(OnceCell::get).collect();
+                cache::write(&krate.mir, identity, &loaded.headers, &bodies);
+            }
+        }
+    }
+
+    /// The dependencies whose MIR was read, and how many were read from their cache.
+    pub(crate) fn reads(&self) -> (Vec<String>, usize) {
+        let mut read = self.mir_read.borrow().clone();
+        read.sort();
+        (read, self.from_cache.get())
+    }
+
+    /// The `rustc -vV` that wrote the MIR, when known before a cache is looked at
+    /// (otherwise `rustc -vV` is run).
+    pub(crate) fn set_rustc(&self, version: String) {
+        let _ = self.rustc.set(version);
     }
 
     /// The first MIR text that could not be read.
@@ -172,12 +265,12 @@ impl Graph {
 
     /// A crate's fns: names, kinds and first parameters, no calls.
     pub(crate) fn headers(&self, krate: usize) -> impl Iterator<Item = &Body> {
-        self.loaded(krate).items.iter().map(|item| &item.header)
+        self.loaded(krate).headers.iter()
     }
 
     /// A fn's name, kind and first parameter, without reading its body.
     pub(crate) fn header(&self, node: Node) -> &Body {
-        &self.loaded(node.0).items[node.1].header
+        &self.loaded(node.0).headers[node.1]
     }
 
     fn index_of(&self, krate: usize) -> &Index {
@@ -188,11 +281,31 @@ impl Graph {
     pub(crate) fn body(&self, node: Node) -> &Body {
         let loaded = self.loaded(node.0);
         loaded.bodies[node.1].get_or_init(|| {
-            let item = &loaded.items[node.1];
-            mir::read_body(&loaded.text, item).unwrap_or_else(|unrecognised| {
+            let header = &loaded.headers[node.1];
+            let source = loaded.source.get_or_init(|| {
+                let (text, items) = self.read_mir(node.0)?;
+                let same = items.len() == loaded.headers.len()
+                    && items
+                        .iter()
+                        .zip(&loaded.headers)
+                        .all(|(item, header)| item.header == *header);
+                if !same {
+                    let mir = &self.crates[node.0].mir;
+                    self.error.borrow_mut().get_or_insert(format!(
+                        "{} changed after precise mode read it: run again",
+                        mir.display()
+                    ));
+                    return None;
+                }
+                Some((text, items.into_iter().map(|item| item.lines).collect()))
+            });
+            let Some((text, lines)) = source else {
+                return header.clone();
+            };
+            mir::read_body(text, header, lines[node.1].clone()).unwrap_or_else(|unrecognised| {
                 let error = self.crates[node.0].unrecognised(&unrecognised);
                 self.error.borrow_mut().get_or_insert(error);
-                item.header.clone()
+                header.clone()
             })
         })
     }

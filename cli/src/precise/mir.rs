@@ -202,11 +202,15 @@ pub(crate) fn outline(text: &str) -> Result<Vec<Item>, Unrecognised> {
     Ok(items)
 }
 
-/// An item's body, read from the text [`outline`] found it in.
-pub(crate) fn read_body(text: &str, item: &Item) -> Result<Body, Unrecognised> {
-    let mut body = item.header.clone();
-    let mut at = item.lines.start;
-    for line in text[item.lines.clone()].split_inclusive('\n') {
+/// An item's body, from its header and the lines [`outline`] found it on.
+pub(crate) fn read_body(
+    text: &str,
+    header: &Body,
+    lines: std::ops::Range<usize>,
+) -> Result<Body, Unrecognised> {
+    let mut body = header.clone();
+    let mut at = lines.start;
+    for line in text[lines].split_inclusive('\n') {
         read_line(&mut body, line.trim_end()).map_err(|what| Unrecognised {
             line: text[..at].matches('\n').count() + 1,
             what,
@@ -221,7 +225,7 @@ pub(crate) fn read_body(text: &str, item: &Item) -> Result<Body, Unrecognised> {
 pub(crate) fn parse(text: &str) -> Result<Vec<Body>, Unrecognised> {
     outline(text)?
         .iter()
-        .map(|item| read_body(text, item))
+        .map(|item| read_body(text, &item.header, item.lines.clone()))
         .collect()
 }
 

@@ -8,8 +8,10 @@
 //!    text lands beside the `.rmeta`) and runs rustc, through the user's own wrapper
 //!    (sccache) when there is one. Build errors are cargo's, printed as cargo prints
 //!    them; precise mode then ends with exit status 2.
-//! 2. [`mir::outline`] reads each crate's MIR: fns, closures, async bodies, calls with
-//!    their spans, coroutine layouts.
+//! 2. [`mir::outline`] and [`mir::read_body`] read each crate's MIR: fns, closures,
+//!    async bodies, calls with their spans, coroutine layouts. A dependency's fns, once
+//!    read, are kept in a [`cache`] beside its MIR under the crate's identity, so a later
+//!    run reads only the MIR of the packages asked for.
 //! 3. [`graph::Graph`] joins every crate's bodies into one call graph; reports come from
 //!    the async bodies of the packages asked for: a call that reaches a blocking leaf
 //!    ([`leaves`]), directly or through any crate, is a `blocking` report at that call
@@ -30,6 +32,7 @@
 //! a text it does not recognise is an error naming the rustc version (`rustc -vV`),
 //! never a report read from the wrong columns.
 
+mod cache;
 mod graph;
 mod leaves;
 mod mir;
@@ -49,6 +52,9 @@ use crate::scope::CrateRules;
 use self::graph::{Crate, Graph, Node, Why};
 use self::mir::{Kind, Span};
 use self::wrapper::Selection;
+
+/// Set, precise mode notes on stderr which dependencies' MIR it read.
+const DEBUG: &str = "ASYNC_HYGIENE_PRECISE_DEBUG";
 
 /// `check`'s flags for precise mode.
 #[derive(clap::Args, Debug)]
@@ -100,7 +106,7 @@ pub(crate) fn apply(
         target: args.target.clone(),
     };
     let root = checked.workspace.root.clone();
-    let units = wrapper::build(&root, &selection).map_err(|error| match error {
+    let (units, rustc) = wrapper::build(&root, &selection).map_err(|error| match error {
         wrapper::BuildError::Failed => {
             "`--precise` needs the code to build: cargo's errors are above (the default \
              mode, without `--precise`, checks code that does not build)"
@@ -118,6 +124,7 @@ pub(crate) fn apply(
             unit.crate_name,
             unit.cwd,
             unit.primary,
+            unit.package,
             unit.mir,
         ));
     }
@@ -128,16 +135,7 @@ pub(crate) fn apply(
             .iter()
             .map(|package| package.manifest_dir.as_path()),
     );
-    let reports = std::thread::Builder::new()
-        .stack_size(256 << 20)
-        .spawn(move || {
-            let mut graph = Graph::new(crates, policy);
-            let reports = reports(&mut graph);
-            graph.error().map_or(Ok(reports), Err)
-        })
-        .map_err(|error| format!("cannot start a thread: {error}"))?
-        .join()
-        .map_err(|_| "precise mode panicked".to_owned())??;
+    let reports = run(crates, policy, rustc)?;
     let rules: Vec<(PathBuf, CrateRules)> = checked
         .workspace
         .packages
@@ -176,6 +174,40 @@ pub(crate) fn apply(
     kept.sort_by(|a, b| a.0.sort_key().cmp(&b.0.sort_key()));
     (checked.diagnostics, checked.packages) = kept.into_iter().unzip();
     Ok(())
+}
+
+/// The graph's reports, on a thread with room for deep chains; the caches of the
+/// dependencies read are written after.
+fn run(
+    crates: Vec<Crate>,
+    policy: policy::Policy,
+    rustc: Option<String>,
+) -> Result<Vec<Diagnostic>, String> {
+    std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(move || {
+            let mut graph = Graph::new(crates, policy);
+            if let Some(rustc) = rustc {
+                graph.set_rustc(rustc);
+            }
+            let reports = reports(&mut graph);
+            if let Some(error) = graph.error() {
+                return Err(error);
+            }
+            graph.write_caches();
+            if std::env::var_os(DEBUG).is_some() {
+                let (read, cached) = graph.reads();
+                eprintln!(
+                    "note: precise: read the MIR of {} dependencies ({}); {cached} from their cache",
+                    read.len(),
+                    read.join(", ")
+                );
+            }
+            Ok(reports)
+        })
+        .map_err(|error| format!("cannot start a thread: {error}"))?
+        .join()
+        .map_err(|_| "precise mode panicked".to_owned())?
 }
 
 /// Every report from the packages asked for.

@@ -33,6 +33,10 @@ pub(crate) fn wrapper_main() -> Option<ExitCode> {
         None => Command::new(&rustc),
     };
     let unit = crate_compile(&args);
+    let package = package(
+        &std::env::var("CARGO_PKG_VERSION").unwrap_or_default(),
+        &args,
+    );
     if unit.is_some() {
         args.extend(
             [
@@ -54,7 +58,7 @@ pub(crate) fn wrapper_main() -> Option<ExitCode> {
     if let (true, Some(note)) = (status.success(), unit) {
         let cwd = std::env::current_dir().unwrap_or_default();
         let primary = std::env::var_os("CARGO_PRIMARY_PACKAGE").is_some();
-        let text = format!("{}\n{}\n", u8::from(primary), cwd.display());
+        let text = format!("{}\n{}\n{package}\n", u8::from(primary), cwd.display());
         if let Err(error) = std::fs::write(&note, text) {
             eprintln!("error: cannot write {}: {error}", note.display());
             return Some(ExitCode::from(2));
@@ -103,6 +107,19 @@ fn crate_compile(args: &[OsString]) -> Option<PathBuf> {
     Some(Path::new(out_dir).join(format!("{name}{extra}.{NOTE}")))
 }
 
+/// The package's version and features, as cargo gives them to rustc
+/// (`CARGO_PKG_VERSION`, `--cfg feature="…"`): `1.49.0 fs,net,rt`.
+fn package(version: &str, args: &[OsString]) -> String {
+    let mut features: Vec<&str> = args
+        .windows(2)
+        .filter(|pair| pair[0] == "--cfg")
+        .filter_map(|pair| pair[1].to_str()?.strip_prefix("feature=\""))
+        .map(|feature| feature.trim_end_matches('"'))
+        .collect();
+    features.sort_unstable();
+    format!("{version} {}", features.join(","))
+}
+
 /// What cargo's selection flags ask for.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Selection {
@@ -121,6 +138,8 @@ pub(crate) struct Unit {
     pub(crate) mir: PathBuf,
     pub(crate) cwd: PathBuf,
     pub(crate) primary: bool,
+    /// Its package's version and features.
+    pub(crate) package: String,
 }
 
 /// Why the private build gave nothing to read.
@@ -130,8 +149,12 @@ pub(crate) enum BuildError {
     Io(String),
 }
 
-/// Runs the private build of the workspace at `root` and lists what it compiled.
-pub(crate) fn build(root: &Path, selection: &Selection) -> Result<Vec<Unit>, BuildError> {
+/// Runs the private build of the workspace at `root` and lists what it compiled, with
+/// the version of the rustc cargo ran (`rustc -vV`, as cargo keeps it).
+pub(crate) fn build(
+    root: &Path,
+    selection: &Selection,
+) -> Result<(Vec<Unit>, Option<String>), BuildError> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let manifest = root.join("Cargo.toml");
     let target_dir = cargo_metadata::MetadataCommand::new()
@@ -204,7 +227,20 @@ pub(crate) fn build(root: &Path, selection: &Selection) -> Result<Vec<Unit>, Bui
     if !status.success() {
         return Err(BuildError::Failed);
     }
-    Ok(units)
+    Ok((units, cargos_rustc(&target_dir)))
+}
+
+/// The `rustc -vV` cargo ran for a build into `target_dir`, from the file where cargo
+/// keeps it (`.rustc_info.json`): the toolchain cargo chose, at no process's cost.
+fn cargos_rustc(target_dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(target_dir.join(".rustc_info.json")).ok()?;
+    let info: serde_json::Value = serde_json::from_str(&text).ok()?;
+    info["outputs"]
+        .as_object()?
+        .values()
+        .filter_map(|output| output["stdout"].as_str())
+        .find(|stdout| stdout.starts_with("rustc ") && stdout.contains("\ncommit-hash: "))
+        .map(|stdout| stdout.trim().to_owned())
 }
 
 /// The unit of an `.rmeta` cargo reports: `deps/libglob-HASH.rmeta` →
@@ -233,6 +269,7 @@ fn unit_of(rmeta: &Path) -> Result<Option<Unit>, BuildError> {
     let mut lines = note.lines();
     let primary = lines.next() == Some("1");
     let cwd = PathBuf::from(lines.next().unwrap_or_default());
+    let package = lines.next().unwrap_or_default().to_owned();
     let crate_name = stem
         .rsplit_once('-')
         .map_or(stem, |(name, _)| name)
@@ -242,6 +279,7 @@ fn unit_of(rmeta: &Path) -> Result<Option<Unit>, BuildError> {
         mir: dir.join(format!("{stem}.mir")),
         cwd,
         primary,
+        package,
     }))
 }
 
@@ -301,7 +339,43 @@ pub(crate) fn rustc_version() -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::config_wrapper;
+    use super::{cargos_rustc, config_wrapper, package};
+
+    #[test]
+    fn the_rustc_cargo_ran() {
+        let dir = std::env::temp_dir().join(format!("precise-rustc-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join(".rustc_info.json"),
+            r#"{"rustc_fingerprint":1,"outputs":{
+                "1":{"success":true,"status":"","code":0,"stdout":"___\nlib___.rlib\n","stderr":""},
+                "2":{"success":true,"status":"","code":0,"stdout":"rustc 1.95.0 (59807616e 2026-04-14)\nbinary: rustc\ncommit-hash: 59807616e\n","stderr":""}},
+                "successes":{}}"#,
+        )
+        .unwrap();
+        let found = cargos_rustc(&dir);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            found.as_deref(),
+            Some("rustc 1.95.0 (59807616e 2026-04-14)\nbinary: rustc\ncommit-hash: 59807616e")
+        );
+    }
+
+    #[test]
+    fn a_package_is_its_version_and_features() {
+        let args = [
+            "--crate-name",
+            "tokio",
+            "--cfg",
+            "feature=\"rt\"",
+            "--cfg",
+            "feature=\"fs\"",
+            "--cfg",
+            "tokio_unstable",
+        ]
+        .map(std::ffi::OsString::from);
+        assert_eq!(package("1.49.0", &args), "1.49.0 fs,rt");
+    }
 
     #[test]
     fn the_users_wrapper_from_a_config_file() {
