@@ -46,7 +46,8 @@ pub(crate) fn module_file(
         .map(|(path, owns_dir)| FileKey { path, owns_dir })
 }
 
-/// `dir/name.rs` (children in `dir/name/`) and `dir/name/mod.rs` (owns `dir/name/`).
+/// `dir/name.rs` (children in `dir/name/`) and `dir/name/mod.rs` (owns `dir/name/`); a
+/// raw identifier's file drops the `r#` (`mod r#match;` is `match.rs`), as rustc's does.
 pub(crate) fn candidate_files(name: &str, dir: &Path) -> [(PathBuf, bool); 2] {
     let name = file_name(name);
     [
@@ -76,4 +77,22 @@ pub(crate) fn path_attribute(attrs: &[Attribute]) -> Option<String> {
             _ => None,
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::candidate_files;
+
+    #[test]
+    fn a_raw_module_name_is_looked_for_without_its_prefix() {
+        assert_eq!(
+            candidate_files("r#match", Path::new("src/grpc")),
+            [
+                (PathBuf::from("src/grpc/match.rs"), false),
+                (PathBuf::from("src/grpc/match/mod.rs"), true),
+            ]
+        );
+    }
 }
