@@ -9,12 +9,13 @@
 //!   `Box::pin(async move { body })`, pass either the fn's whole block or the `async move`
 //!   block's body: both are watched.
 //!
-//! The switch between the watched and the plain body is not made here: a proc macro
-//! cannot see which features its facade was built with. The block calls
-//! `::async_hygiene::__private::watch_body!`, a `macro_rules!` of the runtime crate whose
-//! definition depends on its `watchdog` feature (which the facade's `watchdog` feature
-//! turns on): without it, the macro expands to the body itself, so the emitted code is the
-//! plain body at zero cost.
+//! Without this crate's `watchdog` feature (which the facade's `watchdog` feature turns
+//! on, with the runtime's) the body is emitted exactly as written: not even through a
+//! macro, since lints such as clippy's skip code that comes out of another crate's
+//! `macro_rules!`, and a user's body must be linted as if no attribute were there. With
+//! it, the block calls `::async_hygiene::__private::watch_body!`, a `macro_rules!` of the
+//! runtime crate whose definition depends on the runtime's `watchdog` feature (without
+//! it, should the two ever differ, the macro expands to the body itself).
 
 use async_hygiene_analysis::shape::{self, FnShape};
 use proc_macro2::{Span, TokenStream};
@@ -69,7 +70,16 @@ use async_hygiene_analysis::blocking::WATCH_MACROS;
 /// Any other sync fn (`#[tokio::test]`'s expansion, a boxed future whose output type is
 /// spelled through an alias) is left alone: there is no `async fn` body to watch. So is a
 /// body that already contains the watch (two of our attributes stacked).
-pub(crate) fn instrument_body(sig: &Signature, mut body: Block) -> Block {
+pub(crate) fn instrument_body(sig: &Signature, body: Block) -> Block {
+    if cfg!(feature = "watchdog") {
+        wrap_body(sig, body)
+    } else {
+        body
+    }
+}
+
+/// [`instrument_body`] with the feature on: the body wrapped in the watch call.
+fn wrap_body(sig: &Signature, mut body: Block) -> Block {
     match shape::fn_shape(sig, &body) {
         FnShape::AsyncFn => watch(sig, body),
         FnShape::AsyncTrait => {
@@ -313,7 +323,7 @@ mod tests {
     /// The watch, without the `marked` body (`await_marks` tests it).
     fn instrument(item: &str) -> String {
         let function: syn::ItemFn = syn::parse_str(item).expect("test items parse");
-        let out = instrument_body(&function.sig, *function.block).to_token_stream();
+        let out = wrap_body(&function.sig, *function.block).to_token_stream();
         squeeze(&crate::await_marks::without_marked(out).to_string())
     }
 
@@ -324,6 +334,20 @@ mod tests {
     const SITE: &str = "site = (::async_hygiene::__private::core::file!(), \
         ::async_hygiene::__private::core::line!(), \
         ::async_hygiene::__private::core::column!())";
+
+    /// Without the feature the body is the user's own, not a macro's output, so every
+    /// lint of the user's crate still reads it.
+    #[test]
+    #[cfg(not(feature = "watchdog"))]
+    fn without_the_feature_the_body_is_emitted_as_written() {
+        let function: syn::ItemFn =
+            syn::parse_str("async fn f(v: Vec<u8>) -> usize { v.into_iter().count() }").unwrap();
+        let out = instrument_body(&function.sig, (*function.block).clone());
+        assert_eq!(
+            out.to_token_stream().to_string(),
+            function.block.to_token_stream().to_string()
+        );
+    }
 
     #[test]
     fn wraps_an_async_body_with_its_name_and_return_type() {
@@ -451,14 +475,14 @@ mod tests {
     fn plain_body_undoes_the_watch_of_an_async_trait_method() {
         let function: syn::ItemFn = syn::parse_str(ASYNC_TRAIT_LOAD).expect("test items parse");
         let plain = function.block.to_token_stream().to_string();
-        let watched = instrument_body(&function.sig, (*function.block).clone());
+        let watched = wrap_body(&function.sig, (*function.block).clone());
         assert_ne!(watched.to_token_stream().to_string(), plain);
         assert_eq!(
             plain_body(watched.clone()).to_token_stream().to_string(),
             plain
         );
         // Stacked attributes: the whole block and the future's body both count as watched.
-        let twice = instrument_body(&function.sig, watched.clone());
+        let twice = wrap_body(&function.sig, watched.clone());
         assert_eq!(
             twice.to_token_stream().to_string(),
             watched.to_token_stream().to_string()
@@ -469,8 +493,8 @@ mod tests {
     fn an_instrumented_body_is_not_wrapped_twice() {
         let function: syn::ItemFn =
             syn::parse_str("async fn f(x: u8) -> u8 { x }").expect("test items parse");
-        let once = instrument_body(&function.sig, (*function.block).clone());
-        let twice = instrument_body(&function.sig, once.clone());
+        let once = wrap_body(&function.sig, (*function.block).clone());
+        let twice = wrap_body(&function.sig, once.clone());
         assert_eq!(
             twice.to_token_stream().to_string(),
             once.to_token_stream().to_string()
@@ -481,7 +505,7 @@ mod tests {
         prefixed
             .stmts
             .insert(0, syn::parse_quote!(let _permit = acquire().await;));
-        let out = instrument_body(&function.sig, prefixed)
+        let out = wrap_body(&function.sig, prefixed)
             .to_token_stream()
             .to_string();
         assert_eq!(out.matches("watch_body").count(), 1, "{out}");
@@ -512,7 +536,7 @@ mod tests {
         ] {
             let function: syn::ItemFn = syn::parse_str(item).expect("test items parse");
             let plain = function.block.to_token_stream().to_string();
-            let watched = instrument_body(&function.sig, (*function.block).clone());
+            let watched = wrap_body(&function.sig, (*function.block).clone());
             assert_ne!(watched.to_token_stream().to_string(), plain);
             assert_eq!(plain_body(watched).to_token_stream().to_string(), plain);
         }

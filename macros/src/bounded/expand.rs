@@ -17,13 +17,14 @@ use crate::watchdog_hook;
 //
 // Output:
 //     async fn fetch(url: Url) -> Result<Page, Error> {
-//         static __ASYNC_HYGIENE_LIMIT: BoundedLimit =
-//             BoundedLimit::new(concat!(module_path!(), "::fetch"), 8);
-//         let __async_hygiene_permit =
+//         let __async_hygiene_permit = {
+//             static __ASYNC_HYGIENE_LIMIT: BoundedLimit =
+//                 BoundedLimit::new(concat!(module_path!(), "::fetch"), 8);
 //             match bounded_acquire_own_timeout(&__ASYNC_HYGIENE_LIMIT, Duration::from_nanos(..)).await {
 //                 Ok(permit) => permit,
 //                 Err(timeout) => return Err(bounded_timeout_error(timeout)),
-//             };
+//             }
+//         };
 //         body
 //     }
 //
@@ -88,9 +89,10 @@ pub(super) fn expand_bounded(args: &BoundedArgs, mut function: ItemFn) -> ItemFn
             }
         }
     };
+    // The static lives in the block that yields the permit: first in its own block, so it
+    // is never an item after statements, whatever an attribute below puts before the body.
     let prologue: Block = syn::parse_quote! {{
-        #declare_limit
-        let #permit = #acquire;
+        let #permit = { #declare_limit #acquire };
     }};
     // An attribute of ours above this one already wrapped the body in the watch: unwrap
     // it so the single watch added below covers the acquire too.

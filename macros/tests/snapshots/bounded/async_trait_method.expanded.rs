@@ -10,17 +10,18 @@ where
     Self: 'async_trait,
 {
     Box::pin(async move {
-        static __ASYNC_HYGIENE_LIMIT: ::async_hygiene::__private::BoundedLimit =
-            ::async_hygiene::__private::BoundedLimit::new(
-                ::async_hygiene::__private::core::concat!(
-                    ::async_hygiene::__private::core::module_path!(),
-                    "::",
-                    "get"
-                ),
-                3,
-            );
-        let __async_hygiene_permit =
-            ::async_hygiene::__private::bounded_acquire_own(&__ASYNC_HYGIENE_LIMIT).await;
+        let __async_hygiene_permit = {
+            static __ASYNC_HYGIENE_LIMIT: ::async_hygiene::__private::BoundedLimit =
+                ::async_hygiene::__private::BoundedLimit::new(
+                    ::async_hygiene::__private::core::concat!(
+                        ::async_hygiene::__private::core::module_path!(),
+                        "::",
+                        "get"
+                    ),
+                    3,
+                );
+            ::async_hygiene::__private::bounded_acquire_own(&__ASYNC_HYGIENE_LIMIT).await
+        };
         let __self = self;
         let __ret: u8 = { __self.value().await };
         #[allow(unreachable_code)]

@@ -2,31 +2,33 @@
 // held until the body's locals are gone. (Shown without the watchdog hook's wrapper, which
 // wraps all of it.)
 async fn fetch(url: String) -> usize {
-    static __ASYNC_HYGIENE_LIMIT: ::async_hygiene::__private::BoundedLimit =
-        ::async_hygiene::__private::BoundedLimit::new(
-            ::async_hygiene::__private::core::concat!(
-                ::async_hygiene::__private::core::module_path!(),
-                "::",
-                "fetch"
-            ),
-            8,
-        );
-    let __async_hygiene_permit =
-        ::async_hygiene::__private::bounded_acquire_own(&__ASYNC_HYGIENE_LIMIT).await;
+    let __async_hygiene_permit = {
+        static __ASYNC_HYGIENE_LIMIT: ::async_hygiene::__private::BoundedLimit =
+            ::async_hygiene::__private::BoundedLimit::new(
+                ::async_hygiene::__private::core::concat!(
+                    ::async_hygiene::__private::core::module_path!(),
+                    "::",
+                    "fetch"
+                ),
+                8,
+            );
+        ::async_hygiene::__private::bounded_acquire_own(&__ASYNC_HYGIENE_LIMIT).await
+    };
     let page = download(&url).await;
     page.len()
 }
 pub async fn resize(&self, image: Image) {
-    static __ASYNC_HYGIENE_LIMIT: ::async_hygiene::__private::BoundedLimit =
-        ::async_hygiene::__private::BoundedLimit::new(
-            ::async_hygiene::__private::core::concat!(
-                ::async_hygiene::__private::core::module_path!(),
-                "::",
-                "resize"
-            ),
-            MAX_CALLS,
-        );
-    let __async_hygiene_permit =
-        ::async_hygiene::__private::bounded_acquire_own(&__ASYNC_HYGIENE_LIMIT).await;
+    let __async_hygiene_permit = {
+        static __ASYNC_HYGIENE_LIMIT: ::async_hygiene::__private::BoundedLimit =
+            ::async_hygiene::__private::BoundedLimit::new(
+                ::async_hygiene::__private::core::concat!(
+                    ::async_hygiene::__private::core::module_path!(),
+                    "::",
+                    "resize"
+                ),
+                MAX_CALLS,
+            );
+        ::async_hygiene::__private::bounded_acquire_own(&__ASYNC_HYGIENE_LIMIT).await
+    };
     self.pool.run(image).await;
 }
