@@ -100,9 +100,14 @@ pub(super) fn expand_bounded(args: &BoundedArgs, mut function: ItemFn) -> ItemFn
     // The body whose execution is bounded: an `async fn`'s block, or the `async` block that
     // `#[async_trait]` (applied first, on the impl) left in `Box::pin(async move { … })`.
     if let Some(body) = shape::fn_shape(&function.sig, &block).async_body_mut(&mut block) {
-        let mut stmts = prologue.stmts;
-        stmts.append(&mut body.stmts);
-        body.stmts = stmts;
+        // After the items that lead the body (an attribute's `const _` tracking
+        // `async-hygiene.toml`), so that none of them comes after a statement.
+        let lead = body
+            .stmts
+            .iter()
+            .take_while(|stmt| matches!(stmt, syn::Stmt::Item(_)))
+            .count();
+        body.stmts.splice(lead..lead, prologue.stmts);
     }
     function.block = Box::new(watchdog_hook::instrument_body(&function.sig, block));
     function
