@@ -397,21 +397,7 @@ fn a_shebang_line_does_not_move_the_reports() {
 
 /// Copies a fixture to a fresh directory that `--fix` may change.
 fn scratch_copy(name: &str) -> PathBuf {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap().flatten() {
-            let target = to.join(entry.file_name());
-            if entry.path().is_dir() {
-                copy(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), target).unwrap();
-            }
-        }
-    }
-    let to = std::env::temp_dir().join(format!("async-hygiene-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&to);
-    copy(&fixture(name), &to);
-    to
+    support::scratch_copy_of(name, "")
 }
 
 #[test]

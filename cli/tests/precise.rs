@@ -9,9 +9,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/precise")
-}
+mod support;
+use support::{fixture, marked, reported};
 
 /// A target directory under the workspace's `target/`, kept between runs.
 fn target_dir(name: &str) -> PathBuf {
@@ -45,57 +44,17 @@ fn messages(output: &Output) -> Vec<Value> {
         .collect()
 }
 
-fn primary(message: &Value) -> &Value {
-    message["message"]["spans"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|span| span["is_primary"] == true)
-        .expect("a primary span")
-}
-
-/// `(line, code)` of each report.
-fn reported(messages: &[Value]) -> BTreeSet<(u64, String)> {
-    messages
-        .iter()
-        .map(|message| {
-            let code = message["message"]["code"]["code"].as_str().unwrap();
-            (
-                primary(message)["line_start"].as_u64().unwrap(),
-                code.trim_start_matches("async-hygiene::").to_owned(),
-            )
-        })
-        .collect()
-}
-
-/// `(line, code)` of each `//~ code` mark.
-fn marked(file: &Path) -> BTreeSet<(u64, String)> {
-    std::fs::read_to_string(file)
-        .unwrap()
-        .lines()
-        .zip(1..)
-        .filter_map(|(line, number)| {
-            let (_, code) = line.split_once("//~ ")?;
-            Some((number, code.trim().to_owned()))
-        })
-        .collect()
-}
-
 fn rendered(message: &Value) -> &str {
     message["message"]["rendered"].as_str().unwrap()
 }
 
 #[test]
 fn reports_through_dependencies_and_from_coroutine_layouts() {
-    let output = check(&fixture(), &target_dir("fixture"), &[]);
+    let output = check(&fixture("precise"), &target_dir("fixture"), &[]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     let messages = messages(&output);
-    assert_eq!(
-        reported(&messages),
-        marked(&fixture().join("src/lib.rs")),
-        "{stderr}"
-    );
+    assert_eq!(reported(&messages), marked(&fixture("precise")), "{stderr}");
     // `glob`'s iterator blocks inside the dependency: the chain names its fns and lines.
     let count = messages
         .iter()
@@ -189,7 +148,7 @@ fn chains_the_users_wrapper_into_a_private_target_dir() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert_eq!(
         reported(&messages(&output)),
-        BTreeSet::from([(1, "blocking".to_owned())])
+        BTreeSet::from([("src/lib.rs".to_owned(), 1, "blocking".to_owned())])
     );
     let log = std::fs::read_to_string(&log).unwrap();
     assert!(
@@ -233,7 +192,7 @@ fn the_policy_and_allow_blocking_apply_on_full_paths() {
     let messages = messages(&output);
     assert_eq!(
         reported(&messages),
-        BTreeSet::from([(5, "blocking".to_owned())]),
+        BTreeSet::from([("src/lib.rs".to_owned(), 5, "blocking".to_owned())]),
         "{stderr}"
     );
     assert!(rendered(&messages[0]).contains("is denied by this crate's `async-hygiene.toml`"));
@@ -275,7 +234,7 @@ fn a_second_run_reads_dependencies_from_their_cache_never_a_stale_one() {
         std::fs::remove_file(cache).unwrap();
     }
     let run = || {
-        command(&fixture(), &target, &[])
+        command(&fixture("precise"), &target, &[])
             .env("ASYNC_HYGIENE_PRECISE_DEBUG", "1")
             .output()
             .unwrap()

@@ -52,21 +52,7 @@ fn stderr(output: &Output) -> String {
 /// Copies a fixture to a fresh directory that `--fix` may change, its dependency on the
 /// facade pointing at this workspace.
 fn scratch_copy(name: &str) -> PathBuf {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap().flatten() {
-            let target = to.join(entry.file_name());
-            if entry.path().is_dir() {
-                copy(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), target).unwrap();
-            }
-        }
-    }
-    let to =
-        std::env::temp_dir().join(format!("async-hygiene-scope-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&to);
-    copy(&fixture(name), &to);
+    let to = support::scratch_copy_of(name, "scope-");
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let manifest = to.join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest).unwrap().replace(

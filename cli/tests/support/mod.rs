@@ -67,3 +67,26 @@ pub(crate) fn marked(dir: &Path) -> BTreeSet<(String, u64, String)> {
     }
     found
 }
+
+/// A fresh copy of fixture `name` under the system's temporary directory (`label` keeps
+/// the copies of different test crates apart), for a test that changes it.
+pub(crate) fn scratch_copy_of(name: &str, label: &str) -> PathBuf {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap().flatten() {
+            let target = to.join(entry.file_name());
+            if entry.path().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    let to = std::env::temp_dir().join(format!(
+        "async-hygiene-{label}{name}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&to);
+    copy(&fixture(name), &to);
+    to
+}
