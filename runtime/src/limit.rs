@@ -51,7 +51,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -105,9 +105,13 @@ pub struct Limit {
     /// The permits of the first runtimes that use a per-runtime limit, each found with one
     /// load and a compare: most programs have one runtime, and a test binary's runtimes
     /// take turns.
-    inline: [InlinePool; INLINE_POOLS],
-    /// Which runtimes the inline pools belong to, and the pools of the runtimes beyond them.
-    runtimes: RwLock<RuntimePools>,
+    inline: [Slot; INLINE_POOLS],
+    /// The slots of the runtimes beyond those, allocated when first needed and kept as long
+    /// as the limit, so that a permit borrows its pool (no reference count per call).
+    more: OnceLock<Box<Segment>>,
+    /// Which runtime holds each slot (the inline ones first, then the segments in order).
+    /// Slots are claimed under this lock, so a runtime never gets two.
+    owners: Mutex<Vec<Option<Arc<Runtime>>>>,
     registered: AtomicBool,
 }
 
@@ -159,15 +163,15 @@ impl Pool {
     }
 }
 
-/// The permits of one runtime, kept in the [`Limit`] itself.
-struct InlinePool {
+/// The permits of one runtime, and which runtime that is.
+struct Slot {
     /// The key of the runtime they belong to (`runtime_scope::RuntimeKey`), 0 while none
-    /// does. Keys are never reused, so a pool whose runtime is gone is matched by nobody.
+    /// does. Keys are never reused, so a slot whose runtime is gone is matched by nobody.
     owner: AtomicU64,
     pool: Pool,
 }
 
-impl InlinePool {
+impl Slot {
     const fn new(capacity: usize) -> Self {
         Self {
             owner: AtomicU64::new(0),
@@ -179,44 +183,25 @@ impl InlinePool {
     fn belongs_to(&self, runtime: RuntimeKey) -> bool {
         self.owner.load(Ordering::Acquire) == runtime.get()
     }
-}
 
-/// Who the inline pools belong to, and the pools of the other runtimes.
-struct RuntimePools {
-    inline_owners: [Option<Arc<Runtime>>; INLINE_POOLS],
-    others: Vec<RuntimePool>,
-}
-
-struct RuntimePool {
-    runtime: Arc<Runtime>,
-    pool: Arc<Pool>,
-}
-
-impl RuntimePool {
-    /// The pool of `runtime` among `pools`.
-    fn find(pools: &[Self], runtime: RuntimeKey) -> Option<&Arc<Pool>> {
-        pools
-            .iter()
-            .find(|entry| entry.runtime.key() == runtime)
-            .map(|entry| &entry.pool)
+    /// Whether no permit of the slot is held or waited for.
+    fn is_idle(&self, capacity: usize) -> bool {
+        self.pool.in_flight(capacity) == 0 && self.pool.waiting.load(Ordering::Acquire) == 0
     }
 }
 
-/// The pool a permit was taken from: the limit's own (inline or shared), or the pool of a
-/// runtime beyond the inline ones (shared with the limit's list).
-enum PoolRef<'a> {
-    Inline(&'a Pool),
-    Runtime(Arc<Pool>),
+/// Slots for runtimes beyond the inline ones: each segment twice the size of the one
+/// before, appended when every slot before it is taken, never removed.
+struct Segment {
+    slots: Box<[Slot]>,
+    next: OnceLock<Box<Segment>>,
 }
 
-impl std::ops::Deref for PoolRef<'_> {
-    type Target = Pool;
-
-    #[inline]
-    fn deref(&self) -> &Pool {
-        match self {
-            Self::Inline(pool) => pool,
-            Self::Runtime(pool) => pool,
+impl Segment {
+    fn new(len: usize, capacity: usize) -> Self {
+        Self {
+            slots: (0..len).map(|_| Slot::new(capacity)).collect(),
+            next: OnceLock::new(),
         }
     }
 }
@@ -315,7 +300,7 @@ impl From<LimitTimeout> for std::io::Error {
 #[must_use = "the slot is released as soon as the permit is dropped"]
 pub struct LimitPermit<'a> {
     /// The pool whose semaphore lent one permit (forgotten there, given back on drop).
-    pool: PoolRef<'a>,
+    pool: &'a Pool,
     limit: &'a Limit,
 }
 
@@ -341,21 +326,119 @@ impl fmt::Debug for LimitPermit<'_> {
     }
 }
 
-/// Counts one waiter for as long as it lives, so a waiter that times out or is cancelled
-/// (its future dropped mid-acquire) leaves the gauge as it found it.
-struct Waiting<'a>(&'a AtomicUsize);
+/// Counts one waiter of its pool for as long as it lives, so a waiter that times out or
+/// is cancelled (its future dropped mid-acquire) leaves the gauge as it found it.
+struct Waiting<'a>(&'a Pool);
 
 impl<'a> Waiting<'a> {
-    fn enter(counter: &'a AtomicUsize) -> Self {
-        counter.fetch_add(1, Ordering::Relaxed);
-        Self(counter)
+    fn enter(pool: &'a Pool) -> Self {
+        pool.waiting.fetch_add(1, Ordering::Relaxed);
+        Self(pool)
     }
 }
 
 impl Drop for Waiting<'_> {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
+        self.0.waiting.fetch_sub(1, Ordering::Relaxed);
     }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`Limit::acquire`]: the pool is chosen on the first poll (the runtime
+    /// that polls it), and a permit is taken at once when one is free.
+    struct Acquire<'a, Q, F> {
+        // `None` once the permit is out. With two states, the future is no larger than
+        // tokio's own acquire and two references (the caller's future is copied inline).
+        limit: Option<&'a Limit>,
+        // `Semaphore::acquire`, named so that `F`, its future's type, can be.
+        queue: Q,
+        #[pin]
+        state: AcquireState<'a, F>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = AcquireStateProj]
+    enum AcquireState<'a, F> {
+        Start,
+        // In the semaphore's queue.
+        Queued {
+            waiting: Waiting<'a>,
+            #[pin]
+            permit: F,
+        },
+    }
+}
+
+impl<'a, Q, F> Acquire<'a, Q, F>
+where
+    Q: Fn(&'a Semaphore) -> F,
+{
+    /// Already in `pool`'s queue (`acquire_timeout`, after its own first try).
+    fn queued(limit: &'a Limit, queue: Q, pool: &'a Pool) -> Self {
+        let waiting = Waiting::enter(pool);
+        let permit = queue(&pool.semaphore);
+        Self {
+            limit: Some(limit),
+            queue,
+            state: AcquireState::Queued { waiting, permit },
+        }
+    }
+}
+
+impl<'a, Q, F> Future for Acquire<'a, Q, F>
+where
+    Q: Fn(&'a Semaphore) -> F,
+    F: Future<Output = Result<SemaphorePermit<'a>, tokio::sync::AcquireError>>,
+{
+    type Output = LimitPermit<'a>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<LimitPermit<'a>> {
+        let mut this = self.project();
+        let Some(limit) = *this.limit else {
+            panic!("`Limit::acquire` polled after it completed")
+        };
+        let taken = match this.state.as_mut().project() {
+            AcquireStateProj::Start => {
+                let pool = limit.pool();
+                // Tokio hands released permits straight to queued waiters, so a permit is
+                // free only when nobody is queued: trying first never overtakes a waiter.
+                if pool.try_take() {
+                    *this.limit = None;
+                    return Poll::Ready(LimitPermit { pool, limit });
+                }
+                let waiting = Waiting::enter(pool);
+                let permit = (this.queue)(&pool.semaphore);
+                this.state.set(AcquireState::Queued { waiting, permit });
+                let AcquireStateProj::Queued { permit, .. } = this.state.as_mut().project() else {
+                    unreachable!("just queued")
+                };
+                std::task::ready!(permit.poll(cx))
+            }
+            AcquireStateProj::Queued { permit, .. } => std::task::ready!(permit.poll(cx)),
+        };
+        match taken {
+            // Given back by `LimitPermit::drop`, which holds the pool, not the permit.
+            Ok(permit) => permit.forget(),
+            Err(_) => unreachable!("a Limit never closes its semaphore"),
+        }
+        let AcquireStateProj::Queued { waiting, .. } = this.state.as_mut().project() else {
+            unreachable!("a permit comes from the queue")
+        };
+        let pool = waiting.0;
+        // Leaving the queue state drops `waiting`, which counts the waiter out.
+        this.state.set(AcquireState::Start);
+        *this.limit = None;
+        Poll::Ready(LimitPermit { pool, limit })
+    }
+}
+
+/// `Semaphore::acquire`, as a value whose type names its future's.
+fn queue(
+    semaphore: &Semaphore,
+) -> impl Future<Output = Result<SemaphorePermit<'_>, tokio::sync::AcquireError>> + '_ {
+    semaphore.acquire()
 }
 
 /// Every `&'static` limit that registered itself: the limits `#[bounded(n)]` declares inside
@@ -467,11 +550,9 @@ impl Limit {
             capacity,
             scope,
             shared: Pool::new(capacity),
-            inline: [InlinePool::new(capacity), InlinePool::new(capacity)],
-            runtimes: RwLock::new(RuntimePools {
-                inline_owners: [None, None],
-                others: Vec::new(),
-            }),
+            inline: [Slot::new(capacity), Slot::new(capacity)],
+            more: OnceLock::new(),
+            owners: Mutex::new(Vec::new()),
             registered: AtomicBool::new(false),
         }
     }
@@ -516,121 +597,113 @@ impl Limit {
             return read(&self.shared);
         }
         if let Some(runtime) = runtime_scope::current_key() {
-            return self.find(runtime).map_or(0, |pool| read(&pool));
+            return self.find(runtime).map_or(0, read);
         }
-        let pools = self.runtimes.read().unwrap_or_else(PoisonError::into_inner);
-        let inline = self
-            .inline
-            .iter()
-            .zip(&pools.inline_owners)
+        let owners = self.owners.lock().unwrap_or_else(PoisonError::into_inner);
+        let alive = self
+            .slots()
+            .zip(owners.iter())
             .filter(|(_, owner)| owner.as_ref().is_some_and(|owner| !owner.is_gone()))
-            .map(|(inline, _)| read(&inline.pool));
-        let others = pools
-            .others
+            .map(|(slot, _)| read(&slot.pool));
+        alive.sum::<usize>() + read(&self.shared)
+    }
+
+    /// Every slot allocated so far, the inline ones first.
+    fn slots(&self) -> impl Iterator<Item = &Slot> {
+        let segments = std::iter::successors(self.more.get(), |segment| segment.next.get());
+        self.inline
             .iter()
-            .filter(|entry| !entry.runtime.is_gone())
-            .map(|entry| read(&entry.pool));
-        inline.chain(others).sum::<usize>() + read(&self.shared)
+            .chain(segments.flat_map(|segment| segment.slots.iter()))
     }
 
     /// The pool the caller takes permits from.
     #[inline]
-    fn pool(&self) -> PoolRef<'_> {
+    fn pool(&self) -> &Pool {
         if self.scope == Scope::Process {
-            return PoolRef::Inline(&self.shared);
+            return &self.shared;
         }
         let Some(runtime) = runtime_scope::current_key() else {
-            return PoolRef::Inline(&self.shared);
+            return &self.shared;
         };
         for inline in &self.inline {
             if inline.belongs_to(runtime) {
-                return PoolRef::Inline(&inline.pool);
+                return &inline.pool;
             }
         }
         self.other_pool()
     }
 
     /// The pool of `runtime` if it has one already (gauges do not create pools).
-    fn find(&self, runtime: RuntimeKey) -> Option<PoolRef<'_>> {
-        if let Some(inline) = self.inline.iter().find(|inline| inline.belongs_to(runtime)) {
-            return Some(PoolRef::Inline(&inline.pool));
-        }
-        let pools = self.runtimes.read().unwrap_or_else(PoisonError::into_inner);
-        RuntimePool::find(&pools.others, runtime).map(|pool| PoolRef::Runtime(Arc::clone(pool)))
+    fn find(&self, runtime: RuntimeKey) -> Option<&Pool> {
+        self.slots()
+            .find(|slot| slot.belongs_to(runtime))
+            .map(|slot| &slot.pool)
     }
 
     /// The pool of the caller's runtime when it is not among the inline ones: a runtime
-    /// beyond them, or the first call on a runtime (which claims an inline pool if one is
-    /// free).
+    /// beyond them, or the first call on a runtime, which claims a slot: a free one, one
+    /// whose runtime is gone once every permit is back, or one of a new segment.
     #[cold]
     #[inline(never)]
-    fn other_pool(&self) -> PoolRef<'_> {
+    fn other_pool(&self) -> &Pool {
         let Some(runtime) = runtime_scope::current() else {
-            return PoolRef::Inline(&self.shared);
+            return &self.shared;
         };
         let key = runtime.key();
         if let Some(pool) = self.find(key) {
             return pool;
         }
-        let mut pools = self
-            .runtimes
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        // Claims are made under the write lock, so a runtime never gets two pools.
-        if let Some(inline) = self.inline.iter().find(|inline| inline.belongs_to(key)) {
-            return PoolRef::Inline(&inline.pool);
-        }
-        if let Some(pool) = RuntimePool::find(&pools.others, key) {
-            return PoolRef::Runtime(Arc::clone(pool));
+        let mut owners = self.owners.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(pool) = self.find(key) {
+            return pool;
         }
         let capacity = self.capacity;
-        let free = self
-            .inline
-            .iter()
-            .zip(&mut pools.inline_owners)
-            .find(|(inline, owner)| {
-                // A pool whose runtime is gone is taken over once every permit is back.
-                owner.as_ref().is_none_or(|owner| {
-                    owner.is_gone()
-                        && inline.pool.in_flight(capacity) == 0
-                        && inline.pool.waiting.load(Ordering::Acquire) == 0
-                })
-            });
-        if let Some((inline, owner)) = free {
-            inline.owner.store(key.get(), Ordering::Release);
-            *owner = Some(runtime);
-            return PoolRef::Inline(&inline.pool);
+        let mut claimed = None;
+        for (index, slot) in self.slots().enumerate() {
+            if index == owners.len() {
+                owners.push(None);
+            }
+            let free = owners[index]
+                .as_ref()
+                .is_none_or(|owner| owner.is_gone() && slot.is_idle(capacity));
+            if free {
+                claimed = Some((index, slot));
+                break;
+            }
         }
-        pools.others.retain(|entry| !entry.runtime.is_gone());
-        let pool = Arc::new(Pool::new(capacity));
-        pools.others.push(RuntimePool {
-            runtime,
-            pool: Arc::clone(&pool),
+        let (index, slot) = claimed.unwrap_or_else(|| {
+            // Every slot is taken: the next segment, twice the size of the last.
+            let mut next = &self.more;
+            let mut len = INLINE_POOLS;
+            while let Some(segment) = next.get() {
+                next = &segment.next;
+                len = segment.slots.len();
+            }
+            let segment = next.get_or_init(|| Box::new(Segment::new(len * 2, capacity)));
+            let index = owners.len();
+            owners.push(None);
+            (index, &segment.slots[0])
         });
-        PoolRef::Runtime(pool)
+        slot.owner.store(key.get(), Ordering::Release);
+        owners[index] = Some(runtime);
+        &slot.pool
     }
 
     /// Waits for a free slot, first come, first served.
-    pub async fn acquire(&self) -> LimitPermit<'_> {
-        let pool = self.pool();
-        // Tokio hands released permits straight to queued waiters, so a permit is available
-        // only when nobody is queued: trying first never overtakes a waiter.
-        if !pool.try_take() {
-            let _waiting = Waiting::enter(&pool.waiting);
-            // `queue`, written out: one future fewer around tokio's.
-            match pool.semaphore.acquire().await {
-                Ok(permit) => permit.forget(),
-                Err(_) => unreachable!("a Limit never closes its semaphore"),
-            }
+    pub fn acquire(&self) -> impl Future<Output = LimitPermit<'_>> + '_ {
+        Acquire {
+            limit: Some(self),
+            queue,
+            state: AcquireState::Start,
         }
-        self.wrap(pool)
     }
 
     /// Takes a free slot if there is one, without waiting.
     #[must_use]
     pub fn try_acquire(&self) -> Option<LimitPermit<'_>> {
         let pool = self.pool();
-        pool.try_take().then(|| self.wrap(pool))
+        // Built only once the permit is taken: dropping a `LimitPermit` gives one back.
+        pool.try_take().then(|| LimitPermit { pool, limit: self })
     }
 
     /// Waits at most `timeout` for a free slot.
@@ -642,9 +715,9 @@ impl Limit {
     ) -> Result<LimitPermit<'_>, LimitTimeout> {
         let pool = self.pool();
         if pool.try_take() {
-            return Ok(self.wrap(pool));
+            return Ok(LimitPermit { pool, limit: self });
         }
-        tokio::time::timeout(timeout, self.acquire_queued(pool))
+        tokio::time::timeout(timeout, Acquire::queued(self, queue, pool))
             .await
             .map_err(|_| LimitTimeout {
                 name: self.name,
@@ -652,27 +725,6 @@ impl Limit {
                 scope: self.scope,
                 timeout,
             })
-    }
-
-    /// Waits in the semaphore's queue for a permit; `LimitPermit::drop` gives it back.
-    async fn queue(pool: &Pool) {
-        match pool.semaphore.acquire().await {
-            // Given back by `LimitPermit::drop`, which holds the pool, not a borrow.
-            Ok(permit) => permit.forget(),
-            Err(_) => unreachable!("a Limit never closes its semaphore"),
-        }
-    }
-
-    async fn acquire_queued<'a>(&'a self, pool: PoolRef<'a>) -> LimitPermit<'a> {
-        {
-            let _waiting = Waiting::enter(&pool.waiting);
-            Self::queue(&pool).await;
-        }
-        self.wrap(pool)
-    }
-
-    fn wrap<'a>(&'a self, pool: PoolRef<'a>) -> LimitPermit<'a> {
-        LimitPermit { pool, limit: self }
     }
 
     /// Adds this limit to [`registered()`], once; later calls do nothing.
@@ -933,20 +985,20 @@ pub mod __private {
         limit.acquire_timeout(timeout)
     }
 
-    /// Acquire for a shared limit named by the user (`#[bounded(limit = …)]`). An `async
-    /// fn`, so that a `limit` of the wrong type is reported against this plain signature.
+    /// Acquire for a shared limit named by the user (`#[bounded(limit = …)]`): a plain
+    /// signature, so that a `limit` of the wrong type is reported against it.
     #[inline]
-    pub async fn bounded_acquire(limit: &Limit) -> LimitPermit<'_> {
-        limit.acquire().await
+    pub fn bounded_acquire(limit: &Limit) -> impl Future<Output = LimitPermit<'_>> + '_ {
+        limit.acquire()
     }
 
     /// Acquire-with-timeout for a shared limit.
     #[inline]
-    pub async fn bounded_acquire_timeout(
+    pub fn bounded_acquire_timeout(
         limit: &Limit,
         timeout: Duration,
-    ) -> Result<LimitPermit<'_>, LimitTimeout> {
-        limit.acquire_timeout(timeout).await
+    ) -> impl Future<Output = Result<LimitPermit<'_>, LimitTimeout>> + '_ {
+        limit.acquire_timeout(timeout)
     }
 
     #[inline]
@@ -1089,11 +1141,16 @@ mod tests {
             .unwrap()
     }
 
-    /// Which runtimes own the inline pools (their keys), and how many pools the map holds.
+    /// Which runtimes own the inline pools (their keys), and how many slots beyond them
+    /// are taken.
     fn layout(limit: &Limit) -> ([u64; INLINE_POOLS], usize) {
         let owners = [0, 1].map(|i| limit.inline[i].owner.load(Ordering::Acquire));
-        let pools = limit.runtimes.read().unwrap();
-        (owners, pools.others.len())
+        let beyond = limit
+            .slots()
+            .skip(INLINE_POOLS)
+            .filter(|slot| slot.owner.load(Ordering::Acquire) != 0)
+            .count();
+        (owners, beyond)
     }
 
     #[test]

@@ -617,3 +617,47 @@ async fn stacks_below_offload() {
     let limit = own_limit("checksum");
     assert_eq!((limit.capacity(), limit.in_flight()), (2, 0));
 }
+
+static BY_HAND: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(8);
+
+/// What `#[bounded(8)]` on `yields_once` replaces, written by hand.
+async fn yields_once_by_hand(x: u64) -> u64 {
+    let Ok(_permit) = BY_HAND.acquire().await else {
+        unreachable!("never closed")
+    };
+    tokio::task::yield_now().await;
+    x
+}
+
+#[bounded(8)]
+async fn yields_once(x: u64) -> u64 {
+    tokio::task::yield_now().await;
+    x
+}
+
+#[bounded(limit = STEPS)]
+async fn yields_once_on_a_shared_limit(x: u64) -> u64 {
+    tokio::task::yield_now().await;
+    x
+}
+
+/// The attribute's future is what the caller moves and tokio stores per task: it stays
+/// within two words of the hand-written one (the limit and the runtime's pool), so a call
+/// does not grow past the size that is copied inline.
+#[test]
+fn a_bounded_fn_future_is_no_larger_than_two_words_over_a_bare_semaphore() {
+    let by_hand = std::mem::size_of_val(&yields_once_by_hand(1));
+    let word = std::mem::size_of::<usize>();
+    for (name, size) in [
+        ("own limit", std::mem::size_of_val(&yields_once(1))),
+        (
+            "shared limit",
+            std::mem::size_of_val(&yields_once_on_a_shared_limit(1)),
+        ),
+    ] {
+        assert!(
+            size <= by_hand + 2 * word,
+            "{name}: {size} bytes against {by_hand} by hand"
+        );
+    }
+}

@@ -75,7 +75,7 @@ pub(super) fn expand_bounded(args: &BoundedArgs, mut function: ItemFn) -> ItemFn
             } else {
                 quote_spanned!(key.span()=> bounded_acquire_timeout)
             };
-            let acquired = Ident::new("__async_hygiene_acquired", Span::mixed_site());
+            let acquired = Ident::new("__async_hygiene_ok", Span::mixed_site());
             let timed_out = Ident::new("__async_hygiene_timed_out", Span::mixed_site());
             quote_spanned! {key.span()=>
                 match #private::#acquire_timeout(#limit_ref, #duration).await {
@@ -91,8 +91,17 @@ pub(super) fn expand_bounded(args: &BoundedArgs, mut function: ItemFn) -> ItemFn
     };
     // The static lives in the block that yields the permit: first in its own block, so it
     // is never an item after statements, whatever an attribute below puts before the body.
+    // The permit goes through a binding of its own: bound straight from the `.await`, it
+    // would be live beside the acquire future at every suspension, and rustc would give
+    // them separate room in the fn's future instead of one shared slot. (Spans of the
+    // expansion, so `clippy::let_and_return` treats it as macro code.)
+    let acquired = Ident::new("__async_hygiene_acquired", Span::mixed_site());
     let prologue: Block = syn::parse_quote! {{
-        let #permit = { #declare_limit #acquire };
+        let #permit = {
+            #declare_limit
+            let #acquired = #acquire;
+            #acquired
+        };
     }};
     // An attribute of ours above this one already wrapped the body in the watch: unwrap
     // it so the single watch added below covers the acquire too.

@@ -20,7 +20,9 @@ where
                     ),
                     3,
                 );
-            ::async_hygiene::__private::bounded_acquire_own(&__ASYNC_HYGIENE_LIMIT).await
+            let __async_hygiene_acquired =
+                ::async_hygiene::__private::bounded_acquire_own(&__ASYNC_HYGIENE_LIMIT).await;
+            __async_hygiene_acquired
         };
         let __self = self;
         let __ret: u8 = { __self.value().await };

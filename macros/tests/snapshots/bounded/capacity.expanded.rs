@@ -12,7 +12,9 @@ async fn fetch(url: String) -> usize {
                 ),
                 8,
             );
-        ::async_hygiene::__private::bounded_acquire_own(&__ASYNC_HYGIENE_LIMIT).await
+        let __async_hygiene_acquired =
+            ::async_hygiene::__private::bounded_acquire_own(&__ASYNC_HYGIENE_LIMIT).await;
+        __async_hygiene_acquired
     };
     let page = download(&url).await;
     page.len()
@@ -28,7 +30,9 @@ pub async fn resize(&self, image: Image) {
                 ),
                 MAX_CALLS,
             );
-        ::async_hygiene::__private::bounded_acquire_own(&__ASYNC_HYGIENE_LIMIT).await
+        let __async_hygiene_acquired =
+            ::async_hygiene::__private::bounded_acquire_own(&__ASYNC_HYGIENE_LIMIT).await;
+        __async_hygiene_acquired
     };
     self.pool.run(image).await;
 }
