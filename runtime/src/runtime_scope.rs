@@ -20,11 +20,13 @@ pub(crate) struct Runtime {
 }
 
 impl Runtime {
+    #[inline]
     pub(crate) fn key(&self) -> RuntimeKey {
         self.key
     }
 
     /// Whether the runtime has been dropped.
+    #[inline]
     pub(crate) fn is_gone(&self) -> bool {
         self.gone.load(Ordering::Acquire)
     }
@@ -35,6 +37,7 @@ impl Runtime {
 pub(crate) struct RuntimeKey(NonZeroU64);
 
 impl RuntimeKey {
+    #[inline]
     pub(crate) fn get(self) -> u64 {
         self.0.get()
     }
