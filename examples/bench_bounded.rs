@@ -22,7 +22,7 @@
 //!
 //! Wall-clock ratios swing by ±20% on a shared 2-core machine. Instruction counts do not:
 //! `-- once WORKLOAD` runs one workload once (`hand_written`, `bounded`,
-//! `hand_written_contended`, `bounded_contended`, `bounded_contended_second`,
+//! `hand_written_in_task`, `bounded_in_task`, `hand_written_contended`, `bounded_contended`, `bounded_contended_second`,
 //! `buffer_unordered`, `limit_map`), for a
 //! counter such as
 //! `valgrind --tool=cachegrind --cache-sim=no target/release/examples/bench_bounded once limit_map`.
@@ -250,6 +250,8 @@ async fn once(workload: &str) {
     let elapsed = match workload {
         "hand_written" => time_calls(hand_written).await,
         "bounded" => time_calls(attributed).await,
+        "hand_written_in_task" => in_task(time_calls(hand_written)).await,
+        "bounded_in_task" => in_task(time_calls(attributed)).await,
         "hand_written_contended" => time_contended(hand_written_contended).await,
         "bounded_contended" => time_contended(attributed_contended).await,
         "bounded_contended_second" => {
