@@ -1203,6 +1203,41 @@ mod tests {
         assert_eq!(POOLS.in_flight(), 4);
     }
 
+    #[test]
+    fn a_slot_beyond_the_inline_ones_is_reused_once_its_runtime_is_gone_and_idle() {
+        static REUSED: Limit = Limit::new("reused", 1);
+        let runtimes: Vec<_> = (0..4).map(|_| runtime()).collect();
+        let held: Vec<_> = runtimes
+            .iter()
+            .map(|rt| rt.block_on(async { REUSED.try_acquire() }))
+            .collect();
+        assert!(held.iter().all(Option::is_some));
+        assert_eq!(layout(&REUSED).1, 2, "two runtimes beyond the inline slots");
+        let mut runtimes = runtimes.into_iter();
+        let mut held = held.into_iter();
+        let (first, second) = (runtimes.next(), runtimes.next());
+        let (third, fourth) = (runtimes.next().unwrap(), runtimes.next().unwrap());
+        let (third_permit, fourth_permit) = (held.nth(2).unwrap(), held.next().unwrap());
+        // The third runtime's permit is given back, the fourth's outlives its runtime.
+        drop(third_permit);
+        drop(third);
+        drop(fourth);
+        let later = runtime();
+        let permit = later.block_on(async { REUSED.try_acquire() });
+        assert!(permit.is_some(), "a fresh runtime gets its own permit");
+        assert_eq!(
+            layout(&REUSED).1,
+            2,
+            "the third runtime's idle slot is reused, not a new one"
+        );
+        // The fourth runtime's slot still lends the permit its caller holds.
+        let another = runtime();
+        assert!(another.block_on(async { REUSED.try_acquire() }).is_some());
+        assert_eq!(layout(&REUSED).1, 3, "a busy slot is never taken over");
+        drop(fourth_permit);
+        drop((first, second));
+    }
+
     #[tokio::test(start_paused = true)]
     async fn waiting_gauge_survives_timeout_and_cancellation() {
         let limit = Limit::new("gauge", 1);
