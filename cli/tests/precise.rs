@@ -283,3 +283,31 @@ fn a_second_run_reads_dependencies_from_their_cache_never_a_stale_one() {
         String::from_utf8(first.stdout).unwrap()
     );
 }
+
+#[test]
+fn the_spawn_rules_take_what_a_call_is_from_the_compiler() {
+    let dir = fixture("precise_spawns");
+    let output = check(&dir, &target_dir("spawns"), &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let messages = messages(&output);
+    assert_eq!(reported(&messages), marked(&dir), "{stderr}");
+    // The default mode names only the spawns written as tokio's: the rest is precise
+    // mode's, and each call is reported once in either mode.
+    let default = Command::new(env!("CARGO_BIN_EXE_cargo-async-hygiene"))
+        .args(["check", "--message-format", "json"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let lines: Vec<u64> = reported(&self::messages(&default))
+        .into_iter()
+        .map(|(_, line, _)| line)
+        .collect();
+    assert_eq!(lines, [149, 155]);
+    let rendered: Vec<&str> = messages.iter().map(rendered).collect();
+    assert!(
+        rendered.iter().any(|text| text
+            .contains("`self.tasks.spawn` in a loop over `items` starts a task per item")),
+        "{rendered:#?}"
+    );
+}

@@ -9,6 +9,13 @@
 //! parameter or `let` typed with it, or a `let` built with its `new()`/`default()` in
 //! the same fn.
 //!
+//! Where the compiler's resolution is known (`check --precise`), a [`Resolver`] names
+//! what each call is by its span, and that wins over the names: a spawn reached through a
+//! re-export, an alias or a fn of the crate that returns the task's `JoinHandle`, a
+//! `JoinSet` in a field (`self.tasks.spawn(..)`), `Handle::spawn`; and a call named like
+//! a spawn that is not one is no spawn. The conditions around a call (the loop, the cap,
+//! what becomes of the handle) are read from the syntax in both modes.
+//!
 //! ```
 //! use async_hygiene_analysis::blocking::Imports;
 //! use async_hygiene_analysis::spawn::{detached_spawns, unbounded_spawns};
@@ -43,9 +50,10 @@ use syn::visit::{self, Visit};
 use syn::{Expr, ExprCall, FnArg, Pat, Signature, Type};
 
 use crate::blocking::Imports;
+use crate::findings::Location;
 
-pub use self::detached::detached_spawns;
-pub use self::unbounded::unbounded_spawns;
+pub use self::detached::{detached_spawns, detached_spawns_resolved};
+pub use self::unbounded::{unbounded_spawns, unbounded_spawns_resolved};
 
 /// The tokio fns that spawn a task and return its `JoinHandle`.
 const SPAWN_FNS: [&[&str]; 3] = [
@@ -56,6 +64,83 @@ const SPAWN_FNS: [&[&str]; 3] = [
 
 /// The crates whose task sets the rules know.
 const SET_CRATES: [&str; 3] = ["tokio", "futures", "futures_util"];
+
+/// What the compiler resolved a call to, looked up by the span of the whole call
+/// expression (`tokio::spawn(..)`, `self.tasks.spawn(..)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resolved {
+    /// A spawn that returns the task's `JoinHandle`: tokio's spawn fns,
+    /// `Handle::spawn`, `LocalSet::spawn_local`, or a sync fn of the crate that returns
+    /// the handle of a task it spawns.
+    Spawn,
+    /// Adds a task to a `JoinSet` (`spawn`, `spawn_on`, `spawn_local`, ..).
+    JoinSet,
+    /// Adds a future to a `FuturesUnordered` or `FuturesOrdered`.
+    Futures,
+    /// Any other callee: no spawn, whatever its name.
+    Other,
+}
+
+/// The compiler's resolution of the call at a location, where it is known.
+pub type Resolver<'a> = &'a dyn Fn(&Location) -> Option<Resolved>;
+
+/// The resolver of the default mode: it knows no call.
+pub(crate) fn unresolved(_: &Location) -> Option<Resolved> {
+    None
+}
+
+/// A call that starts a task or adds a future to a set.
+pub(crate) enum SpawnCall {
+    /// A spawn returning its `JoinHandle`, as written (`tokio::spawn`, `handle.spawn`).
+    Task(String),
+    /// An addition to a set, as written (`set.spawn`), and the set's kind.
+    Adds(String, Set),
+}
+
+impl SpawnCall {
+    /// The call as written, and whether it adds a future (not a task).
+    pub(crate) fn shown(&self) -> (&str, bool) {
+        match self {
+            SpawnCall::Task(written) => (written, false),
+            SpawnCall::Adds(written, set) => (written, *set == Set::Futures),
+        }
+    }
+}
+
+/// Whether `expr`, a call or a method call, spawns: by the compiler's resolution where
+/// `resolve` knows the call, else by its names (`spawn_fn`, `set_addition`).
+pub(crate) fn spawn_call(
+    expr: &Expr,
+    imports: &Imports,
+    sets: &HashMap<String, Set>,
+    resolve: Resolver<'_>,
+) -> Option<SpawnCall> {
+    match expr {
+        Expr::Call(call) => {
+            let known = resolve(&Location::of(call));
+            let written_fn = || written(&call.func);
+            match known {
+                Some(Resolved::Spawn) => Some(SpawnCall::Task(written_fn())),
+                Some(Resolved::JoinSet) => Some(SpawnCall::Adds(written_fn(), Set::JoinSet)),
+                Some(Resolved::Futures) => Some(SpawnCall::Adds(written_fn(), Set::Futures)),
+                Some(Resolved::Other) => None,
+                None => spawn_fn(call, imports).map(SpawnCall::Task),
+            }
+        }
+        Expr::MethodCall(call) => {
+            let known = resolve(&Location::of(call));
+            let shown = || format!("{}.{}", written(&call.receiver), call.method);
+            match known {
+                Some(Resolved::Spawn) => Some(SpawnCall::Task(shown())),
+                Some(Resolved::JoinSet) => Some(SpawnCall::Adds(shown(), Set::JoinSet)),
+                Some(Resolved::Futures) => Some(SpawnCall::Adds(shown(), Set::Futures)),
+                Some(Resolved::Other) => None,
+                None => set_addition(call, sets).map(|(shown, set)| SpawnCall::Adds(shown, set)),
+            }
+        }
+        _ => None,
+    }
+}
 
 /// A collection of running futures or tasks, visible from its type or constructor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

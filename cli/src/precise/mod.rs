@@ -38,6 +38,7 @@ mod leaves;
 mod mir;
 mod paths;
 mod policy;
+pub(crate) mod spawns;
 pub(crate) mod wrapper;
 
 use std::collections::HashSet;
@@ -191,6 +192,7 @@ fn run(
                 graph.set_rustc(rustc);
             }
             let reports = reports(&mut graph);
+            spawns::install(&graph);
             if let Some(error) = graph.error() {
                 return Err(error);
             }

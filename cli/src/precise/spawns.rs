@@ -1,0 +1,269 @@
+//! What the compiler says each call of the checked packages is, for `unbounded-spawn`
+//! and `detached-spawn`: a spawn that returns its task's `JoinHandle`, an addition to a
+//! `JoinSet` or a `FuturesUnordered`, or something else. The rules look a call up by
+//! the span of its whole expression; the loop, the cap and what becomes of the handle
+//! stay the syntax's (a MIR cycle or a dropped local would say less: a `loop` that
+//! awaits each input is a cycle too, and a handle moved into a `Vec` is dropped there).
+//!
+//! The facts are found once per run, after the precise build ([`install`]), and read
+//! by the rules through [`resolver`]; without `--precise` there are none and the rules
+//! read names only.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use async_hygiene_analysis::findings::{Lint, Location};
+use async_hygiene_analysis::spawn::Resolved;
+
+use super::graph::{Graph, Node};
+use super::mir::{find_depth_zero, matching, Kind, Span};
+use super::paths::{type_path, Callee};
+use crate::check::Checked;
+use crate::rules::Code;
+
+/// A call's span as rustc prints it: first line and column, last line and column past
+/// the end (columns from 1).
+type Key = (usize, usize, usize, usize);
+
+/// Every call of the checked packages, by file and span.
+#[derive(Debug, Default)]
+pub(crate) struct Facts {
+    by_file: HashMap<PathBuf, HashMap<Key, Resolved>>,
+}
+
+static FACTS: OnceLock<Facts> = OnceLock::new();
+
+/// How deep a fn of the crate may hand its spawn on through others of the crate.
+const WRAPPER_DEPTH: usize = 4;
+
+/// Whether precise mode found the calls' facts in this run.
+pub(crate) fn installed() -> bool {
+    FACTS.get().is_some()
+}
+
+/// Finds and keeps the facts of every call in the checked packages' bodies.
+pub(crate) fn install(graph: &Graph) {
+    let _ = FACTS.set(facts(graph));
+}
+
+/// A lookup of the compiler's resolution by a call's location in `file`; `at` places a
+/// location parsed from a part of the file (a fn body read on its own): the line and
+/// column its first line starts at, `(1, 0)` for the whole file.
+pub(crate) fn resolver(file: &Path, at: (usize, usize)) -> impl Fn(&Location) -> Option<Resolved> {
+    let calls = FACTS.get().and_then(|facts| {
+        let file = file.canonicalize().ok()?;
+        facts.by_file.get(&file)
+    });
+    move |location: &Location| {
+        let calls = calls?;
+        let (start, end) = (location.first.start(), location.last.end());
+        let place = |line: usize, column: usize| {
+            let column = if line == 1 { column + at.1 } else { column };
+            (line + at.0 - 1, column + 1)
+        };
+        let (line, column) = place(start.line, start.column);
+        let (end_line, end_column) = place(end.line, end.column);
+        calls.get(&(line, column, end_line, end_column)).copied()
+    }
+}
+
+/// With the facts installed, runs the check again (`again`) and puts its spawn rules'
+/// reports in place of those of `checked` (found before the facts were known); without
+/// them, nothing.
+pub(crate) fn recheck(
+    checked: &mut Checked,
+    again: impl FnOnce() -> Result<Checked, String>,
+) -> Result<(), String> {
+    if installed() {
+        merge(checked, again()?);
+    }
+    Ok(())
+}
+
+/// The spawn rules' reports of `again` in place of those of `checked`.
+fn merge(checked: &mut Checked, again: Checked) {
+    let spawn_rule =
+        |code: Code| matches!(code, Code::Lint(Lint::UnboundedSpawn | Lint::DetachedSpawn));
+    let kept = checked
+        .diagnostics
+        .drain(..)
+        .zip(checked.packages.drain(..))
+        .filter(|(diagnostic, _)| !spawn_rule(diagnostic.code));
+    let found = again
+        .diagnostics
+        .into_iter()
+        .zip(again.packages)
+        .filter(|(diagnostic, _)| spawn_rule(diagnostic.code));
+    let mut all: Vec<_> = kept.chain(found).collect();
+    all.sort_by(|a, b| a.0.sort_key().cmp(&b.0.sort_key()));
+    (checked.diagnostics, checked.packages) = all.into_iter().unzip();
+}
+
+/// The facts of the checked packages' calls.
+fn facts(graph: &Graph) -> Facts {
+    let mut facts = Facts::default();
+    let mut finder = Finder {
+        returns: HashMap::new(),
+        wrappers: HashMap::new(),
+    };
+    for krate in (0..graph.crates.len()).filter(|krate| graph.crates[*krate].primary) {
+        finder.read_returns(graph, krate);
+        for body in 0..graph.headers(krate).count() {
+            let node = (krate, body);
+            for call in graph.body(node).calls.clone() {
+                let Some(span) = &call.span else { continue };
+                let Some(callee) = Callee::parse(&call.callee) else {
+                    continue;
+                };
+                let resolved = finder.classify(graph, krate, &callee, 0);
+                let Ok(file) = graph.file(krate, span).canonicalize() else {
+                    continue;
+                };
+                let slot = facts
+                    .by_file
+                    .entry(file)
+                    .or_default()
+                    .entry(key(span))
+                    .or_insert(resolved);
+                // Two calls with one span (a call and the `?` or closure call around
+                // it): a spawn among them wins.
+                if *slot == Resolved::Other {
+                    *slot = resolved;
+                }
+            }
+        }
+    }
+    facts
+}
+
+fn key(span: &Span) -> Key {
+    (span.line, span.column, span.end_line, span.end_column)
+}
+
+struct Finder {
+    /// Each checked crate's fns that return a tokio `JoinHandle`, by body name.
+    returns: HashMap<usize, Vec<String>>,
+    /// The crate's fns known to return the handle of a task they spawn.
+    wrappers: HashMap<Node, bool>,
+}
+
+impl Finder {
+    /// The names of a checked crate's fns whose return type is tokio's `JoinHandle`,
+    /// from the headers of its MIR text.
+    fn read_returns(&mut self, graph: &Graph, krate: usize) {
+        let text = std::fs::read_to_string(&graph.crates[krate].mir).unwrap_or_default();
+        let names = text
+            .lines()
+            .filter_map(|line| line.strip_prefix("fn ")?.strip_suffix(" {"))
+            .filter_map(|header| {
+                let open = find_depth_zero(header, "(")?;
+                let close = open + matching(&header[open..])?;
+                let returns = header[close + 1..].strip_prefix(" -> ")?;
+                join_handle(returns).then(|| header[..open].to_owned())
+            })
+            .collect();
+        self.returns.insert(krate, names);
+    }
+
+    /// What a call of `callee` from `krate` is.
+    fn classify(&mut self, graph: &Graph, krate: usize, callee: &Callee, depth: usize) -> Resolved {
+        let Callee::Path(segments) = callee else {
+            return Resolved::Other;
+        };
+        let names: Vec<&str> = segments.iter().map(String::as_str).collect();
+        if let Some(resolved) = library_spawn(&names) {
+            return resolved;
+        }
+        if depth >= WRAPPER_DEPTH {
+            return Resolved::Other;
+        }
+        let wraps = graph
+            .resolve(krate, callee)
+            .into_iter()
+            .any(|target| self.wrapper(graph, target, depth));
+        if wraps {
+            Resolved::Spawn
+        } else {
+            Resolved::Other
+        }
+    }
+
+    /// Whether `node` is a sync fn of a checked crate that returns a tokio `JoinHandle`
+    /// and spawns (itself or through another such fn): the handle it returns is its
+    /// task's.
+    fn wrapper(&mut self, graph: &Graph, node: Node, depth: usize) -> bool {
+        if let Some(known) = self.wrappers.get(&node) {
+            return *known;
+        }
+        self.wrappers.insert(node, false);
+        let header = graph.header(node);
+        let returns_handle = graph.crates[node.0].primary
+            && header.kind == Kind::Plain
+            && self
+                .returns
+                .get(&node.0)
+                .is_some_and(|names| names.contains(&header.name));
+        let spawns = returns_handle
+            && graph.body(node).calls.clone().iter().any(|call| {
+                Callee::parse(&call.callee).is_some_and(|callee| {
+                    self.classify(graph, node.0, &callee, depth + 1) == Resolved::Spawn
+                })
+            });
+        self.wrappers.insert(node, spawns);
+        spawns
+    }
+}
+
+/// Whether a type is tokio's `JoinHandle`.
+fn join_handle(ty: &str) -> bool {
+    !ty.starts_with('&')
+        && type_path(ty).is_some_and(|(path, _)| {
+            path.first().is_some_and(|first| first == "tokio")
+                && path.last().is_some_and(|last| last == "JoinHandle")
+        })
+}
+
+/// A spawn of tokio or futures, by the path rustc prints.
+fn library_spawn(path: &[&str]) -> Option<Resolved> {
+    match path {
+        ["tokio", .., "JoinSet", "spawn" | "spawn_on" | "spawn_local" | "spawn_local_on"] => {
+            Some(Resolved::JoinSet)
+        }
+        ["tokio", "spawn"]
+        | ["tokio", "task", "spawn" | "spawn_local"]
+        | ["tokio", "runtime", "Handle" | "Runtime", "spawn"]
+        | ["tokio", "task", "LocalSet", "spawn_local"] => Some(Resolved::Spawn),
+        ["futures" | "futures_util", .., "FuturesUnordered" | "FuturesOrdered", "push" | "push_back" | "push_front"] => {
+            Some(Resolved::Futures)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{join_handle, library_spawn};
+    use async_hygiene_analysis::spawn::Resolved;
+
+    #[test]
+    fn spawns_by_the_printed_path() {
+        assert_eq!(library_spawn(&["tokio", "spawn"]), Some(Resolved::Spawn));
+        assert_eq!(
+            library_spawn(&["tokio", "runtime", "Handle", "spawn"]),
+            Some(Resolved::Spawn)
+        );
+        assert_eq!(
+            library_spawn(&["tokio", "task", "JoinSet", "spawn"]),
+            Some(Resolved::JoinSet)
+        );
+        assert_eq!(
+            library_spawn(&["futures_util", "stream", "FuturesUnordered", "push"]),
+            Some(Resolved::Futures)
+        );
+        assert_eq!(library_spawn(&["tokio", "task", "spawn_blocking"]), None);
+        assert_eq!(library_spawn(&["my_crate", "spawn"]), None);
+        assert!(join_handle("tokio::task::JoinHandle<()>"));
+        assert!(!join_handle("std::thread::JoinHandle<()>"));
+    }
+}
