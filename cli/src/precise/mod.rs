@@ -16,7 +16,10 @@
 //!    the async bodies of the packages asked for: a call that reaches a blocking leaf
 //!    ([`leaves`]), directly or through any crate, is a `blocking` report at that call
 //!    with the chain; a lock guard or `RefCell` borrow in a coroutine's saved locals is a
-//!    `lock-across-await` report. The default mode's other reports are kept.
+//!    `lock-across-await` report; a CPU-heavy call reached through the packages' own
+//!    fns is a `cpu-bound` report ([`cpu`]). The default mode's other reports are kept,
+//!    and the spawn rules run again with what the compiler says each call is
+//!    ([`spawns`]).
 //!
 //! **Why `RUSTC_BOOTSTRAP=1` with `-Zmir-include-spans=on -Ztrim-diagnostic-paths=false`.**
 //! Without them stable rustc prints MIR calls without spans and with paths trimmed to
