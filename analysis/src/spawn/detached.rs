@@ -66,6 +66,7 @@ impl Detached<'_> {
                 call.method.to_tokens(&mut tokens);
                 Location::of(&tokens)
             }
+            Expr::Macro(mac) => Location::of(&mac.mac.path),
             _ => return,
         };
         let finding = Finding::new(
@@ -112,6 +113,12 @@ impl<'ast> Visit<'ast> for Detached<'_> {
                 init: Some(init),
                 ..
             }) => self.dropped(&init.expr, "by `let _ =`"),
+            Stmt::Macro(mac)
+                if mac.semi_token.is_some()
+                    && (self.resolve)(&super::macro_location(mac)).is_some() =>
+            {
+                self.dropped(&super::macro_expr(mac), "at once");
+            }
             _ => {}
         }
         visit::visit_stmt(self, stmt);

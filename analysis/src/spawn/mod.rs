@@ -12,8 +12,8 @@
 //! Where the compiler's resolution is known (`check --precise`), a [`Resolver`] names
 //! what each call is by its span, and that wins over the names: a spawn reached through a
 //! re-export, an alias or a fn of the crate that returns the task's `JoinHandle`, a
-//! `JoinSet` in a field (`self.tasks.spawn(..)`), `Handle::spawn`; and a call named like
-//! a spawn that is not one is no spawn. The conditions around a call (the loop, the cap,
+//! `JoinSet` in a field (`self.tasks.spawn(..)`), `Handle::spawn`, a `macro_rules!` whose
+//! expansion is a spawn; and a call named like a spawn that is not one is no spawn. The conditions around a call (the loop, the cap,
 //! what becomes of the handle) are read from the syntax in both modes.
 //!
 //! ```
@@ -108,7 +108,8 @@ impl SpawnCall {
 }
 
 /// Whether `expr`, a call or a method call, spawns: by the compiler's resolution where
-/// `resolve` knows the call, else by its names (`spawn_fn`, `set_addition`).
+/// `resolve` knows the call, else by its names (`spawn_fn`, `set_addition`). A macro
+/// call spawns only where `resolve` says so (a `macro_rules!` that stands for a spawn).
 pub(crate) fn spawn_call(
     expr: &Expr,
     imports: &Imports,
@@ -117,7 +118,7 @@ pub(crate) fn spawn_call(
 ) -> Option<SpawnCall> {
     match expr {
         Expr::Call(call) => {
-            let known = resolve(&Location::of(call));
+            let known = resolve(&call_location(expr));
             let written_fn = || written(&call.func);
             match known {
                 Some(Resolved::Spawn) => Some(SpawnCall::Task(written_fn())),
@@ -128,7 +129,7 @@ pub(crate) fn spawn_call(
             }
         }
         Expr::MethodCall(call) => {
-            let known = resolve(&Location::of(call));
+            let known = resolve(&call_location(expr));
             let shown = || format!("{}.{}", written(&call.receiver), call.method);
             match known {
                 Some(Resolved::Spawn) => Some(SpawnCall::Task(shown())),
@@ -138,8 +139,63 @@ pub(crate) fn spawn_call(
                 None => set_addition(call, sets).map(|(shown, set)| SpawnCall::Adds(shown, set)),
             }
         }
+        Expr::Macro(mac) => {
+            let shown = || format!("{}!", written(&mac.mac.path));
+            match resolve(&call_location(expr))? {
+                Resolved::Spawn => Some(SpawnCall::Task(shown())),
+                Resolved::JoinSet => Some(SpawnCall::Adds(shown(), Set::JoinSet)),
+                Resolved::Futures => Some(SpawnCall::Adds(shown(), Set::Futures)),
+                Resolved::Other => None,
+            }
+        }
         _ => None,
     }
+}
+
+/// The range of a call, a method call or a macro call, from its first token to its
+/// closing delimiter: the span rustc gives the call. Found without copying the
+/// arguments' tokens.
+fn call_location(expr: &Expr) -> Location {
+    /// The first token of an expression, down the left of a chain.
+    fn first(expr: &Expr) -> proc_macro2::Span {
+        match expr {
+            Expr::MethodCall(call) => first(&call.receiver),
+            Expr::Call(call) => first(&call.func),
+            Expr::Field(field) => first(&field.base),
+            Expr::Await(await_expr) => first(&await_expr.base),
+            Expr::Try(try_expr) => first(&try_expr.expr),
+            Expr::Index(index) => first(&index.expr),
+            Expr::Paren(paren) => paren.paren_token.span.open(),
+            Expr::Macro(mac) => Location::of(&mac.mac.path).first,
+            _ => Location::of(expr).first,
+        }
+    }
+    let last = match expr {
+        Expr::Call(call) => call.paren_token.span.close(),
+        Expr::MethodCall(call) => call.paren_token.span.close(),
+        Expr::Macro(mac) => mac.mac.delimiter.span().close(),
+        _ => return Location::of(expr),
+    };
+    Location {
+        first: first(expr),
+        last,
+    }
+}
+
+/// A macro statement's range, as [`call_location`] gives it.
+pub(crate) fn macro_location(stmt: &syn::StmtMacro) -> Location {
+    Location {
+        first: Location::of(&stmt.mac.path).first,
+        last: stmt.mac.delimiter.span().close(),
+    }
+}
+
+/// A macro statement (`fire!(task);`) as an expression, for [`spawn_call`].
+pub(crate) fn macro_expr(stmt: &syn::StmtMacro) -> Expr {
+    Expr::Macro(syn::ExprMacro {
+        attrs: stmt.attrs.clone(),
+        mac: stmt.mac.clone(),
+    })
 }
 
 /// A collection of running futures or tasks, visible from its type or constructor.

@@ -751,6 +751,13 @@ impl<'ast> Visit<'ast> for Unbounded<'_> {
                 visit::visit_expr(self, expr);
             }
             Expr::MethodCall(call) => self.method_call(expr, call),
+            Expr::Macro(mac) => {
+                if let Some(spawn) = spawn_call(expr, self.imports, &self.sets, self.resolve) {
+                    let (written, adds_a_future) = spawn.shown();
+                    let location = Location::of(&mac.mac.path);
+                    self.spawn(expr, location, written, adds_a_future, None);
+                }
+            }
             _ => visit::visit_expr(self, expr),
         }
     }
@@ -758,6 +765,12 @@ impl<'ast> Visit<'ast> for Unbounded<'_> {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 
     fn visit_macro(&mut self, _: &'ast syn::Macro) {}
+
+    fn visit_stmt_macro(&mut self, stmt: &'ast syn::StmtMacro) {
+        if (self.resolve)(&super::macro_location(stmt)).is_some() {
+            self.visit_expr(&super::macro_expr(stmt));
+        }
+    }
 }
 
 impl Unbounded<'_> {

@@ -9,7 +9,7 @@
 //! by the rules through [`resolver`]; without `--precise` there are none and the rules
 //! read names only.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -107,10 +107,14 @@ fn facts(graph: &Graph) -> Facts {
         returns: HashMap::new(),
         wrappers: HashMap::new(),
     };
+    let mut sources = HashSet::new();
     for krate in (0..graph.crates.len()).filter(|krate| graph.crates[*krate].primary) {
         finder.read_returns(graph, krate);
         for body in 0..graph.headers(krate).count() {
             let node = (krate, body);
+            if let Some(span) = &graph.body(node).span {
+                sources.extend(graph.file(krate, span).canonicalize());
+            }
             for call in graph.body(node).calls.clone() {
                 let Some(span) = &call.span else { continue };
                 let Some(callee) = Callee::parse(&call.callee) else {
@@ -134,7 +138,100 @@ fn facts(graph: &Graph) -> Facts {
             }
         }
     }
+    macro_spawns(&mut facts, &sources);
     facts
+}
+
+/// The calls of each `macro_rules!` of the checked packages that stands for one spawn:
+/// each of its rules expands to nothing but a call rustc resolved to a spawn (the
+/// call's span in the MIR is the rule's body, as written in the definition). A name
+/// defined twice is left alone.
+fn macro_spawns(facts: &mut Facts, sources: &HashSet<PathBuf>) {
+    use syn::visit::Visit;
+    struct Macros<'a> {
+        calls: Option<&'a HashMap<Key, Resolved>>,
+        defined: Vec<(String, Option<Resolved>)>,
+        called: Vec<(String, Key)>,
+    }
+    impl<'ast> Visit<'ast> for Macros<'_> {
+        fn visit_item_macro(&mut self, item: &'ast syn::ItemMacro) {
+            if let (Some(name), true) = (&item.ident, item.mac.path.is_ident("macro_rules")) {
+                let spawn = self.calls.and_then(|calls| alias(&item.mac.tokens, calls));
+                self.defined.push((name.to_string(), spawn));
+            }
+            syn::visit::visit_item_macro(self, item);
+        }
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            if let Some(name) = mac.path.get_ident() {
+                let first = name.span().start();
+                let last = mac.delimiter.span().close().end();
+                let key = (first.line, first.column + 1, last.line, last.column + 1);
+                self.called.push((name.to_string(), key));
+            }
+        }
+    }
+    let mut found = Vec::new();
+    let mut defined: HashMap<String, Vec<Option<Resolved>>> = HashMap::new();
+    for path in sources {
+        let Some(file) = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|text| syn::parse_file(&text).ok())
+        else {
+            continue;
+        };
+        let mut macros = Macros {
+            calls: facts.by_file.get(path),
+            defined: Vec::new(),
+            called: Vec::new(),
+        };
+        macros.visit_file(&file);
+        for (name, spawn) in macros.defined {
+            defined.entry(name).or_default().push(spawn);
+        }
+        found.push((path.clone(), macros.called));
+    }
+    for (path, called) in found {
+        for (name, key) in called {
+            if let Some([Some(spawn)]) = defined.get(&name).map(Vec::as_slice) {
+                facts
+                    .by_file
+                    .entry(path.clone())
+                    .or_default()
+                    .insert(key, *spawn);
+            }
+        }
+    }
+}
+
+/// What a `macro_rules!` body stands for when each rule's expansion is one call that
+/// `calls` knows as a spawn (the same one for every rule).
+fn alias(tokens: &proc_macro2::TokenStream, calls: &HashMap<Key, Resolved>) -> Option<Resolved> {
+    use proc_macro2::{Delimiter, TokenTree};
+    let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    let mut kinds = Vec::new();
+    for rule in
+        trees.split(|tree| matches!(tree, TokenTree::Punct(punct) if punct.as_char() == ';'))
+    {
+        let [TokenTree::Group(_), TokenTree::Punct(_), TokenTree::Punct(_), TokenTree::Group(body)] =
+            rule
+        else {
+            if rule.is_empty() {
+                continue;
+            }
+            return None;
+        };
+        let mut inner: Vec<TokenTree> = body.stream().into_iter().collect();
+        if let [TokenTree::Group(block)] = inner.as_slice() {
+            if block.delimiter() == Delimiter::Brace {
+                inner = block.stream().into_iter().collect();
+            }
+        }
+        let (first, last) = (inner.first()?.span().start(), inner.last()?.span().end());
+        let key = (first.line, first.column + 1, last.line, last.column + 1);
+        kinds.push(*calls.get(&key)?);
+    }
+    let first = *kinds.first()?;
+    (first != Resolved::Other && kinds.iter().all(|kind| *kind == first)).then_some(first)
 }
 
 fn key(span: &Span) -> Key {
