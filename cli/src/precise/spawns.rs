@@ -321,16 +321,19 @@ fn join_handle(ty: &str) -> bool {
         })
 }
 
-/// A spawn of tokio or futures, by the path rustc prints.
+/// A spawn of tokio or futures, by the path rustc prints (a fn of any of tokio's
+/// modules, so that a path printed through another module still counts).
 fn library_spawn(path: &[&str]) -> Option<Resolved> {
+    let module = |name: &str| name.starts_with(|c: char| c.is_ascii_lowercase());
     match path {
         ["tokio", .., "JoinSet", "spawn" | "spawn_on" | "spawn_local" | "spawn_local_on"] => {
             Some(Resolved::JoinSet)
         }
-        ["tokio", "spawn"]
-        | ["tokio", "task", "spawn" | "spawn_local"]
-        | ["tokio", "runtime", "Handle" | "Runtime", "spawn"]
-        | ["tokio", "task", "LocalSet", "spawn_local"] => Some(Resolved::Spawn),
+        ["tokio", .., "Handle" | "Runtime" | "LocalSet", "spawn" | "spawn_local"] => {
+            Some(Resolved::Spawn)
+        }
+        ["tokio", "spawn"] => Some(Resolved::Spawn),
+        ["tokio", .., parent, "spawn" | "spawn_local"] if module(parent) => Some(Resolved::Spawn),
         ["futures" | "futures_util", .., "FuturesUnordered" | "FuturesOrdered", "push" | "push_back" | "push_front"] => {
             Some(Resolved::Futures)
         }
@@ -358,6 +361,11 @@ mod tests {
             library_spawn(&["futures_util", "stream", "FuturesUnordered", "push"]),
             Some(Resolved::Futures)
         );
+        assert_eq!(
+            library_spawn(&["tokio", "task", "local", "spawn_local"]),
+            Some(Resolved::Spawn)
+        );
+        assert_eq!(library_spawn(&["tokio", "task", "Builder", "spawn"]), None);
         assert_eq!(library_spawn(&["tokio", "task", "spawn_blocking"]), None);
         assert_eq!(library_spawn(&["my_crate", "spawn"]), None);
         assert!(join_handle("tokio::task::JoinHandle<()>"));
