@@ -70,9 +70,13 @@ const SET_CRATES: [&str; 3] = ["tokio", "futures", "futures_util"];
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Resolved {
     /// A spawn that returns the task's `JoinHandle`: tokio's spawn fns,
-    /// `Handle::spawn`, `LocalSet::spawn_local`, or a sync fn of the crate that returns
-    /// the handle of a task it spawns.
+    /// `Handle::spawn`, `LocalSet::spawn_local`, or a sync fn of the crate that hands
+    /// the future it is given to one of them and returns the handle.
     Spawn,
+    /// A fn of the crate that spawns a task from the future it is given, changed on the
+    /// way (wrapped, tracked: `TaskTracker::spawn`): a task per call, but whether the
+    /// handle it returns is all there is to the task is its own business.
+    SpawnWrapped,
     /// Adds a task to a `JoinSet` (`spawn`, `spawn_on`, `spawn_local`, ..).
     JoinSet,
     /// Adds a future to a `FuturesUnordered` or `FuturesOrdered`.
@@ -93,6 +97,8 @@ pub(crate) fn unresolved(_: &Location) -> Option<Resolved> {
 pub(crate) enum SpawnCall {
     /// A spawn returning its `JoinHandle`, as written (`tokio::spawn`, `handle.spawn`).
     Task(String),
+    /// A spawn through a fn that may keep track of the task ([`Resolved::SpawnWrapped`]).
+    Wrapped(String),
     /// An addition to a set, as written (`set.spawn`), and the set's kind.
     Adds(String, Set),
 }
@@ -101,8 +107,18 @@ impl SpawnCall {
     /// The call as written, and whether it adds a future (not a task).
     pub(crate) fn shown(&self) -> (&str, bool) {
         match self {
-            SpawnCall::Task(written) => (written, false),
+            SpawnCall::Task(written) | SpawnCall::Wrapped(written) => (written, false),
             SpawnCall::Adds(written, set) => (written, *set == Set::Futures),
+        }
+    }
+
+    fn of(resolved: Resolved, shown: String) -> Option<SpawnCall> {
+        match resolved {
+            Resolved::Spawn => Some(SpawnCall::Task(shown)),
+            Resolved::SpawnWrapped => Some(SpawnCall::Wrapped(shown)),
+            Resolved::JoinSet => Some(SpawnCall::Adds(shown, Set::JoinSet)),
+            Resolved::Futures => Some(SpawnCall::Adds(shown, Set::Futures)),
+            Resolved::Other => None,
         }
     }
 }
@@ -116,37 +132,22 @@ pub(crate) fn spawn_call(
     sets: &HashMap<String, Set>,
     resolve: Resolver<'_>,
 ) -> Option<SpawnCall> {
+    if !matches!(expr, Expr::Call(_) | Expr::MethodCall(_) | Expr::Macro(_)) {
+        return None;
+    }
+    if let Some(resolved) = resolve(&call_location(expr)) {
+        let shown = match expr {
+            Expr::Call(call) => written(&call.func),
+            Expr::MethodCall(call) => format!("{}.{}", written(&call.receiver), call.method),
+            Expr::Macro(mac) => format!("{}!", written(&mac.mac.path)),
+            _ => return None,
+        };
+        return SpawnCall::of(resolved, shown);
+    }
     match expr {
-        Expr::Call(call) => {
-            let known = resolve(&call_location(expr));
-            let written_fn = || written(&call.func);
-            match known {
-                Some(Resolved::Spawn) => Some(SpawnCall::Task(written_fn())),
-                Some(Resolved::JoinSet) => Some(SpawnCall::Adds(written_fn(), Set::JoinSet)),
-                Some(Resolved::Futures) => Some(SpawnCall::Adds(written_fn(), Set::Futures)),
-                Some(Resolved::Other) => None,
-                None => spawn_fn(call, imports).map(SpawnCall::Task),
-            }
-        }
+        Expr::Call(call) => spawn_fn(call, imports).map(SpawnCall::Task),
         Expr::MethodCall(call) => {
-            let known = resolve(&call_location(expr));
-            let shown = || format!("{}.{}", written(&call.receiver), call.method);
-            match known {
-                Some(Resolved::Spawn) => Some(SpawnCall::Task(shown())),
-                Some(Resolved::JoinSet) => Some(SpawnCall::Adds(shown(), Set::JoinSet)),
-                Some(Resolved::Futures) => Some(SpawnCall::Adds(shown(), Set::Futures)),
-                Some(Resolved::Other) => None,
-                None => set_addition(call, sets).map(|(shown, set)| SpawnCall::Adds(shown, set)),
-            }
-        }
-        Expr::Macro(mac) => {
-            let shown = || format!("{}!", written(&mac.mac.path));
-            match resolve(&call_location(expr))? {
-                Resolved::Spawn => Some(SpawnCall::Task(shown())),
-                Resolved::JoinSet => Some(SpawnCall::Adds(shown(), Set::JoinSet)),
-                Resolved::Futures => Some(SpawnCall::Adds(shown(), Set::Futures)),
-                Resolved::Other => None,
-            }
+            set_addition(call, sets).map(|(shown, set)| SpawnCall::Adds(shown, set))
         }
         _ => None,
     }

@@ -169,6 +169,9 @@ impl<'s> CpuBound<'s> {
         let callee = Callee::parse(&call_site.callee)?;
         let span = call_site.span.clone()?;
         let location = files.location(&graph.file(site.0, &span), &span)?;
+        if files.allowed(&location) {
+            return None;
+        }
         let mut diagnostic = if let Some(heavy) = self.setup.heavy(&callee) {
             Diagnostic::new(
                 Code::CPU_BOUND,

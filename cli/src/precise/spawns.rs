@@ -17,7 +17,7 @@ use async_hygiene_analysis::findings::{Lint, Location};
 use async_hygiene_analysis::spawn::Resolved;
 
 use super::graph::{Graph, Node};
-use super::mir::{find_depth_zero, matching, Kind, Span};
+use super::mir::{find_depth_zero, matching, split_depth_zero, Kind, Span};
 use super::paths::{type_path, Callee};
 use crate::check::Checked;
 use crate::rules::Code;
@@ -239,15 +239,16 @@ fn key(span: &Span) -> Key {
 }
 
 struct Finder {
-    /// Each checked crate's fns that return a tokio `JoinHandle`, by body name.
-    returns: HashMap<usize, Vec<String>>,
-    /// The crate's fns known to return the handle of a task they spawn.
-    wrappers: HashMap<Node, bool>,
+    /// Each checked crate's fns that return a tokio `JoinHandle`: body name and number
+    /// of parameters.
+    returns: HashMap<usize, HashMap<String, usize>>,
+    /// The crate's fns known to return the handle of a task they spawn, and how.
+    wrappers: HashMap<Node, Option<Resolved>>,
 }
 
 impl Finder {
-    /// The names of a checked crate's fns whose return type is tokio's `JoinHandle`,
-    /// from the headers of its MIR text.
+    /// The names of a checked crate's fns whose return type is tokio's `JoinHandle`, and
+    /// their numbers of parameters, from the headers of its MIR text.
     fn read_returns(&mut self, graph: &Graph, krate: usize) {
         let text = std::fs::read_to_string(&graph.crates[krate].mir).unwrap_or_default();
         let names = text
@@ -257,7 +258,11 @@ impl Finder {
                 let open = find_depth_zero(header, "(")?;
                 let close = open + matching(&header[open..])?;
                 let returns = header[close + 1..].strip_prefix(" -> ")?;
-                join_handle(returns).then(|| header[..open].to_owned())
+                let params = split_depth_zero(&header[open + 1..close], ',')
+                    .into_iter()
+                    .filter(|param| !param.is_empty())
+                    .count();
+                join_handle(returns).then(|| (header[..open].to_owned(), params))
             })
             .collect();
         self.returns.insert(krate, names);
@@ -275,41 +280,60 @@ impl Finder {
         if depth >= WRAPPER_DEPTH {
             return Resolved::Other;
         }
-        let wraps = graph
+        graph
             .resolve(krate, callee)
             .into_iter()
-            .any(|target| self.wrapper(graph, target, depth));
-        if wraps {
-            Resolved::Spawn
-        } else {
-            Resolved::Other
-        }
+            .find_map(|target| self.wrapper(graph, target, depth))
+            .unwrap_or(Resolved::Other)
     }
 
-    /// Whether `node` is a sync fn of a checked crate that returns a tokio `JoinHandle`
-    /// and spawns (itself or through another such fn): the handle it returns is its
-    /// task's.
-    fn wrapper(&mut self, graph: &Graph, node: Node, depth: usize) -> bool {
+    /// What `node` is, when it is a sync fn of a checked crate that returns a tokio
+    /// `JoinHandle` and spawns (itself or through another such fn): a spawn when each of
+    /// its spawns is handed one of its parameters as it is (the handle it returns is
+    /// then all there is to the task), else a spawn of a future it changes on the way.
+    fn wrapper(&mut self, graph: &Graph, node: Node, depth: usize) -> Option<Resolved> {
         if let Some(known) = self.wrappers.get(&node) {
             return *known;
         }
-        self.wrappers.insert(node, false);
+        self.wrappers.insert(node, None);
         let header = graph.header(node);
-        let returns_handle = graph.crates[node.0].primary
-            && header.kind == Kind::Plain
-            && self
-                .returns
-                .get(&node.0)
-                .is_some_and(|names| names.contains(&header.name));
-        let spawns = returns_handle
-            && graph.body(node).calls.clone().iter().any(|call| {
-                Callee::parse(&call.callee).is_some_and(|callee| {
-                    self.classify(graph, node.0, &callee, depth + 1) == Resolved::Spawn
-                })
-            });
-        self.wrappers.insert(node, spawns);
-        spawns
+        let params = self
+            .returns
+            .get(&node.0)
+            .and_then(|names| names.get(&header.name))
+            .copied()
+            .filter(|_| graph.crates[node.0].primary && header.kind == Kind::Plain)?;
+        let mut found = None;
+        for call in graph.body(node).calls.clone() {
+            let Some(callee) = Callee::parse(&call.callee) else {
+                continue;
+            };
+            let kind = self.classify(graph, node.0, &callee, depth + 1);
+            if !matches!(kind, Resolved::Spawn | Resolved::SpawnWrapped) {
+                continue;
+            }
+            let handed_on = kind == Resolved::Spawn && last_is_a_parameter(&call.args, params);
+            found = match (found, handed_on) {
+                (None | Some(Resolved::Spawn), true) => Some(Resolved::Spawn),
+                _ => Some(Resolved::SpawnWrapped),
+            };
+        }
+        self.wrappers.insert(node, found);
+        found
     }
+}
+
+/// Whether a call's last argument is one of the caller's `params` parameters, moved or
+/// copied as it is (`move _2`).
+fn last_is_a_parameter(args: &str, params: usize) -> bool {
+    split_depth_zero(args, ',')
+        .last()
+        .and_then(|arg| {
+            arg.strip_prefix("move _")
+                .or_else(|| arg.strip_prefix("copy _"))
+        })
+        .and_then(|local| local.parse::<usize>().ok())
+        .is_some_and(|local| (1..=params).contains(&local))
 }
 
 /// Whether a type is tokio's `JoinHandle`.
@@ -369,6 +393,10 @@ mod tests {
         assert_eq!(library_spawn(&["tokio", "task", "spawn_blocking"]), None);
         assert_eq!(library_spawn(&["my_crate", "spawn"]), None);
         assert!(join_handle("tokio::task::JoinHandle<()>"));
+        assert!(super::last_is_a_parameter("copy _1", 1));
+        assert!(super::last_is_a_parameter("move _3, move _2", 2));
+        assert!(!super::last_is_a_parameter("move _3", 2));
+        assert!(!super::last_is_a_parameter("const 6_u8", 2));
         assert!(!join_handle("std::thread::JoinHandle<()>"));
     }
 }
