@@ -316,6 +316,14 @@ fn the_spawn_and_cpu_rules_take_what_a_call_is_from_the_compiler() {
         has("`self.tasks.spawn` in a loop over `items` starts a task per item"),
         "{rendered:#?}"
     );
+    // A report the names alone do not give says where it comes from.
+    let note = "the compiler resolves this call to a spawn";
+    let noted: Vec<u64> = messages
+        .iter()
+        .filter(|message| self::rendered(message).contains(note))
+        .map(|message| support::primary(message)["line_start"].as_u64().unwrap())
+        .collect();
+    assert!(noted.contains(&61) && !noted.contains(&151), "{noted:?}");
     assert!(
         has("call chain: `cpu::pack_all` at src/cpu.rs:27 → `miniz_oxide::deflate::compress_to_vec`"),
         "{rendered:#?}"

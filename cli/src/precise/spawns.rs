@@ -20,6 +20,7 @@ use super::graph::{Graph, Node};
 use super::mir::{find_depth_zero, matching, split_depth_zero, Kind, Span};
 use super::paths::{type_path, Callee};
 use crate::check::Checked;
+use crate::diagnostic;
 use crate::rules::Code;
 
 /// A call's span as rustc prints it: first line and column, last line and column past
@@ -81,10 +82,17 @@ pub(crate) fn recheck(
     Ok(())
 }
 
-/// The spawn rules' reports of `again` in place of those of `checked`.
+/// The spawn rules' reports of `again` in place of those of `checked`; a report the
+/// names alone did not give says where it comes from.
 fn merge(checked: &mut Checked, again: Checked) {
     let spawn_rule =
         |code: Code| matches!(code, Code::Lint(Lint::UnboundedSpawn | Lint::DetachedSpawn));
+    let by_name: HashSet<(Code, diagnostic::Location)> = checked
+        .diagnostics
+        .iter()
+        .filter(|diagnostic| spawn_rule(diagnostic.code))
+        .map(|diagnostic| (diagnostic.code, diagnostic.primary.clone()))
+        .collect();
     let kept = checked
         .diagnostics
         .drain(..)
@@ -94,7 +102,17 @@ fn merge(checked: &mut Checked, again: Checked) {
         .diagnostics
         .into_iter()
         .zip(again.packages)
-        .filter(|(diagnostic, _)| spawn_rule(diagnostic.code));
+        .filter(|(diagnostic, _)| spawn_rule(diagnostic.code))
+        .map(|(mut diagnostic, package)| {
+            if !by_name.contains(&(diagnostic.code, diagnostic.primary.clone())) {
+                diagnostic.notes.push(
+                    "found by `--precise` from rustc's MIR: the compiler resolves this call \
+                     to a spawn"
+                        .to_owned(),
+                );
+            }
+            (diagnostic, package)
+        });
     let mut all: Vec<_> = kept.chain(found).collect();
     all.sort_by(|a, b| a.0.sort_key().cmp(&b.0.sort_key()));
     (checked.diagnostics, checked.packages) = all.into_iter().unzip();
