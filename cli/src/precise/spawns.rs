@@ -385,8 +385,28 @@ fn library_spawn(path: &[&str]) -> Option<Resolved> {
 
 #[cfg(test)]
 mod tests {
-    use super::{join_handle, library_spawn};
+    use super::{alias, join_handle, library_spawn};
     use async_hygiene_analysis::spawn::Resolved;
+    use std::collections::HashMap;
+
+    #[test]
+    fn a_macro_stands_for_a_spawn_when_each_rule_is_the_call() {
+        // The rules' bodies as written at line 1; the MIR call's span is `tokio::spawn($f)`.
+        let rules = |text: &str| -> proc_macro2::TokenStream { text.parse().unwrap() };
+        let at = |column: usize, end: usize| (1, column, 1, end);
+        let calls = HashMap::from([(at(16, 32), Resolved::Spawn), (at(61, 77), Resolved::Spawn)]);
+        let one = rules("($f:expr) => { tokio::spawn($f) };");
+        assert_eq!(alias(&one, &calls), Some(Resolved::Spawn));
+        let two = rules(
+            "($f:expr) => { tokio::spawn($f) }; ($f:expr, $n:expr) => {{ tokio::spawn($f) }}",
+        );
+        assert_eq!(alias(&two, &calls), Some(Resolved::Spawn));
+        // More than the call: the handle is dropped inside, or something else happens.
+        let more = rules("($f:expr) => { tokio::spawn($f); };");
+        assert_eq!(alias(&more, &calls), None);
+        let other = rules("($f:expr) => { tokio::spawn($f) }; () => { 0 }");
+        assert_eq!(alias(&other, &calls), None);
+    }
 
     #[test]
     fn spawns_by_the_printed_path() {
