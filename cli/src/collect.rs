@@ -317,9 +317,9 @@ impl FileCollector<'_> {
             cpu_bound = BlockingCall::first(rules, Lint::CpuBound, sig, block, path);
         }
         let bounded = |name: &str| self.bounded.contains(name);
-        let spawns = unbounded_spawn::check(rules, sig, block, path, &bounded);
+        let spawns = unbounded_spawn::check(rules, sig, block, path, &bounded, (1, 0));
         self.facts.diagnostics.extend(spawns);
-        let detached = detached_spawn::check(rules, sig, block, path);
+        let detached = detached_spawn::check(rules, sig, block, path, (1, 0));
         self.facts.diagnostics.extend(detached);
         let (calls, nested) = collect_calls(sig, block, rules, path, is_async);
         let _ = facts.body.set(FnBody {

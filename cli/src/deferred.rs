@@ -11,6 +11,7 @@ use syn::{Attribute, Block, Signature};
 use crate::calls::{body_uses, collect_calls};
 use crate::diagnostic::{self, Diagnostic, Location};
 use crate::facts::{DeferredBody, FnBody, FnFacts};
+use crate::precise::spawns;
 use crate::rules::blocking::BlockingCall;
 use crate::rules::{detached_spawn, unbounded_spawn, unparsed_file};
 use crate::scope::ScopeRules;
@@ -70,16 +71,18 @@ impl DeferredBody {
     ) -> Vec<Diagnostic> {
         const NAMES: [&str; 5] = ["spawn", "join_all", "Futures", "_concurrent", "buffer"];
         let text = &self.text[self.range.clone()];
-        if !NAMES.iter().any(|name| text.contains(name)) {
+        // With `--precise`, a spawn may be named otherwise (an alias, a fn of the crate).
+        if !NAMES.iter().any(|name| text.contains(name)) && !spawns::installed() {
             return Vec::new();
         }
         let mut reports = diagnostic::with_lines(&self.text, self.range.clone(), || {
             // The file's spans are still in use: its parse frees them with these.
             match syn::parse::Parser::parse_str(fn_parts, text) {
                 Ok((sig, block)) => {
+                    let at = (self.line, self.column);
                     let mut reports =
-                        unbounded_spawn::check(&self.rules, &sig, &block, file, bounded);
-                    reports.extend(detached_spawn::check(&self.rules, &sig, &block, file));
+                        unbounded_spawn::check(&self.rules, &sig, &block, file, bounded, at);
+                    reports.extend(detached_spawn::check(&self.rules, &sig, &block, file, at));
                     reports
                 }
                 Err(_) => Vec::new(),

@@ -228,7 +228,10 @@ fn run_check(args: &CheckArgs) -> ExitCode {
         }
     }
     let deny_warnings = args.deny.contains(&DenyWhat::Warnings);
-    if let Err(error) = precise::apply(&mut checked, &args.precise, args.lib, deny_warnings) {
+    let again = || check().map(|(checked, _)| checked);
+    let precise = precise::apply(&mut checked, &args.precise, args.lib, deny_warnings)
+        .and_then(|()| precise::spawns::recheck(&mut checked, again));
+    if let Err(error) = precise {
         eprintln!("error: {error}");
         return ExitCode::from(2);
     }

@@ -283,3 +283,49 @@ fn a_second_run_reads_dependencies_from_their_cache_never_a_stale_one() {
         String::from_utf8(first.stdout).unwrap()
     );
 }
+
+#[test]
+fn the_spawn_and_cpu_rules_take_what_a_call_is_from_the_compiler() {
+    let dir = fixture("precise_spawns");
+    let output = check(&dir, &target_dir("spawns"), &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let messages = messages(&output);
+    assert_eq!(reported(&messages), marked(&dir), "{stderr}");
+    // One report per call: the default mode's and precise mode's merge.
+    assert_eq!(messages.len(), marked(&dir).len());
+    // The default mode names only what is written as tokio's or the catalogue's: the
+    // rest is precise mode's, and each call is reported once in either mode.
+    let default = Command::new(env!("CARGO_BIN_EXE_cargo-async-hygiene"))
+        .args(["check", "--message-format", "json"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let in_full = |file: &str, line: u64, code: &str| (file.to_owned(), line, code.to_owned());
+    assert_eq!(
+        reported(&self::messages(&default)),
+        BTreeSet::from([
+            in_full("src/cpu.rs", 37, "cpu-bound"),
+            in_full("src/lib.rs", 151, "unbounded-spawn"),
+            in_full("src/lib.rs", 157, "detached-spawn"),
+        ])
+    );
+    let rendered: Vec<&str> = messages.iter().map(rendered).collect();
+    let has = |text: &str| rendered.iter().any(|rendered| rendered.contains(text));
+    assert!(
+        has("`self.tasks.spawn` in a loop over `items` starts a task per item"),
+        "{rendered:#?}"
+    );
+    // A report the names alone do not give says where it comes from.
+    let note = "the compiler resolves this call to a spawn";
+    let noted: Vec<u64> = messages
+        .iter()
+        .filter(|message| self::rendered(message).contains(note))
+        .map(|message| support::primary(message)["line_start"].as_u64().unwrap())
+        .collect();
+    assert!(noted.contains(&61) && !noted.contains(&151), "{noted:?}");
+    assert!(
+        has("call chain: `cpu::pack_all` at src/cpu.rs:27 → `miniz_oxide::deflate::compress_to_vec`"),
+        "{rendered:#?}"
+    );
+}

@@ -1,9 +1,10 @@
 //! `detached-spawn`: a task whose `JoinHandle` is dropped where it is spawned.
 
+use quote::ToTokens;
 use syn::visit::{self, Visit};
 use syn::{Block, Expr, Local, Pat, Signature, Stmt};
 
-use super::spawn_fn;
+use super::{spawn_call, unresolved, Resolver, SpawnCall};
 use crate::blocking::Imports;
 use crate::findings::{Finding, Lint, Location};
 use crate::syntax::peel;
@@ -15,11 +16,27 @@ use crate::syntax::peel;
 /// macro inputs are not read.
 #[must_use]
 pub fn detached_spawns(sig: &Signature, block: &Block, imports: &Imports) -> Vec<Finding> {
+    detached_spawns_resolved(sig, block, imports, &unresolved)
+}
+
+/// [`detached_spawns`] with the compiler's resolution of the calls it knows
+/// (`check --precise`): a call it resolves to a spawn that returns the task's
+/// `JoinHandle` (`handle.spawn(..)`, a spawn through a re-export or a fn of the crate
+/// that returns the handle) counts; one it resolves elsewhere does not. A `JoinSet`'s
+/// `spawn` keeps its task in the set and is never detached.
+#[must_use]
+pub fn detached_spawns_resolved(
+    sig: &Signature,
+    block: &Block,
+    imports: &Imports,
+    resolve: Resolver<'_>,
+) -> Vec<Finding> {
     let mut imports = imports.clone();
     imports.add_signature(sig);
     imports.add_body(block);
     let mut finder = Detached {
         imports: &imports,
+        resolve,
         findings: Vec::new(),
     };
     finder.visit_block(block);
@@ -28,19 +45,33 @@ pub fn detached_spawns(sig: &Signature, block: &Block, imports: &Imports) -> Vec
 
 struct Detached<'a> {
     imports: &'a Imports,
+    resolve: Resolver<'a>,
     findings: Vec<Finding>,
 }
 
 impl Detached<'_> {
     /// Reports `expr` when it is a spawn whose handle is dropped here.
     fn dropped(&mut self, expr: &Expr, how: &str) {
-        let Expr::Call(call) = peel(expr) else { return };
-        let Some(written) = spawn_fn(call, self.imports) else {
+        let expr = peel(expr);
+        let no_sets = std::collections::HashMap::new();
+        let Some(SpawnCall::Task(written)) = spawn_call(expr, self.imports, &no_sets, self.resolve)
+        else {
             return;
+        };
+        let at = match expr {
+            Expr::Call(call) => Location::of(&call.func),
+            Expr::MethodCall(call) => {
+                let mut tokens = call.receiver.to_token_stream();
+                call.dot_token.to_tokens(&mut tokens);
+                call.method.to_tokens(&mut tokens);
+                Location::of(&tokens)
+            }
+            Expr::Macro(mac) => Location::of(&mac.mac.path),
+            _ => return,
         };
         let finding = Finding::new(
             Lint::DetachedSpawn,
-            Location::of(&call.func),
+            at,
             format!(
                 "the `JoinHandle` of `{written}` is dropped {how}: a panic in the task goes \
                  unnoticed, and nothing here can wait for the task or stop it"
@@ -82,6 +113,12 @@ impl<'ast> Visit<'ast> for Detached<'_> {
                 init: Some(init),
                 ..
             }) => self.dropped(&init.expr, "by `let _ =`"),
+            Stmt::Macro(mac)
+                if mac.semi_token.is_some()
+                    && (self.resolve)(&super::macro_location(mac)).is_some() =>
+            {
+                self.dropped(&super::macro_expr(mac), "at once");
+            }
             _ => {}
         }
         visit::visit_stmt(self, stmt);

@@ -9,6 +9,13 @@
 //! parameter or `let` typed with it, or a `let` built with its `new()`/`default()` in
 //! the same fn.
 //!
+//! Where the compiler's resolution is known (`check --precise`), a [`Resolver`] names
+//! what each call is by its span, and that wins over the names: a spawn reached through a
+//! re-export, an alias or a fn of the crate that returns the task's `JoinHandle`, a
+//! `JoinSet` in a field (`self.tasks.spawn(..)`), `Handle::spawn`, a `macro_rules!` whose
+//! expansion is a spawn; and a call named like a spawn that is not one is no spawn. The conditions around a call (the loop, the cap,
+//! what becomes of the handle) are read from the syntax in both modes.
+//!
 //! ```
 //! use async_hygiene_analysis::blocking::Imports;
 //! use async_hygiene_analysis::spawn::{detached_spawns, unbounded_spawns};
@@ -43,9 +50,10 @@ use syn::visit::{self, Visit};
 use syn::{Expr, ExprCall, FnArg, Pat, Signature, Type};
 
 use crate::blocking::Imports;
+use crate::findings::Location;
 
-pub use self::detached::detached_spawns;
-pub use self::unbounded::unbounded_spawns;
+pub use self::detached::{detached_spawns, detached_spawns_resolved};
+pub use self::unbounded::{unbounded_spawns, unbounded_spawns_resolved};
 
 /// The tokio fns that spawn a task and return its `JoinHandle`.
 const SPAWN_FNS: [&[&str]; 3] = [
@@ -56,6 +64,140 @@ const SPAWN_FNS: [&[&str]; 3] = [
 
 /// The crates whose task sets the rules know.
 const SET_CRATES: [&str; 3] = ["tokio", "futures", "futures_util"];
+
+/// What the compiler resolved a call to, looked up by the span of the whole call
+/// expression (`tokio::spawn(..)`, `self.tasks.spawn(..)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resolved {
+    /// A spawn that returns the task's `JoinHandle`: tokio's spawn fns,
+    /// `Handle::spawn`, `LocalSet::spawn_local`, or a sync fn of the crate that hands
+    /// the future it is given to one of them and returns the handle.
+    Spawn,
+    /// A fn of the crate that spawns a task from the future it is given, changed on the
+    /// way (wrapped, tracked: `TaskTracker::spawn`): a task per call, but whether the
+    /// handle it returns is all there is to the task is its own business.
+    SpawnWrapped,
+    /// Adds a task to a `JoinSet` (`spawn`, `spawn_on`, `spawn_local`, ..).
+    JoinSet,
+    /// Adds a future to a `FuturesUnordered` or `FuturesOrdered`.
+    Futures,
+    /// Any other callee: no spawn, whatever its name.
+    Other,
+}
+
+/// The compiler's resolution of the call at a location, where it is known.
+pub type Resolver<'a> = &'a dyn Fn(&Location) -> Option<Resolved>;
+
+/// The resolver of the default mode: it knows no call.
+pub(crate) fn unresolved(_: &Location) -> Option<Resolved> {
+    None
+}
+
+/// A call that starts a task or adds a future to a set.
+pub(crate) enum SpawnCall {
+    /// A spawn returning its `JoinHandle`, as written (`tokio::spawn`, `handle.spawn`).
+    Task(String),
+    /// A spawn through a fn that may keep track of the task ([`Resolved::SpawnWrapped`]).
+    Wrapped(String),
+    /// An addition to a set, as written (`set.spawn`), and the set's kind.
+    Adds(String, Set),
+}
+
+impl SpawnCall {
+    /// The call as written, and whether it adds a future (not a task).
+    pub(crate) fn shown(&self) -> (&str, bool) {
+        match self {
+            SpawnCall::Task(written) | SpawnCall::Wrapped(written) => (written, false),
+            SpawnCall::Adds(written, set) => (written, *set == Set::Futures),
+        }
+    }
+
+    fn of(resolved: Resolved, shown: String) -> Option<SpawnCall> {
+        match resolved {
+            Resolved::Spawn => Some(SpawnCall::Task(shown)),
+            Resolved::SpawnWrapped => Some(SpawnCall::Wrapped(shown)),
+            Resolved::JoinSet => Some(SpawnCall::Adds(shown, Set::JoinSet)),
+            Resolved::Futures => Some(SpawnCall::Adds(shown, Set::Futures)),
+            Resolved::Other => None,
+        }
+    }
+}
+
+/// Whether `expr`, a call or a method call, spawns: by the compiler's resolution where
+/// `resolve` knows the call, else by its names (`spawn_fn`, `set_addition`). A macro
+/// call spawns only where `resolve` says so (a `macro_rules!` that stands for a spawn).
+pub(crate) fn spawn_call(
+    expr: &Expr,
+    imports: &Imports,
+    sets: &HashMap<String, Set>,
+    resolve: Resolver<'_>,
+) -> Option<SpawnCall> {
+    if !matches!(expr, Expr::Call(_) | Expr::MethodCall(_) | Expr::Macro(_)) {
+        return None;
+    }
+    if let Some(resolved) = resolve(&call_location(expr)) {
+        let shown = match expr {
+            Expr::Call(call) => written(&call.func),
+            Expr::MethodCall(call) => format!("{}.{}", written(&call.receiver), call.method),
+            Expr::Macro(mac) => format!("{}!", written(&mac.mac.path)),
+            _ => return None,
+        };
+        return SpawnCall::of(resolved, shown);
+    }
+    match expr {
+        Expr::Call(call) => spawn_fn(call, imports).map(SpawnCall::Task),
+        Expr::MethodCall(call) => {
+            set_addition(call, sets).map(|(shown, set)| SpawnCall::Adds(shown, set))
+        }
+        _ => None,
+    }
+}
+
+/// The range of a call, a method call or a macro call, from its first token to its
+/// closing delimiter: the span rustc gives the call. Found without copying the
+/// arguments' tokens.
+fn call_location(expr: &Expr) -> Location {
+    /// The first token of an expression, down the left of a chain.
+    fn first(expr: &Expr) -> proc_macro2::Span {
+        match expr {
+            Expr::MethodCall(call) => first(&call.receiver),
+            Expr::Call(call) => first(&call.func),
+            Expr::Field(field) => first(&field.base),
+            Expr::Await(await_expr) => first(&await_expr.base),
+            Expr::Try(try_expr) => first(&try_expr.expr),
+            Expr::Index(index) => first(&index.expr),
+            Expr::Paren(paren) => paren.paren_token.span.open(),
+            Expr::Macro(mac) => Location::of(&mac.mac.path).first,
+            _ => Location::of(expr).first,
+        }
+    }
+    let last = match expr {
+        Expr::Call(call) => call.paren_token.span.close(),
+        Expr::MethodCall(call) => call.paren_token.span.close(),
+        Expr::Macro(mac) => mac.mac.delimiter.span().close(),
+        _ => return Location::of(expr),
+    };
+    Location {
+        first: first(expr),
+        last,
+    }
+}
+
+/// A macro statement's range, as [`call_location`] gives it.
+pub(crate) fn macro_location(stmt: &syn::StmtMacro) -> Location {
+    Location {
+        first: Location::of(&stmt.mac.path).first,
+        last: stmt.mac.delimiter.span().close(),
+    }
+}
+
+/// A macro statement (`fire!(task);`) as an expression, for [`spawn_call`].
+pub(crate) fn macro_expr(stmt: &syn::StmtMacro) -> Expr {
+    Expr::Macro(syn::ExprMacro {
+        attrs: stmt.attrs.clone(),
+        mac: stmt.mac.clone(),
+    })
+}
 
 /// A collection of running futures or tasks, visible from its type or constructor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

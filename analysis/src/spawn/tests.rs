@@ -177,3 +177,62 @@ fn capped_fixed_and_arriving_fan_out_is_not_reported() {
         assert_eq!(unbounded(quiet), 0, "{quiet}");
     }
 }
+
+#[test]
+fn the_compilers_resolution_wins_over_names() {
+    use super::{detached_spawns_resolved, unbounded_spawns_resolved, Resolved};
+    use crate::findings::Location;
+    let file: syn::File = syn::parse_str(
+        "async fn f(items: Vec<u32>) {\n\
+         \x20   for item in items {\n\
+         \x20       go(work(item));\n\
+         \x20       tokio::spawn(work(item));\n\
+         \x20       self.tasks.spawn(work(item));\n\
+         \x20       self.handle.spawn(work(item));\n\
+         \x20   }\n\
+         }",
+    )
+    .unwrap();
+    let syn::Item::Fn(function) = &file.items[0] else {
+        unreachable!()
+    };
+    let imports = Imports::module(&file.items);
+    // The compiler's word on each line's call: a re-exported spawn, a namesake, a
+    // `JoinSet` in a field, `Handle::spawn`.
+    let resolve = |location: &Location| {
+        let start = location.first.start();
+        match (start.line, start.column) {
+            (3 | 6, 8) => Some(Resolved::Spawn),
+            (5, 8) => Some(Resolved::JoinSet),
+            // Line 4's `tokio::spawn` is the namesake; `work` is no spawn either.
+            _ => Some(Resolved::Other),
+        }
+    };
+    let bounded = |_: &str| false;
+    let unbounded: Vec<String> =
+        unbounded_spawns_resolved(&function.sig, &function.block, &imports, &bounded, &resolve)
+            .into_iter()
+            .map(|finding| finding.message)
+            .collect();
+    let starts: Vec<&str> = unbounded
+        .iter()
+        .map(|message| message.split(" in ").next().unwrap())
+        .collect();
+    assert_eq!(
+        starts,
+        ["`go`", "`self.tasks.spawn`", "`self.handle.spawn`"],
+        "{unbounded:#?}"
+    );
+    let detached: Vec<String> =
+        detached_spawns_resolved(&function.sig, &function.block, &imports, &resolve)
+            .into_iter()
+            .map(|finding| finding.message)
+            .collect();
+    assert_eq!(detached.len(), 2, "{detached:#?}");
+    assert!(detached[0].contains("`go`") && detached[1].contains("`self.handle.spawn`"));
+    // Without the compiler's word, only the name tokio's is a spawn.
+    assert_eq!(
+        unbounded_spawns(&function.sig, &function.block, &imports, &bounded).len(),
+        1
+    );
+}

@@ -5,9 +5,9 @@ use std::collections::{HashMap, HashSet};
 use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::visit::{self, Visit};
-use syn::{Block, Expr, ExprCall, ExprClosure, ExprMethodCall, Signature};
+use syn::{Block, Expr, ExprClosure, ExprMethodCall, Signature};
 
-use super::{set_addition, sets_in, spawn_fn, written, Set};
+use super::{sets_in, spawn_call, unresolved, written, Resolver, Set};
 use crate::blocking::Imports;
 use crate::findings::{Finding, Label, Lint, Location};
 use crate::syntax::{peel, tokens_mention};
@@ -70,6 +70,20 @@ pub fn unbounded_spawns(
     imports: &Imports,
     bounded: &dyn Fn(&str) -> bool,
 ) -> Vec<Finding> {
+    unbounded_spawns_resolved(sig, block, imports, bounded, &unresolved)
+}
+
+/// [`unbounded_spawns`] with the compiler's resolution of the calls it knows
+/// (`check --precise`): what is a spawn comes from `resolve` where it knows the call,
+/// the loops and caps around it from the syntax.
+#[must_use]
+pub fn unbounded_spawns_resolved(
+    sig: &Signature,
+    block: &Block,
+    imports: &Imports,
+    bounded: &dyn Fn(&str) -> bool,
+    resolve: Resolver<'_>,
+) -> Vec<Finding> {
     let mut imports = imports.clone();
     imports.add_signature(sig);
     imports.add_body(block);
@@ -78,6 +92,7 @@ pub fn unbounded_spawns(
         imports: &imports,
         sets,
         bounded,
+        resolve,
         stack: Vec::new(),
         per_item: HashSet::new(),
         awaited: false,
@@ -207,6 +222,7 @@ struct Unbounded<'a> {
     imports: &'a Imports,
     sets: HashMap<String, Set>,
     bounded: &'a dyn Fn(&str) -> bool,
+    resolve: Resolver<'a>,
     /// The places that run per item around the current expression, since the last
     /// boundary (a closure not run per item, an `async` block).
     stack: Vec<FanOut>,
@@ -512,13 +528,10 @@ impl Unbounded<'_> {
             found: bool,
         }
         impl<'ast> Visit<'ast> for Finder<'_, '_> {
-            fn visit_expr_call(&mut self, call: &'ast ExprCall) {
-                self.found |= spawn_fn(call, self.outer.imports).is_some();
-                visit::visit_expr_call(self, call);
-            }
-            fn visit_expr_method_call(&mut self, call: &'ast ExprMethodCall) {
-                self.found |= set_addition(call, &self.outer.sets).is_some();
-                visit::visit_expr_method_call(self, call);
+            fn visit_expr(&mut self, expr: &'ast Expr) {
+                let outer = self.outer;
+                self.found |= spawn_call(expr, outer.imports, &outer.sets, outer.resolve).is_some();
+                visit::visit_expr(self, expr);
             }
             fn visit_expr_closure(&mut self, _: &'ast ExprClosure) {}
             fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
@@ -713,9 +726,10 @@ impl<'ast> Visit<'ast> for Unbounded<'_> {
     fn visit_expr(&mut self, expr: &'ast Expr) {
         match expr {
             Expr::Call(call) => {
-                if let Some(written) = spawn_fn(call, self.imports) {
+                if let Some(spawn) = spawn_call(expr, self.imports, &self.sets, self.resolve) {
+                    let (written, adds_a_future) = spawn.shown();
                     let location = Location::of(&call.func);
-                    self.spawn(expr, location, &written, false, call.args.first());
+                    self.spawn(expr, location, written, adds_a_future, call.args.first());
                 } else if let Expr::Path(func) = &*call.func {
                     let last = func.path.segments.last().map(|s| s.ident.to_string());
                     match last.as_deref() {
@@ -737,6 +751,13 @@ impl<'ast> Visit<'ast> for Unbounded<'_> {
                 visit::visit_expr(self, expr);
             }
             Expr::MethodCall(call) => self.method_call(expr, call),
+            Expr::Macro(mac) => {
+                if let Some(spawn) = spawn_call(expr, self.imports, &self.sets, self.resolve) {
+                    let (written, adds_a_future) = spawn.shown();
+                    let location = Location::of(&mac.mac.path);
+                    self.spawn(expr, location, written, adds_a_future, None);
+                }
+            }
             _ => visit::visit_expr(self, expr),
         }
     }
@@ -744,20 +765,26 @@ impl<'ast> Visit<'ast> for Unbounded<'_> {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 
     fn visit_macro(&mut self, _: &'ast syn::Macro) {}
+
+    fn visit_stmt_macro(&mut self, stmt: &'ast syn::StmtMacro) {
+        if (self.resolve)(&super::macro_location(stmt)).is_some() {
+            self.visit_expr(&super::macro_expr(stmt));
+        }
+    }
 }
 
 impl Unbounded<'_> {
     fn method_call(&mut self, expr: &Expr, call: &ExprMethodCall) {
         let name = call.method.to_string();
-        if let Some((written, set)) = set_addition(call, &self.sets) {
+        if let Some(spawn) = spawn_call(expr, self.imports, &self.sets, self.resolve) {
+            let (written, adds_a_future) = spawn.shown();
             let mut tokens = call.receiver.to_token_stream();
             call.dot_token.to_tokens(&mut tokens);
             call.method.to_tokens(&mut tokens);
-            let adds_a_future = set == Set::Futures;
             self.spawn(
                 expr,
                 Location::of(&tokens),
-                &written,
+                written,
                 adds_a_future,
                 call.args.first(),
             );

@@ -311,7 +311,7 @@ impl Graph {
     }
 
     /// The bodies a call of `callee` from crate `from` runs.
-    fn resolve(&self, from: usize, callee: &Callee) -> Vec<Node> {
+    pub(crate) fn resolve(&self, from: usize, callee: &Callee) -> Vec<Node> {
         match callee {
             Callee::Path(segments) => {
                 let (crates, rest): (Vec<usize>, &[String]) = match segments.first() {

@@ -16,7 +16,10 @@
 //!    the async bodies of the packages asked for: a call that reaches a blocking leaf
 //!    ([`leaves`]), directly or through any crate, is a `blocking` report at that call
 //!    with the chain; a lock guard or `RefCell` borrow in a coroutine's saved locals is a
-//!    `lock-across-await` report. The default mode's other reports are kept.
+//!    `lock-across-await` report; a CPU-heavy call reached through the packages' own
+//!    fns is a `cpu-bound` report ([`cpu`]). The default mode's other reports are kept,
+//!    and the spawn rules run again with what the compiler says each call is
+//!    ([`spawns`]).
 //!
 //! **Why `RUSTC_BOOTSTRAP=1` with `-Zmir-include-spans=on -Ztrim-diagnostic-paths=false`.**
 //! Without them stable rustc prints MIR calls without spans and with paths trimmed to
@@ -33,11 +36,13 @@
 //! never a report read from the wrong columns.
 
 mod cache;
+mod cpu;
 mod graph;
 mod leaves;
 mod mir;
 mod paths;
 mod policy;
+pub(crate) mod spawns;
 pub(crate) mod wrapper;
 
 use std::collections::HashSet;
@@ -135,7 +140,15 @@ pub(crate) fn apply(
             .iter()
             .map(|package| package.manifest_dir.as_path()),
     );
-    let reports = run(crates, policy, rustc)?;
+    let cpu = cpu::Setup::load(
+        &root,
+        checked
+            .workspace
+            .packages
+            .iter()
+            .map(|package| package.manifest_dir.as_path()),
+    );
+    let reports = run(crates, policy, cpu, rustc)?;
     let rules: Vec<(PathBuf, CrateRules)> = checked
         .workspace
         .packages
@@ -166,6 +179,9 @@ pub(crate) fn apply(
             None => report.code.default_level(),
         };
         let Some(level) = level else { continue };
+        if cpu::known(&kept, &report) {
+            continue;
+        }
         report.level = if deny_warnings { Level::Error } else { level };
         if shown.insert((report.primary.clone(), report.message.clone())) {
             kept.push((report, package));
@@ -181,6 +197,7 @@ pub(crate) fn apply(
 fn run(
     crates: Vec<Crate>,
     policy: policy::Policy,
+    cpu: cpu::Setup,
     rustc: Option<String>,
 ) -> Result<Vec<Diagnostic>, String> {
     std::thread::Builder::new()
@@ -190,7 +207,8 @@ fn run(
             if let Some(rustc) = rustc {
                 graph.set_rustc(rustc);
             }
-            let reports = reports(&mut graph);
+            let reports = reports(&mut graph, &cpu);
+            spawns::install(&graph);
             if let Some(error) = graph.error() {
                 return Err(error);
             }
@@ -211,7 +229,7 @@ fn run(
 }
 
 /// Every report from the packages asked for.
-fn reports(graph: &mut Graph) -> Vec<Diagnostic> {
+fn reports(graph: &mut Graph, cpu: &cpu::Setup) -> Vec<Diagnostic> {
     let mut files = Files::default();
     let mut reports = Vec::new();
     let primary: Vec<usize> = (0..graph.crates.len())
@@ -228,21 +246,16 @@ fn reports(graph: &mut Graph) -> Vec<Diagnostic> {
                 .collect::<Vec<_>>()
         })
         .collect();
+    let mut cpu_bound = cpu::CpuBound::new(cpu);
     for root in roots {
         reports.extend(guards(graph, root, &mut files));
-        // The async body and the closures it makes (and does not offload) are the
-        // user's async code: each of their calls is a place to report.
-        let mut sites = vec![root];
-        let mut at = 0;
-        while at < sites.len() {
-            for closure in graph.own_closures(sites[at]) {
-                if !sites.contains(&closure) {
-                    sites.push(closure);
-                }
+        // Less the closures handed to a blocking pool, which may compute.
+        for site in sites(graph, root, &cpu::pools) {
+            for call in 0..graph.body(site).calls.len() {
+                reports.extend(cpu_bound.report(graph, site, call, &mut files));
             }
-            at += 1;
         }
-        for site in sites {
+        for site in sites(graph, root, &|_| false) {
             for call in 0..graph.body(site).calls.len() {
                 if let Some(why) = graph.call_blocks(site, call) {
                     if let Some(report) = blocking(graph, site, call, why, &mut files) {
@@ -253,6 +266,35 @@ fn reports(graph: &mut Graph) -> Vec<Diagnostic> {
         }
     }
     reports
+}
+
+/// The async body and the closures it makes (and does not offload, nor hand to a call
+/// `handed` names): the user's async code, each of whose calls is a place to report.
+fn sites(graph: &mut Graph, root: Node, handed: &dyn Fn(&paths::Callee) -> bool) -> Vec<Node> {
+    let mut sites = vec![root];
+    let mut at = 0;
+    while at < sites.len() {
+        let body = graph.body(sites[at]);
+        let handed_off: Vec<String> = body
+            .calls
+            .iter()
+            .zip(&body.call_closures)
+            .filter(|(call, _)| {
+                paths::Callee::parse(&call.callee).is_some_and(|callee| handed(&callee))
+            })
+            .flat_map(|(_, closures)| closures.iter().cloned())
+            .collect();
+        for closure in graph.own_closures(sites[at]) {
+            let Kind::Closure(name) = &graph.header(closure).kind else {
+                continue;
+            };
+            if !sites.contains(&closure) && !handed_off.contains(name) {
+                sites.push(closure);
+            }
+        }
+        at += 1;
+    }
+    sites
 }
 
 /// A `blocking` report at a call in the user's async code.

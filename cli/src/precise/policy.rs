@@ -66,7 +66,7 @@ impl Policy {
 
 /// The full paths a callee goes by: `std::fs::read`; `Trait::method` and
 /// `Type::method` for `<Type as Trait>::method`.
-fn candidates(callee: &Callee) -> Vec<Vec<String>> {
+pub(crate) fn candidates(callee: &Callee) -> Vec<Vec<String>> {
     match callee {
         Callee::Path(segments) => vec![segments.clone()],
         Callee::Qualified {
@@ -86,7 +86,7 @@ fn candidates(callee: &Callee) -> Vec<Vec<String>> {
     }
 }
 
-fn matches(rule: &Rule, callee: &Callee) -> bool {
+pub(crate) fn matches(rule: &Rule, callee: &Callee) -> bool {
     candidates(callee).iter().any(|path| match rule {
         Rule::Method(name) => path.last() == Some(name),
         Rule::Path(segments) => path.ends_with(segments),

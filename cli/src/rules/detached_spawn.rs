@@ -10,6 +10,7 @@ use async_hygiene_analysis::spawn;
 use syn::{Block, Signature};
 
 use crate::diagnostic::Diagnostic;
+use crate::precise::spawns;
 use crate::rules::code::{Code, Doc, Rule};
 use crate::scope::ScopeRules;
 
@@ -69,14 +70,18 @@ of `async-hygiene.toml` turns it on.
     },
 };
 
-/// The rule's reports in one fn body.
+/// The rule's reports in one fn body; `at`, where the body's text starts in the file (see
+/// [`spawns::resolver`]). With `--precise`, what each call is comes from the compiler
+/// where it knows the call.
 pub(crate) fn check(
     rules: &ScopeRules,
     sig: &Signature,
     block: &Block,
     file: &Arc<Path>,
+    at: (usize, usize),
 ) -> Vec<Diagnostic> {
-    spawn::detached_spawns(sig, block, &rules.imports())
+    let resolve = spawns::resolver(file, at);
+    spawn::detached_spawns_resolved(sig, block, &rules.imports(), &resolve)
         .iter()
         .map(|finding| Diagnostic::from_finding(finding, file))
         .collect()

@@ -10,6 +10,7 @@ use async_hygiene_analysis::spawn;
 use syn::{Block, Signature};
 
 use crate::diagnostic::Diagnostic;
+use crate::precise::spawns;
 use crate::rules::code::{Code, Doc, Rule};
 use crate::scope::ScopeRules;
 
@@ -98,15 +99,19 @@ says so: `items.iter().take(MAX)`.
 };
 
 /// The rule's reports in one fn body; `bounded` says whether a fn name is a `#[bounded]`
-/// fn of the file.
+/// fn of the file; `at`, where the body's text starts in the file (see
+/// [`spawns::resolver`]). With `--precise`, what each call is comes from the compiler
+/// where it knows the call.
 pub(crate) fn check(
     rules: &ScopeRules,
     sig: &Signature,
     block: &Block,
     file: &Arc<Path>,
     bounded: &dyn Fn(&str) -> bool,
+    at: (usize, usize),
 ) -> Vec<Diagnostic> {
-    spawn::unbounded_spawns(sig, block, &rules.imports(), bounded)
+    let resolve = spawns::resolver(file, at);
+    spawn::unbounded_spawns_resolved(sig, block, &rules.imports(), bounded, &resolve)
         .iter()
         .map(|finding| Diagnostic::from_finding(finding, file))
         .collect()

@@ -1,0 +1,440 @@
+//! What the compiler says each call of the checked packages is, for `unbounded-spawn`
+//! and `detached-spawn`: a spawn that returns its task's `JoinHandle`, an addition to a
+//! `JoinSet` or a `FuturesUnordered`, or something else. The rules look a call up by
+//! the span of its whole expression; the loop, the cap and what becomes of the handle
+//! stay the syntax's (a MIR cycle or a dropped local would say less: a `loop` that
+//! awaits each input is a cycle too, and a handle moved into a `Vec` is dropped there).
+//!
+//! The facts are found once per run, after the precise build ([`install`]), and read
+//! by the rules through [`resolver`]; without `--precise` there are none and the rules
+//! read names only.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use async_hygiene_analysis::findings::{Lint, Location};
+use async_hygiene_analysis::spawn::Resolved;
+
+use super::graph::{Graph, Node};
+use super::mir::{find_depth_zero, matching, split_depth_zero, Kind, Span};
+use super::paths::{type_path, Callee};
+use crate::check::Checked;
+use crate::diagnostic;
+use crate::rules::Code;
+
+/// A call's span as rustc prints it: first line and column, last line and column past
+/// the end (columns from 1).
+type Key = (usize, usize, usize, usize);
+
+/// Every call of the checked packages, by file and span.
+#[derive(Debug, Default)]
+pub(crate) struct Facts {
+    by_file: HashMap<PathBuf, HashMap<Key, Resolved>>,
+}
+
+static FACTS: OnceLock<Facts> = OnceLock::new();
+
+/// How deep a fn of the crate may hand its spawn on through others of the crate.
+const WRAPPER_DEPTH: usize = 4;
+
+/// Whether precise mode found the calls' facts in this run.
+pub(crate) fn installed() -> bool {
+    FACTS.get().is_some()
+}
+
+/// Finds and keeps the facts of every call in the checked packages' bodies.
+pub(crate) fn install(graph: &Graph) {
+    let _ = FACTS.set(facts(graph));
+}
+
+/// A lookup of the compiler's resolution by a call's location in `file`; `at` places a
+/// location parsed from a part of the file (a fn body read on its own): the line and
+/// column its first line starts at, `(1, 0)` for the whole file.
+pub(crate) fn resolver(file: &Path, at: (usize, usize)) -> impl Fn(&Location) -> Option<Resolved> {
+    let calls = FACTS.get().and_then(|facts| {
+        let file = file.canonicalize().ok()?;
+        facts.by_file.get(&file)
+    });
+    move |location: &Location| {
+        let calls = calls?;
+        let (start, end) = (location.first.start(), location.last.end());
+        let place = |line: usize, column: usize| {
+            let column = if line == 1 { column + at.1 } else { column };
+            (line + at.0 - 1, column + 1)
+        };
+        let (line, column) = place(start.line, start.column);
+        let (end_line, end_column) = place(end.line, end.column);
+        calls.get(&(line, column, end_line, end_column)).copied()
+    }
+}
+
+/// With the facts installed, runs the check again (`again`) and puts its spawn rules'
+/// reports in place of those of `checked` (found before the facts were known); without
+/// them, nothing.
+pub(crate) fn recheck(
+    checked: &mut Checked,
+    again: impl FnOnce() -> Result<Checked, String>,
+) -> Result<(), String> {
+    if installed() {
+        merge(checked, again()?);
+    }
+    Ok(())
+}
+
+/// The spawn rules' reports of `again` in place of those of `checked`; a report the
+/// names alone did not give says where it comes from.
+fn merge(checked: &mut Checked, again: Checked) {
+    let spawn_rule =
+        |code: Code| matches!(code, Code::Lint(Lint::UnboundedSpawn | Lint::DetachedSpawn));
+    let by_name: HashSet<(Code, diagnostic::Location)> = checked
+        .diagnostics
+        .iter()
+        .filter(|diagnostic| spawn_rule(diagnostic.code))
+        .map(|diagnostic| (diagnostic.code, diagnostic.primary.clone()))
+        .collect();
+    let kept = checked
+        .diagnostics
+        .drain(..)
+        .zip(checked.packages.drain(..))
+        .filter(|(diagnostic, _)| !spawn_rule(diagnostic.code));
+    let found = again
+        .diagnostics
+        .into_iter()
+        .zip(again.packages)
+        .filter(|(diagnostic, _)| spawn_rule(diagnostic.code))
+        .map(|(mut diagnostic, package)| {
+            if !by_name.contains(&(diagnostic.code, diagnostic.primary.clone())) {
+                diagnostic.notes.push(
+                    "found by `--precise` from rustc's MIR: the compiler resolves this call \
+                     to a spawn"
+                        .to_owned(),
+                );
+            }
+            (diagnostic, package)
+        });
+    let mut all: Vec<_> = kept.chain(found).collect();
+    all.sort_by(|a, b| a.0.sort_key().cmp(&b.0.sort_key()));
+    (checked.diagnostics, checked.packages) = all.into_iter().unzip();
+}
+
+/// The facts of the checked packages' calls.
+fn facts(graph: &Graph) -> Facts {
+    let mut facts = Facts::default();
+    let mut finder = Finder {
+        returns: HashMap::new(),
+        wrappers: HashMap::new(),
+    };
+    let mut sources = HashSet::new();
+    for krate in (0..graph.crates.len()).filter(|krate| graph.crates[*krate].primary) {
+        finder.read_returns(graph, krate);
+        for body in 0..graph.headers(krate).count() {
+            let node = (krate, body);
+            if let Some(span) = &graph.body(node).span {
+                sources.extend(graph.file(krate, span).canonicalize());
+            }
+            for call in graph.body(node).calls.clone() {
+                let Some(span) = &call.span else { continue };
+                let Some(callee) = Callee::parse(&call.callee) else {
+                    continue;
+                };
+                let resolved = finder.classify(graph, krate, &callee, 0);
+                let Ok(file) = graph.file(krate, span).canonicalize() else {
+                    continue;
+                };
+                let slot = facts
+                    .by_file
+                    .entry(file)
+                    .or_default()
+                    .entry(key(span))
+                    .or_insert(resolved);
+                // Two calls with one span (a call and the `?` or closure call around
+                // it): a spawn among them wins.
+                if *slot == Resolved::Other {
+                    *slot = resolved;
+                }
+            }
+        }
+    }
+    macro_spawns(&mut facts, &sources);
+    facts
+}
+
+/// The calls of each `macro_rules!` of the checked packages that stands for one spawn:
+/// each of its rules expands to nothing but a call rustc resolved to a spawn (the
+/// call's span in the MIR is the rule's body, as written in the definition). A name
+/// defined twice is left alone.
+fn macro_spawns(facts: &mut Facts, sources: &HashSet<PathBuf>) {
+    use syn::visit::Visit;
+    struct Macros<'a> {
+        calls: Option<&'a HashMap<Key, Resolved>>,
+        defined: Vec<(String, Option<Resolved>)>,
+        called: Vec<(String, Key)>,
+    }
+    impl<'ast> Visit<'ast> for Macros<'_> {
+        fn visit_item_macro(&mut self, item: &'ast syn::ItemMacro) {
+            if let (Some(name), true) = (&item.ident, item.mac.path.is_ident("macro_rules")) {
+                let spawn = self.calls.and_then(|calls| alias(&item.mac.tokens, calls));
+                self.defined.push((name.to_string(), spawn));
+            }
+            syn::visit::visit_item_macro(self, item);
+        }
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            if let Some(name) = mac.path.get_ident() {
+                let first = name.span().start();
+                let last = mac.delimiter.span().close().end();
+                let key = (first.line, first.column + 1, last.line, last.column + 1);
+                self.called.push((name.to_string(), key));
+            }
+        }
+    }
+    let mut found = Vec::new();
+    let mut defined: HashMap<String, Vec<Option<Resolved>>> = HashMap::new();
+    for path in sources {
+        let Some(file) = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|text| syn::parse_file(&text).ok())
+        else {
+            continue;
+        };
+        let mut macros = Macros {
+            calls: facts.by_file.get(path),
+            defined: Vec::new(),
+            called: Vec::new(),
+        };
+        macros.visit_file(&file);
+        for (name, spawn) in macros.defined {
+            defined.entry(name).or_default().push(spawn);
+        }
+        found.push((path.clone(), macros.called));
+    }
+    for (path, called) in found {
+        for (name, key) in called {
+            if let Some([Some(spawn)]) = defined.get(&name).map(Vec::as_slice) {
+                facts
+                    .by_file
+                    .entry(path.clone())
+                    .or_default()
+                    .insert(key, *spawn);
+            }
+        }
+    }
+}
+
+/// What a `macro_rules!` body stands for when each rule's expansion is one call that
+/// `calls` knows as a spawn (the same one for every rule).
+fn alias(tokens: &proc_macro2::TokenStream, calls: &HashMap<Key, Resolved>) -> Option<Resolved> {
+    use proc_macro2::{Delimiter, TokenTree};
+    let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    let mut kinds = Vec::new();
+    for rule in
+        trees.split(|tree| matches!(tree, TokenTree::Punct(punct) if punct.as_char() == ';'))
+    {
+        let [TokenTree::Group(_), TokenTree::Punct(_), TokenTree::Punct(_), TokenTree::Group(body)] =
+            rule
+        else {
+            if rule.is_empty() {
+                continue;
+            }
+            return None;
+        };
+        let mut inner: Vec<TokenTree> = body.stream().into_iter().collect();
+        if let [TokenTree::Group(block)] = inner.as_slice() {
+            if block.delimiter() == Delimiter::Brace {
+                inner = block.stream().into_iter().collect();
+            }
+        }
+        let (first, last) = (inner.first()?.span().start(), inner.last()?.span().end());
+        let key = (first.line, first.column + 1, last.line, last.column + 1);
+        kinds.push(*calls.get(&key)?);
+    }
+    let first = *kinds.first()?;
+    (first != Resolved::Other && kinds.iter().all(|kind| *kind == first)).then_some(first)
+}
+
+fn key(span: &Span) -> Key {
+    (span.line, span.column, span.end_line, span.end_column)
+}
+
+struct Finder {
+    /// Each checked crate's fns that return a tokio `JoinHandle`: body name and number
+    /// of parameters.
+    returns: HashMap<usize, HashMap<String, usize>>,
+    /// The crate's fns known to return the handle of a task they spawn, and how.
+    wrappers: HashMap<Node, Option<Resolved>>,
+}
+
+impl Finder {
+    /// The names of a checked crate's fns whose return type is tokio's `JoinHandle`, and
+    /// their numbers of parameters, from the headers of its MIR text.
+    fn read_returns(&mut self, graph: &Graph, krate: usize) {
+        let text = std::fs::read_to_string(&graph.crates[krate].mir).unwrap_or_default();
+        let names = text
+            .lines()
+            .filter_map(|line| line.strip_prefix("fn ")?.strip_suffix(" {"))
+            .filter_map(|header| {
+                let open = find_depth_zero(header, "(")?;
+                let close = open + matching(&header[open..])?;
+                let returns = header[close + 1..].strip_prefix(" -> ")?;
+                let params = split_depth_zero(&header[open + 1..close], ',')
+                    .into_iter()
+                    .filter(|param| !param.is_empty())
+                    .count();
+                join_handle(returns).then(|| (header[..open].to_owned(), params))
+            })
+            .collect();
+        self.returns.insert(krate, names);
+    }
+
+    /// What a call of `callee` from `krate` is.
+    fn classify(&mut self, graph: &Graph, krate: usize, callee: &Callee, depth: usize) -> Resolved {
+        let Callee::Path(segments) = callee else {
+            return Resolved::Other;
+        };
+        let names: Vec<&str> = segments.iter().map(String::as_str).collect();
+        if let Some(resolved) = library_spawn(&names) {
+            return resolved;
+        }
+        if depth >= WRAPPER_DEPTH {
+            return Resolved::Other;
+        }
+        graph
+            .resolve(krate, callee)
+            .into_iter()
+            .find_map(|target| self.wrapper(graph, target, depth))
+            .unwrap_or(Resolved::Other)
+    }
+
+    /// What `node` is, when it is a sync fn of a checked crate that returns a tokio
+    /// `JoinHandle` and spawns (itself or through another such fn): a spawn when each of
+    /// its spawns is handed one of its parameters as it is (the handle it returns is
+    /// then all there is to the task), else a spawn of a future it changes on the way.
+    fn wrapper(&mut self, graph: &Graph, node: Node, depth: usize) -> Option<Resolved> {
+        if let Some(known) = self.wrappers.get(&node) {
+            return *known;
+        }
+        self.wrappers.insert(node, None);
+        let header = graph.header(node);
+        let params = self
+            .returns
+            .get(&node.0)
+            .and_then(|names| names.get(&header.name))
+            .copied()
+            .filter(|_| graph.crates[node.0].primary && header.kind == Kind::Plain)?;
+        let mut found = None;
+        for call in graph.body(node).calls.clone() {
+            let Some(callee) = Callee::parse(&call.callee) else {
+                continue;
+            };
+            let kind = self.classify(graph, node.0, &callee, depth + 1);
+            if !matches!(kind, Resolved::Spawn | Resolved::SpawnWrapped) {
+                continue;
+            }
+            let handed_on = kind == Resolved::Spawn && last_is_a_parameter(&call.args, params);
+            found = match (found, handed_on) {
+                (None | Some(Resolved::Spawn), true) => Some(Resolved::Spawn),
+                _ => Some(Resolved::SpawnWrapped),
+            };
+        }
+        self.wrappers.insert(node, found);
+        found
+    }
+}
+
+/// Whether a call's last argument is one of the caller's `params` parameters, moved or
+/// copied as it is (`move _2`).
+fn last_is_a_parameter(args: &str, params: usize) -> bool {
+    split_depth_zero(args, ',')
+        .last()
+        .and_then(|arg| {
+            arg.strip_prefix("move _")
+                .or_else(|| arg.strip_prefix("copy _"))
+        })
+        .and_then(|local| local.parse::<usize>().ok())
+        .is_some_and(|local| (1..=params).contains(&local))
+}
+
+/// Whether a type is tokio's `JoinHandle`.
+fn join_handle(ty: &str) -> bool {
+    !ty.starts_with('&')
+        && type_path(ty).is_some_and(|(path, _)| {
+            path.first().is_some_and(|first| first == "tokio")
+                && path.last().is_some_and(|last| last == "JoinHandle")
+        })
+}
+
+/// A spawn of tokio or futures, by the path rustc prints (a fn of any of tokio's
+/// modules, so that a path printed through another module still counts).
+fn library_spawn(path: &[&str]) -> Option<Resolved> {
+    let module = |name: &str| name.starts_with(|c: char| c.is_ascii_lowercase());
+    match path {
+        ["tokio", .., "JoinSet", "spawn" | "spawn_on" | "spawn_local" | "spawn_local_on"] => {
+            Some(Resolved::JoinSet)
+        }
+        ["tokio", .., "Handle" | "Runtime" | "LocalSet", "spawn" | "spawn_local"] => {
+            Some(Resolved::Spawn)
+        }
+        ["tokio", "spawn"] => Some(Resolved::Spawn),
+        ["tokio", .., parent, "spawn" | "spawn_local"] if module(parent) => Some(Resolved::Spawn),
+        ["futures" | "futures_util", .., "FuturesUnordered" | "FuturesOrdered", "push" | "push_back" | "push_front"] => {
+            Some(Resolved::Futures)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{alias, join_handle, library_spawn};
+    use async_hygiene_analysis::spawn::Resolved;
+    use std::collections::HashMap;
+
+    #[test]
+    fn a_macro_stands_for_a_spawn_when_each_rule_is_the_call() {
+        // The rules' bodies as written at line 1; the MIR call's span is `tokio::spawn($f)`.
+        let rules = |text: &str| -> proc_macro2::TokenStream { text.parse().unwrap() };
+        let at = |column: usize, end: usize| (1, column, 1, end);
+        let calls = HashMap::from([(at(16, 32), Resolved::Spawn), (at(61, 77), Resolved::Spawn)]);
+        let one = rules("($f:expr) => { tokio::spawn($f) };");
+        assert_eq!(alias(&one, &calls), Some(Resolved::Spawn));
+        let two = rules(
+            "($f:expr) => { tokio::spawn($f) }; ($f:expr, $n:expr) => {{ tokio::spawn($f) }}",
+        );
+        assert_eq!(alias(&two, &calls), Some(Resolved::Spawn));
+        // More than the call: the handle is dropped inside, or something else happens.
+        let more = rules("($f:expr) => { tokio::spawn($f); };");
+        assert_eq!(alias(&more, &calls), None);
+        let other = rules("($f:expr) => { tokio::spawn($f) }; () => { 0 }");
+        assert_eq!(alias(&other, &calls), None);
+    }
+
+    #[test]
+    fn spawns_by_the_printed_path() {
+        assert_eq!(library_spawn(&["tokio", "spawn"]), Some(Resolved::Spawn));
+        assert_eq!(
+            library_spawn(&["tokio", "runtime", "Handle", "spawn"]),
+            Some(Resolved::Spawn)
+        );
+        assert_eq!(
+            library_spawn(&["tokio", "task", "JoinSet", "spawn"]),
+            Some(Resolved::JoinSet)
+        );
+        assert_eq!(
+            library_spawn(&["futures_util", "stream", "FuturesUnordered", "push"]),
+            Some(Resolved::Futures)
+        );
+        assert_eq!(
+            library_spawn(&["tokio", "task", "local", "spawn_local"]),
+            Some(Resolved::Spawn)
+        );
+        assert_eq!(library_spawn(&["tokio", "task", "Builder", "spawn"]), None);
+        assert_eq!(library_spawn(&["tokio", "task", "spawn_blocking"]), None);
+        assert_eq!(library_spawn(&["my_crate", "spawn"]), None);
+        assert!(join_handle("tokio::task::JoinHandle<()>"));
+        assert!(super::last_is_a_parameter("copy _1", 1));
+        assert!(super::last_is_a_parameter("move _3, move _2", 2));
+        assert!(!super::last_is_a_parameter("move _3", 2));
+        assert!(!super::last_is_a_parameter("const 6_u8", 2));
+        assert!(!join_handle("std::thread::JoinHandle<()>"));
+    }
+}
