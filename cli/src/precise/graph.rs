@@ -1291,7 +1291,90 @@ fn impl_names(header: &str) -> Option<(String, Option<String>)> {
 
 #[cfg(test)]
 mod tests {
-    use super::impl_names;
+    use super::{impl_names, own_generics, Crate, Graph, Policy, Why};
+
+    /// The fixture's generic cases: its source, and an excerpt of the MIR rustc wrote
+    /// for it (`tests/fixtures/mir/generics.mir`, whose spans are that source's lines).
+    fn generics_graph(dir: &std::path::Path) -> Graph {
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        std::fs::write(
+            dir.join("src/generics.rs"),
+            include_str!("../../tests/fixtures/precise/src/generics.rs"),
+        )
+        .unwrap();
+        let mir = dir.join("generics.mir");
+        std::fs::write(&mir, include_str!("../../tests/fixtures/mir/generics.mir")).unwrap();
+        let krate = Crate::new(
+            "precise_fixture".into(),
+            dir.to_path_buf(),
+            true,
+            String::new(),
+            mir,
+        );
+        Graph::new(vec![krate], Policy::default())
+    }
+
+    /// What the first blocking call of an async fn's body leads to, as a chain shows it.
+    fn first_blocking(graph: &mut Graph, async_fn: &str) -> Option<String> {
+        let name = format!("generics::{async_fn}::{{closure#0}}");
+        let body = graph
+            .headers(0)
+            .position(|header| header.name == name)
+            .unwrap_or_else(|| panic!("no body `{name}`"));
+        let calls = graph.body((0, body)).calls.len();
+        (0..calls).find_map(|call| match graph.call_blocks((0, body), call)? {
+            Why::Via { next, .. } => Some(graph.shown(next)),
+            Why::Direct { leaf, .. } => Some(leaf.what),
+        })
+    }
+
+    #[test]
+    fn generic_calls_lead_to_instances_with_the_callers_types() {
+        let dir = std::env::temp_dir().join(format!("precise-generics-{}", std::process::id()));
+        let mut graph = generics_graph(&dir);
+        let mut blocking = |async_fn: &str| first_blocking(&mut graph, async_fn);
+        assert_eq!(
+            blocking("count_file").as_deref(),
+            Some("generics::count::<std::fs::File>")
+        );
+        assert_eq!(blocking("count_bytes"), None);
+        assert_eq!(
+            blocking("relay_file").as_deref(),
+            Some("generics::relay::<std::fs::File>")
+        );
+        assert_eq!(blocking("relay_bytes"), None);
+        assert_eq!(
+            blocking("filled_file").as_deref(),
+            Some("<generics::Wrapper<std::fs::File> as generics::Fill>::fill")
+        );
+        assert_eq!(blocking("filled_memory"), None);
+        assert_eq!(
+            blocking("closure_file").as_deref(),
+            Some("generics::in_closure::<std::fs::File>")
+        );
+        assert_eq!(
+            blocking("anonymous_file").as_deref(),
+            Some("generics::anonymous::<std::fs::File>")
+        );
+        // Two anonymous parameters named alike: which one is read cannot be told.
+        assert_eq!(blocking("two_mixed"), None);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_fns_own_parameters_in_declared_order() {
+        let text = "pub fn second<'a, A: Clone, const N: usize, R: Read>(a: &'a A, r: &mut R, \
+                    f: impl Fn() -> u8) -> usize where R: Send { 0 }";
+        let at = text.find("usize where").unwrap();
+        assert_eq!(
+            own_generics(text, at, "second"),
+            Some((vec!["A".into(), "N".into(), "R".into()], 1))
+        );
+        // Not this fn's name, or an anonymous parameter nested in another type.
+        assert_eq!(own_generics(text, at, "seco"), None);
+        let nested = "fn f(v: Vec<impl Read>) -> u8 { 0 }";
+        assert_eq!(own_generics(nested, nested.find("u8").unwrap(), "f"), None);
+    }
 
     #[test]
     fn impl_headers_name_their_type_and_trait() {

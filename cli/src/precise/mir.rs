@@ -531,6 +531,7 @@ mod tests {
 
     const FIXTURE: &str = include_str!("../../tests/fixtures/mir/precise_fixture.mir");
     const GLOB: &str = include_str!("../../tests/fixtures/mir/glob_next.mir");
+    const GENERICS: &str = include_str!("../../tests/fixtures/mir/generics.mir");
 
     fn body<'a>(bodies: &'a [super::Body], name: &str) -> &'a super::Body {
         bodies
@@ -647,6 +648,30 @@ mod tests {
             .calls
             .iter()
             .any(|call| call.callee == "std::fs::read_dir::<&PathWrapper>"));
+    }
+
+    #[test]
+    fn generic_calls_print_their_type_arguments() {
+        let bodies = parse(GENERICS).unwrap();
+        // A generic fn's header names its parameters' types, not its generics.
+        let count = body(&bodies, "generics::count");
+        assert_eq!(count.first_param.as_deref(), Some("R"));
+        assert!(count.anonymous.is_empty());
+        assert_eq!(count.calls[0].callee, "<R as std::io::Read>::read");
+        // Anonymous parameters are named by their text, alike when written alike.
+        assert_eq!(
+            body(&bodies, "generics::two").anonymous,
+            ["impl Read", "impl Read"]
+        );
+        let caller = body(&bodies, "generics::count_file::{closure#0}");
+        assert!(caller
+            .calls
+            .iter()
+            .any(|call| call.callee == "generics::count::<std::fs::File>"));
+        let method = body(&bodies, "generics::filled_file::{closure#0}");
+        assert!(method.calls.iter().any(
+            |call| call.callee == "<generics::Wrapper<std::fs::File> as generics::Fill>::fill"
+        ));
     }
 
     #[test]
