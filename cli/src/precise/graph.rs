@@ -15,7 +15,7 @@
 //! resolve to nothing: a miss, never a guess.
 
 use std::cell::{Cell, OnceCell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -109,6 +109,8 @@ struct Index {
     by_last: HashMap<String, Vec<usize>>,
     closures: HashMap<String, usize>,
     impls: Vec<Impl>,
+    /// The last names of the types the crate's impls are for.
+    self_names: HashSet<String>,
 }
 
 /// A body: crate, body. A body index with [`INSTANCE`] set is an instance of a generic
@@ -653,8 +655,13 @@ impl Graph {
                 .into_iter()
                 .map(|target| self.instance(node, &call.callee, target))
                 .collect();
+            // Whether a fn hands a closure it is given to an offload context is a property
+            // of the generic fn: in an instance the closure's type has replaced the
+            // parameter that says so.
             if !body.call_closures[at].is_empty()
-                && targets.iter().any(|target| self.offloader(*target, 0))
+                && targets
+                    .iter()
+                    .any(|target| self.offloader(self.generic_of(*target), 0))
             {
                 handed_off.extend(body.call_closures[at].iter().cloned());
                 continue;
@@ -738,7 +745,7 @@ impl Graph {
     /// and an async body's are those of the fn they are in.
     fn generics(&self, node: Node) -> Option<Rc<Generics>> {
         if node.1 & INSTANCE != 0 {
-            return self.generics(self.instances[node.1 & !INSTANCE].generic);
+            return self.generics(self.generic_of(node));
         }
         if let Some(known) = self.generics.borrow().get(&node) {
             return known.clone();
@@ -798,10 +805,29 @@ impl Graph {
         let body = self.body(node);
         let span = body.span.as_ref()?;
         let path = self.file(node.0, span);
-        let mut sources = self.sources.borrow_mut();
-        let text = sources.file(&path)?;
-        let (mut own, anonymous) = own_generics(text, offset(text, span)?, own_name)?;
+        let (mut own, anonymous) = {
+            let mut sources = self.sources.borrow_mut();
+            let text = sources.file(&path)?;
+            own_generics(text, offset(text, span)?, own_name)?
+        };
         if anonymous != body.anonymous.len() {
+            return None;
+        }
+        // A parameter named like a type of the crate: MIR prints a type at the crate's
+        // root by its bare name, so `R` in a call could be either. (A blanket impl's
+        // self type, `impl<T> Trait for T`, is a parameter, not a type.)
+        let index = self.index_of(node.0);
+        let a_type = |param: &String| {
+            index.self_names.contains(param)
+                && index.impls.iter().any(|imp| {
+                    imp.self_name == *param
+                        && !imp.header.as_deref().is_some_and(|header| {
+                            syn::parse_str::<syn::ItemImpl>(&format!("{header} {{}}"))
+                                .is_ok_and(|item| type_params(&item.generics).contains(param))
+                        })
+                })
+        };
+        if impl_params.iter().chain(&own).any(a_type) {
             return None;
         }
         own.extend(body.anonymous.iter().cloned());
@@ -849,6 +875,14 @@ impl Graph {
         }
         let shown = Some(callee.to_owned());
         self.instantiate(target, env.into(), depth, shown)
+    }
+
+    /// The generic body an instance is of; any other body itself.
+    fn generic_of(&self, node: Node) -> Node {
+        if node.1 & INSTANCE == 0 {
+            return node;
+        }
+        self.instances[node.1 & !INSTANCE].generic
     }
 
     /// An instance's closure: an instance of it with the same types.
@@ -1267,6 +1301,7 @@ fn index(krate: &Crate, bodies: &[&Body], sources: &mut Sources) -> Index {
         by_name,
         by_last,
         closures,
+        self_names: impls.values().map(|imp| imp.self_name.clone()).collect(),
         impls: impls.into_values().collect(),
     }
 }
