@@ -352,6 +352,14 @@ fn calls_through_generics_name_the_instances_they_reach() {
         ),
         "{text}"
     );
+    // A dependency's generic code calls this crate's impl for the type it was given.
+    let text = at(239);
+    assert!(
+        text.contains(
+            "`<precise_fixture::generics::FromDisk as serde::Deserialize<'_>>::deserialize::<"
+        ) && text.contains("at src/generics.rs:232 → `std::fs::read_to_string`"),
+        "{text}"
+    );
     // The closure handed to `run` is reported once, where it blocks, not again at `run`.
     assert_eq!(on(127..=132).len(), 1, "{stderr}");
 }

@@ -23,7 +23,7 @@ use super::cache;
 use super::leaves::{self, Leaf};
 use super::mir::{self, Body, Kind, Span};
 use super::paths::{
-    mentions, qualified_args, segments_with_args, substitute, type_path, unify, Callee,
+    mentions, qualified_args, qualify, segments_with_args, substitute, type_path, unify, Callee,
 };
 use super::policy::Policy;
 
@@ -403,25 +403,19 @@ impl Graph {
                     }
                     _ => (vec![from], &segments[..]),
                 };
-                let mut found = Vec::new();
-                for krate in crates {
-                    if leaves::REACTORS.contains(&self.crates[krate].name.as_str()) {
-                        continue;
+                let found = self.by_segments(&crates, rest);
+                match segments.split_first() {
+                    // The crate's own item as another crate names it, in a type an
+                    // instance was given.
+                    Some((first, rest))
+                        if found.is_empty()
+                            && !rest.is_empty()
+                            && *first == self.crates[from].name =>
+                    {
+                        self.by_segments(&[from], rest)
                     }
-                    found.extend(self.by_path(krate, rest).map(|body| (krate, body)));
-                    if let [.., ty, method] = rest {
-                        for imp in &self.index_of(krate).impls {
-                            if imp.trait_name.is_none() && imp.self_name == *ty {
-                                if let Some(body) = imp.methods.get(method) {
-                                    if within(&imp.module, &rest[..rest.len() - 2]) {
-                                        found.push((krate, *body));
-                                    }
-                                }
-                            }
-                        }
-                    }
+                    _ => found,
                 }
-                found
             }
             Callee::Qualified {
                 self_ty,
@@ -429,6 +423,29 @@ impl Graph {
                 method,
             } => self.trait_method(from, self_ty, trait_path, method),
         }
+    }
+
+    /// The fns and inherent methods a printed path names in `crates`.
+    fn by_segments(&self, crates: &[usize], rest: &[String]) -> Vec<Node> {
+        let mut found = Vec::new();
+        for &krate in crates {
+            if leaves::REACTORS.contains(&self.crates[krate].name.as_str()) {
+                continue;
+            }
+            found.extend(self.by_path(krate, rest).map(|body| (krate, body)));
+            if let [.., ty, method] = rest {
+                for imp in &self.index_of(krate).impls {
+                    if imp.trait_name.is_none() && imp.self_name == *ty {
+                        if let Some(body) = imp.methods.get(method) {
+                            if within(&imp.module, &rest[..rest.len() - 2]) {
+                                found.push((krate, *body));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        found
     }
 
     /// A def path in a crate, or (across crates) a re-export of one: the printed
@@ -873,6 +890,18 @@ impl Graph {
         if env.iter().any(|(_, ty)| mentions(ty, &caller_params)) {
             return target;
         }
+        // The types as the callee's crate names them.
+        let env: Vec<(String, String)> = if from.0 == target.0 {
+            env
+        } else {
+            let krate = &self.crates[from.0].name;
+            let extern_crate = |name: &str| {
+                self.by_crate.contains_key(name) || ["std", "core", "alloc"].contains(&name)
+            };
+            env.into_iter()
+                .map(|(param, ty)| (param, qualify(&ty, krate, extern_crate)))
+                .collect()
+        };
         let shown = Some(callee.to_owned());
         self.instantiate(target, env.into(), depth, shown)
     }

@@ -186,11 +186,37 @@ pub(crate) fn qualified_args(callee: &str) -> Option<(String, Vec<String>, Vec<S
 pub(crate) fn substitute(text: &str, env: &[(String, String)]) -> String {
     let mut out = String::with_capacity(text.len());
     each_name(text, |piece| match piece {
-        Piece::Verbatim(verbatim) => out.push_str(verbatim),
+        Piece::Verbatim(verbatim) | Piece::First(verbatim) => out.push_str(verbatim),
         Piece::Name(name) => match env.iter().find(|(param, _)| param == name) {
             Some((_, ty)) => out.push_str(ty),
             None => out.push_str(name),
         },
+    });
+    out
+}
+
+/// A type printed in one crate's MIR as another crate's MIR prints it: the paths of the
+/// first crate's own items, which it prints without a crate name (`generics::Wrapper`,
+/// `Config`), get it (`precise_fixture::generics::Wrapper`). A path is another crate's
+/// when it starts with a name `extern` says is a crate.
+pub(crate) fn qualify(text: &str, krate: &str, extern_crate: impl Fn(&str) -> bool) -> String {
+    const NOT_PATHS: &[&str] = &[
+        "fn", "dyn", "impl", "mut", "const", "as", "unsafe", "extern", "for", "Self", "bool",
+        "char", "str", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64",
+        "i128", "isize", "f16", "f32", "f64", "f128",
+    ];
+    let mut out = String::with_capacity(text.len());
+    each_name(text, |piece| match piece {
+        Piece::Verbatim(verbatim) => out.push_str(verbatim),
+        Piece::Name(name) | Piece::First(name) => {
+            let local =
+                !NOT_PATHS.contains(&name) && !extern_crate(name) && !name.starts_with("impl ");
+            if local {
+                out.push_str(krate);
+                out.push_str("::");
+            }
+            out.push_str(name);
+        }
     });
     out
 }
@@ -211,7 +237,12 @@ enum Piece<'a> {
     Verbatim(&'a str),
     /// An identifier standing alone, or an anonymous parameter's whole text.
     Name(&'a str),
+    /// The first segment of a longer path: `generics` in `generics::Wrapper`.
+    First(&'a str),
 }
+
+/// How an async fn's future type starts: `{async fn body of f<R>()}`.
+const ASYNC_BODY: &str = "{async fn body of ";
 
 /// `text` cut into the names that may be type parameters and the rest.
 fn each_name<'a>(text: &'a str, mut piece: impl FnMut(Piece<'a>)) {
@@ -221,7 +252,9 @@ fn each_name<'a>(text: &'a str, mut piece: impl FnMut(Piece<'a>)) {
     let mut verbatim = 0;
     while at < text.len() {
         let rest = &text[at..];
-        let skip = if rest.starts_with("{closure@") {
+        let skip = if rest.starts_with(ASYNC_BODY) {
+            ASYNC_BODY.len()
+        } else if rest.starts_with("{closure@") {
             closing(rest).map_or(rest.len(), |end| end + 1)
         } else if let Some(string) = rest.strip_prefix('"') {
             let mut end = 1;
@@ -262,10 +295,13 @@ fn each_name<'a>(text: &'a str, mut piece: impl FnMut(Piece<'a>)) {
         }
         if starts_word && ident(bytes[at]) && !bytes[at].is_ascii_digit() {
             let len = rest.bytes().take_while(|b| ident(*b)).count();
-            let segment = text[..at].ends_with("::") || rest[len..].starts_with("::");
-            if !segment {
+            if !text[..at].ends_with("::") {
                 piece(Piece::Verbatim(&text[verbatim..at]));
-                piece(Piece::Name(&rest[..len]));
+                if rest[len..].starts_with("::") {
+                    piece(Piece::First(&rest[..len]));
+                } else {
+                    piece(Piece::Name(&rest[..len]));
+                }
                 verbatim = at + len;
             }
             at += len;
@@ -379,8 +415,8 @@ pub(crate) fn unify(
 #[cfg(test)]
 mod tests {
     use super::{
-        mentions, qualified_args, segments_with_args, strip_generics, substitute, type_path, unify,
-        Callee,
+        mentions, qualified_args, qualify, segments_with_args, strip_generics, substitute,
+        type_path, unify, Callee,
     };
 
     #[test]
@@ -504,6 +540,37 @@ mod tests {
         assert!(mentions("std::vec::Vec<T>", &["T".to_owned()]));
         assert!(!mentions("<Self as Load>::load", &[]));
         assert!(!mentions("std::vec::Vec<u8>", &["T".to_owned()]));
+    }
+
+    #[test]
+    fn types_printed_in_one_crate_are_qualified_for_another() {
+        let known = |name: &str| ["std", "serde_json"].contains(&name);
+        let qualify = |text: &str| qualify(text, "app", known);
+        assert_eq!(
+            qualify("generics::Wrapper<std::fs::File>"),
+            "app::generics::Wrapper<std::fs::File>"
+        );
+        assert_eq!(qualify("&mut Config"), "&mut app::Config");
+        assert_eq!(
+            qualify("serde_json::Deserializer<read::IoRead<&[u8]>>"),
+            "serde_json::Deserializer<app::read::IoRead<&[u8]>>"
+        );
+        assert_eq!(
+            qualify("(u8, &'a str, [i32; 4])"),
+            "(u8, &'a str, [i32; 4])"
+        );
+        assert_eq!(
+            qualify("{closure@src/lib.rs:1:2: 1:4}"),
+            "{closure@src/lib.rs:1:2: 1:4}"
+        );
+        assert_eq!(
+            qualify("{async fn body of fetch<Config>()}"),
+            "{async fn body of app::fetch<app::Config>()}"
+        );
+        assert_eq!(
+            qualify("fn() -> usize {helper}"),
+            "fn() -> usize {app::helper}"
+        );
     }
 
     #[test]
