@@ -1027,10 +1027,15 @@ impl Graph {
         let krate = &self.crates[node.0];
         if node.1 & INSTANCE != 0 {
             let instance = &self.instances[node.1 & !INSTANCE];
+            let named = |shown: &str| {
+                let prefix = format!("{}::", krate.name);
+                shown.starts_with(&prefix)
+                    || shown
+                        .strip_prefix('<')
+                        .is_some_and(|inner| inner.starts_with(&prefix))
+            };
             return match &instance.shown {
-                Some(shown) if krate.primary || shown.starts_with(&format!("{}::", krate.name)) => {
-                    shown.clone()
-                }
+                Some(shown) if krate.primary || named(shown) => shown.clone(),
                 Some(shown) => format!("{}::{shown}", krate.name),
                 None => self.shown(instance.generic),
             };
