@@ -360,6 +360,15 @@ fn calls_through_generics_name_the_instances_they_reach() {
         ) && text.contains("at src/generics.rs:232 → `std::fs::read_to_string`"),
         "{text}"
     );
+    // A fn item given for a parameter is called where the parameter is.
+    let text = at(250);
+    assert!(
+        text.contains(
+            "`generics::run::<fn() -> usize {generics::nap}>` at src/generics.rs:123 → \
+             `generics::nap` at src/generics.rs:244 → `std::thread::sleep`"
+        ),
+        "{text}"
+    );
     // The closure handed to `run` is reported once, where it blocks, not again at `run`.
     assert_eq!(on(127..=132).len(), 1, "{stderr}");
 }

@@ -23,7 +23,8 @@ use super::cache;
 use super::leaves::{self, Leaf};
 use super::mir::{self, Body, Kind, Span};
 use super::paths::{
-    mentions, qualified_args, qualify, segments_with_args, substitute, type_path, unify, Callee,
+    fn_item_called, mentions, qualified_args, qualify, segments_with_args, substitute, type_path,
+    unify, Callee,
 };
 use super::policy::Policy;
 
@@ -943,6 +944,10 @@ impl Graph {
         let mut body = self.body(generic).clone();
         for call in &mut body.calls {
             call.callee = substitute(&call.callee, &env);
+            // A fn item given for a parameter: its call through `Fn*` is a call of it.
+            if let Some(called) = fn_item_called(&call.callee) {
+                call.callee = called;
+            }
             call.args = substitute(&call.args, &env);
         }
         for polled in &mut body.polled {

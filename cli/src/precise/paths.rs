@@ -241,6 +241,37 @@ enum Piece<'a> {
     First(&'a str),
 }
 
+/// The fn a call through `Fn`, `FnMut` or `FnOnce` runs when the callee's type is a fn
+/// item: `<fn() -> usize {helper} as std::ops::FnOnce<()>>::call_once` → `helper` (as
+/// printed, generic arguments kept). `None` for closures and fn pointers.
+pub(crate) fn fn_item_called(callee: &str) -> Option<String> {
+    let rest = callee.strip_prefix('<')?;
+    let close = closing(callee)?;
+    let (self_ty, trait_text) = split_as(&rest[..close - 1])?;
+    let trait_path = strip_generics(trait_text).join("::");
+    let method = callee[close + 1..].strip_prefix("::")?;
+    let known = matches!(
+        (trait_path.as_str(), method),
+        ("std::ops::Fn", "call")
+            | ("std::ops::FnMut", "call_mut")
+            | ("std::ops::FnOnce", "call_once")
+    );
+    let mut ty = self_ty.trim();
+    while let Some(inner) = ty.strip_prefix('&') {
+        ty = inner.trim_start();
+        ty = ty.strip_prefix("mut ").unwrap_or(ty);
+    }
+    if !known || !(ty.starts_with("fn(") || ty.starts_with("unsafe fn(")) {
+        return None;
+    }
+    let inner = ty.strip_suffix('}')?;
+    let open = with_depth(inner)
+        .filter(|(_, c, before, _)| *c == '{' && *before == 0)
+        .last()?
+        .0;
+    Some(inner[open + 1..].to_owned())
+}
+
 /// How an async fn's future type starts: `{async fn body of f<R>()}`.
 const ASYNC_BODY: &str = "{async fn body of ";
 
@@ -415,8 +446,8 @@ pub(crate) fn unify(
 #[cfg(test)]
 mod tests {
     use super::{
-        mentions, qualified_args, qualify, segments_with_args, strip_generics, substitute,
-        type_path, unify, Callee,
+        fn_item_called, mentions, qualified_args, qualify, segments_with_args, strip_generics,
+        substitute, type_path, unify, Callee,
     };
 
     #[test]
@@ -540,6 +571,36 @@ mod tests {
         assert!(mentions("std::vec::Vec<T>", &["T".to_owned()]));
         assert!(!mentions("<Self as Load>::load", &[]));
         assert!(!mentions("std::vec::Vec<u8>", &["T".to_owned()]));
+    }
+
+    #[test]
+    fn fn_items_called_through_the_fn_traits() {
+        assert_eq!(
+            fn_item_called("<fn() -> usize {helper} as std::ops::FnOnce<()>>::call_once")
+                .as_deref(),
+            Some("helper")
+        );
+        assert_eq!(
+            fn_item_called(
+                "<&fn(&str) -> std::io::Result<String> {std::fs::read_to_string::<&str>} as \
+                 std::ops::Fn<(&str,)>>::call"
+            )
+            .as_deref(),
+            Some("std::fs::read_to_string::<&str>")
+        );
+        // Closures and fn pointers name no fn.
+        assert_eq!(
+            fn_item_called("<{closure@src/lib.rs:1:2: 1:4} as std::ops::FnOnce<()>>::call_once"),
+            None
+        );
+        assert_eq!(
+            fn_item_called("<fn() -> usize as std::ops::FnOnce<()>>::call_once"),
+            None
+        );
+        assert_eq!(
+            fn_item_called("<fn() -> usize {helper} as Other>::call_once"),
+            None
+        );
     }
 
     #[test]
