@@ -329,3 +329,92 @@ fn the_spawn_and_cpu_rules_take_what_a_call_is_from_the_compiler() {
         "{rendered:#?}"
     );
 }
+
+#[test]
+fn calls_through_generics_name_the_instances_they_reach() {
+    let output = check(&fixture("precise"), &target_dir("fixture"), &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let messages = messages(&output);
+    // The reports whose primary span is in `src/generics.rs`, on one of `lines`.
+    let on = |lines: std::ops::RangeInclusive<u64>| -> Vec<&str> {
+        messages
+            .iter()
+            .filter(|message| {
+                message["message"]["spans"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|span| {
+                        span["is_primary"] == true
+                            && span["file_name"]
+                                .as_str()
+                                .unwrap()
+                                .ends_with("src/generics.rs")
+                            && lines.contains(&span["line_start"].as_u64().unwrap())
+                    })
+            })
+            .map(rendered)
+            .collect()
+    };
+    let at = |line: u64| -> &str {
+        on(line..=line)
+            .first()
+            .copied()
+            .unwrap_or_else(|| panic!("no report at src/generics.rs:{line}: {stderr}"))
+    };
+    // The chain says which types the generic fns were called with.
+    let text = at(35);
+    assert!(
+        text.contains(
+            "call chain: `generics::relay::<std::fs::File>` at src/generics.rs:30 → \
+             `generics::count::<std::fs::File>` at src/generics.rs:10 → \
+             `<std::fs::File as std::io::Read>::read`"
+        ),
+        "{text}"
+    );
+    let text = at(93);
+    assert!(
+        text.contains(
+            "`<generics::Wrapper<std::fs::File> as generics::Fill>::fill` at src/generics.rs:86 → \
+             `generics::Wrapper::<std::fs::File>::go` at src/generics.rs:66"
+        ),
+        "{text}"
+    );
+    let text = at(113);
+    assert!(
+        text.contains(
+            "`generics::in_closure::<std::fs::File>` at src/generics.rs:103 → \
+             `generics::in_closure::{closure#0}` at src/generics.rs:106"
+        ),
+        "{text}"
+    );
+    assert!(at(143).contains("`generics::anonymous::<std::fs::File>`"));
+    // Through a dependency's generic fns, reported at the user's call.
+    let text = at(173);
+    assert!(
+        text.contains(
+            "call chain: `serde_json::from_reader::<std::fs::File, serde_json::Value>` at \
+             serde_json-"
+        ),
+        "{text}"
+    );
+    // A dependency's generic code calls this crate's impl for the type it was given.
+    let text = at(239);
+    assert!(
+        text.contains(
+            "`<precise_fixture::generics::FromDisk as serde::Deserialize<'_>>::deserialize::<"
+        ) && text.contains("at src/generics.rs:232 → `std::fs::read_to_string`"),
+        "{text}"
+    );
+    // A fn item given for a parameter is called where the parameter is.
+    let text = at(250);
+    assert!(
+        text.contains(
+            "`generics::run::<fn() -> usize {generics::nap}>` at src/generics.rs:123 → \
+             `generics::nap` at src/generics.rs:244 → `std::thread::sleep`"
+        ),
+        "{text}"
+    );
+    // The closure handed to `run` is reported once, where it blocks, not again at `run`.
+    assert_eq!(on(127..=132).len(), 1, "{stderr}");
+}

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use super::mir::{Body, Call, Kind, Saved, Span};
 
 /// Bumped when what the cache holds, or how the MIR is read into it, changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// Where a crate's cache is: `deps/glob-HASH.mir` → `deps/glob-HASH.hygiene-cache`.
 pub(crate) fn path(mir: &Path) -> PathBuf {
@@ -167,6 +167,7 @@ fn body_to(body: &Body) -> Value {
         "name": body.name,
         "kind": kind,
         "first_param": body.first_param,
+        "anonymous": body.anonymous,
         "span": span_to(body.span.as_ref()),
         "calls": calls,
         "closures": body.closures,
@@ -249,6 +250,7 @@ fn body_from(value: &Value) -> Option<Body> {
         name: value.get("name")?.as_str()?.to_owned(),
         kind,
         first_param,
+        anonymous: strings(value.get("anonymous")?)?,
         span: span_from(value.get("span")?).ok()?,
         calls,
         closures: strings(value.get("closures")?)?,

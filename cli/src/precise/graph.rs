@@ -3,15 +3,29 @@
 //! and inherent methods through their impl's syntax), closures made in a fn counted as
 //! called from it unless handed to an offload context, and the bodies of a dependency's
 //! async fns reached through the futures that poll them. Leaves are [`super::leaves`].
+//!
+//! A call of a generic fn or method with concrete type arguments (`count::<File>`,
+//! `Wrapper::<File>::go`, `<Wrapper<File> as Load>::load`) leads to an instance: the
+//! generic body with its type parameters replaced by the caller's types, so that
+//! `<R as Read>::read` in it is `<File as Read>::read` there. A body's parameters are
+//! read from its source (the fn's and its impl's generics as declared, then its
+//! anonymous `impl Trait` ones), in the order rustc prints the arguments. Where the
+//! arguments cannot be bound exactly, or instances are nested deeper than
+//! [`MAX_DEPTH`], the call leads to the generic body, whose calls through a parameter
+//! resolve to nothing: a miss, never a guess.
 
 use std::cell::{Cell, OnceCell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use super::cache;
 use super::leaves::{self, Leaf};
 use super::mir::{self, Body, Kind, Span};
-use super::paths::{type_path, Callee};
+use super::paths::{
+    fn_item_called, mentions, qualified_args, qualify, segments_with_args, substitute, type_path,
+    unify, Callee,
+};
 use super::policy::Policy;
 
 /// One compiled crate.
@@ -76,6 +90,11 @@ struct Loaded {
 
 /// An impl's self type and trait, by their last names, and its methods.
 struct Impl {
+    /// Its methods' names up to `>`: `fs::<impl at src/fs.rs:3:1: 3:20>`.
+    key: String,
+    /// Its header as written (`impl<T: Read> Load for Wrapper<T>`), when the source
+    /// could be read.
+    header: Option<String>,
     /// The module path before `<impl at ..>`: `fs::file`.
     module: Vec<String>,
     self_name: String,
@@ -91,10 +110,58 @@ struct Index {
     by_last: HashMap<String, Vec<usize>>,
     closures: HashMap<String, usize>,
     impls: Vec<Impl>,
+    /// The last names of the types the crate's impls are for.
+    self_names: HashSet<String>,
 }
 
-/// A body: crate, body.
+/// A body: crate, body. A body index with [`INSTANCE`] set is an instance of a generic
+/// body ([`Graph::instances`]), in the crate of the generic body.
 pub(crate) type Node = (usize, usize);
+
+/// Marks a [`Node`]'s body index as an instance's.
+const INSTANCE: usize = 1 << (usize::BITS - 1);
+
+/// How many generic calls deep instances are made from a concrete caller: a call through
+/// more generic fns than this leads to the generic body.
+const MAX_DEPTH: usize = 8;
+
+/// How many instances a run makes at most (each holds a copy of its body); calls past
+/// it lead to the generic bodies.
+const MAX_INSTANCES: usize = 20_000;
+
+/// A body's type parameters, in the order rustc prints their arguments.
+struct Generics {
+    /// Its impl's types and consts as declared (lifetimes are not printed).
+    impl_params: Vec<String>,
+    /// The impl's self type and trait arguments as written.
+    self_ty: Option<syn::Type>,
+    trait_args: Vec<syn::Type>,
+    /// The fn's own types and consts as declared, then its anonymous `impl Trait` ones
+    /// (named by their text).
+    own: Vec<String>,
+}
+
+impl Generics {
+    fn all(&self) -> Vec<String> {
+        self.impl_params.iter().chain(&self.own).cloned().collect()
+    }
+}
+
+/// Each type parameter of an instance and its type, in the parameters' order.
+type Env = Rc<[(String, String)]>;
+
+/// A generic body with its type parameters replaced.
+struct Instance {
+    generic: Node,
+    /// Each parameter and its type.
+    env: Env,
+    /// Generic calls from the concrete caller to here.
+    depth: usize,
+    /// The generic body, substituted.
+    body: Body,
+    /// As a chain prints it: the callee as rustc printed it at the call.
+    shown: Option<String>,
+}
 
 /// Where a call leads.
 #[derive(Clone, Debug)]
@@ -130,6 +197,10 @@ pub(crate) struct Graph {
     policy: Policy,
     memo: HashMap<Node, Option<Why>>,
     offloaders: HashMap<Node, bool>,
+    /// Generic bodies instantiated with their callers' types, each once.
+    instances: Vec<Instance>,
+    instance_of: HashMap<(Node, Env), usize>,
+    generics: RefCell<HashMap<Node, Option<Rc<Generics>>>>,
     /// `rustc -vV`, for dependencies' cache identities.
     rustc: OnceCell<String>,
     /// The dependencies whose MIR text was read, and how many came from their cache.
@@ -151,6 +222,9 @@ impl Graph {
             policy,
             memo: HashMap::new(),
             offloaders: HashMap::new(),
+            instances: Vec::new(),
+            instance_of: HashMap::new(),
+            generics: RefCell::default(),
             rustc: OnceCell::new(),
             mir_read: RefCell::default(),
             from_cache: Cell::new(0),
@@ -270,6 +344,9 @@ impl Graph {
 
     /// A fn's name, kind and first parameter, without reading its body.
     pub(crate) fn header(&self, node: Node) -> &Body {
+        if node.1 & INSTANCE != 0 {
+            return &self.instances[node.1 & !INSTANCE].body;
+        }
         &self.loaded(node.0).headers[node.1]
     }
 
@@ -279,6 +356,9 @@ impl Graph {
 
     /// A fn's body, read on first use.
     pub(crate) fn body(&self, node: Node) -> &Body {
+        if node.1 & INSTANCE != 0 {
+            return &self.instances[node.1 & !INSTANCE].body;
+        }
         let loaded = self.loaded(node.0);
         loaded.bodies[node.1].get_or_init(|| {
             let header = &loaded.headers[node.1];
@@ -324,25 +404,19 @@ impl Graph {
                     }
                     _ => (vec![from], &segments[..]),
                 };
-                let mut found = Vec::new();
-                for krate in crates {
-                    if leaves::REACTORS.contains(&self.crates[krate].name.as_str()) {
-                        continue;
+                let found = self.by_segments(&crates, rest);
+                match segments.split_first() {
+                    // The crate's own item as another crate names it, in a type an
+                    // instance was given.
+                    Some((first, rest))
+                        if found.is_empty()
+                            && !rest.is_empty()
+                            && *first == self.crates[from].name =>
+                    {
+                        self.by_segments(&[from], rest)
                     }
-                    found.extend(self.by_path(krate, rest).map(|body| (krate, body)));
-                    if let [.., ty, method] = rest {
-                        for imp in &self.index_of(krate).impls {
-                            if imp.trait_name.is_none() && imp.self_name == *ty {
-                                if let Some(body) = imp.methods.get(method) {
-                                    if within(&imp.module, &rest[..rest.len() - 2]) {
-                                        found.push((krate, *body));
-                                    }
-                                }
-                            }
-                        }
-                    }
+                    _ => found,
                 }
-                found
             }
             Callee::Qualified {
                 self_ty,
@@ -350,6 +424,29 @@ impl Graph {
                 method,
             } => self.trait_method(from, self_ty, trait_path, method),
         }
+    }
+
+    /// The fns and inherent methods a printed path names in `crates`.
+    fn by_segments(&self, crates: &[usize], rest: &[String]) -> Vec<Node> {
+        let mut found = Vec::new();
+        for &krate in crates {
+            if leaves::REACTORS.contains(&self.crates[krate].name.as_str()) {
+                continue;
+            }
+            found.extend(self.by_path(krate, rest).map(|body| (krate, body)));
+            if let [.., ty, method] = rest {
+                for imp in &self.index_of(krate).impls {
+                    if imp.trait_name.is_none() && imp.self_name == *ty {
+                        if let Some(body) = imp.methods.get(method) {
+                            if within(&imp.module, &rest[..rest.len() - 2]) {
+                                found.push((krate, *body));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        found
     }
 
     /// A def path in a crate, or (across crates) a re-export of one: the printed
@@ -571,9 +668,18 @@ impl Graph {
                 }
                 Class::Follow => {}
             }
-            let targets = self.resolve(node.0, &callee);
+            let targets: Vec<Node> = self
+                .resolve(node.0, &callee)
+                .into_iter()
+                .map(|target| self.instance(node, &call.callee, target))
+                .collect();
+            // Whether a fn hands a closure it is given to an offload context is a property
+            // of the generic fn: in an instance the closure's type has replaced the
+            // parameter that says so.
             if !body.call_closures[at].is_empty()
-                && targets.iter().any(|target| self.offloader(*target, 0))
+                && targets
+                    .iter()
+                    .any(|target| self.offloader(self.generic_of(*target), 0))
             {
                 handed_off.extend(body.call_closures[at].iter().cloned());
                 continue;
@@ -590,6 +696,11 @@ impl Graph {
             .filter_map(|closure| index.closures.get(closure))
             .map(|body| (node.0, *body))
             .collect();
+        // An instance's closures are instances with its types.
+        let closures: Vec<Node> = closures
+            .into_iter()
+            .map(|closure| self.closure_instance(node, closure))
+            .collect();
         if !closures.is_empty() {
             steps.push((None, Step::Nodes(closures)));
         }
@@ -605,7 +716,7 @@ impl Graph {
                 }
                 let name = format!("{}::{{closure#0}}", self.header((krate, fn_body)).name);
                 if let Some(async_body) = self.index_of(krate).by_name.get(&name) {
-                    targets.push((krate, *async_body));
+                    targets.push(self.instance(node, polled, (krate, *async_body)));
                 }
             }
             if !targets.is_empty() {
@@ -648,6 +759,234 @@ impl Graph {
         why
     }
 
+    /// A body's type parameters, `None` when they cannot be read exactly; a closure's
+    /// and an async body's are those of the fn they are in.
+    fn generics(&self, node: Node) -> Option<Rc<Generics>> {
+        if node.1 & INSTANCE != 0 {
+            return self.generics(self.generic_of(node));
+        }
+        if let Some(known) = self.generics.borrow().get(&node) {
+            return known.clone();
+        }
+        let generics = self.read_generics(node).map(Rc::new);
+        self.generics.borrow_mut().insert(node, generics.clone());
+        generics
+    }
+
+    fn read_generics(&self, node: Node) -> Option<Generics> {
+        let name = &self.header(node).name;
+        if let Some(parent) = name
+            .strip_suffix('}')
+            .and_then(|name| name.rsplit_once("::{closure#"))
+            .map(|(parent, _)| parent)
+        {
+            let parent = *self.index_of(node.0).by_name.get(parent)?;
+            let generics = self.generics((node.0, parent))?;
+            return Some(Generics {
+                impl_params: generics.impl_params.clone(),
+                self_ty: generics.self_ty.clone(),
+                trait_args: generics.trait_args.clone(),
+                own: generics.own.clone(),
+            });
+        }
+        let (mut impl_params, mut self_ty, mut trait_args) = (Vec::new(), None, Vec::new());
+        let own_name = match name.find("<impl at ") {
+            Some(start) => {
+                let close = start + name[start..].find(">::")?;
+                let key = &name[..close];
+                let imp = self
+                    .index_of(node.0)
+                    .impls
+                    .iter()
+                    .find(|imp| imp.key == key)?;
+                let item: syn::ItemImpl =
+                    syn::parse_str(&format!("{} {{}}", imp.header.as_deref()?)).ok()?;
+                impl_params = type_params(&item.generics);
+                if let Some((path, _)) = &item.trait_ {
+                    if let Some(syn::PathArguments::AngleBracketed(args)) =
+                        path.segments.last().map(|segment| &segment.arguments)
+                    {
+                        for arg in &args.args {
+                            match arg {
+                                syn::GenericArgument::Type(ty) => trait_args.push(ty.clone()),
+                                syn::GenericArgument::Lifetime(_) => {}
+                                _ => return None,
+                            }
+                        }
+                    }
+                }
+                self_ty = Some(*item.self_ty);
+                &name[close + 3..]
+            }
+            None => name.rsplit("::").next()?,
+        };
+        let body = self.body(node);
+        let span = body.span.as_ref()?;
+        let path = self.file(node.0, span);
+        let (mut own, anonymous) = {
+            let mut sources = self.sources.borrow_mut();
+            let text = sources.file(&path)?;
+            own_generics(text, offset(text, span)?, own_name)?
+        };
+        if anonymous != body.anonymous.len() {
+            return None;
+        }
+        // A parameter named like a type of the crate: MIR prints a type at the crate's
+        // root by its bare name, so `R` in a call could be either. (A blanket impl's
+        // self type, `impl<T> Trait for T`, is a parameter, not a type.)
+        let index = self.index_of(node.0);
+        let a_type = |param: &String| {
+            index.self_names.contains(param)
+                && index.impls.iter().any(|imp| {
+                    imp.self_name == *param
+                        && !imp.header.as_deref().is_some_and(|header| {
+                            syn::parse_str::<syn::ItemImpl>(&format!("{header} {{}}"))
+                                .is_ok_and(|item| type_params(&item.generics).contains(param))
+                        })
+                })
+        };
+        if impl_params.iter().chain(&own).any(a_type) {
+            return None;
+        }
+        own.extend(body.anonymous.iter().cloned());
+        Some(Generics {
+            impl_params,
+            self_ty,
+            trait_args,
+            own,
+        })
+    }
+
+    /// What a call of `callee` (as printed in `from`) leads to in `target`, a body it
+    /// resolved to: an instance of it when it is generic and the call's types are
+    /// concrete, else `target`.
+    fn instance(&mut self, from: Node, callee: &str, target: Node) -> Node {
+        if self.instances.len() >= MAX_INSTANCES {
+            return target;
+        }
+        let depth = if from.1 & INSTANCE != 0 {
+            self.instances[from.1 & !INSTANCE].depth + 1
+        } else {
+            1
+        };
+        if depth > MAX_DEPTH {
+            return target;
+        }
+        let Some(generics) = self.generics(target) else {
+            return target;
+        };
+        if generics.impl_params.is_empty() && generics.own.is_empty() {
+            return target;
+        }
+        // The types must be concrete: none is a parameter of the caller.
+        let Some(scope) = self.generics(from) else {
+            return target;
+        };
+        let mut caller_params = scope.all();
+        // A trait's provided method names its implementor `Self`.
+        caller_params.push("Self".to_owned());
+        let Some(env) = bind(callee, &generics) else {
+            return target;
+        };
+        if env.iter().any(|(_, ty)| mentions(ty, &caller_params)) {
+            return target;
+        }
+        // The types as the callee's crate names them.
+        let env: Vec<(String, String)> = if from.0 == target.0 {
+            env
+        } else {
+            let krate = &self.crates[from.0].name;
+            let extern_crate = |name: &str| {
+                self.by_crate.contains_key(name) || ["std", "core", "alloc"].contains(&name)
+            };
+            env.into_iter()
+                .map(|(param, ty)| (param, qualify(&ty, krate, extern_crate)))
+                .collect()
+        };
+        let shown = Some(callee.to_owned());
+        self.instantiate(target, env.into(), depth, shown)
+    }
+
+    /// The generic body an instance is of; any other body itself.
+    fn generic_of(&self, node: Node) -> Node {
+        if node.1 & INSTANCE == 0 {
+            return node;
+        }
+        self.instances[node.1 & !INSTANCE].generic
+    }
+
+    /// An instance's closure: an instance of it with the same types.
+    fn closure_instance(&mut self, maker: Node, closure: Node) -> Node {
+        if maker.1 & INSTANCE == 0 || self.instances.len() >= MAX_INSTANCES {
+            return closure;
+        }
+        let instance = &self.instances[maker.1 & !INSTANCE];
+        let (env, depth) = (instance.env.clone(), instance.depth);
+        self.instantiate(closure, env, depth, None)
+    }
+
+    fn instantiate(
+        &mut self,
+        generic: Node,
+        env: Env,
+        depth: usize,
+        shown: Option<String>,
+    ) -> Node {
+        let params: Vec<String> = env.iter().map(|(param, _)| param.clone()).collect();
+        if !self.uses(generic, &params, 0) {
+            return generic;
+        }
+        let key = (generic, env);
+        if let Some(known) = self.instance_of.get(&key) {
+            return (generic.0, *known | INSTANCE);
+        }
+        let env = key.1.clone();
+        let mut body = self.body(generic).clone();
+        for call in &mut body.calls {
+            call.callee = substitute(&call.callee, &env);
+            // A fn item given for a parameter: its call through `Fn*` is a call of it.
+            if let Some(called) = fn_item_called(&call.callee) {
+                call.callee = called;
+            }
+            call.args = substitute(&call.args, &env);
+        }
+        for polled in &mut body.polled {
+            *polled = substitute(polled, &env);
+        }
+        body.first_param = body.first_param.map(|param| substitute(&param, &env));
+        let at = self.instances.len();
+        self.instances.push(Instance {
+            generic,
+            env,
+            depth,
+            body,
+            shown,
+        });
+        self.instance_of.insert(key, at);
+        (generic.0, at | INSTANCE)
+    }
+
+    /// Whether a body's calls, or its closures', name any of `params`.
+    fn uses(&self, node: Node, params: &[String], depth: usize) -> bool {
+        let body = self.body(node);
+        let named = |text: &str| mentions(text, params);
+        if body
+            .calls
+            .iter()
+            .any(|call| named(&call.callee) || named(&call.args))
+            || body.polled.iter().any(|polled| named(polled))
+        {
+            return true;
+        }
+        depth < 8
+            && body.closures.iter().any(|closure| {
+                self.index_of(node.0)
+                    .closures
+                    .get(closure)
+                    .is_some_and(|closure| self.uses((node.0, *closure), params, depth + 1))
+            })
+    }
+
     /// The steps of one call site, for a report at it.
     pub(crate) fn call_blocks(&mut self, node: Node, call: usize) -> Option<Why> {
         let site = self.body(node).calls[call].clone();
@@ -658,6 +997,7 @@ impl Graph {
             Class::Follow => {}
         }
         for target in self.resolve(node.0, &callee) {
+            let target = self.instance(node, &site.callee, target);
             // A user's async fn called here is checked as a root of its own.
             if self.header(target).kind == Kind::AsyncBody && self.crates[target.0].primary {
                 continue;
@@ -690,6 +1030,21 @@ impl Graph {
     /// A body's name as a chain prints it: `glob::<Paths as Iterator>::next`.
     pub(crate) fn shown(&self, node: Node) -> String {
         let krate = &self.crates[node.0];
+        if node.1 & INSTANCE != 0 {
+            let instance = &self.instances[node.1 & !INSTANCE];
+            let named = |shown: &str| {
+                let prefix = format!("{}::", krate.name);
+                shown.starts_with(&prefix)
+                    || shown
+                        .strip_prefix('<')
+                        .is_some_and(|inner| inner.starts_with(&prefix))
+            };
+            return match &instance.shown {
+                Some(shown) if krate.primary || named(shown) => shown.clone(),
+                Some(shown) => format!("{}::{shown}", krate.name),
+                None => self.shown(instance.generic),
+            };
+        }
         let name = &self.header(node).name;
         let shown = match name.find("<impl at ") {
             Some(at) => {
@@ -727,6 +1082,146 @@ impl Graph {
     }
 }
 
+/// The parameters of a generic body bound to the types `callee` (a call of it, as
+/// printed) gives them, in their order; `None` unless every one is bound exactly.
+fn bind(callee: &str, generics: &Generics) -> Option<Vec<(String, String)>> {
+    let params = generics.all();
+    let mut env: Vec<(String, String)> = Vec::new();
+    let own_args = if callee.starts_with('<') {
+        let (self_ty, trait_args, method_args) = qualified_args(callee)?;
+        let pattern = generics.self_ty.as_ref()?;
+        if !unify(pattern, &self_ty, &params, &mut env) {
+            return None;
+        }
+        if trait_args.len() == generics.trait_args.len() {
+            for (pattern, printed) in generics.trait_args.iter().zip(&trait_args) {
+                if !unify(pattern, printed, &params, &mut env) {
+                    return None;
+                }
+            }
+        } else if !generics.trait_args.is_empty() {
+            return None;
+        }
+        method_args
+    } else {
+        let mut segments = segments_with_args(callee)?;
+        let (_, own_args) = segments.pop()?;
+        if !generics.impl_params.is_empty() {
+            let (ty, args) = segments.pop()?;
+            let printed = if args.is_empty() {
+                ty
+            } else {
+                format!("{ty}<{}>", args.join(", "))
+            };
+            if !unify(generics.self_ty.as_ref()?, &printed, &params, &mut env) {
+                return None;
+            }
+        }
+        own_args
+    };
+    if own_args.len() != generics.own.len() {
+        return None;
+    }
+    for (param, ty) in generics.own.iter().zip(own_args) {
+        match env.iter().find(|(bound, _)| bound == param) {
+            Some((_, bound)) if *bound != ty => return None,
+            Some(_) => {}
+            None => env.push((param.clone(), ty)),
+        }
+    }
+    // In declared order, each once.
+    params
+        .iter()
+        .enumerate()
+        .filter(|(at, param)| !params[..*at].contains(param))
+        .map(|(_, param)| env.iter().find(|(bound, _)| bound == param).cloned())
+        .collect()
+}
+
+/// A fn's own type parameters from its source: the types and consts it declares, in
+/// order, and how many anonymous `impl Trait` parameters it takes. `at` is a byte
+/// offset inside its signature (its return type's span); the fn is the last `fn NAME`
+/// before it. `None` when the text there is not such a fn (a macro's output).
+fn own_generics(text: &str, at: usize, name: &str) -> Option<(Vec<String>, usize)> {
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    let before = text.get(..at)?;
+    let needle = format!("fn {name}");
+    let start = before
+        .rmatch_indices(&needle)
+        .map(|(start, _)| start)
+        .find(|start| {
+            let after = before[start + needle.len()..].chars().next();
+            let previous = before[..*start].chars().next_back();
+            !after.is_some_and(ident) && !previous.is_some_and(ident)
+        })?;
+    let rest = &text[start + needle.len()..];
+    let trimmed = rest.trim_start();
+    let (declared, rest) = if trimmed.starts_with('<') {
+        let close = mir::matching(trimmed)?;
+        (&trimmed[..=close], trimmed[close + 1..].trim_start())
+    } else {
+        ("", trimmed)
+    };
+    if !rest.starts_with('(') {
+        return None;
+    }
+    let params = &rest[..=mir::matching(rest)?];
+    let item: syn::ItemFn = syn::parse_str(&format!("fn {name}{declared}{params} {{}}")).ok()?;
+    let own = type_params(&item.sig.generics);
+    // Each anonymous parameter must be a whole parameter's type (behind references), as
+    // the MIR header's reader finds them.
+    let mut anonymous = 0;
+    for input in &item.sig.inputs {
+        let syn::FnArg::Typed(typed) = input else {
+            continue;
+        };
+        let mut ty = &*typed.ty;
+        while let syn::Type::Reference(reference) = ty {
+            ty = &reference.elem;
+        }
+        if matches!(ty, syn::Type::ImplTrait(_)) {
+            anonymous += 1;
+        } else if quote::ToTokens::to_token_stream(&*typed.ty)
+            .to_string()
+            .contains("impl ")
+        {
+            return None;
+        }
+    }
+    Some((own, anonymous))
+}
+
+/// The types and consts a fn or impl declares, in order: the parameters rustc prints
+/// arguments for (lifetimes are erased).
+fn type_params(generics: &syn::Generics) -> Vec<String> {
+    generics
+        .params
+        .iter()
+        .filter_map(|param| match param {
+            syn::GenericParam::Type(ty) => Some(ty.ident.to_string()),
+            syn::GenericParam::Const(constant) => Some(constant.ident.to_string()),
+            syn::GenericParam::Lifetime(_) => None,
+        })
+        .collect()
+}
+
+/// A span's start as a byte offset in `text`.
+fn offset(text: &str, span: &Span) -> Option<usize> {
+    let start = if span.line == 1 {
+        0
+    } else {
+        text.match_indices('\n').nth(span.line - 2)?.0 + 1
+    };
+    let rest = &text[start..];
+    Some(
+        start
+            + rest
+                .char_indices()
+                .nth(span.column - 1)
+                .map_or(rest.len(), |(at, _)| at),
+    )
+}
+
 /// Whether `wanted` (a printed module path) is in `module` (a def path), in order.
 fn within(module: &[String], wanted: &[String]) -> bool {
     let module: Vec<&str> = module.iter().map(String::as_str).collect();
@@ -747,13 +1242,17 @@ struct Sources {
 }
 
 impl Sources {
-    /// The text a span covers.
-    fn text(&mut self, path: &Path, span: &Span) -> Option<String> {
-        let text = self
-            .texts
+    /// A file's text.
+    fn file(&mut self, path: &Path) -> Option<&str> {
+        self.texts
             .entry(path.to_path_buf())
             .or_insert_with(|| std::fs::read_to_string(path).ok())
-            .as_deref()?;
+            .as_deref()
+    }
+
+    /// The text a span covers.
+    fn text(&mut self, path: &Path, span: &Span) -> Option<String> {
+        let text = self.file(path)?;
         let lines: Vec<&str> = text
             .lines()
             .skip(span.line - 1)
@@ -810,7 +1309,7 @@ fn index(krate: &Crate, bodies: &[&Body], sources: &mut Sources) -> Index {
                 .or_else(|| {
                     // A derive: the span is the derive's name; the self type is the
                     // method's receiver.
-                    let derive = header?.trim().rsplit("::").next()?.to_owned();
+                    let derive = header.as_deref()?.trim().rsplit("::").next()?.to_owned();
                     let receiver = type_path(body.first_param.as_deref()?)?.0;
                     Some((receiver.last()?.clone(), Some(derive)))
                 })
@@ -824,6 +1323,8 @@ fn index(krate: &Crate, bodies: &[&Body], sources: &mut Sources) -> Index {
             impls.insert(
                 key.clone(),
                 Impl {
+                    key: key.clone(),
+                    header,
                     module,
                     self_name,
                     trait_name,
@@ -839,6 +1340,7 @@ fn index(krate: &Crate, bodies: &[&Body], sources: &mut Sources) -> Index {
         by_name,
         by_last,
         closures,
+        self_names: impls.values().map(|imp| imp.self_name.clone()).collect(),
         impls: impls.into_values().collect(),
     }
 }
@@ -863,7 +1365,90 @@ fn impl_names(header: &str) -> Option<(String, Option<String>)> {
 
 #[cfg(test)]
 mod tests {
-    use super::impl_names;
+    use super::{impl_names, own_generics, Crate, Graph, Policy, Why};
+
+    /// The fixture's generic cases: its source, and an excerpt of the MIR rustc wrote
+    /// for it (`tests/fixtures/mir/generics.mir`, whose spans are that source's lines).
+    fn generics_graph(dir: &std::path::Path) -> Graph {
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        std::fs::write(
+            dir.join("src/generics.rs"),
+            include_str!("../../tests/fixtures/precise/src/generics.rs"),
+        )
+        .unwrap();
+        let mir = dir.join("generics.mir");
+        std::fs::write(&mir, include_str!("../../tests/fixtures/mir/generics.mir")).unwrap();
+        let krate = Crate::new(
+            "precise_fixture".into(),
+            dir.to_path_buf(),
+            true,
+            String::new(),
+            mir,
+        );
+        Graph::new(vec![krate], Policy::default())
+    }
+
+    /// What the first blocking call of an async fn's body leads to, as a chain shows it.
+    fn first_blocking(graph: &mut Graph, async_fn: &str) -> Option<String> {
+        let name = format!("generics::{async_fn}::{{closure#0}}");
+        let body = graph
+            .headers(0)
+            .position(|header| header.name == name)
+            .unwrap_or_else(|| panic!("no body `{name}`"));
+        let calls = graph.body((0, body)).calls.len();
+        (0..calls).find_map(|call| match graph.call_blocks((0, body), call)? {
+            Why::Via { next, .. } => Some(graph.shown(next)),
+            Why::Direct { leaf, .. } => Some(leaf.what),
+        })
+    }
+
+    #[test]
+    fn generic_calls_lead_to_instances_with_the_callers_types() {
+        let dir = std::env::temp_dir().join(format!("precise-generics-{}", std::process::id()));
+        let mut graph = generics_graph(&dir);
+        let mut blocking = |async_fn: &str| first_blocking(&mut graph, async_fn);
+        assert_eq!(
+            blocking("count_file").as_deref(),
+            Some("generics::count::<std::fs::File>")
+        );
+        assert_eq!(blocking("count_bytes"), None);
+        assert_eq!(
+            blocking("relay_file").as_deref(),
+            Some("generics::relay::<std::fs::File>")
+        );
+        assert_eq!(blocking("relay_bytes"), None);
+        assert_eq!(
+            blocking("filled_file").as_deref(),
+            Some("<generics::Wrapper<std::fs::File> as generics::Fill>::fill")
+        );
+        assert_eq!(blocking("filled_memory"), None);
+        assert_eq!(
+            blocking("closure_file").as_deref(),
+            Some("generics::in_closure::<std::fs::File>")
+        );
+        assert_eq!(
+            blocking("anonymous_file").as_deref(),
+            Some("generics::anonymous::<std::fs::File>")
+        );
+        // Two anonymous parameters named alike: which one is read cannot be told.
+        assert_eq!(blocking("two_mixed"), None);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_fns_own_parameters_in_declared_order() {
+        let text = "pub fn second<'a, A: Clone, const N: usize, R: Read>(a: &'a A, r: &mut R, \
+                    f: impl Fn() -> u8) -> usize where R: Send { 0 }";
+        let at = text.find("usize where").unwrap();
+        assert_eq!(
+            own_generics(text, at, "second"),
+            Some((vec!["A".into(), "N".into(), "R".into()], 1))
+        );
+        // Not this fn's name, or an anonymous parameter nested in another type.
+        assert_eq!(own_generics(text, at, "seco"), None);
+        let nested = "fn f(v: Vec<impl Read>) -> u8 { 0 }";
+        assert_eq!(own_generics(nested, nested.find("u8").unwrap(), "f"), None);
+    }
 
     #[test]
     fn impl_headers_name_their_type_and_trait() {

@@ -93,6 +93,9 @@ pub(crate) struct Body {
     pub(crate) kind: Kind,
     /// The type of the first parameter (`&Paths` for a method taking `&self`).
     pub(crate) first_param: Option<String>,
+    /// The types of its `impl Trait` parameters as printed (`impl FnOnce() -> usize`),
+    /// in order: its anonymous type parameters, which rustc names by that text.
+    pub(crate) anonymous: Vec<String>,
     /// Where the body is in the source: the span of its first scope.
     pub(crate) span: Option<Span>,
     pub(crate) calls: Vec<Call>,
@@ -236,11 +239,27 @@ fn read_header(header: &str) -> Option<Body> {
     let name = header[..open].to_owned();
     let close = open + matching(&header[open..])?;
     let params = &header[open + 1..close];
-    let first_param = split_depth_zero(params, ',')
+    let types: Vec<&str> = split_depth_zero(params, ',')
         .into_iter()
-        .next()
-        .and_then(|param| param.split_once(": "))
-        .map(|(_, ty)| ty.trim().to_owned());
+        .filter_map(|param| Some(param.split_once(": ")?.1.trim()))
+        .collect();
+    let first_param = types.first().map(|ty| (*ty).to_owned());
+    let anonymous = types
+        .iter()
+        .map(|ty| {
+            let mut ty = *ty;
+            while let Some(rest) = ty.strip_prefix('&') {
+                ty = rest.trim_start();
+                if ty.starts_with('\'') {
+                    ty = ty.split_once(' ').map_or("", |(_, rest)| rest);
+                }
+                ty = ty.strip_prefix("mut ").unwrap_or(ty);
+            }
+            ty
+        })
+        .filter(|ty| ty.starts_with("impl "))
+        .map(str::to_owned)
+        .collect();
     let kind = match &first_param {
         Some(ty) if ty.starts_with("std::pin::Pin<&mut {async") => Kind::AsyncBody,
         Some(ty) => {
@@ -257,6 +276,7 @@ fn read_header(header: &str) -> Option<Body> {
         name,
         kind,
         first_param,
+        anonymous,
         span: None,
         calls: Vec::new(),
         closures: Vec::new(),
@@ -511,6 +531,7 @@ mod tests {
 
     const FIXTURE: &str = include_str!("../../tests/fixtures/mir/precise_fixture.mir");
     const GLOB: &str = include_str!("../../tests/fixtures/mir/glob_next.mir");
+    const GENERICS: &str = include_str!("../../tests/fixtures/mir/generics.mir");
 
     fn body<'a>(bodies: &'a [super::Body], name: &str) -> &'a super::Body {
         bodies
@@ -627,6 +648,30 @@ mod tests {
             .calls
             .iter()
             .any(|call| call.callee == "std::fs::read_dir::<&PathWrapper>"));
+    }
+
+    #[test]
+    fn generic_calls_print_their_type_arguments() {
+        let bodies = parse(GENERICS).unwrap();
+        // A generic fn's header names its parameters' types, not its generics.
+        let count = body(&bodies, "generics::count");
+        assert_eq!(count.first_param.as_deref(), Some("R"));
+        assert!(count.anonymous.is_empty());
+        assert_eq!(count.calls[0].callee, "<R as std::io::Read>::read");
+        // Anonymous parameters are named by their text, alike when written alike.
+        assert_eq!(
+            body(&bodies, "generics::two").anonymous,
+            ["impl Read", "impl Read"]
+        );
+        let caller = body(&bodies, "generics::count_file::{closure#0}");
+        assert!(caller
+            .calls
+            .iter()
+            .any(|call| call.callee == "generics::count::<std::fs::File>"));
+        let method = body(&bodies, "generics::filled_file::{closure#0}");
+        assert!(method.calls.iter().any(
+            |call| call.callee == "<generics::Wrapper<std::fs::File> as generics::Fill>::fill"
+        ));
     }
 
     #[test]
