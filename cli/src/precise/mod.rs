@@ -16,7 +16,12 @@
 //!    the async bodies of the packages asked for: a call that reaches a blocking leaf
 //!    ([`leaves`]), directly or through any crate, is a `blocking` report at that call
 //!    with the chain; a lock guard or `RefCell` borrow in a coroutine's saved locals is a
-//!    `lock-across-await` report. The default mode's other reports are kept.
+//!    `lock-across-await` report. Each package's own `async-hygiene.toml` applies to the
+//!    reports in its code: one graph per distinct `[no_blocking]` policy.
+//! 4. `sequential-awaits` is planned again on the files of the packages asked for, with
+//!    how the compiler resolved each statement's borrows ([`borrows`]): two calls that
+//!    only share-borrow a binding join, one that borrows it mutably keeps its order. The
+//!    default mode's other reports are kept.
 //!
 //! **Why `RUSTC_BOOTSTRAP=1` with `-Zmir-include-spans=on -Ztrim-diagnostic-paths=false`.**
 //! Without them stable rustc prints MIR calls without spans and with paths trimmed to
@@ -32,6 +37,7 @@
 //! a text it does not recognise is an error naming the rustc version (`rustc -vV`),
 //! never a report read from the wrong columns.
 
+mod borrows;
 mod cache;
 mod graph;
 mod leaves;
@@ -46,7 +52,7 @@ use std::sync::Arc;
 
 use crate::check::Checked;
 use crate::diagnostic::{shared_path, Diagnostic, Label, Location};
-use crate::rules::{Code, Level};
+use crate::rules::{sequential_awaits, Code, Level};
 use crate::scope::CrateRules;
 
 use self::graph::{Crate, Graph, Node, Why};
@@ -114,28 +120,11 @@ pub(crate) fn apply(
         }
         wrapper::BuildError::Io(error) => error,
     })?;
-    let mut crates = Vec::new();
     let mut seen = HashSet::new();
-    for unit in units {
-        if !seen.insert(unit.mir.clone()) {
-            continue;
-        }
-        crates.push(Crate::new(
-            unit.crate_name,
-            unit.cwd,
-            unit.primary,
-            unit.package,
-            unit.mir,
-        ));
-    }
-    let policy = policy::Policy::load(
-        checked
-            .workspace
-            .packages
-            .iter()
-            .map(|package| package.manifest_dir.as_path()),
-    );
-    let reports = run(crates, policy, rustc)?;
+    let units: Vec<wrapper::Unit> = units
+        .into_iter()
+        .filter(|unit| seen.insert(unit.mir.clone()))
+        .collect();
     let rules: Vec<(PathBuf, CrateRules)> = checked
         .workspace
         .packages
@@ -145,22 +134,27 @@ pub(crate) fn apply(
             (package.manifest_dir.clone(), rules)
         })
         .collect();
+    let reports = graph_reports(&units, &rules, rustc.as_ref())?;
+    let (sequential, rechecked) = sequential_awaits_of(&units, checked, &rules);
     let mut kept: Vec<(Diagnostic, Option<usize>)> = checked
         .diagnostics
         .drain(..)
         .zip(checked.packages.drain(..))
-        .filter(|(diagnostic, _)| {
-            !matches!(diagnostic.code, Code::BLOCKING | Code::LOCK_ACROSS_AWAIT)
+        .filter(|(diagnostic, _)| match diagnostic.code {
+            Code::BLOCKING | Code::LOCK_ACROSS_AWAIT => false,
+            Code::SEQUENTIAL_AWAITS => !rechecked.contains(&*diagnostic.primary.file),
+            _ => true,
         })
         .collect();
     let mut shown = HashSet::new();
-    for mut report in reports {
-        let package = rules
-            .iter()
-            .enumerate()
-            .filter(|(_, (dir, _))| report.primary.file.starts_with(dir))
-            .max_by_key(|(_, (dir, _))| dir.components().count())
-            .map(|(at, _)| at);
+    for (mut report, package) in reports
+        .into_iter()
+        .map(|report| {
+            let package = package_of(&rules, &report.primary.file);
+            (report, package)
+        })
+        .chain(sequential)
+    {
         let level = match package {
             Some(package) => rules[package].1.level(report.code),
             None => report.code.default_level(),
@@ -174,6 +168,106 @@ pub(crate) fn apply(
     kept.sort_by(|a, b| a.0.sort_key().cmp(&b.0.sort_key()));
     (checked.diagnostics, checked.packages) = kept.into_iter().unzip();
     Ok(())
+}
+
+/// The package of a file: the innermost package directory it is in.
+fn package_of(rules: &[(PathBuf, CrateRules)], file: &Path) -> Option<usize> {
+    rules
+        .iter()
+        .enumerate()
+        .filter(|(_, (dir, _))| file.starts_with(dir))
+        .max_by_key(|(_, (dir, _))| dir.components().count())
+        .map(|(at, _)| at)
+}
+
+/// The graph's reports. Each package's `[no_blocking]` lists apply to the reports in its
+/// code: the graph is walked once for each distinct policy.
+fn graph_reports(
+    units: &[wrapper::Unit],
+    rules: &[(PathBuf, CrateRules)],
+    rustc: Option<&String>,
+) -> Result<Vec<Diagnostic>, String> {
+    let policies: Vec<policy::Policy> = rules
+        .iter()
+        .map(|(dir, _)| policy::Policy::load(dir))
+        .collect();
+    let mut distinct: Vec<&policy::Policy> = Vec::new();
+    for policy in &policies {
+        if !distinct.contains(&policy) {
+            distinct.push(policy);
+        }
+    }
+    let mut reports = Vec::new();
+    for (run_index, policy) in distinct.into_iter().enumerate() {
+        let crates = units
+            .iter()
+            .map(|unit| {
+                Crate::new(
+                    unit.crate_name.clone(),
+                    unit.cwd.clone(),
+                    unit.primary,
+                    unit.package.clone(),
+                    unit.mir.clone(),
+                )
+            })
+            .collect();
+        let found = run(crates, policy.clone(), rustc.cloned())?;
+        // A report in no package's directory (a module included by path) is the first
+        // walk's.
+        reports.extend(found.into_iter().filter(|report| {
+            package_of(rules, &report.primary.file)
+                .map_or(run_index == 0, |at| policies[at] == *policy)
+        }));
+    }
+    Ok(reports)
+}
+
+/// `sequential-awaits` on each file of the packages asked for that the compiler built,
+/// planned with the compiler's uses of each statement; each report with its package.
+/// Also the files checked again: the default mode's reports in them are replaced.
+fn sequential_awaits_of(
+    units: &[wrapper::Unit],
+    checked: &Checked,
+    rules: &[(PathBuf, CrateRules)],
+) -> (Vec<(Diagnostic, Option<usize>)>, HashSet<PathBuf>) {
+    let mut files = Files::default();
+    let mut by_file: std::collections::BTreeMap<PathBuf, Vec<borrows::Use>> =
+        std::collections::BTreeMap::new();
+    for unit in units.iter().filter(|unit| unit.primary) {
+        let Ok(text) = std::fs::read_to_string(&unit.mir) else {
+            continue;
+        };
+        let mut is_binding = |binding: &borrows::Binding| {
+            borrows::written_binding(binding, &mut |span| {
+                files.text_at(&unit.cwd.join(&span.file), span)
+            })
+        };
+        for found in borrows::uses(&text, &mut is_binding) {
+            if let Ok(file) = unit.cwd.join(&found.span.file).canonicalize() {
+                by_file.entry(file).or_default().push(found);
+            }
+        }
+    }
+    let mut reports = Vec::new();
+    let mut rechecked = HashSet::new();
+    for (file, uses) in by_file {
+        let Some((package, _)) = checked.owners.get(&file) else {
+            continue;
+        };
+        let Some(text) = files.text(&file) else {
+            continue;
+        };
+        let path = shared_path(file.clone());
+        let lookup = borrows::lookup(uses);
+        if let Some(mut found) =
+            sequential_awaits::check_file(&rules[package].1, &path, &text, &lookup)
+        {
+            crate::check::relative_notes(&mut found, &checked.workspace.root);
+            reports.extend(found.into_iter().map(|report| (report, Some(package))));
+            rechecked.insert(file);
+        }
+    }
+    (reports, rechecked)
 }
 
 /// The graph's reports, on a thread with room for deep chains; the caches of the
@@ -523,6 +617,13 @@ impl Files {
             column_end: span.end_column,
             bytes,
         })
+    }
+
+    /// The source text at a span.
+    fn text_at(&mut self, path: &Path, span: &Span) -> Option<String> {
+        let location = self.location(path, span)?;
+        let text = self.text(&location.file)?;
+        text.get(location.bytes).map(str::to_owned)
     }
 
     /// Whether the location is inside an `allow_blocking!(..)`.

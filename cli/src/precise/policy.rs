@@ -4,15 +4,15 @@
 //! whose full path ends with the rule's segments (`fs::read` matches
 //! `std::fs::read`); a `.method` rule matches any callee of that name.
 //!
-//! The lists of every package checked apply to the whole graph: a rule names a callee,
-//! wherever the call is.
+//! Each package's lists apply to the reports in its own code, as the default mode applies
+//! them: a rule names a callee, wherever in the graph the call from that code leads.
 
 use async_hygiene_analysis::policy::{self, Rule};
 
 use super::leaves::Leaf;
 use super::paths::{type_path, Callee};
 
-#[derive(Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Policy {
     deny: Vec<(Rule, String)>,
     allow: Vec<Rule>,
@@ -20,25 +20,21 @@ pub(crate) struct Policy {
 }
 
 impl Policy {
-    /// The `[no_blocking]` lists of the packages in these directories (a malformed file
-    /// is the default mode's report already).
-    pub(crate) fn load<'a>(dirs: impl Iterator<Item = &'a std::path::Path>) -> Policy {
-        let mut rules = Policy::default();
-        for dir in dirs {
-            let Some(Ok(policy)) = policy::load_from(dir).map(|loaded| loaded.policy) else {
-                continue;
-            };
-            rules
+    /// The `[no_blocking]` lists of the package in `dir` (a malformed file is the default
+    /// mode's report already).
+    pub(crate) fn load(dir: &std::path::Path) -> Policy {
+        let Some(Ok(policy)) = policy::load_from(dir).map(|loaded| loaded.policy) else {
+            return Policy::default();
+        };
+        Policy {
+            deny: policy
                 .deny
-                .extend(policy.deny.into_iter().map(|rule| (rule.rule, rule.text)));
-            rules
-                .allow
-                .extend(policy.allow.into_iter().map(|rule| rule.rule));
-            rules
-                .offload
-                .extend(policy.offload.into_iter().map(|rule| rule.rule));
+                .into_iter()
+                .map(|rule| (rule.rule, rule.text))
+                .collect(),
+            allow: policy.allow.into_iter().map(|rule| rule.rule).collect(),
+            offload: policy.offload.into_iter().map(|rule| rule.rule).collect(),
         }
-        rules
     }
 
     pub(crate) fn allows(&self, callee: &Callee) -> bool {
