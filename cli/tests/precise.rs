@@ -373,3 +373,14 @@ fn sequential_awaits_joins_by_the_compilers_borrows_and_every_join_builds() {
         "{errors}"
     );
 }
+
+#[test]
+fn each_packages_policy_applies_to_its_own_reports() {
+    let dir = fixture("precise_workspace");
+    let output = check(&dir, &target_dir("workspace"), &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    // `tidy` allows `remove_file` and denies `env::var`; `lax`, without a policy, is
+    // checked with the built-in catalogue.
+    assert_eq!(reported(&messages(&output)), marked(&dir), "{stderr}");
+}
