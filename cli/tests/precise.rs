@@ -380,7 +380,20 @@ fn each_packages_policy_applies_to_its_own_reports() {
     let output = check(&dir, &target_dir("workspace"), &[]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    // `tidy` allows `remove_file` and denies `env::var`; `lax`, without a policy, is
-    // checked with the built-in catalogue.
-    assert_eq!(reported(&messages(&output)), marked(&dir), "{stderr}");
+    // `tidy` allows `remove_file`, denies `env::var` and names `pool::Lease` a guard;
+    // `lax`, without a policy, is checked with the built-in catalogue and its own
+    // `pool::Lease` is no guard.
+    let messages = messages(&output);
+    assert_eq!(reported(&messages), marked(&dir), "{stderr}");
+    let lease = messages
+        .iter()
+        .find(|message| message["message"]["code"]["code"] == "async-hygiene::lock-across-await")
+        .unwrap();
+    assert!(
+        rendered(lease).contains(
+            "its `[lock_across_await.guards]` says: the pool blocks the thread of every task"
+        ),
+        "{}",
+        rendered(lease)
+    );
 }

@@ -280,11 +280,12 @@ fn run(
     std::thread::Builder::new()
         .stack_size(256 << 20)
         .spawn(move || {
+            let lock_guards = policy.clone();
             let mut graph = Graph::new(crates, policy);
             if let Some(rustc) = rustc {
                 graph.set_rustc(rustc);
             }
-            let reports = reports(&mut graph);
+            let reports = reports(&mut graph, &lock_guards);
             if let Some(error) = graph.error() {
                 return Err(error);
             }
@@ -304,8 +305,8 @@ fn run(
         .map_err(|_| "precise mode panicked".to_owned())?
 }
 
-/// Every report from the packages asked for.
-fn reports(graph: &mut Graph) -> Vec<Diagnostic> {
+/// Every report from the packages asked for (`policy`: the types it names guards).
+fn reports(graph: &mut Graph, policy: &policy::Policy) -> Vec<Diagnostic> {
     let mut files = Files::default();
     let mut reports = Vec::new();
     let primary: Vec<usize> = (0..graph.crates.len())
@@ -323,7 +324,7 @@ fn reports(graph: &mut Graph) -> Vec<Diagnostic> {
         })
         .collect();
     for root in roots {
-        reports.extend(guards(graph, root, &mut files));
+        reports.extend(guards(graph, root, policy, &mut files));
         // The async body and the closures it makes (and does not offload) are the
         // user's async code: each of their calls is a place to report.
         let mut sites = vec![root];
@@ -482,13 +483,31 @@ fn guard_kind(ty: &str) -> Option<(&'static str, bool)> {
     }
 }
 
-/// `lock-across-await` reports from one coroutine's saved locals.
-fn guards(graph: &Graph, root: Node, files: &mut Files) -> Vec<Diagnostic> {
+/// What a saved local is, when it must not be held across an `.await`.
+enum Held<'p> {
+    /// A lock's guard (std, `parking_lot`, `spin`; the lock's name), or a `RefCell`'s borrow.
+    Lock(&'static str, bool),
+    /// A type the policy names, with the reason.
+    Named(&'p str),
+}
+
+/// `lock-across-await` reports from one coroutine's saved locals (`policy`: the types
+/// it names guards).
+fn guards(
+    graph: &Graph,
+    root: Node,
+    policy: &policy::Policy,
+    files: &mut Files,
+) -> Vec<Diagnostic> {
     let body = graph.body(root);
     let mut reports = Vec::new();
     for saved in &body.saved {
-        let Some((lock, cell)) = guard_kind(&saved.ty) else {
-            continue;
+        let held = match guard_kind(&saved.ty) {
+            Some((lock, cell)) => Held::Lock(lock, cell),
+            None => match policy.lock_guard(&saved.ty) {
+                Some((_, reason)) => Held::Named(reason),
+                None => continue,
+            },
         };
         let Some(suspension) = body
             .suspensions
@@ -520,22 +539,30 @@ fn guards(graph: &Graph, root: Node, files: &mut Files) -> Vec<Diagnostic> {
             Some((name, _)) => format!(" bound to `{name}`"),
             None => String::new(),
         };
-        let (what, consequence, instead) = if cell {
-            (
+        let (what, consequence, instead) = match held {
+            Held::Lock(_, true) => (
                 format!("a `RefCell` borrow (`{}`)", saved.ty),
-                "while the task is suspended, any other borrow of the cell panics",
+                "while the task is suspended, any other borrow of the cell panics".to_owned(),
                 "end the borrow's scope before awaiting with an inner block".to_owned(),
-            )
-        } else {
-            (
+            ),
+            Held::Lock(lock, false) => (
                 format!("a std/parking_lot `{lock}` guard (`{}`)", saved.ty),
                 "while the task is suspended, every other task that takes this lock blocks \
-                 its executor thread (or deadlocks)",
+                 its executor thread (or deadlocks)"
+                    .to_owned(),
                 format!(
                     "end the guard's scope before awaiting with an inner block, or use \
                      `tokio::sync::{lock}` and `.await` its lock"
                 ),
-            )
+            ),
+            Held::Named(reason) => (
+                format!(
+                    "a guard that this crate's `async-hygiene.toml` names (`{}`)",
+                    saved.ty
+                ),
+                format!("its `[lock_across_await.guards]` says: {reason}"),
+                "end the guard's scope before awaiting with an inner block".to_owned(),
+            ),
         };
         let mut diagnostic = Diagnostic::new(
             Code::LOCK_ACROSS_AWAIT,

@@ -1,6 +1,7 @@
 //! `async-hygiene.toml`'s `[no_blocking]` lists on the compiler's paths: `deny` adds
 //! leaves, `allow` removes calls (a leaf, or a fn whose calls are then not followed),
-//! `offload` hands a call's closures off the executor. A path rule matches a callee
+//! `offload` hands a call's closures off the executor; and `[lock_across_await.guards]`,
+//! types whose values must not be saved across an `.await`. A path rule matches a callee
 //! whose full path ends with the rule's segments (`fs::read` matches
 //! `std::fs::read`); a `.method` rule matches any callee of that name.
 //!
@@ -17,6 +18,7 @@ pub(crate) struct Policy {
     deny: Vec<(Rule, String)>,
     allow: Vec<Rule>,
     offload: Vec<Rule>,
+    lock_guards: Vec<(Rule, String)>,
 }
 
 impl Policy {
@@ -34,6 +36,11 @@ impl Policy {
                 .collect(),
             allow: policy.allow.into_iter().map(|rule| rule.rule).collect(),
             offload: policy.offload.into_iter().map(|rule| rule.rule).collect(),
+            lock_guards: policy
+                .lock_guards
+                .into_iter()
+                .map(|rule| (rule.rule, rule.text))
+                .collect(),
         }
     }
 
@@ -43,6 +50,19 @@ impl Policy {
 
     pub(crate) fn offloads(&self, callee: &Callee) -> bool {
         self.offload.iter().any(|rule| matches(rule, callee))
+    }
+
+    /// The `[lock_across_await.guards]` rule a value's type matches (its path ends with
+    /// the rule's), with the reason. A reference is not the value.
+    pub(crate) fn lock_guard(&self, ty: &str) -> Option<(&Rule, &str)> {
+        if ty.trim_start().starts_with('&') {
+            return None;
+        }
+        let (path, _) = type_path(ty)?;
+        self.lock_guards
+            .iter()
+            .find(|(rule, _)| matches!(rule, Rule::Path(segments) if path.ends_with(segments)))
+            .map(|(rule, reason)| (rule, reason.as_str()))
     }
 
     pub(crate) fn denies(&self, callee: &Callee) -> Option<Leaf> {
@@ -92,6 +112,17 @@ fn matches(rule: &Rule, callee: &Callee) -> bool {
 #[cfg(test)]
 mod tests {
     use super::{matches, Callee, Rule};
+
+    #[test]
+    fn lock_guards_match_types_by_the_end_of_their_path() {
+        let policy = super::Policy {
+            lock_guards: vec![("pool::Lease".parse().unwrap(), "a sync pool".to_owned())],
+            ..super::Policy::default()
+        };
+        assert!(policy.lock_guard("app::pool::Lease<'_, u8>").is_some());
+        assert!(policy.lock_guard("app::pool::Leases").is_none());
+        assert!(policy.lock_guard("&app::pool::Lease").is_none());
+    }
 
     #[test]
     fn rules_match_the_end_of_full_paths() {
