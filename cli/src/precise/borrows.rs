@@ -357,6 +357,10 @@ impl<'t> Body<'t> {
                     .and_then(|rest| rest.split_once(") -> "))
                     .map(|(dropped, _)| dropped)
             });
+            // A temporary itself is no binding; a place through it is.
+            let written = written.filter(|place| {
+                bare_local(place).is_none_or(|local| self.bound_locals.contains(local))
+            });
             if let Some(place) = written {
                 let mut bindings = self.named(place);
                 bindings.extend(self.through(place).0);
@@ -439,4 +443,108 @@ pub(crate) fn written_binding(
                     matches!(before.trim_end(), "mut" | "ref" | "ref mut" | "&" | "&mut")
                 })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Binding, Body, Use};
+
+    /// Lines of the MIR of `precise_borrows`'s `mut_shared` (`client.set(1).await`, then
+    /// `client.get(2).await`, on a `client: &mut Client`) and of `shared_then_move`
+    /// (`consume(client)` on a `client: Client`), as rustc 1.95 prints them.
+    const MUT_SHARED: &str = "
+    debug client => ((*_26).0: &mut Client); // in scope 0 at src/lib.rs:44:25: 44:31
+    let mut _4: {async fn body of Client::set()}; // in scope 0 at src/lib.rs:45:13: 45:26
+    let mut _14: &Client;                // in scope 0 at src/lib.rs:46:13: 46:19
+    let mut _27: &mut Client;            // in scope 0 at src/lib.rs:44:53: 48:2
+    let mut _28: &mut Client;            // in scope 0 at src/lib.rs:44:53: 48:2
+    scope 1 {
+        debug client => (((*_26) as variant#3).0: &mut Client); // in scope 1 at src/lib.rs:44:25: 44:31
+        scope 2 {
+            debug a => (((*_26) as variant#4).0: u32); // in scope 2 at src/lib.rs:45:9: 45:10
+            scope 6 {
+                debug __awaitee => (((*_26) as variant#4).1: {async fn body of Client::get()}); // in scope 6 at src/lib.rs:46:13: 46:32
+                let _20: u32;            // in scope 6 at src/lib.rs:46:13: 46:32
+                scope 7 {
+                    debug result => _20; // in scope 7 at src/lib.rs:46:13: 46:32
+                }
+            }
+        }
+    }
+
+    bb1: {
+        (((*_26) as variant#3).0: &mut Client) = move ((*_26).0: &mut Client); // scope 0 at src/lib.rs:44:25: 44:31
+        _27 = copy (((*_26) as variant#3).0: &mut Client); // scope 1 at src/lib.rs:45:13: 45:19
+        _4 = Client::set(copy _27, const 1_u32) -> [return: bb2, unwind: bb22]; // scope 1 at src/lib.rs:45:13: 45:26
+    }
+
+    bb10: {
+        _28 = copy (((*_26) as variant#3).0: &mut Client); // scope 2 at src/lib.rs:46:13: 46:19
+        _14 = &(*_28);                   // scope 2 at src/lib.rs:46:13: 46:19
+        _13 = Client::get(move _14, const 2_u32) -> [return: bb11, unwind: bb22]; // scope 2 at src/lib.rs:46:13: 46:26
+    }
+";
+
+    const SHARED_THEN_MOVE: &str = "
+    debug client => ((*_27).0: Client);  // in scope 0 at src/lib.rs:67:31: 67:37
+    let mut _14: {async fn body of consume()}; // in scope 0 at src/lib.rs:69:13: 69:28
+    let mut _15: Client;                 // in scope 0 at src/lib.rs:69:21: 69:27
+    scope 1 {
+        debug client => (((*_27) as variant#4).0: Client); // in scope 1 at src/lib.rs:67:31: 67:37
+    }
+
+    bb10: {
+        _15 = move (((*_27) as variant#4).0: Client); // scope 2 at src/lib.rs:69:21: 69:27
+        _14 = consume(move _15) -> [return: bb11, unwind: bb22]; // scope 2 at src/lib.rs:69:13: 69:28
+    }
+";
+
+    /// The exclusive and shared uses of `client` on each line.
+    fn uses_of_client(uses: &[Use]) -> Vec<(usize, usize, bool)> {
+        let mut found: Vec<(usize, usize, bool)> = uses
+            .iter()
+            .filter(|used| used.name == "client")
+            .map(|used| (used.span.line, used.span.end_column, used.exclusive))
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    #[test]
+    fn a_mut_passed_on_is_exclusive_a_shared_reborrow_is_not() {
+        // The compiler's names (`__awaitee`, the `.await`'s `result`) are not the user's:
+        // their spans are not their names.
+        let mut is_binding = |binding: &Binding| {
+            binding
+                .span
+                .as_ref()
+                .is_some_and(|span| span.end_column - span.column == binding.name.chars().count())
+        };
+        let body = Body::read(MUT_SHARED, &mut is_binding);
+        let names: Vec<&str> = body
+            .bindings
+            .iter()
+            .map(|binding| binding.name.as_str())
+            .collect();
+        assert_eq!(names, ["client", "client", "a"]);
+        let uses = body.uses();
+        assert_eq!(
+            uses_of_client(&uses),
+            [
+                // The parameter moved into the coroutine's state: a write.
+                (44, 31, true),
+                // `client.set(1)`: the `&mut` copied out, then passed on.
+                (45, 19, false),
+                (45, 26, true),
+                // `client.get(2)`: copied out, then reborrowed shared.
+                (46, 19, false),
+                (46, 26, false),
+            ]
+        );
+        // `consume(client)`: a move out of the binding (the temporary it moved to, passed
+        // on, is the value, no longer the binding).
+        let moved = Body::read(SHARED_THEN_MOVE, &mut is_binding).uses();
+        assert_eq!(uses_of_client(&moved), [(69, 27, true), (69, 28, false)]);
+    }
 }
