@@ -39,7 +39,7 @@ pub(crate) struct Binding {
     pub(crate) span: Option<Span>,
 }
 
-/// The uses of every body of a MIR text. `is_binding` tells a user's binding from the
+/// The uses of every async body and closure of a MIR text. `is_binding` tells a user's binding from the
 /// ones the compiler makes (`result` and `__awaitee` of an `.await`, `iter` of a `for`),
 /// from its `debug` line: the name and the span rustc gives it.
 pub(crate) fn uses(text: &str, is_binding: &mut dyn FnMut(&Binding) -> bool) -> Vec<Use> {
@@ -47,7 +47,12 @@ pub(crate) fn uses(text: &str, is_binding: &mut dyn FnMut(&Binding) -> bool) -> 
         return Vec::new();
     };
     let mut found = Vec::new();
-    for item in items {
+    // Async bodies and closures: a plain fn is an item of its own, never inside a
+    // statement of async code.
+    for item in items
+        .into_iter()
+        .filter(|item| item.header.kind != mir::Kind::Plain)
+    {
         found.extend(Body::read(&text[item.lines], is_binding).uses());
     }
     found
@@ -400,7 +405,9 @@ fn is_call(rhs: &str) -> bool {
 
 /// The compiler's uses of the statements of one file: those whose spans lie inside a
 /// statement's lines and columns.
-pub(crate) fn lookup(uses: Vec<Use>) -> CompilerUses {
+pub(crate) fn lookup(mut uses: Vec<Use>) -> CompilerUses {
+    let at = |single: &Use| (single.span.line, single.span.column);
+    uses.sort_by_key(at);
     let uses = Arc::new(uses);
     Arc::new(move |stmt: &syn::Stmt| {
         let span = syn::spanned::Spanned::span(stmt);
@@ -408,11 +415,13 @@ pub(crate) fn lookup(uses: Vec<Use>) -> CompilerUses {
         // proc-macro2 counts columns from 0, rustc from 1.
         let from = (start.line, start.column + 1);
         let to = (end.line, end.column + 1);
+        let first = uses.partition_point(|single| at(single) < from);
         let mut found = StatementUses::default();
-        for single in uses.iter().filter(|single| {
-            (single.span.line, single.span.column) >= from
-                && (single.span.end_line, single.span.end_column) <= to
-        }) {
+        for single in uses[first..]
+            .iter()
+            .take_while(|single| at(single) <= to)
+            .filter(|single| (single.span.end_line, single.span.end_column) <= to)
+        {
             found.used.insert(single.name.clone());
             if single.exclusive {
                 found.exclusive.insert(single.name.clone());

@@ -46,7 +46,7 @@ mod paths;
 mod policy;
 pub(crate) mod wrapper;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -242,9 +242,13 @@ fn sequential_awaits_of(
                 files.text_at(&unit.cwd.join(&span.file), span)
             })
         };
+        let mut canonical: HashMap<String, Option<PathBuf>> = HashMap::new();
         for found in borrows::uses(&text, &mut is_binding) {
-            if let Ok(file) = unit.cwd.join(&found.span.file).canonicalize() {
-                by_file.entry(file).or_default().push(found);
+            let file = canonical
+                .entry(found.span.file.clone())
+                .or_insert_with(|| unit.cwd.join(&found.span.file).canonicalize().ok());
+            if let Some(file) = file {
+                by_file.entry(file.clone()).or_default().push(found);
             }
         }
     }
