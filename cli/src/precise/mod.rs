@@ -258,7 +258,11 @@ fn sequential_awaits_of(
         let Some((package, _)) = checked.owners.get(&file) else {
             continue;
         };
-        let Some(text) = files.text(&file) else {
+        // A file without two `.await`s has nothing to join (nor a default report).
+        let Some(text) = files
+            .text(&file)
+            .filter(|text| text.matches(".await").nth(1).is_some())
+        else {
             continue;
         };
         let path = shared_path(file.clone());
@@ -608,30 +612,46 @@ fn short(graph: &Graph, node: Node, span: &Span) -> String {
     format!("{shown}:{}", span.line)
 }
 
+/// A file's text and the byte offset of each of its lines.
+type Source = (Arc<str>, Arc<[usize]>);
+
 /// Source files, read once, for byte offsets and `allow_blocking!`.
 #[derive(Default)]
 struct Files {
-    texts: std::collections::HashMap<PathBuf, Option<Arc<str>>>,
+    /// Each path as spans give it, canonical.
+    canonical: HashMap<PathBuf, Option<PathBuf>>,
+    /// Each file's text and the byte offset of each of its lines.
+    texts: HashMap<PathBuf, Option<Source>>,
 }
 
 impl Files {
-    fn text(&mut self, path: &Path) -> Option<Arc<str>> {
+    fn source(&mut self, path: &Path) -> Option<Source> {
         self.texts
             .entry(path.to_path_buf())
-            .or_insert_with(|| std::fs::read_to_string(path).ok().map(Arc::from))
+            .or_insert_with(|| {
+                let text: Arc<str> = Arc::from(std::fs::read_to_string(path).ok()?);
+                let starts = std::iter::once(0)
+                    .chain(text.match_indices('\n').map(|(newline, _)| newline + 1))
+                    .collect();
+                Some((text, starts))
+            })
             .clone()
+    }
+
+    fn text(&mut self, path: &Path) -> Option<Arc<str>> {
+        self.source(path).map(|(text, _)| text)
     }
 
     /// A span as the checker's [`Location`], with byte offsets from the file's text.
     fn location(&mut self, path: &Path, span: &Span) -> Option<Location> {
-        let path = path.canonicalize().ok()?;
-        let text = self.text(&path)?;
+        let path = self
+            .canonical
+            .entry(path.to_path_buf())
+            .or_insert_with(|| path.canonicalize().ok())
+            .clone()?;
+        let (text, starts) = self.source(&path)?;
         let byte = |line: usize, column: usize| -> Option<usize> {
-            let start = if line == 1 {
-                0
-            } else {
-                text.match_indices('\n').nth(line - 2)?.0 + 1
-            };
+            let start = *starts.get(line.checked_sub(1)?)?;
             let rest = &text[start..];
             let offset = rest
                 .char_indices()

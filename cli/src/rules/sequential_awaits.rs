@@ -252,8 +252,15 @@ pub(crate) fn check_file(
             }
         }
     }
+    // Lexed without the sync fns' bodies, as the default mode lexes first: every token
+    // keeps its line and column, from which spans take their byte offsets.
+    let skimmed = crate::skim::skim(text).unwrap_or_default();
     let found = diagnostic::with_lines(text, 0..text.len(), || {
-        let parsed = syn::parse_file(text).ok()?;
+        let parsed = skimmed
+            .for_lexing
+            .as_deref()
+            .and_then(|lexed| syn::parse_file(lexed).ok())
+            .or_else(|| syn::parse_file(text).ok())?;
         let mut found = Vec::new();
         walk(
             &rules.scope(&parsed.items),
