@@ -28,6 +28,18 @@ pub(crate) struct Checked {
     pub(crate) files: usize,
 }
 
+/// Paths in notes print relative to the checked directory `root`, as spans do.
+pub(crate) fn relative_notes(diagnostics: &mut [Diagnostic], root: &Path) {
+    let prefix = format!("{}/", root.display());
+    for diagnostic in diagnostics {
+        for note in &mut diagnostic.notes {
+            if note.contains(&prefix) {
+                *note = note.replace(&prefix, "");
+            }
+        }
+    }
+}
+
 /// Checks the package or workspace at `path` (a directory with a `Cargo.toml`, or a
 /// single `.rs` file checked as a crate root).
 pub(crate) fn check(
@@ -84,15 +96,7 @@ pub(crate) fn check(
         .collect();
     diagnostics.extend(file_diagnostics);
     diagnostics.extend(chain_reports);
-    // Paths in notes print relative to the checked directory, as spans do.
-    let prefix = format!("{}/", workspace.root.display());
-    for diagnostic in &mut diagnostics {
-        for note in &mut diagnostic.notes {
-            if note.contains(&prefix) {
-                *note = note.replace(&prefix, "");
-            }
-        }
-    }
+    relative_notes(&mut diagnostics, &workspace.root);
     let (diagnostics, packages) = apply_levels(diagnostics, &parsed, &rules, deny_warnings);
     let files = parsed.len();
     let owners = Owners::of(&workspace, &parsed);

@@ -105,17 +105,7 @@ impl FileCollector<'_> {
             types: Vec::new(),
             child_files: Vec::new(),
         });
-        // Items inside item-position macros (`cfg_rt! { mod runtime; }`, as tokio writes
-        // its modules) are the module's items when the input parses as items.
-        let expanded: Vec<syn::File> = items
-            .iter()
-            .filter_map(|item| match item {
-                Item::Macro(item_macro) if item_macro.ident.is_none() => {
-                    syn::parse2::<syn::File>(item_macro.mac.tokens.clone()).ok()
-                }
-                _ => None,
-            })
-            .collect();
+        let expanded = macro_items(items);
         let all = items
             .iter()
             .chain(expanded.iter().flat_map(|file| &file.items));
@@ -344,9 +334,23 @@ impl FileCollector<'_> {
     }
 }
 
+/// Items inside item-position macros (`cfg_rt! { mod runtime; }`, as tokio writes its
+/// modules): the module's items when the input parses as items.
+pub(crate) fn macro_items(items: &[Item]) -> Vec<syn::File> {
+    items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Macro(item_macro) if item_macro.ident.is_none() => {
+                syn::parse2::<syn::File>(item_macro.mac.tokens.clone()).ok()
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// Where an attribute goes: the fn's first token after its attributes (`pub`, `const`,
 /// `async`, `safe`, `unsafe`, `extern` or `fn`).
-fn item_start(vis: &syn::Visibility, sig: &Signature) -> Span {
+pub(crate) fn item_start(vis: &syn::Visibility, sig: &Signature) -> Span {
     match vis {
         syn::Visibility::Public(token) => token.span,
         syn::Visibility::Restricted(restricted) => restricted.pub_token.span,

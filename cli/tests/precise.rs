@@ -418,3 +418,117 @@ fn calls_through_generics_name_the_instances_they_reach() {
     // The closure handed to `run` is reported once, where it blocks, not again at `run`.
     assert_eq!(on(127..=132).len(), 1, "{stderr}");
 }
+
+/// Inserts every `sequential-awaits` suggestion of `messages` into the files under `dir`.
+fn apply_suggestions(dir: &Path, messages: &[Value]) -> usize {
+    let mut insertions: Vec<(String, usize, String)> = messages
+        .iter()
+        .filter(|message| message["message"]["code"]["code"] == "async-hygiene::sequential-awaits")
+        .flat_map(|message| message["message"]["children"].as_array().unwrap().iter())
+        .flat_map(|child| child["spans"].as_array().unwrap().iter())
+        .filter_map(|span| {
+            Some((
+                span["file_name"].as_str()?.to_owned(),
+                usize::try_from(span["byte_start"].as_u64()?).unwrap(),
+                span["suggested_replacement"].as_str()?.to_owned(),
+            ))
+        })
+        .collect();
+    insertions.sort_by(|a, b| b.cmp(a));
+    for (file, at, text) in &insertions {
+        let path = dir.join(file);
+        let mut source = std::fs::read_to_string(&path).unwrap();
+        source.insert_str(*at, text);
+        std::fs::write(&path, source).unwrap();
+    }
+    insertions.len()
+}
+
+/// A copy of the `precise_borrows` fixture with `messages`' suggestions applied, built
+/// with `cargo check`: its output.
+fn build_with_suggestions(label: &str, messages: &[Value]) -> (usize, Output) {
+    let dir = support::scratch_copy_of("precise_borrows", label);
+    let facade = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let manifest = dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap().replace(
+        "path = \"../../../..\"",
+        &format!("path = \"{}\"", facade.canonicalize().unwrap().display()),
+    );
+    std::fs::write(&manifest, text).unwrap();
+    let applied = apply_suggestions(&dir, messages);
+    let output = Command::new(env!("CARGO"))
+        .args(["check", "--quiet", "--all-targets", "--manifest-path"])
+        .arg(&manifest)
+        .env("CARGO_TARGET_DIR", target_dir("borrows-applied"))
+        .env_remove("RUSTC_WRAPPER")
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    (applied, output)
+}
+
+#[test]
+fn sequential_awaits_joins_by_the_compilers_borrows_and_every_join_builds() {
+    let dir = fixture("precise_borrows");
+    let output = check(&dir, &target_dir("borrows"), &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let precise = messages(&output);
+    // Two shared borrows of one receiver join; a mutable borrow or a move with another
+    // use of it never does.
+    assert_eq!(reported(&precise), marked(&dir), "{stderr}");
+    // The default mode, without the compiler's borrows: the shared pairs stay apart, and
+    // the move is joined with the borrow.
+    let default = Command::new(env!("CARGO_BIN_EXE_cargo-async-hygiene"))
+        .args(["check", "--message-format", "json"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let default = messages(&default);
+    let line = |message: &Value| support::primary(message)["line_start"].as_u64().unwrap();
+    assert_eq!(
+        default.iter().map(line).collect::<Vec<_>>(),
+        [68, 75],
+        "the default mode's reports"
+    );
+    // Every precise suggestion, applied, builds.
+    let (applied, built) = build_with_suggestions("precise-", &precise);
+    assert_eq!(applied, 3);
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    // The default mode's join of the move does not (the fixture's case is real).
+    let (applied, built) = build_with_suggestions("default-", &default);
+    assert_eq!(applied, 2);
+    let errors = String::from_utf8_lossy(&built.stderr);
+    assert!(
+        !built.status.success() && errors.contains("E0505"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn each_packages_policy_applies_to_its_own_reports() {
+    let dir = fixture("precise_workspace");
+    let output = check(&dir, &target_dir("workspace"), &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    // `tidy` allows `remove_file`, denies `env::var` and names `pool::Lease` a guard;
+    // `lax`, without a policy, is checked with the built-in catalogue and its own
+    // `pool::Lease` is no guard.
+    let messages = messages(&output);
+    assert_eq!(reported(&messages), marked(&dir), "{stderr}");
+    let lease = messages
+        .iter()
+        .find(|message| message["message"]["code"]["code"] == "async-hygiene::lock-across-await")
+        .unwrap();
+    assert!(
+        rendered(lease).contains(
+            "its `[lock_across_await.guards]` says: the pool blocks the thread of every task"
+        ),
+        "{}",
+        rendered(lease)
+    );
+}

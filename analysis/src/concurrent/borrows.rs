@@ -22,11 +22,17 @@
 //! let b = s.read(2).await;     // joined with `a`, two `&mut` borrows: E0499
 //! ```
 //!
-//! Output: `a` and `b` keep their order ([`super::EdgeReason::MayBorrowMutably`]),
-//! unless the crate's own signatures show that every `read` takes `&self`
-//! ([`shared_self_methods`], which the checker passes in: the attribute sees one fn).
+//! Output: `a` and `b` keep their order ([`super::EdgeReason::MayBorrowMutably`]).
+//!
+//! The checker's precise mode knows more: rustc's MIR shows, for each statement, which
+//! names it borrows mutably (or writes, or moves out of) and which it only reads or
+//! borrows shared ([`StatementUses`], given with [`Borrows::with_compiler`]). With those,
+//! two statements that use a name only through shared borrows join, whatever the syntax
+//! could not see, and a statement that borrows a name mutably keeps its order with
+//! every other use of it.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use syn::visit::{self, Visit};
 use syn::{Expr, Pat};
@@ -36,13 +42,49 @@ use super::names::{mutable_names, ExprFacts};
 /// Trait methods whose receiver is `&self` by the trait's own signature.
 const SHARED_TRAIT_METHODS: &[&str] = &["as_ref", "clone", "to_owned", "to_string"];
 
+/// How one statement uses the fn's names, as the compiler resolved it (rustc's MIR, read
+/// by the checker's precise mode).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StatementUses {
+    /// Every name the statement uses: reads, borrows, writes, moves.
+    pub used: BTreeSet<String>,
+    /// The names it borrows mutably, writes or moves out of.
+    pub exclusive: BTreeSet<String>,
+}
+
+/// The compiler's [`StatementUses`] of a statement of the fn; `None` when it has none
+/// (code it did not compile, a statement it cannot place).
+pub type CompilerUses = Arc<dyn Fn(&syn::Stmt) -> Option<StatementUses> + Send + Sync>;
+
 /// What the plan of one fn knows about borrows: the names it may write through, the names
-/// whose type it cannot see, and the methods the crate declares with `&self` only.
-#[derive(Clone, Debug, Default)]
+/// whose type it cannot see, and, in the checker's precise mode, how the compiler
+/// resolved each statement's uses.
+#[derive(Clone, Default)]
 pub struct Borrows {
     mutables: BTreeSet<String>,
     opaque: BTreeSet<String>,
-    shared_methods: BTreeSet<String>,
+    compiler: Option<CompilerUses>,
+}
+
+impl std::fmt::Debug for Borrows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Borrows")
+            .field("mutables", &self.mutables)
+            .field("opaque", &self.opaque)
+            .field("compiler", &self.compiler.is_some())
+            .finish()
+    }
+}
+
+/// What the compiler says about two statements that both touch one name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Verdict {
+    /// One of them borrows it mutably, writes or moves it: they keep their order.
+    Exclusive,
+    /// Both use it, through shared borrows and reads only: it orders nothing.
+    Shared,
+    /// The compiler's facts do not cover both uses: the syntax decides.
+    Unknown,
 }
 
 impl Borrows {
@@ -54,16 +96,47 @@ impl Borrows {
         Self {
             mutables,
             opaque,
-            shared_methods: BTreeSet::new(),
+            compiler: None,
         }
     }
 
-    /// With the methods that every declaration in the crate gives a `&self` receiver
-    /// ([`shared_self_methods`]).
+    /// With the compiler's uses of each statement (the checker's precise mode).
     #[must_use]
-    pub fn with_shared_methods(mut self, methods: BTreeSet<String>) -> Self {
-        self.shared_methods = methods;
+    pub fn with_compiler(mut self, uses: CompilerUses) -> Self {
+        self.compiler = Some(uses);
         self
+    }
+
+    /// The compiler's uses of each of `stmts`, all `None` without [`Borrows::with_compiler`]
+    /// (no statement's span is joined then).
+    pub(super) fn compiler_uses(&self, stmts: &[syn::Stmt]) -> Vec<Option<StatementUses>> {
+        match &self.compiler {
+            Some(uses) => stmts.iter().map(|stmt| uses(stmt)).collect(),
+            None => vec![None; stmts.len()],
+        }
+    }
+
+    /// What the compiler's uses of two statements (`binds`: the names each binds, whose
+    /// own write is no conflict) say about `name`.
+    pub(super) fn verdict(
+        name: &str,
+        (earlier, earlier_binds): (Option<&StatementUses>, &[String]),
+        (later, later_binds): (Option<&StatementUses>, &[String]),
+    ) -> Verdict {
+        let exclusive = |uses: Option<&StatementUses>, binds: &[String]| {
+            uses.is_some_and(|uses| {
+                uses.exclusive.contains(name) && !binds.iter().any(|bound| bound == name)
+            })
+        };
+        if exclusive(earlier, earlier_binds) || exclusive(later, later_binds) {
+            return Verdict::Exclusive;
+        }
+        let seen = |uses: Option<&StatementUses>| uses.is_some_and(|uses| uses.used.contains(name));
+        if seen(earlier) && seen(later) {
+            Verdict::Shared
+        } else {
+            Verdict::Unknown
+        }
     }
 
     /// The names some code in the fn may write through ([`mutable_names`]).
@@ -80,12 +153,11 @@ impl Borrows {
         receivers: &BTreeSet<(String, String)>,
         passed: &BTreeSet<String>,
     ) -> BTreeSet<String> {
-        let shared = |method: &str| {
-            SHARED_TRAIT_METHODS.contains(&method) || self.shared_methods.contains(method)
-        };
         receivers
             .iter()
-            .filter(|(name, method)| self.opaque.contains(name) && !shared(method))
+            .filter(|(name, method)| {
+                self.opaque.contains(name) && !SHARED_TRAIT_METHODS.contains(&method.as_str())
+            })
             .map(|(name, _)| name.clone())
             .chain(
                 passed
@@ -337,55 +409,6 @@ fn mentions_mut_reference(ty: &syn::Type) -> bool {
     found.0
 }
 
-/// The methods that every declaration among `items` (and the modules and fns inside
-/// them) gives a `&self` receiver: a call of one of them cannot borrow its receiver
-/// mutably. A method declared anywhere with another receiver (`&mut self`, `self`, a
-/// typed `self`) is not one, whatever type it is on: the analysis matches methods by
-/// name.
-#[must_use]
-pub fn shared_self_methods<'a>(items: impl IntoIterator<Item = &'a syn::Item>) -> BTreeSet<String> {
-    #[derive(Default)]
-    struct Methods {
-        shared: BTreeSet<String>,
-        other: BTreeSet<String>,
-    }
-    impl Methods {
-        fn note(&mut self, sig: &syn::Signature) {
-            let Some(syn::FnArg::Receiver(receiver)) = sig.inputs.first() else {
-                return;
-            };
-            let by_shared_reference = match &receiver.kind {
-                syn::ReceiverKind::Reference(_, _, mutability) => mutability.is_none(),
-                syn::ReceiverKind::Typed(_, ty) => {
-                    matches!(&**ty, syn::Type::Reference(reference) if reference.mutability.is_none())
-                }
-                _ => false,
-            };
-            let name = sig.ident.to_string();
-            if by_shared_reference {
-                self.shared.insert(name);
-            } else {
-                self.other.insert(name);
-            }
-        }
-    }
-    impl<'ast> Visit<'ast> for Methods {
-        fn visit_impl_item_fn(&mut self, function: &'ast syn::ImplItemFn) {
-            self.note(&function.sig);
-            visit::visit_impl_item_fn(self, function);
-        }
-        fn visit_trait_item_fn(&mut self, function: &'ast syn::TraitItemFn) {
-            self.note(&function.sig);
-            visit::visit_trait_item_fn(self, function);
-        }
-    }
-    let mut methods = Methods::default();
-    for item in items {
-        methods.visit_item(item);
-    }
-    methods.shared.difference(&methods.other).cloned().collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -416,18 +439,5 @@ mod tests {
         let opaque = opaque_bindings(&f.sig, &f.block, &mutable_names(&f.sig, &f.block));
         let names: Vec<&str> = opaque.iter().map(String::as_str).collect();
         assert_eq!(names, ["c", "d", "j", "k", "l", "s", "u", "x", "y"]);
-    }
-
-    #[test]
-    fn shared_methods_are_those_declared_only_with_a_shared_receiver() {
-        let file: syn::File = syn::parse_str(
-            "impl Conn { async fn query(&self) {} async fn send(&mut self) {} fn id(&self) {} }
-             mod inner { impl Other { fn id(self) {} fn peek(&self) {} } }
-             trait Store { async fn get(&self) -> u8; }",
-        )
-        .expect("test file parses");
-        let methods = shared_self_methods(&file.items);
-        let names: Vec<&str> = methods.iter().map(String::as_str).collect();
-        assert_eq!(names, ["get", "peek", "query"]);
     }
 }

@@ -42,7 +42,7 @@ pub mod schedule;
 use proc_macro2::Span;
 use syn::visit_mut::{self, VisitMut};
 
-pub use self::borrows::{opaque_bindings, shared_self_methods, Borrows};
+pub use self::borrows::{opaque_bindings, Borrows, CompilerUses, StatementUses};
 pub use self::explain::Source;
 pub use self::markers::{
     expr_attrs_mut, is_marker, restore_statement_markers, take_markers, take_statement_markers,
@@ -82,19 +82,35 @@ impl FnPlan {
     /// ([`crate::policy::Policy::guards`]), which stay in place as `.lock()` does.
     #[must_use]
     pub fn with_guards(sig: &syn::Signature, body: &syn::Block, guards: Guards<'_>) -> Self {
-        Self::with_context(sig, body, guards, std::collections::BTreeSet::new())
+        Self::with_borrows(sig, body, guards, &Borrows::of_fn(sig, body))
     }
 
-    /// [`FnPlan::with_guards`] that also knows the methods the crate declares with a
-    /// `&self` receiver only ([`shared_self_methods`] of its files): two calls of those on
-    /// the same name may join, where the attribute, which sees one fn, keeps them in
-    /// order when the name's type is not visible.
+    /// [`FnPlan::with_guards`] that also knows how the compiler resolved each
+    /// statement's uses of the fn's names (the checker's precise mode, from rustc's MIR):
+    /// statements that only read or borrow a name shared join even where the syntax
+    /// cannot see its type, and a statement the compiler shows borrowing a name mutably
+    /// keeps its order with every other use of it. A statement without the compiler's
+    /// facts is planned from the syntax alone.
     #[must_use]
-    pub fn with_context(
+    pub fn with_compiler(
         sig: &syn::Signature,
         body: &syn::Block,
         guards: Guards<'_>,
-        shared_methods: std::collections::BTreeSet<String>,
+        uses: CompilerUses,
+    ) -> Self {
+        Self::with_borrows(
+            sig,
+            body,
+            guards,
+            &Borrows::of_fn(sig, body).with_compiler(uses),
+        )
+    }
+
+    fn with_borrows(
+        sig: &syn::Signature,
+        body: &syn::Block,
+        guards: Guards<'_>,
+        borrows: &Borrows,
     ) -> Self {
         struct Planner<'a> {
             borrows: &'a Borrows,
@@ -131,11 +147,10 @@ impl FnPlan {
             }
             fn visit_item_mut(&mut self, _item: &mut syn::Item) {}
         }
-        let borrows = Borrows::of_fn(sig, body).with_shared_methods(shared_methods);
         // Markers are taken off a copy, block by block, as the attribute does.
         let mut body = body.clone();
         let mut planner = Planner {
-            borrows: &borrows,
+            borrows,
             guards,
             blocks: Vec::new(),
         };
@@ -364,7 +379,7 @@ mod tests {
     }
 
     #[test]
-    fn shared_references_and_shared_methods_still_join_but_not_unchecked() {
+    fn shared_references_still_join_but_not_unchecked() {
         // Through `&Store`, nothing is borrowed mutably: the calls join, and share `store`.
         let summary = plan(
             "async fn f(store: &Store, id: u64) { let a = store.get(id).await; let b = store.get(2).await; }",
@@ -380,19 +395,87 @@ mod tests {
                  it that another one reads (joined, they run in no set order)"
             )
         );
-        // The crate declares `fetch` with `&self` only: calls on an opaque binding join.
-        let function: syn::ItemFn = syn::parse_str(
-            "async fn f(ctx: &mut Ctx) { let s = ctx.session(); let a = s.fetch(1).await; let b = s.fetch(2).await; }",
-        )
-        .expect("test fn parses");
-        let methods = std::iter::once("fetch".to_owned()).collect();
-        let with = FnPlan::with_context(&function.sig, &function.block, Guards::NONE, methods);
-        assert!(with.summary().is_some());
         // Independent calls sharing nothing: applicable as they are.
         let summary = plan("async fn f() { let a = one(1).await; let b = two(2).await; }")
             .summary()
             .expect("independent calls join");
         assert!(summary.machine_applicable() && summary.caution().is_none());
+    }
+
+    /// The compiler's uses, given per statement by the text of its `let` binding.
+    fn with_compiler(source: &str, uses: &[(&str, &[&str], &[&str])]) -> FnPlan {
+        let function: syn::ItemFn = syn::parse_str(source).expect("test fn parses");
+        let uses: Vec<(String, StatementUses)> = uses
+            .iter()
+            .map(|(binding, used, exclusive)| {
+                let names = |names: &[&str]| names.iter().map(|name| (*name).to_owned()).collect();
+                (
+                    (*binding).to_owned(),
+                    StatementUses {
+                        used: names(used),
+                        exclusive: names(exclusive),
+                    },
+                )
+            })
+            .collect();
+        let lookup: CompilerUses = std::sync::Arc::new(move |stmt: &syn::Stmt| {
+            let syn::Stmt::Local(local) = stmt else {
+                return None;
+            };
+            let syn::Pat::Ident(binding) = &local.pat else {
+                return None;
+            };
+            uses.iter()
+                .find(|(name, _)| binding.ident == name)
+                .map(|(_, uses)| uses.clone())
+        });
+        FnPlan::with_compiler(&function.sig, &function.block, Guards::NONE, lookup)
+    }
+
+    #[test]
+    fn the_compilers_borrows_decide_where_the_syntax_cannot_see() {
+        // `ctx.session()`'s type is not visible: the syntax keeps the calls apart; the
+        // compiler shows two shared borrows of `s`, which join.
+        let opaque = "async fn f(ctx: &mut Ctx) { let s = ctx.session(); let a = s.fetch(1).await; let b = s.fetch(2).await; }";
+        assert!(plan(opaque).summary().is_none());
+        let shared = with_compiler(opaque, &[("a", &["s"], &[]), ("b", &["s"], &[])]);
+        assert_eq!(shared.summary().expect("shared borrows join").shared, ["s"]);
+        // One of them borrows `s` mutably: they keep their order.
+        let mutable = with_compiler(opaque, &[("a", &["s"], &["s"]), ("b", &["s"], &[])]);
+        assert!(mutable.summary().is_none());
+        // A statement without the compiler's facts is planned from the syntax alone.
+        let partial = with_compiler(opaque, &[("a", &["s"], &[])]);
+        assert!(partial.summary().is_none());
+        // A `mut` binding read by both: shared borrows join.
+        let owned = "async fn f() { let mut c = Client::new(); c.reset(); let a = c.get(1).await; let b = c.get(2).await; }";
+        assert!(plan(owned).summary().is_none());
+        assert!(
+            with_compiler(owned, &[("a", &["c"], &[]), ("b", &["c"], &[])])
+                .summary()
+                .is_some()
+        );
+        // The compiler shows a mutable borrow the syntax took for a plain value.
+        let visible =
+            "async fn f(store: &Store) { let a = store.get(1).await; let b = store.get(2).await; }";
+        assert!(plan(visible).summary().is_some());
+        let text = with_compiler(
+            visible,
+            &[("a", &["store"], &["store"]), ("b", &["store"], &[])],
+        )
+        .explain(&NoLines);
+        assert!(
+            text.contains(
+                "after statement 0: both use `store`, which one of them borrows mutably, writes \
+                 or moves (as the compiler resolved it)"
+            ),
+            "{text}"
+        );
+        // A statement's write of its own binding is no conflict.
+        let bound = with_compiler(
+            "async fn f() { let a = one().await; let b = two().await; }",
+            &[("a", &["a"], &["a"]), ("b", &["a", "b"], &["b"])],
+        );
+        assert!(bound.summary().is_some());
     }
 
     #[test]

@@ -23,7 +23,7 @@ use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::{Expr, Stmt};
 
-use super::borrows::Borrows;
+use super::borrows::{Borrows, StatementUses, Verdict};
 use super::names::{pattern_bindings, Anchor, Binding, ExprFacts, Guards};
 use super::schedule::{schedule, DependencyGraph, Schedule};
 
@@ -201,6 +201,9 @@ pub enum EdgeReason {
     /// whole (a `&mut` is reborrowed). Joined, that would not build, or the other call
     /// would see the name's state at another time than written.
     MayBorrowMutably(String),
+    /// Both use a name, and the compiler shows that one of them borrows it mutably,
+    /// writes it or moves out of it (the checker's precise mode).
+    BorrowedMutably(String),
 }
 
 impl fmt::Display for EdgeReason {
@@ -219,6 +222,11 @@ impl fmt::Display for EdgeReason {
                 f,
                 "both use `{name}`, which one may borrow mutably (a method that may take \
                  `&mut self`, or `{name}` passed whole, while its type is not visible)"
+            ),
+            EdgeReason::BorrowedMutably(name) => write!(
+                f,
+                "both use `{name}`, which one of them borrows mutably, writes or moves (as \
+                 the compiler resolved it)"
             ),
         }
     }
@@ -352,6 +360,7 @@ impl BlockPlan {
             runs: Vec::new(),
             resolves,
         };
+        let uses = borrows.compiler_uses(stmts);
         let mut run = Vec::new();
         for index in 0..=plan.statements.len() {
             let movable = plan
@@ -362,7 +371,7 @@ impl BlockPlan {
                 run.push(index);
             } else if !run.is_empty() {
                 let members = std::mem::take(&mut run);
-                let planned = plan.plan_run(members, borrows);
+                let planned = plan.plan_run(members, borrows, &uses);
                 plan.runs.push(planned);
             }
         }
@@ -424,7 +433,12 @@ impl BlockPlan {
         self.runs.iter().find(|run| run.statements.contains(&index))
     }
 
-    fn plan_run(&self, members: Vec<usize>, borrows: &Borrows) -> Run {
+    fn plan_run(
+        &self,
+        members: Vec<usize>,
+        borrows: &Borrows,
+        uses: &[Option<StatementUses>],
+    ) -> Run {
         let mutables = borrows.mutables();
         let renames = self.renames(&members, mutables);
         let may_borrow_mutably: Vec<BTreeSet<String>> = members
@@ -473,30 +487,12 @@ impl BlockPlan {
                         });
                     }
                 }
-                // Writes through a mutable name keep their order with every touch.
-                if let Some(name) = touched_names(statement)
-                    .intersection(&touched_names(before))
-                    .find(|name| mutables.contains(*name))
-                {
-                    edges.push(Edge {
-                        earlier,
-                        later,
-                        reason: EdgeReason::SharedMutable(name.clone()),
-                    });
-                }
-                // A mutable borrow without a write keeps its order with every use.
                 let earlier_position = members.iter().position(|&member| member == earlier);
                 let borrowed = (
                     earlier_position.map_or(&EMPTY, |at| &may_borrow_mutably[at]),
                     &may_borrow_mutably[position],
                 );
-                if let Some(name) = self.borrow_conflict(earlier, later, borrowed) {
-                    edges.push(Edge {
-                        earlier,
-                        later,
-                        reason: EdgeReason::MayBorrowMutably(name),
-                    });
-                }
+                edges.extend(self.borrow_edge(earlier, later, borrowed, mutables, uses));
             }
         }
         let local = |statement: usize| {
@@ -532,6 +528,66 @@ impl BlockPlan {
         }
     }
 
+    /// The edge that keeps `earlier` before `later` for a name one of them may change
+    /// while the other uses it, if any: a mutable name both touch, a name one of them may
+    /// borrow mutably (`borrowed`), and, with the compiler's `uses`, a mutable borrow it
+    /// shows. A name the compiler shows both statements only reading orders nothing.
+    fn borrow_edge(
+        &self,
+        earlier: usize,
+        later: usize,
+        borrowed: (&BTreeSet<String>, &BTreeSet<String>),
+        mutables: &BTreeSet<String>,
+        uses: &[Option<StatementUses>],
+    ) -> Option<Edge> {
+        let binds = |statement: usize| -> Vec<String> {
+            self.statements[statement]
+                .binds
+                .iter()
+                .map(|binding| binding.ident.to_string())
+                .collect()
+        };
+        let verdict = |name: &str| {
+            Borrows::verdict(
+                name,
+                (uses[earlier].as_ref(), &binds(earlier)),
+                (uses[later].as_ref(), &binds(later)),
+            )
+        };
+        let edge = |reason: EdgeReason| Edge {
+            earlier,
+            later,
+            reason,
+        };
+        // Writes through a mutable name keep their order with every touch.
+        if let Some(name) = touched_names(&self.statements[later])
+            .intersection(&touched_names(&self.statements[earlier]))
+            .find(|name| mutables.contains(*name) && verdict(name) != Verdict::Shared)
+        {
+            return Some(edge(EdgeReason::SharedMutable(name.clone())));
+        }
+        // A mutable borrow without a write keeps its order with every use.
+        let unless_shared = |name: &str| verdict(name) != Verdict::Shared;
+        if let Some(name) = self.borrow_conflict(earlier, later, borrowed, &unless_shared) {
+            return Some(edge(EdgeReason::MayBorrowMutably(name)));
+        }
+        // A mutable borrow the compiler shows and the syntax could not see.
+        let names_of = |statement: usize| -> BTreeSet<String> {
+            let mut names = touched_names(&self.statements[statement]);
+            if let Some(uses) = &uses[statement] {
+                names.extend(uses.used.iter().cloned());
+            }
+            names
+        };
+        names_of(earlier)
+            .intersection(&names_of(later))
+            .find(|name| {
+                self.resolves[earlier].get(*name) == self.resolves[later].get(*name)
+                    && verdict(name) == Verdict::Exclusive
+            })
+            .map(|name| edge(EdgeReason::BorrowedMutably(name.clone())))
+    }
+
     /// A name of one binding that `earlier` or `later` may borrow mutably (the sets in
     /// `borrowed`, in that order) and the other one uses.
     fn borrow_conflict(
@@ -539,6 +595,7 @@ impl BlockPlan {
         earlier: usize,
         later: usize,
         (by_earlier, by_later): (&BTreeSet<String>, &BTreeSet<String>),
+        keep: &dyn Fn(&str) -> bool,
     ) -> Option<String> {
         // The same binding: both uses resolve to one `let` of the block, or both to a
         // binding from before it.
@@ -546,12 +603,12 @@ impl BlockPlan {
             |name: &&String| self.resolves[earlier].get(*name) == self.resolves[later].get(*name);
         by_earlier
             .iter()
-            .filter(|name| self.statements[later].touches.contains(*name))
+            .filter(|name| self.statements[later].touches.contains(*name) && keep(name))
             .find(same)
             .or_else(|| {
                 by_later
                     .iter()
-                    .filter(|name| self.statements[earlier].touches.contains(*name))
+                    .filter(|name| self.statements[earlier].touches.contains(*name) && keep(name))
                     .find(same)
             })
             .cloned()

@@ -21,6 +21,9 @@
 //! ".get" = "deadpool: the pooled connection is held as long as the binding"  # them in place
 //! "pool::checkout" = "a checked-out connection"
 //!
+//! [lock_across_await.guards]   # types whose values must not be held across an `.await`
+//! "r2d2::PooledConnection" = "r2d2 blocks the thread that waits for a connection"
+//!
 //! [lints]                      # the checker's levels; the attributes always deny
 //! blocking = "deny"
 //! lock-across-await = "deny"
@@ -241,6 +244,11 @@ pub struct Policy {
     /// connection, a permit, a lease), with the reason. `#[concurrent]` keeps a `let`
     /// of such a value where it is written, as it does `.lock()` and `.acquire()`.
     pub guards: Vec<Guard>,
+    /// `[lock_across_await.guards]`: types whose values must not be held across an
+    /// `.await` (a lock's guard of the crate's own, a sync pool's connection), by path,
+    /// with the reason. The checker's precise mode finds them among the locals a
+    /// coroutine saves across an `.await`.
+    pub lock_guards: Vec<PolicyRule>,
     /// `[cpu_bound.deny]`: CPU-heavy calls of the crate's own, with what to do instead.
     pub cpu_bound_deny: Vec<PolicyRule>,
     /// `[cpu_bound.allow]`: built-in CPU-heavy entries that do not apply, with the reason.
@@ -321,6 +329,7 @@ enum Table {
     Allow,
     Offload,
     Guards,
+    LockGuards,
     CpuBoundDeny,
     CpuBoundAllow,
     Lints,
@@ -361,7 +370,9 @@ pub fn parse_for(text: &str, reader: Reader) -> Result<Policy, PolicyError> {
                 {
                     return Err(error(unknown_table(name)));
                 }
-                (Table::Unknown | Table::Lints, Reader::Attributes) => Table::Other,
+                (Table::Unknown | Table::Lints | Table::LockGuards, Reader::Attributes) => {
+                    Table::Other
+                }
                 (table, _) => table,
             };
             continue;
@@ -400,16 +411,7 @@ pub fn parse_for(text: &str, reader: Reader) -> Result<Policy, PolicyError> {
                 "`{key}` is neither a path (`db::query_sync`) nor a method (`.fetch_sync`)"
             )));
         };
-        if matches!(table, Table::Deny | Table::CpuBoundDeny) && value.trim().is_empty() {
-            return Err(error(format!(
-                "the replacement text for `{key}` is empty: say what to use instead"
-            )));
-        }
-        if table == Table::Guards && value.trim().is_empty() {
-            return Err(error(format!(
-                "the reason for `{key}` is empty: say what the value holds while it lives"
-            )));
-        }
+        table.check(&key, &rule, &value).map_err(error)?;
         if table == Table::Guards {
             policy.guards.push(Guard {
                 rule,
@@ -430,6 +432,7 @@ pub fn parse_for(text: &str, reader: Reader) -> Result<Policy, PolicyError> {
             Table::Offload => policy.offload.push(entry),
             Table::CpuBoundDeny => policy.cpu_bound_deny.push(entry),
             Table::CpuBoundAllow => policy.cpu_bound_allow.push(entry),
+            Table::LockGuards => policy.lock_guards.push(entry),
             Table::Lints | Table::Guards | Table::Unknown | Table::Other => {}
         }
     }
@@ -437,6 +440,29 @@ pub fn parse_for(text: &str, reader: Reader) -> Result<Policy, PolicyError> {
 }
 
 impl Table {
+    /// What an entry of this table needs: a text for `deny` and the guards, a type's path
+    /// for `[lock_across_await.guards]`.
+    fn check(self, key: &str, rule: &Rule, value: &str) -> Result<(), String> {
+        let empty = value.trim().is_empty();
+        match self {
+            Table::Deny | Table::CpuBoundDeny if empty => Err(format!(
+                "the replacement text for `{key}` is empty: say what to use instead"
+            )),
+            Table::Guards if empty => Err(format!(
+                "the reason for `{key}` is empty: say what the value holds while it lives"
+            )),
+            Table::LockGuards if matches!(rule, Rule::Method(_)) => Err(format!(
+                "`{key}` is a method: `[lock_across_await.guards]` names types, by their \
+                 path (`pool::Lease`)"
+            )),
+            Table::LockGuards if empty => Err(format!(
+                "the reason for `{key}` is empty: say why its value must not be held across \
+                 an `.await`"
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// The table a header names; an unknown table of ours is an error.
     fn named(name: &str) -> Result<Table, String> {
         Ok(match name {
@@ -446,6 +472,7 @@ impl Table {
             "concurrent.guards" => Table::Guards,
             "cpu_bound.deny" => Table::CpuBoundDeny,
             "cpu_bound.allow" => Table::CpuBoundAllow,
+            "lock_across_await.guards" => Table::LockGuards,
             "lints" => Table::Lints,
             _ if name == "no_blocking" || name.starts_with("no_blocking.") => {
                 return Err(format!(
@@ -457,6 +484,12 @@ impl Table {
                 return Err(format!(
                     "unknown table `[{name}]`; `cpu-bound` reads `[cpu_bound.deny]` and \
                      `[cpu_bound.allow]`"
+                ));
+            }
+            _ if name == "lock_across_await" || name.starts_with("lock_across_await.") => {
+                return Err(format!(
+                    "unknown table `[{name}]`; `lock-across-await` reads \
+                     `[lock_across_await.guards]`"
                 ));
             }
             _ if name == "concurrent" || name.starts_with("concurrent.") => {
@@ -693,6 +726,43 @@ mod tests {
                 "{message:?} should start with {error:?}"
             );
         }
+    }
+
+    #[test]
+    fn lock_guards_are_types_with_a_reason() {
+        let policy = super::parse(
+            "[lock_across_await.guards]\n\"r2d2::PooledConnection\" = \"r2d2 blocks the waiting thread\"\n",
+        )
+        .expect("valid lock guards");
+        assert_eq!(
+            policy.lock_guards[0].rule.to_string(),
+            "r2d2::PooledConnection"
+        );
+        assert_eq!(policy.lock_guards[0].text, "r2d2 blocks the waiting thread");
+        for (text, error) in [
+            (
+                "[lock_across_await.guards]\n\".get\" = \"x\"",
+                "2: `.get` is a method",
+            ),
+            (
+                "[lock_across_await.guards]\n\"pool::Lease\" = \"\"",
+                "2: the reason for `pool::Lease` is empty",
+            ),
+            (
+                "[lock_across_await.guard]",
+                "1: unknown table `[lock_across_await.guard]`; `lock-across-await` reads",
+            ),
+        ] {
+            let message = super::parse(text).expect_err(text).to_string();
+            assert!(message.starts_with(error), "{message}");
+        }
+        // The attributes skip the table.
+        let policy = super::parse_for(
+            "[lock_across_await.guards]\n\".get\" = \"x\"",
+            super::Reader::Attributes,
+        )
+        .expect("the attributes skip it");
+        assert!(policy.lock_guards.is_empty());
     }
 
     #[test]

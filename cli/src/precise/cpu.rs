@@ -32,7 +32,7 @@ const DEPTH: usize = 8;
 
 /// What the rule needs beside the graph: the packages' `[cpu_bound]` lists and the
 /// root that chains are shown relative to.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Setup {
     deny: Vec<(Rule, String)>,
     allow: Vec<Rule>,

@@ -17,9 +17,13 @@
 //!    ([`leaves`]), directly or through any crate, is a `blocking` report at that call
 //!    with the chain; a lock guard or `RefCell` borrow in a coroutine's saved locals is a
 //!    `lock-across-await` report; a CPU-heavy call reached through the packages' own
-//!    fns is a `cpu-bound` report ([`cpu`]). The default mode's other reports are kept,
-//!    and the spawn rules run again with what the compiler says each call is
-//!    ([`spawns`]).
+//!    fns is a `cpu-bound` report ([`cpu`]). Each package's own `async-hygiene.toml`
+//!    applies to the reports in its code: one graph per distinct `[no_blocking]` policy.
+//! 4. `sequential-awaits` is planned again on the files of the packages asked for, with
+//!    how the compiler resolved each statement's borrows ([`borrows`]): two calls that
+//!    only share-borrow a binding join, one that borrows it mutably keeps its order. The
+//!    default mode's other reports are kept, and the spawn rules run again with what the
+//!    compiler says each call is ([`spawns`]).
 //!
 //! **Why `RUSTC_BOOTSTRAP=1` with `-Zmir-include-spans=on -Ztrim-diagnostic-paths=false`.**
 //! Without them stable rustc prints MIR calls without spans and with paths trimmed to
@@ -35,6 +39,7 @@
 //! a text it does not recognise is an error naming the rustc version (`rustc -vV`),
 //! never a report read from the wrong columns.
 
+mod borrows;
 mod cache;
 mod cpu;
 mod graph;
@@ -45,13 +50,13 @@ mod policy;
 pub(crate) mod spawns;
 pub(crate) mod wrapper;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::check::Checked;
 use crate::diagnostic::{shared_path, Diagnostic, Label, Location};
-use crate::rules::{Code, Level};
+use crate::rules::{sequential_awaits, Code, Level};
 use crate::scope::CrateRules;
 
 use self::graph::{Crate, Graph, Node, Why};
@@ -119,36 +124,11 @@ pub(crate) fn apply(
         }
         wrapper::BuildError::Io(error) => error,
     })?;
-    let mut crates = Vec::new();
     let mut seen = HashSet::new();
-    for unit in units {
-        if !seen.insert(unit.mir.clone()) {
-            continue;
-        }
-        crates.push(Crate::new(
-            unit.crate_name,
-            unit.cwd,
-            unit.primary,
-            unit.package,
-            unit.mir,
-        ));
-    }
-    let policy = policy::Policy::load(
-        checked
-            .workspace
-            .packages
-            .iter()
-            .map(|package| package.manifest_dir.as_path()),
-    );
-    let cpu = cpu::Setup::load(
-        &root,
-        checked
-            .workspace
-            .packages
-            .iter()
-            .map(|package| package.manifest_dir.as_path()),
-    );
-    let reports = run(crates, policy, cpu, rustc)?;
+    let units: Vec<wrapper::Unit> = units
+        .into_iter()
+        .filter(|unit| seen.insert(unit.mir.clone()))
+        .collect();
     let rules: Vec<(PathBuf, CrateRules)> = checked
         .workspace
         .packages
@@ -158,22 +138,35 @@ pub(crate) fn apply(
             (package.manifest_dir.clone(), rules)
         })
         .collect();
+    let cpu = cpu::Setup::load(
+        &root,
+        checked
+            .workspace
+            .packages
+            .iter()
+            .map(|package| package.manifest_dir.as_path()),
+    );
+    let reports = graph_reports(&units, &rules, &cpu, rustc.as_ref())?;
+    let (sequential, rechecked) = sequential_awaits_of(&units, checked, &rules);
     let mut kept: Vec<(Diagnostic, Option<usize>)> = checked
         .diagnostics
         .drain(..)
         .zip(checked.packages.drain(..))
-        .filter(|(diagnostic, _)| {
-            !matches!(diagnostic.code, Code::BLOCKING | Code::LOCK_ACROSS_AWAIT)
+        .filter(|(diagnostic, _)| match diagnostic.code {
+            Code::BLOCKING | Code::LOCK_ACROSS_AWAIT => false,
+            Code::SEQUENTIAL_AWAITS => !rechecked.contains(&*diagnostic.primary.file),
+            _ => true,
         })
         .collect();
     let mut shown = HashSet::new();
-    for mut report in reports {
-        let package = rules
-            .iter()
-            .enumerate()
-            .filter(|(_, (dir, _))| report.primary.file.starts_with(dir))
-            .max_by_key(|(_, (dir, _))| dir.components().count())
-            .map(|(at, _)| at);
+    for (mut report, package) in reports
+        .into_iter()
+        .map(|report| {
+            let package = package_of(&rules, &report.primary.file);
+            (report, package)
+        })
+        .chain(sequential)
+    {
         let level = match package {
             Some(package) => rules[package].1.level(report.code),
             None => report.code.default_level(),
@@ -192,6 +185,115 @@ pub(crate) fn apply(
     Ok(())
 }
 
+/// The package of a file: the innermost package directory it is in.
+fn package_of(rules: &[(PathBuf, CrateRules)], file: &Path) -> Option<usize> {
+    rules
+        .iter()
+        .enumerate()
+        .filter(|(_, (dir, _))| file.starts_with(dir))
+        .max_by_key(|(_, (dir, _))| dir.components().count())
+        .map(|(at, _)| at)
+}
+
+/// The graph's reports. Each package's `[no_blocking]` lists apply to the reports in its
+/// code: the graph is walked once for each distinct policy.
+fn graph_reports(
+    units: &[wrapper::Unit],
+    rules: &[(PathBuf, CrateRules)],
+    cpu: &cpu::Setup,
+    rustc: Option<&String>,
+) -> Result<Vec<Diagnostic>, String> {
+    let policies: Vec<policy::Policy> = rules
+        .iter()
+        .map(|(dir, _)| policy::Policy::load(dir))
+        .collect();
+    let mut distinct: Vec<&policy::Policy> = Vec::new();
+    for policy in &policies {
+        if !distinct.contains(&policy) {
+            distinct.push(policy);
+        }
+    }
+    let mut reports = Vec::new();
+    for (run_index, policy) in distinct.into_iter().enumerate() {
+        let crates = units
+            .iter()
+            .map(|unit| {
+                Crate::new(
+                    unit.crate_name.clone(),
+                    unit.cwd.clone(),
+                    unit.primary,
+                    unit.package.clone(),
+                    unit.mir.clone(),
+                )
+            })
+            .collect();
+        let found = run(crates, policy.clone(), cpu.clone(), rustc.cloned())?;
+        // A report in no package's directory (a module included by path) is the first
+        // walk's.
+        reports.extend(found.into_iter().filter(|report| {
+            package_of(rules, &report.primary.file)
+                .map_or(run_index == 0, |at| policies[at] == *policy)
+        }));
+    }
+    Ok(reports)
+}
+
+/// `sequential-awaits` on each file of the packages asked for that the compiler built,
+/// planned with the compiler's uses of each statement; each report with its package.
+/// Also the files checked again: the default mode's reports in them are replaced.
+fn sequential_awaits_of(
+    units: &[wrapper::Unit],
+    checked: &Checked,
+    rules: &[(PathBuf, CrateRules)],
+) -> (Vec<(Diagnostic, Option<usize>)>, HashSet<PathBuf>) {
+    let mut files = Files::default();
+    let mut by_file: std::collections::BTreeMap<PathBuf, Vec<borrows::Use>> =
+        std::collections::BTreeMap::new();
+    for unit in units.iter().filter(|unit| unit.primary) {
+        let Ok(text) = std::fs::read_to_string(&unit.mir) else {
+            continue;
+        };
+        let mut is_binding = |binding: &borrows::Binding| {
+            borrows::written_binding(binding, &mut |span| {
+                files.text_at(&unit.cwd.join(&span.file), span)
+            })
+        };
+        let mut canonical: HashMap<String, Option<PathBuf>> = HashMap::new();
+        for found in borrows::uses(&text, &mut is_binding) {
+            let file = canonical
+                .entry(found.span.file.clone())
+                .or_insert_with(|| unit.cwd.join(&found.span.file).canonicalize().ok());
+            if let Some(file) = file {
+                by_file.entry(file.clone()).or_default().push(found);
+            }
+        }
+    }
+    let mut reports = Vec::new();
+    let mut rechecked = HashSet::new();
+    for (file, uses) in by_file {
+        let Some((package, _)) = checked.owners.get(&file) else {
+            continue;
+        };
+        // A file without two `.await`s has nothing to join (nor a default report).
+        let Some(text) = files
+            .text(&file)
+            .filter(|text| text.matches(".await").nth(1).is_some())
+        else {
+            continue;
+        };
+        let path = shared_path(file.clone());
+        let lookup = borrows::lookup(uses);
+        if let Some(mut found) =
+            sequential_awaits::check_file(&rules[package].1, &path, &text, &lookup)
+        {
+            crate::check::relative_notes(&mut found, &checked.workspace.root);
+            reports.extend(found.into_iter().map(|report| (report, Some(package))));
+            rechecked.insert(file);
+        }
+    }
+    (reports, rechecked)
+}
+
 /// The graph's reports, on a thread with room for deep chains; the caches of the
 /// dependencies read are written after.
 fn run(
@@ -203,11 +305,12 @@ fn run(
     std::thread::Builder::new()
         .stack_size(256 << 20)
         .spawn(move || {
+            let lock_guards = policy.clone();
             let mut graph = Graph::new(crates, policy);
             if let Some(rustc) = rustc {
                 graph.set_rustc(rustc);
             }
-            let reports = reports(&mut graph, &cpu);
+            let reports = reports(&mut graph, &lock_guards, &cpu);
             spawns::install(&graph);
             if let Some(error) = graph.error() {
                 return Err(error);
@@ -228,8 +331,8 @@ fn run(
         .map_err(|_| "precise mode panicked".to_owned())?
 }
 
-/// Every report from the packages asked for.
-fn reports(graph: &mut Graph, cpu: &cpu::Setup) -> Vec<Diagnostic> {
+/// Every report from the packages asked for (`policy`: the types it names guards).
+fn reports(graph: &mut Graph, policy: &policy::Policy, cpu: &cpu::Setup) -> Vec<Diagnostic> {
     let mut files = Files::default();
     let mut reports = Vec::new();
     let primary: Vec<usize> = (0..graph.crates.len())
@@ -248,7 +351,7 @@ fn reports(graph: &mut Graph, cpu: &cpu::Setup) -> Vec<Diagnostic> {
         .collect();
     let mut cpu_bound = cpu::CpuBound::new(cpu);
     for root in roots {
-        reports.extend(guards(graph, root, &mut files));
+        reports.extend(guards(graph, root, policy, &mut files));
         // Less the closures handed to a blocking pool, which may compute.
         for site in sites(graph, root, &cpu::pools) {
             for call in 0..graph.body(site).calls.len() {
@@ -430,13 +533,31 @@ fn guard_kind(ty: &str) -> Option<(&'static str, bool)> {
     }
 }
 
-/// `lock-across-await` reports from one coroutine's saved locals.
-fn guards(graph: &Graph, root: Node, files: &mut Files) -> Vec<Diagnostic> {
+/// What a saved local is, when it must not be held across an `.await`.
+enum Held<'p> {
+    /// A lock's guard (std, `parking_lot`, `spin`; the lock's name), or a `RefCell`'s borrow.
+    Lock(&'static str, bool),
+    /// A type the policy names, with the reason.
+    Named(&'p str),
+}
+
+/// `lock-across-await` reports from one coroutine's saved locals (`policy`: the types
+/// it names guards).
+fn guards(
+    graph: &Graph,
+    root: Node,
+    policy: &policy::Policy,
+    files: &mut Files,
+) -> Vec<Diagnostic> {
     let body = graph.body(root);
     let mut reports = Vec::new();
     for saved in &body.saved {
-        let Some((lock, cell)) = guard_kind(&saved.ty) else {
-            continue;
+        let held = match guard_kind(&saved.ty) {
+            Some((lock, cell)) => Held::Lock(lock, cell),
+            None => match policy.lock_guard(&saved.ty) {
+                Some((_, reason)) => Held::Named(reason),
+                None => continue,
+            },
         };
         let Some(suspension) = body
             .suspensions
@@ -468,22 +589,30 @@ fn guards(graph: &Graph, root: Node, files: &mut Files) -> Vec<Diagnostic> {
             Some((name, _)) => format!(" bound to `{name}`"),
             None => String::new(),
         };
-        let (what, consequence, instead) = if cell {
-            (
+        let (what, consequence, instead) = match held {
+            Held::Lock(_, true) => (
                 format!("a `RefCell` borrow (`{}`)", saved.ty),
-                "while the task is suspended, any other borrow of the cell panics",
+                "while the task is suspended, any other borrow of the cell panics".to_owned(),
                 "end the borrow's scope before awaiting with an inner block".to_owned(),
-            )
-        } else {
-            (
+            ),
+            Held::Lock(lock, false) => (
                 format!("a std/parking_lot `{lock}` guard (`{}`)", saved.ty),
                 "while the task is suspended, every other task that takes this lock blocks \
-                 its executor thread (or deadlocks)",
+                 its executor thread (or deadlocks)"
+                    .to_owned(),
                 format!(
                     "end the guard's scope before awaiting with an inner block, or use \
                      `tokio::sync::{lock}` and `.await` its lock"
                 ),
-            )
+            ),
+            Held::Named(reason) => (
+                format!(
+                    "a guard that this crate's `async-hygiene.toml` names (`{}`)",
+                    saved.ty
+                ),
+                format!("its `[lock_across_await.guards]` says: {reason}"),
+                "end the guard's scope before awaiting with an inner block".to_owned(),
+            ),
         };
         let mut diagnostic = Diagnostic::new(
             Code::LOCK_ACROSS_AWAIT,
@@ -525,30 +654,46 @@ fn short(graph: &Graph, node: Node, span: &Span) -> String {
     format!("{shown}:{}", span.line)
 }
 
+/// A file's text and the byte offset of each of its lines.
+type Source = (Arc<str>, Arc<[usize]>);
+
 /// Source files, read once, for byte offsets and `allow_blocking!`.
 #[derive(Default)]
 struct Files {
-    texts: std::collections::HashMap<PathBuf, Option<Arc<str>>>,
+    /// Each path as spans give it, canonical.
+    canonical: HashMap<PathBuf, Option<PathBuf>>,
+    /// Each file's text and the byte offset of each of its lines.
+    texts: HashMap<PathBuf, Option<Source>>,
 }
 
 impl Files {
-    fn text(&mut self, path: &Path) -> Option<Arc<str>> {
+    fn source(&mut self, path: &Path) -> Option<Source> {
         self.texts
             .entry(path.to_path_buf())
-            .or_insert_with(|| std::fs::read_to_string(path).ok().map(Arc::from))
+            .or_insert_with(|| {
+                let text: Arc<str> = Arc::from(std::fs::read_to_string(path).ok()?);
+                let starts = std::iter::once(0)
+                    .chain(text.match_indices('\n').map(|(newline, _)| newline + 1))
+                    .collect();
+                Some((text, starts))
+            })
             .clone()
+    }
+
+    fn text(&mut self, path: &Path) -> Option<Arc<str>> {
+        self.source(path).map(|(text, _)| text)
     }
 
     /// A span as the checker's [`Location`], with byte offsets from the file's text.
     fn location(&mut self, path: &Path, span: &Span) -> Option<Location> {
-        let path = path.canonicalize().ok()?;
-        let text = self.text(&path)?;
+        let path = self
+            .canonical
+            .entry(path.to_path_buf())
+            .or_insert_with(|| path.canonicalize().ok())
+            .clone()?;
+        let (text, starts) = self.source(&path)?;
         let byte = |line: usize, column: usize| -> Option<usize> {
-            let start = if line == 1 {
-                0
-            } else {
-                text.match_indices('\n').nth(line - 2)?.0 + 1
-            };
+            let start = *starts.get(line.checked_sub(1)?)?;
             let rest = &text[start..];
             let offset = rest
                 .char_indices()
@@ -565,6 +710,13 @@ impl Files {
             column_end: span.end_column,
             bytes,
         })
+    }
+
+    /// The source text at a span.
+    fn text_at(&mut self, path: &Path, span: &Span) -> Option<String> {
+        let location = self.location(path, span)?;
+        let text = self.text(&location.file)?;
+        text.get(location.bytes).map(str::to_owned)
     }
 
     /// Whether the location is inside an `allow_blocking!(..)`.

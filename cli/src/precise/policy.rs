@@ -1,44 +1,47 @@
 //! `async-hygiene.toml`'s `[no_blocking]` lists on the compiler's paths: `deny` adds
 //! leaves, `allow` removes calls (a leaf, or a fn whose calls are then not followed),
-//! `offload` hands a call's closures off the executor. A path rule matches a callee
+//! `offload` hands a call's closures off the executor; and `[lock_across_await.guards]`,
+//! types whose values must not be saved across an `.await`. A path rule matches a callee
 //! whose full path ends with the rule's segments (`fs::read` matches
 //! `std::fs::read`); a `.method` rule matches any callee of that name.
 //!
-//! The lists of every package checked apply to the whole graph: a rule names a callee,
-//! wherever the call is.
+//! Each package's lists apply to the reports in its own code, as the default mode applies
+//! them: a rule names a callee, wherever in the graph the call from that code leads.
 
 use async_hygiene_analysis::policy::{self, Rule};
 
 use super::leaves::Leaf;
 use super::paths::{type_path, Callee};
 
-#[derive(Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Policy {
     deny: Vec<(Rule, String)>,
     allow: Vec<Rule>,
     offload: Vec<Rule>,
+    lock_guards: Vec<(Rule, String)>,
 }
 
 impl Policy {
-    /// The `[no_blocking]` lists of the packages in these directories (a malformed file
-    /// is the default mode's report already).
-    pub(crate) fn load<'a>(dirs: impl Iterator<Item = &'a std::path::Path>) -> Policy {
-        let mut rules = Policy::default();
-        for dir in dirs {
-            let Some(Ok(policy)) = policy::load_from(dir).map(|loaded| loaded.policy) else {
-                continue;
-            };
-            rules
+    /// The `[no_blocking]` lists of the package in `dir` (a malformed file is the default
+    /// mode's report already).
+    pub(crate) fn load(dir: &std::path::Path) -> Policy {
+        let Some(Ok(policy)) = policy::load_from(dir).map(|loaded| loaded.policy) else {
+            return Policy::default();
+        };
+        Policy {
+            deny: policy
                 .deny
-                .extend(policy.deny.into_iter().map(|rule| (rule.rule, rule.text)));
-            rules
-                .allow
-                .extend(policy.allow.into_iter().map(|rule| rule.rule));
-            rules
-                .offload
-                .extend(policy.offload.into_iter().map(|rule| rule.rule));
+                .into_iter()
+                .map(|rule| (rule.rule, rule.text))
+                .collect(),
+            allow: policy.allow.into_iter().map(|rule| rule.rule).collect(),
+            offload: policy.offload.into_iter().map(|rule| rule.rule).collect(),
+            lock_guards: policy
+                .lock_guards
+                .into_iter()
+                .map(|rule| (rule.rule, rule.text))
+                .collect(),
         }
-        rules
     }
 
     pub(crate) fn allows(&self, callee: &Callee) -> bool {
@@ -47,6 +50,19 @@ impl Policy {
 
     pub(crate) fn offloads(&self, callee: &Callee) -> bool {
         self.offload.iter().any(|rule| matches(rule, callee))
+    }
+
+    /// The `[lock_across_await.guards]` rule a value's type matches (its path ends with
+    /// the rule's), with the reason. A reference is not the value.
+    pub(crate) fn lock_guard(&self, ty: &str) -> Option<(&Rule, &str)> {
+        if ty.trim_start().starts_with('&') {
+            return None;
+        }
+        let (path, _) = type_path(ty)?;
+        self.lock_guards
+            .iter()
+            .find(|(rule, _)| matches!(rule, Rule::Path(segments) if path.ends_with(segments)))
+            .map(|(rule, reason)| (rule, reason.as_str()))
     }
 
     pub(crate) fn denies(&self, callee: &Callee) -> Option<Leaf> {
@@ -96,6 +112,17 @@ pub(crate) fn matches(rule: &Rule, callee: &Callee) -> bool {
 #[cfg(test)]
 mod tests {
     use super::{matches, Callee, Rule};
+
+    #[test]
+    fn lock_guards_match_types_by_the_end_of_their_path() {
+        let policy = super::Policy {
+            lock_guards: vec![("pool::Lease".parse().unwrap(), "a sync pool".to_owned())],
+            ..super::Policy::default()
+        };
+        assert!(policy.lock_guard("app::pool::Lease<'_, u8>").is_some());
+        assert!(policy.lock_guard("app::pool::Leases").is_none());
+        assert!(policy.lock_guard("&app::pool::Lease").is_none());
+    }
 
     #[test]
     fn rules_match_the_end_of_full_paths() {
