@@ -1,8 +1,7 @@
 //! What a limit costs, as ratios against a baseline measured in the same run (absolute
 //! numbers depend on the machine; ratios much less so). Each line prints the goal and the
-//! figures of the release before (`bf10e29`, per-runtime limits behind a lock) and of the one
-//! before that (`a4fc099`, process-wide limits), both measured back to back on a quiet 2-core
-//! machine, with the workload as this file had it then.
+//! figures of the commit before the current acquire (`ebac951`), measured with this file
+//! in the same session as the current one (`docs/benchmarks.md` has both).
 //!
 //! ```text
 //! cargo run --release --features bench --example bench_bounded
@@ -283,7 +282,7 @@ async fn main() {
         "#[bounded(64)] from block_on",
         CALLS,
         calls,
-        "goal <= 1.0x; was 1.54-1.66x at bf10e29, 0.69-0.70x at a4fc099",
+        "goal <= 1.0x; was 1.19-1.23x at ebac951",
     );
     let calls = best_of(
         || in_task(time_calls(hand_written)),
@@ -294,7 +293,7 @@ async fn main() {
         "#[bounded(64)] from a task  ",
         CALLS,
         calls,
-        "goal <= 1.0x; not measured before",
+        "goal <= 1.0x; was 0.78-0.88x at ebac951",
     );
 
     let total = CONTENDING_TASKS * CONTENDED_CALLS;
@@ -308,7 +307,7 @@ async fn main() {
         "#[bounded(8)], one runtime        ",
         total,
         calls,
-        "goal <= 1.05x; was 1.32-1.43x at bf10e29, 1.09-1.11x at a4fc099",
+        "goal <= 1.05x; was 1.14-1.16x at ebac951",
     );
     let other = OtherRuntime::start(attributed_contended_second).await;
     let calls = best_of(
@@ -321,7 +320,7 @@ async fn main() {
         "#[bounded(8)], two runtimes alive ",
         total,
         calls,
-        "goal <= 1.05x; not measured before",
+        "goal <= 1.05x; was 1.13-1.16x at ebac951",
     );
 
     println!("\n3. {ITEMS} items at limit {WIDTH}, each yielding once, best of {ROUNDS}");
@@ -343,7 +342,7 @@ async fn main() {
     }
     let throughput = |d: Duration| ITEMS as f64 / d.as_secs_f64() / 1e6;
     println!(
-        "   limit::map(.., 100): {:6.2} M items/s, peak heap {:7.1} KiB\n   buffer_unordered(100): {:6.2} M items/s, peak heap {:7.1} KiB\n   throughput: {:.3}x (goal >= 1.0x; was 0.99-1.00x at bf10e29, 1.00x at a4fc099), peak heap: {:.3}x (goal <= 2x)",
+        "   limit::map(.., 100): {:6.2} M items/s, peak heap {:7.1} KiB\n   buffer_unordered(100): {:6.2} M items/s, peak heap {:7.1} KiB\n   throughput: {:.3}x (goal >= 1.0x; was 0.96-1.04x at ebac951), peak heap: {:.3}x (goal <= 2x)",
         throughput(ours_time),
         ours_heap as f64 / 1024.0,
         throughput(baseline_time),
