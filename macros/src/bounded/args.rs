@@ -26,7 +26,7 @@ pub(super) enum LimitSource {
     /// `#[bounded(8)]` / `#[bounded(MAX)]`: a `static` declared inside the function.
     Own { capacity: TokenStream },
     /// `#[bounded(limit = DB)]`: a limit the user declared, evaluated inside the body.
-    Shared { key: Ident, limit: Expr },
+    Shared { key: Ident, limit: Box<Expr> },
 }
 
 pub(super) struct Timeout {
@@ -144,7 +144,10 @@ impl Builder {
     fn build(mut self, args_span: Span) -> syn::Result<BoundedArgs> {
         let source = match (self.capacity, self.shared) {
             (Some((capacity, _)), None) => Some(LimitSource::Own { capacity }),
-            (None, Some((key, limit))) => Some(LimitSource::Shared { key, limit }),
+            (None, Some((key, limit))) => Some(LimitSource::Shared {
+                key,
+                limit: Box::new(limit),
+            }),
             (Some((_, span)), Some((key, _))) => {
                 self.errors.push(syn::Error::new(
                     span,
