@@ -5,7 +5,7 @@
 //! async fns reached through the futures that poll them. Leaves are [`super::leaves`].
 
 use std::cell::{Cell, OnceCell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::cache;
@@ -91,6 +91,8 @@ struct Index {
     by_last: HashMap<String, Vec<usize>>,
     closures: HashMap<String, usize>,
     impls: Vec<Impl>,
+    /// The first segment of every body's path: the crate's top-level modules and items.
+    modules: HashSet<String>,
 }
 
 /// A body: crate, body.
@@ -314,18 +316,26 @@ impl Graph {
     fn resolve(&self, from: usize, callee: &Callee) -> Vec<Node> {
         match callee {
             Callee::Path(segments) => {
-                let (crates, rest): (Vec<usize>, &[String]) = match segments.first() {
+                let mut places: Vec<(usize, &[String])> = Vec::new();
+                match segments.first() {
                     Some(first)
                         if segments.len() > 1
                             && *first != self.crates[from].name
                             && self.by_crate.contains_key(first) =>
                     {
-                        (self.by_crate[first].clone(), &segments[1..])
+                        places.extend(self.by_crate[first].iter().map(|at| (*at, &segments[1..])));
+                        // rustc prints the caller's own paths without its crate's name: a
+                        // module of the caller's named like another crate of the graph (a
+                        // bin's `mod args;` beside an integration test `tests/args.rs`) is
+                        // the caller's as much as that crate's.
+                        if self.index_of(from).modules.contains(first) {
+                            places.push((from, &segments[..]));
+                        }
                     }
-                    _ => (vec![from], &segments[..]),
-                };
+                    _ => places.push((from, &segments[..])),
+                }
                 let mut found = Vec::new();
-                for krate in crates {
+                for (krate, rest) in places {
                     if leaves::REACTORS.contains(&self.crates[krate].name.as_str()) {
                         continue;
                     }
@@ -457,7 +467,7 @@ impl Graph {
 
     /// `<dyn Trait as Trait>::method`: the method of every impl of the trait in the
     /// trait's crate, the caller's and the packages checked (the chain says which one
-    /// blocks).
+    /// blocks); in a dependency, of the packages checked only.
     fn dyn_method(
         &self,
         from: usize,
@@ -466,7 +476,15 @@ impl Graph {
         method: &str,
     ) -> Vec<Node> {
         let mut found = Vec::new();
-        for krate in self.impl_crates(from, [trait_path.first()], true) {
+        let mut crates = self.impl_crates(from, [trait_path.first()], true);
+        // Inside a dependency, the implementation its trait object holds is chosen by
+        // configuration the graph does not see (rustls's `dyn KeyLog` is a `NoKeyLog`
+        // unless the user sets a `KeyLogFile`): there only the user's own
+        // implementations, which the user's code hands in, are followed.
+        if !self.crates[from].primary {
+            crates.retain(|krate| self.crates[*krate].primary);
+        }
+        for krate in crates {
             for imp in &self.index_of(krate).impls {
                 if imp.trait_name.as_deref() == Some(trait_name) {
                     found.extend(imp.methods.get(method).map(|body| (krate, *body)));
@@ -780,8 +798,12 @@ fn index(krate: &Crate, bodies: &[&Body], sources: &mut Sources) -> Index {
     let mut by_last: HashMap<String, Vec<usize>> = HashMap::new();
     let mut closures = HashMap::new();
     let mut impls: HashMap<String, Impl> = HashMap::new();
+    let mut modules = HashSet::new();
     for (at, body) in bodies.iter().enumerate() {
         by_name.entry(body.name.clone()).or_insert(at);
+        if let Some((first, _)) = body.name.split_once("::") {
+            modules.insert(first.to_owned());
+        }
         if !body.name.contains(['{', '<']) {
             let last = body.name.rsplit("::").next().unwrap_or_default();
             by_last.entry(last.to_owned()).or_default().push(at);
@@ -840,6 +862,7 @@ fn index(krate: &Crate, bodies: &[&Body], sources: &mut Sources) -> Index {
         by_last,
         closures,
         impls: impls.into_values().collect(),
+        modules,
     }
 }
 
