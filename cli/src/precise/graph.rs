@@ -417,9 +417,16 @@ impl Graph {
         let Some(self_name) = path.last().cloned() else {
             return Vec::new();
         };
+        // The orphan rule: an impl of another crate's trait for another crate's type
+        // (`<std::slice::Iter<'_, u8> as std::iter::Iterator>`) is never the caller's,
+        // whatever the caller's own types are called.
+        let orphan = self.foreign(from, &path) && self.foreign(from, trait_path);
         let mut found = Vec::new();
         for krate in self.impl_crates(from, [path.first(), trait_path.first()], false) {
             let local = krate == from;
+            if local && orphan {
+                continue;
+            }
             for imp in &self.index_of(krate).impls {
                 if imp.self_name != self_name || imp.trait_name.as_deref() != Some(&*trait_name) {
                     continue;
@@ -441,6 +448,19 @@ impl Graph {
             }
         }
         found
+    }
+
+    /// Whether a path as printed in crate `from` names another crate's item: it starts
+    /// with `std`, `core`, `alloc` or another crate of the graph that is not also one of
+    /// `from`'s own modules.
+    fn foreign(&self, from: usize, path: &[String]) -> bool {
+        let [first, _, ..] = path else {
+            return false;
+        };
+        *first != self.crates[from].name
+            && (matches!(first.as_str(), "std" | "core" | "alloc")
+                || self.by_crate.contains_key(first))
+            && !self.index_of(from).modules.contains(first)
     }
 
     /// The crates an impl may be in: the caller's, those that `firsts` (the first
