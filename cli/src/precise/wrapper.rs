@@ -1,7 +1,7 @@
 //! The private build: `cargo check` with this binary as `RUSTC_WRAPPER`, which adds
-//! `--emit=mir` (and the flags for spans and full paths) to each crate's compile and
-//! notes where rustc ran, then runs rustc, through the user's own wrapper if they have
-//! one.
+//! `--emit=mir` (and the flags for spans and full paths) to each crate's checked compile
+//! (not to one cargo links to run at build time) and notes where rustc ran, then runs
+//! rustc, through the user's own wrapper if they have one.
 
 use std::ffi::OsString;
 use std::io::BufRead;
