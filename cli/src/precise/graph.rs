@@ -112,6 +112,8 @@ struct Index {
     impls: Vec<Impl>,
     /// The last names of the types the crate's impls are for.
     self_names: HashSet<String>,
+    /// The first segment of every body's path: the crate's top-level modules and items.
+    modules: HashSet<String>,
 }
 
 /// A body: crate, body. A body index with [`INSTANCE`] set is an instance of a generic
@@ -394,17 +396,28 @@ impl Graph {
     pub(crate) fn resolve(&self, from: usize, callee: &Callee) -> Vec<Node> {
         match callee {
             Callee::Path(segments) => {
-                let (crates, rest): (Vec<usize>, &[String]) = match segments.first() {
+                let mut places: Vec<(usize, &[String])> = Vec::new();
+                match segments.first() {
                     Some(first)
                         if segments.len() > 1
                             && *first != self.crates[from].name
                             && self.by_crate.contains_key(first) =>
                     {
-                        (self.by_crate[first].clone(), &segments[1..])
+                        places.extend(self.by_crate[first].iter().map(|at| (*at, &segments[1..])));
+                        // rustc prints the caller's own paths without its crate's name: a
+                        // module of the caller's named like another crate of the graph (a
+                        // bin's `mod args;` beside an integration test `tests/args.rs`) is
+                        // the caller's as much as that crate's.
+                        if self.index_of(from).modules.contains(first) {
+                            places.push((from, &segments[..]));
+                        }
                     }
-                    _ => (vec![from], &segments[..]),
-                };
-                let found = self.by_segments(&crates, rest);
+                    _ => places.push((from, &segments[..])),
+                }
+                let mut found = Vec::new();
+                for (krate, rest) in places {
+                    found.extend(self.by_segments(&[krate], rest));
+                }
                 match segments.split_first() {
                     // The crate's own item as another crate names it, in a type an
                     // instance was given.
@@ -504,9 +517,16 @@ impl Graph {
         let Some(self_name) = path.last().cloned() else {
             return Vec::new();
         };
+        // The orphan rule: an impl of another crate's trait for another crate's type
+        // (`<std::slice::Iter<'_, u8> as std::iter::Iterator>`) is never the caller's,
+        // whatever the caller's own types are called.
+        let orphan = self.foreign(from, &path) && self.foreign(from, trait_path);
         let mut found = Vec::new();
         for krate in self.impl_crates(from, [path.first(), trait_path.first()], false) {
             let local = krate == from;
+            if local && orphan {
+                continue;
+            }
             for imp in &self.index_of(krate).impls {
                 if imp.self_name != self_name || imp.trait_name.as_deref() != Some(&*trait_name) {
                     continue;
@@ -528,6 +548,19 @@ impl Graph {
             }
         }
         found
+    }
+
+    /// Whether a path as printed in crate `from` names another crate's item: it starts
+    /// with `std`, `core`, `alloc` or another crate of the graph that is not also one of
+    /// `from`'s own modules.
+    fn foreign(&self, from: usize, path: &[String]) -> bool {
+        let [first, _, ..] = path else {
+            return false;
+        };
+        *first != self.crates[from].name
+            && (matches!(first.as_str(), "std" | "core" | "alloc")
+                || self.by_crate.contains_key(first))
+            && !self.index_of(from).modules.contains(first)
     }
 
     /// The crates an impl may be in: the caller's, those that `firsts` (the first
@@ -554,7 +587,7 @@ impl Graph {
 
     /// `<dyn Trait as Trait>::method`: the method of every impl of the trait in the
     /// trait's crate, the caller's and the packages checked (the chain says which one
-    /// blocks).
+    /// blocks); in a dependency, of the packages checked only.
     fn dyn_method(
         &self,
         from: usize,
@@ -563,7 +596,15 @@ impl Graph {
         method: &str,
     ) -> Vec<Node> {
         let mut found = Vec::new();
-        for krate in self.impl_crates(from, [trait_path.first()], true) {
+        let mut crates = self.impl_crates(from, [trait_path.first()], true);
+        // Inside a dependency, the implementation its trait object holds is chosen by
+        // configuration the graph does not see (rustls's `dyn KeyLog` is a `NoKeyLog`
+        // unless the user sets a `KeyLogFile`): there only the user's own
+        // implementations, which the user's code hands in, are followed.
+        if !self.crates[from].primary {
+            crates.retain(|krate| self.crates[*krate].primary);
+        }
+        for krate in crates {
             for imp in &self.index_of(krate).impls {
                 if imp.trait_name.as_deref() == Some(trait_name) {
                     found.extend(imp.methods.get(method).map(|body| (krate, *body)));
@@ -1279,8 +1320,12 @@ fn index(krate: &Crate, bodies: &[&Body], sources: &mut Sources) -> Index {
     let mut by_last: HashMap<String, Vec<usize>> = HashMap::new();
     let mut closures = HashMap::new();
     let mut impls: HashMap<String, Impl> = HashMap::new();
+    let mut modules = HashSet::new();
     for (at, body) in bodies.iter().enumerate() {
         by_name.entry(body.name.clone()).or_insert(at);
+        if let Some((first, _)) = body.name.split_once("::") {
+            modules.insert(first.to_owned());
+        }
         if !body.name.contains(['{', '<']) {
             let last = body.name.rsplit("::").next().unwrap_or_default();
             by_last.entry(last.to_owned()).or_default().push(at);
@@ -1342,6 +1387,7 @@ fn index(krate: &Crate, bodies: &[&Body], sources: &mut Sources) -> Index {
         closures,
         self_names: impls.values().map(|imp| imp.self_name.clone()).collect(),
         impls: impls.into_values().collect(),
+        modules,
     }
 }
 

@@ -168,11 +168,21 @@ pub(crate) const ADAPTERS: &[&str] = &[
     "std::iter::Zip",
 ];
 
+/// Where rustc's def paths differ from the public paths the catalogue names: an item
+/// defined in a private module and re-exported at the crate's root.
+const DEF_PATHS: &[(&str, &str)] = &[("crossbeam_channel::channel::", "crossbeam_channel::")];
+
 /// The leaf a call reaches, if its callee blocks.
 pub(crate) fn leaf(callee: &Callee, args: &str) -> Option<Leaf> {
     match callee {
         Callee::Path(segments) => {
-            let path = segments.join("::");
+            let mut path = segments.join("::");
+            if let Some((rest, public)) = DEF_PATHS
+                .iter()
+                .find_map(|(def, public)| Some((path.strip_prefix(def)?, public)))
+            {
+                path = format!("{public}{rest}");
+            }
             if binds_an_address(&path, args) {
                 return None;
             }
@@ -330,5 +340,32 @@ pub(crate) fn offloads(crate_name: &str, callee: &Callee) -> bool {
         Callee::Qualified { trait_path, .. } => trait_path
             .first()
             .is_some_and(|first| first.starts_with("rayon")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{leaf, Callee};
+
+    fn leaf_of(callee: &str) -> Option<String> {
+        leaf(&Callee::parse(callee).unwrap(), "").map(|leaf| leaf.what)
+    }
+
+    #[test]
+    fn a_receiver_defined_in_a_private_module_is_the_catalogues() {
+        // notify's `INotifyWatcher::watch` waits for its event loop's reply so.
+        assert_eq!(
+            leaf_of("crossbeam_channel::channel::Receiver::<std::result::Result<(), notify::Error>>::recv")
+                .as_deref(),
+            Some("`crossbeam_channel::Receiver::recv`")
+        );
+        assert_eq!(
+            leaf_of("crossbeam_channel::channel::Receiver::<u8>::try_recv"),
+            None
+        );
+        assert_eq!(
+            leaf_of("crossbeam_channel::channel::Sender::<u8>::send"),
+            None
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! The private build: `cargo check` with this binary as `RUSTC_WRAPPER`, which adds
-//! `--emit=mir` (and the flags for spans and full paths) to each crate's compile and
-//! notes where rustc ran, then runs rustc, through the user's own wrapper if they have
-//! one.
+//! `--emit=mir` (and the flags for spans and full paths) to each crate's checked compile
+//! (not to one cargo links to run at build time) and notes where rustc ran, then runs
+//! rustc, through the user's own wrapper if they have one.
 
 use std::ffi::OsString;
 use std::io::BufRead;
@@ -72,9 +72,9 @@ pub(crate) fn wrapper_main() -> Option<ExitCode> {
 }
 
 /// A crate's own compile as cargo runs it for `cargo check` (`--crate-name`, an
-/// `--emit` with `metadata`, an `--out-dir`), not a build script's probe (those run
-/// with the build script's environment, `CARGO_CFG_*` included): the note file to
-/// write beside its MIR.
+/// `--emit` with `metadata` and without `link`, an `--out-dir`), not a build script's
+/// probe (those run with the build script's environment, `CARGO_CFG_*` included): the
+/// note file to write beside its MIR.
 fn crate_compile(args: &[OsString]) -> Option<PathBuf> {
     if std::env::var_os("CARGO_CFG_TARGET_OS").is_some() {
         return None;
@@ -88,7 +88,11 @@ fn crate_compile(args: &[OsString]) -> Option<PathBuf> {
     };
     let name = value("--crate-name")?;
     let emit = value("--emit")?;
-    if !emit.split(',').any(|kind| kind == "metadata") {
+    // A compile that links is one `cargo check` builds to run at build time (a proc
+    // macro, a build script's dependency, `syn` under a derive): its code never runs in
+    // the async code checked, and its MIR would be a third of all the text written.
+    if !emit.split(',').any(|kind| kind == "metadata") || emit.split(',').any(|kind| kind == "link")
+    {
         return None;
     }
     let out_dir = value("--out-dir")?;
@@ -214,6 +218,9 @@ pub(crate) fn build(
             let Some(files) = message["filenames"].as_array() else {
                 continue;
             };
+            if linked(files) {
+                continue;
+            }
             for file in files.iter().filter_map(|file| file.as_str()) {
                 if let Some(unit) = unit_of(Path::new(file))? {
                     units.push(unit);
@@ -228,6 +235,19 @@ pub(crate) fn build(
         return Err(BuildError::Failed);
     }
     Ok((units, cargos_rustc(&target_dir)))
+}
+
+/// Whether cargo linked the unit whose artifacts are `files` (an `.rlib` beside its
+/// `.rmeta`): one built to run at build time, for which the wrapper wrote no MIR.
+fn linked(files: &[serde_json::Value]) -> bool {
+    files
+        .iter()
+        .filter_map(serde_json::Value::as_str)
+        .any(|file| {
+            Path::new(file)
+                .extension()
+                .is_some_and(|extension| extension == "rlib")
+        })
 }
 
 /// The `rustc -vV` cargo ran for a build into `target_dir`, from the file where cargo
@@ -339,7 +359,47 @@ pub(crate) fn rustc_version() -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{cargos_rustc, config_wrapper, package};
+    use std::ffi::OsString;
+    use std::path::Path;
+
+    use super::{cargos_rustc, config_wrapper, crate_compile, linked, package};
+
+    #[test]
+    fn a_linked_unit_is_not_read() {
+        let files = |names: &[&str]| -> Vec<serde_json::Value> {
+            names.iter().map(|name| serde_json::json!(name)).collect()
+        };
+        assert!(linked(&files(&[
+            "/t/debug/deps/libsyn-36ae099d035b6c01.rlib",
+            "/t/debug/deps/libsyn-36ae099d035b6c01.rmeta",
+        ])));
+        assert!(!linked(&files(&[
+            "/t/debug/deps/libsyn-c4d5531f894a3559.rmeta"
+        ])));
+    }
+
+    #[test]
+    fn only_the_crates_cargo_check_checks_get_mir() {
+        let args = |emit: &str| {
+            [
+                "--crate-name",
+                "syn",
+                emit,
+                "-C",
+                "extra-filename=-36ae099d035b6c01",
+                "--out-dir",
+                "/t/debug/deps",
+            ]
+            .map(OsString::from)
+        };
+        assert_eq!(
+            crate_compile(&args("--emit=dep-info,metadata")).as_deref(),
+            Some(Path::new("/t/debug/deps/syn-36ae099d035b6c01.precise"))
+        );
+        // Built to run at build time, under a proc macro: no MIR.
+        assert_eq!(crate_compile(&args("--emit=dep-info,metadata,link")), None);
+        assert_eq!(crate_compile(&args("--emit=dep-info,link")), None);
+    }
 
     #[test]
     fn the_rustc_cargo_ran() {
