@@ -146,8 +146,17 @@ pub(crate) fn apply(
             .iter()
             .map(|package| package.manifest_dir.as_path()),
     );
+    let started = std::time::Instant::now();
     let reports = graph_reports(&units, &rules, &cpu, rustc.as_ref())?;
+    let graph_done = started.elapsed();
     let (sequential, rechecked) = sequential_awaits_of(&units, checked, &rules);
+    if std::env::var_os(DEBUG).is_some() {
+        eprintln!(
+            "note: precise: call graph {:.2} s, sequential-awaits with the compiler's borrows {:.2} s",
+            graph_done.as_secs_f64(),
+            started.elapsed().saturating_sub(graph_done).as_secs_f64()
+        );
+    }
     let mut kept: Vec<(Diagnostic, Option<usize>)> = checked
         .diagnostics
         .drain(..)
@@ -310,8 +319,17 @@ fn run(
             if let Some(rustc) = rustc {
                 graph.set_rustc(rustc);
             }
+            let started = std::time::Instant::now();
             let reports = reports(&mut graph, &lock_guards, &cpu);
+            let reported = started.elapsed();
             spawns::install(&graph);
+            if std::env::var_os(DEBUG).is_some() {
+                eprintln!(
+                    "note: precise: reports {:.2} s, spawn facts {:.2} s",
+                    reported.as_secs_f64(),
+                    started.elapsed().saturating_sub(reported).as_secs_f64()
+                );
+            }
             if let Some(error) = graph.error() {
                 return Err(error);
             }

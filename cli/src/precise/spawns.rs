@@ -77,7 +77,14 @@ pub(crate) fn recheck(
     again: impl FnOnce() -> Result<Checked, String>,
 ) -> Result<(), String> {
     if installed() {
+        let started = std::time::Instant::now();
         merge(checked, again()?);
+        if std::env::var_os(super::DEBUG).is_some() {
+            eprintln!(
+                "note: precise: the spawn rules' second check {:.2} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
     }
     Ok(())
 }
@@ -126,12 +133,20 @@ fn facts(graph: &Graph) -> Facts {
         wrappers: HashMap::new(),
     };
     let mut sources = HashSet::new();
+    // Each file named in the MIR, canonicalized once (calls are many, files few).
+    let mut canonical: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
+    let mut canonicalize = |path: PathBuf| {
+        canonical
+            .entry(path)
+            .or_insert_with_key(|path| path.canonicalize().ok())
+            .clone()
+    };
     for krate in (0..graph.crates.len()).filter(|krate| graph.crates[*krate].primary) {
         finder.read_returns(graph, krate);
         for body in 0..graph.headers(krate).count() {
             let node = (krate, body);
             if let Some(span) = &graph.body(node).span {
-                sources.extend(graph.file(krate, span).canonicalize());
+                sources.extend(canonicalize(graph.file(krate, span)));
             }
             for call in graph.body(node).calls.clone() {
                 let Some(span) = &call.span else { continue };
@@ -139,7 +154,7 @@ fn facts(graph: &Graph) -> Facts {
                     continue;
                 };
                 let resolved = finder.classify(graph, krate, &callee, 0);
-                let Ok(file) = graph.file(krate, span).canonicalize() else {
+                let Some(file) = canonicalize(graph.file(krate, span)) else {
                     continue;
                 };
                 let slot = facts
@@ -188,32 +203,56 @@ fn macro_spawns(facts: &mut Facts, sources: &HashSet<PathBuf>) {
             }
         }
     }
-    let mut found = Vec::new();
-    let mut defined: HashMap<String, Vec<Option<Resolved>>> = HashMap::new();
-    for path in sources {
-        let Some(file) = std::fs::read_to_string(path)
-            .ok()
-            .and_then(|text| syn::parse_file(&text).ok())
-        else {
-            continue;
-        };
+    fn parse<'a>(text: &str, calls: Option<&'a HashMap<Key, Resolved>>) -> Option<Macros<'a>> {
+        let file = syn::parse_file(text).ok()?;
         let mut macros = Macros {
-            calls: facts.by_file.get(path),
+            calls,
             defined: Vec::new(),
             called: Vec::new(),
         };
         macros.visit_file(&file);
+        Some(macros)
+    }
+    let texts: Vec<(&PathBuf, String)> = sources
+        .iter()
+        .filter_map(|path| Some((path, std::fs::read_to_string(path).ok()?)))
+        .collect();
+    // Definitions first, only in the files that have one; then the calls, only in the
+    // files that name a macro that stands for a spawn.
+    let mut defined: HashMap<String, Vec<Option<Resolved>>> = HashMap::new();
+    for (path, text) in texts
+        .iter()
+        .filter(|(_, text)| text.contains("macro_rules"))
+    {
+        let Some(macros) = parse(text, facts.by_file.get(*path)) else {
+            continue;
+        };
         for (name, spawn) in macros.defined {
             defined.entry(name).or_default().push(spawn);
         }
-        found.push((path.clone(), macros.called));
     }
-    for (path, called) in found {
-        for (name, key) in called {
-            if let Some([Some(spawn)]) = defined.get(&name).map(Vec::as_slice) {
+    let spawns: HashMap<String, Resolved> = defined
+        .into_iter()
+        .filter_map(|(name, kinds)| match kinds.as_slice() {
+            [Some(spawn)] => Some((name, *spawn)),
+            _ => None,
+        })
+        .collect();
+    if spawns.is_empty() {
+        return;
+    }
+    for (path, text) in &texts {
+        if !spawns.keys().any(|name| text.contains(&format!("{name}!"))) {
+            continue;
+        }
+        let Some(macros) = parse(text, None) else {
+            continue;
+        };
+        for (name, key) in macros.called {
+            if let Some(spawn) = spawns.get(&name) {
                 facts
                     .by_file
-                    .entry(path.clone())
+                    .entry((*path).clone())
                     .or_default()
                     .insert(key, *spawn);
             }
