@@ -267,13 +267,9 @@ fn sequential_awaits_of(
                 files.text_at(&unit.cwd.join(&span.file), span)
             })
         };
-        let mut canonical: HashMap<String, Option<PathBuf>> = HashMap::new();
         for found in borrows::uses(&text, &mut is_binding) {
-            let file = canonical
-                .entry(found.span.file.clone())
-                .or_insert_with(|| unit.cwd.join(&found.span.file).canonicalize().ok());
-            if let Some(file) = file {
-                by_file.entry(file.clone()).or_default().push(found);
+            if let Some(file) = files.canonical(&unit.cwd.join(&found.span.file)) {
+                by_file.entry(file).or_default().push(found);
             }
         }
     }
@@ -702,13 +698,17 @@ impl Files {
         self.source(path).map(|(text, _)| text)
     }
 
-    /// A span as the checker's [`Location`], with byte offsets from the file's text.
-    fn location(&mut self, path: &Path, span: &Span) -> Option<Location> {
-        let path = self
-            .canonical
+    /// `path` canonical, asked of the file system once per path (spans name few files).
+    fn canonical(&mut self, path: &Path) -> Option<PathBuf> {
+        self.canonical
             .entry(path.to_path_buf())
             .or_insert_with(|| path.canonicalize().ok())
-            .clone()?;
+            .clone()
+    }
+
+    /// A span as the checker's [`Location`], with byte offsets from the file's text.
+    fn location(&mut self, path: &Path, span: &Span) -> Option<Location> {
+        let path = self.canonical(path)?;
         let (text, starts) = self.source(&path)?;
         let byte = |line: usize, column: usize| -> Option<usize> {
             let start = *starts.get(line.checked_sub(1)?)?;

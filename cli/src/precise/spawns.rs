@@ -133,20 +133,13 @@ fn facts(graph: &Graph) -> Facts {
         wrappers: HashMap::new(),
     };
     let mut sources = HashSet::new();
-    // Each file named in the MIR, canonicalized once (calls are many, files few).
-    let mut canonical: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
-    let mut canonicalize = |path: PathBuf| {
-        canonical
-            .entry(path)
-            .or_insert_with_key(|path| path.canonicalize().ok())
-            .clone()
-    };
+    let mut files = super::Files::default();
     for krate in (0..graph.crates.len()).filter(|krate| graph.crates[*krate].primary) {
         finder.read_returns(graph, krate);
         for body in 0..graph.headers(krate).count() {
             let node = (krate, body);
             if let Some(span) = &graph.body(node).span {
-                sources.extend(canonicalize(graph.file(krate, span)));
+                sources.extend(files.canonical(&graph.file(krate, span)));
             }
             for call in graph.body(node).calls.clone() {
                 let Some(span) = &call.span else { continue };
@@ -154,7 +147,7 @@ fn facts(graph: &Graph) -> Facts {
                     continue;
                 };
                 let resolved = finder.classify(graph, krate, &callee, 0);
-                let Some(file) = canonicalize(graph.file(krate, span)) else {
+                let Some(file) = files.canonical(&graph.file(krate, span)) else {
                     continue;
                 };
                 let slot = facts
