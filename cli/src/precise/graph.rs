@@ -1253,14 +1253,7 @@ fn offset(text: &str, span: &Span) -> Option<usize> {
     } else {
         text.match_indices('\n').nth(span.line - 2)?.0 + 1
     };
-    let rest = &text[start..];
-    Some(
-        start
-            + rest
-                .char_indices()
-                .nth(span.column - 1)
-                .map_or(rest.len(), |(at, _)| at),
-    )
+    Some(start + mir::column_offset(&text[start..], span.column))
 }
 
 /// Whether `wanted` (a printed module path) is in `module` (a def path), in order.

@@ -25,6 +25,14 @@ pub(crate) struct Span {
     pub(crate) end_column: usize,
 }
 
+/// The byte offset in `line` (text from the start of a line) of its 1-based char
+/// `column`; past the line's end, the length of `line`.
+pub(crate) fn column_offset(line: &str, column: usize) -> usize {
+    line.char_indices()
+        .nth(column.saturating_sub(1))
+        .map_or(line.len(), |(offset, _)| offset)
+}
+
 impl Span {
     /// `FILE:L:C: L:C`.
     pub(crate) fn parse(text: &str) -> Option<Span> {

@@ -712,12 +712,7 @@ impl Files {
         let (text, starts) = self.source(&path)?;
         let byte = |line: usize, column: usize| -> Option<usize> {
             let start = *starts.get(line.checked_sub(1)?)?;
-            let rest = &text[start..];
-            let offset = rest
-                .char_indices()
-                .nth(column - 1)
-                .map_or(rest.len(), |(offset, _)| offset);
-            Some(start + offset)
+            Some(start + mir::column_offset(&text[start..], column))
         };
         let bytes = byte(span.line, span.column)?..byte(span.end_line, span.end_column)?;
         Some(Location {
