@@ -40,6 +40,21 @@ pub(crate) fn relative_notes(diagnostics: &mut [Diagnostic], root: &Path) {
     }
 }
 
+/// A check that also asks the compiler (precise mode): its build runs once the
+/// directory is known and before the files are parsed, so that the one parse and its
+/// rules see what the compiler found; its reports are put in at the end.
+pub(crate) trait Compiler {
+    /// Builds `root`, running `discover` (the workspace's discovery) meanwhile; returns
+    /// the workspace.
+    fn build(
+        &mut self,
+        root: &Path,
+        discover: &mut dyn FnMut() -> Result<Workspace, String>,
+    ) -> Result<Workspace, String>;
+    /// Puts the compiler's reports in `checked`.
+    fn apply(&mut self, checked: &mut Checked) -> Result<(), String>;
+}
+
 /// Checks the package or workspace at `path` (a directory with a `Cargo.toml`, or a
 /// single `.rs` file checked as a crate root).
 pub(crate) fn check(
@@ -47,11 +62,26 @@ pub(crate) fn check(
     discovery: Discovery,
     kinds: &[TargetKind],
     deny_warnings: bool,
+    mut compiler: Option<&mut dyn Compiler>,
 ) -> Result<Checked, String> {
-    let (workspace, early) = if path.is_file() {
-        (single_file(path)?, None)
-    } else {
-        discover(path, discovery, kinds)?
+    let (workspace, early) = match compiler.as_deref_mut() {
+        Some(compiler) => {
+            let root = if path.is_file() {
+                path.parent().unwrap_or(Path::new("/")).to_path_buf()
+            } else {
+                workspace::root(path)?
+            };
+            let mut discover = || {
+                if path.is_file() {
+                    single_file(path)
+                } else {
+                    discover(path, discovery, kinds, false).map(|(found, _)| found)
+                }
+            };
+            (compiler.build(&root, &mut discover)?, None)
+        }
+        None if path.is_file() => (single_file(path)?, None),
+        None => discover(path, discovery, kinds, true)?,
     };
     let Parsed {
         rules,
@@ -104,13 +134,17 @@ pub(crate) fn check(
     // soon: freeing them piece by piece would cost as much as building the graph.
     std::mem::forget(graph);
     std::mem::forget(parsed);
-    Ok(Checked {
+    let mut checked = Checked {
         workspace,
         diagnostics,
         packages,
         owners,
         files,
-    })
+    };
+    if let Some(compiler) = compiler {
+        compiler.apply(&mut checked)?;
+    }
+    Ok(checked)
 }
 
 /// The crate root of each target whose root file was parsed, with the workspace libs it
@@ -263,6 +297,7 @@ fn discover(
     path: &Path,
     discovery: Discovery,
     kinds: &[TargetKind],
+    early: bool,
 ) -> Result<(Workspace, Option<EarlyParse>), String> {
     if discovery == Discovery::Manifests {
         let mut workspace = manifest::read_workspace(&workspace::root(path)?)?;
@@ -270,13 +305,22 @@ fn discover(
         return Ok((workspace, None));
     }
     let root = workspace::root(path)?;
+    let from_cargo = || {
+        workspace::from_cargo_metadata(&root).map(|mut found| {
+            found.keep_targets(kinds);
+            found
+        })
+    };
+    if !early {
+        if let Some(found) = from_cargo() {
+            return Ok((found, None));
+        }
+        let mut guess = manifest::read_workspace(&root)?;
+        guess.keep_targets(kinds);
+        return Ok((guess, None));
+    }
     std::thread::scope(|scope| {
-        let cargo = scope.spawn(|| {
-            workspace::from_cargo_metadata(&root).map(|mut found| {
-                found.keep_targets(kinds);
-                found
-            })
-        });
+        let cargo = scope.spawn(from_cargo);
         let early = manifest::read_workspace(&root).map(|mut guess| {
             guess.keep_targets(kinds);
             let Parsed { files, .. } = parse_workspace(&guess, None);

@@ -71,9 +71,13 @@ impl DeferredBody {
     ) -> Vec<Diagnostic> {
         const NAMES: [&str; 5] = ["spawn", "join_all", "Futures", "_concurrent", "buffer"];
         let text = &self.text[self.range.clone()];
-        // With `--precise`, a spawn may be named otherwise (an alias, a fn of the crate).
-        if !NAMES.iter().any(|name| text.contains(name)) && !spawns::installed() {
-            return Vec::new();
+        // With `--precise`, a spawn may be named otherwise (an alias, a fn of the crate):
+        // the compiler's facts say whether one of its lines holds one.
+        if !NAMES.iter().any(|name| text.contains(name)) {
+            let last = self.line + text.matches('\n').count();
+            if !spawns::any_within(file, self.line..=last) {
+                return Vec::new();
+            }
         }
         let mut reports = diagnostic::with_lines(&self.text, self.range.clone(), || {
             // The file's spans are still in use: its parse frees them with these.

@@ -73,23 +73,30 @@ pub(crate) fn check(
     discovery: Discovery,
     kinds: &[TargetKind],
     deny_warnings: bool,
+    compiler: Option<&mut dyn check::Compiler>,
 ) -> Result<(Checked, Option<String>), String> {
     let (dir, file) = match request {
         Request::LoneFile(file) => {
-            return Ok((check::check(file, discovery, kinds, deny_warnings)?, None));
+            return Ok((
+                check::check(file, discovery, kinds, deny_warnings, compiler)?,
+                None,
+            ));
         }
         Request::Package { dir, only: None } => {
-            return Ok((check::check(dir, discovery, kinds, deny_warnings)?, None));
+            return Ok((
+                check::check(dir, discovery, kinds, deny_warnings, compiler)?,
+                None,
+            ));
         }
         Request::Package {
             dir,
             only: Some(file),
         } => (dir, file),
     };
-    let mut checked = check::check(dir, discovery, kinds, deny_warnings)?;
+    let mut checked = check::check(dir, discovery, kinds, deny_warnings, compiler)?;
     let shown = crate::diagnostic::display_path(file, &checked.workspace.root);
     if checked.owners.get(file).is_none() {
-        let alone = check::check(file, discovery, kinds, deny_warnings)?;
+        let alone = check::check(file, discovery, kinds, deny_warnings, None)?;
         let note = format!(
             "{} is in no target of the package at {}: it was checked as a crate of its              own, so the result is partial (calls into the rest of the package were not              followed)",
             file.display(),

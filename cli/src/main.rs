@@ -192,16 +192,18 @@ fn run_check(args: &CheckArgs) -> ExitCode {
     } else {
         Discovery::Cargo
     };
-    let check = || {
+    let deny_warnings = args.deny.contains(&DenyWhat::Warnings);
+    let mut precise = precise::Precise::new(&args.precise, args.lib, deny_warnings);
+    let check = |compiler: Option<&mut dyn check::Compiler>| {
         let request = locate::locate(args.path.as_deref(), args.manifest_path.as_deref())?;
-        locate::check(
-            &request,
-            discovery,
-            &args.kinds(),
-            args.deny.contains(&DenyWhat::Warnings),
-        )
+        locate::check(&request, discovery, &args.kinds(), deny_warnings, compiler)
     };
-    let (mut checked, mut scope) = match check() {
+    // With `--fix`, the compiler builds the code as fixed.
+    let first = match (&mut precise, args.fix) {
+        (Some(precise), false) => Some(precise as &mut dyn check::Compiler),
+        _ => None,
+    };
+    let (mut checked, mut scope) = match check(first) {
         Ok(checked) => checked,
         Err(error) => {
             eprintln!("error: {error}");
@@ -217,8 +219,11 @@ fn run_check(args: &CheckArgs) -> ExitCode {
             }
         };
         // The reports of the edited files, at their lines after the edits.
-        if changed {
-            (checked, scope) = match check() {
+        if changed || precise.is_some() {
+            let compiler = precise
+                .as_mut()
+                .map(|precise| precise as &mut dyn check::Compiler);
+            (checked, scope) = match check(compiler) {
                 Ok(checked) => checked,
                 Err(error) => {
                     eprintln!("error: {error}");
@@ -226,14 +231,6 @@ fn run_check(args: &CheckArgs) -> ExitCode {
                 }
             };
         }
-    }
-    let deny_warnings = args.deny.contains(&DenyWhat::Warnings);
-    let again = || check().map(|(checked, _)| checked);
-    let precise = precise::apply(&mut checked, &args.precise, args.lib, deny_warnings)
-        .and_then(|()| precise::spawns::recheck(&mut checked, again));
-    if let Err(error) = precise {
-        eprintln!("error: {error}");
-        return ExitCode::from(2);
     }
     let root = &checked.workspace.root;
     // Each report is drawn on its own (in parallel), then written in order.

@@ -16,11 +16,52 @@
 //! verdict for that name ([`async_hygiene_analysis::concurrent::StatementUses`]).
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use async_hygiene_analysis::concurrent::{CompilerUses, StatementUses};
 
 use super::mir::{self, find_depth_zero, matching, Span};
+use super::wrapper::Unit;
+
+/// The compiler's uses of the statements of each file of the packages checked, by its
+/// canonical path: found once per run, after the precise build ([`install`]), and read
+/// by `sequential-awaits` through [`compiler_uses`].
+static USES: OnceLock<HashMap<PathBuf, CompilerUses>> = OnceLock::new();
+
+/// Finds and keeps the uses of every statement in the async code of `units`' packages
+/// (those asked for).
+pub(crate) fn install(units: &[Unit]) {
+    let mut files = super::Files::default();
+    let mut by_file: HashMap<PathBuf, Vec<Use>> = HashMap::new();
+    for unit in units.iter().filter(|unit| unit.primary) {
+        let Ok(text) = std::fs::read_to_string(&unit.mir) else {
+            continue;
+        };
+        let mut is_binding = |binding: &Binding| {
+            written_binding(binding, &mut |span| {
+                files.text_at(&unit.cwd.join(&span.file), span)
+            })
+        };
+        for found in uses(&text, &mut is_binding) {
+            if let Some(file) = files.canonical(&unit.cwd.join(&found.span.file)) {
+                by_file.entry(file).or_default().push(found);
+            }
+        }
+    }
+    let _ = USES.set(
+        by_file
+            .into_iter()
+            .map(|(file, uses)| (file, lookup(uses)))
+            .collect(),
+    );
+}
+
+/// With `--precise`, the compiler's uses of the statements of `file`, where it read them.
+pub(crate) fn compiler_uses(file: &Path) -> Option<CompilerUses> {
+    let uses = USES.get()?;
+    uses.get(&file.canonicalize().ok()?).cloned()
+}
 
 /// One use of a user's binding.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -19,11 +19,13 @@
 //!    `lock-across-await` report; a CPU-heavy call reached through the packages' own
 //!    fns is a `cpu-bound` report ([`cpu`]). Each package's own `async-hygiene.toml`
 //!    applies to the reports in its code: one graph per distinct `[no_blocking]` policy.
-//! 4. `sequential-awaits` is planned again on the files of the packages asked for, with
-//!    how the compiler resolved each statement's borrows ([`borrows`]): two calls that
-//!    only share-borrow a binding join, one that borrows it mutably keeps its order. The
-//!    default mode's other reports are kept, and the spawn rules run again with what the
-//!    compiler says each call is ([`spawns`]).
+//! 4. The default mode's check then parses the workspace once, with what the compiler
+//!    found installed: `sequential-awaits` plans with how the compiler resolved each
+//!    statement's borrows ([`borrows`]): two calls that only share-borrow a binding
+//!    join, one that borrows it mutably keeps its order; the spawn rules take what each
+//!    call is from the compiler ([`spawns`]). Its `blocking` and `lock-across-await`
+//!    reports give way to the graph's ([`Precise`]); its other reports are kept. The
+//!    build runs while cargo's metadata is read for the discovery.
 //!
 //! **Why `RUSTC_BOOTSTRAP=1` with `-Zmir-include-spans=on -Ztrim-diagnostic-paths=false`.**
 //! Without them stable rustc prints MIR calls without spans and with paths trimmed to
@@ -39,7 +41,7 @@
 //! a text it does not recognise is an error naming the rustc version (`rustc -vV`),
 //! never a report read from the wrong columns.
 
-mod borrows;
+pub(crate) mod borrows;
 mod cache;
 mod cpu;
 mod graph;
@@ -56,8 +58,9 @@ use std::sync::Arc;
 
 use crate::check::Checked;
 use crate::diagnostic::{shared_path, Diagnostic, Label, Location};
-use crate::rules::{sequential_awaits, Code, Level};
+use crate::rules::{Code, Level};
 use crate::scope::CrateRules;
+use crate::workspace::Workspace;
 
 use self::graph::{Crate, Graph, Node, Why};
 use self::mir::{Kind, Span};
@@ -95,103 +98,146 @@ pub(crate) struct PreciseArgs {
     target: Option<String>,
 }
 
-/// With `--precise`, replaces the default mode's `blocking` and `lock-across-await`
-/// reports in `checked` with precise ones, at the levels of each package's `[lints]`;
-/// without it, nothing. `lib`: `--lib`.
-pub(crate) fn apply(
-    checked: &mut Checked,
-    args: &PreciseArgs,
-    lib: bool,
+/// Precise mode in a run of `check`: the private build and the graph's reports, found
+/// before the files are parsed (so that the spawn rules and `sequential-awaits` see
+/// what the compiler found), then put in place of the default mode's `blocking` and
+/// `lock-across-await` reports, at the levels of each package's `[lints]`.
+pub(crate) struct Precise {
+    selection: Selection,
     deny_warnings: bool,
-) -> Result<(), String> {
-    if !args.precise {
-        return Ok(());
-    }
-    let selection = Selection {
-        packages: args.packages.clone(),
-        features: args.features.clone(),
-        all_features: args.all_features,
-        no_default_features: args.no_default_features,
-        lib,
-        target: args.target.clone(),
-    };
-    let root = checked.workspace.root.clone();
-    let (units, rustc) = wrapper::build(&root, &selection).map_err(|error| match error {
-        wrapper::BuildError::Failed => {
-            "`--precise` needs the code to build: cargo's errors are above (the default \
-             mode, without `--precise`, checks code that does not build)"
-                .to_owned()
-        }
-        wrapper::BuildError::Io(error) => error,
-    })?;
-    let mut seen = HashSet::new();
-    let units: Vec<wrapper::Unit> = units
-        .into_iter()
-        .filter(|unit| seen.insert(unit.mir.clone()))
-        .collect();
-    let rules: Vec<(PathBuf, CrateRules)> = checked
-        .workspace
-        .packages
-        .iter()
-        .map(|package| {
-            let (rules, _) = CrateRules::load(&package.manifest_dir);
-            (package.manifest_dir.clone(), rules)
+    /// Each report with its package (by index into the workspace's), from the build.
+    found: Vec<(Diagnostic, Option<usize>)>,
+    rules: Vec<(PathBuf, CrateRules)>,
+}
+
+impl Precise {
+    /// With `--precise`, what it takes; without it, nothing. `lib`: `--lib`.
+    pub(crate) fn new(args: &PreciseArgs, lib: bool, deny_warnings: bool) -> Option<Precise> {
+        args.precise.then(|| Precise {
+            selection: Selection {
+                packages: args.packages.clone(),
+                features: args.features.clone(),
+                all_features: args.all_features,
+                no_default_features: args.no_default_features,
+                lib,
+                target: args.target.clone(),
+            },
+            deny_warnings,
+            found: Vec::new(),
+            rules: Vec::new(),
         })
-        .collect();
-    let cpu = cpu::Setup::load(
-        &root,
-        checked
-            .workspace
+    }
+}
+
+impl crate::check::Compiler for Precise {
+    fn build(
+        &mut self,
+        root: &Path,
+        discover: &mut dyn FnMut() -> Result<Workspace, String>,
+    ) -> Result<Workspace, String> {
+        // cargo's metadata for the discovery runs while cargo builds.
+        let (built, workspace) = std::thread::scope(|scope| {
+            let built = scope.spawn(|| wrapper::build(root, &self.selection));
+            let workspace = discover();
+            let built = built
+                .join()
+                .unwrap_or_else(|_| Err(wrapper::BuildError::Io("the build panicked".into())));
+            (built, workspace)
+        });
+        let (units, rustc) = built.map_err(|error| match error {
+            wrapper::BuildError::Failed => {
+                "`--precise` needs the code to build: cargo's errors are above (the default \
+                 mode, without `--precise`, checks code that does not build)"
+                    .to_owned()
+            }
+            wrapper::BuildError::Io(error) => error,
+        })?;
+        let workspace = workspace?;
+        let mut seen = HashSet::new();
+        let units: Vec<wrapper::Unit> = units
+            .into_iter()
+            .filter(|unit| seen.insert(unit.mir.clone()))
+            .collect();
+        self.rules = workspace
             .packages
             .iter()
-            .map(|package| package.manifest_dir.as_path()),
-    );
-    let started = std::time::Instant::now();
-    let reports = graph_reports(&units, &rules, &cpu, rustc.as_ref())?;
-    let graph_done = started.elapsed();
-    let (sequential, rechecked) = sequential_awaits_of(&units, checked, &rules);
+            .map(|package| {
+                let (rules, _) = CrateRules::load(&package.manifest_dir);
+                (package.manifest_dir.clone(), rules)
+            })
+            .collect();
+        let cpu = cpu::Setup::load(
+            &workspace.root,
+            workspace
+                .packages
+                .iter()
+                .map(|package| package.manifest_dir.as_path()),
+        );
+        let started = std::time::Instant::now();
+        let reports = graph_reports(&units, &self.rules, &cpu, rustc.as_ref())?;
+        let graph_done = started.elapsed();
+        borrows::install(&units);
+        note_phases(
+            ["call graph", "the compiler's borrows"],
+            started,
+            graph_done,
+        );
+        self.found = reports
+            .into_iter()
+            .map(|report| {
+                let package = package_of(&self.rules, &report.primary.file);
+                (report, package)
+            })
+            .collect();
+        Ok(workspace)
+    }
+
+    fn apply(&mut self, checked: &mut Checked) -> Result<(), String> {
+        let mut kept: Vec<(Diagnostic, Option<usize>)> = checked
+            .diagnostics
+            .drain(..)
+            .zip(checked.packages.drain(..))
+            .filter(|(diagnostic, _)| {
+                !matches!(diagnostic.code, Code::BLOCKING | Code::LOCK_ACROSS_AWAIT)
+            })
+            .collect();
+        let mut shown = HashSet::new();
+        for (mut report, package) in std::mem::take(&mut self.found) {
+            let level = match package {
+                Some(package) => self.rules[package].1.level(report.code),
+                None => report.code.default_level(),
+            };
+            let Some(level) = level else { continue };
+            if cpu::known(&kept, &report) {
+                continue;
+            }
+            report.level = if self.deny_warnings {
+                Level::Error
+            } else {
+                level
+            };
+            if shown.insert((report.primary.clone(), report.message.clone())) {
+                kept.push((report, package));
+            }
+        }
+        kept.sort_by(|a, b| a.0.sort_key().cmp(&b.0.sort_key()));
+        (checked.diagnostics, checked.packages) = kept.into_iter().unzip();
+        Ok(())
+    }
+}
+
+/// With [`DEBUG`] set, notes the time of two phases: from `started` to `split`, then
+/// from there to now.
+fn note_phases(names: [&str; 2], started: std::time::Instant, split: std::time::Duration) {
     if std::env::var_os(DEBUG).is_some() {
         eprintln!(
-            "note: precise: call graph {:.2} s, sequential-awaits with the compiler's borrows {:.2} s",
-            graph_done.as_secs_f64(),
-            started.elapsed().saturating_sub(graph_done).as_secs_f64()
+            "note: precise: {} {:.2} s, {} {:.2} s",
+            names[0],
+            split.as_secs_f64(),
+            names[1],
+            started.elapsed().saturating_sub(split).as_secs_f64()
         );
     }
-    let mut kept: Vec<(Diagnostic, Option<usize>)> = checked
-        .diagnostics
-        .drain(..)
-        .zip(checked.packages.drain(..))
-        .filter(|(diagnostic, _)| match diagnostic.code {
-            Code::BLOCKING | Code::LOCK_ACROSS_AWAIT => false,
-            Code::SEQUENTIAL_AWAITS => !rechecked.contains(&*diagnostic.primary.file),
-            _ => true,
-        })
-        .collect();
-    let mut shown = HashSet::new();
-    for (mut report, package) in reports
-        .into_iter()
-        .map(|report| {
-            let package = package_of(&rules, &report.primary.file);
-            (report, package)
-        })
-        .chain(sequential)
-    {
-        let level = match package {
-            Some(package) => rules[package].1.level(report.code),
-            None => report.code.default_level(),
-        };
-        let Some(level) = level else { continue };
-        if cpu::known(&kept, &report) {
-            continue;
-        }
-        report.level = if deny_warnings { Level::Error } else { level };
-        if shown.insert((report.primary.clone(), report.message.clone())) {
-            kept.push((report, package));
-        }
-    }
-    kept.sort_by(|a, b| a.0.sort_key().cmp(&b.0.sort_key()));
-    (checked.diagnostics, checked.packages) = kept.into_iter().unzip();
-    Ok(())
 }
 
 /// The package of a file: the innermost package directory it is in.
@@ -247,58 +293,6 @@ fn graph_reports(
     Ok(reports)
 }
 
-/// `sequential-awaits` on each file of the packages asked for that the compiler built,
-/// planned with the compiler's uses of each statement; each report with its package.
-/// Also the files checked again: the default mode's reports in them are replaced.
-fn sequential_awaits_of(
-    units: &[wrapper::Unit],
-    checked: &Checked,
-    rules: &[(PathBuf, CrateRules)],
-) -> (Vec<(Diagnostic, Option<usize>)>, HashSet<PathBuf>) {
-    let mut files = Files::default();
-    let mut by_file: std::collections::BTreeMap<PathBuf, Vec<borrows::Use>> =
-        std::collections::BTreeMap::new();
-    for unit in units.iter().filter(|unit| unit.primary) {
-        let Ok(text) = std::fs::read_to_string(&unit.mir) else {
-            continue;
-        };
-        let mut is_binding = |binding: &borrows::Binding| {
-            borrows::written_binding(binding, &mut |span| {
-                files.text_at(&unit.cwd.join(&span.file), span)
-            })
-        };
-        for found in borrows::uses(&text, &mut is_binding) {
-            if let Some(file) = files.canonical(&unit.cwd.join(&found.span.file)) {
-                by_file.entry(file).or_default().push(found);
-            }
-        }
-    }
-    let mut reports = Vec::new();
-    let mut rechecked = HashSet::new();
-    for (file, uses) in by_file {
-        let Some((package, _)) = checked.owners.get(&file) else {
-            continue;
-        };
-        // A file without two `.await`s has nothing to join (nor a default report).
-        let Some(text) = files
-            .text(&file)
-            .filter(|text| text.matches(".await").nth(1).is_some())
-        else {
-            continue;
-        };
-        let path = shared_path(file.clone());
-        let lookup = borrows::lookup(uses);
-        if let Some(mut found) =
-            sequential_awaits::check_file(&rules[package].1, &path, &text, &lookup)
-        {
-            crate::check::relative_notes(&mut found, &checked.workspace.root);
-            reports.extend(found.into_iter().map(|report| (report, Some(package))));
-            rechecked.insert(file);
-        }
-    }
-    (reports, rechecked)
-}
-
 /// The graph's reports, on a thread with room for deep chains; the caches of the
 /// dependencies read are written after.
 fn run(
@@ -319,13 +313,7 @@ fn run(
             let reports = reports(&mut graph, &lock_guards, &cpu);
             let reported = started.elapsed();
             spawns::install(&graph);
-            if std::env::var_os(DEBUG).is_some() {
-                eprintln!(
-                    "note: precise: reports {:.2} s, spawn facts {:.2} s",
-                    reported.as_secs_f64(),
-                    started.elapsed().saturating_sub(reported).as_secs_f64()
-                );
-            }
+            note_phases(["reports", "spawn facts"], started, reported);
             if let Some(error) = graph.error() {
                 return Err(error);
             }

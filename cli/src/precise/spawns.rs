@@ -13,14 +13,13 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use async_hygiene_analysis::findings::{Lint, Location};
+use async_hygiene_analysis::findings::Location;
 use async_hygiene_analysis::spawn::Resolved;
 
 use super::graph::{Graph, Node};
 use super::mir::{find_depth_zero, matching, split_depth_zero, Kind, Span};
 use super::paths::{type_path, Callee};
-use crate::check::Checked;
-use crate::diagnostic;
+use crate::diagnostic::{self, Diagnostic};
 use crate::rules::Code;
 
 /// A call's span as rustc prints it: first line and column, last line and column past
@@ -48,6 +47,22 @@ pub(crate) fn install(graph: &Graph) {
     let _ = FACTS.set(facts(graph));
 }
 
+/// Whether the compiler says a call on `lines` of `file` is a spawn, a `JoinSet`'s or a
+/// `FuturesUnordered`'s (never without `--precise`).
+pub(crate) fn any_within(file: &Path, lines: std::ops::RangeInclusive<usize>) -> bool {
+    let Some(facts) = FACTS.get() else {
+        return false;
+    };
+    file.canonicalize()
+        .ok()
+        .and_then(|file| facts.by_file.get(&file))
+        .is_some_and(|calls| {
+            calls
+                .iter()
+                .any(|(key, resolved)| lines.contains(&key.0) && *resolved != Resolved::Other)
+        })
+}
+
 /// A lookup of the compiler's resolution by a call's location in `file`; `at` places a
 /// location parsed from a part of the file (a fn body read on its own): the line and
 /// column its first line starts at, `(1, 0)` for the whole file.
@@ -69,60 +84,30 @@ pub(crate) fn resolver(file: &Path, at: (usize, usize)) -> impl Fn(&Location) ->
     }
 }
 
-/// With the facts installed, runs the check again (`again`) and puts its spawn rules'
-/// reports in place of those of `checked` (found before the facts were known); without
-/// them, nothing.
-pub(crate) fn recheck(
-    checked: &mut Checked,
-    again: impl FnOnce() -> Result<Checked, String>,
-) -> Result<(), String> {
-    if installed() {
-        let started = std::time::Instant::now();
-        merge(checked, again()?);
-        if std::env::var_os(super::DEBUG).is_some() {
-            eprintln!(
-                "note: precise: the spawn rules' second check {:.2} s",
-                started.elapsed().as_secs_f64()
+/// A rule's reports in one fn body with the facts installed (`found`), each that the
+/// names alone (`by_name`, run only when there is a report) do not give saying where it
+/// comes from.
+pub(crate) fn note_found(
+    mut found: Vec<Diagnostic>,
+    by_name: impl FnOnce() -> Vec<Diagnostic>,
+) -> Vec<Diagnostic> {
+    if found.is_empty() || !installed() {
+        return found;
+    }
+    let by_name: HashSet<(Code, diagnostic::Location)> = by_name()
+        .into_iter()
+        .map(|report| (report.code, report.primary))
+        .collect();
+    for report in &mut found {
+        if !by_name.contains(&(report.code, report.primary.clone())) {
+            report.notes.push(
+                "found by `--precise` from rustc's MIR: the compiler resolves this call to a \
+                 spawn"
+                    .to_owned(),
             );
         }
     }
-    Ok(())
-}
-
-/// The spawn rules' reports of `again` in place of those of `checked`; a report the
-/// names alone did not give says where it comes from.
-fn merge(checked: &mut Checked, again: Checked) {
-    let spawn_rule =
-        |code: Code| matches!(code, Code::Lint(Lint::UnboundedSpawn | Lint::DetachedSpawn));
-    let by_name: HashSet<(Code, diagnostic::Location)> = checked
-        .diagnostics
-        .iter()
-        .filter(|diagnostic| spawn_rule(diagnostic.code))
-        .map(|diagnostic| (diagnostic.code, diagnostic.primary.clone()))
-        .collect();
-    let kept = checked
-        .diagnostics
-        .drain(..)
-        .zip(checked.packages.drain(..))
-        .filter(|(diagnostic, _)| !spawn_rule(diagnostic.code));
-    let found = again
-        .diagnostics
-        .into_iter()
-        .zip(again.packages)
-        .filter(|(diagnostic, _)| spawn_rule(diagnostic.code))
-        .map(|(mut diagnostic, package)| {
-            if !by_name.contains(&(diagnostic.code, diagnostic.primary.clone())) {
-                diagnostic.notes.push(
-                    "found by `--precise` from rustc's MIR: the compiler resolves this call \
-                     to a spawn"
-                        .to_owned(),
-                );
-            }
-            (diagnostic, package)
-        });
-    let mut all: Vec<_> = kept.chain(found).collect();
-    all.sort_by(|a, b| a.0.sort_key().cmp(&b.0.sort_key()));
-    (checked.diagnostics, checked.packages) = all.into_iter().unzip();
+    found
 }
 
 /// The facts of the checked packages' calls.

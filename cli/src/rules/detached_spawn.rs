@@ -81,8 +81,11 @@ pub(crate) fn check(
     at: (usize, usize),
 ) -> Vec<Diagnostic> {
     let resolve = spawns::resolver(file, at);
-    spawn::detached_spawns_resolved(sig, block, &rules.imports(), &resolve)
-        .iter()
-        .map(|finding| Diagnostic::from_finding(finding, file))
-        .collect()
+    let reports = |resolve: spawn::Resolver<'_>| -> Vec<Diagnostic> {
+        spawn::detached_spawns_resolved(sig, block, &rules.imports(), resolve)
+            .iter()
+            .map(|finding| Diagnostic::from_finding(finding, file))
+            .collect()
+    };
+    spawns::note_found(reports(&resolve), || reports(&|_| None))
 }

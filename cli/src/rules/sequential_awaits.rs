@@ -3,20 +3,20 @@
 //! The check is `#[concurrent]`'s own plan (`async-hygiene-analysis`, `concurrent`),
 //! made for each async fn without the attribute; reported when it would join at least
 //! two awaits, on the `let`s it would join, with the attribute to insert. In precise
-//! mode ([`check_file`]) the plan also knows how the compiler resolved each statement's
-//! borrows.
+//! mode the plan also knows how the compiler resolved each statement's borrows
+//! ([`borrows::compiler_uses`]).
 
 use std::path::Path;
 use std::sync::Arc;
 
-use async_hygiene_analysis::concurrent::{CompilerUses, FnPlan, Guards};
+use async_hygiene_analysis::concurrent::{FnPlan, Guards};
 use proc_macro2::Span;
-use syn::{Attribute, Block, ImplItem, Item, Macro, Signature, TraitItem};
+use syn::{Attribute, Block, Macro, Signature};
 
-use crate::collect::{item_start, macro_items};
-use crate::diagnostic::{self, Applicability, Diagnostic, Label, Location, Suggestion};
+use crate::diagnostic::{Applicability, Diagnostic, Label, Location, Suggestion};
+use crate::precise::borrows;
 use crate::rules::code::{Code, Doc, Rule};
-use crate::scope::{is_attribute, CrateRules, ScopeRules};
+use crate::scope::{is_attribute, ScopeRules};
 
 pub(crate) static RULE: Rule = Rule {
     code: Code::SEQUENTIAL_AWAITS,
@@ -73,6 +73,8 @@ where it is.
 
 /// The report for an async fn (`attrs`, `sig`, `block`) without `#[concurrent]`, with
 /// the attribute to insert at `item_start` (the fn's first token after its attributes).
+/// With `--precise`, the plan knows how the compiler resolved the borrows of the
+/// statements of `file` ([`borrows::compiler_uses`]).
 pub(crate) fn check(
     rules: &ScopeRules,
     attrs: &[Attribute],
@@ -80,16 +82,6 @@ pub(crate) fn check(
     block: &Block,
     item_start: Span,
     file: &Arc<Path>,
-) -> Vec<Diagnostic> {
-    check_with(rules, (attrs, sig, block, item_start), file, None)
-}
-
-/// [`check`], with the compiler's uses of the fn's statements when there are some.
-fn check_with(
-    rules: &ScopeRules,
-    (attrs, sig, block, item_start): (&[Attribute], &Signature, &Block, Span),
-    file: &Arc<Path>,
-    compiler: Option<&CompilerUses>,
 ) -> Vec<Diagnostic> {
     if attrs.iter().any(|attr| is_attribute(attr, "concurrent")) {
         return Vec::new();
@@ -99,8 +91,8 @@ fn check_with(
         return Vec::new();
     }
     let guards = Guards::new(rules.guards());
-    let plan = match compiler {
-        Some(uses) => FnPlan::with_compiler(sig, block, guards, Arc::clone(uses)),
+    let plan = match borrows::compiler_uses(file) {
+        Some(uses) => FnPlan::with_compiler(sig, block, guards, uses),
         None => FnPlan::with_guards(sig, block, guards),
     };
     let Some(summary) = plan.summary() else {
@@ -167,113 +159,6 @@ fn check_with(
         },
     });
     vec![diagnostic]
-}
-
-/// Precise mode: the reports of every async fn of a file (the items the default mode's
-/// scan reaches: modules, impls, traits' default bodies, items of item-position macros),
-/// planned with the compiler's uses of their statements. `None` when the file does not
-/// parse (the default mode reports that).
-pub(crate) fn check_file(
-    rules: &CrateRules,
-    file: &Arc<Path>,
-    text: &Arc<str>,
-    compiler: &CompilerUses,
-) -> Option<Vec<Diagnostic>> {
-    fn walk(
-        scope: &ScopeRules,
-        items: &[Item],
-        file: &Arc<Path>,
-        compiler: &CompilerUses,
-        found: &mut Vec<Diagnostic>,
-    ) {
-        let expanded = macro_items(items);
-        let check_fn = |rules: &ScopeRules,
-                        attrs: &[Attribute],
-                        sig: &Signature,
-                        block: &Block,
-                        start: Span| {
-            if sig.asyncness.is_some() {
-                check_with(rules, (attrs, sig, block, start), file, Some(compiler))
-            } else {
-                Vec::new()
-            }
-        };
-        for item in items
-            .iter()
-            .chain(expanded.iter().flat_map(|file| &file.items))
-        {
-            match item {
-                Item::Mod(item_mod) => {
-                    if let Some((_, content)) = &item_mod.content {
-                        let inner = scope.item(&item_mod.attrs).scope(content);
-                        walk(&inner, content, file, compiler, found);
-                    }
-                }
-                Item::Fn(function) => found.extend(check_fn(
-                    &scope.item(&function.attrs),
-                    &function.attrs,
-                    &function.sig,
-                    &function.block,
-                    item_start(&function.vis, &function.sig),
-                )),
-                Item::Impl(item_impl) => {
-                    let impl_rules = scope
-                        .item(&item_impl.attrs)
-                        .for_impl_of(items, &item_impl.self_ty);
-                    for impl_item in &item_impl.items {
-                        if let ImplItem::Fn(function) = impl_item {
-                            found.extend(check_fn(
-                                &impl_rules.item(&function.attrs),
-                                &function.attrs,
-                                &function.sig,
-                                &function.block,
-                                item_start(&function.vis, &function.sig),
-                            ));
-                        }
-                    }
-                }
-                Item::Trait(item_trait) => {
-                    let trait_rules = scope.item(&item_trait.attrs);
-                    for trait_item in &item_trait.items {
-                        if let TraitItem::Fn(function) = trait_item {
-                            if let Some(block) = &function.default {
-                                found.extend(check_fn(
-                                    &trait_rules.item(&function.attrs),
-                                    &function.attrs,
-                                    &function.sig,
-                                    block,
-                                    item_start(&syn::Visibility::Inherited, &function.sig),
-                                ));
-                            }
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    // Lexed without the sync fns' bodies, as the default mode lexes first: every token
-    // keeps its line and column, from which spans take their byte offsets.
-    let skimmed = crate::skim::skim(text).unwrap_or_default();
-    let found = diagnostic::with_lines(text, 0..text.len(), || {
-        let parsed = skimmed
-            .for_lexing
-            .as_deref()
-            .and_then(|lexed| syn::parse_file(lexed).ok())
-            .or_else(|| syn::parse_file(text).ok())?;
-        let mut found = Vec::new();
-        walk(
-            &rules.scope(&parsed.items),
-            &parsed.items,
-            file,
-            compiler,
-            &mut found,
-        );
-        Some(found)
-    });
-    // Every span of the file is resolved: free this thread's copy of its text.
-    proc_macro2::extra::invalidate_current_thread_spans();
-    found
 }
 
 /// Whether a body has at most one `.await`, counting those inside macro arguments.

@@ -111,8 +111,11 @@ pub(crate) fn check(
     at: (usize, usize),
 ) -> Vec<Diagnostic> {
     let resolve = spawns::resolver(file, at);
-    spawn::unbounded_spawns_resolved(sig, block, &rules.imports(), bounded, &resolve)
-        .iter()
-        .map(|finding| Diagnostic::from_finding(finding, file))
-        .collect()
+    let reports = |resolve: spawn::Resolver<'_>| -> Vec<Diagnostic> {
+        spawn::unbounded_spawns_resolved(sig, block, &rules.imports(), bounded, resolve)
+            .iter()
+            .map(|finding| Diagnostic::from_finding(finding, file))
+            .collect()
+    };
+    spawns::note_found(reports(&resolve), || reports(&|_| None))
 }
