@@ -510,6 +510,21 @@ fn sequential_awaits_joins_by_the_compilers_borrows_and_every_join_builds() {
 }
 
 #[test]
+fn a_package_asked_for_is_checked_alone_as_cargo_builds_it() {
+    let dir = fixture("precise_workspace");
+    let output = check(&dir, &target_dir("workspace"), &["-p", "tidy"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let tidy: BTreeSet<_> = marked(&dir)
+        .into_iter()
+        .filter(|(file, _, _)| file.starts_with("tidy/"))
+        .collect();
+    assert!(!tidy.is_empty());
+    // `lax`'s reports, of every rule, are not asked for.
+    assert_eq!(reported(&messages(&output)), tidy, "{stderr}");
+}
+
+#[test]
 fn each_packages_policy_applies_to_its_own_reports() {
     let dir = fixture("precise_workspace");
     let output = check(&dir, &target_dir("workspace"), &[]);

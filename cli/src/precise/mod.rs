@@ -60,7 +60,7 @@ use crate::check::Checked;
 use crate::diagnostic::{shared_path, Diagnostic, Label, Location};
 use crate::rules::{Code, Level};
 use crate::scope::CrateRules;
-use crate::workspace::Workspace;
+use crate::workspace::{Package, TargetKind, Workspace};
 
 use self::graph::{Crate, Graph, Node, Why};
 use self::mir::{Kind, Span};
@@ -108,6 +108,8 @@ pub(crate) struct Precise {
     /// Each report with its package (by index into the workspace's), from the build.
     found: Vec<(Diagnostic, Option<usize>)>,
     rules: Vec<(PathBuf, CrateRules)>,
+    /// Which packages of the workspace checked were asked for (`-p`).
+    asked: Vec<bool>,
 }
 
 impl Precise {
@@ -125,6 +127,7 @@ impl Precise {
             deny_warnings,
             found: Vec::new(),
             rules: Vec::new(),
+            asked: Vec::new(),
         })
     }
 }
@@ -152,7 +155,8 @@ impl crate::check::Compiler for Precise {
             }
             wrapper::BuildError::Io(error) => error,
         })?;
-        let workspace = workspace?;
+        let mut workspace = workspace?;
+        self.asked = narrow(&mut workspace, &self.selection);
         let mut seen = HashSet::new();
         let units: Vec<wrapper::Unit> = units
             .into_iter()
@@ -197,8 +201,9 @@ impl crate::check::Compiler for Precise {
             .diagnostics
             .drain(..)
             .zip(checked.packages.drain(..))
-            .filter(|(diagnostic, _)| {
+            .filter(|(diagnostic, package)| {
                 !matches!(diagnostic.code, Code::BLOCKING | Code::LOCK_ACROSS_AWAIT)
+                    && package.is_none_or(|package| self.asked[package])
             })
             .collect();
         let mut shown = HashSet::new();
@@ -238,6 +243,62 @@ fn note_phases(names: [&str; 2], started: std::time::Instant, split: std::time::
             started.elapsed().saturating_sub(split).as_secs_f64()
         );
     }
+}
+
+/// With `-p`, narrows `workspace` to the packages asked for, as cargo builds them, and
+/// the workspace's libs they depend on (their lib targets only, for the calls into
+/// them); returns which of the packages kept were asked for. A spec is a package's name,
+/// or its name and version (`name@1.2.3`).
+fn narrow(workspace: &mut Workspace, selection: &Selection) -> Vec<bool> {
+    let is_asked = |package: &Package| {
+        selection.packages.is_empty()
+            || selection.packages.iter().any(|spec| {
+                spec.split_once('@')
+                    .map_or(spec == &package.name, |(name, version)| {
+                        name == package.name && version == package.version
+                    })
+            })
+    };
+    let mut kept: Vec<bool> = workspace.packages.iter().map(is_asked).collect();
+    // The workspace's packages the kept ones depend on, to a fixed point.
+    let mut grown = true;
+    while grown {
+        grown = false;
+        for at in 0..workspace.packages.len() {
+            if kept[at] {
+                continue;
+            }
+            let name = &workspace.packages[at].name;
+            let needed = workspace.packages.iter().zip(&kept).any(|(package, kept)| {
+                *kept
+                    && package
+                        .dependencies
+                        .iter()
+                        .any(|dependency| &dependency.package == name)
+            });
+            if needed {
+                kept[at] = true;
+                grown = true;
+            }
+        }
+    }
+    let mut asked = Vec::new();
+    let mut at = 0;
+    workspace.packages.retain_mut(|package| {
+        let keep = kept[at];
+        at += 1;
+        if keep {
+            let wanted = is_asked(package);
+            if !wanted {
+                package
+                    .targets
+                    .retain(|target| target.kind == TargetKind::Lib);
+            }
+            asked.push(wanted);
+        }
+        keep
+    });
+    asked
 }
 
 /// The package of a file: the innermost package directory it is in.
