@@ -395,6 +395,9 @@ fn calls_through_generics_name_the_instances_they_reach() {
         text.contains(
             "call chain: `serde_json::from_reader::<std::fs::File, serde_json::Value>` at \
              serde_json-"
+        ) && text.contains(
+            "at serde_json-1.0.154/src/iter.rs:55 → \
+             `<std::io::Bytes<std::fs::File> as std::iter::Iterator>::next`"
         ),
         "{text}"
     );
