@@ -519,8 +519,9 @@ fn each_packages_policy_applies_to_its_own_reports() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     // `tidy` allows `remove_file`, denies `env::var` and names `pool::Lease` a guard;
-    // `lax`, without a policy, is checked with the built-in catalogue and its own
-    // `pool::Lease` is no guard.
+    // `lax`, without `[no_blocking]` lists, is checked with the built-in catalogue and its
+    // own `pool::Lease` is no guard. `tidy`'s `[cpu_bound.deny]` does not report `lax`'s
+    // call of the same path, and `lax`'s `[cpu_bound.allow]` does not silence `tidy`'s.
     let messages = messages(&output);
     assert_eq!(reported(&messages), marked(&dir), "{stderr}");
     let lease = messages
@@ -533,5 +534,14 @@ fn each_packages_policy_applies_to_its_own_reports() {
         ),
         "{}",
         rendered(lease)
+    );
+    let denied = messages
+        .iter()
+        .find(|message| rendered(message).contains("`codec::Frame::encode` is denied as CPU-heavy"))
+        .expect("tidy's denied call is reported");
+    assert!(
+        rendered(denied).contains("encode frames with `tokio::task::spawn_blocking`"),
+        "{}",
+        rendered(denied)
     );
 }
