@@ -36,8 +36,9 @@ for at shutdown.
             "
 A call counts as a spawn by what rustc resolved it to (tokio's `spawn`, `spawn_local`,
 `Handle::spawn`), however it is named: a re-export, an alias, a sync fn of your packages
-that hands the future it is given to one and returns its `JoinHandle`, or a
-`macro_rules!` that expands to one; your own fn named `spawn` is not one. What becomes
+that hands the future it is given, unchanged, to one and returns the `JoinHandle`, or a
+`macro_rules!` each of whose rules expands to nothing but such a call; your own fn named
+`spawn` is not one. What becomes
 of the handle is still read from the syntax.
 ",
         ),

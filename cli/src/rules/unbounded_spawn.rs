@@ -62,8 +62,8 @@ once and spawns it all at once.
 A call counts as a spawn by what rustc resolved it to (tokio's `spawn`, `spawn_local`,
 `Handle::spawn`, `JoinSet::spawn`, `FuturesUnordered::push`), however it is named: a
 re-export, an alias, a call on a field (`self.tasks.spawn(..)`), a sync fn of your
-packages that hands the future it is given to one, or a `macro_rules!` that expands to
-one; your own fn named `spawn` is not one. What makes a report (the loop over the input,
+packages that hands the future it is given to one, or a `macro_rules!` each of whose
+rules expands to nothing but such a call; your own fn named `spawn` is not one. What makes a report (the loop over the input,
 the cap) is still read from the syntax.
 ",
         ),
