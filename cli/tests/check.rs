@@ -555,6 +555,33 @@ fn explain_prints_a_rules_doc_and_lists_the_rules_for_an_unknown_one() {
             assert!(doc.contains(part), "{part} in {doc}");
         }
     }
+    // What `--precise` changes, for the rules it changes, with the way to the README's
+    // section on the mode.
+    for name in [
+        "blocking",
+        "lock-across-await",
+        "sequential-awaits",
+        "cpu-bound",
+        "unbounded-spawn",
+        "detached-spawn",
+    ] {
+        let doc = String::from_utf8(run(&["explain", name]).stdout).unwrap();
+        let precise = doc
+            .split_once("#### With `--precise`\n\n")
+            .and_then(|(_, rest)| rest.split_once("\n#### Why is this bad?"))
+            .map_or_else(
+                || panic!("no precise section in {doc}"),
+                |(section, _)| section,
+            );
+        assert!(
+            precise.contains("/cli/README.md#precise-mode)."),
+            "{precise}"
+        );
+    }
+    for name in ["unparsed-file", "config"] {
+        let doc = String::from_utf8(run(&["explain", name]).stdout).unwrap();
+        assert!(!doc.contains("--precise"), "{doc}");
+    }
     // The doc is the README's: one text.
     let readme =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();

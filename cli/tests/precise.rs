@@ -395,6 +395,9 @@ fn calls_through_generics_name_the_instances_they_reach() {
         text.contains(
             "call chain: `serde_json::from_reader::<std::fs::File, serde_json::Value>` at \
              serde_json-"
+        ) && text.contains(
+            "at serde_json-1.0.154/src/iter.rs:55 → \
+             `<std::io::Bytes<std::fs::File> as std::iter::Iterator>::next`"
         ),
         "{text}"
     );
@@ -531,8 +534,9 @@ fn each_packages_policy_applies_to_its_own_reports() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     // `tidy` allows `remove_file`, denies `env::var` and names `pool::Lease` a guard;
-    // `lax`, without a policy, is checked with the built-in catalogue and its own
-    // `pool::Lease` is no guard.
+    // `lax`, without `[no_blocking]` lists, is checked with the built-in catalogue and its
+    // own `pool::Lease` is no guard. `tidy`'s `[cpu_bound.deny]` does not report `lax`'s
+    // call of the same path, and `lax`'s `[cpu_bound.allow]` does not silence `tidy`'s.
     let messages = messages(&output);
     assert_eq!(reported(&messages), marked(&dir), "{stderr}");
     let lease = messages
@@ -545,5 +549,14 @@ fn each_packages_policy_applies_to_its_own_reports() {
         ),
         "{}",
         rendered(lease)
+    );
+    let denied = messages
+        .iter()
+        .find(|message| rendered(message).contains("`codec::Frame::encode` is denied as CPU-heavy"))
+        .expect("tidy's denied call is reported");
+    assert!(
+        rendered(denied).contains("encode frames with `tokio::task::spawn_blocking`"),
+        "{}",
+        rendered(denied)
     );
 }

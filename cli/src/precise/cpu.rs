@@ -3,7 +3,8 @@
 //! codec whose type the syntax cannot see), directly or through the checked packages'
 //! own sync fns. Dependencies are not entered: a library's call of a codec is its
 //! business until the catalogue names the library's own API. `[cpu_bound]`'s `deny` and
-//! `allow` apply as in the default mode, and a closure handed to a blocking pool
+//! `allow` apply as in the default mode (a package's lists to the reports in its own code,
+//! through whichever fns its calls lead to), and a closure handed to a blocking pool
 //! (`spawn_blocking*`, `actix_web::web::block`, `[no_blocking.offload]`) runs off the
 //! executor.
 //!
@@ -30,40 +31,14 @@ use crate::rules::Code;
 /// How deep a chain through the crate's own sync fns is followed.
 const DEPTH: usize = 8;
 
-/// What the rule needs beside the graph: the packages' `[cpu_bound]` lists and the
-/// root that chains are shown relative to.
-#[derive(Clone, Default)]
-pub(crate) struct Setup {
+/// One package's `[cpu_bound]` lists.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Lists {
     deny: Vec<(Rule, String)>,
     allow: Vec<Rule>,
-    root: PathBuf,
 }
 
-impl Setup {
-    /// The `[cpu_bound]` lists of the packages in these directories (a malformed file is
-    /// the default mode's report already).
-    pub(crate) fn load<'a>(root: &Path, dirs: impl Iterator<Item = &'a Path>) -> Setup {
-        let mut setup = Setup {
-            root: root.to_path_buf(),
-            ..Setup::default()
-        };
-        for dir in dirs {
-            let Some(Ok(policy)) = policy::load_from(dir).map(|loaded| loaded.policy) else {
-                continue;
-            };
-            setup.deny.extend(
-                policy
-                    .cpu_bound_deny
-                    .into_iter()
-                    .map(|rule| (rule.rule, rule.text)),
-            );
-            setup
-                .allow
-                .extend(policy.cpu_bound_allow.into_iter().map(|rule| rule.rule));
-        }
-        setup
-    }
-
+impl Lists {
     /// The CPU-heavy API a call of `callee` is, if it is one.
     fn heavy(&self, callee: &Callee) -> Option<Heavy> {
         if self.allow.iter().any(|rule| matches(rule, callee)) {
@@ -77,6 +52,74 @@ impl Setup {
             });
         }
         catalogued(callee)
+    }
+}
+
+/// What the rule needs beside the graph: each package's `[cpu_bound]` lists, which apply
+/// to the reports in its own code as in the default mode, and the root that chains are
+/// shown relative to.
+#[derive(Clone, Default)]
+pub(crate) struct Setup {
+    /// Each package's directory, with its lists (an index into `lists`).
+    packages: Vec<(PathBuf, usize)>,
+    /// The distinct lists, the empty ones first: packages whose lists are alike share
+    /// what is known of each sync fn.
+    lists: Vec<Lists>,
+    root: PathBuf,
+}
+
+impl Setup {
+    /// The `[cpu_bound]` lists of the packages in these directories (a malformed file is
+    /// the default mode's report already).
+    pub(crate) fn load<'a>(root: &Path, dirs: impl Iterator<Item = &'a Path>) -> Setup {
+        let mut setup = Setup {
+            packages: Vec::new(),
+            lists: vec![Lists::default()],
+            root: root.to_path_buf(),
+        };
+        for dir in dirs {
+            let lists = match policy::load_from(dir).map(|loaded| loaded.policy) {
+                Some(Ok(policy)) => Lists {
+                    deny: policy
+                        .cpu_bound_deny
+                        .into_iter()
+                        .map(|rule| (rule.rule, rule.text))
+                        .collect(),
+                    allow: policy
+                        .cpu_bound_allow
+                        .into_iter()
+                        .map(|rule| rule.rule)
+                        .collect(),
+                },
+                _ => Lists::default(),
+            };
+            let index = setup
+                .lists
+                .iter()
+                .position(|known| *known == lists)
+                .unwrap_or_else(|| {
+                    setup.lists.push(lists);
+                    setup.lists.len() - 1
+                });
+            setup.packages.push((dir.to_path_buf(), index));
+        }
+        setup
+    }
+
+    /// The lists of the package that `file` is in (the innermost package directory
+    /// around it); for a file in none (a module included by path), those of the package
+    /// whose crate it was compiled in, whose directory is `crate_dir`.
+    fn lists_of(&self, file: &Path, crate_dir: Option<&Path>) -> usize {
+        let around = |path: &Path| {
+            self.packages
+                .iter()
+                .filter(|(dir, _)| path.starts_with(dir))
+                .max_by_key(|(dir, _)| dir.components().count())
+                .map(|(_, lists)| *lists)
+        };
+        around(file)
+            .or_else(|| crate_dir.and_then(around))
+            .unwrap_or(0)
     }
 }
 
@@ -146,7 +189,8 @@ enum Why {
 /// The rule over one run's graph.
 pub(crate) struct CpuBound<'s> {
     setup: &'s Setup,
-    memo: HashMap<Node, Option<Why>>,
+    /// Whether each sync fn computes, under each of the setup's lists.
+    memo: HashMap<(usize, Node), Option<Why>>,
 }
 
 impl<'s> CpuBound<'s> {
@@ -172,7 +216,9 @@ impl<'s> CpuBound<'s> {
         if files.allowed(&location) {
             return None;
         }
-        let mut diagnostic = if let Some(heavy) = self.setup.heavy(&callee) {
+        let crate_dir = files.canonical(&graph.crates[site.0].cwd);
+        let lists = self.setup.lists_of(&location.file, crate_dir.as_deref());
+        let mut diagnostic = if let Some(heavy) = self.setup.lists[lists].heavy(&callee) {
             Diagnostic::new(
                 Code::CPU_BOUND,
                 location,
@@ -180,8 +226,8 @@ impl<'s> CpuBound<'s> {
             )
             .with_help(heavy.instead)
         } else {
-            let first = self.first_heavy(graph, site.0, &callee)?;
-            self.through(graph, &callee, first, location, files)?
+            let first = self.first_heavy(graph, lists, site.0, &callee)?;
+            self.through(graph, lists, &callee, first, location, files)?
         };
         diagnostic.notes.push(
             "found by `--precise` from rustc's MIR: the call as the compiler resolved it"
@@ -191,17 +237,30 @@ impl<'s> CpuBound<'s> {
     }
 
     /// The first sync fn of the checked packages that a call of `callee` runs and that
-    /// computes.
-    fn first_heavy(&mut self, graph: &mut Graph, krate: usize, callee: &Callee) -> Option<Node> {
+    /// computes (under the setup's `lists`).
+    fn first_heavy(
+        &mut self,
+        graph: &mut Graph,
+        lists: usize,
+        krate: usize,
+        callee: &Callee,
+    ) -> Option<Node> {
         graph
             .resolve(krate, callee)
             .into_iter()
-            .find(|target| self.computes(graph, *target, 0).is_some())
+            .find(|target| self.computes(graph, lists, *target, 0).is_some())
     }
 
-    /// Why a sync fn of the checked packages computes, if it does.
-    fn computes(&mut self, graph: &mut Graph, node: Node, depth: usize) -> Option<Why> {
-        if let Some(known) = self.memo.get(&node) {
+    /// Why a sync fn of the checked packages computes under the setup's `lists`, if it
+    /// does.
+    fn computes(
+        &mut self,
+        graph: &mut Graph,
+        lists: usize,
+        node: Node,
+        depth: usize,
+    ) -> Option<Why> {
+        if let Some(known) = self.memo.get(&(lists, node)) {
             return known.clone();
         }
         if depth > DEPTH || !graph.crates[node.0].primary || graph.header(node).kind != Kind::Plain
@@ -209,26 +268,26 @@ impl<'s> CpuBound<'s> {
             return None;
         }
         // A cycle in progress computes only through another of its calls.
-        self.memo.insert(node, None);
+        self.memo.insert((lists, node), None);
         let mut why = None;
         for (at, call) in graph.body(node).calls.clone().iter().enumerate() {
             let Some(callee) = Callee::parse(&call.callee) else {
                 continue;
             };
-            if let Some(heavy) = self.setup.heavy(&callee) {
+            if let Some(heavy) = self.setup.lists[lists].heavy(&callee) {
                 why = Some(Why::Direct { call: at, heavy });
                 break;
             }
             let next = graph
                 .resolve(node.0, &callee)
                 .into_iter()
-                .find(|target| self.computes(graph, *target, depth + 1).is_some());
+                .find(|target| self.computes(graph, lists, *target, depth + 1).is_some());
             if let Some(next) = next {
                 why = Some(Why::Via { call: at, next });
                 break;
             }
         }
-        self.memo.insert(node, why.clone());
+        self.memo.insert((lists, node), why.clone());
         why
     }
 
@@ -237,6 +296,7 @@ impl<'s> CpuBound<'s> {
     fn through(
         &mut self,
         graph: &mut Graph,
+        lists: usize,
         callee: &Callee,
         first: Node,
         location: Location,
@@ -246,7 +306,7 @@ impl<'s> CpuBound<'s> {
         let mut locations = Vec::new();
         let mut node = first;
         let leaf = loop {
-            let why = self.computes(graph, node, 0)?;
+            let why = self.computes(graph, lists, node, 0)?;
             let call = match &why {
                 Why::Direct { call, .. } | Why::Via { call, .. } => *call,
             };
@@ -299,7 +359,40 @@ pub(crate) fn known(kept: &[(Diagnostic, Option<usize>)], report: &Diagnostic) -
 
 #[cfg(test)]
 mod tests {
-    use super::{catalogued, Callee};
+    use std::path::Path;
+
+    use super::{catalogued, Callee, Lists, Setup};
+
+    #[test]
+    fn a_file_takes_the_lists_of_its_innermost_package() {
+        let denying = |path: &str| Lists {
+            deny: vec![(path.parse().unwrap(), "instead".to_owned())],
+            allow: Vec::new(),
+        };
+        let setup = Setup {
+            packages: vec![
+                ("/ws".into(), 1),
+                ("/ws/inner".into(), 2),
+                ("/ws/plain".into(), 0),
+            ],
+            lists: vec![Lists::default(), denying("outer::f"), denying("inner::f")],
+            root: "/ws".into(),
+        };
+        assert_eq!(setup.lists_of(Path::new("/ws/inner/src/lib.rs"), None), 2);
+        assert_eq!(setup.lists_of(Path::new("/ws/src/lib.rs"), None), 1);
+        assert_eq!(setup.lists_of(Path::new("/ws/plain/src/lib.rs"), None), 0);
+        assert_eq!(
+            setup.lists_of(Path::new("/ws/innermost/src/lib.rs"), None),
+            1
+        );
+        // A module included by path from outside every package: its crate's package.
+        let generated = Path::new("/out/generated.rs");
+        assert_eq!(setup.lists_of(generated, Some(Path::new("/ws/inner"))), 2);
+        assert_eq!(setup.lists_of(generated, None), 0);
+        let inner = Callee::parse("inner::f").unwrap();
+        assert!(setup.lists[2].heavy(&inner).is_some());
+        assert!(setup.lists[1].heavy(&inner).is_none());
+    }
 
     #[test]
     fn the_catalogue_on_the_compilers_paths() {

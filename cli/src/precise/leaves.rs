@@ -9,6 +9,10 @@ use super::paths::{type_path, Callee};
 const BLOCKS: &str = "blocks the executor thread";
 const FS_INSTEAD: &str =
     "use `tokio::fs` with `.await`, or move the work into `tokio::task::spawn_blocking`";
+const IO_INSTEAD: &str =
+    "use tokio's async counterpart (`tokio::fs::File`, `tokio::net::TcpStream`, \
+     `tokio::io::stdin()`) with `AsyncReadExt`/`AsyncWriteExt` and `.await`, or move the \
+     work into `tokio::task::spawn_blocking`";
 
 /// A blocking API reached by a call.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,19 +95,30 @@ const BLOCKING_IO: &[&str] = &[
     "std::process::ChildStderr",
 ];
 
-/// Wrappers whose I/O is their inner reader's or writer's (the first type argument).
+/// Readers and writers whose I/O is that of the readers or writers they are made of (their
+/// type arguments: `Chain` has two).
 const IO_WRAPPERS: &[&str] = &[
     "std::io::BufReader",
     "std::io::BufWriter",
     "std::io::LineWriter",
     "std::io::Take",
-    "std::io::Bytes",
+    "std::io::Chain",
 ];
+
+/// std's iterators over a reader, made by `Read::bytes`, `BufRead::lines`/`split` and
+/// `Stdin::lines`: each `next` reads from the reader (the first type argument).
+const IO_ITERATORS: &[&str] = &["std::io::Bytes", "std::io::Lines", "std::io::Split"];
 
 const IO_TRAITS: &[&str] = &["std::io::Read", "std::io::Write", "std::io::BufRead"];
 
+/// The I/O traits' methods that only wrap or borrow the reader or writer: they return an
+/// adapter (`Bytes`, `Take`, `Chain`, `Lines`, `Split`, `&mut Self`) and read nothing
+/// until it is read or iterated, where the I/O is a leaf of its own.
+const LAZY_IO_METHODS: &[&str] = &["bytes", "chain", "take", "by_ref", "lines", "split"];
+
 /// Whether I/O on `ty` waits for the OS: a file, a socket, stdin, a child's pipe, or a
-/// buffer around one. `&[u8]`, `Vec<u8>`, `Cursor` and type parameters never.
+/// buffer, a `take` or a `chain` around one. `&[u8]`, `Vec<u8>`, `Cursor` and type
+/// parameters never.
 pub(crate) fn blocking_io_type(ty: &str) -> bool {
     let Some((path, args)) = type_path(ty) else {
         return false;
@@ -112,8 +127,29 @@ pub(crate) fn blocking_io_type(ty: &str) -> bool {
     if BLOCKING_IO.contains(&path.as_str()) {
         return true;
     }
-    IO_WRAPPERS.contains(&path.as_str())
-        && args.first().is_some_and(|inner| blocking_io_type(inner))
+    IO_WRAPPERS.contains(&path.as_str()) && args.iter().any(|inner| blocking_io_type(inner))
+}
+
+/// Whether iterating `ty` waits for the OS, with what to do instead: a directory
+/// listing, an iterator over a blocking reader (`Bytes<File>`, `Lines<BufReader<File>>`),
+/// or std's lazy adapters around one (`Map<Bytes<File>, _>`; `Chain` and `Zip` iterate
+/// both, `FlatMap` its inner iterators too, so every type argument counts).
+fn blocking_iterator(ty: &str) -> Option<&'static str> {
+    let (path, args) = type_path(ty)?;
+    let path = in_std(&path.join("::"));
+    if path == "std::fs::ReadDir" {
+        return Some(FS_INSTEAD);
+    }
+    if IO_ITERATORS.contains(&path.as_str()) {
+        return args
+            .first()
+            .is_some_and(|inner| blocking_io_type(inner))
+            .then_some(IO_INSTEAD);
+    }
+    if !ADAPTERS.contains(&path.as_str()) {
+        return None;
+    }
+    args.iter().find_map(|inner| blocking_iterator(inner))
 }
 
 /// Iterator methods that call `next` (the lazy adapters do not).
@@ -183,7 +219,9 @@ pub(crate) fn leaf(callee: &Callee, args: &str) -> Option<Leaf> {
             {
                 path = format!("{public}{rest}");
             }
-            if binds_an_address(&path, args) {
+            // `stdin().lines()` locks stdin and reads nothing: the lines are read as the
+            // iterator is (`<Lines<StdinLock> as Iterator>::next`).
+            if binds_an_address(&path, args) || path == "std::io::Stdin::lines" {
                 return None;
             }
             for row in BUILTIN {
@@ -228,22 +266,18 @@ pub(crate) fn leaf(callee: &Callee, args: &str) -> Option<Leaf> {
             trait_path,
             method,
         } => {
-            let trait_path = trait_path.join("::");
+            let trait_path = in_std(&trait_path.join("::"));
             let shown = format!("`<{self_ty} as {trait_path}>::{method}`");
-            if IO_TRAITS.contains(&trait_path.as_str()) && blocking_io_type(self_ty) {
-                return Some(Leaf::new(
-                    shown,
-                    BLOCKS,
-                    "use tokio's async counterpart (`tokio::fs::File`, `tokio::net::TcpStream`, \
-                     `tokio::io::stdin()`) with `AsyncReadExt`/`AsyncWriteExt` and `.await`, \
-                     or move the work into `tokio::task::spawn_blocking`",
-                ));
-            }
-            if trait_path == "std::iter::Iterator"
-                && CONSUMING.contains(&method.as_str())
-                && type_path(self_ty).is_some_and(|(path, _)| path.join("::") == "std::fs::ReadDir")
+            if IO_TRAITS.contains(&trait_path.as_str())
+                && blocking_io_type(self_ty)
+                && !LAZY_IO_METHODS.contains(&method.as_str())
             {
-                return Some(Leaf::new(shown, BLOCKS, FS_INSTEAD));
+                return Some(Leaf::new(shown, BLOCKS, IO_INSTEAD));
+            }
+            if trait_path == "std::iter::Iterator" && CONSUMING.contains(&method.as_str()) {
+                if let Some(instead) = blocking_iterator(self_ty) {
+                    return Some(Leaf::new(shown, BLOCKS, instead));
+                }
             }
             if trait_path == "std::net::ToSocketAddrs" && method == "to_socket_addrs" {
                 return (!is_address(self_ty)).then(|| {
@@ -263,6 +297,18 @@ pub(crate) fn leaf(callee: &Callee, args: &str) -> Option<Leaf> {
                 _ => None,
             })
         }
+    }
+}
+
+/// A path of `core` or `alloc` as `std` re-exports it: a crate that may build without
+/// `std` names `core::iter::Iterator`, and so do the instances of its generic code.
+fn in_std(path: &str) -> String {
+    match path
+        .strip_prefix("core::")
+        .or_else(|| path.strip_prefix("alloc::"))
+    {
+        Some(rest) => format!("std::{rest}"),
+        None => path.to_owned(),
     }
 }
 
@@ -349,6 +395,62 @@ mod tests {
 
     fn leaf_of(callee: &str) -> Option<String> {
         leaf(&Callee::parse(callee).unwrap(), "").map(|leaf| leaf.what)
+    }
+
+    /// The forms rustc prints for std's I/O adapters: made lazily, read where they are
+    /// read or iterated, and only over a blocking reader.
+    #[test]
+    fn io_adapters_block_where_they_are_read() {
+        for lazy in [
+            "<std::fs::File as std::io::Read>::bytes",
+            "<std::fs::File as std::io::Read>::take",
+            "<std::fs::File as std::io::Read>::chain::<&[u8]>",
+            "<std::fs::File as std::io::Read>::by_ref",
+            "<std::fs::File as std::io::Write>::by_ref",
+            "<std::io::BufReader<std::fs::File> as std::io::BufRead>::lines",
+            "<std::io::BufReader<std::fs::File> as std::io::BufRead>::split",
+            "<std::io::Bytes<std::fs::File> as std::iter::Iterator>::map::<bool, {closure@src/lib.rs:7:70: 7:73}>",
+            "<std::io::Split<std::io::BufReader<std::fs::File>> as std::iter::IntoIterator>::into_iter",
+            "std::io::Stdin::lines",
+        ] {
+            assert_eq!(leaf_of(lazy), None, "{lazy}");
+        }
+        for reads in [
+            "<std::io::Bytes<std::fs::File> as std::iter::Iterator>::next",
+            "<std::io::Bytes<std::fs::File> as core::iter::Iterator>::next",
+            "<std::io::Take<std::fs::File> as std::io::Read>::read",
+            "<std::io::Take<&mut std::fs::File> as std::io::Read>::read_to_end",
+            "<std::io::Chain<&[u8], std::fs::File> as std::io::Read>::read_to_string",
+            "<std::io::Lines<std::io::BufReader<std::fs::File>> as std::iter::Iterator>::next",
+            "<std::io::Lines<std::io::StdinLock<'_>> as std::iter::Iterator>::count",
+            "<std::io::Split<std::io::BufReader<std::net::TcpStream>> as std::iter::Iterator>::next",
+            "<std::iter::Map<std::io::Bytes<std::fs::File>, {closure@src/lib.rs:7:70: 7:73}> as std::iter::Iterator>::count",
+            "<std::iter::Chain<std::vec::IntoIter<u8>, std::iter::FilterMap<std::io::Bytes<std::fs::File>, fn(u8) -> u8 {f}>> as std::iter::Iterator>::sum::<u8>",
+            "<std::iter::Map<std::fs::ReadDir, {closure@src/lib.rs:3:9: 3:12}> as std::iter::Iterator>::count",
+        ] {
+            assert!(leaf_of(reads).is_some(), "{reads}");
+        }
+        for memory in [
+            "<std::io::Bytes<&[u8]> as std::iter::Iterator>::count",
+            "<std::io::Take<&[u8]> as std::io::Read>::read",
+            "<std::io::Chain<&[u8], std::io::Cursor<std::vec::Vec<u8>>> as std::io::Read>::read_to_string",
+            "<std::io::Lines<std::io::Cursor<std::vec::Vec<u8>>> as std::iter::Iterator>::count",
+            "<std::io::Split<&[u8]> as std::iter::Iterator>::next",
+            "<std::iter::Map<std::io::Bytes<std::vec::Vec<u8>>, {closure@src/lib.rs:7:70: 7:73}> as std::iter::Iterator>::count",
+            "<std::io::Bytes<R> as core::iter::Iterator>::next",
+        ] {
+            assert_eq!(leaf_of(memory), None, "{memory}");
+        }
+        // The leaf says what the caller iterates, and how to read it instead.
+        let iterated = leaf(
+            &Callee::parse(
+                "<std::io::Lines<std::io::BufReader<std::fs::File>> as std::iter::Iterator>::next",
+            )
+            .unwrap(),
+            "",
+        )
+        .unwrap();
+        assert!(iterated.instead.contains("tokio::fs::File"), "{iterated:?}");
     }
 
     #[test]

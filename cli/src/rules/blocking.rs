@@ -33,6 +33,19 @@ It also follows the crate's own sync fns: a call from async code to a sync fn th
 blocks (itself or through other sync fns of the workspace) is reported at the call, with
 the chain down to the blocking call.
 ",
+        precise: Some(
+            "
+The calls are the compiler's, through every crate the package builds: each is resolved
+as rustc resolved it (a trait method on a concrete type, a generic fn with its caller's
+types, the implementations a `dyn` call may reach, macro output), and a call that
+blocks inside a dependency (`glob::glob`, `serde_json::from_reader` of a file) is
+reported at your call, with the chain through the dependency. I/O traits block on
+files, sockets, stdin and the buffers, `take`s and `chain`s around them, never on memory
+(`&[u8]`, `Vec<u8>`, `Cursor`); an adapter (`bytes`, `lines`, `split`, `take`, `chain`,
+`by_ref`) reads nothing when it is made, so the report is where it is read or iterated.
+A dependency's async API that offloads its own blocking (`tokio::fs`) is not reported.
+",
+        ),
         why_is_this_bad: "
 An async runtime runs many tasks on a few threads. While a call blocks one of those
 threads, none of the tasks queued on it make progress: every request served by that

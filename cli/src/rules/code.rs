@@ -17,10 +17,14 @@ pub(crate) struct Rule {
 }
 
 /// A rule's documentation, in the four parts of ruff's and clippy's lint docs and how to
-/// allow it. Each part is Markdown.
+/// allow it, and what `check --precise` changes for the rule if anything. Each part is
+/// Markdown.
 #[derive(Debug)]
 pub(crate) struct Doc {
     pub(crate) what_it_does: &'static str,
+    /// What the rule sees from the compiler in precise mode that it does not from the
+    /// syntax; the section ends with a link to the README's `Precise mode`.
+    pub(crate) precise: Option<&'static str>,
     pub(crate) why_is_this_bad: &'static str,
     pub(crate) example: &'static str,
     pub(crate) use_instead: &'static str,
@@ -45,14 +49,29 @@ impl Rule {
         } else {
             format!("Level: always `{default}`.")
         };
+        let precise = doc.precise.map(|text| {
+            section(
+                "With `--precise`",
+                &format!(
+                    "{}\n\nHow precise mode works, what it costs and its limits: \
+                     [Precise mode]({}).",
+                    text.trim(),
+                    precise_mode_uri()
+                ),
+            )
+        });
         [
-            format!("### {}\n\n{configurable}", self.code.name()),
-            section("What it does", doc.what_it_does),
-            section("Why is this bad?", doc.why_is_this_bad),
-            section("Example", doc.example),
-            section("Use instead", doc.use_instead),
-            section("How to allow it", doc.how_to_allow),
+            Some(format!("### {}\n\n{configurable}", self.code.name())),
+            Some(section("What it does", doc.what_it_does)),
+            precise,
+            Some(section("Why is this bad?", doc.why_is_this_bad)),
+            Some(section("Example", doc.example)),
+            Some(section("Use instead", doc.use_instead)),
+            Some(section("How to allow it", doc.how_to_allow)),
         ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
         .join("\n\n")
     }
 
@@ -60,6 +79,15 @@ impl Rule {
     pub(crate) fn anchor(&self) -> &'static str {
         self.code.name()
     }
+}
+
+/// The README's `Precise mode` section on the web, where the rules' docs are read
+/// ([`super::help_uri`]'s repository).
+fn precise_mode_uri() -> String {
+    format!(
+        "{}/blob/HEAD/cli/README.md#precise-mode",
+        env!("CARGO_PKG_REPOSITORY").trim_end_matches('/')
+    )
 }
 
 fn section(title: &str, text: &str) -> String {

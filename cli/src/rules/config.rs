@@ -18,6 +18,7 @@ Reports a package's `async-hygiene.toml` that does not parse (a line that is not
 level in `[lints]`), and an `[no_blocking.allow]` entry that matches no call the catalogue
 checks.
 ",
+        precise: None,
         why_is_this_bad: "
 The file is the package's policy for the checker and for the attributes alike. A
 malformed file applies none of its rules, so the policy you wrote is not the one

@@ -51,6 +51,15 @@ such a call (itself or through other sync fns of the workspace) is reported at t
 with the chain down to the heavy call. An `#[offload]` fn is awaited, so its callers are
 not reported.
 ",
+        precise: Some(
+            "
+The catalogue is matched on the path rustc resolved: a re-export under another name, a
+codec or hasher whose type comes from a helper fn, directly or through your packages'
+sync fns; a call inside a dependency is not followed. Each package's `[cpu_bound]` lists
+apply to the reports in its own code. A call the default mode reports keeps its one
+report.
+",
+        ),
         why_is_this_bad: "
 An async runtime runs many tasks on a few threads, and a task only gives its thread back
 at an `.await`. A computation has none: while a bcrypt hash at cost 12 runs (about

@@ -32,6 +32,16 @@ It is off by default: servers detach per-connection tasks on purpose, and the ma
 a service detaches its signal handler. Turn it on where every task should be accounted
 for at shutdown.
 ",
+        precise: Some(
+            "
+A call counts as a spawn by what rustc resolved it to (tokio's `spawn`, `spawn_local`,
+`Handle::spawn`), however it is named: a re-export, an alias, a sync fn of your packages
+that hands the future it is given, unchanged, to one and returns the `JoinHandle`, or a
+`macro_rules!` each of whose rules expands to nothing but such a call; your own fn named
+`spawn` is not one. What becomes
+of the handle is still read from the syntax.
+",
+        ),
         why_is_this_bad: "
 A detached task answers to no one. If it panics, the panic is printed and lost: nothing
 that waits for a result learns of it, and the work it was doing silently stops. At

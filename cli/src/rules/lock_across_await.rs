@@ -18,6 +18,15 @@ Temporaries (`*state.lock().unwrap() += 1;`), guards in an inner block that ends
 the `.await`, and guards passed to `drop` before it are not reported. Without types the guard is
 recognised by shape; `clippy::await_holding_lock`, which sees types, complements it.
 ",
+        precise: Some(
+            "
+Guards come from the future's layout: a std, `parking_lot` or `spin` `MutexGuard` or
+`RwLock` guard, a `RefCell` borrow, or a value of a type the package's
+`[lock_across_await.guards]` names, that rustc saves across an `.await`, whatever the
+syntax shows of it (a guard returned by a helper fn, a binding of unwritten type). A
+guard dropped before the `.await` is not saved, and not reported.
+",
+        ),
         why_is_this_bad: "
 While the task is suspended it still holds the lock. Every other task that takes the
 lock then blocks its executor thread until this task is polled again, which may need

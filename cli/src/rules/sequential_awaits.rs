@@ -29,12 +29,15 @@ attribute's own: a statement that reads what another binds, a lock or a guard (a
 calls of `[concurrent.guards]`), and anything with side effects the attribute cannot
 prove independent keep their order. The first `let` it would join is the report's span,
 the others are labelled, and `cargo async-hygiene explain FILE:FN` prints the plan.
-
-With `check --precise` the plan knows how the compiler resolved each statement's
-borrows: two calls that only borrow a binding shared (`&self` methods) join even where
-the syntax cannot see its type, and one that borrows it mutably or moves it keeps its
-order with every other use.
 ",
+        precise: Some(
+            "
+The plan knows how the compiler resolved each statement's borrows: two calls that only
+borrow a binding shared (`&self` methods) join even where the syntax cannot see its
+type, and one that borrows it mutably or moves it keeps its order with every other use.
+A statement the compiler did not build (`#[cfg]`) is planned from the syntax.
+",
+        ),
         why_is_this_bad: "
 Each `.await` waits for the previous one to finish: two independent 50 ms requests take
 100 ms in sequence and 50 ms together. The latency adds up on every call of the fn.

@@ -57,6 +57,16 @@ is a decision about the service's load (a connection limit, a semaphore before
 `accept`), not a shape this rule can see. A loop over a collection has all its input at
 once and spawns it all at once.
 ",
+        precise: Some(
+            "
+A call counts as a spawn by what rustc resolved it to (tokio's `spawn`, `spawn_local`,
+`Handle::spawn`, `JoinSet::spawn`, `FuturesUnordered::push`), however it is named: a
+re-export, an alias, a call on a field (`self.tasks.spawn(..)`), a sync fn of your
+packages that hands the future it is given to one, or a `macro_rules!` each of whose
+rules expands to nothing but such a call; your own fn named `spawn` is not one. What makes a report (the loop over the input,
+the cap) is still read from the syntax.
+",
+        ),
         why_is_this_bad: "
 Each spawn starts work at once: 10,000 items are 10,000 tasks, 10,000 open connections
 or 10,000 requests to one service, all at the same moment. Memory grows with the input,

@@ -17,6 +17,7 @@ missing, and the body of a sync fn that does not parse when async code reaches i
 body of a sync fn without `async` or `fn` inside is parsed only then; one that is never
 reached is left to `cargo check`).
 ",
+        precise: None,
         why_is_this_bad: "
 What is not parsed is not checked: a clean run would say nothing about that file. The
 checker reads the sources with `syn` and does not expand macros or `cfg`s, so code that
