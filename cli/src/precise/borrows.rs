@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use async_hygiene_analysis::concurrent::{CompilerUses, StatementUses};
 
@@ -27,7 +27,7 @@ use super::wrapper::Unit;
 /// The compiler's uses of the statements of each file of the packages checked, by its
 /// canonical path: found once per run, after the precise build ([`install`]), and read
 /// by `sequential-awaits` through [`compiler_uses`].
-static USES: OnceLock<HashMap<PathBuf, CompilerUses>> = OnceLock::new();
+pub(super) static USES: super::Later<HashMap<PathBuf, CompilerUses>> = super::Later::new();
 
 /// Finds and keeps the uses of every statement in the async code of `units`' packages
 /// (those asked for).
@@ -49,7 +49,7 @@ pub(crate) fn install(units: &[Unit]) {
             }
         }
     }
-    let _ = USES.set(
+    USES.set(
         by_file
             .into_iter()
             .map(|(file, uses)| (file, lookup(uses)))

@@ -110,10 +110,26 @@ struct Index {
     by_last: HashMap<String, Vec<usize>>,
     closures: HashMap<String, usize>,
     impls: Vec<Impl>,
+    /// The impls (by index into `impls`) by the last name of their self type, by their
+    /// trait's last name, and by their key.
+    by_self: HashMap<String, Vec<usize>>,
+    by_trait: HashMap<String, Vec<usize>>,
+    by_key: HashMap<String, usize>,
     /// The last names of the types the crate's impls are for.
     self_names: HashSet<String>,
     /// The first segment of every body's path: the crate's top-level modules and items.
     modules: HashSet<String>,
+}
+
+impl Index {
+    /// The impls whose self type's last name is `self_name`.
+    fn impls_for<'a>(&'a self, self_name: &str) -> impl Iterator<Item = &'a Impl> + 'a {
+        self.by_self
+            .get(self_name)
+            .into_iter()
+            .flatten()
+            .map(|at| &self.impls[*at])
+    }
 }
 
 /// A body: crate, body. A body index with [`INSTANCE`] set is an instance of a generic
@@ -448,8 +464,9 @@ impl Graph {
             }
             found.extend(self.by_path(krate, rest).map(|body| (krate, body)));
             if let [.., ty, method] = rest {
-                for imp in &self.index_of(krate).impls {
-                    if imp.trait_name.is_none() && imp.self_name == *ty {
+                let index = self.index_of(krate);
+                for imp in index.impls_for(ty) {
+                    if imp.trait_name.is_none() {
                         if let Some(body) = imp.methods.get(method) {
                             if within(&imp.module, &rest[..rest.len() - 2]) {
                                 found.push((krate, *body));
@@ -527,8 +544,8 @@ impl Graph {
             if local && orphan {
                 continue;
             }
-            for imp in &self.index_of(krate).impls {
-                if imp.self_name != self_name || imp.trait_name.as_deref() != Some(&*trait_name) {
+            for imp in self.index_of(krate).impls_for(&self_name) {
+                if imp.trait_name.as_deref() != Some(&*trait_name) {
                     continue;
                 }
                 let module = if local || path.len() < 2 {
@@ -605,10 +622,10 @@ impl Graph {
             crates.retain(|krate| self.crates[*krate].primary);
         }
         for krate in crates {
-            for imp in &self.index_of(krate).impls {
-                if imp.trait_name.as_deref() == Some(trait_name) {
-                    found.extend(imp.methods.get(method).map(|body| (krate, *body)));
-                }
+            let index = self.index_of(krate);
+            for at in index.by_trait.get(trait_name).into_iter().flatten() {
+                let imp = &index.impls[*at];
+                found.extend(imp.methods.get(method).map(|body| (krate, *body)));
             }
         }
         found
@@ -835,11 +852,8 @@ impl Graph {
             Some(start) => {
                 let close = start + name[start..].find(">::")?;
                 let key = &name[..close];
-                let imp = self
-                    .index_of(node.0)
-                    .impls
-                    .iter()
-                    .find(|imp| imp.key == key)?;
+                let index = self.index_of(node.0);
+                let imp = &index.impls[*index.by_key.get(key)?];
                 let item: syn::ItemImpl =
                     syn::parse_str(&format!("{} {{}}", imp.header.as_deref()?)).ok()?;
                 impl_params = type_params(&item.generics);
@@ -878,12 +892,11 @@ impl Graph {
         let index = self.index_of(node.0);
         let a_type = |param: &String| {
             index.self_names.contains(param)
-                && index.impls.iter().any(|imp| {
-                    imp.self_name == *param
-                        && !imp.header.as_deref().is_some_and(|header| {
-                            syn::parse_str::<syn::ItemImpl>(&format!("{header} {{}}"))
-                                .is_ok_and(|item| type_params(&item.generics).contains(param))
-                        })
+                && index.impls_for(param).any(|imp| {
+                    !imp.header.as_deref().is_some_and(|header| {
+                        syn::parse_str::<syn::ItemImpl>(&format!("{header} {{}}"))
+                            .is_ok_and(|item| type_params(&item.generics).contains(param))
+                    })
                 })
         };
         if impl_params.iter().chain(&own).any(a_type) {
@@ -1374,12 +1387,27 @@ fn index(krate: &Crate, bodies: &[&Body], sources: &mut Sources) -> Index {
             imp.methods.entry(method.to_owned()).or_insert(at);
         }
     }
+    let impls: Vec<Impl> = impls.into_values().collect();
+    let (mut by_self, mut by_trait) = (HashMap::<_, Vec<_>>::new(), HashMap::<_, Vec<_>>::new());
+    for (at, imp) in impls.iter().enumerate() {
+        by_self.entry(imp.self_name.clone()).or_default().push(at);
+        if let Some(name) = &imp.trait_name {
+            by_trait.entry(name.clone()).or_default().push(at);
+        }
+    }
     Index {
         by_name,
         by_last,
         closures,
-        self_names: impls.values().map(|imp| imp.self_name.clone()).collect(),
-        impls: impls.into_values().collect(),
+        self_names: impls.iter().map(|imp| imp.self_name.clone()).collect(),
+        by_key: impls
+            .iter()
+            .enumerate()
+            .map(|(at, imp)| (imp.key.clone(), at))
+            .collect(),
+        by_self,
+        by_trait,
+        impls,
         modules,
     }
 }

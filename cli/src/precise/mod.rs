@@ -54,7 +54,7 @@ pub(crate) mod wrapper;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
 
 use crate::check::Checked;
 use crate::diagnostic::{shared_path, Diagnostic, Label, Location};
@@ -105,8 +105,8 @@ pub(crate) struct PreciseArgs {
 pub(crate) struct Precise {
     selection: Selection,
     deny_warnings: bool,
-    /// Each report with its package (by index into the workspace's), from the build.
-    found: Vec<(Diagnostic, Option<usize>)>,
+    /// The graph's reports, found on a thread of their own while the files are parsed.
+    found: Option<std::thread::JoinHandle<Result<Vec<Diagnostic>, String>>>,
     rules: Vec<(PathBuf, CrateRules)>,
     /// Which packages of the workspace checked were asked for (`-p`).
     asked: Vec<bool>,
@@ -125,7 +125,7 @@ impl Precise {
                 target: args.target.clone(),
             },
             deny_warnings,
-            found: Vec::new(),
+            found: None,
             rules: Vec::new(),
             asked: Vec::new(),
         })
@@ -177,22 +177,38 @@ impl crate::check::Compiler for Precise {
                 .iter()
                 .map(|package| package.manifest_dir.as_path()),
         );
+        // The graph and the borrows are read while the files are parsed: the rules that
+        // need them wait for them ([`Later`]).
+        spawns::FACTS.expect();
+        borrows::USES.expect();
+        let dirs: Vec<PathBuf> = self.rules.iter().map(|(dir, _)| dir.clone()).collect();
         let started = std::time::Instant::now();
-        let reports = graph_reports(&units, &self.rules, &cpu, rustc.as_ref())?;
-        let graph_done = started.elapsed();
-        borrows::install(&units);
-        note_phases(
-            ["call graph", "the compiler's borrows"],
-            started,
-            graph_done,
-        );
-        self.found = reports
-            .into_iter()
-            .map(|report| {
-                let package = package_of(&self.rules, &report.primary.file);
-                (report, package)
+        let graph = std::thread::Builder::new()
+            .name("precise".to_owned())
+            .spawn(move || {
+                let _settled = Settled;
+                let (reports, borrows_done) = std::thread::scope(|scope| {
+                    let borrows = scope.spawn(|| {
+                        borrows::install(&units);
+                        started.elapsed()
+                    });
+                    let reports = graph_reports(&units, &dirs, &cpu, rustc.as_ref());
+                    (reports, borrows.join())
+                });
+                if let Ok(borrows_done) = borrows_done {
+                    note_phases(
+                        [
+                            "the compiler's borrows (beside the graph)",
+                            "the graph after them",
+                        ],
+                        started,
+                        borrows_done,
+                    );
+                }
+                reports
             })
-            .collect();
+            .map_err(|error| format!("cannot start a thread: {error}"))?;
+        self.found = Some(graph);
         Ok(workspace)
     }
 
@@ -206,8 +222,17 @@ impl crate::check::Compiler for Precise {
                     && package.is_none_or(|package| self.asked[package])
             })
             .collect();
+        let found = match self.found.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(found)) => found?,
+            Some(Err(_)) => return Err("precise mode panicked".to_owned()),
+            None => Vec::new(),
+        };
+        let dirs: Vec<PathBuf> = self.rules.iter().map(|(dir, _)| dir.clone()).collect();
         let mut shown = HashSet::new();
-        for (mut report, package) in std::mem::take(&mut self.found) {
+        for (mut report, package) in found.into_iter().map(|report| {
+            let package = package_of(&dirs, &report.primary.file);
+            (report, package)
+        }) {
             let level = match package {
                 Some(package) => self.rules[package].1.level(report.code),
                 None => report.code.default_level(),
@@ -228,6 +253,68 @@ impl crate::check::Compiler for Precise {
         kept.sort_by(|a, b| a.0.sort_key().cmp(&b.0.sort_key()));
         (checked.diagnostics, checked.packages) = kept.into_iter().unzip();
         Ok(())
+    }
+}
+
+/// A value precise mode finds on a thread of its own, which the default check's rules
+/// read: once [`Later::expect`]ed, [`Later::get`] waits for it (or for its thread to
+/// end without it); never expected, there is none.
+pub(crate) struct Later<T> {
+    value: OnceLock<T>,
+    pending: Mutex<bool>,
+    settled: Condvar,
+}
+
+impl<T> Later<T> {
+    pub(crate) const fn new() -> Later<T> {
+        Later {
+            value: OnceLock::new(),
+            pending: Mutex::new(false),
+            settled: Condvar::new(),
+        }
+    }
+
+    /// Says the value is on its way: readers wait for it from now on.
+    fn expect(&self) {
+        *self.pending.lock().unwrap_or_else(PoisonError::into_inner) = true;
+    }
+
+    /// Sets the value (the first one set stays) and wakes the readers.
+    pub(crate) fn set(&self, value: T) {
+        let _ = self.value.set(value);
+        self.settle();
+    }
+
+    /// No value is coming (its thread ended): wakes the readers.
+    fn settle(&self) {
+        *self.pending.lock().unwrap_or_else(PoisonError::into_inner) = false;
+        self.settled.notify_all();
+    }
+
+    /// The value, once it is there; `None` when none is coming.
+    pub(crate) fn get(&self) -> Option<&T> {
+        if let Some(value) = self.value.get() {
+            return Some(value);
+        }
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        while *pending && self.value.get().is_none() {
+            pending = self
+                .settled
+                .wait(pending)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        self.value.get()
+    }
+}
+
+/// Settles what the graph's thread finds when it ends, however it ends, so that no
+/// reader waits for ever.
+struct Settled;
+
+impl Drop for Settled {
+    fn drop(&mut self) {
+        spawns::FACTS.settle();
+        borrows::USES.settle();
     }
 }
 
@@ -302,12 +389,11 @@ fn narrow(workspace: &mut Workspace, selection: &Selection) -> Vec<bool> {
 }
 
 /// The package of a file: the innermost package directory it is in.
-fn package_of(rules: &[(PathBuf, CrateRules)], file: &Path) -> Option<usize> {
-    rules
-        .iter()
+fn package_of(dirs: &[PathBuf], file: &Path) -> Option<usize> {
+    dirs.iter()
         .enumerate()
-        .filter(|(_, (dir, _))| file.starts_with(dir))
-        .max_by_key(|(_, (dir, _))| dir.components().count())
+        .filter(|(_, dir)| file.starts_with(dir))
+        .max_by_key(|(_, dir)| dir.components().count())
         .map(|(at, _)| at)
 }
 
@@ -315,14 +401,11 @@ fn package_of(rules: &[(PathBuf, CrateRules)], file: &Path) -> Option<usize> {
 /// code: the graph is walked once for each distinct policy.
 fn graph_reports(
     units: &[wrapper::Unit],
-    rules: &[(PathBuf, CrateRules)],
+    dirs: &[PathBuf],
     cpu: &cpu::Setup,
     rustc: Option<&String>,
 ) -> Result<Vec<Diagnostic>, String> {
-    let policies: Vec<policy::Policy> = rules
-        .iter()
-        .map(|(dir, _)| policy::Policy::load(dir))
-        .collect();
+    let policies: Vec<policy::Policy> = dirs.iter().map(|dir| policy::Policy::load(dir)).collect();
     let mut distinct: Vec<&policy::Policy> = Vec::new();
     for policy in &policies {
         if !distinct.contains(&policy) {
@@ -347,7 +430,7 @@ fn graph_reports(
         // A report in no package's directory (a module included by path) is the first
         // walk's.
         reports.extend(found.into_iter().filter(|report| {
-            package_of(rules, &report.primary.file)
+            package_of(dirs, &report.primary.file)
                 .map_or(run_index == 0, |at| policies[at] == *policy)
         }));
     }
@@ -370,11 +453,12 @@ fn run(
             if let Some(rustc) = rustc {
                 graph.set_rustc(rustc);
             }
+            // The facts first: the default check's spawn rules wait for them.
             let started = std::time::Instant::now();
-            let reports = reports(&mut graph, &lock_guards, &cpu);
-            let reported = started.elapsed();
             spawns::install(&graph);
-            note_phases(["reports", "spawn facts"], started, reported);
+            let installed = started.elapsed();
+            let reports = reports(&mut graph, &lock_guards, &cpu);
+            note_phases(["spawn facts", "reports"], started, installed);
             if let Some(error) = graph.error() {
                 return Err(error);
             }

@@ -11,7 +11,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use async_hygiene_analysis::findings::Location;
 use async_hygiene_analysis::spawn::Resolved;
@@ -32,7 +31,7 @@ pub(crate) struct Facts {
     by_file: HashMap<PathBuf, HashMap<Key, Resolved>>,
 }
 
-static FACTS: OnceLock<Facts> = OnceLock::new();
+pub(super) static FACTS: super::Later<Facts> = super::Later::new();
 
 /// How deep a fn of the crate may hand its spawn on through others of the crate.
 const WRAPPER_DEPTH: usize = 4;
@@ -44,7 +43,7 @@ pub(crate) fn installed() -> bool {
 
 /// Finds and keeps the facts of every call in the checked packages' bodies.
 pub(crate) fn install(graph: &Graph) {
-    let _ = FACTS.set(facts(graph));
+    FACTS.set(facts(graph));
 }
 
 /// Whether the compiler says a call on `lines` of `file` is a spawn, a `JoinSet`'s or a
