@@ -708,8 +708,8 @@ impl Graph {
     /// A closure counts as run by the body when a call of it is given the closure
     /// ([`Body::call_closures`]: a direct call, std's `Iterator::map`, any fn it is
     /// handed to), less those handed to an offload context. Not run here: a closure the
-    /// body only returns or stores (given to no call but std's wrapping constructors,
-    /// [`mir::wraps`]), and one handed only to generic code the graph has an instance of
+    /// body only returns or stores (given to no call but std's that keep it,
+    /// [`mir::keeps`]), and one handed only to generic code the graph has an instance of
     /// that never calls it (a factory stored for later, [`Graph::runs_closure`]). A
     /// closure handed to code without a body here (std's) counts as run.
     fn steps(&mut self, node: Node) -> Vec<(Option<usize>, Step)> {
@@ -723,7 +723,7 @@ impl Graph {
                 continue;
             };
             let named = &body.call_closures[at];
-            if mir::wraps(&call.callee) {
+            if mir::keeps(&call.callee) {
                 // Neither runs its closure nor leads anywhere.
                 continue;
             }
@@ -1338,11 +1338,11 @@ impl Graph {
 /// Whether a call (as printed in an instance) may run the closure `name` it names: the
 /// closure (or a reference to it) is the type it is a method of, or one of its own
 /// generic arguments (`for_each::<&{closure@..}>`), and it is neither one of std's
-/// wrapping constructors ([`mir::wraps`]) nor a `clone` of it. A closure nested in
+/// calls that keep it ([`mir::keeps`]) nor a `clone` of it. A closure nested in
 /// another type (`Result::<Server<{closure@..}>>::branch`) is not given to the call.
 fn may_run(callee: &str, name: &str) -> bool {
     let is_closure = |ty: &str| mir::closure_type(ty) == Some(name);
-    if !callee.contains(name) || mir::wraps(callee) {
+    if !callee.contains(name) || mir::keeps(callee) {
         return false;
     }
     if callee.starts_with('<') {

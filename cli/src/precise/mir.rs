@@ -394,11 +394,12 @@ fn split_comment(trimmed: &str) -> (&str, Option<&str>) {
     (statement.trim_end().trim_end_matches(';'), comment)
 }
 
-/// Whether a call (as printed) is one of std's constructors that only wrap their
-/// argument, never calling it: `Box::new`, `Box::pin`, `Arc::new`, `Rc::new`,
-/// `Pin::new`, and the `new` of `Cell`, `RefCell`, `Mutex` and `RwLock`.
-pub(crate) fn wraps(callee: &str) -> bool {
-    const WRAPPERS: [&str; 10] = [
+/// Whether a call (as printed) is one of std's that keep what they are given and never
+/// call it: the constructors that wrap their argument (`Box::new`, `Box::pin`,
+/// `Arc::new`, `Rc::new`, `Pin::new`, and the `new` of `Cell`, `RefCell`, `Mutex` and
+/// `RwLock`), and `std::panic::set_hook`, which installs the hook a panic runs.
+pub(crate) fn keeps(callee: &str) -> bool {
+    const KEEPERS: [&str; 11] = [
         "std::boxed::Box::new",
         "std::boxed::Box::pin",
         "std::sync::Arc::new",
@@ -409,8 +410,9 @@ pub(crate) fn wraps(callee: &str) -> bool {
         "std::sync::Mutex::new",
         "std::sync::RwLock::new",
         "alloc::boxed::Box::new",
+        "std::panic::set_hook",
     ];
-    WRAPPERS.contains(&super::paths::strip_generics(callee).join("::").as_str())
+    KEEPERS.contains(&super::paths::strip_generics(callee).join("::").as_str())
 }
 
 /// The locals a text reads (`_3` in `move _3 as Box<dyn Fn()>`, `(_0.1: u8)`), closure
@@ -448,7 +450,7 @@ fn locals_in(text: &str) -> Vec<usize> {
 /// a value it is given. A closure's value is followed from where it is made (or a local
 /// of its type is declared) through moves, copies, references, casts (the unsizing into
 /// `Box<dyn Fn..>`), aggregates (a struct's field, a tuple, `Some(..)`, `Poll::Ready(..)`,
-/// a closure capturing it) and [`wraps`] constructors; a value written to `_0` is
+/// a closure capturing it) and std's wrapping constructors ([`keeps`]); a value written to `_0` is
 /// returned, one written behind a reference is stored, and neither is given to a call.
 /// Places are told apart by their local only (a field of a coroutine's saved state is
 /// the whole state), which gives calls more closures, never fewer.
@@ -459,7 +461,7 @@ fn given_closures(lines: &str, given: &mut [Vec<String>]) {
         dest: Option<usize>,
         value: &'t str,
         call: Option<usize>,
-        wraps: bool,
+        keeps: bool,
     }
     let mut flows = Vec::new();
     let mut held: std::collections::HashMap<usize, Vec<String>> = std::collections::HashMap::new();
@@ -507,12 +509,12 @@ fn given_closures(lines: &str, given: &mut [Vec<String>]) {
         } else if dest.is_none() {
             continue;
         }
-        let wraps = called.is_some_and(|(callee, _)| wraps(&callee));
+        let keeps = called.is_some_and(|(callee, _)| keeps(&callee));
         flows.push(Flow {
             dest,
             value,
             call,
-            wraps,
+            keeps,
         });
     }
     loop {
@@ -526,7 +528,7 @@ fn given_closures(lines: &str, given: &mut [Vec<String>]) {
             if let Some(call) = flow.call.and_then(|call| given.get_mut(call)) {
                 into.push(call);
             }
-            if let Some(dest) = flow.dest.filter(|_| flow.call.is_none() || flow.wraps) {
+            if let Some(dest) = flow.dest.filter(|_| flow.call.is_none() || flow.keeps) {
                 into.push(held.entry(dest).or_default());
             }
             for list in into {
@@ -886,11 +888,11 @@ mod tests {
             calls,
             ["std::boxed::Box::<{closure@src/closures.rs:69:18: 69:29}>::new"]
         );
-        assert!(calls.iter().all(|callee| super::wraps(callee)));
+        assert!(calls.iter().all(|callee| super::keeps(callee)));
         // In an async body: boxed into a struct's field, returned through `Poll::Ready`.
         let parts = body(&bodies, "closures::parts::{closure#0}");
         let wait = "{closure@src/closures.rs:95:24: 95:31}";
-        assert!(given(parts, wait).iter().all(|callee| super::wraps(callee)));
+        assert!(given(parts, wait).iter().all(|callee| super::keeps(callee)));
         // Called through a reference to the local that holds it, then returned.
         let keep = body(&bodies, "closures::nap_and_keep");
         assert_eq!(
@@ -908,13 +910,14 @@ mod tests {
     }
 
     #[test]
-    fn wrappers_are_stds_constructors() {
-        assert!(super::wraps(
+    fn keepers_are_stds_constructors_and_the_panic_hook() {
+        assert!(super::keeps(
             "std::sync::Arc::<{closure@src/a.rs:1:1: 1:3}>::new"
         ));
-        assert!(super::wraps("std::boxed::Box::<F>::pin"));
-        assert!(!super::wraps("std::panic::set_hook"));
-        assert!(!super::wraps("my::Box::new"));
+        assert!(super::keeps("std::boxed::Box::<F>::pin"));
+        assert!(super::keeps("std::panic::set_hook"));
+        assert!(!super::keeps("std::thread::spawn::<F, T>"));
+        assert!(!super::keeps("my::Box::new"));
     }
 
     #[test]
