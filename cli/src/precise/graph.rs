@@ -762,6 +762,17 @@ impl Graph {
                     run.push(closure.clone());
                 }
             }
+            // A method of a value that holds a closure this body made and handed on
+            // (`OnExit::<{closure@..}>::fire`) may run it.
+            for closure in mir::closures_in(&call.callee) {
+                if !targets.is_empty()
+                    && !named.contains(&closure)
+                    && !run.contains(&closure)
+                    && self.runs_made(node, &closure, &targets)
+                {
+                    run.push(closure);
+                }
+            }
             if !targets.is_empty() {
                 steps.push((Some(at), Step::Nodes(targets)));
             }
@@ -833,11 +844,17 @@ impl Graph {
         {
             return false;
         }
+        !self.runs_made(node, closure, targets)
+    }
+
+    /// Whether one of `targets` runs the closure `closure`, made in `node`; `true` when
+    /// its body is not among `node`'s crate's.
+    fn runs_made(&mut self, node: Node, closure: &str, targets: &[Node]) -> bool {
         let Some(made) = self.index_of(node.0).closures.get(closure).copied() else {
-            return false;
+            return true;
         };
         let made = self.closure_instance(node, (node.0, made));
-        !targets
+        targets
             .iter()
             .any(|target| self.runs_closure(*target, closure, made))
     }
