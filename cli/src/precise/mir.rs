@@ -457,9 +457,11 @@ fn locals_in(text: &str) -> Vec<usize> {
 fn given_closures(lines: &str, given: &mut [Vec<String>]) {
     // Each statement that moves a value: the local written (none for a call whose
     // result is unused), what the value is made of, and, for a call, its index.
-    struct Flow<'t> {
+    struct Flow {
         dest: Option<usize>,
-        value: &'t str,
+        /// The closures the value names (made there, a constant) and the locals it reads.
+        named: Vec<String>,
+        reads: Vec<usize>,
         call: Option<usize>,
         keeps: bool,
     }
@@ -510,19 +512,26 @@ fn given_closures(lines: &str, given: &mut [Vec<String>]) {
             continue;
         }
         let keeps = called.is_some_and(|(callee, _)| keeps(&callee));
-        flows.push(Flow {
-            dest,
-            value,
-            call,
-            keeps,
-        });
+        let (named, reads) = (closures_in(value), locals_in(value));
+        if !named.is_empty() || !reads.is_empty() {
+            flows.push(Flow {
+                dest,
+                named,
+                reads,
+                call,
+                keeps,
+            });
+        }
     }
     loop {
         let mut changed = false;
         for flow in &flows {
-            let mut closures = closures_in(flow.value);
-            for local in locals_in(flow.value) {
-                closures.extend(held.get(&local).into_iter().flatten().cloned());
+            let mut closures = flow.named.clone();
+            for local in &flow.reads {
+                closures.extend(held.get(local).into_iter().flatten().cloned());
+            }
+            if closures.is_empty() {
+                continue;
             }
             let mut into: Vec<&mut Vec<String>> = Vec::new();
             if let Some(call) = flow.call.and_then(|call| given.get_mut(call)) {
