@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use super::mir::{Body, Call, Kind, Saved, Span};
 
 /// Bumped when what the cache holds, or how the MIR is read into it, changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// Where a crate's cache is: `deps/glob-HASH.mir` → `deps/glob-HASH.hygiene-cache`.
 pub(crate) fn path(mir: &Path) -> PathBuf {

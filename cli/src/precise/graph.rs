@@ -1,8 +1,9 @@
 //! One call graph over the MIR of every crate compiled: calls resolved to bodies (within
 //! a crate by def path, across crates by the printed path or a re-export of it, trait
-//! and inherent methods through their impl's syntax), closures made in a fn counted as
-//! called from it unless handed to an offload context, and the bodies of a dependency's
-//! async fns reached through the futures that poll them. Leaves are [`super::leaves`].
+//! and inherent methods through their impl's syntax), closures counted as run by the
+//! fn that makes them where a call there is given one and does not hand it to an
+//! offload context or keep it ([`Graph::steps`]), and the bodies of a dependency's async
+//! fns reached through the futures that poll them. Leaves are [`super::leaves`].
 //!
 //! A call of a generic fn or method with concrete type arguments (`count::<File>`,
 //! `Wrapper::<File>::go`, `<Wrapper<File> as Load>::load`) leads to an instance: the
@@ -12,7 +13,9 @@
 //! anonymous `impl Trait` ones), in the order rustc prints the arguments. Where the
 //! arguments cannot be bound exactly, or instances are nested deeper than
 //! [`MAX_DEPTH`], the call leads to the generic body, whose calls through a parameter
-//! resolve to nothing: a miss, never a guess.
+//! resolve to nothing: a miss, never a guess. A closure given for a parameter is known
+//! to the instance with its body (where the caller made it), so that the instance
+//! says whether it runs the closure or only keeps it ([`Graph::runs_closure`]).
 
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::{HashMap, HashSet};
@@ -23,8 +26,8 @@ use super::cache;
 use super::leaves::{self, Leaf};
 use super::mir::{self, Body, Kind, Span};
 use super::paths::{
-    fn_item_called, mentions, qualified_args, qualify, segments_with_args, substitute, type_path,
-    unify, Callee,
+    closure_called, fn_item_called, mentions, qualified_args, qualify, segments_with_args,
+    substitute, type_path, unify, Callee,
 };
 use super::policy::Policy;
 
@@ -179,7 +182,15 @@ struct Instance {
     body: Body,
     /// As a chain prints it: the callee as rustc printed it at the call.
     shown: Option<String>,
+    /// The closures its types name, each with its body: where the closure was made.
+    closures: Closures,
+    /// For each call of `body`, the closure it runs when it is a call through `Fn*` of
+    /// one of `closures` (`<{closure@..} as FnOnce<()>>::call_once`).
+    closure_calls: Vec<Option<Node>>,
 }
+
+/// Closures named by an instance's types, each with its body.
+type Closures = Rc<[(String, Node)]>;
 
 /// Where a call leads.
 #[derive(Clone, Debug)]
@@ -217,7 +228,11 @@ pub(crate) struct Graph {
     offloaders: HashMap<Node, bool>,
     /// Generic bodies instantiated with their callers' types, each once.
     instances: Vec<Instance>,
-    instance_of: HashMap<(Node, Env), usize>,
+    instance_of: HashMap<(Node, Env, Closures), usize>,
+    /// Whether an instance runs a closure it was given (`None` while it is looked at).
+    runs: HashMap<(Node, Node), bool>,
+    /// How many [`Graph::runs_closure`] questions are being answered, one inside another.
+    asking: usize,
     generics: RefCell<HashMap<Node, Option<Rc<Generics>>>>,
     /// `rustc -vV`, for dependencies' cache identities.
     rustc: OnceCell<String>,
@@ -242,6 +257,8 @@ impl Graph {
             offloaders: HashMap::new(),
             instances: Vec::new(),
             instance_of: HashMap::new(),
+            runs: HashMap::new(),
+            asking: 0,
             generics: RefCell::default(),
             rustc: OnceCell::new(),
             mir_read: RefCell::default(),
@@ -704,21 +721,40 @@ impl Graph {
     }
 
     /// Where each call of `node` leads, and the closures and async bodies it runs.
+    ///
+    /// A closure counts as run by the body when a call of it is given the closure
+    /// ([`Body::call_closures`]: a direct call, std's `Iterator::map`, any fn it is
+    /// handed to), less those handed to an offload context. Not run here: a closure the
+    /// body only returns or stores (given to no call but std's that keep it,
+    /// [`mir::keeps`]), and one handed only to generic code the graph has an instance of
+    /// that never calls it (a factory stored for later, [`Graph::runs_closure`]). A
+    /// closure handed to code without a body here (std's) counts as run.
     fn steps(&mut self, node: Node) -> Vec<(Option<usize>, Step)> {
         let body = self.body(node).clone();
         let mut steps = Vec::new();
         let mut handed_off: Vec<String> = Vec::new();
+        // The closures a call may run.
+        let mut run: Vec<String> = Vec::new();
         for (at, call) in body.calls.iter().enumerate() {
             let Some(callee) = Callee::parse(&call.callee) else {
                 continue;
             };
+            let named = &body.call_closures[at];
+            if mir::keeps(&call.callee) {
+                // Neither runs its closure nor leads anywhere.
+                continue;
+            }
             match self.classify(node.0, &callee, &call.args) {
-                Class::Allowed => continue,
+                Class::Allowed => {
+                    run.extend(named.iter().cloned());
+                    continue;
+                }
                 Class::Offload => {
-                    handed_off.extend(body.call_closures[at].iter().cloned());
+                    handed_off.extend(named.iter().cloned());
                     continue;
                 }
                 Class::Leaf(leaf) => {
+                    run.extend(named.iter().cloned());
                     if !leaf.user_only || self.crates[node.0].primary {
                         steps.push((Some(at), Step::Leaf(leaf)));
                     }
@@ -726,21 +762,33 @@ impl Graph {
                 }
                 Class::Follow => {}
             }
-            let targets: Vec<Node> = self
-                .resolve(node.0, &callee)
-                .into_iter()
-                .map(|target| self.instance(node, &call.callee, target))
-                .collect();
+            let (targets, decided) = self.targets(node, &call.callee, &callee);
             // Whether a fn hands a closure it is given to an offload context is a property
             // of the generic fn: in an instance the closure's type has replaced the
             // parameter that says so.
-            if !body.call_closures[at].is_empty()
+            if !named.is_empty()
                 && targets
                     .iter()
                     .any(|target| self.offloader(self.generic_of(*target), 0))
             {
-                handed_off.extend(body.call_closures[at].iter().cloned());
+                handed_off.extend(named.iter().cloned());
                 continue;
+            }
+            for closure in named {
+                if !self.kept(node, closure, &targets, &decided) {
+                    run.push(closure.clone());
+                }
+            }
+            // A method of a value that holds a closure this body made and handed on
+            // (`OnExit::<{closure@..}>::fire`) may run it.
+            for closure in mir::closures_in(&call.callee) {
+                if !targets.is_empty()
+                    && !named.contains(&closure)
+                    && !run.contains(&closure)
+                    && self.runs_made(node, &closure, &targets)
+                {
+                    run.push(closure);
+                }
             }
             if !targets.is_empty() {
                 steps.push((Some(at), Step::Nodes(targets)));
@@ -750,7 +798,7 @@ impl Graph {
         let closures: Vec<Node> = body
             .closures
             .iter()
-            .filter(|closure| !handed_off.contains(closure))
+            .filter(|closure| run.contains(closure) && !handed_off.contains(closure))
             .filter_map(|closure| index.closures.get(closure))
             .map(|body| (node.0, *body))
             .collect();
@@ -782,6 +830,50 @@ impl Graph {
             }
         }
         steps
+    }
+
+    /// The bodies a call of `callee` (printed `printed`) from `node` leads to, and the
+    /// closures that every one of them is an instance for ([`Graph::handed`]).
+    fn targets(&mut self, node: Node, printed: &str, callee: &Callee) -> (Vec<Node>, Vec<String>) {
+        let mut targets: Vec<Node> = Vec::new();
+        let mut decided: Option<Vec<String>> = None;
+        for target in self.resolve(node.0, callee) {
+            let (instance, settles) = self.handed(node, printed, target);
+            targets.push(instance);
+            decided = Some(match decided {
+                None => settles,
+                Some(before) => before
+                    .into_iter()
+                    .filter(|closure| settles.contains(closure))
+                    .collect(),
+            });
+        }
+        (targets, decided.unwrap_or_default())
+    }
+
+    /// Whether the closure `closure`, made in `node` and given to a call that leads to
+    /// `targets`, is kept there without being run: every target is an instance for it
+    /// (`decided`) that does not run it, and none is an `async fn`, whose future runs
+    /// the closure when it is polled, where the call does not lead.
+    fn kept(&mut self, node: Node, closure: &str, targets: &[Node], decided: &[String]) -> bool {
+        if !decided.iter().any(|decided| decided == closure)
+            || targets.iter().any(|target| self.makes_a_future(*target))
+        {
+            return false;
+        }
+        !self.runs_made(node, closure, targets)
+    }
+
+    /// Whether one of `targets` runs the closure `closure`, made in `node`; `true` when
+    /// its body is not among `node`'s crate's.
+    fn runs_made(&mut self, node: Node, closure: &str, targets: &[Node]) -> bool {
+        let Some(made) = self.index_of(node.0).closures.get(closure).copied() else {
+            return true;
+        };
+        let made = self.closure_instance(node, (node.0, made));
+        targets
+            .iter()
+            .any(|target| self.runs_closure(*target, closure, made))
     }
 
     /// Why `node` blocks, if it does.
@@ -915,8 +1007,17 @@ impl Graph {
     /// resolved to: an instance of it when it is generic and the call's types are
     /// concrete, else `target`.
     fn instance(&mut self, from: Node, callee: &str, target: Node) -> Node {
+        self.handed(from, callee, target).0
+    }
+
+    /// [`Graph::instance`], with the closures whose fate the callee decides: those its
+    /// types name, when it is an instance that knows each one's body (it runs one where
+    /// it calls it through `Fn*`), or a generic body that names none of its parameters
+    /// (it runs nothing it is given).
+    fn handed(&mut self, from: Node, callee: &str, target: Node) -> (Node, Vec<String>) {
+        let unbound = (target, Vec::new());
         if self.instances.len() >= MAX_INSTANCES {
-            return target;
+            return unbound;
         }
         let depth = if from.1 & INSTANCE != 0 {
             self.instances[from.1 & !INSTANCE].depth + 1
@@ -924,26 +1025,26 @@ impl Graph {
             1
         };
         if depth > MAX_DEPTH {
-            return target;
+            return unbound;
         }
         let Some(generics) = self.generics(target) else {
-            return target;
+            return unbound;
         };
         if generics.impl_params.is_empty() && generics.own.is_empty() {
-            return target;
+            return unbound;
         }
         // The types must be concrete: none is a parameter of the caller.
         let Some(scope) = self.generics(from) else {
-            return target;
+            return unbound;
         };
         let mut caller_params = scope.all();
         // A trait's provided method names its implementor `Self`.
         caller_params.push("Self".to_owned());
         let Some(env) = bind(callee, &generics) else {
-            return target;
+            return unbound;
         };
         if env.iter().any(|(_, ty)| mentions(ty, &caller_params)) {
-            return target;
+            return unbound;
         }
         // The types as the callee's crate names them.
         let env: Vec<(String, String)> = if from.0 == target.0 {
@@ -957,8 +1058,117 @@ impl Graph {
                 .map(|(param, ty)| (param, qualify(&ty, krate, extern_crate)))
                 .collect()
         };
+        let named: Vec<String> = env.iter().flat_map(|(_, ty)| mir::closures_in(ty)).fold(
+            Vec::new(),
+            |mut named, closure| {
+                if !named.contains(&closure) {
+                    named.push(closure);
+                }
+                named
+            },
+        );
+        let closures: Vec<(String, Node)> = named
+            .iter()
+            .filter_map(|closure| Some((closure.clone(), self.closure_home(from, closure)?)))
+            .collect();
         let shown = Some(callee.to_owned());
-        self.instantiate(target, env.into(), depth, shown)
+        let node = self.instantiate(target, env.into(), depth, shown, closures.clone().into());
+        if node == target {
+            (node, named)
+        } else {
+            (
+                node,
+                closures.into_iter().map(|(closure, _)| closure).collect(),
+            )
+        }
+    }
+
+    /// The body of a closure `from` names: one `from`'s own types were given, or one of
+    /// `from`'s crate (an instance of it with `from`'s types when `from` is an instance).
+    fn closure_home(&mut self, from: Node, closure: &str) -> Option<Node> {
+        if from.1 & INSTANCE != 0 {
+            let given = self.instances[from.1 & !INSTANCE]
+                .closures
+                .iter()
+                .find(|(name, _)| name == closure)
+                .map(|(_, node)| *node);
+            if given.is_some() {
+                return given;
+            }
+        }
+        let made = *self.index_of(from.0).closures.get(closure)?;
+        Some(self.closure_instance(from, (from.0, made)))
+    }
+
+    /// Whether `from`, an instance given the closure `name` (whose body is `closure`),
+    /// runs it: calls it through `Fn*`, or hands it to a call the graph has no body for
+    /// (std's `Iterator::for_each`), in its body or in the instances it leads to (the
+    /// closures it makes, the generic fns it hands the closure on to), up to
+    /// [`MAX_DEPTH`] calls deep. A body that is not an instance cannot name the
+    /// closure's type, and is not looked into.
+    fn runs_closure(&mut self, from: Node, name: &str, closure: Node) -> bool {
+        if from.1 & INSTANCE == 0 {
+            return false;
+        }
+        if let Some(known) = self.runs.get(&(from, closure)) {
+            return *known;
+        }
+        // Questions inside questions (an instance's own closures handed on again):
+        // past a few, the closure counts as run.
+        if self.asking >= 4 {
+            return true;
+        }
+        self.asking += 1;
+        self.runs.insert((from, closure), false);
+        let mut seen = HashSet::from([from]);
+        let mut stack = vec![(from, 0)];
+        let mut found = false;
+        'search: while let Some((node, depth)) = stack.pop() {
+            let instance = &self.instances[node.1 & !INSTANCE];
+            if instance.closure_calls.contains(&Some(closure)) {
+                found = true;
+                break;
+            }
+            let given: Vec<Callee> = instance
+                .body
+                .calls
+                .iter()
+                .filter(|call| may_run(&call.callee, name))
+                .filter_map(|call| Callee::parse(&call.callee))
+                .collect();
+            for callee in given {
+                let offload = leaves::offloads(&self.crates[node.0].name, &callee)
+                    || self.policy.offloads(&callee);
+                if !offload && self.resolve(node.0, &callee).is_empty() {
+                    found = true;
+                    break 'search;
+                }
+            }
+            if depth >= MAX_DEPTH {
+                continue;
+            }
+            for (_, step) in self.steps(node) {
+                let Step::Nodes(targets) = step else { continue };
+                for target in targets {
+                    if target.1 & INSTANCE != 0 && seen.insert(target) {
+                        stack.push((target, depth + 1));
+                    }
+                }
+            }
+        }
+        self.asking -= 1;
+        self.runs.insert((from, closure), found);
+        found
+    }
+
+    /// Whether a body is an `async fn`'s, which returns the future of its async body.
+    fn makes_a_future(&self, node: Node) -> bool {
+        let generic = self.generic_of(node);
+        let name = format!("{}::{{closure#0}}", self.header(generic).name);
+        self.index_of(generic.0)
+            .by_name
+            .get(&name)
+            .is_some_and(|body| self.header((generic.0, *body)).kind == Kind::AsyncBody)
     }
 
     /// The generic body an instance is of; any other body itself.
@@ -975,8 +1185,12 @@ impl Graph {
             return closure;
         }
         let instance = &self.instances[maker.1 & !INSTANCE];
-        let (env, depth) = (instance.env.clone(), instance.depth);
-        self.instantiate(closure, env, depth, None)
+        let (env, depth, closures) = (
+            instance.env.clone(),
+            instance.depth,
+            instance.closures.clone(),
+        );
+        self.instantiate(closure, env, depth, None, closures)
     }
 
     fn instantiate(
@@ -985,16 +1199,17 @@ impl Graph {
         env: Env,
         depth: usize,
         shown: Option<String>,
+        closures: Closures,
     ) -> Node {
         let params: Vec<String> = env.iter().map(|(param, _)| param.clone()).collect();
         if !self.uses(generic, &params, 0) {
             return generic;
         }
-        let key = (generic, env);
+        let key = (generic, env, closures);
         if let Some(known) = self.instance_of.get(&key) {
             return (generic.0, *known | INSTANCE);
         }
-        let env = key.1.clone();
+        let (env, closures) = (key.1.clone(), key.2.clone());
         let mut body = self.body(generic).clone();
         for call in &mut body.calls {
             call.callee = substitute(&call.callee, &env);
@@ -1004,6 +1219,18 @@ impl Graph {
             }
             call.args = substitute(&call.args, &env);
         }
+        // A closure given for a parameter: its call through `Fn*` runs its body.
+        let closure_calls = body
+            .calls
+            .iter()
+            .map(|call| {
+                let called = closure_called(&call.callee)?;
+                closures
+                    .iter()
+                    .find(|(closure, _)| *closure == called)
+                    .map(|(_, node)| *node)
+            })
+            .collect();
         for polled in &mut body.polled {
             *polled = substitute(polled, &env);
         }
@@ -1015,6 +1242,8 @@ impl Graph {
             depth,
             body,
             shown,
+            closures,
+            closure_calls,
         });
         self.instance_of.insert(key, at);
         (generic.0, at | INSTANCE)
@@ -1134,6 +1363,34 @@ impl Graph {
     pub(crate) fn file(&self, krate: usize, span: &Span) -> PathBuf {
         self.crates[krate].cwd.join(&span.file)
     }
+}
+
+/// Whether a call (as printed in an instance) may run the closure `name` it names: the
+/// closure (or a reference to it) is the type it is a method of, or one of its own
+/// generic arguments (`for_each::<&{closure@..}>`), and it is neither one of std's
+/// calls that keep it ([`mir::keeps`]) nor a `clone` of it. A closure nested in
+/// another type (`Result::<Server<{closure@..}>>::branch`) is not given to the call.
+fn may_run(callee: &str, name: &str) -> bool {
+    let is_closure = |ty: &str| mir::closure_type(ty) == Some(name);
+    if !callee.contains(name) || mir::keeps(callee) {
+        return false;
+    }
+    if callee.starts_with('<') {
+        let Some((self_ty, _, method_args)) = qualified_args(callee) else {
+            return true;
+        };
+        let clone = matches!(
+            Callee::parse(callee),
+            Some(Callee::Qualified { trait_path, method, .. })
+                if trait_path.join("::") == "std::clone::Clone" && method == "clone"
+        );
+        return !clone && (is_closure(&self_ty) || method_args.iter().any(|arg| is_closure(arg)));
+    }
+    segments_with_args(callee).is_none_or(|segments| {
+        segments
+            .iter()
+            .any(|(_, args)| args.iter().any(|arg| is_closure(arg)))
+    })
 }
 
 /// The parameters of a generic body bound to the types `callee` (a call of it, as
@@ -1432,7 +1689,7 @@ fn impl_names(header: &str) -> Option<(String, Option<String>)> {
 
 #[cfg(test)]
 mod tests {
-    use super::{impl_names, own_generics, Crate, Graph, Policy, Why};
+    use super::{impl_names, may_run, own_generics, Crate, Graph, Policy, Why};
 
     /// The fixture's generic cases: its source, and an excerpt of the MIR rustc wrote
     /// for it (`tests/fixtures/mir/generics.mir`, whose spans are that source's lines).
@@ -1515,6 +1772,22 @@ mod tests {
         assert_eq!(own_generics(text, at, "seco"), None);
         let nested = "fn f(v: Vec<impl Read>) -> u8 { 0 }";
         assert_eq!(own_generics(nested, nested.find("u8").unwrap(), "f"), None);
+    }
+
+    #[test]
+    fn a_closure_is_run_by_std_calls_given_it_not_by_those_whose_types_hold_it() {
+        let closure = "{closure@src/main.rs:3:9: 3:11}";
+        let run = |callee: &str| may_run(&callee.replace("CLOSURE", closure), closure);
+        assert!(run(
+            "<std::slice::Iter<'_, u8> as std::iter::Iterator>::for_each::<&CLOSURE>"
+        ));
+        assert!(run("std::option::Option::<CLOSURE>::take"));
+        assert!(!run(
+            "<std::result::Result<Server<CLOSURE>, std::io::Error> as std::ops::Try>::branch"
+        ));
+        assert!(!run("<CLOSURE as std::clone::Clone>::clone"));
+        assert!(!run("std::sync::Arc::<CLOSURE>::new"));
+        assert!(!run("std::thread::sleep"));
     }
 
     #[test]

@@ -109,7 +109,8 @@ pub(crate) struct Body {
     pub(crate) calls: Vec<Call>,
     /// Every closure the body names (`{closure@FILE:L:C: L:C}`), its own excepted.
     pub(crate) closures: Vec<String>,
-    /// The closures named by each call, by index into `calls` (for offload contexts).
+    /// The closures each call is given, by index into `calls`: a constant in its
+    /// arguments, or held by a value it is given ([`given_closures`]).
     pub(crate) call_closures: Vec<Vec<String>>,
     /// The async fns whose bodies this one polls: `tokio::fs::read_to_string<&str>` in
     /// `{async fn body of tokio::fs::read_to_string<&str>()}`.
@@ -221,12 +222,15 @@ pub(crate) fn read_body(
 ) -> Result<Body, Unrecognised> {
     let mut body = header.clone();
     let mut at = lines.start;
-    for line in text[lines].split_inclusive('\n') {
+    for line in text[lines.clone()].split_inclusive('\n') {
         read_line(&mut body, line.trim_end()).map_err(|what| Unrecognised {
             line: text[..at].matches('\n').count() + 1,
             what,
         })?;
         at += line.len();
+    }
+    if !body.closures.is_empty() {
+        given_closures(&text[lines], &mut body.call_closures);
     }
     Ok(body)
 }
@@ -301,14 +305,7 @@ fn read_line(body: &mut Body, line: &str) -> Result<(), String> {
     if trimmed.starts_with("//") || trimmed.is_empty() || trimmed.ends_with(": {") {
         return Ok(());
     }
-    // `STATEMENT;   // scope N at SPAN`, the comment aligned with spaces.
-    let (statement, comment) = match trimmed.rfind(" // ") {
-        Some(at) if trimmed[..at].trim_end().ends_with(';') => {
-            (&trimmed[..at], Some(&trimmed[at + 4..]))
-        }
-        _ => (trimmed, None),
-    };
-    let statement = statement.trim_end().trim_end_matches(';');
+    let (statement, comment) = split_comment(trimmed);
     let span = comment
         .and_then(|comment| comment.split_once(" at "))
         .and_then(|(_, at)| Span::parse(at));
@@ -377,10 +374,185 @@ fn read_line(body: &mut Body, line: &str) -> Result<(), String> {
         if span.is_none() && !generated {
             return Err(format!("a call without a span: `{trimmed}`"));
         }
-        body.call_closures.push(closures_in(statement));
+        // The closures the call's type arguments name are not its own: a call on a
+        // `Result<Server<{closure@..}>>` is not given the closure.
+        body.call_closures.push(closures_in(&args));
         body.calls.push(Call { callee, args, span });
     }
     Ok(())
+}
+
+/// `STATEMENT;   // scope N at SPAN` (the comment aligned with spaces): the statement
+/// without its `;`, and the comment.
+fn split_comment(trimmed: &str) -> (&str, Option<&str>) {
+    let (statement, comment) = match trimmed.rfind(" // ") {
+        Some(at) if trimmed[..at].trim_end().ends_with(';') => {
+            (&trimmed[..at], Some(&trimmed[at + 4..]))
+        }
+        _ => (trimmed, None),
+    };
+    (statement.trim_end().trim_end_matches(';'), comment)
+}
+
+/// Whether a call (as printed) is one of std's that keep what they are given and never
+/// call it: the constructors that wrap their argument (`Box::new`, `Box::pin`,
+/// `Arc::new`, `Rc::new`, `Pin::new`, and the `new` of `Cell`, `RefCell`, `Mutex` and
+/// `RwLock`), and `std::panic::set_hook`, which installs the hook a panic runs.
+pub(crate) fn keeps(callee: &str) -> bool {
+    const KEEPERS: [&str; 11] = [
+        "std::boxed::Box::new",
+        "std::boxed::Box::pin",
+        "std::sync::Arc::new",
+        "std::rc::Rc::new",
+        "std::pin::Pin::new",
+        "std::cell::Cell::new",
+        "std::cell::RefCell::new",
+        "std::sync::Mutex::new",
+        "std::sync::RwLock::new",
+        "alloc::boxed::Box::new",
+        "std::panic::set_hook",
+    ];
+    KEEPERS.contains(&super::paths::strip_generics(callee).join("::").as_str())
+}
+
+/// The locals a text reads (`_3` in `move _3 as Box<dyn Fn()>`, `(_0.1: u8)`), closure
+/// names left out.
+fn locals_in(text: &str) -> Vec<usize> {
+    let mut found = Vec::new();
+    let bytes = text.as_bytes();
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut at = 0;
+    while at < bytes.len() {
+        if text[at..].starts_with("{closure@") {
+            at += matching(&text[at..]).map_or(text.len() - at, |end| end + 1);
+            continue;
+        }
+        if bytes[at] == b'_' && (at == 0 || !ident(bytes[at - 1])) {
+            let digits = bytes[at + 1..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            let end = at + 1 + digits;
+            if digits > 0 && !bytes.get(end).copied().is_some_and(ident) {
+                if let Ok(local) = text[at + 1..end].parse() {
+                    found.push(local);
+                }
+            }
+            at = end;
+            continue;
+        }
+        at += text[at..].chars().next().map_or(1, char::len_utf8);
+    }
+    found
+}
+
+/// Adds to each call's closures (`given`, by index into the body's calls) those held by
+/// a value it is given. A closure's value is followed from where it is made (or a local
+/// of its type is declared) through moves, copies, references, casts (the unsizing into
+/// `Box<dyn Fn..>`), aggregates (a struct's field, a tuple, `Some(..)`, `Poll::Ready(..)`,
+/// a closure capturing it) and std's wrapping constructors ([`keeps`]); a value written to `_0` is
+/// returned, one written behind a reference is stored, and neither is given to a call.
+/// Places are told apart by their local only (a field of a coroutine's saved state is
+/// the whole state), which gives calls more closures, never fewer.
+fn given_closures(lines: &str, given: &mut [Vec<String>]) {
+    // Each statement that moves a value: the local written (none for a call whose
+    // result is unused), what the value is made of, and, for a call, its index.
+    struct Flow {
+        dest: Option<usize>,
+        /// The closures the value names (made there, a constant) and the locals it reads.
+        named: Vec<String>,
+        reads: Vec<usize>,
+        call: Option<usize>,
+        keeps: bool,
+    }
+    let mut flows = Vec::new();
+    let mut held: std::collections::HashMap<usize, Vec<String>> = std::collections::HashMap::new();
+    let mut calls = 0;
+    for line in lines.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("//") || trimmed.starts_with("debug ") || trimmed.ends_with('{') {
+            continue;
+        }
+        let (statement, _) = split_comment(trimmed);
+        if let Some(declared) = statement
+            .strip_prefix("let mut ")
+            .or_else(|| statement.strip_prefix("let "))
+        {
+            // A local of a closure's type (or a reference to one) holds that closure;
+            // one of a type that holds a closure (`Result<Server<{closure@..}>>`) is
+            // followed from where its value comes from.
+            if let Some((local, ty)) = declared.split_once(": ") {
+                if let (Some(&local), Some(closure)) = (locals_in(local).first(), closure_type(ty))
+                {
+                    held.entry(local).or_default().push(closure.to_owned());
+                }
+            }
+            continue;
+        }
+        let called = call_in(statement);
+        let (dest, mut value) = match find_depth_zero(statement, " = ") {
+            Some(eq) => (
+                locals_in(&statement[..eq]).first().copied(),
+                &statement[eq + 3..],
+            ),
+            None => (None, statement),
+        };
+        let call = called.as_ref().map(|_| {
+            calls += 1;
+            calls - 1
+        });
+        if call.is_some() {
+            // Its arguments: the closures its type arguments name are not its own.
+            if let (Some(open), Some(arrow)) =
+                (depth_zero(value, |c| c == '('), value.rfind(") -> "))
+            {
+                value = value.get(open..=arrow).unwrap_or(value);
+            }
+        } else if dest.is_none() {
+            continue;
+        }
+        let keeps = called.is_some_and(|(callee, _)| keeps(&callee));
+        let (named, reads) = (closures_in(value), locals_in(value));
+        if !named.is_empty() || !reads.is_empty() {
+            flows.push(Flow {
+                dest,
+                named,
+                reads,
+                call,
+                keeps,
+            });
+        }
+    }
+    loop {
+        let mut changed = false;
+        for flow in &flows {
+            let mut closures = flow.named.clone();
+            for local in &flow.reads {
+                closures.extend(held.get(local).into_iter().flatten().cloned());
+            }
+            if closures.is_empty() {
+                continue;
+            }
+            let mut into: Vec<&mut Vec<String>> = Vec::new();
+            if let Some(call) = flow.call.and_then(|call| given.get_mut(call)) {
+                into.push(call);
+            }
+            if let Some(dest) = flow.dest.filter(|_| flow.call.is_none() || flow.keeps) {
+                into.push(held.entry(dest).or_default());
+            }
+            for list in into {
+                for closure in &closures {
+                    if !list.contains(closure) {
+                        list.push(closure.clone());
+                        changed = true;
+                    }
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
 }
 
 /// The callee and arguments of a call terminator, `None` for any other statement and
@@ -418,6 +590,23 @@ fn call_in(statement: &str) -> Option<(String, String)> {
     }
     let close = open + matching(&call[open..])?;
     Some((callee.to_owned(), call[open + 1..close].to_owned()))
+}
+
+/// A type without the references it is behind: `&mut {closure@..}` → `{closure@..}`.
+pub(crate) fn behind_references(ty: &str) -> &str {
+    let mut ty = ty.trim();
+    while let Some(inner) = ty.strip_prefix('&') {
+        ty = inner.trim_start();
+        ty = ty.strip_prefix("mut ").unwrap_or(ty);
+    }
+    ty
+}
+
+/// The closure a type is, behind references: `&{closure@src/lib.rs:3:9: 3:11}` →
+/// `{closure@src/lib.rs:3:9: 3:11}`; `None` for any other type.
+pub(crate) fn closure_type(ty: &str) -> Option<&str> {
+    let ty = behind_references(ty);
+    (ty.starts_with("{closure@") && matching(ty) == Some(ty.len() - 1)).then_some(ty)
 }
 
 /// The closure types named in a text: `{closure@src/lib.rs:9:34: 9:41}`.
@@ -540,6 +729,7 @@ mod tests {
     const FIXTURE: &str = include_str!("../../tests/fixtures/mir/precise_fixture.mir");
     const GLOB: &str = include_str!("../../tests/fixtures/mir/glob_next.mir");
     const GENERICS: &str = include_str!("../../tests/fixtures/mir/generics.mir");
+    const CLOSURES: &str = include_str!("../../tests/fixtures/mir/closures.mir");
 
     fn body<'a>(bodies: &'a [super::Body], name: &str) -> &'a super::Body {
         bodies
@@ -680,6 +870,63 @@ mod tests {
         assert!(method.calls.iter().any(
             |call| call.callee == "<generics::Wrapper<std::fs::File> as generics::Fill>::fill"
         ));
+    }
+
+    /// The calls of `body` given `closure`, by callee.
+    fn given<'a>(body: &'a super::Body, closure: &str) -> Vec<&'a str> {
+        body.calls
+            .iter()
+            .zip(&body.call_closures)
+            .filter(|(_, closures)| closures.iter().any(|given| given == closure))
+            .map(|(call, _)| call.callee.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn a_closure_returned_is_given_to_no_call_but_a_wrapper() {
+        let bodies = parse(CLOSURES).unwrap();
+        // Made, boxed, unsized into `Box<dyn Fn..>` and returned.
+        let handler = body(
+            &bodies,
+            "closures::<impl at src/closures.rs:66:1: 66:19>::handler",
+        );
+        let hook = "{closure@src/closures.rs:69:18: 69:29}";
+        assert_eq!(handler.closures, [hook]);
+        let calls = given(handler, hook);
+        assert_eq!(
+            calls,
+            ["std::boxed::Box::<{closure@src/closures.rs:69:18: 69:29}>::new"]
+        );
+        assert!(calls.iter().all(|callee| super::keeps(callee)));
+        // In an async body: boxed into a struct's field, returned through `Poll::Ready`.
+        let parts = body(&bodies, "closures::parts::{closure#0}");
+        let wait = "{closure@src/closures.rs:95:24: 95:31}";
+        assert!(given(parts, wait).iter().all(|callee| super::keeps(callee)));
+        // Called through a reference to the local that holds it, then returned.
+        let keep = body(&bodies, "closures::nap_and_keep");
+        assert_eq!(
+            given(keep, "{closure@src/closures.rs:41:15: 41:17}"),
+            ["<{closure@src/closures.rs:41:15: 41:17} as std::ops::Fn<()>>::call"]
+        );
+        // Handed to std's `map`; the `collect` of the `Map` whose type names it is not
+        // given it.
+        let sizes = body(&bodies, "closures::sizes::{closure#0}");
+        let calls = given(sizes, "{closure@src/closures.rs:13:14: 13:20}");
+        assert_eq!(calls.len(), 1);
+        assert!(calls[0].ends_with(
+            "as std::iter::Iterator>::map::<usize, {closure@src/closures.rs:13:14: 13:20}>"
+        ));
+    }
+
+    #[test]
+    fn keepers_are_stds_constructors_and_the_panic_hook() {
+        assert!(super::keeps(
+            "std::sync::Arc::<{closure@src/a.rs:1:1: 1:3}>::new"
+        ));
+        assert!(super::keeps("std::boxed::Box::<F>::pin"));
+        assert!(super::keeps("std::panic::set_hook"));
+        assert!(!super::keeps("std::thread::spawn::<F, T>"));
+        assert!(!super::keeps("my::Box::new"));
     }
 
     #[test]

@@ -5,7 +5,10 @@
 
 use quote::ToTokens;
 
-use super::mir::{find_depth_zero, matching as closing, split_depth_zero, with_depth};
+use super::mir::{
+    behind_references, closure_type, find_depth_zero, matching as closing, split_depth_zero,
+    with_depth,
+};
 
 /// A callee as printed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -245,6 +248,27 @@ enum Piece<'a> {
 /// item: `<fn() -> usize {helper} as std::ops::FnOnce<()>>::call_once` → `helper` (as
 /// printed, generic arguments kept). `None` for closures and fn pointers.
 pub(crate) fn fn_item_called(callee: &str) -> Option<String> {
+    let ty = fn_trait_self(callee)?;
+    if !(ty.starts_with("fn(") || ty.starts_with("unsafe fn(")) {
+        return None;
+    }
+    let inner = ty.strip_suffix('}')?;
+    let open = with_depth(inner)
+        .filter(|(_, c, before, _)| *c == '{' && *before == 0)
+        .last()?
+        .0;
+    Some(inner[open + 1..].to_owned())
+}
+
+/// The closure a call through `Fn`, `FnMut` or `FnOnce` runs:
+/// `<&mut {closure@src/lib.rs:3:9: 3:11} as std::ops::FnMut<()>>::call_mut` →
+/// `{closure@src/lib.rs:3:9: 3:11}`.
+pub(crate) fn closure_called(callee: &str) -> Option<String> {
+    closure_type(fn_trait_self(callee)?).map(str::to_owned)
+}
+
+/// The type whose `Fn`, `FnMut` or `FnOnce` method a call is, behind references.
+fn fn_trait_self(callee: &str) -> Option<&str> {
     let rest = callee.strip_prefix('<')?;
     let close = closing(callee)?;
     let (self_ty, trait_text) = split_as(&rest[..close - 1])?;
@@ -256,20 +280,7 @@ pub(crate) fn fn_item_called(callee: &str) -> Option<String> {
             | ("std::ops::FnMut", "call_mut")
             | ("std::ops::FnOnce", "call_once")
     );
-    let mut ty = self_ty.trim();
-    while let Some(inner) = ty.strip_prefix('&') {
-        ty = inner.trim_start();
-        ty = ty.strip_prefix("mut ").unwrap_or(ty);
-    }
-    if !known || !(ty.starts_with("fn(") || ty.starts_with("unsafe fn(")) {
-        return None;
-    }
-    let inner = ty.strip_suffix('}')?;
-    let open = with_depth(inner)
-        .filter(|(_, c, before, _)| *c == '{' && *before == 0)
-        .last()?
-        .0;
-    Some(inner[open + 1..].to_owned())
+    known.then(|| behind_references(self_ty))
 }
 
 /// How an async fn's future type starts: `{async fn body of f<R>()}`.
