@@ -574,7 +574,7 @@ fn explain_prints_a_rules_doc_and_lists_the_rules_for_an_unknown_one() {
                 |(section, _)| section,
             );
         assert!(
-            precise.contains("/cli/README.md#precise-mode)."),
+            precise.contains("the \"Precise mode\" section of `cli/README.md`."),
             "{precise}"
         );
     }

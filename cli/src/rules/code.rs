@@ -53,10 +53,9 @@ impl Rule {
             section(
                 "With `--precise`",
                 &format!(
-                    "{}\n\nHow precise mode works, what it costs and its limits: \
-                     [Precise mode]({}).",
+                    "{}\n\nHow precise mode works, what it costs and its limits: the \
+                     \"Precise mode\" section of `cli/README.md`.",
                     text.trim(),
-                    precise_mode_uri()
                 ),
             )
         });
@@ -79,15 +78,6 @@ impl Rule {
     pub(crate) fn anchor(&self) -> &'static str {
         self.code.name()
     }
-}
-
-/// The README's `Precise mode` section on the web, where the rules' docs are read
-/// ([`super::help_uri`]'s repository).
-fn precise_mode_uri() -> String {
-    format!(
-        "{}/blob/HEAD/cli/README.md#precise-mode",
-        env!("CARGO_PKG_REPOSITORY").trim_end_matches('/')
-    )
 }
 
 fn section(title: &str, text: &str) -> String {
