@@ -36,7 +36,11 @@
 //! in cargo's (so build scripts and their probes see the user's stable toolchain, and
 //! nothing they detect changes), never in the user's own builds (the target directory
 //! is private), and `#![feature]`s in the user's code still fail in their own build. The
-//! flags change what rustc prints, not what it compiles. The cost: the MIR text is
+//! flags change what rustc prints, not what it compiles. A fourth, `-Zno-codegen`,
+//! keeps `--emit=mir` from running the code generation a check build otherwise skips
+//! (rustc emits MIR on its codegen path: the mono-item collection and the LLVM IR of
+//! every item, thrown away): the `.rmeta`, the dep-info and the MIR are the same
+//! bytes without it. The cost: the MIR text is
 //! rustc's unstable pretty-printing, so [`mir::outline`] checks what it relies on and
 //! a text it does not recognise is an error naming the rustc version (`rustc -vV`),
 //! never a report read from the wrong columns.

@@ -43,6 +43,7 @@ pub(crate) fn wrapper_main() -> Option<ExitCode> {
                 "--emit=mir",
                 "-Zmir-include-spans=on",
                 "-Ztrim-diagnostic-paths=false",
+                "-Zno-codegen",
             ]
             .map(OsString::from),
         );
