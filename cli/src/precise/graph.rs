@@ -377,6 +377,13 @@ impl Graph {
         self.loaded(krate).headers.iter()
     }
 
+    /// A crate's MIR text, when this run read it (a dependency read from its cache has
+    /// none until one of its bodies is needed).
+    pub(crate) fn mir_text(&self, krate: usize) -> Option<&str> {
+        let (text, _) = self.loaded(krate).source.get()?.as_ref()?;
+        Some(text)
+    }
+
     /// A fn's name, kind and first parameter, without reading its body.
     pub(crate) fn header(&self, node: Node) -> &Body {
         if node.1 & INSTANCE != 0 {

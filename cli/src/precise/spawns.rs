@@ -115,17 +115,22 @@ fn facts(graph: &Graph) -> Facts {
     let mut finder = Finder {
         returns: HashMap::new(),
         wrappers: HashMap::new(),
+        returned_names: HashSet::new(),
     };
     let mut sources = HashSet::new();
     let mut files = super::Files::default();
-    for krate in (0..graph.crates.len()).filter(|krate| graph.crates[*krate].primary) {
+    let primary = || (0..graph.crates.len()).filter(|krate| graph.crates[*krate].primary);
+    // Every checked crate's first: a wrapper may be another checked crate's fn.
+    for krate in primary() {
         finder.read_returns(graph, krate);
+    }
+    for krate in primary() {
         for body in 0..graph.headers(krate).count() {
             let node = (krate, body);
             if let Some(span) = &graph.body(node).span {
                 sources.extend(files.canonical(&graph.file(krate, span)));
             }
-            for call in graph.body(node).calls.clone() {
+            for call in &graph.body(node).calls {
                 let Some(span) = &call.span else { continue };
                 let Some(callee) = Callee::parse(&call.callee) else {
                     continue;
@@ -278,14 +283,24 @@ struct Finder {
     returns: HashMap<usize, HashMap<String, usize>>,
     /// The crate's fns known to return the handle of a task they spawn, and how.
     wrappers: HashMap<Node, Option<Resolved>>,
+    /// The last segments of the names in `returns`: a call whose path ends otherwise
+    /// is no wrapper, and is not resolved.
+    returned_names: HashSet<String>,
 }
 
 impl Finder {
     /// The names of a checked crate's fns whose return type is tokio's `JoinHandle`, and
     /// their numbers of parameters, from the headers of its MIR text.
     fn read_returns(&mut self, graph: &Graph, krate: usize) {
-        let text = std::fs::read_to_string(&graph.crates[krate].mir).unwrap_or_default();
-        let names = text
+        let read;
+        let text = match graph.mir_text(krate) {
+            Some(text) => text,
+            None => {
+                read = std::fs::read_to_string(&graph.crates[krate].mir).unwrap_or_default();
+                &read
+            }
+        };
+        let names: HashMap<String, usize> = text
             .lines()
             .filter_map(|line| line.strip_prefix("fn ")?.strip_suffix(" {"))
             .filter_map(|header| {
@@ -299,6 +314,12 @@ impl Finder {
                 join_handle(returns).then(|| (header[..open].to_owned(), params))
             })
             .collect();
+        self.returned_names.extend(
+            names
+                .keys()
+                .filter_map(|name| name.rsplit("::").next())
+                .map(str::to_owned),
+        );
         self.returns.insert(krate, names);
     }
 
@@ -311,7 +332,10 @@ impl Finder {
         if let Some(resolved) = library_spawn(&names) {
             return resolved;
         }
-        if depth >= WRAPPER_DEPTH {
+        let named_like_a_wrapper = segments
+            .last()
+            .is_some_and(|last| self.returned_names.contains(last));
+        if depth >= WRAPPER_DEPTH || !named_like_a_wrapper {
             return Resolved::Other;
         }
         graph
@@ -338,7 +362,7 @@ impl Finder {
             .copied()
             .filter(|_| graph.crates[node.0].primary && header.kind == Kind::Plain)?;
         let mut found = None;
-        for call in graph.body(node).calls.clone() {
+        for call in &graph.body(node).calls {
             let Some(callee) = Callee::parse(&call.callee) else {
                 continue;
             };
