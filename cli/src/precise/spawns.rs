@@ -293,12 +293,11 @@ impl Finder {
     /// their numbers of parameters, from the headers of its MIR text.
     fn read_returns(&mut self, graph: &Graph, krate: usize) {
         let read;
-        let text = match graph.mir_text(krate) {
-            Some(text) => text,
-            None => {
-                read = std::fs::read_to_string(&graph.crates[krate].mir).unwrap_or_default();
-                &read
-            }
+        let text = if let Some(text) = graph.mir_text(krate) {
+            text
+        } else {
+            read = std::fs::read_to_string(&graph.crates[krate].mir).unwrap_or_default();
+            &read
         };
         let names: HashMap<String, usize> = text
             .lines()
