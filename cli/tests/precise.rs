@@ -560,3 +560,76 @@ fn each_packages_policy_applies_to_its_own_reports() {
         rendered(denied)
     );
 }
+
+#[test]
+fn a_mir_text_it_does_not_recognise_is_an_error_naming_the_rustc_never_a_hang() {
+    let dir = fixture("precise_workspace");
+    let target = target_dir("unrecognised");
+    let deps = target.join("async-hygiene-precise/debug/deps");
+    // `lax`'s own artifacts, so that cargo builds it again and writes its MIR afresh.
+    let lax_artifacts = || -> Vec<PathBuf> {
+        std::fs::read_dir(&deps)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|entry| entry.path())
+                    .filter(|path| {
+                        path.file_name()
+                            .and_then(|name| name.to_str())
+                            .is_some_and(|name| {
+                                name.starts_with("lax-") || name.starts_with("liblax-")
+                            })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for artifact in lax_artifacts() {
+        std::fs::remove_file(artifact).unwrap();
+    }
+    let output = check(&dir, &target, &["-p", "lax"]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // What another rustc might print: the default check waits for the graph's facts,
+    // and must be told that none are coming.
+    let mirs: Vec<PathBuf> = lax_artifacts()
+        .into_iter()
+        .filter(|path| path.extension().is_some_and(|extension| extension == "mir"))
+        .collect();
+    assert!(!mirs.is_empty());
+    for mir in &mirs {
+        std::fs::write(mir, "// a format of another rustc\nfn lax() {\n}\n").unwrap();
+    }
+    let mut child = command(&dir, &target, &["-p", "lax"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(120) {
+            child.kill().unwrap();
+            panic!("precise mode hung on a MIR text it does not recognise");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("this MIR text is not in the format precise mode reads")
+            && stderr.contains("rustc "),
+        "{stderr}"
+    );
+    // The next run builds `lax` again.
+    for artifact in lax_artifacts() {
+        std::fs::remove_file(artifact).unwrap();
+    }
+}
