@@ -299,12 +299,16 @@ fn discover(
     kinds: &[TargetKind],
     early: bool,
 ) -> Result<(Workspace, Option<EarlyParse>), String> {
-    if discovery == Discovery::Manifests {
-        let mut workspace = manifest::read_workspace(&workspace::root(path)?)?;
-        workspace.keep_targets(kinds);
-        return Ok((workspace, None));
-    }
     let root = workspace::root(path)?;
+    let from_manifests = || {
+        manifest::read_workspace(&root).map(|mut guess| {
+            guess.keep_targets(kinds);
+            guess
+        })
+    };
+    if discovery == Discovery::Manifests {
+        return Ok((from_manifests()?, None));
+    }
     let from_cargo = || {
         workspace::from_cargo_metadata(&root).map(|mut found| {
             found.keep_targets(kinds);
@@ -312,17 +316,11 @@ fn discover(
         })
     };
     if !early {
-        if let Some(found) = from_cargo() {
-            return Ok((found, None));
-        }
-        let mut guess = manifest::read_workspace(&root)?;
-        guess.keep_targets(kinds);
-        return Ok((guess, None));
+        return Ok((from_cargo().map_or_else(from_manifests, Ok)?, None));
     }
     std::thread::scope(|scope| {
         let cargo = scope.spawn(from_cargo);
-        let early = manifest::read_workspace(&root).map(|mut guess| {
-            guess.keep_targets(kinds);
+        let early = from_manifests().map(|guess| {
             let Parsed { files, .. } = parse_workspace(&guess, None);
             EarlyParse { guess, files }
         });
