@@ -23,7 +23,7 @@ pub(crate) struct Rule {
 pub(crate) struct Doc {
     pub(crate) what_it_does: &'static str,
     /// What the rule sees from the compiler in precise mode that it does not from the
-    /// syntax; the section ends with a link to the README's `Precise mode`.
+    /// syntax; the section ends by naming the README's `Precise mode` section.
     pub(crate) precise: Option<&'static str>,
     pub(crate) why_is_this_bad: &'static str,
     pub(crate) example: &'static str,
