@@ -73,11 +73,10 @@ impl DeferredBody {
         let text = &self.text[self.range.clone()];
         // With `--precise`, a spawn may be named otherwise (an alias, a fn of the crate):
         // the compiler's facts say whether one of its lines holds one.
-        if !NAMES.iter().any(|name| text.contains(name)) {
-            let last = self.line + text.matches('\n').count();
-            if !spawns::any_within(file, self.line..=last) {
-                return Vec::new();
-            }
+        if !NAMES.iter().any(|name| text.contains(name))
+            && !spawns::any_within(file, || self.line..=self.line + text.matches('\n').count())
+        {
+            return Vec::new();
         }
         let mut reports = diagnostic::with_lines(&self.text, self.range.clone(), || {
             // The file's spans are still in use: its parse frees them with these.

@@ -60,7 +60,7 @@ pub(crate) fn install(units: &[Unit]) {
 /// With `--precise`, the compiler's uses of the statements of `file`, where it read them.
 pub(crate) fn compiler_uses(file: &Path) -> Option<CompilerUses> {
     let uses = USES.get()?;
-    uses.get(&file.canonicalize().ok()?).cloned()
+    uses.get(&super::canonical_checked(file)?).cloned()
 }
 
 /// One use of a user's binding.

@@ -58,7 +58,7 @@ pub(crate) mod wrapper;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Condvar, LazyLock, Mutex, OnceLock, PoisonError};
 
 use crate::check::Checked;
 use crate::diagnostic::{shared_path, Diagnostic, Label, Location};
@@ -111,7 +111,9 @@ pub(crate) struct Precise {
     deny_warnings: bool,
     /// The graph's reports, found on a thread of their own while the files are parsed.
     found: Option<std::thread::JoinHandle<Result<Vec<Diagnostic>, String>>>,
-    rules: Vec<(PathBuf, CrateRules)>,
+    /// Each package's directory and rules, by its index in the workspace checked.
+    dirs: Vec<PathBuf>,
+    rules: Vec<CrateRules>,
     /// Which packages of the workspace checked were asked for (`-p`).
     asked: Vec<bool>,
 }
@@ -130,6 +132,7 @@ impl Precise {
             },
             deny_warnings,
             found: None,
+            dirs: Vec::new(),
             rules: Vec::new(),
             asked: Vec::new(),
         })
@@ -166,26 +169,22 @@ impl crate::check::Compiler for Precise {
             .into_iter()
             .filter(|unit| seen.insert(unit.mir.clone()))
             .collect();
-        self.rules = workspace
+        self.dirs = workspace
             .packages
             .iter()
-            .map(|package| {
-                let (rules, _) = CrateRules::load(&package.manifest_dir);
-                (package.manifest_dir.clone(), rules)
-            })
+            .map(|package| package.manifest_dir.clone())
             .collect();
-        let cpu = cpu::Setup::load(
-            &workspace.root,
-            workspace
-                .packages
-                .iter()
-                .map(|package| package.manifest_dir.as_path()),
-        );
+        self.rules = self
+            .dirs
+            .iter()
+            .map(|dir| CrateRules::load(dir).0)
+            .collect();
+        let cpu = cpu::Setup::load(&workspace.root, self.dirs.iter().map(PathBuf::as_path));
         // The graph and the borrows are read while the files are parsed: the rules that
         // need them wait for them ([`Later`]).
         spawns::FACTS.expect();
         borrows::USES.expect();
-        let dirs: Vec<PathBuf> = self.rules.iter().map(|(dir, _)| dir.clone()).collect();
+        let dirs = self.dirs.clone();
         let started = std::time::Instant::now();
         let graph = std::thread::Builder::new()
             .name("precise".to_owned())
@@ -231,14 +230,13 @@ impl crate::check::Compiler for Precise {
             Some(Err(_)) => return Err("precise mode panicked".to_owned()),
             None => Vec::new(),
         };
-        let dirs: Vec<PathBuf> = self.rules.iter().map(|(dir, _)| dir.clone()).collect();
         let mut shown = HashSet::new();
         for (mut report, package) in found.into_iter().map(|report| {
-            let package = package_of(&dirs, &report.primary.file);
+            let package = package_of(&self.dirs, &report.primary.file);
             (report, package)
         }) {
             let level = match package {
-                Some(package) => self.rules[package].1.level(report.code),
+                Some(package) => self.rules[package].level(report.code),
                 None => report.code.default_level(),
             };
             let Some(level) = level else { continue };
@@ -309,6 +307,20 @@ impl<T> Later<T> {
         }
         self.value.get()
     }
+}
+
+/// The canonical path of a file the default check reads, as the compiler's facts are
+/// kept ([`spawns`], [`borrows`]): resolved once per run, not once per fn of the file
+/// that looks its facts up.
+fn canonical_checked(file: &Path) -> Option<PathBuf> {
+    static KNOWN: LazyLock<Mutex<HashMap<PathBuf, Option<PathBuf>>>> =
+        LazyLock::new(Mutex::default);
+    KNOWN
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .entry(file.to_path_buf())
+        .or_insert_with(|| file.canonicalize().ok())
+        .clone()
 }
 
 /// Settles what the graph's thread finds when it ends, however it ends, so that no

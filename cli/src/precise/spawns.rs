@@ -47,13 +47,16 @@ pub(crate) fn install(graph: &Graph) {
 }
 
 /// Whether the compiler says a call on `lines` of `file` is a spawn, a `JoinSet`'s or a
-/// `FuturesUnordered`'s (never without `--precise`).
-pub(crate) fn any_within(file: &Path, lines: std::ops::RangeInclusive<usize>) -> bool {
+/// `FuturesUnordered`'s (never without `--precise`, where `lines` is not asked for).
+pub(crate) fn any_within(
+    file: &Path,
+    lines: impl FnOnce() -> std::ops::RangeInclusive<usize>,
+) -> bool {
     let Some(facts) = FACTS.get() else {
         return false;
     };
-    file.canonicalize()
-        .ok()
+    let lines = lines();
+    super::canonical_checked(file)
         .and_then(|file| facts.by_file.get(&file))
         .is_some_and(|calls| {
             calls
@@ -66,10 +69,9 @@ pub(crate) fn any_within(file: &Path, lines: std::ops::RangeInclusive<usize>) ->
 /// location parsed from a part of the file (a fn body read on its own): the line and
 /// column its first line starts at, `(1, 0)` for the whole file.
 pub(crate) fn resolver(file: &Path, at: (usize, usize)) -> impl Fn(&Location) -> Option<Resolved> {
-    let calls = FACTS.get().and_then(|facts| {
-        let file = file.canonicalize().ok()?;
-        facts.by_file.get(&file)
-    });
+    let calls = FACTS
+        .get()
+        .and_then(|facts| facts.by_file.get(&super::canonical_checked(file)?));
     move |location: &Location| {
         let calls = calls?;
         let (start, end) = (location.first.start(), location.last.end());
