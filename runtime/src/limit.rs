@@ -47,10 +47,11 @@
 //! # }
 //! ```
 
+use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -139,14 +140,14 @@ pub enum Scope {
 struct Pool {
     semaphore: Semaphore,
     /// Tokio's semaphore does not expose its queue length, so waiters count themselves.
-    waiting: AtomicUsize,
+    waiting: Waiters,
 }
 
 impl Pool {
     const fn new(capacity: usize) -> Self {
         Self {
             semaphore: Semaphore::const_new(capacity),
-            waiting: AtomicUsize::new(0),
+            waiting: Waiters::new(),
         }
     }
 
@@ -186,7 +187,7 @@ impl Slot {
 
     /// Whether no permit of the slot is held or waited for.
     fn is_idle(&self, capacity: usize) -> bool {
-        self.pool.in_flight(capacity) == 0 && self.pool.waiting.load(Ordering::Acquire) == 0
+        self.pool.in_flight(capacity) == 0 && self.pool.waiting.count() == 0
     }
 }
 
@@ -326,20 +327,70 @@ impl fmt::Debug for LimitPermit<'_> {
     }
 }
 
-/// Counts one waiter of its pool for as long as it lives, so a waiter that times out or
-/// is cancelled (its future dropped mid-acquire) leaves the gauge as it found it.
-struct Waiting<'a>(&'a Pool);
+/// How many threads count a pool's waiters in a counter of their own; the threads after
+/// them share the last one.
+const WAITER_COUNTERS: usize = 8;
 
-impl<'a> Waiting<'a> {
-    fn enter(pool: &'a Pool) -> Self {
-        pool.waiting.fetch_add(1, Ordering::Relaxed);
-        Self(pool)
-    }
+thread_local! {
+    /// This thread's counter in every [`Waiters`] (`usize::MAX` until its first waiter).
+    static WAITER_COUNTER: Cell<usize> = const { Cell::new(usize::MAX) };
 }
 
-impl Drop for Waiting<'_> {
-    fn drop(&mut self) {
-        self.0.waiting.fetch_sub(1, Ordering::Relaxed);
+/// The next counter a thread gets to itself.
+static NEXT_WAITER_COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// This thread's first waiter: the next counter to itself, or the shared one.
+#[cold]
+fn claim_waiter_counter() -> usize {
+    let next = NEXT_WAITER_COUNTER.fetch_add(1, Ordering::Relaxed);
+    let counter = next.min(WAITER_COUNTERS - 1);
+    WAITER_COUNTER.set(counter);
+    counter
+}
+
+/// The waiters of one pool, counted per thread: a thread that has a counter to itself
+/// updates it with a plain load and store, no read-modify-write (a queued call counts
+/// itself in and out, and on a contended limit those two locked instructions were a
+/// measurable part of each call). A waiter counted in on one thread and out on another
+/// leaves one counter above zero and the other below: only the sum means anything.
+struct Waiters {
+    counts: [AtomicIsize; WAITER_COUNTERS],
+}
+
+impl Waiters {
+    const fn new() -> Self {
+        Self {
+            counts: [const { AtomicIsize::new(0) }; WAITER_COUNTERS],
+        }
+    }
+
+    #[inline]
+    fn add(&self, delta: isize) {
+        let mut counter = WAITER_COUNTER.get();
+        if counter >= WAITER_COUNTERS {
+            counter = claim_waiter_counter();
+        }
+        let count = &self.counts[counter];
+        if counter == WAITER_COUNTERS - 1 {
+            // Shared by every thread beyond the first ones.
+            count.fetch_add(delta, Ordering::Relaxed);
+        } else {
+            // Only this thread ever writes this counter.
+            count.store(
+                count.load(Ordering::Relaxed).wrapping_add(delta),
+                Ordering::Relaxed,
+            );
+        }
+    }
+
+    /// The sum of the counters. It is exact whenever no waiter is entering or leaving;
+    /// while some are, on several threads, it may count one that left a moment ago or
+    /// miss one that just came (it is read counter by counter, not all at once).
+    fn count(&self) -> usize {
+        let sum = self.counts.iter().fold(0_isize, |sum, count| {
+            sum.wrapping_add(count.load(Ordering::Relaxed))
+        });
+        usize::try_from(sum).unwrap_or(0)
     }
 }
 
@@ -347,26 +398,34 @@ pin_project_lite::pin_project! {
     /// The future of [`Limit::acquire`]: the pool is chosen on the first poll (the runtime
     /// that polls it), and a permit is taken at once when one is free.
     struct Acquire<'a, Q, F> {
-        // `None` once the permit is out. With two states, the future is no larger than
-        // tokio's own acquire and two references (the caller's future is copied inline).
+        // `None` once the permit is out.
         limit: Option<&'a Limit>,
         // `Semaphore::acquire`, named so that `F`, its future's type, can be.
         queue: Q,
+        // In a pool's queue, and counted among its waiters until the permit is out. Left
+        // in place once done (a finished acquire holds nothing): no drop on the way out.
         #[pin]
-        state: AcquireState<'a, F>,
+        queued: Option<Queued<'a, F>>,
+    }
+
+    impl<'a, Q, F> PinnedDrop for Acquire<'a, Q, F> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            // A waiter that times out or is cancelled (its future dropped mid-acquire)
+            // leaves the gauge as it found it.
+            if let (Some(_), Some(queued)) = (this.limit, this.queued.as_pin_mut()) {
+                queued.pool.waiting.add(-1);
+            }
+        }
     }
 }
 
 pin_project_lite::pin_project! {
-    #[project = AcquireStateProj]
-    enum AcquireState<'a, F> {
-        Start,
-        // In the semaphore's queue.
-        Queued {
-            waiting: Waiting<'a>,
-            #[pin]
-            permit: F,
-        },
+    struct Queued<'a, F> {
+        pool: &'a Pool,
+        // Tokio's acquire.
+        #[pin]
+        permit: F,
     }
 }
 
@@ -376,12 +435,12 @@ where
 {
     /// Already in `pool`'s queue (`acquire_timeout`, after its own first try).
     fn queued(limit: &'a Limit, queue: Q, pool: &'a Pool) -> Self {
-        let waiting = Waiting::enter(pool);
+        pool.waiting.add(1);
         let permit = queue(&pool.semaphore);
         Self {
             limit: Some(limit),
             queue,
-            state: AcquireState::Queued { waiting, permit },
+            queued: Some(Queued { pool, permit }),
         }
     }
 }
@@ -399,36 +458,29 @@ where
         let Some(limit) = *this.limit else {
             panic!("`Limit::acquire` polled after it completed")
         };
-        let taken = match this.state.as_mut().project() {
-            AcquireStateProj::Start => {
-                let pool = limit.pool();
-                // Tokio hands released permits straight to queued waiters, so a permit is
-                // free only when nobody is queued: trying first never overtakes a waiter.
-                if pool.try_take() {
-                    *this.limit = None;
-                    return Poll::Ready(LimitPermit { pool, limit });
-                }
-                let waiting = Waiting::enter(pool);
-                let permit = (this.queue)(&pool.semaphore);
-                this.state.set(AcquireState::Queued { waiting, permit });
-                let AcquireStateProj::Queued { permit, .. } = this.state.as_mut().project() else {
-                    unreachable!("just queued")
-                };
-                std::task::ready!(permit.poll(cx))
+        if this.queued.is_none() {
+            let pool = limit.pool();
+            // Tokio hands released permits straight to queued waiters, so a permit is free
+            // only when nobody is queued: trying first never overtakes a waiter.
+            if pool.try_take() {
+                *this.limit = None;
+                return Poll::Ready(LimitPermit { pool, limit });
             }
-            AcquireStateProj::Queued { permit, .. } => std::task::ready!(permit.poll(cx)),
+            pool.waiting.add(1);
+            let permit = (this.queue)(&pool.semaphore);
+            this.queued.set(Some(Queued { pool, permit }));
+        }
+        let Some(queued) = this.queued.as_pin_mut() else {
+            unreachable!("queued just above")
         };
-        match taken {
+        let queued = queued.project();
+        match std::task::ready!(queued.permit.poll(cx)) {
             // Given back by `LimitPermit::drop`, which holds the pool, not the permit.
             Ok(permit) => permit.forget(),
             Err(_) => unreachable!("a Limit never closes its semaphore"),
         }
-        let AcquireStateProj::Queued { waiting, .. } = this.state.as_mut().project() else {
-            unreachable!("a permit comes from the queue")
-        };
-        let pool = waiting.0;
-        // Leaving the queue state drops `waiting`, which counts the waiter out.
-        this.state.set(AcquireState::Start);
+        let pool = *queued.pool;
+        pool.waiting.add(-1);
         *this.limit = None;
         Poll::Ready(LimitPermit { pool, limit })
     }
@@ -587,9 +639,14 @@ impl Limit {
 
     /// How many callers are queued for a permit right now (counted like
     /// [`in_flight`](Self::in_flight)).
+    ///
+    /// Each thread counts the waiters it sees come and go on a counter of its own, and this
+    /// adds the counters up: while callers are queueing or leaving on other threads at the
+    /// same moment, the sum can be off by those in transit, as any gauge read during the
+    /// change it measures.
     #[must_use]
     pub fn waiting(&self) -> usize {
-        self.gauge(|pool| pool.waiting.load(Ordering::Relaxed))
+        self.gauge(|pool| pool.waiting.count())
     }
 
     fn gauge(&self, read: impl Fn(&Pool) -> usize) -> usize {
@@ -694,7 +751,7 @@ impl Limit {
         Acquire {
             limit: Some(self),
             queue,
-            state: AcquireState::Start,
+            queued: None,
         }
     }
 
@@ -1261,5 +1318,61 @@ mod tests {
         drop(held);
         assert_eq!(limit.in_flight(), 0);
         assert!(limit.try_acquire().is_some());
+    }
+
+    /// Waiters on more threads than have a counter to themselves: the gauge adds up to
+    /// every one of them, and to none once they are served.
+    #[test]
+    fn waiting_gauge_counts_waiters_on_many_threads() {
+        static SHARED: Limit = Limit::process_wide("many threads", 1);
+        const THREADS: usize = 3 * WAITER_COUNTERS;
+        let held = SHARED.try_acquire().expect("free at first");
+        let served = AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for _ in 0..THREADS {
+                scope.spawn(|| {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .build()
+                        .unwrap();
+                    drop(runtime.block_on(SHARED.acquire()));
+                    served.fetch_add(1, Ordering::Relaxed);
+                });
+            }
+            while SHARED.waiting() < THREADS {
+                std::thread::yield_now();
+            }
+            assert_eq!(SHARED.waiting(), THREADS);
+            drop(held);
+        });
+        assert_eq!(served.load(Ordering::Relaxed), THREADS);
+        assert_eq!((SHARED.waiting(), SHARED.in_flight()), (0, 0));
+    }
+
+    /// A waiter counted in on one thread and out on another leaves both counters off
+    /// zero: the gauge is their sum.
+    #[test]
+    fn waiting_gauge_follows_a_waiter_to_another_thread() {
+        static MOVED: Limit = Limit::process_wide("moved waiter", 1);
+        let held = MOVED.try_acquire().expect("free at first");
+        let mut queued = std::thread::spawn(|| {
+            let mut queued = Box::pin(MOVED.acquire());
+            let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+            assert!(queued.as_mut().poll(&mut cx).is_pending());
+            queued
+        })
+        .join()
+        .unwrap();
+        assert_eq!(MOVED.waiting(), 1);
+        drop(held);
+        std::thread::spawn(move || {
+            let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+            let Poll::Ready(permit) = queued.as_mut().poll(&mut cx) else {
+                panic!("the permit was handed to the waiter when it was released")
+            };
+            drop(permit);
+        })
+        .join()
+        .unwrap();
+        assert_eq!((MOVED.waiting(), MOVED.in_flight()), (0, 0));
     }
 }
