@@ -152,6 +152,7 @@ impl Pool {
     }
 
     /// Takes a free permit if there is one; `LimitPermit::drop` gives it back.
+    #[inline]
     fn try_take(&self) -> bool {
         self.semaphore
             .try_acquire()
@@ -327,8 +328,8 @@ impl fmt::Debug for LimitPermit<'_> {
     }
 }
 
-/// How many threads count a pool's waiters in a counter of their own; the threads after
-/// them share the last one.
+/// How many counters a pool counts its waiters in: one to itself for each of the first
+/// threads that queue a waiter, the last shared by every thread after them.
 const WAITER_COUNTERS: usize = 8;
 
 thread_local! {
