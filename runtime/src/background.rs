@@ -100,6 +100,7 @@ struct RegistryInner {
 }
 
 impl RegistryInner {
+    #[inline]
     fn pending(&self) -> std::sync::MutexGuard<'_, PendingJobs> {
         self.pending.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -117,6 +118,7 @@ struct PendingJobs {
 }
 
 impl PendingJobs {
+    #[inline]
     fn register(&mut self, waker: &Waker) -> usize {
         let waker = Some(waker.clone());
         if let Some(slot) = self.free.pop() {
@@ -129,6 +131,7 @@ impl PendingJobs {
     }
 
     /// The job's waker, which the caller drops once the lock is released.
+    #[inline]
     fn remove(&mut self, slot: usize) -> Option<Waker> {
         let waker = self.wakers[slot].take();
         self.free.push(slot);
@@ -206,15 +209,17 @@ impl Registry {
         // calls) finds its runtime's registry without `Handle::current`, whose reference
         // count every worker thread shares.
         let task = tokio::task::try_id();
-        let cached = RUNTIME_REGISTRY_CACHE.with(|cache| {
-            let cache = cache.borrow();
-            cache
-                .as_ref()
-                .filter(|cached| task.is_some() && cached.task == task && cached.is_live())
-                .map(|cached| cached.registry.clone())
-        });
-        if let Some(registry) = cached {
-            return registry;
+        if task.is_some() {
+            let cached = RUNTIME_REGISTRY_CACHE.with(|cache| {
+                let cache = cache.borrow();
+                cache
+                    .as_ref()
+                    .filter(|cached| cached.task == task && cached.is_live())
+                    .map(|cached| cached.registry.clone())
+            });
+            if let Some(registry) = cached {
+                return registry;
+            }
         }
         // `Handle::current` panics outside a runtime with tokio's own message, and
         // `#[track_caller]` makes the panic point at the user's call.
@@ -372,6 +377,7 @@ impl Registry {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
 
+    #[inline]
     fn refuses_new_work(&self) -> bool {
         self.inner.tracker.is_closed() && !self.is_enclosing_job_registry()
     }
