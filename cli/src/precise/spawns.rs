@@ -458,30 +458,29 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("precise-spawn-order-{}", std::process::id()));
         let header = "// WARNING: This output format is intended for human consumers only\n\
                       // and is subject to change without notice. Knock yourself out.\n\n";
-        let app = "fn start(_1: i32) -> () {\n\
-                   \x20   let mut _0: ();                      // return place in scope 0 at src/lib.rs:1:20: 1:20\n\
-                   \x20   let _2: tokio::task::JoinHandle<()>; // in scope 0 at src/lib.rs:2:13: 2:38\n\
-                   \n\
-                   \x20   bb0: {\n\
-                   \x20       _2 = helpers::spawn_task::<{async block@src/lib.rs:2:32: 2:37}>(move _3) -> [return: bb1, unwind continue]; // scope 0 at src/lib.rs:2:13: 2:38\n\
-                   \x20   }\n\
-                   \n\
-                   \x20   bb1: {\n\
-                   \x20       return;                          // scope 0 at src/lib.rs:3:2: 3:2\n\
-                   \x20   }\n\
-                   }\n";
-        let helpers = "fn spawn_task(_1: F) -> tokio::task::JoinHandle<()> {\n\
-                       \x20   debug task => _1;                    // in scope 0 at src/lib.rs:1:18: 1:22\n\
-                       \x20   let mut _0: tokio::task::JoinHandle<()>; // return place in scope 0 at src/lib.rs:1:30: 1:57\n\
-                       \n\
-                       \x20   bb0: {\n\
-                       \x20       _0 = tokio::spawn::<F>(move _1) -> [return: bb1, unwind continue]; // scope 0 at src/lib.rs:2:5: 2:22\n\
-                       \x20   }\n\
-                       \n\
-                       \x20   bb1: {\n\
-                       \x20       return;                          // scope 0 at src/lib.rs:3:2: 3:2\n\
-                       \x20   }\n\
-                       }\n";
+        // Each body: its locals and first block, then a second block that returns.
+        let body = |head: &str| {
+            format!(
+                "{head}\n    }}\n\n    bb1: {{\n        return;                          \
+                 // scope 0 at src/lib.rs:3:2: 3:2\n    }}\n}}\n"
+            )
+        };
+        let app = body(
+            "fn start(_1: i32) -> () {\n\
+             \x20   let mut _0: ();                      // return place in scope 0 at src/lib.rs:1:20: 1:20\n\
+             \x20   let _2: tokio::task::JoinHandle<()>; // in scope 0 at src/lib.rs:2:13: 2:38\n\
+             \n\
+             \x20   bb0: {\n\
+             \x20       _2 = helpers::spawn_task::<{async block@src/lib.rs:2:32: 2:37}>(move _3) -> [return: bb1, unwind continue]; // scope 0 at src/lib.rs:2:13: 2:38",
+        );
+        let helpers = body(
+            "fn spawn_task(_1: F) -> tokio::task::JoinHandle<()> {\n\
+             \x20   debug task => _1;                    // in scope 0 at src/lib.rs:1:18: 1:22\n\
+             \x20   let mut _0: tokio::task::JoinHandle<()>; // return place in scope 0 at src/lib.rs:1:30: 1:57\n\
+             \n\
+             \x20   bb0: {\n\
+             \x20       _0 = tokio::spawn::<F>(move _1) -> [return: bb1, unwind continue]; // scope 0 at src/lib.rs:2:5: 2:22",
+        );
         let sources = [
             (
                 "app",
