@@ -1008,10 +1008,12 @@ impl Graph {
             let text = sources.file(&path)?;
             let at = offset(text, span)?;
             // `Trait::method`, not in an impl: a trait's provided method when its source
-            // is inside the declaration of a trait of that name.
+            // is inside the declaration of a trait of that name. Only a parent named in
+            // CamelCase, as rustc's lints name traits, is looked for: the parents of other
+            // fns, modules and fns, are snake_case, and no file is searched for them.
             let parent = name.rsplit("::").nth(1);
             if let Some(item) = parent
-                .filter(|_| self_ty.is_none())
+                .filter(|parent| self_ty.is_none() && parent.starts_with(char::is_uppercase))
                 .and_then(|parent| enclosing_trait(text, at, parent))
             {
                 let params = type_params(&item.generics);
