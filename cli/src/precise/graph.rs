@@ -16,6 +16,13 @@
 //! resolve to nothing: a miss, never a guess. A closure given for a parameter is known
 //! to the instance with its body (where the caller made it), so that the instance
 //! says whether it runs the closure or only keeps it ([`Graph::runs_closure`]).
+//!
+//! A trait's provided method is generic over `Self`, the trait's first parameter: a call
+//! `<Disk as Store>::save` whose impl does not define `save` leads to the instance of
+//! `Store::save` with `Self` the caller's type, where `<Self as Store>::write_now` is
+//! `<Disk as Store>::write_now`. The user's own generic `async fn` leads, from the call
+//! that makes its future (`read_all::<File>`), to the instance of its async body, unless
+//! that body blocks without the caller's types (it is then reported in itself, once).
 
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::{HashMap, HashSet};
