@@ -1539,7 +1539,7 @@ fn bind(callee: &str, generics: &Generics) -> Option<Vec<(String, String)>> {
 /// before it. `None` when the text there is not such a fn (a macro's output).
 fn own_generics(text: &str, at: usize, name: &str) -> Option<(Vec<String>, usize)> {
     let needle = format!("fn {name}");
-    let start = last_declared(text, at, &needle)?;
+    let start = declared(text, at, &needle).next()?;
     let rest = &text[start + needle.len()..];
     let trimmed = rest.trim_start();
     let (declared, rest) = if trimmed.starts_with('<') {
@@ -1577,15 +1577,15 @@ fn own_generics(text: &str, at: usize, name: &str) -> Option<(Vec<String>, usize
     Some((own, anonymous))
 }
 
-/// Where the last `needle` (`fn name`, `trait Name`) before the byte offset `at` of
-/// `text` starts, as whole words.
-fn last_declared(text: &str, at: usize, needle: &str) -> Option<usize> {
+/// Where each `needle` (`fn name`, `trait Name`) before the byte offset `at` of `text`
+/// starts, as whole words, the last first.
+fn declared<'a>(text: &'a str, at: usize, needle: &'a str) -> impl Iterator<Item = usize> + 'a {
     let ident = |c: char| c.is_alphanumeric() || c == '_';
-    let before = text.get(..at)?;
+    let before = text.get(..at).unwrap_or_default();
     before
         .rmatch_indices(needle)
         .map(|(start, _)| start)
-        .find(|start| {
+        .filter(move |start| {
             let after = before[start + needle.len()..].chars().next();
             let previous = before[..*start].chars().next_back();
             !after.is_some_and(ident) && !previous.is_some_and(ident)
@@ -1596,8 +1596,17 @@ fn last_declared(text: &str, at: usize, needle: &str) -> Option<usize> {
 /// (its header parsed, its items left out): the last `trait NAME` before `at` whose
 /// body is still open there. `None` when there is none, or its header does not parse.
 fn enclosing_trait(text: &str, at: usize, name: &str) -> Option<syn::ItemTrait> {
-    let start = last_declared(text, at, &format!("trait {name}"))?;
-    let open = start + code_braces(&text[start..at]).next()?.0;
+    let needle = format!("trait {name}");
+    // The last declaration before `at` whose header parses, not words in a comment.
+    let (open, item) = declared(text, at, &needle).find_map(|start| {
+        let line = text[..start].rfind('\n').map_or(0, |newline| newline + 1);
+        if text[line..start].contains("//") {
+            return None;
+        }
+        let open = start + code_braces(&text[start..at]).next()?.0;
+        let item: syn::ItemTrait = syn::parse_str(&format!("{} {{}}", &text[start..open])).ok()?;
+        Some((open, item))
+    })?;
     // Open at `at`: no brace after the header's closes it.
     let mut depth = 0usize;
     for (_, brace) in code_braces(&text[open..at]) {
@@ -1610,7 +1619,7 @@ fn enclosing_trait(text: &str, at: usize, name: &str) -> Option<syn::ItemTrait> 
             }
         }
     }
-    syn::parse_str(&format!("{} {{}}", &text[start..open])).ok()
+    Some(item)
 }
 
 /// The braces of Rust source that are code: those in comments, strings and character
@@ -1972,7 +1981,7 @@ mod tests {
     #[test]
     fn a_provided_method_is_inside_its_traits_braces() {
         let text = "pub trait Store<T: Clone, const N: usize>: Send where T: Send {\n\
-                    \x20   /// Not `}` closing the trait: {\n\
+                    \x20   /// Not `}` closing the trait Store: {\n\
                     \x20   fn key(&self) -> char { '}' }\n\
                     \x20   fn text(&self) -> &str { \"}\" }\n\
                     \x20   fn raw(&self) -> &str { r#\"}\"# }\n\
