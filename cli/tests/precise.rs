@@ -493,6 +493,11 @@ fn provided_methods_and_generic_async_bodies_follow_the_callers_types() {
             ),
         "{text}"
     );
+    // Through a trait object: the provided method on the implementation that blocks.
+    assert!(at("report.report() //~").contains(
+        "call chain: `<selfcalls::OnDisk as selfcalls::Report>::report` at src/selfcalls.rs:308 → \
+         `selfcalls::<OnDisk as Report>::measure` at src/selfcalls.rs:318 → `std::fs::metadata`"
+    ));
     // The body of a generic `async fn`, with the types of the call that makes its future.
     let text = at("read_all(file).await //~");
     assert!(

@@ -608,6 +608,75 @@ impl Graph {
         found
     }
 
+    /// The bodies a call of `callee` (printed `printed`) from crate `from` runs, each with
+    /// the call as it reaches that body: [`Graph::resolve`]'s, and for a `dyn Trait` call
+    /// in the packages checked, the trait's provided method for each implementation of
+    /// the caller's crate that does not define it, called on that implementation's type
+    /// (`<Disk as Store>::save` for `<dyn Store as Store>::save`).
+    fn callees(&self, from: usize, printed: &str, callee: &Callee) -> Vec<(String, Node)> {
+        let mut found: Vec<(String, Node)> = self
+            .resolve(from, callee)
+            .into_iter()
+            .map(|target| (printed.to_owned(), target))
+            .collect();
+        let Callee::Qualified {
+            self_ty,
+            trait_path,
+            method,
+        } = callee
+        else {
+            return found;
+        };
+        let Some((_, trait_and_method)) = printed
+            .strip_prefix('<')
+            .and_then(|inner| Some(inner.split_at(mir::find_depth_zero(inner, " as ")?)))
+        else {
+            return found;
+        };
+        if !mir::behind_references(self_ty).starts_with("dyn ") || !self.crates[from].primary {
+            return found;
+        }
+        let index = self.index_of(from);
+        let trait_name = trait_path.last().map_or("", String::as_str);
+        // Each implementation without the method, by its type as the crate prints it: a
+        // non-generic impl's, read from one of its methods' first parameter of that type.
+        let types: Vec<String> = index
+            .by_trait
+            .get(trait_name)
+            .into_iter()
+            .flatten()
+            .map(|at| &index.impls[*at])
+            .filter(|imp| !imp.methods.contains_key(method.as_str()))
+            .filter(|imp| {
+                imp.header.as_deref().is_some_and(|header| {
+                    syn::parse_str::<syn::ItemImpl>(&format!("{header} {{}}"))
+                        .is_ok_and(|item| type_params(&item.generics).is_empty())
+                })
+            })
+            .filter_map(|imp| {
+                imp.methods.values().find_map(|body| {
+                    let param = self.header((from, *body)).first_param.as_deref()?;
+                    let (path, args) = type_path(param)?;
+                    let ty = if args.is_empty() {
+                        path.join("::")
+                    } else {
+                        format!("{}<{}>", path.join("::"), args.join(", "))
+                    };
+                    (path.last() == Some(&imp.self_name)).then_some(ty)
+                })
+            })
+            .collect();
+        if types.is_empty() {
+            return found;
+        }
+        for provided in self.provided(from, trait_path, method) {
+            for ty in &types {
+                found.push((format!("<{ty}{trait_and_method}"), provided));
+            }
+        }
+        found
+    }
+
     /// A trait's provided method, `trait_path` and `method` as printed in crate `from`:
     /// a body at that path whose source is inside the trait's declaration
     /// ([`Generics::provided`]).
@@ -875,8 +944,8 @@ impl Graph {
     fn targets(&mut self, node: Node, printed: &str, callee: &Callee) -> (Vec<Node>, Vec<String>) {
         let mut targets: Vec<Node> = Vec::new();
         let mut decided: Option<Vec<String>> = None;
-        for target in self.resolve(node.0, callee) {
-            let (instance, settles) = self.handed(node, printed, target);
+        for (printed, target) in self.callees(node.0, printed, callee) {
+            let (instance, settles) = self.handed(node, &printed, target);
             targets.push(instance);
             decided = Some(match decided {
                 None => settles,
@@ -1359,8 +1428,8 @@ impl Graph {
             Class::Leaf(leaf) => return Some(Why::Direct { call, leaf }),
             Class::Follow => {}
         }
-        for target in self.resolve(node.0, &callee) {
-            let target = self.instance(node, &site.callee, target);
+        for (printed, target) in self.callees(node.0, &site.callee, &callee) {
+            let target = self.instance(node, &printed, target);
             // A user's async fn called here is checked as a root of its own (an instance
             // of a generic one is not).
             if self.header(target).kind == Kind::AsyncBody
