@@ -423,6 +423,101 @@ fn calls_through_generics_name_the_instances_they_reach() {
 }
 
 /// Inserts every `sequential-awaits` suggestion of `messages` into the files under `dir`.
+#[test]
+fn provided_methods_and_generic_async_bodies_follow_the_callers_types() {
+    let output = check(&fixture("precise"), &target_dir("fixture"), &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let messages = messages(&output);
+    let source = std::fs::read_to_string(fixture("precise").join("src/selfcalls.rs")).unwrap();
+    // The report on the line that holds `text`, in `src/selfcalls.rs`.
+    let at = |text: &str| -> &str {
+        let line = source
+            .lines()
+            .position(|line| line.contains(text))
+            .unwrap_or_else(|| panic!("no line `{text}`")) as u64
+            + 1;
+        let message = messages
+            .iter()
+            .find(|message| {
+                let span = support::primary(message);
+                span["file_name"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("src/selfcalls.rs")
+                    && span["line_start"] == line
+            })
+            .unwrap_or_else(|| panic!("no report at `{text}`: {stderr}"));
+        rendered(message)
+    };
+    // `Self` bound to the implementor, through one and two provided methods.
+    let text = at("disk.save() //~");
+    assert!(
+        text.contains(
+            "call chain: `<selfcalls::Disk as selfcalls::Store>::save` at src/selfcalls.rs:19 → \
+             `selfcalls::<Disk as Store>::write_now` at src/selfcalls.rs:39 → `std::fs::write`"
+        ),
+        "{text}"
+    );
+    let text = at("disk.save_twice() //~");
+    assert!(
+        text.contains(
+            "`<selfcalls::Disk as selfcalls::Store>::save_twice` at src/selfcalls.rs:24 → \
+             `<selfcalls::Disk as selfcalls::Store>::save` at src/selfcalls.rs:19 →"
+        ),
+        "{text}"
+    );
+    // A provided method that blocks itself, on the memory implementor.
+    let text = at("memory.load() //~");
+    assert!(
+        text.contains(
+            "`<selfcalls::Memory as selfcalls::Store>::load` at src/selfcalls.rs:14 → \
+             `std::fs::read_to_string`"
+        ),
+        "{text}"
+    );
+    // The trait's own arguments, and a generic implementor whose impl binds its own.
+    assert!(at("disk.put(").contains(
+        "`<selfcalls::Disk as selfcalls::Put<std::path::PathBuf>>::put` at src/selfcalls.rs:"
+    ));
+    assert!(at("Puller(file).pull()").contains(
+        "→ `<selfcalls::Puller<std::fs::File> as selfcalls::Pull>::pull_now` at \
+         src/selfcalls.rs:"
+    ));
+    // A dependency's provided method calls the user's implementation.
+    let text = at("Flush::flush(&Flushed)");
+    assert!(
+        text.contains("`sinks::<selfcalls::Flushed as sinks::provided::Flush>::flush` at ")
+            && text.contains(
+                "sinks/src/provided.rs:8 → `selfcalls::<Flushed as Flush>::flush_now` at \
+                 src/selfcalls.rs:"
+            ),
+        "{text}"
+    );
+    // Through a trait object: the provided method on the implementation that blocks.
+    assert!(at("report.report() //~").contains(
+        "call chain: `<selfcalls::OnDisk as selfcalls::Report>::report` at src/selfcalls.rs:308 → \
+         `selfcalls::<OnDisk as Report>::measure` at src/selfcalls.rs:318 → `std::fs::metadata`"
+    ));
+    // The body of a generic `async fn`, with the types of the call that makes its future.
+    let text = at("read_all(file).await //~");
+    assert!(
+        text.contains(
+            "call chain: `selfcalls::read_all::<std::fs::File>` at src/selfcalls.rs:85 → \
+             `<std::fs::File as std::io::Read>::read_to_end`"
+        ) && text.contains("the future of `selfcalls::read_all` blocks when awaited"),
+        "{text}"
+    );
+    assert!(at("read_twice(file).await //~").contains(
+        "call chain: `selfcalls::read_twice::<std::fs::File>` at src/selfcalls.rs:212 → \
+         `selfcalls::read_all::<std::fs::File>` at src/selfcalls.rs:85 →"
+    ));
+    // A trait's provided `async fn`: its body with `Self` bound.
+    assert!(at("disk.run().await //~").contains(
+        "call chain: `<selfcalls::Disk as selfcalls::Job>::run` at src/selfcalls.rs:241 → \
+         `selfcalls::<Disk as Job>::step` at src/selfcalls.rs:249 → `std::fs::read`"
+    ));
+}
+
 fn apply_suggestions(dir: &Path, messages: &[Value]) -> usize {
     let mut insertions: Vec<(String, usize, String)> = messages
         .iter()

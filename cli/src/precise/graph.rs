@@ -16,6 +16,13 @@
 //! resolve to nothing: a miss, never a guess. A closure given for a parameter is known
 //! to the instance with its body (where the caller made it), so that the instance
 //! says whether it runs the closure or only keeps it ([`Graph::runs_closure`]).
+//!
+//! A trait's provided method is generic over `Self`, the trait's first parameter: a call
+//! `<Disk as Store>::save` whose impl does not define `save` leads to the instance of
+//! `Store::save` with `Self` the caller's type, where `<Self as Store>::write_now` is
+//! `<Disk as Store>::write_now`. The user's own generic `async fn` leads, from the call
+//! that makes its future (`read_all::<File>`), to the instance of its async body, unless
+//! that body blocks without the caller's types (it is then reported in itself, once).
 
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::{HashMap, HashSet};
@@ -160,6 +167,9 @@ struct Generics {
     /// The fn's own types and consts as declared, then its anonymous `impl Trait` ones
     /// (named by their text).
     own: Vec<String>,
+    /// A trait's provided method (or a closure or async body of one): its impl's
+    /// parameters are `Self` and the trait's, its self type `Self`.
+    provided: bool,
 }
 
 impl Generics {
@@ -563,6 +573,9 @@ impl Graph {
         // whatever the caller's own types are called.
         let orphan = self.foreign(from, &path) && self.foreign(from, trait_path);
         let mut found = Vec::new();
+        // An impl of the trait for the type that does not define the method: the
+        // trait's provided method runs.
+        let mut inherits = false;
         for krate in self.impl_crates(from, [path.first(), trait_path.first()], false) {
             let local = krate == from;
             if local && orphan {
@@ -585,10 +598,98 @@ impl Graph {
                 } else {
                     imp.methods.get(method)
                 };
+                inherits |= wanted.is_none();
                 found.extend(wanted.map(|body| (krate, *body)));
             }
         }
+        if found.is_empty() && inherits {
+            return self.provided(from, trait_path, method);
+        }
         found
+    }
+
+    /// The bodies a call of `callee` (printed `printed`) from crate `from` runs, each with
+    /// the call as it reaches that body: [`Graph::resolve`]'s, and for a `dyn Trait` call
+    /// in the packages checked, the trait's provided method for each implementation of
+    /// the caller's crate that does not define it, called on that implementation's type
+    /// (`<Disk as Store>::save` for `<dyn Store as Store>::save`).
+    fn callees(&self, from: usize, printed: &str, callee: &Callee) -> Vec<(String, Node)> {
+        let mut found: Vec<(String, Node)> = self
+            .resolve(from, callee)
+            .into_iter()
+            .map(|target| (printed.to_owned(), target))
+            .collect();
+        let Callee::Qualified {
+            self_ty,
+            trait_path,
+            method,
+        } = callee
+        else {
+            return found;
+        };
+        let Some((_, trait_and_method)) = printed
+            .strip_prefix('<')
+            .and_then(|inner| Some(inner.split_at(mir::find_depth_zero(inner, " as ")?)))
+        else {
+            return found;
+        };
+        if !mir::behind_references(self_ty).starts_with("dyn ") || !self.crates[from].primary {
+            return found;
+        }
+        let index = self.index_of(from);
+        let trait_name = trait_path.last().map_or("", String::as_str);
+        // Each implementation without the method, by its type as the crate prints it: a
+        // non-generic impl's, read from one of its methods' first parameter of that type.
+        let types: Vec<String> = index
+            .by_trait
+            .get(trait_name)
+            .into_iter()
+            .flatten()
+            .map(|at| &index.impls[*at])
+            .filter(|imp| !imp.methods.contains_key(method.as_str()))
+            .filter(|imp| {
+                imp.header.as_deref().is_some_and(|header| {
+                    syn::parse_str::<syn::ItemImpl>(&format!("{header} {{}}"))
+                        .is_ok_and(|item| type_params(&item.generics).is_empty())
+                })
+            })
+            .filter_map(|imp| {
+                imp.methods.values().find_map(|body| {
+                    let param = self.header((from, *body)).first_param.as_deref()?;
+                    let (path, args) = type_path(param)?;
+                    let ty = if args.is_empty() {
+                        path.join("::")
+                    } else {
+                        format!("{}<{}>", path.join("::"), args.join(", "))
+                    };
+                    (path.last() == Some(&imp.self_name)).then_some(ty)
+                })
+            })
+            .collect();
+        if types.is_empty() {
+            return found;
+        }
+        for provided in self.provided(from, trait_path, method) {
+            for ty in &types {
+                found.push((format!("<{ty}{trait_and_method}"), provided));
+            }
+        }
+        found
+    }
+
+    /// A trait's provided method, `trait_path` and `method` as printed in crate `from`:
+    /// a body at that path whose source is inside the trait's declaration
+    /// ([`Generics::provided`]).
+    fn provided(&self, from: usize, trait_path: &[String], method: &str) -> Vec<Node> {
+        let mut segments = trait_path.to_vec();
+        segments.push(method.to_owned());
+        self.resolve(from, &Callee::Path(segments))
+            .into_iter()
+            .filter(|node| {
+                self.generics(*node)
+                    .is_some_and(|generics| generics.provided)
+            })
+            .collect()
     }
 
     /// Whether a path as printed in crate `from` names another crate's item: it starts
@@ -827,9 +928,8 @@ impl Graph {
                 if self.crates[krate].primary {
                     continue;
                 }
-                let name = format!("{}::{{closure#0}}", self.header((krate, fn_body)).name);
-                if let Some(async_body) = self.index_of(krate).by_name.get(&name) {
-                    targets.push(self.instance(node, polled, (krate, *async_body)));
+                if let Some(async_body) = self.future_body((krate, fn_body)) {
+                    targets.push(self.instance(node, polled, async_body));
                 }
             }
             if !targets.is_empty() {
@@ -844,8 +944,8 @@ impl Graph {
     fn targets(&mut self, node: Node, printed: &str, callee: &Callee) -> (Vec<Node>, Vec<String>) {
         let mut targets: Vec<Node> = Vec::new();
         let mut decided: Option<Vec<String>> = None;
-        for target in self.resolve(node.0, callee) {
-            let (instance, settles) = self.handed(node, printed, target);
+        for (printed, target) in self.callees(node.0, printed, callee) {
+            let (instance, settles) = self.handed(node, &printed, target);
             targets.push(instance);
             decided = Some(match decided {
                 None => settles,
@@ -944,6 +1044,7 @@ impl Graph {
                 self_ty: generics.self_ty.clone(),
                 trait_args: generics.trait_args.clone(),
                 own: generics.own.clone(),
+                provided: generics.provided,
             });
         }
         let (mut impl_params, mut self_ty, mut trait_args) = (Vec::new(), None, Vec::new());
@@ -977,10 +1078,32 @@ impl Graph {
         let body = self.body(node);
         let span = body.span.as_ref()?;
         let path = self.file(node.0, span);
+        let mut provided = false;
         let (mut own, anonymous) = {
             let mut sources = self.sources.borrow_mut();
             let text = sources.file(&path)?;
-            own_generics(text, offset(text, span)?, own_name)?
+            let at = offset(text, span)?;
+            // `Trait::method`, not in an impl: a trait's provided method when its source
+            // is inside the declaration of a trait of that name. Only a parent named in
+            // CamelCase, as rustc's lints name traits, is looked for: the parents of other
+            // fns, modules and fns, are snake_case, and no file is searched for them.
+            let parent = name.rsplit("::").nth(1);
+            if let Some(item) = parent
+                .filter(|parent| self_ty.is_none() && parent.starts_with(char::is_uppercase))
+                .and_then(|parent| enclosing_trait(text, at, parent))
+            {
+                let params = type_params(&item.generics);
+                impl_params = std::iter::once("Self".to_owned())
+                    .chain(params.iter().cloned())
+                    .collect();
+                trait_args = params
+                    .iter()
+                    .map(|param| syn::parse_str(param).ok())
+                    .collect::<Option<_>>()?;
+                self_ty = Some(syn::parse_quote!(Self));
+                provided = true;
+            }
+            own_generics(text, at, own_name)?
         };
         if anonymous != body.anonymous.len() {
             return None;
@@ -1007,6 +1130,7 @@ impl Graph {
             self_ty,
             trait_args,
             own,
+            provided,
         })
     }
 
@@ -1079,9 +1203,20 @@ impl Graph {
             .filter_map(|closure| Some((closure.clone(), self.closure_home(from, closure)?)))
             .collect();
         let shown = Some(callee.to_owned());
-        let node = self.instantiate(target, env.into(), depth, shown, closures.clone().into());
-        if node == target {
-            (node, named)
+        // The user's own `async fn`: the call makes its future, whose body (a coroutine
+        // with the fn's parameters) runs when it is awaited. A non-generic one is a root
+        // of its own, reported in its body; so is a generic one whose body blocks without
+        // the caller's types (the caller is then not reported: a miss, never twice).
+        let future = self
+            .future_body(target)
+            .filter(|_| self.crates[target.0].primary);
+        if future.is_some_and(|body| self.blocks(body).is_some()) {
+            return unbound;
+        }
+        let generic = future.unwrap_or(target);
+        let node = self.instantiate(generic, env.into(), depth, shown, closures.clone().into());
+        if node == generic {
+            (target, named)
         } else {
             (
                 node,
@@ -1168,14 +1303,21 @@ impl Graph {
         found
     }
 
-    /// Whether a body is an `async fn`'s, which returns the future of its async body.
+    /// Whether a body is an `async fn`'s, which returns the future of its async body, or
+    /// that async body.
     fn makes_a_future(&self, node: Node) -> bool {
         let generic = self.generic_of(node);
-        let name = format!("{}::{{closure#0}}", self.header(generic).name);
-        self.index_of(generic.0)
+        self.header(generic).kind == Kind::AsyncBody || self.future_body(generic).is_some()
+    }
+
+    /// The async body of an `async fn` (`f::{closure#0}` for `f`).
+    fn future_body(&self, node: Node) -> Option<Node> {
+        let name = format!("{}::{{closure#0}}", self.header(node).name);
+        self.index_of(node.0)
             .by_name
             .get(&name)
-            .is_some_and(|body| self.header((generic.0, *body)).kind == Kind::AsyncBody)
+            .map(|body| (node.0, *body))
+            .filter(|body| self.header(*body).kind == Kind::AsyncBody)
     }
 
     /// The generic body an instance is of; any other body itself.
@@ -1286,10 +1428,14 @@ impl Graph {
             Class::Leaf(leaf) => return Some(Why::Direct { call, leaf }),
             Class::Follow => {}
         }
-        for target in self.resolve(node.0, &callee) {
-            let target = self.instance(node, &site.callee, target);
-            // A user's async fn called here is checked as a root of its own.
-            if self.header(target).kind == Kind::AsyncBody && self.crates[target.0].primary {
+        for (printed, target) in self.callees(node.0, &site.callee, &callee) {
+            let target = self.instance(node, &printed, target);
+            // A user's async fn called here is checked as a root of its own (an instance
+            // of a generic one is not).
+            if self.header(target).kind == Kind::AsyncBody
+                && self.crates[target.0].primary
+                && target.1 & INSTANCE == 0
+            {
                 continue;
             }
             if self.blocks(target).is_some() {
@@ -1461,17 +1607,8 @@ fn bind(callee: &str, generics: &Generics) -> Option<Vec<(String, String)>> {
 /// offset inside its signature (its return type's span); the fn is the last `fn NAME`
 /// before it. `None` when the text there is not such a fn (a macro's output).
 fn own_generics(text: &str, at: usize, name: &str) -> Option<(Vec<String>, usize)> {
-    let ident = |c: char| c.is_alphanumeric() || c == '_';
-    let before = text.get(..at)?;
     let needle = format!("fn {name}");
-    let start = before
-        .rmatch_indices(&needle)
-        .map(|(start, _)| start)
-        .find(|start| {
-            let after = before[start + needle.len()..].chars().next();
-            let previous = before[..*start].chars().next_back();
-            !after.is_some_and(ident) && !previous.is_some_and(ident)
-        })?;
+    let start = declared(text, at, &needle).next()?;
     let rest = &text[start + needle.len()..];
     let trimmed = rest.trim_start();
     let (declared, rest) = if trimmed.starts_with('<') {
@@ -1507,6 +1644,135 @@ fn own_generics(text: &str, at: usize, name: &str) -> Option<(Vec<String>, usize
         }
     }
     Some((own, anonymous))
+}
+
+/// Where each `needle` (`fn name`, `trait Name`) before the byte offset `at` of `text`
+/// starts, as whole words, the last first.
+fn declared<'a>(text: &'a str, at: usize, needle: &'a str) -> impl Iterator<Item = usize> + 'a {
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    let before = text.get(..at).unwrap_or_default();
+    before
+        .rmatch_indices(needle)
+        .map(|(start, _)| start)
+        .filter(move |start| {
+            let after = before[start + needle.len()..].chars().next();
+            let previous = before[..*start].chars().next_back();
+            !after.is_some_and(ident) && !previous.is_some_and(ident)
+        })
+}
+
+/// The declaration of the trait `name` whose braces hold the byte offset `at` of `text`
+/// (its header parsed, its items left out): the last `trait NAME` before `at` whose
+/// body is still open there. `None` when there is none, or its header does not parse.
+fn enclosing_trait(text: &str, at: usize, name: &str) -> Option<syn::ItemTrait> {
+    let needle = format!("trait {name}");
+    // The last declaration before `at` whose header parses, not words in a comment.
+    let (open, item) = declared(text, at, &needle).find_map(|start| {
+        let line = text[..start].rfind('\n').map_or(0, |newline| newline + 1);
+        if text[line..start].contains("//") {
+            return None;
+        }
+        let open = start + code_braces(&text[start..at]).next()?.0;
+        let item: syn::ItemTrait = syn::parse_str(&format!("{} {{}}", &text[start..open])).ok()?;
+        Some((open, item))
+    })?;
+    // Open at `at`: no brace after the header's closes it.
+    let mut depth = 0usize;
+    for (_, brace) in code_braces(&text[open..at]) {
+        if brace == '{' {
+            depth += 1;
+        } else {
+            depth = depth.checked_sub(1)?;
+            if depth == 0 {
+                return None;
+            }
+        }
+    }
+    Some(item)
+}
+
+/// The braces of Rust source that are code: those in comments, strings and character
+/// literals left out. Each with its byte offset.
+fn code_braces(text: &str) -> impl Iterator<Item = (usize, char)> + '_ {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at < bytes.len() {
+            let rest = &bytes[at..];
+            match rest[0] {
+                b'{' | b'}' => {
+                    at += 1;
+                    return Some((at - 1, char::from(rest[0])));
+                }
+                b'/' if rest.starts_with(b"//") => {
+                    at += rest.iter().position(|b| *b == b'\n').unwrap_or(rest.len());
+                }
+                b'/' if rest.starts_with(b"/*") => {
+                    // Block comments nest.
+                    let mut depth = 0usize;
+                    let mut end = 0;
+                    while end < rest.len() {
+                        if rest[end..].starts_with(b"/*") {
+                            depth += 1;
+                            end += 2;
+                        } else if rest[end..].starts_with(b"*/") {
+                            depth -= 1;
+                            end += 2;
+                            if depth == 0 {
+                                break;
+                            }
+                        } else {
+                            end += 1;
+                        }
+                    }
+                    at += end;
+                }
+                b'r' if raw_string(rest).is_some() => at += raw_string(rest).unwrap_or(1),
+                b'"' => {
+                    let mut end = 1;
+                    while end < rest.len() && rest[end] != b'"' {
+                        end += if rest[end] == b'\\' { 2 } else { 1 };
+                    }
+                    at += end + 1;
+                }
+                // A character literal (`'{'`, `'\''`), not a lifetime (`'a`).
+                b'\'' => {
+                    let len = match rest.get(1) {
+                        Some(b'\\') => rest[2..]
+                            .iter()
+                            .skip(1)
+                            .position(|b| *b == b'\'')
+                            .map(|end| end + 4),
+                        // After an ASCII quote: a char boundary.
+                        Some(_) => text[at + 1..]
+                            .chars()
+                            .next()
+                            .filter(|c| rest.get(1 + c.len_utf8()) == Some(&b'\''))
+                            .map(|c| c.len_utf8() + 2),
+                        None => None,
+                    };
+                    at += len.unwrap_or(1);
+                }
+                _ => at += 1,
+            }
+        }
+        None
+    })
+}
+
+/// The length of the raw string literal `text` starts with (`r#"..."#`), if it is one.
+fn raw_string(text: &[u8]) -> Option<usize> {
+    let hashes = text[1..].iter().take_while(|b| **b == b'#').count();
+    if text.get(1 + hashes) != Some(&b'"') {
+        return None;
+    }
+    let mut close = vec![b'"'];
+    close.extend(std::iter::repeat_n(b'#', hashes));
+    let body = 2 + hashes;
+    let end = text[body..]
+        .windows(close.len())
+        .position(|window| window == close.as_slice())?;
+    Some(body + end + close.len())
 }
 
 /// The types and consts a fn or impl declares, in order: the parameters rustc prints
@@ -1696,7 +1962,7 @@ fn impl_names(header: &str) -> Option<(String, Option<String>)> {
 
 #[cfg(test)]
 mod tests {
-    use super::{impl_names, may_run, own_generics, Crate, Graph, Policy, Why};
+    use super::{enclosing_trait, impl_names, may_run, own_generics, Crate, Graph, Policy, Why};
 
     /// The fixture's generic cases: its source, and an excerpt of the MIR rustc wrote
     /// for it (`tests/fixtures/mir/generics.mir`, whose spans are that source's lines).
@@ -1779,6 +2045,28 @@ mod tests {
         assert_eq!(own_generics(text, at, "seco"), None);
         let nested = "fn f(v: Vec<impl Read>) -> u8 { 0 }";
         assert_eq!(own_generics(nested, nested.find("u8").unwrap(), "f"), None);
+    }
+
+    #[test]
+    fn a_provided_method_is_inside_its_traits_braces() {
+        let text = "pub trait Store<T: Clone, const N: usize>: Send where T: Send {\n\
+                    \x20   /// Not `}` closing the trait Store: {\n\
+                    \x20   fn key(&self) -> char { '}' }\n\
+                    \x20   fn text(&self) -> &str { \"}\" }\n\
+                    \x20   fn raw(&self) -> &str { r#\"}\"# }\n\
+                    \x20   fn life<'a>(&'a self) -> &'a str { /* } */ \"\" }\n\
+                    \x20   fn save(&self) { }\n\
+                    }\n\
+                    pub mod Store { pub fn save() {} }\n";
+        let inside = text.find("fn save").unwrap();
+        let item = enclosing_trait(text, inside, "Store").expect("inside the trait");
+        assert_eq!(item.ident, "Store");
+        assert_eq!(super::type_params(&item.generics), ["T", "N"]);
+        // After the trait's closing brace: a module's fn, not the trait's.
+        let after = text.find("pub fn save").unwrap();
+        assert!(enclosing_trait(text, after, "Store").is_none());
+        // Another trait's name.
+        assert!(enclosing_trait(text, inside, "Stor").is_none());
     }
 
     #[test]

@@ -578,6 +578,9 @@ fn blocking(
     if files.allowed(&location) {
         return None;
     }
+    // The body of a generic `async fn` the call makes the future of, with the call's types.
+    let awaited =
+        matches!(why, Why::Via { next, .. } if graph.header(next).kind == Kind::AsyncBody);
     let mut links = Vec::new();
     let mut through = Vec::new();
     let mut current = why;
@@ -633,13 +636,25 @@ fn blocking(
                 leaf.what
             ),
         )
-        .with_label(format!("`{shown_callee}` is sync and blocks"))
+        .with_label(if awaited {
+            format!("the future of `{shown_callee}` blocks when awaited, with the types given here")
+        } else {
+            format!("`{shown_callee}` is sync and blocks")
+        })
         .with_note(format!("call chain: {}", links.join(" → ")))
         .with_note(format!("{} {}; {}", leaf.what, leaf.why, leaf.instead))
-        .with_help(format!(
-            "run it off the executor: `tokio::task::spawn_blocking(move || ..).await`, or \
-             use an async replacement for `{shown_callee}`"
-        ));
+        .with_help(if awaited {
+            format!(
+                "give `{shown_callee}` types whose work does not block (an async reader or \
+                 implementation), or move the blocking call in its body into \
+                 `tokio::task::spawn_blocking`"
+            )
+        } else {
+            format!(
+                "run it off the executor: `tokio::task::spawn_blocking(move || ..).await`, or \
+                 use an async replacement for `{shown_callee}`"
+            )
+        });
         if let (true, Some(span)) = (graph.crates[node.0].primary, &last_span) {
             if let Some(location) = files.location(&graph.file(node.0, span), span) {
                 diagnostic.secondary.push(Label {

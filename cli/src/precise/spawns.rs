@@ -449,6 +449,71 @@ mod tests {
         assert_eq!(alias(&other, &calls), None);
     }
 
+    /// A checked crate that calls a spawn wrapper of another checked crate, given before
+    /// it: the wrapper's crate must be read before the caller's calls are classified.
+    #[test]
+    fn a_wrapper_in_a_checked_crate_read_after_its_callers_is_a_spawn() {
+        use super::super::graph::{Crate, Graph};
+        use super::super::policy::Policy;
+        let dir = std::env::temp_dir().join(format!("precise-spawn-order-{}", std::process::id()));
+        let header = "// WARNING: This output format is intended for human consumers only\n\
+                      // and is subject to change without notice. Knock yourself out.\n\n";
+        // Each body: its locals and first block, then a second block that returns.
+        let body = |head: &str| {
+            format!(
+                "{head}\n    }}\n\n    bb1: {{\n        return;                          \
+                 // scope 0 at src/lib.rs:3:2: 3:2\n    }}\n}}\n"
+            )
+        };
+        let app = body(
+            "fn start(_1: i32) -> () {\n\
+             \x20   let mut _0: ();                      // return place in scope 0 at src/lib.rs:1:20: 1:20\n\
+             \x20   let _2: tokio::task::JoinHandle<()>; // in scope 0 at src/lib.rs:2:13: 2:38\n\
+             \n\
+             \x20   bb0: {\n\
+             \x20       _2 = helpers::spawn_task::<{async block@src/lib.rs:2:32: 2:37}>(move _3) -> [return: bb1, unwind continue]; // scope 0 at src/lib.rs:2:13: 2:38",
+        );
+        let helpers = body(
+            "fn spawn_task(_1: F) -> tokio::task::JoinHandle<()> {\n\
+             \x20   debug task => _1;                    // in scope 0 at src/lib.rs:1:18: 1:22\n\
+             \x20   let mut _0: tokio::task::JoinHandle<()>; // return place in scope 0 at src/lib.rs:1:30: 1:57\n\
+             \n\
+             \x20   bb0: {\n\
+             \x20       _0 = tokio::spawn::<F>(move _1) -> [return: bb1, unwind continue]; // scope 0 at src/lib.rs:2:5: 2:22",
+        );
+        let sources = [
+            (
+                "app",
+                "pub fn start(_: i32) {\n    let _task = helpers::spawn_task(async {});\n}\n",
+            ),
+            (
+                "helpers",
+                "pub fn spawn_task<F>(task: F) -> tokio::task::JoinHandle<()> {\n    \
+                 tokio::spawn(task)\n}\n",
+            ),
+        ];
+        let mut crates = Vec::new();
+        for ((name, source), mir) in sources.into_iter().zip([app, helpers]) {
+            let root = dir.join(name);
+            std::fs::create_dir_all(root.join("src")).unwrap();
+            std::fs::write(root.join("src/lib.rs"), source).unwrap();
+            let path = root.join(format!("{name}.mir"));
+            std::fs::write(&path, format!("{header}{mir}")).unwrap();
+            crates.push(Crate::new(name.into(), root, true, String::new(), path));
+        }
+        // The caller's crate first, as cargo's artifact order may give it.
+        let graph = Graph::new(crates, Policy::default());
+        let facts = super::facts(&graph);
+        assert_eq!(graph.error(), None);
+        let file = std::fs::canonicalize(dir.join("app/src/lib.rs")).unwrap();
+        let resolved = facts
+            .by_file
+            .get(&file)
+            .and_then(|calls| calls.get(&(2, 13, 2, 38)));
+        assert_eq!(resolved, Some(&Resolved::Spawn), "{facts:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     #[test]
     fn spawns_by_the_printed_path() {
         assert_eq!(library_spawn(&["tokio", "spawn"]), Some(Resolved::Spawn));
