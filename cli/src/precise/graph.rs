@@ -988,6 +988,10 @@ impl Graph {
         if let Some(known) = self.memo.get(&node) {
             return known.clone();
         }
+        if leaves::refreshes_a_cache(&self.crates[node.0].name, &self.header(node).name) {
+            self.memo.insert(node, None);
+            return None;
+        }
         // A cycle in progress blocks only through another of its calls.
         self.memo.insert(node, None);
         let mut why = None;

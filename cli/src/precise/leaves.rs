@@ -62,6 +62,20 @@ pub(crate) const REACTORS: &[&str] = &[
     "signal_hook_mio",
 ];
 
+/// Dependency code whose file access is a cache's refresh, not the work its callers ask
+/// for, by crate and module path: chrono's local time zone (`Local::now`), read once per
+/// thread and then checked with a stat of `/etc/localtime` at most once a second. The
+/// graph does not enter it.
+const CACHE_REFRESHES: &[(&str, &str)] = &[("chrono", "offset::local::inner::")];
+
+/// Whether the body named `name` (as rustc prints it, relative to its crate) of the crate
+/// `krate` is one of the [`CACHE_REFRESHES`].
+pub(crate) fn refreshes_a_cache(krate: &str, name: &str) -> bool {
+    CACHE_REFRESHES
+        .iter()
+        .any(|(cached, module)| *cached == krate && name.starts_with(module))
+}
+
 /// File-system methods of std types: they stat, open or list on every call.
 const FS_METHODS: &[&str] = &[
     "std::path::Path::exists",
