@@ -32,12 +32,14 @@ use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::future::CatchUnwind;
 use futures::FutureExt as _;
 use tokio::runtime::{Handle, Id};
+use tokio::sync::futures::OwnedNotified;
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::task::task_tracker::TaskTrackerToken;
 use tokio_util::task::TaskTracker;
@@ -86,9 +88,10 @@ struct RegistryInner {
     /// Set at the shutdown deadline: every job still running sees it at its next poll and
     /// is dropped (abandoned).
     deadline_passed: AtomicBool,
-    /// The jobs to wake when `deadline_passed` is set. A job registers here once it has
-    /// returned `Pending`, so work that finishes in its first poll never touches it.
-    pending: Mutex<PendingJobs>,
+    /// Wakes the jobs waiting on something else when `deadline_passed` is set. A job only
+    /// registers here once it has returned `Pending`, so work that finishes in its first
+    /// poll never touches this shared waiter list.
+    deadline_wakeup: Arc<Notify>,
     completed: AtomicUsize,
     panicked: AtomicUsize,
     rejected: AtomicUsize,
@@ -97,52 +100,6 @@ struct RegistryInner {
     /// Set when the runtime this registry is the default of has been dropped, so a cached
     /// copy is never mistaken for the registry of a later runtime that reuses the id.
     runtime_gone: AtomicBool,
-}
-
-impl RegistryInner {
-    #[inline]
-    fn pending(&self) -> std::sync::MutexGuard<'_, PendingJobs> {
-        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-/// The wakers of the jobs that have returned `Pending`, each in a slot of its own until
-/// the job ends: what the shutdown deadline wakes.
-///
-/// A job is always polled by its own task (it is the task's whole future), and a tokio
-/// task's waker wakes that task whichever copy it is, so each job registers once.
-#[derive(Default)]
-struct PendingJobs {
-    wakers: Vec<Option<Waker>>,
-    free: Vec<usize>,
-}
-
-impl PendingJobs {
-    #[inline]
-    fn register(&mut self, waker: &Waker) -> usize {
-        let waker = Some(waker.clone());
-        if let Some(slot) = self.free.pop() {
-            self.wakers[slot] = waker;
-            slot
-        } else {
-            self.wakers.push(waker);
-            self.wakers.len() - 1
-        }
-    }
-
-    /// The job's waker, which the caller drops once the lock is released.
-    #[inline]
-    fn remove(&mut self, slot: usize) -> Option<Waker> {
-        let waker = self.wakers[slot].take();
-        self.free.push(slot);
-        waker
-    }
-
-    fn wake_all(&mut self) {
-        for waker in self.wakers.iter().flatten() {
-            waker.wake_by_ref();
-        }
-    }
 }
 
 impl Default for Registry {
@@ -170,7 +127,7 @@ impl Registry {
             inner: Arc::new(RegistryInner {
                 tracker: TaskTracker::new(),
                 deadline_passed: AtomicBool::new(false),
-                pending: Mutex::new(PendingJobs::default()),
+                deadline_wakeup: Arc::new(Notify::new()),
                 completed: AtomicUsize::new(0),
                 panicked: AtomicUsize::new(0),
                 rejected: AtomicUsize::new(0),
@@ -290,7 +247,7 @@ impl Registry {
             job: AssertUnwindSafe(job).catch_unwind(),
             registry: Some(self),
             name,
-            pending_slot: None,
+            deadline_wakeup: None,
             _tracked: tracked,
         });
         BackgroundHandle {
@@ -321,7 +278,7 @@ impl Registry {
             .is_err()
         {
             inner.deadline_passed.store(true, Ordering::Release);
-            inner.pending().wake_all();
+            inner.deadline_wakeup.notify_waiters();
             // Every job still running now sees the cancellation at its next poll and exits
             // at once, so this second wait only lets them record themselves.
             inner.tracker.wait().await;
@@ -416,23 +373,13 @@ pin_project_lite::pin_project! {
         // `ENCLOSING_JOB_REGISTRY`, moved rather than cloned.
         registry: Option<Registry>,
         name: &'static str,
-        // The job's slot in its registry's pending jobs, from its first `Pending` on: a job
-        // that finishes in its first poll never touches that shared list.
-        pending_slot: Option<usize>,
+        // Set only once the job has returned `Pending`: a job that finishes in its first
+        // poll never touches the shared waiter list.
+        #[pin]
+        deadline_wakeup: Option<OwnedNotified>,
         // Last, so it is dropped last: the registry counts the job until the job's future,
         // and the arguments it owns, are gone.
         _tracked: TaskTrackerToken,
-    }
-
-    impl<F> PinnedDrop for Supervised<F> {
-        // A job dropped unfinished (its runtime shut down) leaves its registry's list.
-        fn drop(this: Pin<&mut Self>) {
-            let this = this.project();
-            if let (Some(slot), Some(registry)) = (this.pending_slot.take(), this.registry.as_ref()) {
-                let waker = registry.inner.pending().remove(slot);
-                drop(waker);
-            }
-        }
     }
 }
 
@@ -442,50 +389,46 @@ impl<F: Future> Future for Supervised<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let name = *this.name;
-        let mut registry = this
+        let registry = this
             .registry
             .take()
             .expect("a background job is not polled after it completed");
-        let outcome = if registry.inner.deadline_passed.load(Ordering::Acquire) {
-            Err(registry.record_abandoned(name))
-        } else {
-            let outer = ENCLOSING_JOB_REGISTRY.replace(Some(registry));
-            let polled = this.job.poll(cx);
-            registry = ENCLOSING_JOB_REGISTRY
-                .replace(outer)
-                .expect("the enclosing registry is restored by the poll that set it");
-            let inner = &*registry.inner;
-            match polled {
-                Poll::Ready(Ok(output)) => {
-                    inner.completed.fetch_add(1, Ordering::Release);
-                    Ok(output)
-                }
-                Poll::Ready(Err(payload)) => {
-                    let message = panic_message(&*payload);
-                    tracing::error!(job = name, panic = %message, "background job panicked");
-                    inner.panicked.fetch_add(1, Ordering::Release);
-                    Err(BackgroundError::Panicked { job: name, message })
-                }
-                Poll::Pending => {
-                    if this.pending_slot.is_none() {
-                        *this.pending_slot = Some(inner.pending().register(cx.waker()));
-                    }
-                    // The deadline wakes every job registered before it; one registered
-                    // after it (the lock orders the two) reads the flag here.
-                    if !inner.deadline_passed.load(Ordering::Acquire) {
-                        *this.registry = Some(registry);
-                        return Poll::Pending;
-                    }
-                    Err(registry.record_abandoned(name))
-                }
-            }
-        };
-        if let Some(slot) = this.pending_slot.take() {
-            // Dropped once the lock is released.
-            let waker = registry.inner.pending().remove(slot);
-            drop(waker);
+        if registry.inner.deadline_passed.load(Ordering::Acquire) {
+            return Poll::Ready(Err(registry.record_abandoned(name)));
         }
-        Poll::Ready(outcome)
+        let outer = ENCLOSING_JOB_REGISTRY.replace(Some(registry));
+        let polled = this.job.poll(cx);
+        let registry = ENCLOSING_JOB_REGISTRY
+            .replace(outer)
+            .expect("the enclosing registry is restored by the poll that set it");
+        let inner = &*registry.inner;
+        match polled {
+            Poll::Ready(Ok(output)) => {
+                inner.completed.fetch_add(1, Ordering::Release);
+                return Poll::Ready(Ok(output));
+            }
+            Poll::Ready(Err(payload)) => {
+                let message = panic_message(&*payload);
+                tracing::error!(job = name, panic = %message, "background job panicked");
+                inner.panicked.fetch_add(1, Ordering::Release);
+                return Poll::Ready(Err(BackgroundError::Panicked { job: name, message }));
+            }
+            Poll::Pending => {}
+        }
+        let mut wakeup = this.deadline_wakeup;
+        if wakeup.is_none() {
+            wakeup.set(Some(Arc::clone(&inner.deadline_wakeup).notified_owned()));
+        }
+        let deadline = wakeup
+            .as_pin_mut()
+            .is_some_and(|wakeup| wakeup.poll(cx).is_ready());
+        // Registers this task. `notify_waiters` reaches every `Notified` created before it
+        // ran, and the flag is read again below for one created after.
+        if deadline || inner.deadline_passed.load(Ordering::Acquire) {
+            return Poll::Ready(Err(registry.record_abandoned(name)));
+        }
+        *this.registry = Some(registry);
+        Poll::Pending
     }
 }
 
@@ -875,62 +818,5 @@ mod tests {
         assert_eq!(panic_message(&"static"), "static");
         assert_eq!(panic_message(&String::from("owned")), "owned");
         assert_eq!(panic_message(&3_u8), "<non-string panic payload>");
-    }
-
-    fn pending_slots(registry: &Registry) -> (usize, usize) {
-        let pending = registry.inner.pending();
-        let taken = pending
-            .wakers
-            .iter()
-            .filter(|waker| waker.is_some())
-            .count();
-        (taken, pending.wakers.len())
-    }
-
-    /// A job registers its waker for the deadline once it returns `Pending`, gives the slot
-    /// back when it ends, and the next job reuses it: the list is as long as the most jobs
-    /// pending at once, not the number ever run.
-    #[tokio::test(flavor = "current_thread")]
-    async fn a_pending_job_holds_one_slot_until_it_ends() {
-        let registry = Registry::new();
-        for _ in 0..3 {
-            let (release, released) = tokio::sync::watch::channel(false);
-            let jobs: Vec<_> = (0..4)
-                .map(|_| {
-                    let mut released = released.clone();
-                    registry.spawn("waits", async move {
-                        released.wait_for(|released| *released).await.is_ok()
-                    })
-                })
-                .collect();
-            tokio::task::yield_now().await;
-            assert_eq!(pending_slots(&registry), (4, 4));
-            release.send(true).unwrap();
-            for job in jobs {
-                assert_eq!(job.await, Ok(true));
-            }
-            assert_eq!(pending_slots(&registry), (0, 4));
-        }
-        // A job that never waits never takes one.
-        assert_eq!(registry.spawn("at once", async {}).await, Ok(()));
-        assert_eq!(pending_slots(&registry), (0, 4));
-    }
-
-    /// A job dropped unfinished, with its runtime, gives its slot (and the task's waker)
-    /// back.
-    #[test]
-    fn a_job_dropped_with_its_runtime_leaves_the_list() {
-        let registry = Registry::new();
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            drop(registry.spawn("forever", std::future::pending::<()>()));
-            tokio::task::yield_now().await;
-        });
-        assert_eq!(pending_slots(&registry), (1, 1));
-        drop(runtime);
-        assert_eq!(pending_slots(&registry), (0, 1));
-        assert_eq!(registry.running(), 0);
     }
 }
