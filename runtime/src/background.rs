@@ -166,17 +166,15 @@ impl Registry {
         // calls) finds its runtime's registry without `Handle::current`, whose reference
         // count every worker thread shares.
         let task = tokio::task::try_id();
-        if task.is_some() {
-            let cached = RUNTIME_REGISTRY_CACHE.with(|cache| {
-                let cache = cache.borrow();
-                cache
-                    .as_ref()
-                    .filter(|cached| cached.task == task && cached.is_live())
-                    .map(|cached| cached.registry.clone())
-            });
-            if let Some(registry) = cached {
-                return registry;
-            }
+        let cached = RUNTIME_REGISTRY_CACHE.with(|cache| {
+            let cache = cache.borrow();
+            cache
+                .as_ref()
+                .filter(|cached| task.is_some() && cached.task == task && cached.is_live())
+                .map(|cached| cached.registry.clone())
+        });
+        if let Some(registry) = cached {
+            return registry;
         }
         // `Handle::current` panics outside a runtime with tokio's own message, and
         // `#[track_caller]` makes the panic point at the user's call.
@@ -334,7 +332,6 @@ impl Registry {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
 
-    #[inline]
     fn refuses_new_work(&self) -> bool {
         self.inner.tracker.is_closed() && !self.is_enclosing_job_registry()
     }
