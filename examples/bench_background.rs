@@ -14,8 +14,8 @@
 //! - *multi-thread*: spawned from one task while two workers run them.
 //!
 //! Goals: spawn+run of the typical job ≤ 1.25× bare `tokio::spawn`, heap bytes per task
-//! ≤ 1.5×. Each table prints the ratios of the commit before (`ebac951`, measured with this
-//! file in the same session) beside its own.
+//! ≤ 1.5×. Each table prints the ratios last measured for the registry's code as it is
+//! (`e529b90`, with this file, in the session `docs/benchmarks.md` dates) beside its own.
 //!
 //! tokio rounds every task cell up to a multiple of 128 bytes. A bare trivial job fills
 //! the first 128 exactly, so anything the registry keeps in the task (registry, name,
@@ -229,7 +229,7 @@ fn print_table(title: &str, before: &str, spawners: &[Spawner], results: &[Measu
         ours.spawn_and_run_ns / bare.spawn_and_run_ns,
         ours.multi_thread_ns / bare.multi_thread_ns
     );
-    println!("(at ebac951, measured with this file in the same session: {before})\n");
+    println!("(at e529b90, measured with this file: {before})\n");
 }
 
 fn main() {
@@ -261,14 +261,14 @@ fn main() {
     let trivial = measure_all(&spawners, Job::Trivial);
     print_table(
         "trivial job (one u64, never awaits); bytes/task: whole 128-byte task cells (see the header)",
-        "trivial 1.37-1.71x spawn+run, 1.92x bytes per task",
+        "trivial 1.38-1.40x spawn+run, 1.92x bytes per task",
         &spawners,
         &trivial,
     );
     let typical = measure_all(&spawners, Job::Typical);
     print_table(
         "typical job (owns a String, awaits once); goals: spawn+run <= 1.25x, bytes/task <= 1.5x",
-        "typical 1.24-1.32x spawn+run, 1.30-1.40x multi-thread, 1.00x bytes per task",
+        "typical 1.23-1.26x spawn+run, 1.15-1.17x multi-thread, 1.00x bytes per task",
         &spawners,
         &typical,
     );

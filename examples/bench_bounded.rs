@@ -1,7 +1,7 @@
 //! What a limit costs, as ratios against a baseline measured in the same run (absolute
 //! numbers depend on the machine; ratios much less so). Each line prints the goal and the
-//! figures of the commit before the current acquire (`ebac951`), measured with this file
-//! in the same session as the current one (`docs/benchmarks.md` has both).
+//! figures of the commit before the waiters' per-thread counters (`e529b90`), measured
+//! with this file in the same session as the current one (`docs/benchmarks.md` has both).
 //!
 //! ```text
 //! cargo run --release --features bench --example bench_bounded
@@ -282,7 +282,7 @@ async fn main() {
         "#[bounded(64)] from block_on",
         CALLS,
         calls,
-        "goal <= 1.0x; was 1.19-1.23x at ebac951",
+        "goal <= 1.0x; was 0.98-1.03x at e529b90",
     );
     let calls = best_of(
         || in_task(time_calls(hand_written)),
@@ -293,7 +293,7 @@ async fn main() {
         "#[bounded(64)] from a task  ",
         CALLS,
         calls,
-        "goal <= 1.0x; was 0.78-0.88x at ebac951",
+        "goal <= 1.0x; was 0.68-0.69x at e529b90",
     );
 
     let total = CONTENDING_TASKS * CONTENDED_CALLS;
@@ -307,7 +307,7 @@ async fn main() {
         "#[bounded(8)], one runtime        ",
         total,
         calls,
-        "goal <= 1.05x; was 1.14-1.16x at ebac951",
+        "goal <= 1.05x; was 1.06-1.08x at e529b90",
     );
     let other = OtherRuntime::start(attributed_contended_second).await;
     let calls = best_of(
@@ -320,7 +320,7 @@ async fn main() {
         "#[bounded(8)], two runtimes alive ",
         total,
         calls,
-        "goal <= 1.05x; was 1.13-1.16x at ebac951",
+        "goal <= 1.05x; was 1.05-1.08x at e529b90",
     );
 
     println!("\n3. {ITEMS} items at limit {WIDTH}, each yielding once, best of {ROUNDS}");
@@ -342,7 +342,7 @@ async fn main() {
     }
     let throughput = |d: Duration| ITEMS as f64 / d.as_secs_f64() / 1e6;
     println!(
-        "   limit::map(.., 100): {:6.2} M items/s, peak heap {:7.1} KiB\n   buffer_unordered(100): {:6.2} M items/s, peak heap {:7.1} KiB\n   throughput: {:.3}x (goal >= 1.0x; was 0.96-1.04x at ebac951), peak heap: {:.3}x (goal <= 2x)",
+        "   limit::map(.., 100): {:6.2} M items/s, peak heap {:7.1} KiB\n   buffer_unordered(100): {:6.2} M items/s, peak heap {:7.1} KiB\n   throughput: {:.3}x (goal >= 1.0x; was 0.99-1.01x at e529b90), peak heap: {:.3}x (goal <= 2x)",
         throughput(ours_time),
         ours_heap as f64 / 1024.0,
         throughput(baseline_time),
