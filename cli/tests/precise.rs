@@ -48,6 +48,17 @@ fn rendered(message: &Value) -> &str {
     message["message"]["rendered"].as_str().unwrap()
 }
 
+/// The rendered report whose primary span starts on `line` of the file ending in `file`.
+fn report_at<'a>(messages: &'a [Value], file: &str, line: u64) -> Option<&'a str> {
+    messages
+        .iter()
+        .find(|message| {
+            let span = support::primary(message);
+            span["file_name"].as_str().unwrap().ends_with(file) && span["line_start"] == line
+        })
+        .map(rendered)
+}
+
 #[test]
 fn reports_through_dependencies_and_from_coroutine_layouts() {
     let output = check(&fixture("precise"), &target_dir("fixture"), &[]);
@@ -436,18 +447,8 @@ fn provided_methods_and_generic_async_bodies_follow_the_callers_types() {
             .position(|line| line.contains(text))
             .unwrap_or_else(|| panic!("no line `{text}`")) as u64
             + 1;
-        let message = messages
-            .iter()
-            .find(|message| {
-                let span = support::primary(message);
-                span["file_name"]
-                    .as_str()
-                    .unwrap()
-                    .ends_with("src/selfcalls.rs")
-                    && span["line_start"] == line
-            })
-            .unwrap_or_else(|| panic!("no report at `{text}`: {stderr}"));
-        rendered(message)
+        report_at(&messages, "src/selfcalls.rs", line)
+            .unwrap_or_else(|| panic!("no report at `{text}`: {stderr}"))
     };
     // `Self` bound to the implementor, through one and two provided methods.
     let text = at("disk.save() //~");
@@ -727,4 +728,40 @@ fn a_mir_text_it_does_not_recognise_is_an_error_naming_the_rustc_never_a_hang() 
     for artifact in lax_artifacts() {
         std::fs::remove_file(artifact).unwrap();
     }
+}
+
+/// A dependency's `async fn` whose body blocks is reported where its future is made, with
+/// the chain through its body (and through its own awaits), and a fix for an async API;
+/// a generic one names the types given.
+#[test]
+fn a_dependencys_async_fn_is_reported_where_its_future_is_made() {
+    let output = check(&fixture("precise"), &target_dir("fixture"), &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let messages = messages(&output);
+    let at = |line: u64| -> &str {
+        report_at(&messages, "src/dep_async.rs", line)
+            .unwrap_or_else(|| panic!("no report at src/dep_async.rs:{line}: {stderr}"))
+    };
+    let text = at(8);
+    assert!(
+        text.contains("the future of `sinks::asyncs::load_settings` blocks when awaited\n")
+            && text.contains("call chain: `sinks::asyncs::load_settings` at ")
+            && text.contains("sinks/src/asyncs.rs:5 → `std::fs::read_to_string`")
+            && text.contains(
+                "`sinks::asyncs::load_settings` is async but blocks inside: use an async \
+                 replacement"
+            ),
+        "{text}"
+    );
+    let text = at(13);
+    assert!(
+        text.contains("sinks/src/asyncs.rs:10 → `sinks::asyncs::load_settings` at "),
+        "{text}"
+    );
+    let text = at(28);
+    assert!(
+        text.contains("blocks when awaited, with the types given here")
+            && text.contains("`sinks::asyncs::read_from::<std::fs::File>` at "),
+        "{text}"
+    );
 }

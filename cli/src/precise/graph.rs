@@ -1150,7 +1150,14 @@ impl Graph {
     /// it calls it through `Fn*`), or a generic body that names none of its parameters
     /// (it runs nothing it is given).
     fn handed(&mut self, from: Node, callee: &str, target: Node) -> (Node, Vec<String>) {
-        let unbound = (target, Vec::new());
+        // A dependency's `async fn`: the call makes its future, whose body runs where the
+        // future is awaited (the user's own are roots of their own, below).
+        let future = self.future_body(target);
+        let own = self.crates[target.0].primary;
+        let unbound = match future {
+            Some(body) if !own => (body, Vec::new()),
+            _ => (target, Vec::new()),
+        };
         if self.instances.len() >= MAX_INSTANCES {
             return unbound;
         }
@@ -1211,16 +1218,13 @@ impl Graph {
         // with the fn's parameters) runs when it is awaited. A non-generic one is a root
         // of its own, reported in its body; so is a generic one whose body blocks without
         // the caller's types (the caller is then not reported: a miss, never twice).
-        let future = self
-            .future_body(target)
-            .filter(|_| self.crates[target.0].primary);
-        if future.is_some_and(|body| self.blocks(body).is_some()) {
+        if own && future.is_some_and(|body| self.blocks(body).is_some()) {
             return unbound;
         }
         let generic = future.unwrap_or(target);
         let node = self.instantiate(generic, env.into(), depth, shown, closures.clone().into());
         if node == generic {
-            (target, named)
+            (if own { target } else { generic }, named)
         } else {
             (
                 node,
@@ -1509,6 +1513,11 @@ impl Graph {
             }
             None => name.clone(),
         };
+        // An `async fn`'s body is its future's: shown as the fn it is the body of.
+        let shown = match shown.strip_suffix("::{closure#0}") {
+            Some(function) if self.header(node).kind == Kind::AsyncBody => function.to_owned(),
+            _ => shown,
+        };
         if krate.primary {
             shown
         } else {
@@ -1520,6 +1529,11 @@ impl Graph {
     pub(crate) fn file(&self, krate: usize, span: &Span) -> PathBuf {
         self.crates[krate].cwd.join(&span.file)
     }
+}
+
+/// Whether `node` is a generic body given the types of a call ([`Graph::instance`]).
+pub(crate) fn is_instance(node: Node) -> bool {
+    node.1 & INSTANCE != 0
 }
 
 /// Whether a call (as printed in an instance) may run the closure `name` it names: the

@@ -563,6 +563,40 @@ fn sites(graph: &mut Graph, root: Node, handed: &dyn Fn(&paths::Callee) -> bool)
     sites
 }
 
+/// The label on the call and the help of a report through its callee: a sync fn, the
+/// future of a generic `async fn` with the call's types (`with_types`), or the future of
+/// a dependency's `async fn`.
+fn through_label_and_help(shown_callee: &str, awaited: bool, with_types: bool) -> (String, String) {
+    match (awaited, with_types) {
+        (true, true) => (
+            format!(
+                "the future of `{shown_callee}` blocks when awaited, with the types given here"
+            ),
+            format!(
+                "give `{shown_callee}` types whose work does not block (an async reader or \
+                 implementation), or move the blocking call in its body into \
+                 `tokio::task::spawn_blocking`"
+            ),
+        ),
+        (true, false) => (
+            format!("the future of `{shown_callee}` blocks when awaited"),
+            format!(
+                "`{shown_callee}` is async but blocks inside: use an async replacement, or \
+                 await it on a blocking thread: `let handle = \
+                 tokio::runtime::Handle::current(); tokio::task::spawn_blocking(move || \
+                 handle.block_on(..)).await`"
+            ),
+        ),
+        (false, _) => (
+            format!("`{shown_callee}` is sync and blocks"),
+            format!(
+                "run it off the executor: `tokio::task::spawn_blocking(move || ..).await`, or \
+                 use an async replacement for `{shown_callee}`"
+            ),
+        ),
+    }
+}
+
 /// A `blocking` report at a call in the user's async code.
 fn blocking(
     graph: &mut Graph,
@@ -578,9 +612,11 @@ fn blocking(
     if files.allowed(&location) {
         return None;
     }
-    // The body of a generic `async fn` the call makes the future of, with the call's types.
+    // The body of an `async fn` the call makes the future of: a generic one's with the
+    // call's types, or a dependency's.
     let awaited =
         matches!(why, Why::Via { next, .. } if graph.header(next).kind == Kind::AsyncBody);
+    let with_types = matches!(why, Why::Via { next, .. } if graph::is_instance(next));
     let mut links = Vec::new();
     let mut through = Vec::new();
     let mut current = why;
@@ -628,6 +664,7 @@ fn blocking(
                     .join(", ")
             )
         };
+        let (label, help) = through_label_and_help(&shown_callee, awaited, with_types);
         let mut diagnostic = Diagnostic::new(
             Code::BLOCKING,
             location,
@@ -636,25 +673,10 @@ fn blocking(
                 leaf.what
             ),
         )
-        .with_label(if awaited {
-            format!("the future of `{shown_callee}` blocks when awaited, with the types given here")
-        } else {
-            format!("`{shown_callee}` is sync and blocks")
-        })
+        .with_label(label)
         .with_note(format!("call chain: {}", links.join(" → ")))
         .with_note(format!("{} {}; {}", leaf.what, leaf.why, leaf.instead))
-        .with_help(if awaited {
-            format!(
-                "give `{shown_callee}` types whose work does not block (an async reader or \
-                 implementation), or move the blocking call in its body into \
-                 `tokio::task::spawn_blocking`"
-            )
-        } else {
-            format!(
-                "run it off the executor: `tokio::task::spawn_blocking(move || ..).await`, or \
-                 use an async replacement for `{shown_callee}`"
-            )
-        });
+        .with_help(help);
         if let (true, Some(span)) = (graph.crates[node.0].primary, &last_span) {
             if let Some(location) = files.location(&graph.file(node.0, span), span) {
                 diagnostic.secondary.push(Label {

@@ -43,7 +43,8 @@ reported at your call, with the chain through the dependency. I/O traits block o
 files, sockets, stdin and the buffers, `take`s and `chain`s around them, never on memory
 (`&[u8]`, `Vec<u8>`, `Cursor`); an adapter (`bytes`, `lines`, `split`, `take`, `chain`,
 `by_ref`) reads nothing when it is made, so the report is where it is read or iterated.
-A dependency's async API that offloads its own blocking (`tokio::fs`) is not reported.
+A dependency's `async fn` whose body blocks is reported where your code makes its
+future; one that offloads its own blocking (`tokio::fs`) is not reported.
 ",
         ),
         why_is_this_bad: "
