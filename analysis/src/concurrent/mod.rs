@@ -185,6 +185,7 @@ impl FnPlan {
             awaits: 0,
             steps: 0,
             lets: Vec::new(),
+            runs: Vec::new(),
             shared: Vec::new(),
         };
         for block in &self.blocks {
@@ -196,6 +197,7 @@ impl FnPlan {
                         summary.shared.push(name);
                     }
                 }
+                let first = summary.lets.len();
                 summary.lets.extend(
                     run.statements
                         .iter()
@@ -203,6 +205,7 @@ impl FnPlan {
                         .filter(|&(node, _)| run.awaits_at(node))
                         .map(|(_, &index)| block.statements[index].span),
                 );
+                summary.runs.resize(summary.lets.len(), first);
             }
         }
         (summary.awaits > summary.steps).then_some(summary)
@@ -225,6 +228,9 @@ pub struct SequentialAwaits {
     pub steps: usize,
     /// The awaiting `let`s it would join, in source order (the spans to report on).
     pub lets: Vec<Span>,
+    /// For each of [`lets`](Self::lets), the index of the first `let` of the run it is
+    /// joined in: the awaits of one run join each other, not those of another.
+    pub runs: Vec<usize>,
     /// The names that calls it would join both use, as a receiver or in their arguments
     /// (sorted): state the calls may share, whose order the join no longer keeps.
     pub shared: Vec<String>,
@@ -291,6 +297,19 @@ mod tests {
         FnPlan::new(&function.sig, &function.block)
     }
 
+    /// A statement between awaits keeps its place, so the awaits on either side of it
+    /// are joined in two runs, each on its own.
+    #[test]
+    fn summary_says_which_run_each_await_joins() {
+        let two_runs = plan(
+            "async fn f() { let a = one().await; let b = two().await; \
+             side().await; let c = three().await; let d = four().await; }",
+        );
+        let summary = two_runs.summary().expect("two runs of two join");
+        assert_eq!(summary.lets.len(), 4);
+        assert_eq!(summary.runs, [0, 0, 2, 2]);
+    }
+
     #[test]
     fn summary_counts_joined_awaits_only() {
         let three = plan(
@@ -302,6 +321,7 @@ mod tests {
             "3 awaits in sequence; `#[concurrent]` runs them in 1 step"
         );
         assert_eq!(summary.lets.len(), 3);
+        assert_eq!(summary.runs, [0, 0, 0]);
         for source in [
             "async fn f() { let a = one().await; let b = two(a).await; }",
             "async fn f() { let a = one().await; }",

@@ -110,11 +110,19 @@ pub(crate) fn check(
         Location::of(file, *first),
         format!("`{name}` awaits one thing at a time: {summary}"),
     )
-    .with_label("this await and the ones labelled below do not depend on each other");
-    for span in rest {
+    .with_label("this await and the ones joined with it below do not depend on each other");
+    // Each run of awaits is joined on its own: a label names the first of its run.
+    for (at, span) in rest.iter().enumerate() {
+        let run = summary.runs[at + 1];
+        let text = if run == at + 1 {
+            "does not depend on the ones joined with it below (a join of its own)".to_owned()
+        } else {
+            let line = summary.lets[run].start().line;
+            format!("joined with line {line} under `#[concurrent]`")
+        };
         diagnostic.secondary.push(Label {
             location: Location::of(file, *span),
-            text: "runs concurrently with the first under `#[concurrent]`".to_owned(),
+            text,
         });
     }
     // Calls that share a receiver or an argument may reach shared state in an order
