@@ -811,7 +811,7 @@ impl Graph {
     }
 
     /// What a call of `callee` from crate `krate` is.
-    fn classify(&self, krate: usize, callee: &Callee, args: &str) -> Class {
+    fn classify(&self, krate: usize, callee: &Callee, call: &mir::Call) -> Class {
         if self.policy.allows(callee) {
             return Class::Allowed;
         }
@@ -821,7 +821,7 @@ impl Graph {
         match self
             .policy
             .denies(callee)
-            .or_else(|| leaves::leaf(callee, args))
+            .or_else(|| leaves::leaf(callee, &call.callee, &call.args))
         {
             Some(leaf) => Class::Leaf(leaf),
             None => Class::Follow,
@@ -852,7 +852,7 @@ impl Graph {
                 // Neither runs its closure nor leads anywhere.
                 continue;
             }
-            match self.classify(node.0, &callee, &call.args) {
+            match self.classify(node.0, &callee, call) {
                 Class::Allowed => {
                     run.extend(named.iter().cloned());
                     continue;
@@ -1431,7 +1431,7 @@ impl Graph {
     pub(crate) fn call_blocks(&mut self, node: Node, call: usize) -> Option<Why> {
         let site = self.body(node).calls[call].clone();
         let callee = Callee::parse(&site.callee)?;
-        match self.classify(node.0, &callee, &site.args) {
+        match self.classify(node.0, &callee, &site) {
             Class::Allowed | Class::Offload => return None,
             Class::Leaf(leaf) => return Some(Why::Direct { call, leaf }),
             Class::Follow => {}

@@ -223,7 +223,7 @@ pub(crate) const ADAPTERS: &[&str] = &[
 const DEF_PATHS: &[(&str, &str)] = &[("crossbeam_channel::channel::", "crossbeam_channel::")];
 
 /// The leaf a call reaches, if its callee blocks.
-pub(crate) fn leaf(callee: &Callee, args: &str) -> Option<Leaf> {
+pub(crate) fn leaf(callee: &Callee, printed: &str, args: &str) -> Option<Leaf> {
     match callee {
         Callee::Path(segments) => {
             let mut path = segments.join("::");
@@ -235,7 +235,7 @@ pub(crate) fn leaf(callee: &Callee, args: &str) -> Option<Leaf> {
             }
             // `stdin().lines()` locks stdin and reads nothing: the lines are read as the
             // iterator is (`<Lines<StdinLock> as Iterator>::next`).
-            if binds_an_address(&path, args) || path == "std::io::Stdin::lines" {
+            if binds_an_address(&path, printed, args) || path == "std::io::Stdin::lines" {
                 return None;
             }
             for row in BUILTIN {
@@ -341,9 +341,10 @@ fn is_address(ty: &str) -> bool {
     .contains(&ty)
 }
 
-/// `TcpListener::bind` of a `SocketAddr`, or of a literal address: a bind waits for no
-/// peer and resolves no name.
-fn binds_an_address(path: &str, args: &str) -> bool {
+/// `TcpListener::bind` of a `SocketAddr` (its type argument as printed,
+/// `std::net::TcpListener::bind::<std::net::SocketAddr>`, or in its arguments), or of a
+/// literal address: a bind waits for no peer and resolves no name.
+fn binds_an_address(path: &str, printed: &str, args: &str) -> bool {
     if !matches!(
         path,
         "std::net::TcpListener::bind" | "std::net::UdpSocket::bind"
@@ -355,7 +356,11 @@ fn binds_an_address(path: &str, args: &str) -> bool {
         .nth(1)
         .and_then(|rest| rest.split('"').next())
         .is_some_and(|text| text.parse::<std::net::SocketAddr>().is_ok());
-    literal || args.contains("std::net::SocketAddr")
+    let typed = printed
+        .rsplit_once("::<")
+        .and_then(|(_, generic)| generic.strip_suffix('>'))
+        .is_some_and(is_address);
+    literal || typed || args.contains("std::net::SocketAddr")
 }
 
 /// Calls whose closure runs off the executor, by the path rustc prints outside the crate
@@ -408,7 +413,43 @@ mod tests {
     use super::{leaf, Callee};
 
     fn leaf_of(callee: &str) -> Option<String> {
-        leaf(&Callee::parse(callee).unwrap(), "").map(|leaf| leaf.what)
+        leaf(&Callee::parse(callee).unwrap(), callee, "").map(|leaf| leaf.what)
+    }
+
+    /// A bind of an address resolves no name and waits for no peer: its type argument
+    /// says so (tonic's `TcpIncoming::bind(addr: SocketAddr)`), or a literal does.
+    #[test]
+    fn a_bind_of_an_address_is_not_a_leaf_a_bind_of_a_name_is() {
+        let bind = |printed: &str, args: &str| {
+            leaf(&Callee::parse(printed).unwrap(), printed, args).map(|leaf| leaf.what)
+        };
+        assert_eq!(
+            bind(
+                "std::net::TcpListener::bind::<std::net::SocketAddr>",
+                "copy _1"
+            ),
+            None
+        );
+        assert_eq!(
+            bind(
+                "std::net::UdpSocket::bind::<&std::net::SocketAddr>",
+                "copy _1"
+            ),
+            None
+        );
+        assert_eq!(
+            bind(
+                "std::net::TcpListener::bind::<&str>",
+                "const \"127.0.0.1:0\""
+            ),
+            None
+        );
+        assert!(bind("std::net::TcpListener::bind::<&str>", "copy _1").is_some());
+        assert!(bind(
+            "std::net::TcpListener::bind::<std::string::String>",
+            "move _2"
+        )
+        .is_some());
     }
 
     /// The forms rustc prints for std's I/O adapters: made lazily, read where they are
@@ -461,6 +502,7 @@ mod tests {
                 "<std::io::Lines<std::io::BufReader<std::fs::File>> as std::iter::Iterator>::next",
             )
             .unwrap(),
+            "<std::io::Lines<std::io::BufReader<std::fs::File>> as std::iter::Iterator>::next",
             "",
         )
         .unwrap();
