@@ -818,11 +818,18 @@ impl Graph {
         if leaves::offloads(&self.crates[krate].name, callee) || self.policy.offloads(callee) {
             return Class::Offload;
         }
+        if leaves::waits_for_a_lock(&self.crates[krate].name, callee) {
+            return Class::Allowed;
+        }
+        let krate_name = &self.crates[krate].name;
         match self
             .policy
             .denies(callee)
             .or_else(|| leaves::leaf(callee, &call.callee, &call.args))
-        {
+            .or_else(|| {
+                let qualified = leaves::in_crate(krate_name, callee)?;
+                leaves::leaf(&qualified, &call.callee, &call.args)
+            }) {
             Some(leaf) => Class::Leaf(leaf),
             None => Class::Follow,
         }
@@ -988,7 +995,7 @@ impl Graph {
         if let Some(known) = self.memo.get(&node) {
             return known.clone();
         }
-        if leaves::refreshes_a_cache(&self.crates[node.0].name, &self.header(node).name) {
+        if leaves::not_the_work(&self.crates[node.0].name, &self.header(node).name) {
             self.memo.insert(node, None);
             return None;
         }

@@ -62,18 +62,58 @@ pub(crate) const REACTORS: &[&str] = &[
     "signal_hook_mio",
 ];
 
-/// Dependency code whose file access is a cache's refresh, not the work its callers ask
-/// for, by crate and module path: chrono's local time zone (`Local::now`), read once per
-/// thread and then checked with a stat of `/etc/localtime` at most once a second. The
-/// graph does not enter it.
-const CACHE_REFRESHES: &[(&str, &str)] = &[("chrono", "offset::local::inner::")];
+/// The waits of a lock implemented through `lock_api` (`parking_lot`'s, `spin`'s, `kanal`'s
+/// channel lock, which backs off with `std::thread::sleep`): how a lock waits for its
+/// holder, like `std::sync::Mutex::lock`, which is not a blocking call either. The
+/// graph does not enter them.
+const LOCK_WAITS: &[(&str, &[&str])] = &[
+    ("RawMutex", &["lock"]),
+    ("RawRwLock", &["lock_shared", "lock_exclusive"]),
+    ("RawRwLockUpgrade", &["lock_upgradable", "upgrade"]),
+    ("RawRwLockRecursive", &["lock_shared_recursive"]),
+    ("RawMutexTimed", &["try_lock_for", "try_lock_until"]),
+];
 
-/// Whether the body named `name` (as rustc prints it, relative to its crate) of the crate
-/// `krate` is one of the [`CACHE_REFRESHES`].
-pub(crate) fn refreshes_a_cache(krate: &str, name: &str) -> bool {
-    CACHE_REFRESHES
-        .iter()
-        .any(|(cached, module)| *cached == krate && name.starts_with(module))
+/// Whether `callee`, called in the crate `crate_name`, is one of `lock_api`'s
+/// [`LOCK_WAITS`]: named `lock_api::RawMutex` outside that crate, `mutex::RawMutex`
+/// inside it (its def path, as rustc prints it there).
+pub(crate) fn waits_for_a_lock(crate_name: &str, callee: &Callee) -> bool {
+    let Callee::Qualified {
+        trait_path, method, ..
+    } = callee
+    else {
+        return false;
+    };
+    let Some((name, module)) = trait_path.split_last() else {
+        return false;
+    };
+    let lock_api = module.first().map_or(crate_name == "lock_api", |first| {
+        first == "lock_api" || crate_name == "lock_api"
+    });
+    lock_api
+        && LOCK_WAITS
+            .iter()
+            .any(|(raw, methods)| raw == name && methods.contains(&method.as_str()))
+}
+
+/// Dependency code whose waiting is not the work its callers ask for, by crate and the
+/// start and end of a body's name (as rustc prints it, relative to its crate). The graph
+/// does not enter it.
+///
+/// - chrono's local time zone (`Local::now`): a cache, read once per thread and then
+///   checked with a stat of `/etc/localtime` at most once a second.
+/// - kanal's async handoff: a receive future whose waker changed after a sender took its
+///   signal spins, then sleeps in microseconds, for the value already on its way.
+const NOT_THE_WORK: &[(&str, &str, &str)] = &[
+    ("chrono", "offset::local::inner::", ""),
+    ("kanal", "signal::", "::async_blocking_wait"),
+];
+
+/// Whether the body named `name` of the crate `krate` is one of [`NOT_THE_WORK`].
+pub(crate) fn not_the_work(krate: &str, name: &str) -> bool {
+    NOT_THE_WORK.iter().any(|(waiting, start, end)| {
+        *waiting == krate && name.starts_with(start) && name.ends_with(end)
+    })
 }
 
 /// File-system methods of std types: they stat, open or list on every call.
@@ -221,6 +261,44 @@ pub(crate) const ADAPTERS: &[&str] = &[
 /// Where rustc's def paths differ from the public paths the catalogue names: an item
 /// defined in a private module and re-exported at the crate's root.
 const DEF_PATHS: &[(&str, &str)] = &[("crossbeam_channel::channel::", "crossbeam_channel::")];
+
+/// The crates the catalogue names calls of (`kanal` for `kanal::Receiver::recv`):
+/// inside one of them, rustc prints its own paths without the crate's name
+/// (`Receiver::<T>::recv` in kanal's `Iterator::next`).
+fn catalogued_crates() -> &'static std::collections::HashSet<&'static str> {
+    static CRATES: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    CRATES.get_or_init(|| {
+        let first = |path: &'static str| path.split("::").next().unwrap_or(path);
+        BUILTIN
+            .iter()
+            .flat_map(|row| match row.pattern {
+                ApiPattern::Path { canonical, .. } => vec![first(canonical)],
+                ApiPattern::Module { prefix, .. } => vec![first(prefix)],
+                ApiPattern::Method { owners, .. } => {
+                    owners.iter().map(|owner| first(owner)).collect()
+                }
+            })
+            .filter(|name| !["std", "core", "alloc"].contains(name))
+            .collect()
+    })
+}
+
+/// `callee` as the catalogue names it, when it is a path of the crate `krate` printed
+/// inside that crate, and that crate is one the catalogue names calls of.
+pub(crate) fn in_crate(krate: &str, callee: &Callee) -> Option<Callee> {
+    let Callee::Path(segments) = callee else {
+        return None;
+    };
+    let first = segments.first()?;
+    if first == krate || !catalogued_crates().contains(krate) {
+        return None;
+    }
+    let mut qualified = Vec::with_capacity(segments.len() + 1);
+    qualified.push(krate.to_owned());
+    qualified.extend(segments.iter().cloned());
+    Some(Callee::Path(qualified))
+}
 
 /// The leaf a call reaches, if its callee blocks.
 pub(crate) fn leaf(callee: &Callee, printed: &str, args: &str) -> Option<Leaf> {
@@ -414,6 +492,52 @@ mod tests {
 
     fn leaf_of(callee: &str) -> Option<String> {
         leaf(&Callee::parse(callee).unwrap(), callee, "").map(|leaf| leaf.what)
+    }
+
+    /// A `lock_api` lock's wait is how a lock waits, wherever its raw lock backs off
+    /// (kanal's sleeps): named from outside `lock_api` or inside it, never a look-alike.
+    #[test]
+    fn a_lock_api_raw_locks_wait_is_not_entered() {
+        use super::waits_for_a_lock;
+        let qualified = |text: &str| Callee::parse(text).unwrap();
+        assert!(waits_for_a_lock(
+            "lock_api",
+            &qualified("<R as mutex::RawMutex>::lock")
+        ));
+        assert!(waits_for_a_lock(
+            "kanal",
+            &qualified("<mutex::RawMutexLock as lock_api::RawMutex>::lock")
+        ));
+        assert!(waits_for_a_lock(
+            "lock_api",
+            &qualified("<R as rwlock::RawRwLock>::lock_exclusive")
+        ));
+        // Another crate's trait of the same name, and a method that does not wait.
+        assert!(!waits_for_a_lock(
+            "app",
+            &qualified("<app::Lock as mutex::RawMutex>::lock")
+        ));
+        assert!(!waits_for_a_lock(
+            "lock_api",
+            &qualified("<R as mutex::RawMutex>::unlock")
+        ));
+    }
+
+    /// Inside a crate the catalogue names calls of, its own paths are printed without
+    /// its name (kanal's `Iterator::next` calls `Receiver::<T>::recv`): read with it.
+    #[test]
+    fn a_catalogued_crates_own_call_is_named_with_the_crate() {
+        use super::in_crate;
+        let recv = Callee::parse("Receiver::<T>::recv").unwrap();
+        let qualified = in_crate("kanal", &recv).expect("kanal is catalogued");
+        assert_eq!(
+            leaf(&qualified, "Receiver::<T>::recv", "copy _1").map(|leaf| leaf.what),
+            Some("`kanal::Receiver::recv`".to_owned())
+        );
+        // A crate the catalogue does not name, and a path already named with its crate.
+        assert!(in_crate("app", &recv).is_none());
+        let named = Callee::parse("kanal::Receiver::<T>::recv").unwrap();
+        assert!(in_crate("kanal", &named).is_none());
     }
 
     /// A bind of an address resolves no name and waits for no peer: its type argument
