@@ -670,8 +670,14 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
             Expr::Tuple(tuple) => self.args(tuple.elems.iter(), stored(use_)),
             Expr::Array(array) => self.args(array.elems.iter(), stored(use_)),
             Expr::Struct(expr_struct) => {
+                // A sync closure stored in a field is run by whoever calls it later (atuin
+                // hands such a field to `spawn_blocking`), not by this code.
                 self.args(
-                    expr_struct.fields.iter().map(|field| &field.expr),
+                    expr_struct
+                        .fields
+                        .iter()
+                        .map(|field| &field.expr)
+                        .filter(|value| !is_stored_closure(value)),
                     stored(use_),
                 );
                 if let Some(rest) = &expr_struct.rest {
@@ -820,6 +826,28 @@ pub(crate) fn peel_work(expr: &Expr) -> &Expr {
         },
         expr => expr,
     }
+}
+
+/// A sync closure as a field's value, as it is or in std's wrapping constructors
+/// (`Box::new(move || ..)`, `Arc::new(..)`, `Rc::new(..)`): stored, not run.
+fn is_stored_closure(value: &Expr) -> bool {
+    let value = match peel(value) {
+        Expr::Call(call) if call.args.len() == 1 && wraps(&call.func) => &call.args[0],
+        value => value,
+    };
+    is_sync_closure(value)
+}
+
+/// `Box::new`, `Arc::new` or `Rc::new`, however much of the path is written.
+fn wraps(func: &Expr) -> bool {
+    let Expr::Path(func) = func else {
+        return false;
+    };
+    let mut segments = func.path.segments.iter().rev();
+    segments.next().is_some_and(|last| last.ident == "new")
+        && segments
+            .next()
+            .is_some_and(|ty| ["Box", "Arc", "Rc"].iter().any(|name| ty.ident == name))
 }
 
 /// A closure that runs as sync code: not `async`, and not a future factory

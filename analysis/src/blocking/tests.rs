@@ -306,6 +306,38 @@ fn offloaded_work_is_not_flagged() {
     });
 }
 
+/// A sync closure stored in a field (as it is, boxed, or in an `Arc`) is run by whoever
+/// calls the field later, not by the fn that builds the value; one called here is.
+#[test]
+fn closures_stored_in_fields_are_not_run_here() {
+    assert_clean(quote! {
+        async fn parts(rx: std::sync::mpsc::Receiver<i32>, p: std::path::PathBuf) -> Parts {
+            Parts {
+                wait: Box::new(move || rx.recv().unwrap_or(0)),
+                load: std::sync::Arc::new(move || std::fs::read(&p)),
+                sleep: || std::thread::sleep(std::time::Duration::from_secs(1)),
+            }
+        }
+    });
+    assert_flags(
+        quote! {
+            async fn parts(rx: std::sync::mpsc::Receiver<i32>) -> Parts {
+                Parts { wait: rx.recv().unwrap_or(0) }
+            }
+        },
+        "recv",
+    );
+    assert_flags(
+        quote! {
+            async fn run(p: std::path::PathBuf) -> usize {
+                let load = move || std::fs::read(&p);
+                load().map_or(0, |bytes| bytes.len())
+            }
+        },
+        "std::fs::read",
+    );
+}
+
 #[test]
 fn nested_fns_and_look_alikes_are_not_flagged() {
     assert_clean(quote! {
