@@ -139,6 +139,12 @@ pub enum Anchor {
     /// registration's readiness), so the order it is polled in among its neighbours is its
     /// meaning (tokio's `Registration::async_io` takes its coop unit after readiness).
     TaskContext,
+    /// A call that changes the file system or writes to a file (`fs::write`,
+    /// `fs::remove_file`, `File::create`, `io::copy` into a writer, `.write_all(..)`,
+    /// `.sync_all()`): a neighbour that reads the same file, by a path or a handle syntax
+    /// cannot connect to it (dufs stats the file it has just copied an upload into), must
+    /// see the change, so it keeps its place.
+    Writes(String),
     /// A call the crate's policy names in `[concurrent.guards]` (a pooled connection, a
     /// lease): kept in place for the same reason as [`Anchor::Acquisition`].
     PolicyGuard {
@@ -236,6 +242,40 @@ const ACQUIRING_METHODS: &[&str] = &[
     "try_borrow",
     "try_borrow_mut",
 ];
+
+/// File-system functions that change what a later read sees, by their last segment under
+/// an `fs` module (`tokio::fs::write`, `std::fs::rename`, `fs::remove_file`).
+const FS_WRITES: &[&str] = &[
+    "write",
+    "copy",
+    "rename",
+    "remove_file",
+    "remove_dir",
+    "remove_dir_all",
+    "create_dir",
+    "create_dir_all",
+    "hard_link",
+    "symlink",
+    "symlink_file",
+    "symlink_dir",
+    "set_permissions",
+];
+
+/// Methods that write to what they are called on, a file included.
+const WRITING_METHODS: &[&str] = &["write_all", "sync_all", "sync_data", "set_len"];
+
+/// Whether a call path (`tokio::fs::write`, `io::copy`, `File::create`) changes the file
+/// system or writes to a file.
+fn writes(segments: &[String]) -> bool {
+    match segments {
+        [.., module, name] if module == "fs" => FS_WRITES.contains(&name.as_str()),
+        [.., ty, name] if ty == "File" => name == "create" || name == "create_new",
+        [.., module, name] if module == "io" => {
+            matches!(name.as_str(), "copy" | "copy_buf" | "copy_bidirectional")
+        }
+        _ => false,
+    }
+}
 
 /// Methods that read a clock, on `Instant`/`SystemTime` and their tokio forms.
 const CLOCK_METHODS: &[&str] = &[
@@ -485,6 +525,9 @@ impl<'ast> Visit<'ast> for ExprScan<'_> {
             if CLOCK_METHODS.contains(&name.as_str()) {
                 self.facts
                     .anchor(Anchor::ClockRead(format!(".{name}()")), expr.method.span());
+            } else if WRITING_METHODS.contains(&name.as_str()) {
+                self.facts
+                    .anchor(Anchor::Writes(format!(".{name}(…)")), expr.method.span());
             } else if is_acquisition(&name) {
                 self.facts
                     .anchor(Anchor::Acquisition(name), expr.method.span());
@@ -508,6 +551,17 @@ impl<'ast> Visit<'ast> for ExprScan<'_> {
         if let (Expr::Path(path), 0) = (&*expr.func, self.lazy_depth) {
             let segments = &path.path.segments;
             let mut through_type = false;
+            let names: Vec<String> = segments
+                .iter()
+                .map(|segment| segment.ident.to_string())
+                .collect();
+            if writes(&names) {
+                let span = segments
+                    .last()
+                    .map_or_else(Span::call_site, |last| last.ident.span());
+                self.facts
+                    .anchor(Anchor::Writes(format!("{}(…)", names.join("::"))), span);
+            }
             if segments.last().is_some_and(|last| last.ident == "poll_fn") {
                 let span = segments
                     .last()
@@ -1164,6 +1218,35 @@ mod tests {
                 facts(source).anchor.is_none(),
                 "{source} reads no clock now"
             );
+        }
+    }
+
+    /// A call that changes the file system or writes to a file keeps its place; reads and
+    /// look-alikes do not.
+    #[test]
+    fn file_system_writes_pin_the_statement() {
+        for source in [
+            "tokio::fs::write(&path, body).await",
+            "fs::remove_file(path).await",
+            "std::fs::rename(from, to)",
+            "File::create(&path).await",
+            "io::copy(&mut reader, &mut file).await",
+            "file.write_all(&bytes).await",
+            "file.sync_all().await",
+        ] {
+            assert!(
+                matches!(facts(source).anchor, Some((Anchor::Writes(_), _))),
+                "{source} writes"
+            );
+        }
+        for source in [
+            "tokio::fs::metadata(path).await",
+            "fs::read_to_string(path).await",
+            "File::open(&path).await",
+            "client.send(key).await",
+            "ptr::copy(a, b, n)",
+        ] {
+            assert!(facts(source).anchor.is_none(), "{source} writes nothing");
         }
     }
 

@@ -158,6 +158,11 @@ impl fmt::Display for StayReason {
                 f,
                 "`{call}` reads the clock: where it runs among the awaits is what it measures"
             ),
+            StayReason::Anchor(Anchor::Writes(call)) => write!(
+                f,
+                "`{call}` changes the file system or writes to a file: a neighbour may read \
+                 what it writes, through a path or a handle syntax cannot connect to it"
+            ),
             StayReason::Anchor(Anchor::TaskContext) => f.write_str(
                 "`poll_fn(…)` works on the task's context (waker, coop budget): the order it is \
                  polled in among its neighbours is its meaning",
