@@ -434,16 +434,7 @@ impl<'a> Scanner<'a> {
                     return None;
                 };
                 // `Rc::new(RefCell::new(..))`: the pointer derefs to the cell.
-                if matches!(last_segment(&func.path).as_str(), "new")
-                    && func.path.segments.len() >= 2
-                    && matches!(
-                        func.path.segments[func.path.segments.len() - 2]
-                            .ident
-                            .to_string()
-                            .as_str(),
-                        "Rc" | "Arc" | "Box"
-                    )
-                {
+                if wraps(&call.func) {
                     return call
                         .args
                         .first()

@@ -266,14 +266,20 @@ const WRITING_METHODS: &[&str] = &["write_all", "sync_all", "sync_data", "set_le
 
 /// Whether a call path (`tokio::fs::write`, `io::copy`, `File::create`) changes the file
 /// system or writes to a file.
-fn writes(segments: &[String]) -> bool {
-    match segments {
-        [.., module, name] if module == "fs" => FS_WRITES.contains(&name.as_str()),
-        [.., ty, name] if ty == "File" => name == "create" || name == "create_new",
-        [.., module, name] if module == "io" => {
-            matches!(name.as_str(), "copy" | "copy_buf" | "copy_bidirectional")
-        }
-        _ => false,
+fn writes(path: &syn::Path) -> bool {
+    let mut segments = path.segments.iter().rev();
+    let (Some(name), Some(parent)) = (segments.next(), segments.next()) else {
+        return false;
+    };
+    let is = |names: &[&str]| names.iter().any(|wanted| name.ident == wanted);
+    if parent.ident == "fs" {
+        is(FS_WRITES)
+    } else if parent.ident == "File" {
+        is(&["create", "create_new"])
+    } else if parent.ident == "io" {
+        is(&["copy", "copy_buf", "copy_bidirectional"])
+    } else {
+        false
     }
 }
 
@@ -551,16 +557,16 @@ impl<'ast> Visit<'ast> for ExprScan<'_> {
         if let (Expr::Path(path), 0) = (&*expr.func, self.lazy_depth) {
             let segments = &path.path.segments;
             let mut through_type = false;
-            let names: Vec<String> = segments
-                .iter()
-                .map(|segment| segment.ident.to_string())
-                .collect();
-            if writes(&names) {
+            if writes(&path.path) {
+                let written: Vec<String> = segments
+                    .iter()
+                    .map(|segment| segment.ident.to_string())
+                    .collect();
                 let span = segments
                     .last()
                     .map_or_else(Span::call_site, |last| last.ident.span());
                 self.facts
-                    .anchor(Anchor::Writes(format!("{}(…)", names.join("::"))), span);
+                    .anchor(Anchor::Writes(format!("{}(…)", written.join("::"))), span);
             }
             if segments.last().is_some_and(|last| last.ident == "poll_fn") {
                 let span = segments
