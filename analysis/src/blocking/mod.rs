@@ -126,12 +126,16 @@ pub fn runs_off_executor(call: &Expr, catalogue: &BlockingCatalogue, imports: &I
 
 /// The work an argument of an offload call (see [`runs_off_executor`]) runs off the
 /// executor, looking through parentheses and a block it ends (`spawn_blocking({ let a =
-/// a.clone(); move || .. })`): for a caller that walks bodies itself, what is not the
+/// a.clone(); move || .. })`) and std's wrapping constructors (`Box::new(move || ..)`):
+/// for a caller that walks bodies itself, what is not the
 /// enclosing fn's code. `None` for an argument that runs here.
 #[must_use]
 pub fn offloaded_closure(arg: &Expr) -> Option<&syn::ExprClosure> {
     match scan::peel_work(arg) {
         Expr::Closure(closure) => Some(closure),
+        Expr::Call(call) if call.args.len() == 1 && scan::wraps(&call.func) => {
+            offloaded_closure(&call.args[0])
+        }
         _ => None,
     }
 }

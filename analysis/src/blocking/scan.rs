@@ -44,6 +44,43 @@ pub(crate) enum Use {
 /// `thread::scope`, `Builder::spawn`, a scope's `s.spawn`). tokio's spawns take a
 /// future, never a closure, so a closure argument tells them apart.
 const THREAD_SPAWNS: &[&str] = &["spawn", "spawn_scoped", "scope"];
+
+/// Calls that keep a sync closure (as it is, or in `Box::new`/`Arc::new`/`Rc::new`) to
+/// run later, never during the call: at a panic, on a signal handler's thread, on a file
+/// watcher's thread at each event. The closure is not the calling fn's code.
+const RUNS_LATER: &[&str] = &[
+    "std::panic::set_hook",
+    "ctrlc::set_handler",
+    "ctrlc::try_set_handler",
+    "notify::recommended_watcher",
+    "notify::RecommendedWatcher::new",
+    "notify::PollWatcher::new",
+    "notify::INotifyWatcher::new",
+    "notify::FsEventWatcher::new",
+    "notify::KqueueWatcher::new",
+    "notify::ReadDirectoryChangesWatcher::new",
+    "notify_debouncer_mini::new_debouncer",
+    "notify_debouncer_full::new_debouncer",
+];
+
+/// Methods that keep a sync closure to run on a thread of their own: `jobserver`'s
+/// `Client::into_helper_thread`.
+const RUNS_LATER_METHODS: &[&str] = &["into_helper_thread"];
+
+/// Whether a path call, resolved to `candidates`, is one of [`RUNS_LATER`] given a
+/// closure: then `is_stored_closure` tells its closures from the arguments that run here.
+fn runs_later(candidates: &[Vec<String>], args: &Punctuated<Expr, Token![,]>) -> bool {
+    candidates.iter().any(|candidate| {
+        RUNS_LATER
+            .iter()
+            .any(|path| path.split("::").eq(candidate.iter().map(String::as_str)))
+    }) && args.iter().any(is_stored_closure)
+}
+
+/// [`runs_later`] for a method call named `name`.
+fn method_runs_later(name: &str, args: &Punctuated<Expr, Token![,]>) -> bool {
+    RUNS_LATER_METHODS.contains(&name) && args.iter().any(is_stored_closure)
+}
 /// Methods whose closure arguments return futures (`StreamExt::then`,
 /// `for_each_concurrent`), or that store a future to be polled later
 /// (`FuturesUnordered::push`, a `Vec` handed to `join_all`): their arguments count as
@@ -248,6 +285,11 @@ impl<'a> Scanner<'a> {
             self.offload_args(&call.args, is_work);
             return;
         }
+        // `std::panic::set_hook(Box::new(|info| ..))`: the hook runs at a panic, not here.
+        if runs_later(&candidates, &call.args) {
+            self.offload_args(&call.args, is_stored_closure);
+            return;
+        }
         let bare_names = !self.imports.complete();
         if let Some((entry, matched)) = self
             .catalogue
@@ -289,6 +331,11 @@ impl<'a> Scanner<'a> {
         {
             self.expr_with(&call.receiver, Use::Value);
             self.offload_args(&call.args, is_work);
+            return;
+        }
+        if method_runs_later(&name, &call.args) {
+            self.expr_with(&call.receiver, Use::Value);
+            self.offload_args(&call.args, is_stored_closure);
             return;
         }
         let found = self
@@ -830,7 +877,7 @@ fn is_stored_closure(value: &Expr) -> bool {
 }
 
 /// `Box::new`, `Arc::new` or `Rc::new`, however much of the path is written.
-fn wraps(func: &Expr) -> bool {
+pub(crate) fn wraps(func: &Expr) -> bool {
     let Expr::Path(func) = func else {
         return false;
     };
@@ -1085,12 +1132,15 @@ pub(crate) fn runs_off_executor(
             let Expr::Path(func) = &*call.func else {
                 return false;
             };
-            let offload = catalogue.is_offload_call(&imports.resolve(&func.path));
+            let candidates = imports.resolve(&func.path);
+            let offload = catalogue.is_offload_call(&candidates);
             offloaded_work(offload, &last_segment(&func.path), &call.args).is_some()
+                || runs_later(&candidates, &call.args)
         }
         Expr::MethodCall(call) => {
             let name = call.method.to_string();
             offloaded_work(catalogue.is_offload_method(&name), &name, &call.args).is_some()
+                || method_runs_later(&name, &call.args)
         }
         _ => false,
     }

@@ -338,6 +338,68 @@ fn closures_stored_in_fields_are_not_run_here() {
     );
 }
 
+/// A closure handed to a call that keeps it to run later (a panic hook, a signal handler,
+/// a file watcher's event handler, a jobserver's helper thread) is not run by the call;
+/// the call's other arguments are, and a look-alike that does not resolve to one of
+/// those calls runs its closure as any call does.
+#[test]
+fn closures_kept_to_run_later_are_not_run_here() {
+    assert_clean(quote! {
+        async fn install(pid: std::path::PathBuf, rx: std::sync::mpsc::Receiver<()>) {
+            std::panic::set_hook(Box::new(move |_| {
+                let _ = std::fs::remove_file(&pid);
+            }));
+            ctrlc::set_handler(move || std::thread::sleep(std::time::Duration::from_secs(1)))?;
+            let watcher = notify::recommended_watcher(move |event| {
+                let _ = std::fs::read_to_string("config.toml");
+            })?;
+            let helper = client.into_helper_thread(move |token| {
+                let _ = rx.recv();
+            })?;
+        }
+    });
+    assert_clean(quote! {
+        async fn install() {
+            use notify::{RecommendedWatcher, Watcher};
+            use std::panic;
+            panic::set_hook(Box::new(|_| std::thread::sleep(std::time::Duration::from_secs(1))));
+            let watcher = RecommendedWatcher::new(
+                move |event| { let _ = std::fs::read("x"); },
+                notify::Config::default(),
+            )?;
+        }
+    });
+    // The other arguments run here.
+    assert_flags(
+        quote! {
+            async fn install() {
+                let watcher = notify::RecommendedWatcher::new(
+                    move |event| {},
+                    config(std::fs::read_to_string("watch.toml")?),
+                )?;
+            }
+        },
+        "std::fs::read_to_string",
+    );
+    // A user's own `set_handler`, and a closure called where it is made.
+    assert_flags(
+        quote! {
+            async fn install(server: Server) {
+                server.set_handler(move || std::thread::sleep(std::time::Duration::from_secs(1)));
+            }
+        },
+        "std::thread::sleep",
+    );
+    assert_flags(
+        quote! {
+            async fn install() {
+                set_handler(move || std::thread::sleep(std::time::Duration::from_secs(1)));
+            }
+        },
+        "std::thread::sleep",
+    );
+}
+
 #[test]
 fn nested_fns_and_look_alikes_are_not_flagged() {
     assert_clean(quote! {
