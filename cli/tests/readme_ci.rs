@@ -128,13 +128,14 @@ fn assert_installs_pinned(workflow: &Value) {
 }
 
 /// A package in a fresh directory: `Cargo.toml` and `src/lib.rs` (none for `None`).
-fn scratch(name: &str, lib: Option<&str>) -> PathBuf {
+fn scratch(name: &str, lib: Option<&str>) -> Scratch {
     // A directory without a manifest must have none above it either (the checker looks
     // upward, as cargo does): outside this workspace, in the system's temporary directory.
-    let base = if lib.is_some() {
-        PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+    let (base, temporary) = if lib.is_some() {
+        (PathBuf::from(env!("CARGO_TARGET_TMPDIR")), false)
     } else {
-        std::env::temp_dir().join(format!("async-hygiene-{}", std::process::id()))
+        let base = std::env::temp_dir().join(format!("async-hygiene-{}", std::process::id()));
+        (base, true)
     };
     let dir = base.join("readme_ci").join(name);
     if dir.exists() {
@@ -151,7 +152,35 @@ fn scratch(name: &str, lib: Option<&str>) -> PathBuf {
         fs::create_dir(dir.join("src")).unwrap();
         fs::write(dir.join("src/lib.rs"), lib).unwrap();
     }
-    dir
+    Scratch { dir, temporary }
+}
+
+/// A [`scratch`] package; one in the system's temporary directory is removed when the
+/// test is done with it, and so are the directories above it that it leaves empty.
+struct Scratch {
+    dir: PathBuf,
+    temporary: bool,
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.dir
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if self.temporary {
+            let _ = fs::remove_dir_all(&self.dir);
+            let _ = fs::remove_file(self.dir.with_extension("github_output"));
+            // Another test's package may still be in them: only empty ones go.
+            for parent in self.dir.ancestors().skip(1).take(2) {
+                let _ = fs::remove_dir(parent);
+            }
+        }
+    }
 }
 
 const BLOCKING: &str = "pub async fn handler() -> u64 {

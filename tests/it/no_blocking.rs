@@ -240,6 +240,7 @@ async fn annotated_code_runs_unchanged() {
         service::Greeter::greet(&service::Anyone).await,
         "hello sync"
     );
+    tokio::fs::remove_dir_all(&dir).await.expect("clean up");
 }
 
 // ---- stacking, both orders ----
