@@ -215,6 +215,7 @@ impl FileCollector<'_> {
                 Location::of(self.path, item_mod.ident.span()),
                 &name,
                 &looked_for,
+                crate::manifest::build_script(parent.dir).as_deref(),
             ));
         }
         self.facts.scopes[parent.index]

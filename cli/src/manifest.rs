@@ -109,6 +109,28 @@ pub(crate) fn can_name(dir: &Path, name: &str) -> bool {
     is_package || has(&manifest) || in_targets
 }
 
+/// The build script of the package whose sources hold `dir` (the nearest directory up
+/// with a `Cargo.toml` that has a `[package]`), as a path from the package's directory:
+/// its `build = ".."`, or `build.rs` beside the manifest. `None` without one, or with
+/// `build = false`.
+pub(crate) fn build_script(dir: &Path) -> Option<PathBuf> {
+    let (root, manifest) = dir.ancestors().find_map(|ancestor| {
+        let manifest = read(&ancestor.join("Cargo.toml")).ok()?;
+        manifest
+            .contains_key("package")
+            .then_some((ancestor, manifest))
+    })?;
+    let package = manifest.get("package").and_then(Value::as_table)?;
+    match package.get("build") {
+        Some(Value::String(path)) => Some(PathBuf::from(path)),
+        Some(Value::Boolean(false)) => None,
+        _ => root
+            .join("build.rs")
+            .is_file()
+            .then(|| PathBuf::from("build.rs")),
+    }
+}
+
 fn read(path: &Path) -> Result<Table, String> {
     let text =
         std::fs::read_to_string(path).map_err(|error| format!("{}: {error}", path.display()))?;
@@ -319,6 +341,38 @@ members = [
         let workspace = manifest["workspace"].as_table().unwrap();
         assert_eq!(list(workspace, "members"), ["a", "crates/*"]);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The build script of the package a source directory is in: `build.rs` beside the
+    /// nearest manifest with a `[package]` (a workspace's manifest above it is not one),
+    /// the one `build = ".."` names, none with `build = false` or without the file.
+    #[test]
+    fn a_source_directory_finds_its_packages_build_script() {
+        let root = std::env::temp_dir().join(format!("build-script-{}", std::process::id()));
+        let member = root.join("member");
+        let sources = member.join("src/server");
+        std::fs::create_dir_all(&sources).unwrap();
+        std::fs::write(
+            root.join("Cargo.toml"),
+            "[workspace]\nmembers = [\"member\"]\n",
+        )
+        .unwrap();
+        std::fs::write(root.join("build.rs"), "fn main() {}").unwrap();
+        let package = "[package]\nname = \"member\"\n";
+        std::fs::write(member.join("Cargo.toml"), package).unwrap();
+        assert_eq!(build_script(&sources), None);
+        std::fs::write(member.join("build.rs"), "fn main() {}").unwrap();
+        assert_eq!(build_script(&sources), Some(PathBuf::from("build.rs")));
+        std::fs::write(
+            member.join("Cargo.toml"),
+            format!("{package}build = false\n"),
+        )
+        .unwrap();
+        assert_eq!(build_script(&sources), None);
+        let named = format!("{package}build = \"tools/gen.rs\"\n");
+        std::fs::write(member.join("Cargo.toml"), named).unwrap();
+        assert_eq!(build_script(&sources), Some(PathBuf::from("tools/gen.rs")));
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     /// The workspace packages a manifest depends on: path dependencies (also inherited

@@ -175,6 +175,27 @@ fn a_file_that_does_not_parse_is_a_report_and_the_rest_is_checked() {
         .contains("expected an expression"));
 }
 
+/// A module file a build script writes is missing until the package is built: the report
+/// says to run `cargo check` first when the package has a build script, and only then.
+#[test]
+fn a_missing_module_of_a_package_with_a_build_script_says_to_build_first() {
+    let dir = fixture("generated");
+    let (status, messages) = check_json(&dir, &[]);
+    assert_eq!(status, 1);
+    assert_eq!(reported(&messages), marked(&dir));
+    let help = children(at(&messages, "src/lib.rs", 1), "help");
+    assert_eq!(help.len(), 1, "{help:?}");
+    assert!(
+        help[0].contains("build script (`build.rs`) writes this file, run `cargo check` before"),
+        "{help:?}"
+    );
+    let (_, messages) = check_json(&fixture("broken"), &[]);
+    assert_eq!(
+        children(at(&messages, "src/lib.rs", 3), "help"),
+        Vec::<String>::new()
+    );
+}
+
 #[test]
 fn lint_levels_come_from_the_config_and_deny_warnings_raises_them() {
     let dir = fixture("lints");

@@ -35,7 +35,10 @@ pub struct Broken {
 ",
         use_instead: "
 Fix the syntax error (`cargo check` shows it in full), or create the module's file, or
-point `#[path = \"..\"]` at it.
+point `#[path = \"..\"]` at it. A module whose file the package's build script writes
+(`File::create(\"src/version.rs\")` in `build.rs`) exists once the package is built: run
+`cargo check` before the checker (the report says so when the package has a build
+script).
 ",
         how_to_allow: "
 It cannot be allowed: a file the checker cannot read is always reported, so that a
@@ -67,17 +70,31 @@ pub(crate) fn does_not_parse(what: &str, location: Location, error: &syn::Error)
     .with_note("the rest of the crate was checked; `cargo check` shows the full error")
 }
 
-/// `mod name;` with none of the files it may be in.
-pub(crate) fn missing_module(location: Location, name: &str, looked_for: &[PathBuf]) -> Diagnostic {
+/// `mod name;` with none of the files it may be in; `build_script`: the package's, which
+/// may be what writes the file.
+pub(crate) fn missing_module(
+    location: Location,
+    name: &str,
+    looked_for: &[PathBuf],
+    build_script: Option<&Path>,
+) -> Diagnostic {
     let looked_for: Vec<String> = looked_for
         .iter()
         .map(|path| format!("`{}`", path.display()))
         .collect();
-    Diagnostic::new(
+    let report = Diagnostic::new(
         Code::Unparsed,
         location,
         format!("file not found for module `{name}`: it was not checked"),
     )
     .with_label("no file for this module")
-    .with_note(format!("looked for {}", looked_for.join(" and ")))
+    .with_note(format!("looked for {}", looked_for.join(" and ")));
+    match build_script {
+        Some(script) => report.with_help(format!(
+            "if the package's build script (`{}`) writes this file, run `cargo check` before \
+             the checker, so that the file exists and is checked",
+            script.display()
+        )),
+        None => report,
+    }
 }
