@@ -118,6 +118,10 @@ pub enum Origin {
     /// A `RefCell` (`&RefCell<T>`, `Rc<RefCell<T>>`, `RefCell::new(..)`): its
     /// `.borrow()`/`.borrow_mut()` return a borrow guard.
     RefCell,
+    /// A parameter of a generic reader or writer type (`impl Read`, `R: Write`,
+    /// `&mut dyn BufRead`, `Box<dyn Read>`): what it reads or writes is its caller's
+    /// choice, a file or a buffer in memory, which syntax cannot see.
+    CallerChosen,
     /// A `std::fs::File`, or a `BufReader`/`BufWriter`/`LineWriter` over one, known by
     /// its declared type (a parameter, a typed `let`, a field of `self`): its reads,
     /// writes and flushes block.

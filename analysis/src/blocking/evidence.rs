@@ -224,6 +224,74 @@ pub(crate) fn is_memory(expr: &Expr, local: &dyn Fn(&str) -> Option<Origin>) -> 
     }
 }
 
+/// A reader or writer [`is_memory`] accepts, or one its caller chooses: a parameter of
+/// a generic reader or writer type ([`Origin::CallerChosen`]), or a decoder or encoder
+/// built over one (`GzDecoder::new(reader)`).
+pub(crate) fn is_memory_or_callers(expr: &Expr, local: &dyn Fn(&str) -> Option<Origin>) -> bool {
+    if is_memory(expr, local) {
+        return true;
+    }
+    match peel(expr) {
+        Expr::Path(_) => is_local_of(expr, local, Origin::CallerChosen),
+        Expr::MethodCall(call) if matches!(call.method.to_string().as_str(), "by_ref") => {
+            is_memory_or_callers(&call.receiver, local)
+        }
+        Expr::Call(call) => {
+            matches!(&*call.func, Expr::Path(func) if last_segment(&func.path) == "new")
+                && call
+                    .args
+                    .first()
+                    .is_some_and(|inner| is_memory_or_callers(inner, local))
+        }
+        _ => false,
+    }
+}
+
+/// Whether a parameter's type is a generic reader or writer: `impl Read`, `&mut impl
+/// Write`, `&mut dyn BufRead`, `Box<dyn Read + Send>`, or one of the fn's type
+/// parameters (`generics`) bounded by `Read`, `Write` or `BufRead`, inline or in its
+/// `where` clause.
+pub(crate) fn is_generic_io_type(ty: &Type, generics: &syn::Generics) -> bool {
+    fn io_bound(bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>) -> bool {
+        bounds.iter().any(|bound| match bound {
+            syn::TypeParamBound::Trait(bound) => matches!(
+                last_segment(&bound.path).as_str(),
+                "Read" | "Write" | "BufRead"
+            ),
+            _ => false,
+        })
+    }
+    match ty {
+        Type::Reference(reference) => is_generic_io_type(&reference.elem, generics),
+        Type::Paren(inner) => is_generic_io_type(&inner.elem, generics),
+        Type::Group(inner) => is_generic_io_type(&inner.elem, generics),
+        Type::ImplTrait(implementing) => io_bound(&implementing.bounds),
+        Type::TraitObject(object) => io_bound(&object.bounds),
+        Type::Path(path) if path.qself.is_none() => {
+            let Some(last) = path.path.segments.last() else {
+                return false;
+            };
+            if path.path.segments.len() == 1 && last.ident == "Box" {
+                return first_type_argument(last)
+                    .is_some_and(|inner| is_generic_io_type(inner, generics));
+            }
+            let Some(name) = path.path.get_ident() else {
+                return false;
+            };
+            let inline = generics
+                .type_params()
+                .any(|param| param.ident == *name && io_bound(&param.bounds));
+            let in_where = generics.where_clause.iter().flat_map(|clause| &clause.predicates).any(|predicate| {
+                matches!(predicate, syn::WherePredicate::Type(predicate)
+                    if matches!(&predicate.bounded_ty, Type::Path(bounded) if bounded.path.is_ident(name))
+                        && io_bound(&predicate.bounds))
+            });
+            inline || in_where
+        }
+        _ => false,
+    }
+}
+
 /// The [`Origin`] a type gives a binding: `SocketAddr` and `(IpAddr, u16)` are
 /// addresses, `Vec<u8>`/`Cursor<..>`/`&[u8]` memory, `RefCell<..>` (also inside `Rc`,
 /// `&`) a cell. `Path`/`PathBuf` and `File` (also in a `BufReader`/`BufWriter`/

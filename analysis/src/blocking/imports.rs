@@ -126,6 +126,8 @@ impl Imports {
             }
             if let Some(origin) = self.type_origin(&typed.ty) {
                 self.parameter_origins.insert(name, origin);
+            } else if super::evidence::is_generic_io_type(&typed.ty, &sig.generics) {
+                self.parameter_origins.insert(name, Origin::CallerChosen);
             }
         }
     }

@@ -433,10 +433,55 @@ impl<'a> Scanner<'a> {
                         || evidence::is_address_value(&call.args[0], &local))
             }
             Some(CallKind::IoCopy) => {
-                call.args.len() == 2 && call.args.iter().all(|arg| evidence::is_memory(arg, &local))
+                let [reader, writer] = [call.args.first(), call.args.get(1)];
+                let (Some(reader), Some(writer)) = (reader, writer) else {
+                    return false;
+                };
+                let memory = |arg| evidence::is_memory(arg, &local);
+                let quiet = |arg| evidence::is_memory_or_callers(arg, &local);
+                let io = |arg| self.is_visibly_io(arg);
+                // Between buffers nothing waits. With one side in memory or the
+                // caller's, whether the other does I/O is what syntax cannot see:
+                // reported only when it visibly does (a `File`, stdio).
+                (memory(reader) && memory(writer))
+                    || ((quiet(reader) || quiet(writer)) && !io(reader) && !io(writer))
             }
             None => false,
         }
+    }
+
+    /// Whether a reader or writer is visibly a file or the process's stdio: a name bound
+    /// to a `std::fs::File` (or a buffer over one) or to stdin, `io::stdin()`,
+    /// `io::stdout()`, `io::stderr()` (or their `.lock()`), or a codec or buffer built
+    /// over one (`GzDecoder::new(file)`).
+    fn is_visibly_io(&self, expr: &Expr) -> bool {
+        let expr = peel(expr);
+        if matches!(self.origin_of(expr), Some(Origin::File | Origin::Stdin)) {
+            return true;
+        }
+        let call = match expr {
+            Expr::MethodCall(method) if method.method == "lock" => peel(&method.receiver),
+            expr => expr,
+        };
+        let Expr::Call(call) = call else {
+            return false;
+        };
+        let Expr::Path(func) = &*call.func else {
+            return false;
+        };
+        if last_segment(&func.path) == "new" {
+            return call
+                .args
+                .first()
+                .is_some_and(|inner| self.is_visibly_io(inner));
+        }
+        call.args.is_empty()
+            && self.imports.resolve(&func.path).iter().any(|path| {
+                matches!(
+                    path.iter().map(String::as_str).collect::<Vec<_>>()[..],
+                    ["std", "io", "stdin" | "stdout" | "stderr"]
+                )
+            })
     }
 
     /// Whether a method matched by name is visibly not the blocking one: a Condvar wait
@@ -787,7 +832,9 @@ fn carries(origin: Origin, method: &syn::Ident) -> bool {
         }
         // `writer.get_mut()` is the file under the buffer.
         Origin::File => keeps_value || matches!(method.as_str(), "by_ref" | "get_mut" | "get_ref"),
-        Origin::Address | Origin::Memory | Origin::RefCell => keeps_value,
+        Origin::Address | Origin::Memory | Origin::RefCell | Origin::CallerChosen => {
+            keeps_value
+        }
     }
 }
 
