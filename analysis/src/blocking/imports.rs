@@ -94,7 +94,7 @@ impl Imports {
     pub fn add_signature(&mut self, sig: &Signature) {
         for input in &sig.inputs {
             let FnArg::Typed(typed) = input else { continue };
-            UseCollector(self).visit_pat(&typed.pat);
+            UseCollector::new(self).visit_pat(&typed.pat);
             // `rx: std::sync::mpsc::Receiver<T>` (a full path, or one a `use` in view
             // resolves; `mpsc::Receiver` may be tokio's).
             let (Pat::Ident(name), Type::Path(ty)) = (&*typed.pat, peel_type(&typed.ty)) else {
@@ -248,12 +248,21 @@ impl Imports {
     /// A `use` in an inner block is treated as if it covered the whole body: a coarse
     /// scope, but it only ever refines how a path is read.
     pub fn add_body(&mut self, block: &Block) {
-        UseCollector(self).visit_block(block);
+        UseCollector::new(self).visit_block(block);
     }
 
     /// [`add_body`](Imports::add_body) for an expression (an `async` block, a closure).
     pub fn add_expr(&mut self, expr: &Expr) {
-        UseCollector(self).visit_expr(expr);
+        UseCollector::new(self).visit_expr(expr);
+    }
+
+    /// The `use` items among a block's statements: in view inside that block only.
+    pub(crate) fn add_block_uses(&mut self, stmts: &[syn::Stmt]) {
+        for stmt in stmts {
+            if let syn::Stmt::Item(Item::Use(item_use)) = stmt {
+                self.add_use(item_use);
+            }
+        }
     }
 
     fn add_use(&mut self, item_use: &ItemUse) {
@@ -332,14 +341,35 @@ impl Imports {
     }
 }
 
-struct UseCollector<'a>(&'a mut Imports);
+/// Collects a body's items and local names. `use` items count in the body's own block
+/// (or an expression's outermost one) only: one in a nested block names things in that
+/// block, which the scan adds as it enters it.
+struct UseCollector<'a> {
+    imports: &'a mut Imports,
+    /// How many blocks the visit is inside.
+    depth: usize,
+}
+
+impl<'a> UseCollector<'a> {
+    fn new(imports: &'a mut Imports) -> Self {
+        UseCollector { imports, depth: 0 }
+    }
+}
 
 impl<'ast> Visit<'ast> for UseCollector<'_> {
+    fn visit_block(&mut self, block: &'ast Block) {
+        self.depth += 1;
+        syn::visit::visit_block(self, block);
+        self.depth -= 1;
+    }
     fn visit_item(&mut self, item: &'ast Item) {
-        self.0.add_item(item);
+        if self.depth > 1 && matches!(item, Item::Use(_)) {
+            return;
+        }
+        self.imports.add_item(item);
     }
     fn visit_pat_ident(&mut self, pat: &'ast syn::PatIdent) {
-        self.0.locals.insert(pat.ident.to_string());
+        self.imports.locals.insert(pat.ident.to_string());
         syn::visit::visit_pat_ident(self, pat);
     }
 }

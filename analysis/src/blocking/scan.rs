@@ -5,6 +5,7 @@
 //! what tells `rx.recv().await` (tokio) from `rx.recv().unwrap()` (std) when the types
 //! are out of sight.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -145,7 +146,9 @@ pub(super) const ESCAPE_HATCH: &str = "allow_blocking";
 
 pub(crate) struct Scanner<'a> {
     catalogue: &'a BlockingCatalogue,
-    imports: &'a Imports,
+    /// The names in view: the fn's, and those of the `use` items of the blocks the scan
+    /// is inside ([`Scanner::stmts`] adds a block's own for the block only).
+    imports: Cow<'a, Imports>,
     context: Context,
     /// Locals bound to a std value whose methods block: `let mut cmd = Command::new(..)`.
     origins: HashMap<String, Origin>,
@@ -162,7 +165,7 @@ impl<'a> Scanner<'a> {
     ) -> Self {
         Scanner {
             catalogue,
-            imports,
+            imports: Cow::Borrowed(imports),
             context,
             origins: imports.parameter_origins().clone(),
             pending: Use::Value,
@@ -189,6 +192,23 @@ impl<'a> Scanner<'a> {
 
     /// Visits statements; `tail` is how the block's value (its tail expression) is used.
     pub(crate) fn stmts(&mut self, stmts: &[Stmt], tail: Use) {
+        // A block's `use` items name things in that block only (`spawn_blocking({ use
+        // std::fs; .. })` leaves the fn's `tokio::fs` in view outside it).
+        let outer = stmts
+            .iter()
+            .any(|stmt| matches!(stmt, Stmt::Item(Item::Use(_))))
+            .then(|| {
+                let mut scoped = (*self.imports).clone();
+                scoped.add_block_uses(stmts);
+                std::mem::replace(&mut self.imports, Cow::Owned(scoped))
+            });
+        self.block_stmts(stmts, tail);
+        if let Some(outer) = outer {
+            self.imports = outer;
+        }
+    }
+
+    fn block_stmts(&mut self, stmts: &[Stmt], tail: Use) {
         let operands = MacroOperands::default();
         for (index, stmt) in stmts.iter().enumerate() {
             let rest = &stmts[index + 1..];

@@ -1373,6 +1373,52 @@ fn io_copy_between_buffers_in_memory_does_no_io() {
     );
 }
 
+/// A `use` item in a nested block names things in that block only: docs.rs imports
+/// `std::fs` inside the block it hands to `spawn_blocking`, and awaits `tokio::fs` calls
+/// after it.
+#[test]
+fn a_blocks_use_items_name_things_in_that_block_only() {
+    assert_clean(quote! {
+        async fn store(zip_path: PathBuf) -> Result<()> {
+            use tokio::fs;
+            let stats = spawn_blocking({
+                use std::{fs, io};
+                move || fs::read(&zip_path)
+            })
+            .await?;
+            let file = fs::File::open(&zip_path).await?;
+            let bytes = fs::read(&zip_path).await?;
+        }
+    });
+    assert_flags(
+        quote! {
+            async fn store(zip_path: PathBuf) -> Result<()> {
+                use tokio::fs;
+                let bytes = {
+                    use std::fs;
+                    fs::read(&zip_path)?
+                };
+                let file = fs::File::open(&zip_path).await?;
+            }
+        },
+        "`std::fs::read`",
+    );
+    assert_flags(
+        quote! {
+            async fn store(zip_path: PathBuf) -> Result<()> {
+                use std::fs;
+                let done = async {
+                    use tokio::fs;
+                    fs::read(&zip_path).await
+                }
+                .await;
+                let bytes = fs::read(&zip_path)?;
+            }
+        },
+        "`std::fs::read`",
+    );
+}
+
 /// With one end in memory or the caller's choice (a generic reader or writer parameter,
 /// or a codec over one), the other end's I/O is what syntax cannot see: `std::io::copy`
 /// is reported only when that end is visibly a file or stdio (docs.rs decompresses and
