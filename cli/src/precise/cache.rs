@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use super::mir::{Body, Call, Kind, Saved, Span};
 
 /// Bumped when what the cache holds, or how the MIR is read into it, changes.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 /// Where a crate's cache is: `deps/glob-HASH.mir` → `deps/glob-HASH.hygiene-cache`.
 pub(crate) fn path(mir: &Path) -> PathBuf {
@@ -140,7 +140,14 @@ fn body_to(body: &Body) -> Value {
     let calls: Vec<Value> = body
         .calls
         .iter()
-        .map(|call| json!([call.callee, call.args, span_to(call.span.as_ref())]))
+        .map(|call| {
+            json!([
+                call.callee,
+                call.args,
+                span_to(call.span.as_ref()),
+                call.makes_future
+            ])
+        })
         .collect();
     let saved: Vec<Value> = body
         .saved
@@ -194,13 +201,14 @@ fn body_from(value: &Value) -> Option<Body> {
         .as_array()?
         .iter()
         .map(|call| {
-            let [callee, args, span] = call.as_array()?.as_slice() else {
+            let [callee, args, span, makes_future] = call.as_array()?.as_slice() else {
                 return None;
             };
             Some(Call {
                 callee: callee.as_str()?.to_owned(),
                 args: args.as_str()?.to_owned(),
                 span: span_from(span).ok()?,
+                makes_future: makes_future.as_bool()?,
             })
         })
         .collect::<Option<Vec<_>>>()?;
@@ -258,6 +266,7 @@ fn body_from(value: &Value) -> Option<Body> {
         polled: strings(value.get("polled")?)?,
         saved,
         suspensions,
+        future_locals: Vec::new(),
     })
 }
 

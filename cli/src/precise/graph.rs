@@ -613,9 +613,27 @@ impl Graph {
     /// in the packages checked, the trait's provided method for each implementation of
     /// the caller's crate that does not define it, called on that implementation's type
     /// (`<Disk as Store>::save` for `<dyn Store as Store>::save`).
-    fn callees(&self, from: usize, printed: &str, callee: &Callee) -> Vec<(String, Node)> {
-        let mut found: Vec<(String, Node)> = self
-            .resolve(from, callee)
+    ///
+    /// A call whose value is an `async fn`'s future (`makes_future`) runs an `async fn`:
+    /// where its printed path also names sync fns (`reqwest::Response::bytes`, the
+    /// re-export of the async response's, and `reqwest::blocking`'s of the same name), those
+    /// are not it.
+    fn callees(
+        &self,
+        from: usize,
+        printed: &str,
+        callee: &Callee,
+        makes_future: bool,
+    ) -> Vec<(String, Node)> {
+        let mut resolved = self.resolve(from, callee);
+        if makes_future
+            && resolved
+                .iter()
+                .any(|target| self.future_body(*target).is_some())
+        {
+            resolved.retain(|target| self.future_body(*target).is_some());
+        }
+        let mut found: Vec<(String, Node)> = resolved
             .into_iter()
             .map(|target| (printed.to_owned(), target))
             .collect();
@@ -877,7 +895,7 @@ impl Graph {
                 }
                 Class::Follow => {}
             }
-            let (targets, decided) = self.targets(node, &call.callee, &callee);
+            let (targets, decided) = self.targets(node, call, &callee);
             // Whether a fn hands a closure it is given to an offload context is a property
             // of the generic fn: in an instance the closure's type has replaced the
             // parameter that says so.
@@ -946,12 +964,17 @@ impl Graph {
         steps
     }
 
-    /// The bodies a call of `callee` (printed `printed`) from `node` leads to, and the
+    /// The bodies a call (`call`, read as `callee`) from `node` leads to, and the
     /// closures that every one of them is an instance for ([`Graph::handed`]).
-    fn targets(&mut self, node: Node, printed: &str, callee: &Callee) -> (Vec<Node>, Vec<String>) {
+    fn targets(
+        &mut self,
+        node: Node,
+        call: &mir::Call,
+        callee: &Callee,
+    ) -> (Vec<Node>, Vec<String>) {
         let mut targets: Vec<Node> = Vec::new();
         let mut decided: Option<Vec<String>> = None;
-        for (printed, target) in self.callees(node.0, printed, callee) {
+        for (printed, target) in self.callees(node.0, &call.callee, callee, call.makes_future) {
             let (instance, settles) = self.handed(node, &printed, target);
             targets.push(instance);
             decided = Some(match decided {
@@ -1443,7 +1466,7 @@ impl Graph {
             Class::Leaf(leaf) => return Some(Why::Direct { call, leaf }),
             Class::Follow => {}
         }
-        for (printed, target) in self.callees(node.0, &site.callee, &callee) {
+        for (printed, target) in self.callees(node.0, &site.callee, &callee, site.makes_future) {
             let target = self.instance(node, &printed, target);
             // A user's async fn called here is checked as a root of its own (an instance
             // of a generic one is not).

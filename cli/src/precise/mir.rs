@@ -75,6 +75,9 @@ pub(crate) struct Call {
     /// `None` for code the compiler made (`// scope 0 at no-location`): a test
     /// harness's `main`.
     pub(crate) span: Option<Span>,
+    /// Its value is an `async fn`'s future (`{async fn body of reqwest::Response::bytes()}`):
+    /// the callee is an `async fn`, whichever of the fns its printed path may name.
+    pub(crate) makes_future: bool,
 }
 
 /// A field of a coroutine's variant: a local saved across the suspension that variant
@@ -118,6 +121,9 @@ pub(crate) struct Body {
     pub(crate) saved: Vec<Saved>,
     /// Each suspension: the variant it leaves the coroutine in, and the `.await`'s span.
     pub(crate) suspensions: Vec<(usize, Span)>,
+    /// While the body is read: its locals whose type is an `async fn`'s future (empty
+    /// once it is read).
+    pub(crate) future_locals: Vec<usize>,
 }
 
 /// Why a text is not MIR this reader knows.
@@ -232,6 +238,7 @@ pub(crate) fn read_body(
     if !body.closures.is_empty() {
         given_closures(&text[lines], &mut body.call_closures);
     }
+    body.future_locals = Vec::new();
     Ok(body)
 }
 
@@ -296,6 +303,7 @@ fn read_header(header: &str) -> Option<Body> {
         polled: Vec::new(),
         saved: Vec::new(),
         suspensions: Vec::new(),
+        future_locals: Vec::new(),
     })
 }
 
@@ -311,6 +319,17 @@ fn read_line(body: &mut Body, line: &str) -> Result<(), String> {
         .and_then(|(_, at)| Span::parse(at));
     if body.span.is_none() && trimmed.starts_with("let ") {
         body.span.clone_from(&span);
+    }
+    if let Some((local, ty)) = statement
+        .strip_prefix("let mut ")
+        .or_else(|| statement.strip_prefix("let "))
+        .and_then(|declared| declared.split_once(": "))
+    {
+        if ty.starts_with("{async fn body of ") {
+            if let Some(local) = local.strip_prefix('_').and_then(|n| n.parse().ok()) {
+                body.future_locals.push(local);
+            }
+        }
     }
     for closure in closures_in(statement) {
         let own = matches!(&body.kind, Kind::Closure(own) if *own == closure);
@@ -377,7 +396,17 @@ fn read_line(body: &mut Body, line: &str) -> Result<(), String> {
         // The closures the call's type arguments name are not its own: a call on a
         // `Result<Server<{closure@..}>>` is not given the closure.
         body.call_closures.push(closures_in(&args));
-        body.calls.push(Call { callee, args, span });
+        let makes_future = statement
+            .strip_prefix('_')
+            .and_then(|rest| rest.split_once(" = "))
+            .and_then(|(local, _)| local.parse::<usize>().ok())
+            .is_some_and(|local| body.future_locals.contains(&local));
+        body.calls.push(Call {
+            callee,
+            args,
+            span,
+            makes_future,
+        });
     }
     Ok(())
 }
@@ -777,6 +806,33 @@ mod tests {
             closure.calls[0].callee,
             "<glob::Paths as std::iter::Iterator>::count"
         );
+    }
+
+    /// A call whose value is an `async fn`'s future is marked: `tokio::fs::read_to_string`
+    /// makes the future `_5` (`{async fn body of ..}`), which `into_future` then takes.
+    #[test]
+    fn calls_that_make_an_async_fns_future_are_marked() {
+        let bodies = parse(FIXTURE).unwrap();
+        let load = body(&bodies, "load_async::{closure#0}");
+        let makes: Vec<(&str, bool)> = load
+            .calls
+            .iter()
+            .map(|call| (call.callee.as_str(), call.makes_future))
+            .take(2)
+            .collect();
+        assert_eq!(
+            makes,
+            [
+                ("tokio::fs::read_to_string::<&str>", true),
+                (
+                    "<{async fn body of tokio::fs::read_to_string<&str>()} as std::future::IntoFuture>::into_future",
+                    true
+                ),
+            ]
+        );
+        let helper = body(&bodies, "read_config");
+        assert!(helper.calls.iter().all(|call| !call.makes_future));
+        assert!(bodies.iter().all(|body| body.future_locals.is_empty()));
     }
 
     #[test]
