@@ -50,6 +50,8 @@ pub(crate) struct Crate {
     pub(crate) package: String,
     /// Its MIR text, read when a call first leads into the crate.
     pub(crate) mir: PathBuf,
+    /// The file stems of the crates it was given (`glob-HASH`); empty when not known.
+    externs: Vec<String>,
     loaded: OnceCell<Loaded>,
 }
 
@@ -67,8 +69,15 @@ impl Crate {
             primary,
             package,
             mir,
+            externs: Vec::new(),
             loaded: OnceCell::new(),
         }
+    }
+
+    /// The crates it was given, by file stem (`glob-HASH`, as its `.mir` is named).
+    pub(crate) fn with_externs(mut self, externs: Vec<String>) -> Crate {
+        self.externs = externs;
+        self
     }
 
     /// The error for a MIR text this reader does not know.
@@ -230,6 +239,11 @@ pub(crate) enum Why {
 pub(crate) struct Graph {
     pub(crate) crates: Vec<Crate>,
     by_crate: HashMap<String, Vec<usize>>,
+    /// For each crate, the crates it reaches through what it was given, itself
+    /// included ([`reaches`]).
+    reaches: Vec<Option<HashSet<usize>>>,
+    /// For each crate, the crates it was given.
+    given: Vec<Vec<usize>>,
     sources: RefCell<Sources>,
     /// The first MIR text that could not be read: the run fails with it.
     error: RefCell<Option<String>>,
@@ -251,15 +265,62 @@ pub(crate) struct Graph {
     from_cache: Cell<usize>,
 }
 
+/// For each crate, the crates it was given, matched by their `.mir` file stems, and those
+/// it reaches through them (itself included); `None` for a crate whose list is empty
+/// (given nothing, or noted before the list was).
+fn reaches(crates: &[Crate]) -> (Vec<Vec<usize>>, Vec<Option<HashSet<usize>>>) {
+    let stem = |krate: &Crate| {
+        krate
+            .mir
+            .file_stem()
+            .and_then(|stem| stem.to_str())
+            .map(str::to_owned)
+    };
+    let by_stem: HashMap<String, usize> = crates
+        .iter()
+        .enumerate()
+        .filter_map(|(at, krate)| Some((stem(krate)?, at)))
+        .collect();
+    let given: Vec<Vec<usize>> = crates
+        .iter()
+        .map(|krate| {
+            krate
+                .externs
+                .iter()
+                .filter_map(|extern_stem| by_stem.get(extern_stem).copied())
+                .collect()
+        })
+        .collect();
+    let reaches = (0..crates.len())
+        .map(|from| {
+            let mut reached = HashSet::from([from]);
+            let mut next = vec![from];
+            while let Some(at) = next.pop() {
+                for &dependency in &given[at] {
+                    if reached.insert(dependency) {
+                        next.push(dependency);
+                    }
+                }
+            }
+            // A crate given nothing, or whose note predates the list: not known.
+            (!crates[from].externs.is_empty()).then_some(reached)
+        })
+        .collect();
+    (given, reaches)
+}
+
 impl Graph {
     pub(crate) fn new(crates: Vec<Crate>, policy: Policy) -> Graph {
         let mut by_crate: HashMap<String, Vec<usize>> = HashMap::new();
         for (at, krate) in crates.iter().enumerate() {
             by_crate.entry(krate.name.clone()).or_default().push(at);
         }
+        let (given, reaches) = reaches(&crates);
         Graph {
             crates,
             by_crate,
+            reaches,
+            given,
             sources: RefCell::default(),
             error: RefCell::default(),
             policy,
@@ -453,7 +514,11 @@ impl Graph {
                             && *first != self.crates[from].name
                             && self.by_crate.contains_key(first) =>
                     {
-                        places.extend(self.by_crate[first].iter().map(|at| (*at, &segments[1..])));
+                        places.extend(
+                            self.named(from, first)
+                                .into_iter()
+                                .map(|at| (at, &segments[1..])),
+                        );
                         // rustc prints the caller's own paths without its crate's name: a
                         // module of the caller's named like another crate of the graph (a
                         // bin's `mod args;` beside an integration test `tests/args.rs`) is
@@ -710,6 +775,39 @@ impl Graph {
             .collect()
     }
 
+    /// The crates named `name` that `from` may mean: of two versions of a crate in the
+    /// build (reqwest 0.11 and 0.12), the one `from` was given, else those it reaches
+    /// through the crates it was given; all of them where that is not known.
+    fn named(&self, from: usize, name: &str) -> Vec<usize> {
+        let Some(all) = self.by_crate.get(name) else {
+            return Vec::new();
+        };
+        if all.len() < 2 {
+            return all.clone();
+        }
+        let Some(reaches) = &self.reaches[from] else {
+            return all.clone();
+        };
+        let given: Vec<usize> = all
+            .iter()
+            .copied()
+            .filter(|at| self.given[from].contains(at))
+            .collect();
+        if !given.is_empty() {
+            return given;
+        }
+        let through: Vec<usize> = all
+            .iter()
+            .copied()
+            .filter(|at| reaches.contains(at))
+            .collect();
+        if through.is_empty() {
+            all.clone()
+        } else {
+            through
+        }
+    }
+
     /// Whether a path as printed in crate `from` names another crate's item: it starts
     /// with `std`, `core`, `alloc` or another crate of the graph that is not also one of
     /// `from`'s own modules.
@@ -734,7 +832,7 @@ impl Graph {
     ) -> Vec<usize> {
         let mut crates = vec![from];
         for first in firsts.into_iter().flatten() {
-            crates.extend(self.by_crate.get(first).into_iter().flatten());
+            crates.extend(self.named(from, first));
         }
         if primary {
             crates.extend((0..self.crates.len()).filter(|krate| self.crates[*krate].primary));
@@ -2011,6 +2109,41 @@ fn impl_names(header: &str) -> Option<(String, Option<String>)> {
 #[cfg(test)]
 mod tests {
     use super::{enclosing_trait, impl_names, may_run, own_generics, Crate, Graph, Policy, Why};
+
+    /// Of two versions of a crate in the build, a crate names the one it reaches through
+    /// what it was given (directly or through a dependency); with no list, both.
+    #[test]
+    fn a_crate_names_the_version_of_a_crate_it_was_given() {
+        let krate = |name: &str, stem: &str, externs: &[&str]| {
+            Crate::new(
+                name.into(),
+                "/".into(),
+                false,
+                String::new(),
+                format!("/deps/{stem}.mir").into(),
+            )
+            .with_externs(externs.iter().map(|stem| (*stem).to_owned()).collect())
+        };
+        let graph = Graph::new(
+            vec![
+                krate("app", "app-1", &["reqwest-12", "client-1"]),
+                krate("reqwest", "reqwest-11", &["bytes-1"]),
+                krate("reqwest", "reqwest-12", &["bytes-1"]),
+                krate("client", "client-1", &["reqwest-11"]),
+                krate("bytes", "bytes-1", &[]),
+                krate("legacy", "legacy-1", &[]),
+            ],
+            Policy::default(),
+        );
+        // `app` was given 0.12 and reaches 0.11 through `client`: its own is 0.12.
+        assert_eq!(graph.named(0, "reqwest"), [2]);
+        assert_eq!(graph.named(3, "reqwest"), [1]);
+        assert_eq!(graph.named(2, "reqwest"), [2]);
+        assert_eq!(graph.named(0, "bytes"), [4]);
+        // A crate whose note had no list may mean either.
+        assert_eq!(graph.named(5, "reqwest"), [1, 2]);
+        assert_eq!(graph.named(0, "nothing"), Vec::<usize>::new());
+    }
 
     /// The fixture's generic cases: its source, and an excerpt of the MIR rustc wrote
     /// for it (`tests/fixtures/mir/generics.mir`, whose spans are that source's lines).

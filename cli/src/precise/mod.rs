@@ -440,6 +440,7 @@ fn graph_reports(
                     unit.package.clone(),
                     unit.mir.clone(),
                 )
+                .with_externs(unit.externs.clone())
             })
             .collect();
         let found = run(crates, policy.clone(), cpu.clone(), rustc.cloned())?;

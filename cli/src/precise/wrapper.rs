@@ -59,7 +59,12 @@ pub(crate) fn wrapper_main() -> Option<ExitCode> {
     if let (true, Some(note)) = (status.success(), unit) {
         let cwd = std::env::current_dir().unwrap_or_default();
         let primary = std::env::var_os("CARGO_PRIMARY_PACKAGE").is_some();
-        let text = format!("{}\n{}\n{package}\n", u8::from(primary), cwd.display());
+        let externs = externs(&args).join(" ");
+        let text = format!(
+            "{}\n{}\n{package}\n{externs}\n",
+            u8::from(primary),
+            cwd.display()
+        );
         if let Err(error) = std::fs::write(&note, text) {
             eprintln!("error: cannot write {}: {error}", note.display());
             return Some(ExitCode::from(2));
@@ -112,6 +117,35 @@ fn crate_compile(args: &[OsString]) -> Option<PathBuf> {
     Some(Path::new(out_dir).join(format!("{name}{extra}.{NOTE}")))
 }
 
+/// The crates a compile is given (`--extern name=DIR/libglob-HASH.rmeta`), by their file
+/// stem (`glob-HASH`, the stem of their `.mir`): which of two versions of a crate in the
+/// build this one can name.
+fn externs(args: &[OsString]) -> Vec<String> {
+    let args: Vec<&str> = args.iter().filter_map(|arg| arg.to_str()).collect();
+    let mut found = Vec::new();
+    for (at, arg) in args.iter().enumerate() {
+        let value = match arg.strip_prefix("--extern=") {
+            Some(value) => value,
+            None if *arg == "--extern" => match args.get(at + 1) {
+                Some(value) => value,
+                None => continue,
+            },
+            None => continue,
+        };
+        let Some((_, path)) = value.split_once('=') else {
+            continue;
+        };
+        let stem = Path::new(path).file_stem().and_then(|stem| stem.to_str());
+        if let Some(stem) = stem {
+            let stem = stem.strip_prefix("lib").unwrap_or(stem).to_owned();
+            if !found.contains(&stem) {
+                found.push(stem);
+            }
+        }
+    }
+    found
+}
+
 /// The package's version and features, as cargo gives them to rustc
 /// (`CARGO_PKG_VERSION`, `--cfg feature="…"`): `1.49.0 fs,net,rt`.
 fn package(version: &str, args: &[OsString]) -> String {
@@ -145,6 +179,9 @@ pub(crate) struct Unit {
     pub(crate) primary: bool,
     /// Its package's version and features.
     pub(crate) package: String,
+    /// The file stems of the crates it was given (`--extern`); empty when its note was
+    /// written without them.
+    pub(crate) externs: Vec<String>,
 }
 
 /// Why the private build gave nothing to read.
@@ -291,6 +328,12 @@ fn unit_of(rmeta: &Path) -> Result<Option<Unit>, BuildError> {
     let primary = lines.next() == Some("1");
     let cwd = PathBuf::from(lines.next().unwrap_or_default());
     let package = lines.next().unwrap_or_default().to_owned();
+    let externs = lines
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
     let crate_name = stem
         .rsplit_once('-')
         .map_or(stem, |(name, _)| name)
@@ -301,6 +344,7 @@ fn unit_of(rmeta: &Path) -> Result<Option<Unit>, BuildError> {
         cwd,
         primary,
         package,
+        externs,
     }))
 }
 
@@ -363,7 +407,37 @@ mod tests {
     use std::ffi::OsString;
     use std::path::Path;
 
-    use super::{cargos_rustc, config_wrapper, crate_compile, linked, package};
+    use super::{cargos_rustc, config_wrapper, crate_compile, externs, linked, package};
+
+    /// The crates a compile is given, by the stems of their files, in both spellings of
+    /// the flag, a renamed one and a `noprelude:` one included.
+    #[test]
+    fn the_crates_a_compile_is_given_are_noted_by_file_stem() {
+        let args: Vec<OsString> = [
+            "--crate-name",
+            "app",
+            "--extern",
+            "reqwest=/t/debug/deps/libreqwest-4f46e3140e757329.rmeta",
+            "--extern=old=/t/debug/deps/libreqwest-44e7cb6d3376ba5b.rmeta",
+            "--extern",
+            "noprelude:alloc=/t/debug/deps/liballoc-0123.rlib",
+            "--extern",
+            "proc_macro",
+            "-L",
+            "dependency=/t/debug/deps",
+        ]
+        .iter()
+        .map(OsString::from)
+        .collect();
+        assert_eq!(
+            externs(&args),
+            [
+                "reqwest-4f46e3140e757329",
+                "reqwest-44e7cb6d3376ba5b",
+                "alloc-0123"
+            ]
+        );
+    }
 
     #[test]
     fn a_linked_unit_is_not_read() {
