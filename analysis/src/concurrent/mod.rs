@@ -185,7 +185,7 @@ impl FnPlan {
             awaits: 0,
             steps: 0,
             lets: Vec::new(),
-            runs: Vec::new(),
+            joined_with: Vec::new(),
             shared: Vec::new(),
         };
         for block in &self.blocks {
@@ -197,15 +197,32 @@ impl FnPlan {
                         summary.shared.push(name);
                     }
                 }
-                let first = summary.lets.len();
-                summary.lets.extend(
-                    run.statements
+                // The awaits that run beside another one, each with the first (in source
+                // order) it runs beside: an await the others wait for joins nothing.
+                let pairs = run.schedule.concurrent_pairs();
+                let first_beside = |node: usize| {
+                    pairs
                         .iter()
-                        .enumerate()
-                        .filter(|&(node, _)| run.awaits_at(node))
-                        .map(|(_, &index)| block.statements[index].span),
-                );
-                summary.runs.resize(summary.lets.len(), first);
+                        .filter_map(|&(a, b)| match (a == node, b == node) {
+                            (true, _) => Some(b),
+                            (_, true) => Some(a),
+                            _ => None,
+                        })
+                        .filter(|&other| run.awaits_at(other))
+                        .min()
+                };
+                let joined: Vec<(usize, usize)> = (0..run.statements.len())
+                    .filter(|&node| run.awaits_at(node))
+                    .filter_map(|node| Some((node, first_beside(node)?)))
+                    .collect();
+                let base = summary.lets.len();
+                for &(node, beside) in &joined {
+                    summary
+                        .lets
+                        .push(block.statements[run.statements[node]].span);
+                    let at = joined.iter().position(|&(other, _)| other == beside);
+                    summary.joined_with.push(base + at.unwrap_or(0));
+                }
             }
         }
         (summary.awaits > summary.steps).then_some(summary)
@@ -226,11 +243,13 @@ pub struct SequentialAwaits {
     pub awaits: usize,
     /// The steps they take joined (the critical path, counted in awaits).
     pub steps: usize,
-    /// The awaiting `let`s it would join, in source order (the spans to report on).
+    /// The awaiting `let`s it would join with another, in source order (the spans to
+    /// report on); an await the others wait for is not among them.
     pub lets: Vec<Span>,
-    /// For each of [`lets`](Self::lets), the index of the first `let` of the run it is
-    /// joined in: the awaits of one run join each other, not those of another.
-    pub runs: Vec<usize>,
+    /// For each of [`lets`](Self::lets), the index of the first of them (in source order)
+    /// it runs beside: awaits of different runs, or one the other waits for, are never
+    /// joined with each other.
+    pub joined_with: Vec<usize>,
     /// The names that calls it would join both use, as a receiver or in their arguments
     /// (sorted): state the calls may share, whose order the join no longer keeps.
     pub shared: Vec<String>,
@@ -307,7 +326,33 @@ mod tests {
         );
         let summary = two_runs.summary().expect("two runs of two join");
         assert_eq!(summary.lets.len(), 4);
-        assert_eq!(summary.runs, [0, 0, 2, 2]);
+        assert_eq!(summary.joined_with, [1, 0, 3, 2]);
+    }
+
+    /// An await that the others of its run wait for is joined with none of them: it is
+    /// not listed, and the two that wait for it are joined with each other.
+    #[test]
+    fn summary_lists_the_awaits_that_join_and_what_each_joins() {
+        let first_then_two = plan(
+            "async fn f() { let env = setup().await; let conn = env.conn().await; \
+             let id = env.create().await; }",
+        );
+        let summary = first_then_two
+            .summary()
+            .expect("two awaits join after the first");
+        assert_eq!(
+            summary.to_string(),
+            "3 awaits in sequence; `#[concurrent]` runs them in 2 steps"
+        );
+        assert_eq!(summary.lets.len(), 2);
+        assert_eq!(summary.joined_with, [1, 0]);
+        // `a` runs beside `b` and, after `b`, beside `c`; `c` beside `a` only.
+        let chain_beside_one = plan(
+            "async fn f() { let a = one().await; let b = two().await; let c = three(b).await; }",
+        );
+        let summary = chain_beside_one.summary().expect("a joins the chain b, c");
+        assert_eq!(summary.lets.len(), 3);
+        assert_eq!(summary.joined_with, [1, 0, 0]);
     }
 
     #[test]
@@ -321,7 +366,7 @@ mod tests {
             "3 awaits in sequence; `#[concurrent]` runs them in 1 step"
         );
         assert_eq!(summary.lets.len(), 3);
-        assert_eq!(summary.runs, [0, 0, 0]);
+        assert_eq!(summary.joined_with, [1, 0, 0]);
         for source in [
             "async fn f() { let a = one().await; let b = two(a).await; }",
             "async fn f() { let a = one().await; }",

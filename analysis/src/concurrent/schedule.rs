@@ -91,6 +91,38 @@ pub enum Schedule {
 }
 
 impl Schedule {
+    /// The pairs of nodes that run concurrently: in different children of one join.
+    #[must_use]
+    pub fn concurrent_pairs(&self) -> Vec<(usize, usize)> {
+        let mut pairs = Vec::new();
+        self.collect_pairs(&mut pairs);
+        pairs
+    }
+
+    fn collect_pairs(&self, pairs: &mut Vec<(usize, usize)>) {
+        match self {
+            Schedule::Leaf(_) => {}
+            Schedule::Series(children) => {
+                for child in children {
+                    child.collect_pairs(pairs);
+                }
+            }
+            Schedule::Parallel(children) => {
+                let nodes: Vec<Vec<usize>> = children.iter().map(Schedule::nodes).collect();
+                for (at, one) in nodes.iter().enumerate() {
+                    for other in &nodes[at + 1..] {
+                        for &a in one {
+                            pairs.extend(other.iter().map(|&b| (a, b)));
+                        }
+                    }
+                }
+                for child in children {
+                    child.collect_pairs(pairs);
+                }
+            }
+        }
+    }
+
     /// The nodes of this schedule, in source order.
     #[must_use]
     pub fn nodes(&self) -> Vec<usize> {

@@ -111,15 +111,10 @@ pub(crate) fn check(
         format!("`{name}` awaits one thing at a time: {summary}"),
     )
     .with_label("this await and the ones joined with it below do not depend on each other");
-    // Each run of awaits is joined on its own: a label names the first of its run.
+    // Each await joined names the first await it runs beside.
     for (at, span) in rest.iter().enumerate() {
-        let run = summary.runs[at + 1];
-        let text = if run == at + 1 {
-            "does not depend on the ones joined with it below (a join of its own)".to_owned()
-        } else {
-            let line = summary.lets[run].start().line;
-            format!("joined with line {line} under `#[concurrent]`")
-        };
+        let line = summary.lets[summary.joined_with[at + 1]].start().line;
+        let text = format!("joined with line {line} under `#[concurrent]`");
         diagnostic.secondary.push(Label {
             location: Location::of(file, *span),
             text,
