@@ -16,7 +16,12 @@ use crate::verify::{self, Applied, Fixed};
 pub(crate) fn run(checked: &Checked, run_cargo: bool) -> Result<bool, String> {
     let root = &checked.workspace.root;
     let applied = apply(&checked.diagnostics, root)?;
+    let left = left_to_review(&checked.diagnostics);
     if applied.fixed.is_empty() {
+        eprintln!(
+            "nothing fixed{}",
+            left.map(|left| format!(": {left}")).unwrap_or_default()
+        );
         return Ok(false);
     }
     let verdict = if run_cargo {
@@ -49,7 +54,43 @@ pub(crate) fn run(checked: &Checked, run_cargo: bool) -> Result<bool, String> {
     for note in &verdict.notes {
         eprintln!("note: {note}");
     }
+    if let Some(left) = left {
+        eprintln!("note: {left}");
+    }
     Ok(true)
+}
+
+/// What `--fix` left alone, when it did: "2 `sequential-awaits` suggestions are not
+/// applied: …".
+fn left_to_review(diagnostics: &[Diagnostic]) -> Option<String> {
+    let left = diagnostics
+        .iter()
+        .filter(|diagnostic| {
+            diagnostic.code == Code::SEQUENTIAL_AWAITS
+                && diagnostic.suggestion.as_ref().is_some_and(|suggestion| {
+                    suggestion.applicability != Applicability::MachineApplicable
+                })
+        })
+        .count();
+    let (count, it, verb) = match left {
+        0 => return None,
+        1 => (
+            "1 `sequential-awaits` suggestion is".to_owned(),
+            "it",
+            "review it",
+        ),
+        many => (
+            format!("{many} `sequential-awaits` suggestions are"),
+            "them",
+            "review each",
+        ),
+    };
+    Some(format!(
+        "{count} not applied, as `--fix` cannot show {it} safe: the package does not depend \
+         on `async-hygiene`, another attribute on the fn decides the expansion order, the \
+         joined calls share a receiver or an argument, or the fn is under a `#[cfg]` the \
+         build may leave out; {verb} and add the attribute by hand"
+    ))
 }
 
 /// Applies the safe insertions to the files. A file that cannot be read or written, or

@@ -422,6 +422,40 @@ mod tests {
         assert!(summary.machine_applicable() && summary.caution().is_none());
     }
 
+    /// mCaptcha's `demo_account_works`: `DemoUser::spawn(data, ..)` registers the demo
+    /// user and `add_levels_util(data_inner, ..)` signs in as it; `data` was made from
+    /// `data_inner.clone()`, so both reach one database, and joined the sign-in could run
+    /// before the user exists. The names differ; the clone makes them one input.
+    #[test]
+    fn a_binding_cloned_from_another_shares_its_state() {
+        let summary = plan(
+            "async fn f(data_inner: ArcData) { let data = AppData::new(data_inner.clone()); \
+             delete_user(&data_inner).await; \
+             let user = DemoUser::spawn(data, 25).await.unwrap(); \
+             let (_, resp, key) = add_levels_util(&data_inner, USER).await; }",
+        )
+        .summary()
+        .expect("the two calls still join");
+        assert_eq!(summary.shared, ["data_inner"]);
+        assert!(!summary.machine_applicable());
+        // Through two clones, and from `self`.
+        let summary = plan(
+            "async fn f(&self) { let pool = self.pool.clone(); let app = App::new(pool.clone()); \
+             touch().await; let a = spawn(app).await; let b = self.count().await; }",
+        )
+        .summary()
+        .expect("the two calls still join");
+        assert_eq!(summary.shared, ["self"]);
+        // A clone of a name the other call does not use shares nothing.
+        let summary = plan(
+            "async fn f(a: Arc<A>, b: Arc<B>) { let a2 = a.clone(); touch().await; \
+             let x = one(a2).await; let y = two(&b).await; }",
+        )
+        .summary()
+        .expect("independent calls join");
+        assert!(summary.machine_applicable(), "{:?}", summary.shared);
+    }
+
     /// The compiler's uses, given per statement by the text of its `let` binding.
     fn with_compiler(source: &str, uses: &[(&str, &[&str], &[&str])]) -> FnPlan {
         let function: syn::ItemFn = syn::parse_str(source).expect("test fn parses");

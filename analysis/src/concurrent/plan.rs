@@ -396,7 +396,9 @@ impl BlockPlan {
 
     /// The names that two statements joined in `run` (in different branches of one join)
     /// both pass to a call or call a method on: the state they may share, whose order the
-    /// join no longer keeps.
+    /// join no longer keeps. A name bound from a `.clone()` of another stands for that
+    /// one too (`let data = App::new(pool.clone());`: a call given `data` and one given
+    /// `pool` reach one pool), through the block's earlier `let`s.
     #[must_use]
     pub fn shared_inputs(&self, run: &Run) -> BTreeSet<String> {
         fn walk(plan: &BlockPlan, run: &Run, schedule: &Schedule, shared: &mut BTreeSet<String>) {
@@ -405,21 +407,26 @@ impl BlockPlan {
                 Schedule::Series(children) | Schedule::Parallel(children) => children,
             };
             if matches!(schedule, Schedule::Parallel(_)) {
-                let inputs: Vec<BTreeSet<&String>> = children
+                let inputs: Vec<BTreeSet<String>> = children
                     .iter()
                     .map(|child| {
                         child
                             .nodes()
                             .into_iter()
                             .flat_map(|node| {
-                                &plan.statements[run.statements[node]].calls.call_inputs
+                                let user = run.statements[node];
+                                plan.statements[user]
+                                    .calls
+                                    .call_inputs
+                                    .iter()
+                                    .flat_map(move |name| plan.cloned_from(user, name))
                             })
                             .collect()
                     })
                     .collect();
                 for (at, one) in inputs.iter().enumerate() {
                     for other in &inputs[at + 1..] {
-                        shared.extend(one.intersection(other).map(|name| (*name).clone()));
+                        shared.extend(one.intersection(other).cloned());
                     }
                 }
             }
@@ -430,6 +437,25 @@ impl BlockPlan {
         let mut shared = BTreeSet::new();
         walk(self, run, &run.schedule, &mut shared);
         shared
+    }
+
+    /// `name` as statement `user` uses it, and every name its binding was cloned from:
+    /// `pool` for `data` after `let data = App::new(pool.clone());`, and on through the
+    /// `let` that bound `pool`, while it is a `let` of this block.
+    fn cloned_from(&self, user: usize, name: &str) -> BTreeSet<String> {
+        let mut names = BTreeSet::from([name.to_owned()]);
+        let mut pending = vec![(user, name.to_owned())];
+        while let Some((at, name)) = pending.pop() {
+            let Some(&binder) = self.resolves[at].get(&name) else {
+                continue;
+            };
+            for (source, method) in &self.statements[binder].calls.receivers {
+                if method == "clone" && names.insert(source.clone()) {
+                    pending.push((binder, source.clone()));
+                }
+            }
+        }
+        names
     }
 
     /// The run statement `index` belongs to, if it is movable.
