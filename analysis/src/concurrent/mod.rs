@@ -601,4 +601,54 @@ block
 ";
         assert_eq!(text, expected);
     }
+
+    /// atuin's `dotfiles_init`: `let key = load(..)?;` written after the first await and
+    /// used after the join. Moved to the front, a missing key returned before the store
+    /// was opened (as written, the store is opened first, and its error wins when both
+    /// fail); it now waits for the await above it, in that await's branch.
+    #[test]
+    fn a_let_that_may_return_early_stays_after_the_awaits_above_it() {
+        let text = plan(
+            "async fn init(s: &Settings) -> Result<()> {
+    let path = &s.path;
+    let store = Store::new(path).await?;
+    let key = Key::load(&s.key)?;
+    let host = host_id().await?;
+    let stores = (store, key, host);
+    Ok(())
+}",
+        )
+        .explain(&NoLines);
+        assert!(
+            text.contains(
+                "  statement 2:\n      moves (no await: costs nothing); after statement 1: its \
+                 `?` may return early, which as written happens only after this await\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("schedule (by statement): 0 → join(1 → 2, 3) → 4\n"),
+            "{text}"
+        );
+        // Before every await, it still runs first; an `Option`'s `?` too.
+        let text = plan(
+            "async fn f() -> Option<u8> { let key = load()?; let a = one().await; \
+             let b = two().await; let c = (key, a, b); None }",
+        )
+        .explain(&NoLines);
+        assert!(
+            text.contains("schedule (by statement): 0 → join(1, 2) → 3\n"),
+            "{text}"
+        );
+        // With nothing after it, it does not go to the back of the run either.
+        let text = plan(
+            "async fn f() -> Result<()> { let a = one().await?; let check = verify()?; \
+             let b = two().await?; Ok(()) }",
+        )
+        .explain(&NoLines);
+        assert!(
+            text.contains("schedule (by statement): join(0 → 1, 2)\n"),
+            "{text}"
+        );
+    }
 }

@@ -209,6 +209,12 @@ pub enum EdgeReason {
     /// Both use a name, and the compiler shows that one of them borrows it mutably,
     /// writes it or moves out of it (the checker's precise mode).
     BorrowedMutably(String),
+    /// It does not await but may return early (`let key = load()?;`), and the earlier
+    /// statement awaits: as written the fn returns only after that await. Started first,
+    /// it would return before the await ran (its effects missing, and its error instead
+    /// of the earlier one's); moved after the join, it would let the awaits written after
+    /// it finish first.
+    ReturnsAfter,
 }
 
 impl fmt::Display for EdgeReason {
@@ -232,6 +238,9 @@ impl fmt::Display for EdgeReason {
                 f,
                 "both use `{name}`, which one of them borrows mutably, writes or moves (as \
                  the compiler resolved it)"
+            ),
+            EdgeReason::ReturnsAfter => f.write_str(
+                "its `?` may return early, which as written happens only after this await",
             ),
         }
     }
@@ -524,6 +533,13 @@ impl BlockPlan {
                     &may_borrow_mutably[position],
                 );
                 edges.extend(self.borrow_edge(earlier, later, borrowed, mutables, uses));
+                if returns_early_at(statement) && awaits_at(before) {
+                    edges.push(Edge {
+                        earlier,
+                        later,
+                        reason: EdgeReason::ReturnsAfter,
+                    });
+                }
             }
         }
         let local = |statement: usize| {
@@ -534,15 +550,19 @@ impl BlockPlan {
         };
         let awaits: Vec<bool> = members
             .iter()
-            .map(|&member| {
-                matches!(
-                    self.statements[member].role,
-                    Role::Moves(Movable { awaits: true, .. })
-                )
-            })
+            .map(|&member| awaits_at(&self.statements[member]))
             .collect();
+        // A `let` that may return early after an await is scheduled as an await is: it
+        // stays in its branch, after that await, instead of moving to the front or the
+        // back of the run as a zero-cost `let` does.
+        let pinned = members.iter().enumerate().map(|(position, &member)| {
+            awaits[position]
+                || edges
+                    .iter()
+                    .any(|edge| edge.later == member && edge.reason == EdgeReason::ReturnsAfter)
+        });
         let graph = DependencyGraph::new(
-            awaits.clone(),
+            pinned.collect(),
             edges
                 .iter()
                 .map(|edge| (local(edge.earlier), local(edge.later))),
@@ -689,6 +709,22 @@ impl BlockPlan {
 }
 
 static EMPTY: BTreeSet<String> = BTreeSet::new();
+
+/// A movable `let` that suspends.
+fn awaits_at(statement: &Statement) -> bool {
+    matches!(statement.role, Role::Moves(Movable { awaits: true, .. }))
+}
+
+/// A movable `let` that does not suspend but ends in a `?`.
+fn returns_early_at(statement: &Statement) -> bool {
+    matches!(
+        statement.role,
+        Role::Moves(Movable {
+            awaits: false,
+            fail_fast: Some(_),
+        })
+    )
+}
 
 fn touched_names(statement: &Statement) -> BTreeSet<String> {
     statement
