@@ -66,17 +66,24 @@ struct CompilerError {
 }
 
 impl Build {
-    /// The first error, or cargo's message when there is none.
+    /// The first error, or cargo's message when there is none: its first `error` line
+    /// and, when it differs, its last line (the cause at the bottom of its "Caused by"
+    /// chain).
     fn first_error(&self) -> String {
-        match self.errors.first() {
-            Some(error) => error.rendered.trim_end().to_owned(),
-            None => self
-                .stderr
-                .lines()
-                .rev()
-                .find(|line| !line.trim().is_empty())
-                .unwrap_or("`cargo check` failed and printed nothing")
-                .to_owned(),
+        if let Some(error) = self.errors.first() {
+            return error.rendered.trim_end().to_owned();
+        }
+        let lines: Vec<&str> = self
+            .stderr
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .collect();
+        let first = lines.iter().find(|line| line.starts_with("error"));
+        match (first, lines.last()) {
+            (Some(first), Some(last)) if first != last => format!("{first} ({last})"),
+            (Some(line), _) | (None, Some(line)) => (*line).to_owned(),
+            (None, None) => "`cargo check` failed and printed nothing".to_owned(),
         }
     }
 }
@@ -142,6 +149,20 @@ pub(crate) fn verify(
                      could be verified (all were reverted); the first error:\n{}",
                     build.first_error()
                 ));
+                break;
+            }
+            if build.errors.is_empty() {
+                // cargo stopped before rustc reported anything (a dependency it cannot
+                // fetch, a manifest it rejects): nothing the fixes did, and nothing built
+                // them either.
+                let why = format!(
+                    "`cargo check` could not compile package `{name}`, so its fixes could not \
+                     be verified: {}",
+                    build.first_error()
+                );
+                for file in std::mem::take(&mut live) {
+                    revert(applied, &file, &why, root, &mut verdict);
+                }
                 break;
             }
             let blamed: BTreeMap<PathBuf, String> = live
@@ -462,6 +483,41 @@ mod tests {
         assert!(verdict.notes[0].starts_with(
             "package `p` does not build without the fixes either, so none of its fixes could be verified"
         ), "{:?}", verdict.notes);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// mCaptcha's git dependency cannot be fetched offline: cargo fails before rustc
+    /// runs. That is not the fixes' doing, and nothing verified them: each is reverted,
+    /// saying so, after one run.
+    #[test]
+    fn a_cargo_failure_before_compiling_reverts_every_fix_as_not_verified() {
+        let (dir, applied) = package("cargo-fails", "src/a.rs", None);
+        let runs = dir.join("runs");
+        std::fs::write(
+            dir.join("cargo"),
+            format!(
+                "#!/bin/sh\necho run >> {}\nprintf 'error: failed to get `auth` as a \
+                 dependency of package `p`\\n\\nCaused by:\\n  failed to resolve address for \
+                 github.com\\n' >&2\nexit 101\n",
+                runs.display()
+            ),
+        )
+        .unwrap();
+        let verdict = run(&dir, &applied);
+        let reverted: Vec<usize> = verdict.reverted.iter().map(|(index, _)| *index).collect();
+        assert_eq!(reverted, [0, 1]);
+        assert_eq!(
+            verdict.reverted[0].1,
+            "`cargo check` could not compile package `p`, so its fixes could not be verified: \
+             error: failed to get `auth` as a dependency of package `p` (failed to resolve \
+             address for github.com)"
+        );
+        assert!(verdict.notes.is_empty(), "{:?}", verdict.notes);
+        assert_eq!(text(&dir, "runs"), "run\n", "one cargo run");
+        assert_eq!(
+            (text(&dir, "src/a.rs"), text(&dir, "src/b.rs")),
+            ("original".into(), "original".into())
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 
