@@ -165,37 +165,7 @@ pub(crate) fn verify(
                 }
                 break;
             }
-            let blamed: BTreeMap<PathBuf, String> = live
-                .iter()
-                .filter_map(|file| {
-                    let error = build
-                        .errors
-                        .iter()
-                        .find(|error| error.files.iter().any(|name| names(file, name)))?;
-                    Some((file.clone(), error.rendered.trim_end().to_owned()))
-                })
-                .collect();
-            let reverting: Vec<(PathBuf, String)> = if blamed.is_empty() {
-                let why = format!(
-                    "`cargo check` fails in package `{name}` with no error in a fixed file, so \
-                     every fix there was reverted; the first error:\n{}",
-                    build.first_error()
-                );
-                live.iter()
-                    .map(|file| (file.clone(), why.clone()))
-                    .collect()
-            } else {
-                blamed
-                    .into_iter()
-                    .map(|(file, error)| {
-                        let why = format!(
-                            "`cargo check` fails in {} with it:\n{error}",
-                            display_path(&file, root)
-                        );
-                        (file, why)
-                    })
-                    .collect()
-            };
+            let reverting = blame(&build, &live, &name, root);
             for (file, why) in reverting {
                 revert(applied, &file, &why, root, &mut verdict);
                 live.remove(&file);
@@ -204,6 +174,48 @@ pub(crate) fn verify(
     }
     verdict.reverted.sort_by_key(|(index, _)| *index);
     verdict
+}
+
+/// The fixed files of a failed build to revert, each with why: those an error points
+/// into, or, when none is, every one of the package's (the error cannot be blamed on
+/// one fix).
+fn blame(
+    build: &Build,
+    live: &BTreeSet<PathBuf>,
+    name: &str,
+    root: &Path,
+) -> Vec<(PathBuf, String)> {
+    let blamed: BTreeMap<PathBuf, String> = live
+        .iter()
+        .filter_map(|file| {
+            let error = build
+                .errors
+                .iter()
+                .find(|error| error.files.iter().any(|name| names(file, name)))?;
+            Some((file.clone(), error.rendered.trim_end().to_owned()))
+        })
+        .collect();
+    if blamed.is_empty() {
+        let why = format!(
+            "`cargo check` fails in package `{name}` with no error in a fixed file, so \
+             every fix there was reverted; the first error:\n{}",
+            build.first_error()
+        );
+        live.iter()
+            .map(|file| (file.clone(), why.clone()))
+            .collect()
+    } else {
+        blamed
+            .into_iter()
+            .map(|(file, error)| {
+                let why = format!(
+                    "`cargo check` fails in {} with it:\n{error}",
+                    display_path(&file, root)
+                );
+                (file, why)
+            })
+            .collect()
+    }
 }
 
 /// Whether `name`, a file as rustc names it (relative to the workspace root, or
