@@ -130,7 +130,7 @@ pub(crate) fn apply(diagnostics: &[Diagnostic], root: &Path) -> Result<Applied, 
                     file.display()
                 ));
             }
-            text.insert_str(at, &suggestion.replacement);
+            text.insert_str(at, &in_line_ending_of(&suggestion.replacement, &text, at));
             fixed.push(Fixed {
                 file: file.clone(),
                 description: format!(
@@ -157,9 +157,51 @@ pub(crate) fn apply(diagnostics: &[Diagnostic], root: &Path) -> Result<Applied, 
     Ok(Applied { fixed, originals })
 }
 
+/// `replacement` with the line ending of the line of `text` it goes into at `at`:
+/// `\r\n` in a file written so, where the suggestion ends its line with `\n`.
+fn in_line_ending_of(replacement: &str, text: &str, at: usize) -> String {
+    let crlf = text[at..]
+        .find('\n')
+        .is_some_and(|end| text[..at + end].ends_with('\r'));
+    if crlf {
+        replacement.replace("\r\n", "\n").replace('\n', "\r\n")
+    } else {
+        replacement.to_owned()
+    }
+}
+
 fn suggestion_start(diagnostic: &Diagnostic) -> usize {
     diagnostic
         .suggestion
         .as_ref()
         .map_or(0, |suggestion| suggestion.location.bytes.start)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_line_ending_of;
+
+    /// atuin has a source file written with CRLF: an attribute inserted there ends its
+    /// line as the file's other lines do.
+    #[test]
+    fn an_insertion_ends_its_line_as_the_file_does() {
+        let attribute = "#[async_hygiene::concurrent]\n    ";
+        let crlf = "impl A {\r\n    pub async fn f() {}\r\n}\r\n";
+        let at = crlf.find("pub").unwrap();
+        let mut text = crlf.to_owned();
+        text.insert_str(at, &in_line_ending_of(attribute, crlf, at));
+        assert_eq!(
+            text,
+            "impl A {\r\n    #[async_hygiene::concurrent]\r\n    pub async fn f() {}\r\n}\r\n"
+        );
+        let lf = "impl A {\n    pub async fn f() {}\n}\n";
+        let at = lf.find("pub").unwrap();
+        assert_eq!(in_line_ending_of(attribute, lf, at), attribute);
+        // The last line, without an ending: as the suggestion has it.
+        let last = "pub async fn f() {}";
+        assert_eq!(
+            in_line_ending_of("#[concurrent]\n", last, 0),
+            "#[concurrent]\n"
+        );
+    }
 }

@@ -243,6 +243,30 @@ fn after_fix_reports_point_at_their_lines_in_the_edited_file() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// A file written with CRLF keeps its line endings: the inserted line ends as the others.
+#[test]
+fn fix_ends_the_inserted_line_as_the_file_does() {
+    let dir = scratch_copy("fix_lines");
+    let lib = dir.join("src/lib.rs");
+    let crlf = std::fs::read_to_string(&lib).unwrap().replace('\n', "\r\n");
+    std::fs::write(&lib, &crlf).unwrap();
+    let output = fix_without_cargo(&dir);
+    assert!(
+        stderr(&output).contains("fixed src/lib.rs:13: inserted `#[concurrent]`"),
+        "{}",
+        stderr(&output)
+    );
+    let edited = std::fs::read_to_string(&lib).unwrap();
+    assert_eq!(
+        edited,
+        crlf.replace(
+            "pub async fn dashboard",
+            "#[concurrent]\r\npub async fn dashboard"
+        )
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 /// spider's `render_chrome_page` is under `#[cfg(feature = "smart")]`, not a default
 /// feature: a fix there is not built by `--fix`'s `cargo check`, so it is not applied.
 #[test]
