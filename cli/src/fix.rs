@@ -16,7 +16,12 @@ use crate::verify::{self, Applied, Fixed};
 pub(crate) fn run(checked: &Checked, run_cargo: bool) -> Result<bool, String> {
     let root = &checked.workspace.root;
     let applied = apply(&checked.diagnostics, root)?;
+    let left = left_to_review(&checked.diagnostics);
     if applied.fixed.is_empty() {
+        eprintln!(
+            "nothing fixed{}",
+            left.map(|left| format!(": {left}")).unwrap_or_default()
+        );
         return Ok(false);
     }
     let verdict = if run_cargo {
@@ -49,7 +54,43 @@ pub(crate) fn run(checked: &Checked, run_cargo: bool) -> Result<bool, String> {
     for note in &verdict.notes {
         eprintln!("note: {note}");
     }
+    if let Some(left) = left {
+        eprintln!("note: {left}");
+    }
     Ok(true)
+}
+
+/// What `--fix` left alone, when it did: "2 `sequential-awaits` suggestions are not
+/// applied: …".
+fn left_to_review(diagnostics: &[Diagnostic]) -> Option<String> {
+    let left = diagnostics
+        .iter()
+        .filter(|diagnostic| {
+            diagnostic.code == Code::SEQUENTIAL_AWAITS
+                && diagnostic.suggestion.as_ref().is_some_and(|suggestion| {
+                    suggestion.applicability != Applicability::MachineApplicable
+                })
+        })
+        .count();
+    let (count, it, verb) = match left {
+        0 => return None,
+        1 => (
+            "1 `sequential-awaits` suggestion is".to_owned(),
+            "it",
+            "review it",
+        ),
+        many => (
+            format!("{many} `sequential-awaits` suggestions are"),
+            "them",
+            "review each",
+        ),
+    };
+    Some(format!(
+        "{count} not applied, as `--fix` cannot show {it} safe: the package does not depend \
+         on `async-hygiene`, another attribute on the fn decides the expansion order, the \
+         joined calls share a receiver or an argument, or the fn is under a `#[cfg]` the \
+         build may leave out; {verb} and add the attribute by hand"
+    ))
 }
 
 /// Applies the safe insertions to the files. A file that cannot be read or written, or
@@ -89,7 +130,7 @@ pub(crate) fn apply(diagnostics: &[Diagnostic], root: &Path) -> Result<Applied, 
                     file.display()
                 ));
             }
-            text.insert_str(at, &suggestion.replacement);
+            text.insert_str(at, &in_line_ending_of(&suggestion.replacement, &text, at));
             fixed.push(Fixed {
                 file: file.clone(),
                 description: format!(
@@ -116,9 +157,51 @@ pub(crate) fn apply(diagnostics: &[Diagnostic], root: &Path) -> Result<Applied, 
     Ok(Applied { fixed, originals })
 }
 
+/// `replacement` with the line ending of the line of `text` it goes into at `at`:
+/// `\r\n` in a file written so, where the suggestion ends its line with `\n`.
+fn in_line_ending_of(replacement: &str, text: &str, at: usize) -> String {
+    let crlf = text[at..]
+        .find('\n')
+        .is_some_and(|end| text[..at + end].ends_with('\r'));
+    if crlf {
+        replacement.replace("\r\n", "\n").replace('\n', "\r\n")
+    } else {
+        replacement.to_owned()
+    }
+}
+
 fn suggestion_start(diagnostic: &Diagnostic) -> usize {
     diagnostic
         .suggestion
         .as_ref()
         .map_or(0, |suggestion| suggestion.location.bytes.start)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_line_ending_of;
+
+    /// atuin has a source file written with CRLF: an attribute inserted there ends its
+    /// line as the file's other lines do.
+    #[test]
+    fn an_insertion_ends_its_line_as_the_file_does() {
+        let attribute = "#[async_hygiene::concurrent]\n    ";
+        let crlf = "impl A {\r\n    pub async fn f() {}\r\n}\r\n";
+        let at = crlf.find("pub").unwrap();
+        let mut text = crlf.to_owned();
+        text.insert_str(at, &in_line_ending_of(attribute, crlf, at));
+        assert_eq!(
+            text,
+            "impl A {\r\n    #[async_hygiene::concurrent]\r\n    pub async fn f() {}\r\n}\r\n"
+        );
+        let lf = "impl A {\n    pub async fn f() {}\n}\n";
+        let at = lf.find("pub").unwrap();
+        assert_eq!(in_line_ending_of(attribute, lf, at), attribute);
+        // The last line, without an ending: as the suggestion has it.
+        let last = "pub async fn f() {}";
+        assert_eq!(
+            in_line_ending_of("#[concurrent]\n", last, 0),
+            "#[concurrent]\n"
+        );
+    }
 }

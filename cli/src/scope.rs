@@ -70,6 +70,7 @@ impl CrateRules {
             guards,
             uses_facade,
             test_code: false,
+            conditional: false,
         };
         (
             CrateRules {
@@ -114,6 +115,10 @@ pub(crate) struct ScopeRules {
     /// of `tests/` or `benches/`. `cpu-bound` is not reported there: a test's runtime
     /// serves no one else.
     test_code: bool,
+    /// Code under a `#[cfg(..)]` other than `cfg(test)` (on the item or an enclosing
+    /// `impl` or inline `mod`): built only in some configurations, so `--fix`, which
+    /// builds one, could not verify a change there.
+    conditional: bool,
 }
 
 impl ScopeRules {
@@ -127,6 +132,7 @@ impl ScopeRules {
             guards: Arc::clone(&self.guards),
             uses_facade: self.uses_facade,
             test_code: self.test_code,
+            conditional: self.conditional,
         }
     }
 
@@ -138,6 +144,11 @@ impl ScopeRules {
     /// `[concurrent.guards]`.
     pub(crate) fn guards(&self) -> &[Guard] {
         &self.guards
+    }
+
+    /// Whether this is code under a `#[cfg(..)]` other than `cfg(test)`.
+    pub(crate) fn is_conditional(&self) -> bool {
+        self.conditional
     }
 
     /// Whether the package depends on `async-hygiene`.
@@ -161,9 +172,11 @@ impl ScopeRules {
             })
             .collect();
         let test_code = self.test_code || attrs.iter().any(marks_test_code);
+        let conditional = self.conditional || attrs.iter().any(is_conditional);
         if policies.is_empty() {
             return ScopeRules {
                 test_code,
+                conditional,
                 ..self.clone()
             };
         }
@@ -182,6 +195,7 @@ impl ScopeRules {
             guards: Arc::clone(&self.guards),
             uses_facade: self.uses_facade,
             test_code,
+            conditional,
         }
     }
 
@@ -286,6 +300,15 @@ fn marks_test_code(attr: &Attribute) -> bool {
     attr.path().is_ident("cfg")
         && tokens_mention(list.tokens.clone(), "test")
         && !tokens_mention(list.tokens.clone(), "not")
+}
+
+/// `#[cfg(feature = "x")]`, `#[cfg(unix)]`, `#[cfg(any(test, feature = "x"))]`: every
+/// `#[cfg]` but `#[cfg(test)]`, which `cargo check --all-targets` builds.
+fn is_conditional(attr: &Attribute) -> bool {
+    let syn::Meta::List(list) = &attr.meta else {
+        return false;
+    };
+    attr.path().is_ident("cfg") && list.tokens.to_string() != "test"
 }
 
 /// Whether an attribute is `#[name]` or `#[path::to::name]`.

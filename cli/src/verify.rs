@@ -2,7 +2,9 @@
 //! `cargo check --all-targets` builds each changed package; a file the compiler then
 //! reports an error in gets its original text back, and the package is checked again.
 //! An error in no changed file cannot be blamed on one fix: every fix of that package
-//! is reverted. The package is checked in the user's own target directory, as `cargo
+//! is reverted. A changed file that no target of its package compiled (a `#[cfg]` or
+//! a feature leaves its module out) was not verified, and is reverted too. The package
+//! is checked in the user's own target directory, as `cargo
 //! fix` does: `cargo check` writes metadata-only artifacts that `cargo build` never
 //! reads, so nothing the user built is rebuilt, and the dependencies the user (or their
 //! editor) already checked are not checked again: a target directory of our own would
@@ -50,6 +52,10 @@ struct Build {
     /// cargo's own last words, for a failure with no compiler error (a dependency that
     /// cannot be resolved).
     stderr: String,
+    /// The source files the package's targets were compiled from, as rustc names them
+    /// in its dep-info (relative to the workspace root, or absolute); `None` when cargo
+    /// named no dep-info of the package.
+    sources: Option<BTreeSet<PathBuf>>,
 }
 
 struct CompilerError {
@@ -60,17 +66,24 @@ struct CompilerError {
 }
 
 impl Build {
-    /// The first error, or cargo's message when there is none.
+    /// The first error, or cargo's message when there is none: its first `error` line
+    /// and, when it differs, its last line (the cause at the bottom of its "Caused by"
+    /// chain).
     fn first_error(&self) -> String {
-        match self.errors.first() {
-            Some(error) => error.rendered.trim_end().to_owned(),
-            None => self
-                .stderr
-                .lines()
-                .rev()
-                .find(|line| !line.trim().is_empty())
-                .unwrap_or("`cargo check` failed and printed nothing")
-                .to_owned(),
+        if let Some(error) = self.errors.first() {
+            return error.rendered.trim_end().to_owned();
+        }
+        let lines: Vec<&str> = self
+            .stderr
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .collect();
+        let first = lines.iter().find(|line| line.starts_with("error"));
+        match (first, lines.last()) {
+            (Some(first), Some(last)) if first != last => format!("{first} ({last})"),
+            (Some(line), _) | (None, Some(line)) => (*line).to_owned(),
+            (None, None) => "`cargo check` failed and printed nothing".to_owned(),
         }
     }
 }
@@ -110,6 +123,24 @@ pub(crate) fn verify(
                 }
             };
             if build.success {
+                let Some(sources) = &build.sources else {
+                    break;
+                };
+                let unbuilt: Vec<PathBuf> = live
+                    .iter()
+                    .filter(|file| !sources.iter().any(|source| names(file, source)))
+                    .cloned()
+                    .collect();
+                for file in unbuilt {
+                    let why = format!(
+                        "`cargo check --all-targets` does not compile {} (a `#[cfg]` or a \
+                         feature leaves it out of every target of package `{name}`), so the \
+                         fix could not be verified",
+                        display_path(&file, root)
+                    );
+                    revert(applied, &file, &why, root, &mut verdict);
+                    live.remove(&file);
+                }
                 break;
             }
             if live.is_empty() {
@@ -120,57 +151,92 @@ pub(crate) fn verify(
                 ));
                 break;
             }
-            let blamed: BTreeMap<PathBuf, String> = live
-                .iter()
-                .filter_map(|file| {
-                    let error = build.errors.iter().find(|error| {
-                        error
-                            .files
-                            .iter()
-                            .any(|name| !name.as_os_str().is_empty() && file.ends_with(name))
-                    })?;
-                    Some((file.clone(), error.rendered.trim_end().to_owned()))
-                })
-                .collect();
-            let reverting: Vec<(PathBuf, String)> = if blamed.is_empty() {
+            if build.errors.is_empty() {
+                // cargo stopped before rustc reported anything (a dependency it cannot
+                // fetch, a manifest it rejects): nothing the fixes did, and nothing built
+                // them either.
                 let why = format!(
-                    "`cargo check` fails in package `{name}` with no error in a fixed file, so \
-                     every fix there was reverted; the first error:\n{}",
+                    "`cargo check` could not compile package `{name}`, so its fixes could not \
+                     be verified: {}",
                     build.first_error()
                 );
-                live.iter()
-                    .map(|file| (file.clone(), why.clone()))
-                    .collect()
-            } else {
-                blamed
-                    .into_iter()
-                    .map(|(file, error)| {
-                        let why = format!(
-                            "`cargo check` fails in {} with it:\n{error}",
-                            display_path(&file, root)
-                        );
-                        (file, why)
-                    })
-                    .collect()
-            };
+                for file in std::mem::take(&mut live) {
+                    revert(applied, &file, &why, root, &mut verdict);
+                }
+                break;
+            }
+            let reverting = blame(&build, &live, &name, root);
             for (file, why) in reverting {
-                if let Err(error) = std::fs::write(&file, &applied.originals[&file]) {
-                    verdict.notes.push(format!(
-                        "{}: cannot be reverted: {error}",
-                        display_path(&file, root)
-                    ));
-                }
+                revert(applied, &file, &why, root, &mut verdict);
                 live.remove(&file);
-                for (index, fixed) in applied.fixed.iter().enumerate() {
-                    if fixed.file == file {
-                        verdict.reverted.push((index, why.clone()));
-                    }
-                }
             }
         }
     }
     verdict.reverted.sort_by_key(|(index, _)| *index);
     verdict
+}
+
+/// The fixed files of a failed build to revert, each with why: those an error points
+/// into, or, when none is, every one of the package's (the error cannot be blamed on
+/// one fix).
+fn blame(
+    build: &Build,
+    live: &BTreeSet<PathBuf>,
+    name: &str,
+    root: &Path,
+) -> Vec<(PathBuf, String)> {
+    let blamed: BTreeMap<PathBuf, String> = live
+        .iter()
+        .filter_map(|file| {
+            let error = build
+                .errors
+                .iter()
+                .find(|error| error.files.iter().any(|name| names(file, name)))?;
+            Some((file.clone(), error.rendered.trim_end().to_owned()))
+        })
+        .collect();
+    if blamed.is_empty() {
+        let why = format!(
+            "`cargo check` fails in package `{name}` with no error in a fixed file, so \
+             every fix there was reverted; the first error:\n{}",
+            build.first_error()
+        );
+        live.iter()
+            .map(|file| (file.clone(), why.clone()))
+            .collect()
+    } else {
+        blamed
+            .into_iter()
+            .map(|(file, error)| {
+                let why = format!(
+                    "`cargo check` fails in {} with it:\n{error}",
+                    display_path(&file, root)
+                );
+                (file, why)
+            })
+            .collect()
+    }
+}
+
+/// Whether `name`, a file as rustc names it (relative to the workspace root, or
+/// absolute), is `file`.
+fn names(file: &Path, name: &Path) -> bool {
+    !name.as_os_str().is_empty() && file.ends_with(name)
+}
+
+/// Gives `file` its original text back, and records why for each of its fixes.
+fn revert(applied: &Applied, file: &Path, why: &str, root: &Path, verdict: &mut Verdict) {
+    if let Err(error) = std::fs::write(file, &applied.originals[file]) {
+        verdict.notes.push(format!(
+            "{}: cannot be reverted: {error}",
+            display_path(file, root)
+        ));
+    }
+    for (index, fixed) in applied.fixed.iter().enumerate() {
+        if fixed.file == file {
+            verdict.reverted.push((index, why.to_owned()));
+        }
+    }
 }
 
 /// `cargo check --all-targets` of the package, quiet, with cargo's JSON messages.
@@ -199,22 +265,84 @@ fn cargo_check(cargo: &OsString, manifest: &Path) -> Result<Build, String> {
         text
     });
     let mut errors = Vec::new();
+    let mut dep_info = Vec::new();
     if let Some(stdout) = child.stdout.take() {
         for message in Message::parse_stream(BufReader::new(stdout)).flatten() {
-            if let Message::CompilerMessage(message) = message {
-                if let Some(error) = compiler_error(&message.message) {
-                    errors.push(error);
+            match message {
+                Message::CompilerMessage(message) => {
+                    if let Some(error) = compiler_error(&message.message) {
+                        errors.push(error);
+                    }
                 }
+                Message::CompilerArtifact(artifact)
+                    if artifact.manifest_path.as_std_path() == manifest =>
+                {
+                    dep_info.extend(
+                        artifact
+                            .filenames
+                            .iter()
+                            .filter_map(|output| dep_info_of(output.as_std_path())),
+                    );
+                }
+                _ => {}
             }
         }
     }
     let status = child.wait().map_err(|error| error.to_string())?;
     let stderr = reading.join().unwrap_or_default();
+    let sources = (!dep_info.is_empty()).then(|| {
+        dep_info
+            .iter()
+            .filter_map(|path| std::fs::read_to_string(path).ok())
+            .flat_map(|text| dep_info_sources(&text))
+            .collect()
+    });
     Ok(Build {
         success: status.success(),
         errors,
         stderr,
+        sources,
     })
+}
+
+/// The dep-info file rustc wrote beside a check's output: `deps/foo-HASH.d` for
+/// `deps/libfoo-HASH.rmeta`.
+fn dep_info_of(output: &Path) -> Option<PathBuf> {
+    if output.extension()? != "rmeta" {
+        return None;
+    }
+    let stem = output.file_stem()?.to_str()?;
+    let stem = stem.strip_prefix("lib").unwrap_or(stem);
+    Some(output.with_file_name(format!("{stem}.d")))
+}
+
+/// The files a dep-info lists after its first `output:` (a space in a name is
+/// escaped as `\ `).
+fn dep_info_sources(text: &str) -> Vec<PathBuf> {
+    let Some(first) = text.lines().next() else {
+        return Vec::new();
+    };
+    let Some((_, inputs)) = first.split_once(": ") else {
+        return Vec::new();
+    };
+    let mut files = Vec::new();
+    let mut name = String::new();
+    let mut chars = inputs.chars();
+    while let Some(char) = chars.next() {
+        match char {
+            '\\' => name.extend(chars.next()),
+            ' ' => {
+                if !name.is_empty() {
+                    files.push(PathBuf::from(std::mem::take(&mut name)));
+                }
+            }
+            other => name.push(other),
+        }
+    }
+    if !name.is_empty() {
+        files.push(PathBuf::from(name));
+    }
+    files
 }
 
 /// An error of rustc's, with the files it points into (its notes' too); `None` for a
@@ -367,6 +495,97 @@ mod tests {
         assert!(verdict.notes[0].starts_with(
             "package `p` does not build without the fixes either, so none of its fixes could be verified"
         ), "{:?}", verdict.notes);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// mCaptcha's git dependency cannot be fetched offline: cargo fails before rustc
+    /// runs. That is not the fixes' doing, and nothing verified them: each is reverted,
+    /// saying so, after one run.
+    #[test]
+    fn a_cargo_failure_before_compiling_reverts_every_fix_as_not_verified() {
+        let (dir, applied) = package("cargo-fails", "src/a.rs", None);
+        let runs = dir.join("runs");
+        std::fs::write(
+            dir.join("cargo"),
+            format!(
+                "#!/bin/sh\necho run >> {}\nprintf 'error: failed to get `auth` as a \
+                 dependency of package `p`\\n\\nCaused by:\\n  failed to resolve address for \
+                 github.com\\n' >&2\nexit 101\n",
+                runs.display()
+            ),
+        )
+        .unwrap();
+        let verdict = run(&dir, &applied);
+        let reverted: Vec<usize> = verdict.reverted.iter().map(|(index, _)| *index).collect();
+        assert_eq!(reverted, [0, 1]);
+        assert_eq!(
+            verdict.reverted[0].1,
+            "`cargo check` could not compile package `p`, so its fixes could not be verified: \
+             error: failed to get `auth` as a dependency of package `p` (failed to resolve \
+             address for github.com)"
+        );
+        assert!(verdict.notes.is_empty(), "{:?}", verdict.notes);
+        assert_eq!(text(&dir, "runs"), "run\n", "one cargo run");
+        assert_eq!(
+            (text(&dir, "src/a.rs"), text(&dir, "src/b.rs")),
+            ("original".into(), "original".into())
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// spider's `long_term_memory.rs` is a module under `#[cfg(feature = "memvid")]`:
+    /// the build succeeds without compiling it, which verifies nothing there.
+    #[test]
+    fn a_file_no_target_compiles_is_reverted_as_not_verified() {
+        let (dir, applied) = package("unbuilt", "src/a.rs", Some("src/none.rs"));
+        let deps = dir.join("target/debug/deps");
+        std::fs::create_dir_all(&deps).unwrap();
+        std::fs::write(
+            deps.join("p-1.d"),
+            format!(
+                "{}: src/lib.rs src/a.rs src/with\\ space.rs\n\nsrc/lib.rs:\nsrc/a.rs:\n",
+                deps.join("libp-1.rmeta").display()
+            ),
+        )
+        .unwrap();
+        let artifact = serde_json::json!({
+            "reason": "compiler-artifact",
+            "package_id": "path+file:///p#p@0.1.0",
+            "manifest_path": dir.join("Cargo.toml"),
+            "target": { "kind": ["lib"], "crate_types": ["lib"], "name": "p",
+                "src_path": dir.join("src/lib.rs"), "edition": "2021", "doc": true,
+                "doctest": true, "test": true },
+            "profile": { "opt_level": "0", "debuginfo": 2, "debug_assertions": true,
+                "overflow_checks": true, "test": false },
+            "features": [],
+            "filenames": [deps.join("libp-1.rmeta")],
+            "executable": null,
+            "fresh": true,
+        });
+        std::fs::write(
+            dir.join("cargo"),
+            format!("#!/bin/sh\nprintf '%s\\n' '{artifact}'\n"),
+        )
+        .unwrap();
+        let verdict = run(&dir, &applied);
+        assert_eq!(verdict.reverted.len(), 1, "{verdict:?}");
+        assert_eq!(verdict.reverted[0].0, 1);
+        assert_eq!(
+            verdict.reverted[0].1,
+            "`cargo check --all-targets` does not compile src/b.rs (a `#[cfg]` or a feature \
+             leaves it out of every target of package `p`), so the fix could not be verified"
+        );
+        assert_eq!(
+            (text(&dir, "src/a.rs"), text(&dir, "src/b.rs")),
+            ("FIXED".into(), "original".into())
+        );
+        assert_eq!(
+            dep_info_sources("out.rmeta: src/a.rs src/with\\ space.rs\n"),
+            [
+                PathBuf::from("src/a.rs"),
+                PathBuf::from("src/with space.rs")
+            ]
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 

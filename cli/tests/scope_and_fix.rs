@@ -45,6 +45,20 @@ fn places(messages: &[Value]) -> Vec<(String, u64)> {
     places
 }
 
+/// `check --fix` with JSON reports, and no cargo run (so the fixes are not built).
+fn fix_without_cargo(dir: &Path) -> Output {
+    run_in(
+        dir,
+        &[
+            "check",
+            "--fix",
+            "--no-metadata",
+            "--message-format",
+            "json",
+        ],
+    )
+}
+
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -196,16 +210,7 @@ fn one_file_is_checked_within_its_crate() {
 #[test]
 fn after_fix_reports_point_at_their_lines_in_the_edited_file() {
     let dir = scratch_copy("fix_lines");
-    let output = run_in(
-        &dir,
-        &[
-            "check",
-            "--fix",
-            "--no-metadata",
-            "--message-format",
-            "json",
-        ],
-    );
+    let output = fix_without_cargo(&dir);
     let text = stderr(&output);
     assert!(
         text.contains("fixed src/lib.rs:13: inserted `#[concurrent]`"),
@@ -235,6 +240,73 @@ fn after_fix_reports_point_at_their_lines_in_the_edited_file() {
     let output = run_in(&dir, &["check", "--no-metadata"]);
     let human = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(human.contains("--> src/lib.rs:21:5"), "{human}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A file written with CRLF keeps its line endings: the inserted line ends as the others.
+#[test]
+fn fix_ends_the_inserted_line_as_the_file_does() {
+    let dir = scratch_copy("fix_lines");
+    let lib = dir.join("src/lib.rs");
+    let crlf = std::fs::read_to_string(&lib).unwrap().replace('\n', "\r\n");
+    std::fs::write(&lib, &crlf).unwrap();
+    let output = fix_without_cargo(&dir);
+    assert!(
+        stderr(&output).contains("fixed src/lib.rs:13: inserted `#[concurrent]`"),
+        "{}",
+        stderr(&output)
+    );
+    let edited = std::fs::read_to_string(&lib).unwrap();
+    assert_eq!(
+        edited,
+        crlf.replace(
+            "pub async fn dashboard",
+            "#[concurrent]\r\npub async fn dashboard"
+        )
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// spider's `render_chrome_page` is under `#[cfg(feature = "smart")]`, not a default
+/// feature: a fix there is not built by `--fix`'s `cargo check`, so it is not applied.
+#[test]
+fn fix_leaves_joins_under_a_cfg_it_does_not_build_to_the_user() {
+    let dir = scratch_copy("fix_conditional");
+    let output = fix_without_cargo(&dir);
+    let text = stderr(&output);
+    let fixed: Vec<&str> = text
+        .lines()
+        .filter(|line| line.starts_with("fixed "))
+        .collect();
+    assert_eq!(
+        fixed,
+        [
+            "fixed src/lib.rs:12: inserted `#[async_hygiene::concurrent]`",
+            "fixed src/lib.rs:47: inserted `#[async_hygiene::concurrent]`",
+        ],
+        "{text}"
+    );
+    // The three left are still reported (a line lower, below the first insertion), each
+    // with the attribute as a suggestion to review.
+    let messages = json_lines(&output);
+    let lines: Vec<u64> = places(&messages)
+        .into_iter()
+        .map(|(_, line)| line)
+        .collect();
+    assert_eq!(lines, [21, 31, 40]);
+    assert!(
+        text.contains(
+            "note: 3 `sequential-awaits` suggestions are not applied, as `--fix` cannot show \
+             them safe"
+        ),
+        "{text}"
+    );
+    let edited = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap();
+    assert_eq!(
+        edited.matches("#[async_hygiene::concurrent]").count(),
+        2,
+        "{edited}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 

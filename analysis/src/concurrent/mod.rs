@@ -467,6 +467,40 @@ mod tests {
         assert!(summary.machine_applicable() && summary.caution().is_none());
     }
 
+    /// mCaptcha's `demo_account_works`: `DemoUser::spawn(data, ..)` registers the demo
+    /// user and `add_levels_util(data_inner, ..)` signs in as it; `data` was made from
+    /// `data_inner.clone()`, so both reach one database, and joined the sign-in could run
+    /// before the user exists. The names differ; the clone makes them one input.
+    #[test]
+    fn a_binding_cloned_from_another_shares_its_state() {
+        let summary = plan(
+            "async fn f(data_inner: ArcData) { let data = AppData::new(data_inner.clone()); \
+             delete_user(&data_inner).await; \
+             let user = DemoUser::spawn(data, 25).await.unwrap(); \
+             let (_, resp, key) = add_levels_util(&data_inner, USER).await; }",
+        )
+        .summary()
+        .expect("the two calls still join");
+        assert_eq!(summary.shared, ["data_inner"]);
+        assert!(!summary.machine_applicable());
+        // Through two clones, and from `self`.
+        let summary = plan(
+            "async fn f(&self) { let pool = self.pool.clone(); let app = App::new(pool.clone()); \
+             touch().await; let a = spawn(app).await; let b = self.count().await; }",
+        )
+        .summary()
+        .expect("the two calls still join");
+        assert_eq!(summary.shared, ["self"]);
+        // A clone of a name the other call does not use shares nothing.
+        let summary = plan(
+            "async fn f(a: Arc<A>, b: Arc<B>) { let a2 = a.clone(); touch().await; \
+             let x = one(a2).await; let y = two(&b).await; }",
+        )
+        .summary()
+        .expect("independent calls join");
+        assert!(summary.machine_applicable(), "{:?}", summary.shared);
+    }
+
     /// The compiler's uses, given per statement by the text of its `let` binding.
     fn with_compiler(source: &str, uses: &[(&str, &[&str], &[&str])]) -> FnPlan {
         let function: syn::ItemFn = syn::parse_str(source).expect("test fn parses");
@@ -611,5 +645,55 @@ block
     schedule (by statement): join(0 → 1, 2 → 3)
 ";
         assert_eq!(text, expected);
+    }
+
+    /// atuin's `dotfiles_init`: `let key = load(..)?;` written after the first await and
+    /// used after the join. Moved to the front, a missing key returned before the store
+    /// was opened (as written, the store is opened first, and its error wins when both
+    /// fail); it now waits for the await above it, in that await's branch.
+    #[test]
+    fn a_let_that_may_return_early_stays_after_the_awaits_above_it() {
+        let text = plan(
+            "async fn init(s: &Settings) -> Result<()> {
+    let path = &s.path;
+    let store = Store::new(path).await?;
+    let key = Key::load(&s.key)?;
+    let host = host_id().await?;
+    let stores = (store, key, host);
+    Ok(())
+}",
+        )
+        .explain(&NoLines);
+        assert!(
+            text.contains(
+                "  statement 2:\n      moves (no await: costs nothing); after statement 1: its \
+                 `?` may return early, which as written happens only after this await\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("schedule (by statement): 0 → join(1 → 2, 3) → 4\n"),
+            "{text}"
+        );
+        // Before every await, it still runs first; an `Option`'s `?` too.
+        let text = plan(
+            "async fn f() -> Option<u8> { let key = load()?; let a = one().await; \
+             let b = two().await; let c = (key, a, b); None }",
+        )
+        .explain(&NoLines);
+        assert!(
+            text.contains("schedule (by statement): 0 → join(1, 2) → 3\n"),
+            "{text}"
+        );
+        // With nothing after it, it does not go to the back of the run either.
+        let text = plan(
+            "async fn f() -> Result<()> { let a = one().await?; let check = verify()?; \
+             let b = two().await?; Ok(()) }",
+        )
+        .explain(&NoLines);
+        assert!(
+            text.contains("schedule (by statement): join(0 → 1, 2)\n"),
+            "{text}"
+        );
     }
 }

@@ -209,6 +209,12 @@ pub enum EdgeReason {
     /// Both use a name, and the compiler shows that one of them borrows it mutably,
     /// writes it or moves out of it (the checker's precise mode).
     BorrowedMutably(String),
+    /// It does not await but may return early (`let key = load()?;`), and the earlier
+    /// statement awaits: as written the fn returns only after that await. Started first,
+    /// it would return before the await ran (its effects missing, and its error instead
+    /// of the earlier one's); moved after the join, it would let the awaits written after
+    /// it finish first.
+    ReturnsAfter,
 }
 
 impl fmt::Display for EdgeReason {
@@ -232,6 +238,9 @@ impl fmt::Display for EdgeReason {
                 f,
                 "both use `{name}`, which one of them borrows mutably, writes or moves (as \
                  the compiler resolved it)"
+            ),
+            EdgeReason::ReturnsAfter => f.write_str(
+                "its `?` may return early, which as written happens only after this await",
             ),
         }
     }
@@ -396,7 +405,9 @@ impl BlockPlan {
 
     /// The names that two statements joined in `run` (in different branches of one join)
     /// both pass to a call or call a method on: the state they may share, whose order the
-    /// join no longer keeps.
+    /// join no longer keeps. A name bound from a `.clone()` of another stands for that
+    /// one too (`let data = App::new(pool.clone());`: a call given `data` and one given
+    /// `pool` reach one pool), through the block's earlier `let`s.
     #[must_use]
     pub fn shared_inputs(&self, run: &Run) -> BTreeSet<String> {
         fn walk(plan: &BlockPlan, run: &Run, schedule: &Schedule, shared: &mut BTreeSet<String>) {
@@ -405,21 +416,26 @@ impl BlockPlan {
                 Schedule::Series(children) | Schedule::Parallel(children) => children,
             };
             if matches!(schedule, Schedule::Parallel(_)) {
-                let inputs: Vec<BTreeSet<&String>> = children
+                let inputs: Vec<BTreeSet<String>> = children
                     .iter()
                     .map(|child| {
                         child
                             .nodes()
                             .into_iter()
                             .flat_map(|node| {
-                                &plan.statements[run.statements[node]].calls.call_inputs
+                                let user = run.statements[node];
+                                plan.statements[user]
+                                    .calls
+                                    .call_inputs
+                                    .iter()
+                                    .flat_map(move |name| plan.cloned_from(user, name))
                             })
                             .collect()
                     })
                     .collect();
                 for (at, one) in inputs.iter().enumerate() {
                     for other in &inputs[at + 1..] {
-                        shared.extend(one.intersection(other).map(|name| (*name).clone()));
+                        shared.extend(one.intersection(other).cloned());
                     }
                 }
             }
@@ -430,6 +446,25 @@ impl BlockPlan {
         let mut shared = BTreeSet::new();
         walk(self, run, &run.schedule, &mut shared);
         shared
+    }
+
+    /// `name` as statement `user` uses it, and every name its binding was cloned from:
+    /// `pool` for `data` after `let data = App::new(pool.clone());`, and on through the
+    /// `let` that bound `pool`, while it is a `let` of this block.
+    fn cloned_from(&self, user: usize, name: &str) -> BTreeSet<String> {
+        let mut names = BTreeSet::from([name.to_owned()]);
+        let mut pending = vec![(user, name.to_owned())];
+        while let Some((at, name)) = pending.pop() {
+            let Some(&binder) = self.resolves[at].get(&name) else {
+                continue;
+            };
+            for (source, method) in &self.statements[binder].calls.receivers {
+                if method == "clone" && names.insert(source.clone()) {
+                    pending.push((binder, source.clone()));
+                }
+            }
+        }
+        names
     }
 
     /// The run statement `index` belongs to, if it is movable.
@@ -498,6 +533,13 @@ impl BlockPlan {
                     &may_borrow_mutably[position],
                 );
                 edges.extend(self.borrow_edge(earlier, later, borrowed, mutables, uses));
+                if returns_early_at(statement) && awaits_at(before) {
+                    edges.push(Edge {
+                        earlier,
+                        later,
+                        reason: EdgeReason::ReturnsAfter,
+                    });
+                }
             }
         }
         let local = |statement: usize| {
@@ -508,15 +550,19 @@ impl BlockPlan {
         };
         let awaits: Vec<bool> = members
             .iter()
-            .map(|&member| {
-                matches!(
-                    self.statements[member].role,
-                    Role::Moves(Movable { awaits: true, .. })
-                )
-            })
+            .map(|&member| awaits_at(&self.statements[member]))
             .collect();
+        // A `let` that may return early after an await is scheduled as an await is: it
+        // stays in its branch, after that await, instead of moving to the front or the
+        // back of the run as a zero-cost `let` does.
+        let pinned = members.iter().enumerate().map(|(position, &member)| {
+            awaits[position]
+                || edges
+                    .iter()
+                    .any(|edge| edge.later == member && edge.reason == EdgeReason::ReturnsAfter)
+        });
         let graph = DependencyGraph::new(
-            awaits.clone(),
+            pinned.collect(),
             edges
                 .iter()
                 .map(|edge| (local(edge.earlier), local(edge.later))),
@@ -663,6 +709,22 @@ impl BlockPlan {
 }
 
 static EMPTY: BTreeSet<String> = BTreeSet::new();
+
+/// A movable `let` that suspends.
+fn awaits_at(statement: &Statement) -> bool {
+    matches!(statement.role, Role::Moves(Movable { awaits: true, .. }))
+}
+
+/// A movable `let` that does not suspend but ends in a `?`.
+fn returns_early_at(statement: &Statement) -> bool {
+    matches!(
+        statement.role,
+        Role::Moves(Movable {
+            awaits: false,
+            fail_fast: Some(_),
+        })
+    )
+}
 
 fn touched_names(statement: &Statement) -> BTreeSet<String> {
     statement

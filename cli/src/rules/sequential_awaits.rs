@@ -62,8 +62,10 @@ async fn dashboard(id: u32) -> Page {
 ```
 
 The report carries the attribute as a suggestion. `cargo async-hygiene check --fix`
-inserts it where it compiles as written: the package depends on `async-hygiene` and no
-other attribute on the fn decides the order the two expand in.
+inserts it where it compiles as written and its build can verify it: the package
+depends on `async-hygiene`, no other attribute on the fn decides the order the two
+expand in, the joined calls share no receiver or argument, and the fn is under no
+`#[cfg]` but `cfg(test)`.
 ",
         how_to_allow: "
 `sequential-awaits = \"allow\"` in the `[lints]` table of `async-hygiene.toml` (its
@@ -146,7 +148,9 @@ pub(crate) fn check(
     at.line_end = at.line_start;
     at.column_end = at.column_start;
     // Safe to apply when it compiles as written: the crate depends on the facade,
-    // and no other attribute on the fn decides the order the two expand in.
+    // and no other attribute on the fn decides the order the two expand in; and when
+    // `--fix` can verify it: code under a `#[cfg]` other than `cfg(test)` may not be
+    // in the one configuration it builds.
     let alone = attrs.iter().all(|attr| {
         [
             "doc", "allow", "warn", "deny", "expect", "must_use", "inline", "cfg",
@@ -158,7 +162,11 @@ pub(crate) fn check(
         message: format!("add `{attribute}` to run them concurrently"),
         location: at,
         replacement: format!("{attribute}\n{indent}"),
-        applicability: if rules.uses_facade() && alone && summary.machine_applicable() {
+        applicability: if rules.uses_facade()
+            && alone
+            && !rules.is_conditional()
+            && summary.machine_applicable()
+        {
             Applicability::MachineApplicable
         } else {
             Applicability::MaybeIncorrect
