@@ -69,7 +69,8 @@ pub(crate) fn marked(dir: &Path) -> BTreeSet<(String, u64, String)> {
 }
 
 /// A fresh copy of fixture `name` under the system's temporary directory (`label` keeps
-/// the copies of different test crates apart), for a test that changes it.
+/// the copies of different test crates apart, a number those of one), for a test that
+/// changes it; the test removes it when it passes.
 pub(crate) fn scratch_copy_of(name: &str, label: &str) -> PathBuf {
     fn copy(from: &Path, to: &Path) {
         std::fs::create_dir_all(to).unwrap();
@@ -82,8 +83,11 @@ pub(crate) fn scratch_copy_of(name: &str, label: &str) -> PathBuf {
             }
         }
     }
+    // Two tests of one binary may copy the same fixture at once: each copy is its own.
+    static COPIES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let copy_number = COPIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let to = std::env::temp_dir().join(format!(
-        "async-hygiene-{label}{name}-{}",
+        "async-hygiene-{label}{name}-{}-{copy_number}",
         std::process::id()
     ));
     let _ = std::fs::remove_dir_all(&to);
