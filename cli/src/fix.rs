@@ -88,8 +88,9 @@ fn left_to_review(diagnostics: &[Diagnostic]) -> Option<String> {
     Some(format!(
         "{count} not applied, as `--fix` cannot show {it} safe: the package does not depend \
          on `async-hygiene`, another attribute on the fn decides the expansion order, the \
-         joined calls share a receiver or an argument, or the fn is under a `#[cfg]` the \
-         build may leave out; {verb} and add the attribute by hand"
+         joined calls share a receiver or an argument, a `?` that returns early would no \
+         longer keep a joined call from starting, or the fn is under a `#[cfg]` the build \
+         may leave out; {verb} and add the attribute by hand"
     ))
 }
 

@@ -337,6 +337,28 @@ fn sequential_awaits_warns_where_concurrent_would_join_and_nowhere_else() {
         (Some(44), Some(5))
     );
 
+    // A `?` that returns early no longer keeps the joined fetch from starting: said, and
+    // not machine-applicable.
+    let fallible = at(&messages, "src/lib.rs", 90);
+    assert!(
+        children(fallible, "note")
+            .iter()
+            .any(|note| note.starts_with(
+                "an early return at line 90 (its `?`) no longer keeps line 91 from starting"
+            )),
+        "{fallible:#}"
+    );
+    let suggestion = fallible["message"]["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|child| !child["spans"].as_array().unwrap().is_empty())
+        .expect("a suggestion");
+    assert_eq!(
+        suggestion["spans"][0]["suggestion_applicability"],
+        "MaybeIncorrect"
+    );
+
     let (status, _) = check_json(&dir, &["--deny", "warnings"]);
     assert_eq!(status, 1);
 }
@@ -445,8 +467,15 @@ fn fix_inserts_concurrent_prints_it_and_leaves_nothing_to_report() {
     assert!(source.contains("#[concurrent]\npub async fn dashboard"));
     assert!(source
         .contains("    #[allow(clippy::unused_async)]\n    #[concurrent]\n    pub async fn three"));
+    // The fetch after a `?` is left to a reader, and still reported.
+    assert!(!source.contains("#[concurrent]\npub async fn fallible"));
     let (status, messages) = check_json(&dir, &["--no-metadata"]);
-    assert_eq!((status, messages.len()), (0, 0), "{messages:#?}");
+    assert_eq!(status, 0);
+    assert_eq!(
+        reported(&messages),
+        // Two lines down: the two attributes inserted above it.
+        BTreeSet::from([("src/lib.rs".to_owned(), 92, "sequential-awaits".to_owned())])
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 

@@ -187,6 +187,7 @@ impl FnPlan {
             lets: Vec::new(),
             joined_with: Vec::new(),
             shared: Vec::new(),
+            starts_after_failure: Vec::new(),
         };
         for block in &self.blocks {
             for run in block.runs.iter().filter(|run| run.is_concurrent()) {
@@ -215,6 +216,19 @@ impl FnPlan {
                     .filter(|&node| run.awaits_at(node))
                     .filter_map(|node| Some((node, first_beside(node)?)))
                     .collect();
+                // Sequential code returns at an earlier `let`'s `?` before a later one
+                // starts; joined, the later one has started.
+                let fail_fast = |node: usize| match &block.statements[run.statements[node]].role {
+                    Role::Moves(movable) => movable.fail_fast,
+                    _ => None,
+                };
+                for &(a, b) in &pairs {
+                    let (earlier, later) = (a.min(b), a.max(b));
+                    if let Some(question) = fail_fast(earlier) {
+                        let started = block.statements[run.statements[later]].span;
+                        summary.starts_after_failure.push((question, started));
+                    }
+                }
                 let base = summary.lets.len();
                 for &(node, beside) in &joined {
                     summary
@@ -253,6 +267,10 @@ pub struct SequentialAwaits {
     /// The names that calls it would join both use, as a receiver or in their arguments
     /// (sorted): state the calls may share, whose order the join no longer keeps.
     pub shared: Vec<String>,
+    /// A `?` ending a `let`, with a later `let` joined with it (its span): where the `?`
+    /// returns early, sequential code never starts the later one, and joined it has
+    /// started.
+    pub starts_after_failure: Vec<(Span, Span)>,
 }
 
 impl SequentialAwaits {
@@ -263,7 +281,22 @@ impl SequentialAwaits {
     /// syntax cannot tell.
     #[must_use]
     pub fn machine_applicable(&self) -> bool {
-        self.shared.is_empty()
+        self.shared.is_empty() && self.starts_after_failure.is_empty()
+    }
+
+    /// What the user must check when a joined `let` can return early with `?`: "an early
+    /// return at line 12 (its `?`) no longer keeps line 13 from starting: check that
+    /// starting it then has no effect that matters". `line` gives a span's line.
+    #[must_use]
+    pub fn failure_caution(&self, line: &dyn Fn(Span) -> usize) -> Option<String> {
+        let (question, started) = self.starts_after_failure.first()?;
+        Some(format!(
+            "an early return at line {} (its `?`) no longer keeps line {} from starting: \
+             joined, it has started; check that starting it then has no effect that matters \
+             (a file created, a row written)",
+            line(*question),
+            line(*started)
+        ))
     }
 
     /// What the user must check before adding `#[concurrent]`, when the joined calls

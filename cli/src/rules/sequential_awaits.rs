@@ -64,8 +64,10 @@ async fn dashboard(id: u32) -> Page {
 The report carries the attribute as a suggestion. `cargo async-hygiene check --fix`
 inserts it where it compiles as written and its build can verify it: the package
 depends on `async-hygiene`, no other attribute on the fn decides the order the two
-expand in, the joined calls share no receiver or argument, and the fn is under no
-`#[cfg]` but `cfg(test)`.
+expand in, the joined calls share no receiver or argument, no joined `let` ends in a `?`
+that sequential code would return at before a later one starts (joined, the later one
+has started: the report says which lines), and the fn is under no `#[cfg]` but
+`cfg(test)`.
 ",
         how_to_allow: "
 `sequential-awaits = \"allow\"` in the `[lints]` table of `async-hygiene.toml` (its
@@ -125,6 +127,10 @@ pub(crate) fn check(
     // Calls that share a receiver or an argument may reach shared state in an order
     // syntax cannot see: the user checks, and `--fix` never applies it alone.
     if let Some(caution) = summary.caution() {
+        diagnostic = diagnostic.with_note(caution);
+    }
+    // A `?` that returns early no longer keeps the later joined `let`s from starting.
+    if let Some(caution) = summary.failure_caution(&|span| span.start().line) {
         diagnostic = diagnostic.with_note(caution);
     }
     diagnostic = diagnostic.with_note(format!(
