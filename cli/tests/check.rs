@@ -50,6 +50,16 @@ fn children(message: &Value, level: &str) -> Vec<String> {
         .collect()
 }
 
+/// The child of a message that carries a suggestion (the one with spans).
+fn suggestion(message: &Value) -> &Value {
+    message["message"]["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|child| !child["spans"].as_array().unwrap().is_empty())
+        .expect("a suggestion")
+}
+
 fn at<'m>(messages: &'m [Value], file: &str, line: u64) -> &'m Value {
     messages
         .iter()
@@ -323,13 +333,7 @@ fn sequential_awaits_warns_where_concurrent_would_join_and_nowhere_else() {
     assert_eq!(spans[1]["line_start"], 15);
     // The suggestion inserts the attribute above the fn, indented like it.
     let three = at(&messages, "src/lib.rs", 45);
-    let suggestion = three["message"]["children"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|child| !child["spans"].as_array().unwrap().is_empty())
-        .expect("a suggestion");
-    let span = &suggestion["spans"][0];
+    let span = &suggestion(three)["spans"][0];
     assert_eq!(span["suggested_replacement"], "#[concurrent]\n    ");
     assert_eq!(span["suggestion_applicability"], "MachineApplicable");
     assert_eq!(
@@ -348,14 +352,8 @@ fn sequential_awaits_warns_where_concurrent_would_join_and_nowhere_else() {
             )),
         "{fallible:#}"
     );
-    let suggestion = fallible["message"]["children"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|child| !child["spans"].as_array().unwrap().is_empty())
-        .expect("a suggestion");
     assert_eq!(
-        suggestion["spans"][0]["suggestion_applicability"],
+        suggestion(fallible)["spans"][0]["suggestion_applicability"],
         "MaybeIncorrect"
     );
 

@@ -220,7 +220,7 @@ impl FnPlan {
                 // starts; joined, the later one has started.
                 let fail_fast = |node: usize| match &block.statements[run.statements[node]].role {
                     Role::Moves(movable) => movable.fail_fast,
-                    _ => None,
+                    Role::Stays(_) => None,
                 };
                 for &(a, b) in &pairs {
                     let (earlier, later) = (a.min(b), a.max(b));
