@@ -112,6 +112,33 @@ pub fn fn_shape(sig: &Signature, block: &Block) -> FnShape {
     }
 }
 
+/// Whether `function`, a sync fn without async code, is a test macro's case wrapper that
+/// received our attribute with the test's other attributes: `#[rstest]` (and
+/// `#[apply(template)]`) or `#[test_case(..)]` below `#[tokio::test]`, which already made
+/// the test sync, emit one `#[test] fn case_1() { test(args) }` per case, each carrying the
+/// test's attributes. The attribute was written on an `async fn`; this fn only calls it.
+///
+/// All of: no parameters; a test attribute (`#[test]`, `#[::core::prelude::v1::test]`)
+/// among the attributes still to run; and a `fn` token a macro made (its source text is
+/// not `fn`), so a `#[test] fn` written by hand under the attribute is still an error.
+#[must_use]
+pub fn is_test_case_wrapper(function: &ItemFn) -> bool {
+    let sig = &function.sig;
+    let test_attribute = function.attrs.iter().any(|attr| {
+        matches!(attr.meta, syn::Meta::Path(_))
+            && attr
+                .path()
+                .segments
+                .last()
+                .is_some_and(|segment| segment.ident == "test")
+    });
+    sig.asyncness.is_none()
+        && sig.inputs.is_empty()
+        && test_attribute
+        && sig.fn_token.span.source_text().as_deref() != Some("fn")
+        && fn_shape(sig, &function.block) == FnShape::Sync
+}
+
 impl FnShape {
     /// The block that is the fn's future, to scan or wrap: the fn's own block for an
     /// `async fn`, the boxed `async` block's for an `#[async_trait]` shape.
@@ -287,6 +314,49 @@ mod tests {
                 })
             }
         }
+    }
+
+    /// What rstest 0.26 makes of each `#[case]` of
+    /// `#[tokio::test] #[apply(template)] #[concurrent] #[no_blocking] async fn t(v: &str)`
+    /// (hatoo/oha's tests): `#[tokio::test]` ran first, so the test is sync, and every case
+    /// carries its attributes, ours included, above the test attribute tokio emitted.
+    fn rstest_case_under_tokio_test() -> TokenStream {
+        quote! {
+            #[async_hygiene::no_blocking]
+            #[::core::prelude::v1::test]
+            fn case_1() {
+                let http_version_param = {
+                    use rstest::magic_conversion::*;
+                    (&&&Magic::<&str>(core::marker::PhantomData)).magic_conversion("1.1")
+                };
+                test_setting_body(http_version_param)
+            }
+        }
+    }
+
+    fn wrapper(item: TokenStream) -> bool {
+        let function = syn::parse2::<ItemFn>(item).expect("a fn");
+        is_test_case_wrapper(&function)
+    }
+
+    #[test]
+    fn a_test_macros_case_wrapper_is_recognised() {
+        assert!(wrapper(rstest_case_under_tokio_test()));
+        assert!(wrapper(quote! { #[test] fn case_2() { super::t(1) } }));
+        // Async code, parameters or no test attribute: not a case wrapper.
+        for item in [
+            quote! { #[test] async fn case_1() { t(1).await } },
+            quote! { #[test] fn case_1() { let body = async { t(1).await }; run(body) } },
+            quote! { #[test] fn case_1(v: u8) { t(v) } },
+            quote! { fn case_1() { t(1) } },
+            quote! { #[test(x)] fn case_1() { t(1) } },
+        ] {
+            assert!(!wrapper(item.clone()), "{item}");
+        }
+        // The same fn written by hand: its `fn` is source text (span locations are on in
+        // these tests), so the attribute's error stays.
+        let written: TokenStream = "#[test] fn case_1() { t(1) }".parse().expect("tokens");
+        assert!(!wrapper(written));
     }
 
     #[test]

@@ -129,9 +129,12 @@ fn rewrite(
             constness,
             "`#[concurrent]` cannot apply to a `const fn`: it joins awaits of an `async fn`",
         ));
-    } else if shape::fn_shape(&function.sig, &function.block) == FnShape::Sync {
+    } else if shape::fn_shape(&function.sig, &function.block) == FnShape::Sync
+        && !shape::is_test_case_wrapper(&function)
+    {
         // Every other shape holds async code: an `async fn`, or a sync fn holding the async
-        // body, as after `#[async_trait]` or `#[tokio::test]` ran first.
+        // body, as after `#[async_trait]` or `#[tokio::test]` ran first. A test macro's
+        // case wrapper has no await to join and is emitted as it is.
         errors.push(syn::Error::new_spanned(
             function.sig.fn_token,
             "`#[concurrent]` joins the awaits of an `async fn`, and this function is not \
@@ -227,6 +230,32 @@ mod tests {
         assert!(!malformed.contains("concurrent_join"), "{malformed}");
         assert!(malformed.contains(&tracked), "{malformed}");
         std::fs::remove_dir_all(&dir).expect("clean up");
+    }
+
+    #[test]
+    fn a_test_macros_case_wrapper_is_emitted_as_it_is() {
+        // rstest 0.26's case of `#[tokio::test] #[apply(template)] #[concurrent] async fn`
+        // (hatoo/oha): the test is already sync, and the case only calls it.
+        let case = quote! {
+            #[::core::prelude::v1::test]
+            fn case_1() {
+                let http_version_param = "1.1";
+                test_setting_body(http_version_param)
+            }
+        };
+        assert_eq!(
+            super::expand(quote!(), case.clone()).to_string(),
+            case.to_string()
+        );
+        // Written by hand without the test attribute, it is still an error.
+        let sync = quote!(
+            fn case_1() {
+                test_setting_body("1.1")
+            }
+        );
+        assert!(super::expand(quote!(), sync)
+            .to_string()
+            .contains("this function is not `async`"));
     }
 
     #[test]

@@ -132,6 +132,24 @@ fn tokio_test_shape_is_recognised() {
 }
 
 #[test]
+fn a_test_macros_case_wrapper_is_left_alone() {
+    // rstest 0.26's case of `#[tokio::test] #[apply(template)] #[no_blocking] async fn`
+    // (hatoo/oha): the test is already sync, and the case only calls it.
+    let case = quote! {
+        #[::core::prelude::v1::test]
+        fn case_1() {
+            let http_version_param = "1.1";
+            test_setting_body(http_version_param)
+        }
+    };
+    assert_clean(case.clone());
+    let mut errors = Vec::new();
+    let item = syn::parse2(case.clone()).expect("a fn");
+    let out = expand_item(item, &BlockingCatalogue::builtin(), None, &mut errors);
+    assert_eq!(out.to_string(), case.to_string());
+}
+
+#[test]
 fn misuse_names_what_is_accepted() {
     for item in [
         quote!(
