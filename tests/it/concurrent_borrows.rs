@@ -110,3 +110,65 @@ async fn calls_that_may_borrow_the_same_binding_mutably_keep_their_order() {
     assert_eq!(both(&Store).await, 40);
     assert_eq!(start.elapsed(), Duration::from_millis(30));
 }
+
+/// A database transaction as sea-orm's is: used through `&`, its statements recorded in
+/// the order they run.
+#[derive(Default)]
+struct Db {
+    statements: std::sync::Mutex<Vec<&'static str>>,
+}
+
+struct DatabaseTransaction<'db> {
+    db: &'db Db,
+}
+
+impl Db {
+    async fn begin(&self) -> Result<DatabaseTransaction<'_>, ()> {
+        Ok(DatabaseTransaction { db: self })
+    }
+}
+
+impl DatabaseTransaction<'_> {
+    async fn execute(&self, statement: &'static str, ms: u64) -> Result<usize, ()> {
+        sleep(Duration::from_millis(ms)).await;
+        let mut statements = self.db.statements.lock().unwrap();
+        statements.push(statement);
+        Ok(statements.len())
+    }
+}
+
+// The row the second statement refers to is inserted by the first: as written.
+#[concurrent]
+async fn create_endpoint(db: &Db) -> Result<(usize, usize), ()> {
+    let txn = db.begin().await?;
+    let endpoint = txn.execute("insert endpoint", 30).await?;
+    let metadata = txn.execute("insert its metadata", 10).await?;
+    Ok((endpoint, metadata))
+}
+
+// A transaction given as a parameter, by its type.
+#[concurrent]
+async fn update_endpoint(txn: &DatabaseTransaction<'_>) -> Result<(usize, usize), ()> {
+    let endpoint = txn.execute("update endpoint", 30).await?;
+    let metadata = txn.execute("update its metadata", 10).await?;
+    Ok((endpoint, metadata))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_transactions_statements_keep_their_order() {
+    let db = Db::default();
+    let start = Instant::now();
+    assert_eq!(create_endpoint(&db).await, Ok((1, 2)));
+    assert_eq!(start.elapsed(), Duration::from_millis(40));
+    let txn = db.begin().await.unwrap();
+    assert_eq!(update_endpoint(&txn).await, Ok((3, 4)));
+    assert_eq!(
+        *db.statements.lock().unwrap(),
+        [
+            "insert endpoint",
+            "insert its metadata",
+            "update endpoint",
+            "update its metadata"
+        ]
+    );
+}

@@ -63,6 +63,7 @@ pub type CompilerUses = Arc<dyn Fn(&syn::Stmt) -> Option<StatementUses> + Send +
 pub struct Borrows {
     mutables: BTreeSet<String>,
     opaque: BTreeSet<String>,
+    transactions: BTreeSet<String>,
     compiler: Option<CompilerUses>,
 }
 
@@ -71,6 +72,7 @@ impl std::fmt::Debug for Borrows {
         f.debug_struct("Borrows")
             .field("mutables", &self.mutables)
             .field("opaque", &self.opaque)
+            .field("transactions", &self.transactions)
             .field("compiler", &self.compiler.is_some())
             .finish()
     }
@@ -96,8 +98,15 @@ impl Borrows {
         Self {
             mutables,
             opaque,
+            transactions: transaction_names(sig, body),
             compiler: None,
         }
+    }
+
+    /// The names bound to a database transaction ([`transaction_names`]).
+    #[must_use]
+    pub fn transactions(&self) -> &BTreeSet<String> {
+        &self.transactions
     }
 
     /// With the compiler's uses of each statement (the checker's precise mode).
@@ -167,6 +176,89 @@ impl Borrows {
             )
             .collect()
     }
+}
+
+/// Methods that open a database transaction: `pool.begin()` (sqlx, sea-orm),
+/// `client.transaction()` (tokio-postgres, diesel-async), and their variants.
+const TRANSACTION_OPENERS: &[&str] = &[
+    "begin",
+    "begin_with",
+    "begin_with_config",
+    "begin_transaction",
+    "start_transaction",
+    "transaction",
+    "build_transaction",
+];
+
+/// The names bound to a database transaction in a fn: a parameter whose type is one
+/// (`txn: &DatabaseTransaction`, `tx: &mut Transaction<'_, Postgres>`: a last segment
+/// ending in `Transaction`), or a `let` of a method that opens one
+/// ([`TRANSACTION_OPENERS`], through `.await`, `?`, `.unwrap()` and `.map_err(..)`).
+/// The statements of a transaction run in the order written: two that use one keep it.
+#[must_use]
+fn transaction_names(sig: &syn::Signature, body: &syn::Block) -> BTreeSet<String> {
+    fn is_transaction_type(ty: &syn::Type) -> bool {
+        match ty {
+            syn::Type::Reference(reference) => is_transaction_type(&reference.elem),
+            syn::Type::Paren(inner) => is_transaction_type(&inner.elem),
+            syn::Type::Group(inner) => is_transaction_type(&inner.elem),
+            syn::Type::Path(path) => path
+                .path
+                .segments
+                .last()
+                .is_some_and(|last| last.ident.to_string().ends_with("Transaction")),
+            _ => false,
+        }
+    }
+    fn opens_a_transaction(expr: &Expr) -> bool {
+        match expr {
+            Expr::Await(inner) => opens_a_transaction(&inner.base),
+            Expr::Try(inner) => opens_a_transaction(&inner.expr),
+            Expr::Paren(inner) => opens_a_transaction(&inner.expr),
+            Expr::Group(inner) => opens_a_transaction(&inner.expr),
+            Expr::MethodCall(call) => {
+                let method = call.method.to_string();
+                TRANSACTION_OPENERS.contains(&method.as_str())
+                    || (matches!(
+                        method.as_str(),
+                        "unwrap" | "expect" | "map_err" | "context" | "with_context"
+                    ) && opens_a_transaction(&call.receiver))
+            }
+            _ => false,
+        }
+    }
+    fn ident_of(pat: &Pat) -> Option<String> {
+        match pat {
+            Pat::Ident(ident) => Some(ident.ident.to_string()),
+            Pat::Type(typed) => ident_of(&typed.pat),
+            _ => None,
+        }
+    }
+    struct Lets(BTreeSet<String>);
+    impl<'ast> Visit<'ast> for Lets {
+        fn visit_local(&mut self, local: &'ast syn::Local) {
+            let typed = matches!(&local.pat, Pat::Type(typed) if is_transaction_type(&typed.ty));
+            let opened = local
+                .init
+                .as_ref()
+                .is_some_and(|init| opens_a_transaction(&init.expr));
+            if typed || opened {
+                self.0.extend(ident_of(&local.pat));
+            }
+            visit::visit_local(self, local);
+        }
+        fn visit_item(&mut self, _item: &'ast syn::Item) {}
+    }
+    let mut lets = Lets(BTreeSet::new());
+    for input in &sig.inputs {
+        if let syn::FnArg::Typed(typed) = input {
+            if is_transaction_type(&typed.ty) {
+                lets.0.extend(ident_of(&typed.pat));
+            }
+        }
+    }
+    lets.visit_block(body);
+    lets.0
 }
 
 /// The names some binding of the fn gives a type the syntax cannot see, which may then

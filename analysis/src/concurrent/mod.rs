@@ -388,6 +388,32 @@ mod tests {
         assert_eq!(summary.joined_with, [1, 0, 0]);
     }
 
+    /// The statements of one database transaction keep their order: a name bound by
+    /// `.begin()` or `.transaction()` (through `.await`, `?`, `.map_err(..)`), or a
+    /// parameter typed as a transaction. Other shared handles still join.
+    #[test]
+    fn a_transactions_statements_keep_their_order() {
+        for source in [
+            "async fn f(db: &Db) -> R { let txn = db.begin().await?; \
+             let endp = endp.insert(&txn).await?; let meta = meta.upsert(&txn).await?; \
+             txn.commit().await?; Ok(()) }",
+            "async fn f(pool: &Pool) -> R { let mut tx = pool.begin().await.map_err(E::from)?; \
+             let a = insert_a(&mut *tx).await?; let b = insert_b(&mut *tx).await?; Ok(()) }",
+            "async fn f(client: &Client) -> R { let t = client.transaction().await?; \
+             let a = t.query(&A, &[]).await?; let b = t.query(&B, &[]).await?; Ok(()) }",
+            "async fn f(txn: &DatabaseTransaction) -> R { let a = A::insert(txn).await?; \
+             let b = B::insert(txn).await?; Ok(()) }",
+        ] {
+            let summary = plan(source).summary();
+            assert!(summary.is_none(), "{source}: {summary:?}");
+        }
+        let client = plan(
+            "async fn f(db: &Db) -> R { let client = db.client().await?; \
+             let a = client.get(1).await?; let b = client.get(2).await?; Ok(()) }",
+        );
+        assert!(client.summary().is_some());
+    }
+
     #[test]
     fn summary_counts_joined_awaits_only() {
         let three = plan(

@@ -209,6 +209,10 @@ pub enum EdgeReason {
     /// Both use a name, and the compiler shows that one of them borrows it mutably,
     /// writes it or moves out of it (the checker's precise mode).
     BorrowedMutably(String),
+    /// Both use a database transaction (a name bound by `.begin()`, `.transaction()`, or
+    /// typed as one): its statements run in the order written (a row inserted before
+    /// the row that refers to it).
+    Transaction(String),
     /// It does not await but may return early (`let key = load()?;`), and the earlier
     /// statement awaits: as written the fn returns only after that await. Started first,
     /// it would return before the await ran (its effects missing, and its error instead
@@ -238,6 +242,10 @@ impl fmt::Display for EdgeReason {
                 f,
                 "both use `{name}`, which one of them borrows mutably, writes or moves (as \
                  the compiler resolved it)"
+            ),
+            EdgeReason::Transaction(name) => write!(
+                f,
+                "both use the transaction `{name}`, whose statements run in the order written"
             ),
             EdgeReason::ReturnsAfter => f.write_str(
                 "its `?` may return early, which as written happens only after this await",
@@ -532,7 +540,8 @@ impl BlockPlan {
                     earlier_position.map_or(&EMPTY, |at| &may_borrow_mutably[at]),
                     &may_borrow_mutably[position],
                 );
-                edges.extend(self.borrow_edge(earlier, later, borrowed, mutables, uses));
+                let names = (mutables, borrows.transactions());
+                edges.extend(self.borrow_edge(earlier, later, borrowed, names, uses));
                 if returns_early_at(statement) && awaits_at(before) {
                     edges.push(Edge {
                         earlier,
@@ -588,7 +597,7 @@ impl BlockPlan {
         earlier: usize,
         later: usize,
         borrowed: (&BTreeSet<String>, &BTreeSet<String>),
-        mutables: &BTreeSet<String>,
+        (mutables, transactions): (&BTreeSet<String>, &BTreeSet<String>),
         uses: &[Option<StatementUses>],
     ) -> Option<Edge> {
         let binds = |statement: usize| -> Vec<String> {
@@ -610,6 +619,13 @@ impl BlockPlan {
             later,
             reason,
         };
+        // The statements of one transaction keep their order.
+        if let Some(name) = touched_names(&self.statements[later])
+            .intersection(&touched_names(&self.statements[earlier]))
+            .find(|name| transactions.contains(*name))
+        {
+            return Some(edge(EdgeReason::Transaction(name.clone())));
+        }
         // Writes through a mutable name keep their order with every touch.
         if let Some(name) = touched_names(&self.statements[later])
             .intersection(&touched_names(&self.statements[earlier]))
