@@ -124,6 +124,7 @@ struct DatabaseTransaction<'db> {
 
 impl Db {
     async fn begin(&self) -> Result<DatabaseTransaction<'_>, ()> {
+        tokio::task::yield_now().await;
         Ok(DatabaseTransaction { db: self })
     }
 }
