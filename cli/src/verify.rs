@@ -415,6 +415,16 @@ mod tests {
         let cargo = dir.join("cargo");
         std::fs::write(&cargo, script).unwrap();
         std::fs::set_permissions(&cargo, std::fs::Permissions::from_mode(0o755)).unwrap();
+        // A process another test forks while the script is open for writing holds it
+        // until it execs: running the script fails with ETXTBSY until then.
+        for _ in 0..100 {
+            match std::process::Command::new(&cargo).output() {
+                Err(error) if error.raw_os_error() == Some(26) => {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                _ => break,
+            }
+        }
         let mut applied = Applied {
             fixed: Vec::new(),
             originals: BTreeMap::new(),

@@ -145,6 +145,16 @@ fn chains_the_users_wrapper_into_a_private_target_dir() {
     )
     .unwrap();
     std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // A process another test forks while the script is open for writing holds it until
+    // it execs: running the script fails with ETXTBSY until then.
+    for _ in 0..100 {
+        match Command::new(&wrapper).arg("true").output() {
+            Err(error) if error.raw_os_error() == Some(26) => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            _ => break,
+        }
+    }
     let _ = std::fs::remove_file(&log);
     let target = dir.join("target");
     let _ = std::fs::remove_dir_all(&target);
