@@ -103,7 +103,9 @@ impl Borrows {
         }
     }
 
-    /// The names bound to a database transaction ([`transaction_names`]).
+    /// The names bound to a database transaction: a `let` of `.begin()`,
+    /// `.transaction()` or a variant, or a parameter whose type's name ends in
+    /// `Transaction`.
     #[must_use]
     pub fn transactions(&self) -> &BTreeSet<String> {
         &self.transactions
