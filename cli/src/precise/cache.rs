@@ -266,7 +266,6 @@ fn body_from(value: &Value) -> Option<Body> {
         polled: strings(value.get("polled")?)?,
         saved,
         suspensions,
-        future_locals: Vec::new(),
     })
 }
 

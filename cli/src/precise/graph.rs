@@ -240,9 +240,10 @@ pub(crate) struct Graph {
     pub(crate) crates: Vec<Crate>,
     by_crate: HashMap<String, Vec<usize>>,
     /// For each crate, the crates it reaches through what it was given, itself
-    /// included ([`reaches`]).
+    /// included ([`reaches`]); empty when no two crates share a name, as then nothing
+    /// asks.
     reaches: Vec<Option<HashSet<usize>>>,
-    /// For each crate, the crates it was given.
+    /// For each crate, the crates it was given; empty as `reaches` is.
     given: Vec<Vec<usize>>,
     sources: RefCell<Sources>,
     /// The first MIR text that could not be read: the run fails with it.
@@ -315,7 +316,11 @@ impl Graph {
         for (at, krate) in crates.iter().enumerate() {
             by_crate.entry(krate.name.clone()).or_default().push(at);
         }
-        let (given, reaches) = reaches(&crates);
+        let (given, reaches) = if by_crate.values().any(|named| named.len() > 1) {
+            reaches(&crates)
+        } else {
+            (Vec::new(), Vec::new())
+        };
         Graph {
             crates,
             by_crate,

@@ -121,9 +121,6 @@ pub(crate) struct Body {
     pub(crate) saved: Vec<Saved>,
     /// Each suspension: the variant it leaves the coroutine in, and the `.await`'s span.
     pub(crate) suspensions: Vec<(usize, Span)>,
-    /// While the body is read: its locals whose type is an `async fn`'s future (empty
-    /// once it is read).
-    pub(crate) future_locals: Vec<usize>,
 }
 
 /// Why a text is not MIR this reader knows.
@@ -227,9 +224,11 @@ pub(crate) fn read_body(
     lines: std::ops::Range<usize>,
 ) -> Result<Body, Unrecognised> {
     let mut body = header.clone();
+    // Its locals whose type is an `async fn`'s future, as their `let`s declare them.
+    let mut future_locals = Vec::new();
     let mut at = lines.start;
     for line in text[lines.clone()].split_inclusive('\n') {
-        read_line(&mut body, line.trim_end()).map_err(|what| Unrecognised {
+        read_line(&mut body, &mut future_locals, line.trim_end()).map_err(|what| Unrecognised {
             line: text[..at].matches('\n').count() + 1,
             what,
         })?;
@@ -238,7 +237,6 @@ pub(crate) fn read_body(
     if !body.closures.is_empty() {
         given_closures(&text[lines], &mut body.call_closures);
     }
-    body.future_locals = Vec::new();
     Ok(body)
 }
 
@@ -303,12 +301,11 @@ fn read_header(header: &str) -> Option<Body> {
         polled: Vec::new(),
         saved: Vec::new(),
         suspensions: Vec::new(),
-        future_locals: Vec::new(),
     })
 }
 
 /// One line of a body.
-fn read_line(body: &mut Body, line: &str) -> Result<(), String> {
+fn read_line(body: &mut Body, future_locals: &mut Vec<usize>, line: &str) -> Result<(), String> {
     let trimmed = line.trim_start();
     if trimmed.starts_with("//") || trimmed.is_empty() || trimmed.ends_with(": {") {
         return Ok(());
@@ -320,15 +317,9 @@ fn read_line(body: &mut Body, line: &str) -> Result<(), String> {
     if body.span.is_none() && trimmed.starts_with("let ") {
         body.span.clone_from(&span);
     }
-    if let Some((local, ty)) = statement
-        .strip_prefix("let mut ")
-        .or_else(|| statement.strip_prefix("let "))
-        .and_then(|declared| declared.split_once(": "))
-    {
+    if let Some((local, ty)) = declared(statement) {
         if ty.starts_with("{async fn body of ") {
-            if let Some(local) = local.strip_prefix('_').and_then(|n| n.parse().ok()) {
-                body.future_locals.push(local);
-            }
+            future_locals.extend(local);
         }
     }
     for closure in closures_in(statement) {
@@ -396,11 +387,8 @@ fn read_line(body: &mut Body, line: &str) -> Result<(), String> {
         // The closures the call's type arguments name are not its own: a call on a
         // `Result<Server<{closure@..}>>` is not given the closure.
         body.call_closures.push(closures_in(&args));
-        let makes_future = statement
-            .strip_prefix('_')
-            .and_then(|rest| rest.split_once(" = "))
-            .and_then(|(local, _)| local.parse::<usize>().ok())
-            .is_some_and(|local| body.future_locals.contains(&local));
+        let makes_future =
+            destination(statement).is_some_and(|local| future_locals.contains(&local));
         body.calls.push(Call {
             callee,
             args,
@@ -442,6 +430,22 @@ pub(crate) fn keeps(callee: &str) -> bool {
         "std::panic::set_hook",
     ];
     KEEPERS.contains(&super::paths::strip_generics(callee).join("::").as_str())
+}
+
+/// A local's declaration (`let mut _44: {async fn body of f()}`): the local, and its type
+/// as printed.
+fn declared(statement: &str) -> Option<(Option<usize>, &str)> {
+    let declared = statement
+        .strip_prefix("let mut ")
+        .or_else(|| statement.strip_prefix("let "))?;
+    let (local, ty) = declared.split_once(": ")?;
+    Some((locals_in(local).first().copied(), ty))
+}
+
+/// The local a statement writes (`_5` in `_5 = f(move _3) -> ..`), if it writes one.
+fn destination(statement: &str) -> Option<usize> {
+    let eq = find_depth_zero(statement, " = ")?;
+    locals_in(&statement[..eq]).first().copied()
 }
 
 /// The locals a text reads (`_3` in `move _3 as Box<dyn Fn()>`, `(_0.1: u8)`), closure
@@ -503,28 +507,22 @@ fn given_closures(lines: &str, given: &mut [Vec<String>]) {
             continue;
         }
         let (statement, _) = split_comment(trimmed);
-        if let Some(declared) = statement
-            .strip_prefix("let mut ")
-            .or_else(|| statement.strip_prefix("let "))
-        {
+        if statement.starts_with("let ") {
             // A local of a closure's type (or a reference to one) holds that closure;
             // one of a type that holds a closure (`Result<Server<{closure@..}>>`) is
             // followed from where its value comes from.
-            if let Some((local, ty)) = declared.split_once(": ") {
-                if let (Some(&local), Some(closure)) = (locals_in(local).first(), closure_type(ty))
-                {
+            if let Some((Some(local), ty)) = declared(statement) {
+                if let Some(closure) = closure_type(ty) {
                     held.entry(local).or_default().push(closure.to_owned());
                 }
             }
             continue;
         }
         let called = call_in(statement);
-        let (dest, mut value) = match find_depth_zero(statement, " = ") {
-            Some(eq) => (
-                locals_in(&statement[..eq]).first().copied(),
-                &statement[eq + 3..],
-            ),
-            None => (None, statement),
+        let dest = destination(statement);
+        let mut value = match find_depth_zero(statement, " = ") {
+            Some(eq) => &statement[eq + 3..],
+            None => statement,
         };
         let call = called.as_ref().map(|_| {
             calls += 1;
@@ -832,7 +830,6 @@ mod tests {
         );
         let helper = body(&bodies, "read_config");
         assert!(helper.calls.iter().all(|call| !call.makes_future));
-        assert!(bodies.iter().all(|body| body.future_locals.is_empty()));
     }
 
     #[test]
