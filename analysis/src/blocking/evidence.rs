@@ -233,7 +233,7 @@ pub(crate) fn is_memory_or_callers(expr: &Expr, local: &dyn Fn(&str) -> Option<O
     }
     match peel(expr) {
         Expr::Path(_) => is_local_of(expr, local, Origin::CallerChosen),
-        Expr::MethodCall(call) if matches!(call.method.to_string().as_str(), "by_ref") => {
+        Expr::MethodCall(call) if call.method == "by_ref" => {
             is_memory_or_callers(&call.receiver, local)
         }
         Expr::Call(call) => {

@@ -241,12 +241,10 @@ impl Imports {
         Arc::make_mut(&mut self.aliases).insert(name.clone(), vec!["self".to_owned(), name]);
     }
 
-    /// Adds the `use` items, item definitions and local bindings anywhere in a fn body,
-    /// nested blocks included but not the bodies of nested fn items (they are other
-    /// functions and are not checked).
-    ///
-    /// A `use` in an inner block is treated as if it covered the whole body: a coarse
-    /// scope, but it only ever refines how a path is read.
+    /// Adds the item definitions and local bindings anywhere in a fn body, nested blocks
+    /// included but not the bodies of nested fn items (they are other functions and are
+    /// not checked), and the `use` items of the body's own block. A `use` in an inner
+    /// block names things in that block only: the scan adds it as it enters the block.
     pub fn add_body(&mut self, block: &Block) {
         UseCollector::new(self).visit_block(block);
     }

@@ -68,19 +68,13 @@ const RUNS_LATER: &[&str] = &[
 /// `Client::into_helper_thread`.
 const RUNS_LATER_METHODS: &[&str] = &["into_helper_thread"];
 
-/// Whether a path call, resolved to `candidates`, is one of [`RUNS_LATER`] given a
-/// closure: then `is_stored_closure` tells its closures from the arguments that run here.
-fn runs_later(candidates: &[Vec<String>], args: &Punctuated<Expr, Token![,]>) -> bool {
+/// Whether a path call, resolved to `candidates`, is one of [`RUNS_LATER`].
+fn runs_later(candidates: &[Vec<String>]) -> bool {
     candidates.iter().any(|candidate| {
         RUNS_LATER
             .iter()
             .any(|path| path.split("::").eq(candidate.iter().map(String::as_str)))
-    }) && args.iter().any(is_stored_closure)
-}
-
-/// [`runs_later`] for a method call named `name`.
-fn method_runs_later(name: &str, args: &Punctuated<Expr, Token![,]>) -> bool {
-    RUNS_LATER_METHODS.contains(&name) && args.iter().any(is_stored_closure)
+    })
 }
 /// Methods whose closure arguments return futures (`StreamExt::then`,
 /// `for_each_concurrent`), or that store a future to be polled later
@@ -296,18 +290,15 @@ impl<'a> Scanner<'a> {
         }
         let last = last_segment(&func.path);
         let candidates = self.imports.resolve(&func.path);
-        // `spawn_blocking(|| ..)`: the closure is the fix, not the problem.
+        // `spawn_blocking(|| ..)`: the closure is the fix, not the problem;
+        // `std::panic::set_hook(Box::new(|info| ..))`: the hook runs at a panic, not here.
         if let Some(is_work) = offloaded_work(
             self.catalogue.is_offload_call(&candidates),
+            runs_later(&candidates),
             &last,
             &call.args,
         ) {
             self.offload_args(&call.args, is_work);
-            return;
-        }
-        // `std::panic::set_hook(Box::new(|info| ..))`: the hook runs at a panic, not here.
-        if runs_later(&candidates, &call.args) {
-            self.offload_args(&call.args, is_stored_closure);
             return;
         }
         let bare_names = !self.imports.complete();
@@ -346,16 +337,15 @@ impl<'a> Scanner<'a> {
 
     fn method_call(&mut self, call: &ExprMethodCall, use_: Use) {
         let name = call.method.to_string();
-        if let Some(is_work) =
-            offloaded_work(self.catalogue.is_offload_method(&name), &name, &call.args)
-        {
+        let keeps = RUNS_LATER_METHODS.contains(&name.as_str());
+        if let Some(is_work) = offloaded_work(
+            self.catalogue.is_offload_method(&name),
+            keeps,
+            &name,
+            &call.args,
+        ) {
             self.expr_with(&call.receiver, Use::Value);
             self.offload_args(&call.args, is_work);
-            return;
-        }
-        if method_runs_later(&name, &call.args) {
-            self.expr_with(&call.receiver, Use::Value);
-            self.offload_args(&call.args, is_stored_closure);
             return;
         }
         let found = self
@@ -1201,23 +1191,27 @@ pub(crate) fn runs_off_executor(
             };
             let candidates = imports.resolve(&func.path);
             let offload = catalogue.is_offload_call(&candidates);
-            offloaded_work(offload, &last_segment(&func.path), &call.args).is_some()
-                || runs_later(&candidates, &call.args)
+            let keeps = runs_later(&candidates);
+            offloaded_work(offload, keeps, &last_segment(&func.path), &call.args).is_some()
         }
         Expr::MethodCall(call) => {
             let name = call.method.to_string();
-            offloaded_work(catalogue.is_offload_method(&name), &name, &call.args).is_some()
-                || method_runs_later(&name, &call.args)
+            let offload = catalogue.is_offload_method(&name);
+            let keeps = RUNS_LATER_METHODS.contains(&name.as_str());
+            offloaded_work(offload, keeps, &name, &call.args).is_some()
         }
         _ => false,
     }
 }
 
-/// Which arguments of a call named `name` run off the executor thread, if it runs any:
-/// an offload call's closures and fn paths (`offload`: the policy names it), or the sync
-/// closures of a thread spawn (tokio's spawns take a future, never a closure).
+/// Which arguments of a call named `name` run off the executor thread (or not during the
+/// call), if it runs any: an offload call's closures and fn paths (`offload`: the policy
+/// names it), the sync closures of a thread spawn (tokio's spawns take a future, never a
+/// closure), or the sync closures, bare or boxed, of a call that keeps them to run later
+/// (`keeps`: [`RUNS_LATER`], [`RUNS_LATER_METHODS`]).
 fn offloaded_work(
     offload: bool,
+    keeps: bool,
     name: &str,
     args: &Punctuated<Expr, Token![,]>,
 ) -> Option<fn(&Expr) -> bool> {
@@ -1225,6 +1219,8 @@ fn offloaded_work(
         Some(is_offloaded_work)
     } else if THREAD_SPAWNS.contains(&name) && args.iter().any(is_sync_closure) {
         Some(is_sync_closure)
+    } else if keeps && args.iter().any(is_stored_closure) {
+        Some(is_stored_closure)
     } else {
         None
     }
