@@ -100,6 +100,27 @@ pub fn awaiting_macro(name: &str) -> Option<&'static AwaitingMacro> {
     AWAITING_MACROS.iter().find(|known| known.name == name)
 }
 
+/// A type without the references, parentheses and invisible groups around it:
+/// `&mut (File)` → `File`.
+pub(crate) fn peel_type(ty: &syn::Type) -> &syn::Type {
+    match ty {
+        syn::Type::Reference(reference) => peel_type(&reference.elem),
+        syn::Type::Paren(inner) => peel_type(&inner.elem),
+        syn::Type::Group(inner) => peel_type(&inner.elem),
+        _ => ty,
+    }
+}
+
+/// The name a `let` binds when its pattern is a single identifier (`_` included).
+pub(crate) fn bound_name(pat: &syn::Pat) -> Option<String> {
+    match pat {
+        syn::Pat::Ident(ident) if ident.subpat.is_none() => Some(ident.ident.to_string()),
+        syn::Pat::Type(typed) => bound_name(&typed.pat),
+        syn::Pat::Wild(_) => Some("_".to_owned()),
+        _ => None,
+    }
+}
+
 /// The last segment of a path, `""` for none: what a macro or a call is named by.
 pub(crate) fn last_segment(path: &syn::Path) -> String {
     path.segments

@@ -261,10 +261,7 @@ pub(crate) fn is_generic_io_type(ty: &Type, generics: &syn::Generics) -> bool {
             _ => false,
         })
     }
-    match ty {
-        Type::Reference(reference) => is_generic_io_type(&reference.elem, generics),
-        Type::Paren(inner) => is_generic_io_type(&inner.elem, generics),
-        Type::Group(inner) => is_generic_io_type(&inner.elem, generics),
+    match crate::syntax::peel_type(ty) {
         Type::ImplTrait(implementing) => io_bound(&implementing.bounds),
         Type::TraitObject(object) => io_bound(&object.bounds),
         Type::Path(path) if path.qself.is_none() => {

@@ -11,6 +11,7 @@ use syn::visit::Visit;
 use syn::{Block, Expr, FnArg, Item, ItemUse, Pat, Path, Signature, Type, UseTree};
 
 use super::catalogue::{Origin, SYNC_RECEIVERS};
+use crate::syntax::peel_type;
 
 /// Names brought into scope by `use` items, as full paths, and by local item definitions
 /// (as `self::name`).
@@ -47,16 +48,6 @@ pub struct Imports {
     /// The fields of `self`'s struct whose type gives them an [`Origin`]
     /// ([`Imports::add_self_fields`]).
     field_origins: HashMap<String, Origin>,
-}
-
-/// `&T`, `&mut T`, `(T)` → `T`.
-fn peel_type(ty: &Type) -> &Type {
-    match ty {
-        Type::Reference(reference) => peel_type(&reference.elem),
-        Type::Paren(inner) => peel_type(&inner.elem),
-        Type::Group(inner) => peel_type(&inner.elem),
-        _ => ty,
-    }
 }
 
 impl Imports {

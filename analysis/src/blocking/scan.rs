@@ -861,16 +861,6 @@ fn pair_second_name(pat: &Pat) -> Option<String> {
     }
 }
 
-/// The name a `let` binds when its pattern is a single identifier (`_` included).
-fn bound_name(pat: &Pat) -> Option<String> {
-    match pat {
-        Pat::Ident(ident) if ident.subpat.is_none() => Some(ident.ident.to_string()),
-        Pat::Type(typed) => bound_name(&typed.pat),
-        Pat::Wild(_) => Some("_".to_owned()),
-        _ => None,
-    }
-}
-
 /// Every name a `let` pattern binds, through tuples, slices, structs and references
 /// (`let (a, b) = (x(), y());`).
 fn bound_names(pat: &Pat, names: &mut Vec<String>) {
@@ -962,6 +952,7 @@ fn is_sync_closure(expr: &Expr) -> bool {
     closure.asyncness.is_none() && !returns_future
 }
 
+use crate::syntax::bound_name;
 use crate::syntax::{awaiting_macro, AwaitedOperands};
 /// Strips parentheses, invisible groups and borrows: `(&mut fut)` is `fut`.
 pub(crate) use crate::syntax::{last_segment, peel, tokens_mention, FUTURE_TAKERS, PINNING_MACROS};

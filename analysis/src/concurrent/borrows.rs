@@ -200,17 +200,8 @@ const TRANSACTION_OPENERS: &[&str] = &[
 #[must_use]
 fn transaction_names(sig: &syn::Signature, body: &syn::Block) -> BTreeSet<String> {
     fn is_transaction_type(ty: &syn::Type) -> bool {
-        match ty {
-            syn::Type::Reference(reference) => is_transaction_type(&reference.elem),
-            syn::Type::Paren(inner) => is_transaction_type(&inner.elem),
-            syn::Type::Group(inner) => is_transaction_type(&inner.elem),
-            syn::Type::Path(path) => path
-                .path
-                .segments
-                .last()
-                .is_some_and(|last| last.ident.to_string().ends_with("Transaction")),
-            _ => false,
-        }
+        matches!(crate::syntax::peel_type(ty), syn::Type::Path(path)
+            if path.path.segments.last().is_some_and(|last| last.ident.to_string().ends_with("Transaction")))
     }
     fn opens_a_transaction(expr: &Expr) -> bool {
         match expr {
@@ -229,13 +220,6 @@ fn transaction_names(sig: &syn::Signature, body: &syn::Block) -> BTreeSet<String
             _ => false,
         }
     }
-    fn ident_of(pat: &Pat) -> Option<String> {
-        match pat {
-            Pat::Ident(ident) => Some(ident.ident.to_string()),
-            Pat::Type(typed) => ident_of(&typed.pat),
-            _ => None,
-        }
-    }
     struct Lets(BTreeSet<String>);
     impl<'ast> Visit<'ast> for Lets {
         fn visit_local(&mut self, local: &'ast syn::Local) {
@@ -245,7 +229,7 @@ fn transaction_names(sig: &syn::Signature, body: &syn::Block) -> BTreeSet<String
                 .as_ref()
                 .is_some_and(|init| opens_a_transaction(&init.expr));
             if typed || opened {
-                self.0.extend(ident_of(&local.pat));
+                self.0.extend(crate::syntax::bound_name(&local.pat));
             }
             visit::visit_local(self, local);
         }
@@ -255,7 +239,7 @@ fn transaction_names(sig: &syn::Signature, body: &syn::Block) -> BTreeSet<String
     for input in &sig.inputs {
         if let syn::FnArg::Typed(typed) = input {
             if is_transaction_type(&typed.ty) {
-                lets.0.extend(ident_of(&typed.pat));
+                lets.0.extend(crate::syntax::bound_name(&typed.pat));
             }
         }
     }
