@@ -311,8 +311,7 @@ fn dep_info_of(output: &Path) -> Option<PathBuf> {
     if output.extension()? != "rmeta" {
         return None;
     }
-    let stem = output.file_stem()?.to_str()?;
-    let stem = stem.strip_prefix("lib").unwrap_or(stem);
+    let stem = crate::precise::wrapper::artifact_stem(output)?;
     Some(output.with_file_name(format!("{stem}.d")))
 }
 

@@ -135,15 +135,21 @@ fn externs(args: &[OsString]) -> Vec<String> {
         let Some((_, path)) = value.split_once('=') else {
             continue;
         };
-        let stem = Path::new(path).file_stem().and_then(|stem| stem.to_str());
-        if let Some(stem) = stem {
-            let stem = stem.strip_prefix("lib").unwrap_or(stem).to_owned();
+        if let Some(stem) = artifact_stem(Path::new(path)) {
+            let stem = stem.to_owned();
             if !found.contains(&stem) {
                 found.push(stem);
             }
         }
     }
     found
+}
+
+/// The name and hash cargo gives a crate's outputs (`glob-HASH` for
+/// `deps/libglob-HASH.rmeta`, its `.d` and, in the private build, its `.mir`).
+pub(crate) fn artifact_stem(artifact: &Path) -> Option<&str> {
+    let stem = artifact.file_stem()?.to_str()?;
+    Some(stem.strip_prefix("lib").unwrap_or(stem))
 }
 
 /// The package's version and features, as cargo gives them to rustc
@@ -310,10 +316,9 @@ fn unit_of(rmeta: &Path) -> Result<Option<Unit>, BuildError> {
     {
         return Ok(None);
     }
-    let Some(stem) = rmeta.file_stem().and_then(|stem| stem.to_str()) else {
+    let Some(stem) = artifact_stem(rmeta) else {
         return Ok(None);
     };
-    let stem = stem.strip_prefix("lib").unwrap_or(stem);
     let dir = rmeta.parent().unwrap_or(Path::new("."));
     let note_path = dir.join(format!("{stem}.{NOTE}"));
     let Ok(note) = std::fs::read_to_string(&note_path) else {
