@@ -319,7 +319,7 @@ fn read_line(body: &mut Body, future_locals: &mut Vec<usize>, line: &str) -> Res
     }
     if let Some((local, ty)) = declared(statement) {
         if ty.starts_with("{async fn body of ") {
-            future_locals.extend(local);
+            future_locals.extend(locals_in(local).first());
         }
     }
     for closure in closures_in(statement) {
@@ -432,14 +432,13 @@ pub(crate) fn keeps(callee: &str) -> bool {
     KEEPERS.contains(&super::paths::strip_generics(callee).join("::").as_str())
 }
 
-/// A local's declaration (`let mut _44: {async fn body of f()}`): the local, and its type
-/// as printed.
-fn declared(statement: &str) -> Option<(Option<usize>, &str)> {
-    let declared = statement
+/// A local's declaration (`let mut _44: {async fn body of f()}`): the local (`_44`) and
+/// its type, as printed.
+fn declared(statement: &str) -> Option<(&str, &str)> {
+    statement
         .strip_prefix("let mut ")
-        .or_else(|| statement.strip_prefix("let "))?;
-    let (local, ty) = declared.split_once(": ")?;
-    Some((locals_in(local).first().copied(), ty))
+        .or_else(|| statement.strip_prefix("let "))?
+        .split_once(": ")
 }
 
 /// The local a statement writes (`_5` in `_5 = f(move _3) -> ..`), if it writes one.
@@ -511,9 +510,11 @@ fn given_closures(lines: &str, given: &mut [Vec<String>]) {
             // A local of a closure's type (or a reference to one) holds that closure;
             // one of a type that holds a closure (`Result<Server<{closure@..}>>`) is
             // followed from where its value comes from.
-            if let Some((Some(local), ty)) = declared(statement) {
+            if let Some((local, ty)) = declared(statement) {
                 if let Some(closure) = closure_type(ty) {
-                    held.entry(local).or_default().push(closure.to_owned());
+                    if let Some(&local) = locals_in(local).first() {
+                        held.entry(local).or_default().push(closure.to_owned());
+                    }
                 }
             }
             continue;
